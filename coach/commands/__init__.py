@@ -1,0 +1,1 @@
+"""One module per CLI command group; `coach/cli.py` only wires them together."""

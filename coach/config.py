@@ -1,0 +1,122 @@
+"""Effective configuration: defaults < environment (COACH_*) < CLI flags.
+
+One state directory, ``COACH_HOME``, holds everything the coach writes (index, session database,
+reports, logs). Config is a plain dataclass on purpose: there is no user-written config file to
+validate yet, so pydantic would buy nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+ENV_PREFIX = "COACH_"
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("interview-coach", appauthor=False))
+
+
+@dataclass
+class Settings:
+    """Every knob of the coach. Each field ``x`` is overridden by the env var ``COACH_X``."""
+
+    home: Path = field(default_factory=default_home)
+    # Embedding model: "default" (all-MiniLM-L6-v2 from its wheel), an HF id or a local folder.
+    embedding_model: str = "default"
+    # Optional cross-encoder reranker (HF id or folder); empty means no reranking.
+    reranker_model: str = ""
+    # LLM backend: auto | llamacpp | transformers | openai | none.
+    llm_backend: str = "auto"
+    # LLM model: "default" (bundled SmolLM2-135M GGUF), an HF id, a local folder or a .gguf file.
+    llm_model: str = "default"
+    # GGUF file name inside an HF repo/folder, for the transformers backend.
+    llm_gguf_file: str = ""
+    # OpenAI-compatible server (vLLM, llama.cpp server, Ollama, TGI).
+    llm_base_url: str = ""
+    llm_api_key_env: str = "OPENAI_API_KEY"
+    llm_timeout_s: float = 60.0
+    llm_max_tokens: int = 256
+    llm_context_tokens: int = 2048
+    # Whether the configured LLM may contribute a judgement to grades/flags (only once it has
+    # earned trust on the dev split; SmolLM2-135M has not).
+    llm_trusted: bool = False
+    # Switch from exact (flat) to approximate (HNSW) search past this many chunks.
+    ann_threshold: int = 50_000
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""  # "user:password", required by `coach serve` when host is not loopback
+    log_level: str = "WARNING"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "coach.sqlite3"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def rubrics_dir(self) -> Path:
+        return self.home / "rubrics"
+
+    def as_dict(self) -> dict:
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = str(value) if isinstance(value, Path) else value
+        return out
+
+
+class ConfigError(ValueError):
+    """A setting has a value the coach cannot use. The message names the setting."""
+
+
+def _coerce(name: str, raw: str, default):
+    kind = type(default)
+    try:
+        if isinstance(default, bool):
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if isinstance(default, Path):
+            return Path(raw).expanduser()
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then COACH_* environment variables, then explicit (CLI) overrides that are not None."""
+    base = Settings()
+    values = {}
+    for f in fields(Settings):
+        raw = os.environ.get(ENV_PREFIX + f.name.upper())
+        if raw is not None:
+            values[f.name] = _coerce(f.name, raw, getattr(base, f.name))
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name not in {f.name for f in fields(Settings)}:
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = Path(value).expanduser() if name == "home" else value
+    settings = dataclasses.replace(base, **values)
+    if settings.llm_backend not in {"auto", "llamacpp", "transformers", "openai", "none"}:
+        raise ConfigError(
+            f"COACH_LLM_BACKEND={settings.llm_backend!r}: choose auto, llamacpp, transformers, openai or none"
+        )
+    return settings

@@ -1,0 +1,1 @@
+"""Corpus stage: load files, repair text, strip boilerplate, split into attributed Q/A records."""

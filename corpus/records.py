@@ -1,0 +1,55 @@
+"""The records the corpus stage produces: the contract between `corpus/` and everything downstream.
+
+A ``Record`` is one question with its full cleaned answer (``kind="qa"``) or one titled passage from a
+source with no question/answer structure (``kind="passage"``, question = the passage title).
+Line numbers are 1-based and refer to the ORIGINAL file as the user gave it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Block:
+    """A structured part of an answer, kept and marked: code stays verbatim."""
+
+    type: str  # "code" | "list" | "table"
+    text: str
+    line_start: int
+    line_end: int
+
+
+@dataclass
+class Record:
+    id: str  # f"{source}:{line_start}" (stable while the question keeps its line)
+    source: str  # the file's name as given
+    question: str  # cleaned of numbering and markup
+    answer: str  # full cleaned answer, boilerplate removed
+    line_start: int  # first line of the question
+    line_end: int  # last line of the answer
+    kind: str = "qa"  # "qa" | "passage"
+    topic: str = "fundamentals"
+    group_id: str = ""  # shared by records asking the same question across sources
+    blocks: list[Block] = field(default_factory=list)
+    answer_lines: list[int] = field(default_factory=list)  # original line of each answer line (for claim spans)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Record":
+        d = dict(d)
+        d["blocks"] = [Block(**b) for b in d.get("blocks", [])]
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class ParsedSource:
+    source: str  # file name as given
+    path: str  # absolute path it was read from
+    sha256: str  # of the raw bytes: the key for incremental re-indexing
+    records: list[Record]
+    boilerplate_removed: dict[str, int] = field(default_factory=dict)  # category -> lines removed
+    warnings: list[str] = field(default_factory=list)

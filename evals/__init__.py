@@ -1,0 +1,1 @@
+"""Evaluation harness: labelled data in evals/data/, one evaluator contract, reports."""

@@ -1,0 +1,1 @@
+"""Index stage: embed, store, search and incrementally re-index records. Knows nothing of interviews."""
