@@ -1,0 +1,62 @@
+"""One contract for every evaluator (after sentence-transformers' SentenceEvaluator).
+
+Call an evaluator, get an ``EvalResult``: a dict of named metrics plus the name of one primary
+metric. Cases that fail to evaluate (an exception, a missing gold record) are COUNTED in
+``failures`` and scored as wrong where a metric allows it; they are never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class EvalResult:
+    name: str
+    metrics: dict[str, float]
+    primary: str  # key into metrics
+    n: int = 0  # cases attempted
+    failures: int = 0  # cases that raised or could not be scored (included in n)
+    details: list[dict] = field(default_factory=list)  # per-case rows, for reports
+
+    @property
+    def primary_value(self) -> float:
+        return self.metrics[self.primary]
+
+    def summary(self) -> dict:
+        d = asdict(self)
+        d.pop("details")
+        d["primary_value"] = self.primary_value
+        return d
+
+
+class Evaluator(Protocol):
+    name: str
+
+    def __call__(self, *, split: str = "test", limit: int | None = None) -> EvalResult: ...
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line or line.startswith("//"):
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: invalid JSON ({exc})") from None
+    return rows
+
+
+def select_split(rows: list[dict], split: str) -> list[dict]:
+    """split: "dev", "test" or "all"."""
+    if split == "all":
+        return rows
+    return [r for r in rows if r.get("split") == split]
