@@ -1,0 +1,91 @@
+"""The audit as the rest of the coach sees it: flags for the indexed sources, by record and source.
+
+Flags are computed on first use for whatever the index holds and cached per source hash by the
+audit's own cache (``COACH_HOME/audit``), so re-indexing one source re-audits only that source
+(cross-source checks re-run; they are cheap).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, defaultdict
+
+from corpus.records import ParsedSource
+
+log = logging.getLogger(__name__)
+
+
+def parsed_from_index(index) -> list[ParsedSource]:
+    """Rebuild ParsedSource objects (records + hash + path) from what the index stores."""
+    by_source = defaultdict(list)
+    for rec in index.records():
+        by_source[rec.source].append(rec)
+    parsed = []
+    for s in index.status().get("sources", []):
+        name = s.get("source")
+        parsed.append(
+            ParsedSource(
+                source=name,
+                path=s.get("path", ""),
+                sha256=s.get("sha256", ""),
+                records=sorted(by_source.get(name, []), key=lambda r: r.line_start),
+                boilerplate_removed=s.get("boilerplate_removed", {}),
+            )
+        )
+    return parsed
+
+
+class AuditView:
+    def __init__(self, settings, index):
+        self.settings = settings
+        self.index = index
+        self._flags: list[dict] | None = None
+        self._lock = threading.Lock()
+
+    def all_flags(self, use_cache: bool = True) -> list[dict]:
+        with self._lock:
+            if self._flags is None or not use_cache:
+                from coach.audit import AuditCache, audit_sources
+
+                parsed = parsed_from_index(self.index) if self.index.exists() else []
+                if use_cache:
+                    flags = AuditCache(self.settings).audit(parsed)
+                else:
+                    flags = audit_sources(parsed, self.settings)
+                self._flags = [f.to_dict() if hasattr(f, "to_dict") else dict(f) for f in flags]
+                log.info("source audit: %d flags", len(self._flags))
+            return self._flags
+
+    def flags_for(self, record_id: str) -> list[dict]:
+        try:
+            flags = self.all_flags()
+        except Exception as exc:  # the audit must never stop grading
+            log.warning("source audit unavailable: %s", exc)
+            return []
+        rec = self.index.get(record_id) if self.index.exists() else None
+        out = []
+        for f in flags:
+            if f.get("record_id") == record_id:
+                out.append(f)
+            elif rec is not None and f.get("source") == rec.source and f["line_start"] <= rec.line_end and rec.line_start <= f["line_end"]:
+                out.append(f)
+        return out
+
+    def counts_by_source(self) -> dict[str, int]:
+        try:
+            return dict(Counter(f["source"] for f in self.all_flags()))
+        except Exception as exc:
+            log.warning("source audit unavailable: %s", exc)
+            return {}
+
+    def report_markdown(self) -> str:
+        import tempfile
+        from pathlib import Path
+
+        from coach.audit import write_report
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "audit.md"
+            write_report(self.all_flags(), path)
+            return path.read_text(encoding="utf-8")

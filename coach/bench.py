@@ -1,0 +1,66 @@
+"""Speed and memory benchmarks of the coach stage (grading, feedback, audit).
+
+Targets live here and in the README, never in timed tests. Each function returns a JSON-able dict;
+`coach bench` merges them with the index and LLM benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import psutil
+
+
+def _pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(xs, q)) if xs else float("nan")
+
+
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def bench_grading(coach, quick: bool = False) -> dict:
+    """Grading latency on labelled answers (p50/p95 ms, no LLM), and first LLM feedback token."""
+    from evals.base import DATA_DIR, load_jsonl
+
+    rows = load_jsonl(DATA_DIR / "graded_answers.jsonl")[: 20 if quick else 120]
+    grader = coach.grader
+    grader.grade(rows[0]["question"], rows[0]["answer"], question_id=rows[0]["question_id"])  # warm-up
+    times = []
+    for r in rows:
+        t = time.perf_counter()
+        grader.grade(r["question"], r["answer"], question_id=r["question_id"])
+        times.append((time.perf_counter() - t) * 1000)
+    out = {
+        "grading_answers": len(rows),
+        "grading_p50_ms": round(_pct(times, 50), 1),
+        "grading_p95_ms": round(_pct(times, 95), 1),
+        "grading_target_p95_ms": 500,
+    }
+    try:
+        from coach.grading.feedback import phrase_feedback
+
+        llm = coach.llm
+        g = grader.grade(rows[0]["question"], rows[0]["answer"], question_id=rows[0]["question_id"])
+        firsts = []
+        for _ in range(1 if quick else 3):
+            t = time.perf_counter()
+            g2 = grader.grade(rows[0]["question"], rows[0]["answer"], question_id=rows[0]["question_id"])
+            next(iter(phrase_feedback(g2, llm)))
+            firsts.append((time.perf_counter() - t) * 1000)
+        out["feedback_first_token_ms"] = round(min(firsts), 1)
+        out["feedback_first_token_target_ms"] = 1500
+        del g
+    except Exception as exc:  # no LLM: report why instead of a number
+        out["feedback_first_token_ms"] = f"unavailable: {exc}"
+    out["rss_mb_after_grading"] = round(rss_mb(), 1)
+    return out
+
+
+def bench_audit(coach) -> dict:
+    """A full audit of the indexed sources, cache bypassed (the cost a new corpus pays)."""
+    t = time.perf_counter()
+    flags = coach.audit.all_flags(use_cache=False)
+    secs = time.perf_counter() - t
+    return {"audit_full_s": round(secs, 2), "audit_flags": len(flags), "audit_target_s": 120}

@@ -1,0 +1,91 @@
+"""`coach eval grading|retrieval|audit|all|calibrate`: print a JSON object of named metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+SPLITS = click.Choice(["test", "dev", "all"])
+
+
+def run_evaluators(coach, names: list[str], split: str, limit: int | None):
+    results = []
+    for name in names:
+        if name == "grading":
+            from evals.grading import GradingEvaluator
+
+            results.append(GradingEvaluator(coach.grader)(split=split, limit=limit))
+        elif name == "retrieval":
+            from evals.base import DATA_DIR, load_jsonl, select_split
+            from evals.retrieval import evaluate_retrieval
+
+            rows = select_split(load_jsonl(DATA_DIR / "retrieval_queries.jsonl"), split)[:limit]
+            results.append(evaluate_retrieval(coach.index, rows))
+        elif name == "audit":
+            from evals.audit import AuditEvaluator
+
+            results.append(AuditEvaluator(coach.audit.all_flags())(split=split, limit=limit))
+    return results
+
+
+def _emit(results, report: str | None, split: str) -> None:
+    out = {r.name: {**r.summary()} for r in results}
+    if report:
+        from evals.report import write_report
+
+        path = write_report(results, Path(report), split)
+        click.echo(f"report written to {path}", err=True)
+    click.echo(json.dumps(out, indent=2, default=float))
+
+
+def _make(name: str, help_text: str):
+    @click.command(name=name, help=help_text)
+    @click.option("--split", type=SPLITS, default="test", show_default=True, help="Labelled split to measure on.")
+    @click.option("--limit", type=int, default=None, help="Only the first N cases (a quick slice).")
+    @click.option("--report", type=click.Path(file_okay=False), default=None, help="Write report.md, plots and metrics.json here.")
+    @click.pass_obj
+    def cmd(settings, split, limit, report):
+        from coach.service import Coach
+
+        coach = Coach(settings)
+        coach.ensure_index()
+        names = ["grading", "retrieval", "audit"] if name == "all" else [name]
+        _emit(run_evaluators(coach, names, split, limit), report, split)
+
+    return cmd
+
+
+@click.group(name="eval")
+def eval_():
+    """Measure grading, retrieval and source-audit quality on the labelled data in evals/data."""
+
+
+for _name, _help in (
+    ("grading", "Grader vs expert scores (with the cosine baseline)."),
+    ("retrieval", "Recall@k and MRR@10 of dense, BM25 and hybrid retrieval."),
+    ("audit", "Source-audit precision/recall against the answer key."),
+    ("all", "All of the above."),
+):
+    eval_.add_command(_make(_name, _help))
+
+
+@eval_.command()
+@click.option("--write/--dry-run", default=True, help="Write coach/grading/calibration.json (default) or just print.")
+@click.pass_obj
+def calibrate(settings, write):
+    """Fit the grading combiner on the DEV split and save it."""
+    from coach.grading.combine import CALIBRATION_PATH
+    from coach.service import Coach
+    from evals.calibrate import fit
+
+    coach = Coach(settings)
+    coach.ensure_index()
+    cal = fit(coach.grader)
+    if write:
+        cal.save()
+        click.echo(f"calibration written to {CALIBRATION_PATH}", err=True)
+    from dataclasses import asdict
+
+    click.echo(json.dumps(asdict(cal), indent=2))

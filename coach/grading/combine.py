@@ -1,0 +1,85 @@
+"""The calibrated, deterministic combiner: named signal values -> a 0-10 score and a verdict.
+
+A linear model over the signal features (ridge regression fit on the DEV split of the team's
+labelled answers by ``evals/calibrate.py``, never on the test split), followed by two explainable
+caps: a stated misconception caps the score, and an off-topic answer (low relevance) caps it lower.
+The fitted numbers live in ``calibration.json`` next to this file, with what they were fit on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration.json"
+
+FEATURES = (
+    "coverage",
+    "coverage_terms",
+    "coverage_semantic",
+    "rel_ma",
+    "rel_q",
+    "misconception",
+    "cov_x_nomisc",  # coverage * (1 - misconception): a covered answer that also states an error
+    "on_point",
+    "length",
+)
+
+
+def feature_vector(features: dict[str, float]) -> np.ndarray:
+    f = dict(features)
+    f["cov_x_nomisc"] = f.get("coverage", 0.0) * (1.0 - f.get("misconception", 0.0))
+    return np.array([f.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+
+
+@dataclass
+class Calibration:
+    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, 1.0, -2.0, 3.0, 0.5, 0.5])
+    intercept: float = -1.5
+    misc_cap: float = 4.0  # a stated misconception (strength >= misc_min) caps the score here
+    misc_min: float = 0.5
+    offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
+    offtopic_cap: float = 1.0
+    correct_at: float = 6.75  # score >= this -> "correct"
+    partial_at: float = 3.25  # score >= this -> "partial", else "incorrect"
+    fitted_on: dict = field(default_factory=lambda: {"note": "hand-set defaults, not fitted"})
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("features") != list(FEATURES):
+            return cls()  # fitted for another feature set: fall back rather than misuse weights
+        data.pop("features")
+        return cls(**data)
+
+    def save(self, path: Path = CALIBRATION_PATH) -> None:
+        path.write_text(json.dumps({"features": list(FEATURES), **asdict(self)}, indent=2) + "\n", encoding="utf-8")
+
+    def raw_score(self, features: dict[str, float]) -> float:
+        return float(self.intercept + feature_vector(features) @ np.asarray(self.weights))
+
+    def score(self, features: dict[str, float]) -> tuple[float, list[str]]:
+        """Score 0..10 (one decimal) and the caps that applied, as explanations."""
+        s = float(np.clip(self.raw_score(features), 0.0, 10.0))
+        applied = []
+        if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
+            s = self.misc_cap
+            applied.append(f"capped at {self.misc_cap:g} because a misconception is stated")
+        if features.get("relevance", 1.0) < self.offtopic_relevance and s > self.offtopic_cap:
+            s = self.offtopic_cap
+            applied.append(f"capped at {self.offtopic_cap:g} because the answer is off topic")
+        return round(s, 1), applied
+
+    def verdict(self, score: float, features: dict[str, float]) -> str:
+        if features.get("relevance", 1.0) < self.offtopic_relevance:
+            return "off_topic"
+        if score >= self.correct_at:
+            return "correct"
+        if score >= self.partial_at:
+            return "partial"
+        return "incorrect"

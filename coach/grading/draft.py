@@ -1,0 +1,84 @@
+"""Draft rubrics for questions nobody wrote one for (new sources, or an explicit reference string).
+
+Simplified on purpose: key points are the reference's own informative sentences (the first ones,
+in source order, up to four), each evidenced by its most distinctive words; misconceptions come
+only from the source audit (a flagged claim becomes a misconception with the audit's correction,
+and flagged sentences never become key points). A capable LLM could write better drafts; SmolLM2
+cannot, so none is used here. Drafts are marked ``origin="draft"`` and shown as such.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.grading.rubrics import KeyPoint, Misconception, Rubric
+from coach.grading.text import normalise, sentences, words
+
+_STOP = frozenset(
+    """a about above after again all also an and any are as at be because been being between both but by can
+    could did do does doing down during each few for from further had has have having here how i if in into is
+    it its itself just like make makes many may more most much must no nor not now of off often on once only or
+    other our out over own same should so some such than that the their them then there these they this those
+    through to too under until up used uses using very was we well were what when where which while who why will
+    with would you your known called also example e.g etc data model models""".split()
+)
+MAX_POINTS = 4
+
+
+def distinctive_terms(sentence: str, k: int = 3) -> list[str]:
+    """The longest non-stop-words of a sentence, a crude but deterministic proxy for its concepts."""
+    seen: list[str] = []
+    for w in words(sentence):
+        if len(w) >= 4 and w not in _STOP and not w.isdigit() and w not in seen:
+            seen.append(w)
+    return sorted(seen, key=lambda w: (-len(w), w))[:k]
+
+
+def _overlaps(sentence: str, quotes: list[str]) -> bool:
+    s = normalise(sentence).lower()
+    return any(q and (q in s or s in q) for q in quotes)
+
+
+def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]], flags: list[dict], topic: str = "fundamentals") -> Rubric:
+    """references: [(record_id, answer_text)]; flags: audit flags on those records."""
+    quotes = [normalise(f.get("quote", "")).lower() for f in flags]
+    points: list[KeyPoint] = []
+    model_sents: list[str] = []
+    for _, text in references:
+        for s in sentences(text):
+            if len(s.split()) < 5 or _overlaps(s, quotes) or len(points) >= MAX_POINTS:
+                continue
+            terms = distinctive_terms(s)
+            points.append(KeyPoint(text=s, weight=1.0, terms=[terms] if terms else []))
+            model_sents.append(s)
+    if not points:  # a reference with no usable sentence: grade on similarity to its whole text
+        text = " ".join(t for _, t in references)[:500] or question
+        points.append(KeyPoint(text=text, weight=1.0, terms=[]))
+        model_sents.append(text)
+    misconceptions = [
+        Misconception(
+            text=f.get("quote", "").strip(),
+            correction=f.get("correction", "") or f.get("reason", ""),
+            patterns=[],
+            source_error=True,
+            record=f.get("record_id", ""),
+            severity=f.get("severity", "major"),
+        )
+        for f in flags
+        if f.get("quote", "").strip() and (f.get("correction") or f.get("reason"))
+        and f.get("kind") not in {"code", "syntax", "outdated_api", "python2"}
+    ]
+    return Rubric(
+        id=rubric_id,
+        question=question,
+        records=[rid for rid, _ in references],
+        topic=topic,
+        model_answer=" ".join(model_sents),
+        key_points=points,
+        misconceptions=misconceptions,
+        origin="draft",
+    )
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "question"

@@ -1,0 +1,67 @@
+"""Feedback text built only from rubric facts and references (never invented).
+
+``build_feedback`` is the deterministic text every grade carries. ``phrase_feedback`` lets an LLM
+rephrase those same facts for a friendlier tone; the prompt hands it the facts as fenced data and
+the grade itself never depends on what it writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from coach.grading.types import Grade
+
+VERDICT_WORDS = {
+    "correct": "Correct",
+    "partial": "Partly correct",
+    "incorrect": "Incorrect",
+    "off_topic": "Off topic",
+}
+
+
+def build_feedback(grade: Grade) -> str:
+    lines = [f"{VERDICT_WORDS.get(grade.verdict, grade.verdict)}: {grade.score:g}/10."]
+    for note in grade.notes:
+        lines.append(f"Note: {note}")
+    if grade.right:
+        lines.append("What you got right:")
+        lines += [f"- {t}" for t in grade.right]
+    if grade.missing:
+        lines.append("What is missing:")
+        lines += [f"- {t}" for t in grade.missing]
+    if grade.wrong:
+        lines.append("What is wrong:")
+        for w in grade.wrong:
+            tail = " (a cited source states this error too)" if w.get("source_error") else ""
+            lines.append(f"- {w['claim']} Correction: {w['correction']}{tail}")
+    if grade.model_answer:
+        lines.append(f"Model answer: {grade.model_answer}")
+    if grade.references:
+        cites = []
+        for c in grade.references:
+            flag = " [flagged by the source audit]" if c.flags else ""
+            cites.append(f"{c.source} lines {c.line_start}-{c.line_end}{flag}")
+        lines.append("Sources: " + "; ".join(cites))
+    return "\n".join(lines)
+
+
+def feedback_facts(grade: Grade) -> dict:
+    return {
+        "verdict": VERDICT_WORDS.get(grade.verdict, grade.verdict),
+        "score": grade.score,
+        "right": grade.right,
+        "missing": grade.missing,
+        "wrong": [f"{w['claim']} -> {w['correction']}" for w in grade.wrong],
+        "model_answer": grade.model_answer,
+    }
+
+
+def phrase_feedback(grade: Grade, llm, cancel=None) -> Iterator[str]:
+    """Stream an LLM rephrasing of the grade's facts; falls back to the plain text on any error."""
+    try:
+        import prompts
+
+        messages = prompts.render("feedback", question=grade.question, **feedback_facts(grade))
+        yield from llm.stream(messages, max_tokens=160, cancel=cancel)
+    except Exception:  # the rephrasing is cosmetic: never lose the grade over it
+        yield build_feedback(grade)

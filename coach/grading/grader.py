@@ -1,0 +1,227 @@
+"""The grader: question + free-text answer -> ``Grade`` (score, verdict, feedback, citations).
+
+Order of work: resolve the rubric (explicit id, explicit reference text, or the best match found in
+the index), screen the input (empty, pasted essay, gibberish, restated question, instructions aimed
+at the grader), compute the named signals, combine them with the calibrated model, then write
+feedback from rubric facts. The same answer to the same question always gets the same grade: no
+sampling anywhere, embeddings are computed the same way every time, scores are rounded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from coach.errors import CoachError
+from coach.grading import signals
+from coach.grading.combine import Calibration
+from coach.grading.draft import draft_rubric, slug
+from coach.grading.feedback import build_feedback
+from coach.grading.rubrics import Misconception, Rubric, RubricBank
+from coach.grading.text import (
+    MAX_ANSWER_CHARS,
+    english_ratio,
+    looks_like_gibberish,
+    normalise,
+    strip_injections,
+    words,
+)
+from coach.grading.types import Citation, Grade, Step
+
+log = logging.getLogger(__name__)
+
+MATCH_MIN = 0.55  # cosine between the asked question and the matched reference question
+
+
+class GradeError(CoachError):
+    """This answer cannot be graded (no reference found): reported per line, never dropped."""
+
+
+class Grader:
+    def __init__(
+        self,
+        embed: Callable[[list[str]], np.ndarray],
+        bank: RubricBank,
+        *,
+        records: dict | None = None,  # record id -> Record
+        search: Callable[[str], list] | None = None,  # question -> [Hit(record, score, ...)]
+        flags_for: Callable[[str], list[dict]] | None = None,  # record id -> audit flags
+        vocab: frozenset[str] | None = None,
+        calibration: Calibration | None = None,
+    ):
+        self._embed = embed
+        self.bank = bank
+        self.records = records or {}
+        self.search = search
+        self.flags_for = flags_for or (lambda rid: [])
+        self.vocab = vocab
+        self.calibration = calibration or Calibration.load()
+        self._vec_cache: dict[str, dict] = {}
+        self._augmented: dict[str, Rubric] = {}
+
+    # -- embeddings -------------------------------------------------------------------------------
+    def vecs(self, texts: list[str]) -> np.ndarray:
+        """(N, d) unit vectors for texts embedded together as ONE batch. Batch composition can shift
+        the last float bits (padding changes matmul shapes), so every caller embeds a fixed batch:
+        the answer's own texts, or one rubric's texts. That keeps grades exactly repeatable."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = np.asarray(self._embed(list(texts)), dtype=np.float32)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def rubric_vecs(self, rubric: Rubric) -> dict[str, np.ndarray]:
+        """Model answer, key points, misconceptions and corrections, embedded once per rubric."""
+        key = rubric.id + "\x00" + str(hash(rubric.model_dump_json()))
+        if key not in self._vec_cache:
+            kps = [kp.text for kp in rubric.key_points]
+            mis = [m.text for m in rubric.misconceptions]
+            corr = [m.correction for m in rubric.misconceptions]
+            v = self.vecs([rubric.model_answer, *kps, *mis, *corr])
+            k, m = len(kps), len(mis)
+            self._vec_cache[key] = {"ma": v[0], "kp": v[1 : 1 + k], "mis": v[1 + k : 1 + k + m], "corr": v[1 + k + m :]}
+        return self._vec_cache[key]
+
+    # -- rubric resolution ------------------------------------------------------------------------
+    def resolve(self, question: str, question_id: str | None = None, reference: str | None = None) -> Rubric:
+        if reference is not None and reference.strip():
+            return draft_rubric("ref-" + slug(question), question, [("", reference)], [])
+        if question_id:
+            rubric = self.bank.get(question_id)
+            if rubric is None and question_id in self.records:
+                rubric = self._draft_for(self.records[question_id])
+            if rubric is None:
+                raise GradeError(f"unknown question id {question_id!r}")
+            return self._with_flags(rubric)
+        if not self.search:
+            raise GradeError("no index to find a reference in: build one with `coach index build`")
+        hits = self.search(question)
+        if not hits:
+            raise GradeError("no reference found for this question in the indexed sources")
+        qv = self.vecs([normalise(question)])
+        best, best_sim = None, -1.0
+        for hit in hits[:5]:
+            rubric = self.bank.for_record(hit.record.id)
+            cands = [hit.record.question] + ([rubric.question] if rubric else [])
+            sim = float((self.vecs(cands) @ qv[0]).max())
+            if sim > best_sim:
+                best, best_sim = (hit.record, rubric), sim
+        if best_sim < MATCH_MIN:
+            raise GradeError(
+                f"no indexed question matches this one closely enough (best similarity {best_sim:.2f}); "
+                "pass an explicit reference or question_id"
+            )
+        record, rubric = best
+        return self._with_flags(rubric or self._draft_for(record))
+
+    def _draft_for(self, record) -> Rubric:
+        group = [r for r in self.records.values() if record.group_id and r.group_id == record.group_id] or [record]
+        flags = [f for r in group for f in self.flags_for(r.id)]
+        return draft_rubric("draft-" + slug(record.id), record.question, [(r.id, r.answer) for r in group], flags, record.topic)
+
+    def _with_flags(self, rubric: Rubric) -> Rubric:
+        """Audit flags on the rubric's references become misconceptions (once per rubric)."""
+        if rubric.id in self._augmented:
+            return self._augmented[rubric.id]
+        known = {normalise(m.text).lower() for m in rubric.misconceptions}
+        extra = []
+        for rid in rubric.records:
+            for f in self.flags_for(rid):
+                quote = f.get("quote", "").strip()
+                if not quote or f.get("kind") in {"code", "syntax", "outdated_api", "python2"}:
+                    continue
+                if normalise(quote).lower() in known or not (f.get("correction") or f.get("reason")):
+                    continue
+                extra.append(
+                    Misconception(text=quote, correction=f.get("correction") or f.get("reason"), source_error=True, record=rid)
+                )
+        out = rubric if not extra else rubric.model_copy(update={"misconceptions": [*rubric.misconceptions, *extra]})
+        self._augmented[rubric.id] = out
+        return out
+
+    def citations(self, rubric: Rubric) -> list[Citation]:
+        cites = []
+        for rid in rubric.records:
+            rec = self.records.get(rid)
+            if rec is None:
+                source, _, line = rid.rpartition(":")
+                if not source:
+                    continue
+                cites.append(Citation(rid, source, int(line or 0), int(line or 0), flags=self.flags_for(rid)))
+            else:
+                cites.append(
+                    Citation(rid, rec.source, rec.line_start, rec.line_end, rec.question, rec.answer, self.flags_for(rid))
+                )
+        return cites
+
+    # -- grading ----------------------------------------------------------------------------------
+    def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None) -> Grade:
+        rubric = self.resolve(question, question_id, reference)
+        grade = Grade(
+            score=0.0,
+            verdict="off_topic",
+            feedback="",
+            question=question or rubric.question,
+            question_id=rubric.id,
+            model_answer=rubric.model_answer,
+            references=self.citations(rubric),
+        )
+        text, screened = self._screen(question or rubric.question, answer or "", grade)
+        if screened:
+            grade.missing = [kp.text for kp in rubric.key_points]
+            grade.feedback = build_feedback(grade)
+            return grade
+        ev = self.measure(rubric, question or rubric.question, text)
+        grade.score, caps = self.calibration.score(ev.features)
+        grade.verdict = self.calibration.verdict(grade.score, ev.features)
+        grade.steps = list(ev.steps.values())
+        grade.steps.append(Step("combined", grade.score / 10, "; ".join(caps) or "calibrated linear combination"))
+        grade.right = [t for t, _ in ev.covered]
+        grade.missing = ev.missing
+        grade.wrong = [{k: s[k] for k in ("claim", "correction", "source_error")} for s in ev.stated]
+        grade.feedback = build_feedback(grade)
+        return grade
+
+    def measure(self, rubric: Rubric, question: str, answer: str) -> signals.Evidence:
+        ev = signals.Evidence()
+        sents = signals.split_for_grading(answer) or [answer]
+        rv = self.rubric_vecs(rubric)
+        av = self.vecs([normalise(answer), normalise(question), *sents])  # (2 + S, d), one batch
+        ans_vec, q_vec, sent_vecs = av[0], av[1], av[2:]
+        signals.relevance(ev, ans_vec, q_vec, rv["ma"])
+        signals.coverage(ev, rubric, answer, sent_vecs, rv["kp"])
+        if rubric.misconceptions:
+            signals.misconceptions(ev, rubric, sents, sent_vecs, rv["mis"], rv["corr"])
+        else:
+            ev.features.update(misconception=0.0, misconception_count=0.0)
+            ev.steps["misconceptions"] = Step("misconceptions", 0.0, "no known misconceptions for this question")
+        targets = np.concatenate([q_vec[None], rv["ma"][None], rv["kp"]])
+        signals.specificity(ev, sents, sent_vecs, targets)
+        return ev
+
+    def _screen(self, question: str, answer: str, grade: Grade) -> tuple[str, bool]:
+        """Bad-input handling. Returns (text to grade, True when the grade is already final)."""
+        if not answer.strip():
+            grade.notes.append("The answer is empty.")
+            return "", True
+        text = answer
+        if len(text) > MAX_ANSWER_CHARS:
+            grade.notes.append(f"The answer is very long; only its first {MAX_ANSWER_CHARS:,} characters were graded.")
+            text = text[:MAX_ANSWER_CHARS]
+        text, injected = strip_injections(text)
+        if injected:
+            grade.notes.append("Instructions addressed to the grader were ignored; only the answer's content counts.")
+        if not text.strip():
+            grade.notes.append("Nothing in the answer addresses the question.")
+            return "", True
+        if looks_like_gibberish(text, self.vocab):
+            grade.notes.append("The answer does not read as words; it cannot be graded.")
+            return "", True
+        q_words, a_words = words(question), words(text)
+        if a_words and set(a_words) <= set(q_words) | {"a", "an", "the", "is", "it", "what", "so"}:
+            grade.notes.append("The answer only restates the question.")
+            return "", True
+        if len(a_words) >= 6 and english_ratio(text) < 0.04:
+            grade.notes.append("The answer does not appear to be in English; it was graded on recognisable technical content only.")
+        return text, False

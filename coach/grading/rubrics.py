@@ -1,0 +1,134 @@
+"""Rubrics: per-question key points, misconceptions and a model answer, stored as YAML people edit.
+
+Where rubrics come from, in order of precedence for a record id:
+1. user rubrics in ``COACH_HOME/rubrics/*.yaml`` (written or edited by people),
+2. the team-reviewed rubrics shipped in ``coach/rubrics/bundled/*.yaml``,
+3. a draft built on the fly from the references (``draft_rubric``) for sources nobody wrote one for.
+
+Rubric files are user-written, so they are validated with pydantic and a bad file is reported
+with its path, never half-loaded. Regex patterns are compiled once at load time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from coach.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+
+class KeyPoint(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: str
+    weight: float = 1.0
+    # any-of groups: the point is evidenced when every group has at least one term in the answer
+    terms: list[list[str]] = Field(default_factory=list)
+
+
+class Misconception(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: str
+    correction: str
+    patterns: list[str] = Field(default_factory=list)  # case-insensitive regexes over one sentence
+    source_error: bool = False  # a source states this error
+    record: str = ""  # where the source states it (when source_error)
+    severity: str = "major"
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns):
+        for p in patterns:
+            try:
+                re.compile(p, re.I)
+            except re.error as exc:
+                raise ValueError(f"pattern {p!r} does not compile: {exc}") from None
+        return patterns
+
+    @cached_property
+    def compiled(self) -> list[re.Pattern]:
+        return [re.compile(p, re.I) for p in self.patterns]
+
+
+class Rubric(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    question: str
+    records: list[str] = Field(default_factory=list)
+    topic: str = "fundamentals"
+    difficulty: int = 2
+    model_answer: str
+    key_points: list[KeyPoint]
+    misconceptions: list[Misconception] = Field(default_factory=list)
+    origin: str = "reviewed"  # reviewed | user | draft
+
+
+class RubricFile(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    version: int = 1
+    source: str = ""
+    rubrics: list[Rubric]
+
+
+def load_rubric_file(path: Path, origin: str) -> list[Rubric]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        parsed = RubricFile.model_validate(data)
+    except Exception as exc:  # yaml.YAMLError, pydantic.ValidationError, OSError
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CoachError(f"rubric file {path} is invalid: {first}") from None
+    for r in parsed.rubrics:
+        r.origin = origin
+    return parsed.rubrics
+
+
+def bundled_rubric_paths() -> list[Path]:
+    root = resources.files("coach") / "rubrics" / "bundled"
+    try:
+        return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith((".yaml", ".yml")))
+    except FileNotFoundError:
+        return []
+
+
+class RubricBank:
+    """All rubrics, indexed by rubric id and by record id."""
+
+    def __init__(self, rubrics: list[Rubric]):
+        self.by_id: dict[str, Rubric] = {}
+        self.by_record: dict[str, Rubric] = {}
+        for r in rubrics:  # later entries (user rubrics) override earlier ones (bundled)
+            self.by_id[r.id] = r
+            for rec in r.records:
+                self.by_record[rec] = r
+
+    @classmethod
+    def load(cls, settings=None, extra_dirs: list[Path] | None = None) -> "RubricBank":
+        rubrics: list[Rubric] = []
+        for path in bundled_rubric_paths():
+            rubrics += load_rubric_file(path, "reviewed")
+        dirs = list(extra_dirs or [])
+        if settings is not None:
+            dirs.append(settings.rubrics_dir)
+        for d in dirs:
+            if d.is_dir():
+                for path in sorted(d.glob("*.y*ml")):
+                    rubrics += load_rubric_file(path, "user")
+        log.debug("loaded %d rubrics", len(rubrics))
+        return cls(rubrics)
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def for_record(self, record_id: str) -> Rubric | None:
+        return self.by_record.get(record_id)
+
+    def get(self, key: str) -> Rubric | None:
+        """Look up by rubric id or record id."""
+        return self.by_id.get(key) or self.by_record.get(key)

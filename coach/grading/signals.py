@@ -1,0 +1,129 @@
+"""Scoring in named steps. Each step is a function returning a ``Step`` (value + explanation) and
+the details the feedback needs; the combiner turns the step values into a score.
+
+Signals, all deterministic:
+- ``relevance``: does the answer talk about this question at all (embedding cosine to the question
+  and the model answer)?
+- ``coverage``: which rubric key points are covered: concept terms (any-of groups, matched at word
+  starts) OR a close paraphrase (best answer sentence's cosine to the key point).
+- ``misconceptions``: which known false claims are stated: a rubric regex on a non-negated sentence,
+  or a sentence semantically much closer to the false claim than to its correction. Source errors
+  found by the audit are misconceptions too, so parroting a wrong source costs points.
+- ``specificity``: how much of the answer is on point (share of relevant sentences) and how much
+  there is (length), so padding and one-word answers are told apart.
+
+Simplified on purpose: similarities come from one small bi-encoder (all-MiniLM-L6-v2), which is weak
+at negation and at swapped concepts; the term groups and regexes written in reviewed rubrics carry
+that load, and drafts for new sources (no regexes) are correspondingly less strict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from coach.grading.rubrics import Rubric
+from coach.grading.text import groups_matched, is_negated, sentences
+from coach.grading.types import Step
+
+# Cosine thresholds for all-MiniLM-L6-v2, set on the dev split (see evals/calibrate.py).
+KP_SEM_LOW, KP_SEM_HIGH = 0.35, 0.75  # key-point paraphrase similarity mapped linearly to 0..1
+MISC_SEM_MIN, MISC_MARGIN = 0.78, 0.10  # sentence ~ misconception, and closer to it than to its correction
+RELEVANT_SENT = 0.30  # a sentence this close to the question/model answer/key points is "on point"
+
+
+@dataclass
+class Evidence:
+    """Everything the grader measured about one answer, for the combiner and for feedback."""
+
+    steps: dict[str, Step] = field(default_factory=dict)
+    features: dict[str, float] = field(default_factory=dict)
+    covered: list[tuple[str, float]] = field(default_factory=list)  # (key point, strength)
+    missing: list[str] = field(default_factory=list)
+    stated: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error", "how", "sentence"}
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # rows are unit-normalised, so the dot product is the cosine: (n, d) @ (d, m) -> (n, m)
+    return a @ b.T
+
+
+def relevance(ev: Evidence, ans_vec, q_vec, ma_vec) -> None:
+    rel_q = float(_cos(ans_vec[None], q_vec[None])[0, 0])
+    rel_ma = float(_cos(ans_vec[None], ma_vec[None])[0, 0])
+    value = max(rel_q, rel_ma)
+    ev.features.update(rel_q=rel_q, rel_ma=rel_ma, relevance=value)
+    ev.steps["relevance"] = Step(
+        "relevance", round(value, 3), f"similarity to the question {rel_q:.2f}, to the model answer {rel_ma:.2f}"
+    )
+
+
+def coverage(ev: Evidence, rubric: Rubric, answer: str, sent_vecs, kp_vecs) -> None:
+    lower = answer.lower()
+    sims = _cos(sent_vecs, kp_vecs).max(axis=0) if len(sent_vecs) else np.zeros(len(rubric.key_points))
+    total = sum(kp.weight for kp in rubric.key_points) or 1.0
+    cov = lex_cov = sem_cov = 0.0
+    for kp, sim in zip(rubric.key_points, sims):
+        lex = groups_matched(kp.terms, lower)
+        sem = float(np.clip((sim - KP_SEM_LOW) / (KP_SEM_HIGH - KP_SEM_LOW), 0.0, 1.0))
+        strength = max(lex, sem) if kp.terms else sem
+        cov += kp.weight * strength
+        lex_cov += kp.weight * lex
+        sem_cov += kp.weight * sem
+        if strength >= 0.5:
+            ev.covered.append((kp.text, strength))
+        else:
+            ev.missing.append(kp.text)
+    cov, lex_cov, sem_cov = cov / total, lex_cov / total, sem_cov / total
+    ev.features.update(coverage=cov, coverage_terms=lex_cov, coverage_semantic=sem_cov)
+    ev.steps["coverage"] = Step(
+        "coverage",
+        round(cov, 3),
+        f"{len(ev.covered)} of {len(rubric.key_points)} key points covered "
+        f"(concept terms {lex_cov:.2f}, paraphrase {sem_cov:.2f})",
+    )
+
+
+def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_vecs, mis_vecs, corr_vecs) -> None:
+    worst = 0.0
+    for i, m in enumerate(rubric.misconceptions):
+        hit = None
+        for s in answer_sents:
+            if not is_negated(s) and any(p.search(s) for p in m.compiled):
+                hit = (s, 1.0, "pattern")
+                break
+        if hit is None and len(sent_vecs):
+            sim_m = _cos(sent_vecs, mis_vecs[i : i + 1])[:, 0]
+            sim_c = _cos(sent_vecs, corr_vecs[i : i + 1])[:, 0]
+            j = int(np.argmax(sim_m - sim_c))
+            if sim_m[j] >= MISC_SEM_MIN and sim_m[j] - sim_c[j] >= MISC_MARGIN and not is_negated(answer_sents[j]):
+                hit = (answer_sents[j], float(np.clip((sim_m[j] - 0.6) / 0.3, 0.5, 1.0)), "paraphrase")
+        if hit:
+            sentence, strength, how = hit
+            worst = max(worst, strength)
+            ev.stated.append(
+                {"claim": m.text, "correction": m.correction, "source_error": m.source_error, "how": how, "sentence": sentence}
+            )
+    ev.features["misconception"] = worst
+    ev.features["misconception_count"] = float(len(ev.stated))
+    names = "; ".join(s["claim"] for s in ev.stated) or "none"
+    ev.steps["misconceptions"] = Step("misconceptions", round(worst, 3), f"{len(ev.stated)} stated: {names}")
+
+
+def specificity(ev: Evidence, answer_sents: list[str], sent_vecs, target_vecs) -> None:
+    if not len(sent_vecs):
+        on_point = 0.0
+    else:
+        best = _cos(sent_vecs, target_vecs).max(axis=1)
+        on_point = float((best >= RELEVANT_SENT).mean())
+    n_words = sum(len(s.split()) for s in answer_sents)
+    length = float(np.clip(np.log1p(n_words) / np.log1p(80), 0.0, 1.0))  # 80+ words -> 1.0
+    ev.features.update(on_point=on_point, length=length)
+    ev.steps["specificity"] = Step(
+        "specificity", round(on_point, 3), f"{on_point:.0%} of {len(answer_sents)} sentences on point, {n_words} words"
+    )
+
+
+def split_for_grading(answer: str) -> list[str]:
+    return sentences(answer)[:80]  # (S,) at most 80 sentences: a paste beyond that adds nothing

@@ -1,0 +1,99 @@
+"""Text helpers for grading: sentences, term matching, negation, and bad-input detection.
+
+Simplified on purpose: sentence splitting is a regex (good enough for interview answers, which
+are short and informal); negation is a cue-word check inside the sentence, not a parser; language
+detection is a stop-word ratio, which only tells "English or not".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_ANSWER_CHARS = 6000  # longer answers are graded on their first 6,000 characters (and say so)
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[•·]\s+|(?:^|\n)\s*[-*]\s+")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NEGATION = re.compile(
+    r"\b(not|no|never|cannot|can't|cant|isn't|isnt|aren't|doesn't|doesnt|don't|dont|won't|"
+    r"shouldn't|neither|nor|without|myth|misconception|incorrect|wrong|false|rather than|instead of)\b",
+    re.I,
+)
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instruction|rubric|rule|prompt|previous|above|grader|grading)"
+    r"|\b(give|award|assign|score|grade|rate|mark)\b[^.\n]{0,30}\b(10|ten|full|maximum|max|perfect)\b[^.\n]{0,15}"
+    r"(/\s*10|points?|marks?|score|out of)"
+    r"|^\s*(system|assistant|grader)\s*:"
+    r"|\byou are (now )?(a|an|the) [^.\n]{0,30}(grader|assistant|model)"
+    r"|\bthis answer (is|should be) (marked |graded |scored )?(correct|perfect|10)",
+    re.I | re.M,
+)
+_EN_STOP = frozenset(
+    "the a an is are of to in and or it that this for with as on be by it's its which can from "
+    "we you they used use using when what how why has have not more each into than".split()
+)
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def sentences(text: str) -> list[str]:
+    parts = [normalise(p) for p in _SENT_SPLIT.split(text or "")]
+    return [p for p in parts if p and re.search(r"[A-Za-z0-9]", p)]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def term_present(term: str, text_lower: str) -> bool:
+    """A term matches at a word start (so "normali" matches "normalization", "l2" not "xl2")."""
+    term = term.lower().strip()
+    if not term:
+        return False
+    return re.search(r"(?<![a-z0-9])" + re.escape(term), text_lower) is not None
+
+
+def groups_matched(groups: list[list[str]], text_lower: str) -> float:
+    """Fraction of any-of groups with at least one term present (1.0 when there are no groups)."""
+    if not groups:
+        return 0.0
+    hit = sum(1 for g in groups if any(term_present(t, text_lower) for t in g))
+    return hit / len(groups)
+
+
+def is_negated(sentence: str) -> bool:
+    return _NEGATION.search(sentence) is not None
+
+
+def injection_spans(text: str) -> list[str]:
+    """Sentences that address the grader instead of answering (prompt injection)."""
+    return [s for s in sentences(text) if _INJECTION.search(s)]
+
+
+def english_ratio(text: str) -> float:
+    ws = words(text)
+    if not ws:
+        return 0.0
+    return sum(1 for w in ws if w in _EN_STOP) / len(ws)
+
+
+def looks_like_gibberish(text: str, vocab: frozenset[str] | None) -> bool:
+    """Mostly tokens that are not words: keyboard mashing, random characters."""
+    ws = words(text)
+    if not ws:
+        return True
+    if vocab is None:
+        return False
+    known = sum(1 for w in ws if w in vocab or w.isdigit())
+    return known / len(ws) < 0.35
+
+
+def strip_injections(text: str) -> tuple[str, list[str]]:
+    bad = injection_spans(text)
+    if not bad:
+        return text, []
+    kept = [s for s in sentences(text) if s not in bad]
+    return " ".join(kept), bad

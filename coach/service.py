@@ -1,0 +1,205 @@
+"""The Coach facade: the one object the UI, the terminal chat and the CLI talk to.
+
+It owns the lazily loaded parts (index, grader, audit flags, LLM) and nothing else: every piece of
+logic lives in its own module and is testable without this class. Thread-safe for the UI: loading
+happens under a lock; grading and search are read-only after that.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from coach.config import Settings, load_settings
+from coach.errors import CoachError
+from coach.grading.types import Citation, Grade
+
+log = logging.getLogger(__name__)
+
+
+def bundled_sources_dir() -> Path:
+    return Path(str(resources.files("corpus") / "bundled"))
+
+
+@dataclass
+class QuestionItem:
+    id: str
+    question: str
+    topic: str
+    difficulty: int
+    record_ids: list[str]
+    model_answer: str = ""
+    hints: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AskResult:
+    stream: Iterator[str]
+    citations: list[Citation]
+    warnings: list[str]
+
+
+class Coach:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or load_settings()
+        self._lock = threading.RLock()
+        self._index = None
+        self._grader = None
+        self._audit = None
+        self._llm = None
+        self._bank = None
+
+    # -- parts, loaded on first use -----------------------------------------------------------------
+    @property
+    def index(self):
+        with self._lock:
+            if self._index is None:
+                from index import CoachIndex
+
+                self._index = CoachIndex(self.settings)
+            return self._index
+
+    def ensure_index(self, progress=None) -> None:
+        """Build the default index from the bundled sources when there is none yet."""
+        with self._lock:
+            if not self.index.exists():
+                from corpus import parse_paths
+
+                log.info("no index yet: building it from the bundled sources")
+                self.index.build(parse_paths([bundled_sources_dir()]), progress=progress)
+                self._reset_derived()
+
+    def _reset_derived(self) -> None:
+        self._grader = None
+        self._audit = None
+
+    @property
+    def rubrics(self):
+        with self._lock:
+            if self._bank is None:
+                from coach.grading.rubrics import RubricBank
+
+                self._bank = RubricBank.load(self.settings)
+            return self._bank
+
+    @property
+    def audit(self):
+        """Audit flags for the indexed sources (cached per source hash under COACH_HOME/audit)."""
+        with self._lock:
+            if self._audit is None:
+                from coach.audit_link import AuditView
+
+                self._audit = AuditView(self.settings, self.index)
+            return self._audit
+
+    @property
+    def grader(self):
+        with self._lock:
+            if self._grader is None:
+                from coach.grading import Grader
+
+                self.ensure_index()
+                records = {r.id: r for r in self.index.records()}
+                self._grader = Grader(
+                    self.index.embed,
+                    self.rubrics,
+                    records=records,
+                    search=lambda q: self.index.search(q, k=5),
+                    flags_for=self.audit.flags_for,
+                    vocab=load_vocab(self.settings),
+                )
+            return self._grader
+
+    @property
+    def llm(self):
+        with self._lock:
+            if self._llm is None:
+                from coach.llm import load_llm
+
+                self._llm = load_llm(self.settings)
+            return self._llm
+
+    # -- what the front ends call -------------------------------------------------------------------
+    def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None) -> Grade:
+        return self.grader.grade(question, answer, question_id=question_id, reference=reference)
+
+    def search(self, query: str, k: int = 5, **filters):
+        self.ensure_index()
+        return self.index.search(query, k=k, **filters)
+
+    def question_bank(self, topics: list[str] | None = None, difficulty: int | None = None) -> list[QuestionItem]:
+        from coach.questions import question_bank
+
+        self.ensure_index()
+        return question_bank(self.index.records(), self.rubrics, topics=topics, difficulty=difficulty)
+
+    def followup(self, grade: Grade) -> str:
+        from coach.questions import followup_question
+
+        return followup_question(grade)
+
+    def ask(self, question: str, cancel: threading.Event | None = None) -> AskResult:
+        from coach.ask import ask
+
+        self.ensure_index()
+        return ask(self, question, cancel=cancel)
+
+    def add_sources(self, paths: list[Path], progress=None) -> dict:
+        from corpus import parse_paths
+
+        with self._lock:
+            missing = [str(p) for p in paths if not Path(p).exists()]
+            if missing:
+                raise CoachError(f"no such file: {missing[0]}")
+            self.ensure_index()
+            parsed = parse_paths([Path(p) for p in paths])
+            report = self.index.add(parsed, progress=progress)
+            self._reset_derived()
+            return report
+
+    def remove_sources(self, sources: list[str]) -> list[str]:
+        with self._lock:
+            removed = self.index.remove(sources)
+            self._reset_derived()
+            return removed
+
+    def sources(self) -> list[dict]:
+        self.ensure_index()
+        status = self.index.status()
+        flags = self.audit.counts_by_source()
+        rows = []
+        for s in status.get("sources", []):
+            row = dict(s)
+            row["flags"] = flags.get(row.get("source"), 0)
+            rows.append(row)
+        return rows
+
+    def audit_report_markdown(self) -> str:
+        return self.audit.report_markdown()
+
+    def models(self) -> dict:
+        from coach.models import embedding_model_path
+
+        out = {"embedding_model": self.settings.embedding_model, "llm_backend": self.settings.llm_backend, "llm_model": self.settings.llm_model}
+        try:
+            out["embedding_model_path"] = embedding_model_path(self.settings)
+        except Exception as exc:  # shown in the UI, not fatal
+            out["embedding_model_path"] = f"unavailable: {exc}"
+        if self._llm is not None:
+            out["llm"] = getattr(self._llm, "name", type(self._llm).__name__)
+        return out
+
+
+def load_vocab(settings) -> frozenset[str] | None:
+    """Whole-word entries of the embedding model's WordPiece vocabulary (for the gibberish check)."""
+    from coach.models import embedding_model_path
+
+    try:
+        path = Path(embedding_model_path(settings)) / "vocab.txt"
+        return frozenset(w for w in path.read_text(encoding="utf-8").split() if w.isalpha())
+    except Exception:
+        return None

@@ -1,0 +1,71 @@
+"""Source-audit evaluator: the auditor's flags against the team's independent answer key.
+
+A flag matches a key row when it names the same source and its line span overlaps the row's.
+For split S: recall (all errors, and major errors) over S's error rows; precision over the flags
+that do not match a row of the OTHER split (a flag matching no row at all is a false positive in
+both splits); false-positive rate = share of S's correct claims overlapped by any flag. Per-check
+precision is reported so each check method's quality is visible on its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from evals.base import DATA_DIR, EvalResult, load_jsonl, select_split
+
+SOURCE_ERRORS = DATA_DIR / "source_errors.jsonl"
+CORRECT_CLAIMS = DATA_DIR / "correct_claims.jsonl"
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["source"] == b["source"] and a["line_start"] <= b["line_end"] and b["line_start"] <= a["line_end"]
+
+
+class AuditEvaluator:
+    name = "audit"
+
+    def __init__(self, flags: list[dict], errors: list[dict] | None = None, claims: list[dict] | None = None):
+        self.flags = flags
+        self.errors = errors if errors is not None else load_jsonl(SOURCE_ERRORS)
+        self.claims = claims if claims is not None else load_jsonl(CORRECT_CLAIMS)
+
+    def __call__(self, *, split: str = "test", limit: int | None = None) -> EvalResult:
+        errs = select_split(self.errors, split)[:limit]
+        other = [] if split == "all" else [e for e in self.errors if e.get("split") != split]
+        claims = select_split(self.claims, split)[:limit]
+
+        considered = [f for f in self.flags if not any(overlaps(f, e) for e in other) or any(overlaps(f, e) for e in errs)]
+        tp_flags = [f for f in considered if any(overlaps(f, e) for e in errs)]
+        found = [e for e in errs if any(overlaps(f, e) for f in self.flags)]
+        major = [e for e in errs if e.get("severity") == "major"]
+        found_major = [e for e in major if any(overlaps(f, e) for f in self.flags)]
+        fp_claims = [c for c in claims if any(overlaps(f, c) for f in self.flags)]
+
+        precision = len(tp_flags) / len(considered) if considered else 0.0
+        recall = len(found) / len(errs) if errs else 0.0
+        m = {
+            "precision": precision,
+            "recall": recall,
+            "recall_major": len(found_major) / len(major) if major else 0.0,
+            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+            "false_positive_rate": len(fp_claims) / len(claims) if claims else 0.0,
+            "flags": float(len(considered)),
+            "errors_in_key": float(len(errs)),
+            "correct_claims_in_key": float(len(claims)),
+        }
+        per_check = defaultdict(lambda: [0, 0])
+        for f in considered:
+            c = f.get("check", "unknown")
+            per_check[c][1] += 1
+            per_check[c][0] += any(overlaps(f, e) for e in errs)
+        for c, (tp, n) in sorted(per_check.items()):
+            m[f"precision_{c}"] = tp / n if n else 0.0
+            m[f"flags_{c}"] = float(n)
+        details = [
+            {"id": e["id"], "source": e["source"], "line_start": e["line_start"], "severity": e.get("severity"), "kind": e.get("kind"), "found": e in found}
+            for e in errs
+        ] + [
+            {"flag": f"{f['source']}:{f['line_start']}-{f['line_end']}", "check": f.get("check"), "quote": f.get("quote", "")[:120], "true_positive": f in tp_flags}
+            for f in considered
+        ]
+        return EvalResult(self.name, m, "f1", n=len(errs) + len(claims), failures=0, details=details)

@@ -1,0 +1,83 @@
+"""Metric functions shared by the evaluators. Pure: lists in, floats out.
+
+Degenerate inputs (fewer than two cases, constant predictions) give 0.0 rather than NaN, so a
+broken grader shows up as a bad number instead of a crash or a silently missing metric.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+TIER_TO_VERDICT = {
+    "excellent": "correct",
+    "good": "correct",
+    "partial": "partial",
+    "wrong": "incorrect",
+    "off_topic": "off_topic",
+}
+VERDICTS = ("correct", "partial", "incorrect", "off_topic")
+
+
+def _finite(x: float) -> float:
+    return float(x) if x is not None and math.isfinite(x) else 0.0
+
+
+def spearman(pred: list[float], gold: list[float]) -> float:
+    from scipy.stats import spearmanr
+
+    if len(pred) < 2 or len(set(pred)) < 2:
+        return 0.0
+    return _finite(spearmanr(pred, gold).statistic)
+
+
+def pearson(pred: list[float], gold: list[float]) -> float:
+    from scipy.stats import pearsonr
+
+    if len(pred) < 2 or len(set(pred)) < 2:
+        return 0.0
+    return _finite(pearsonr(pred, gold).statistic)
+
+
+def quadratic_kappa(pred: list[float], gold: list[float]) -> float:
+    """Quadratic weighted kappa on scores rounded to integers 0..10."""
+    from sklearn.metrics import cohen_kappa_score
+
+    p = [int(round(x)) for x in pred]
+    g = [int(round(x)) for x in gold]
+    if len(set(p)) < 2 and len(set(g)) < 2:
+        return 0.0
+    return _finite(cohen_kappa_score(g, p, weights="quadratic", labels=list(range(11))))
+
+
+def mae(pred: list[float], gold: list[float]) -> float:
+    if not pred:
+        return 0.0
+    return float(np.mean(np.abs(np.asarray(pred) - np.asarray(gold))))
+
+
+def macro_f1(pred: list[str], gold: list[str], labels=VERDICTS) -> float:
+    from sklearn.metrics import f1_score
+
+    if not pred:
+        return 0.0
+    return float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0))
+
+
+def confusion(pred: list[str], gold: list[str], labels=VERDICTS) -> list[list[int]]:
+    """rows = gold label, columns = predicted label, in ``labels`` order."""
+    idx = {lab: i for i, lab in enumerate(labels)}
+    m = [[0] * len(labels) for _ in labels]
+    for p, g in zip(pred, gold):
+        if p in idx and g in idx:
+            m[idx[g]][idx[p]] += 1
+    return m
+
+
+def fit_linear(x: list[float], y: list[float]) -> tuple[float, float]:
+    """Least-squares y ~ a*x + b (for mapping a baseline's raw similarity onto 0..10 on dev)."""
+    if len(x) < 2 or len(set(x)) < 2:
+        return 0.0, float(np.mean(y)) if y else 0.0
+    a, b = np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)
+    return float(a), float(b)
