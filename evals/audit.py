@@ -50,6 +50,9 @@ class AuditEvaluator:
             "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
             "false_positive_rate": len(fp_claims) / len(claims) if claims else 0.0,
             "flags": float(len(considered)),
+            # flags matching neither an error row nor a correct claim: counted as false positives above
+            # (conservative), reported so a reader can see how many are unjudged rather than known-wrong
+            "flags_unjudged": float(sum(1 for f in considered if not any(overlaps(f, e) for e in self.errors) and not any(overlaps(f, c) for c in self.claims))),
             "errors_in_key": float(len(errs)),
             "correct_claims_in_key": float(len(claims)),
         }
