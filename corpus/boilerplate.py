@@ -1,0 +1,223 @@
+"""Boilerplate removal: the parts of a scraped article that are not interview content.
+
+Every rule is a phrase or shape pattern that would apply to other scraped articles (calls to action,
+course ads, bylines, "reviewed by" credits, share/comment prompts, "Did you know?" promos, tables of
+contents, salary/job-market sections, author bios, star-the-repo lines, "next up, let us look at more
+questions" transitions). Nothing is keyed to one file's exact sentences.
+
+Three kinds of rules:
+- line rules: a line whose first sentence matches a category pattern is removed alone; a content line
+  whose LATER sentence matches keeps its content and loses that sentence and the rest (``trim_tails``);
+- block rules: a trigger line removes itself plus the run of lines its shape owns (a "Did you know?"
+  promo and its bullets, a table of contents and its items, a "Reviewed by" credit and its name lines);
+- section rules: a heading such as "About the Author" or "Course Schedule" removes everything until the
+  next question line (or the end of the file).
+Plus one in-line rule: sentences that talk about the interview itself ("This is one of the most frequently
+asked interview questions.") are cut out of answer lines by ``strip_meta_sentences``.
+
+Code lines are never removed. ``classify`` returns one category (or None) per line; counts per category
+go to ``ParsedSource.boilerplate_removed`` (lines, plus sentences for ``interview_meta``).
+
+Simplified on purpose: English only; a removed line is removed whole (except interview-meta sentences);
+a section rule trusts its heading, so a genuine answer section titled "Salary" would be dropped too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_MAX_LINE = 700  # longer lines are content, not banners
+_I = re.IGNORECASE
+
+LINE_RULES: list[tuple[str, re.Pattern]] = [
+    ("star_repo", re.compile(r"\bgiv(e|ing) (it|this|us|the)( \w+)? (a )?(star\b|⭐)|\bstar (the|this|our) (repo|repository|project)\b"
+                             r"|\bfork (it|this|the repo)\b|^⭐", _I)),
+    ("video", re.compile(r"\b(youtube|subscribe\b|watch (the|our|this) video|video tutorial)", _I)),
+    ("review_credit", re.compile(r"\b(reviewed|fact[- ]checked|edited|verified) (and|&) (fact[- ]checked|reviewed|verified) by\b"
+                                 r"|\b[\w-]+ learners have read\b|\bfact[- ]checked by\b", _I)),
+    ("byline", re.compile(r"^(by|written by|posted by|author:)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}\b.{0,40}$"
+                          r"|\b\d+ min(ute)?s? read\b|\b[\d,.]+k? views\b|^\(?(last )?updated( on)?\b.{0,30}$"
+                          r"|^(published|posted) (on|in)\b.{0,40}$", _I)),
+    ("share_comment", re.compile(r"\b(share (this|it|your thoughts|with your)|comments? (below|section)|leave a (reply|comment)"
+                                 r"|post your (query|queries|question)|did you (enjoy|like|find) this (article|post|blog)"
+                                 r"|was this (article|post|blog) helpful|thank you for reading|thanks for reading"
+                                 r"|send (us )?an? e-?mail|visit our website|follow (me|us)\b|tag me\b|get in touch"
+                                 r"|^got (any )?(questions|doubts|queries))", _I)),
+    ("cta", re.compile(r"\b(enrol+(ing|ment)?\b|enroll(ing|ment)?\b|sign up\b|register (now|today)|enquire now|apply now"
+                       r"|book (a|your) (free )?(demo|trial|session)|free (e-?book|demo|trial|webinar)|view details"
+                       r"|(check out|explore) (our|the) .{0,80}(course|training|program|certification|bootcamp)"
+                       r"|(check out|explore) \w+['’]s .{0,60}(course|training|program)"
+                       r"|in (collaboration|partnership) with\b.{0,40}(iit|university|institute)"
+                       r"|(have|take) a look at (this|our) (blog|article|post|guide|tutorial)|^learn more (about|at|here)"
+                       r"|^interested in (learning|knowing|becoming|mastering)|start your (\w+ )?journey|\d+% hike|in[- ]demand skills|associated course|upskill|accelerate your career)", _I)),
+    ("salary_jobs", re.compile(r"\b(\d+(\.\d+)? ?lpa|per annum|average salary|salary (in|of|range|trends)|job (trends|openings|market)"
+                               r"|open jobs|bureau of labor statistics)\b", _I)),
+    ("closing", re.compile(r"^(i|we) hope (this|these|that|you).{0,120}(help|useful|prepare)|\b(best of luck|all the best"
+                           r"|happy (learning|coding|reading))\b", _I)),
+    ("course_schedule", re.compile(r"\b(weekend|weekday) batch\b|\bbatch (starts|starting|schedule)\b", _I)),
+    ("author_bio", re.compile(r"\b(\d+\+? years of (industry )?experience|passionate (blogger|writer)|brings (\w+ )?expertise in"
+                              r"|is an? (senior |technical |content )*(writer|blogger|author) (at|with|who)|works as an? .{0,40} at)\b", _I)),
+]
+
+# A short stand-alone ad banner: "Learn more about Generative AI", "Become an AI Engineer", "Learn new technologies".
+_BANNER = re.compile(r"^(learn more( about)?|learn new|become an?|master|start (learning|your)|explore|discover|get certified"
+                     r"|join)\b", _I)
+
+# Transitions between question sets: "Next up, let us look at more ... interview questions".
+_TRANSITION_TOPIC = re.compile(r"\b(questions?|blog|article|post|guide)\b", _I)
+_TRANSITION_MOVE = re.compile(r"\b(next up|let us|let['’]s|we will|we['’]ll|the next (step|set|section|part)"
+                              r"|you (have|need) to know|must be answered|revisit|moving on|coming up)\b", _I)
+
+_DID_YOU_KNOW = re.compile(r"^(did you know|fun fact|pro tip)\b.{0,40}$", _I)
+_TOC = re.compile(r"^(table of contents?|contents|in this (article|post|blog|guide)|on this page|jump to)\s*:?$", _I)
+_SECTIONS: list[tuple[str, re.Pattern]] = [
+    ("author_bio", re.compile(r"^(about (the )?author|author bio|meet the author|written by)\s*:?$", _I)),
+    ("course_schedule", re.compile(r"^(course schedule|upcoming batch(es)?|batch schedule|upcoming (classes|cohorts))\s*:?$", _I)),
+    ("salary_jobs", re.compile(r"^.{0,60}\b(salary|salaries|job trends|job opportunities|career opportunities"
+                               r"|roles and responsibilities|job roles)\b.{0,40}$", _I)),
+    ("related", re.compile(r"^(related (posts|articles|courses|reads)|recommended (articles|courses|reading|for you)"
+                           r"|you (may|might) also like|popular (posts|courses)|leave a (reply|comment)|comments?)\s*:?$", _I)),
+]
+_NAV_ITEM = re.compile(r"^([-*•·▪◦]\s*)?[A-Z][\w&' -]{0,30}$")
+_BREADCRUMB = re.compile(r"^\w[\w ]{0,30}(\s[>»›/]\s\w[\w ]{0,30}){1,6}$")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
+_META = re.compile(r"\binterview(s|er|ers|ee|ees)?\b", _I)
+
+
+def _is_title(s: str) -> bool:
+    return len(s.split()) <= 10 and not s.endswith((".", "!", ",", ";"))
+
+
+def _bullet(s: str) -> bool:
+    return bool(re.match(r"^([-*•·▪◦]\s|\d{1,2}[.)]\s)", s))
+
+
+def classify(lines: list[str], protected: set[int], is_question) -> list[str | None]:
+    """One category (or None) per line. ``protected`` lines (code) are never removed.
+
+    ``is_question(i)`` tells whether line i looks like a question; section rules stop there.
+    """
+    n = len(lines)
+    cats: list[str | None] = [None] * n
+    stripped = [ln.strip() for ln in lines]
+
+    def mark(i: int, cat: str) -> None:
+        if i not in protected and stripped[i] and cats[i] is None:
+            cats[i] = cat
+
+    # leading navigation / breadcrumbs: short items before the first real paragraph
+    for i in range(min(n, 15)):
+        s = stripped[i]
+        if not s:
+            continue
+        if _BREADCRUMB.match(s) or (_bullet(s) and _NAV_ITEM.match(s) and len(s.split()) <= 4):
+            cats[i] = "navigation"
+            continue
+        break
+
+    i = 0
+    while i < n:
+        s = stripped[i][:_MAX_LINE]
+        if not s or i in protected or cats[i]:
+            i += 1
+            continue
+        section = next((cat for cat, rx in _SECTIONS if _is_title(s) and rx.match(s)), None)
+        if section and not is_question(i):
+            j = i
+            while j < n and (j == i or not (is_question(j) or _section_start(stripped[j]))):
+                mark(j, _line_rule(stripped[j]) or section)  # a CTA inside the section keeps its own name
+                j += 1
+            i = j
+            continue
+        if _DID_YOU_KNOW.match(s) or _TOC.match(s):
+            cat = "promo" if _DID_YOU_KNOW.match(s) else "toc"
+            mark(i, cat)
+            j, seen_item = i + 1, False
+            while j < n:
+                t = stripped[j]
+                if not t:
+                    j += 1
+                    continue
+                if _bullet(t) and not is_question(j) or (cat == "toc" and _bullet(t)):
+                    mark(j, cat)
+                    seen_item = True
+                    j += 1
+                    continue
+                if cat == "promo" and not seen_item and not is_question(j):
+                    mark(j, cat)  # a promo paragraph instead of bullets
+                    j += 1
+                break
+            i = j
+            continue
+        cat = _line_rule(stripped[i])
+        if cat is None and len(s) <= 300 and not is_question(i):
+            if _TRANSITION_TOPIC.search(s) and _TRANSITION_MOVE.search(s) and len(s.split()) <= 45:
+                cat = "transition"
+            elif _BANNER.match(s) and len(s.split()) <= 6 and not s.endswith((".", ":")) and _standalone(stripped, i):
+                cat = "cta"
+        if cat:
+            mark(i, cat)
+            if cat == "review_credit":  # the credited names/titles follow on short lines
+                j = i + 1
+                while j < n and stripped[j] and len(stripped[j].split()) <= 5 and not is_question(j):
+                    mark(j, cat)
+                    j += 1
+                i = j
+                continue
+        i += 1
+    return cats
+
+
+def _rule(s: str) -> str | None:
+    return next((c for c, rx in LINE_RULES if rx.search(s)), None)
+
+
+def _line_rule(s: str) -> str | None:
+    """A line is boilerplate when its FIRST sentence is (promos lead with the call to action)."""
+    if len(s) > _MAX_LINE:
+        return None
+    return _rule(_SENTENCE.split(s, maxsplit=1)[0])
+
+
+def trim_tails(lines: list[str], cats: list[str | None], protected: set[int], is_question) -> dict[int, tuple[str, str]]:
+    """Content lines that END with boilerplate ("... layers. Subscribe to our newsletter!"): from the first
+    boilerplate sentence on, the line is cut. Returns {line index: (kept text, category)}."""
+    out = {}
+    for i, line in enumerate(lines):
+        if cats[i] or i in protected or not line.strip() or is_question(i):
+            continue
+        head = line[:_MAX_LINE * 8]
+        if not _rule(head):
+            continue
+        sentences = _SENTENCE.split(head.strip())
+        for k in range(1, len(sentences)):
+            cat = _rule(sentences[k])
+            if cat:
+                indent = line[: len(line) - len(line.lstrip())]
+                out[i] = (indent + " ".join(sentences[:k]), cat)
+                break
+    return out
+
+
+def _section_start(s: str) -> bool:
+    return _is_title(s) and any(rx.match(s) for _, rx in _SECTIONS)
+
+
+def _standalone(stripped: list[str], i: int) -> bool:
+    before = i == 0 or not stripped[i - 1]
+    after = i + 1 >= len(stripped) or not stripped[i + 1]
+    return before and after
+
+
+def strip_meta_sentences(text: str) -> tuple[str, int]:
+    """Cut sentences about the interview itself out of one answer line; returns (text, sentences cut)."""
+    if not _META.search(text[:_MAX_LINE * 4]):
+        return text, 0
+    sentences = _SENTENCE.split(text.strip())
+    kept = [s for s in sentences if not _META.search(s)]
+    return " ".join(kept), len(sentences) - len(kept)
+
+
+def count(cats: list[str | None]) -> dict[str, int]:
+    return dict(sorted(Counter(c for c in cats if c).items()))

@@ -1,0 +1,135 @@
+"""Main-content text of an HTML page, as lines (headings as ``#``, list items as ``- ``, rows with ``|``).
+
+Parsed with lxml (never regexes on HTML). Dropped: scripts, styles, templates, forms, iframes, SVG,
+navigation, page headers/footers, asides, hidden elements, and containers whose class/id says what they
+are (nav, menu, sidebar, footer, cookie, share, comments, related, newsletter, advert). The main content is
+``<main>``, else the ``<article>`` with the most text, else ``<body>``. The tree is walked iteratively
+(``lxml.etree.iterwalk``), so deeply nested pages cannot exhaust Python's recursion limit; libxml2 itself
+keeps at most 2048 levels of nesting (``huge_tree``), deeper text is lost and such a page is skipped.
+
+Simplified on purpose: line numbers of HTML records are lines of THIS extracted text, not of the HTML
+file; inline markup (links, emphasis) is flattened to its text; tables become ``a | b`` rows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+DROP_TAGS = {
+    "script", "style", "noscript", "template", "form", "iframe", "svg", "math", "canvas", "object", "embed",
+    "button", "input", "select", "textarea", "nav", "footer", "aside", "head", "title", "meta", "link", "dialog",
+}
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "header", "blockquote", "figure", "figcaption", "ul", "ol", "dl",
+    "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "hr", "address", "details", "summary", "body", "html",
+}
+_NOISE = re.compile(r"(^|[\s_-])(nav|navbar|menu|sidebar|footer|breadcrumbs?|cookie|share|social|comments?|related"
+                    r"|newsletter|subscribe|advert|ads?|promo|banner|popup|modal)($|[\s_-])", re.IGNORECASE)
+_NOISE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+_WS = re.compile(r"[ \t\r\n\f\v]+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _is_noise(el) -> bool:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in DROP_TAGS:
+        return True
+    if tag == "header" and not _inside(el, {"article", "main"}):
+        return True
+    get = el.get
+    if get("hidden") is not None or (get("aria-hidden") or "").lower() == "true" or (get("role") or "") in _NOISE_ROLES:
+        return True
+    style = (get("style") or "").replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    return bool(_NOISE.search(f"{get('class') or ''} {get('id') or ''}")) and tag not in ("main", "article", "body", "html")
+
+
+def _inside(el, tags: set[str]) -> bool:
+    p = el.getparent()
+    while p is not None:
+        if p.tag in tags:
+            return True
+        p = p.getparent()
+    return False
+
+
+def _pick_main(root):
+    main = root.find(".//main")
+    if main is not None:
+        return main
+    articles = root.findall(".//article")
+    if articles:
+        return max(articles, key=lambda a: len(a.text_content()))
+    body = root.find(".//body")
+    return body if body is not None else root
+
+
+def html_to_lines(text: str) -> list[str]:
+    """Extract the main content of an HTML document as text lines."""
+    text = _XML_DECL.sub("", text)
+    if not text.strip():
+        return []
+    root = lxml_html.document_fromstring(text, parser=lxml_html.HTMLParser(remove_comments=True,
+                                                                          remove_pis=True, recover=True, huge_tree=True))
+    noise = [el for el in root.iter() if not isinstance(el.tag, str) or _is_noise(el)]
+    for el in noise:
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps the element's tail text
+    main = _pick_main(root)
+    out: list[str] = []
+    parts: list[str] = []
+    prefix = [""]
+    pre_depth = 0
+
+    def flush():
+        line = "".join(parts)
+        parts.clear()
+        if pre_depth:
+            out.extend(line.split("\n"))
+            return
+        line = _WS.sub(" ", line).strip()
+        if line:
+            out.append(prefix[0] + line)
+        prefix[0] = ""
+
+    for event, el in etree.iterwalk(main, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag == "pre":
+                flush()
+                if pre_depth == 0:
+                    out.append("```")  # a fence: the corpus keeps pre-formatted text verbatim as code
+                pre_depth += 1
+            elif tag in BLOCK_TAGS or tag in ("li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "td", "th"):
+                if tag in ("td", "th"):
+                    if pre_depth == 0:
+                        parts.append(" | " if "".join(parts).strip() else "| ")  # rows read "| a | b |"
+                elif tag == "br" and pre_depth:
+                    parts.append("\n")
+                elif pre_depth == 0:
+                    flush()
+                if tag == "li":
+                    prefix[0] = "- "
+                elif tag.startswith("h") and len(tag) == 2 and tag[1].isdigit():
+                    prefix[0] = "#" * int(tag[1]) + " "
+            if el.text:
+                parts.append(el.text)
+        else:
+            if tag == "pre":
+                flush()
+                pre_depth -= 1
+                if pre_depth == 0:
+                    out.append("```")
+            elif tag in BLOCK_TAGS or tag in ("li", "h1", "h2", "h3", "h4", "h5", "h6"):
+                if pre_depth == 0:
+                    if tag == "tr" and "".join(parts).strip():
+                        parts.append(" |")
+                    flush()
+            if el.tail and el is not main:
+                parts.append(el.tail)
+    flush()
+    return out

@@ -1,0 +1,133 @@
+"""Loaders: one file -> a ``Document`` (its repaired text lines), or ``SkippedFile`` with one clear reason.
+
+Formats: ``.txt``/``.text``/unknown (plain text), ``.md``/``.markdown``, ``.html``/``.htm``/``.xhtml``
+(main content only, see ``corpus.html``), ``.pdf`` (pypdf text extraction).
+
+Line numbers: for text and markdown, ``lines[i]`` is line ``i + 1`` of the ORIGINAL file exactly. For HTML
+and PDF, they are lines of the extracted text (PDF: pages in order, one empty line between pages), the
+only stable numbering those formats have.
+
+Skipped, with one warning each: missing, empty, oversized (``max_bytes``, default 20 MB), binary,
+undecodable, unreadable or encrypted files, and files whose extraction yields no text.
+
+Simplified on purpose: PDF text is whatever pypdf extracts (no OCR, no layout analysis); HTML encoding
+comes from the bytes (BOM, UTF-8, then charset-normalizer), not from ``<meta charset>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coach.errors import CoachError
+from corpus.text import DecodeError, clean_lines, decode, split_lines
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+TEXT_SUFFIXES = {".txt", ".text"}
+SUPPORTED = HTML_SUFFIXES | MARKDOWN_SUFFIXES | TEXT_SUFFIXES | {".pdf"}
+
+
+class SkippedFile(CoachError):
+    """A file that cannot be parsed. ``str(exc)`` is one line naming the file and the reason."""
+
+    def __init__(self, path: Path | str, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"skipped {path}: {reason}")
+
+
+@dataclass
+class Document:
+    source: str
+    path: Path
+    sha256: str
+    fmt: str  # "text" | "markdown" | "html" | "pdf"
+    lines: list[str]  # repaired; lines[i] is line i + 1
+    warnings: list[str] = field(default_factory=list)
+
+
+def fmt_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    if suffix == ".pdf":
+        return "pdf"
+    return "text"
+
+
+def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read and repair one file. Raises SkippedFile (never anything else for a bad file)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise SkippedFile(path, "not a regular file")
+        if size == 0:
+            raise SkippedFile(path, "empty file")
+        if size > max_bytes:
+            raise SkippedFile(path, f"too large ({_human(size)} > {_human(max_bytes)} limit)")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SkippedFile(path, f"unreadable ({exc.strerror or exc})") from None
+    fmt = fmt_of(path)
+    sha = hashlib.sha256(raw).hexdigest()
+    try:
+        if fmt == "pdf":
+            text = _pdf_text(path, raw)
+            lines = clean_lines(text)
+        else:
+            text = decode(raw)
+            if fmt == "html":
+                from corpus.html import html_to_lines
+
+                lines = clean_lines("\n".join(html_to_lines(text)))
+            else:
+                lines = clean_lines(text)
+    except SkippedFile:
+        raise
+    except DecodeError as exc:
+        raise SkippedFile(path, str(exc)) from None
+    except (RecursionError, MemoryError, ValueError, TypeError, OSError) as exc:
+        raise SkippedFile(path, f"unreadable {fmt} ({type(exc).__name__}: {str(exc)[:120]})") from None
+    except Exception as exc:  # a third-party parser failing on hostile input must not stop the batch
+        log.debug("loader failure", exc_info=True)
+        raise SkippedFile(path, f"unreadable {fmt} ({type(exc).__name__}: {str(exc)[:120]})") from None
+    if not any(ln.strip() for ln in lines):
+        reason = {"pdf": "no extractable text (scanned PDF?)",
+                  "html": "no main-content text (empty page, or nested deeper than 2048 levels)"}
+        raise SkippedFile(path, reason.get(fmt, "empty file (whitespace only)"))
+    return Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines)
+
+
+def _human(n: int) -> str:
+    for unit, size in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _pdf_text(path: Path, raw: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if not raw.lstrip()[:5].startswith(b"%PDF"):
+        raise SkippedFile(path, "not a PDF file")
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SkippedFile(path, "encrypted PDF")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except PdfReadError as exc:
+        raise SkippedFile(path, f"unreadable PDF ({str(exc)[:120]})") from None
+    # pages in order, one empty line between them
+    return "\n\n".join("\n".join(split_lines(p)) for p in pages)

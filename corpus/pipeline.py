@@ -1,0 +1,133 @@
+"""The corpus stage end to end: paths -> documents -> boilerplate removed -> records -> topics and groups.
+
+``parse_file`` parses one file (raises ``SkippedFile``, a CoachError, when it cannot); ``parse_batch``
+walks files and folders and collects skipped files instead of stopping; ``parse_paths`` is
+``parse_batch`` returning only the parsed sources (each skipped file is logged as one warning).
+
+Source names are the file's name as given; files found inside a folder are named by their path relative
+to that folder (``sub/notes.md``), so two folders' files never collide. Folders are walked recursively,
+hidden files and folders are ignored, and only supported suffixes (txt, md, html, pdf) are read.
+Results are sorted by source name, so the output does not depend on argument order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coach.errors import CoachError
+from corpus import boilerplate
+from corpus.blocks import code_lines, fenced_lines
+from corpus.grouping import group_and_tag
+from corpus.loaders import DEFAULT_MAX_BYTES, SUPPORTED, Document, SkippedFile, load_document
+from corpus.passages import build_passages
+from corpus.records import ParsedSource
+from corpus.segment import build_records, find_questions, loose_question, parse_question_line
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    sources: list[ParsedSource] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def parse_document(doc: Document) -> ParsedSource:
+    """Boilerplate, segmentation and blocks for one loaded document (topics/groups come later)."""
+    lines = doc.lines
+    fenced = fenced_lines(lines)
+    loose = [loose_question(ln) if i not in fenced else False for i, ln in enumerate(lines)]
+    # "# 7. What is X?" next to code is a heading, not a comment ("# Define the model" stays code)
+    code = {i for i in code_lines(lines, fenced) if i in fenced or not (loose[i] and _numbered_or_asks(lines[i]))}
+    cats = boilerplate.classify(lines, protected=code, is_question=loose.__getitem__)
+    tails = boilerplate.trim_tails(lines, cats, code, loose.__getitem__)
+    if tails:
+        lines = [tails[i][0] if i in tails else ln for i, ln in enumerate(lines)]
+    removed = {i for i, c in enumerate(cats) if c}
+    stats: dict[str, int] = {}
+    questions = find_questions(lines, removed, code)
+    if questions:
+        records = build_records(doc.source, lines, questions, removed, code, stats)
+    else:
+        records = build_passages(doc.source, lines, removed, code)
+    counts = boilerplate.count(cats)
+    for _, cat in tails.values():  # a cut line tail counts as one removed piece
+        counts[cat] = counts.get(cat, 0) + 1
+    for k, v in stats.items():
+        counts[k] = counts.get(k, 0) + v
+    warnings = list(doc.warnings)
+    warnings += [f"{doc.source}:{r.line_start}: question without an answer" for r in records if not r.answer]
+    return ParsedSource(source=doc.source, path=str(doc.path), sha256=doc.sha256, records=records,
+                        boilerplate_removed=dict(sorted(counts.items())), warnings=warnings)
+
+
+def _numbered_or_asks(line: str) -> bool:
+    q = parse_question_line(line)
+    return q is not None and (q.number is not None or q.text.rstrip(")").endswith("?"))
+
+
+def parse_file(path: Path, source: str | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+               embedder=None) -> ParsedSource:
+    """Parse one file into records with topics and (within this file) groups. Raises SkippedFile."""
+    parsed = parse_document(load_document(Path(path), source, max_bytes))
+    group_and_tag([parsed], embedder=embedder)
+    return parsed
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str]]:
+    """(file, source name) for every file given or found in a given folder. Missing path: CoachError."""
+    found: list[tuple[Path, str]] = []
+    for p in paths:
+        p = Path(p)
+        if not p.exists():
+            raise CoachError(f"no such file or folder: {p}")
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts) or not f.is_file():
+                    continue
+                if f.suffix.lower() in SUPPORTED:
+                    found.append((f, rel.as_posix()))
+                else:
+                    log.info("ignored %s (unsupported file type)", f)
+        else:
+            found.append((p, p.name))
+    return found
+
+
+def parse_batch(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES, embedder=None,
+                log_skipped: bool = True) -> Batch:
+    """Parse files and folders; bad files are collected in ``Batch.skipped`` and the rest goes on."""
+    batch = Batch()
+    seen_paths: set[Path] = set()
+    seen_names: dict[str, Path] = {}
+    for path, name in expand_paths(paths):
+        real = path.resolve()
+        if real in seen_paths:
+            continue
+        seen_paths.add(real)
+        try:
+            if name in seen_names:
+                raise SkippedFile(path, f"another file is already named {name!r} ({seen_names[name]})")
+            seen_names[name] = path
+            doc = load_document(path, name, max_bytes)
+            try:
+                batch.sources.append(parse_document(doc))
+            except Exception as exc:  # a bug on hostile input must not stop the batch (tests assert it never happens)
+                log.debug("parser error on %s", path, exc_info=True)
+                raise SkippedFile(path, f"parser error ({type(exc).__name__}: {str(exc)[:100]}); please report it") from None
+        except SkippedFile as exc:
+            if log_skipped:
+                log.warning("%s", exc)
+            batch.skipped.append(exc)
+    batch.sources.sort(key=lambda ps: ps.source)
+    group_and_tag(batch.sources, embedder=embedder)
+    return batch
+
+
+def parse_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES, embedder=None) -> list[ParsedSource]:
+    """Parsed sources (sorted by name) of the given files and folders; skipped files are logged."""
+    return parse_batch(paths, max_bytes=max_bytes, embedder=embedder).sources

@@ -1,0 +1,317 @@
+"""Corpus stage: question formats, loaders, boilerplate, mojibake, counts, robustness."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from corpus import SkippedFile, parse_batch, parse_file, parse_paths
+from corpus.text import MOJIBAKE, split_lines
+
+DATA = Path(__file__).resolve().parent / "data" / "corpus"
+EXPECTED_COUNTS = {"000": 81, "001": 20, "002": 30, "003": 9, "004": 65}  # 003 lost one heading: 10 -> 9
+
+
+def questions(path: Path) -> list[tuple[int, str]]:
+    return [(r.line_start, r.question) for r in parse_file(path).records]
+
+
+def check_invariants(ps, n_lines: int | None = None) -> None:
+    ids = [r.id for r in ps.records]
+    assert len(ids) == len(set(ids))
+    for r in ps.records:
+        assert r.id == f"{r.source}:{r.line_start}"
+        assert len(r.answer.splitlines()) == len(r.answer_lines), r.id
+        assert r.line_start <= r.line_end
+        assert all(r.line_start < n <= r.line_end for n in r.answer_lines) or r.kind == "passage"
+        if n_lines is not None:
+            assert r.line_end <= n_lines
+        for b in r.blocks:
+            assert b.type in ("code", "list", "table") and r.line_start <= b.line_start <= b.line_end <= r.line_end
+
+
+# --- the bundled sources ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bundled(bundled_dir):
+    return {ps.source[:3]: ps for ps in parse_paths([bundled_dir])}
+
+
+def test_bundled_question_counts(bundled):
+    assert {k: len(ps.records) for k, ps in bundled.items()} == EXPECTED_COUNTS
+    assert all(r.kind == "qa" for ps in bundled.values() for r in ps.records)
+
+
+def test_bundled_invariants_and_original_lines(bundled, bundled_dir):
+    for ps in bundled.values():
+        original = split_lines((bundled_dir / ps.source).read_text(encoding="utf-8"))
+        check_invariants(ps, len(original))
+        for r in ps.records:
+            # the question's words are on the question's original line (mojibake aside)
+            first = re.findall(r"[A-Za-z]{4,}", r.question)[:3]
+            assert all(w in original[r.line_start - 1] for w in first), r.id
+
+
+def test_section_headings_are_not_questions(bundled):
+    asked = [r.question for ps in bundled.values() for r in ps.records]
+    assert not any("Interview Questions" in q for q in asked)
+    assert "What is Deep Learning?" not in [r.question for r in bundled["002"].records]  # intro heading in 002
+
+
+def test_bundled_boilerplate_never_in_records(bundled):
+    phrases = [
+        "Enroll in", "enrol in", "Youtube", "Get 100% Hike", "Master Most in Demand", "fact-checked", "Did you know",
+        "Next up", "let us look", "Become an Artificial Intelligence Engineer", "Learn new technologies",
+        "Learn more about", "make sure to check out", "Have a look at this blog", "Salary", "LPA", "Course Schedule",
+        "Weekend Batch", "About the Author", "Enquire Now", "Associated Course", "years of experience",
+        "Table of contents", "Min Read", "E-book", "Pravartak", "Did you enjoy", "Thank you for reading",
+        "Share your thoughts", "Leave a Reply", "repository", "fork it", "The next step on this",
+        "interviewee", "frequently asked", "Bureau of Labor", "Intellipaat", "Guvi", "career-aspirant",
+        "DataspaceAI", "Best of luck", "In conclusion",
+    ]
+    for ps in bundled.values():
+        for r in ps.records:
+            text = r.question + "\n" + r.answer
+            for phrase in phrases:
+                assert phrase.lower() not in text.lower(), f"{r.id}: {phrase!r}"
+    removed = {k: sum(ps.boilerplate_removed.values()) for k, ps in bundled.items()}
+    assert all(v > 0 for v in removed.values()), removed
+
+
+def test_answers_are_complete(bundled):
+    by_id = {r.id: r for ps in bundled.values() for r in ps.records}
+    # list kept, with every item, as a Block
+    r = by_id["000_89ca2624adfbc5ce.txt:175"]
+    assert r.answer.count("\n- ") == 10 and [b.type for b in r.blocks] == ["list", "list"]
+    # the answer of a question-shaped list item stays inside its answer (002, nested bullets)
+    r = by_id["002_8b468431436e823b.txt:57"]
+    assert "Can fully connected layers be replaced" in r.answer and r.line_end == 71
+    # a table that lost its delimiters, after a "...:" lead-in, is still a table block
+    r = by_id["000_89ca2624adfbc5ce.txt:133"]
+    assert [(b.type, b.line_start, b.line_end) for b in r.blocks] == [("table", 137, 140)]
+    # markdown table as a table block
+    r = by_id["004_db51e9162b39e910.txt:83"]
+    assert [b.type for b in r.blocks] == ["table"] and r.line_end == 88
+    # last answers stop before the article's tail
+    assert by_id["002_8b468431436e823b.txt:173"].line_end == 174
+    assert by_id["000_89ca2624adfbc5ce.txt:559"].line_end == 565
+    assert by_id["004_db51e9162b39e910.txt:376"].line_end == 377
+
+
+def test_no_answer_line_is_lost(bundled, bundled_dir):
+    """Every non-blank line between two questions is in the answer, except these (hand-checked) lines."""
+    not_answer = {
+        "000": {36, 48, 72, 74, 197, 218, 220, 234, 255, 261, 312, 354, 356, 366, 393, 415, 446, 448, 474, 484, 506,
+                *range(567, 646)},
+        "001": {142, 144, 146, 148, 149, 151}, "002": {83, 175, 176, 177}, "003": {172, 174, 176, 178},
+        "004": {46, 81, 344, 346, 381, 385, 386},
+    }
+    for key, ps in bundled.items():
+        lines = split_lines((bundled_dir / ps.source).read_text(encoding="utf-8"))
+        starts = [r.line_start for r in ps.records] + [len(lines) + 1]
+        dropped = set()
+        for r, nxt in zip(ps.records, starts[1:]):
+            dropped |= {n for n in range(r.line_start + 1, nxt) if lines[n - 1].strip() and n not in r.answer_lines}
+        assert dropped == {n for n in not_answer[key] if lines[n - 1].strip()}, key
+
+
+def test_code_blocks_are_verbatim_even_with_lost_lines(bundled, bundled_dir):
+    for key in ("003", "004"):
+        ps = bundled[key]
+        original = (bundled_dir / ps.source).read_text(encoding="utf-8")
+        code = [b for r in ps.records for b in r.blocks if b.type == "code"]
+        assert code
+        for b in code:
+            for line in b.text.splitlines():
+                assert line.strip() == "" or line in original
+    r = next(r for r in bundled["003"].records if r.line_start == 113)
+    block = next(b for b in r.blocks if b.type == "code")
+    assert block.text.startswith("model = tf.keras.Sequential([\n    tf.keras.layers.Conv2D(32")  # relative indent kept
+    assert (block.line_start, block.line_end) == (129, 135)
+
+
+def test_no_mojibake_left(bundled):
+    for ps in bundled.values():
+        for r in ps.records:
+            assert not MOJIBAKE.search(r.question + r.answer), r.id
+    text = "\n".join(r.answer for r in bundled["004"].records)
+    assert "“backpropagation.”" in text and "It’s" in text
+
+
+def test_parsing_is_fast(bundled_dir):
+    parse_paths([bundled_dir])  # warm imports
+    started = time.perf_counter()
+    parse_paths([bundled_dir])
+    assert time.perf_counter() - started < 2.0  # measured 0.20 s alone, 0.7 s with the suite's other jobs
+
+
+# --- one small input per question format ------------------------------------------------------------
+
+@pytest.mark.parametrize("name, expected", [
+    ("numbered.txt", [(3, "What is a perceptron?"),
+                      (9, "Differentiate between a single-layer perceptron and a multi-layer perceptron."),
+                      (19, "What are the steps of gradient descent")]),
+    ("qnum.txt", [(1, "What is overfitting?"), (5, "Explain dropout."), (9, "Describe early stopping.")]),
+    ("headings.md", [(4, "What is batch normalization?"),
+                     (7, "What Is the Difference Between Batch and Stochastic Gradient Descent?"),
+                     (17, "Explain the concept of positional encoding in Transformers.")]),
+    ("bullets.txt", [(5, "What is ANN?"), (7, "How would you reduce overfitting in a deep network?"),
+                     (12, "What are some challenges associated with LLMs?"), (16, "Define epoch, iteration, and batch.")]),
+    ("plain.txt", [(3, "What is deep learning, and how does it differ from machine learning?"),
+                   (7, "Explain the concept of Convolutional Neural Networks (CNNs)."),
+                   (15, "Describe Recurrent Neural Networks (RNNs) and their use cases.")]),
+    ("labels.txt", [(1, "What is an epoch?"), (4, "What is a batch?")]),
+    ("imperative.txt", [(1, "Explain backpropagation."),
+                        (4, "Describe a scenario where you would use a custom loss function."),
+                        (7, "Differentiate between bagging and boosting"), (10, "What are the advantages of ReLU")]),
+])
+def test_question_formats(name, expected):
+    ps = parse_file(DATA / name)
+    assert questions(DATA / name) == expected
+    check_invariants(ps, len(split_lines((DATA / name).read_text(encoding="utf-8"))))
+
+
+def test_numbered_list_items_and_section_titles_stay_out_of_questions():
+    ps = parse_file(DATA / "numbered.txt")
+    second = ps.records[1]
+    assert second.answer.endswith("1. An input layer\n2. One or more hidden layers\n3. An output layer")
+    assert second.line_end == 15  # "Advanced Interview Questions" (line 17) is a section title, not answer
+    assert "Enroll" not in ps.records[0].answer and ps.boilerplate_removed.get("cta") == 1
+
+
+def test_bullet_question_inside_a_list_is_a_list_item():
+    ps = parse_file(DATA / "bullets.txt")
+    assert "- Can fully connected layers be replaced with convolutional layers?" in ps.records[1].answer
+    assert ps.boilerplate_removed.get("toc") == 3
+
+
+def test_markdown_fence_and_rule():
+    ps = parse_file(DATA / "headings.md")
+    last = ps.records[-1]
+    assert [b.type for b in last.blocks] == ["code"]
+    assert "# What is this? Just a comment inside a fence." in last.blocks[0].text
+    table = ps.records[1]
+    assert table.answer.endswith("| uses the whole dataset | uses one sample |") and table.line_end == 11
+    assert ps.boilerplate_removed == {"star_repo": 1}
+
+
+def test_passages_for_sources_without_questions():
+    ps = parse_file(DATA / "chapter.md")
+    assert [(r.kind, r.line_start, r.question) for r in ps.records] == [
+        ("passage", 1, "Chapter 3: Optimisation"), ("passage", 5, "Gradient descent"), ("passage", 11, "Momentum")]
+    assert ps.records[1].line_end == 9 and "Stochastic gradient descent" in ps.records[1].answer
+    check_invariants(ps)
+
+
+def test_titles_that_start_like_questions_are_not_questions():
+    ps = parse_file(DATA / "article.html")  # "## Why it works" is a title; one heading never makes a Q/A file
+    assert [(r.kind, r.question) for r in ps.records] == [
+        ("passage", "Understanding Dropout"), ("passage", "Why it works"), ("passage", "In practice")]
+
+
+def test_trailing_call_to_action_is_cut_but_the_content_stays():
+    ps = parse_file(DATA / "article.html")
+    assert ps.records[-1].answer == "Typical rates are 0.5 for fully connected layers and lower for convolutional layers."
+    assert "Jane Doe" not in ps.records[0].answer
+    assert ps.boilerplate_removed == {"byline": 1, "video": 1}
+
+
+# --- loaders ---------------------------------------------------------------------------------------
+
+def test_html_main_content_only_and_no_script_text():
+    ps = parse_file(DATA / "page.html")
+    assert [r.question for r in ps.records] == ["What is a perceptron?", "What are activation functions?"]
+    everything = " ".join(r.question + " " + r.answer for r in ps.records)
+    for banned in ("SECRET_SCRIPT_TEXT", "INJECTED_BODY_SCRIPT", "navigation", "footer", "Copyright", "Share this",
+                   "color: red"):
+        assert banned not in everything
+    acts = ps.records[1]
+    assert [b.type for b in acts.blocks] == ["list", "code"]
+    assert "x = torch.relu(torch.tensor([-1.0, 2.0]))" in acts.blocks[1].text
+
+
+def test_script_inside_body_text_never_reaches_a_record(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text("<html><body><p>1. What is a GPU?</p><p>A processor for parallel work.<script>alert('XSS "
+                    "What is evil?')</script> It has many cores.</p><p>2. What is a TPU?</p><p>A matrix chip."
+                    "<style>p{}</style></p></body></html>")
+    ps = parse_file(page)
+    text = " ".join(r.question + r.answer for r in ps.records)
+    assert len(ps.records) == 2 and "XSS" not in text and "alert" not in text and "p{}" not in text
+    assert "It has many cores." in ps.records[0].answer
+
+
+def test_html_table_becomes_a_table_block(tmp_path):
+    page = tmp_path / "t.htm"
+    page.write_text("<body><h2>1. What is X?</h2><table><tr><th>A</th><th>B</th></tr><tr><td>one</td><td>two</td>"
+                    "</tr></table><h2>2. What is Y?</h2><p>Y.</p></body>")
+    first = parse_file(page).records[0]
+    assert first.answer == "| A | B |\n| one | two |" and [b.type for b in first.blocks] == ["table"]
+
+
+def test_pdf_lines_of_extracted_text():
+    ps = parse_file(DATA / "questions.pdf")
+    assert [(r.line_start, r.question) for r in ps.records] == [
+        (2, "What is a perceptron?"), (5, "What is the purpose of a loss function?"),
+        (9, "Explain the vanishing gradient problem.")]  # page 2 starts after one empty line
+    assert ps.records[0].answer_lines == [3, 4]
+
+
+def test_mojibake_repaired():
+    ps = parse_file(DATA / "mojibake.txt")
+    assert ps.records[0].answer == "It’s a “flat” curve — the learning rate is too low ⭐"
+    assert ps.records[1].answer == "The café’s model — attention — weighs every token."
+
+
+def test_other_encodings_and_line_endings(tmp_path):
+    f = tmp_path / "latin.txt"
+    f.write_bytes("Q1. Qu'est-ce qu'un réseau?\r\n\r\nUn modèle à couches, très utilisé.\r\nQ2. Why this encoding?\rBecause.\r".encode("cp1252"))
+    ps = parse_file(f)
+    assert [(r.line_start, r.question) for r in ps.records] == [(1, "Qu'est-ce qu'un réseau?"), (4, "Why this encoding?")]
+    assert ps.records[0].answer == "Un modèle à couches, très utilisé." and ps.records[1].answer_lines == [5]
+    bom = tmp_path / "utf16.txt"
+    bom.write_bytes("1. What is X?\nX is a letter.\n2. What is Y?\nY too.\n".encode("utf-16"))
+    assert [r.answer for r in parse_file(bom).records] == ["X is a letter.", "Y too."]
+
+
+def test_bad_files_are_skipped_with_one_warning_each(tmp_path, caplog):
+    good = tmp_path / "good.txt"
+    good.write_text("1. What is a tensor?\nAn n-dimensional array.\n")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.md").write_text("  \n\n \t\n")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "fake.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (tmp_path / "big.txt").write_text("1. What is big?\n" + "x" * 3000 + "\n")
+    (tmp_path / "notes.bin").write_bytes(b"ignored: unsupported suffix inside a folder")
+    batch = parse_batch([tmp_path], max_bytes=2000)
+    assert [ps.source for ps in batch.sources] == ["good.txt"]
+    reasons = {Path(s.path).name: s.reason for s in batch.skipped}
+    assert set(reasons) == {"empty.txt", "blank.md", "binary.txt", "fake.pdf", "big.txt"}
+    assert "too large" in reasons["big.txt"] and "binary" in reasons["binary.txt"]
+    assert all("\n" not in str(s) for s in batch.skipped)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        assert [ps.source for ps in parse_paths([tmp_path], max_bytes=2000)] == ["good.txt"]
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 5
+    with pytest.raises(SkippedFile, match="empty file"):
+        parse_file(tmp_path / "empty.txt")
+
+
+def test_missing_path_is_a_user_error(tmp_path):
+    from coach.errors import CoachError
+
+    with pytest.raises(CoachError, match="no such file or folder"):
+        parse_paths([tmp_path / "nope"])
+
+
+def test_folders_are_walked_recursively_and_sorted(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "b" / "z.md").write_text("### 1. What is Z?\nZ.\n")
+    (tmp_path / "a.txt").write_text("1. What is A?\nA.\n")
+    (tmp_path / ".hidden" / "h.txt").write_text("1. What is H?\nH.\n")
+    assert [ps.source for ps in parse_paths([tmp_path])] == ["a.txt", "b/z.md"]
+    assert parse_paths([tmp_path])[1].records[0].id == "b/z.md:1"

@@ -1,0 +1,128 @@
+"""Topics and cross-source groups (text keys, and the real all-MiniLM-L6-v2 via the `embedder` fixture)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from corpus import TOPICS, group_and_tag, parse_paths, question_key, topic_of
+from corpus.grouping import DEFAULT_THRESHOLD
+
+
+def by_id(parsed):
+    return {r.id: r for ps in parsed for r in ps.records}
+
+
+def groups(parsed):
+    out = defaultdict(list)
+    for ps in parsed:
+        for r in ps.records:
+            out[r.group_id].append(r)
+    return out
+
+
+def test_question_key_normalises_wording():
+    assert question_key("What is a perceptron?") == question_key("What is the Perceptron")
+    assert question_key("What are hyperparameters in Deep Learning?") == question_key("What Are Hyperparameters?")
+    assert question_key("What are autoencoders?") != question_key("What are some of the uses of Autoencoders?")
+
+
+def test_text_grouping_without_a_model(bundled_dir):
+    parsed = parse_paths([bundled_dir])
+    ids = by_id(parsed)
+    assert ids["000_89ca2624adfbc5ce.txt:38"].group_id == ids["001_ab552e0b46fc54ef.txt:16"].group_id  # perceptron
+    assert ids["000_89ca2624adfbc5ce.txt:38"].group_id == "000_89ca2624adfbc5ce.txt:38"  # first member names it
+    assert ids["000_89ca2624adfbc5ce.txt:114"].group_id != ids["000_89ca2624adfbc5ce.txt:290"].group_id
+    multi = [g for g in groups(parsed).values() if len({r.source for r in g}) > 1]
+    assert len(multi) == 11  # measured
+
+
+def test_embedding_grouping_is_conservative(bundled_dir, embedder):
+    parsed = parse_paths([bundled_dir])
+    group_and_tag(parsed, embedder=embedder)
+    ids = by_id(parsed)
+    same = [("000_89ca2624adfbc5ce.txt:30", "001_ab552e0b46fc54ef.txt:12"),  # ML vs DL, reworded
+            ("000_89ca2624adfbc5ce.txt:150", "001_ab552e0b46fc54ef.txt:121"),  # backpropagation
+            ("003_c016992a1932b139.txt:82", "004_db51e9162b39e910.txt:83"),  # batch vs stochastic GD
+            ("002_8b468431436e823b.txt:173", "004_db51e9162b39e910.txt:355")]  # transfer learning
+    for a, b in same:
+        assert ids[a].group_id == ids[b].group_id, (ids[a].question, ids[b].question)
+    different = [("000_89ca2624adfbc5ce.txt:114", "000_89ca2624adfbc5ce.txt:290"),  # autoencoders: what vs where used
+                 ("000_89ca2624adfbc5ce.txt:236", "000_89ca2624adfbc5ce.txt:308"),  # Boltzmann vs restricted BM
+                 ("000_89ca2624adfbc5ce.txt:399", "000_89ca2624adfbc5ce.txt:407")]  # supervised vs unsupervised
+    for a, b in different:
+        assert ids[a].group_id != ids[b].group_id, (ids[a].question, ids[b].question)
+    multi = [g for g in groups(parsed).values() if len({r.source for r in g}) > 1]
+    assert len(multi) >= 25  # measured: 30 (11 from text keys alone)
+    # complete linkage: every pair inside a group is similar (or has the same normalised text)
+    for members in groups(parsed).values():
+        if len(members) < 2:
+            continue
+        emb = embedder.encode([r.question for r in members], normalize_embeddings=True)
+        sim = emb @ emb.T
+        keys = [question_key(r.question) for r in members]
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                assert sim[i, j] >= DEFAULT_THRESHOLD - 1e-4 or keys[i] == keys[j]
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("What is a CNN?", "cnn"), ("What is the use of LSTM?", "rnn_lstm"),
+    ("What are generative adversarial networks (GANs)?", "generative"),
+    ("Explain the concept of positional encoding in Transformers.", "transformers"),
+    ("What is the meaning of dropout in Deep Learning?", "regularization"),
+    ("Why should we use batch normalization?", "normalization"), ("What Is Gradient Descent?", "optimization"),
+    ("What is the Swish Function?", "activation"), ("What are tensors?", "frameworks"),
+    ("Define epoch, iteration, and batches.", "training"),
+    ("What is the difference between precision, recall, and F1-score?", "evaluation"),
+    ("What is a perceptron?", "fundamentals"),
+])
+def test_topic_rules(question, topic):
+    assert topic_of(question) == topic
+
+
+def test_every_record_has_a_known_topic(bundled_dir):
+    parsed = parse_paths([bundled_dir])
+    topics = [r.topic for ps in parsed for r in ps.records]
+    assert set(topics) <= set(TOPICS) and len(set(topics)) >= 10
+    assert all(r.group_id for ps in parsed for r in ps.records)
+
+
+class AngleEmbedder:
+    """Hand-checkable fake (control flow only): question "q<k>" -> unit vector at k * 18 degrees.
+
+    cos(18°) = 0.951 >= 0.92 but cos(36°) = 0.809 < 0.92: q0~q1 and q1~q2, yet q0 and q2 differ.
+    Only ``encode(texts)`` (no keyword arguments), like ``index.embedder.Embedder``.
+    """
+
+    def encode(self, texts):
+        import numpy as np
+
+        angles = [np.radians(18 * int(t[1:])) for t in texts]
+        return np.array([[np.cos(a), np.sin(a)] for a in angles]) * 3.0  # not unit length on purpose
+
+
+def test_complete_linkage_never_chains():
+    from corpus.records import ParsedSource, Record
+
+    recs = [Record(id=f"s{k}.txt:1", source=f"s{k}.txt", question=f"q{k}", answer="", line_start=1, line_end=1)
+            for k in range(3)]
+    parsed = [ParsedSource(source=r.source, path=r.source, sha256="", records=[r]) for r in recs]
+    group_and_tag(parsed, embedder=AngleEmbedder(), threshold=0.92)
+    g = [r.group_id for r in recs]
+    assert g[0] != g[2]  # single linkage would have chained q0-q1-q2
+    assert g[1] in (g[0], g[2])  # q1 joins one neighbour
+    group_and_tag(parsed, embedder=AngleEmbedder(), threshold=0.80)
+    assert len({r.group_id for r in recs}) == 1  # all pairs >= 0.809
+
+
+def test_duplicate_source_names_are_skipped(tmp_path):
+    from corpus import parse_batch
+
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text("1. What is A?\nA.\n2. What is B?\nB.\n")
+    batch = parse_batch([tmp_path / "one", tmp_path / "two"])
+    assert [ps.source for ps in batch.sources] == ["a.txt"]
+    assert len(batch.skipped) == 1 and "already named 'a.txt'" in batch.skipped[0].reason

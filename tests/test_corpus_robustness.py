@@ -1,0 +1,71 @@
+"""Hostile and random input never crashes the parser (hypothesis), and stays fast on huge lines."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpus import parse_batch
+from corpus.text import split_lines
+
+LINES = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(["", "1. What is X?", "Q2. Why?", "### 3. Explain Y.", "- What is Z?", "Describe W.",
+                     "Table of contents", "About the Author", "```", "model = f(", "  • item", "| a | b |", "\x00",
+                     "Did you know?", "‚Äô‚Äú", "Ã©â€™", "\u2028", "\x0c", "\r", "<script>x</script>"]),
+)
+DOCS = st.lists(LINES, max_size=40).map("\n".join)
+
+
+def _parse(name: str, data: bytes):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        batch = parse_batch([path])
+    assert len(batch.sources) + len(batch.skipped) == 1
+    assert not any("parser error" in s.reason for s in batch.skipped), batch.skipped  # skips are for bad files only
+    for ps in batch.sources:
+        n = len(split_lines(data.decode("utf-8", errors="replace"))) if name.endswith((".txt", ".md")) else None
+        ids = [r.id for r in ps.records]
+        assert len(ids) == len(set(ids))
+        for r in ps.records:
+            assert len(r.answer.splitlines()) == len(r.answer_lines)
+            assert r.id == f"{r.source}:{r.line_start}" and r.line_start <= r.line_end
+            assert n is None or r.line_end <= max(n, 1)
+            assert "\x00" not in r.question + r.answer
+    return batch
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=DOCS, suffix=st.sampled_from([".txt", ".md", ".html"]))
+def test_random_text_never_crashes(doc, suffix):
+    _parse("doc" + suffix, doc.encode("utf-8", errors="surrogatepass"))
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.binary(max_size=3000), suffix=st.sampled_from([".txt", ".html", ".pdf"]))
+def test_random_bytes_never_crash(data, suffix):
+    _parse("blob" + suffix, data)
+
+
+@settings(max_examples=15, deadline=None)
+@given(depth=st.integers(min_value=1, max_value=20_000), tag=st.sampled_from(["div", "li", "pre", "table", "b"]))
+def test_deep_html_never_crashes(depth, tag):
+    html = "<html><body>" + f"<{tag}>" * depth
+    html += "1. What is deep?</p><p>Very deep." + f"</{tag}>" * depth + "</body></html>"
+    _parse("deep.html", html.encode())
+
+
+def test_huge_lines_and_nul_bytes_are_handled_quickly():
+    huge = "x" * 2_000_000
+    doc = f"1. What is a huge line?\n{huge}\n2. What is next?\n" + "? " * 200_000 + "\nshort\x00answer\n"
+    started = time.perf_counter()
+    batch = _parse("huge.txt", doc.encode())
+    assert time.perf_counter() - started < 10
+    records = batch.sources[0].records
+    assert [r.line_start for r in records] == [1, 3]
+    assert records[1].answer.endswith("short answer")
