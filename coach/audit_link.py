@@ -46,13 +46,10 @@ class AuditView:
     def all_flags(self, use_cache: bool = True) -> list[dict]:
         with self._lock:
             if self._flags is None or not use_cache:
-                from coach.audit import AuditCache, audit_sources
+                from coach.audit import audit_sources
 
                 parsed = parsed_from_index(self.index) if self.index.exists() else []
-                if use_cache:
-                    flags = AuditCache(self.settings).audit(parsed)
-                else:
-                    flags = audit_sources(parsed, self.settings)
+                flags = audit_sources(parsed, self.settings, cache=use_cache)
                 self._flags = [f.to_dict() if hasattr(f, "to_dict") else dict(f) for f in flags]
                 log.info("source audit: %d flags", len(self._flags))
             return self._flags
@@ -83,9 +80,9 @@ class AuditView:
         import tempfile
         from pathlib import Path
 
-        from coach.audit import write_report
+        from coach.audit import Flag, write_report
 
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "audit.md"
-            write_report(self.all_flags(), path)
+            write_report([Flag.from_dict(f) for f in self.all_flags()], path)
             return path.read_text(encoding="utf-8")

@@ -1,0 +1,83 @@
+"""Per-source flag cache: ``COACH_HOME/audit/<sha256>.jsonl``, so unchanged sources are not re-checked.
+
+The first line of each file is a header ``{"_meta": {...}}`` naming the source, the checks that ran and a
+fingerprint of the audit code and knowledge files; a mismatch on any of them means "recompute".
+Only per-source checks are cached; cross-source flags are cheap and recomputed every run. JSON only.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from coach.audit.types import Flag
+
+log = logging.getLogger(__name__)
+_PKG = Path(__file__).resolve().parent
+_KNOWLEDGE = _PKG.parent / "knowledge"
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Hash of the audit code and the knowledge YAML: editing either invalidates every cached result."""
+    h = hashlib.sha256()
+    for p in sorted([*_PKG.rglob("*.py"), *_KNOWLEDGE.glob("*.yaml")]):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class AuditCache:
+    def __init__(self, settings):
+        self.dir = Path(settings.home) / "audit"
+
+    def path(self, sha256: str) -> Path:
+        return self.dir / f"{sha256}.jsonl"
+
+    def get(self, sha256: str, source: str, checks: tuple[str, ...]) -> list[Flag] | None:
+        p = self.path(sha256)
+        if not p.exists():
+            return None
+        try:
+            lines = p.read_text(encoding="utf-8").splitlines()
+            meta = json.loads(lines[0])["_meta"]
+            if meta != self._meta(source, checks):
+                return None
+            return [Flag.from_dict(json.loads(x)) for x in lines[1:] if x.strip()]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            log.warning("ignoring unreadable audit cache %s: %s", p, exc)
+            return None
+
+    def put(self, sha256: str, source: str, checks: tuple[str, ...], flags: list[Flag]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.path(sha256).with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"_meta": self._meta(source, checks)}) + "\n")
+            for f in flags:
+                fh.write(json.dumps(f.to_dict(), ensure_ascii=False) + "\n")
+        tmp.replace(self.path(sha256))
+
+    def _meta(self, source: str, checks: tuple[str, ...]) -> dict:
+        return {"source": source, "checks": sorted(checks), "fingerprint": fingerprint()}
+
+    # The latest full result (per-source + cross-source, deduplicated), for lookups by record id.
+    @property
+    def latest_path(self) -> Path:
+        return self.dir / "latest.jsonl"
+
+    def write_latest(self, flags: list[Flag]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.latest_path.with_suffix(".tmp")
+        tmp.write_text("".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in flags), encoding="utf-8")
+        tmp.replace(self.latest_path)
+
+    def latest(self) -> list[Flag]:
+        if not self.latest_path.exists():
+            return []
+        return [Flag.from_dict(json.loads(x)) for x in self.latest_path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+    def flags_for(self, record_id: str) -> list[Flag]:
+        return [f for f in self.latest() if f.record_id == record_id]

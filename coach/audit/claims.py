@@ -1,0 +1,221 @@
+"""Cut record answers into checkable claims with exact ORIGINAL line spans and quotes.
+
+A claim is a sentence, a list item, a table cell, a formula line or a whole code snippet. Quotes are
+substrings of the original file's lines (``sourcefile.read_lines``), so a reader can find them verbatim.
+
+Simplified on purpose:
+- sentences never span lines (scraped articles keep one paragraph per line; a sentence broken across
+  lines becomes two claims);
+- code is recognised line by line (the corpus's code blocks plus a heuristic for code-looking lines),
+  and consecutive code lines, allowing blank lines between them, form one snippet;
+- when the original file cannot be read (PDF/HTML), claims are cut from the cleaned answer text with
+  ``answer_lines`` for spans, and the quote is the cleaned text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.audit.sourcefile import normalize
+from coach.audit.types import Claim
+
+_BULLET = re.compile(r"^\s*(?:[•\-\*–·▪●◦]|\d{1,2}[.)]|[a-zA-Z][.)](?=\s))\s*")
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|ie|etc|vs|Mr|Dr|Fig|approx|cf|al)\.)$", re.I)
+_SENT_END = re.compile(r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9\"'(“‘])")
+
+# Code-looking lines. "strong" lines are code on their own; "weak" ones only next to strong ones.
+_STRONG = [
+    re.compile(r"^(?:import\s+[\w.]+|from\s+[\w.]+\s+import\b)"),
+    re.compile(r"^(?:def|class)\s+\w+.*:\s*$"),
+    re.compile(r"^(?:with|for|while|if|elif|else|try|except|finally)\b.*:\s*$"),
+    re.compile(r"^[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*(?:,\s*[A-Za-z_]\w*\s*)*=\s*[\w.\[\](\-'\"]+\s*[(\[.]"),
+    re.compile(r"^[A-Za-z_]\w*(?:\.\w+)+\(.*$"),  # method call: model.compile(...), tf.keras.layers.Dense(
+    re.compile(r"^[A-Za-z_]\w*\(.*\)\s*$"),  # bare call: Print(a, b)
+]
+_WEAK = [
+    re.compile(r"^#\s?\S"),  # comment
+    re.compile(r"^[\])}]+[\]),]*\s*$"),  # closing brackets
+    re.compile(r"^print\s+[\w\"'][\w.\[\]\"' ,%+()]*$"),  # Python 2 print statement
+    re.compile(r"^[A-Za-z_]\w*\s*=\s*[-\w.\"'\[\]()*/+ ]+$"),  # simple assignment: c = a+b
+    re.compile(r"^(?:return|raise|yield|assert|del|global|nonlocal)\b|^(?:pass|break|continue)\s*$"),
+]
+_PROSE_WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+
+
+def line_code_strength(s: str) -> int:
+    """2 = certainly code, 1 = code only next to other code, 0 = prose."""
+    s = s.strip()
+    if not s:
+        return 0
+    unquoted = re.sub(r"(['\"]).*?\1", "''", s)
+    if re.match(r"^(?:import\s+[\w.]+(?:\s+as\s+\w+)?\s*$|from\s+[\w.]+\s+import\s+[\w., ()*]+$)", s):
+        return 2
+    if any(p.search(s) for p in _STRONG) and not _PROSE_WORDS.search(unquoted):
+        return 2
+    if any(p.search(s) for p in _WEAK) and not _PROSE_WORDS.search(unquoted):
+        return 1
+    return 0
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in one line (offsets into ``text``)."""
+    spans, start = [], 0
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        if _ABBREV.search(text[start : m.start() + 1].rstrip()):
+            continue
+        seg = text[start:end].rstrip()
+        if seg.strip():
+            spans.append((start, start + len(seg)))
+        start = end
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    # Trim leading blanks from each span.
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _answer_lines(record) -> list[int]:
+    lines = set(record.answer_lines or range(record.line_start + 1, record.line_end + 1))
+    for b in record.blocks:
+        lines.update(range(b.line_start, b.line_end + 1))
+    return sorted(ln for ln in lines if ln >= 1)
+
+
+_KEYWORD_START = re.compile(r"^(?:def|class|with|for|while|if|elif|else|try|except|finally|async)\b")
+
+
+def _prose_in_code_block(s: str) -> bool:
+    """A caption inside a scraped code block ("Given data:", "Launch Session:") is prose, not code."""
+    s = s.strip()
+    if not s or line_code_strength(s) or _KEYWORD_START.match(s) or s.startswith("#"):
+        return False
+    if s.endswith(":") and not re.search(r"[=()\[\]{}]", s):
+        return True
+    unquoted = re.sub(r"(['\"]).*?\1", "''", s)
+    return bool(_PROSE_WORDS.search(unquoted)) and not re.search(r"[=()\[\]{}]", unquoted)
+
+
+def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
+    code = set()
+    for b in record.blocks:
+        if b.type == "code":
+            code.update(ln for ln in range(b.line_start, b.line_end + 1)
+                        if ln <= len(lines) and not _prose_in_code_block(lines[ln - 1]))
+    strength = {ln: line_code_strength(lines[ln - 1]) for ln in answer if ln <= len(lines)}
+    strong = [ln for ln, s in strength.items() if s == 2]
+    for ln, s in strength.items():
+        if s == 2 or (s == 1 and any(abs(ln - k) <= 4 for k in strong)):
+            code.add(ln)
+    # A line inside an open bracket of a code line is code too (argument lists spanning lines).
+    return code
+
+
+def _is_formula(s: str) -> bool:
+    s = s.strip()
+    return bool(re.fullmatch(r"[^=<>]{1,60}=[^=<>]{1,90}", s)) and bool(re.search(r"[*/×÷+]|\b\w\s*[*/]\s*\w", s))
+
+
+def claims_for_record(record, lines: list[str] | None) -> list[Claim]:
+    """All claims of one record. ``lines`` are the original file's lines (None: use the cleaned answer)."""
+    if lines is None:
+        return _claims_from_answer(record)
+    answer = [ln for ln in _answer_lines(record) if ln <= len(lines)]
+    code = _code_lines(record, lines, answer)
+    claims: list[Claim] = []
+    base = dict(record_id=record.id, source=record.source, question=record.question, group_id=record.group_id)
+
+    # Code snippets: runs of code lines, blank lines allowed inside a run.
+    run: list[int] = []
+
+    def flush():
+        if run:
+            quote = "\n".join(lines[ln - 1] for ln in range(run[0], run[-1] + 1))
+            claims.append(Claim(line_start=run[0], line_end=run[-1], quote=quote, text=normalize(quote), kind="code", **base))
+            run.clear()
+
+    header, prev_sentence = "", ""
+    table_head: list[str] = []  # header cells of the current table (first row)
+    prev_table_line = -10
+    for ln in answer:
+        raw = lines[ln - 1]
+        if ln in code:
+            run.append(ln)
+            continue
+        if not raw.strip():
+            continue
+        flush()
+        bullet = _BULLET.match(raw)
+        is_item = bool(bullet) and len(raw.strip()) > 1
+        body_start = bullet.end() if is_item else len(raw) - len(raw.lstrip())
+        body = raw[body_start:]
+        prev_sentence = ""  # each line is one paragraph or list item
+        cells = _table_cells(raw)
+        if cells:
+            if ln - prev_table_line > 2:  # a new table: its first row is the header row
+                table_head = [normalize(raw[a:b]) for a, b in cells]
+            prev_table_line = ln
+            for k, (a, b) in enumerate(cells):
+                q = raw[a:b]
+                col = table_head[k] if k < len(table_head) and table_head[k] != normalize(q) else ""
+                claims.append(Claim(line_start=ln, line_end=ln, quote=q, text=normalize(q), kind="table_cell",
+                                    header=col or header, **base))
+            continue
+        if _is_formula(body):
+            q = body.rstrip()
+            claims.append(Claim(line_start=ln, line_end=ln, quote=q, text=normalize(q), kind="formula", header=header, **base))
+            continue
+        spans = split_sentences(body)
+        for a, b in spans:
+            q = body[a:b]
+            kind = "list_item" if is_item else "sentence"
+            claims.append(Claim(line_start=ln, line_end=ln, quote=q, text=normalize(q), kind=kind,
+                                header=header if is_item else "", context=prev_sentence, **base))
+            prev_sentence = (prev_sentence + " " + normalize(q)).strip()
+        if not is_item and spans:
+            header = normalize(body[spans[-1][0] : spans[-1][1]])
+    flush()
+    return claims
+
+
+def _table_cells(raw: str) -> list[tuple[int, int]]:
+    """Cell spans of a table row written with '|' or '¦' separators (markdown or scraped)."""
+    sep = "|" if raw.count("|") >= 2 or (raw.count("|") == 1 and raw.rstrip().endswith("|")) else ("¦" if "¦" in raw else None)
+    if sep is None or re.fullmatch(r"[\s|:\-¦]+", raw):
+        return []
+    spans, start = [], 0
+    body_start = _BULLET.match(raw).end() if _BULLET.match(raw) else 0
+    start = body_start
+    for i, ch in enumerate(raw + sep):
+        if i >= body_start and (i == len(raw) or ch == sep):
+            a, b = start, i
+            while a < b and raw[a].isspace():
+                a += 1
+            while b > a and raw[b - 1].isspace():
+                b -= 1
+            if b - a > 2:
+                spans.append((a, b))
+            start = i + 1
+    return spans
+
+
+def _claims_from_answer(record) -> list[Claim]:
+    """Fallback when the original file is not plain text: claims from the cleaned answer."""
+    out = []
+    answer_lines = record.answer_lines or []
+    for i, line in enumerate(record.answer.split("\n")):
+        ln = answer_lines[i] if i < len(answer_lines) else record.line_start
+        for a, b in split_sentences(line):
+            q = line[a:b]
+            out.append(Claim(record_id=record.id, source=record.source, line_start=ln, line_end=ln, quote=q,
+                             text=normalize(q), kind="sentence", question=record.question, group_id=record.group_id))
+    for blk in record.blocks:
+        if blk.type == "code":
+            out.append(Claim(record_id=record.id, source=record.source, line_start=blk.line_start, line_end=blk.line_end,
+                             quote=blk.text, text=blk.text, kind="code", question=record.question, group_id=record.group_id))
+    return out

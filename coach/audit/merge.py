@@ -1,0 +1,34 @@
+"""Deduplicate overlapping flags from different checks: keep the strongest, merge the evidence.
+
+Strength: verdict (error > suspect), then severity (major > minor), then check priority
+(code > arithmetic > knowledge > llm > cross_source). Two flags overlap when they are in the same source
+and their line spans intersect.
+"""
+
+from __future__ import annotations
+
+from coach.audit.checks import PRIORITY
+from coach.audit.types import Flag
+
+
+def _key(f: Flag):
+    v, s = f.strength()
+    return (-v, -s, PRIORITY.get(f.check, 99), f.line_start, f.line_end)
+
+
+def dedupe(flags: list[Flag]) -> list[Flag]:
+    kept: list[Flag] = []
+    for f in sorted(flags, key=_key):
+        host = next((k for k in kept if k.source == f.source and k.line_start <= f.line_end and f.line_start <= k.line_end), None)
+        if host is None:
+            kept.append(Flag.from_dict(f.to_dict()))
+            continue
+        texts = {(e.get("type"), e.get("text")) for e in host.evidence}
+        for e in f.evidence:
+            if (e.get("type"), e.get("text")) not in texts:
+                host.evidence.append({**e, "via": f.check})
+                texts.add((e.get("type"), e.get("text")))
+        if f.check != host.check and f.reason not in host.reason:
+            kind = {"code": "parser", "arithmetic": "computation", "cross_source": "source"}.get(f.check, "knowledge")
+            host.evidence.append({"type": kind, "text": f"{f.check}: {f.reason}", "via": f.check})
+    return sorted(kept, key=lambda f: (f.source, f.line_start, f.line_end))

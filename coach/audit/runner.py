@@ -1,0 +1,111 @@
+"""Run the audit: claims per source, per-source checks (cached by sha256), cross-source checks, dedupe.
+
+Every flag's quote is verified against the original file lines before it is returned; a quote that is
+not found verbatim is replaced by the full original lines of its span (and logged), so a quote is always
+something the reader can find in the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from coach.audit.cache import AuditCache
+from coach.audit.checks import CROSS_SOURCE, DEFAULT_CHECKS, PER_SOURCE, AuditContext, get_check
+from coach.audit.claims import claims_for_record
+from coach.audit.kb import load_knowledge
+from coach.audit.merge import dedupe
+from coach.audit.sourcefile import read_lines
+from coach.audit.types import Claim, Flag
+from coach.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+
+def source_claims(ps) -> tuple[list[Claim], list[str] | None]:
+    lines = read_lines(ps.path) if ps.path else None
+    claims: list[Claim] = []
+    for rec in ps.records:
+        claims.extend(claims_for_record(rec, lines))
+    return claims, lines
+
+
+def _verify_quotes(flags: list[Flag], lines: list[str] | None) -> None:
+    if lines is None:
+        return
+    for f in flags:
+        span = "\n".join(lines[f.line_start - 1 : f.line_end])
+        if f.quote and f.quote in span:
+            continue
+        log.warning("quote of %s:%s not found verbatim; using the original lines", f.source, f.line_start)
+        f.quote = span
+
+
+def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, *, cache: AuditCache | bool = True,
+                  context: AuditContext | None = None, stats: dict | None = None) -> list[Flag]:
+    """Audit parsed sources; returns deduplicated flags sorted by source and line.
+
+    ``cache``: True (use ``AuditCache(settings)``), False (no cache) or an ``AuditCache``.
+    ``stats`` (optional dict) receives counts and timings: per-check flag counts, seconds, cache hits.
+    """
+    if settings is None:
+        from coach.config import load_settings
+
+        settings = load_settings()
+    checks = tuple(checks) if checks else DEFAULT_CHECKS
+    unknown = [c for c in checks if c not in PER_SOURCE + CROSS_SOURCE]
+    if unknown:
+        raise CoachError(f"unknown check(s) {', '.join(unknown)}: choose from {', '.join(PER_SOURCE + CROSS_SOURCE)}")
+    ctx = context or AuditContext(settings=settings)
+    ctx.settings = ctx.settings or settings
+    ctx.kb = ctx.kb or load_knowledge()
+    store = AuditCache(settings) if cache is True else (cache or None)
+    per_source = tuple(c for c in checks if c in PER_SOURCE)
+    stats = stats if stats is not None else {}
+    stats.update({"sources": len(parsed), "cache_hits": 0, "claims": 0, "by_check": {}, "seconds": {}})
+    t0 = time.perf_counter()
+
+    all_claims: list[Claim] = []
+    raw: list[Flag] = []
+    lines_by_source: dict[str, list[str] | None] = {}
+    for ps in parsed:
+        for rec in ps.records:
+            ctx.records[rec.id] = rec
+        claims, lines = source_claims(ps)
+        lines_by_source[ps.source] = lines
+        all_claims.extend(claims)
+        stats["claims"] += len(claims)
+        cached = store.get(ps.sha256, ps.source, per_source) if store and ps.sha256 else None
+        if cached is not None:
+            stats["cache_hits"] += 1
+            raw.extend(cached)
+            continue
+        flags: list[Flag] = []
+        for name in per_source:
+            t = time.perf_counter()
+            flags.extend(get_check(name)(claims, ctx))
+            stats["seconds"][name] = stats["seconds"].get(name, 0.0) + time.perf_counter() - t
+        _verify_quotes(flags, lines)
+        if store and ps.sha256:
+            store.put(ps.sha256, ps.source, per_source, flags)
+        raw.extend(flags)
+    for name in (c for c in checks if c in CROSS_SOURCE):
+        t = time.perf_counter()
+        cross = get_check(name)(all_claims, ctx)
+        stats["seconds"][name] = time.perf_counter() - t
+        for src in {f.source for f in cross}:
+            _verify_quotes([f for f in cross if f.source == src], lines_by_source.get(src))
+        raw.extend(cross)
+    for f in raw:
+        stats["by_check"][f.check] = stats["by_check"].get(f.check, 0) + 1
+    flags = dedupe(raw)
+    stats["flags"] = len(flags)
+    stats["flags_by_check_after_dedupe"] = {}
+    for f in flags:
+        stats["flags_by_check_after_dedupe"][f.check] = stats["flags_by_check_after_dedupe"].get(f.check, 0) + 1
+    stats["seconds"]["total"] = time.perf_counter() - t0
+    if store:
+        store.write_latest(flags)
+    log.info("audit: %d sources, %d claims, %d flags in %.1fs", len(parsed), stats["claims"], len(flags),
+             stats["seconds"]["total"])
+    return flags

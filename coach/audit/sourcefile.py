@@ -1,0 +1,42 @@
+"""Reading the ORIGINAL source file lines, so quotes are exactly what the user's file says.
+
+Simplified on purpose: the file is decoded as UTF-8 (falling back to cp1252, then latin-1) and split on
+``\\n`` / ``\\r\\n`` / ``\\r`` only, which is how the corpus stage numbers lines. Non-text sources
+(PDF, HTML) have no faithful "original line"; for those the caller falls back to the record's cleaned
+answer text and the quote is the cleaned text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import ftfy
+
+log = logging.getLogger(__name__)
+
+_TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text", ""}
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+                         "\u2212": "-", "\u00a0": " ", "\u00d7": "x"})
+
+
+def read_lines(path: str | Path) -> list[str] | None:
+    """The file's lines (index 0 is line 1), or None when it is not a plain-text file we can quote."""
+    p = Path(path)
+    if p.suffix.lower() not in _TEXT_SUFFIXES or not p.is_file():
+        return None
+    raw = p.read_bytes()
+    for enc in ("utf-8", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    return re.split(r"\r\n|\n|\r", text)
+
+
+def normalize(text: str) -> str:
+    """Repair mojibake and straighten quotes/dashes for matching; the quote itself is never changed."""
+    fixed = ftfy.fix_text(text) if any(ord(c) > 127 for c in text) else text
+    return fixed.translate(_QUOTES)

@@ -1,0 +1,78 @@
+"""Check `code`: parse every snippet; flag syntax errors, Python 2 idioms and removed APIs (with the fix)."""
+
+from __future__ import annotations
+
+from test_audit_support import line_of, original_span, parse_simple
+
+from coach.audit.checks import AuditContext
+from coach.audit.checks.code import check_code
+from coach.audit.kb import load_knowledge
+from coach.audit.runner import source_claims
+
+
+def _flags():
+    ps = parse_simple("code_source.md")
+    claims, _ = source_claims(ps)
+    return ps, claims, check_code(claims, AuditContext(kb=load_knowledge()))
+
+
+def test_snippets_are_found_with_original_spans():
+    ps, claims, _ = _flags()
+    code = [c for c in claims if c.kind == "code"]
+    expected = [line_of(ps, "import tensorflow as tf"), line_of(ps, "import tensorflow as tf") + 9,
+                line_of(ps, "layers = tf.keras"), line_of(ps, "for i in xrange")]
+    assert [c.line_start for c in code] == expected
+    for c in code:
+        assert c.quote == original_span(ps, c.line_start, c.line_end)
+
+
+def test_correct_code_is_not_flagged():
+    ps, _, flags = _flags()
+    first_q, second_q = line_of(ps, "How do you define"), line_of(ps, "How do you print")
+    assert not [f for f in flags if first_q < f.line_start < second_q]
+
+
+def test_python2_print_is_flagged_on_its_line():
+    ps, _, flags = _flags()
+    ln = line_of(ps, "print sess.run")
+    hit = [f for f in flags if f.kind == "python2" and f.line_start == ln]
+    assert hit and hit[0].quote == "print sess.run(tf.constant(1))"
+    assert "print(" in hit[0].correction and hit[0].verdict == "error"
+
+
+def test_removed_api_is_flagged_with_its_replacement():
+    ps, _, flags = _flags()
+    ln = line_of(ps, "sess = tf.Session()")
+    hit = [f for f in flags if f.kind == "removed_api" and f.line_start == ln]
+    assert hit, flags
+    assert "TensorFlow 2.0" in hit[0].reason and "eager" in hit[0].correction
+    assert hit[0].evidence[0]["type"] == "knowledge"
+
+
+def test_unclosed_bracket_spans_the_statement():
+    ps, _, flags = _flags()
+    ln = line_of(ps, "layers = tf.keras.Sequential([")
+    hit = [f for f in flags if f.kind == "syntax" and f.line_start == ln]
+    assert hit and hit[0].line_end == ln + 2
+    assert "never closed" in hit[0].reason and hit[0].evidence[0]["type"] == "parser"
+    assert hit[0].quote == original_span(ps, ln, ln + 2)
+
+
+def test_other_python2_idioms():
+    ps, _, flags = _flags()
+    kinds = {(f.kind, f.line_start) for f in flags}
+    assert ("python2", line_of(ps, "xrange")) in kinds
+    assert ("python2", line_of(ps, "except ValueError, e")) in kinds
+
+
+def test_fragments_parse_leniently():
+    from coach.audit.types import Claim
+
+    def claim(text):
+        return Claim(record_id="r:1", source="s", line_start=1, line_end=text.count("\n") + 1, quote=text, text=text, kind="code")
+
+    ok = ["    return x + 1", ">>> import math\n>>> math.sqrt(4)", "x.shape\n%matplotlib inline", "yield item"]
+    for text in ok:
+        assert not check_code([claim(text)], AuditContext(kb=load_knowledge())), text
+    bad = check_code([claim("model.fit(x, y\nprint('done')")], AuditContext(kb=load_knowledge()))
+    assert bad and bad[0].kind == "syntax"

@@ -1,0 +1,152 @@
+"""The audit runner: quotes, cache, dedupe, report, the `coach check` CLI, the LLM hook and the bundled corpus."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+from test_audit_support import DATA, original_span, parse_simple
+
+import coach.audit.runner as runner
+from coach.audit import AuditCache, audit_sources, flags_for, flags_overlapping, render_report
+from coach.audit.checks import AuditContext
+from coach.audit.checks.llm import check_llm
+from coach.audit.merge import dedupe
+from coach.audit.types import Claim, Flag
+from coach.config import load_settings
+
+SOURCES = ("code_source.md", "arithmetic_source.txt", "knowledge_source.txt", "report_source.txt")
+
+
+def _parsed():
+    return [parse_simple(n) for n in SOURCES]
+
+
+def test_every_quote_is_verbatim_in_the_original_lines(embedder):
+    parsed = _parsed()
+    flags = audit_sources(parsed, load_settings(), cache=False, context=AuditContext(embedder=embedder))
+    assert len(flags) >= 10
+    by_name = {p.source: p for p in parsed}
+    for f in flags:
+        assert f.quote and f.quote in original_span(by_name[f.source], f.line_start, f.line_end), f
+        d = f.to_dict()
+        assert {"source", "line_start", "line_end", "quote", "verdict", "kind", "reason", "correction", "evidence",
+                "check", "record_id", "severity"} <= set(d)
+
+
+def test_unchanged_sources_are_not_rechecked(monkeypatch, embedder):
+    calls = []
+    real = runner.get_check
+
+    def counting(name):
+        fn = real(name)
+
+        def wrapped(claims, ctx):
+            calls.append((name, sorted({c.source for c in claims})))
+            return fn(claims, ctx)
+        return wrapped
+
+    monkeypatch.setattr(runner, "get_check", counting)
+    settings = load_settings()
+    checks = ("code", "knowledge", "cross_source")
+    first = audit_sources(_parsed(), settings, checks, context=AuditContext(embedder=embedder))
+    per_source = [c for c in calls if c[0] != "cross_source"]
+    assert len(per_source) == 2 * len(SOURCES)
+    calls.clear()
+    stats = {}
+    second = audit_sources(_parsed(), settings, checks, stats=stats, context=AuditContext(embedder=embedder))
+    assert [c[0] for c in calls] == ["cross_source"]  # only the cheap cross-source pass ran again
+    assert stats["cache_hits"] == len(SOURCES)
+    assert [f.to_dict() for f in second] == [f.to_dict() for f in first]
+    cache = AuditCache(settings)
+    assert all(cache.path(p.sha256).exists() for p in _parsed())  # COACH_HOME/audit/<sha256>.jsonl
+    rid = first[0].record_id
+    assert flags_for(rid, settings=settings) == cache.flags_for(rid) == [f for f in second if f.record_id == rid]
+
+
+def test_changed_source_is_rechecked(tmp_path, monkeypatch):
+    src = tmp_path / "k.txt"
+    src.write_text("Q: What is the Fourier transform?\nThe Fourier transform is a package for managing databases.\n")
+    settings = load_settings()
+    first = audit_sources([parse_simple("k.txt", folder=tmp_path)], settings, ("knowledge",))
+    assert len(first) == 1
+    src.write_text("Q: What is the Fourier transform?\nThe Fourier transform decomposes a signal into frequencies.\n")
+    assert audit_sources([parse_simple("k.txt", folder=tmp_path)], settings, ("knowledge",)) == []
+
+
+def test_dedupe_keeps_the_strongest_and_merges_evidence():
+    a = Flag("s", 3, 3, "q", "suspect", "x", "weak", "c", [{"type": "source", "text": "A"}], check="cross_source", severity="minor")
+    b = Flag("s", 3, 4, "q", "error", "y", "strong", "c", [{"type": "knowledge", "text": "B"}], check="knowledge")
+    c = Flag("s", 9, 9, "q", "error", "z", "other", "c", [], check="code")
+    out = dedupe([a, b, c])
+    assert [(f.line_start, f.check) for f in out] == [(3, "knowledge"), (9, "code")]
+    assert {e["text"] for e in out[0].evidence} >= {"A", "B"}
+    assert flags_overlapping("s", 4, 8, out) == [out[0]]
+
+
+def test_report_groups_by_source_and_escapes_untrusted_text(tmp_path):
+    flags = audit_sources([parse_simple("report_source.txt")], load_settings(), ("knowledge",), cache=False)
+    assert flags and "<script>" in flags[0].quote
+    md = render_report(flags)
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "## report\\_source.txt" in md and "line 4" in md
+    evil = render_report([Flag("x.txt", 1, 1, "[click](javascript:alert(1)) *bold* `code`", "error", "k", "r", "c", [])])
+    assert "\\[click\\]" in evil and "\\*bold\\*" in evil and "\\`code\\`" in evil
+
+
+def test_llm_check_is_control_flow_only_and_off_by_default():
+    class Judge:
+        def __init__(self):
+            self.prompts = []
+
+        def generate(self, messages, **kw):
+            self.prompts.append(messages[-1]["content"])
+            return "WRONG: a transform is not a package" if "package" in messages[-1]["content"] else "CORRECT"
+
+    claims = [Claim("r:1", "s", 2, 2, q, q, "sentence", question="What is it?") for q in
+              ("The Fourier transform is a package.", "The Fourier transform decomposes a signal.")]
+    settings = load_settings()
+    assert check_llm(claims, AuditContext(settings=settings)) == []  # not trusted: never loads a model
+    judge = Judge()
+    flags = check_llm(claims, AuditContext(settings=settings, llm=judge))
+    assert len(judge.prompts) == 2 and [f.line_start for f in flags] == [2] and flags[0].verdict == "suspect"
+    assert "not a package" in flags[0].reason
+
+
+def test_cli_writes_jsonl_and_report(tmp_path):
+    from coach.cli import cli
+
+    out, rep = tmp_path / "flags.jsonl", tmp_path / "report.md"
+    res = CliRunner().invoke(cli, ["check", "--output", str(out), "--report", str(rep), "--checks", "code,knowledge",
+                                   str(DATA / "knowledge_source.txt")])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert rows and all(r["source"] == "knowledge_source.txt" and r["verdict"] in ("error", "suspect") for r in rows)
+    assert rep.read_text().startswith("# Source audit")
+    bad = CliRunner().invoke(cli, ["check", "--checks", "nope", str(DATA / "knowledge_source.txt")])
+    assert bad.exit_code == 1 and "unknown check" in bad.output and "Traceback" not in bad.output
+
+
+def test_bundled_corpus_end_to_end(bundled_dir, embedder):
+    corpus = pytest.importorskip("corpus")
+    parsed = corpus.parse_paths(sorted(str(p) for p in bundled_dir.iterdir()))
+    t = time.perf_counter()
+    stats = {}
+    flags = audit_sources(parsed, load_settings(), cache=False, stats=stats, context=AuditContext(embedder=embedder))
+    assert time.perf_counter() - t < 60
+    code = [f for f in flags if f.check == "code"]
+    by_source = {}
+    for f in code:
+        by_source.setdefault(f.source[:3], set()).add(f.kind)
+    # Provable code errors: snippets whose closing brackets were lost (003), TF1 APIs and a Python 2 print (004).
+    assert "syntax" in by_source.get("003", set())
+    assert {"removed_api", "python2", "syntax"} <= by_source.get("004", set())
+    assert any(f.check == "arithmetic" and f.source.startswith("004") for f in flags)  # "10,000 divided by 50"
+    assert any(f.check == "arithmetic" and f.kind == "formula" for f in flags)  # "Epoch = iterations * batch size"
+    lines = {p.source: p for p in parsed}
+    for f in flags:
+        with open(lines[f.source].path, encoding="utf-8") as fh:
+            original = fh.read().split("\n")
+        assert f.quote in "\n".join(original[f.line_start - 1 : f.line_end])
