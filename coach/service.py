@@ -70,8 +70,14 @@ class Coach:
                 from corpus import parse_paths
 
                 log.info("no index yet: building it from the bundled sources")
-                self.index.build(parse_paths([bundled_sources_dir()]), progress=progress)
+                self.index.build(parse_paths([bundled_sources_dir()], embedder=self.index.embedder), progress=progress)
                 self._reset_derived()
+
+    def warm_up(self) -> None:
+        """Load the index, grader and audit flags now, so the first answer is graded without delay."""
+        self.ensure_index()
+        self.grader  # noqa: B018 - loading is the point
+        self.audit.all_flags()
 
     def _reset_derived(self) -> None:
         self._grader = None
@@ -105,7 +111,7 @@ class Coach:
                 self.ensure_index()
                 records = {r.id: r for r in self.index.records()}
                 self._grader = Grader(
-                    self.index.embed,
+                    self.index.embedder.encode,  # raw encode, no query cache: grades stay bit-for-bit repeatable
                     self.rubrics,
                     records=records,
                     search=lambda q: self.index.search(q, k=5),
@@ -156,7 +162,7 @@ class Coach:
             if missing:
                 raise CoachError(f"no such file: {missing[0]}")
             self.ensure_index()
-            parsed = parse_paths([Path(p) for p in paths])
+            parsed = parse_paths([Path(p) for p in paths], embedder=self.index.embedder)
             report = self.index.add(parsed, progress=progress)
             self._reset_derived()
             return report

@@ -1,0 +1,382 @@
+"""The Gradio UI: a thin adapter over ``coach.service.Coach`` and ``coach.session.SessionEngine``.
+
+Run it with `coach serve` (or `python app.py`). Tabs: Interview (chat, session controls, grade cards
+with expandable citations, ask the coach, exports), Sources (upload + re-index with a progress bar,
+list/remove, audit report), Progress (per-topic mastery over time).
+
+Safety: binds 127.0.0.1 by default and never uses ``share=True``; a non-loopback host requires
+``COACH_AUTH=user:password``. Every text that comes from a source, the model or the user goes through
+``coach.session.render.safe`` (HTML and Markdown escaped) before it reaches a Markdown/HTML component.
+Each browser keeps its own session id and chat history in ``gr.State``; all session data lives in SQLite.
+Simplified on purpose: the chat history shown is rebuilt from the DB only on resume; a page reload
+starts with an empty chat (resume the session from the list to get it back).
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import logging
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from coach.errors import CoachError
+from coach.session import SessionEngine
+from coach.session.export import anki_csv, session_json_text, session_markdown
+from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, summary_md
+
+log = logging.getLogger(__name__)
+
+SOURCE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf"]
+CSS = ".grade-card details{margin:.2em 0} #coach-chat details summary{cursor:pointer}"
+
+
+# ---- binding policy -----------------------------------------------------------------------------
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, auth: str) -> tuple[str, str] | None:
+    """The (user, password) to require, or None. Refuses a non-loopback host without a password."""
+    creds = None
+    if auth:
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            raise CoachError("COACH_AUTH must look like user:password")
+        creds = (user, password)
+    if not is_loopback(host) and creds is None:
+        raise CoachError(f"refusing to serve on {host} without a password: set COACH_AUTH=user:password or bind 127.0.0.1")
+    return creds
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, block: bool = True):
+    # Long work (grading, indexing) runs in the queue; 2 workers match the 2-core target machine.
+    demo.queue(default_concurrency_limit=2)
+    return demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
+                       prevent_thread_lock=not block, quiet=True, show_error=True, css=CSS,
+                       footer_links=[], mcp_server=False)
+
+
+# ---- handlers (plain functions of the engine; no logic a test cannot reach) -----------------------
+def _say(history: list, text: str, role: str = "assistant") -> list:
+    return [*history, {"role": role, "content": text}]
+
+
+def _question(engine: SessionEngine, turn) -> str:
+    total = len(engine.info(turn.session_id).plan)
+    return question_md(turn.question, turn.position + 1, total, turn.topic, turn.kind)
+
+
+def _next_or_summary(engine, sid, turn) -> str:
+    return _question(engine, turn) if turn else summary_md(engine.summary(sid))
+
+
+def _err(exc: Exception) -> str:
+    return f"⚠️ {safe(exc)}"
+
+
+class Handlers:
+    def __init__(self, coach, engine: SessionEngine):
+        self.coach, self.engine = coach, engine
+
+    def start(self, st, topics, difficulty, length):
+        try:
+            diff = None if difficulty in (None, "", "any") else int(difficulty)
+            turn = self.engine.start(list(topics or []), diff, int(length))
+        except CoachError as exc:
+            return st, _say(st["history"], _err(exc))
+        info = self.engine.info(turn.session_id)
+        history = [{"role": "assistant", "content": f"Session started: {safe(info.title)}. Answer in the box below, "
+                    "or use Hint / Skip / Show answer / Ask."}, {"role": "assistant", "content": _question(self.engine, turn)}]
+        return {"sid": turn.session_id, "history": history}, history
+
+    def answer(self, st, text):
+        sid, text = st["sid"], (text or "").strip()
+        if not text:
+            yield st, st["history"], text
+            return
+        if not sid:
+            st = {**st, "history": _say(st["history"], "Start a session first (or press **Ask the coach**).")}
+            yield st, st["history"], text
+            return
+        history = _say(st["history"], safe_block(text), "user")
+        yield {**st, "history": history}, _say(history, "_Grading…_"), ""
+        try:
+            res = self.engine.answer(sid, text)
+            history = _say(history, f"<div class='grade-card'>\n\n{grade_md(res.grade)}\n\n</div>")
+            if res.grade.missing or res.grade.wrong:
+                history = _say(history, "_Press **Follow-up** for a question on the gaps._")
+            history = _say(history, _next_or_summary(self.engine, sid, res.next))
+        except CoachError as exc:
+            history = _say(history, _err(exc))
+        st = {**st, "history": history}
+        yield st, history, ""
+
+    def ask(self, st, text):
+        text = (text or "").strip()
+        if not text:
+            yield st, st["history"], text
+            return
+        history = _say(st["history"], "**Question for the coach:** " + safe_block(text), "user")
+        try:
+            reply = self.engine.ask(text, session_id=st["sid"])
+        except CoachError as exc:
+            history = _say(history, _err(exc))
+            yield {**st, "history": history}, history, ""
+            return
+        answer = ""
+        for delta in reply.stream:
+            answer += delta
+            yield st, _say(history, safe_block(answer) + " ▌"), ""
+        body = safe_block(answer) or "_(no answer)_"
+        if reply.citations:
+            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations)
+        body += "".join(f"\n\n⚠️ {safe(w)}" for w in reply.warnings)
+        if st["sid"] and self.engine.current(st["sid"]):
+            body += "\n\n_Back to the interview: answer the question above when ready._"
+        history = _say(history, body)
+        yield {**st, "history": history}, history, ""
+
+    def _act(self, st, action):
+        sid = st["sid"]
+        if not sid:
+            history = _say(st["history"], "Start a session first.")
+            return {**st, "history": history}, history
+        try:
+            history = _say(st["history"], action(sid))
+        except CoachError as exc:
+            history = _say(st["history"], _err(exc))
+        return {**st, "history": history}, history
+
+    def hint(self, st):
+        return self._act(st, lambda sid: "**Hint:** " + safe(self.engine.hint(sid)))
+
+    def skip(self, st):
+        return self._act(st, lambda sid: "Skipped: it will come back in a later session.\n\n"
+                         + _next_or_summary(self.engine, sid, self.engine.skip(sid)))
+
+    def reveal(self, st):
+        def act(sid):
+            item, nxt = self.engine.reveal(sid)
+            refs = ", ".join(item.record_ids)
+            return (f"**Model answer:** {safe_block(item.model_answer) or '(none)'}\n\n_Records: {safe(refs)}_\n\n"
+                    + _next_or_summary(self.engine, sid, nxt))
+        return self._act(st, act)
+
+    def followup(self, st):
+        return self._act(st, lambda sid: _question(self.engine, self.engine.followup(sid)))
+
+    def finish(self, st):
+        return self._act(st, lambda sid: summary_md(self.engine.finish(sid)))
+
+    def resume_choices(self):
+        return gr.update(choices=[(f"{s.title} ({s.id})", s.id) for s in self.engine.unfinished()], value=None)
+
+    def resume(self, st, sid):
+        if not sid:
+            return st, st["history"]
+        history = []
+        for t in self.engine.turns(sid):
+            history = _say(history, _question(self.engine, t))
+            if t.status == "answered":
+                history = _say(_say(history, safe_block(t.answer), "user"), f"<div class='grade-card'>\n\n{grade_md(t.grade)}\n\n</div>")
+            elif t.status != "pending":
+                history = _say(history, f"_{t.status.capitalize()}._")
+        history = _say(history, "_Session resumed._")
+        return {"sid": sid, "history": history}, history
+
+    def export(self, st):
+        sid = st["sid"]
+        if not sid:
+            raise gr.Error("Start a session first.")
+        out = Path(tempfile.mkdtemp(prefix="coach-export-"))  # the temp dir is one Gradio may serve
+        files = {f"session-{sid}.md": session_markdown(self.engine, sid),
+                 f"session-{sid}.json": session_json_text(self.engine, sid),
+                 f"missed-{sid}.csv": anki_csv(self.engine, sid)}
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+        return [str(out / name) for name in files]
+
+    # -- sources --
+    def sources_table(self):
+        rows = [[s.get("source"), s.get("records"), s.get("flags", 0),
+                 ", ".join(f"{k}: {v}" for k, v in (s.get("boilerplate_removed") or {}).items()), (s.get("sha256") or "")[:12]]
+                for s in self.coach.sources()]
+        return pd.DataFrame(rows, columns=["source", "records", "flags", "boilerplate removed", "sha256"])
+
+    def sources_view(self):
+        table = self.sources_table()
+        return table, gr.update(choices=list(table["source"]), value=[]), self.audit_md()
+
+    def audit_md(self):
+        try:
+            return html.escape(self.coach.audit_report_markdown())  # report quotes sources: keep it text
+        except Exception as exc:  # the audit is optional for the rest of the UI
+            log.warning("audit report unavailable: %s", exc)
+            return f"Audit report unavailable: {safe(exc)}"
+
+    def add_sources(self, files, progress=gr.Progress()):
+        if not files:
+            return "Choose files to upload first.", *self.sources_view(), self.topic_choices()
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files]
+
+        def report(done, total, stage):
+            progress((done, total or 1), desc=str(stage))
+
+        progress(0, desc="Parsing")
+        try:
+            result = self.coach.add_sources(paths, progress=report)
+        except CoachError as exc:
+            return _err(exc), *self.sources_view(), self.topic_choices()
+        summary = "; ".join(f"{k}: {safe(', '.join(map(str, v)))}" for k, v in result.items() if v) or "nothing to do"
+        return f"✓ Indexed. {summary}", *self.sources_view(), self.topic_choices()
+
+    def remove_sources(self, names):
+        if not names:
+            return "Pick sources to remove.", *self.sources_view(), self.topic_choices()
+        removed = self.coach.remove_sources(list(names))
+        return f"Removed: {safe(', '.join(removed)) or 'nothing'}", *self.sources_view(), self.topic_choices()
+
+    def topic_choices(self):
+        return gr.update(choices=self.engine.topics())
+
+    # -- progress --
+    def progress_view(self):
+        hist = self.engine.mastery_history()
+        latest = {p["topic"]: p for p in hist}
+        due = {}
+        for s in self.engine.due():
+            due[s.topic] = due.get(s.topic, 0) + 1
+        table = pd.DataFrame([[t, p["mastery"], p["answers"], due.get(t, 0)] for t, p in sorted(latest.items())],
+                             columns=["topic", "mastery", "answers", "due for review"])
+        return mastery_figure(hist), table
+
+
+def mastery_figure(history: list[dict]):
+    """Per-topic mastery (0..1) over days, one line per topic (markers, so a single day shows too)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
+    topics = sorted({p["topic"] for p in history})
+    for topic in topics:
+        points = [p for p in history if p["topic"] == topic]
+        ax.plot(pd.to_datetime([p["date"] for p in points]), [p["mastery"] for p in points], "o-", label=topic)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("mastery")
+    ax.set_title("Mastery per topic over time" if topics else "No answers yet: mastery appears after your first answer")
+    if topics:
+        import matplotlib.dates as mdates
+
+        days = pd.to_datetime([p["date"] for p in history])
+        ax.set_xlim(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))  # one day still reads well
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+        fig.autofmt_xdate()
+    plt.close(fig)  # gradio renders the figure; keep pyplot's registry empty
+    return fig
+
+
+def models_md(coach) -> str:
+    try:
+        models = coach.models()
+    except Exception as exc:
+        return f"Models unavailable: {safe(exc)}"
+    # No code spans here: entities from safe() are not decoded inside backticks.
+    return "Active models: " + " · ".join(f"{safe(k)}: **{safe(v)}**" for k, v in models.items())
+
+
+# ---- layout ---------------------------------------------------------------------------------------
+def build_app(coach) -> gr.Blocks:
+    engine = SessionEngine(coach)
+    h = Handlers(coach, engine)
+    with gr.Blocks(title="Interview Coach") as demo:
+        gr.Markdown("# Interview Coach\nPractise interviews against your own sources, fully offline.")
+        st = gr.State({"sid": None, "history": []})  # per browser: its own session id and chat
+        with gr.Tab("Interview"):
+            with gr.Row():
+                with gr.Column(scale=1, min_width=240):
+                    topics = gr.CheckboxGroup(engine.topics(), label="Topics (none = all)", elem_id="topics")
+                    difficulty = gr.Radio(["any", "1", "2", "3"], value="any", label="Difficulty", elem_id="difficulty")
+                    length = gr.Slider(1, 20, value=5, step=1, label="Questions", elem_id="length")
+                    start = gr.Button("Start session", variant="primary", elem_id="start")
+                    with gr.Accordion("Resume a session", open=False):
+                        resume_dd = gr.Dropdown([], label="Unfinished sessions", elem_id="resume-list")
+                        resume_btn = gr.Button("Resume", elem_id="resume")
+                    export_btn = gr.Button("Export session", elem_id="export")
+                    export_files = gr.File(label="Exports (Markdown, JSON, Anki CSV)", file_count="multiple",
+                                           interactive=False, elem_id="exports")
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Interview", height=560, elem_id="coach-chat", feedback_options=None,
+                                      sanitize_html=True, group_consecutive_messages=False)
+                    box = gr.Textbox(label="Your answer (or a question for the coach)", lines=3, elem_id="answer-box")
+                    with gr.Row():
+                        send = gr.Button("Send answer", variant="primary", elem_id="send")
+                        ask = gr.Button("Ask the coach", elem_id="ask")
+                        hint = gr.Button("Hint", elem_id="hint")
+                        skip = gr.Button("Skip", elem_id="skip")
+                        reveal = gr.Button("Show answer", elem_id="reveal")
+                        follow = gr.Button("Follow-up", elem_id="followup")
+                        finish = gr.Button("Finish", elem_id="finish")
+                        stop = gr.Button("Stop answer", elem_id="stop")
+        with gr.Tab("Sources"):
+            uploads = gr.File(label="Add sources (txt, md, html, pdf)", file_count="multiple", file_types=SOURCE_TYPES,
+                              elem_id="upload")
+            add_btn = gr.Button("Add and re-index", variant="primary", elem_id="add-sources")
+            add_status = gr.Markdown(elem_id="add-status")
+            table = gr.Dataframe(label="Indexed sources", interactive=False, elem_id="sources-table")
+            with gr.Row():
+                remove_dd = gr.Dropdown([], multiselect=True, label="Sources to remove", elem_id="remove-list")
+                remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
+            with gr.Accordion("Source audit report", open=False):
+                audit = gr.Markdown(elem_id="audit")
+        with gr.Tab("Progress") as progress_tab:
+            plot = gr.Plot(label="Mastery per topic over time", elem_id="mastery-plot")
+            mastery = gr.Dataframe(label="Current mastery", interactive=False, elem_id="mastery-table")
+            refresh = gr.Button("Refresh", elem_id="refresh-progress")
+        gr.Markdown(models_md(coach), elem_id="models")
+
+        coach_q = dict(concurrency_id="coach", concurrency_limit=2)
+        start.click(h.start, [st, topics, difficulty, length], [st, chat], **coach_q).then(h.resume_choices, None, resume_dd)
+        send.click(h.answer, [st, box], [st, chat, box], **coach_q)
+        box.submit(h.answer, [st, box], [st, chat, box], **coach_q)
+        ask_evt = ask.click(h.ask, [st, box], [st, chat, box], **coach_q)
+        stop.click(None, None, None, cancels=[ask_evt])  # closes the stream generator: generation stops
+        for btn, fn in ((hint, h.hint), (skip, h.skip), (reveal, h.reveal), (follow, h.followup), (finish, h.finish)):
+            btn.click(fn, st, [st, chat], **coach_q)
+        resume_btn.click(h.resume, [st, resume_dd], [st, chat])
+        export_btn.click(h.export, st, export_files)
+        index_q = dict(concurrency_id="index", concurrency_limit=1)  # one re-index at a time
+        add_btn.click(h.add_sources, uploads, [add_status, table, remove_dd, audit, topics], **index_q)
+        remove_btn.click(h.remove_sources, remove_dd, [add_status, table, remove_dd, audit, topics], **index_q)
+        refresh.click(h.progress_view, None, [plot, mastery])
+        progress_tab.select(h.progress_view, None, [plot, mastery])
+        demo.load(h.sources_view, None, [table, remove_dd, audit]).then(h.resume_choices, None, resume_dd)
+    return demo
+
+
+def main() -> None:
+    from coach.commands.serve import ensure_index_with_progress, make_coach
+    from coach.config import load_settings
+
+    settings = load_settings()
+    auth = check_bind(settings.host, settings.auth)
+    coach = make_coach(settings)
+    ensure_index_with_progress(coach)
+    print(f"Interview Coach UI on http://{settings.host}:{settings.port}")  # noqa: T201 - console entry point
+    launch(build_app(coach), host=settings.host, port=settings.port, auth=auth)
+
+
+if __name__ == "__main__":
+    main()

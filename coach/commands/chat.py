@@ -1,0 +1,112 @@
+"""`coach chat`: a terminal interview over the same session engine as the web UI.
+
+Type an answer, or a command: :hint :skip :answer (show the model answer) :followup :ask <question>
+:quit. An unfinished session can be continued with ``--resume last`` (or its id).
+Simplified on purpose: answers are one line each (the terminal prompt is line-based).
+"""
+
+from __future__ import annotations
+
+import click
+
+from coach.commands.serve import ensure_index_with_progress, make_coach
+from coach.errors import CoachError
+
+HELP = "Commands: :hint  :skip  :answer  :followup  :ask <question>  :quit"
+
+
+def _show_question(engine, turn) -> None:
+    from coach.session.render import plain
+
+    total = len(engine.info(turn.session_id).plan)
+    label = "Follow-up" if turn.kind == "followup" else f"Question {turn.position + 1}/{total}"
+    click.secho(f"\n{label} [{plain(turn.topic)}]", bold=True)
+    click.echo(plain(turn.question))
+
+
+def _ask(engine, sid, question) -> None:
+    import threading
+
+    from coach.session.render import citation_text, plain
+
+    cancel = threading.Event()
+    reply = engine.ask(question, session_id=sid, cancel=cancel)
+    try:
+        for delta in reply.stream:
+            click.echo(plain(delta), nl=False)
+    except KeyboardInterrupt:
+        cancel.set()
+        click.echo("\n(stopped)")
+    click.echo("")
+    for i, c in enumerate(reply.citations):
+        click.echo(citation_text(c, i + 1))
+    for w in reply.warnings:
+        click.secho(f"Warning: {plain(w)}", fg="yellow")
+
+
+@click.command()
+@click.option("--topics", multiple=True, help="Topic(s), repeatable or comma-separated (default: all).")
+@click.option("--length", default=5, show_default=True, type=int, help="Number of questions.")
+@click.option("--difficulty", type=click.IntRange(1, 3), default=None, help="1 (easy) to 3 (hard); default any.")
+@click.option("--resume", default=None, help="Continue an unfinished session: its id, or 'last'.")
+@click.option("--seed", type=int, default=None, help="Fix question order and phrasing.")
+@click.pass_obj
+def chat(settings, topics, length, difficulty, resume, seed):
+    """Practise an interview in the terminal."""
+    from coach.session import SessionEngine
+    from coach.session.render import grade_text, plain, summary_text
+
+    coach = make_coach(settings)
+    ensure_index_with_progress(coach)
+    engine = SessionEngine(coach)
+    if resume:
+        open_sessions = engine.unfinished()
+        if not open_sessions:
+            raise CoachError("no unfinished session to resume")
+        sid = open_sessions[0].id if resume == "last" else resume
+        turn = engine.current(engine.info(sid).id)
+    else:
+        wanted = [t.strip() for group in topics for t in group.split(",") if t.strip()]
+        turn = engine.start(wanted or None, difficulty, length, seed)
+        sid = turn.session_id
+    click.echo(f"Session {sid}. {HELP}")
+    while turn is not None:
+        _show_question(engine, turn)
+        try:
+            line = click.prompt("", prompt_suffix="> ", default="", show_default=False).strip()
+        except click.Abort:  # end of input or Ctrl-D: keep the session resumable
+            line = ":quit"
+        cmd, _, arg = line.partition(" ") if line.startswith(":") else ("", "", "")
+        if cmd == ":quit":
+            click.echo(f"\nSession saved. Resume with: coach chat --resume {sid}")
+            return
+        if cmd == ":hint":
+            click.secho("Hint: " + plain(engine.hint(sid)), fg="cyan")
+        elif cmd == ":skip":
+            turn = engine.skip(sid)
+            click.echo("Skipped: it will come back in a later session.")
+        elif cmd == ":answer":
+            item, turn = engine.reveal(sid)
+            click.echo("Model answer:\n  " + plain(item.model_answer).replace("\n", "\n  "))
+        elif cmd == ":followup":
+            try:
+                turn = engine.followup(sid)
+            except CoachError as exc:
+                click.echo(str(exc))
+        elif cmd == ":ask":
+            if arg.strip():
+                _ask(engine, sid, arg.strip())
+            else:
+                click.echo("Usage: :ask <your question>")
+        elif cmd:
+            click.echo(HELP)
+        elif not line:
+            click.echo("Type your answer, or " + HELP)
+        else:
+            click.echo("Grading...")
+            result = engine.answer(sid, line)
+            click.echo(grade_text(result.grade))
+            if result.grade.missing or result.grade.wrong:
+                click.echo("(:followup for a follow-up question on the gaps)")
+            turn = result.next
+    click.echo("\n" + summary_text(engine.summary(sid)))

@@ -1,0 +1,154 @@
+"""The session database: one SQLite file at ``settings.db_path`` with named migrations.
+
+Each migration is a named function applied once, in order, and recorded in a ``migrations`` table
+(the habit of simonw/llm's ``migrations.py``). Adding a column means adding a new function at the
+end of ``MIGRATIONS``; never edit one that has shipped.
+
+Simplified on purpose: a new connection per unit of work (``connect()``), WAL mode and a busy
+timeout instead of a connection pool; that is plenty for one local user with a few browser tabs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            status TEXT NOT NULL,            -- active | finished
+            topics TEXT NOT NULL,            -- JSON list, [] = all topics
+            difficulty INTEGER,              -- 1..3 or NULL = any
+            length INTEGER NOT NULL,         -- number of main questions
+            seed INTEGER NOT NULL,
+            plan TEXT NOT NULL               -- JSON list of question items (the questions to ask, in order)
+        );
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            position INTEGER NOT NULL,       -- index into the plan (a follow-up shares its parent's)
+            kind TEXT NOT NULL,              -- main | followup
+            question_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            question TEXT NOT NULL,          -- as asked (variant phrasing included)
+            status TEXT NOT NULL,            -- pending | answered | skipped | revealed
+            hints_used INTEGER NOT NULL DEFAULT 0,
+            answer TEXT,
+            grade TEXT,                      -- JSON of coach.grading.types.Grade
+            score REAL,                      -- 0..10, NULL when not graded
+            verdict TEXT,
+            asked_at REAL NOT NULL,
+            answered_at REAL
+        );
+        CREATE INDEX turns_session ON turns(session_id, id);
+        CREATE TABLE reviews (
+            question_id TEXT PRIMARY KEY,
+            topic TEXT NOT NULL,
+            repetitions INTEGER NOT NULL,    -- successful reviews in a row
+            interval_days REAL NOT NULL,
+            ease REAL NOT NULL,
+            due_at REAL NOT NULL,            -- unix seconds
+            last_score REAL,
+            reviewed_at REAL NOT NULL
+        );
+        CREATE TABLE asks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            citations TEXT NOT NULL,         -- JSON list of citations
+            warnings TEXT NOT NULL,          -- JSON list of str
+            created_at REAL NOT NULL
+        );
+        """
+    )
+
+
+@migration
+def m002_session_title(db: sqlite3.Connection) -> None:
+    # A short human label for the resume list ("Deep learning, 5 questions").
+    db.execute("ALTER TABLE sessions ADD COLUMN title TEXT NOT NULL DEFAULT ''")
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it COMMITs first, which would break the per-migration transaction.
+    # Comments are stripped before splitting so they may contain any text.
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied now."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    applied = []
+    for fn in MIGRATIONS:
+        if fn.__name__ in done:
+            continue
+        # One transaction per migration: a failed one leaves nothing half-applied.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            fn(db)
+            db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, time.time()))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        applied.append(fn.__name__)
+        log.info("applied migration %s", fn.__name__)
+    return applied
+
+
+class Database:
+    """Opens the SQLite file, migrates it once, hands out short-lived connections."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.connect() as db:
+            self.applied = migrate(db)
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")

@@ -1,0 +1,319 @@
+"""The interview session engine: plan questions, take answers, grade, schedule reviews, persist.
+
+Pure library code (no Gradio, no click): the web UI and `coach chat` are thin adapters over it.
+All state lives in SQLite (``settings.db_path``), keyed by a session id, so one engine serves any
+number of browsers and a session survives a restart (build a new engine on the same DB and keep going).
+
+Simplified on purpose:
+- "phrasing may vary": a variant only adds a lead-in ("Next up, ...") chosen deterministically from
+  the session seed and position; the bank question itself is never rewritten (a rewrite could change
+  what is being asked).
+- a follow-up is graded against the parent question's rubric, and does not change the review schedule.
+- hints come only from the question bank's ``hints``; none are invented.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from dataclasses import asdict
+
+from coach.errors import CoachError
+from coach.session.db import Database
+from coach.session.mastery import mastery_history
+from coach.session.records import (
+    AnswerResult,
+    AskReply,
+    PlannedQuestion,
+    SessionInfo,
+    Turn,
+    grade_from_json,
+    grade_to_json,
+)
+from coach.session.schedule import ReviewState, review
+
+log = logging.getLogger(__name__)
+
+LEAD_INS = ("", "Next up: ", "Let's talk about {topic}. ", "Here is one on {topic}: ")
+MAX_LENGTH = 50
+
+
+def variant_question(question: str, topic: str, seed: int, position: int) -> str:
+    """The question as asked: a lead-in picked deterministically from (seed, position)."""
+    lead = LEAD_INS[random.Random(f"{seed}:{position}").randrange(len(LEAD_INS))]
+    return lead.format(topic=topic) + question
+
+
+class SessionEngine:
+    def __init__(self, coach, db: Database | None = None, *, clock=time.time):
+        self.coach = coach
+        self.db = db or Database(coach.settings.db_path)
+        self.clock = clock
+        self._lock = threading.Lock()  # serialises read-modify-write of one engine's sessions
+
+    # ---- planning -------------------------------------------------------------------------
+    def topics(self) -> list[str]:
+        return sorted({item.topic for item in self.coach.question_bank() if item.topic})
+
+    def _plan(self, bank: list, length: int, seed: int, now: float) -> list[PlannedQuestion]:
+        """Due reviews first (oldest due first), then unseen questions (shuffled by seed), then
+        seen-but-not-due ones (soonest due first)."""
+        states = {s.question_id: s for s in self.review_states()}
+        items = [PlannedQuestion.from_item(i) for i in bank]
+        due = sorted((i for i in items if i.id in states and states[i.id].due_at <= now), key=lambda i: states[i.id].due_at)
+        unseen = [i for i in items if i.id not in states]
+        random.Random(seed).shuffle(unseen)
+        later = sorted((i for i in items if i.id in states and states[i.id].due_at > now), key=lambda i: states[i.id].due_at)
+        return (due + unseen + later)[:length]
+
+    def start(self, topics: list[str] | None = None, difficulty: int | None = None, length: int = 5,
+              seed: int | None = None) -> Turn:
+        """Start a session and return its first question."""
+        if not 1 <= int(length) <= MAX_LENGTH:
+            raise CoachError(f"session length must be between 1 and {MAX_LENGTH}, got {length}")
+        if difficulty is not None and difficulty not in (1, 2, 3):
+            raise CoachError(f"difficulty must be 1, 2 or 3, got {difficulty}")
+        topics = [t for t in (topics or []) if t]
+        bank = self.coach.question_bank(topics or None, difficulty)
+        if not bank:
+            wanted = ", ".join(topics) or "any topic"
+            raise CoachError(f"no questions for {wanted} at difficulty {difficulty or 'any'}: pick other topics or index more sources")
+        now = self.clock()
+        seed = random.randrange(2**31) if seed is None else int(seed)
+        plan = self._plan(bank, int(length), seed, now)
+        sid = uuid.uuid4().hex[:12]
+        title = f"{', '.join(topics) or 'All topics'} - {len(plan)} question{'s' if len(plan) > 1 else ''}"
+        with self.db.transaction() as db:
+            db.execute(
+                "INSERT INTO sessions (id, created_at, updated_at, status, topics, difficulty, length, seed, plan, title)"
+                " VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+                (sid, now, now, json.dumps(topics), difficulty, len(plan), seed,
+                 json.dumps([asdict(p) for p in plan], ensure_ascii=False), title),
+            )
+            self._ask_main(db, sid, plan, seed, 0, now)
+        log.info("session %s started: %d questions", sid, len(plan))
+        return self.current(sid)
+
+    def _ask_main(self, db, sid: str, plan: list[PlannedQuestion], seed: int, position: int, now: float) -> None:
+        item = plan[position]
+        db.execute(
+            "INSERT INTO turns (session_id, position, kind, question_id, topic, question, status, asked_at)"
+            " VALUES (?, ?, 'main', ?, ?, ?, 'pending', ?)",
+            (sid, position, item.id, item.topic, variant_question(item.question, item.topic, seed, position), now),
+        )
+
+    def _advance(self, db, info: SessionInfo, now: float) -> None:
+        """After a turn is resolved: ask the next planned question, or finish the session."""
+        if db.execute("SELECT 1 FROM turns WHERE session_id=? AND status='pending'", (info.id,)).fetchone():
+            return
+        last = db.execute("SELECT MAX(position) FROM turns WHERE session_id=? AND kind='main'", (info.id,)).fetchone()[0]
+        nxt = 0 if last is None else last + 1
+        if nxt < len(info.plan):
+            self._ask_main(db, info.id, info.plan, info.seed, nxt, now)
+            db.execute("UPDATE sessions SET updated_at=?, status='active' WHERE id=?", (now, info.id))
+        else:
+            db.execute("UPDATE sessions SET updated_at=?, status='finished' WHERE id=?", (now, info.id))
+
+    # ---- reading state -------------------------------------------------------------------
+    def info(self, sid: str) -> SessionInfo:
+        with self.db.connect() as db:
+            row = db.execute("SELECT * FROM sessions WHERE id=?", (sid,)).fetchone()
+        if row is None:
+            raise CoachError(f"no session {sid!r}")
+        return SessionInfo(
+            id=row["id"], status=row["status"], title=row["title"], topics=json.loads(row["topics"]),
+            difficulty=row["difficulty"], length=row["length"], seed=row["seed"],
+            created_at=row["created_at"], updated_at=row["updated_at"],
+            plan=[PlannedQuestion(**p) for p in json.loads(row["plan"])],
+        )
+
+    def turns(self, sid: str) -> list[Turn]:
+        with self.db.connect() as db:
+            rows = db.execute("SELECT * FROM turns WHERE session_id=? ORDER BY id", (sid,)).fetchall()
+        return [_turn(r) for r in rows]
+
+    def current(self, sid: str) -> Turn | None:
+        """The question waiting for an answer: the newest pending turn (a follow-up goes first)."""
+        pending = [t for t in self.turns(sid) if t.status == "pending"]
+        return pending[-1] if pending else None
+
+    def sessions(self, status: str | None = None) -> list[SessionInfo]:
+        with self.db.connect() as db:
+            ids = [r[0] for r in db.execute(
+                "SELECT id FROM sessions WHERE ? IS NULL OR status=? ORDER BY updated_at DESC", (status, status))]
+        return [self.info(i) for i in ids]
+
+    def unfinished(self) -> list[SessionInfo]:
+        """Sessions that can be resumed (newest first)."""
+        return self.sessions("active")
+
+    def item(self, sid: str, turn: Turn) -> PlannedQuestion:
+        return self.info(sid).plan[turn.position]
+
+    def _pending(self, sid: str) -> tuple[SessionInfo, Turn]:
+        info = self.info(sid)
+        turn = self.current(sid)
+        if turn is None:
+            raise CoachError("this session has no open question: start a new session or ask for a follow-up")
+        return info, turn
+
+    # ---- acting on the current question ---------------------------------------------------
+    def answer(self, sid: str, text: str) -> AnswerResult:
+        """Grade the answer to the current question, update the schedule, move on."""
+        info, turn = self._pending(sid)
+        item = info.plan[turn.position]
+        grading_question = item.question if turn.kind == "main" else turn.question
+        grade = self.coach.grade(grading_question, text, question_id=item.id)  # slow: outside the lock
+        with self._lock, self.db.transaction() as db:
+            now = self.clock()
+            status = db.execute("SELECT status FROM turns WHERE id=?", (turn.id,)).fetchone()[0]
+            if status != "pending":
+                raise CoachError("this question was already answered (another tab?)")
+            db.execute(
+                "UPDATE turns SET status='answered', answer=?, grade=?, score=?, verdict=?, answered_at=? WHERE id=?",
+                (text, grade_to_json(grade), grade.score, grade.verdict, now, turn.id),
+            )
+            if turn.kind == "main":
+                self._schedule(db, item, grade.score, now)
+            self._advance(db, info, now)
+        graded = next(t for t in self.turns(sid) if t.id == turn.id)
+        nxt = self.current(sid)
+        return AnswerResult(turn=graded, grade=grade, next=nxt, finished=nxt is None)
+
+    def _resolve_without_grade(self, sid: str, status: str) -> tuple[Turn, Turn | None]:
+        with self._lock:
+            info, turn = self._pending(sid)
+            with self.db.transaction() as db:
+                now = self.clock()
+                db.execute("UPDATE turns SET status=?, answered_at=? WHERE id=?", (status, now, turn.id))
+                if turn.kind == "main":
+                    self._schedule(db, info.plan[turn.position], None, now)
+                self._advance(db, info, now)
+        return turn, self.current(sid)
+
+    def skip(self, sid: str) -> Turn | None:
+        """Skip the current question (it comes back in a later session). Returns the next one."""
+        return self._resolve_without_grade(sid, "skipped")[1]
+
+    def reveal(self, sid: str) -> tuple[PlannedQuestion, Turn | None]:
+        """"Show answer": the model answer of the current question (counted as missed) and the next one."""
+        turn, nxt = self._resolve_without_grade(sid, "revealed")
+        return self.info(sid).plan[turn.position], nxt
+
+    def hint(self, sid: str) -> str:
+        """The next unused hint of the current question."""
+        with self._lock:
+            info, turn = self._pending(sid)
+            hints = info.plan[turn.position].hints
+            if turn.hints_used >= len(hints):
+                return "No more hints for this question." if hints else "No hint is available for this question."
+            with self.db.transaction() as db:
+                db.execute("UPDATE turns SET hints_used=hints_used+1 WHERE id=?", (turn.id,))
+            return hints[turn.hints_used]
+
+    def followup(self, sid: str) -> Turn:
+        """Ask a follow-up on the last graded main question, targeting its biggest gap."""
+        graded = [t for t in self.turns(sid) if t.kind == "main" and t.grade is not None]
+        if not graded:
+            raise CoachError("answer a question first: a follow-up targets the gaps in a graded answer")
+        parent = graded[-1]
+        text = self.coach.followup(parent.grade)
+        with self._lock, self.db.transaction() as db:
+            now = self.clock()
+            db.execute(
+                "INSERT INTO turns (session_id, position, kind, question_id, topic, question, status, asked_at)"
+                " VALUES (?, ?, 'followup', ?, ?, ?, 'pending', ?)",
+                (sid, parent.position, parent.question_id, parent.topic, text, now),
+            )
+            db.execute("UPDATE sessions SET status='active', updated_at=? WHERE id=?", (now, sid))
+        return self.current(sid)
+
+    def finish(self, sid: str) -> dict:
+        """End the session now (unanswered questions stay unasked) and return its summary."""
+        with self._lock, self.db.transaction() as db:
+            now = self.clock()
+            db.execute("DELETE FROM turns WHERE session_id=? AND status='pending'", (sid,))
+            db.execute("UPDATE sessions SET status='finished', updated_at=? WHERE id=?", (now, sid))
+        return self.summary(sid)
+
+    # ---- ask the coach ---------------------------------------------------------------------
+    def ask(self, question: str, session_id: str | None = None, cancel: threading.Event | None = None) -> AskReply:
+        """A grounded answer to the user's own question; logged once the stream is consumed."""
+        if not question.strip():
+            raise CoachError("type a question to ask the coach")
+        cancel = cancel or threading.Event()
+        result = self.coach.ask(question, cancel=cancel)
+
+        def stream():
+            parts = []
+            try:
+                for delta in result.stream:
+                    parts.append(delta)
+                    yield delta
+            except GeneratorExit:  # the reader stopped early (UI "Stop", closed tab): stop generating
+                cancel.set()
+                raise
+            with self.db.transaction() as db:
+                db.execute(
+                    "INSERT INTO asks (session_id, question, answer, citations, warnings, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (session_id, question, "".join(parts),
+                     json.dumps([asdict(c) for c in result.citations], ensure_ascii=False),
+                     json.dumps(list(result.warnings), ensure_ascii=False), self.clock()),
+                )
+
+        return AskReply(stream=stream(), citations=list(result.citations), warnings=list(result.warnings))
+
+    def asks(self, sid: str) -> list[dict]:
+        with self.db.connect() as db:
+            rows = db.execute("SELECT * FROM asks WHERE session_id=? ORDER BY id", (sid,)).fetchall()
+        return [{"question": r["question"], "answer": r["answer"], "citations": json.loads(r["citations"]),
+                 "warnings": json.loads(r["warnings"])} for r in rows]
+
+    # ---- spaced repetition and progress ----------------------------------------------------
+    def _schedule(self, db, item: PlannedQuestion, score: float | None, now: float) -> None:
+        row = db.execute("SELECT * FROM reviews WHERE question_id=?", (item.id,)).fetchone()
+        state = _review(row) if row else ReviewState(question_id=item.id, topic=item.topic)
+        new = review(state, score, now)
+        db.execute(
+            "INSERT OR REPLACE INTO reviews (question_id, topic, repetitions, interval_days, ease, due_at, last_score, reviewed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (new.question_id, new.topic, new.repetitions, new.interval_days, new.ease, new.due_at, new.last_score, new.reviewed_at),
+        )
+
+    def review_states(self) -> list[ReviewState]:
+        with self.db.connect() as db:
+            return [_review(r) for r in db.execute("SELECT * FROM reviews ORDER BY due_at")]
+
+    def due(self, now: float | None = None) -> list[ReviewState]:
+        now = self.clock() if now is None else now
+        return [s for s in self.review_states() if s.due_at <= now]
+
+    def mastery_history(self) -> list[dict]:
+        """Per-topic mastery over time: [{"date", "topic", "mastery" 0..1, "answers"}]."""
+        with self.db.connect() as db:
+            rows = db.execute(
+                "SELECT topic, score, answered_at FROM turns WHERE kind='main' AND status!='pending'"
+                " AND answered_at IS NOT NULL ORDER BY answered_at, id").fetchall()
+        return mastery_history([(r["topic"], r["score"], r["answered_at"]) for r in rows])
+
+    def summary(self, sid: str) -> dict:
+        from coach.session.summary import session_summary
+
+        return session_summary(self.info(sid), self.turns(sid), {s.question_id: s for s in self.review_states()})
+
+
+def _turn(row) -> Turn:
+    return Turn(
+        id=row["id"], session_id=row["session_id"], position=row["position"], kind=row["kind"],
+        question_id=row["question_id"], topic=row["topic"], question=row["question"], status=row["status"],
+        hints_used=row["hints_used"], answer=row["answer"], grade=grade_from_json(row["grade"]),
+        asked_at=row["asked_at"], answered_at=row["answered_at"],
+    )
+
+
+def _review(row) -> ReviewState:
+    return ReviewState(**{k: row[k] for k in row.keys()})

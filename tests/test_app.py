@@ -1,0 +1,125 @@
+"""The Gradio app's adapters, without a browser: bind policy, handlers, escaping, per-browser state.
+(The real browser runs are in tests/test_app_browser.py.)"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_session_support import FakeCoach
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # app.py lives at the repo root
+import app  # noqa: E402
+from coach.cli import cli  # noqa: E402
+from coach.errors import CoachError  # noqa: E402
+from coach.session import SessionEngine  # noqa: E402
+
+
+def test_bind_policy():
+    assert app.check_bind("127.0.0.1", "") is None
+    assert app.check_bind("localhost", "") is None and app.check_bind("::1", "") is None
+    assert app.check_bind("0.0.0.0", "ann:s3cret") == ("ann", "s3cret")
+    with pytest.raises(CoachError, match="without a password"):
+        app.check_bind("0.0.0.0", "")
+    with pytest.raises(CoachError, match="without a password"):
+        app.check_bind("192.168.1.10", "")
+    with pytest.raises(CoachError, match="user:password"):
+        app.check_bind("127.0.0.1", "nopassword")
+
+
+def test_serve_refuses_public_host_without_auth(monkeypatch):
+    built = []
+    monkeypatch.setattr("coach.commands.serve.make_coach", lambda s: built.append(s))
+    monkeypatch.delenv("COACH_AUTH", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 1 and built == []
+    assert result.output.strip().splitlines() == [
+        "Error: refusing to serve on 0.0.0.0 without a password: set COACH_AUTH=user:password or bind 127.0.0.1"]
+
+
+def test_serve_prints_url_and_launches_on_loopback(monkeypatch):
+    calls = {}
+    monkeypatch.setattr("coach.commands.serve.make_coach", lambda s: FakeCoach(s))
+    monkeypatch.setattr(app, "launch", lambda demo, **kw: calls.update(kw, demo=demo))
+    result = CliRunner().invoke(cli, ["serve", "--port", "7999"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Interview Coach UI on http://127.0.0.1:7999" in result.output
+    assert calls["host"] == "127.0.0.1" and calls["port"] == 7999 and calls["auth"] is None
+    assert calls["demo"].__class__.__name__ == "Blocks"
+
+
+def drain(gen):
+    *_, last = gen
+    return last
+
+
+@pytest.fixture
+def handlers():
+    coach = FakeCoach()
+    return app.Handlers(coach, SessionEngine(coach))
+
+
+def fresh():
+    return {"sid": None, "history": []}
+
+
+def test_interview_handlers_and_escaping(handlers):
+    st, chat = handlers.start(fresh(), ["dl"], "1", 3)  # only q2 at difficulty 1
+    assert st["sid"] and "Question 1/1" in chat[-1]["content"]
+    st, chat, box = drain(handlers.answer(st, "max of <script>alert(1)</script>"))
+    text = "\n".join(m["content"] for m in chat)
+    assert box == "" and "Score 9.0/10" in text and "<details><summary>[1] a.txt:9-11" in text
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "Source flagged (error)" in text and "Session summary" in text  # it was the only question
+    st, chat, _ = drain(handlers.ask(st, "What is overfitting?"))
+    assert "The answer is grounded." in chat[-1]["content"] and "⚠️ cited passage flagged" in chat[-1]["content"]
+    md, js, csv_path = handlers.export(st)
+    assert "Score 9.0/10" in Path(md).read_text() and json.loads(Path(js).read_text())["summary"]["answered"] == 1
+    assert Path(csv_path).read_text().startswith("#separator:comma")
+
+
+def test_streaming_ask_yields_partial_answers(handlers):
+    steps = list(handlers.ask(fresh(), "What is overfitting?"))
+    partial = [s[1][-1]["content"] for s in steps[:-1]]
+    assert len(steps) == 5 and partial[0].startswith("The ") and partial[-1].startswith("The answer is grounded.")
+
+
+def test_actions_without_session_and_two_browsers(handlers):
+    st, chat = handlers.hint(fresh())
+    assert chat[-1]["content"] == "Start a session first."
+    a, _ = handlers.start(fresh(), ["dl"], "any", 2)
+    b, _ = handlers.start(fresh(), ["python"], "any", 2)
+    a, chat_a, _ = drain(handlers.answer(a, "partly"))
+    b, chat_b = handlers.skip(b)
+    ta, tb = handlers.engine.turns(a["sid"]), handlers.engine.turns(b["sid"])
+    assert a["sid"] != b["sid"] and {t.topic for t in ta} == {"dl"} and {t.topic for t in tb} == {"python"}
+    assert ta[0].status == "answered" and tb[0].status == "skipped"
+    assert "Score" not in "".join(m["content"] for m in chat_b)
+    # Resume in a "new browser": the chat is rebuilt from the DB.
+    st, chat = handlers.resume(fresh(), a["sid"])
+    assert st["sid"] == a["sid"] and any("Score 5.0/10" in m["content"] for m in chat)
+
+
+def test_sources_and_progress_views(handlers, tmp_path):
+    f = tmp_path / "notes.txt"
+    f.write_text("Q?\nA.")
+    status, table, dd, audit, topics = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
+    assert "notes.txt" in status and list(table["source"]) == ["a.txt", "notes.txt"]
+    assert "&lt;script&gt;" in audit and "<script>" not in audit
+    status, table, dd, audit, topics = handlers.remove_sources(["notes.txt"])
+    assert status == "Removed: notes.txt"
+    handlers.engine.answer(handlers.start(fresh(), ["ml"], "any", 1)[0]["sid"], "noise")
+    fig, mastery = handlers.progress_view()
+    (line,) = fig.axes[0].get_lines()
+    assert line.get_label() == "ml" and list(line.get_ydata()) == [0.9]
+    assert mastery.values.tolist()[0][:3] == ["ml", 0.9, 1]
+
+
+def test_build_app_has_the_tabs():
+    demo = app.build_app(FakeCoach())
+    labels = {getattr(b, "label", None) for b in demo.blocks.values()}
+    assert {"Interview", "Sources", "Progress", "Indexed sources", "Current mastery", "Mastery per topic over time"} <= labels
+    assert any(getattr(b, "elem_id", None) == "coach-chat" for b in demo.blocks.values())

@@ -1,0 +1,171 @@
+"""End to end in a real headless Chromium against the real app, the real Coach and real models.
+
+One server per module (fresh COACH_HOME; the default index is built from the bundled sources first,
+about 40 s on 2 cores), one browser; screenshots land in test-output/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "test-output"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
+]
+
+SOURCE = """Kubernetes Interview Questions
+
+1. What is a Kubernetes pod?
+A pod is the smallest deployable unit in Kubernetes. It groups one or more containers that share the network namespace and storage volumes. Markup seen in the wild: <script>window.xssflag=1</script> <img src=x onerror="window.xssflag=2">
+
+2. What is a Kubernetes service?
+A service gives a stable virtual IP and DNS name to a changing set of pods selected by labels, and load-balances traffic across them.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    sys.path.insert(0, str(ROOT))
+    import app
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    coach = Coach(load_settings(home=tmp_path_factory.mktemp("browser_home")))
+    coach.ensure_index()
+    demo = app.build_app(coach)
+    port = free_port()
+    app.launch(demo, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.on("dialog", lambda d: pytest.fail(f"a dialog opened: {d.message}"))
+    page.goto(url)
+    page.wait_for_selector("#start")
+    return context, page
+
+
+def chat_text(page) -> str:
+    return page.locator("#coach-chat").inner_text()
+
+
+def start_session(page, length: int):
+    page.locator("#length input[type=number]").fill(str(length))
+    page.locator("#length input[type=number]").press("Enter")
+    page.click("#start")
+    page.wait_for_selector(f"#coach-chat >> text=Question 1/{length}")
+
+
+def test_interview_answer_grade_citation_export(server, browser):
+    SHOTS.mkdir(exist_ok=True)
+    context, page = open_page(browser, server)
+    start_session(page, 2)
+    page.fill("#answer-box textarea", "It is about training neural networks: we fit the weights with gradient descent "
+                                      "on the training data and check the error on validation data.")
+    page.click("#send")
+    page.wait_for_selector("#coach-chat >> text=Citations:", timeout=120_000)
+    text = chat_text(page)
+    assert re.search(r"Score \d+\.\d/10 · (correct|partial|incorrect|off_topic)", text), text
+    assert "Question 2/2" in text
+    summary = page.locator("#coach-chat details summary", has_text=re.compile(r"\.txt:\d+")).first
+    summary.click()  # the passage is shown on demand
+    passage = summary.locator("xpath=..").inner_text()
+    assert len(passage) > len(summary.inner_text()) + 20
+    page.screenshot(path=str(SHOTS / "browser_grade.png"), full_page=True)
+
+    topic = re.search(r"Question 1/2 · (\w+)", text).group(1)
+    page.get_by_role("tab", name="Progress").click()
+    page.wait_for_function("t => document.querySelector('#mastery-table').innerText.includes(t)", arg=topic)
+    table = page.locator("#mastery-table").inner_text()
+    assert re.search(rf"{topic}\s+(0|1)(\.\d+)?\s+1\s", table), table  # topic, mastery 0..1, 1 answer
+    page.wait_for_selector("#mastery-plot img")  # the matplotlib chart
+    page.screenshot(path=str(SHOTS / "browser_progress.png"), full_page=True)
+    page.get_by_role("tab", name="Interview").click()
+
+    page.click("#export")
+    page.wait_for_selector("#exports a")
+    files = re.sub(r"\s+", "", page.locator("#exports").inner_text())  # names wrap across lines
+    assert re.search(r"session-\w+\.md", files) and re.search(r"session-\w+\.json", files)
+    assert re.search(r"missed-\w+\.csv", files)
+    links = {Path(h.split("?")[0]).name: h for h in page.locator("#exports a").evaluate_all("els => els.map(e => e.href)")}
+    md = page.request.get(next(h for n, h in links.items() if n.endswith(".md"))).text()
+    assert re.search(r"Score \d+\.\d/10", md) and "Session summary" in md
+    page.screenshot(path=str(SHOTS / "browser_export.png"), full_page=True)
+    context.close()
+
+
+def test_upload_source_is_indexed_and_markup_shows_as_text(server, browser, tmp_path):
+    SHOTS.mkdir(exist_ok=True)
+    src = tmp_path / "kubernetes_notes.txt"
+    src.write_text(SOURCE, encoding="utf-8")
+    context, page = open_page(browser, server)
+    page.get_by_role("tab", name="Sources").click()
+    page.locator("#upload input[type=file]").set_input_files(str(src))
+    page.wait_for_selector("#upload >> text=kubernetes_notes")  # the name wraps before ".txt"
+    page.click("#add-sources")
+    page.wait_for_selector("#add-status >> text=Indexed", timeout=120_000)
+    assert "kubernetes_notes.txt" in page.locator("#add-status").inner_text()
+    page.wait_for_selector("#sources-table >> text=kubernetes_notes.txt")
+    page.screenshot(path=str(SHOTS / "browser_sources.png"), full_page=True)
+
+    page.get_by_role("tab", name="Interview").click()
+    page.fill("#answer-box textarea", "What is a Kubernetes pod?")
+    page.click("#ask")
+    page.wait_for_selector("#coach-chat >> text=Citations:", timeout=120_000)
+    cite = page.locator("#coach-chat details summary", has_text="kubernetes_notes.txt").first
+    cite.click()
+    shown = cite.locator("xpath=..").inner_text()
+    assert "<script>window.xssflag=1</script>" in shown and 'onerror="window.xssflag=2"' in shown
+    assert page.evaluate("window.xssflag") is None  # the markup never ran
+    page.screenshot(path=str(SHOTS / "browser_script_escaped.png"), full_page=True)
+    context.close()
+
+
+def test_two_browsers_keep_separate_sessions(server, browser):
+    SHOTS.mkdir(exist_ok=True)
+    ctx_a, a = open_page(browser, server)
+    ctx_b, b = open_page(browser, server)
+    start_session(a, 2)
+    start_session(b, 3)
+    a.fill("#answer-box textarea", "I do not know.")
+    a.click("#send")
+    a.wait_for_selector("#coach-chat >> text=Question 2/2", timeout=120_000)
+    b.click("#skip")
+    b.wait_for_selector("#coach-chat >> text=Question 2/3")
+    text_a, text_b = chat_text(a), chat_text(b)
+    assert "/3" not in text_a and "Skipped" not in text_a and "Score" in text_a
+    assert "/2" not in text_b and "Score" not in text_b and "Skipped" in text_b
+    a.screenshot(path=str(SHOTS / "browser_user_a.png"), full_page=True)
+    b.screenshot(path=str(SHOTS / "browser_user_b.png"), full_page=True)
+    ctx_a.close()
+    ctx_b.close()

@@ -1,0 +1,62 @@
+"""`coach chat` through click's CliRunner, over the real session engine and a fake Coach."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from test_session_support import FakeCoach
+
+from coach.cli import cli
+from coach.session import SessionEngine
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    coach = FakeCoach()
+    monkeypatch.setattr("coach.commands.chat.make_coach", lambda settings: coach)
+    return coach
+
+
+def run(args, text):
+    return CliRunner().invoke(cli, ["chat", *args], input=text, catch_exceptions=False)
+
+
+def test_full_interview(fake):
+    # dl at difficulty 1 is only q2 ("What is a ReLU?", keyword "max"); python has q4 and q5.
+    script = "\n".join([":hint", "", "it is max(0, x)", ":followup", "partly", ":ask what is overfitting?",
+                        ":bogus", ":skip", ":answer"]) + "\n"
+    result = run(["--topics", "dl,python", "--topics", "ml", "--length", "3", "--seed", "1"], script)
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Question 1/3" in out and "Hint: " in out and "Type your answer" in out
+    assert "Score 9.0/10 (correct)" in out or "Score 2.0/10 (incorrect)" in out
+    assert "Follow-up" in out and "Score 5.0/10 (partial)" in out
+    assert "The answer is grounded." in out and "[1] a.txt:3-5" in out and "Warning: cited passage flagged" in out
+    assert "Commands: :hint" in out
+    assert "Skipped" in out and "Model answer:" in out
+    assert "Session summary" in out and "3 question(s)" in out
+    assert len(fake.graded) == 2
+
+
+def test_quit_then_resume(fake):
+    result = run(["--length", "2", "--seed", "3"], "nope\n:quit\n")
+    assert result.exit_code == 0 and "Session saved. Resume with: coach chat --resume" in result.output
+    sid = result.output.split("--resume ")[1].split()[0]
+    assert [s.id for s in SessionEngine(fake).unfinished()] == [sid]
+    result = run(["--resume", "last"], "nope\n")
+    assert result.exit_code == 0 and "Question 2/2" in result.output and "Session summary" in result.output
+    assert SessionEngine(fake).unfinished() == []
+
+
+def test_end_of_input_keeps_session_and_errors_are_one_line(fake):
+    result = run(["--length", "2"], "")
+    assert result.exit_code == 0 and "Session saved" in result.output
+    result = CliRunner().invoke(cli, ["chat", "--topics", "cooking"], input="")
+    assert result.exit_code == 1 and result.output.strip().startswith("Error: no questions for cooking")
+
+
+def test_terminal_output_strips_control_characters(fake, monkeypatch):
+    monkeypatch.setattr(fake, "followup", lambda grade: "\x1b[31mred\x1b[0m follow-up?")
+    result = run(["--topics", "dl", "--length", "2"], "nope\n:followup\n:quit\n")
+    assert result.exit_code == 0
+    assert "[31mred[0m follow-up?" in result.output and "\x1b" not in result.output

@@ -1,0 +1,94 @@
+"""A fake Coach for control-flow tests of the session engine, chat and app (no models involved).
+
+Its grades are deterministic and checkable by hand: an answer mentioning the question's keyword
+scores 9 (correct), one saying "partly" scores 5 (partial), anything else 2 (incorrect).
+The real Coach is used by the end-to-end tests (tests/test_app_browser.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from coach.config import load_settings
+from coach.grading.types import Citation, Grade
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    topic: str
+    difficulty: int
+    record_ids: list[str]
+    model_answer: str
+    hints: list[str] = field(default_factory=list)
+    keyword: str = ""
+
+
+BANK = [
+    Item("q1", "What is overfitting?", "ml", 1, ["a.txt:3"], "Fitting noise: low train error, high test error.", ["Think train vs test error."], "noise"),
+    Item("q2", "What is a ReLU?", "dl", 1, ["a.txt:9"], "max(0, x), an activation function.", ["It is an activation.", "max(0, x)"], "max"),
+    Item("q3", "What is dropout?", "dl", 2, ["a.txt:15"], "Randomly zeroing activations during training.", [], "zero"),
+    Item("q4", "What is a decorator?", "python", 2, ["b.txt:4"], "A function that wraps another function.", ["@"], "wraps"),
+    Item("q5", "What is the GIL?", "python", 3, ["b.txt:20"], "A lock letting one thread run Python bytecode at a time.", [], "lock"),
+]
+
+
+class FakeCoach:
+    def __init__(self, settings=None):
+        self.settings = settings or load_settings()
+        self.graded: list[tuple[str, str, str | None]] = []
+        self.added: list = []
+
+    def question_bank(self, topics=None, difficulty=None):
+        return [i for i in BANK if (not topics or i.topic in topics) and (difficulty is None or i.difficulty == difficulty)]
+
+    def grade(self, question, answer, *, question_id=None):
+        self.graded.append((question, answer, question_id))
+        item = next(i for i in BANK if i.id == question_id)
+        if item.keyword in answer.lower():
+            score, verdict = 9.0, "correct"
+        elif "partly" in answer.lower():
+            score, verdict = 5.0, "partial"
+        else:
+            score, verdict = 2.0, "incorrect"
+        src, line = item.record_ids[0].split(":")
+        cite = Citation(item.record_ids[0], src, int(line), int(line) + 2, item.question,
+                        passage="Passage with <script>alert('x')</script> inside",
+                        flags=[{"verdict": "error", "reason": "wrong formula", "correction": "the right one"}])
+        return Grade(score=score, verdict=verdict, feedback=f"Feedback for {item.id}", question=question,
+                     question_id=item.id, right=["point A"] if score > 5 else [],
+                     missing=[] if score > 5 else [f"the {item.keyword} part"],
+                     model_answer=item.model_answer, references=[cite])
+
+    def followup(self, grade):
+        return f"Follow-up: can you say more about {grade.missing[0] if grade.missing else 'that'}?"
+
+    def ask(self, question, cancel=None):
+        words = ["The ", "answer ", "is ", "grounded."]
+        cite = Citation("a.txt:3", "a.txt", 3, 5, "What is overfitting?", passage="Fitting noise.")
+        return SimpleNamespace(stream=iter(words), citations=[cite], warnings=["cited passage flagged: check it"])
+
+    # Sources / models: enough for the UI's control flow.
+    def ensure_index(self, progress=None):
+        if progress:
+            progress(1, 1, "index")
+
+    def add_sources(self, paths, progress=None):
+        self.added.extend(paths)
+        return {"added": [p.name for p in paths], "updated": [], "unchanged": [], "skipped": []}
+
+    def remove_sources(self, sources):
+        return list(sources)
+
+    def sources(self):
+        return [{"source": "a.txt", "records": 3, "sha256": "ab" * 32, "boilerplate_removed": {"nav": 2},
+                 "flags": 1}] + [{"source": p.name, "records": 1, "sha256": "", "boilerplate_removed": {}, "flags": 0}
+                                 for p in self.added]
+
+    def audit_report_markdown(self):
+        return "# Audit\n\n- a.txt:3 says <script>alert(2)</script>"
+
+    def models(self):
+        return {"embedding": "all-MiniLM-L6-v2", "llm_backend": "fake", "llm_model": "none"}
