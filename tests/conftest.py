@@ -38,3 +38,24 @@ def embedder():
     from coach.models import embedding_model_path
 
     return SentenceTransformer(embedding_model_path(load_settings()), device="cpu")
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory) -> Path:
+    """A COACH_HOME with the default index of the bundled sources, built once per test session.
+    Tests must treat it as read-only; copy it (shutil.copytree) to modify."""
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path_factory.mktemp("built_home")
+    Coach(load_settings(home=home)).ensure_index()
+    return home
+
+
+@pytest.fixture(scope="session")
+def coach(built_home):
+    """A real Coach over the shared built index (read-only use)."""
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    return Coach(load_settings(home=built_home))

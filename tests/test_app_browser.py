@@ -41,13 +41,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, built_home):
     sys.path.insert(0, str(ROOT))
+    import shutil
+
     import app
     from coach.config import load_settings
     from coach.service import Coach
 
-    coach = Coach(load_settings(home=tmp_path_factory.mktemp("browser_home")))
+    home = tmp_path_factory.mktemp("browser") / "home"
+    shutil.copytree(built_home, home)  # the shared default index, copied: this test adds a source
+    coach = Coach(load_settings(home=home))
     coach.ensure_index()
     demo = app.build_app(coach)
     port = free_port()

@@ -41,6 +41,9 @@ class FakeCoach:
         self.graded: list[tuple[str, str, str | None]] = []
         self.added: list = []
 
+    def warm_up(self):
+        self.warmed = True
+
     def question_bank(self, topics=None, difficulty=None):
         return [i for i in BANK if (not topics or i.topic in topics) and (difficulty is None or i.difficulty == difficulty)]
 

@@ -67,6 +67,8 @@ def serve(settings, host, port):
     auth = app.check_bind(host, settings.auth)  # refuse a non-loopback bind without a password, before any work
     coach = make_coach(settings)
     ensure_index_with_progress(coach)
+    click.echo("Loading the grader and auditing the sources (first run: up to a minute)...", err=True)
+    coach.warm_up()
     click.echo(f"Interview Coach UI on http://{host}:{port}")
     try:
         app.launch(app.build_app(coach), host=host, port=port, auth=auth)

@@ -1,0 +1,93 @@
+"""`coach index build|add|remove|status|search` through click's CliRunner (real parser, real model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from coach.cli import cli
+from coach.commands.index import bundled_dir
+
+DOC_A = """Interview questions
+
+1. What is dropout?
+
+Dropout randomly disables neurons during training so the network cannot rely on any single unit.
+
+2. What is overfitting?
+
+Overfitting happens when a model learns the noise of its training data and generalises poorly.
+"""
+
+DOC_B = """1. What is a transformer?
+
+A transformer relies on self-attention to process every token of a sequence in parallel.
+"""
+
+
+@pytest.fixture
+def run(monkeypatch, embedder):
+    # The real model, loaded once per session instead of once per command.
+    monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
+    runner = CliRunner()
+
+    def _run(*args):
+        return runner.invoke(cli, ["index", *args], catch_exceptions=False)
+
+    return _run
+
+
+def test_build_add_remove_status_cycle(run, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(DOC_A, encoding="utf-8")
+    res = run("build", str(docs / "a.txt"))
+    assert res.exit_code == 0, res.output
+    assert "Indexed 2 records" in res.stdout and "from 1 sources" in res.stdout
+
+    res = run("status")
+    assert res.exit_code == 0
+    for needle in ("a.txt", "records", "chunks", "boilerplate", "sentence-transformers/all-MiniLM-L6-v2", "flat"):
+        assert needle in res.stdout, needle
+
+    (docs / "b.txt").write_text(DOC_B, encoding="utf-8")
+    res = run("add", str(docs))
+    assert res.exit_code == 0
+    assert "added: b.txt" in res.stdout and "skipped (unchanged): a.txt" in res.stdout
+
+    (docs / "a.txt").write_text(DOC_A.replace("poorly", "badly on new data"), encoding="utf-8")
+    res = run("add", str(docs / "a.txt"))
+    assert res.stdout.strip() == "re-indexed (changed): a.txt"
+
+    st = json.loads(run("status", "--json").stdout)
+    assert st["records"] == 3 and {s["source"] for s in st["sources"]} == {"a.txt", "b.txt"}
+    assert st["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2" and st["dim"] == 384
+    assert all("boilerplate_removed" in s and s["chunks"] >= s["records"] for s in st["sources"])
+
+    res = run("search", "self attention over tokens", "-k", "1", "--json")
+    assert json.loads(res.stdout)["id"] == "b.txt:1"
+
+    res = run("remove", "a.txt")
+    assert res.stdout.strip() == "removed: a.txt"
+    assert json.loads(run("status", "--json").stdout)["records"] == 1
+
+
+def test_user_errors_are_one_line(run, tmp_path):
+    res = run("status")
+    assert res.exit_code == 1 and "no index yet" in res.stderr and "coach index build" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    res = run("build", str(tmp_path / "missing.txt"))
+    assert res.exit_code == 1 and res.stderr.startswith("Error: no such file or folder")
+    res = run("remove", "a.txt")
+    assert res.exit_code == 1 and "no index yet" in res.stderr
+    (tmp_path / "b.txt").write_text(DOC_B, encoding="utf-8")
+    assert run("build", str(tmp_path / "b.txt")).exit_code == 0
+    res = run("remove", "nope.txt")
+    assert res.exit_code == 1 and res.stderr.strip() == "Error: not in the index: nope.txt (see `coach index status`)"
+
+
+def test_default_build_path_is_the_bundled_folder():
+    path = bundled_dir()
+    assert path.is_dir() and len(list(path.glob("*.txt"))) == 5
