@@ -47,9 +47,12 @@ class AuditView:
         with self._lock:
             if self._flags is None or not use_cache:
                 from coach.audit import audit_sources
+                from coach.audit.checks import AuditContext
 
                 parsed = parsed_from_index(self.index) if self.index.exists() else []
-                flags = audit_sources(parsed, self.settings, cache=use_cache)
+                # share the index's loaded embedding model with the cross-source check
+                ctx = AuditContext(settings=self.settings, embedder=self.index.embedder.model)
+                flags = audit_sources(parsed, self.settings, cache=use_cache, context=ctx)
                 self._flags = [f.to_dict() if hasattr(f, "to_dict") else dict(f) for f in flags]
                 log.info("source audit: %d flags", len(self._flags))
             return self._flags

@@ -10,7 +10,6 @@ Deterministic: same data and grader -> the same calibration.json.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -26,16 +25,11 @@ ALPHA = 1.0
 
 
 def collect(grader, rows: list[dict]) -> list[dict | None]:
-    """Signal features per row (None for answers the screen scores by rule)."""
+    """Signal features per row (None for answers the input screen scores by rule)."""
     out = []
     for r in rows:
-        probe = grader.grade(r["question"], r["answer"], question_id=r["question_id"])
-        if not probe.steps:  # screened: empty, gibberish, restated question...
-            out.append(None)
-            continue
-        rubric = grader.resolve(r["question"], r["question_id"])
-        text, _ = grader._screen(r["question"], r["answer"], dataclasses.replace(probe, notes=[]))
-        out.append(grader.measure(rubric, r["question"], text).features)
+        _, ev = grader.analyse(r["question"], r["answer"], question_id=r["question_id"])
+        out.append(None if ev is None else ev.features)
     return out
 
 

@@ -157,6 +157,10 @@ class Grader:
 
     # -- grading ----------------------------------------------------------------------------------
     def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None) -> Grade:
+        return self.analyse(question, answer, question_id=question_id, reference=reference)[0]
+
+    def analyse(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None):
+        """(Grade, Evidence | None): the grade plus the raw signals (None when the input screen decided)."""
         rubric = self.resolve(question, question_id, reference)
         grade = Grade(
             score=0.0,
@@ -171,7 +175,7 @@ class Grader:
         if screened:
             grade.missing = [kp.text for kp in rubric.key_points]
             grade.feedback = build_feedback(grade)
-            return grade
+            return grade, None
         ev = self.measure(rubric, question or rubric.question, text)
         grade.score, caps = self.calibration.score(ev.features)
         grade.verdict = self.calibration.verdict(grade.score, ev.features)
@@ -181,7 +185,7 @@ class Grader:
         grade.missing = ev.missing
         grade.wrong = [{k: s[k] for k in ("claim", "correction", "source_error")} for s in ev.stated]
         grade.feedback = build_feedback(grade)
-        return grade
+        return grade, ev
 
     def measure(self, rubric: Rubric, question: str, answer: str) -> signals.Evidence:
         ev = signals.Evidence()
