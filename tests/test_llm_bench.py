@@ -17,7 +17,7 @@ def test_quick_bench_reports_every_backend():
     assert {"llamacpp", "transformers_gguf", "openai_http"} <= set(out["backends"])
     for name, r in out["backends"].items():
         assert r["tokens"] > 0 and r["tokens_per_s"] > 0 and r["ttft_s"] > 0 and r["load_s"] > 0, name
-    assert out["default_backend"] == "llamacpp" and out["default_vs_llamacpp_tokens_per_s"] == 1.0
+    assert out["default_backend"] == "llamacpp" and 0 < out["default_vs_llamacpp_tokens_per_s"] <= 1.0
     machine = out["machine"]
     if max(machine["load_avg_1m_start"], machine["load_avg_1m_end"]) < machine["physical_cores"]:
         # The reason llama.cpp is the default: on an idle machine it is clearly faster than transformers
