@@ -1,0 +1,167 @@
+"""`coach index build|add|remove|status|search`: a thin adapter over ``index.CoachIndex``.
+
+Progress bars go to stderr; results to stdout; user errors are CoachError (one line, exit 1).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from coach.errors import CoachError
+
+
+def bundled_dir() -> Path:
+    """The bundled sources, located through the installed ``corpus`` package."""
+    import corpus
+
+    return Path(corpus.__file__).resolve().parent / "bundled"
+
+
+def _parse(paths) -> list:
+    for p in paths:
+        if not Path(p).exists():
+            raise CoachError(f"no such file or folder: {p}")
+    try:
+        from corpus import parse_paths
+    except ImportError:
+        raise CoachError("the corpus parser (corpus.parse_paths) is not available in this install") from None
+    parsed = parse_paths([Path(p) for p in paths])
+    if not parsed:
+        raise CoachError(f"no readable sources (txt, md, html, pdf) in: {', '.join(map(str, paths))}")
+    return parsed
+
+
+class _Bars:
+    """``progress(done, total, stage)`` callback drawing one tqdm bar per stage on stderr."""
+
+    def __init__(self):
+        self.bars = {}
+
+    def __call__(self, done: int, total: int, stage: str) -> None:
+        from tqdm import tqdm
+
+        if stage in self.bars and self.bars[stage] is None:
+            return  # a stage that already finished
+        bar = self.bars.get(stage)
+        if bar is None:
+            self.close()  # one bar at a time: stages run one after another
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, leave=False, unit="it")
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self):
+        for bar in self.bars.values():
+            if bar is not None:
+                bar.close()
+        self.bars = {k: None for k in self.bars}
+
+
+def _open(settings):
+    from index import CoachIndex
+
+    return CoachIndex(settings)
+
+
+@click.group()
+def index():
+    """Build, update and inspect the search index."""
+
+
+@index.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def build(settings, paths):
+    """Build the index from files/folders (default: the bundled sources)."""
+    paths = list(paths) or [bundled_dir()]
+    started = time.perf_counter()
+    parsed = _parse(paths)
+    bars = _Bars()
+    try:
+        st = _open(settings).build(parsed, progress=bars)
+    finally:
+        bars.close()
+    click.echo(
+        f"Indexed {st['records']} records ({st['chunks']} chunks) from {len(st['sources'])} sources "
+        f"in {time.perf_counter() - started:.1f} s -> {st['index_dir']}"
+    )
+
+
+@index.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_obj
+def add(settings, paths):
+    """Add new files and re-index changed ones; unchanged files are skipped."""
+    parsed = _parse(list(paths))
+    bars = _Bars()
+    try:
+        out = _open(settings).add(parsed, progress=bars)
+    finally:
+        bars.close()
+    for label, key in (("added", "added"), ("re-indexed (changed)", "updated"), ("skipped (unchanged)", "unchanged")):
+        for name in out[key]:
+            click.echo(f"{label}: {name}")
+
+
+@index.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.pass_obj
+def remove(settings, sources):
+    """Remove sources (by name, as `coach index status` shows them)."""
+    for name in _open(settings).remove(list(sources)):
+        click.echo(f"removed: {name}")
+
+
+@index.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON.")
+@click.pass_obj
+def status(settings, as_json):
+    """Show what is indexed: sources, records, chunks, models, boilerplate removed."""
+    st = _open(settings).status()
+    if not st["exists"]:
+        raise CoachError(f"no index yet in {st['index_dir']}: run `coach index build`")
+    if as_json:
+        click.echo(json.dumps(st, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Index {st['index_dir']}")
+    for col in ("source", "records", "chunks", "boilerplate removed", "sha256"):
+        table.add_column(col, justify="right" if col in ("records", "chunks") else "left")
+    for s in st["sources"]:
+        boiler = ", ".join(f"{k} {v}" for k, v in sorted(s["boilerplate_removed"].items())) or "-"
+        table.add_row(s["source"], str(s["records"]), str(s["chunks"]), boiler, s["sha256"][:12])
+    console = Console(file=click.get_text_stream("stdout"), width=120)
+    console.print(table)
+    console.print(
+        f"{len(st['sources'])} sources, {st['records']} records, {st['chunks']} chunks | "
+        f"embedding model {st['embedding_model']} (dim {st['dim']}) | index {st['index_type']} | "
+        f"reranker {st['reranker_model'] or 'none'} | built {st['built_at']}"
+    )
+
+
+@index.command()
+@click.argument("query")
+@click.option("-k", default=5, show_default=True, help="Number of records.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--source", multiple=True, help="Only these sources (repeatable).")
+@click.option("--topic", multiple=True, help="Only these topics (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of text.")
+@click.pass_obj
+def search(settings, query, k, mode, source, topic, as_json):
+    """Search the index (for checking retrieval by hand)."""
+    hits = _open(settings).search(query, k=k, mode=mode, source=list(source) or None, topic=list(topic) or None)
+    for h in hits:
+        r = h.record
+        if as_json:
+            click.echo(json.dumps({"id": r.id, "source": r.source, "line_start": r.line_start,
+                                   "line_end": r.line_end, "question": r.question, "score": h.score,
+                                   "ranks": h.ranks}))
+        else:
+            click.echo(f"{h.score:.4f}  {r.id}  {r.question}")

@@ -1,0 +1,230 @@
+"""On-disk index generations, switched in atomically, with a single-writer lock.
+
+Layout of ``settings.index_dir``::
+
+    CURRENT                  # one line: the name of the live generation (replaced with os.replace)
+    LOCK                     # flock'd by the one process allowed to write
+    gen-<ns>-<pid>/          # an immutable, complete generation
+        meta.json            # model id, dim, index type, built_at, sources {name: sha256, counts...}
+        records.jsonl        # corpus.records.Record dicts
+        chunks.jsonl         # {record_id, text, hash, source, topic, kind}; row i <-> vector i
+        vectors.npy          # (n_chunks, dim) float32, unit rows; np.load(allow_pickle=False)
+        dense.faiss          # faiss.write_index of IndexFlatIP or IndexHNSWFlat over the same rows
+    gen-<ns>-<pid>.tmp/      # being written (or left behind by a crash; collected by the next writer)
+
+A writer fills a ``.tmp`` directory, fsyncs every file, renames it to its final name, fsyncs the
+parent, then replaces CURRENT (fsync'd). Killing it at any moment leaves CURRENT pointing at the
+previous complete generation. Readers load a whole generation into memory, and the previous
+generation is kept for one more switch, so a reader that has just read CURRENT never sees files vanish.
+
+No pickle anywhere: JSON, JSONL, ``np.save``/``np.load(allow_pickle=False)`` and faiss's own format.
+Simplified on purpose: the BM25 index is not stored; it is rebuilt from chunks.jsonl when first needed
+(about a second per 100k chunks), which also keeps one format fewer on disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import shutil
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = "LOCK"
+KEEP_GENERATIONS = 2  # the live one and the one before it
+CRASH_ENV = "COACH_INDEX_CRASH_AT"  # test hook: SIGKILL ourselves at this named write step
+
+
+def crash_point(name: str) -> None:
+    """Die like a power cut at a named step when the test hook asks for it."""
+    if os.environ.get(CRASH_ENV) == name:
+        log.warning("crash hook: killing the process at %s", name)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+class WriteLock:
+    """Exclusive, non-blocking writer lock (flock: released by the kernel if the holder dies)."""
+
+    def __init__(self, index_dir: Path):
+        self.path = Path(index_dir) / LOCK
+        self._fh = None
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise CoachError(
+                f"the index at {self.path.parent} is being written by {holder}: wait for it to finish and retry"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc):
+        if self._fh is not None:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+@dataclass
+class Generation:
+    name: str
+    meta: dict
+    records: list[dict]
+    chunks: list[dict]
+    vectors: np.ndarray  # (n_chunks, dim) float32
+    faiss_index: object  # faiss.Index
+
+
+def read_current(index_dir: Path) -> str | None:
+    try:
+        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def load_generation(index_dir: Path, name: str | None = None) -> Generation | None:
+    """Load the live generation (or ``name``) fully into memory; None when there is no index."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    name = name or read_current(index_dir)
+    if name is None:
+        return None
+    gdir = index_dir / name
+    try:
+        meta = json.loads((gdir / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise CoachError(
+                f"the index at {index_dir} has format {meta.get('format')!r}, this version reads "
+                f"{FORMAT_VERSION}: run `coach index build`"
+            )
+        records = _read_jsonl(gdir / "records.jsonl")
+        chunks = _read_jsonl(gdir / "chunks.jsonl")
+        vectors = np.load(gdir / "vectors.npy", allow_pickle=False)
+        faiss_index = faiss.read_index(str(gdir / "dense.faiss"))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise CoachError(f"the index at {index_dir} is unreadable ({exc}): run `coach index build`") from None
+    if vectors.shape[0] != len(chunks) or faiss_index.ntotal != len(chunks):
+        raise CoachError(f"the index at {index_dir} is inconsistent: run `coach index build`")
+    return Generation(name, meta, records, chunks, vectors, faiss_index)
+
+
+def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: list[dict],
+                     vectors: np.ndarray, faiss_index) -> str:
+    """Write a complete new generation and make it the live one. Caller holds the WriteLock."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.time_ns()}-{os.getpid()}"
+    tmp = index_dir / f"{name}.tmp"
+    tmp.mkdir()
+    _write_jsonl(tmp / "records.jsonl", records)
+    _write_jsonl(tmp / "chunks.jsonl", chunks)
+    crash_point("chunks_written")
+    with open(tmp / "vectors.npy", "wb") as fh:
+        np.save(fh, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    crash_point("vectors_written")
+    faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
+    _fsync_file(tmp / "dense.faiss")
+    _write_text(tmp / "meta.json", json.dumps({**meta, "format": FORMAT_VERSION}, indent=1))
+    _fsync_dir(tmp)
+    crash_point("before_rename")
+    os.rename(tmp, index_dir / name)
+    _fsync_dir(index_dir)
+    crash_point("before_switch")
+    pointer = index_dir / f"{CURRENT}.tmp"
+    _write_text(pointer, name + "\n")
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    crash_point("after_switch")
+    log.info("index generation %s is live (%d chunks)", name, len(chunks))
+    return name
+
+
+def collect_garbage(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
+    """Delete crash leftovers and all but the newest ``keep`` generations (never the live one)."""
+    index_dir = Path(index_dir)
+    live = read_current(index_dir)
+    removed = []
+    gens = sorted(
+        (p for p in index_dir.glob("gen-*") if p.is_dir()),
+        key=lambda p: int(p.name.split("-")[1]) if p.name.split("-")[1].isdigit() else 0,
+    )
+    complete = [p.name for p in gens if not p.name.endswith(".tmp")]
+    keep_names = {live}
+    if live in complete:  # the live one and the (keep - 1) before it; newer orphans are crash leftovers
+        pos = complete.index(live)
+        keep_names |= set(complete[max(0, pos - keep + 1) : pos + 1])
+    for p in gens:
+        if p.name in keep_names:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p.name)
+    if removed:
+        log.debug("collected old index generations: %s", removed)
+    return removed
