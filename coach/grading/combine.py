@@ -42,7 +42,14 @@ class Calibration:
     misc_cap: float = 4.0  # a stated misconception (strength >= misc_min) caps the score here
     misc_min: float = 0.5
     offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
+    # ...and so is one that covers almost nothing while being only loosely related (evasive,
+    # answers a neighbouring question): coverage < offtopic_coverage and relevance < offtopic_relevance2
+    offtopic_coverage: float = 0.0
+    offtopic_relevance2: float = 0.0
     offtopic_cap: float = 1.0
+    # monotone map of the linear score onto the expert scale (isotonic fit on dev), as knots
+    iso_x: list[float] = field(default_factory=list)
+    iso_y: list[float] = field(default_factory=list)
     correct_at: float = 6.75  # score >= this -> "correct"
     partial_at: float = 3.25  # score >= this -> "partial", else "incorrect"
     fitted_on: dict = field(default_factory=lambda: {"note": "hand-set defaults, not fitted"})
@@ -63,20 +70,29 @@ class Calibration:
     def raw_score(self, features: dict[str, float]) -> float:
         return float(self.intercept + feature_vector(features) @ np.asarray(self.weights))
 
+    def off_topic(self, features: dict[str, float]) -> bool:
+        rel = features.get("relevance", 1.0)
+        if rel < self.offtopic_relevance:
+            return True
+        return features.get("coverage", 1.0) < self.offtopic_coverage and rel < self.offtopic_relevance2
+
     def score(self, features: dict[str, float]) -> tuple[float, list[str]]:
         """Score 0..10 (one decimal) and the caps that applied, as explanations."""
-        s = float(np.clip(self.raw_score(features), 0.0, 10.0))
+        s = self.raw_score(features)
+        if self.iso_x:
+            s = float(np.interp(s, self.iso_x, self.iso_y))
+        s = float(np.clip(s, 0.0, 10.0))
         applied = []
         if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
             s = self.misc_cap
             applied.append(f"capped at {self.misc_cap:g} because a misconception is stated")
-        if features.get("relevance", 1.0) < self.offtopic_relevance and s > self.offtopic_cap:
+        if self.off_topic(features) and s > self.offtopic_cap:
             s = self.offtopic_cap
             applied.append(f"capped at {self.offtopic_cap:g} because the answer is off topic")
         return round(s, 1), applied
 
     def verdict(self, score: float, features: dict[str, float]) -> str:
-        if features.get("relevance", 1.0) < self.offtopic_relevance:
+        if self.off_topic(features):
             return "off_topic"
         if score >= self.correct_at:
             return "correct"

@@ -223,7 +223,8 @@ class Grader:
             grade.notes.append("The answer does not read as words; it cannot be graded.")
             return "", True
         q_words, a_words = words(question), words(text)
-        if a_words and set(a_words) <= set(q_words) | {"a", "an", "the", "is", "it", "what", "so"}:
+        q_set = set(q_words) | {"a", "an", "the", "is", "it", "what", "so", "to", "of", "and", "in"}
+        if a_words and sum(w in q_set for w in a_words) / len(a_words) >= 0.85:
             grade.notes.append("The answer only restates the question.")
             return "", True
         if len(a_words) >= 6 and english_ratio(text) < 0.04:

@@ -30,6 +30,7 @@ from coach.grading.types import Step
 # Cosine thresholds for all-MiniLM-L6-v2, set on the dev split (see evals/calibrate.py).
 KP_SEM_LOW, KP_SEM_HIGH = 0.35, 0.75  # key-point paraphrase similarity mapped linearly to 0..1
 MISC_SEM_MIN, MISC_MARGIN = 0.78, 0.10  # sentence ~ misconception, and closer to it than to its correction
+MISC_VERBATIM = 0.90  # a sentence this close to a known false claim repeats it
 RELEVANT_SENT = 0.30  # a sentence this close to the question/model answer/key points is "on point"
 
 
@@ -98,7 +99,10 @@ def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_v
             sim_c = _cos(sent_vecs, corr_vecs[i : i + 1])[:, 0]
             j = int(np.argmax(sim_m - sim_c))
             if sim_m[j] >= MISC_SEM_MIN and sim_m[j] - sim_c[j] >= MISC_MARGIN and not is_negated(answer_sents[j]):
-                hit = (answer_sents[j], float(np.clip((sim_m[j] - 0.6) / 0.3, 0.5, 1.0)), "paraphrase")
+                # near-verbatim (>= MISC_VERBATIM) counts fully; a looser paraphrase is a soft signal
+                # below the combiner's cap threshold: the bi-encoder cannot tell a claim from its denial
+                strength = 1.0 if sim_m[j] >= MISC_VERBATIM else 0.4
+                hit = (answer_sents[j], strength, "paraphrase")
         if hit:
             sentence, strength, how = hit
             worst = max(worst, strength)
