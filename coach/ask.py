@@ -77,4 +77,6 @@ def _llm_answer(coach, question: str, citations: list[Citation], cancel) -> Iter
     budget = max(256, llm.context_window - coach.settings.llm_max_tokens - 300)
     passages = fit_context([c.passage for c in citations], budget, llm)
     messages = prompts.render("ask", question=question, passages=passages)
-    return llm.stream(messages, max_tokens=coach.settings.llm_max_tokens, cancel=cancel)
+    stop = prompts.spec("ask").get("stop") or None
+    # small models echo the data fences back: stop at a closing fence, drop an echoed header
+    return prompts.clean_stream(llm.stream(messages, max_tokens=coach.settings.llm_max_tokens, stop=stop, cancel=cancel))

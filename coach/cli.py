@@ -63,7 +63,7 @@ class LazyGroup(click.Group):
 def setup_logging(verbose: int, level: str) -> None:
     chosen = logging.DEBUG if verbose >= 1 else getattr(logging, level.upper(), logging.WARNING)
     logging.basicConfig(level=chosen, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
-    for noisy in ("httpx", "urllib3", "filelock", "sentence_transformers", "faiss", "matplotlib"):
+    for noisy in ("httpx", "urllib3", "filelock", "sentence_transformers", "faiss", "matplotlib", "bm25s"):
         logging.getLogger(noisy).setLevel(max(chosen, logging.WARNING))
 
 

@@ -1,0 +1,50 @@
+"""Quick evaluations in every test run: regression guards set just below the figures measured on
+the current code (a guard, not a wish). The full evaluation is `coach eval all` (see README).
+
+Measured 2026-11-21 on the test split: grading (first 80 answers) Spearman 0.865, wrong-tier mean
+2.48, excellent-tier mean 8.52; full test split Spearman 0.831, cosine baseline 0.089. Audit on the test split: precision
+0.84, recall 0.68, recall on major errors 1.0, false-positive rate 0.0. Retrieval guards live in
+tests/test_index_quality.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.audit import AuditEvaluator
+from evals.grading import GradingEvaluator
+
+
+@pytest.fixture(scope="module")
+def grading(coach):
+    return GradingEvaluator(coach.grader)(split="test", limit=80)
+
+
+def test_grading_quality_guard(grading):
+    m = grading.metrics
+    assert grading.failures == 0
+    assert m["determinism"] == 1.0
+    assert m["spearman"] >= 0.83, m
+    assert m["spearman"] > m["baseline_spearman"] + 0.4, m
+    assert m["mean_pred_wrong"] <= 2.8, m
+    assert m["mean_pred_excellent"] >= 8.2, m
+
+
+def test_audit_quality_guard(coach):
+    result = AuditEvaluator(coach.audit.all_flags())(split="test")
+    m = result.metrics
+    assert m["precision"] >= 0.78, m
+    assert m["recall"] >= 0.62, m
+    assert m["recall_major"] >= 0.9, m
+    assert m["false_positive_rate"] <= 0.1, m
+
+
+def test_report_renders(grading, tmp_path):
+    from evals.report import write_report
+
+    path = write_report([grading], tmp_path, "test")
+    text = path.read_text()
+    assert "Primary metric: `spearman`" in text
+    for png in ("grading_scatter.png", "grading_tiers.png", "grading_confusion.png"):
+        assert (tmp_path / png).stat().st_size > 5_000
+    assert (tmp_path / "metrics.json").exists()
