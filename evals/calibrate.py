@@ -2,8 +2,9 @@
 
 1. Measure every dev answer's signals with the real grader (screened inputs such as empty answers
    are scored 0 by rule and only take part in step 3).
-2. Ridge regression of the expert score on the signal features (closed form, fixed alpha).
-3. An isotonic (monotone) map of the linear score onto the expert scale, kept only if it helps.
+2. Sign-constrained least squares of the expert score on the signal features (NNLS with a small
+   ridge term): interpretable weights that cannot reward a misconception or punish coverage.
+3. A smooth monotone map of the linear score onto the expert scale (few knots), kept only if it helps.
 4. Grid search of the explainable caps, the off-topic rule and the verdict thresholds, maximising
    Spearman + verdict macro-F1 - MAE/10, minus soft penalties where dev tier means miss the
    product's targets (excellent >= 8, wrong <= 3, off-topic <= 1.5).
@@ -35,6 +36,38 @@ def collect(grader, rows: list[dict]) -> list[dict | None]:
     return out
 
 
+NEGATIVE = {"misconception"}  # features that may only lower the score; every other one may only raise it
+
+
+def fit_signed(X: np.ndarray, y: np.ndarray, alpha: float = ALPHA) -> tuple[np.ndarray, float]:
+    """Least squares with sign constraints (NNLS on sign-flipped columns) and a small ridge term.
+    X: (n, F) raw features, y: (n,) expert scores. Returns raw-unit weights (F,) and the intercept."""
+    from scipy.optimize import nnls
+
+    sign = np.array([-1.0 if f in NEGATIVE else 1.0 for f in FEATURES])
+    A = np.hstack([X * sign, np.ones((len(X), 1)), -np.ones((len(X), 1))])  # (n, F + 2): free intercept as two >= 0 parts
+    reg = np.hstack([np.sqrt(alpha) * np.eye(X.shape[1]), np.zeros((X.shape[1], 2))])  # ridge on weights only
+    coef, _ = nnls(np.vstack([A, reg]), np.concatenate([y, np.zeros(X.shape[1])]))
+    return coef[: X.shape[1]] * sign, float(coef[-2] - coef[-1])
+
+
+def monotone_knots(raw: np.ndarray, y: np.ndarray, bins: int = 7) -> tuple[list[float], list[float]]:
+    """A smooth monotone map raw -> expert scale: mean (raw, gold) per raw-score quantile bin, made
+    monotone with isotonic regression, used as knots for linear interpolation. Few knots and no
+    plateaus on purpose: a full isotonic fit over ~200 points is a staircase that overfits dev."""
+    from sklearn.isotonic import IsotonicRegression
+
+    order = np.argsort(raw, kind="stable")
+    parts = [p for p in np.array_split(order, bins) if len(p)]
+    xs = np.array([raw[p].mean() for p in parts])
+    ys = np.array([y[p].mean() for p in parts])
+    ys = IsotonicRegression(y_min=0.0, y_max=10.0).fit(xs, ys).predict(xs)
+    # stretch the ends so the best and worst answers can reach the ends of the scale
+    xs = np.concatenate([[raw.min()], xs, [raw.max()]])
+    ys = np.concatenate([[0.0], ys, [10.0]])
+    return [float(v) for v in xs], [float(v) for v in ys]
+
+
 def _evaluate(cal: Calibration, feats, gold, gold_verdicts, tiers) -> float:
     pred, verd = [], []
     for f in feats:
@@ -54,8 +87,6 @@ def _evaluate(cal: Calibration, feats, gold, gold_verdicts, tiers) -> float:
 
 
 def fit(grader, rows: list[dict] | None = None) -> Calibration:
-    from sklearn.isotonic import IsotonicRegression
-
     rows = select_split(rows if rows is not None else load_jsonl(GRADED_ANSWERS), "dev")
     feats = collect(grader, rows)
     gold = [float(r["score"]) for r in rows]
@@ -64,14 +95,9 @@ def fit(grader, rows: list[dict] | None = None) -> Calibration:
     idx = [i for i, f in enumerate(feats) if f is not None]
     X = np.stack([feature_vector(feats[i]) for i in idx])  # (n, F)
     y = np.asarray([gold[i] for i in idx])  # (n,)
-    mu, sd = X.mean(0), X.std(0) + 1e-9
-    Z = (X - mu) / sd
-    w = np.linalg.solve(Z.T @ Z + ALPHA * np.eye(Z.shape[1]), Z.T @ (y - y.mean()))
-    weights = w / sd  # back to raw feature units
-    intercept = float(y.mean() - (mu / sd) @ w)
+    weights, intercept = fit_signed(X, y)
     raw = X @ weights + intercept
-    iso = IsotonicRegression(y_min=0.0, y_max=10.0, out_of_bounds="clip").fit(raw, y)
-    iso_x, iso_y = [float(v) for v in iso.X_thresholds_], [float(v) for v in iso.y_thresholds_]
+    iso_x, iso_y = monotone_knots(raw, y)
 
     best, best_obj = None, -1e9
     grid = itertools.product(

@@ -36,8 +36,9 @@ def grader(embedder):
 def test_paraphrase_beats_swapped_concepts_that_reuse_the_words(grader):
     good = grader.grade(Q, EXCELLENT, question_id="l1-vs-l2")
     bad = grader.grade(Q, SWAPPED, question_id="l1-vs-l2")
-    assert good.score >= 7 and good.verdict == "correct"
+    assert good.verdict == "correct" and good.score >= 6
     assert bad.score <= 4 and bad.verdict in {"incorrect", "partial"}
+    assert good.score >= bad.score + 3
     assert any("absolute values" in w["correction"] for w in bad.wrong)
 
 
@@ -71,7 +72,7 @@ def test_source_error_parroted_scores_low_and_contradicting_it_scores_high(grade
 def test_negated_misconception_is_not_penalised(grader):
     q = "What is a loss function?"
     g = grader.grade(q, "A loss function does not compare the training set with the test set; it measures the error of predictions against the true targets.", question_id="loss-function")
-    assert not g.wrong and g.score >= 5
+    assert not g.wrong and g.score >= 4 and g.verdict != "incorrect"
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """The calibrated, deterministic combiner: named signal values -> a 0-10 score and a verdict.
 
-A linear model over the signal features (ridge regression fit on the DEV split of the team's
-labelled answers by ``evals/calibrate.py``, never on the test split), followed by two explainable
-caps: a stated misconception caps the score, and an off-topic answer (low relevance) caps it lower.
+A linear model over the signal features (sign-constrained least squares fit on the DEV split of the
+team's labelled answers by ``evals/calibrate.py``, never on the test split: more coverage or
+relevance can never lower a score, a stated misconception can never raise it), an optional
+monotone stretch onto the expert scale, then two explainable caps: a stated misconception caps the score, and an off-topic answer (low relevance) caps it lower.
 The fitted numbers live in ``calibration.json`` next to this file, with what they were fit on.
 """
 
@@ -21,7 +22,6 @@ FEATURES = (
     "coverage_terms",
     "coverage_semantic",
     "rel_ma",
-    "rel_q",
     "misconception",
     "cov_x_nomisc",  # coverage * (1 - misconception): a covered answer that also states an error
     "on_point",
@@ -37,7 +37,7 @@ def feature_vector(features: dict[str, float]) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, 1.0, -2.0, 3.0, 0.5, 0.5])
+    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5])
     intercept: float = -1.5
     misc_cap: float = 4.0  # a stated misconception (strength >= misc_min) caps the score here
     misc_min: float = 0.5

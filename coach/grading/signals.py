@@ -90,15 +90,17 @@ def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_v
     worst = 0.0
     for i, m in enumerate(rubric.misconceptions):
         hit = None
+        # a claim that is itself negative ("X has no Y") is stated BY a negated sentence
+        negative_claim = is_negated(m.text)
         for s in answer_sents:
-            if not is_negated(s) and any(p.search(s) for p in m.compiled):
+            if (negative_claim or not is_negated(s)) and any(p.search(s) for p in m.compiled):
                 hit = (s, 1.0, "pattern")
                 break
         if hit is None and len(sent_vecs):
             sim_m = _cos(sent_vecs, mis_vecs[i : i + 1])[:, 0]
             sim_c = _cos(sent_vecs, corr_vecs[i : i + 1])[:, 0]
             j = int(np.argmax(sim_m - sim_c))
-            if sim_m[j] >= MISC_SEM_MIN and sim_m[j] - sim_c[j] >= MISC_MARGIN and not is_negated(answer_sents[j]):
+            if sim_m[j] >= MISC_SEM_MIN and sim_m[j] - sim_c[j] >= MISC_MARGIN and (negative_claim or not is_negated(answer_sents[j])):
                 # near-verbatim (>= MISC_VERBATIM) counts fully; a looser paraphrase is a soft signal
                 # below the combiner's cap threshold: the bi-encoder cannot tell a claim from its denial
                 strength = 1.0 if sim_m[j] >= MISC_VERBATIM else 0.4

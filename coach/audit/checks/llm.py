@@ -3,7 +3,7 @@
 Runs only when ``settings.llm_trusted`` is true AND an LLM is available (``context.llm`` or
 ``coach.llm.load_llm(settings)``, imported lazily). Never used with the default SmolLM2-135M: it cannot
 judge facts, so a trusted flag must be set deliberately after the model earns it on the dev split.
-The prompt is the ``judge`` template from ``prompts/`` when it exists, else a minimal built-in one; the
+The prompt is the ``claim_check`` template from ``prompts/`` (a minimal built-in one if that package is absent); the
 model must answer with a first line "CORRECT" or "WRONG: <reason>".
 
 Simplified on purpose: one claim per call, only sentences that mention a knowledge-base concept, at most
@@ -42,13 +42,15 @@ def _load(context):
     return load_llm(settings)
 
 
-def _prompt(claim: Claim) -> str:
+def _messages(claim: Claim) -> list[dict]:
+    """Chat messages from the strict ``claim_check`` template (claim and question fenced as data)."""
     try:
-        from prompts import render  # type: ignore  # prompts-as-data helper, when present
+        from prompts import render
 
-        return render("judge", claim=claim.text, question=claim.question)
-    except Exception:
-        return _FALLBACK_PROMPT.format(claim=claim.text.replace("<", "&lt;"), question=claim.question.replace("<", "&lt;"))
+        return render("claim_check", claim=claim.text, question=claim.question)
+    except ImportError:
+        prompt = _FALLBACK_PROMPT.format(claim=claim.text.replace("<", "&lt;"), question=claim.question.replace("<", "&lt;"))
+        return [{"role": "user", "content": prompt}]
 
 
 def check_llm(claims: list[Claim], context) -> list[Flag]:
@@ -61,7 +63,7 @@ def check_llm(claims: list[Claim], context) -> list[Flag]:
     out = []
     for claim in [c for c in claims if c.kind in ("sentence", "list_item")][:MAX_CLAIMS]:
         try:
-            answer = str(llm.generate([{"role": "user", "content": _prompt(claim)}], max_tokens=64, temperature=0.0)).strip()
+            answer = str(llm.generate(_messages(claim), max_tokens=64, temperature=0.0)).strip()
         except Exception as exc:  # one failed call must not sink the audit; it is counted in the log
             log.warning("llm check failed on %s:%s: %s", claim.source, claim.line_start, exc)
             continue
