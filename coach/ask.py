@@ -4,8 +4,9 @@ Grounding policy, in order:
 1. nothing relevant retrieved -> say so and stop (never invent);
 2. the question matches a reviewed rubric -> its model answer (reviewed, and corrected where the
    sources are wrong), citing the rubric's references;
-3. otherwise the LLM answers from the numbered retrieved passages (fenced as data in the prompt),
-   or, with no LLM, the best passage is quoted.
+3. otherwise a configured LLM answers from the numbered retrieved passages (fenced as data in the
+   prompt); with the bundled SmolLM2 (which garbles facts) the most relevant sentences of the best
+   passage are quoted instead.
 Every cited passage the source audit flagged comes with a warning and the correction.
 """
 
@@ -60,13 +61,35 @@ def ask(coach, question: str, cancel=None):
         if float(v[0] @ v[1]) >= RUBRIC_MATCH:
             return AskResult(_words(rubric.model_answer + " [1]"), citations, warnings)
 
-    if coach.settings.llm_backend != "none":
+    if _llm_may_answer(coach.settings):
         try:
             return AskResult(_llm_answer(coach, question, citations, cancel), citations, warnings)
         except Exception as exc:  # no LLM available: fall back to quoting
             log.warning("LLM unavailable for ask (%s); quoting the best passage", exc)
-    quote = citations[0].passage.strip()
-    return AskResult(_words(f"From {citations[0].source} (lines {citations[0].line_start}-{citations[0].line_end}): {quote} [1]"), citations, warnings)
+    quote = _extract(vecs[0], citations[0].passage.strip(), coach.index.embed)
+    c = citations[0]
+    return AskResult(_words(f"From {c.source} (lines {c.line_start}-{c.line_end}): {quote} [1]"), citations, warnings)
+
+
+def _llm_may_answer(settings) -> bool:
+    """The bundled SmolLM2-135M garbles facts when it answers from passages (seen in the browser
+    test: "a pod is a container that is designed to be a container..."), so with it the coach quotes
+    the best passage instead. A configured model (or COACH_LLM_TRUSTED=1) writes the answer."""
+    if settings.llm_backend == "none":
+        return False
+    return settings.llm_trusted or settings.llm_model not in ("", "default") or settings.llm_backend == "openai"
+
+
+def _extract(question_vec, passage: str, embed, k: int = 3) -> str:
+    """The k passage sentences closest to the question, in their original order."""
+    from coach.grading.text import sentences
+
+    sents = sentences(passage)
+    if len(sents) <= k:
+        return " ".join(sents)
+    vecs = embed(sents)  # (S, d)
+    best = sorted(sorted(range(len(sents)), key=lambda i: -float(vecs[i] @ question_vec))[:k])
+    return " ".join(sents[i] for i in best)
 
 
 def _llm_answer(coach, question: str, citations: list[Citation], cancel) -> Iterator[str]:

@@ -18,7 +18,8 @@ _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
 
 def safe(text: object) -> str:
     """Untrusted text -> Markdown/HTML that displays exactly that text."""
-    escaped = html.escape(str(text or ""), quote=True)
+    # quote=False: never used inside an attribute, and the chatbot showed "&#x27;" literally for "'"
+    escaped = html.escape(str(text or ""), quote=False)
     return "".join(_MD_ENTITIES.get(c, c) for c in escaped)
 
 
