@@ -22,7 +22,8 @@ def bundled_dir() -> Path:
     return Path(corpus.__file__).resolve().parent / "bundled"
 
 
-def _parse(paths) -> list:
+def _parse(paths, embedder=None) -> list:
+    """Parse sources; ``embedder`` (the index's loaded model) lets the corpus group questions by meaning."""
     for p in paths:
         if not Path(p).exists():
             raise CoachError(f"no such file or folder: {p}")
@@ -30,7 +31,7 @@ def _parse(paths) -> list:
         from corpus import parse_paths
     except ImportError:
         raise CoachError("the corpus parser (corpus.parse_paths) is not available in this install") from None
-    parsed = parse_paths([Path(p) for p in paths])
+    parsed = parse_paths([Path(p) for p in paths], embedder=embedder)
     if not parsed:
         raise CoachError(f"no readable sources (txt, md, html, pdf) in: {', '.join(map(str, paths))}")
     return parsed
@@ -80,10 +81,11 @@ def build(settings, paths):
     """Build the index from files/folders (default: the bundled sources)."""
     paths = list(paths) or [bundled_dir()]
     started = time.perf_counter()
-    parsed = _parse(paths)
+    idx = _open(settings)
+    parsed = _parse(paths, idx.embedder)
     bars = _Bars()
     try:
-        st = _open(settings).build(parsed, progress=bars)
+        st = idx.build(parsed, progress=bars)
     finally:
         bars.close()
     click.echo(
@@ -97,10 +99,11 @@ def build(settings, paths):
 @click.pass_obj
 def add(settings, paths):
     """Add new files and re-index changed ones; unchanged files are skipped."""
-    parsed = _parse(list(paths))
+    idx = _open(settings)
+    parsed = _parse(list(paths), idx.embedder)
     bars = _Bars()
     try:
-        out = _open(settings).add(parsed, progress=bars)
+        out = idx.add(parsed, progress=bars)
     finally:
         bars.close()
     for label, key in (("added", "added"), ("re-indexed (changed)", "updated"), ("skipped (unchanged)", "unchanged")):
