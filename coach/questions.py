@@ -1,12 +1,16 @@
 """The question bank: what the coach can ask, built from rubrics and the indexed records.
 
 One item per distinct question: a reviewed rubric when there is one (it already groups the same
-question across sources), otherwise one item per record group of the indexed sources. Hints come
+question across sources), otherwise one item per record group of the indexed sources; titled
+passages of sources without Q/A structure become "Explain <title>" questions graded against a
+draft rubric built from the passage. Hints come
 from the rubric's concept terms, so they point at a key point without giving the answer away.
 Simplified on purpose: difficulty of questions without a rubric is a guess from the answer length.
 """
 
 from __future__ import annotations
+
+import re
 
 from coach.grading.rubrics import RubricBank
 from coach.grading.types import Grade
@@ -25,7 +29,10 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
     items: dict[str, QuestionItem] = {}
     seen_groups: set[str] = set()
     for rec in records:
-        if rec.kind != "qa":
+        if rec.kind == "passage":
+            item = _passage_item(rec)
+            if item is not None:
+                items[rec.id] = item
             continue
         rubric = bank.for_record(rec.id)
         if rubric is not None:
@@ -61,6 +68,24 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
     if difficulty:
         out = [q for q in out if q.difficulty == difficulty]
     return sorted(out, key=lambda q: q.id)
+
+
+def _passage_item(rec) -> QuestionItem | None:
+    """A titled passage (a source with no Q/A structure) asked back as an explain-question.
+    Simplified on purpose: a template over the title, no LLM; passages too short to grade against
+    (under 25 words) are not asked."""
+    title = rec.question.strip().rstrip(".:")
+    if len(rec.answer.split()) < 25 or not title:
+        return None
+    title = re.sub(r"^(chapter|section|part)\s+[\w.]+\s*[:.-]\s*", "", title, flags=re.I) or title
+    return QuestionItem(
+        id=rec.id,
+        question=f"Explain {title[0].lower() + title[1:]} as you would in an interview.",
+        topic=rec.topic,
+        difficulty=2,
+        record_ids=[rec.id],
+        hints=["Start from the definition, then say why it matters and give an example."],
+    )
 
 
 def followup_question(grade: Grade) -> str:

@@ -157,15 +157,17 @@ class Coach:
     def add_sources(self, paths: list[Path], progress=None) -> dict:
         from corpus import parse_paths
 
+        missing = [str(p) for p in paths if not Path(p).exists()]
+        if missing:
+            raise CoachError(f"no such file: {missing[0]}")
+        self.ensure_index()
+        # Not under self._lock: the index writes a new generation and switches it in atomically,
+        # so other users keep grading against the current one while this runs.
+        parsed = parse_paths([Path(p) for p in paths], embedder=self.index.embedder)
+        report = self.index.add(parsed, progress=progress)
         with self._lock:
-            missing = [str(p) for p in paths if not Path(p).exists()]
-            if missing:
-                raise CoachError(f"no such file: {missing[0]}")
-            self.ensure_index()
-            parsed = parse_paths([Path(p) for p in paths], embedder=self.index.embedder)
-            report = self.index.add(parsed, progress=progress)
             self._reset_derived()
-            return report
+        return report
 
     def remove_sources(self, sources: list[str]) -> list[str]:
         with self._lock:

@@ -31,3 +31,27 @@ def test_default_model_quotes_instead_of_generating(coach, monkeypatch):
     monkeypatch.setattr(type(coach), "llm", property(lambda self: (_ for _ in ()).throw(AssertionError("LLM used"))))
     res = coach.ask("Which deep learning frameworks are popular and why?")
     assert "".join(res.stream).strip()
+
+
+def test_passages_become_questions_graded_against_a_draft(tmp_path, built_home, bundled_dir):
+    import shutil
+
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    c = Coach(load_settings(home=home))
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text(
+        "# Regularisation\n\n## Dropout\n\nDropout randomly switches off a fraction of the units of a layer at every "
+        "training step, so units cannot rely on specific other units. This reduces overfitting. At inference time "
+        "all units are kept and activations are scaled so their expected value matches training.\n"
+    )
+    report = c.add_sources([chapter])
+    assert report["added"] == ["chapter.md"]
+    items = [q for q in c.question_bank() if q.record_ids[0].startswith("chapter.md")]
+    assert items and items[0].question.startswith("Explain dropout")
+    good = c.grade(items[0].question, "During training dropout randomly turns off some units so they cannot co-adapt, which reduces overfitting; at test time all units are used with scaled activations.", question_id=items[0].id)
+    bad = c.grade(items[0].question, "Dropout is a learning-rate schedule that halves the step size every epoch.", question_id=items[0].id)
+    assert good.score > bad.score + 2 and good.references[0].source == "chapter.md"
