@@ -7,8 +7,10 @@ are (nav, menu, sidebar, footer, cookie, share, comments, related, newsletter, a
 (``lxml.etree.iterwalk``), so deeply nested pages cannot exhaust Python's recursion limit; libxml2 itself
 keeps at most 2048 levels of nesting (``huge_tree``), deeper text is lost and such a page is skipped.
 
-Simplified on purpose: line numbers of HTML records are lines of THIS extracted text, not of the HTML
-file; inline markup (links, emphasis) is flattened to its text; tables become ``a | b`` rows.
+Line numbers: ``html_to_lines_with_source`` maps each extracted line to the HTML file line where its
+text starts (lxml's ``sourceline``), so records cite the original file. Simplified on purpose: a text
+that continues after an inline element is attributed to that element's line; inline markup is
+flattened to its text; tables become ``a | b`` rows.
 """
 
 from __future__ import annotations
@@ -70,9 +72,17 @@ def _pick_main(root):
 
 def html_to_lines(text: str) -> list[str]:
     """Extract the main content of an HTML document as text lines."""
+    return html_to_lines_with_source(text)[0]
+
+
+def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
+    """Main-content lines, and for each the 1-based line of the HTML file its text starts on
+    (lxml's ``sourceline`` of the element that opened the line; a tail counts from its element)."""
+    decl = _XML_DECL.match(text)
+    offset = decl.group(0).count("\n") if decl else 0  # lines the stripped declaration took
     text = _XML_DECL.sub("", text)
     if not text.strip():
-        return []
+        return [], []
     root = lxml_html.document_fromstring(text, parser=lxml_html.HTMLParser(remove_comments=True,
                                                                           remove_pis=True, recover=True, huge_tree=True))
     noise = [el for el in root.iter() if not isinstance(el.tag, str) or _is_noise(el)]
@@ -81,19 +91,31 @@ def html_to_lines(text: str) -> list[str]:
             el.drop_tree()  # keeps the element's tail text
     main = _pick_main(root)
     out: list[str] = []
+    src: list[int] = []  # src[i]: HTML line where out[i] starts
     parts: list[str] = []
     prefix = [""]
     pre_depth = 0
+    start = [1]  # HTML line of the first text in ``parts``
+
+    def add(piece: str, line: int | None) -> None:
+        if not "".join(parts).strip() and piece.strip():
+            start[0] = (line or start[0]) + offset
+        parts.append(piece)
+
+    def emit(line: str, at: int) -> None:
+        out.append(line)
+        src.append(max(1, at))
 
     def flush():
         line = "".join(parts)
         parts.clear()
         if pre_depth:
-            out.extend(line.split("\n"))
+            for k, piece in enumerate(line.split("\n")):
+                emit(piece, start[0] + k)
             return
         line = _WS.sub(" ", line).strip()
         if line:
-            out.append(prefix[0] + line)
+            emit(prefix[0] + line, start[0])
         prefix[0] = ""
 
     for event, el in etree.iterwalk(main, events=("start", "end")):
@@ -102,7 +124,7 @@ def html_to_lines(text: str) -> list[str]:
             if tag == "pre":
                 flush()
                 if pre_depth == 0:
-                    out.append("```")  # a fence: the corpus keeps pre-formatted text verbatim as code
+                    emit("```", (el.sourceline or start[0]) + offset)  # a fence: pre-formatted text stays verbatim code
                 pre_depth += 1
             elif tag in BLOCK_TAGS or tag in ("li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "td", "th"):
                 if tag in ("td", "th"):
@@ -117,19 +139,19 @@ def html_to_lines(text: str) -> list[str]:
                 elif tag.startswith("h") and len(tag) == 2 and tag[1].isdigit():
                     prefix[0] = "#" * int(tag[1]) + " "
             if el.text:
-                parts.append(el.text)
+                add(el.text, el.sourceline)
         else:
             if tag == "pre":
                 flush()
                 pre_depth -= 1
                 if pre_depth == 0:
-                    out.append("```")
+                    emit("```", src[-1] if src else start[0])
             elif tag in BLOCK_TAGS or tag in ("li", "h1", "h2", "h3", "h4", "h5", "h6"):
                 if pre_depth == 0:
                     if tag == "tr" and "".join(parts).strip():
                         parts.append(" |")
                     flush()
             if el.tail and el is not main:
-                parts.append(el.tail)
+                add(el.tail, el.sourceline)
     flush()
-    return out
+    return out, src

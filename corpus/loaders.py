@@ -49,6 +49,8 @@ class Document:
     fmt: str  # "text" | "markdown" | "html" | "pdf"
     lines: list[str]  # repaired; lines[i] is line i + 1
     warnings: list[str] = field(default_factory=list)
+    # for extracted formats (HTML): line_numbers[i] is the ORIGINAL file line of lines[i]
+    line_numbers: list[int] | None = None
 
 
 def fmt_of(path: Path) -> str:
@@ -78,6 +80,7 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
         raise SkippedFile(path, f"unreadable ({exc.strerror or exc})") from None
     fmt = fmt_of(path)
     sha = hashlib.sha256(raw).hexdigest()
+    line_numbers: list[int] = []
     try:
         if fmt == "pdf":
             text = _pdf_text(path, raw)
@@ -85,9 +88,10 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
         else:
             text = decode(raw)
             if fmt == "html":
-                from corpus.html import html_to_lines
+                from corpus.html import html_to_lines_with_source
 
-                lines = clean_lines("\n".join(html_to_lines(text)))
+                extracted, line_numbers = html_to_lines_with_source(text)
+                lines = clean_lines("\n".join(extracted))
             else:
                 lines = clean_lines(text)
     except SkippedFile:
@@ -103,7 +107,10 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
         reason = {"pdf": "no extractable text (scanned PDF?)",
                   "html": "no main-content text (empty page, or nested deeper than 2048 levels)"}
         raise SkippedFile(path, reason.get(fmt, "empty file (whitespace only)"))
-    return Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines)
+    doc = Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines)
+    if fmt == "html" and len(line_numbers) == len(lines):
+        doc.line_numbers = line_numbers
+    return doc
 
 
 def _human(n: int) -> str:

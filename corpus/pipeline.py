@@ -53,6 +53,8 @@ def parse_document(doc: Document) -> ParsedSource:
         records = build_records(doc.source, lines, questions, removed, code, stats)
     else:
         records = build_passages(doc.source, lines, removed, code)
+    if doc.line_numbers:
+        _to_original_lines(records, doc.line_numbers)
     counts = boilerplate.count(cats)
     for _, cat in tails.values():  # a cut line tail counts as one removed piece
         counts[cat] = counts.get(cat, 0) + 1
@@ -62,6 +64,20 @@ def parse_document(doc: Document) -> ParsedSource:
     warnings += [f"{doc.source}:{r.line_start}: question without an answer" for r in records if not r.answer]
     return ParsedSource(source=doc.source, path=str(doc.path), sha256=doc.sha256, records=records,
                         boilerplate_removed=dict(sorted(counts.items())), warnings=warnings)
+
+
+def _to_original_lines(records, line_numbers: list[int]) -> None:
+    """Re-express spans counted in extracted lines (HTML) as lines of the original file."""
+
+    def m(n: int) -> int:
+        return line_numbers[n - 1] if 1 <= n <= len(line_numbers) else n
+
+    for r in records:
+        r.line_start, r.line_end = m(r.line_start), max(m(r.line_start), m(r.line_end))
+        r.answer_lines = [m(n) for n in r.answer_lines]
+        for b in r.blocks:
+            b.line_start, b.line_end = m(b.line_start), max(m(b.line_start), m(b.line_end))
+        r.id = f"{r.source}:{r.line_start}"
 
 
 def _numbered_or_asks(line: str) -> bool:

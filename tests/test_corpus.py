@@ -315,3 +315,19 @@ def test_folders_are_walked_recursively_and_sorted(tmp_path):
     (tmp_path / ".hidden" / "h.txt").write_text("1. What is H?\nH.\n")
     assert [ps.source for ps in parse_paths([tmp_path])] == ["a.txt", "b/z.md"]
     assert parse_paths([tmp_path])[1].records[0].id == "b/z.md:1"
+
+
+def test_html_records_cite_lines_of_the_original_html_file():
+    from pathlib import Path
+
+    from corpus import parse_file
+
+    path = Path(__file__).parent / "data" / "corpus" / "page.html"
+    raw = path.read_text(encoding="utf-8").splitlines()
+    ps = parse_file(path)
+    assert ps.records
+    for r in ps.records:
+        assert r.id == f"{r.source}:{r.line_start}"
+        assert r.question.split("?")[0][-12:] in raw[r.line_start - 1], (r.question, raw[r.line_start - 1])
+        assert r.line_start <= r.line_end <= len(raw)
+        assert all(r.line_start <= n <= r.line_end for n in r.answer_lines)
