@@ -117,8 +117,21 @@ class Coach:
                     search=lambda q: self.index.search(q, k=5),
                     flags_for=self.audit.flags_for,
                     vocab=load_vocab(self.settings),
+                    judge=self._trusted_judge(),
                 )
             return self._grader
+
+    def _trusted_judge(self):
+        """An LLM judge only when COACH_LLM_TRUSTED is set and the model passed the dev-split gate."""
+        if not self.settings.llm_trusted:
+            return None
+        from coach.grading.judge import trusted_judge
+
+        try:
+            return trusted_judge(self.settings, self.llm)
+        except Exception as exc:  # no LLM available: grade without one
+            log.warning("no LLM judge: %s", exc)
+            return None
 
     @property
     def llm(self):

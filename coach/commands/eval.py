@@ -1,4 +1,4 @@
-"""`coach eval grading|retrieval|audit|all|calibrate`: print a JSON object of named metrics."""
+"""`coach eval grading|retrieval|audit|all|calibrate|judge-trust`: print a JSON object of named metrics."""
 
 from __future__ import annotations
 
@@ -89,3 +89,19 @@ def calibrate(settings, write):
     from dataclasses import asdict
 
     click.echo(json.dumps(asdict(cal), indent=2))
+
+
+@eval_.command("judge-trust")
+@click.option("--limit", type=int, default=None, help="Only the first N dev answers (a quick, rougher measurement).")
+@click.pass_obj
+def judge_trust(settings, limit):
+    """Measure whether the configured LLM may judge answers (dev split; writes COACH_HOME/judge_trust.json)."""
+    from coach.grading.judge import measure_trust
+    from coach.service import Coach
+    from evals.base import load_jsonl
+    from evals.grading import GRADED_ANSWERS
+
+    coach = Coach(settings)
+    coach.ensure_index()
+    result = measure_trust(coach.grader, coach.llm, load_jsonl(GRADED_ANSWERS), settings, limit=limit)
+    click.echo(json.dumps(result, indent=2))

@@ -50,6 +50,7 @@ class Grader:
         flags_for: Callable[[str], list[dict]] | None = None,  # record id -> audit flags
         vocab: frozenset[str] | None = None,
         calibration: Calibration | None = None,
+        judge: Callable | None = None,  # (rubric, question, answer) -> 0..10 | None; only a TRUSTED LLM
     ):
         self._embed = embed
         self.bank = bank
@@ -58,6 +59,7 @@ class Grader:
         self.flags_for = flags_for or (lambda rid: [])
         self.vocab = vocab
         self.calibration = calibration or Calibration.load()
+        self.judge = judge
         self._vec_cache: dict[str, dict] = {}
         self._augmented: dict[str, Rubric] = {}
 
@@ -178,14 +180,37 @@ class Grader:
             return grade, None
         ev = self.measure(rubric, question or rubric.question, text)
         grade.score, caps = self.calibration.score(ev.features)
-        grade.verdict = self.calibration.verdict(grade.score, ev.features)
         grade.steps = list(ev.steps.values())
+        if self.judge is not None:
+            grade.score = self._blend_judge(grade, rubric, question or rubric.question, text, ev, caps)
+        grade.verdict = self.calibration.verdict(grade.score, ev.features)
         grade.steps.append(Step("combined", grade.score / 10, "; ".join(caps) or "calibrated linear combination"))
         grade.right = [t for t, _ in ev.covered]
         grade.missing = ev.missing
         grade.wrong = [{k: s[k] for k in ("claim", "correction", "source_error")} for s in ev.stated]
         grade.feedback = build_feedback(grade)
         return grade, ev
+
+    def _blend_judge(self, grade: Grade, rubric: Rubric, question: str, text: str, ev, caps: list[str]) -> float:
+        """Blend a trusted LLM's score in (see coach/grading/judge.py); the rubric caps still bind."""
+        from coach.grading.judge import BLEND
+
+        try:
+            js = self.judge(rubric, question, text)
+        except Exception as exc:  # the judge is an extra signal: never lose the grade over it
+            log.warning("LLM judgement failed: %s", exc)
+            js = None
+        if js is None:
+            grade.steps.append(Step("llm_judgement", 0.0, "the LLM gave no readable score; not used"))
+            return grade.score
+        grade.steps.append(Step("llm_judgement", js / 10, f"trusted LLM scored {js:g}/10 (weight {BLEND:g})"))
+        blended = (1 - BLEND) * grade.score + BLEND * js
+        cal = self.calibration
+        if ev.features.get("misconception", 0.0) >= cal.misc_min:
+            blended = min(blended, cal.misc_cap)
+        if cal.off_topic(ev.features):
+            blended = min(blended, cal.offtopic_cap)
+        return round(blended, 1)
 
     def measure(self, rubric: Rubric, question: str, answer: str) -> signals.Evidence:
         ev = signals.Evidence()

@@ -1,0 +1,88 @@
+"""The optional LLM judgement step, and the trust gate it has to pass first.
+
+A model contributes to grades only after it has earned trust on the DEV split of the labelled
+answers: ``measure_trust`` asks it to grade dev answers (the strict ``judge`` prompt, greedy) and
+records its Spearman correlation with the expert scores in ``COACH_HOME/judge_trust.json``. The
+grader attaches a judge only when ``COACH_LLM_TRUSTED=1`` AND that file says this exact model
+reached ``TRUST_MIN``. Then the step ``llm_judgement`` is blended into the score with a fixed
+weight (simplified on purpose: with no capable model available offline, a fitted weight could not
+be measured; the weight is documented, the step is shown in the explanation, and the rubric caps
+still apply). Measured: the bundled SmolLM2-135M does not pass the gate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+TRUST_MIN = 0.6  # Spearman vs expert scores on dev a judge must reach
+BLEND = 0.3  # share of the final score the judge contributes once trusted
+_SCORE = re.compile(r'"score"\s*:\s*(\d+(?:\.\d+)?)')
+
+
+def trust_path(settings) -> Path:
+    return settings.home / "judge_trust.json"
+
+
+def llm_score(llm, rubric, question: str, answer: str) -> float | None:
+    """The judge's 0..10 score for one answer, or None when its reply has no readable score."""
+    import prompts
+
+    messages = prompts.render(
+        "judge", question=question, reference=rubric.model_answer, answer=answer,
+        facts=[kp.text for kp in rubric.key_points],
+    )
+    reply = llm.generate(messages, max_tokens=prompts.spec("judge").get("max_tokens", 200), temperature=0.0,
+                         stop=prompts.spec("judge").get("stop") or None)
+    m = _SCORE.search(reply or "")
+    if not m:
+        return None
+    return max(0.0, min(10.0, float(m.group(1))))
+
+
+def measure_trust(grader, llm, rows: list[dict], settings, limit: int | None = None) -> dict:
+    """Grade DEV rows with the LLM alone; unreadable replies count as score 0 (never dropped)."""
+    from evals.metrics import spearman
+
+    rows = [r for r in rows if r.get("split") == "dev"][:limit]
+    preds, unreadable = [], 0
+    for r in rows:
+        rubric = grader.resolve(r["question"], r["question_id"])
+        s = llm_score(llm, rubric, r["question"], r["answer"])
+        if s is None:
+            unreadable += 1
+            s = 0.0
+        preds.append(s)
+    rho = spearman(preds, [float(r["score"]) for r in rows])
+    result = {
+        "model": getattr(llm, "name", type(llm).__name__),
+        "split": "dev",
+        "n": len(rows),
+        "unreadable": unreadable,
+        "spearman": round(rho, 4),
+        "trust_min": TRUST_MIN,
+        "trusted": rho >= TRUST_MIN,
+    }
+    path = trust_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def trusted_judge(settings, llm):
+    """A judge callable for the grader, or None when the model has not earned trust."""
+    if not settings.llm_trusted:
+        return None
+    try:
+        record = json.loads(trust_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("COACH_LLM_TRUSTED is set but no trust measurement exists: run `coach eval judge-trust`")
+        return None
+    if not record.get("trusted") or record.get("model") != getattr(llm, "name", None):
+        log.warning("the configured LLM has not earned trust on the dev split (%s); grading without it", record)
+        return None
+    return lambda rubric, question, answer: llm_score(llm, rubric, question, answer)
