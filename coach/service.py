@@ -180,7 +180,29 @@ class Coach:
         report = self.index.add(parsed, progress=progress)
         with self._lock:
             self._reset_derived()
+        changed = set(report.get("added", [])) | set(report.get("updated", []))
+        report["drafted"] = self.write_draft_rubrics([ps for ps in parsed if ps.source in changed])
         return report
+
+    def write_draft_rubrics(self, parsed) -> list[str]:
+        """Editable draft rubrics (from the references and the audit) for questions with no rubric yet,
+        one YAML file per source under COACH_HOME/rubrics/drafts, versioned by the source's hash."""
+        from coach.grading.draft import slug, write_drafts
+
+        written = []
+        for ps in parsed:
+            recs = [r for r in ps.records if self.rubrics.for_record(r.id) is None or self.rubrics.for_record(r.id).origin == "draft"]
+            if not recs:
+                continue
+            drafts = [self.grader._draft_for(r) for r in recs]
+            path = self.settings.rubrics_dir / "drafts" / f"{slug(ps.source)}.yaml"
+            if write_drafts(path, ps.source, ps.sha256, drafts):
+                written.append(str(path))
+        if written:
+            with self._lock:
+                self._bank = None
+                self._grader = None
+        return written
 
     def remove_sources(self, sources: list[str]) -> list[str]:
         with self._lock:

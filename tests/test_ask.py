@@ -55,3 +55,34 @@ def test_passages_become_questions_graded_against_a_draft(tmp_path, built_home, 
     good = c.grade(items[0].question, "During training dropout randomly turns off some units so they cannot co-adapt, which reduces overfitting; at test time all units are used with scaled activations.", question_id=items[0].id)
     bad = c.grade(items[0].question, "Dropout is a learning-rate schedule that halves the step size every epoch.", question_id=items[0].id)
     assert good.score > bad.score + 2 and good.references[0].source == "chapter.md"
+
+
+def test_added_source_gets_editable_draft_rubrics_versioned_by_hash(tmp_path, built_home):
+    import shutil
+
+    import yaml
+
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    c = Coach(load_settings(home=home))
+    src = tmp_path / "notes.txt"
+    src.write_text("1. What is gradient clipping?\nGradient clipping rescales gradients whose norm exceeds a threshold, which prevents exploding gradients in RNNs.\n")
+    report = c.add_sources([src])
+    assert len(report["drafted"]) == 1
+    path = home / "rubrics" / "drafts" / "notes-txt.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["source"] == "notes.txt" and data["rubrics"][0]["records"] == ["notes.txt:1"]
+    # a person edits the draft: the grader uses the edit
+    data["rubrics"][0]["model_answer"] = "EDITED model answer about clipping gradient norms."
+    path.write_text(yaml.safe_dump(data))
+    c2 = Coach(load_settings(home=home))
+    g = c2.grade("What is gradient clipping?", "It caps the gradient norm to stop exploding gradients.", question_id="notes.txt:1")
+    assert g.model_answer.startswith("EDITED")
+    # re-adding the unchanged source does not overwrite the edit; a changed source does (with a backup)
+    assert c2.add_sources([src])["drafted"] == []
+    src.write_text(src.read_text() + "It is common when training LSTMs.\n")
+    assert len(c2.add_sources([src])["drafted"]) == 1
+    assert (home / "rubrics" / "drafts" / "notes-txt.yaml.bak").exists()

@@ -82,3 +82,33 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "question"
+
+
+def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
+    """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
+
+    Rewritten only when the source changed (its sha256 differs); the previous file is kept as
+    ``.bak`` so hand edits are never lost silently. Returns True when the file was (re)written."""
+    import yaml
+
+    if path.exists():
+        try:
+            old = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            old = {}
+        if old.get("source_sha256") == sha256:
+            return False
+        path.replace(path.with_suffix(path.suffix + ".bak"))
+    data = {
+        "version": 1,
+        "source": source,
+        "source_sha256": sha256,
+        "note": "Draft rubrics built from the source and its audit flags. Edit freely; move the file to "
+        "COACH_HOME/rubrics/ to make it a reviewed rubric that is never regenerated.",
+        "rubrics": [r.model_dump(exclude={"origin"}) for r in rubrics],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    tmp.replace(path)
+    return True

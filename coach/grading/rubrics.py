@@ -3,7 +3,9 @@
 Where rubrics come from, in order of precedence for a record id:
 1. user rubrics in ``COACH_HOME/rubrics/*.yaml`` (written or edited by people),
 2. the team-reviewed rubrics shipped in ``coach/rubrics/bundled/*.yaml``,
-3. a draft built on the fly from the references (``draft_rubric``) for sources nobody wrote one for.
+3. drafts written for added sources in ``COACH_HOME/rubrics/drafts/<source>.yaml`` (editable, and
+   regenerated only when the source's hash changes),
+4. a draft built on the fly from the references (``draft_rubric``) for anything else.
 
 Rubric files are user-written, so they are validated with pydantic and a bad file is reported
 with its path, never half-loaded. Regex patterns are compiled once at load time.
@@ -110,7 +112,12 @@ class RubricBank:
 
     @classmethod
     def load(cls, settings=None, extra_dirs: list[Path] | None = None) -> "RubricBank":
-        rubrics: list[Rubric] = []
+        rubrics: list[Rubric] = []  # lowest precedence first: later entries override earlier ones
+        if settings is not None:  # drafts for added sources: below anything a person wrote
+            drafts = settings.rubrics_dir / "drafts"
+            if drafts.is_dir():
+                for path in sorted(drafts.glob("*.yaml")):
+                    rubrics += load_rubric_file(path, "draft")
         for path in bundled_rubric_paths():
             rubrics += load_rubric_file(path, "reviewed")
         dirs = list(extra_dirs or [])
