@@ -194,7 +194,7 @@ class Coach:
             recs = [r for r in ps.records if self.rubrics.for_record(r.id) is None or self.rubrics.for_record(r.id).origin == "draft"]
             if not recs:
                 continue
-            drafts = [self.grader._draft_for(r) for r in recs]
+            drafts = [self.grader.draft_for(r) for r in recs]
             path = self.settings.rubrics_dir / "drafts" / f"{slug(ps.source)}.yaml"
             if write_drafts(path, ps.source, ps.sha256, drafts):
                 written.append(str(path))

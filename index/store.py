@@ -55,15 +55,8 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """fsync a file or a directory (a directory's entry list must hit the disk before a switch)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -190,17 +183,17 @@ def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: l
         os.fsync(fh.fileno())
     crash_point("vectors_written")
     faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
-    _fsync_file(tmp / "dense.faiss")
+    _fsync(tmp / "dense.faiss")
     _write_text(tmp / "meta.json", json.dumps({**meta, "format": FORMAT_VERSION}, indent=1))
-    _fsync_dir(tmp)
+    _fsync(tmp)
     crash_point("before_rename")
     os.rename(tmp, index_dir / name)
-    _fsync_dir(index_dir)
+    _fsync(index_dir)
     crash_point("before_switch")
     pointer = index_dir / f"{CURRENT}.tmp"
     _write_text(pointer, name + "\n")
     os.replace(pointer, index_dir / CURRENT)
-    _fsync_dir(index_dir)
+    _fsync(index_dir)
     crash_point("after_switch")
     log.info("index generation %s is live (%d chunks)", name, len(chunks))
     return name

@@ -92,7 +92,7 @@ class Grader:
         if question_id:
             rubric = self.bank.get(question_id)
             if rubric is None and question_id in self.records:
-                rubric = self._draft_for(self.records[question_id])
+                rubric = self.draft_for(self.records[question_id])
             if rubric is None:
                 raise GradeError(f"unknown question id {question_id!r}")
             return self._with_flags(rubric)
@@ -115,9 +115,10 @@ class Grader:
                 "pass an explicit reference or question_id"
             )
         record, rubric = best
-        return self._with_flags(rubric or self._draft_for(record))
+        return self._with_flags(rubric or self.draft_for(record))
 
-    def _draft_for(self, record) -> Rubric:
+    def draft_for(self, record) -> Rubric:
+        """A draft rubric from a record, its same-question group and their audit flags."""
         group = [r for r in self.records.values() if record.group_id and r.group_id == record.group_id] or [record]
         flags = [f for r in group for f in self.flags_for(r.id)]
         return draft_rubric("draft-" + slug(record.id), record.question, [(r.id, r.answer) for r in group], flags, record.topic)
