@@ -22,9 +22,9 @@ def rss_mb() -> float:
 
 def bench_grading(coach, quick: bool = False) -> dict:
     """Grading latency on labelled answers (p50/p95 ms, no LLM), and first LLM feedback token."""
-    from evals.base import DATA_DIR, load_jsonl
+    from coach.datafiles import LABELLED_DIR, load_jsonl
 
-    rows = load_jsonl(DATA_DIR / "graded_answers.jsonl")[: 20 if quick else 120]
+    rows = load_jsonl(LABELLED_DIR / "graded_answers.jsonl")[: 20 if quick else 120]
     grader = coach.grader
     grader.grade(rows[0]["question"], rows[0]["answer"], question_id=rows[0]["question_id"])  # warm-up
     times = []

@@ -7,10 +7,11 @@ metric. Cases that fail to evaluate (an exception, a missing gold record) are CO
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from coach.datafiles import load_jsonl  # noqa: F401  (re-exported: evaluators read data through evals.base)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -39,20 +40,6 @@ class Evaluator(Protocol):
     name: str
 
     def __call__(self, *, split: str = "test", limit: int | None = None) -> EvalResult: ...
-
-
-def load_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line or line.startswith("//"):
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: invalid JSON ({exc})") from None
-    return rows
 
 
 def select_split(rows: list[dict], split: str) -> list[dict]:

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from coach.datafiles import spearman  # noqa: F401  (re-exported)
+
 TIER_TO_VERDICT = {
     "excellent": "correct",
     "good": "correct",
@@ -22,14 +24,6 @@ VERDICTS = ("correct", "partial", "incorrect", "off_topic")
 
 def _finite(x: float) -> float:
     return float(x) if x is not None and math.isfinite(x) else 0.0
-
-
-def spearman(pred: list[float], gold: list[float]) -> float:
-    from scipy.stats import spearmanr
-
-    if len(pred) < 2 or len(set(pred)) < 2:
-        return 0.0
-    return _finite(spearmanr(pred, gold).statistic)
 
 
 def pearson(pred: list[float], gold: list[float]) -> float:

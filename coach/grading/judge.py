@@ -46,7 +46,7 @@ def llm_score(llm, rubric, question: str, answer: str) -> float | None:
 
 def measure_trust(grader, llm, rows: list[dict], settings, limit: int | None = None) -> dict:
     """Grade DEV rows with the LLM alone; unreadable replies count as score 0 (never dropped)."""
-    from evals.metrics import spearman
+    from coach.datafiles import spearman
 
     rows = [r for r in rows if r.get("split") == "dev"][:limit]
     preds, unreadable = [], 0
