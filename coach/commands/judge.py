@@ -1,0 +1,80 @@
+"""`coach judge train|data|score`: train, inspect and try the judgement (NLI) model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def judge():
+    """The judgement model: entailment / neutral / contradiction between two statements."""
+
+
+@judge.command()
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Where to write the model (default: the shipped coach/judge/weights).")
+@click.option("--epochs", type=int, default=3, show_default=True)
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--lr", type=float, default=5e-5, show_default=True)
+@click.option("--max-len", type=int, default=160, show_default=True, help="Word pieces per pair.")
+@click.option("--max-pairs", type=int, default=None, help="Train on only the first N (shuffled) pairs: a quick run.")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
+def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads):
+    """Train the judge from coach/judge/data/raw (about 40 minutes on 2 idle cores; see README)."""
+    from coach.judge.model import WEIGHTS_DIR
+    from coach.judge.train import train as run
+
+    info = run(Path(output) if output else WEIGHTS_DIR, epochs=epochs, batch_size=batch_size, lr=lr,
+               max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads)
+    click.echo(json.dumps(info, indent=2))
+
+
+@judge.command()
+def data():
+    """Validate the training data and print counts per split, subject and pair kind (JSON)."""
+    from collections import Counter
+
+    from coach.judge.data import build_pairs, data_hash, load_records, split_of
+
+    records, rejected = load_records()
+    splits = build_pairs(records)
+    out = {
+        "data_hash": data_hash(),
+        "records": len(records),
+        "rejected": rejected,
+        "records_per_split": dict(Counter(split_of(r) for r in records)),
+        "records_per_subject": dict(Counter(r["subject"] for r in records)),
+        "pairs_per_split": {k: len(v) for k, v in splits.items()},
+        "train_pairs_per_label": dict(Counter(("entailment", "neutral", "contradiction")[p.label] for p in splits["train"])),
+        "train_pairs_per_kind": dict(Counter(p.kind for p in splits["train"])),
+    }
+    click.echo(json.dumps(out, indent=2))
+
+
+@judge.command()
+@click.argument("premise")
+@click.argument("hypothesis")
+@click.pass_obj
+def score(settings, premise, hypothesis):
+    """Probabilities of entailment, neutral and contradiction for one pair (JSON)."""
+    from coach.judge import LABELS, load_judge
+
+    p = load_judge(settings).scores([(premise, hypothesis)])[0]
+    click.echo(json.dumps({name: round(float(v), 4) for name, v in zip(LABELS, p)}))
+
+
+@judge.command("export-trusted")
+@click.option("--output", type=click.Path(dir_okay=False), required=True, help="JSONL file to write.")
+def export_trusted(output):
+    """Write the audit's bundled trusted statements (with their misconceptions) as JSONL, e.g. as a
+    template for your own COACH_HOME/knowledge/*.jsonl."""
+    from coach.audit.trusted import bundled_rows
+
+    rows = bundled_rows()
+    path = Path(output)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    click.echo(f"{len(rows)} trusted statements written to {path}", err=True)

