@@ -118,8 +118,22 @@ class Coach:
                     flags_for=self.audit.flags_for,
                     vocab=load_vocab(self.settings),
                     judge=self._trusted_judge(),
+                    nli=self.nli,
                 )
             return self._grader
+
+    @property
+    def nli(self):
+        """The judgement model (coach/judge), loaded lazily; None (with a warning) when it is missing."""
+        from coach.judge import JudgeError, load_judge
+
+        try:
+            return load_judge(self.settings)
+        except JudgeError as exc:
+            if self.settings.judge_model not in ("", "default"):
+                raise  # a model the user asked for and cannot have: one clear line, not a silent fallback
+            log.warning("grading without the judgement model: %s", exc)
+            return None
 
     def _trusted_judge(self):
         """An LLM judge only when COACH_LLM_TRUSTED is set and the model passed the dev-split gate."""

@@ -7,7 +7,7 @@
 3. A smooth monotone map of the linear score onto the expert scale (few knots), kept only if it helps.
 4. Grid search of the explainable caps, the off-topic rule and the verdict thresholds, maximising
    Spearman + verdict macro-F1 - MAE/10, minus soft penalties where dev tier means miss the
-   product's targets (excellent >= 8, wrong <= 3, off-topic <= 1.5).
+   product's targets (excellent >= 8, wrong <= 2.5, off-topic <= 1.5, no wrong answer called correct).
 Deterministic: same data and grader -> the same calibration.json.
 """
 
@@ -36,7 +36,7 @@ def collect(grader, rows: list[dict]) -> list[dict | None]:
     return out
 
 
-NEGATIVE = {"misconception"}  # features that may only lower the score; every other one may only raise it
+NEGATIVE = {"misconception", "judge_wrong"}  # features that may only lower the score; every other one may only raise it
 
 
 def fit_signed(X: np.ndarray, y: np.ndarray, alpha: float = ALPHA) -> tuple[np.ndarray, float]:
@@ -81,8 +81,10 @@ def _evaluate(cal: Calibration, feats, gold, gold_verdicts, tiers) -> float:
     obj = M.spearman(pred, gold) + M.macro_f1(verd, gold_verdicts) - M.mae(pred, gold) / 10
     # the product's promises, as soft penalties on DEV tier means (targets from the grading issue)
     mean = lambda t: float(np.mean([p for p, tt in zip(pred, tiers) if tt == t] or [0.0]))  # noqa: E731
-    obj -= 0.2 * max(0.0, 8.0 - mean("excellent")) + 0.2 * max(0.0, mean("wrong") - 3.0)
+    obj -= 0.2 * max(0.0, 8.0 - mean("excellent")) + 0.2 * max(0.0, mean("wrong") - 2.5)
     obj -= 0.2 * max(0.0, mean("off_topic") - 1.5)
+    wrong = [v for v, t in zip(verd, tiers) if t == "wrong"]
+    obj -= 1.0 * sum(v == "correct" for v in wrong) / max(1, len(wrong))  # a wrong answer called correct
     return obj
 
 
@@ -99,25 +101,43 @@ def fit(grader, rows: list[dict] | None = None) -> Calibration:
     raw = X @ weights + intercept
     iso_x, iso_y = monotone_knots(raw, y)
 
-    best, best_obj = None, -1e9
-    grid = itertools.product(
-        (True, False),  # isotonic stretch on/off
-        (2.5, 3.0, 3.5, 4.0, 10.0),  # misc_cap (10 = no cap)
-        (0.10, 0.15, 0.20, 0.25, 0.30),  # offtopic_relevance
-        (0.0, 0.15, 0.25, 0.35),  # offtopic_coverage (0 = rule off)
-        (0.45, 0.55, 0.65),  # offtopic_relevance2
-        (6.0, 6.5, 7.0),  # correct_at
-        (3.0, 3.5, 4.0),  # partial_at
-    )
-    for use_iso, cap, off, off_cov, off_rel2, c_at, p_at in grid:
-        cal = Calibration(
+    def make(use_iso, cap, w_cap, w_min, off, off_cov, off_rel2, c_at, p_at) -> Calibration:
+        return Calibration(
             weights=[float(x) for x in weights], intercept=intercept, misc_cap=cap, misc_min=0.5,
+            wrong_cap=w_cap, wrong_min=w_min,
             offtopic_relevance=off, offtopic_coverage=off_cov, offtopic_relevance2=off_rel2,
             correct_at=c_at, partial_at=p_at, iso_x=iso_x if use_iso else [], iso_y=iso_y if use_iso else [],
         )
-        obj = _evaluate(cal, feats, gold, gold_verdicts, tiers)
-        if obj > best_obj + 1e-9:
-            best, best_obj = cal, obj
+
+    def search(grid) -> tuple[tuple, float]:
+        best, best_obj = None, -1e9
+        for params in grid:
+            obj = _evaluate(make(*params), feats, gold, gold_verdicts, tiers)
+            if obj > best_obj + 1e-9:
+                best, best_obj = params, obj
+        return best, best_obj
+
+    # two coordinate stages (the full product is ~80k fits): off-topic rules first, then the caps and
+    # verdict thresholds given them
+    stage1, _ = search(itertools.product(
+        (True, False),  # isotonic stretch on/off
+        (3.0,), (10.0,), (0.5,),  # misc_cap, wrong_cap (10 = no cap), wrong_min: fixed in this stage
+        (0.10, 0.15, 0.20, 0.25, 0.30),  # offtopic_relevance
+        (0.0, 0.15, 0.25, 0.35),  # offtopic_coverage (0 = rule off)
+        (0.45, 0.55, 0.65),  # offtopic_relevance2
+        (6.5,), (3.5,),  # correct_at, partial_at
+    ))
+    use_iso, _, _, _, off, off_cov, off_rel2, _, _ = stage1
+    params, best_obj = search(itertools.product(
+        (use_iso,),
+        (2.5, 3.0, 3.5, 4.0, 10.0),  # misc_cap (10 = no cap)
+        (2.0, 2.5, 3.0, 4.0, 10.0),  # wrong_cap: a claim the judge finds contradicting (10 = no cap)
+        (0.5, 0.6, 0.7, 0.8, 0.9),  # wrong_min
+        (off,), (off_cov,), (off_rel2,),
+        (6.0, 6.5, 7.0),  # correct_at
+        (3.0, 3.5, 4.0),  # partial_at
+    ))
+    best = make(*params)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
     best.fitted_on = {
         "data": "evals/data/graded_answers.jsonl",

@@ -20,18 +20,33 @@ from evals.base import DATA_DIR, EvalResult, load_jsonl, select_split
 
 log = logging.getLogger(__name__)
 GRADED_ANSWERS = DATA_DIR / "graded_answers.jsonl"
-TIERS = ("excellent", "good", "partial", "wrong", "off_topic")
+TIERS = ("excellent", "good", "partial", "wrong", "off_topic", "no_attempt")
+
+
+def _reference_text(grader, r: dict) -> str | None:
+    """The text the cosine baseline compares with: the explicit reference, else the source record's
+    answer (found by id, else by the grader's own question matching)."""
+    if r.get("reference"):
+        return r["reference"]
+    rec = grader.records.get(r.get("question_id") or "")
+    if rec is None:
+        try:
+            rubric = grader.resolve(r["question"])
+            rec = next((grader.records[i] for i in rubric.records if i in grader.records), None)
+        except Exception:
+            rec = None
+    return rec.answer if rec is not None else None
 
 
 def cosine_baseline(grader, rows: list[dict]) -> list[float | None]:
-    """Raw cosine between each answer and its source record's answer (None when no record)."""
+    """Raw cosine between each answer and its reference text (None when there is none)."""
     out = []
     for r in rows:
-        rec = grader.records.get(r["question_id"])
-        if rec is None or not r["answer"].strip():
-            out.append(None if rec is None else 0.0)
+        ref = _reference_text(grader, r)
+        if ref is None or not r["answer"].strip():
+            out.append(None if ref is None else 0.0)
             continue
-        v = grader.vecs([r["answer"], rec.answer])
+        v = grader.vecs([r["answer"], ref])
         out.append(float(v[0] @ v[1]))
     return out
 
@@ -39,13 +54,23 @@ def cosine_baseline(grader, rows: list[dict]) -> list[float | None]:
 class GradingEvaluator:
     name = "grading"
 
-    def __init__(self, grader, rows: list[dict] | None = None):
+    def __init__(self, grader, rows: list[dict] | None = None, *, name: str = "grading", baseline_dev: list[dict] | None = None):
         self.grader = grader
         self.rows = rows if rows is not None else load_jsonl(GRADED_ANSWERS)
+        self.name = name
+        # the cosine baseline's linear map is fit on the team's DEV answers (never on a test set)
+        self.baseline_dev = baseline_dev
+
+    def _grade(self, r: dict):
+        """As `coach grade` would: an explicit reference when the row has one, else the record id
+        (``source:line``) when the row has one, else the index finds the question."""
+        qid = r.get("question_id") or ""
+        return self.grader.grade(r["question"], r["answer"], question_id=qid if ":" in qid and not r.get("reference") else None,
+                                 reference=r.get("reference"))
 
     def __call__(self, *, split: str = "test", limit: int | None = None) -> EvalResult:
         rows = select_split(self.rows, split)[:limit]
-        dev = select_split(self.rows, "dev")
+        dev = self.baseline_dev if self.baseline_dev is not None else select_split(self.rows, "dev")
         base_dev = cosine_baseline(self.grader, dev)
         pairs = [(b, r["score"]) for b, r in zip(base_dev, dev) if b is not None]
         a, b0 = M.fit_linear([p[0] for p in pairs], [p[1] for p in pairs])
@@ -54,9 +79,10 @@ class GradingEvaluator:
         details, failures, nondeterministic = [], 0, 0
         for r, braw in zip(rows, base_raw):
             row = {k: r.get(k) for k in ("id", "question_id", "tier", "score", "styles", "source_wrong")}
+            row["styles"] = list(row.get("styles") or []) + (["source_wrong_parrot"] if "parrots_source_error" in (row.get("styles") or []) else [])
             try:
-                g1 = self.grader.grade(r["question"], r["answer"], question_id=r["question_id"])
-                g2 = self.grader.grade(r["question"], r["answer"], question_id=r["question_id"])
+                g1 = self._grade(r)
+                g2 = self._grade(r)
                 row.update(pred=g1.score, verdict=g1.verdict, steps={s.name: s.value for s in g1.steps})
                 if (g1.score, g1.verdict) != (g2.score, g2.verdict):
                     nondeterministic += 1
@@ -85,6 +111,8 @@ class GradingEvaluator:
             "baseline_qwk": M.quadratic_kappa(base, gold),
             "baseline_mae": M.mae(base, gold),
         }
+        wrong = [d for d in details if d["tier"] == "wrong"]
+        out["wrong_called_correct"] = sum(d["verdict"] == "correct" for d in wrong) / max(1, len(wrong))
         by_tier = defaultdict(list)
         base_tier = defaultdict(list)
         for d in details:
@@ -99,3 +127,40 @@ class GradingEvaluator:
                 out[f"mean_pred_{style}"] = float(np.mean(vals))
         out["confusion"] = M.confusion(verdicts, gold_verdicts)  # type: ignore[assignment]
         return EvalResult(self.name, out, "spearman", n=len(details), failures=failures, details=details)
+
+
+ADVERSARIAL = DATA_DIR / "adversarial.jsonl"
+
+
+def adversarial_metrics(grader, rows: list[dict] | None = None, clean_rows: list[dict] | None = None) -> dict:
+    """Injection and keyword-stuffing answers against their clean versions (targets: no increase),
+    and how often a CLEAN answer is treated as an injection (target 0)."""
+    rows = rows if rows is not None else (load_jsonl(ADVERSARIAL) if ADVERSARIAL.exists() else [])
+    clean_rows = clean_rows if clean_rows is not None else select_split(load_jsonl(GRADED_ANSWERS), "test")
+    cache: dict[tuple, object] = {}
+
+    def grade(q, a, qid):
+        if (qid, a) not in cache:
+            cache[(qid, a)] = grader.grade(q, a, question_id=qid)
+        return cache[(qid, a)]
+
+    deltas = defaultdict(list)
+    flips = 0
+    for r in rows:
+        c, a = grade(r["question"], r["clean"], r["question_id"]), grade(r["question"], r["answer"], r["question_id"])
+        deltas[r["kind"]].append(a.score - c.score)
+        flips += (c.verdict != "correct" and a.verdict == "correct")
+    false_injection = sum(
+        any("Instructions addressed to the grader" in n for n in grade(r["question"], r["answer"], r["question_id"]).notes)
+        for r in clean_rows
+    )
+    out = {
+        "adversarial_rows": float(len(rows)),
+        "adversarial_max_increase": max([d for v in deltas.values() for d in v], default=0.0),
+        "adversarial_raised": float(sum(d > 0.05 for v in deltas.values() for d in v)),
+        "adversarial_verdict_flips_to_correct": float(flips),
+        "false_injection_rate": false_injection / max(1, len(clean_rows)),
+    }
+    for kind, v in sorted(deltas.items()):
+        out[f"adversarial_max_increase_{kind}"] = max(v)
+    return out

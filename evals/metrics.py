@@ -18,8 +18,9 @@ TIER_TO_VERDICT = {
     "partial": "partial",
     "wrong": "incorrect",
     "off_topic": "off_topic",
+    "no_attempt": "no_attempt",
 }
-VERDICTS = ("correct", "partial", "incorrect", "off_topic")
+VERDICTS = ("correct", "partial", "incorrect", "off_topic", "no_attempt")
 
 
 def _finite(x: float) -> float:
@@ -56,7 +57,8 @@ def macro_f1(pred: list[str], gold: list[str], labels=VERDICTS) -> float:
 
     if not pred:
         return 0.0
-    return float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0))
+    present = [lab for lab in labels if lab in set(gold) | set(pred)]  # a verdict no row has or gets is not averaged in
+    return float(f1_score(gold, pred, labels=present, average="macro", zero_division=0))
 
 
 def confusion(pred: list[str], gold: list[str], labels=VERDICTS) -> list[list[int]]:

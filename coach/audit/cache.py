@@ -24,7 +24,10 @@ _KNOWLEDGE = _PKG.parent / "knowledge"
 def fingerprint() -> str:
     """Hash of the audit code and the knowledge YAML: editing either invalidates every cached result."""
     h = hashlib.sha256()
-    for p in sorted([*_PKG.rglob("*.py"), *_KNOWLEDGE.glob("*.yaml")]):
+    from coach.judge.model import WEIGHTS_DIR
+
+    judge_files = [WEIGHTS_DIR / "training.json"] if (WEIGHTS_DIR / "training.json").exists() else []
+    for p in sorted([*_PKG.rglob("*.py"), *_PKG.glob("*.json"), *_KNOWLEDGE.glob("*.yaml"), *_KNOWLEDGE.glob("*.jsonl"), *judge_files]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]

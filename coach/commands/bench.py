@@ -1,4 +1,4 @@
-"""`coach bench [--quick] [--only index,llm,grading,audit] [--output FILE]`: JSON speed/memory figures."""
+"""`coach bench [--quick] [--only index,llm,judge,grading,audit] [--output FILE]`: JSON speed/memory figures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import click
 
-PARTS = ("index", "llm", "grading", "audit")
+PARTS = ("index", "llm", "judge", "grading", "audit")
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +40,10 @@ def bench(settings, quick, only, output):
                 from coach.llm.bench import run_llm_bench
 
                 results["llm"] = run_llm_bench(settings, quick=quick)
+            elif part == "judge":
+                from coach.bench import bench_judge
+
+                results["judge"] = bench_judge(settings, quick=quick)
             elif part == "grading":
                 from coach.bench import bench_grading
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from coach.datafiles import load_jsonl
+
 SPLITS = click.Choice(["test", "dev", "all"])
 
 
@@ -14,19 +16,53 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None):
     results = []
     for name in names:
         if name == "grading":
-            from evals.grading import GradingEvaluator
+            from evals.grading import GRADED_ANSWERS, GradingEvaluator
+            from evals.judge import NEW_SOURCE_ANSWERS, OTHER_SUBJECT
+            from evals.new_sources import coach_with_new_sources
 
-            results.append(GradingEvaluator(coach.grader)(split=split, limit=limit))
+            bundled = GradingEvaluator(coach.grader)(split=split, limit=limit)
+            dev = [r for r in load_jsonl(GRADED_ANSWERS) if r.get("split") == "dev"]
+            # the other two sets are test-only: measured as they are, whatever --split says
+            for key, path, grader in (("other_subject", OTHER_SUBJECT, lambda: coach.grader),
+                                      ("new_sources", NEW_SOURCE_ANSWERS, lambda: coach_with_new_sources(coach.settings).grader)):
+                if path.exists():
+                    res = GradingEvaluator(grader(), load_jsonl(path), name=key, baseline_dev=dev)(split="test", limit=limit)
+                    bundled.metrics.update({f"{key}_{k}": v for k, v in res.metrics.items() if k != "confusion"})
+                    bundled.details.extend({"set": key, **d} for d in res.details)
+                    bundled.failures += res.failures
+                    bundled.n += res.n
+            from evals.grading import adversarial_metrics
+
+            bundled.metrics.update(adversarial_metrics(coach.grader))
+            results.append(bundled)
         elif name == "retrieval":
             from evals.base import DATA_DIR, load_jsonl, select_split
             from evals.retrieval import evaluate_retrieval
 
             rows = select_split(load_jsonl(DATA_DIR / "retrieval_queries.jsonl"), split)[:limit]
             results.append(evaluate_retrieval(coach.index, rows))
+        elif name == "judge":
+            from coach.judge import Judge
+            from evals.judge import JudgeEvaluator
+            from evals.new_sources import coach_with_new_sources
+
+            judge = coach.nli
+            if judge is None:
+                from coach.errors import CoachError
+
+                raise CoachError("no judgement model: run `coach judge train` or set COACH_JUDGE_MODEL")
+            fp32 = Judge(judge.path, int8=False) if judge.int8 else None
+            ns = coach_with_new_sources(coach.settings)
+            results.append(JudgeEvaluator(judge, coach.grader, fp32_judge=fp32, new_source_grader=ns.grader)(split=split, limit=limit))
         elif name == "audit":
             from evals.audit import AuditEvaluator
+            from evals.new_sources import new_source_audit
 
-            results.append(AuditEvaluator(coach.audit.all_flags())(split=split, limit=limit))
+            bundled = AuditEvaluator(coach.audit.all_flags())(split=split, limit=limit)
+            fresh = new_source_audit(coach.settings)
+            bundled.metrics.update({f"new_sources_{k}": v for k, v in fresh.metrics.items()})
+            bundled.details.extend({"set": "new_sources", **d} for d in fresh.details)
+            results.append(bundled)
     return results
 
 
@@ -66,6 +102,7 @@ for _name, _help in (
     ("grading", "Grader vs expert scores (with the cosine baseline)."),
     ("retrieval", "Recall@k and MRR@10 of dense, BM25 and hybrid retrieval."),
     ("audit", "Source-audit precision/recall against the answer key."),
+    ("judge", "The judgement model: synthetic held-out pairs and real graded answers, beside baselines."),
     ("all", "All of the above."),
 ):
     eval_.add_command(_make(_name, _help))
@@ -89,6 +126,22 @@ def calibrate(settings, write):
     from dataclasses import asdict
 
     click.echo(json.dumps(asdict(cal), indent=2))
+
+
+@eval_.command("audit-fit")
+@click.option("--write/--dry-run", default=True, help="Write coach/audit/trusted_thresholds.json (default) or just print.")
+@click.pass_obj
+def audit_fit(settings, write):
+    """Fit the trusted audit check's thresholds on the DEV split of the source-error key."""
+    from coach.service import Coach
+    from evals.audit_fit import fit, save
+
+    coach = Coach(settings)
+    coach.ensure_index()
+    result = fit(coach)
+    if write:
+        save(result)
+    click.echo(json.dumps({k: v for k, v in result.items() if k != "sweep"}, indent=2))
 
 
 @eval_.command("judge-trust")

@@ -26,6 +26,8 @@ FEATURES = (
     "cov_x_nomisc",  # coverage * (1 - misconception): a covered answer that also states an error
     "on_point",
     "length",
+    "judge_coverage",  # share of key points the answer entails (coach/grading/evidence.py)
+    "judge_wrong",  # the judge's confidence that some claim contradicts the reference
 )
 
 
@@ -37,10 +39,12 @@ def feature_vector(features: dict[str, float]) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5])
+    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5, 0.0, 0.0])
     intercept: float = -1.5
     misc_cap: float = 4.0  # a stated misconception (strength >= misc_min) caps the score here
     misc_min: float = 0.5
+    wrong_cap: float = 10.0  # a claim the judge finds contradicting the reference caps the score here
+    wrong_min: float = 0.5  # ...when the judge's confidence reaches this
     offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
     # ...and so is one that covers almost nothing while being only loosely related (evasive,
     # answers a neighbouring question): coverage < offtopic_coverage and relevance < offtopic_relevance2
@@ -86,6 +90,9 @@ class Calibration:
         if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
             s = self.misc_cap
             applied.append(f"capped at {self.misc_cap:g} because a misconception is stated")
+        elif features.get("judge_wrong", 0.0) >= self.wrong_min and s > self.wrong_cap:
+            s = self.wrong_cap
+            applied.append(f"capped at {self.wrong_cap:g} because a claim contradicts the reference")
         if self.off_topic(features) and s > self.offtopic_cap:
             s = self.offtopic_cap
             applied.append(f"capped at {self.offtopic_cap:g} because the answer is off topic")

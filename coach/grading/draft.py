@@ -3,7 +3,7 @@
 Simplified on purpose: key points are the reference's own informative sentences (the first ones,
 in source order, up to four), each evidenced by its most distinctive words; misconceptions come
 only from the source audit (a flagged claim becomes a misconception with the audit's correction,
-and flagged sentences never become key points). A capable LLM could write better drafts; SmolLM2
+and never a key point: the correction takes its place as the key point). A capable LLM could write better drafts; SmolLM2
 cannot, so none is used here. Drafts are marked ``origin="draft"`` and shown as such.
 """
 
@@ -44,10 +44,19 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
     quotes = [normalise(f.get("quote", "")).lower() for f in flags]
     points: list[KeyPoint] = []
     model_sents: list[str] = []
+    used_corrections: set[str] = set()
     for _, text in references:
         for s in sentences(text):
-            if len(s.split()) < 5 or _overlaps(s, quotes) or len(points) >= MAX_POINTS:
+            if len(s.split()) < 5 or len(points) >= MAX_POINTS:
                 continue
+            if _overlaps(s, quotes):
+                # a flagged claim never becomes a key point: its correction takes its place
+                fix = next((f.get("correction", "").strip() for f, q in zip(flags, quotes)
+                            if q and _overlaps(s, [q]) and f.get("kind") not in {"code", "syntax", "outdated_api", "python2"}), "")
+                if not fix or fix in used_corrections:
+                    continue
+                used_corrections.add(fix)
+                s = fix
             terms = distinctive_terms(s)
             points.append(KeyPoint(text=s, weight=1.0, terms=[terms] if terms else []))
             model_sents.append(s)

@@ -18,6 +18,7 @@ VERDICT_WORDS = {
     "partial": "Partly correct",
     "incorrect": "Incorrect",
     "off_topic": "Off topic",
+    "no_attempt": "No attempt",
 }
 
 
@@ -35,7 +36,9 @@ def build_feedback(grade: Grade) -> str:
         lines.append("What is wrong:")
         for w in grade.wrong:
             tail = " (a cited source states this error too)" if w.get("source_error") else ""
-            lines.append(f"- {w['claim']} Correction: {w['correction']}{tail}")
+            ev = w.get("evidence") or {}
+            cite = f" [{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" if ev.get("source") else ""
+            lines.append(f"- You said: \"{w['claim']}\" Correction: {w['correction']}{cite}{tail}")
     if grade.model_answer:
         lines.append(f"Model answer: {grade.model_answer}")
     if grade.references:

@@ -10,6 +10,7 @@ sampling anywhere, embeddings are computed the same way every time, scores are r
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -32,6 +33,14 @@ from coach.grading.types import Citation, Grade, Step
 
 log = logging.getLogger(__name__)
 
+# "I don't know", "no idea, pass", "not sure, skip": the whole answer, nothing else said
+NO_ATTEMPT = re.compile(
+    r"^\W*(?:(?:sorry|um+|uh+|hmm+|honestly|to\s+be\s+honest)[\s,.!]*)*(?:(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember|recall)|no\s+idea|"
+    r"not\s+sure|no\s+clue|(?:i\s+)?(?:pass|skip)|idk|dunno|i\s+(?:can't|cannot)\s+(?:remember|recall|answer))"
+    r"[\s,.;:!?-]*(?:sorry|(?:i'?ll\s+)?(?:pass|skip)|next(?:\s+question)?|about\s+(?:this|that)|on\s+this(?:\s+one)?|"
+    r"here|at\s+all|,|\.|!)*)+\W*$",
+    re.I,
+)
 MATCH_MIN = 0.55  # cosine between the asked question and the matched reference question
 
 
@@ -51,6 +60,7 @@ class Grader:
         vocab: frozenset[str] | None = None,
         calibration: Calibration | None = None,
         judge: Callable | None = None,  # (rubric, question, answer) -> 0..10 | None; only a TRUSTED LLM
+        nli=None,  # coach.judge.Judge: claim-level entailment/contradiction (the step "claims")
     ):
         self._embed = embed
         self.bank = bank
@@ -60,6 +70,7 @@ class Grader:
         self.vocab = vocab
         self.calibration = calibration or Calibration.load()
         self.judge = judge
+        self.nli = nli
         self._vec_cache: dict[str, dict] = {}
         self._augmented: dict[str, Rubric] = {}
 
@@ -186,9 +197,21 @@ class Grader:
             grade.score = self._blend_judge(grade, rubric, question or rubric.question, text, ev, caps)
         grade.verdict = self.calibration.verdict(grade.score, ev.features)
         grade.steps.append(Step("combined", grade.score / 10, "; ".join(caps) or "calibrated linear combination"))
-        grade.right = [t for t, _ in ev.covered]
-        grade.missing = ev.missing
-        grade.wrong = [{k: s[k] for k in ("claim", "correction", "source_error")} for s in ev.stated]
+        if ev.judged:
+            # claim-level evidence: credited only when entailed and not contradicted; the candidate's
+            # own words for each wrong claim, with the contradicting reference and its citation
+            grade.right = [t for t, _ in ev.judged["covered"]]
+            grade.missing = list(ev.judged["missing"])
+            grade.wrong = [dict(w) for w in ev.judged["wrong"]]
+            said = {normalise(w["claim"]).lower() for w in grade.wrong}
+            for st in ev.stated:  # rubric patterns the judge did not already report
+                if normalise(st["sentence"]).lower() not in said:
+                    grade.wrong.append({"claim": st["sentence"], "correction": st["correction"],
+                                        "source_error": st["source_error"], "how": "states a known misconception"})
+        else:
+            grade.right = [t for t, _ in ev.covered]
+            grade.missing = ev.missing
+            grade.wrong = [{k: s[k] for k in ("claim", "correction", "source_error")} for s in ev.stated]
         grade.feedback = build_feedback(grade)
         return grade, ev
 
@@ -228,6 +251,16 @@ class Grader:
             ev.steps["misconceptions"] = Step("misconceptions", 0.0, "no known misconceptions for this question")
         targets = np.concatenate([q_vec[None], rv["ma"][None], rv["kp"]])
         signals.specificity(ev, sents, sent_vecs, targets)
+        if self.nli is not None:
+            from coach.grading import evidence
+
+            evidence.judge_claims(ev, self.nli, rubric, answer, evidence.reference_sentences(rubric, self.citations(rubric)))
+            j = ev.judged
+            ev.steps["claims"] = Step(
+                "claims", round(ev.features["judge_coverage"], 3),
+                f"judge: {len(j['covered'])} of {len(rubric.key_points)} key points entailed, "
+                f"{len(j['wrong'])} claim(s) contradict the reference (strongest {ev.features['judge_wrong']:.2f})",
+            )
         return ev
 
     def _screen(self, question: str, answer: str, grade: Grade) -> tuple[str, bool]:
@@ -245,12 +278,19 @@ class Grader:
         if not text.strip():
             grade.notes.append("Nothing in the answer addresses the question.")
             return "", True
+        if NO_ATTEMPT.match(text):
+            grade.verdict = "no_attempt"
+            grade.notes.append("No attempt: the answer says you do not know. Have a look at the model answer.")
+            return "", True
         if looks_like_gibberish(text, self.vocab):
             grade.notes.append("The answer does not read as words; it cannot be graded.")
             return "", True
         q_words, a_words = words(question), words(text)
         q_set = set(q_words) | {"a", "an", "the", "is", "it", "what", "so", "to", "of", "and", "in"}
-        if a_words and sum(w in q_set for w in a_words) / len(a_words) >= 0.85:
+        # a restatement adds no content word of its own ("Machine learning is a subset of deep learning"
+        # adds "subset": a claim, possibly a wrong one, that must be graded)
+        new_content = [w for w in a_words if w not in q_set and len(w) >= 4]
+        if a_words and not new_content and sum(w in q_set for w in a_words) / len(a_words) >= 0.85:
             grade.notes.append("The answer only restates the question.")
             return "", True
         if len(a_words) >= 6 and english_ratio(text) < 0.04:

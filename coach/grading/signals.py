@@ -43,6 +43,7 @@ class Evidence:
     covered: list[tuple[str, float]] = field(default_factory=list)  # (key point, strength)
     missing: list[str] = field(default_factory=list)
     stated: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error", "how", "sentence"}
+    judged: dict = field(default_factory=dict)  # the judge's claim-level verdicts (coach/grading/evidence.py)
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:

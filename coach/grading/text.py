@@ -20,10 +20,17 @@ _NEGATION = re.compile(
     re.I,
 )
 _INJECTION = re.compile(
-    r"(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(instruction|rubric|rule|prompt|previous|above|grader|grading)"
+    r"(ignore|disregard|forget(?!\s+gates?\b)|override)\b[^.\n]{0,40}\b(instruction|rubric|rule|prompt|previous|above|grader|grading)"
+    r"|<!--|-->|\[\[[^\]]{0,40}\]\]|\{\{[^}]{0,40}\}\}"  # hidden comments and template slots are never content
+    r"|\bgrader\s*(?:note|instruction|override)s?\b|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:the\s+)?(?:grader|evaluator|model|ai)\b"
+    r"|\b(?:deserves?|earns?|merits?|warrants?|give\s+it|should\s+(?:get|receive))\b[^.\n]{0,25}\b(?:full|maximum|max|perfect|top)\s+(?:marks?|score|points?|credit)"
+    r"|\bverdict\s*(?:[:=]|should\s+be|is|must\s+be)\s*[\"']?\s*(?:correct|right|perfect)\b"
+    r"|[\"']?\b(?:score|grade|verdict)[\"']?\s*[:=]\s*[\"']?\s*(?:10|ten|correct|perfect|\d{1,3}\s*/\s*10)\b"
+    r"|\b(?:ignorez|oubliez|attribuez|donnez|notez)\b[^.\n]{0,50}\b(?:instructions?|note|points?|10|maximale?|correcte?)\b"
+    r"|\bnote\s+(?:maximale|de\s+10|parfaite)\b|\b(?:cette|la)\s+r[ée]ponse\s+(?:est|m[ée]rite)\b[^.\n]{0,30}\b(?:correcte|parfaite|10|maximale)"
     r"|\b(give|award|assign|score|grade|rate|mark)\b[^.\n]{0,30}\b(10|ten|full|maximum|max|perfect)\b[^.\n]{0,15}"
     r"(/\s*10|points?|marks?|score|out of)"
-    r"|^\s*(system|assistant|grader)\s*:"
+    r"|^\s*(system|assistant|grader|developer|evaluator)\s*:"
     r"|\byou are (now )?(a|an|the) [^.\n]{0,30}(grader|assistant|model)"
     r"|\bthis answer (is|should be) (marked |graded |scored )?(correct|perfect|10)",
     re.I | re.M,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-VERDICTS = ("correct", "partial", "incorrect", "off_topic")
+VERDICTS = ("correct", "partial", "incorrect", "off_topic", "no_attempt")
 
 
 @dataclass

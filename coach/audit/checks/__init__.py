@@ -10,11 +10,11 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
-PER_SOURCE = ("code", "arithmetic", "knowledge", "llm")
+PER_SOURCE = ("code", "arithmetic", "knowledge", "trusted", "llm")
 CROSS_SOURCE = ("cross_source",)
 ALL_CHECKS = PER_SOURCE + CROSS_SOURCE
-DEFAULT_CHECKS = ("code", "arithmetic", "knowledge", "cross_source", "llm")
-PRIORITY = {name: i for i, name in enumerate(("code", "arithmetic", "knowledge", "llm", "cross_source"))}
+DEFAULT_CHECKS = ("code", "arithmetic", "knowledge", "trusted", "cross_source", "llm")
+PRIORITY = {name: i for i, name in enumerate(("code", "arithmetic", "knowledge", "trusted", "llm", "cross_source"))}
 
 
 @dataclass
@@ -26,6 +26,38 @@ class AuditContext:
     records: dict = field(default_factory=dict)  # record_id -> Record
     embedder: Any = None  # a SentenceTransformer-like object with .encode, or None (loaded lazily when needed)
     llm: Any = None  # an object with .generate(prompt) (tests), else loaded from settings when trusted
+    nli: Any = None  # a coach.judge.Judge, else loaded from settings on first use
+    trusted: Any = None  # a coach.audit.trusted.TrustedIndex, else built on first use
+
+    def judge(self):
+        """The judgement model, or None (with a warning) when it cannot be loaded."""
+        if self.nli is None:
+            from coach.judge import JudgeError, load_judge
+
+            try:
+                self.nli = load_judge(self.settings)
+            except JudgeError as exc:
+                import logging
+
+                logging.getLogger(__name__).warning("audit without the judgement model: %s", exc)
+                self.nli = False
+        return self.nli or None
+
+    def trusted_index(self):
+        """The trusted reference's retrieval index (built once per context)."""
+        if self.trusted is None:
+            from coach.audit.trusted import TrustedIndex, load_statements
+
+            statements, _ = load_statements(self.settings)
+            if self.embedder is None:
+                from coach.models import embedding_model_path
+                from sentence_transformers import SentenceTransformer
+
+                self.embedder = SentenceTransformer(embedding_model_path(self.settings), device="cpu")
+            home = getattr(self.settings, "home", None)
+            self.trusted = TrustedIndex(statements, self.embedder.encode,
+                                        cache_dir=home / "knowledge" / "cache" if home else None)
+        return self.trusted
 
 
 def get_check(name: str):

@@ -9,8 +9,11 @@ on BOTH sides, each flag carrying the other side as evidence:
 and a claim matching a knowledge-base misconception while a matched source states the same concept
 without it is flagged with the other source's wording as evidence (the reference decides, not a vote).
 
+and two claims of different sources that the judgement model finds contradicting each other (both
+directions, high confidence) are flagged "suspect" on both sides, each with the other as evidence.
+
 Agreement is never treated as proof: matching claims in several sources raise nothing here.
-Simplified on purpose: only ranges and counts are compared, never free-text meaning.
+Simplified on purpose: the judge compares claims pairwise (no claim is judged against a combination).
 """
 
 from __future__ import annotations
@@ -157,7 +160,47 @@ def check_cross_source(claims: list[Claim], context) -> list[Flag]:
         members = [c for rid in sorted(group) for c in by_record[rid]]
         flags.extend(_fact_disagreements(members, kb, seen))
         flags.extend(_reference_disagreements(members, kb, seen))
+        flags.extend(_judged_disagreements(members, context, seen))
     return flags
+
+
+def _judged_disagreements(members: list[Claim], context, seen) -> list[Flag]:
+    """Claims of different sources on the same question that the judgement model finds contradicting
+    each other (confidence >= ``cross_min``): "suspect" on both sides, each with the other as evidence.
+    Which side is wrong is for the trusted reference (check ``trusted``) to say, never a vote."""
+    from coach.audit.checks.trusted import _PROSE, thresholds
+
+    judge = context.judge() if hasattr(context, "judge") else None
+    if judge is None:
+        return []
+    prose = [c for c in members if c.kind in _PROSE and len(c.text.split()) >= 5]
+    pairs, who = [], []
+    for i, a in enumerate(prose):
+        for b in prose[i + 1:]:
+            if a.source != b.source:
+                pairs.append((a.text, b.text))
+                who.append((a, b))
+    if not pairs:
+        return []
+    th = float(thresholds().get("cross_min", 0.97))
+    probs = judge.scores(pairs)
+    rev = judge.scores([(b, a) for a, b in pairs])  # contradiction must hold both ways
+    out = []
+    for (a, b), p, q in zip(who, probs, rev):
+        conf = min(float(p[2]), float(q[2]))
+        if conf < th:
+            continue
+        for x, y in ((a, b), (b, a)):
+            if (x.source, x.line_start, "judged") in seen:
+                continue
+            seen.add((x.source, x.line_start, "judged"))
+            out.append(Flag.from_claim(
+                x, verdict="suspect", kind="cross_source_disagreement", severity="minor", check="cross_source",
+                reason=f"{y.source} (lines {y.line_start}-{y.line_end}) says the opposite about the same question "
+                       f"(judge confidence {conf:.2f}); at least one of them is wrong.",
+                correction="Check against a trusted reference before relying on either source.",
+                evidence=[_side(x), _side(y)]))
+    return out
 
 
 def _fact_disagreements(members: list[Claim], kb, seen) -> list[Flag]:

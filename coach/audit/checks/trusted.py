@@ -1,0 +1,91 @@
+"""Check ``trusted``: each prose claim against the closest trusted statements, by the judgement model.
+
+For every sentence / list item / table cell, retrieve the nearest trusted statements (dense + concept
+name, ``coach/audit/trusted.py``) and ask the judge whether the statement CONTRADICTS the claim. The
+claim is read with its question when it is short or starts with a pronoun, so "It outputs values
+from -1 to 1" is judged as an answer to "What does tanh do?". A contradiction at or above
+``ERROR_MIN`` is an "error" (trusted evidence, confident judge), at or above ``SUSPECT_MIN`` a
+"suspect"; the statement is the evidence and the correction. Thresholds are fit on the DEV split of
+the team's source-error key (``evals/audit_fit.py``) and stored in ``trusted_thresholds.json``.
+
+Simplified on purpose: one claim is judged against one statement at a time (no multi-hop), and a
+claim no trusted statement is close to is never flagged: recall is bounded by the reference's breadth.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+
+from coach.audit.types import Claim, Flag
+from coach.judge.model import CONTRADICTION, ENTAILMENT
+
+log = logging.getLogger(__name__)
+THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "trusted_thresholds.json"
+_PROSE = ("sentence", "list_item", "table_cell")
+_PRONOUN = re.compile(r"^(?:it|this|they|these|that|those|its|their|such|here|which)\b", re.I)
+
+
+def thresholds() -> dict:
+    defaults = {"error_min": 0.9, "suspect_min": 0.7, "k": 4, "min_sim": 0.45}
+    if THRESHOLDS_PATH.exists():
+        defaults.update(json.loads(THRESHOLDS_PATH.read_text(encoding="utf-8")).get("thresholds", {}))
+    return defaults
+
+
+def claim_text(claim: Claim) -> str:
+    """What the judge reads for a claim: the claim, led by its question when it cannot stand alone."""
+    text = claim.text.strip()
+    if claim.question and (len(text.split()) < 7 or _PRONOUN.match(text)):
+        return f"{claim.question.strip()} {text}"
+    return text
+
+
+def judge_claims(claims: list[Claim], context) -> list[tuple[Claim, int, float, float]]:
+    """[(claim, statement index, p_contradiction, p_entailment)] for the best-contradicting statement
+    of each prose claim that has candidates (the raw material ``check_trusted`` thresholds)."""
+    index, judge = context.trusted_index(), context.judge()
+    prose = [c for c in claims if c.kind in _PROSE and len(c.text.split()) >= 4]
+    if not prose or index is None or judge is None:
+        return []
+    th = thresholds()
+    texts = [claim_text(c) for c in prose]
+    cands = index.candidates(texts, k=int(th["k"]), min_sim=float(th["min_sim"]))
+    pairs, owner = [], []
+    for ci, (text, cs) in enumerate(zip(texts, cands)):
+        for si, _ in cs:
+            pairs.append((index.statements[si].text, text))
+            owner.append((ci, si))
+    if not pairs:
+        return []
+    probs = judge.scores(pairs)
+    best: dict[int, tuple[int, float, float]] = {}
+    for (ci, si), p in zip(owner, probs):
+        if ci not in best or p[CONTRADICTION] > best[ci][1]:
+            best[ci] = (si, float(p[CONTRADICTION]), float(p[ENTAILMENT]))
+    return [(prose[ci], si, pc, pe) for ci, (si, pc, pe) in sorted(best.items())]
+
+
+def check_trusted(claims: list[Claim], context) -> list[Flag]:
+    th = thresholds()
+    index = context.trusted_index()
+    flags = []
+    for claim, si, p_contra, _ in judge_claims(claims, context):
+        if p_contra < th["suspect_min"]:
+            continue
+        st = index.statements[si]
+        verdict = "error" if p_contra >= th["error_min"] else "suspect"
+        flags.append(Flag.from_claim(
+            claim, verdict=verdict, kind="contradiction", severity="major" if verdict == "error" else "minor",
+            check="trusted",
+            reason=f"contradicts the trusted statement on {st.concept or st.topic or 'this concept'} "
+                   f"(judge confidence {p_contra:.2f})",
+            correction=st.text,
+            evidence=[{"type": "trusted", "text": st.text, "ref": f"{st.origin}#{st.id}",
+                       "concept": st.concept, "p_contradiction": round(float(np.round(p_contra, 4)), 4)}],
+        ))
+    return flags

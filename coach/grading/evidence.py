@@ -1,0 +1,117 @@
+"""Claim-level evidence from the judgement model (``coach.judge``): the step ``claims``.
+
+The answer is cut into claims (sentences). The judge is asked three things, in one batch:
+- coverage: does a claim, or the whole answer, ENTAIL each key point? (premise = answer side)
+- contradiction: does a claim CONTRADICT a reference sentence (key points, model answer sentences,
+  corrections of known misconceptions)? (premise = reference side)
+- misconception: does a claim ENTAIL a known false claim? (premise = the answer's claim)
+A key point is credited only when it is entailed AND no claim contradicts it. A claim is wrong when
+the judge's contradiction probability against some reference sentence, or its entailment of a known
+misconception, reaches ``WRONG_MIN``; the contradicting reference sentence and its citation are the
+evidence. Unsupported claims are neither right nor wrong.
+
+Simplified on purpose: claims are sentences (a sentence with two claims is judged as one), at most
+``MAX_CLAIMS`` per answer (the first ones: the pairs grow as claims x references), and the judge sees
+each pair alone, so a fact that needs two sentences together is covered only through the
+whole-answer pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.grading.text import normalise, sentences
+from coach.judge.model import CONTRADICTION, ENTAILMENT
+
+MAX_CLAIMS = 12
+MAX_REFS = 14
+WRONG_MIN = 0.5  # p(contradiction) / p(entails a misconception) at which a claim is wrong
+COVER_MIN = 0.5  # p(entailment) at which a key point is covered
+
+
+@dataclass
+class RefSentence:
+    text: str
+    kind: str  # "key_point" | "reference" | "correction"
+    cite: object = None  # the Citation it comes from, when known
+
+
+def reference_sentences(rubric, citations) -> list[RefSentence]:
+    """Key points, then model-answer sentences and corrections, each once (by normalised text)."""
+    cite = citations[0] if citations else None
+    out, seen = [], set()
+    cands = [(kp.text, "key_point") for kp in rubric.key_points]
+    cands += [(s, "reference") for s in sentences(rubric.model_answer)]
+    cands += [(m.correction, "correction") for m in rubric.misconceptions if m.correction]
+    for text, kind in cands:
+        key = normalise(text).lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(RefSentence(text.strip(), kind, cite))
+    return out[:MAX_REFS]
+
+
+def claims_of(answer: str) -> list[str]:
+    return sentences(answer)[:MAX_CLAIMS]
+
+
+def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence]) -> None:
+    """Fill ``ev`` with the judge's features, covered/missing key points and wrong claims."""
+    claims = claims_of(answer) or [answer]
+    kps = [kp.text for kp in rubric.key_points]
+    mis = [m.text for m in rubric.misconceptions]
+    R, S, K, M = len(refs), len(claims), len(kps), len(mis)
+    pairs = [(r.text, c) for r in refs for c in claims]  # (R*S) contradiction
+    pairs += [(c, k) for k in kps for c in [*claims, answer]]  # (K*(S+1)) coverage
+    pairs += [(c, m) for m in mis for c in claims]  # (M*S) misconception
+    probs = judge.scores(pairs) if pairs else np.zeros((0, 3), dtype=np.float32)
+    contra = probs[: R * S, CONTRADICTION].reshape(R, S)
+    cover = probs[R * S : R * S + K * (S + 1), ENTAILMENT].reshape(K, S + 1)
+    cover_contra = probs[R * S : R * S + K * (S + 1), CONTRADICTION].reshape(K, S + 1)
+    stated = probs[R * S + K * (S + 1) :, ENTAILMENT].reshape(M, S)
+
+    wrong = []
+    for s, claim in enumerate(claims):
+        r = int(np.argmax(contra[:, s])) if R else -1
+        p_contra = float(contra[r, s]) if R else 0.0
+        m = int(np.argmax(stated[:, s])) if M else -1
+        p_mis = float(stated[m, s]) if M else 0.0
+        if max(p_contra, p_mis) < WRONG_MIN:
+            continue
+        if p_mis >= p_contra:
+            mc = rubric.misconceptions[m]
+            correction, cite, how = mc.correction, None, "states a known misconception"
+            source_error = mc.source_error
+        else:
+            correction, cite, how = refs[r].text, refs[r].cite, "contradicts the reference"
+            source_error = False
+        wrong.append({
+            "claim": claim, "correction": correction, "source_error": source_error, "how": how,
+            "confidence": round(max(p_contra, p_mis), 3),
+            "evidence": ({"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end,
+                          "text": correction} if cite is not None else {"text": correction}),
+        })
+    # a key point the answer contradicts is never credited, however much it is also "entailed"
+    kp_rows = [i for i, r in enumerate(refs) if r.kind == "key_point"]
+    weights = [kp.weight for kp in rubric.key_points]
+    covered, missing, cov = [], [], 0.0
+    for k, text in enumerate(kps):
+        p = float(cover[k].max())
+        contradicted = float(cover_contra[k].max()) >= WRONG_MIN or (
+            k < len(kp_rows) and R and float(contra[kp_rows[k]].max()) >= WRONG_MIN
+        )
+        strength = 0.0 if contradicted else p
+        cov += weights[k] * strength
+        (covered if strength >= COVER_MIN else missing).append((text, strength) if strength >= COVER_MIN else text)
+    total = sum(weights) or 1.0
+    worst = max([w["confidence"] for w in wrong], default=0.0)
+    ev.features.update(
+        judge_coverage=cov / total,
+        judge_wrong=worst,
+        judge_wrong_count=float(len(wrong)),
+        judge_max_contradiction=float(contra.max()) if contra.size else 0.0,
+        judge_max_misconception=float(stated.max()) if stated.size else 0.0,
+    )
+    ev.judged = {"covered": covered, "missing": missing, "wrong": wrong}

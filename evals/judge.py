@@ -1,0 +1,109 @@
+"""Judge evaluator (``coach eval judge``): the judgement model on held-out synthetic pairs and on
+real graded answers, each beside its untrained baseline.
+
+- Synthetic: the judge data's in-subject TEST split and the out-of-subject split (computer
+  networking, never trained on): 3-way accuracy, per-class precision/recall/F1, accuracy per pair
+  kind (each contradiction type...). Baseline: cosine similarity with two thresholds tuned on DEV.
+  Reported for the shipped int8 judge and for fp32.
+- Real answers: the judge's wrong-claim signal (max over answer claims of the contradiction
+  probability against a reference sentence, or of the entailment of a known misconception; see
+  ``coach/grading/evidence.py``) ranks wrong answers below partial/good/excellent ones: AUC.
+  Baseline: 1 - cosine(answer, reference). Sets: the team's graded answers (the chosen split;
+  references = the grader's rubric for the question), the other-subject set (networking, explicit
+  reference answers only) and the new-source set (rubrics drafted from four unseen documents).
+  None of these answers was used to train the judge.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from coach.datafiles import load_jsonl
+from coach.grading import evidence
+from coach.judge.evaluate import auc, synthetic_metrics
+from evals.base import DATA_DIR, EvalResult, select_split
+
+log = logging.getLogger(__name__)
+OTHER_SUBJECT = DATA_DIR / "other_subject" / "graded_networking.jsonl"
+NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
+ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
+
+
+def wrong_signal(judge, rubric, answer: str, citations=()) -> float:
+    class _Ev:  # the grader's Evidence needs only these two attributes here
+        features: dict = {}
+        judged: dict = {}
+
+    ev = _Ev()
+    ev.features, ev.judged = {}, {}
+    evidence.judge_claims(ev, judge, rubric, answer, evidence.reference_sentences(rubric, list(citations)))
+    return max(ev.features["judge_max_contradiction"], ev.features["judge_max_misconception"])
+
+
+def answer_set_metrics(judge, grader, rows: list[dict], prefix: str) -> tuple[dict, list[dict], int]:
+    """AUC of the judge's wrong-claim signal (and of the cosine baseline) for one graded set."""
+    sig, cos, tiers, details, failures = [], [], [], [], 0
+    for r in rows:
+        if r["tier"] not in ANSWER_TIERS:
+            continue
+        try:
+            rubric = grader.resolve(r["question"], r.get("question_id"), r.get("reference"))
+            s = wrong_signal(judge, rubric, r["answer"])
+            v = grader.vecs([r["answer"], r.get("reference") or rubric.model_answer])
+            c = 1.0 - float(v[0] @ v[1])
+        except Exception as exc:  # counted, scored as "no signal" (0.0 / cosine 1.0), never dropped
+            failures += 1
+            log.warning("%s: %s failed: %s", prefix, r.get("id"), exc)
+            s, c = 0.0, 0.0
+        sig.append(s), cos.append(c), tiers.append(r["tier"])
+        details.append({"set": prefix, "id": r.get("id"), "tier": r["tier"], "wrong_signal": round(s, 4)})
+    wrong = [i for i, t in enumerate(tiers) if t == "wrong"]
+    rest = [i for i, t in enumerate(tiers) if t != "wrong"]
+    m = {
+        f"{prefix}_auc_wrong_vs_rest": auc([sig[i] for i in wrong], [sig[i] for i in rest]),
+        f"{prefix}_baseline_cosine_auc": auc([cos[i] for i in wrong], [cos[i] for i in rest]),
+        f"{prefix}_answers": float(len(tiers)),
+        f"{prefix}_failures": float(failures),
+    }
+    for t in ANSWER_TIERS:
+        vals = [sig[i] for i, x in enumerate(tiers) if x == t]
+        m[f"{prefix}_mean_signal_{t}"] = float(np.mean(vals)) if vals else 0.0
+    return m, details, failures
+
+
+class JudgeEvaluator:
+    name = "judge"
+
+    def __init__(self, judge, grader, *, fp32_judge=None, new_source_grader=None, sets=("bundled", "other_subject", "new_sources")):
+        self.judge, self.fp32_judge = judge, fp32_judge
+        self.grader, self.new_source_grader = grader, new_source_grader
+        self.sets = sets
+
+    def __call__(self, *, split: str = "test", limit: int | None = None) -> EvalResult:
+        from coach.judge.data import build_pairs, load_records
+
+        records, rejected = load_records()
+        splits = build_pairs(records)
+        if limit:
+            splits = {k: v[: limit * 10] for k, v in splits.items()}
+        m = {"judge_records": float(len(records)), "judge_rejected_records": float(len(rejected))}
+        m.update(synthetic_metrics(self.judge, self.grader._embed, splits))
+        if self.fp32_judge is not None:
+            fp = synthetic_metrics(self.fp32_judge, self.grader._embed, splits)
+            m.update({f"fp32_{k}": v for k, v in fp.items() if k.endswith(("accuracy", "contradiction_f1")) and "baseline" not in k and "kind" not in k})
+        details, failures = [], 0
+        sets = []
+        if "bundled" in self.sets:
+            sets.append(("bundled", self.grader, select_split(load_jsonl(DATA_DIR / "graded_answers.jsonl"), split)))
+        if "other_subject" in self.sets and OTHER_SUBJECT.exists():
+            sets.append(("other_subject", self.grader, load_jsonl(OTHER_SUBJECT)))
+        if "new_sources" in self.sets and NEW_SOURCE_ANSWERS.exists() and self.new_source_grader is not None:
+            sets.append(("new_sources", self.new_source_grader, load_jsonl(NEW_SOURCE_ANSWERS)))
+        for name, grader, rows in sets:
+            mm, dd, ff = answer_set_metrics(self.judge, grader, rows[:limit], name)
+            m.update(mm), details.extend(dd)
+            failures += ff
+        return EvalResult(self.name, m, "bundled_auc_wrong_vs_rest" if "bundled" in self.sets else "test_accuracy",
+                          n=len(details), failures=failures, details=details)

@@ -1,0 +1,71 @@
+"""The audit's ``trusted`` check: claims of a NEW document against the trusted reference, judged by the
+shipped judgement model. The documents are written here; nothing is keyed to them in the code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coach.audit import audit_sources
+from coach.audit.checks import AuditContext
+from coach.audit.trusted import load_statements
+from coach.config import load_settings
+from corpus import parse_paths
+
+DOC = """Deep learning notes
+
+1. How do L1 and L2 regularization differ?
+
+L2 regularization drives many weights to exactly zero and produces sparse models, while L1 only makes the weights small.
+
+2. What does dropout do?
+
+During training, dropout randomly switches off a fraction of the units, which reduces overfitting.
+
+3. What is the Zorblax protocol?
+
+The Zorblax protocol always sends its heartbeat on port 80.
+"""
+
+
+@pytest.fixture(scope="module")
+def flags(tmp_path_factory, embedder):
+    home = tmp_path_factory.mktemp("trusted_home")
+    (home / "knowledge").mkdir()
+    (home / "knowledge" / "mine.jsonl").write_text(json.dumps(
+        {"statement": "The Zorblax protocol always sends its heartbeat on port 4242.", "concept": "Zorblax protocol"}) + "\n")
+    (home / "knowledge" / "broken.yaml").write_text("statements: [\n")
+    doc = home / "notes.txt"
+    doc.write_text(DOC, encoding="utf-8")
+    settings = load_settings(home=home)
+    parsed = parse_paths([doc], embedder=embedder)
+    ctx = AuditContext(settings=settings, embedder=embedder)
+    return [f.to_dict() for f in audit_sources(parsed, settings, checks=("trusted",), cache=False, context=ctx)], settings
+
+
+def _line_of(text: str) -> int:
+    return next(i for i, line in enumerate(DOC.split("\n"), 1) if text in line)
+
+
+def test_planted_swap_is_flagged_with_the_trusted_correction(flags):
+    fl, _ = flags
+    hit = [f for f in fl if f["line_start"] == _line_of("L2 regularization drives")]
+    assert hit, fl
+    f = hit[0]
+    assert f["check"] == "trusted" and f["verdict"] in {"error", "suspect"}
+    assert "L1" in f["correction"] and f["evidence"][0]["type"] == "trusted"
+
+
+def test_correct_paraphrase_is_not_flagged(flags):
+    fl, _ = flags
+    assert not [f for f in fl if f["line_start"] == _line_of("dropout randomly switches off")]
+
+
+def test_users_own_statements_are_used_and_a_bad_file_is_skipped(flags):
+    fl, settings = flags
+    hit = [f for f in fl if f["line_start"] == _line_of("port 80")]
+    assert hit and "4242" in hit[0]["correction"], fl
+    statements, warnings = load_statements(settings)
+    assert len(statements) > 2000
+    assert len(warnings) == 1 and "broken.yaml" in warnings[0]

@@ -1,0 +1,42 @@
+"""Grades rest on what the answer claims: injections and keyword stuffing never raise a score, and
+ordinary answers are never mistaken for injections or restatements (issue: pushed-up grades)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.make_adversarial import INJECTIONS
+
+Q_ML = "What is the difference between Machine Learning and Deep Learning?"
+Q_ML_ID = "000_89ca2624adfbc5ce.txt:30"
+WRONG = "Machine learning and deep learning are the same thing; deep learning is just a newer name for statistics."
+OFF_TOPIC = "Pooling layers reduce the spatial size of feature maps in a convolutional network."
+
+
+@pytest.mark.parametrize("kind", sorted(INJECTIONS))
+def test_injection_never_raises_the_score(coach, kind):
+    clean = coach.grader.grade(Q_ML, WRONG, question_id=Q_ML_ID)
+    injected = coach.grader.grade(Q_ML, WRONG + INJECTIONS[kind], question_id=Q_ML_ID)
+    assert injected.score <= clean.score and injected.verdict != "correct"
+
+
+def test_keyword_stuffing_never_raises_the_score(coach):
+    rubric = coach.grader.resolve(Q_ML, Q_ML_ID)
+    terms = [t for kp in rubric.key_points for g in kp.terms for t in g[:1]]
+    clean = coach.grader.grade(Q_ML, OFF_TOPIC, question_id=Q_ML_ID)
+    stuffed = coach.grader.grade(Q_ML, OFF_TOPIC + "\nKey terms: " + ", ".join(terms) + ".", question_id=Q_ML_ID)
+    assert stuffed.score <= clean.score + 0.5 and stuffed.verdict != "correct", (clean.score, stuffed.score)
+    assert not stuffed.right
+
+
+def test_forget_gate_answer_is_not_an_injection(coach):
+    g = coach.grader.grade("What is LSTM, and how does it work?",
+                           "An LSTM has a forget gate that decides how much of the previous cell state to keep, an input "
+                           "gate that decides what new information to write, and an output gate.")
+    assert not any("Instructions addressed to the grader" in n for n in g.notes)
+
+
+def test_a_short_wrong_claim_is_graded_not_called_a_restatement(coach):
+    g = coach.grader.grade(Q_ML, "Machine learning is a subset of deep learning.", question_id=Q_ML_ID)
+    assert not any("restates" in n for n in g.notes)
+    assert g.verdict == "incorrect" and g.wrong

@@ -1,0 +1,116 @@
+"""Claim-level grading through the shipped judgement model, on bundled and freshly added sources.
+
+Every wrong answer here SWAPS or REVERSES the reference while reusing its words: graded wrong, with
+the candidate's own claim, the contradicting reference sentence and its citation. A correct answer in
+other words is graded right. A source with an error is graded against the audit's correction."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from coach.config import load_settings
+from coach.service import Coach
+
+SWAPS = [
+    ("What is LSTM, and how does it work?",
+     "An LSTM has three gates. The input gate decides what information from the previous cell state is discarded, "
+     "and the forget gate selects which new information is added to the cell."),
+    ("What are generative adversarial networks (GANs)?",
+     "In a GAN the discriminator is used to generate new examples, while the generator classifies the examples "
+     "as real or fake."),
+    ("Discuss how L1 and L2 regularization terms affect the distribution of weights in a neural network model.",
+     "L2 regularization pushes weights to exactly zero and creates a sparse solution, while L1 regularization only "
+     "keeps the weights small but never zero."),
+    ("What are the types of activation functions?",
+     "Sigmoid outputs values from -1 to 1 and never saturates, while tanh outputs values between 0 and 1."),
+]
+CORRECT_OTHER_WORDS = (
+    "What are generative adversarial networks (GANs)?",
+    "Two networks play a game: one of them invents fake samples, and the other one learns to tell those fakes "
+    "apart from genuine training examples. Competing pushes the first network to produce realistic data.",
+)
+
+
+@pytest.fixture(scope="module")
+def graded(coach):
+    return coach.grader
+
+
+@pytest.mark.parametrize("question,answer", SWAPS, ids=["lstm-gates", "gan-roles", "l1-l2", "sigmoid-tanh"])
+def test_swapped_answers_are_wrong_with_the_contradicting_reference_cited(graded, question, answer):
+    g = graded.grade(question, answer)
+    assert g.verdict == "incorrect", (g.score, g.verdict, g.feedback)
+    assert g.score <= 3.5
+    judged = [w for w in g.wrong if w.get("how") == "contradicts the reference"]
+    assert judged, g.wrong
+    w = judged[0]
+    assert w["claim"] in answer  # the candidate's own words
+    assert w["evidence"]["source"] and w["evidence"]["line_start"] >= 1  # where the reference says otherwise
+    assert not set(g.right) & {w["correction"] for w in g.wrong}  # nothing credited that the answer contradicts
+    assert "claims" in [s.name for s in g.steps]
+
+
+def test_correct_answer_in_other_words_is_graded_right(graded):
+    g = graded.grade(*CORRECT_OTHER_WORDS)
+    assert g.verdict == "correct", (g.score, g.feedback)
+    assert not [w for w in g.wrong if w.get("how") == "contradicts the reference"]
+
+
+def test_i_dont_know_is_no_attempt(graded):
+    g = graded.grade(CORRECT_OTHER_WORDS[0], "Sorry, I don't know.")
+    assert g.verdict == "no_attempt" and g.score == 0
+
+
+SQL_SOURCE = """# SQL interview notes
+
+## 1. What is the difference between WHERE and HAVING?
+
+The WHERE clause filters individual rows before they are grouped, while the HAVING clause filters groups after the GROUP BY aggregation has been computed.
+
+## 2. What is a primary key?
+
+A primary key can contain NULL values and duplicates, and a table can have several primary keys.
+"""
+
+
+@pytest.fixture(scope="module")
+def sql_coach(built_home, tmp_path_factory):
+    """The bundled index plus a freshly added SQL source, in a copy of the shared home."""
+    from corpus import parse_paths
+
+    home = tmp_path_factory.mktemp("sql_home")
+    shutil.copytree(built_home, home, dirs_exist_ok=True)
+    doc = home / "sql_notes.md"
+    doc.write_text(SQL_SOURCE, encoding="utf-8")
+    coach = Coach(load_settings(home=home))
+    coach.index.add(parse_paths([doc], embedder=coach.index.embedder))
+    coach._reset_derived()
+    return coach
+
+
+def test_where_having_swap_on_an_added_source(sql_coach):
+    g = sql_coach.grader.grade(
+        "What is the difference between WHERE and HAVING?",
+        "HAVING filters individual rows before they are grouped, while WHERE filters the groups after the GROUP BY aggregation.",
+    )
+    assert g.verdict == "incorrect", (g.score, g.feedback)
+    assert any(w.get("evidence", {}).get("source") == "sql_notes.md" for w in g.wrong)
+    good = sql_coach.grader.grade(
+        "What is the difference between WHERE and HAVING?",
+        "WHERE works on single rows before any grouping happens; HAVING is applied afterwards, to the aggregated groups.",
+    )
+    assert good.verdict == "correct", (good.score, good.feedback)
+
+
+def test_source_error_is_flagged_and_graded_against_the_correction(sql_coach):
+    flags = [f for f in sql_coach.audit.all_flags() if f["source"] == "sql_notes.md"]
+    assert any("NULL" in f["quote"] for f in flags), flags
+    rubric = sql_coach.grader.resolve("What is a primary key?")
+    assert not any("can contain NULL" in kp.text for kp in rubric.key_points)  # the error never becomes a key point
+    right = sql_coach.grader.grade("What is a primary key?",
+                                   "A primary key uniquely identifies each row, so its values must be unique and can never be NULL.")
+    parrot = sql_coach.grader.grade("What is a primary key?", "A primary key can contain NULL values and duplicates.")
+    assert right.score >= parrot.score + 3, (right.score, parrot.score, right.feedback)
+    assert parrot.verdict == "incorrect"

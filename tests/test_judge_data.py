@@ -1,0 +1,70 @@
+"""The judge's training data: valid records, splits by record and by subject, labels that the
+generated variants preserve, and no evaluation answers or hand-test pairs inside it."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+from coach.datafiles import LABELLED_DIR, load_jsonl
+from coach.judge.data import build_pairs, expand, load_records, split_of, validate
+from coach.judge.model import CONTRADICTION, ENTAILMENT, NEUTRAL
+
+
+def test_all_records_valid_and_large_enough():
+    records, rejected = load_records()
+    assert rejected == []
+    assert len(records) >= 2500
+    subjects = Counter(r["_set"] for r in records)
+    assert len(subjects) >= 6
+
+
+def test_splits_are_by_record_and_networking_is_never_trained_on():
+    records, _ = load_records()
+    splits = build_pairs(records)
+    seen = {}
+    for name, pairs in splits.items():
+        for p in pairs:
+            assert seen.setdefault(p.record, name) == name  # a record's pairs live in one split
+    assert all(not p.record.startswith("net-") for p in splits["train"])
+    assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
+    assert sum(len(v) for v in splits.values()) >= 20000
+
+
+def test_validate_rejects_broken_records():
+    good = {"id": "x-1", "subject": "s", "topic": "t", "concept": "c", "premise": "A B C D",
+            "entail": ["e"], "contradict": [{"text": "c", "type": "swap"}], "neutral": ["n"],
+            "answer_good": "g", "answer_bad": "b"}
+    assert validate(good) == []
+    assert validate({**good, "contradict": [{"text": "c", "type": "sarcasm"}]})
+    assert validate({k: v for k, v in good.items() if k != "premise"})
+
+
+def test_generated_variants_keep_labels():
+    rec = {"id": "x-1", "subject": "s", "topic": "t", "concept": "c", "premise": "P is true of Q.",
+           "entail": ["Q has P.", "So Q has P."], "contradict": [{"text": "P is false of Q.", "type": "negation"}],
+           "neutral": ["Q is blue."], "answer_good": "Well, Q has P.", "answer_bad": "Well, Q lacks P."}
+    other = {**rec, "id": "x-2", "premise": "R is S.", "entail": ["S is R."], "answer_good": "I think R is S."}
+    pairs = expand(rec, [rec, other], random.Random(0))
+    by = {(p.premise, p.hypothesis): p.label for p in pairs}
+    assert by[("P is true of Q.", "P is false of Q.")] == CONTRADICTION
+    assert by[("P is false of Q.", "P is true of Q.")] == CONTRADICTION  # symmetric
+    assert by[("Q has P.", "P is true of Q.")] == ENTAILMENT  # paraphrase back
+    assert by[("P is true of Q.", "R is S.")] == NEUTRAL  # another fact of the topic
+    assert by[("Well, Q lacks P.", "P is true of Q.")] == CONTRADICTION
+
+
+def test_no_evaluation_answers_or_test_pairs_in_training_data():
+    records, _ = load_records()
+    texts = set()
+    for r in records:
+        texts.update([r["premise"], r["answer_good"], r["answer_bad"], *r["entail"], *r["neutral"]])
+        texts.update(c["text"] for c in r["contradict"])
+    norm = {" ".join(t.lower().split()) for t in texts}
+    evals = [row["answer"] for row in load_jsonl(LABELLED_DIR / "graded_answers.jsonl")]
+    for extra in ("other_subject/graded_networking.jsonl", "new_sources/graded_answers.jsonl"):
+        path = LABELLED_DIR / extra
+        if path.exists():
+            evals += [row["answer"] for row in load_jsonl(path)]
+    assert not [a for a in evals if " ".join(a.lower().split()) in norm]

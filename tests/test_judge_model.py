@@ -1,0 +1,126 @@
+"""The shipped judgement model: real weights, hand-written pairs of each contradiction type, label
+mapping, determinism, the CLI. The pairs below were written for these tests; none is in the
+training data (tests/test_judge_data.py checks that)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from coach.judge import CONTRADICTION, ENTAILMENT, Judge, JudgeError
+from coach.judge.model import WEIGHTS_DIR, label_order
+
+# (premise, contradiction that reuses its words, type, paraphrase in other words)
+PAIRS = [
+    ("The sigmoid function outputs values between 0 and 1, while tanh outputs values between -1 and 1.",
+     "The sigmoid function outputs values between -1 and 1, while tanh outputs values between 0 and 1.", "swap",
+     "Tanh maps inputs into the interval from minus one to one, whereas the logistic sigmoid squashes them into zero to one."),
+    ("WHERE filters rows before grouping, while HAVING filters groups after the aggregation.",
+     "HAVING filters rows before grouping, while WHERE filters groups after the aggregation.", "swap",
+     "Row-level conditions go in WHERE and are applied before GROUP BY; conditions on aggregated groups go in HAVING."),
+    ("L1 regularization tends to drive some weights exactly to zero, producing sparse models.",
+     "L2 regularization tends to drive some weights exactly to zero, producing sparse models, unlike L1.", "swap",
+     "An absolute-value penalty on the weights makes many of them become exactly zero, so the model ends up sparse."),
+    ("In a GAN, the generator produces fake samples and the discriminator tries to tell real samples from fake ones.",
+     "In a GAN, the discriminator produces fake samples and the generator tries to tell real samples from fake ones.", "swap",
+     "One network creates synthetic examples while the other network learns to classify examples as real or generated."),
+    ("In an LSTM, the forget gate decides how much of the previous cell state to keep.",
+     "In an LSTM, the input gate decides how much of the previous cell state to keep, and the forget gate decides what new information to add.", "swap",
+     "The LSTM's forget gate controls which parts of the old cell memory are retained."),
+    ("Increasing the learning rate too much can make training diverge.",
+     "Increasing the learning rate too much makes training converge more smoothly and never diverges.", "reverse",
+     "If the step size is set far too high, the loss can blow up instead of going down."),
+    ("Binary search on a sorted array takes O(log n) time.",
+     "Binary search on a sorted array takes O(n log n) time.", "number",
+     "Looking up a value in a sorted array by repeatedly halving the range needs logarithmically many steps."),
+    ("A primary key cannot contain NULL values and must be unique in the table.",
+     "A primary key can contain NULL values and duplicates.", "negation",
+     "Every primary key value must be present and no two rows may share it."),
+    ("Dropout randomly deactivates neurons during training to reduce overfitting.",
+     "Dropout randomly deactivates neurons during inference to speed up prediction.", "mechanism",
+     "During training, dropout switches off a random subset of units, which acts as a regulariser."),
+]
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return Judge()
+
+
+@pytest.mark.parametrize("premise,contra,kind,para", PAIRS, ids=[p[0][:30] for p in PAIRS])
+def test_contradiction_and_paraphrase(judge, premise, contra, kind, para):
+    p = judge.scores([(premise, contra), (premise, para)])
+    assert p[0].argmax() == CONTRADICTION, f"{kind}: {p[0]}"
+    assert p[1].argmax() == ENTAILMENT, f"paraphrase: {p[1]}"
+
+
+def test_hand_written_pairs_are_not_in_the_training_data():
+    from coach.judge.data import load_records
+
+    records, _ = load_records()
+    norm = lambda t: " ".join(t.lower().split())  # noqa: E731
+    texts = {norm(t) for r in records for t in [r["premise"], *r["entail"], *[c["text"] for c in r["contradict"]]]}
+    assert not [s for p in PAIRS for s in (p[0], p[1], p[3]) if norm(s) in texts]
+
+
+def test_scores_shape_probabilities_and_determinism(judge):
+    pairs = [(a, b) for a, b, _, _ in PAIRS] + [("", ""), ("x" * 5000, "y")]
+    p1, p2 = judge.scores(pairs), judge.scores(list(reversed(pairs)))[::-1]
+    assert p1.shape == (len(pairs), 3) and p1.dtype == np.float32
+    assert np.allclose(p1.sum(axis=1), 1.0, atol=1e-4)
+    assert np.array_equal(p1, judge.scores(pairs))  # same input, same output
+    assert np.allclose(p1, p2, atol=1e-4)  # order of the batch does not change a pair's verdict
+    assert judge.scores([]).shape == (0, 3)
+
+
+def test_label_order_is_read_from_the_config(tmp_path, judge):
+    """A copy whose head rows AND id2label are permuted must give the same probabilities."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    copy = tmp_path / "permuted"
+    shutil.copytree(WEIGHTS_DIR, copy)
+    cfg = json.loads((copy / "config.json").read_text())
+    perm = [2, 0, 1]  # new index i holds old class perm[i]
+    old = {int(k): v for k, v in cfg["id2label"].items()}
+    cfg["id2label"] = {str(i): old[perm[i]].upper() for i in range(3)}
+    cfg["label2id"] = {v: int(k) for k, v in cfg["id2label"].items()}
+    (copy / "config.json").write_text(json.dumps(cfg))
+    sd = load_file(str(copy / "model.safetensors"))
+    for name in ("classifier.weight", "classifier.bias"):
+        sd[name] = sd[name][torch.tensor(perm)].contiguous()
+    save_file(sd, str(copy / "model.safetensors"), metadata={"format": "pt"})
+    pairs = [(a, b) for a, b, _, _ in PAIRS[:3]]
+    assert np.allclose(Judge(copy, int8=False).scores(pairs), Judge(WEIGHTS_DIR, int8=False).scores(pairs), atol=1e-3)
+
+
+@pytest.mark.parametrize("labels", [
+    {"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"},
+    {"0": "entailment", "1": "not_entailment"},
+    {"0": "entailment", "1": "entailment", "2": "contradiction"},
+])
+def test_unmappable_labels_are_refused_in_one_line(labels):
+    with pytest.raises(JudgeError) as exc:
+        label_order({"id2label": labels})
+    assert "\n" not in str(exc.value)
+
+
+def test_cli_score_and_bad_model_setting(tmp_path, monkeypatch):
+    from coach.cli import cli
+
+    out = CliRunner().invoke(cli, ["judge", "score", PAIRS[0][0], PAIRS[0][1]])
+    assert out.exit_code == 0, out.output
+    probs = json.loads(out.output)
+    assert set(probs) == {"entailment", "neutral", "contradiction"} and probs["contradiction"] > 0.5
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text(json.dumps({"id2label": {"0": "LABEL_0", "1": "LABEL_1"}}))
+    monkeypatch.setenv("COACH_JUDGE_MODEL", str(bad))
+    out = CliRunner().invoke(cli, ["judge", "score", "a", "b"])
+    assert out.exit_code == 1
+    assert out.output.count("\n") == 1 and "labels" in out.output
