@@ -173,8 +173,9 @@ def test_exports(engine):
     assert "".join(reply.stream) == "The answer is grounded." and reply.warnings
     engine.reveal(sid)
     md = session_markdown(engine, sid)
-    assert "Score 2.0/10" in md and "incorrect" in md and "Session summary" in md
-    assert "<script>" not in md and "&lt;script&gt;" in md and "&lt;b&gt;bold" in md
+    assert "Score 2.0/10 · Incorrect" in md and "Session summary" in md
+    # Markdown escaping only (no entities): "<" is backslash-escaped, so it is never raw HTML
+    assert "&#" not in md and "&lt;" not in md and "\\<script>" in md and "\\<b>bold" in md
     assert "The answer is grounded." in md
     data = json.loads(session_json_text(engine, sid))
     assert data["turns"][0]["grade"]["score"] == 2.0 and data["summary"]["revealed"] == 1

@@ -18,6 +18,7 @@ VERDICT_WORDS = {
     "partial": "Partly correct",
     "incorrect": "Incorrect",
     "off_topic": "Off topic",
+    "no_attempt": "No attempt",
 }
 
 

@@ -1,4 +1,4 @@
-"""Exports: a session as Markdown or JSON, missed questions as an Anki-importable CSV.
+"""Exports: a session as Markdown (``markdown.py``: no HTML entities) or JSON, missed questions for Anki.
 
 The Anki CSV starts with Anki's file headers (``#separator:comma``, ``#html:false``: fields are
 plain text, so source text can never become markup in Anki), then one ``front,back`` row per
@@ -13,7 +13,8 @@ import io
 import json
 from dataclasses import asdict
 
-from coach.session.render import grade_md, safe, summary_md
+from coach.session.markdown import grade_markdown, md_block, md_inline, md_quote
+from coach.session.render import summary_md
 
 MISSED_BELOW = 6.0
 
@@ -34,22 +35,24 @@ def session_json_text(engine, sid: str) -> str:
 
 
 def session_markdown(engine, sid: str) -> str:
+    """The session as a Markdown file: Markdown escaping only, so it reads well in an editor too."""
     info = engine.info(sid)
     when = dt.datetime.fromtimestamp(info.created_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = [f"# Interview session {info.id}", "", f"{safe(info.title)} · started {when} · {info.status}", ""]
+    out = [f"# Interview session {md_inline(info.id)}", "", f"{md_inline(info.title)} · started {when} · {info.status}", ""]
     for t in engine.turns(sid):
         label = "Follow-up" if t.kind == "followup" else f"Question {t.position + 1}"
-        out += [f"## {label} ({safe(t.topic)})", "", safe(t.question), ""]
+        out += [f"## {label} ({md_inline(t.topic)})", "", md_block(t.question), ""]
         if t.status == "pending":
             out += ["_Not answered yet._", ""]
             continue
         if t.status in ("skipped", "revealed"):
-            out += [f"_{t.status.capitalize()}._", "", "**Model answer:** " + safe(info.plan[t.position].model_answer), ""]
+            out += [f"_{t.status.capitalize()}._", "", "### Model answer", "",
+                    md_block(info.plan[t.position].model_answer) or "(none)", ""]
             continue
-        out += ["**Your answer:**", "", "> " + safe(t.answer).replace("\n", "\n> "), "", grade_md(t.grade), ""]
+        out += ["### Your answer", "", md_quote(t.answer), "", grade_markdown(t.grade), ""]
     for a in engine.asks(sid):
-        out += ["## You asked", "", safe(a["question"]), "", safe(a["answer"]), ""]
-    out += [summary_md(engine.summary(sid)), ""]
+        out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
+    out += [summary_md(engine.summary(sid), esc=md_inline), ""]
     return "\n".join(out)
 
 
