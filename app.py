@@ -72,7 +72,7 @@ def _say(history: list, text: str, role: str = "assistant") -> list:
 
 def _question(engine: SessionEngine, turn) -> str:
     total = len(engine.info(turn.session_id).plan)
-    return question_md(turn.question, turn.position + 1, total, turn.topic, turn.kind)
+    return question_md(turn.question, turn.position + 1, total, turn.topic, turn.kind, turn.lead_in)
 
 
 def _next_or_summary(engine, sid, turn) -> str:

@@ -101,6 +101,46 @@ def test_variant_is_deterministic(engine):
     b = engine.start(length=5, seed=42)
     assert [p.id for p in engine.info(a.session_id).plan] == [p.id for p in engine.info(b.session_id).plan]
     assert a.question == b.question
+    assert [t.lead_in for t in engine.turns(a.session_id)] == [t.lead_in for t in engine.turns(b.session_id)]
+
+
+def test_lead_ins_are_shown_not_stored_or_exported(engine):
+    from coach.session.engine import LEAD_INS, lead_in
+
+    leads = {lead_in("dl", seed, 1) for seed in range(40)}
+    assert leads == {lead.format(topic="dl") for lead in LEAD_INS}  # every phrasing happens
+    assert all(lead_in("dl", seed, 0) == "" for seed in range(40))  # never before the first question
+    seed = next(s for s in range(100) if lead_in("ml", s, 1) == "Next up:" and lead_in("ml", s, 2))
+    sid = engine.start(length=3, seed=seed).session_id
+    engine.skip(sid)
+    engine.skip(sid)
+    turns, plan = engine.turns(sid), engine.info(sid).plan
+    assert [t.question for t in turns] == [p.question for p in plan]  # stored as the bank asks it
+    assert turns[0].lead_in == "" and turns[1].lead_in == "Next up:" and turns[2].lead_in
+    md = session_markdown(engine, sid)
+    assert "Next up" not in md and "Let's talk about" not in md and "Here is one on" not in md
+    from coach.session.render import question_md
+
+    assert "Next up: What" in question_md(turns[1].question, 2, 3, turns[1].topic, "main", turns[1].lead_in)
+
+
+def test_migration_strips_stored_lead_ins(tmp_path):
+    from coach.session.db import migrate
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        db.execute("BEGIN")
+        for fn in MIGRATIONS[:2]:
+            fn(db)
+            db.execute("INSERT INTO migrations VALUES (?, 0)", (fn.__name__,))
+        db.execute("INSERT INTO sessions (id, created_at, updated_at, status, topics, length, seed, plan) VALUES ('s', 0, 0, 'active', '[]', 2, 1, '[]')")
+        for q in ("Next up: What is a ReLU?", "Here is one on dl: What is dropout?", "Let's talk about ml. Why?"):
+            db.execute("INSERT INTO turns (session_id, position, kind, question_id, topic, question, status, asked_at)"
+                       " VALUES ('s', 0, 'main', 'q', 'dl', ?, 'pending', 0)", (q,))
+        db.execute("COMMIT")
+        assert "m003_strip_lead_ins" in migrate(db)
+        assert [r[0] for r in db.execute("SELECT question FROM turns ORDER BY id")] == ["What is a ReLU?", "What is dropout?", "Why?"]
 
 
 def test_resume_after_restart(tmp_path, clock):

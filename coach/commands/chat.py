@@ -21,7 +21,7 @@ def _show_question(engine, turn) -> None:
     total = len(engine.info(turn.session_id).plan)
     label = "Follow-up" if turn.kind == "followup" else f"Question {turn.position + 1}/{total}"
     click.secho(f"\n{label} [{plain(turn.topic)}]", bold=True)
-    click.echo(plain(turn.question))
+    click.echo(plain(f"{turn.lead_in} {turn.question}" if turn.lead_in else turn.question))
 
 
 def _ask(engine, sid, question) -> None:

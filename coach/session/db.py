@@ -91,6 +91,18 @@ def m002_session_title(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN title TEXT NOT NULL DEFAULT ''")
 
 
+@migration
+def m003_strip_lead_ins(db: sqlite3.Connection) -> None:
+    # Lead-ins ("Next up: ") used to be saved into turns.question and leaked into exports; they are
+    # presentation now (SessionEngine.turns adds them), so remove them from the stored questions.
+    from coach.session.engine import strip_lead_in
+
+    for row_id, question in db.execute("SELECT id, question FROM turns WHERE kind='main'").fetchall():
+        clean = strip_lead_in(question)
+        if clean != question:
+            db.execute("UPDATE turns SET question=? WHERE id=?", (clean, row_id))
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it COMMITs first, which would break the per-migration transaction.
     # Comments are stripped before splitting so they may contain any text.

@@ -83,9 +83,10 @@ def grade_md(grade: Grade) -> str:
     return "\n".join(lines)
 
 
-def question_md(question: str, number: int, total: int, topic: str, kind: str = "main") -> str:
+def question_md(question: str, number: int, total: int, topic: str, kind: str = "main", lead_in: str = "") -> str:
     label = "Follow-up" if kind == "followup" else f"Question {number}/{total}"
-    return f"**{label}** · _{safe(topic)}_\n\n{safe(question)}"
+    lead = f"{safe(lead_in)} " if lead_in else ""
+    return f"**{label}** · _{safe(topic)}_\n\n{lead}{safe(question)}"
 
 
 def citations_md(citations: list[Citation]) -> str:
