@@ -255,8 +255,8 @@ class Handlers:
         due = {}
         for s in self.engine.due():
             due[s.topic] = due.get(s.topic, 0) + 1
-        table = pd.DataFrame([[t, p["mastery"], p["answers"], due.get(t, 0)] for t, p in sorted(latest.items())],
-                             columns=["topic", "mastery", "answers", "due for review"])
+        table = pd.DataFrame([[t, p["mastery"], p["answers"], p["skipped"], due.get(t, 0)] for t, p in sorted(latest.items())],
+                             columns=["topic", "mastery", "answers", "skipped", "due for review"])
         return mastery_figure(hist), table
 
 
@@ -268,9 +268,9 @@ def mastery_figure(history: list[dict]):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
-    topics = sorted({p["topic"] for p in history})
+    topics = sorted({p["topic"] for p in history if p["mastery"] is not None})
     for topic in topics:
-        points = [p for p in history if p["topic"] == topic]
+        points = [p for p in history if p["topic"] == topic and p["mastery"] is not None]
         ax.plot(pd.to_datetime([p["date"] for p in points]), [p["mastery"] for p in points], "o-", label=topic)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("mastery")

@@ -115,7 +115,7 @@ def test_sources_and_progress_views(handlers, tmp_path):
     fig, mastery = handlers.progress_view()
     (line,) = fig.axes[0].get_lines()
     assert line.get_label() == "ml" and list(line.get_ydata()) == [0.9]
-    assert mastery.values.tolist()[0][:3] == ["ml", 0.9, 1]
+    assert mastery.values.tolist()[0][:4] == ["ml", 0.9, 1, 0]
 
 
 def test_build_app_has_the_tabs():

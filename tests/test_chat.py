@@ -34,7 +34,7 @@ def test_full_interview(fake):
     assert "The answer is grounded." in out and "[1] a.txt:3-5" in out and "Warning: cited passage flagged" in out
     assert "Commands: :hint" in out
     assert "Skipped" in out and "Model answer:" in out
-    assert "Session summary" in out and "3 question(s)" in out
+    assert "Session summary" in out and "answered question(s) of 3;" in out
     assert len(fake.graded) == 2
 
 

@@ -80,7 +80,8 @@ def test_session_flow_grade_hint_skip_reveal_summary(engine):
 
     s = engine.summary(sid)
     assert (s["asked"], s["answered"], s["skipped"], s["revealed"], s["followups"]) == (4, 2, 1, 1, 1)
-    assert s["average_score"] == round((2 + 0 + 0 + 5) / 4, 1)
+    assert s["average_score"] == round((2 + 5) / 2, 1)  # skipped and revealed are not 0/10 answers
+    assert [u["status"] for u in s["unanswered"]] == ["skipped", "revealed"]
     with pytest.raises(CoachError):
         engine.answer(sid, "too late")
 
@@ -203,6 +204,24 @@ def test_mastery_over_time(engine, clock):
     hist = engine.mastery_history()
     assert [(p["topic"], p["mastery"]) for p in hist] == [("ml", 0.2), ("ml", 0.55)]
     assert hist[0]["date"] < hist[1]["date"]
+
+
+def test_skipped_questions_are_apart_from_answers(engine, clock):
+    from coach.session.render import summary_md, summary_text
+
+    sid = engine.start(topics=["python"], length=2, seed=1).session_id
+    engine.answer(sid, "partly")  # 5/10
+    engine.skip(sid)
+    s = engine.summary(sid)
+    assert s["average_score"] == 5.0 and s["by_topic"] == {"python": 5.0} and s["skipped"] == 1
+    assert len(s["unanswered"]) == 1 and s["unanswered"][0]["status"] == "skipped"
+    assert "over 1 answered question(s) of 2 asked" in summary_md(s) and "skipped: What is" in summary_text(s)
+    (point,) = engine.mastery_history()
+    assert (point["mastery"], point["answers"], point["skipped"]) == (0.5, 1, 1)
+    only_skips = engine.start(topics=["dl"], length=1, seed=1).session_id
+    engine.skip(only_skips)
+    dl = [p for p in engine.mastery_history() if p["topic"] == "dl"]
+    assert dl == [{"date": dl[0]["date"], "topic": "dl", "mastery": None, "answers": 0, "skipped": 1}]
 
 
 def test_exports(engine):

@@ -99,13 +99,16 @@ def summary_md(summary: dict, esc=None) -> str:
     avg = summary["average_score"]
     lines = [
         f"### Session summary: {safe_(summary['title'])}",
-        f"Average score **{avg if avg is not None else '-'}**/10 over {summary['asked']} question(s): "
-        f"{summary['answered']} answered, {summary['skipped']} skipped, {summary['revealed']} revealed, "
+        f"Average score **{avg if avg is not None else '-'}**/10 over {summary['answered']} answered question(s) "
+        f"of {summary['asked']} asked; {summary['skipped']} skipped and {summary['revealed']} revealed (not in the average), "
         f"{summary['followups']} follow-up(s).",
     ]
     if summary["by_topic"]:
         lines += ["", "| Topic | Average |", "|---|---|"]
         lines += [f"| {safe_(t)} | {s} |" for t, s in summary["by_topic"].items()]
+    if summary.get("unanswered"):
+        lines += ["", "**Skipped or revealed (they come back in a later session):**", ""]
+        lines += [f"- {safe_(u['question'])} _({safe_(u['status'])})_" for u in summary["unanswered"]]
     if summary["gaps"]:
         lines += ["", "**To work on:**", ""]
         for g in summary["gaps"][:8]:
@@ -128,9 +131,10 @@ def plain(text: object) -> str:
 def summary_text(summary: dict) -> str:
     avg = summary["average_score"]
     lines = [f"Session summary: {summary['title']}",
-             f"Average score {avg if avg is not None else '-'}/10 over {summary['asked']} question(s): "
-             f"{summary['answered']} answered, {summary['skipped']} skipped, {summary['revealed']} revealed."]
+             f"Average score {avg if avg is not None else '-'}/10 over {summary['answered']} answered question(s) "
+             f"of {summary['asked']}; {summary['skipped']} skipped, {summary['revealed']} revealed (not in the average)."]
     lines += [f"  {t}: {s}/10" for t, s in summary["by_topic"].items()]
+    lines += [f"  {u['status']}: {u['question']}" for u in summary.get("unanswered", [])]
     for g in summary["gaps"][:8]:
         lines.append(f"  to work on: {g.get('missing') or g.get('wrong')} ({g['question']})")
     lines += [f"  next review {r['due']}: {r['question']}" for r in summary["next_reviews"][:8]]
