@@ -14,7 +14,6 @@ starts with an empty chat (resume the session from the list to get it back).
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import logging
 import tempfile
@@ -111,7 +110,7 @@ class Handlers:
         yield {**st, "history": history}, _say(history, "_Grading…_"), ""
         try:
             res = self.engine.answer(sid, text)
-            history = _say(history, f"<div class='grade-card'>\n\n{grade_md(res.grade)}\n\n</div>")
+            history = _say(history, f"<div class='grade-card'>\n\n{grade_md(res.grade, self.engine.source_titles())}\n\n</div>")
             if res.grade.missing or res.grade.wrong:
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
             history = _say(history, _next_or_summary(self.engine, sid, res.next))
@@ -138,7 +137,7 @@ class Handlers:
             yield st, _say(history, safe_block(answer) + " ▌"), ""
         body = safe_block(answer) or "_(no answer)_"
         if reply.citations:
-            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations)
+            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations, self.engine.source_titles())
         body += "".join(f"\n\n⚠️ {safe(w)}" for w in reply.warnings)
         if st["sid"] and self.engine.current(st["sid"]):
             body += "\n\n_Back to the interview: answer the question above when ready._"
@@ -183,11 +182,11 @@ class Handlers:
     def resume(self, st, sid):
         if not sid:
             return st, st["history"]
-        history = []
+        history, titles = [], self.engine.source_titles()
         for t in self.engine.turns(sid):
             history = _say(history, _question(self.engine, t))
             if t.status == "answered":
-                history = _say(_say(history, safe_block(t.answer), "user"), f"<div class='grade-card'>\n\n{grade_md(t.grade)}\n\n</div>")
+                history = _say(_say(history, safe_block(t.answer), "user"), f"<div class='grade-card'>\n\n{grade_md(t.grade, titles)}\n\n</div>")
             elif t.status != "pending":
                 history = _say(history, f"_{t.status.capitalize()}._")
         history = _say(history, "_Session resumed._")
@@ -207,18 +206,19 @@ class Handlers:
 
     # -- sources --
     def sources_table(self):
-        rows = [[s.get("source"), s.get("records"), s.get("flags", 0),
+        rows = [[s.get("source"), s.get("title") or "", s.get("records"), s.get("flags", 0),
                  ", ".join(f"{k}: {v}" for k, v in (s.get("boilerplate_removed") or {}).items()), (s.get("sha256") or "")[:12]]
                 for s in self.coach.sources()]
-        return pd.DataFrame(rows, columns=["source", "records", "flags", "boilerplate removed", "sha256"])
+        return pd.DataFrame(rows, columns=["source", "title", "records", "flags", "boilerplate removed", "sha256"])
 
     def sources_view(self):
         table = self.sources_table()
-        return table, gr.update(choices=list(table["source"]), value=[]), self.audit_md()
+        choices = [(f"{t} ({s})" if t else s, s) for s, t in zip(table["source"], table["title"])]
+        return table, gr.update(choices=choices, value=[]), self.audit_md()
 
     def audit_md(self):
         try:
-            return html.escape(self.coach.audit_report_markdown())  # report quotes sources: keep it text
+            return self.coach.audit_report_html()  # HTML built with every source text escaped
         except Exception as exc:  # the audit is optional for the rest of the UI
             log.warning("audit report unavailable: %s", exc)
             return f"Audit report unavailable: {safe(exc)}"

@@ -71,7 +71,7 @@ def test_interview_handlers_and_escaping(handlers):
     assert st["sid"] and "Question 1/1" in chat[-1]["content"]
     st, chat, box = drain(handlers.answer(st, "max of <script>alert(1)</script>"))
     text = "\n".join(m["content"] for m in chat)
-    assert box == "" and "Score 9.0/10" in text and "<details><summary>[1] a.txt:9-11" in text
+    assert box == "" and "Score 9.0/10" in text and "<details><summary>[1] Notes on &lt;ML&gt; · a.txt:9-11" in text
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "Source flagged (error)" in text and "Session summary" in text  # it was the only question
     st, chat, _ = drain(handlers.ask(st, "What is overfitting?"))

@@ -89,7 +89,7 @@ def grade():
 def test_card_sections_dedupe_and_labels(grade):
     card = grade_card(grade)
     assert [w.claim for w in card.wrong] == ["ReLU is *always* 1 | 0"]
-    assert card.wrong[0].evidence[0].span == "004_db51e9162b39e910.txt:12-14"
+    assert card.wrong[0].evidence[0].span() == "004_db51e9162b39e910.txt:12-14"
     assert verdict_label("no_attempt") == "No attempt" and verdict_label("off_topic") == "Off topic"
 
 

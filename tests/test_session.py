@@ -244,15 +244,15 @@ def test_exports(engine):
     plan = engine.info(sid).plan
     assert [r[0] for r in rows] == [p.question for p in plan]  # both missed (2/10 and revealed)
     assert all(len(r) == 2 for r in rows) and rows[0][1].startswith(plan[0].model_answer)
-    assert "Source: a.txt lines" in rows[0][1]
+    assert "Source: Notes on <ML> (a.txt) lines" in rows[0][1]  # the source's title beside its file name
 
 
 def test_escaping_of_untrusted_text(engine):
     t = engine.start(topics=["ml"], length=1, seed=1)
     g = engine.answer(t.session_id, "x").grade
-    md = grade_md(g)
+    md = grade_md(g, engine.source_titles())
     assert "<script>" not in md and "&lt;script&gt;" in md
-    assert "Source flagged" in md and "a.txt:3-5" in md
+    assert "Source flagged" in md and "Notes on &lt;ML&gt; · a.txt:3-5" in md
     assert safe("[x](javascript:alert(1)) *b* `c` $m$") == "&#91;x&#93;(javascript:alert(1)) &#42;b&#42; &#96;c&#96; &#36;m&#36;"
 
 

@@ -31,6 +31,21 @@ SECTION_TITLES = {
 _STRUCTURED_LINES = ("What you got right:", "What is missing:", "What is wrong:", "Model answer:")
 
 
+def source_label(source: str, titles: dict[str, str] | None = None) -> str:
+    """A source as people know it: "Its Title (file.txt)", or the file name when it has no title."""
+    title = (titles or {}).get(source)
+    return f"{title} ({source})" if title else source
+
+
+def span_label(source: str, line_start, line_end, titles: dict[str, str] | None = None) -> str:
+    """ "Its Title · file.txt:3-5" (or "file.txt:3-5")."""
+    where = f"{source}:{line_start}" if not line_end or line_end == line_start else f"{source}:{line_start}-{line_end}"
+    if not line_start:
+        where = source
+    title = (titles or {}).get(source)
+    return f"{title} · {where}" if title else where
+
+
 def verdict_label(verdict: str) -> str:
     """'no_attempt' -> 'No attempt'; unknown verdicts read as words too."""
     return VERDICT_WORDS.get(verdict) or str(verdict or "").replace("_", " ").capitalize()
@@ -45,12 +60,8 @@ class Evidence:
     line_end: int | None = None
     text: str = ""
 
-    @property
-    def span(self) -> str:
-        if not self.line_start:
-            return self.source
-        end = self.line_end or self.line_start
-        return f"{self.source}:{self.line_start}" + (f"-{end}" if end != self.line_start else "")
+    def span(self, titles: dict[str, str] | None = None) -> str:
+        return span_label(self.source, self.line_start, self.line_end, titles)
 
 
 @dataclass

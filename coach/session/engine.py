@@ -316,6 +316,14 @@ class SessionEngine:
                 " AND answered_at IS NOT NULL ORDER BY answered_at, id").fetchall()
         return mastery_history([(r["topic"], r["score"], r["answered_at"]) for r in rows])
 
+    def source_titles(self) -> dict[str, str]:
+        """{file name: title from its content}, for naming sources in every front end ({} when unknown)."""
+        try:
+            return dict(self.coach.source_titles())
+        except Exception as exc:  # titles are a courtesy: never lose a page over them
+            log.warning("source titles unavailable: %s", exc)
+            return {}
+
     def summary(self, sid: str) -> dict:
         from coach.session.summary import session_summary
 

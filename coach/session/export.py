@@ -13,6 +13,7 @@ import io
 import json
 from dataclasses import asdict
 
+from coach.session.card import source_label
 from coach.session.markdown import grade_markdown, md_block, md_inline, md_quote
 from coach.session.render import summary_md
 
@@ -36,7 +37,7 @@ def session_json_text(engine, sid: str) -> str:
 
 def session_markdown(engine, sid: str) -> str:
     """The session as a Markdown file: Markdown escaping only, so it reads well in an editor too."""
-    info = engine.info(sid)
+    info, titles = engine.info(sid), engine.source_titles()
     when = dt.datetime.fromtimestamp(info.created_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [f"# Interview session {md_inline(info.id)}", "", f"{md_inline(info.title)} · started {when} · {info.status}", ""]
     for t in engine.turns(sid):
@@ -49,7 +50,7 @@ def session_markdown(engine, sid: str) -> str:
             out += [f"_{t.status.capitalize()}._", "", "### Model answer", "",
                     md_block(info.plan[t.position].model_answer) or "(none)", ""]
             continue
-        out += ["### Your answer", "", md_quote(t.answer), "", grade_markdown(t.grade), ""]
+        out += ["### Your answer", "", md_quote(t.answer), "", grade_markdown(t.grade, titles), ""]
     for a in engine.asks(sid):
         out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
     out += [summary_md(engine.summary(sid), esc=md_inline), ""]
@@ -60,6 +61,7 @@ def missed_rows(engine, sid: str | None = None) -> list[tuple[str, str]]:
     """(front, back) for each missed main question, in one session or all of them; latest attempt wins."""
     sids = [sid] if sid else [s.id for s in reversed(engine.sessions())]
     rows: dict[str, tuple[str, str]] = {}
+    titles = engine.source_titles()
     for s in sids:
         plan = engine.info(s).plan
         for t in engine.turns(s):
@@ -73,7 +75,7 @@ def missed_rows(engine, sid: str | None = None) -> list[tuple[str, str]]:
             back = item.model_answer.strip()
             if t.grade and t.grade.references:
                 c = t.grade.references[0]
-                back += f"\n\nSource: {c.source} lines {c.line_start}-{c.line_end}"
+                back += f"\n\nSource: {source_label(c.source, titles)} lines {c.line_start}-{c.line_end}"
             rows[item.id] = (item.question, back)
     return list(rows.values())
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from coach.grading.types import Citation, Grade
-from coach.session.card import SECTION_TITLES, Evidence, grade_card
+from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 
 # Characters that mean something anywhere in a line; "&" only where it would start an entity.
 _INLINE = re.compile(r"[\\`*\[\]<|~]|&(?=#?\w+;)|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
@@ -46,9 +46,7 @@ def md_quote(text: object) -> str:
 
 
 def span_md(source: str, line_start, line_end, titles: dict[str, str] | None = None) -> str:
-    where = f"{source}:{line_start}" + (f"-{line_end}" if line_end and line_end != line_start else "")
-    title = (titles or {}).get(source)
-    return md_inline(f"{title} ({where})" if title else where)
+    return md_inline(span_label(source, line_start, line_end, titles))
 
 
 def evidence_md(e: Evidence, titles: dict[str, str] | None = None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from coach.grading.types import Citation, Grade, Step
-from coach.session.card import SECTION_TITLES, Evidence, grade_card
+from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
 
@@ -29,11 +29,12 @@ def safe_block(text: object) -> str:
     return safe(text).replace("\n", "<br>")
 
 
-def span(c: Citation) -> str:
-    return f"{c.source}:{c.line_start}-{c.line_end}" if c.line_end != c.line_start else f"{c.source}:{c.line_start}"
+def span(c: Citation, titles: dict[str, str] | None = None) -> str:
+    """ "Its Title · file.txt:3-5": the source's title (from its content) beside the file name."""
+    return span_label(c.source, c.line_start, c.line_end, titles)
 
 
-def citation_md(c: Citation, index: int) -> str:
+def citation_md(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
     """One expandable citation: the line span in the summary, the passage on demand."""
     warn = ""
     for f in c.flags:
@@ -42,13 +43,13 @@ def citation_md(c: Citation, index: int) -> str:
         reason = str(f.get("reason") or f.get("quote") or "").rstrip(". ")
         warn += f"<br>⚠️ <b>Source flagged ({safe(verdict)})</b>: {safe(reason)}.{fix}"
     title = f" ({safe(c.question)})" if c.question else ""
-    return (f"<details><summary>[{index}] {safe(span(c))}{title}{' ⚠️' if c.flags else ''}</summary>"
+    return (f"<details><summary>[{index}] {safe(span(c, titles))}{title}{' ⚠️' if c.flags else ''}</summary>"
             f"{safe_block(c.passage) or '(no passage)'}{warn}</details>")
 
 
-def _evidence_html(e: Evidence) -> str:
+def _evidence_html(e: Evidence, titles: dict[str, str] | None = None) -> str:
     text = f": “{safe(e.text)}”" if e.text else ""
-    return f"<br><small>Evidence: {safe(e.span)}{text}</small>"
+    return f"<br><small>Evidence: {safe(e.span(titles))}{text}</small>"
 
 
 def steps_html(steps: list[Step]) -> str:
@@ -57,7 +58,7 @@ def steps_html(steps: list[Step]) -> str:
     return f"<details><summary>{SECTION_TITLES['steps']}</summary><ul>{items}</ul></details>"
 
 
-def grade_md(grade: Grade) -> str:
+def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
     """The web UI's grade card: one heading and list per section, every text HTML-safe."""
     card = grade_card(grade)
     lines = [f"**Score {card.score:.1f}/10 · {safe(card.verdict)}**"]
@@ -73,13 +74,13 @@ def grade_md(grade: Grade) -> str:
         lines += ["", f"#### {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:
             note = " (a cited source states this error too)" if w.source_error else ""
-            lines.append(f"- ✗ {safe(w.claim)} → {safe(w.correction)}{note}" + "".join(_evidence_html(e) for e in w.evidence))
+            lines.append(f"- ✗ {safe(w.claim)} → {safe(w.correction)}{note}" + "".join(_evidence_html(e, titles) for e in w.evidence))
     if card.model_answer:
         lines += ["", f"#### {SECTION_TITLES['model_answer']}", "", safe_block(card.model_answer)]
     if card.steps:
         lines += ["", steps_html(card.steps)]
     if card.references:
-        lines += ["", f"#### {SECTION_TITLES['references']}", ""] + [citation_md(c, i + 1) for i, c in enumerate(card.references)]
+        lines += ["", f"#### {SECTION_TITLES['references']}", ""] + [citation_md(c, i + 1, titles) for i, c in enumerate(card.references)]
     return "\n".join(lines)
 
 
@@ -89,8 +90,8 @@ def question_md(question: str, number: int, total: int, topic: str, kind: str = 
     return f"**{label}** · _{safe(topic)}_\n\n{lead}{safe(question)}"
 
 
-def citations_md(citations: list[Citation]) -> str:
-    return "\n".join(citation_md(c, i + 1) for i, c in enumerate(citations))
+def citations_md(citations: list[Citation], titles: dict[str, str] | None = None) -> str:
+    return "\n".join(citation_md(c, i + 1, titles) for i, c in enumerate(citations))
 
 
 def summary_md(summary: dict, esc=None) -> str:
@@ -141,14 +142,14 @@ def summary_text(summary: dict) -> str:
     return plain("\n".join(lines))
 
 
-def grade_text(grade: Grade) -> str:
+def grade_text(grade: Grade, titles: dict[str, str] | None = None) -> str:
     card = grade_card(grade)
     lines = [f"Score {card.score:.1f}/10 ({card.verdict})"]
     if card.feedback:
         lines.append(card.feedback)
     lines += [f"Note: {n}" for n in card.notes]
     for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" for p in card.missing]),
-                       ("wrong", [f"  x {w.claim} -> {w.correction}" + "".join(f"\n      evidence {e.span}" for e in w.evidence)
+                       ("wrong", [f"  x {w.claim} -> {w.correction}" + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
                                   for w in card.wrong])):
         if items:
             lines += [SECTION_TITLES[key] + ":"] + items
@@ -156,11 +157,11 @@ def grade_text(grade: Grade) -> str:
         lines += [SECTION_TITLES["model_answer"] + ":", "  " + card.model_answer.replace("\n", "\n  ")]
     if card.steps:
         lines += [SECTION_TITLES["steps"] + ":"] + [f"  {s.name} {s.value:.2f}: {s.explanation}" for s in card.steps]
-    lines += [citation_text(c, i + 1) for i, c in enumerate(card.references)]
+    lines += [citation_text(c, i + 1, titles) for i, c in enumerate(card.references)]
     return plain("\n".join(lines))
 
 
-def citation_text(c: Citation, index: int) -> str:
+def citation_text(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
     flags = "".join(f"\n      ! source flagged ({f.get('verdict')}): {f.get('reason') or f.get('quote')}"
                     + (f" Correction: {f['correction']}" if f.get("correction") else "") for f in c.flags)
-    return plain(f"  [{index}] {span(c)} {c.question}{flags}")
+    return plain(f"  [{index}] {span(c, titles)} {c.question}{flags}")
