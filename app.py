@@ -26,11 +26,25 @@ from coach.errors import CoachError
 from coach.session import SessionEngine
 from coach.session.export import anki_csv, session_json_text, session_markdown
 from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, summary_md
+from coach.session.render import models_md as render_models_md
 
 log = logging.getLogger(__name__)
 
 SOURCE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf"]
-CSS = ".grade-card details{margin:.2em 0} #coach-chat details summary{cursor:pointer}"
+CSS = "#coach-chat details{margin:.2em 0} #coach-chat details summary{cursor:pointer}"
+# Gradio labels each chat message for screen readers with its raw Markdown/HTML source; relabel each
+# one with the text it shows (what a sighted reader sees), whenever messages change.
+LABEL_JS = """() => {
+  const relabel = () => document.querySelectorAll('#coach-chat [data-testid="bot"], #coach-chat [data-testid="user"]')
+    .forEach(el => {
+      const who = el.getAttribute('data-testid') === 'user' ? 'You' : 'Coach';
+      const label = who + ': ' + el.innerText.replace(/\\s+/g, ' ').trim().slice(0, 400);
+      if (el.getAttribute('aria-label') !== label) el.setAttribute('aria-label', label);
+    });
+  new MutationObserver(relabel).observe(document.body, {subtree: true, childList: true, characterData: true,
+                                                        attributes: true, attributeFilter: ['aria-label']});
+  relabel();
+}"""
 
 
 # ---- binding policy -----------------------------------------------------------------------------
@@ -61,7 +75,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
     demo.queue(default_concurrency_limit=2)
     return demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                        prevent_thread_lock=not block, quiet=True, show_error=True, css=CSS,
-                       footer_links=[], mcp_server=False)
+                       footer_links=[], mcp_server=False, js=LABEL_JS)
 
 
 # ---- handlers (plain functions of the engine; no logic a test cannot reach) -----------------------
@@ -110,7 +124,7 @@ class Handlers:
         yield {**st, "history": history}, _say(history, "_Grading…_"), ""
         try:
             res = self.engine.answer(sid, text)
-            history = _say(history, f"<div class='grade-card'>\n\n{grade_md(res.grade, self.engine.source_titles())}\n\n</div>")
+            history = _say(history, grade_md(res.grade, self.engine.source_titles()))
             if res.grade.missing or res.grade.wrong:
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
             history = _say(history, _next_or_summary(self.engine, sid, res.next))
@@ -186,7 +200,7 @@ class Handlers:
         for t in self.engine.turns(sid):
             history = _say(history, _question(self.engine, t))
             if t.status == "answered":
-                history = _say(_say(history, safe_block(t.answer), "user"), f"<div class='grade-card'>\n\n{grade_md(t.grade, titles)}\n\n</div>")
+                history = _say(_say(history, safe_block(t.answer), "user"), grade_md(t.grade, titles))
             elif t.status != "pending":
                 history = _say(history, f"_{t.status.capitalize()}._")
         history = _say(history, "_Session resumed._")
@@ -194,8 +208,8 @@ class Handlers:
 
     def export(self, st):
         sid = st["sid"]
-        if not sid:
-            raise gr.Error("Start a session first.")
+        if not sid:  # a routine user error: a message for the user, no traceback in the log
+            raise gr.Error("Start a session first.", print_exception=False)
         out = Path(tempfile.mkdtemp(prefix="coach-export-"))  # the temp dir is one Gradio may serve
         files = {f"session-{sid}.md": session_markdown(self.engine, sid),
                  f"session-{sid}.json": session_json_text(self.engine, sid),
@@ -261,10 +275,12 @@ class Handlers:
 
 
 def mastery_figure(history: list[dict]):
-    """Per-topic mastery (0..1) over days, one line per topic (markers, so a single day shows too)."""
+    """Per-topic mastery over days on the scores' 0-10 scale, one line per topic (markers, so a single
+    day shows too); one x tick per day at most, so no date repeats."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on a server
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
@@ -272,15 +288,15 @@ def mastery_figure(history: list[dict]):
     for topic in topics:
         points = [p for p in history if p["topic"] == topic and p["mastery"] is not None]
         ax.plot(pd.to_datetime([p["date"] for p in points]), [p["mastery"] for p in points], "o-", label=topic)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("mastery")
+    ax.set_ylim(0, 10.3)
+    ax.set_ylabel("mastery (0-10, like scores)")
     ax.set_title("Mastery per topic over time" if topics else "No answers yet: mastery appears after your first answer")
     if topics:
-        import matplotlib.dates as mdates
-
-        days = pd.to_datetime([p["date"] for p in history])
-        ax.set_xlim(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))  # one day still reads well
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+        days = pd.to_datetime([p["date"] for p in history if p["mastery"] is not None])
+        lo, hi = days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1)  # one day still reads well
+        ax.set_xlim(lo, hi)
+        span = (hi - lo).days
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, -(-span // 8))))  # <= ~8 ticks, whole days
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
         fig.autofmt_xdate()
@@ -290,11 +306,10 @@ def mastery_figure(history: list[dict]):
 
 def models_md(coach) -> str:
     try:
-        models = coach.models()
+        return render_models_md(coach.models())
     except Exception as exc:
-        return f"Models unavailable: {safe(exc)}"
-    # No code spans here: entities from safe() are not decoded inside backticks.
-    return "Active models: " + " · ".join(f"{safe(k)}: **{safe(v)}**" for k, v in models.items())
+        log.warning("models unavailable: %s", exc)
+        return "Models unavailable."
 
 
 # ---- layout ---------------------------------------------------------------------------------------

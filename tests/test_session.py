@@ -200,9 +200,9 @@ def test_mastery_over_time(engine, clock):
     engine.answer(t.session_id, "no")  # 2/10
     clock.t += DAY
     t = engine.start(topics=["ml"], length=1, seed=1)
-    engine.answer(t.session_id, "noise")  # 9/10 -> 0.5*0.9 + 0.5*0.2
+    engine.answer(t.session_id, "noise")  # 9/10 -> 0.5*9 + 0.5*2
     hist = engine.mastery_history()
-    assert [(p["topic"], p["mastery"]) for p in hist] == [("ml", 0.2), ("ml", 0.55)]
+    assert [(p["topic"], p["mastery"]) for p in hist] == [("ml", 2.0), ("ml", 5.5)]  # the scores' 0-10 scale
     assert hist[0]["date"] < hist[1]["date"]
 
 
@@ -217,7 +217,7 @@ def test_skipped_questions_are_apart_from_answers(engine, clock):
     assert len(s["unanswered"]) == 1 and s["unanswered"][0]["status"] == "skipped"
     assert "over 1 answered question(s) of 2 asked" in summary_md(s) and "skipped: What is" in summary_text(s)
     (point,) = engine.mastery_history()
-    assert (point["mastery"], point["answers"], point["skipped"]) == (0.5, 1, 1)
+    assert (point["mastery"], point["answers"], point["skipped"]) == (5.0, 1, 1)
     only_skips = engine.start(topics=["dl"], length=1, seed=1).session_id
     engine.skip(only_skips)
     dl = [p for p in engine.mastery_history() if p["topic"] == "dl"]

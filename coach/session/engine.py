@@ -309,7 +309,7 @@ class SessionEngine:
         return [s for s in self.review_states() if s.due_at <= now]
 
     def mastery_history(self) -> list[dict]:
-        """Per-topic mastery over time: [{"date", "topic", "mastery" 0..1, "answers"}]."""
+        """Per-topic mastery over time: [{"date", "topic", "mastery" 0..10 or None, "answers", "skipped"}]."""
         with self.db.connect() as db:
             rows = db.execute(
                 "SELECT topic, score, answered_at FROM turns WHERE kind='main' AND status!='pending'"

@@ -120,6 +120,19 @@ def summary_md(summary: dict, esc=None) -> str:
     return "\n".join(lines)
 
 
+def models_md(models: dict) -> str:
+    """The footer line: model names only. Install paths (``*_path``, a venv's site-packages) are
+    internal details, so path-like values show as their last part."""
+    shown = {k: _last_part(v) for k, v in models.items() if not str(k).endswith("_path")}
+    # No code spans here: entities from safe() are not decoded inside backticks.
+    return "Active models: " + " · ".join(f"{safe(k.replace('_', ' '))}: **{safe(v)}**" for k, v in shown.items())
+
+
+def _last_part(value: object) -> str:
+    text = str(value)
+    return text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if "/" in text or "\\" in text else text
+
+
 # ---- plain text (terminal) --------------------------------------------------------------------
 _CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {c: None for c in range(127, 160)}
 
