@@ -16,7 +16,7 @@ from coach.session import Database, SessionEngine
 from coach.session.db import MIGRATIONS
 from coach.session.export import anki_csv, session_json_text, session_markdown
 from coach.session.render import grade_md, safe
-from coach.session.schedule import DAY, ReviewState, quality_from_score, review
+from coach.session.schedule import DAY, ReviewState, rating_for, review
 
 
 class Clock:
@@ -163,17 +163,18 @@ def test_resume_after_restart(tmp_path, clock):
     assert e2.unfinished() == []
 
 
-def test_sm2_schedule():
+def test_fsrs_schedule():
+    assert [rating_for(x) for x in (None, 0, 3.9, 4.0, 6.4, 6.5, 8.4, 8.5, 10)] == [1, 1, 1, 2, 2, 3, 3, 4, 4]
     s = ReviewState("q", "t")
-    assert quality_from_score(None) == 0 and quality_from_score(9.0) == 4 and quality_from_score(10) == 5
-    s1 = review(s, 10.0, now=0)
-    s2 = review(s1, 10.0, now=DAY)
-    s3 = review(s2, 10.0, now=7 * DAY)
-    assert (s1.interval_days, s2.interval_days) == (1.0, 6.0)
-    assert s3.interval_days == round(6.0 * s3.ease, 2) and s3.ease == pytest.approx(2.8)
-    failed = review(s3, 2.0, now=8 * DAY)
-    assert failed.repetitions == 0 and failed.due_at == 8 * DAY and failed.ease < s3.ease
-    assert review(ReviewState("q", "t", ease=1.3), 0, now=0).ease == 1.3  # floor
+    easy = review(s, 9.0, now=0)
+    assert easy.fsrs_state == 2 and easy.last_rating == 4 and easy.interval_days >= 1
+    again = review(s, None, now=0)  # skipped: Again, but back tomorrow at the earliest, never "now"
+    assert again.interval_days == 1.0 and again.due_at == DAY and again.repetitions == 0
+    second = review(easy, 9.0, now=easy.due_at)
+    assert second.interval_days > easy.interval_days and second.repetitions == 2  # intervals grow
+    lapse = review(second, 2.0, now=second.due_at)
+    assert 1 <= lapse.interval_days < second.interval_days and lapse.difficulty > second.difficulty
+    assert review(easy, 9.0, now=easy.due_at) == second  # deterministic: no fuzzing
 
 
 def test_weak_questions_come_back_first_next_session(engine, clock):
@@ -185,14 +186,36 @@ def test_weak_questions_come_back_first_next_session(engine, clock):
     engine.answer(sid, f"it {bank[plan[0].id].keyword}s")
     engine.answer(sid, "no idea")
     engine.skip(sid)
-    due = {s.question_id for s in engine.due()}
-    assert due == {plan[1].id, plan[2].id}
+    assert engine.due() == []  # nothing comes back within the hour (FSRS has no same-day steps here)
     clock.t += 3600
     t2 = engine.start(topics=["dl", "ml"], length=3, seed=99)
     plan2 = [p.id for p in engine.info(t2.session_id).plan]
-    assert set(plan2[:2]) == {plan[1].id, plan[2].id} and plan2[2] == plan[0].id  # the known one last
-    clock.t += 2 * DAY  # the correct one is due after 1 day: now all three are due, oldest due first
-    assert {s.question_id for s in engine.due()} == {p.id for p in plan}
+    assert set(plan2[:2]) == {plan[1].id, plan[2].id} and plan2[2] == plan[0].id  # soonest due first, the known one last
+    clock.t += 2 * DAY  # the missed ones are due after a day, the easy one much later
+    assert {s.question_id for s in engine.due()} == {plan[1].id, plan[2].id}
+
+
+def test_migration_turns_sm2_states_into_fsrs_cards(tmp_path):
+    from coach.session.db import migrate
+
+    path = tmp_path / "sm2.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        db.execute("BEGIN")
+        for fn in MIGRATIONS[:3]:
+            fn(db)
+            db.execute("INSERT INTO migrations VALUES (?, 0)", (fn.__name__,))
+        db.execute("INSERT INTO reviews VALUES ('known', 'dl', 3, 15.0, 2.8, 2000.0, 9.0, 1000.0)")
+        db.execute("INSERT INTO reviews VALUES ('failed', 'dl', 0, 0.0, 1.3, 1000.0, 2.0, 1000.0)")
+        db.execute("COMMIT")
+        assert migrate(db) == ["m004_fsrs_review_states"]
+    engine = SessionEngine(FakeCoach(), Database(path))
+    states = {s.question_id: s for s in engine.review_states()}
+    known, failed = states["known"], states["failed"]
+    assert (known.stability, known.fsrs_state, known.due_at) == (15.0, 2, 2000.0)  # due date kept
+    assert failed.stability == 0.5 and failed.difficulty == 10.0 and known.difficulty < 5.0
+    after = review(known, 9.0, now=known.due_at)
+    assert after.interval_days > 15  # reviewed on time and right: the interval grows from the SM-2 one
 
 
 def test_mastery_over_time(engine, clock):

@@ -294,11 +294,9 @@ class SessionEngine:
         row = db.execute("SELECT * FROM reviews WHERE question_id=?", (item.id,)).fetchone()
         state = _review(row) if row else ReviewState(question_id=item.id, topic=item.topic)
         new = review(state, score, now)
-        db.execute(
-            "INSERT OR REPLACE INTO reviews (question_id, topic, repetitions, interval_days, ease, due_at, last_score, reviewed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (new.question_id, new.topic, new.repetitions, new.interval_days, new.ease, new.due_at, new.last_score, new.reviewed_at),
-        )
+        columns = [f for f in new.__dataclass_fields__]
+        db.execute(f"INSERT OR REPLACE INTO reviews ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                   [getattr(new, c) for c in columns])
 
     def review_states(self) -> list[ReviewState]:
         with self.db.connect() as db:
@@ -340,4 +338,5 @@ def _turn(row) -> Turn:
 
 
 def _review(row) -> ReviewState:
-    return ReviewState(**{k: row[k] for k in row.keys()})
+    known = ReviewState.__dataclass_fields__
+    return ReviewState(**{k: row[k] for k in row.keys() if k in known})
