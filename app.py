@@ -24,7 +24,7 @@ import pandas as pd
 
 from coach.errors import CoachError
 from coach.session import SessionEngine
-from coach.session.export import anki_csv, session_json_text, session_markdown
+from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
 from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, summary_md
 from coach.session.render import models_md as render_models_md
 
@@ -216,7 +216,8 @@ class Handlers:
                  f"missed-{sid}.csv": anki_csv(self.engine, sid)}
         for name, text in files.items():
             (out / name).write_text(text, encoding="utf-8")
-        return [str(out / name) for name in files]
+        anki_apkg(self.engine, out / f"missed-{sid}.apkg", sid)
+        return [str(out / name) for name in files] + [str(out / f"missed-{sid}.apkg")]
 
     # -- sources --
     def sources_table(self):
@@ -330,7 +331,7 @@ def build_app(coach) -> gr.Blocks:
                         resume_dd = gr.Dropdown([], label="Unfinished sessions", elem_id="resume-list")
                         resume_btn = gr.Button("Resume", elem_id="resume")
                     export_btn = gr.Button("Export session", elem_id="export")
-                    export_files = gr.File(label="Exports (Markdown, JSON, Anki CSV)", file_count="multiple",
+                    export_files = gr.File(label="Exports (Markdown, JSON, Anki CSV and deck)", file_count="multiple",
                                            interactive=False, elem_id="exports")
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(label="Interview", height=560, elem_id="coach-chat", feedback_options=None,

@@ -90,7 +90,8 @@ def test_interview_handlers_and_escaping(handlers):
     assert "Source flagged (error)" in text and "Session summary" in text  # it was the only question
     st, chat, _ = drain(handlers.ask(st, "What is overfitting?"))
     assert "The answer is grounded." in chat[-1]["content"] and "⚠️ cited passage flagged" in chat[-1]["content"]
-    md, js, csv_path = handlers.export(st)
+    md, js, csv_path, apkg = handlers.export(st)
+    assert apkg.endswith(".apkg") and Path(apkg).stat().st_size > 0
     assert "Score 9.0/10" in Path(md).read_text() and json.loads(Path(js).read_text())["summary"]["answered"] == 1
     assert Path(csv_path).read_text().startswith("#separator:comma")
 
