@@ -67,3 +67,18 @@ def test_audit_report_html_is_grouped_collapsible_and_says_each_correction_once(
     assert not any(t.lstrip().startswith(">") for t in parser.text)  # no literal blockquote markers
     md = render_report(flags(), titles={"000_x.txt": "Deep Learning Q&A"})
     assert md.count("Overfitting is fitting noise") == 1 and "## Deep Learning Q&amp;A (000\\_x.txt) (2)" in md
+
+
+def test_index_stores_titles_and_the_coach_reads_old_indexes_from_the_file(bundled_dir, monkeypatch):
+    from coach.service import Coach
+    from corpus.records import ParsedSource
+    from index.core import _source_infos
+
+    assert _source_infos([ParsedSource("n.txt", "/n.txt", "s", [], title="Notes")])["n.txt"]["title"] == "Notes"
+    coach = Coach()
+    path = bundled_dir / "002_8b468431436e823b.txt"
+    rows = [{"source": path.name, "path": str(path), "sha256": "old-index"},  # indexed before titles were stored
+            {"source": "new.txt", "title": "New notes", "path": "/gone/new.txt"},
+            {"source": "gone.txt", "path": "/gone/gone.txt", "sha256": "x"}]
+    monkeypatch.setattr(coach, "sources", lambda: rows)
+    assert coach.source_titles() == {path.name: "Top 30 Deep Learning Interview Questions and Answers", "new.txt": "New notes"}
