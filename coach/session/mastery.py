@@ -1,7 +1,7 @@
 """Per-topic mastery over time, from the graded answers.
 
-Mastery is on the scores' own 0-10 scale: an exponentially weighted average of the scores per topic (ALPHA = 0.5: the latest answer
-counts half), so a topic recovers quickly once the user gets it right. Skipped or revealed questions
+Mastery is on the scores' own 0-10 scale: an exponentially weighted average of the scores per topic
+(ALPHA = 0.5: the latest answer counts half), so a topic recovers quickly once the user gets it right. Skipped or revealed questions
 are not answers: they are counted apart (``skipped``) and leave mastery unchanged (``None`` until the
 topic's first graded answer). Simplified on purpose: no decay with time (forgetting is handled by the
 review schedule), and one point per topic per calendar day (UTC), the value after that day's last event.
