@@ -14,7 +14,6 @@ starts with an empty chat (resume the session from the list to get it back).
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import logging
 import tempfile
@@ -25,13 +24,27 @@ import pandas as pd
 
 from coach.errors import CoachError
 from coach.session import SessionEngine
-from coach.session.export import anki_csv, session_json_text, session_markdown
+from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
 from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, summary_md
+from coach.session.render import models_md as render_models_md
 
 log = logging.getLogger(__name__)
 
 SOURCE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf"]
-CSS = ".grade-card details{margin:.2em 0} #coach-chat details summary{cursor:pointer}"
+CSS = "#coach-chat details{margin:.2em 0} #coach-chat details summary{cursor:pointer}"
+# Gradio labels each chat message for screen readers with its raw Markdown/HTML source; relabel each
+# one with the text it shows (what a sighted reader sees), whenever messages change.
+LABEL_JS = """() => {
+  const relabel = () => document.querySelectorAll('#coach-chat [data-testid="bot"], #coach-chat [data-testid="user"]')
+    .forEach(el => {
+      const who = el.getAttribute('data-testid') === 'user' ? 'You' : 'Coach';
+      const label = who + ': ' + el.innerText.replace(/\\s+/g, ' ').trim().slice(0, 400);
+      if (el.getAttribute('aria-label') !== label) el.setAttribute('aria-label', label);
+    });
+  new MutationObserver(relabel).observe(document.body, {subtree: true, childList: true, characterData: true,
+                                                        attributes: true, attributeFilter: ['aria-label']});
+  relabel();
+}"""
 
 
 # ---- binding policy -----------------------------------------------------------------------------
@@ -62,7 +75,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
     demo.queue(default_concurrency_limit=2)
     return demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                        prevent_thread_lock=not block, quiet=True, show_error=True, css=CSS,
-                       footer_links=[], mcp_server=False)
+                       footer_links=[], mcp_server=False, js=LABEL_JS)
 
 
 # ---- handlers (plain functions of the engine; no logic a test cannot reach) -----------------------
@@ -72,7 +85,7 @@ def _say(history: list, text: str, role: str = "assistant") -> list:
 
 def _question(engine: SessionEngine, turn) -> str:
     total = len(engine.info(turn.session_id).plan)
-    return question_md(turn.question, turn.position + 1, total, turn.topic, turn.kind)
+    return question_md(turn.question, turn.position + 1, total, turn.topic, turn.kind, turn.lead_in)
 
 
 def _next_or_summary(engine, sid, turn) -> str:
@@ -111,7 +124,7 @@ class Handlers:
         yield {**st, "history": history}, _say(history, "_Grading…_"), ""
         try:
             res = self.engine.answer(sid, text)
-            history = _say(history, f"<div class='grade-card'>\n\n{grade_md(res.grade)}\n\n</div>")
+            history = _say(history, grade_md(res.grade, self.engine.source_titles()))
             if res.grade.missing or res.grade.wrong:
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
             history = _say(history, _next_or_summary(self.engine, sid, res.next))
@@ -138,7 +151,7 @@ class Handlers:
             yield st, _say(history, safe_block(answer) + " ▌"), ""
         body = safe_block(answer) or "_(no answer)_"
         if reply.citations:
-            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations)
+            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations, self.engine.source_titles())
         body += "".join(f"\n\n⚠️ {safe(w)}" for w in reply.warnings)
         if st["sid"] and self.engine.current(st["sid"]):
             body += "\n\n_Back to the interview: answer the question above when ready._"
@@ -183,11 +196,11 @@ class Handlers:
     def resume(self, st, sid):
         if not sid:
             return st, st["history"]
-        history = []
+        history, titles = [], self.engine.source_titles()
         for t in self.engine.turns(sid):
             history = _say(history, _question(self.engine, t))
             if t.status == "answered":
-                history = _say(_say(history, safe_block(t.answer), "user"), f"<div class='grade-card'>\n\n{grade_md(t.grade)}\n\n</div>")
+                history = _say(_say(history, safe_block(t.answer), "user"), grade_md(t.grade, titles))
             elif t.status != "pending":
                 history = _say(history, f"_{t.status.capitalize()}._")
         history = _say(history, "_Session resumed._")
@@ -195,30 +208,32 @@ class Handlers:
 
     def export(self, st):
         sid = st["sid"]
-        if not sid:
-            raise gr.Error("Start a session first.")
+        if not sid:  # a routine user error: a message for the user, no traceback in the log
+            raise gr.Error("Start a session first.", print_exception=False)
         out = Path(tempfile.mkdtemp(prefix="coach-export-"))  # the temp dir is one Gradio may serve
         files = {f"session-{sid}.md": session_markdown(self.engine, sid),
                  f"session-{sid}.json": session_json_text(self.engine, sid),
                  f"missed-{sid}.csv": anki_csv(self.engine, sid)}
         for name, text in files.items():
             (out / name).write_text(text, encoding="utf-8")
-        return [str(out / name) for name in files]
+        anki_apkg(self.engine, out / f"missed-{sid}.apkg", sid)
+        return [str(out / name) for name in files] + [str(out / f"missed-{sid}.apkg")]
 
     # -- sources --
     def sources_table(self):
-        rows = [[s.get("source"), s.get("records"), s.get("flags", 0),
+        rows = [[s.get("source"), s.get("title") or "", s.get("records"), s.get("flags", 0),
                  ", ".join(f"{k}: {v}" for k, v in (s.get("boilerplate_removed") or {}).items()), (s.get("sha256") or "")[:12]]
                 for s in self.coach.sources()]
-        return pd.DataFrame(rows, columns=["source", "records", "flags", "boilerplate removed", "sha256"])
+        return pd.DataFrame(rows, columns=["source", "title", "records", "flags", "boilerplate removed", "sha256"])
 
     def sources_view(self):
         table = self.sources_table()
-        return table, gr.update(choices=list(table["source"]), value=[]), self.audit_md()
+        choices = [(f"{t} ({s})" if t else s, s) for s, t in zip(table["source"], table["title"])]
+        return table, gr.update(choices=choices, value=[]), self.audit_md()
 
     def audit_md(self):
         try:
-            return html.escape(self.coach.audit_report_markdown())  # report quotes sources: keep it text
+            return self.coach.audit_report_html()  # HTML built with every source text escaped
         except Exception as exc:  # the audit is optional for the rest of the UI
             log.warning("audit report unavailable: %s", exc)
             return f"Audit report unavailable: {safe(exc)}"
@@ -255,32 +270,34 @@ class Handlers:
         due = {}
         for s in self.engine.due():
             due[s.topic] = due.get(s.topic, 0) + 1
-        table = pd.DataFrame([[t, p["mastery"], p["answers"], due.get(t, 0)] for t, p in sorted(latest.items())],
-                             columns=["topic", "mastery", "answers", "due for review"])
+        table = pd.DataFrame([[t, p["mastery"], p["answers"], p["skipped"], due.get(t, 0)] for t, p in sorted(latest.items())],
+                             columns=["topic", "mastery", "answers", "skipped", "due for review"])
         return mastery_figure(hist), table
 
 
 def mastery_figure(history: list[dict]):
-    """Per-topic mastery (0..1) over days, one line per topic (markers, so a single day shows too)."""
+    """Per-topic mastery over days on the scores' 0-10 scale, one line per topic (markers, so a single
+    day shows too); one x tick per day at most, so no date repeats."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on a server
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
-    topics = sorted({p["topic"] for p in history})
+    topics = sorted({p["topic"] for p in history if p["mastery"] is not None})
     for topic in topics:
-        points = [p for p in history if p["topic"] == topic]
+        points = [p for p in history if p["topic"] == topic and p["mastery"] is not None]
         ax.plot(pd.to_datetime([p["date"] for p in points]), [p["mastery"] for p in points], "o-", label=topic)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("mastery")
+    ax.set_ylim(0, 10.3)
+    ax.set_ylabel("mastery (0-10, like scores)")
     ax.set_title("Mastery per topic over time" if topics else "No answers yet: mastery appears after your first answer")
     if topics:
-        import matplotlib.dates as mdates
-
-        days = pd.to_datetime([p["date"] for p in history])
-        ax.set_xlim(days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1))  # one day still reads well
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+        days = pd.to_datetime([p["date"] for p in history if p["mastery"] is not None])
+        lo, hi = days.min() - pd.Timedelta(days=1), days.max() + pd.Timedelta(days=1)  # one day still reads well
+        ax.set_xlim(lo, hi)
+        span = (hi - lo).days
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, -(-span // 8))))  # <= ~8 ticks, whole days
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
         fig.autofmt_xdate()
@@ -290,11 +307,10 @@ def mastery_figure(history: list[dict]):
 
 def models_md(coach) -> str:
     try:
-        models = coach.models()
+        return render_models_md(coach.models())
     except Exception as exc:
-        return f"Models unavailable: {safe(exc)}"
-    # No code spans here: entities from safe() are not decoded inside backticks.
-    return "Active models: " + " · ".join(f"{safe(k)}: **{safe(v)}**" for k, v in models.items())
+        log.warning("models unavailable: %s", exc)
+        return "Models unavailable."
 
 
 # ---- layout ---------------------------------------------------------------------------------------
@@ -315,7 +331,7 @@ def build_app(coach) -> gr.Blocks:
                         resume_dd = gr.Dropdown([], label="Unfinished sessions", elem_id="resume-list")
                         resume_btn = gr.Button("Resume", elem_id="resume")
                     export_btn = gr.Button("Export session", elem_id="export")
-                    export_files = gr.File(label="Exports (Markdown, JSON, Anki CSV)", file_count="multiple",
+                    export_files = gr.File(label="Exports (Markdown, JSON, Anki CSV and deck)", file_count="multiple",
                                            interactive=False, elem_id="exports")
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(label="Interview", height=560, elem_id="coach-chat", feedback_options=None,

@@ -79,13 +79,14 @@ class AuditView:
             log.warning("source audit unavailable: %s", exc)
             return {}
 
-    def report_markdown(self) -> str:
-        import tempfile
-        from pathlib import Path
+    def report_markdown(self, titles: dict[str, str] | None = None) -> str:
+        from coach.audit import Flag, render_report
 
-        from coach.audit import Flag, write_report
+        return render_report([Flag.from_dict(f) for f in self.all_flags()], titles=titles)
 
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "audit.md"
-            write_report([Flag.from_dict(f) for f in self.all_flags()], path)
-            return path.read_text(encoding="utf-8")
+    def report_html(self, titles: dict[str, str] | None = None) -> str:
+        """The report for the web UI: one collapsed section per source (``render_report_html``)."""
+        from coach.audit import Flag
+        from coach.audit.report import render_report_html
+
+        return render_report_html([Flag.from_dict(f) for f in self.all_flags()], titles)

@@ -3,8 +3,9 @@
 One item per distinct question: a reviewed rubric when there is one (it already groups the same
 question across sources), otherwise one item per record group of the indexed sources; titled
 passages of sources without Q/A structure become "Explain <title>" questions graded against a
-draft rubric built from the passage. Hints come
-from the rubric's concept terms, so they point at a key point without giving the answer away.
+draft rubric built from the passage. Hints are sentences built from the rubric's key points, heaviest
+first: each names one or two concepts of a point (whole words from the point's own text, never the
+rubric's matching stems such as "regulari") without stating the point itself.
 Simplified on purpose: difficulty of questions without a rubric is a guess from the answer length.
 """
 
@@ -17,12 +18,45 @@ from coach.grading.types import Grade
 from coach.service import QuestionItem
 
 
+GENERIC_HINT = "Start from the definition, then say why it matters and give an example."
+# Words that name no concept on their own ("data and more"): used only when a group has nothing else.
+_VAGUE = frozenset("more less large small big much lots huge fewer few many new high low same simple".split())
+
+
+def _whole_word(term: str, texts: list[str]) -> str | None:
+    """A rubric term (often a stem: "regulari", "early stop") as the whole word(s) a text uses."""
+    for text in texts:
+        m = re.search(r"(?<![\w-])" + re.escape(term) + r"[\w-]*", text, re.I)
+        if m:
+            word = m.group(0).strip("-")
+            return word.lower() if word[:1].isupper() and word[1:].islower() else word
+    return None
+
+
+def hint_for(key_point, question: str = "", model_answer: str = "") -> str | None:
+    """One hint sentence for a key point: the concepts it is about, not what it says about them.
+    Concepts already named in the question are passed over (they would add nothing)."""
+    asked = question.lower()
+    words: list[str] = []
+    for group in key_point.terms:
+        found = [w for w in (_whole_word(t, [key_point.text, model_answer]) for t in group if t) if w]
+        fresh = [w for w in found if w.lower() not in asked and w not in words and w.lower() not in _VAGUE]
+        if fresh:
+            words.append(fresh[0])
+        if len(words) == 2:
+            break
+    if not words:
+        return None
+    return "A strong answer says something about " + " and ".join(f"“{w}”" for w in words) + "."
+
+
 def _hints(rubric) -> list[str]:
-    hints = []
-    for kp in rubric.key_points:
-        if kp.terms and kp.terms[0]:
-            hints.append("Think about: " + ", ".join(g[0] for g in kp.terms if g))
-    return hints or ["Start from the definition, then say why it matters and give an example."]
+    hints: list[str] = []
+    for kp in sorted(rubric.key_points, key=lambda k: -k.weight):  # stable: rubric order within a weight
+        hint = hint_for(kp, rubric.question, rubric.model_answer)
+        if hint and hint not in hints:
+            hints.append(hint)
+    return hints or [GENERIC_HINT]
 
 
 def question_bank(records, bank: RubricBank, topics: list[str] | None = None, difficulty: int | None = None) -> list[QuestionItem]:
@@ -59,7 +93,7 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
             difficulty=1 if n_words < 60 else 2 if n_words < 150 else 3,
             record_ids=[rec.id],
             model_answer="",
-            hints=["Start from the definition, then say why it matters and give an example."],
+            hints=[GENERIC_HINT],
         )
     out = list(items.values())
     if topics:
@@ -84,7 +118,7 @@ def _passage_item(rec) -> QuestionItem | None:
         topic=rec.topic,
         difficulty=2,
         record_ids=[rec.id],
-        hints=["Start from the definition, then say why it matters and give an example."],
+        hints=[GENERIC_HINT],
     )
 
 

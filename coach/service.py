@@ -52,6 +52,7 @@ class Coach:
         self._audit = None
         self._llm = None
         self._bank = None
+        self._titles: dict[tuple, str] = {}  # (source, sha256) -> title, for indexes without stored titles
 
     # -- parts, loaded on first use -----------------------------------------------------------------
     @property
@@ -235,8 +236,27 @@ class Coach:
             rows.append(row)
         return rows
 
+    def source_titles(self) -> dict[str, str]:
+        """{source file name: title from its content}, for every indexed source that has one.
+        Indexes built before titles were stored get theirs by re-reading the file once (cached by sha256)."""
+        titles = {}
+        for s in self.sources():
+            name, title = s.get("source"), s.get("title")
+            if not title and s.get("path"):
+                key = (name, s.get("sha256"))
+                if key not in self._titles:
+                    self._titles[key] = _title_from_file(s["path"], name)
+                title = self._titles[key]
+            if name and title:
+                titles[name] = title
+        return titles
+
     def audit_report_markdown(self) -> str:
-        return self.audit.report_markdown()
+        return self.audit.report_markdown(self.source_titles())
+
+    def audit_report_html(self) -> str:
+        """The audit report for the web UI, grouped by source and collapsible; all source text escaped."""
+        return self.audit.report_html(self.source_titles())
 
     def models(self) -> dict:
         from coach.models import embedding_model_path
@@ -249,6 +269,16 @@ class Coach:
         if self._llm is not None:
             out["llm"] = getattr(self._llm, "name", type(self._llm).__name__)
         return out
+
+
+def _title_from_file(path: str, source: str) -> str:
+    from corpus.pipeline import parse_file
+
+    try:
+        return parse_file(Path(path), source).title
+    except Exception as exc:  # a moved or unreadable file: the file name alone still identifies it
+        log.debug("no title for %s: %s", source, exc)
+        return ""
 
 
 def load_vocab(settings) -> frozenset[str] | None:

@@ -25,6 +25,7 @@ from corpus.loaders import DEFAULT_MAX_BYTES, SUPPORTED, Document, SkippedFile, 
 from corpus.passages import build_passages
 from corpus.records import ParsedSource
 from corpus.segment import build_records, find_questions, loose_question, parse_question_line
+from corpus.title import document_title
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,9 @@ def parse_document(doc: Document) -> ParsedSource:
         counts[k] = counts.get(k, 0) + v
     warnings = list(doc.warnings)
     warnings += [f"{doc.source}:{r.line_start}: question without an answer" for r in records if not r.answer]
+    title = document_title(lines, removed, questions[0].index if questions else None)
     return ParsedSource(source=doc.source, path=str(doc.path), sha256=doc.sha256, records=records,
-                        boilerplate_removed=dict(sorted(counts.items())), warnings=warnings)
+                        boilerplate_removed=dict(sorted(counts.items())), warnings=warnings, title=title)
 
 
 def _to_original_lines(records, line_numbers: list[int]) -> None:

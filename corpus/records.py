@@ -53,3 +53,4 @@ class ParsedSource:
     records: list[Record]
     boilerplate_removed: dict[str, int] = field(default_factory=dict)  # category -> lines removed
     warnings: list[str] = field(default_factory=list)
+    title: str = ""  # from the content (corpus/title.py), "" when none

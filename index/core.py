@@ -274,6 +274,7 @@ def _source_infos(parsed) -> dict:
             "sha256": ps.sha256,
             "boilerplate_removed": dict(ps.boilerplate_removed),
             "warnings": list(ps.warnings)[:20],
+            "title": getattr(ps, "title", ""),
         }
         for ps in parsed
     }

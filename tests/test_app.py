@@ -51,6 +51,20 @@ def test_serve_prints_url_and_launches_on_loopback(monkeypatch):
     assert calls["demo"].__class__.__name__ == "Blocks"
 
 
+def test_launch_relabels_chat_messages(monkeypatch):
+    seen = {}
+
+    class Demo:
+        def queue(self, **kw):
+            return self
+
+        def launch(self, **kw):
+            seen.update(kw)
+
+    app.launch(Demo(), block=False)
+    assert seen["js"] == app.LABEL_JS and seen["server_name"] == "127.0.0.1" and seen["share"] is False
+
+
 def drain(gen):
     *_, last = gen
     return last
@@ -71,12 +85,13 @@ def test_interview_handlers_and_escaping(handlers):
     assert st["sid"] and "Question 1/1" in chat[-1]["content"]
     st, chat, box = drain(handlers.answer(st, "max of <script>alert(1)</script>"))
     text = "\n".join(m["content"] for m in chat)
-    assert box == "" and "Score 9.0/10" in text and "<details><summary>[1] a.txt:9-11" in text
+    assert box == "" and "Score 9.0/10" in text and "<details><summary>[1] Notes on &lt;ML&gt; · a.txt:9-11" in text
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "Source flagged (error)" in text and "Session summary" in text  # it was the only question
     st, chat, _ = drain(handlers.ask(st, "What is overfitting?"))
     assert "The answer is grounded." in chat[-1]["content"] and "⚠️ cited passage flagged" in chat[-1]["content"]
-    md, js, csv_path = handlers.export(st)
+    md, js, csv_path, apkg = handlers.export(st)
+    assert apkg.endswith(".apkg") and Path(apkg).stat().st_size > 0
     assert "Score 9.0/10" in Path(md).read_text() and json.loads(Path(js).read_text())["summary"]["answered"] == 1
     assert Path(csv_path).read_text().startswith("#separator:comma")
 
@@ -114,8 +129,41 @@ def test_sources_and_progress_views(handlers, tmp_path):
     handlers.engine.answer(handlers.start(fresh(), ["ml"], "any", 1)[0]["sid"], "noise")
     fig, mastery = handlers.progress_view()
     (line,) = fig.axes[0].get_lines()
-    assert line.get_label() == "ml" and list(line.get_ydata()) == [0.9]
-    assert mastery.values.tolist()[0][:3] == ["ml", 0.9, 1]
+    assert line.get_label() == "ml" and list(line.get_ydata()) == [9.0]
+    assert mastery.values.tolist()[0][:4] == ["ml", 9.0, 1, 0]
+
+
+def test_mastery_chart_one_scale_and_no_repeated_dates():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    for days in (1, 3, 40):
+        hist = [{"date": f"2026-{1 + d // 28:02d}-{1 + d % 28:02d}", "topic": t, "mastery": 5.0, "answers": 1, "skipped": 0}
+                for d in range(days) for t in ("ml", "dl")]
+        hist.append({"date": "2026-01-01", "topic": "skips-only", "mastery": None, "answers": 0, "skipped": 2})
+        fig = app.mastery_figure(hist)
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert labels and len(labels) == len(set(labels)) <= 10, labels
+        assert ax.get_ylim() == (0, 10.3) and {l.get_label() for l in ax.get_lines()} == {"ml", "dl"}
+
+
+def test_footer_labels_and_routine_errors(handlers, monkeypatch):
+    import gradio as gr
+
+    models = {"embedding_model": "/x/.venv/lib/site-packages/m/all-MiniLM-L6-v2", "embedding_model_path": "/x/.venv/m",
+              "llm_backend": "llamacpp", "llm_model": "/x/.venv/share/smollm2-135m.gguf"}
+    monkeypatch.setattr(handlers.coach, "models", lambda: models)
+    footer = app.models_md(handlers.coach)
+    assert "/" not in footer and ".venv" not in footer and "smollm2-135m.gguf" in footer and "all-MiniLM-L6-v2" in footer
+    with pytest.raises(gr.Error) as err:
+        handlers.export(fresh())
+    assert err.value.print_exception is False  # a user error: a message, no traceback in the log
+    st, chat = handlers.start(fresh(), ["dl"], "1", 3)
+    st, chat, _ = drain(handlers.answer(st, "max"))
+    assert not any(m["content"].lstrip().startswith("<") for m in chat)  # no raw HTML leading a message
+    assert "aria-label" in app.LABEL_JS and "innerText" in app.LABEL_JS
 
 
 def test_build_app_has_the_tabs():

@@ -29,12 +29,12 @@ def test_full_interview(fake):
     out = result.output
     assert result.exit_code == 0, out
     assert "Question 1/3" in out and "Hint: " in out and "Type your answer" in out
-    assert "Score 9.0/10 (correct)" in out or "Score 2.0/10 (incorrect)" in out
-    assert "Follow-up" in out and "Score 5.0/10 (partial)" in out
-    assert "The answer is grounded." in out and "[1] a.txt:3-5" in out and "Warning: cited passage flagged" in out
+    assert "Score 9.0/10 (Correct)" in out or "Score 2.0/10 (Incorrect)" in out
+    assert "Follow-up" in out and "Score 5.0/10 (Partly correct)" in out
+    assert "The answer is grounded." in out and "[1] Notes on <ML> · a.txt:3-5" in out and "Warning: cited passage flagged" in out
     assert "Commands: :hint" in out
     assert "Skipped" in out and "Model answer:" in out
-    assert "Session summary" in out and "3 question(s)" in out
+    assert "Session summary" in out and "answered question(s) of 3;" in out
     assert len(fake.graded) == 2
 
 

@@ -16,7 +16,7 @@ from coach.session import Database, SessionEngine
 from coach.session.db import MIGRATIONS
 from coach.session.export import anki_csv, session_json_text, session_markdown
 from coach.session.render import grade_md, safe
-from coach.session.schedule import DAY, ReviewState, quality_from_score, review
+from coach.session.schedule import DAY, ReviewState, rating_for, review
 
 
 class Clock:
@@ -80,7 +80,8 @@ def test_session_flow_grade_hint_skip_reveal_summary(engine):
 
     s = engine.summary(sid)
     assert (s["asked"], s["answered"], s["skipped"], s["revealed"], s["followups"]) == (4, 2, 1, 1, 1)
-    assert s["average_score"] == round((2 + 0 + 0 + 5) / 4, 1)
+    assert s["average_score"] == round((2 + 5) / 2, 1)  # skipped and revealed are not 0/10 answers
+    assert [u["status"] for u in s["unanswered"]] == ["skipped", "revealed"]
     with pytest.raises(CoachError):
         engine.answer(sid, "too late")
 
@@ -101,6 +102,46 @@ def test_variant_is_deterministic(engine):
     b = engine.start(length=5, seed=42)
     assert [p.id for p in engine.info(a.session_id).plan] == [p.id for p in engine.info(b.session_id).plan]
     assert a.question == b.question
+    assert [t.lead_in for t in engine.turns(a.session_id)] == [t.lead_in for t in engine.turns(b.session_id)]
+
+
+def test_lead_ins_are_shown_not_stored_or_exported(engine):
+    from coach.session.engine import LEAD_INS, lead_in
+
+    leads = {lead_in("dl", seed, 1) for seed in range(40)}
+    assert leads == {lead.format(topic="dl") for lead in LEAD_INS}  # every phrasing happens
+    assert all(lead_in("dl", seed, 0) == "" for seed in range(40))  # never before the first question
+    seed = next(s for s in range(100) if lead_in("ml", s, 1) == "Next up:" and lead_in("ml", s, 2))
+    sid = engine.start(length=3, seed=seed).session_id
+    engine.skip(sid)
+    engine.skip(sid)
+    turns, plan = engine.turns(sid), engine.info(sid).plan
+    assert [t.question for t in turns] == [p.question for p in plan]  # stored as the bank asks it
+    assert turns[0].lead_in == "" and turns[1].lead_in == "Next up:" and turns[2].lead_in
+    md = session_markdown(engine, sid)
+    assert "Next up" not in md and "Let's talk about" not in md and "Here is one on" not in md
+    from coach.session.render import question_md
+
+    assert "Next up: What" in question_md(turns[1].question, 2, 3, turns[1].topic, "main", turns[1].lead_in)
+
+
+def test_migration_strips_stored_lead_ins(tmp_path):
+    from coach.session.db import migrate
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        db.execute("BEGIN")
+        for fn in MIGRATIONS[:2]:
+            fn(db)
+            db.execute("INSERT INTO migrations VALUES (?, 0)", (fn.__name__,))
+        db.execute("INSERT INTO sessions (id, created_at, updated_at, status, topics, length, seed, plan) VALUES ('s', 0, 0, 'active', '[]', 2, 1, '[]')")
+        for q in ("Next up: What is a ReLU?", "Here is one on dl: What is dropout?", "Let's talk about ml. Why?"):
+            db.execute("INSERT INTO turns (session_id, position, kind, question_id, topic, question, status, asked_at)"
+                       " VALUES ('s', 0, 'main', 'q', 'dl', ?, 'pending', 0)", (q,))
+        db.execute("COMMIT")
+        assert "m003_strip_lead_ins" in migrate(db)
+        assert [r[0] for r in db.execute("SELECT question FROM turns ORDER BY id")] == ["What is a ReLU?", "What is dropout?", "Why?"]
 
 
 def test_resume_after_restart(tmp_path, clock):
@@ -122,17 +163,18 @@ def test_resume_after_restart(tmp_path, clock):
     assert e2.unfinished() == []
 
 
-def test_sm2_schedule():
+def test_fsrs_schedule():
+    assert [rating_for(x) for x in (None, 0, 3.9, 4.0, 6.4, 6.5, 8.4, 8.5, 10)] == [1, 1, 1, 2, 2, 3, 3, 4, 4]
     s = ReviewState("q", "t")
-    assert quality_from_score(None) == 0 and quality_from_score(9.0) == 4 and quality_from_score(10) == 5
-    s1 = review(s, 10.0, now=0)
-    s2 = review(s1, 10.0, now=DAY)
-    s3 = review(s2, 10.0, now=7 * DAY)
-    assert (s1.interval_days, s2.interval_days) == (1.0, 6.0)
-    assert s3.interval_days == round(6.0 * s3.ease, 2) and s3.ease == pytest.approx(2.8)
-    failed = review(s3, 2.0, now=8 * DAY)
-    assert failed.repetitions == 0 and failed.due_at == 8 * DAY and failed.ease < s3.ease
-    assert review(ReviewState("q", "t", ease=1.3), 0, now=0).ease == 1.3  # floor
+    easy = review(s, 9.0, now=0)
+    assert easy.fsrs_state == 2 and easy.last_rating == 4 and easy.interval_days >= 1
+    again = review(s, None, now=0)  # skipped: Again, but back tomorrow at the earliest, never "now"
+    assert again.interval_days == 1.0 and again.due_at == DAY and again.repetitions == 0
+    second = review(easy, 9.0, now=easy.due_at)
+    assert second.interval_days > easy.interval_days and second.repetitions == 2  # intervals grow
+    lapse = review(second, 2.0, now=second.due_at)
+    assert 1 <= lapse.interval_days < second.interval_days and lapse.difficulty > second.difficulty
+    assert review(easy, 9.0, now=easy.due_at) == second  # deterministic: no fuzzing
 
 
 def test_weak_questions_come_back_first_next_session(engine, clock):
@@ -144,14 +186,36 @@ def test_weak_questions_come_back_first_next_session(engine, clock):
     engine.answer(sid, f"it {bank[plan[0].id].keyword}s")
     engine.answer(sid, "no idea")
     engine.skip(sid)
-    due = {s.question_id for s in engine.due()}
-    assert due == {plan[1].id, plan[2].id}
+    assert engine.due() == []  # nothing comes back within the hour (FSRS has no same-day steps here)
     clock.t += 3600
     t2 = engine.start(topics=["dl", "ml"], length=3, seed=99)
     plan2 = [p.id for p in engine.info(t2.session_id).plan]
-    assert set(plan2[:2]) == {plan[1].id, plan[2].id} and plan2[2] == plan[0].id  # the known one last
-    clock.t += 2 * DAY  # the correct one is due after 1 day: now all three are due, oldest due first
-    assert {s.question_id for s in engine.due()} == {p.id for p in plan}
+    assert set(plan2[:2]) == {plan[1].id, plan[2].id} and plan2[2] == plan[0].id  # soonest due first, the known one last
+    clock.t += 2 * DAY  # the missed ones are due after a day, the easy one much later
+    assert {s.question_id for s in engine.due()} == {plan[1].id, plan[2].id}
+
+
+def test_migration_turns_sm2_states_into_fsrs_cards(tmp_path):
+    from coach.session.db import migrate
+
+    path = tmp_path / "sm2.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        db.execute("BEGIN")
+        for fn in MIGRATIONS[:3]:
+            fn(db)
+            db.execute("INSERT INTO migrations VALUES (?, 0)", (fn.__name__,))
+        db.execute("INSERT INTO reviews VALUES ('known', 'dl', 3, 15.0, 2.8, 2000.0, 9.0, 1000.0)")
+        db.execute("INSERT INTO reviews VALUES ('failed', 'dl', 0, 0.0, 1.3, 1000.0, 2.0, 1000.0)")
+        db.execute("COMMIT")
+        assert migrate(db) == ["m004_fsrs_review_states"]
+    engine = SessionEngine(FakeCoach(), Database(path))
+    states = {s.question_id: s for s in engine.review_states()}
+    known, failed = states["known"], states["failed"]
+    assert (known.stability, known.fsrs_state, known.due_at) == (15.0, 2, 2000.0)  # due date kept
+    assert failed.stability == 0.5 and failed.difficulty == 10.0 and known.difficulty < 5.0
+    after = review(known, 9.0, now=known.due_at)
+    assert after.interval_days > 15  # reviewed on time and right: the interval grows from the SM-2 one
 
 
 def test_mastery_over_time(engine, clock):
@@ -159,10 +223,28 @@ def test_mastery_over_time(engine, clock):
     engine.answer(t.session_id, "no")  # 2/10
     clock.t += DAY
     t = engine.start(topics=["ml"], length=1, seed=1)
-    engine.answer(t.session_id, "noise")  # 9/10 -> 0.5*0.9 + 0.5*0.2
+    engine.answer(t.session_id, "noise")  # 9/10 -> 0.5*9 + 0.5*2
     hist = engine.mastery_history()
-    assert [(p["topic"], p["mastery"]) for p in hist] == [("ml", 0.2), ("ml", 0.55)]
+    assert [(p["topic"], p["mastery"]) for p in hist] == [("ml", 2.0), ("ml", 5.5)]  # the scores' 0-10 scale
     assert hist[0]["date"] < hist[1]["date"]
+
+
+def test_skipped_questions_are_apart_from_answers(engine, clock):
+    from coach.session.render import summary_md, summary_text
+
+    sid = engine.start(topics=["python"], length=2, seed=1).session_id
+    engine.answer(sid, "partly")  # 5/10
+    engine.skip(sid)
+    s = engine.summary(sid)
+    assert s["average_score"] == 5.0 and s["by_topic"] == {"python": 5.0} and s["skipped"] == 1
+    assert len(s["unanswered"]) == 1 and s["unanswered"][0]["status"] == "skipped"
+    assert "over 1 answered question(s) of 2 asked" in summary_md(s) and "skipped: What is" in summary_text(s)
+    (point,) = engine.mastery_history()
+    assert (point["mastery"], point["answers"], point["skipped"]) == (5.0, 1, 1)
+    only_skips = engine.start(topics=["dl"], length=1, seed=1).session_id
+    engine.skip(only_skips)
+    dl = [p for p in engine.mastery_history() if p["topic"] == "dl"]
+    assert dl == [{"date": dl[0]["date"], "topic": "dl", "mastery": None, "answers": 0, "skipped": 1}]
 
 
 def test_exports(engine):
@@ -173,8 +255,9 @@ def test_exports(engine):
     assert "".join(reply.stream) == "The answer is grounded." and reply.warnings
     engine.reveal(sid)
     md = session_markdown(engine, sid)
-    assert "Score 2.0/10" in md and "incorrect" in md and "Session summary" in md
-    assert "<script>" not in md and "&lt;script&gt;" in md and "&lt;b&gt;bold" in md
+    assert "Score 2.0/10 · Incorrect" in md and "Session summary" in md
+    # Markdown escaping only (no entities): "<" is backslash-escaped, so it is never raw HTML
+    assert "&#" not in md and "&lt;" not in md and "\\<script>" in md and "\\<b>bold" in md
     assert "The answer is grounded." in md
     data = json.loads(session_json_text(engine, sid))
     assert data["turns"][0]["grade"]["score"] == 2.0 and data["summary"]["revealed"] == 1
@@ -184,15 +267,15 @@ def test_exports(engine):
     plan = engine.info(sid).plan
     assert [r[0] for r in rows] == [p.question for p in plan]  # both missed (2/10 and revealed)
     assert all(len(r) == 2 for r in rows) and rows[0][1].startswith(plan[0].model_answer)
-    assert "Source: a.txt lines" in rows[0][1]
+    assert "Source: Notes on <ML> (a.txt) lines" in rows[0][1]  # the source's title beside its file name
 
 
 def test_escaping_of_untrusted_text(engine):
     t = engine.start(topics=["ml"], length=1, seed=1)
     g = engine.answer(t.session_id, "x").grade
-    md = grade_md(g)
+    md = grade_md(g, engine.source_titles())
     assert "<script>" not in md and "&lt;script&gt;" in md
-    assert "Source flagged" in md and "a.txt:3-5" in md
+    assert "Source flagged" in md and "Notes on &lt;ML&gt; · a.txt:3-5" in md
     assert safe("[x](javascript:alert(1)) *b* `c` $m$") == "&#91;x&#93;(javascript:alert(1)) &#42;b&#42; &#96;c&#96; &#36;m&#36;"
 
 

@@ -86,12 +86,20 @@ class FakeCoach:
         return list(sources)
 
     def sources(self):
-        return [{"source": "a.txt", "records": 3, "sha256": "ab" * 32, "boilerplate_removed": {"nav": 2},
+        return [{"source": "a.txt", "title": "Notes on <ML>", "records": 3, "sha256": "ab" * 32, "boilerplate_removed": {"nav": 2},
                  "flags": 1}] + [{"source": p.name, "records": 1, "sha256": "", "boilerplate_removed": {}, "flags": 0}
                                  for p in self.added]
 
     def audit_report_markdown(self):
         return "# Audit\n\n- a.txt:3 says <script>alert(2)</script>"
+
+    def audit_report_html(self):
+        import html
+
+        return "<details><summary>a.txt</summary>" + html.escape("a.txt:3 says <script>alert(2)</script>") + "</details>"
+
+    def source_titles(self):
+        return {"a.txt": "Notes on <ML>"}
 
     def models(self):
         return {"embedding": "all-MiniLM-L6-v2", "llm_backend": "fake", "llm_model": "none"}

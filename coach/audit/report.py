@@ -1,4 +1,8 @@
-"""A readable Markdown report of flags, grouped by source. Every string from a source is escaped.
+"""The audit report, grouped by source: Markdown for files (``render_report``), HTML with one
+collapsible section per source for the web UI (``render_report_html``). Every string from a source is
+escaped. Each flag shows its correction once: evidence that only repeats the correction, the flagged
+quote or the reason is left out, and a correction already shown for an earlier flag of the same
+source reads "same correction as lines N".
 
 Sources and flag texts are untrusted: HTML special characters are entity-escaped and Markdown syntax
 characters backslash-escaped, so a quote containing ``<script>`` or ``[link](javascript:...)`` renders
@@ -29,25 +33,97 @@ def esc(text) -> str:
     return s.replace("\r", "").replace("\n", "<br>")
 
 
-def render_report(flags: list[Flag], title: str = "Source audit") -> str:
+def _norm(text) -> str:
+    return " ".join(re.findall(r"\w+", str(text or "").casefold()))
+
+
+def evidence_to_show(flag: Flag) -> list[dict]:
+    """The evidence that adds something: not a repeat of the correction, the quote or the reason."""
+    said = [_norm(t) for t in (flag.correction, flag.quote, flag.reason) if _norm(t)]
+    out, seen = [], set()
+    for e in flag.evidence:
+        text = _norm(e.get("text"))
+        if not text or text in seen or any(text == s or (len(s) > 20 and s in text) for s in said):
+            continue
+        seen.add(text)
+        out.append(e)
+    return out
+
+
+def _span(f: Flag) -> str:
+    return f"line {f.line_start}" if f.line_start == f.line_end else f"lines {f.line_start}–{f.line_end}"
+
+
+def _by_source(flags: list[Flag]) -> dict[str, list[Flag]]:
     by_source: dict[str, list[Flag]] = defaultdict(list)
     for f in flags:
         by_source[f.source].append(f)
+    return {s: sorted(fl, key=lambda f: (f.line_start, f.line_end)) for s, fl in sorted(by_source.items())}
+
+
+def _corrections(flags: list[Flag]) -> list[str | None]:
+    """Per flag: its correction, or None when an earlier flag of the source showed the same one."""
+    first: dict[str, Flag] = {}
+    out = []
+    for f in flags:
+        key = _norm(f.correction)
+        out.append(None if key and key in first else f.correction)
+        first.setdefault(key, f)
+    return out
+
+
+def _first_with(flags: list[Flag], correction: str) -> Flag:
+    return next(f for f in flags if _norm(f.correction) == _norm(correction))
+
+
+def render_report_html(flags: list[Flag], titles: dict[str, str] | None = None) -> str:
+    """The report for the web UI: a line of totals, then one collapsed ``<details>`` per source."""
+    by_source = _by_source(flags)
+    n_err = sum(f.verdict == "error" for f in flags)
+    e = lambda t: html.escape(str(t if t is not None else ""), quote=True)  # noqa: E731
+    out = [f"<p>{len(flags)} flagged claims in {len(by_source)} sources ({n_err} errors, {len(flags) - n_err} suspect).</p>"]
+    for source, fl in by_source.items():
+        title = (titles or {}).get(source)
+        name = f"<b>{e(title)}</b> ({e(source)})" if title else f"<b>{e(source)}</b>"
+        items = []
+        for f, correction in zip(fl, _corrections(fl)):
+            fix = (f"Correction: {e(correction)}" if correction is not None
+                   else f"Correction: same as {e(_span(_first_with(fl, f.correction)))}")
+            ev = "".join(f"<br><small>Evidence ({e(x.get('type', ''))}{_where_html(x, titles, e)}): {e(x.get('text', ''))}</small>"
+                         for x in evidence_to_show(f))
+            items.append(f"<li><b>{e(_span(f))}</b> · {e(f.verdict)} ({e(f.severity)}, {e(f.kind)}): "
+                         f"<q>{e(f.quote)}</q><br>Why: {e(f.reason)}<br>{fix}{ev}</li>")
+        out.append(f"<details><summary>{name}: {len(fl)} flag{'s' if len(fl) != 1 else ''}</summary><ul>{''.join(items)}</ul></details>")
+    return "\n".join(out) + "\n"
+
+
+def _where_html(x: dict, titles, e) -> str:
+    if not x.get("source"):
+        return ""
+    title = (titles or {}).get(x["source"])
+    where = f", {e(title)} · {e(x['source'])}" if title else f", {e(x['source'])}"
+    return where + (f", line {e(x['line_start'])}" if x.get("line_start") else "")
+
+
+def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[str, str] | None = None) -> str:
+    by_source = _by_source(flags)
     n_err = sum(f.verdict == "error" for f in flags)
     out = [f"# {esc(title)}", "",
            f"{len(flags)} flagged claims in {len(by_source)} sources ({n_err} errors, {len(flags) - n_err} suspect).", ""]
-    for source in sorted(by_source):
-        fl = sorted(by_source[source], key=lambda f: (f.line_start, f.line_end))
-        out += [f"## {esc(source)} ({len(fl)})", ""]
-        for f in fl:
-            span = f"line {f.line_start}" if f.line_start == f.line_end else f"lines {f.line_start}–{f.line_end}"
-            out.append(f"### {esc(span)}: {esc(f.verdict)} ({esc(f.severity)}, {esc(f.kind)}, check {esc(f.check)})")
+    for source, fl in by_source.items():
+        name = f"{titles[source]} ({source})" if (titles or {}).get(source) else source
+        out += [f"## {esc(name)} ({len(fl)})", ""]
+        for f, correction in zip(fl, _corrections(fl)):
+            out.append(f"### {esc(_span(f))}: {esc(f.verdict)} ({esc(f.severity)}, {esc(f.kind)}, check {esc(f.check)})")
             out.append("")
             out.append("> " + esc(f.quote))
             out.append("")
             out.append(f"- **Why:** {esc(f.reason)}")
-            out.append(f"- **Correction:** {esc(f.correction)}")
-            for e in f.evidence:
+            if correction is not None:
+                out.append(f"- **Correction:** {esc(correction)}")
+            else:
+                out.append(f"- **Correction:** same as {esc(_span(_first_with(fl, f.correction)))}")
+            for e in evidence_to_show(f):
                 where = ""
                 if e.get("source"):
                     where = f" ({esc(e['source'])}"

@@ -21,7 +21,7 @@ def _show_question(engine, turn) -> None:
     total = len(engine.info(turn.session_id).plan)
     label = "Follow-up" if turn.kind == "followup" else f"Question {turn.position + 1}/{total}"
     click.secho(f"\n{label} [{plain(turn.topic)}]", bold=True)
-    click.echo(plain(turn.question))
+    click.echo(plain(f"{turn.lead_in} {turn.question}" if turn.lead_in else turn.question))
 
 
 def _ask(engine, sid, question) -> None:
@@ -38,8 +38,9 @@ def _ask(engine, sid, question) -> None:
         cancel.set()
         click.echo("\n(stopped)")
     click.echo("")
+    titles = engine.source_titles()
     for i, c in enumerate(reply.citations):
-        click.echo(citation_text(c, i + 1))
+        click.echo(citation_text(c, i + 1, titles))
     for w in reply.warnings:
         click.secho(f"Warning: {plain(w)}", fg="yellow")
 
@@ -105,7 +106,7 @@ def chat(settings, topics, length, difficulty, resume, seed):
         else:
             click.echo("Grading...")
             result = engine.answer(sid, line)
-            click.echo(grade_text(result.grade))
+            click.echo(grade_text(result.grade, engine.source_titles()))
             if result.grade.missing or result.grade.wrong:
                 click.echo("(:followup for a follow-up question on the gaps)")
             turn = result.next

@@ -91,6 +91,33 @@ def m002_session_title(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN title TEXT NOT NULL DEFAULT ''")
 
 
+@migration
+def m003_strip_lead_ins(db: sqlite3.Connection) -> None:
+    # Lead-ins ("Next up: ") used to be saved into turns.question and leaked into exports; they are
+    # presentation now (SessionEngine.turns adds them), so remove them from the stored questions.
+    from coach.session.engine import strip_lead_in
+
+    for row_id, question in db.execute("SELECT id, question FROM turns WHERE kind='main'").fetchall():
+        clean = strip_lead_in(question)
+        if clean != question:
+            db.execute("UPDATE turns SET question=? WHERE id=?", (clean, row_id))
+
+
+@migration
+def m004_fsrs_review_states(db: sqlite3.Connection) -> None:
+    # Spaced repetition moved from SM-2 to FSRS (coach/session/schedule.py). Existing review states
+    # become FSRS cards with the same due dates (schedule.from_sm2 says how).
+    from coach.session.schedule import from_sm2
+
+    for column in ("stability REAL", "difficulty REAL", "fsrs_state INTEGER", "last_rating INTEGER"):
+        db.execute(f"ALTER TABLE reviews ADD COLUMN {column}")
+    rows = db.execute("SELECT question_id, repetitions, interval_days, ease FROM reviews").fetchall()
+    for question_id, repetitions, interval_days, ease in rows:
+        stability, difficulty, state = from_sm2(repetitions, interval_days, ease)
+        db.execute("UPDATE reviews SET stability=?, difficulty=?, fsrs_state=? WHERE question_id=?",
+                   (stability, difficulty, state, question_id))
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it COMMITs first, which would break the per-migration transaction.
     # Comments are stripped before splitting so they may contain any text.

@@ -5,9 +5,10 @@ All state lives in SQLite (``settings.db_path``), keyed by a session id, so one 
 number of browsers and a session survives a restart (build a new engine on the same DB and keep going).
 
 Simplified on purpose:
-- "phrasing may vary": a variant only adds a lead-in ("Next up, ...") chosen deterministically from
-  the session seed and position; the bank question itself is never rewritten (a rewrite could change
-  what is being asked).
+- "phrasing may vary": a variant only adds a spoken lead-in ("Next up: ...") chosen deterministically
+  from the session seed and position. The lead-in is presentation: ``Turn.question`` (stored, graded,
+  exported) is the bank question itself, ``Turn.lead_in`` is shown before it, and the first question
+  has none. The bank question is never rewritten (a rewrite could change what is being asked).
 - a follow-up is graded against the parent question's rubric, and does not change the review schedule.
 - hints come only from the question bank's ``hints``; none are invented.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -38,14 +40,24 @@ from coach.session.schedule import ReviewState, review
 
 log = logging.getLogger(__name__)
 
-LEAD_INS = ("", "Next up: ", "Let's talk about {topic}. ", "Here is one on {topic}: ")
+LEAD_INS = ("", "Next up:", "Let's talk about {topic}.", "Here is one on {topic}:")
 MAX_LENGTH = 50
 
 
-def variant_question(question: str, topic: str, seed: int, position: int) -> str:
-    """The question as asked: a lead-in picked deterministically from (seed, position)."""
-    lead = LEAD_INS[random.Random(f"{seed}:{position}").randrange(len(LEAD_INS))]
-    return lead.format(topic=topic) + question
+def lead_in(topic: str, seed: int, position: int, kind: str = "main") -> str:
+    """The spoken lead-in before a main question, picked deterministically from (seed, position).
+    The first question and follow-ups have none."""
+    if kind != "main" or position == 0:
+        return ""
+    return LEAD_INS[random.Random(f"{seed}:{position}").randrange(len(LEAD_INS))].format(topic=topic)
+
+
+_LEAD_IN_RE = re.compile(r"^(Next up: |Let's talk about [^.\n]{1,80}\. |Here is one on [^:\n]{1,80}: )")
+
+
+def strip_lead_in(question: str) -> str:
+    """A stored question without the lead-in older versions saved into it."""
+    return _LEAD_IN_RE.sub("", question, count=1)
 
 
 class SessionEngine:
@@ -103,7 +115,7 @@ class SessionEngine:
         db.execute(
             "INSERT INTO turns (session_id, position, kind, question_id, topic, question, status, asked_at)"
             " VALUES (?, ?, 'main', ?, ?, ?, 'pending', ?)",
-            (sid, position, item.id, item.topic, variant_question(item.question, item.topic, seed, position), now),
+            (sid, position, item.id, item.topic, item.question, now),
         )
 
     def _advance(self, db, info: SessionInfo, now: float) -> None:
@@ -134,7 +146,11 @@ class SessionEngine:
     def turns(self, sid: str) -> list[Turn]:
         with self.db.connect() as db:
             rows = db.execute("SELECT * FROM turns WHERE session_id=? ORDER BY id", (sid,)).fetchall()
-        return [_turn(r) for r in rows]
+            seed = db.execute("SELECT seed FROM sessions WHERE id=?", (sid,)).fetchone()
+        turns = [_turn(r) for r in rows]
+        for t in turns:
+            t.lead_in = lead_in(t.topic, seed[0] if seed else 0, t.position, t.kind)
+        return turns
 
     def current(self, sid: str) -> Turn | None:
         """The question waiting for an answer: the newest pending turn (a follow-up goes first)."""
@@ -278,11 +294,9 @@ class SessionEngine:
         row = db.execute("SELECT * FROM reviews WHERE question_id=?", (item.id,)).fetchone()
         state = _review(row) if row else ReviewState(question_id=item.id, topic=item.topic)
         new = review(state, score, now)
-        db.execute(
-            "INSERT OR REPLACE INTO reviews (question_id, topic, repetitions, interval_days, ease, due_at, last_score, reviewed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (new.question_id, new.topic, new.repetitions, new.interval_days, new.ease, new.due_at, new.last_score, new.reviewed_at),
-        )
+        columns = [f for f in new.__dataclass_fields__]
+        db.execute(f"INSERT OR REPLACE INTO reviews ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                   [getattr(new, c) for c in columns])
 
     def review_states(self) -> list[ReviewState]:
         with self.db.connect() as db:
@@ -293,12 +307,20 @@ class SessionEngine:
         return [s for s in self.review_states() if s.due_at <= now]
 
     def mastery_history(self) -> list[dict]:
-        """Per-topic mastery over time: [{"date", "topic", "mastery" 0..1, "answers"}]."""
+        """Per-topic mastery over time: [{"date", "topic", "mastery" 0..10 or None, "answers", "skipped"}]."""
         with self.db.connect() as db:
             rows = db.execute(
                 "SELECT topic, score, answered_at FROM turns WHERE kind='main' AND status!='pending'"
                 " AND answered_at IS NOT NULL ORDER BY answered_at, id").fetchall()
         return mastery_history([(r["topic"], r["score"], r["answered_at"]) for r in rows])
+
+    def source_titles(self) -> dict[str, str]:
+        """{file name: title from its content}, for naming sources in every front end ({} when unknown)."""
+        try:
+            return dict(self.coach.source_titles())
+        except Exception as exc:  # titles are a courtesy: never lose a page over them
+            log.warning("source titles unavailable: %s", exc)
+            return {}
 
     def summary(self, sid: str) -> dict:
         from coach.session.summary import session_summary
@@ -316,4 +338,5 @@ def _turn(row) -> Turn:
 
 
 def _review(row) -> ReviewState:
-    return ReviewState(**{k: row[k] for k in row.keys()})
+    known = ReviewState.__dataclass_fields__
+    return ReviewState(**{k: row[k] for k in row.keys() if k in known})

@@ -1,4 +1,5 @@
-"""Exports: a session as Markdown or JSON, missed questions as an Anki-importable CSV.
+"""Exports: a session as Markdown (``markdown.py``: no HTML entities) or JSON, missed questions for Anki
+as an ``.apkg`` deck (genanki; ``anki_apkg``) or a CSV.
 
 The Anki CSV starts with Anki's file headers (``#separator:comma``, ``#html:false``: fields are
 plain text, so source text can never become markup in Anki), then one ``front,back`` row per
@@ -8,12 +9,15 @@ missed question, every field quoted. "Missed" = skipped, revealed, or graded bel
 from __future__ import annotations
 
 import csv
+import html
 import datetime as dt
 import io
 import json
 from dataclasses import asdict
 
-from coach.session.render import grade_md, safe, summary_md
+from coach.session.card import source_label
+from coach.session.markdown import grade_markdown, md_block, md_inline, md_quote
+from coach.session.render import summary_md
 
 MISSED_BELOW = 6.0
 
@@ -34,29 +38,33 @@ def session_json_text(engine, sid: str) -> str:
 
 
 def session_markdown(engine, sid: str) -> str:
-    info = engine.info(sid)
+    """The session as a Markdown file: Markdown escaping only, so it reads well in an editor too."""
+    info, titles = engine.info(sid), engine.source_titles()
     when = dt.datetime.fromtimestamp(info.created_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = [f"# Interview session {info.id}", "", f"{safe(info.title)} · started {when} · {info.status}", ""]
+    out = [f"# Interview session {md_inline(info.id)}", "", f"{md_inline(info.title)} · started {when} · {info.status}", ""]
     for t in engine.turns(sid):
         label = "Follow-up" if t.kind == "followup" else f"Question {t.position + 1}"
-        out += [f"## {label} ({safe(t.topic)})", "", safe(t.question), ""]
+        out += [f"## {label} ({md_inline(t.topic)})", "", md_block(t.question), ""]
         if t.status == "pending":
             out += ["_Not answered yet._", ""]
             continue
         if t.status in ("skipped", "revealed"):
-            out += [f"_{t.status.capitalize()}._", "", "**Model answer:** " + safe(info.plan[t.position].model_answer), ""]
+            out += [f"_{t.status.capitalize()}._", "", "### Model answer", "",
+                    md_block(info.plan[t.position].model_answer) or "(none)", ""]
             continue
-        out += ["**Your answer:**", "", "> " + safe(t.answer).replace("\n", "\n> "), "", grade_md(t.grade), ""]
+        out += ["### Your answer", "", md_quote(t.answer), "", grade_markdown(t.grade, titles), ""]
     for a in engine.asks(sid):
-        out += ["## You asked", "", safe(a["question"]), "", safe(a["answer"]), ""]
-    out += [summary_md(engine.summary(sid)), ""]
+        out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
+    out += [summary_md(engine.summary(sid), esc=md_inline), ""]
     return "\n".join(out)
 
 
-def missed_rows(engine, sid: str | None = None) -> list[tuple[str, str]]:
-    """(front, back) for each missed main question, in one session or all of them; latest attempt wins."""
+def missed_cards(engine, sid: str | None = None) -> list[dict]:
+    """{"id", "question", "model_answer", "citation"} for each missed main question, in one session or
+    all of them; the latest attempt wins (a question answered well later is no longer missed)."""
     sids = [sid] if sid else [s.id for s in reversed(engine.sessions())]
-    rows: dict[str, tuple[str, str]] = {}
+    cards: dict[str, dict] = {}
+    titles = engine.source_titles()
     for s in sids:
         plan = engine.info(s).plan
         for t in engine.turns(s):
@@ -65,14 +73,21 @@ def missed_rows(engine, sid: str | None = None) -> list[tuple[str, str]]:
             item = plan[t.position]
             missed = t.status in ("skipped", "revealed") or (t.grade is not None and t.grade.score < MISSED_BELOW)
             if not missed:
-                rows.pop(item.id, None)
+                cards.pop(item.id, None)
                 continue
-            back = item.model_answer.strip()
+            citation = ""
             if t.grade and t.grade.references:
                 c = t.grade.references[0]
-                back += f"\n\nSource: {c.source} lines {c.line_start}-{c.line_end}"
-            rows[item.id] = (item.question, back)
-    return list(rows.values())
+                citation = f"{source_label(c.source, titles)} lines {c.line_start}-{c.line_end}"
+            cards[item.id] = {"id": item.id, "question": item.question, "model_answer": item.model_answer.strip(),
+                              "citation": citation}
+    return list(cards.values())
+
+
+def missed_rows(engine, sid: str | None = None) -> list[tuple[str, str]]:
+    """(front, back) for each missed main question: the back is the model answer, then its source."""
+    return [(c["question"], c["model_answer"] + (f"\n\nSource: {c['citation']}" if c["citation"] else ""))
+            for c in missed_cards(engine, sid)]
 
 
 def anki_csv(engine, sid: str | None = None) -> str:
@@ -82,3 +97,39 @@ def anki_csv(engine, sid: str | None = None) -> str:
     for front, back in missed_rows(engine, sid):
         writer.writerow([front, back])
     return buf.getvalue()
+
+
+# Fixed ids: Anki recognises the deck and note type on every import (random ids would duplicate them).
+ANKI_DECK_ID = 1_904_311_015
+ANKI_MODEL_ID = 1_904_311_016
+
+
+def _anki_model():
+    import genanki
+
+    return genanki.Model(
+        ANKI_MODEL_ID, "Interview Coach question",
+        fields=[{"name": "Question"}, {"name": "Model answer"}, {"name": "Source"}],
+        templates=[{"name": "Card 1", "qfmt": "{{Question}}",
+                    "afmt": "{{FrontSide}}<hr id=answer>{{Model answer}}<br><br><small>{{Source}}</small>"}],
+    )
+
+
+def anki_apkg(engine, path, sid: str | None = None) -> int:
+    """Write the missed questions as an Anki deck (``.apkg``, genanki): question on the front, the model
+    answer and the citation on the back. Anki fields are HTML, so every text is HTML-escaped. Notes
+    keep a stable guid per question id, so importing again updates them. Returns the number of notes."""
+    import genanki
+
+    deck = genanki.Deck(ANKI_DECK_ID, "Interview Coach::Missed questions")
+    model = _anki_model()
+    cards = missed_cards(engine, sid)
+    for c in cards:
+        fields = [_anki_html(c["question"]), _anki_html(c["model_answer"]), _anki_html(c["citation"])]
+        deck.add_note(genanki.Note(model=model, fields=fields, guid=genanki.guid_for("interview-coach", c["id"])))
+    genanki.Package(deck).write_to_file(str(path))
+    return len(cards)
+
+
+def _anki_html(text: str) -> str:
+    return html.escape(text or "", quote=False).replace("\n", "<br>")

@@ -45,13 +45,14 @@ class Turn:
     kind: str  # main | followup
     question_id: str
     topic: str
-    question: str  # as asked, variant phrasing included
+    question: str  # the question itself (no lead-in: see ``lead_in``)
     status: str  # pending | answered | skipped | revealed
     hints_used: int = 0
     answer: str | None = None
     grade: Grade | None = None
     asked_at: float = 0.0
     answered_at: float | None = None
+    lead_in: str = ""  # spoken lead-in shown before the question ("Next up:"), never stored or exported
 
     @property
     def score(self) -> float | None:

@@ -1,5 +1,5 @@
-"""Grades, questions and summaries as text: escaped Markdown for the web UI and Markdown exports,
-plain text for the terminal.
+"""Grades, questions and summaries as text: HTML-safe Markdown for the web UI, plain text for the
+terminal (Markdown files for export are written by ``markdown.py``, with Markdown escaping only).
 
 Everything that comes from a source document or a model is untrusted. ``safe()`` escapes HTML *and*
 the Markdown characters that could turn text into links, images, emphasis, tables or maths, using
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 
-from coach.grading.types import Citation, Grade
+from coach.grading.types import Citation, Grade, Step
+from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
 
@@ -28,11 +29,12 @@ def safe_block(text: object) -> str:
     return safe(text).replace("\n", "<br>")
 
 
-def span(c: Citation) -> str:
-    return f"{c.source}:{c.line_start}-{c.line_end}" if c.line_end != c.line_start else f"{c.source}:{c.line_start}"
+def span(c: Citation, titles: dict[str, str] | None = None) -> str:
+    """ "Its Title · file.txt:3-5": the source's title (from its content) beside the file name."""
+    return span_label(c.source, c.line_start, c.line_end, titles)
 
 
-def citation_md(c: Citation, index: int) -> str:
+def citation_md(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
     """One expandable citation: the line span in the summary, the passage on demand."""
     warn = ""
     for f in c.flags:
@@ -41,64 +43,94 @@ def citation_md(c: Citation, index: int) -> str:
         reason = str(f.get("reason") or f.get("quote") or "").rstrip(". ")
         warn += f"<br>⚠️ <b>Source flagged ({safe(verdict)})</b>: {safe(reason)}.{fix}"
     title = f" ({safe(c.question)})" if c.question else ""
-    return (f"<details><summary>[{index}] {safe(span(c))}{title}{' ⚠️' if c.flags else ''}</summary>"
+    return (f"<details><summary>[{index}] {safe(span(c, titles))}{title}{' ⚠️' if c.flags else ''}</summary>"
             f"{safe_block(c.passage) or '(no passage)'}{warn}</details>")
 
 
-def _not_in(items: list[str], feedback: str) -> list[str]:
-    # The grader's feedback may already spell out some points; do not print them twice.
-    return [p for p in items if p and p not in feedback]
+def _evidence_html(e: Evidence, titles: dict[str, str] | None = None) -> str:
+    text = f": “{safe(e.text)}”" if e.text else ""
+    return f"<br><small>Evidence: {safe(e.span(titles))}{text}</small>"
 
 
-def grade_md(grade: Grade) -> str:
-    lines = [f"**Score {grade.score:.1f}/10 · {safe(grade.verdict)}**", "", safe(grade.feedback)]
-    right, missing = _not_in(grade.right, grade.feedback), _not_in(grade.missing, grade.feedback)
-    if right:
-        lines += ["", "**Right:**"] + [f"- ✓ {safe(p)}" for p in right]
-    if missing:
-        lines += ["", "**Missing:**"] + [f"- {safe(p)}" for p in missing]
-    if grade.wrong:
-        lines += ["", "**Wrong:**"]
-        for w in grade.wrong:
-            note = " (the source itself is wrong here)" if w.get("source_error") else ""
-            lines.append(f"- ✗ {safe(w.get('claim'))} → {safe(w.get('correction'))}{note}")
-    if grade.notes:
-        lines += ["", "_Notes:_ " + safe("; ".join(grade.notes))]
-    if grade.model_answer and grade.model_answer.strip() not in grade.feedback:
-        lines += ["", f"<details><summary>Model answer</summary>{safe_block(grade.model_answer)}</details>"]
-    if grade.references:
-        lines += ["", "**Citations:**", ""] + [citation_md(c, i + 1) for i, c in enumerate(grade.references)]
+def steps_html(steps: list[Step]) -> str:
+    """The named scoring steps as an expandable "Why this score" (HTML: it sits inside <details>)."""
+    items = "".join(f"<li><b>{safe(s.name)}</b> {s.value:.2f}: {safe(s.explanation)}</li>" for s in steps)
+    return f"<details><summary>{SECTION_TITLES['steps']}</summary><ul>{items}</ul></details>"
+
+
+def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
+    """The web UI's grade card: one heading and list per section, every text HTML-safe."""
+    card = grade_card(grade)
+    lines = [f"**Score {card.score:.1f}/10 · {safe(card.verdict)}**"]
+    if card.feedback:
+        lines += ["", safe_block(card.feedback)]
+    if card.notes:
+        lines += ["", "_Notes:_ " + safe("; ".join(card.notes))]
+    if card.right:
+        lines += ["", f"#### {SECTION_TITLES['right']}", ""] + [f"- ✓ {safe(p)}" for p in card.right]
+    if card.missing:
+        lines += ["", f"#### {SECTION_TITLES['missing']}", ""] + [f"- {safe(p)}" for p in card.missing]
+    if card.wrong:
+        lines += ["", f"#### {SECTION_TITLES['wrong']}", ""]
+        for w in card.wrong:
+            note = " (a cited source states this error too)" if w.source_error else ""
+            lines.append(f"- ✗ {safe(w.claim)} → {safe(w.correction)}{note}" + "".join(_evidence_html(e, titles) for e in w.evidence))
+    if card.model_answer:
+        lines += ["", f"#### {SECTION_TITLES['model_answer']}", "", safe_block(card.model_answer)]
+    if card.steps:
+        lines += ["", steps_html(card.steps)]
+    if card.references:
+        lines += ["", f"#### {SECTION_TITLES['references']}", ""] + [citation_md(c, i + 1, titles) for i, c in enumerate(card.references)]
     return "\n".join(lines)
 
 
-def question_md(question: str, number: int, total: int, topic: str, kind: str = "main") -> str:
+def question_md(question: str, number: int, total: int, topic: str, kind: str = "main", lead_in: str = "") -> str:
     label = "Follow-up" if kind == "followup" else f"Question {number}/{total}"
-    return f"**{label}** · _{safe(topic)}_\n\n{safe(question)}"
+    lead = f"{safe(lead_in)} " if lead_in else ""
+    return f"**{label}** · _{safe(topic)}_\n\n{lead}{safe(question)}"
 
 
-def citations_md(citations: list[Citation]) -> str:
-    return "\n".join(citation_md(c, i + 1) for i, c in enumerate(citations))
+def citations_md(citations: list[Citation], titles: dict[str, str] | None = None) -> str:
+    return "\n".join(citation_md(c, i + 1, titles) for i, c in enumerate(citations))
 
 
-def summary_md(summary: dict) -> str:
+def summary_md(summary: dict, esc=None) -> str:
+    """The end-of-session summary; ``esc`` escapes untrusted text (default: HTML-safe for the web UI)."""
+    safe_ = esc or safe
     avg = summary["average_score"]
     lines = [
-        f"### Session summary: {safe(summary['title'])}",
-        f"Average score **{avg if avg is not None else '-'}**/10 over {summary['asked']} question(s): "
-        f"{summary['answered']} answered, {summary['skipped']} skipped, {summary['revealed']} revealed, "
+        f"### Session summary: {safe_(summary['title'])}",
+        f"Average score **{avg if avg is not None else '-'}**/10 over {summary['answered']} answered question(s) "
+        f"of {summary['asked']} asked; {summary['skipped']} skipped and {summary['revealed']} revealed (not in the average), "
         f"{summary['followups']} follow-up(s).",
     ]
     if summary["by_topic"]:
         lines += ["", "| Topic | Average |", "|---|---|"]
-        lines += [f"| {safe(t)} | {s} |" for t, s in summary["by_topic"].items()]
+        lines += [f"| {safe_(t)} | {s} |" for t, s in summary["by_topic"].items()]
+    if summary.get("unanswered"):
+        lines += ["", "**Skipped or revealed (they come back in a later session):**", ""]
+        lines += [f"- {safe_(u['question'])} _({safe_(u['status'])})_" for u in summary["unanswered"]]
     if summary["gaps"]:
-        lines += ["", "**To work on:**"]
+        lines += ["", "**To work on:**", ""]
         for g in summary["gaps"][:8]:
-            what = f"missing: {safe(g['missing'])}" if "missing" in g else f"wrong: {safe(g['wrong'])} → {safe(g['correction'])}"
-            lines.append(f"- {what} _({safe(g['question'])})_")
+            what = f"missing: {safe_(g['missing'])}" if "missing" in g else f"wrong: {safe_(g['wrong'])} → {safe_(g['correction'])}"
+            lines.append(f"- {what} _({safe_(g['question'])})_")
     if summary["next_reviews"]:
-        lines += ["", "**Next reviews:**"] + [f"- {safe(r['due'])}: {safe(r['question'])}" for r in summary["next_reviews"][:8]]
+        lines += ["", "**Next reviews:**", ""] + [f"- {safe_(r['due'])}: {safe_(r['question'])}" for r in summary["next_reviews"][:8]]
     return "\n".join(lines)
+
+
+def models_md(models: dict) -> str:
+    """The footer line: model names only. Install paths (``*_path``, a venv's site-packages) are
+    internal details, so path-like values show as their last part."""
+    shown = {k: _last_part(v) for k, v in models.items() if not str(k).endswith("_path")}
+    # No code spans here: entities from safe() are not decoded inside backticks.
+    return "Active models: " + " · ".join(f"{safe(k.replace('_', ' '))}: **{safe(v)}**" for k, v in shown.items())
+
+
+def _last_part(value: object) -> str:
+    text = str(value)
+    return text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if "/" in text or "\\" in text else text
 
 
 # ---- plain text (terminal) --------------------------------------------------------------------
@@ -113,27 +145,36 @@ def plain(text: object) -> str:
 def summary_text(summary: dict) -> str:
     avg = summary["average_score"]
     lines = [f"Session summary: {summary['title']}",
-             f"Average score {avg if avg is not None else '-'}/10 over {summary['asked']} question(s): "
-             f"{summary['answered']} answered, {summary['skipped']} skipped, {summary['revealed']} revealed."]
+             f"Average score {avg if avg is not None else '-'}/10 over {summary['answered']} answered question(s) "
+             f"of {summary['asked']}; {summary['skipped']} skipped, {summary['revealed']} revealed (not in the average)."]
     lines += [f"  {t}: {s}/10" for t, s in summary["by_topic"].items()]
+    lines += [f"  {u['status']}: {u['question']}" for u in summary.get("unanswered", [])]
     for g in summary["gaps"][:8]:
         lines.append(f"  to work on: {g.get('missing') or g.get('wrong')} ({g['question']})")
     lines += [f"  next review {r['due']}: {r['question']}" for r in summary["next_reviews"][:8]]
     return plain("\n".join(lines))
 
 
-def grade_text(grade: Grade) -> str:
-    lines = [f"Score {grade.score:.1f}/10 ({grade.verdict})", grade.feedback]
-    lines += [f"  + {p}" for p in _not_in(grade.right, grade.feedback)]
-    lines += [f"  - missing: {p}" for p in _not_in(grade.missing, grade.feedback)]
-    lines += [f"  x {w.get('claim')} -> {w.get('correction')}" for w in grade.wrong]
-    if grade.model_answer and grade.model_answer.strip() not in grade.feedback:
-        lines += ["Model answer:", "  " + grade.model_answer.strip().replace("\n", "\n  ")]
-    lines += [citation_text(c, i + 1) for i, c in enumerate(grade.references)]
+def grade_text(grade: Grade, titles: dict[str, str] | None = None) -> str:
+    card = grade_card(grade)
+    lines = [f"Score {card.score:.1f}/10 ({card.verdict})"]
+    if card.feedback:
+        lines.append(card.feedback)
+    lines += [f"Note: {n}" for n in card.notes]
+    for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" for p in card.missing]),
+                       ("wrong", [f"  x {w.claim} -> {w.correction}" + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
+                                  for w in card.wrong])):
+        if items:
+            lines += [SECTION_TITLES[key] + ":"] + items
+    if card.model_answer:
+        lines += [SECTION_TITLES["model_answer"] + ":", "  " + card.model_answer.replace("\n", "\n  ")]
+    if card.steps:
+        lines += [SECTION_TITLES["steps"] + ":"] + [f"  {s.name} {s.value:.2f}: {s.explanation}" for s in card.steps]
+    lines += [citation_text(c, i + 1, titles) for i, c in enumerate(card.references)]
     return plain("\n".join(lines))
 
 
-def citation_text(c: Citation, index: int) -> str:
+def citation_text(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
     flags = "".join(f"\n      ! source flagged ({f.get('verdict')}): {f.get('reason') or f.get('quote')}"
                     + (f" Correction: {f['correction']}" if f.get("correction") else "") for f in c.flags)
-    return plain(f"  [{index}] {span(c)} {c.question}{flags}")
+    return plain(f"  [{index}] {span(c, titles)} {c.question}{flags}")

@@ -1,4 +1,8 @@
-"""The end-of-session summary: scores, per-topic averages, the gaps to work on, the next reviews."""
+"""The end-of-session summary: scores, per-topic averages, the gaps to work on, the next reviews.
+
+Averages are over graded answers only: a skipped or revealed question is not a 0/10 answer (nothing
+was answered), so it is listed apart (``unanswered``) and brought back by the review schedule instead.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ from coach.session.schedule import ReviewState
 def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, ReviewState]) -> dict:
     main = [t for t in turns if t.kind == "main" and t.status != "pending"]
     graded = [t for t in main if t.grade is not None]
-    # Skipped/revealed questions count as 0 in the overall score: a skipped question was not known.
-    overall = [t.grade.score if t.grade else 0.0 for t in main]
+    overall = [t.grade.score for t in graded]
     topics: dict[str, list[float]] = {}
-    for t in main:
-        topics.setdefault(t.topic, []).append(t.grade.score if t.grade else 0.0)
+    for t in graded:
+        topics.setdefault(t.topic, []).append(t.grade.score)
+    unanswered = [{"question": info.plan[t.position].question, "topic": t.topic, "status": t.status}
+                  for t in main if t.grade is None]
     gaps = []
     for t in graded:
         for point in t.grade.missing[:2]:
@@ -42,6 +47,7 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
         "followups": sum(t.kind == "followup" and t.grade is not None for t in turns),
         "average_score": round(sum(overall) / len(overall), 1) if overall else None,
         "by_topic": {k: round(sum(v) / len(v), 1) for k, v in sorted(topics.items())},
+        "unanswered": unanswered,  # skipped or revealed: not in the averages
         "gaps": gaps,
         "next_reviews": sorted(next_reviews, key=lambda r: r["due"]),
     }

@@ -1,0 +1,97 @@
+"""Markdown for files people open in an editor (session exports): Markdown escaping only.
+
+The web UI escapes with HTML entities (``render.safe``) because its text lands inside HTML blocks;
+an exported ``.md`` file must read well as text too, so here untrusted text is escaped with
+CommonMark backslash escapes only: ``\\*`` instead of ``&#42;``. A backslash-escaped ``<`` is never
+raw HTML, so a source line ``<script>`` renders as that text in any CommonMark renderer.
+
+Simplified on purpose: ``_`` is escaped only at a word boundary (``004_db51.txt`` stays readable;
+intraword ``_`` never starts emphasis in CommonMark), and ``$`` is left alone (maths is not
+CommonMark).
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.grading.types import Citation, Grade
+from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
+
+# Characters that mean something anywhere in a line; "&" only where it would start an entity.
+_INLINE = re.compile(r"[\\`*\[\]<|~]|&(?=#?\w+;)|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def _line(line: str) -> str:
+    line = _INLINE.sub(lambda m: "\\" + m.group(0), line.strip())
+    if line and line[0] in "-+=#>":  # would start a list, a heading, a quote or underline a heading
+        line = "\\" + line
+    return _LIST_NUMBER.sub(r"\1\\\2", line)  # "1." would start a numbered list: "1\."
+
+
+def md_inline(text: object) -> str:
+    """Untrusted text -> one line of Markdown that shows exactly that text (line breaks become spaces)."""
+    return " ".join(_line(ln) for ln in str(text or "").splitlines() if ln.strip())
+
+
+def md_block(text: object) -> str:
+    """Untrusted text -> Markdown paragraphs (blank lines kept as paragraph breaks)."""
+    paragraphs = re.split(r"\n\s*\n", str(text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n\n".join(md_inline(p) for p in paragraphs if p.strip())
+
+
+def md_quote(text: object) -> str:
+    """A blockquote of untrusted text (the user's answer)."""
+    return "\n>\n".join("> " + md_inline(p) for p in re.split(r"\n\s*\n", str(text or "")) if p.strip()) or "> (empty)"
+
+
+def span_md(source: str, line_start, line_end, titles: dict[str, str] | None = None) -> str:
+    return md_inline(span_label(source, line_start, line_end, titles))
+
+
+def evidence_md(e: Evidence, titles: dict[str, str] | None = None) -> str:
+    text = f": “{md_inline(e.text)}”" if e.text else ""
+    return f"evidence {span_md(e.source, e.line_start, e.line_end, titles)}{text}"
+
+
+def citation_markdown(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
+    head = f"{index}. {span_md(c.source, c.line_start, c.line_end, titles)}"
+    if c.question:
+        head += f" ({md_inline(c.question)})"
+    lines = [head]
+    if c.passage:
+        lines.append(f"   > {md_inline(c.passage)}")
+    for f in c.flags:
+        fix = f" Correction: {md_inline(f.get('correction'))}" if f.get("correction") else ""
+        reason = md_inline(str(f.get("reason") or f.get("quote") or "").rstrip(". "))
+        lines.append(f"   - ⚠️ **Source flagged ({md_inline(f.get('verdict', 'suspect'))})**: {reason}.{fix}")
+    return "\n".join(lines)
+
+
+def grade_markdown(grade: Grade, titles: dict[str, str] | None = None, level: int = 3) -> str:
+    """A grade as Markdown sections, each with its own heading (``level`` sets the heading depth)."""
+    card, h = grade_card(grade), "#" * level
+    out = [f"**Score {card.score:.1f}/10 · {md_inline(card.verdict)}**"]
+    if card.feedback:
+        out += ["", md_block(card.feedback)]
+    if card.notes:
+        out += ["", "_Notes:_ " + md_inline("; ".join(card.notes))]
+    if card.right:
+        out += ["", f"{h} {SECTION_TITLES['right']}", ""] + [f"- ✓ {md_inline(p)}" for p in card.right]
+    if card.missing:
+        out += ["", f"{h} {SECTION_TITLES['missing']}", ""] + [f"- {md_inline(p)}" for p in card.missing]
+    if card.wrong:
+        out += ["", f"{h} {SECTION_TITLES['wrong']}", ""]
+        for w in card.wrong:
+            note = " (a cited source states this error too)" if w.source_error else ""
+            out.append(f"- ✗ {md_inline(w.claim)} → {md_inline(w.correction)}{note}")
+            out += [f"  - {evidence_md(e, titles)}" for e in w.evidence]
+    if card.model_answer:
+        out += ["", f"{h} {SECTION_TITLES['model_answer']}", "", md_block(card.model_answer)]
+    if card.steps:
+        out += ["", f"{h} {SECTION_TITLES['steps']}", ""]
+        out += [f"- **{md_inline(s.name)}** {s.value:.2f}: {md_inline(s.explanation)}" for s in card.steps]
+    if card.references:
+        out += ["", f"{h} {SECTION_TITLES['references']}", ""]
+        out += [citation_markdown(c, i + 1, titles) for i, c in enumerate(card.references)]
+    return "\n".join(out)

@@ -1,0 +1,34 @@
+"""A source's title from its own content, so people see "Top 30 Deep Learning Interview Questions"
+beside a file name like ``002_8b468431436e823b.txt``.
+
+The title is the first Markdown/HTML heading (``#``) before the first question, else the first kept
+(non-boilerplate) short line there. Simplified on purpose: no HTML ``<title>`` (the HTML loader drops
+it with the page chrome) and no guessing from the file name; "" when nothing fits.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CHARS = 120
+_BULLET = re.compile(r"^\s*([-*+•‣◦]|\d+[.)])\s")
+
+
+def document_title(lines: list[str], removed: set[int], first_question: int | None = None) -> str:
+    """lines: a document's repaired lines; removed: indexes of boilerplate lines."""
+    end = len(lines) if first_question is None else first_question
+    kept = [(i, lines[i].strip()) for i in range(min(end, len(lines))) if i not in removed and lines[i].strip()]
+    for _, text in kept:
+        if text.startswith("#"):
+            title = _clean(text.lstrip("#"))
+            if title:
+                return title
+    for _, text in kept:
+        if 3 <= len(text) <= MAX_CHARS and not _BULLET.match(text) and not text.endswith((",", ";")):
+            return _clean(text)
+    return ""
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip(" #*_=")
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,175 @@
+"""The grade card's sections in every renderer, and the Markdown export read back through a real
+Markdown renderer (python-markdown when installed, else markdown-it-py, which gradio depends on)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from test_session_support import FakeCoach
+
+from coach.grading.types import Citation, Grade, Step
+from coach.session import SessionEngine
+from coach.session.card import grade_card, verdict_label
+from coach.session.export import session_markdown
+from coach.session.markdown import grade_markdown, md_inline
+from coach.session.render import grade_md, grade_text
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def render_markdown(text: str) -> str:
+    try:
+        import markdown
+
+        return markdown.markdown(text)
+    except ImportError:
+        from markdown_it import MarkdownIt
+
+        return MarkdownIt("commonmark").render(text)
+
+
+class Sections(HTMLParser):
+    """Rendered HTML -> {heading text: [list item texts under it]} (nested lists flattened)."""
+
+    def __init__(self, level: str):
+        super().__init__(convert_charrefs=True)
+        self.level, self.sections, self.order = level, {}, []
+        self._heading = self._current = None
+        self._items: list[list[str]] = []  # open <li>s, innermost last (each a list of text pieces)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == self.level:
+            self._heading = ""
+        elif tag == "li" and self._current is not None:
+            self._items.append([])
+        elif tag == "script":
+            raise AssertionError("a <script> element was rendered")
+
+    def handle_endtag(self, tag):
+        if tag == self.level and self._heading is not None:
+            self._current = self._heading.strip()
+            self.order.append(self._current)
+            self.sections[self._current] = []
+            self._heading = None
+        elif tag == "li" and self._items:
+            self.sections[self._current].append("".join(self._items.pop()).strip())
+
+    def handle_data(self, data):
+        if self._heading is not None:
+            self._heading += data
+        if self._items:
+            self._items[-1].append(data)
+
+
+def sections(html: str, level: str = "h3") -> Sections:
+    parser = Sections(level)
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture
+def grade():
+    evidence = {"source": "004_db51e9162b39e910.txt", "line_start": 12, "line_end": 14, "text": "ReLU is max(0, x)"}
+    wrong = {"claim": "ReLU is *always* 1 | 0", "correction": "ReLU is max(0, x)", "source_error": False,
+             "how": "pattern", "confidence": 0.9, "evidence": evidence}
+    return Grade(
+        score=4.5, verdict="partial", feedback="", question="What is a ReLU?", question_id="relu",
+        right=["It is an activation function"],
+        missing=[f"It is cheap to compute {SCRIPT}", "Gradient 1 for x > 0"],
+        wrong=[wrong, {**wrong, "claim": "ReLU is always 1 | 0."}],  # the same claim twice
+        model_answer="ReLU(x) = max(0, x).\n\n1. cheap\n2. sparse",
+        references=[Citation("004_db51e9162b39e910.txt:12", "004_db51e9162b39e910.txt", 12, 14, "What is ReLU?",
+                             passage="ReLU is max(0, x)", flags=[{"verdict": "error", "reason": "wrong", "correction": "right"}])],
+        steps=[Step("relevance", 0.9, "on topic"), Step("coverage", 0.33, "1 of 3 key points"),
+               Step("misconceptions", 1.0, "1 stated"), Step("combined", 0.45, "capped by a misconception")],
+    )
+
+
+def test_card_sections_dedupe_and_labels(grade):
+    card = grade_card(grade)
+    assert [w.claim for w in card.wrong] == ["ReLU is *always* 1 | 0"]
+    assert card.wrong[0].evidence[0].span() == "004_db51e9162b39e910.txt:12-14"
+    assert verdict_label("no_attempt") == "No attempt" and verdict_label("off_topic") == "Off topic"
+
+
+def test_web_card_has_one_heading_per_section_and_is_html_safe(grade):
+    md = grade_md(grade)
+    titles = ["What you got right", "What is missing", "What is wrong", "Model answer", "Citations"]
+    positions = [md.index(f"#### {t}\n\n") for t in titles]
+    assert positions == sorted(positions) and all(md.count(f"#### {t}") == 1 for t in titles)
+    assert md.count("ReLU is &#42;always&#42; 1 &#124; 0") == 1  # each wrong claim once
+    assert "Evidence: 004&#95;db51e9162b39e910.txt:12-14" in md
+    assert "<details><summary>Why this score</summary><ul><li><b>relevance</b> 0.90: on topic</li>" in md
+    assert all(f"<b>{s}</b>" in md for s in ("coverage", "misconceptions", "combined"))
+    assert SCRIPT not in md and "&lt;script&gt;" in md
+    assert "Partly correct" in md
+
+
+def test_structured_feedback_is_not_repeated(grade):
+    from coach.grading.feedback import build_feedback
+
+    grade.feedback = build_feedback(grade)
+    md = grade_md(grade)
+    assert md.count("What is missing") == 1 and md.count("It is cheap to compute") == 1
+    grade.feedback = "A hand-written note."
+    assert "A hand-written note." in grade_md(grade) and "A hand-written note." in grade_markdown(grade)
+
+
+def test_no_attempt_verdict():
+    g = Grade(score=0.0, verdict="no_attempt", feedback="", notes=["empty answer"])
+    assert "No attempt" in grade_md(g) and "No attempt" in grade_markdown(g) and "(No attempt)" in grade_text(g)
+
+
+def test_exported_grade_renders_with_a_markdown_library(grade):
+    text = grade_markdown(grade)
+    assert "&#" not in text and "004_db51e9162b39e910.txt" in text
+    html = render_markdown(text)
+    found = sections(html)
+    assert found.order == ["What you got right", "What is missing", "What is wrong", "Model answer",
+                           "Why this score", "Citations"]
+    assert found.sections["What you got right"] == ["✓ It is an activation function"]
+    assert found.sections["What is missing"] == [f"It is cheap to compute {SCRIPT}", "Gradient 1 for x > 0"]
+    wrong = found.sections["What is wrong"]  # inner items close first
+    assert wrong[1].startswith("✗ ReLU is *always* 1 | 0 → ReLU is max(0, x)")
+    assert wrong[0] == "evidence 004_db51e9162b39e910.txt:12-14: “ReLU is max(0, x)”" and len(wrong) == 2
+    assert [s.split(" ")[0] for s in found.sections["Why this score"]] == ["relevance", "coverage", "misconceptions", "combined"]
+    assert "&lt;script&gt;" in html  # shown as text, never as an element (the parser raises on <script>)
+    assert "<ol>" not in html.split("Model answer")[1].split("Why this score")[0]  # "1. cheap" stays text
+
+
+def test_md_inline_escapes_only_markdown():
+    for raw in ["# not a heading", "1. not a list", "- not a list", "> not a quote", "*x* _y_ `z` [a](b) a|b",
+                SCRIPT, "&lt; stays literal", "back\\slash", "004_db51e9162b39e910.txt"]:
+        html = render_markdown(md_inline(raw))
+        text = sections_text(html)
+        assert text == raw, (raw, html)
+        assert "&#" not in md_inline(raw)
+
+
+def sections_text(html: str) -> str:
+    out = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            assert tag == "p", html
+
+        def handle_data(self, data):
+            out.append(data)
+
+    P(convert_charrefs=True).feed(html)
+    return "".join(out).strip()
+
+
+def test_session_export_markdown_reads_back(tmp_path):
+    engine = SessionEngine(FakeCoach())
+    t = engine.start(topics=["dl"], length=2, seed=2)
+    engine.answer(t.session_id, "I do not know, <b>bold</b> *really*")
+    engine.skip(t.session_id)
+    text = session_markdown(engine, t.session_id)
+    assert "&#" not in text
+    html = render_markdown(text)
+    found = sections(html, "h3")
+    assert "What is missing" in found.order and "Model answer" in found.order and "Your answer" in found.order
+    assert "<b>" not in html and "&lt;b&gt;bold&lt;/b&gt; *really*" in html
+    assert "<h3>Session summary" in html

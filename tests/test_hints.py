@@ -1,0 +1,35 @@
+"""Hints: one sentence per key point, naming whole-word concepts, never the rubric's stems or the point."""
+
+from __future__ import annotations
+
+import re
+
+from coach.grading.rubrics import KeyPoint, bundled_rubric_paths, load_rubric_file
+from coach.questions import GENERIC_HINT, _hints, hint_for
+
+
+def test_hint_expands_stems_to_whole_words_and_skips_what_the_question_says():
+    kp = KeyPoint(text="Remedies include more data/augmentation, regularization, dropout or early stopping.",
+                  terms=[["regulari", "dropout", "early stop"], ["more data", "augment"]])
+    assert hint_for(kp, "How do you fix overfitting?") == "A strong answer says something about “regularization” and “more data”."
+    # "overfit" is in the question: the next concept of the group is used instead
+    kp = KeyPoint(text="It reduces overfitting by regularizing.", terms=[["overfit", "regulari"]])
+    assert hint_for(kp, "Why does dropout reduce overfitting?") == "A strong answer says something about “regularizing”."
+    assert hint_for(KeyPoint(text="x", terms=[["zzz"]])) is None  # nothing nameable: no hint from this point
+
+
+def test_bundled_hints_are_sentences_of_whole_words():
+    rubrics = [r for p in bundled_rubric_paths() for r in load_rubric_file(p, "bundled")]
+    assert len(rubrics) > 100
+    for r in rubrics:
+        hints = _hints(r)
+        assert hints and len(hints) == len(set(hints))
+        texts = " ".join([kp.text for kp in r.key_points] + [r.model_answer]).lower()
+        for h in hints:
+            if h == GENERIC_HINT:
+                continue
+            assert h.startswith("A strong answer says something about “") and h.endswith("”."), h
+            for concept in re.findall(r"“([^”]+)”", h):
+                # a whole word of the rubric's own text, never a stem like "regulari"
+                assert re.search(r"(?<![\w-])" + re.escape(concept.lower()) + r"(?![\w])", texts), (r.id, concept)
+            assert not any(kp.text.lower().rstrip(".") in h.lower() for kp in r.key_points)
