@@ -87,7 +87,7 @@ def _make(name: str, help_text: str):
 
         coach = Coach(settings)
         coach.ensure_index()
-        names = ["grading", "retrieval", "audit"] if name == "all" else [name]
+        names = ["grading", "retrieval", "audit", "judge"] if name == "all" else [name]
         _emit(run_evaluators(coach, names, split, limit), report, split)
 
     return cmd

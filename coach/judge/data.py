@@ -108,6 +108,49 @@ _SUBORDINATE = re.compile(r"^(?:if|when|whenever|unlike|although|though|while|be
                           r"after|before|unless|once|by|during|given|compared|instead|rather|whereas|to|on|at|from)\b", re.I)
 
 
+# Meaning-preserving surface edits (spelling variants, contractions, near-synonyms in technical prose).
+# Each applies to whole words only; applied 1-3 at a time they give NEAR-VERBATIM paraphrases: real
+# candidates repeat most of the reference's words with small substitutions, and a model that has only
+# seen small substitutions in contradictions calls every such paraphrase a contradiction (measured).
+EDITS = [(re.compile(r"\b" + a + r"\b", re.I), b) for a, b in (
+    ("cannot", "can't"), ("does not", "doesn't"), ("do not", "don't"), ("is not", "isn't"), ("are not", "aren't"),
+    ("it is", "it's"), ("normalisation", "normalization"), ("normalization", "normalisation"),
+    ("regularisation", "regularization"), ("regularization", "regularisation"), ("optimisation", "optimization"),
+    ("parallelised", "parallelized"), ("uses", "employs"), ("use", "employ"), ("reduces", "lowers"),
+    ("reduce", "lower"), ("increases", "raises"), ("large", "big"), ("computes", "calculates"),
+    ("compute", "calculate"), ("processes", "handles"), ("process", "handle"), ("produces", "yields"),
+    ("often", "frequently"), ("typically", "usually"), ("commonly", "often"), ("shows", "indicates"),
+    ("ensures", "guarantees"), ("removes", "eliminates"), ("prevents", "stops"), ("allows", "lets"),
+    ("enables", "lets"), ("requires", "needs"), ("require", "need"), ("contains", "holds"),
+    ("each", "every"), ("method", "technique"), ("quickly", "fast"), ("whereas", "while"),
+    ("therefore", "so"), ("because", "since"), ("however", "but"), ("approximately", "roughly"),
+    ("in order to", "to"), ("a lot of", "many"), ("is called", "is known as"), ("important", "key"),
+    ("neural network", "neural net"), ("helps", "helps to"), ("is used to", "serves to"), ("used for", "employed for"),
+    ("such as", "like"), ("for example", "for instance"), ("at most", "no more than"), ("at least", "no fewer than"),
+    ("minimize", "minimise"), ("minimizes", "minimises"), ("maximize", "maximise"), ("builds", "constructs"),
+    ("gives", "provides"), ("also called", "also known as"), ("known as", "called"), ("different", "distinct"),
+    ("same", "identical"), ("finds", "identifies"), ("makes it", "renders it"), ("very", "highly"),
+    ("quite", "fairly"), ("big", "large"), ("fast", "quick"), ("slow", "sluggish"), ("simple", "straightforward"),
+    ("the number of", "how many"), ("consists of", "is made up of"), ("refers to", "means"), ("called", "termed"),
+    ("stores", "keeps"), ("store", "keep"), ("returns", "gives back"), ("chooses", "picks"), ("selects", "picks"),
+    ("measures", "quantifies"), ("describes", "characterises"), ("combines", "merges"), ("splits", "divides"),
+    ("problem", "issue"), ("technique", "method"), ("fewer", "less"),
+)]
+_PAREN = re.compile(r"\s*\([^()]{1,60}\)")
+
+
+def near_verbatim(s: str, rng: random.Random) -> str | None:
+    """The sentence with 1-3 meaning-preserving edits (or a parenthesis dropped), or None if none applies."""
+    options = [(rx, b) for rx, b in EDITS if rx.search(s)]
+    rng.shuffle(options)
+    out = s
+    for rx, b in options[: rng.randint(1, 3)]:
+        out = rx.sub(lambda m, b=b: b if m.group(0)[:1].islower() else b[:1].upper() + b[1:], out, count=1)
+    if _PAREN.search(out) and (out == s or rng.random() < 0.3):
+        out = _PAREN.sub("", out, count=1)
+    return out if out != s else None
+
+
 def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:] if s[:2].isalpha() and not s[:2].isupper() else s
 
@@ -144,6 +187,18 @@ def expand(rec: dict, same_topic: list[dict], rng: random.Random, *, augment: bo
     # (written to reuse the premise's words) teach "high word overlap = contradiction" (measured:
     # a first model called near-verbatim good answers contradictions).
     out.append(Pair(P, rng.choice(FILLERS) + _lower_first(P), ENTAILMENT, "verbatim_filler", rid))
+    near = near_verbatim(P, rng)
+    if near:
+        out.append(Pair(P, near, ENTAILMENT, "near_verbatim", rid))
+        out.append(Pair(near, P, ENTAILMENT, "near_verbatim_back", rid))
+    if para:
+        near_para = near_verbatim(para, rng)
+        if near_para:
+            out.append(Pair(P, near_para, ENTAILMENT, "near_verbatim_paraphrase", rid))
+    c, t = rng.choice(cons)
+    near_c = near_verbatim(c, rng)
+    if near_c:  # the same edits never turn a contradiction into agreement
+        out.append(Pair(P, near_c, CONTRADICTION, t + "_near_verbatim", rid))
     part = _main_clause(P)
     if part:
         out.append(Pair(P, part, ENTAILMENT, "verbatim_clause", rid))
