@@ -54,8 +54,10 @@ def cosine_baseline(grader, rows: list[dict]) -> list[float | None]:
 class GradingEvaluator:
     name = "grading"
 
-    def __init__(self, grader, rows: list[dict] | None = None, *, name: str = "grading", baseline_dev: list[dict] | None = None):
+    def __init__(self, grader, rows: list[dict] | None = None, *, name: str = "grading", baseline_dev: list[dict] | None = None,
+                 repeat: bool = True):
         self.grader = grader
+        self.repeat = repeat  # grade every answer twice to measure determinism
         self.rows = rows if rows is not None else load_jsonl(GRADED_ANSWERS)
         self.name = name
         # the cosine baseline's linear map is fit on the team's DEV answers (never on a test set)
@@ -82,7 +84,7 @@ class GradingEvaluator:
             row["styles"] = list(row.get("styles") or []) + (["source_wrong_parrot"] if "parrots_source_error" in (row.get("styles") or []) else [])
             try:
                 g1 = self._grade(r)
-                g2 = self._grade(r)
+                g2 = self._grade(r) if self.repeat else g1
                 row.update(pred=g1.score, verdict=g1.verdict, steps={s.name: s.value for s in g1.steps})
                 if (g1.score, g1.verdict) != (g2.score, g2.verdict):
                     nondeterministic += 1

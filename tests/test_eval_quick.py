@@ -48,3 +48,19 @@ def test_report_renders(grading, tmp_path):
     for png in ("grading_scatter.png", "grading_tiers.png", "grading_confusion.png"):
         assert (tmp_path / png).stat().st_size > 5_000
     assert (tmp_path / "metrics.json").exists()
+
+
+def test_judge_quality_guard():
+    """The shipped judge on its held-out pairs: in-subject test split and the never-trained subject."""
+    import numpy as np
+
+    from coach.judge import Judge
+    from coach.judge.data import build_pairs, load_records
+
+    splits = build_pairs(load_records()[0])
+    judge = Judge()
+    for name, floor in (("test", JUDGE_TEST_ACC), ("oos", JUDGE_OOS_ACC)):
+        pairs = splits[name]
+        pred = judge.scores([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
+        acc = float(np.mean(pred == np.array([p.label for p in pairs])))
+        assert acc >= floor, (name, acc)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from coach.datafiles import load_jsonl
+from coach.datafiles import load_jsonl as read_jsonl
 
 SPLITS = click.Choice(["test", "dev", "all"])
 
@@ -21,12 +21,12 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None):
             from evals.new_sources import coach_with_new_sources
 
             bundled = GradingEvaluator(coach.grader)(split=split, limit=limit)
-            dev = [r for r in load_jsonl(GRADED_ANSWERS) if r.get("split") == "dev"]
+            dev = [r for r in read_jsonl(GRADED_ANSWERS) if r.get("split") == "dev"]
             # the other two sets are test-only: measured as they are, whatever --split says
             for key, path, grader in (("other_subject", OTHER_SUBJECT, lambda: coach.grader),
                                       ("new_sources", NEW_SOURCE_ANSWERS, lambda: coach_with_new_sources(coach.settings).grader)):
                 if path.exists():
-                    res = GradingEvaluator(grader(), load_jsonl(path), name=key, baseline_dev=dev)(split="test", limit=limit)
+                    res = GradingEvaluator(grader(), read_jsonl(path), name=key, baseline_dev=dev, repeat=False)(split="test", limit=limit)
                     bundled.metrics.update({f"{key}_{k}": v for k, v in res.metrics.items() if k != "confusion"})
                     bundled.details.extend({"set": key, **d} for d in res.details)
                     bundled.failures += res.failures

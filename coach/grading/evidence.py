@@ -2,8 +2,8 @@
 
 The answer is cut into claims (sentences). The judge is asked three things, in one batch:
 - coverage: does a claim, or the whole answer, ENTAIL each key point? (premise = answer side)
-- contradiction: does a claim CONTRADICT a reference sentence (key points, model answer sentences,
-  corrections of known misconceptions)? (premise = reference side)
+- contradiction: does a claim CONTRADICT a reference sentence (key points, model answer
+  sentences)? (premise = reference side)
 - misconception: does a claim ENTAIL a known false claim? (premise = the answer's claim)
 A key point is credited only when it is entailed AND no claim contradicts it. A claim is wrong when
 the judge's contradiction probability against some reference sentence, or its entailment of a known
@@ -39,12 +39,13 @@ class RefSentence:
 
 
 def reference_sentences(rubric, citations) -> list[RefSentence]:
-    """Key points, then model-answer sentences and corrections, each once (by normalised text)."""
+    """Key points, then model-answer sentences, each once (by normalised text)."""
     cite = citations[0] if citations else None
     out, seen = [], set()
+    # Corrections of known misconceptions are not used here: they are usually phrased as denials
+    # ("X, not Y") and a claim is checked against a misconception directly (the entailment test).
     cands = [(kp.text, "key_point") for kp in rubric.key_points]
     cands += [(s, "reference") for s in sentences(rubric.model_answer)]
-    cands += [(m.correction, "correction") for m in rubric.misconceptions if m.correction]
     for text, kind in cands:
         key = normalise(text).lower()
         if key and key not in seen:

@@ -45,9 +45,11 @@ def claim_text(claim: Claim) -> str:
     return text
 
 
-def judge_claims(claims: list[Claim], context) -> list[tuple[Claim, int, float, float]]:
+def judge_claims(claims: list[Claim], context, symmetric: bool | None = None) -> list[tuple[Claim, int, float, float]]:
     """[(claim, statement index, p_contradiction, p_entailment)] for the best-contradicting statement
-    of each prose claim that has candidates (the raw material ``check_trusted`` thresholds)."""
+    of each prose claim that has candidates (the raw material ``check_trusted`` thresholds).
+    ``symmetric``: a contradiction must hold in both reading directions (the lower probability
+    counts); a hypothesis that merely says MORE than the statement is not a contradiction either way."""
     index, judge = context.trusted_index(), context.judge()
     prose = [c for c in claims if c.kind in _PROSE and len(c.text.split()) >= 4]
     if not prose or index is None or judge is None:
@@ -63,6 +65,10 @@ def judge_claims(claims: list[Claim], context) -> list[tuple[Claim, int, float, 
     if not pairs:
         return []
     probs = judge.scores(pairs)
+    if symmetric if symmetric is not None else th.get("symmetric", False):
+        back = judge.scores([(h, p) for p, h in pairs])
+        probs = probs.copy()
+        probs[:, CONTRADICTION] = np.minimum(probs[:, CONTRADICTION], back[:, CONTRADICTION])
     best: dict[int, tuple[int, float, float]] = {}
     for (ci, si), p in zip(owner, probs):
         if ci not in best or p[CONTRADICTION] > best[ci][1]:
