@@ -221,6 +221,10 @@ class Coach:
             rows.append(row)
         return rows
 
+    def rubric_problems(self) -> list[str]:
+        """One line per rubric file that was skipped as invalid (`coach index status`, the Sources tab)."""
+        return list(self.rubrics.problems)
+
     def audit_report_markdown(self) -> str:
         return self.audit.report_markdown()
 

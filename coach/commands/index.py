@@ -131,9 +131,12 @@ def remove(settings, sources):
 @click.pass_obj
 def status(settings, as_json):
     """Show what is indexed: sources, records, chunks, models, boilerplate removed."""
+    from coach.grading.rubrics import RubricBank
+
     st = _open(settings).status()
     if not st["exists"]:
         raise CoachError(f"no index yet in {st['index_dir']}: run `coach index build`")
+    st["rubric_problems"] = RubricBank.load(settings, warn=False).problems  # skipped rubric files, one line each
     if as_json:
         click.echo(json.dumps(st, indent=2))
         return
@@ -153,6 +156,8 @@ def status(settings, as_json):
         f"embedding model {st['embedding_model']} (dim {st['dim']}) | index {st['index_type']} | "
         f"reranker {st['reranker_model'] or 'none'} | built {st['built_at']}"
     )
+    for problem in st["rubric_problems"]:
+        console.print(f"Warning: {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 @index.command()
