@@ -121,8 +121,10 @@ def add(settings, paths):
 @click.argument("sources", nargs=-1, required=True)
 @click.pass_obj
 def remove(settings, sources):
-    """Remove sources (by name, as `coach index status` shows them)."""
-    for name in _open(settings).remove(list(sources)):
+    """Remove sources (by name, as `coach index status` shows them) and everything derived from them."""
+    from coach.service import Coach
+
+    for name in Coach(settings).remove_sources(list(sources)):
         click.echo(f"removed: {name}")
 
 

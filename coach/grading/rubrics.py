@@ -117,6 +117,7 @@ class RubricBank:
 
     def __init__(self, rubrics: list[Rubric], problems: list[str] | None = None):
         self.problems = list(problems or [])  # one line per skipped rubric file
+        self._rubrics = list(rubrics)  # in load order (precedence), for restricted_to
         self.by_id: dict[str, Rubric] = {}
         self.by_record: dict[str, Rubric] = {}
         for r in rubrics:  # later entries (user rubrics) override earlier ones (bundled)
@@ -154,6 +155,14 @@ class RubricBank:
 
     def __len__(self) -> int:
         return len(self.by_id)
+
+    def restricted_to(self, record_ids) -> "RubricBank":
+        """The same rubrics citing only records in ``record_ids`` (the indexed ones): a removed source's
+        records are never cited nor matched. A rubric keeps its key points when all its records are gone."""
+        ids = set(record_ids)
+        kept = [r if all(x in ids for x in r.records) else r.model_copy(update={"records": [x for x in r.records if x in ids]})
+                for r in self._rubrics]
+        return RubricBank(kept, self.problems)
 
     def for_record(self, record_id: str) -> Rubric | None:
         return self.by_record.get(record_id)
