@@ -170,16 +170,20 @@ class Coach:
         return ask(self, question, cancel=cancel)
 
     def add_sources(self, paths: list[Path], progress=None) -> dict:
-        from corpus import parse_paths
+        """Index new or changed files. A file that cannot be read is reported under "skipped" and the
+        rest goes on; nothing readable at all is a CoachError."""
+        from corpus import parse_batch
 
-        missing = [str(p) for p in paths if not Path(p).exists()]
-        if missing:
-            raise CoachError(f"no such file: {missing[0]}")
         self.ensure_index()
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
-        parsed = parse_paths([Path(p) for p in paths], embedder=self.index.embedder)
+        batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder)
+        warnings, error = batch.outcome(paths)
+        if error:
+            raise CoachError(error)
+        parsed = batch.sources
         report = self.index.add(parsed, progress=progress)
+        report["skipped"] = warnings
         with self._lock:
             self._reset_derived()
         changed = set(report.get("added", [])) | set(report.get("updated", []))

@@ -23,18 +23,19 @@ def bundled_dir() -> Path:
 
 
 def _parse(paths, embedder=None) -> list:
-    """Parse sources; ``embedder`` (the index's loaded model) lets the corpus group questions by meaning."""
-    for p in paths:
-        if not Path(p).exists():
-            raise CoachError(f"no such file or folder: {p}")
+    """Parse sources; ``embedder`` (the index's loaded model) lets the corpus group questions by meaning.
+    Each path that cannot be read gets one warning line and the rest goes on; nothing readable is an error."""
     try:
-        from corpus import parse_paths
+        from corpus import parse_batch
     except ImportError:
-        raise CoachError("the corpus parser (corpus.parse_paths) is not available in this install") from None
-    parsed = parse_paths([Path(p) for p in paths], embedder=embedder)
-    if not parsed:
-        raise CoachError(f"no readable sources (txt, md, html, pdf) in: {', '.join(map(str, paths))}")
-    return parsed
+        raise CoachError("the corpus parser (corpus.parse_batch) is not available in this install") from None
+    batch = parse_batch([Path(p) for p in paths], embedder=embedder, log_skipped=False)
+    warnings, error = batch.outcome(paths)
+    for line in warnings:
+        click.echo(f"Warning: {line}", err=True)
+    if error:
+        raise CoachError(error)
+    return batch.sources
 
 
 class _Bars:
