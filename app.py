@@ -229,7 +229,10 @@ class Handlers:
     def sources_view(self):
         table = self.sources_table()
         choices = [(f"{t} ({s})" if t else s, s) for s, t in zip(table["source"], table["title"])]
-        return table, gr.update(choices=choices, value=[]), self.audit_md()
+        return table, gr.update(choices=choices, value=[]), self.audit_md(), self.warnings_md()
+
+    def warnings_md(self) -> str:
+        return "".join(f"⚠️ {safe(p)}\n\n" for p in self.coach.rubric_problems())
 
     def audit_md(self):
         try:
@@ -352,6 +355,7 @@ def build_app(coach) -> gr.Blocks:
             add_btn = gr.Button("Add and re-index", variant="primary", elem_id="add-sources")
             add_status = gr.Markdown(elem_id="add-status")
             table = gr.Dataframe(label="Indexed sources", interactive=False, elem_id="sources-table")
+            source_warnings = gr.Markdown(elem_id="source-warnings")  # skipped rubric files, one line each
             with gr.Row():
                 remove_dd = gr.Dropdown([], multiselect=True, label="Sources to remove", elem_id="remove-list")
                 remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
@@ -374,11 +378,12 @@ def build_app(coach) -> gr.Blocks:
         resume_btn.click(h.resume, [st, resume_dd], [st, chat])
         export_btn.click(h.export, st, export_files)
         index_q = dict(concurrency_id="index", concurrency_limit=1)  # one re-index at a time
-        add_btn.click(h.add_sources, uploads, [add_status, table, remove_dd, audit, topics], **index_q)
-        remove_btn.click(h.remove_sources, remove_dd, [add_status, table, remove_dd, audit, topics], **index_q)
+        sources_out = [table, remove_dd, audit, source_warnings]
+        add_btn.click(h.add_sources, uploads, [add_status, *sources_out, topics], **index_q)
+        remove_btn.click(h.remove_sources, remove_dd, [add_status, *sources_out, topics], **index_q)
         refresh.click(h.progress_view, None, [plot, mastery])
         progress_tab.select(h.progress_view, None, [plot, mastery])
-        demo.load(h.sources_view, None, [table, remove_dd, audit]).then(h.resume_choices, None, resume_dd)
+        demo.load(h.sources_view, None, sources_out).then(h.resume_choices, None, resume_dd)
     return demo
 
 

@@ -113,7 +113,7 @@ class Coach:
                 records = {r.id: r for r in self.index.records()}
                 self._grader = Grader(
                     self.index.embedder.encode,  # raw encode, no query cache: grades stay bit-for-bit repeatable
-                    self.rubrics,
+                    self.rubrics.restricted_to(records),  # never cite a source that is not indexed (any more)
                     records=records,
                     search=lambda q: self.index.search(q, k=5),
                     flags_for=self.audit.flags_for,
@@ -169,7 +169,9 @@ class Coach:
         from coach.questions import question_bank
 
         self.ensure_index()
-        return question_bank(self.index.records(), self.rubrics, topics=topics, difficulty=difficulty)
+        records = self.index.records()
+        bank = self.rubrics.restricted_to(r.id for r in records)
+        return question_bank(records, bank, topics=topics, difficulty=difficulty)
 
     def followup(self, grade: Grade) -> str:
         from coach.questions import followup_question
@@ -183,16 +185,20 @@ class Coach:
         return ask(self, question, cancel=cancel)
 
     def add_sources(self, paths: list[Path], progress=None) -> dict:
-        from corpus import parse_paths
+        """Index new or changed files. A file that cannot be read is reported under "skipped" and the
+        rest goes on; nothing readable at all is a CoachError."""
+        from corpus import parse_batch
 
-        missing = [str(p) for p in paths if not Path(p).exists()]
-        if missing:
-            raise CoachError(f"no such file: {missing[0]}")
         self.ensure_index()
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
-        parsed = parse_paths([Path(p) for p in paths], embedder=self.index.embedder)
+        batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder)
+        warnings, error = batch.outcome(paths)
+        if error:
+            raise CoachError(error)
+        parsed = batch.sources
         report = self.index.add(parsed, progress=progress)
+        report["skipped"] = warnings
         with self._lock:
             self._reset_derived()
         changed = set(report.get("added", [])) | set(report.get("updated", []))
@@ -202,7 +208,7 @@ class Coach:
     def write_draft_rubrics(self, parsed) -> list[str]:
         """Editable draft rubrics (from the references and the audit) for questions with no rubric yet,
         one YAML file per source under COACH_HOME/rubrics/drafts, versioned by the source's hash."""
-        from coach.grading.draft import slug, write_drafts
+        from coach.grading.draft import drafts_path, write_drafts
 
         written = []
         for ps in parsed:
@@ -210,7 +216,7 @@ class Coach:
             if not recs:
                 continue
             drafts = [self.grader.draft_for(r) for r in recs]
-            path = self.settings.rubrics_dir / "drafts" / f"{slug(ps.source)}.yaml"
+            path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
             if write_drafts(path, ps.source, ps.sha256, drafts):
                 written.append(str(path))
         if written:
@@ -220,9 +226,15 @@ class Coach:
         return written
 
     def remove_sources(self, sources: list[str]) -> list[str]:
+        """Remove sources and everything derived from them: index entries, and their draft rubric file
+        (kept aside as ``.bak``, never loaded, so hand edits are not lost)."""
+        from coach.grading.draft import retire_drafts
+
         with self._lock:
             removed = self.index.remove(sources)
             self._reset_derived()
+            if retire_drafts(self.settings.rubrics_dir / "drafts", removed):
+                self._bank = None
             return removed
 
     def sources(self) -> list[dict]:
@@ -250,6 +262,10 @@ class Coach:
             if name and title:
                 titles[name] = title
         return titles
+
+    def rubric_problems(self) -> list[str]:
+        """One line per rubric file that was skipped as invalid (`coach index status`, the Sources tab)."""
+        return list(self.rubrics.problems)
 
     def audit_report_markdown(self) -> str:
         return self.audit.report_markdown(self.source_titles())

@@ -12,7 +12,9 @@ Results are sorted by source name, so the output does not depend on argument ord
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,18 @@ log = logging.getLogger(__name__)
 class Batch:
     sources: list[ParsedSource] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+
+    def outcome(self, paths) -> tuple[list[str], str | None]:
+        """(warnings, error) for the user: one warning per skipped path ("skipped PATH: reason"), and an
+        error line only when nothing at all was parsed (then just that line when one path was bad)."""
+        warnings = [str(s) for s in self.skipped]
+        if self.sources:
+            return warnings, None
+        if len(self.skipped) == 1:
+            return [], f"{self.skipped[0].reason}: {self.skipped[0].path}"
+        if not self.skipped:
+            return [], f"no readable sources (txt, md, html, pdf) in: {', '.join(map(str, paths))}"
+        return warnings, f"nothing could be read: {len(self.skipped)} paths skipped"
 
 
 def parse_document(doc: Document) -> ParsedSource:
@@ -95,19 +109,47 @@ def parse_file(path: Path, source: str | None = None, *, max_bytes: int = DEFAUL
     return parsed
 
 
-def expand_paths(paths: Iterable[Path | str]) -> list[tuple[Path, str]]:
-    """(file, source name) for every file given or found in a given folder. Missing path: CoachError."""
+def path_problem(p: Path) -> str | None:
+    """Why a path given (or found in a folder) cannot be read at all, or None when it can be opened."""
+    try:
+        p.stat()
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if p.is_symlink() and exc.errno == errno.ENOENT:
+            return f"broken symlink (its target {os.path.join(p.parent, os.readlink(p))} does not exist)"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "no such file or folder"
+        return f"unreadable ({exc.strerror or exc})"
+
+
+def expand_paths(paths: Iterable[Path | str], skipped: list | None = None) -> list[tuple[Path, str]]:
+    """(file, source name) for every file given or found in a given folder.
+
+    A path that cannot be read (missing, symlink loop, dangling link; given or found in a folder) is
+    appended to ``skipped`` as a SkippedFile; without a ``skipped`` list it raises one CoachError.
+    Inside folders, hidden entries and unsupported suffixes are ignored on purpose (logged at info)."""
+
+    def bad(path: Path, reason: str) -> None:
+        if skipped is None:
+            raise CoachError(f"{reason}: {path}")
+        skipped.append(SkippedFile(path, reason))
+
     found: list[tuple[Path, str]] = []
-    for p in paths:
-        p = Path(p)
-        if not p.exists():
-            raise CoachError(f"no such file or folder: {p}")
-        if p.is_dir():
+    for p in map(Path, paths):
+        problem = path_problem(p)
+        if problem:
+            bad(p, problem)
+        elif p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts) or not f.is_file():
-                    continue
-                if f.suffix.lower() in SUPPORTED:
+                if any(part.startswith(".") for part in rel.parts) or f.is_dir():
+                    continue  # sub-folders are walked by rglob (symlinked ones are not followed)
+                problem = path_problem(f) or (None if f.is_file() else "not a regular file")
+                if problem:
+                    bad(f, problem)
+                elif f.suffix.lower() in SUPPORTED:
                     found.append((f, rel.as_posix()))
                 else:
                     log.info("ignored %s (unsupported file type)", f)
@@ -122,7 +164,7 @@ def parse_batch(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYT
     batch = Batch()
     seen_paths: set[Path] = set()
     seen_names: dict[str, Path] = {}
-    for path, name in expand_paths(paths):
+    for path, name in expand_paths(paths, batch.skipped):
         real = path.resolve()
         if real in seen_paths:
             continue
@@ -138,14 +180,18 @@ def parse_batch(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYT
                 log.debug("parser error on %s", path, exc_info=True)
                 raise SkippedFile(path, f"parser error ({type(exc).__name__}: {str(exc)[:100]}); please report it") from None
         except SkippedFile as exc:
-            if log_skipped:
-                log.warning("%s", exc)
             batch.skipped.append(exc)
+    if log_skipped:
+        for exc in batch.skipped:
+            log.warning("%s", exc)
     batch.sources.sort(key=lambda ps: ps.source)
     group_and_tag(batch.sources, embedder=embedder)
     return batch
 
 
 def parse_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES, embedder=None) -> list[ParsedSource]:
-    """Parsed sources (sorted by name) of the given files and folders; skipped files are logged."""
+    """Parsed sources (sorted by name) of the given files and folders; skipped files are logged.
+    A given path that cannot be read at all (missing, symlink loop) is a CoachError."""
+    paths = list(paths)
+    expand_paths(paths)  # raises on an unreadable given path; the walk is repeated below (cheap)
     return parse_batch(paths, max_bytes=max_bytes, embedder=embedder).sources

@@ -4,7 +4,9 @@ Lines are split on ``\\n``, ``\\r\\n`` and ``\\r`` only (what editors and ``coac
 ``lines[i]`` is line ``i + 1`` of the original file. Repairs never add or remove a line.
 
 Simplified on purpose:
-- encoding: BOMs first, then strict UTF-8 (most files), then charset-normalizer's best guess (cp1252
+- encoding: BOMs first, then UTF-16 without a BOM (recognised by its NUL bytes all on odd or all on even
+  positions, which only works for mostly-Latin text: that is also the case where the NULs would otherwise
+  read as "binary"), then strict UTF-8 (most files), then charset-normalizer's best guess (cp1252
   preferred among single-byte code pages when it decodes cleanly);
 - mojibake: ftfy on the whole text (curly quotes are kept: the text should read like the source),
   then a Mac Roman round trip on runs ftfy leaves behind (``‚ú®`` -> ``✨``). The Mac Roman repair only
@@ -46,6 +48,9 @@ def decode(raw: bytes) -> str:
                 return raw.decode(enc)
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {enc} text ({exc.reason})") from None
+    utf16 = bomless_utf16(raw)
+    if utf16 is not None:
+        return utf16
     if looks_binary(raw):
         raise DecodeError("binary file (not text)")
     try:
@@ -72,6 +77,28 @@ def _decodes(raw: bytes, encoding: str) -> bool:
         return True
     except UnicodeDecodeError:
         return False
+
+
+def bomless_utf16(raw: bytes) -> str | None:
+    """The text of UTF-16 LE/BE bytes without a BOM, or None. Latin-script UTF-16 has a NUL as the high
+    byte of almost every character: NULs on (nearly) all odd positions is LE, on all even ones BE."""
+    head = raw[:8192]
+    if len(head) < 4:
+        return None
+    half = len(head) // 2
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if odd >= 0.6 * half and even <= 0.02 * half:
+        encoding = "utf-16-le"
+    elif even >= 0.6 * half and odd <= 0.02 * half:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = raw[: len(raw) - len(raw) % 2].decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r")
+    return text if controls <= len(text[:4096]) // 100 else None
 
 
 def looks_binary(raw: bytes) -> bool:

@@ -16,6 +16,9 @@ A writer fills a ``.tmp`` directory, fsyncs every file, renames it to its final 
 parent, then replaces CURRENT (fsync'd). Killing it at any moment leaves CURRENT pointing at the
 previous complete generation. Readers load a whole generation into memory, and the previous
 generation is kept for one more switch, so a reader that has just read CURRENT never sees files vanish.
+Each generation's meta names the generation that was live when it was written (``previous``), so
+garbage collection follows that chain from CURRENT: a generation written but never switched in (a
+crash or a full disk at the switch) is an orphan and is collected, never the one that was live.
 
 No pickle anywhere: JSON, JSONL, ``np.save``/``np.load(allow_pickle=False)`` and faiss's own format.
 Simplified on purpose: the BM25 index is not stored; it is rebuilt from chunks.jsonl when first needed
@@ -184,7 +187,8 @@ def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: l
     crash_point("vectors_written")
     faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
     _fsync(tmp / "dense.faiss")
-    _write_text(tmp / "meta.json", json.dumps({**meta, "format": FORMAT_VERSION}, indent=1))
+    previous = read_current(index_dir)  # the live generation this one replaces (kept one more switch)
+    _write_text(tmp / "meta.json", json.dumps({**meta, "format": FORMAT_VERSION, "previous": previous}, indent=1))
     _fsync(tmp)
     crash_point("before_rename")
     os.rename(tmp, index_dir / name)
@@ -199,25 +203,46 @@ def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: l
     return name
 
 
+def _previous(index_dir: Path, name: str):
+    """The generation that was live before ``name`` (from its meta): a name, None, or ... when the meta
+    predates the ``previous`` field or cannot be read."""
+    try:
+        meta = json.loads((index_dir / name / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ...
+    return meta.get("previous", ...)
+
+
+def _stamp(p: Path) -> int:
+    part = p.name.split("-")[1] if p.name.count("-") >= 2 else ""
+    return int(part) if part.isdigit() else 0
+
+
 def collect_garbage(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
-    """Delete crash leftovers and all but the newest ``keep`` generations (never the live one)."""
+    """Delete crash leftovers, orphans and all but the live generation and the ``keep - 1`` that were live
+    before it (following each generation's ``previous``). Caller holds the WriteLock."""
     index_dir = Path(index_dir)
     live = read_current(index_dir)
-    removed = []
-    gens = sorted(
-        (p for p in index_dir.glob("gen-*") if p.is_dir()),
-        key=lambda p: int(p.name.split("-")[1]) if p.name.split("-")[1].isdigit() else 0,
-    )
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=_stamp)
     complete = [p.name for p in gens if not p.name.endswith(".tmp")]
-    keep_names = {live}
-    if live in complete:  # the live one and the (keep - 1) before it; newer orphans are crash leftovers
-        pos = complete.index(live)
-        keep_names |= set(complete[max(0, pos - keep + 1) : pos + 1])
+    keep_names: set[str] = set()
+    name = live if live in complete else None
+    while name is not None and name in complete and len(keep_names) < keep:
+        keep_names.add(name)
+        before = _previous(index_dir, name)
+        if before is ...:  # an index written before generations named their predecessor: newest older one
+            older = [n for n in complete if _stamp(index_dir / n) < _stamp(index_dir / name)]
+            before = older[-1] if older else None
+        name = before
+    removed = []
     for p in gens:
         if p.name in keep_names:
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p.name)
+    pointer = index_dir / f"{CURRENT}.tmp"  # a switch that never happened
+    if pointer.exists():
+        pointer.unlink(missing_ok=True)
     if removed:
-        log.debug("collected old index generations: %s", removed)
+        log.debug("collected index generations: %s", removed)
     return removed

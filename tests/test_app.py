@@ -121,10 +121,10 @@ def test_actions_without_session_and_two_browsers(handlers):
 def test_sources_and_progress_views(handlers, tmp_path):
     f = tmp_path / "notes.txt"
     f.write_text("Q?\nA.")
-    status, table, dd, audit, topics = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
+    status, table, dd, audit, warnings, topics = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
     assert "notes.txt" in status and list(table["source"]) == ["a.txt", "notes.txt"]
     assert "&lt;script&gt;" in audit and "<script>" not in audit
-    status, table, dd, audit, topics = handlers.remove_sources(["notes.txt"])
+    status, table, dd, audit, warnings, topics = handlers.remove_sources(["notes.txt"])
     assert status == "Removed: notes.txt"
     handlers.engine.answer(handlers.start(fresh(), ["ml"], "any", 1)[0]["sid"], "noise")
     fig, mastery = handlers.progress_view()

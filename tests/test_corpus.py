@@ -277,6 +277,30 @@ def test_other_encodings_and_line_endings(tmp_path):
     assert [r.answer for r in parse_file(bom).records] == ["X is a letter.", "Y too."]
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_text_not_binary(tmp_path, codec):
+    f = tmp_path / "notes.txt"
+    f.write_bytes("1. What is X?\nX is a letter, café.\n2. What is Y?\nY too.\n".encode(codec))
+    assert [r.answer for r in parse_file(f).records] == ["X is a letter, café.", "Y too."]
+
+
+def test_bad_paths_get_one_reason_each_and_the_rest_goes_on(tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text("1. What is a tensor?\nAn n-dimensional array.\n")
+    loop = tmp_path / "loop.md"
+    loop.symlink_to(loop)  # a symlink loop given directly
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "inner.txt").write_text("1. What is a vector?\nA 1-D array.\n")
+    (folder / "cycle").symlink_to(folder / "cycle")  # a loop inside a folder: reported, not silently ignored
+    (folder / "gone.md").symlink_to(tmp_path / "deleted.md")  # a dangling link
+    batch = parse_batch([good, tmp_path / "missing.md", loop, folder])
+    assert sorted(ps.source for ps in batch.sources) == ["good.md", "inner.txt"]
+    reasons = {Path(s.path).name: s.reason for s in batch.skipped}
+    assert reasons == {"missing.md": "no such file or folder", "loop.md": "symlink loop", "cycle": "symlink loop",
+                       "gone.md": f"broken symlink (its target {tmp_path / 'deleted.md'} does not exist)"}
+
+
 def test_bad_files_are_skipped_with_one_warning_each(tmp_path, caplog):
     good = tmp_path / "good.txt"
     good.write_text("1. What is a tensor?\nAn n-dimensional array.\n")

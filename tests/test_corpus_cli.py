@@ -53,8 +53,18 @@ def test_missing_path_is_one_error_line(tmp_path):
 def test_nothing_parsed_exits_1(tmp_path):
     (tmp_path / "a.txt").write_text("   \n")
     result = run(tmp_path)
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1].startswith("Error: no readable sources")
+    assert result.exit_code == 1  # the one reason, on one line
+    assert result.stderr.strip().splitlines() == [f"Error: empty file (whitespace only): {tmp_path / 'a.txt'}"]
+    (tmp_path / "a.txt").unlink()
+    (tmp_path / "notes.bin").write_text("unsupported")
+    result = run(tmp_path)
+    assert result.exit_code == 1 and result.stderr.strip().startswith("Error: no readable sources")
+
+
+def test_a_missing_path_does_not_stop_the_others(tmp_path):
+    result = run(DATA / "qnum.txt", tmp_path / "missing.txt")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 3
+    assert result.stderr.strip().splitlines() == [f"Warning: skipped {tmp_path / 'missing.txt'}: no such file or folder"]
 
 
 def test_no_arguments_is_a_usage_error():

@@ -91,3 +91,23 @@ def test_user_errors_are_one_line(run, tmp_path):
 def test_default_build_path_is_the_bundled_folder():
     path = bundled_dir()
     assert path.is_dir() and len(list(path.glob("*.txt"))) == 5
+
+
+def test_bad_paths_get_one_line_each_and_the_rest_is_indexed(run, tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text(DOC_B, encoding="utf-8")
+    loop = tmp_path / "loop.md"
+    loop.symlink_to(loop)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.txt").write_text(DOC_A, encoding="utf-8")
+    (folder / "cycle").symlink_to(folder / "cycle")
+    res = run("add", str(good), str(tmp_path / "missing.md"), str(loop), str(folder))
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[:2] == ["added: a.txt", "added: good.md"]
+    warned = [line for line in res.stderr.splitlines() if line.startswith("Warning: skipped")]
+    assert warned == [f"Warning: skipped {tmp_path / 'missing.md'}: no such file or folder",
+                      f"Warning: skipped {loop}: symlink loop", f"Warning: skipped {folder / 'cycle'}: symlink loop"]
+    # nothing at all could be done: non-zero, one line
+    res = run("add", str(tmp_path / "missing.md"))
+    assert res.exit_code == 1 and res.stderr.strip().splitlines() == [f"Error: no such file or folder: {tmp_path / 'missing.md'}"]

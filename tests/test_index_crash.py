@@ -99,6 +99,23 @@ def test_kill_right_after_switch_leaves_the_new_index(_isolated_home):
     assert "big.txt" in {s["source"] for s in st["sources"]}
 
 
+def test_collection_after_a_failed_switch_keeps_the_previous_live_generation(_isolated_home):
+    """A generation written but never switched in (killed before the switch) is an orphan: the next
+    writer collects it and keeps the generation that really was live before its own."""
+    settings = load_settings()
+    CoachIndex(settings, model=WordLengthModel()).build(all_sources())
+    CoachIndex(settings, model=WordLengthModel()).add(all_sources("v2"))
+    previous = store.read_current(settings.index_dir)
+    proc = subprocess.run([sys.executable, "-c", CHILD, "once"], env=_env(_isolated_home, "before_switch"), cwd=ROOT,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    orphan = {p.name for p in settings.index_dir.glob("gen-*")} - {previous}
+    assert store.read_current(settings.index_dir) == previous and len(orphan) == 2  # the older one and the orphan
+    CoachIndex(settings, model=WordLengthModel()).add(all_sources("v3"))
+    live = store.read_current(settings.index_dir)
+    assert {p.name for p in settings.index_dir.glob("gen-*")} == {previous, live}
+
+
 def test_random_kills_while_readers_read(_isolated_home):
     settings = load_settings()
     CoachIndex(settings, model=WordLengthModel()).build(all_sources())

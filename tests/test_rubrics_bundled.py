@@ -27,6 +27,7 @@ def test_every_bundled_question_has_a_reviewed_rubric(bank, bundled_dir):
 
 def test_rubric_shape(bank):
     assert len(bank) >= 120
+    assert bank.problems == []  # a bundled file is never skipped (a bad one would only warn at run time)
     for r in bank.by_id.values():
         assert 1 <= len(r.key_points) <= 6, r.id
         assert r.model_answer.strip() and r.question.strip(), r.id

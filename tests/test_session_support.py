@@ -90,6 +90,9 @@ class FakeCoach:
                  "flags": 1}] + [{"source": p.name, "records": 1, "sha256": "", "boilerplate_removed": {}, "flags": 0}
                                  for p in self.added]
 
+    def rubric_problems(self):
+        return []
+
     def audit_report_markdown(self):
         return "# Audit\n\n- a.txt:3 says <script>alert(2)</script>"
 

@@ -54,15 +54,15 @@ def _from_index(settings):
 
 
 def _parse(paths):
-    from corpus import parse_paths
+    from corpus import parse_batch
 
-    for p in paths:
-        if not Path(p).exists():
-            raise CoachError(f"no such file or folder: {p}")
-    parsed = parse_paths([str(p) for p in paths])
-    if not parsed:
-        raise CoachError("none of the given paths could be parsed into records")
-    return parsed
+    batch = parse_batch([Path(p) for p in paths], log_skipped=False)
+    warnings, error = batch.outcome(paths)
+    for line in warnings:
+        click.echo(f"Warning: {line}", err=True)
+    if error:
+        raise CoachError(error)
+    return batch.sources
 
 
 @click.command("check")

@@ -1,8 +1,8 @@
 """`coach corpus parse PATH... [--output FILE]`: sources -> JSONL records (see /work/shared/CONTRACTS.md).
 
 A thin adapter over ``corpus.parse_batch``: records go to stdout (or ``--output``), one JSON object per
-line; each skipped file is one ``Warning: skipped PATH: reason`` line on stderr. Exit 1 with one error
-line when a path does not exist or nothing could be parsed.
+line; each skipped file or path (missing, symlink loop...) is one ``Warning: skipped PATH: reason`` line
+on stderr and the rest goes on. Exit 1 with an error line only when nothing could be parsed.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ def parse(paths, output, embed, max_mb):
 
     batch = parse_batch(paths, max_bytes=int(max_mb * 1024 * 1024), embedder="default" if embed else None,
                         log_skipped=False)
-    for skipped in batch.skipped:
-        click.echo(f"Warning: {skipped}", err=True)
-    if not batch.sources:
-        raise CoachError(f"no readable sources (txt, md, html, pdf) in: {', '.join(map(str, paths))}")
+    warnings, error = batch.outcome(paths)
+    for line in warnings:
+        click.echo(f"Warning: {line}", err=True)
+    if error:
+        raise CoachError(error)
     lines = [json.dumps(r.to_dict(), ensure_ascii=False) for ps in batch.sources for r in ps.records]
     text = "".join(line + "\n" for line in lines)
     if output is None:

@@ -1,26 +1,36 @@
 """`coach grade --input IN.jsonl --output OUT.jsonl` (contract in CONTRACTS.md).
 
 Each output line is its input line plus "grade". A line that cannot be graded gets
-{"grade": {"error": ...}}, never a silent drop. Lines are written and flushed as they are graded,
-so an interrupted run keeps everything graded so far.
+{"grade": {"error": ...}}, never a silent drop: the input is read as bytes and cut at "\n" only, so
+every input line (empty, not UTF-8, not strict JSON...) gets exactly one strict JSON output line, in
+order. Lines are written and flushed as they are graded, so an interrupted run keeps everything so far.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 from tqdm import tqdm
 
+from coach.datafiles import LineError, dumps_line, parse_jsonl_line
 from coach.errors import CoachError
 
 
-def _grade_line(coach, n: int, line: str) -> dict:
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines end at b"\n" only; a final newline does not start an extra line; "\r\n" loses its "\r"."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+
+
+def _grade_line(coach, n: int, line: bytes) -> dict:
     try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return {"line": n, "grade": {"error": f"line {n} is not valid JSON: {exc.msg}"}}
+        row = parse_jsonl_line(line, n)
+    except LineError as exc:  # keep what could be read of the line (its other fields) when there is any
+        kept = exc.value if isinstance(exc.value, dict) else {"line": n}
+        return {**kept, "grade": {"error": str(exc)}}
     if not isinstance(row, dict):
         return {"line": n, "value": row, "grade": {"error": f"line {n} is not a JSON object"}}
     question, answer = row.get("question"), row.get("answer")
@@ -48,27 +58,24 @@ def grade(settings, input_, output):
 
     if input_ != "-":
         try:
-            lines = open(input_, encoding="utf-8").read().splitlines()
+            with open(input_, "rb") as fh:
+                lines = split_lines(fh.read())
         except FileNotFoundError:
             raise CoachError(f"input file not found: {input_}") from None
-        except UnicodeDecodeError:
-            raise CoachError(f"input file is not UTF-8 text: {input_}") from None
     else:
-        lines = sys.stdin.read().splitlines()
+        lines = split_lines(sys.stdin.buffer.read())
     coach = Coach(settings)
     coach.ensure_index()
     errors = graded = 0
-    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
+    out = sys.stdout.buffer if output == "-" else open(output, "wb")
     try:
         for n, line in enumerate(tqdm(lines, desc="grading", unit="answer", file=sys.stderr, disable=None), 1):
-            if not line.strip():
-                continue
             row = _grade_line(coach, n, line)
             errors += "error" in row["grade"]
             graded += "error" not in row["grade"]
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(dumps_line(row).encode("utf-8"))
             out.flush()
     finally:
-        if out is not sys.stdout:
+        if out is not sys.stdout.buffer:
             out.close()
     click.echo(f"graded {graded} answers, {errors} could not be graded", err=True)

@@ -23,18 +23,19 @@ def bundled_dir() -> Path:
 
 
 def _parse(paths, embedder=None) -> list:
-    """Parse sources; ``embedder`` (the index's loaded model) lets the corpus group questions by meaning."""
-    for p in paths:
-        if not Path(p).exists():
-            raise CoachError(f"no such file or folder: {p}")
+    """Parse sources; ``embedder`` (the index's loaded model) lets the corpus group questions by meaning.
+    Each path that cannot be read gets one warning line and the rest goes on; nothing readable is an error."""
     try:
-        from corpus import parse_paths
+        from corpus import parse_batch
     except ImportError:
-        raise CoachError("the corpus parser (corpus.parse_paths) is not available in this install") from None
-    parsed = parse_paths([Path(p) for p in paths], embedder=embedder)
-    if not parsed:
-        raise CoachError(f"no readable sources (txt, md, html, pdf) in: {', '.join(map(str, paths))}")
-    return parsed
+        raise CoachError("the corpus parser (corpus.parse_batch) is not available in this install") from None
+    batch = parse_batch([Path(p) for p in paths], embedder=embedder, log_skipped=False)
+    warnings, error = batch.outcome(paths)
+    for line in warnings:
+        click.echo(f"Warning: {line}", err=True)
+    if error:
+        raise CoachError(error)
+    return batch.sources
 
 
 class _Bars:
@@ -121,8 +122,10 @@ def add(settings, paths):
 @click.argument("sources", nargs=-1, required=True)
 @click.pass_obj
 def remove(settings, sources):
-    """Remove sources (by name, as `coach index status` shows them)."""
-    for name in _open(settings).remove(list(sources)):
+    """Remove sources (by name, as `coach index status` shows them) and everything derived from them."""
+    from coach.service import Coach
+
+    for name in Coach(settings).remove_sources(list(sources)):
         click.echo(f"removed: {name}")
 
 
@@ -131,9 +134,12 @@ def remove(settings, sources):
 @click.pass_obj
 def status(settings, as_json):
     """Show what is indexed: sources, records, chunks, models, boilerplate removed."""
+    from coach.grading.rubrics import RubricBank
+
     st = _open(settings).status()
     if not st["exists"]:
         raise CoachError(f"no index yet in {st['index_dir']}: run `coach index build`")
+    st["rubric_problems"] = RubricBank.load(settings, warn=False).problems  # skipped rubric files, one line each
     if as_json:
         click.echo(json.dumps(st, indent=2))
         return
@@ -153,6 +159,8 @@ def status(settings, as_json):
         f"embedding model {st['embedding_model']} (dim {st['dim']}) | index {st['index_type']} | "
         f"reranker {st['reranker_model'] or 'none'} | built {st['built_at']}"
     )
+    for problem in st["rubric_problems"]:
+        console.print(f"Warning: {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 @index.command()

@@ -121,3 +121,19 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
     tmp.replace(path)
     return True
+
+
+def drafts_path(drafts_dir, source: str):
+    """Where a source's draft rubrics live: ``<drafts_dir>/<slug of the source name>.yaml``."""
+    return drafts_dir / f"{slug(source)}.yaml"
+
+
+def retire_drafts(drafts_dir, sources: list[str]) -> list[str]:
+    """Move the draft files of removed sources aside (``.yaml.bak``: never loaded). Returns the moved paths."""
+    moved = []
+    for source in sources:
+        path = drafts_path(drafts_dir, source)
+        if path.exists():
+            path.replace(path.with_suffix(path.suffix + ".bak"))
+            moved.append(str(path))
+    return moved

@@ -7,8 +7,10 @@ Where rubrics come from, in order of precedence for a record id:
    regenerated only when the source's hash changes),
 4. a draft built on the fly from the references (``draft_rubric``) for anything else.
 
-Rubric files are user-written, so they are validated with pydantic and a bad file is reported
-with its path, never half-loaded. Regex patterns are compiled once at load time.
+Rubric files are user-written, so they are validated with pydantic and a bad file is never
+half-loaded: ``load_rubric_file`` raises naming it, and ``RubricBank.load`` skips it with one warning
+per process (kept in ``RubricBank.problems`` for `coach index status` and the Sources tab), so one
+broken edit never stops grading of everything else. Regex patterns are compiled once at load time.
 """
 
 from __future__ import annotations
@@ -79,13 +81,24 @@ class RubricFile(BaseModel):
     rubrics: list[Rubric]
 
 
+class RubricFileError(CoachError):
+    """A rubric file that cannot be used; ``reason`` is one line."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"rubric file {path} is invalid: {reason}")
+
+
+_warned: set[tuple[str, str]] = set()  # (path, reason) already logged by this process
+
+
 def load_rubric_file(path: Path, origin: str) -> list[Rubric]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         parsed = RubricFile.model_validate(data)
-    except Exception as exc:  # yaml.YAMLError, pydantic.ValidationError, OSError
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CoachError(f"rubric file {path} is invalid: {first}") from None
+    except Exception as exc:  # yaml.YAMLError, pydantic.ValidationError, OSError, UnicodeDecodeError
+        text = str(exc).strip()
+        raise RubricFileError(path, text.splitlines()[0] if text else type(exc).__name__) from None
     for r in parsed.rubrics:
         r.origin = origin
     return parsed.rubrics
@@ -102,7 +115,9 @@ def bundled_rubric_paths() -> list[Path]:
 class RubricBank:
     """All rubrics, indexed by rubric id and by record id."""
 
-    def __init__(self, rubrics: list[Rubric]):
+    def __init__(self, rubrics: list[Rubric], problems: list[str] | None = None):
+        self.problems = list(problems or [])  # one line per skipped rubric file
+        self._rubrics = list(rubrics)  # in load order (precedence), for restricted_to
         self.by_id: dict[str, Rubric] = {}
         self.by_record: dict[str, Rubric] = {}
         for r in rubrics:  # later entries (user rubrics) override earlier ones (bundled)
@@ -111,27 +126,43 @@ class RubricBank:
                 self.by_record[rec] = r
 
     @classmethod
-    def load(cls, settings=None, extra_dirs: list[Path] | None = None) -> "RubricBank":
-        rubrics: list[Rubric] = []  # lowest precedence first: later entries override earlier ones
+    def load(cls, settings=None, extra_dirs: list[Path] | None = None, *, warn: bool = True) -> "RubricBank":
+        """Drafts, then bundled, then user rubrics. A bad file is skipped; ``warn`` logs it (once per process)."""
+        files: list[tuple[Path, str]] = []  # lowest precedence first: later entries override earlier ones
         if settings is not None:  # drafts for added sources: below anything a person wrote
             drafts = settings.rubrics_dir / "drafts"
             if drafts.is_dir():
-                for path in sorted(drafts.glob("*.yaml")):
-                    rubrics += load_rubric_file(path, "draft")
-        for path in bundled_rubric_paths():
-            rubrics += load_rubric_file(path, "reviewed")
+                files += [(path, "draft") for path in sorted(drafts.glob("*.yaml"))]
+        files += [(path, "reviewed") for path in bundled_rubric_paths()]
         dirs = list(extra_dirs or [])
         if settings is not None:
             dirs.append(settings.rubrics_dir)
         for d in dirs:
             if d.is_dir():
-                for path in sorted(d.glob("*.y*ml")):
-                    rubrics += load_rubric_file(path, "user")
-        log.debug("loaded %d rubrics", len(rubrics))
-        return cls(rubrics)
+                files += [(path, "user") for path in sorted(d.glob("*.y*ml"))]
+        rubrics: list[Rubric] = []
+        problems: list[str] = []
+        for path, origin in files:
+            try:
+                rubrics += load_rubric_file(path, origin)
+            except RubricFileError as exc:
+                problems.append(f"skipped rubric file {path}: {exc.reason}")
+                if warn and (str(path), exc.reason) not in _warned:
+                    _warned.add((str(path), exc.reason))
+                    log.warning("%s (fix or remove it; the other rubrics are in use)", problems[-1])
+        log.debug("loaded %d rubrics, skipped %d files", len(rubrics), len(problems))
+        return cls(rubrics, problems)
 
     def __len__(self) -> int:
         return len(self.by_id)
+
+    def restricted_to(self, record_ids) -> "RubricBank":
+        """The same rubrics citing only records in ``record_ids`` (the indexed ones): a removed source's
+        records are never cited nor matched. A rubric keeps its key points when all its records are gone."""
+        ids = set(record_ids)
+        kept = [r if all(x in ids for x in r.records) else r.model_copy(update={"records": [x for x in r.records if x in ids]})
+                for r in self._rubrics]
+        return RubricBank(kept, self.problems)
 
     def for_record(self, record_id: str) -> Rubric | None:
         return self.by_record.get(record_id)

@@ -1,0 +1,77 @@
+"""`coach grade` against the contract: exactly one strict-JSON output line per input line, whatever the
+input's bytes (real model, the shared built index)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from coach.cli import cli
+
+Q = "What is a perceptron?"
+GOOD = "A perceptron is a single neuron: a weighted sum of its inputs plus a bias, then a step function."
+
+
+def strict(line: bytes) -> dict:
+    """Parse one output line as strict JSON (no NaN/Infinity) from valid UTF-8."""
+    def no_constants(name):
+        raise AssertionError(f"non-strict JSON constant {name}")
+
+    return json.loads(line.decode("utf-8"), parse_constant=no_constants)
+
+
+@pytest.fixture
+def grade_cli(built_home, embedder, monkeypatch):
+    monkeypatch.setenv("COACH_HOME", str(built_home))
+    monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
+
+    def run(data: bytes, tmp_path, *extra):
+        inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+        inp.write_bytes(data)
+        res = CliRunner().invoke(cli, ["grade", "--input", str(inp), "--output", str(out), *extra])
+        return res, out.read_bytes() if out.exists() else b""
+
+    return run
+
+
+def test_every_input_line_gets_exactly_one_strict_output_line(grade_cli, tmp_path):
+    def row(answer, **extra):
+        return json.dumps({"question": Q, "answer": answer, **extra}, ensure_ascii=False).encode("utf-8")
+
+    lines = [
+        b'{"question": "What is a perceptron?", "answer": "bad \\ud800 escape", "n": 1}',  # lone surrogate
+        row("A single neuron\u2028with a step\x85activation.", who="sep"),  # raw U+2028 and U+0085 in a string
+        b'{"question": "What is a perceptron?", "answer": "caf\xe9 neuron"}',  # one invalid UTF-8 byte
+        b'{"question": "What is a perceptron?", "answer": "a neuron", "weight": NaN}',  # not strict JSON
+        b"",  # an empty line in the middle still gets its line
+        row(GOOD, who="crlf") + b"\r",  # a CRLF line
+        row(GOOD, who="last"),
+    ]
+    res, out = grade_cli(b"\n".join(lines) + b"\n", tmp_path)
+    assert res.exit_code == 0, res.output
+    got = out.split(b"\n")
+    assert got[-1] == b"" and len(got[:-1]) == len(lines), out  # one line per input line, "\n"-terminated
+    rows = [strict(line) for line in got[:-1]]
+    assert "\u2028" not in out.decode("utf-8") and "\x85" not in out.decode("utf-8")  # escaped, not raw
+    assert "surrogate" in rows[0]["grade"]["error"] and rows[0]["n"] == 1
+    assert rows[1]["who"] == "sep" and "score" in rows[1]["grade"]  # graded, fields intact
+    assert rows[1]["answer"] == "A single neuron\u2028with a step\x85activation."
+    assert "UTF-8" in rows[2]["grade"]["error"] and rows[2]["line"] == 3
+    assert "NaN" in rows[3]["grade"]["error"] and rows[3]["line"] == 4
+    assert "empty" in rows[4]["grade"]["error"] and rows[4]["line"] == 5
+    assert rows[5]["who"] == "crlf" and "score" in rows[5]["grade"]
+    assert rows[6]["who"] == "last" and rows[6]["grade"]["verdict"] in {"correct", "partial"}
+    assert "graded 3 answers, 4 could not be graded" in res.stderr
+
+
+def test_stdin_is_read_by_newline_only(built_home, embedder, monkeypatch):
+    monkeypatch.setenv("COACH_HOME", str(built_home))
+    monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
+    data = json.dumps({"question": Q, "answer": GOOD + "\u2029more", "k": 1}, ensure_ascii=False).encode() + b"\n"
+    res = CliRunner().invoke(cli, ["grade", "--input", "-", "--output", "-"], input=data)
+    assert res.exit_code == 0, res.output
+    (line,) = res.stdout_bytes.splitlines()
+    row = strict(line)
+    assert row["k"] == 1 and "score" in row["grade"]

@@ -1,0 +1,66 @@
+"""`coach index remove` removes a source and everything derived from it: no grade cites it afterwards, and
+its draft rubric file is retired (real model, a copy of the shared built index)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from coach.cli import cli
+
+REMOVED = "001_ab552e0b46fc54ef.txt"
+NOTES = """1. What is a Kubernetes pod?
+
+A pod is the smallest deployable unit in Kubernetes: one or more containers sharing network and storage.
+"""
+
+
+@pytest.fixture
+def home(built_home, tmp_path, monkeypatch, embedder):
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    monkeypatch.setenv("COACH_HOME", str(home))
+    monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
+    return home
+
+
+def grade(tmp_path, *rows) -> list[dict]:
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = CliRunner().invoke(cli, ["grade", "--input", str(inp), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def cited(row) -> set[str]:
+    return {ref["source"] for ref in row["grade"].get("references", [])}
+
+
+def test_grades_never_cite_a_removed_source(home, tmp_path):
+    answer = "A perceptron is a single neuron: a weighted sum of the inputs plus a bias, then a step function."
+    asked = [{"question": "What is a perceptron?", "answer": answer},
+             {"question": "What is a perceptron?", "answer": answer, "question_id": "perceptron"}]
+    before = grade(tmp_path, *asked)
+    assert all(REMOVED in cited(r) for r in before)  # the bundled rubric cites two sources
+    res = CliRunner().invoke(cli, ["index", "remove", REMOVED])
+    assert res.exit_code == 0 and res.stdout.strip() == f"removed: {REMOVED}"
+    after = grade(tmp_path, *asked)
+    for row in after:
+        assert "score" in row["grade"] and cited(row) == {"000_89ca2624adfbc5ce.txt"}, row["grade"]
+
+
+def test_removing_an_added_source_retires_its_draft_rubrics(home, tmp_path):
+    notes = tmp_path / "k8s_notes.txt"
+    notes.write_text(NOTES, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["index", "add", str(notes)])
+    assert res.exit_code == 0, res.output
+    draft = home / "rubrics" / "drafts" / "k8s-notes-txt.yaml"
+    assert draft.exists()
+    res = CliRunner().invoke(cli, ["index", "remove", "k8s_notes.txt"])
+    assert res.exit_code == 0, res.output
+    assert not draft.exists() and draft.with_name(draft.name + ".bak").exists()  # kept aside, never loaded
+    (row,) = grade(tmp_path, {"question": "What is a Kubernetes pod?", "answer": "The smallest deployable unit."})
+    assert "k8s_notes.txt" not in cited(row)

@@ -1,0 +1,81 @@
+"""A broken rubric file people edited is skipped with one warning naming it; everything else keeps grading."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coach.cli import cli
+from coach.config import load_settings
+from coach.grading.rubrics import RubricBank
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # app.py lives at the repo root
+
+Q = "What is a perceptron?"
+
+
+def break_files(home: Path) -> tuple[Path, Path]:
+    drafts = home / "rubrics" / "drafts"
+    drafts.mkdir(parents=True, exist_ok=True)
+    bad_draft = drafts / "x.yaml"
+    bad_draft.write_text("rubrics: [\n", encoding="utf-8")  # unclosed YAML list
+    bad_user = home / "rubrics" / "mine.yaml"
+    bad_user.write_text("rubrics:\n  - id: r1\n", encoding="utf-8")  # valid YAML, missing required fields
+    return bad_draft, bad_user
+
+
+def test_bank_skips_bad_files_and_warns_once(tmp_path, caplog):
+    settings = load_settings(home=tmp_path / "home")
+    bad_draft, bad_user = break_files(settings.home)
+    with caplog.at_level(logging.WARNING, logger="coach.grading.rubrics"):
+        bank = RubricBank.load(settings)
+        again = RubricBank.load(settings)
+    assert len(bank) == len(RubricBank.load()) >= 120 and len(again) == len(bank)  # every bundled rubric loaded
+    assert [p.split(":")[0] for p in bank.problems] == [f"skipped rubric file {bad_draft}", f"skipped rubric file {bad_user}"]
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 2 and str(bad_draft) in warned[0] and str(bad_user) in warned[1]  # once each, not per load
+
+
+@pytest.fixture
+def broken_home(built_home, tmp_path, monkeypatch, embedder):
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    monkeypatch.setenv("COACH_HOME", str(home))
+    monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
+    return home, *break_files(home)
+
+
+def test_grade_and_status_go_on_with_a_bad_rubric_file(broken_home, tmp_path):
+    home, bad_draft, bad_user = broken_home
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text(json.dumps({"question": Q, "answer": "A single neuron with a weighted sum and a step function."}) + "\n")
+    res = CliRunner().invoke(cli, ["grade", "--input", str(inp), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert "score" in row["grade"], row["grade"]
+    assert sum("x.yaml" in line for line in res.stderr.splitlines()) == 1
+    assert sum("mine.yaml" in line for line in res.stderr.splitlines()) == 1
+
+    res = CliRunner().invoke(cli, ["index", "status"])
+    assert res.exit_code == 0, res.output
+    assert f"skipped rubric file {bad_draft}" in res.stdout and f"skipped rubric file {bad_user}" in res.stdout
+    st = json.loads(CliRunner().invoke(cli, ["index", "status", "--json"]).stdout)
+    assert len(st["rubric_problems"]) == 2
+
+
+def test_sources_tab_shows_the_skipped_file(broken_home):
+    import app
+    from coach.service import Coach
+    from coach.session import SessionEngine
+    from coach.session.render import safe
+
+    home, bad_draft, _ = broken_home
+    coach = Coach(load_settings(home=home))
+    table, _, _, warnings = app.Handlers(coach, SessionEngine(coach)).sources_view()
+    assert safe(f"skipped rubric file {bad_draft}") in warnings and len(table) == 5  # escaped Markdown
