@@ -33,6 +33,9 @@ class Settings:
     judge_model: str = "default"
     # Run the judge with int8 dynamic quantisation (about 2x faster on CPU; accuracy in `coach eval judge`).
     judge_int8: bool = True
+    # Let the judge contribute claim-level evidence to grades (the step "claims"). Off by default:
+    # measured on the dev split, its wrong-claim signal does not yet rank wrong answers below good ones.
+    judge_grading: bool = False
     # Optional cross-encoder reranker (HF id or folder); empty means no reranking.
     reranker_model: str = ""
     # LLM backend: auto | llamacpp | transformers | openai | none.

@@ -119,7 +119,7 @@ class Coach:
                     flags_for=self.audit.flags_for,
                     vocab=load_vocab(self.settings),
                     judge=self._trusted_judge(),
-                    nli=self.nli,
+                    nli=self.nli if self.settings.judge_grading else None,
                 )
             return self._grader
 

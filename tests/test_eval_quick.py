@@ -12,6 +12,9 @@ from __future__ import annotations
 import pytest
 
 from evals.audit import AuditEvaluator
+
+# measured 2026-11-30 with the shipped judge: in-subject test 0.785, out-of-subject (networking) 0.791
+JUDGE_TEST_ACC, JUDGE_OOS_ACC = 0.77, 0.77
 from evals.grading import GradingEvaluator
 
 

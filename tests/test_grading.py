@@ -30,9 +30,7 @@ def grader(embedder):
     vocab = frozenset(
         w for w in (Path(embedder.tokenizer.name_or_path) / "vocab.txt").read_text().split() if w.isalpha()
     )
-    from coach.judge import Judge
-
-    return Grader(lambda t: embedder.encode(t, normalize_embeddings=True), bank, vocab=vocab, nli=Judge())
+    return Grader(lambda t: embedder.encode(t, normalize_embeddings=True), bank, vocab=vocab)
 
 
 def test_paraphrase_beats_swapped_concepts_that_reuse_the_words(grader):
@@ -46,7 +44,7 @@ def test_paraphrase_beats_swapped_concepts_that_reuse_the_words(grader):
 
 def test_grade_has_named_steps_feedback_and_contract_fields(grader):
     g = grader.grade(Q, EXCELLENT, question_id="l1-vs-l2")
-    assert [s.name for s in g.steps] == ["relevance", "coverage", "misconceptions", "specificity", "claims", "combined"]
+    assert [s.name for s in g.steps] == ["relevance", "coverage", "misconceptions", "specificity", "combined"]
     c = g.to_contract()
     assert set(c) >= {"score", "verdict", "feedback", "references"}
     assert 0 <= c["score"] <= 10 and c["verdict"] in VERDICTS
