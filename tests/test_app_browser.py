@@ -97,7 +97,7 @@ def test_interview_answer_grade_citation_export(server, browser):
     page.fill("#answer-box textarea", "It is about training neural networks: we fit the weights with gradient descent "
                                       "on the training data and check the error on validation data.")
     page.click("#send")
-    page.wait_for_selector("#coach-chat >> text=Citations:", timeout=120_000)
+    page.wait_for_selector("#coach-chat h4:has-text(\"Citations\")", timeout=120_000)
     text = chat_text(page)
     assert re.search(r"Score \d+\.\d/10 · (correct|partial|incorrect|off_topic)", text), text
     assert "Question 2/2" in text
