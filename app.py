@@ -245,7 +245,10 @@ class Handlers:
     def remove_sources(self, names):
         if not names:
             return "Pick sources to remove.", *self.sources_view(), self.topic_choices()
-        removed = self.coach.remove_sources(list(names))
+        try:
+            removed = self.coach.remove_sources(list(names))
+        except CoachError as exc:  # a read-only home, a full disk, a name no longer indexed
+            return _err(exc), *self.sources_view(), self.topic_choices()
         return f"Removed: {safe(', '.join(removed)) or 'nothing'}", *self.sources_view(), self.topic_choices()
 
     def topic_choices(self):
@@ -306,6 +309,8 @@ def build_app(coach) -> gr.Blocks:
     h = Handlers(coach, engine)
     with gr.Blocks(title="Interview Coach") as demo:
         gr.Markdown("# Interview Coach\nPractise interviews against your own sources, fully offline.")
+        if getattr(coach, "read_only", False):
+            gr.Markdown(f"⚠️ {safe(coach.read_only_note())}", elem_id="read-only-banner")
         st = gr.State({"sid": None, "history": []})  # per browser: its own session id and chat
         with gr.Tab("Interview"):
             with gr.Row():

@@ -110,12 +110,12 @@ def add(settings, paths):
     for label, key in (("added", "added"), ("re-indexed (changed)", "updated"), ("skipped (unchanged)", "unchanged")):
         for name in out[key]:
             click.echo(f"{label}: {name}")
-    changed = set(out["added"]) | set(out["updated"])
-    if changed:
-        from coach.service import Coach
+    from coach.service import Coach
 
-        for path in Coach(settings).write_draft_rubrics([ps for ps in parsed if ps.source in changed]):
-            click.echo(f"draft rubrics: {path}", err=True)
+    # All given sources, not only the changed ones: drafts that a failed run (a full disk, a crash after
+    # the index switch) could not write are written now; up-to-date draft files are left alone.
+    for path in Coach(settings).write_draft_rubrics(parsed):
+        click.echo(f"draft rubrics: {path}", err=True)
 
 
 @index.command()

@@ -66,6 +66,8 @@ def serve(settings, host, port):
     port = port if port is not None else settings.port
     auth = app.check_bind(host, settings.auth)  # refuse a non-loopback bind without a password, before any work
     coach = make_coach(settings)
+    if getattr(coach, "read_only", False):
+        click.echo(f"Warning: {coach.read_only_note()}", err=True)
     ensure_index_with_progress(coach)
     click.echo("Loading the grader and auditing the sources (first run: up to a minute)...", err=True)
     coach.warm_up()

@@ -84,21 +84,28 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "question"
 
 
+def drafts_current(path, sha256: str) -> bool:
+    """Whether ``path`` holds the drafts of exactly this version of the source (read from its header)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            head = [next(fh, "") for _ in range(8)]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.strip() == f"source_sha256: {sha256}" for line in head)
+
+
 def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
 
     Rewritten only when the source changed (its sha256 differs); the previous file is kept as
-    ``.bak`` so hand edits are never lost silently. Returns True when the file was (re)written."""
+    ``.bak`` so hand edits are never lost silently. Returns True when the file was (re)written.
+    A failed write (full disk) leaves the previous file and no temporary file behind, and raises."""
     import yaml
 
-    if path.exists():
-        try:
-            old = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            old = {}
-        if old.get("source_sha256") == sha256:
-            return False
-        path.replace(path.with_suffix(path.suffix + ".bak"))
+    from coach.diskio import remove_quietly
+
+    if path.exists() and drafts_current(path, sha256):
+        return False
     data = {
         "version": 1,
         "source": source,
@@ -109,8 +116,14 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+        if path.exists():
+            path.replace(path.with_suffix(path.suffix + ".bak"))
+        tmp.replace(path)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
     return True
 
 

@@ -51,7 +51,7 @@ def variant_question(question: str, topic: str, seed: int, position: int) -> str
 class SessionEngine:
     def __init__(self, coach, db: Database | None = None, *, clock=time.time):
         self.coach = coach
-        self.db = db or Database(coach.settings.db_path)
+        self.db = db or Database(coach.settings.db_path, read_only=getattr(coach, "read_only", False))
         self.clock = clock
         self._lock = threading.Lock()  # serialises read-modify-write of one engine's sessions
 
@@ -257,15 +257,21 @@ class SessionEngine:
             except GeneratorExit:  # the reader stopped early (UI "Stop", closed tab): stop generating
                 cancel.set()
                 raise
-            with self.db.transaction() as db:
-                db.execute(
-                    "INSERT INTO asks (session_id, question, answer, citations, warnings, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (session_id, question, "".join(parts),
-                     json.dumps([asdict(c) for c in result.citations], ensure_ascii=False),
-                     json.dumps(list(result.warnings), ensure_ascii=False), self.clock()),
-                )
+            try:
+                self._log_ask(session_id, question, "".join(parts), result)
+            except CoachError as exc:  # the answer was shown; only its log entry is lost (a full disk)
+                log.warning("%s", exc)
 
         return AskReply(stream=stream(), citations=list(result.citations), warnings=list(result.warnings))
+
+    def _log_ask(self, session_id, question: str, answer: str, result) -> None:
+        with self.db.transaction() as db:
+            db.execute(
+                "INSERT INTO asks (session_id, question, answer, citations, warnings, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, question, answer,
+                 json.dumps([asdict(c) for c in result.citations], ensure_ascii=False),
+                 json.dumps(list(result.warnings), ensure_ascii=False), self.clock()),
+            )
 
     def asks(self, sid: str) -> list[dict]:
         with self.db.connect() as db:
