@@ -192,7 +192,10 @@ class Coach:
         self.ensure_index()
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
-        batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder)
+        from coach.config import MAX_SOURCE_HINT
+
+        batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder, progress=progress,
+                            max_bytes=self.settings.max_source_bytes, size_hint=MAX_SOURCE_HINT)
         warnings, error = batch.outcome(paths)
         if error:
             raise CoachError(error)
