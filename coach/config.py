@@ -56,7 +56,10 @@ class Settings:
     max_source_mb: float = 5.0
     host: str = "127.0.0.1"
     port: int = 7860
-    auth: str = ""  # "user:password", required by `coach serve` when host is not loopback
+    auth: str = ""  # "user:password[,user2:password2]", required by `coach serve` when host is not loopback
+    # Extra Host names the UI answers to (comma-separated), e.g. a reverse proxy's name; requests for any
+    # other name are refused (DNS rebinding). The bound host, localhost and loopback are always allowed.
+    allowed_hosts: str = ""
     log_level: str = "WARNING"
 
     @property

@@ -73,6 +73,6 @@ def serve(settings, host, port):
     coach.warm_up()
     click.echo(f"Interview Coach UI on http://{host}:{port}")
     try:
-        app.launch(app.build_app(coach), host=host, port=port, auth=auth)
+        app.launch(app.build_app(coach), host=host, port=port, auth=auth, extra_hosts=settings.allowed_hosts)
     except OSError as exc:
         raise CoachError(f"cannot serve on {host}:{port}: {exc}") from None

@@ -99,6 +99,36 @@ def m002_session_title(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN title TEXT NOT NULL DEFAULT ''")
 
 
+@migration
+def m003_owners(db: sqlite3.Connection) -> None:
+    # Sessions, asks and review schedules belong to an owner (a browser's secret, a logged-in user, or
+    # "local" for the terminal). Everything stored before owners existed was the terminal's: "local".
+    _run_script(
+        db,
+        """
+        ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT 'local';
+        ALTER TABLE asks ADD COLUMN owner TEXT NOT NULL DEFAULT 'local';
+        CREATE INDEX sessions_owner ON sessions(owner, status, updated_at);
+        CREATE TABLE reviews_owned (
+            owner TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            repetitions INTEGER NOT NULL,
+            interval_days REAL NOT NULL,
+            ease REAL NOT NULL,
+            due_at REAL NOT NULL,
+            last_score REAL,
+            reviewed_at REAL NOT NULL,
+            PRIMARY KEY (owner, question_id)
+        );
+        INSERT INTO reviews_owned SELECT 'local', question_id, topic, repetitions, interval_days, ease, due_at,
+            last_score, reviewed_at FROM reviews;
+        DROP TABLE reviews;
+        ALTER TABLE reviews_owned RENAME TO reviews
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it COMMITs first, which would break the per-migration transaction.
     # Comments are stripped before splitting so they may contain any text.
