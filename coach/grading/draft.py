@@ -10,6 +10,7 @@ cannot, so none is used here. Drafts are marked ``origin="draft"`` and shown as 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
 from coach.grading.text import normalise, sentences, words
@@ -85,13 +86,15 @@ def slug(text: str) -> str:
 
 
 def drafts_current(path, sha256: str) -> bool:
-    """Whether ``path`` holds the drafts of exactly this version of the source (read from its header)."""
+    """Whether ``path`` holds the drafts of exactly this version of the source (its ``source_sha256``;
+    the file may have been re-saved by a person with its keys in any order)."""
+    import yaml
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            head = [next(fh, "") for _ in range(8)]
-    except (OSError, UnicodeDecodeError):
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
-    return any(line.strip() == f"source_sha256: {sha256}" for line in head)
+    return isinstance(data, dict) and data.get("source_sha256") == sha256
 
 
 def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
