@@ -187,21 +187,20 @@ class Coach:
     def add_sources(self, paths: list[Path], progress=None) -> dict:
         """Index new or changed files. A file that cannot be read is reported under "skipped" and the
         rest goes on; nothing readable at all is a CoachError."""
+        from coach.config import MAX_SOURCE_HINT
         from corpus import parse_batch
 
         self.ensure_index()
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
-        from coach.config import MAX_SOURCE_HINT
-
         batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder, progress=progress,
                             max_bytes=self.settings.max_source_bytes, size_hint=MAX_SOURCE_HINT)
-        warnings, error = batch.outcome(paths)
+        _, error = batch.outcome(paths)
         if error:
             raise CoachError(error)
         parsed = batch.sources
         report = self.index.add(parsed, progress=progress)
-        report["skipped"] = warnings
+        report["skipped"] = [f"{Path(s.path).name} ({s.reason})" for s in batch.skipped]
         with self._lock:
             self._reset_derived()
         # every source, not only changed ones: drafts a failed run could not write are written now

@@ -200,5 +200,8 @@ def parse_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYT
     """Parsed sources (sorted by name) of the given files and folders; skipped files are logged.
     A given path that cannot be read at all (missing, symlink loop) is a CoachError."""
     paths = list(paths)
-    expand_paths(paths)  # raises on an unreadable given path; the walk is repeated below (cheap)
+    for p in paths:
+        problem = path_problem(Path(p))
+        if problem:
+            raise CoachError(f"{problem}: {p}")
     return parse_batch(paths, max_bytes=max_bytes, embedder=embedder).sources
