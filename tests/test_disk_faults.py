@@ -99,7 +99,7 @@ def test_drafts_lost_to_a_full_disk_are_written_on_the_next_run(cli_run, tmp_pat
         res = cli_run("index", "add", notes)
     one_error_line(res, "draft rubrics", "disk is full")
     assert "added: notes.txt" in res.stdout  # the index itself was switched in
-    assert not list(drafts.glob("*")) if drafts.exists() else True  # no half-written or temporary file
+    assert not drafts.exists() or not list(drafts.iterdir())  # no half-written or temporary file
     res = cli_run("index", "add", notes)
     assert res.exit_code == 0, res.output
     assert "skipped (unchanged): notes.txt" in res.stdout and f"draft rubrics: {drafts / 'notes-txt.yaml'}" in res.stderr
