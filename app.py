@@ -5,9 +5,13 @@ with expandable citations, ask the coach, exports), Sources (upload + re-index w
 list/remove, audit report), Progress (per-topic mastery over time).
 
 Safety: binds 127.0.0.1 by default and never uses ``share=True``; a non-loopback host requires
-``COACH_AUTH=user:password``. Every text that comes from a source, the model or the user goes through
-``coach.session.render.safe`` (HTML and Markdown escaped) before it reaches a Markdown/HTML component.
-Each browser keeps its own session id and chat history in ``gr.State``; all session data lives in SQLite.
+``COACH_AUTH=user:password[,user2:password2...]``. Requests for a Host name the server does not answer to
+are refused (``coach.web_guard``: DNS rebinding). Every text that comes from a source, the model or the
+user goes through ``coach.session.render.safe`` (HTML and Markdown escaped) before it reaches a
+Markdown/HTML component. Each browser keeps its own session id and chat history in ``gr.State``; all
+session data lives in SQLite and belongs to an owner (``coach.session.owners``): the logged-in user, else
+the browser's HttpOnly cookie secret. Every handler works on ``engine.for_owner(owner)``, so a browser or
+API client lists, resumes and writes only its own sessions.
 Simplified on purpose: the chat history shown is rebuilt from the DB only on resume; a page reload
 starts with an empty chat (resume the session from the list to get it back).
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -25,6 +30,7 @@ import pandas as pd
 from coach.errors import CoachError
 from coach.session import SessionEngine
 from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
+from coach.session.owners import LOCAL_OWNER, owner_of
 from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, summary_md
 from coach.session.render import models_md as render_models_md
 
@@ -57,25 +63,33 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_bind(host: str, auth: str) -> tuple[str, str] | None:
-    """The (user, password) to require, or None. Refuses a non-loopback host without a password."""
-    creds = None
-    if auth:
-        user, sep, password = auth.partition(":")
+def check_bind(host: str, auth: str):
+    """The (user, password) to require (a list of them for ``user:pw,user2:pw2``), or None.
+    Refuses a non-loopback host without a password. Each user has their own session history."""
+    creds = []
+    for entry in filter(None, (e.strip() for e in auth.split(","))):
+        user, sep, password = entry.partition(":")
         if not sep or not user or not password:
-            raise CoachError("COACH_AUTH must look like user:password")
-        creds = (user, password)
+            raise CoachError("COACH_AUTH must look like user:password (or user:password,user2:password2)")
+        creds.append((user, password))
+    creds = None if not creds else creds[0] if len(creds) == 1 else creds
     if not is_loopback(host) and creds is None:
         raise CoachError(f"refusing to serve on {host} without a password: set COACH_AUTH=user:password or bind 127.0.0.1")
     return creds
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, block: bool = True):
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, block: bool = True,
+           extra_hosts: str = ""):
+    from starlette.middleware import Middleware
+
+    from coach.web_guard import WebGuard, allowed_hosts
+
     # Long work (grading, indexing) runs in the queue; 2 workers match the 2-core target machine.
     demo.queue(default_concurrency_limit=2)
+    guard = Middleware(WebGuard, allowed=allowed_hosts(host, extra_hosts))  # Host check + owner cookie
     return demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                        prevent_thread_lock=not block, quiet=True, show_error=True, css=CSS,
-                       footer_links=[], mcp_server=False, js=LABEL_JS)
+                       footer_links=[], mcp_server=False, js=LABEL_JS, app_kwargs={"middleware": [guard]})
 
 
 # ---- handlers (plain functions of the engine; no logic a test cannot reach) -----------------------
@@ -96,22 +110,40 @@ def _err(exc: Exception) -> str:
     return f"⚠️ {safe(exc)}"
 
 
+def request_owner(request) -> str:
+    """The owner behind a Gradio request (``coach.session.owners``); ``LOCAL_OWNER`` for direct calls.
+    A request with no identity at all (the web guard always gives one) gets a throwaway owner: it sees
+    nothing and what it starts is its own."""
+    if request is None:
+        return LOCAL_OWNER
+    try:
+        cookies = dict(getattr(request, "cookies", None) or {})
+    except (TypeError, ValueError):
+        cookies = {}
+    return owner_of(getattr(request, "username", None), cookies) or "anonymous:" + secrets.token_hex(16)
+
+
 class Handlers:
     def __init__(self, coach, engine: SessionEngine):
         self.coach, self.engine = coach, engine
 
-    def start(self, st, topics, difficulty, length):
+    def _engine(self, request) -> SessionEngine:
+        return self.engine.for_owner(request_owner(request))
+
+    def start(self, st, topics, difficulty, length, request: gr.Request = None):
+        engine = self._engine(request)
         try:
             diff = None if difficulty in (None, "", "any") else int(difficulty)
-            turn = self.engine.start(list(topics or []), diff, int(length))
+            turn = engine.start(list(topics or []), diff, int(length))
         except CoachError as exc:
             return st, _say(st["history"], _err(exc))
-        info = self.engine.info(turn.session_id)
+        info = engine.info(turn.session_id)
         history = [{"role": "assistant", "content": f"Session started: {safe(info.title)}. Answer in the box below, "
-                    "or use Hint / Skip / Show answer / Ask."}, {"role": "assistant", "content": _question(self.engine, turn)}]
+                    "or use Hint / Skip / Show answer / Ask."}, {"role": "assistant", "content": _question(engine, turn)}]
         return {"sid": turn.session_id, "history": history}, history
 
-    def answer(self, st, text):
+    def answer(self, st, text, request: gr.Request = None):
+        engine = self._engine(request)
         sid, text = st["sid"], (text or "").strip()
         if not text:
             yield st, st["history"], text
@@ -123,24 +155,25 @@ class Handlers:
         history = _say(st["history"], safe_block(text), "user")
         yield {**st, "history": history}, _say(history, "_Grading…_"), ""
         try:
-            res = self.engine.answer(sid, text)
-            history = _say(history, grade_md(res.grade, self.engine.source_titles()))
+            res = engine.answer(sid, text)
+            history = _say(history, grade_md(res.grade, engine.source_titles()))
             if res.grade.missing or res.grade.wrong:
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
-            history = _say(history, _next_or_summary(self.engine, sid, res.next))
+            history = _say(history, _next_or_summary(engine, sid, res.next))
         except CoachError as exc:
             history = _say(history, _err(exc))
         st = {**st, "history": history}
         yield st, history, ""
 
-    def ask(self, st, text):
+    def ask(self, st, text, request: gr.Request = None):
+        engine = self._engine(request)
         text = (text or "").strip()
         if not text:
             yield st, st["history"], text
             return
         history = _say(st["history"], "**Question for the coach:** " + safe_block(text), "user")
         try:
-            reply = self.engine.ask(text, session_id=st["sid"])
+            reply = engine.ask(text, session_id=st["sid"])
         except CoachError as exc:
             history = _say(history, _err(exc))
             yield {**st, "history": history}, history, ""
@@ -153,52 +186,60 @@ class Handlers:
         if reply.citations:
             body += "\n\n**Citations:**\n\n" + citations_md(reply.citations, self.engine.source_titles())
         body += "".join(f"\n\n⚠️ {safe(w)}" for w in reply.warnings)
-        if st["sid"] and self.engine.current(st["sid"]):
+        if st["sid"] and engine.current(st["sid"]):
             body += "\n\n_Back to the interview: answer the question above when ready._"
         history = _say(history, body)
         yield {**st, "history": history}, history, ""
 
-    def _act(self, st, action):
+    def _act(self, st, request, action):
+        """Run ``action(engine, sid)`` on this browser's current session; its text goes to the chat."""
         sid = st["sid"]
         if not sid:
             history = _say(st["history"], "Start a session first.")
             return {**st, "history": history}, history
         try:
-            history = _say(st["history"], action(sid))
+            history = _say(st["history"], action(self._engine(request), sid))
         except CoachError as exc:
             history = _say(st["history"], _err(exc))
         return {**st, "history": history}, history
 
-    def hint(self, st):
-        return self._act(st, lambda sid: "**Hint:** " + safe(self.engine.hint(sid)))
+    def hint(self, st, request: gr.Request = None):
+        return self._act(st, request, lambda e, sid: "**Hint:** " + safe(e.hint(sid)))
 
-    def skip(self, st):
-        return self._act(st, lambda sid: "Skipped: it will come back in a later session.\n\n"
-                         + _next_or_summary(self.engine, sid, self.engine.skip(sid)))
+    def skip(self, st, request: gr.Request = None):
+        return self._act(st, request, lambda e, sid: "Skipped: it will come back in a later session.\n\n"
+                         + _next_or_summary(e, sid, e.skip(sid)))
 
-    def reveal(self, st):
-        def act(sid):
-            item, nxt = self.engine.reveal(sid)
+    def reveal(self, st, request: gr.Request = None):
+        def act(e, sid):
+            item, nxt = e.reveal(sid)
             refs = ", ".join(item.record_ids)
             return (f"**Model answer:** {safe_block(item.model_answer) or '(none)'}\n\n_Records: {safe(refs)}_\n\n"
-                    + _next_or_summary(self.engine, sid, nxt))
-        return self._act(st, act)
+                    + _next_or_summary(e, sid, nxt))
+        return self._act(st, request, act)
 
-    def followup(self, st):
-        return self._act(st, lambda sid: _question(self.engine, self.engine.followup(sid)))
+    def followup(self, st, request: gr.Request = None):
+        return self._act(st, request, lambda e, sid: _question(e, e.followup(sid)))
 
-    def finish(self, st):
-        return self._act(st, lambda sid: summary_md(self.engine.finish(sid)))
+    def finish(self, st, request: gr.Request = None):
+        return self._act(st, request, lambda e, sid: summary_md(e.finish(sid)))
 
-    def resume_choices(self):
-        return gr.update(choices=[(f"{s.title} ({s.id})", s.id) for s in self.engine.unfinished()], value=None)
+    def resume_choices(self, request: gr.Request = None):
+        sessions = self._engine(request).unfinished()  # this owner's only
+        return gr.update(choices=[(f"{s.title} ({s.id})", s.id) for s in sessions], value=None)
 
-    def resume(self, st, sid):
+    def resume(self, st, sid, request: gr.Request = None):
         if not sid:
             return st, st["history"]
-        history, titles = [], self.engine.source_titles()
-        for t in self.engine.turns(sid):
-            history = _say(history, _question(self.engine, t))
+        engine = self._engine(request)
+        try:
+            turns = engine.turns(sid)  # another owner's session: "no session", nothing shown or opened
+        except CoachError as exc:
+            history = _say(st["history"], _err(exc))
+            return {**st, "history": history}, history
+        history, titles = [], engine.source_titles()
+        for t in turns:
+            history = _say(history, _question(engine, t))
             if t.status == "answered":
                 history = _say(_say(history, safe_block(t.answer), "user"), grade_md(t.grade, titles))
             elif t.status != "pending":
@@ -206,17 +247,22 @@ class Handlers:
         history = _say(history, "_Session resumed._")
         return {"sid": sid, "history": history}, history
 
-    def export(self, st):
+    def export(self, st, request: gr.Request = None):
         sid = st["sid"]
         if not sid:  # a routine user error: a message for the user, no traceback in the log
             raise gr.Error("Start a session first.", print_exception=False)
+        engine = self._engine(request)
+        try:
+            engine.info(sid)
+        except CoachError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
         out = Path(tempfile.mkdtemp(prefix="coach-export-"))  # the temp dir is one Gradio may serve
-        files = {f"session-{sid}.md": session_markdown(self.engine, sid),
-                 f"session-{sid}.json": session_json_text(self.engine, sid),
-                 f"missed-{sid}.csv": anki_csv(self.engine, sid)}
+        files = {f"session-{sid}.md": session_markdown(engine, sid),
+                 f"session-{sid}.json": session_json_text(engine, sid),
+                 f"missed-{sid}.csv": anki_csv(engine, sid)}
         for name, text in files.items():
             (out / name).write_text(text, encoding="utf-8")
-        anki_apkg(self.engine, out / f"missed-{sid}.apkg", sid)
+        anki_apkg(engine, out / f"missed-{sid}.apkg", sid)
         return [str(out / name) for name in files] + [str(out / f"missed-{sid}.apkg")]
 
     # -- sources --
@@ -260,18 +306,22 @@ class Handlers:
     def remove_sources(self, names):
         if not names:
             return "Pick sources to remove.", *self.sources_view(), self.topic_choices()
-        removed = self.coach.remove_sources(list(names))
+        try:
+            removed = self.coach.remove_sources(list(names))
+        except CoachError as exc:  # a read-only home, a full disk, a name no longer indexed
+            return _err(exc), *self.sources_view(), self.topic_choices()
         return f"Removed: {safe(', '.join(removed)) or 'nothing'}", *self.sources_view(), self.topic_choices()
 
     def topic_choices(self):
         return gr.update(choices=self.engine.topics())
 
     # -- progress --
-    def progress_view(self):
-        hist = self.engine.mastery_history()
+    def progress_view(self, request: gr.Request = None):
+        engine = self._engine(request)  # this owner's answers and review schedule only
+        hist = engine.mastery_history()
         latest = {p["topic"]: p for p in hist}
         due = {}
-        for s in self.engine.due():
+        for s in engine.due():
             due[s.topic] = due.get(s.topic, 0) + 1
         table = pd.DataFrame([[t, p["mastery"], p["answers"], p["skipped"], due.get(t, 0)] for t, p in sorted(latest.items())],
                              columns=["topic", "mastery", "answers", "skipped", "due for review"])
@@ -322,6 +372,8 @@ def build_app(coach) -> gr.Blocks:
     h = Handlers(coach, engine)
     with gr.Blocks(title="Interview Coach") as demo:
         gr.Markdown("# Interview Coach\nPractise interviews against your own sources, fully offline.")
+        if getattr(coach, "read_only", False):
+            gr.Markdown(f"⚠️ {safe(coach.read_only_note())}", elem_id="read-only-banner")
         st = gr.State({"sid": None, "history": []})  # per browser: its own session id and chat
         with gr.Tab("Interview"):
             with gr.Row():
@@ -396,7 +448,7 @@ def main() -> None:
     coach = make_coach(settings)
     ensure_index_with_progress(coach)
     print(f"Interview Coach UI on http://{settings.host}:{settings.port}")  # noqa: T201 - console entry point
-    launch(build_app(coach), host=settings.host, port=settings.port, auth=auth)
+    launch(build_app(coach), host=settings.host, port=settings.port, auth=auth, extra_hosts=settings.allowed_hosts)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Every subcommand lives in ``coach/commands/<name>.py`` and is imported lazily, so `coach --help`
 stays fast and a missing optional dependency only affects the command that needs it.
-User errors (CoachError, ConfigError, ModelNotFound, bad files) print one line on stderr, exit 1.
+User errors (CoachError, ConfigError, ModelNotFound, bad files) and disk conditions (full, read-only,
+see ``coach.diskio``) print one line on stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -52,12 +53,20 @@ class LazyGroup(click.Group):
             formatter.write_dl(sorted(rows))
 
     def invoke(self, ctx):
+        import sqlite3
+
+        from coach.diskio import disk_error
+
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
+        except (*USER_ERRORS, OSError, sqlite3.OperationalError) as exc:
+            # A disk condition nobody translated on the way up is still one line, never a traceback.
+            err = exc if isinstance(exc, USER_ERRORS) else disk_error(exc, f"finish `coach {ctx.invoked_subcommand}`")
+            if err is None:
+                raise
             if logging.getLogger().isEnabledFor(logging.DEBUG):
                 logging.getLogger(__name__).exception("user error")
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {err}", err=True)
             ctx.exit(1)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import platformdirs
 
 ENV_PREFIX = "COACH_"
+MAX_SOURCE_HINT = "raise COACH_MAX_SOURCE_MB to index bigger files"  # said when a source is over the limit
 
 
 def default_home() -> Path:
@@ -57,10 +58,21 @@ class Settings:
     llm_trusted: bool = False
     # Switch from exact (flat) to approximate (HNSW) search past this many chunks.
     ann_threshold: int = 50_000
+    # Largest source file `coach index build|add` and the UI accept, in MB (bigger ones are skipped with
+    # one line). Measured (`coach bench`, large_source): 1 MB of Q&A text took 130 s on 2 busy cores with
+    # a peak RSS of 1.07 GB (model included); time grows with the size, memory slowly.
+    max_source_mb: float = 5.0
     host: str = "127.0.0.1"
     port: int = 7860
-    auth: str = ""  # "user:password", required by `coach serve` when host is not loopback
+    auth: str = ""  # "user:password[,user2:password2]", required by `coach serve` when host is not loopback
+    # Extra Host names the UI answers to (comma-separated), e.g. a reverse proxy's name; requests for any
+    # other name are refused (DNS rebinding). The bound host, localhost and loopback are always allowed.
+    allowed_hosts: str = ""
     log_level: str = "WARNING"
+
+    @property
+    def max_source_bytes(self) -> int:
+        return int(self.max_source_mb * 1024 * 1024)
 
     @property
     def index_dir(self) -> Path:

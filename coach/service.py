@@ -46,6 +46,7 @@ class AskResult:
 class Coach:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or load_settings()
+        self._read_only: bool | None = None
         self._lock = threading.RLock()
         self._index = None
         self._grader = None
@@ -53,6 +54,20 @@ class Coach:
         self._llm = None
         self._bank = None
         self._titles: dict[tuple, str] = {}  # (source, sha256) -> title, for indexes without stored titles
+
+    @property
+    def read_only(self) -> bool:
+        """True when COACH_HOME cannot be written (a read-only mount, no permission): the UI still serves
+        practice, keeping sessions in memory (see coach.session.db); adding sources fails with one line."""
+        if self._read_only is None:
+            from coach.diskio import writable
+
+            self._read_only = not writable(self.settings.home)
+        return self._read_only
+
+    def read_only_note(self) -> str:
+        return (f"COACH_HOME ({self.settings.home}) is read-only: you can practise, but sessions are kept only "
+                "until the server stops, and sources cannot be added or removed.")
 
     # -- parts, loaded on first use -----------------------------------------------------------------
     @property
@@ -187,38 +202,48 @@ class Coach:
     def add_sources(self, paths: list[Path], progress=None) -> dict:
         """Index new or changed files. A file that cannot be read is reported under "skipped" and the
         rest goes on; nothing readable at all is a CoachError."""
+        from coach.config import MAX_SOURCE_HINT
         from corpus import parse_batch
 
         self.ensure_index()
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
-        batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder)
-        warnings, error = batch.outcome(paths)
+        batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder, progress=progress,
+                            max_bytes=self.settings.max_source_bytes, size_hint=MAX_SOURCE_HINT)
+        _, error = batch.outcome(paths)
         if error:
             raise CoachError(error)
         parsed = batch.sources
         report = self.index.add(parsed, progress=progress)
-        report["skipped"] = warnings
+        report["skipped"] = [f"{Path(s.path).name} ({s.reason})" for s in batch.skipped]
         with self._lock:
             self._reset_derived()
-        changed = set(report.get("added", [])) | set(report.get("updated", []))
-        report["drafted"] = self.write_draft_rubrics([ps for ps in parsed if ps.source in changed])
+        # every source, not only changed ones: drafts a failed run could not write are written now
+        report["drafted"] = self.write_draft_rubrics(parsed)
         return report
 
     def write_draft_rubrics(self, parsed) -> list[str]:
         """Editable draft rubrics (from the references and the audit) for questions with no rubric yet,
-        one YAML file per source under COACH_HOME/rubrics/drafts, versioned by the source's hash."""
-        from coach.grading.draft import drafts_path, write_drafts
+        one YAML file per source under COACH_HOME/rubrics/drafts, versioned by the source's hash.
+
+        Safe to call for unchanged sources: a file that already matches the source's hash is left alone
+        before anything is computed, so a run after a failed one (full disk, crash) finishes the work."""
+        from coach.diskio import writing
+        from coach.grading.draft import drafts_current, drafts_path, write_drafts
 
         written = []
         for ps in parsed:
+            path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
+            if drafts_current(path, ps.sha256):
+                continue
             recs = [r for r in ps.records if self.rubrics.for_record(r.id) is None or self.rubrics.for_record(r.id).origin == "draft"]
             if not recs:
                 continue
             drafts = [self.grader.draft_for(r) for r in recs]
-            path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
-            if write_drafts(path, ps.source, ps.sha256, drafts):
-                written.append(str(path))
+            with writing(f"write draft rubrics to {path.parent}",
+                         kept="the index is updated; run the same `coach index add` again to write them"):
+                if write_drafts(path, ps.source, ps.sha256, drafts):
+                    written.append(str(path))
         if written:
             with self._lock:
                 self._bank = None

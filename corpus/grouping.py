@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.92
 MAX_COMPLETE = 4000
+PROGRESS_STEP = 2048  # questions encoded between two progress reports
 
 _FILLER = [
     r"can you( please)?", r"could you( please)?", r"please", r"what do you (mean|understand) by", r"what is meant by",
@@ -74,16 +75,27 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _embedding_clusters(questions: list[str], keys: list[str], embedder, threshold: float) -> list[int]:
+def _encode(embedder, texts: list[str]):
+    try:  # a SentenceTransformer
+        return embedder.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    except TypeError:  # anything with encode(texts) -> (n, d), e.g. index.embedder.Embedder
+        return embedder.encode(texts)
+
+
+def _embedding_clusters(questions: list[str], keys: list[str], embedder, threshold: float, progress=None) -> list[int]:
     import numpy as np
 
-    try:  # a SentenceTransformer
-        raw = embedder.encode(questions, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-    except TypeError:  # anything with encode(texts) -> (n, d), e.g. index.embedder.Embedder
-        raw = embedder.encode(questions)
-    emb = np.asarray(raw, dtype=np.float32)  # (n, d)
-    emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)  # unit rows: dot = cosine
     n = len(questions)
+    # Up to PROGRESS_STEP questions are encoded as one call (the batches, and so the floats, stay exactly
+    # as they always were); bigger inputs go in steps of that size, reporting progress after each.
+    step = n if n <= PROGRESS_STEP else PROGRESS_STEP
+    parts = []
+    for start in range(0, n, step):
+        parts.append(np.asarray(_encode(embedder, questions[start:start + step]), dtype=np.float32))
+        if progress:
+            progress(min(start + step, n), n, "group")
+    emb = np.concatenate(parts)  # (n, d)
+    emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)  # unit rows: dot = cosine
     if n <= MAX_COMPLETE:
         from scipy.cluster.hierarchy import fcluster, linkage
         from scipy.spatial.distance import squareform
@@ -117,11 +129,13 @@ def _embedding_clusters(questions: list[str], keys: list[str], embedder, thresho
     return [uf.find(i) for i in range(n)]
 
 
-def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = DEFAULT_THRESHOLD) -> None:
+def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = DEFAULT_THRESHOLD,
+                  progress=None) -> None:
     """Fill ``topic`` and ``group_id`` on every record, in place.
 
     ``embedder``: None (text keys only), ``"default"`` (load the configured embedding model), a
     SentenceTransformer, or any object with ``encode(texts) -> (n, d)`` (e.g. ``index.embedder.Embedder``).
+    ``progress(done, total, "group")`` is called as questions are embedded (only with an embedder).
     """
     records: list[Record] = [r for ps in parsed for r in ps.records]
     for r in records:
@@ -134,7 +148,9 @@ def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = 
     if embedder is not None:
         if embedder == "default":
             embedder = _load_default_embedder()
-        labels = _embedding_clusters([r.question for r in qa], keys, embedder, threshold)
+        if progress:
+            progress(0, len(qa), "group")
+        labels = _embedding_clusters([r.question for r in qa], keys, embedder, threshold, progress)
     else:
         first: dict[str, int] = {}
         labels = [first.setdefault(k, i) for i, k in enumerate(keys)]

@@ -64,8 +64,10 @@ def fmt_of(path: Path) -> str:
     return "text"
 
 
-def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Read and repair one file. Raises SkippedFile (never anything else for a bad file)."""
+def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                  size_hint: str = "") -> Document:
+    """Read and repair one file. Raises SkippedFile (never anything else for a bad file).
+    ``size_hint`` is appended to the reason a file over ``max_bytes`` is skipped (how to raise the limit)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -74,7 +76,8 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
         if size == 0:
             raise SkippedFile(path, "empty file")
         if size > max_bytes:
-            raise SkippedFile(path, f"too large ({_human(size)} > {_human(max_bytes)} limit)")
+            hint = f"; {size_hint}" if size_hint else ""
+            raise SkippedFile(path, f"too large ({_human(size)} > {_human(max_bytes)} limit{hint})")
         raw = path.read_bytes()
     except OSError as exc:
         raise SkippedFile(path, f"unreadable ({exc.strerror or exc})") from None

@@ -159,12 +159,19 @@ def expand_paths(paths: Iterable[Path | str], skipped: list | None = None) -> li
 
 
 def parse_batch(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES, embedder=None,
-                log_skipped: bool = True) -> Batch:
-    """Parse files and folders; bad files are collected in ``Batch.skipped`` and the rest goes on."""
+                log_skipped: bool = True, progress=None, size_hint: str = "") -> Batch:
+    """Parse files and folders; bad files are collected in ``Batch.skipped`` and the rest goes on.
+
+    ``progress(done, total, stage)``: stage "parse" once per file (``total`` files), then "group" as
+    questions are embedded (with an ``embedder``). ``size_hint`` is added to the reason a file over
+    ``max_bytes`` is skipped (say which setting raises the limit)."""
     batch = Batch()
     seen_paths: set[Path] = set()
     seen_names: dict[str, Path] = {}
-    for path, name in expand_paths(paths, batch.skipped):
+    files = expand_paths(paths, batch.skipped)
+    if progress:
+        progress(0, len(files), "parse")
+    for done, (path, name) in enumerate(files, 1):
         real = path.resolve()
         if real in seen_paths:
             continue
@@ -173,7 +180,7 @@ def parse_batch(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYT
             if name in seen_names:
                 raise SkippedFile(path, f"another file is already named {name!r} ({seen_names[name]})")
             seen_names[name] = path
-            doc = load_document(path, name, max_bytes)
+            doc = load_document(path, name, max_bytes, size_hint=size_hint)
             try:
                 batch.sources.append(parse_document(doc))
             except Exception as exc:  # a bug on hostile input must not stop the batch (tests assert it never happens)
@@ -181,11 +188,13 @@ def parse_batch(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYT
                 raise SkippedFile(path, f"parser error ({type(exc).__name__}: {str(exc)[:100]}); please report it") from None
         except SkippedFile as exc:
             batch.skipped.append(exc)
+        if progress:
+            progress(done, len(files), "parse")
     if log_skipped:
         for exc in batch.skipped:
             log.warning("%s", exc)
     batch.sources.sort(key=lambda ps: ps.source)
-    group_and_tag(batch.sources, embedder=embedder)
+    group_and_tag(batch.sources, embedder=embedder, progress=progress)
     return batch
 
 
@@ -193,5 +202,8 @@ def parse_paths(paths: Iterable[Path | str], *, max_bytes: int = DEFAULT_MAX_BYT
     """Parsed sources (sorted by name) of the given files and folders; skipped files are logged.
     A given path that cannot be read at all (missing, symlink loop) is a CoachError."""
     paths = list(paths)
-    expand_paths(paths)  # raises on an unreadable given path; the walk is repeated below (cheap)
+    for p in paths:
+        problem = path_problem(Path(p))
+        if problem:
+            raise CoachError(f"{problem}: {p}")
     return parse_batch(paths, max_bytes=max_bytes, embedder=embedder).sources

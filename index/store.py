@@ -20,6 +20,10 @@ Each generation's meta names the generation that was live when it was written (`
 garbage collection follows that chain from CURRENT: a generation written but never switched in (a
 crash or a full disk at the switch) is an orphan and is collected, never the one that was live.
 
+A write that fails (a full disk, a read-only folder) removes what it wrote and raises one DiskError line;
+the previous generation stays live. Leftovers of a writer that was killed are collected by the next
+writer as soon as it holds the lock, even when it then has nothing to write.
+
 No pickle anywhere: JSON, JSONL, ``np.save``/``np.load(allow_pickle=False)`` and faiss's own format.
 Simplified on purpose: the BM25 index is not stored; it is rebuilt from chunks.jsonl when first needed
 (about a second per 100k chunks), which also keeps one format fewer on disk.
@@ -40,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.diskio import remove_quietly, writing
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -95,8 +100,9 @@ class WriteLock:
         self._fh = None
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")
+        with writing(f"write the index in {self.path.parent}", kept="the index is unchanged"):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(self.path, "a+", encoding="utf-8")
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -108,11 +114,15 @@ class WriteLock:
             raise CoachError(
                 f"the index at {self.path.parent} is being written by {holder}: wait for it to finish and retry"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
         self._fh = fh
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+        except OSError as exc:  # a full disk: the pid note is only for the "busy" message
+            log.debug("cannot note the lock holder: %s", exc)
+        collect_garbage(self.path.parent)  # what a killed or failed writer left behind
         return self
 
     def __exit__(self, *exc):
@@ -169,12 +179,44 @@ def load_generation(index_dir: Path, name: str | None = None) -> Generation | No
 
 def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: list[dict],
                      vectors: np.ndarray, faiss_index) -> str:
-    """Write a complete new generation and make it the live one. Caller holds the WriteLock."""
+    """Write a complete new generation and make it the live one. Caller holds the WriteLock.
+
+    On failure nothing of this generation stays behind unless it became live; a disk condition is
+    raised as one DiskError line ("... the previous index is unchanged")."""
+    index_dir = Path(index_dir)
+    name = f"gen-{time.time_ns()}-{os.getpid()}"
+    try:
+        with writing(f"write the index in {index_dir}", kept="the previous index is unchanged"):
+            index_dir.mkdir(parents=True, exist_ok=True)
+            _write_generation(index_dir, name, meta, records, chunks, vectors, faiss_index)
+    except BaseException:
+        if read_current(index_dir) != name:  # never switched in: remove everything it wrote
+            shutil.rmtree(index_dir / f"{name}.tmp", ignore_errors=True)
+            shutil.rmtree(index_dir / name, ignore_errors=True)
+            remove_quietly(index_dir / f"{CURRENT}.tmp")
+        raise
+    log.info("index generation %s is live (%d chunks)", name, len(chunks))
+    return name
+
+
+def _write_faiss(faiss_index, path: Path) -> None:
+    """faiss reports a failed write as RuntimeError; say what the disk says instead when it is the disk."""
     import faiss
 
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"gen-{time.time_ns()}-{os.getpid()}"
+    try:
+        faiss.write_index(faiss_index, str(path))
+    except RuntimeError as exc:
+        st = os.statvfs(path.parent)
+        if st.f_flag & os.ST_RDONLY:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path)) from None
+        if st.f_bavail * st.f_frsize < 1 << 20:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
+        raise OSError(errno.EIO, f"faiss could not write the index ({exc})", str(path)) from None
+    _fsync(path)
+
+
+def _write_generation(index_dir: Path, name: str, meta: dict, records: list[dict], chunks: list[dict],
+                      vectors: np.ndarray, faiss_index) -> None:
     tmp = index_dir / f"{name}.tmp"
     tmp.mkdir()
     _write_jsonl(tmp / "records.jsonl", records)
@@ -185,8 +227,7 @@ def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: l
         fh.flush()
         os.fsync(fh.fileno())
     crash_point("vectors_written")
-    faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
-    _fsync(tmp / "dense.faiss")
+    _write_faiss(faiss_index, tmp / "dense.faiss")
     previous = read_current(index_dir)  # the live generation this one replaces (kept one more switch)
     _write_text(tmp / "meta.json", json.dumps({**meta, "format": FORMAT_VERSION, "previous": previous}, indent=1))
     _fsync(tmp)
@@ -199,8 +240,6 @@ def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: l
     os.replace(pointer, index_dir / CURRENT)
     _fsync(index_dir)
     crash_point("after_switch")
-    log.info("index generation %s is live (%d chunks)", name, len(chunks))
-    return name
 
 
 def _previous(index_dir: Path, name: str):
@@ -242,7 +281,7 @@ def collect_garbage(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
         removed.append(p.name)
     pointer = index_dir / f"{CURRENT}.tmp"  # a switch that never happened
     if pointer.exists():
-        pointer.unlink(missing_ok=True)
+        remove_quietly(pointer)
     if removed:
         log.debug("collected index generations: %s", removed)
     return removed

@@ -208,7 +208,7 @@ def test_migration_turns_sm2_states_into_fsrs_cards(tmp_path):
         db.execute("INSERT INTO reviews VALUES ('known', 'dl', 3, 15.0, 2.8, 2000.0, 9.0, 1000.0)")
         db.execute("INSERT INTO reviews VALUES ('failed', 'dl', 0, 0.0, 1.3, 1000.0, 2.0, 1000.0)")
         db.execute("COMMIT")
-        assert migrate(db) == ["m004_fsrs_review_states"]
+        assert migrate(db) == ["m004_fsrs_review_states", "m005_owners"]  # the old states become the terminal's
     engine = SessionEngine(FakeCoach(), Database(path))
     states = {s.question_id: s for s in engine.review_states()}
     known, failed = states["known"], states["failed"]
@@ -318,3 +318,40 @@ def test_ask_stopped_early_sets_cancel_and_is_not_logged(engine):
     assert next(reply.stream) == "The "
     reply.stream.close()
     assert seen["cancel"].is_set() and engine.asks(t.session_id) == []
+
+
+def test_sessions_belong_to_their_owner(engine, clock):
+    ann, bob = engine.for_owner("browser:ann"), engine.for_owner("browser:bob")
+    sid = ann.start(topics=["dl"], length=2, seed=1).session_id
+    ann.answer(sid, "partly")
+    ann.ask("What is overfitting?", session_id=sid).stream.close()
+    assert [s.id for s in ann.unfinished()] == [sid] and bob.unfinished() == [] and bob.sessions() == []
+    for act in (bob.info, bob.turns, bob.current, bob.hint, bob.skip, bob.reveal, bob.followup, bob.finish,
+                bob.summary, bob.asks, lambda s: bob.answer(s, "max")):
+        with pytest.raises(CoachError, match="no session"):  # the same answer as for an id that does not exist
+            act(sid)
+    assert bob.mastery_history() == [] and bob.review_states() == [] and bob.due(clock.t + 10 * DAY) == []
+    assert ann.mastery_history() and len(ann.review_states()) == 1
+    assert [t.status for t in ann.turns(sid)] == ["answered", "pending"]  # bob changed nothing
+    assert engine.unfinished() == []  # the terminal's own owner ("local") sees neither
+
+
+def test_sessions_from_before_owners_belong_to_the_terminal(tmp_path, clock):
+    from coach.session.db import migrate
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as db:  # a database as the previous version left it
+        names = [m.__name__ for m in MIGRATIONS]
+        db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        for fn in MIGRATIONS[: names.index("m002_session_title") + 1]:
+            db.execute("BEGIN")
+            fn(db)
+            db.execute("INSERT INTO migrations VALUES (?, 0)", (fn.__name__,))
+            db.execute("COMMIT")
+        db.execute("INSERT INTO sessions (id, created_at, updated_at, status, topics, length, seed, plan, title)"
+                    " VALUES ('old1', 1, 1, 'active', '[]', 1, 1, '[]', 'Old')")
+        db.execute("INSERT INTO reviews VALUES ('q1', 'ml', 1, 1.0, 2.5, 5, 9.0, 1)")
+        assert migrate(db)  # the new migrations apply on top
+    engine = SessionEngine(FakeCoach(), Database(path), clock=clock)
+    assert [s.id for s in engine.unfinished()] == ["old1"] and engine.review_states()[0].question_id == "q1"
+    assert engine.for_owner("browser:x").unfinished() == [] and engine.for_owner("browser:x").review_states() == []

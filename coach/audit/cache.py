@@ -3,6 +3,8 @@
 The first line of each file is a header ``{"_meta": {...}}`` naming the source, the checks that ran and a
 fingerprint of the audit code and knowledge files; a mismatch on any of them means "recompute".
 Only per-source checks are cached; cross-source flags are cheap and recomputed every run. JSON only.
+The cache is an optimisation: when it cannot be written (a full disk, a read-only COACH_HOME) the audit
+goes on with one warning, leaves no temporary file, and the next run that can write fills it in.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import logging
 from pathlib import Path
 
 from coach.audit.types import Flag
+from coach.diskio import remove_quietly
 
 log = logging.getLogger(__name__)
+_warned: list[str] = []  # the cache could not be written once already (warn once per process)
 _PKG = Path(__file__).resolve().parent
 _KNOWLEDGE = _PKG.parent / "knowledge"
 
@@ -55,13 +59,22 @@ class AuditCache:
             return None
 
     def put(self, sha256: str, source: str, checks: tuple[str, ...], flags: list[Flag]) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.path(sha256).with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"_meta": self._meta(source, checks)}) + "\n")
-            for f in flags:
-                fh.write(json.dumps(f.to_dict(), ensure_ascii=False) + "\n")
-        tmp.replace(self.path(sha256))
+        lines = [json.dumps({"_meta": self._meta(source, checks)})] + [json.dumps(f.to_dict(), ensure_ascii=False) for f in flags]
+        self._save(self.path(sha256), "".join(line + "\n" for line in lines))
+
+    def _save(self, path: Path, text: str) -> None:
+        """Write ``path`` atomically, or warn (once per process) and go on without the cache."""
+        tmp = path.with_suffix(".tmp")
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            remove_quietly(tmp)
+            if not _warned:
+                _warned.append(str(exc))
+                log.warning("audit cache not saved in %s (%s): the audit still ran; it is recomputed next time",
+                            self.dir, exc.strerror or exc)
 
     def _meta(self, source: str, checks: tuple[str, ...]) -> dict:
         return {"source": source, "checks": sorted(checks), "fingerprint": fingerprint()}
@@ -72,10 +85,7 @@ class AuditCache:
         return self.dir / "latest.jsonl"
 
     def write_latest(self, flags: list[Flag]) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.latest_path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in flags), encoding="utf-8")
-        tmp.replace(self.latest_path)
+        self._save(self.latest_path, "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in flags))
 
     def latest(self) -> list[Flag]:
         if not self.latest_path.exists():

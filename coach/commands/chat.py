@@ -58,6 +58,8 @@ def chat(settings, topics, length, difficulty, resume, seed):
     from coach.session.render import grade_text, plain, summary_text
 
     coach = make_coach(settings)
+    if getattr(coach, "read_only", False):
+        click.echo(f"Warning: {coach.read_only_note()}", err=True)
     ensure_index_with_progress(coach)
     engine = SessionEngine(coach)
     if resume:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from coach.diskio import writing
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -85,12 +86,14 @@ def check(settings, output, report, checks, no_cache, paths):
     flags = audit_sources(parsed, settings, chosen, cache=not no_cache, stats=stats)
     lines = "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in flags)
     if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(lines, encoding="utf-8")
+        with writing(f"write the flags to {output}"):
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(lines, encoding="utf-8")
     else:
         click.echo(lines, nl=False)
     if report:
-        write_report(flags, report)
+        with writing(f"write the report to {report}"):
+            write_report(flags, report)
     errors = sum(f.verdict == "error" for f in flags)
     click.echo(f"audited {len(parsed)} sources, {stats.get('claims', 0)} claims: {len(flags)} flags "
                f"({errors} errors, {len(flags) - errors} suspect) in {stats['seconds']['total']:.1f}s", err=True)

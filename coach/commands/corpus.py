@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from coach.diskio import remove_quietly, writing
 from coach.errors import CoachError
 
 
@@ -46,8 +47,12 @@ def parse(paths, output, embed, max_mb):
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
         tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
+        try:
+            with writing(f"write {output}", kept="nothing was written (a previous file there is unchanged)"):
+                output.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(text, encoding="utf-8")
+                tmp.replace(output)
+        finally:
+            remove_quietly(tmp)
         click.echo(f"{len(lines)} records from {len(batch.sources)} sources -> {output}", err=True)

@@ -14,6 +14,7 @@ import click
 from tqdm import tqdm
 
 from coach.datafiles import LineError, dumps_line, parse_jsonl_line
+from coach.diskio import disk_error
 from coach.errors import CoachError
 
 
@@ -67,15 +68,21 @@ def grade(settings, input_, output):
     coach = Coach(settings)
     coach.ensure_index()
     errors = graded = 0
-    out = sys.stdout.buffer if output == "-" else open(output, "wb")
     try:
-        for n, line in enumerate(tqdm(lines, desc="grading", unit="answer", file=sys.stderr, disable=None), 1):
-            row = _grade_line(coach, n, line)
-            errors += "error" in row["grade"]
-            graded += "error" not in row["grade"]
-            out.write(dumps_line(row).encode("utf-8"))
-            out.flush()
-    finally:
-        if out is not sys.stdout.buffer:
-            out.close()
+        out = sys.stdout.buffer if output == "-" else open(output, "wb")
+        try:
+            for n, line in enumerate(tqdm(lines, desc="grading", unit="answer", file=sys.stderr, disable=None), 1):
+                row = _grade_line(coach, n, line)
+                out.write(dumps_line(row).encode("utf-8"))
+                out.flush()
+                errors += "error" in row["grade"]
+                graded += "error" not in row["grade"]
+        finally:
+            if out is not sys.stdout.buffer:
+                out.close()
+    except OSError as exc:  # a full disk or a read-only folder: one line, saying what was written
+        err = disk_error(exc, f"write the grades to {output}", kept=f"the first {graded + errors} lines were written")
+        if err is None:
+            raise
+        raise err from None
     click.echo(f"graded {graded} answers, {errors} could not be graded", err=True)

@@ -22,14 +22,20 @@ def bundled_dir() -> Path:
     return Path(corpus.__file__).resolve().parent / "bundled"
 
 
-def _parse(paths, embedder=None) -> list:
+def _parse(settings, paths, embedder=None, progress=None) -> list:
     """Parse sources; ``embedder`` (the index's loaded model) lets the corpus group questions by meaning.
-    Each path that cannot be read gets one warning line and the rest goes on; nothing readable is an error."""
+    Each path that cannot be read, or is over COACH_MAX_SOURCE_MB, gets one warning line and the rest goes
+    on; nothing readable is an error."""
+    from coach.config import MAX_SOURCE_HINT
+
     try:
         from corpus import parse_batch
     except ImportError:
         raise CoachError("the corpus parser (corpus.parse_batch) is not available in this install") from None
-    batch = parse_batch([Path(p) for p in paths], embedder=embedder, log_skipped=False)
+    batch = parse_batch([Path(p) for p in paths], embedder=embedder, log_skipped=False, progress=progress,
+                        max_bytes=settings.max_source_bytes, size_hint=MAX_SOURCE_HINT)
+    if hasattr(progress, "close"):
+        progress.close()  # finished bars off the screen before the warnings
     warnings, error = batch.outcome(paths)
     for line in warnings:
         click.echo(f"Warning: {line}", err=True)
@@ -47,8 +53,8 @@ class _Bars:
     def __call__(self, done: int, total: int, stage: str) -> None:
         from tqdm import tqdm
 
-        if stage in self.bars and self.bars[stage] is None:
-            return  # a stage that already finished
+        if (stage in self.bars and self.bars[stage] is None) or not total:
+            return  # a stage that already finished, or one with nothing to do
         bar = self.bars.get(stage)
         if bar is None:
             self.close()  # one bar at a time: stages run one after another
@@ -83,9 +89,9 @@ def build(settings, paths):
     paths = list(paths) or [bundled_dir()]
     started = time.perf_counter()
     idx = _open(settings)
-    parsed = _parse(paths, idx.embedder)
     bars = _Bars()
     try:
+        parsed = _parse(settings, paths, idx.embedder, progress=bars)
         st = idx.build(parsed, progress=bars)
     finally:
         bars.close()
@@ -101,21 +107,21 @@ def build(settings, paths):
 def add(settings, paths):
     """Add new files and re-index changed ones; unchanged files are skipped."""
     idx = _open(settings)
-    parsed = _parse(list(paths), idx.embedder)
     bars = _Bars()
     try:
+        parsed = _parse(settings, list(paths), idx.embedder, progress=bars)
         out = idx.add(parsed, progress=bars)
     finally:
         bars.close()
     for label, key in (("added", "added"), ("re-indexed (changed)", "updated"), ("skipped (unchanged)", "unchanged")):
         for name in out[key]:
             click.echo(f"{label}: {name}")
-    changed = set(out["added"]) | set(out["updated"])
-    if changed:
-        from coach.service import Coach
+    from coach.service import Coach
 
-        for path in Coach(settings).write_draft_rubrics([ps for ps in parsed if ps.source in changed]):
-            click.echo(f"draft rubrics: {path}", err=True)
+    # All given sources, not only the changed ones: drafts that a failed run (a full disk, a crash after
+    # the index switch) could not write are written now; up-to-date draft files are left alone.
+    for path in Coach(settings).write_draft_rubrics(parsed):
+        click.echo(f"draft rubrics: {path}", err=True)
 
 
 @index.command()

@@ -66,11 +66,13 @@ def serve(settings, host, port):
     port = port if port is not None else settings.port
     auth = app.check_bind(host, settings.auth)  # refuse a non-loopback bind without a password, before any work
     coach = make_coach(settings)
+    if getattr(coach, "read_only", False):
+        click.echo(f"Warning: {coach.read_only_note()}", err=True)
     ensure_index_with_progress(coach)
     click.echo("Loading the grader and auditing the sources (first run: up to a minute)...", err=True)
     coach.warm_up()
     click.echo(f"Interview Coach UI on http://{host}:{port}")
     try:
-        app.launch(app.build_app(coach), host=host, port=port, auth=auth)
+        app.launch(app.build_app(coach), host=host, port=port, auth=auth, extra_hosts=settings.allowed_hosts)
     except OSError as exc:
         raise CoachError(f"cannot serve on {host}:{port}: {exc}") from None

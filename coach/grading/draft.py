@@ -10,6 +10,7 @@ cannot, so none is used here. Drafts are marked ``origin="draft"`` and shown as 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
 from coach.grading.text import normalise, sentences, words
@@ -93,21 +94,30 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "question"
 
 
+def drafts_current(path, sha256: str) -> bool:
+    """Whether ``path`` holds the drafts of exactly this version of the source (its ``source_sha256``;
+    the file may have been re-saved by a person with its keys in any order)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("source_sha256") == sha256
+
+
 def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
 
     Rewritten only when the source changed (its sha256 differs); the previous file is kept as
-    ``.bak`` so hand edits are never lost silently. Returns True when the file was (re)written."""
+    ``.bak`` so hand edits are never lost silently. Returns True when the file was (re)written.
+    A failed write (full disk) leaves the previous file and no temporary file behind, and raises."""
     import yaml
 
-    if path.exists():
-        try:
-            old = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            old = {}
-        if old.get("source_sha256") == sha256:
-            return False
-        path.replace(path.with_suffix(path.suffix + ".bak"))
+    from coach.diskio import remove_quietly
+
+    if path.exists() and drafts_current(path, sha256):
+        return False
     data = {
         "version": 1,
         "source": source,
@@ -118,8 +128,14 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+        if path.exists():
+            path.replace(path.with_suffix(path.suffix + ".bak"))
+        tmp.replace(path)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
     return True
 
 

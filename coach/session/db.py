@@ -6,16 +6,24 @@ end of ``MIGRATIONS``; never edit one that has shipped.
 
 Simplified on purpose: a new connection per unit of work (``connect()``), WAL mode and a busy
 timeout instead of a connection pool; that is plenty for one local user with a few browser tabs.
+
+A full disk inside a transaction is one clear ``DiskError`` line ("... was not saved"), never a raw
+``sqlite3.OperationalError``. ``read_only=True`` (a read-only ``COACH_HOME``) works on an in-memory copy
+of the file (taken with SQLite's ``immutable`` flag, so nothing is written next to it): practice goes on,
+and nothing is kept once the process ends.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from coach.diskio import writing
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +126,40 @@ def m004_fsrs_review_states(db: sqlite3.Connection) -> None:
                    (stability, difficulty, state, question_id))
 
 
+@migration
+def m005_owners(db: sqlite3.Connection) -> None:
+    # Sessions, asks and review schedules belong to an owner (a browser's secret, a logged-in user, or
+    # "local" for the terminal). Everything stored before owners existed was the terminal's: "local".
+    _run_script(
+        db,
+        """
+        ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT 'local';
+        ALTER TABLE asks ADD COLUMN owner TEXT NOT NULL DEFAULT 'local';
+        CREATE INDEX sessions_owner ON sessions(owner, status, updated_at);
+        CREATE TABLE reviews_owned (
+            owner TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            repetitions INTEGER NOT NULL,
+            interval_days REAL NOT NULL,
+            ease REAL NOT NULL,
+            due_at REAL NOT NULL,
+            last_score REAL,
+            reviewed_at REAL NOT NULL,
+            stability REAL,
+            difficulty REAL,
+            fsrs_state INTEGER,
+            last_rating INTEGER,
+            PRIMARY KEY (owner, question_id)
+        );
+        INSERT INTO reviews_owned SELECT 'local', question_id, topic, repetitions, interval_days, ease, due_at,
+            last_score, reviewed_at, stability, difficulty, fsrs_state, last_rating FROM reviews;
+        DROP TABLE reviews;
+        ALTER TABLE reviews_owned RENAME TO reviews
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it COMMITs first, which would break the per-migration transaction.
     # Comments are stripped before splitting so they may contain any text.
@@ -152,14 +194,41 @@ def migrate(db: sqlite3.Connection) -> list[str]:
 class Database:
     """Opens the SQLite file, migrates it once, hands out short-lived connections."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.connect() as db:
-            self.applied = migrate(db)
+        self.read_only = read_only
+        self._memory: sqlite3.Connection | None = None
+        self._memory_lock = threading.RLock()
+        if read_only:
+            self._memory = self._memory_copy()
+            self.applied = migrate(self._memory)
+            return
+        with writing(f"open the session database {self.path}"):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.connect() as db:
+                self.applied = migrate(db)
+
+    def _memory_copy(self) -> sqlite3.Connection:
+        memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        memory.row_factory = sqlite3.Row
+        if self.path.exists():
+            try:
+                source = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True)
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+            except sqlite3.Error as exc:
+                log.warning("cannot read %s (%s): starting from an empty session history", self.path, exc)
+        memory.execute("PRAGMA foreign_keys=ON")
+        return memory
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
+        if self._memory is not None:  # read-only home: one shared in-memory connection, one user at a time
+            with self._memory_lock:
+                yield self._memory
+            return
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.row_factory = sqlite3.Row
         try:
@@ -171,11 +240,13 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with writing(f"save to the session database {self.path}", kept="your last action was not saved"):
+            with self.connect() as db:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    if db.in_transaction:  # SQLite may already have rolled back (a full disk does)
+                        db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")

@@ -4,6 +4,11 @@ Pure library code (no Gradio, no click): the web UI and `coach chat` are thin ad
 All state lives in SQLite (``settings.db_path``), keyed by a session id, so one engine serves any
 number of browsers and a session survives a restart (build a new engine on the same DB and keep going).
 
+Every session, ask and review schedule belongs to an owner: ``engine.for_owner(owner)`` is a view that
+lists, opens and changes only that owner's sessions; another owner's session id answers exactly like an
+id that does not exist. The web UI makes one view per request from the browser's identity
+(``coach.session.owners``); the terminal uses ``LOCAL_OWNER``.
+
 Simplified on purpose:
 - "phrasing may vary": a variant only adds a spoken lead-in ("Next up: ...") chosen deterministically
   from the session seed and position. The lead-in is presentation: ``Turn.question`` (stored, graded,
@@ -15,6 +20,7 @@ Simplified on purpose:
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import random
@@ -36,6 +42,7 @@ from coach.session.records import (
     grade_from_json,
     grade_to_json,
 )
+from coach.session.owners import LOCAL_OWNER
 from coach.session.schedule import ReviewState, review
 
 log = logging.getLogger(__name__)
@@ -61,11 +68,20 @@ def strip_lead_in(question: str) -> str:
 
 
 class SessionEngine:
-    def __init__(self, coach, db: Database | None = None, *, clock=time.time):
+    def __init__(self, coach, db: Database | None = None, *, clock=time.time, owner: str = LOCAL_OWNER):
         self.coach = coach
-        self.db = db or Database(coach.settings.db_path)
+        self.db = db or Database(coach.settings.db_path, read_only=getattr(coach, "read_only", False))
         self.clock = clock
+        self.owner = owner
         self._lock = threading.Lock()  # serialises read-modify-write of one engine's sessions
+
+    def for_owner(self, owner: str) -> "SessionEngine":
+        """A view of this engine (same database, lock and coach) that sees only ``owner``'s sessions."""
+        if not owner:
+            raise CoachError("no owner identity: reload the page")
+        view = copy.copy(self)
+        view.owner = owner
+        return view
 
     # ---- planning -------------------------------------------------------------------------
     def topics(self) -> list[str]:
@@ -101,10 +117,10 @@ class SessionEngine:
         title = f"{', '.join(topics) or 'All topics'} - {len(plan)} question{'s' if len(plan) > 1 else ''}"
         with self.db.transaction() as db:
             db.execute(
-                "INSERT INTO sessions (id, created_at, updated_at, status, topics, difficulty, length, seed, plan, title)"
-                " VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sessions (id, created_at, updated_at, status, topics, difficulty, length, seed, plan, title, owner)"
+                " VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)",
                 (sid, now, now, json.dumps(topics), difficulty, len(plan), seed,
-                 json.dumps([asdict(p) for p in plan], ensure_ascii=False), title),
+                 json.dumps([asdict(p) for p in plan], ensure_ascii=False), title, self.owner),
             )
             self._ask_main(db, sid, plan, seed, 0, now)
         log.info("session %s started: %d questions", sid, len(plan))
@@ -132,8 +148,9 @@ class SessionEngine:
 
     # ---- reading state -------------------------------------------------------------------
     def info(self, sid: str) -> SessionInfo:
+        """The session, if it is this owner's (another owner's id reads like an unknown one)."""
         with self.db.connect() as db:
-            row = db.execute("SELECT * FROM sessions WHERE id=?", (sid,)).fetchone()
+            row = db.execute("SELECT * FROM sessions WHERE id=? AND owner=?", (sid, self.owner)).fetchone()
         if row is None:
             raise CoachError(f"no session {sid!r}")
         return SessionInfo(
@@ -144,6 +161,7 @@ class SessionEngine:
         )
 
     def turns(self, sid: str) -> list[Turn]:
+        self.info(sid)  # this owner's, or "no session"
         with self.db.connect() as db:
             rows = db.execute("SELECT * FROM turns WHERE session_id=? ORDER BY id", (sid,)).fetchall()
             seed = db.execute("SELECT seed FROM sessions WHERE id=?", (sid,)).fetchone()
@@ -160,7 +178,8 @@ class SessionEngine:
     def sessions(self, status: str | None = None) -> list[SessionInfo]:
         with self.db.connect() as db:
             ids = [r[0] for r in db.execute(
-                "SELECT id FROM sessions WHERE ? IS NULL OR status=? ORDER BY updated_at DESC", (status, status))]
+                "SELECT id FROM sessions WHERE owner=? AND (? IS NULL OR status=?) ORDER BY updated_at DESC",
+                (self.owner, status, status))]
         return [self.info(i) for i in ids]
 
     def unfinished(self) -> list[SessionInfo]:
@@ -233,7 +252,7 @@ class SessionEngine:
 
     def followup(self, sid: str) -> Turn:
         """Ask a follow-up on the last graded main question, targeting its biggest gap."""
-        graded = [t for t in self.turns(sid) if t.kind == "main" and t.grade is not None]
+        graded = [t for t in self.turns(sid) if t.kind == "main" and t.grade is not None]  # checks the owner
         if not graded:
             raise CoachError("answer a question first: a follow-up targets the gaps in a graded answer")
         parent = graded[-1]
@@ -250,6 +269,7 @@ class SessionEngine:
 
     def finish(self, sid: str) -> dict:
         """End the session now (unanswered questions stay unasked) and return its summary."""
+        self.info(sid)  # this owner's, or "no session"
         with self._lock, self.db.transaction() as db:
             now = self.clock()
             db.execute("DELETE FROM turns WHERE session_id=? AND status='pending'", (sid,))
@@ -261,6 +281,8 @@ class SessionEngine:
         """A grounded answer to the user's own question; logged once the stream is consumed."""
         if not question.strip():
             raise CoachError("type a question to ask the coach")
+        if session_id is not None:
+            self.info(session_id)  # logged under this owner's session only
         cancel = cancel or threading.Event()
         result = self.coach.ask(question, cancel=cancel)
 
@@ -273,34 +295,42 @@ class SessionEngine:
             except GeneratorExit:  # the reader stopped early (UI "Stop", closed tab): stop generating
                 cancel.set()
                 raise
-            with self.db.transaction() as db:
-                db.execute(
-                    "INSERT INTO asks (session_id, question, answer, citations, warnings, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (session_id, question, "".join(parts),
-                     json.dumps([asdict(c) for c in result.citations], ensure_ascii=False),
-                     json.dumps(list(result.warnings), ensure_ascii=False), self.clock()),
-                )
+            try:
+                self._log_ask(session_id, question, "".join(parts), result)
+            except CoachError as exc:  # the answer was shown; only its log entry is lost (a full disk)
+                log.warning("%s", exc)
 
         return AskReply(stream=stream(), citations=list(result.citations), warnings=list(result.warnings))
 
+    def _log_ask(self, session_id, question: str, answer: str, result) -> None:
+        with self.db.transaction() as db:
+            db.execute(
+                "INSERT INTO asks (session_id, question, answer, citations, warnings, created_at, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, question, answer,
+                 json.dumps([asdict(c) for c in result.citations], ensure_ascii=False),
+                 json.dumps(list(result.warnings), ensure_ascii=False), self.clock(), self.owner),
+            )
+
     def asks(self, sid: str) -> list[dict]:
+        self.info(sid)
         with self.db.connect() as db:
-            rows = db.execute("SELECT * FROM asks WHERE session_id=? ORDER BY id", (sid,)).fetchall()
+            rows = db.execute("SELECT * FROM asks WHERE session_id=? AND owner=? ORDER BY id", (sid, self.owner)).fetchall()
         return [{"question": r["question"], "answer": r["answer"], "citations": json.loads(r["citations"]),
                  "warnings": json.loads(r["warnings"])} for r in rows]
 
     # ---- spaced repetition and progress ----------------------------------------------------
     def _schedule(self, db, item: PlannedQuestion, score: float | None, now: float) -> None:
-        row = db.execute("SELECT * FROM reviews WHERE question_id=?", (item.id,)).fetchone()
+        row = db.execute("SELECT * FROM reviews WHERE owner=? AND question_id=?", (self.owner, item.id)).fetchone()
         state = _review(row) if row else ReviewState(question_id=item.id, topic=item.topic)
         new = review(state, score, now)
         columns = [f for f in new.__dataclass_fields__]
-        db.execute(f"INSERT OR REPLACE INTO reviews ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                   [getattr(new, c) for c in columns])
+        db.execute(f"INSERT OR REPLACE INTO reviews (owner, {', '.join(columns)}) VALUES (?, {', '.join('?' for _ in columns)})",
+                   [self.owner] + [getattr(new, c) for c in columns])
 
     def review_states(self) -> list[ReviewState]:
         with self.db.connect() as db:
-            return [_review(r) for r in db.execute("SELECT * FROM reviews ORDER BY due_at")]
+            return [_review(r) for r in db.execute("SELECT * FROM reviews WHERE owner=? ORDER BY due_at", (self.owner,))]
 
     def due(self, now: float | None = None) -> list[ReviewState]:
         now = self.clock() if now is None else now
@@ -310,8 +340,9 @@ class SessionEngine:
         """Per-topic mastery over time: [{"date", "topic", "mastery" 0..10 or None, "answers", "skipped"}]."""
         with self.db.connect() as db:
             rows = db.execute(
-                "SELECT topic, score, answered_at FROM turns WHERE kind='main' AND status!='pending'"
-                " AND answered_at IS NOT NULL ORDER BY answered_at, id").fetchall()
+                "SELECT t.topic, t.score, t.answered_at FROM turns t JOIN sessions s ON s.id = t.session_id"
+                " WHERE s.owner=? AND t.kind='main' AND t.status!='pending' AND t.answered_at IS NOT NULL"
+                " ORDER BY t.answered_at, t.id", (self.owner,)).fetchall()
         return mastery_history([(r["topic"], r["score"], r["answered_at"]) for r in rows])
 
     def source_titles(self) -> dict[str, str]:

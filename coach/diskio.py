@@ -1,0 +1,106 @@
+"""Disk trouble as one clear line: a full disk, a read-only ``COACH_HOME``, no permission.
+
+``disk_error(exc, doing, kept)`` turns an ``OSError`` (or SQLite's own "database or disk is full" /
+"readonly database" ``OperationalError``) into a ``DiskError``: a CoachError whose message says what
+could not be done, why, what was kept, and what to do. ``writing(...)`` does the same as a context
+manager. Anything that is not a disk condition is re-raised untouched.
+
+``writable(path)`` answers "can files be created here?" by creating (and removing) one: permission
+bits do not stop root, and ``os.access`` says nothing about a read-only mount or a full disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from coach.errors import CoachError
+
+log = logging.getLogger(__name__)
+
+REASONS = {
+    errno.ENOSPC: ("the disk is full", "free some space and run it again"),
+    errno.EDQUOT: ("the disk quota is exceeded", "free some space and run it again"),
+    errno.EROFS: ("the file system is read-only", "point COACH_HOME (or the output) at a writable folder"),
+    errno.EACCES: ("permission denied", "point COACH_HOME (or the output) at a folder you can write"),
+    errno.EPERM: ("permission denied", "point COACH_HOME (or the output) at a folder you can write"),
+}
+# SQLite reports the same conditions in its own words (sqlite3.OperationalError messages).
+SQLITE = {"database or disk is full": errno.ENOSPC, "attempt to write a readonly database": errno.EROFS,
+          "unable to open database file": errno.EACCES}
+
+
+class DiskError(CoachError):
+    """A write failed because of the disk (full, read-only, no permission). ``errno`` says which."""
+
+    def __init__(self, message: str, errno_: int):
+        super().__init__(message)
+        self.errno = errno_
+
+
+def disk_errno(exc: BaseException) -> int | None:
+    """The disk condition behind ``exc`` (an errno in REASONS), or None when it is something else."""
+    if isinstance(exc, DiskError):
+        return exc.errno
+    if isinstance(exc, sqlite3.OperationalError):
+        return next((code for text, code in SQLITE.items() if text in str(exc)), None)
+    if isinstance(exc, OSError) and exc.errno in REASONS:
+        return exc.errno
+    return None
+
+
+def disk_error(exc: BaseException, doing: str, kept: str = "") -> DiskError | None:
+    """``cannot <doing>: <reason> (<file>); <kept>. <What to do>.`` as a DiskError, or None."""
+    if isinstance(exc, DiskError):
+        return exc
+    code = disk_errno(exc)
+    if code is None:
+        return None
+    reason, hint = REASONS[code]
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    kept = f"; {kept}" if kept else ""
+    return DiskError(f"cannot {doing}: {reason}{where}{kept}. {hint[0].upper()}{hint[1:]}.", code)
+
+
+@contextmanager
+def writing(doing: str, kept: str = "") -> Iterator[None]:
+    """Re-raise a disk condition inside the block as one clear DiskError line; anything else untouched."""
+    try:
+        yield
+    except (OSError, sqlite3.OperationalError) as exc:
+        err = disk_error(exc, doing, kept)
+        if err is None:
+            raise
+        raise err from None
+
+
+def writable(path: Path) -> bool:
+    """Whether a file can be created in ``path`` (or in its nearest existing parent, if it does not exist)."""
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        fd, name = tempfile.mkstemp(prefix=".coach-write-probe-", dir=probe)
+    except OSError as exc:
+        log.info("%s is not writable: %s", probe, exc)
+        return False
+    os.close(fd)
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+    return True
+
+
+def remove_quietly(path: Path) -> None:
+    """Delete a temporary file we made; a failure here must not hide the error that got us here."""
+    try:
+        Path(path).unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("could not remove %s: %s", path, exc)

@@ -1,0 +1,105 @@
+"""The web server's front door (an ASGI middleware around the Gradio app): the Host check and the
+browser's owner cookie. Framework-free, so it is tested with plain HTTP.
+
+1. DNS rebinding: a page on another site can make the browser send requests to 127.0.0.1 under the
+   attacker's host name. Every request whose ``Host`` is not a name this server answers to (the bound
+   host, ``localhost``, the loopback addresses, and for a wildcard bind the machine's own names and
+   addresses, plus ``COACH_ALLOWED_HOSTS``) is refused with 400 before it reaches the app.
+2. Identity: a request without a valid owner cookie gets a new random secret (``coach.session.owners``),
+   set as an HttpOnly, SameSite=Lax cookie on the response and also added to the request itself, so the
+   very first call of an API client already has an owner. A valid cookie is never replaced.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from http.cookies import SimpleCookie
+
+from coach.session.owners import COOKIE, COOKIE_MAX_AGE, new_secret, valid_secret
+
+log = logging.getLogger(__name__)
+
+WILDCARDS = {"", "0.0.0.0", "::"}
+
+
+def allowed_hosts(bound: str, extra: str = "") -> set[str]:
+    """Host names (lower case, no port, no brackets) the server answers to when bound to ``bound``."""
+    names = {"localhost", "127.0.0.1", "::1", bound.strip("[]").lower()}
+    names |= {h.strip().strip("[]").lower() for h in extra.split(",") if h.strip()}
+    if bound in WILDCARDS:  # reachable under any of the machine's own names and addresses
+        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+        try:
+            import psutil
+
+            names |= {a.address.split("%")[0].lower() for addrs in psutil.net_if_addrs().values() for a in addrs
+                      if a.family in (socket.AF_INET, socket.AF_INET6)}
+        except Exception as exc:  # noqa: BLE001 - without the interface list, only the names above are allowed
+            log.warning("cannot list the network addresses (%s): add them to COACH_ALLOWED_HOSTS", exc)
+    return names - {""}
+
+
+def host_name(header: str) -> str:
+    """``"[::1]:7860"`` -> ``"::1"``, ``"LocalHost:80"`` -> ``"localhost"``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    try:
+        ipaddress.IPv6Address(header)
+        return header  # a bare IPv6 address (no port possible without brackets)
+    except ValueError:
+        return header.rsplit(":", 1)[0] if ":" in header else header
+
+
+def _cookie_secret(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed Cookie header is just no identity
+                continue
+            if COOKIE in jar and valid_secret(jar[COOKIE].value):
+                return jar[COOKIE].value
+    return None
+
+
+class WebGuard:
+    """ASGI middleware: ``WebGuard(app, allowed={"localhost", ...})``."""
+
+    def __init__(self, app, allowed: set[str]):
+        self.app = app
+        self.allowed = {h.lower() for h in allowed}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = list(scope.get("headers") or [])
+        host = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
+        if host_name(host) not in self.allowed:
+            log.warning("refused a request for host %r (allowed: %s)", host, ", ".join(sorted(self.allowed)))
+            return await self._refuse(scope, send)
+        if _cookie_secret(headers) is not None:
+            return await self.app(scope, receive, send)
+        secret = new_secret()
+        others = [v for k, v in headers if k == b"cookie"]
+        cookie = b"; ".join([*others, f"{COOKIE}={secret}".encode()])
+        scope = {**scope, "headers": [(k, v) for k, v in headers if k != b"cookie"] + [(b"cookie", cookie)]}
+        set_cookie = f"{COOKIE}={secret}; Path=/; Max-Age={COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax".encode()
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", set_cookie)]}
+            await send(message)
+
+        return await self.app(scope, receive, send_with_cookie)
+
+    @staticmethod
+    async def _refuse(scope, send):
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        body = b"Bad Request: this server does not answer to that Host header (DNS rebinding protection).\n"
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
