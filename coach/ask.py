@@ -1,12 +1,18 @@
 """Ask the coach: answer the user's own question from the indexed sources, with citations.
 
 Grounding policy, in order:
-1. nothing relevant retrieved -> say so and stop (never invent);
-2. the question matches a reviewed rubric -> its model answer (reviewed, and corrected where the
-   sources are wrong), citing the rubric's references;
-3. otherwise a configured LLM answers from the numbered retrieved passages (fenced as data in the
-   prompt); with the bundled SmolLM2 (which garbles facts) the most relevant sentences of the best
-   passage are quoted instead.
+1. nothing relevant retrieved, or no retrieved sentence close enough to the question -> say so and
+   stop (never invent);
+2. the question matches an indexed question -> its reviewed model answer when a person reviewed a
+   rubric for it, otherwise the source's own answer with every sentence the source audit flagged
+   replaced by the audit's correction (a flagged sentence is never stated as fact);
+3. otherwise the passage that answers it best (its match to the question plus its best sentence's)
+   and that passage's sentences closest to the question, in their order; questions, headings and
+   flagged sentences never used. (Preferring remedy sentences for "how do I fix..." questions was
+   tried and lowered the dev figures, so it is not done.)
+4. with a configured LLM (not the bundled SmolLM2, which garbles facts) the LLM writes the answer
+   from the numbered passages, and every sentence it writes is checked by the judgement model against
+   those passages: a sentence they do not support is dropped (``supported_sentences``).
 Every cited passage the source audit flagged comes with a warning and the correction.
 """
 
@@ -14,13 +20,37 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from coach.grading.types import Citation
 
 log = logging.getLogger(__name__)
 
-RELEVANT_MIN = 0.40  # cosine between the question and a retrieved question/passage
-RUBRIC_MATCH = 0.70  # cosine between the question and a rubric question to answer from the rubric
+RELEVANT_MIN = 0.40  # cosine between the question and a retrieved question + passage
+QUESTION_MATCH = 0.70  # cosine between the question and an indexed question to answer with that record
+ANSWER_MIN = 0.45  # best unflagged sentence's cosine to the question, below which the coach declines
+MAX_RECORD_SENTENCES = 6  # a matched record's answer, at most this many sentences
+MAX_SENTENCES = 3  # sentences chosen from passages
+SUPPORT_MIN = 0.5  # judge entailment a generated sentence needs from the passages to be shown
+
+REFUSAL = ("I found nothing in your sources that answers this, so I won't guess. "
+           "Try rephrasing, or add a source that covers it.")
+
+_NON_FACT_KINDS = {"code", "syntax", "outdated_api", "python2"}  # a correction of code, not a fact sentence
+
+
+@dataclass
+class Answer:
+    """What the coach says and what it rests on (also what ``coach eval ask`` inspects)."""
+
+    text: str
+    citations: list[Citation]
+    warnings: list[str] = field(default_factory=list)
+    route: str = "refused"  # refused | reviewed | record | sentences | llm
+    dropped: list[str] = field(default_factory=list)  # generated sentences not supported by the passages
+    signals: dict = field(default_factory=dict)  # the similarities the route was chosen on
 
 
 def _words(text: str) -> Iterator[str]:
@@ -34,17 +64,95 @@ def ask(coach, question: str, cancel=None):
     question = (question or "").strip()
     if not question:
         return AskResult(iter(["Please type a question."]), [], [])
-    hits = coach.search(question, k=5)
-    texts = [question] + [h.record.question + " " + h.chunk_text for h in hits]
-    vecs = coach.index.embed(texts)
-    sims = (vecs[1:] @ vecs[0]) if len(hits) else []
-    relevant = [(h, float(s)) for h, s in zip(hits, sims) if s >= RELEVANT_MIN]
-    if not relevant:
-        msg = "I found nothing in your sources that answers this, so I won't guess. Try rephrasing, or add a source that covers it."
-        return AskResult(_words(msg), [], ["Nothing relevant was retrieved for this question."])
+    ans = answer(coach, question)
+    if ans.route == "llm":
+        return AskResult(_llm_answer(coach, question, ans.citations, cancel), ans.citations, ans.warnings)
+    return AskResult(_words(ans.text), ans.citations, ans.warnings)
 
+
+def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
+    """The grounded answer (route "llm" means: stream it with ``_llm_answer``)."""
+    hits = coach.search(question, k=6)
+    if not hits:
+        return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."])
+    embed = coach.index.embed
+    vecs = embed([question] + [h.record.question + " " + h.chunk_text for h in hits] + [h.record.question for h in hits])
+    qv, n = vecs[0], len(hits)
+    rel_sims, q_sims = vecs[1:n + 1] @ qv, vecs[n + 1:] @ qv
+    relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN]
+    signals = {"relevant": float(rel_sims.max()), "question_match": float(q_sims.max())}
+    if not relevant:
+        return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."], signals=signals)
+
+    # 2. the question is one the sources ask: answer with that record (reviewed, or corrected)
+    matched = max(relevant, key=lambda i: q_sims[i])
+    if q_sims[matched] >= QUESTION_MATCH:
+        order = [matched] + [i for i in relevant if i != matched]
+        citations, warnings = _citations(coach, [hits[i] for i in order[:3]])
+        rec = hits[matched].record
+        rubric = coach.rubrics.for_record(rec.id)
+        if rubric is not None and rubric.origin != "draft" and rubric.model_answer.strip():
+            return Answer(rubric.model_answer.strip() + " [1]", citations, warnings, route="reviewed", signals=signals)
+        text = corrected_answer(rec.answer, citations[0].flags)
+        if text:
+            return Answer(text + " [1]", citations, warnings, route="record", signals=signals)
+
+    if allow_llm and _llm_may_answer(coach.settings):
+        citations, warnings = _citations(coach, [hits[i] for i in relevant[:3]])
+        return Answer("", citations, warnings, route="llm")
+
+    # 3. the sentences of the passage that answers it best
+    cands = []  # [sentence, hit index, position]
+    for i in relevant[:4]:
+        rec = hits[i].record
+        flags = coach.audit.flags_for(rec.id)
+        quotes = [_norm(f.get("quote", "")) for f in flags if f.get("quote")]
+        asked = _norm(rec.question)
+        for pos, s in enumerate(_sentences(rec.answer or hits[i].chunk_text)):
+            # a question is not an answer (a heading, or the record's own question restated)
+            if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked or _flagged(s, quotes):
+                continue
+            cands.append([s, i, pos])
+    if not cands:
+        return Answer(REFUSAL, [], ["The retrieved passages hold nothing usable for this question."], signals=signals)
+    svecs = embed([c[0] for c in cands])
+    scores = svecs @ qv
+    signals["sentence"] = float(scores.max())
+    if float(scores.max()) < ANSWER_MIN:
+        return Answer(REFUSAL, [], ["No retrieved sentence is close enough to the question to answer it."], signals=signals)
+    # the passage: how well it matches as a whole, plus its best sentence
+    per_passage: dict[int, float] = {}
+    for j, c in enumerate(cands):
+        per_passage[c[1]] = max(per_passage.get(c[1], -1.0), float(scores[j]))
+    best = max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i])
+    mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
+    text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2])) + " [1]"
+    citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3])
+    return Answer(text, citations, warnings, route="sentences", signals=signals)
+
+
+def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTENCES) -> str:
+    """A source answer with every flagged sentence replaced by the audit's correction (dropped when the
+    flag has no correction); each correction said once; at most ``limit`` sentences."""
+    quotes = [(_norm(f.get("quote", "")), f) for f in flags if f.get("quote")]
+    out, said = [], set()
+    for s in _sentences(text):
+        hit = next((f for q, f in quotes if _flagged(s, [q])), None)
+        if hit is not None:
+            fix = (hit.get("correction") or "").strip()
+            if not fix or hit.get("kind") in _NON_FACT_KINDS or fix in said:
+                continue
+            said.add(fix)
+            s = fix
+        out.append(s)
+        if len(out) >= limit:
+            break
+    return " ".join(out)
+
+
+def _citations(coach, hits) -> tuple[list[Citation], list[str]]:
     citations, warnings = [], []
-    for h, _ in relevant[:3]:
+    for h in hits:
         flags = coach.audit.flags_for(h.record.id)
         r = h.record
         citations.append(Citation(r.id, r.source, r.line_start, r.line_end, r.question, r.answer, flags))
@@ -53,22 +161,24 @@ def ask(coach, question: str, cancel=None):
                 f"{r.source} lines {f.get('line_start')}-{f.get('line_end')} is flagged by the source audit "
                 f"({f.get('verdict')}): {f.get('reason')} Correction: {f.get('correction')}"
             )
+    return citations, warnings
 
-    best = relevant[0][0]
-    rubric = coach.rubrics.for_record(best.record.id)
-    if rubric is not None and rubric.origin != "draft":
-        v = coach.index.embed([question, rubric.question])
-        if float(v[0] @ v[1]) >= RUBRIC_MATCH:
-            return AskResult(_words(rubric.model_answer + " [1]"), citations, warnings)
 
-    if _llm_may_answer(coach.settings):
-        try:
-            return AskResult(_llm_answer(coach, question, citations, cancel), citations, warnings)
-        except Exception as exc:  # no LLM available: fall back to quoting
-            log.warning("LLM unavailable for ask (%s); quoting the best passage", exc)
-    quote = _extract(vecs[0], citations[0].passage.strip(), coach.index.embed)
-    c = citations[0]
-    return AskResult(_words(f"From {c.source} (lines {c.line_start}-{c.line_end}): {quote} [1]"), citations, warnings)
+def _sentences(text: str) -> list[str]:
+    from coach.grading.text import sentences
+
+    return sentences(text)
+
+
+def _norm(text: str) -> str:
+    from coach.grading.text import normalise
+
+    return normalise(text).lower()
+
+
+def _flagged(sentence: str, quotes: list[str]) -> bool:
+    s = _norm(sentence)
+    return any(q and (q in s or s in q) for q in quotes)
 
 
 def _llm_may_answer(settings) -> bool:
@@ -80,19 +190,28 @@ def _llm_may_answer(settings) -> bool:
     return settings.llm_trusted or settings.llm_model not in ("", "default") or settings.llm_backend == "openai"
 
 
-def _extract(question_vec, passage: str, embed, k: int = 3) -> str:
-    """The k passage sentences closest to the question, in their original order."""
-    from coach.grading.text import sentences
-
-    sents = sentences(passage)
-    if len(sents) <= k:
-        return " ".join(sents)
-    vecs = embed(sents)  # (S, d)
-    best = sorted(sorted(range(len(sents)), key=lambda i: -float(vecs[i] @ question_vec))[:k])
-    return " ".join(sents[i] for i in best)
+def supported_sentences(judge, text: str, facts: list[str], threshold: float = SUPPORT_MIN) -> tuple[list[str], list[str]]:
+    """Split generated text into sentences; keep those some fact (a passage sentence, or the whole
+    passage) entails with probability >= threshold. Returns (kept, dropped)."""
+    sents = _sentences(text)
+    premises = []
+    for f in facts:
+        premises.append(f)
+        premises.extend(s for s in _sentences(f) if s != f)
+    if not sents:
+        return [], []
+    if not premises:
+        return [], sents
+    pairs = [(p, s) for s in sents for p in premises]
+    ent = judge.scores(pairs)[:, 0].reshape(len(sents), len(premises)).max(axis=1)
+    kept = [s for s, e in zip(sents, ent) if e >= threshold]
+    dropped = [s for s, e in zip(sents, ent) if e < threshold]
+    return kept, dropped
 
 
 def _llm_answer(coach, question: str, citations: list[Citation], cancel) -> Iterator[str]:
+    """The configured LLM answers from the numbered passages; each finished sentence is shown only
+    when the judgement model finds it supported by them (the rest is dropped, and said so)."""
     import prompts
     from coach.llm import fit_context
 
@@ -102,4 +221,17 @@ def _llm_answer(coach, question: str, citations: list[Citation], cancel) -> Iter
     messages = prompts.render("ask", question=question, passages=passages)
     stop = prompts.spec("ask").get("stop") or None
     # small models echo the data fences back: stop at a closing fence, drop an echoed header
-    return prompts.clean_stream(llm.stream(messages, max_tokens=coach.settings.llm_max_tokens, stop=stop, cancel=cancel))
+    raw = "".join(prompts.clean_stream(llm.stream(messages, max_tokens=coach.settings.llm_max_tokens, stop=stop, cancel=cancel)))
+    judge = coach.nli
+    if judge is None:  # no judge: nothing generated is shown unchecked
+        log.warning("judgement model unavailable to check the LLM's answer; quoting instead")
+        kept, dropped = [], []
+    else:
+        kept, dropped = supported_sentences(judge, raw, [c.passage for c in citations])
+    if not kept:
+        fallback = answer(coach, question, allow_llm=False)
+        yield from _words(fallback.text)
+        return
+    yield from _words(" ".join(kept))
+    if dropped:
+        yield f"\n\n_({len(dropped)} generated sentence{'s' if len(dropped) != 1 else ''} not supported by the sources left out.)_"

@@ -86,3 +86,46 @@ def test_added_source_gets_editable_draft_rubrics_versioned_by_hash(tmp_path, bu
     src.write_text(src.read_text() + "It is common when training LSTMs.\n")
     assert len(c2.add_sources([src])["drafted"]) == 1
     assert (home / "rubrics" / "drafts" / "notes-txt.yaml.bak").exists()
+
+
+def test_a_matched_source_answer_states_the_correction_not_the_flagged_sentence():
+    from coach.ask import corrected_answer
+
+    text = "A primary key identifies each row. A primary key can contain NULL values and duplicates. Tables use one."
+    flags = [{"quote": "A primary key can contain NULL values and duplicates.", "correction": "A primary key is unique and never NULL.",
+              "kind": "knowledge"}]
+    out = corrected_answer(text, flags)
+    assert "can contain NULL" not in out and "never NULL" in out and out.startswith("A primary key identifies")
+    assert corrected_answer(text, [dict(flags[0], correction="")]).count("NULL") == 0  # no correction: dropped
+
+
+def test_answers_are_sentences_of_one_passage_never_questions_or_flagged(coach):
+    from coach import ask as ask_mod
+
+    for q in ("why do gradients shrink to nothing in recurrent nets", "compare full batch GD and SGD",
+              "What goes wrong if I start training with every weight set to zero?"):
+        ans = ask_mod.answer(coach, q, allow_llm=False)
+        assert ans.route in ("sentences", "record", "reviewed"), (q, ans.route)
+        body = ans.text.rsplit(" [", 1)[0]
+        assert not any(s.endswith("?") for s in ask_mod._sentences(body)), ans.text  # a heading is not an answer
+        quotes = [ask_mod._norm(f.get("quote", "")) for c in ans.citations for f in c.flags if f.get("quote")]
+        assert not any(ask_mod._flagged(s, quotes) for s in ask_mod._sentences(body)), ans.text
+
+
+def test_out_of_scope_questions_are_declined(coach):
+    from coach import ask as ask_mod
+
+    for q in ("Walk me through the TLS handshake.", "How do I renew my passport?"):
+        ans = ask_mod.answer(coach, q, allow_llm=False)
+        assert ans.route == "refused" and not ans.citations and "won't guess" in ans.text
+
+
+def test_generated_sentences_the_passage_does_not_support_are_dropped(coach):
+    from coach.ask import supported_sentences
+
+    passage = ("Dropout randomly switches off a fraction of the units during training so that units cannot co-adapt. "
+               "At test time all units are kept.")
+    kept, dropped = supported_sentences(coach.nli, "Dropout switches off random units while training. "
+                                        "Dropout doubles the learning rate at every epoch.", [passage])
+    assert kept == ["Dropout switches off random units while training."]
+    assert dropped == ["Dropout doubles the learning rate at every epoch."]

@@ -1,4 +1,4 @@
-"""`coach eval grading|retrieval|audit|all|calibrate|judge-trust`: print a JSON object of named metrics."""
+"""`coach eval grading|retrieval|audit|judge|ask|all|calibrate|judge-trust`: print a JSON object of named metrics."""
 
 from __future__ import annotations
 
@@ -12,10 +12,16 @@ from coach.datafiles import load_jsonl as read_jsonl
 SPLITS = click.Choice(["test", "dev", "all"])
 
 
-def run_evaluators(coach, names: list[str], split: str, limit: int | None):
+def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: bool = False):
     results = []
     for name in names:
-        if name == "grading":
+        if name == "ask":
+            from evals.ask import DEV_QUESTIONS, QUESTIONS, evaluate_ask
+
+            # two blind helpers' question sets: the test set, and a dev set the thresholds were tuned on
+            path = DEV_QUESTIONS if split == "dev" else QUESTIONS
+            results.append(evaluate_ask(coach, read_jsonl(path)[:limit], llm=llm))
+        elif name == "grading":
             from evals.grading import GRADED_ANSWERS, GradingEvaluator
             from evals.judge import NEW_SOURCE_ANSWERS, OTHER_SUBJECT
             from evals.new_sources import coach_with_new_sources
@@ -87,10 +93,27 @@ def _make(name: str, help_text: str):
 
         coach = Coach(settings)
         coach.ensure_index()
-        names = ["grading", "retrieval", "audit", "judge"] if name == "all" else [name]
+        names = ["grading", "retrieval", "audit", "judge", "ask"] if name == "all" else [name]
         _emit(run_evaluators(coach, names, split, limit), report, split)
 
     return cmd
+
+
+@click.command(name="ask")
+@click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True,
+              help="test: evals/data/ask_questions.jsonl; dev: ask_dev_questions.jsonl (the tuning set).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions (a quick slice).")
+@click.option("--llm/--no-llm", default=False, show_default=True,
+              help="Also let the configured LLM answer each in-scope question and report how many of its sentences the judge drops as unsupported.")
+@click.option("--report", type=click.Path(file_okay=False), default=None, help="Write report.md, plots and metrics.json here.")
+@click.pass_obj
+def ask_cmd(settings, split, limit, llm, report):
+    """Ask the coach: answer found in the first reply, citations, out-of-scope refused (beside the previous version)."""
+    from coach.service import Coach
+
+    coach = Coach(settings)
+    coach.ensure_index()
+    _emit(run_evaluators(coach, ["ask"], split, limit, llm=llm), report, split)
 
 
 @click.group(name="eval")
@@ -103,9 +126,10 @@ for _name, _help in (
     ("retrieval", "Recall@k and MRR@10 of dense, BM25 and hybrid retrieval."),
     ("audit", "Source-audit precision/recall against the answer key."),
     ("judge", "The judgement model: synthetic held-out pairs and real graded answers, beside baselines."),
-    ("all", "All of the above."),
+    ("all", "All of the above, and ask."),
 ):
     eval_.add_command(_make(_name, _help))
+eval_.add_command(ask_cmd)
 
 
 @eval_.command()
