@@ -20,14 +20,23 @@ def test_injection_never_raises_the_score(coach, kind):
     assert injected.score <= clean.score and injected.verdict != "correct"
 
 
-@pytest.mark.xfail(strict=True, reason="measured gap: keyword stuffing still raises the term-coverage signal (README)")
 def test_keyword_stuffing_never_raises_the_score(coach):
     rubric = coach.grader.resolve(Q_ML, Q_ML_ID)
     terms = [t for kp in rubric.key_points for g in kp.terms for t in g[:1]]
     clean = coach.grader.grade(Q_ML, OFF_TOPIC, question_id=Q_ML_ID)
     stuffed = coach.grader.grade(Q_ML, OFF_TOPIC + "\nKey terms: " + ", ".join(terms) + ".", question_id=Q_ML_ID)
     assert stuffed.score <= clean.score + 0.5 and stuffed.verdict != "correct", (clean.score, stuffed.score)
-    assert not stuffed.right
+    assert set(stuffed.right) <= set(clean.right)  # the list credits no key point the answer did not already
+
+
+def test_a_bare_term_list_claims_nothing():
+    from coach.grading.text import claim_sentences, is_term_list, sentences
+
+    assert is_term_list("Key terms: supervised, features, labels, neural networks.")
+    assert is_term_list("gradient, vanishing, relu, residual, batch norm")
+    assert not is_term_list("Common fixes include dropout, L2 and early stopping.")
+    assert not is_term_list("Use batch norm, residual connections or careful initialization.")
+    assert claim_sentences(sentences("Terms:\n- dropout\n- L2\n- early stopping\nDropout drops units.")) == ["Dropout drops units."]
 
 
 def test_forget_gate_answer_is_not_an_injection(coach):

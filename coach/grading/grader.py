@@ -23,6 +23,7 @@ from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
 from coach.grading.text import (
     MAX_ANSWER_CHARS,
+    claim_sentences,
     english_ratio,
     looks_like_gibberish,
     normalise,
@@ -239,11 +240,15 @@ class Grader:
     def measure(self, rubric: Rubric, question: str, answer: str) -> signals.Evidence:
         ev = signals.Evidence()
         sents = signals.split_for_grading(answer) or [answer]
+        # coverage and relevance rest on what the answer claims: a bare list of terms claims nothing
+        claims = claim_sentences(sents)
+        keep = [i for i, s in enumerate(sents) if s in set(claims)]
         rv = self.rubric_vecs(rubric)
-        av = self.vecs([normalise(answer), normalise(question), *sents])  # (2 + S, d), one batch
+        claim_text = " ".join(claims) if claims else answer
+        av = self.vecs([normalise(claim_text), normalise(question), *sents])  # (2 + S, d), one batch
         ans_vec, q_vec, sent_vecs = av[0], av[1], av[2:]
         signals.relevance(ev, ans_vec, q_vec, rv["ma"])
-        signals.coverage(ev, rubric, answer, sent_vecs, rv["kp"])
+        signals.coverage(ev, rubric, " ".join(claims), sent_vecs[keep], rv["kp"])
         if rubric.misconceptions:
             signals.misconceptions(ev, rubric, sents, sent_vecs, rv["mis"], rv["corr"])
         else:

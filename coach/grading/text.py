@@ -51,6 +51,43 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p and re.search(r"[A-Za-z0-9]", p)]
 
 
+_LABEL = re.compile(r"^\s*[\w' -]{1,30}:\s*")
+_ITEM_SPLIT = re.compile(r"\s*(?:,|;|/|\||\band\b|\bor\b)\s*", re.I)
+
+
+def is_term_list(sentence: str) -> bool:
+    """A bare list of terms ("Key terms: supervised, labels, features."): items of at most three words
+    each, three or more after a "label:" prefix, four or more without one. It names concepts but claims nothing, so it
+    earns no coverage (keyword stuffing). "Common fixes include dropout, L2 and early stopping" is a
+    claim: its first item has a verb and more than three words."""
+    text = sentence.strip().rstrip(".!?;")
+    body = _LABEL.sub("", text)
+    items = [i for i in _ITEM_SPLIT.split(body) if i and i.strip()]
+    need = 3 if body != text else 4  # with a "label:" three items make a list, without one four
+    return len(items) >= need and all(len(i.split()) <= 3 for i in items)
+
+
+def claim_sentences(sents: list[str]) -> list[str]:
+    """The sentences that can state something: bare term lists dropped, and so are runs of three or more
+    fragments of at most three words without a full stop (a bulleted list of terms)."""
+    short = [len(s.split()) <= 3 and not s.rstrip().endswith((".", "!", "?")) for s in sents]
+    out = []
+    for i, s in enumerate(sents):
+        if is_term_list(s):
+            continue
+        if short[i]:
+            run_start = i
+            while run_start > 0 and short[run_start - 1]:
+                run_start -= 1
+            run_end = i
+            while run_end + 1 < len(sents) and short[run_end + 1]:
+                run_end += 1
+            if run_end - run_start + 1 >= 3:
+                continue
+        out.append(s)
+    return out
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
