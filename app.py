@@ -244,13 +244,38 @@ class Handlers:
                 history = _say(_say(history, safe_block(t.answer), "user"), grade_md(t.grade, titles))
             elif t.status != "pending":
                 history = _say(history, f"_{t.status.capitalize()}._")
-        history = _say(history, "_Session resumed._")
+        finished = engine.info(sid).status == "finished"
+        history = _say(history, "_Finished session, read-only: export it, or start a new session._" if finished
+                       else "_Session resumed._")
         return {"sid": sid, "history": history}, history
+
+    # -- history: every session of this browser (or user), finished ones included --
+    def history_view(self, request: gr.Request = None):
+        rows = self._engine(request).history()
+        table = pd.DataFrame(
+            [[_date(r["created_at"]), r["title"], ", ".join(r["topics"]) or "all", r["status"],
+              f"{r['answered']}/{r['planned']}", r["skipped"], "" if r["mean_score"] is None else r["mean_score"]]
+             for r in rows],
+            columns=["date", "session", "topics", "status", "answered", "skipped", "mean score (0-10)"])
+        choices = [(f"{_date(r['created_at'])} · {r['title']} ({r['status']})", r["id"]) for r in rows]
+        return table, gr.update(choices=choices, value=None)
+
+    def open_session(self, st, sid, request: gr.Request = None):
+        """Open any of this owner's sessions in the Interview tab: an unfinished one resumes, a finished
+        one is shown read-only (and can then be exported)."""
+        if not sid:
+            raise gr.Error("Pick a session in the history first.", print_exception=False)
+        return self.resume(st, sid, request)
+
+    def export_session(self, sid, request: gr.Request = None):
+        if not sid:
+            raise gr.Error("Pick a session in the history first.", print_exception=False)
+        return self.export({"sid": sid}, request)
 
     def export(self, st, request: gr.Request = None):
         sid = st["sid"]
         if not sid:  # a routine user error: a message for the user, no traceback in the log
-            raise gr.Error("Start a session first.", print_exception=False)
+            raise gr.Error("Start a session first, or open one from the History tab.", print_exception=False)
         engine = self._engine(request)
         try:
             engine.info(sid)
@@ -326,6 +351,12 @@ class Handlers:
         table = pd.DataFrame([[t, p["mastery"], p["answers"], p["skipped"], due.get(t, 0)] for t, p in sorted(latest.items())],
                              columns=["topic", "mastery", "answers", "skipped", "due for review"])
         return mastery_figure(hist), table
+
+
+def _date(ts: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
 def mastery_figure(history: list[dict]):
@@ -413,6 +444,13 @@ def build_app(coach) -> gr.Blocks:
                 remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
             with gr.Accordion("Source audit report", open=False):
                 audit = gr.Markdown(elem_id="audit")
+        with gr.Tab("History") as history_tab:
+            history_table = gr.Dataframe(label="Your sessions (newest first)", interactive=False, elem_id="history-table")
+            with gr.Row():
+                history_dd = gr.Dropdown([], label="Session", elem_id="history-list")
+                open_btn = gr.Button("Open in the Interview tab", elem_id="history-open")
+                history_export = gr.Button("Export", elem_id="history-export")
+            history_files = gr.File(label="Exports", file_count="multiple", interactive=False, elem_id="history-exports")
         with gr.Tab("Progress") as progress_tab:
             plot = gr.Plot(label="Mastery per topic over time", elem_id="mastery-plot")
             mastery = gr.Dataframe(label="Current mastery", interactive=False, elem_id="mastery-table")
@@ -433,6 +471,9 @@ def build_app(coach) -> gr.Blocks:
         sources_out = [table, remove_dd, audit, source_warnings]
         add_btn.click(h.add_sources, uploads, [add_status, *sources_out, topics], **index_q)
         remove_btn.click(h.remove_sources, remove_dd, [add_status, *sources_out, topics], **index_q)
+        history_tab.select(h.history_view, None, [history_table, history_dd])
+        open_btn.click(h.open_session, [st, history_dd], [st, chat])
+        history_export.click(h.export_session, history_dd, history_files)
         refresh.click(h.progress_view, None, [plot, mastery])
         progress_tab.select(h.progress_view, None, [plot, mastery])
         demo.load(h.sources_view, None, sources_out).then(h.resume_choices, None, resume_dd)

@@ -169,5 +169,27 @@ def test_footer_labels_and_routine_errors(handlers, monkeypatch):
 def test_build_app_has_the_tabs():
     demo = app.build_app(FakeCoach())
     labels = {getattr(b, "label", None) for b in demo.blocks.values()}
-    assert {"Interview", "Sources", "Progress", "Indexed sources", "Current mastery", "Mastery per topic over time"} <= labels
+    assert {"Interview", "Sources", "History", "Progress", "Indexed sources", "Current mastery", "Mastery per topic over time"} <= labels
     assert any(getattr(b, "elem_id", None) == "coach-chat" for b in demo.blocks.values())
+
+
+def test_history_lists_every_session_and_opens_and_exports_a_finished_one(handlers):
+    done, _ = handlers.start(fresh(), ["ml"], "any", 1)
+    drain(handlers.answer(done, "noise"))  # the only question: the session finishes
+    open_, _ = handlers.start(fresh(), ["dl"], "any", 2)
+    table, dd = handlers.history_view()
+    assert list(table["status"]) == ["active", "finished"]  # newest first
+    assert table.values.tolist()[1][4:] == ["1/1", 0, 9.0]
+    assert [c[1] for c in dd["choices"]] == [open_["sid"], done["sid"]]
+    # after a reload (a fresh browser state) the finished session opens read-only and exports
+    st, chat = handlers.open_session(fresh(), done["sid"])
+    assert st["sid"] == done["sid"] and "Finished session, read-only" in chat[-1]["content"]
+    assert any("Score 9.0/10" in m["content"] for m in chat)
+    md, *_ = handlers.export_session(done["sid"])
+    assert "Score 9.0/10" in Path(md).read_text()
+    with pytest.raises(CoachError, match="finished"):  # a finished session is never reopened
+        handlers.engine.followup(done["sid"])
+    import gradio as gr
+
+    with pytest.raises(gr.Error):
+        handlers.export_session(None)

@@ -326,6 +326,7 @@ def test_sessions_belong_to_their_owner(engine, clock):
     ann.answer(sid, "partly")
     ann.ask("What is overfitting?", session_id=sid).stream.close()
     assert [s.id for s in ann.unfinished()] == [sid] and bob.unfinished() == [] and bob.sessions() == []
+    assert [h["id"] for h in ann.history()] == [sid] and bob.history() == []
     for act in (bob.info, bob.turns, bob.current, bob.hint, bob.skip, bob.reveal, bob.followup, bob.finish,
                 bob.summary, bob.asks, lambda s: bob.answer(s, "max")):
         with pytest.raises(CoachError, match="no session"):  # the same answer as for an id that does not exist

@@ -182,6 +182,30 @@ class SessionEngine:
                 (self.owner, status, status))]
         return [self.info(i) for i in ids]
 
+    def history(self) -> list[dict]:
+        """Every session of this owner, newest first, for the history view: id, created/updated (unix
+        seconds), title, topics, status, planned/answered/skipped counts and the mean score of the
+        graded main answers (None when nothing was graded)."""
+        with self.db.connect() as db:
+            rows = db.execute(
+                "SELECT s.id, s.created_at, s.updated_at, s.title, s.topics, s.status, s.length,"
+                " SUM(t.kind='main' AND t.score IS NOT NULL) AS answered,"
+                " SUM(t.kind='main' AND t.status='skipped') AS skipped,"
+                " AVG(CASE WHEN t.kind='main' THEN t.score END) AS mean"
+                " FROM sessions s LEFT JOIN turns t ON t.session_id = s.id"
+                " WHERE s.owner=? GROUP BY s.id ORDER BY s.updated_at DESC", (self.owner,)).fetchall()
+        out = []
+        for r in rows:
+            try:
+                topics = json.loads(r["topics"]) if r["topics"] else []
+            except (TypeError, ValueError):
+                topics = []
+            out.append({"id": r["id"], "created_at": r["created_at"], "updated_at": r["updated_at"],
+                        "title": r["title"], "topics": topics, "status": r["status"], "planned": r["length"],
+                        "answered": int(r["answered"] or 0), "skipped": int(r["skipped"] or 0),
+                        "mean_score": None if r["mean"] is None else round(float(r["mean"]), 1)})
+        return out
+
     def unfinished(self) -> list[SessionInfo]:
         """Sessions that can be resumed (newest first)."""
         return self.sessions("active")
@@ -253,6 +277,8 @@ class SessionEngine:
     def followup(self, sid: str) -> Turn:
         """Ask a follow-up on the last graded main question, targeting its biggest gap."""
         graded = [t for t in self.turns(sid) if t.kind == "main" and t.grade is not None]  # checks the owner
+        if self.info(sid).status == "finished":
+            raise CoachError("this session is finished: open it from the history to read or export it, or start a new one")
         if not graded:
             raise CoachError("answer a question first: a follow-up targets the gaps in a graded answer")
         parent = graded[-1]
