@@ -157,7 +157,8 @@ class Handlers:
         try:
             res = engine.answer(sid, text)
             history = _say(history, grade_md(res.grade, engine.source_titles()))
-            if res.grade.missing or res.grade.wrong:
+            if (res.turn.kind == "main" and (res.grade.missing or res.grade.wrong)
+                    and not (res.next and res.next.kind == "followup")):
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
             history = _say(history, _next_or_summary(engine, sid, res.next))
         except CoachError as exc:

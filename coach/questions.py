@@ -11,6 +11,8 @@ Simplified on purpose: difficulty of questions without a rubric is a guess from 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import re
 
 from coach.grading.rubrics import RubricBank
@@ -122,12 +124,36 @@ def _passage_item(rec) -> QuestionItem | None:
     )
 
 
-def followup_question(grade: Grade) -> str:
-    """A follow-up aimed at the biggest gap: a stated error first, then the first missing point."""
+@dataclass
+class FollowUp:
+    """A follow-up question and what it is graded against: ``target`` is the statement a good answer
+    makes (the correction of a wrong claim, or the missing key point); None grades it against the
+    parent question's rubric."""
+
+    question: str
+    target: str | None = None
+
+
+def followup_for(grade: Grade) -> FollowUp:
+    """A follow-up on the answer's biggest real gap, without giving the answer away: the candidate's
+    own wrong sentence first (graded against its correction), then the first missing key point
+    (graded against it), else a request for an example (graded against the parent's rubric)."""
+    from coach.grading.draft import distinctive_terms
+
     if grade.wrong:
-        claim = grade.wrong[0]["claim"].rstrip(".")
-        return f"Follow-up: is it true that {claim[0].lower() + claim[1:]}? Explain why or why not."
+        w = grade.wrong[0]
+        said = (w.get("said") or w.get("claim") or "").strip().rstrip(".")
+        if said:
+            return FollowUp(f"Follow-up: you said “{said}”. Is that right? Explain why or why not.",
+                            (w.get("correction") or "").strip() or None)
     if grade.missing:
-        point = grade.missing[0].rstrip(".")
-        return f"Follow-up: can you expand on this part — {point[0].lower() + point[1:]}?"
-    return "Follow-up: can you give a concrete example from a project where this mattered?"
+        point = grade.missing[0].strip()
+        asked = (grade.question or "").lower()
+        terms = [t for t in distinctive_terms(point, k=4) if t.lower() not in asked][:2]
+        nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
+        return FollowUp(f"Follow-up: your answer left out an important point. What else would you add?{nudge}", point)
+    return FollowUp("Follow-up: can you give a concrete example from a project where this mattered?")
+
+
+def followup_question(grade: Grade) -> str:
+    return followup_for(grade).question

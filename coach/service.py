@@ -188,10 +188,11 @@ class Coach:
         bank = self.rubrics.restricted_to(r.id for r in records)
         return question_bank(records, bank, topics=topics, difficulty=difficulty)
 
-    def followup(self, grade: Grade) -> str:
-        from coach.questions import followup_question
+    def followup(self, grade: Grade):
+        """The follow-up on a graded answer's biggest gap (``coach.questions.FollowUp``)."""
+        from coach.questions import followup_for
 
-        return followup_question(grade)
+        return followup_for(grade)
 
     def ask(self, question: str, cancel: threading.Event | None = None) -> AskResult:
         from coach.ask import ask

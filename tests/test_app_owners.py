@@ -81,7 +81,7 @@ def test_two_clients_never_see_or_touch_each_others_sessions(server):
     again = client(url, httpx_kwargs={"cookies": dict(ann.cookies)})  # ann's browser after a reload: same cookie, same sessions
     assert choices(again.predict(api_name="/resume_choices")) == [sid]
     chat = text(again.predict(sid, api_name="/resume"))
-    assert "Score 5.0/10" in chat and "Question 2/2" in chat and "Session resumed" in chat  # untouched by bob
+    assert "Score 5.0/10" in chat and "Follow-up: can you say more" in chat and "Session resumed" in chat  # untouched by bob
 
 
 def test_the_engine_refuses_another_browsers_session_id_too():

@@ -22,15 +22,18 @@ def run(args, text):
 
 
 def test_full_interview(fake):
-    # dl at difficulty 1 is only q2 ("What is a ReLU?", keyword "max"); python has q4 and q5.
-    script = "\n".join([":hint", "", "it is max(0, x)", ":followup", "partly", ":ask what is overfitting?",
+    # seed 1 asks "What is dropout?" (keyword "zero") first, then two python questions
+    script = "\n".join([":hint", "", "it is max(0, x)", ":followup", "it is the zero part", ":ask what is overfitting?",
                         ":bogus", ":skip", ":answer"]) + "\n"
     result = run(["--topics", "dl,python", "--topics", "ml", "--length", "3", "--seed", "1"], script)
     out = result.output
     assert result.exit_code == 0, out
     assert "Question 1/3" in out and "Hint: " in out and "Type your answer" in out
-    assert "Score 9.0/10 (Correct)" in out or "Score 2.0/10 (Incorrect)" in out
-    assert "Follow-up" in out and "Score 5.0/10 (Partly correct)" in out
+    assert "Score 2.0/10 (Incorrect)" in out
+    # the gap's follow-up comes before the next question; :followup repeats it; it is graded on the gap
+    i_fu, i_q2 = out.index("Follow-up: can you say more about the zero part?"), out.index("Question 2/3")
+    assert out.index("Score 2.0/10") < i_fu < out.index("Score 8.0/10 (Correct)") < i_q2
+    assert "(:followup for a follow-up" not in out
     assert "The answer is grounded." in out and "[1] Notes on <ML> · a.txt:3-5" in out and "Warning: cited passage flagged" in out
     assert "Commands: :hint" in out
     assert "Skipped" in out and "Model answer:" in out
@@ -39,11 +42,11 @@ def test_full_interview(fake):
 
 
 def test_quit_then_resume(fake):
-    result = run(["--length", "2", "--seed", "3"], "nope\n:quit\n")
+    result = run(["--length", "2", "--seed", "3"], "nope\n:skip\n:quit\n")  # the gap's follow-up skipped
     assert result.exit_code == 0 and "Session saved. Resume with: coach chat --resume" in result.output
     sid = result.output.split("--resume ")[1].split()[0]
     assert [s.id for s in SessionEngine(fake).unfinished()] == [sid]
-    result = run(["--resume", "last"], "nope\n")
+    result = run(["--resume", "last"], "nope\n:skip\n")
     assert result.exit_code == 0 and "Question 2/2" in result.output and "Session summary" in result.output
     assert SessionEngine(fake).unfinished() == []
 

@@ -47,8 +47,12 @@ class FakeCoach:
     def question_bank(self, topics=None, difficulty=None):
         return [i for i in BANK if (not topics or i.topic in topics) and (difficulty is None or i.difficulty == difficulty)]
 
-    def grade(self, question, answer, *, question_id=None):
-        self.graded.append((question, answer, question_id))
+    def grade(self, question, answer, *, question_id=None, reference=None):
+        self.graded.append((question, answer, question_id) if reference is None else (question, answer, reference))
+        if reference is not None:  # a follow-up graded against its gap: right when it names the gap
+            ok = reference.lower() in answer.lower()
+            return Grade(score=8.0 if ok else 3.0, verdict="correct" if ok else "incorrect", feedback="gap feedback",
+                         question=question, right=[reference] if ok else [], missing=[] if ok else [reference])
         item = next(i for i in BANK if i.id == question_id)
         if item.keyword in answer.lower():
             score, verdict = 9.0, "correct"
@@ -66,7 +70,10 @@ class FakeCoach:
                      model_answer=item.model_answer, references=[cite])
 
     def followup(self, grade):
-        return f"Follow-up: can you say more about {grade.missing[0] if grade.missing else 'that'}?"
+        from coach.questions import FollowUp
+
+        gap = grade.missing[0] if grade.missing else None
+        return FollowUp(f"Follow-up: can you say more about {gap or 'that'}?", gap)
 
     def ask(self, question, cancel=None):
         words = ["The ", "answer ", "is ", "grounded."]

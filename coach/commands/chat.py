@@ -109,7 +109,8 @@ def chat(settings, topics, length, difficulty, resume, seed):
             click.echo("Grading...")
             result = engine.answer(sid, line)
             click.echo(grade_text(result.grade, engine.source_titles()))
-            if result.grade.missing or result.grade.wrong:
+            if (result.turn.kind == "main" and (result.grade.missing or result.grade.wrong)
+                    and not (result.next and result.next.kind == "followup")):
                 click.echo("(:followup for a follow-up question on the gaps)")
             turn = result.next
     click.echo("\n" + summary_text(engine.summary(sid)))

@@ -23,13 +23,15 @@ def judge():
 @click.option("--max-pairs", type=int, default=None, help="Train on only the first N (shuffled) pairs: a quick run.")
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
-def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads):
+@click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Continue from this judge folder: all minimal-edit pairs plus a refresher sample of the rest, up to --max-pairs.")
+def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init):
     """Train the judge from coach/judge/data/raw (the defaults reproduce the shipped model: about 50 minutes on 2 cores)."""
     from coach.judge.model import WEIGHTS_DIR
     from coach.judge.train import train as run
 
     info = run(Path(output) if output else WEIGHTS_DIR, epochs=epochs, batch_size=batch_size, lr=lr,
-               max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads)
+               max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads, init=init)
     click.echo(json.dumps(info, indent=2))
 
 

@@ -207,12 +207,13 @@ class Grader:
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
             for st in ev.stated:  # rubric patterns the judge did not already report
                 if normalise(st["sentence"]).lower() not in said:
-                    grade.wrong.append({"claim": st["sentence"], "correction": st["correction"],
+                    grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
                                         "source_error": st["source_error"], "how": "states a known misconception"})
         else:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
-            grade.wrong = [{k: s[k] for k in ("claim", "correction", "source_error")} for s in ev.stated]
+            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"]}
+                           for s in ev.stated]
         grade.feedback = build_feedback(grade)
         return grade, ev
 

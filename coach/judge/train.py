@@ -76,7 +76,11 @@ def train(
     max_pairs: int | None = None,
     raw_dir: Path = RAW_DIR,
     progress: bool = True,
+    init: str | None = None,
 ) -> dict:
+    """``init``: continue from an existing judge folder (its head included) instead of a new head on
+    the base encoder; the training pairs are then ALL the minimal-edit pairs (``lex_train``) plus
+    ``max_pairs`` minus those drawn from the main train split (a refresher, so nothing is forgotten)."""
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
@@ -92,14 +96,24 @@ def train(
     for line in rejected:
         log.warning("judge data: rejected %s", line)
     splits = build_pairs(records, seed=seed)
-    train_pairs = splits["train"][:max_pairs] if max_pairs else splits["train"]
+    if init:
+        lex = splits["lex_train"]
+        refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(lex))))
+        train_pairs = lex + refresher
+        rng.shuffle(train_pairs)
+    else:
+        train_pairs = splits["train"][:max_pairs] if max_pairs else splits["train"]
     dev_pairs = splits["dev"]
     base = base or str(default_embedding_path())
-    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, local_files_only=True, num_labels=3,
-        id2label=dict(enumerate(LABELS)), label2id={n: i for i, n in enumerate(LABELS)},
-    )
+    if init:
+        tok = AutoTokenizer.from_pretrained(init, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(init, local_files_only=True, dtype=torch.float32)
+    else:
+        tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, local_files_only=True, num_labels=3,
+            id2label=dict(enumerate(LABELS)), label2id={n: i for i, n in enumerate(LABELS)},
+        )
     # The word-embedding table is half of MiniLM's 22.7M weights; freezing it keeps the vocabulary the
     # bi-encoder learned and makes each CPU step much cheaper (no 11.7M-row Adam update).
     model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -131,14 +145,14 @@ def train(
             best = (dev_acc, {k: v.detach().clone() for k, v in model.state_dict().items()})
             # written after every improving epoch, so a crash or a stop keeps the best model so far
             save(model, tok, out_dir, _info(base, raw_dir, records, rejected, splits, train_pairs, epochs,
-                                            batch_size, lr, max_len, seed, threads, history, best[0], t0))
+                                            batch_size, lr, max_len, seed, threads, history, best[0], t0, init))
     model.load_state_dict(best[1])
     return _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed,
-                 threads, history, best[0], t0)
+                 threads, history, best[0], t0, init)
 
 
 def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed, threads,
-          history, best_dev, t0) -> dict:
+          history, best_dev, t0, init=None) -> dict:
     import torch
 
     from coach.models import default_embedding_path
@@ -153,10 +167,20 @@ def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_s
         "settings": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "max_len": max_len, "seed": seed,
                      "threads": threads},
         "history": list(history),
+        "init": _init_info(init),
         "best_dev_accuracy": best_dev,
         "train_seconds": round(time.time() - t0, 1),
         "torch": torch.__version__,
     }
+
+
+def _init_info(init) -> dict | None:
+    """What a continued training started from: that model's own training.json (so the chain is kept)."""
+    if not init:
+        return None
+    path = Path(init) / "training.json"
+    prior = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {"from": str(init), "training": prior}
 
 
 def save(model, tok, out_dir: Path, info: dict) -> None:

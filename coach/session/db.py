@@ -160,6 +160,12 @@ def m005_owners(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m006_followup_target(db: sqlite3.Connection) -> None:
+    # A follow-up is graded against the gap it asks about (a correction or a missing key point).
+    db.execute("ALTER TABLE turns ADD COLUMN target TEXT")
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # Not executescript(): it COMMITs first, which would break the per-migration transaction.
     # Comments are stripped before splitting so they may contain any text.

@@ -14,7 +14,10 @@ Simplified on purpose:
   from the session seed and position. The lead-in is presentation: ``Turn.question`` (stored, graded,
   exported) is the bank question itself, ``Turn.lead_in`` is shown before it, and the first question
   has none. The bank question is never rewritten (a rewrite could change what is being asked).
-- a follow-up is graded against the parent question's rubric, and does not change the review schedule.
+- a main answer with a real gap (a wrong claim, or a missing point when not correct) gets ONE follow-up
+  before the next question: about the candidate's own wrong sentence or the first missing key point,
+  graded against that gap (its correction or the key point); it does not change the review schedule.
+  A follow-up asked for by hand on a gap-free answer is graded against the parent question's rubric.
 - hints come only from the question bank's ``hints``; none are invented.
 """
 
@@ -68,8 +71,10 @@ def strip_lead_in(question: str) -> str:
 
 
 class SessionEngine:
-    def __init__(self, coach, db: Database | None = None, *, clock=time.time, owner: str = LOCAL_OWNER):
+    def __init__(self, coach, db: Database | None = None, *, clock=time.time, owner: str = LOCAL_OWNER,
+                 followups: bool = True):
         self.coach = coach
+        self.followups = followups  # ask a follow-up on each main answer's gap before moving on
         self.db = db or Database(coach.settings.db_path, read_only=getattr(coach, "read_only", False))
         self.clock = clock
         self.owner = owner
@@ -225,8 +230,13 @@ class SessionEngine:
         """Grade the answer to the current question, update the schedule, move on."""
         info, turn = self._pending(sid)
         item = info.plan[turn.position]
-        grading_question = item.question if turn.kind == "main" else turn.question
-        grade = self.coach.grade(grading_question, text, question_id=item.id)  # slow: outside the lock
+        if turn.kind == "followup" and turn.target:
+            # graded against the gap it asks about, not the parent question's whole rubric
+            grade = self.coach.grade(turn.question, text, reference=turn.target)  # slow: outside the lock
+        else:
+            grading_question = item.question if turn.kind == "main" else turn.question
+            grade = self.coach.grade(grading_question, text, question_id=item.id)  # slow: outside the lock
+        follow = self._followup_for(grade) if self.followups and turn.kind == "main" and _has_gap(grade) else None
         with self._lock, self.db.transaction() as db:
             now = self.clock()
             status = db.execute("SELECT status FROM turns WHERE id=?", (turn.id,)).fetchone()[0]
@@ -238,6 +248,8 @@ class SessionEngine:
             )
             if turn.kind == "main":
                 self._schedule(db, item, grade.score, now)
+            if follow is not None:  # asked before moving on: the next main question waits for it
+                self._insert_followup(db, sid, turn, follow, now)
             self._advance(db, info, now)
         graded = next(t for t in self.turns(sid) if t.id == turn.id)
         nxt = self.current(sid)
@@ -282,16 +294,27 @@ class SessionEngine:
         if not graded:
             raise CoachError("answer a question first: a follow-up targets the gaps in a graded answer")
         parent = graded[-1]
-        text = self.coach.followup(parent.grade)
+        waiting = self.current(sid)
+        if waiting is not None and waiting.kind == "followup":
+            return waiting  # one follow-up at a time: the one already asked
+        follow = self._followup_for(parent.grade)
         with self._lock, self.db.transaction() as db:
-            now = self.clock()
-            db.execute(
-                "INSERT INTO turns (session_id, position, kind, question_id, topic, question, status, asked_at)"
-                " VALUES (?, ?, 'followup', ?, ?, ?, 'pending', ?)",
-                (sid, parent.position, parent.question_id, parent.topic, text, now),
-            )
-            db.execute("UPDATE sessions SET status='active', updated_at=? WHERE id=?", (now, sid))
+            self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
+
+    def _followup_for(self, grade):
+        from coach.questions import FollowUp
+
+        f = self.coach.followup(grade)
+        return f if isinstance(f, FollowUp) else FollowUp(str(f))
+
+    def _insert_followup(self, db, sid: str, parent: Turn, follow, now: float) -> None:
+        db.execute(
+            "INSERT INTO turns (session_id, position, kind, question_id, topic, question, status, asked_at, target)"
+            " VALUES (?, ?, 'followup', ?, ?, ?, 'pending', ?, ?)",
+            (sid, parent.position, parent.question_id, parent.topic, follow.question, now, follow.target),
+        )
+        db.execute("UPDATE sessions SET status='active', updated_at=? WHERE id=?", (now, sid))
 
     def finish(self, sid: str) -> dict:
         """End the session now (unanswered questions stay unasked) and return its summary."""
@@ -385,12 +408,18 @@ class SessionEngine:
         return session_summary(self.info(sid), self.turns(sid), {s.question_id: s for s in self.review_states()})
 
 
+def _has_gap(grade) -> bool:
+    """A graded main answer worth a follow-up: something wrong, or not correct with a point missing."""
+    return bool(grade.wrong) or (grade.verdict not in ("correct", "no_attempt", "off_topic") and bool(grade.missing))
+
+
 def _turn(row) -> Turn:
     return Turn(
         id=row["id"], session_id=row["session_id"], position=row["position"], kind=row["kind"],
         question_id=row["question_id"], topic=row["topic"], question=row["question"], status=row["status"],
         hints_used=row["hints_used"], answer=row["answer"], grade=grade_from_json(row["grade"]),
         asked_at=row["asked_at"], answered_at=row["answered_at"],
+        target=row["target"] if "target" in row.keys() else None,
     )
 
 

@@ -53,6 +53,7 @@ class Turn:
     asked_at: float = 0.0
     answered_at: float | None = None
     lead_in: str = ""  # spoken lead-in shown before the question ("Next up:"), never stored or exported
+    target: str | None = None  # a follow-up's gap: what its answer is graded against (None: the parent's rubric)
 
     @property
     def score(self) -> float | None:

@@ -1,0 +1,32 @@
+"""The follow-up question: about the candidate's own wrong sentence or the first missing point, graded
+against that gap, never stating the missing point itself."""
+
+from __future__ import annotations
+
+from coach.grading.types import Grade
+from coach.questions import FollowUp, followup_for
+
+
+def grade(**kw) -> Grade:
+    base = dict(score=3.0, verdict="partial", feedback="", question="What does dropout do?")
+    return Grade(**{**base, **kw})
+
+
+def test_a_wrong_claim_is_asked_about_in_the_candidates_words_and_graded_against_its_correction():
+    g = grade(wrong=[{"claim": "Dropout doubles the learning rate.", "said": "I think dropout doubles the learning rate",
+                      "correction": "Dropout randomly zeroes units during training."}])
+    f = followup_for(g)
+    assert "“I think dropout doubles the learning rate”" in f.question and "Is that right?" in f.question
+    assert f.target == "Dropout randomly zeroes units during training."
+
+
+def test_a_missing_point_is_not_given_away():
+    point = "At inference all units are kept and activations are scaled by the keep probability."
+    f = followup_for(grade(missing=[point]))
+    assert f.target == point and point.rstrip(".").lower() not in f.question.lower()
+    assert "left out an important point" in f.question
+
+
+def test_nothing_missing_asks_for_an_example_graded_on_the_parent_rubric():
+    assert followup_for(grade(verdict="correct", score=9.0)) == FollowUp(
+        "Follow-up: can you give a concrete example from a project where this mattered?", None)
