@@ -138,7 +138,10 @@ def adversarial_metrics(grader, rows: list[dict] | None = None, clean_rows: list
     """Injection and keyword-stuffing answers against their clean versions (targets: no increase),
     and how often a CLEAN answer is treated as an injection (target 0)."""
     rows = rows if rows is not None else (load_jsonl(ADVERSARIAL) if ADVERSARIAL.exists() else [])
-    clean_rows = clean_rows if clean_rows is not None else select_split(load_jsonl(GRADED_ANSWERS), "test")
+    # clean answers: the test split's genuine attempts (excellent, good, partial). The off-topic and wrong
+    # tiers include answers the helper wrote AS grader injections; flagging those is right, not false
+    clean_rows = clean_rows if clean_rows is not None else [
+        r for r in select_split(load_jsonl(GRADED_ANSWERS), "test") if r["tier"] in ("excellent", "good", "partial")]
     cache: dict[tuple, object] = {}
 
     def grade(q, a, qid):

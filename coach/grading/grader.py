@@ -27,6 +27,7 @@ from coach.grading.text import (
     english_ratio,
     looks_like_gibberish,
     normalise,
+    sentences,
     strip_injections,
     words,
 )
@@ -256,7 +257,10 @@ class Grader:
             ev.features.update(misconception=0.0, misconception_count=0.0)
             ev.steps["misconceptions"] = Step("misconceptions", 0.0, "no known misconceptions for this question")
         targets = np.concatenate([q_vec[None], rv["ma"][None], rv["kp"]])
-        signals.specificity(ev, sents, sent_vecs, targets)
+        if keep:
+            signals.specificity(ev, claims, sent_vecs[keep], targets)
+        else:  # nothing but term lists: nothing on point
+            signals.specificity(ev, [], sent_vecs[:0], targets)
         if self.nli is not None:
             from coach.grading import evidence
 
@@ -291,7 +295,12 @@ class Grader:
         if looks_like_gibberish(text, self.vocab):
             grade.notes.append("The answer does not read as words; it cannot be graded.")
             return "", True
-        q_words, a_words = words(question), words(text)
+        # what the answer claims: a bare list of terms says nothing, so it cannot lift a restatement
+        claimed = " ".join(claim_sentences(sentences(text)))
+        if not claimed.strip():
+            grade.notes.append("The answer is only a list of terms: it states nothing that can be graded.")
+            return "", True
+        q_words, a_words = words(question), words(claimed)
         q_set = set(q_words) | {"a", "an", "the", "is", "it", "what", "so", "to", "of", "and", "in"}
         # a restatement adds no content word of its own ("Machine learning is a subset of deep learning"
         # adds "subset": a claim, possibly a wrong one, that must be graded)

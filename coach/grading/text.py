@@ -57,13 +57,13 @@ _ITEM_SPLIT = re.compile(r"\s*(?:,|;|/|\||\band\b|\bor\b)\s*", re.I)
 
 def is_term_list(sentence: str) -> bool:
     """A bare list of terms ("Key terms: supervised, labels, features."): items of at most three words
-    each, three or more after a "label:" prefix, four or more without one. It names concepts but claims nothing, so it
+    each, two or more after a "label:" prefix, four or more without one. It names concepts but claims nothing, so it
     earns no coverage (keyword stuffing). "Common fixes include dropout, L2 and early stopping" is a
     claim: its first item has a verb and more than three words."""
     text = sentence.strip().rstrip(".!?;")
     body = _LABEL.sub("", text)
     items = [i for i in _ITEM_SPLIT.split(body) if i and i.strip()]
-    need = 3 if body != text else 4  # with a "label:" three items make a list, without one four
+    need = 2 if body != text else 4  # with a "label:" two items make a list, without one four
     return len(items) >= need and all(len(i.split()) <= 3 for i in items)
 
 
