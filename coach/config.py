@@ -34,8 +34,10 @@ class Settings:
     judge_model: str = "default"
     # Run the judge with int8 dynamic quantisation (about 2x faster on CPU; accuracy in `coach eval judge`).
     judge_int8: bool = True
-    # Let the judge contribute claim-level evidence to grades (the step "claims"). Off by default:
-    # measured on the dev split, its wrong-claim signal does not yet rank wrong answers below good ones.
+    # Let the judge contribute claim-level evidence to grades (the step "claims"), with its own
+    # calibration (coach/grading/calibration_judge.json). Off by default: it raises the unseen sets'
+    # figures (README, Evaluation) but its claim-level verdicts still call some correct paraphrases wrong,
+    # and those would be shown to the candidate as "what is wrong".
     judge_grading: bool = False
     # Optional cross-encoder reranker (HF id or folder); empty means no reranking.
     reranker_model: str = ""

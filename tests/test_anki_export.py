@@ -26,7 +26,7 @@ def read_apkg(path, tmp_path):
 
 
 def test_apkg_round_trip(tmp_path):
-    engine = SessionEngine(FakeCoach())
+    engine = SessionEngine(FakeCoach(), followups=False)  # two main questions, no follow-up between them
     sid = engine.start(topics=["dl"], length=2, seed=1).session_id
     engine.answer(sid, "no idea <b>really</b>")  # 2/10: missed
     engine.skip(sid)  # missed

@@ -25,9 +25,11 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     splits = build_pairs(records)
     seen = {}
     for name, pairs in splits.items():
+        home = name.removeprefix("lex_")  # the minimal-edit pairs of a split come from that split's records
         for p in pairs:
-            assert seen.setdefault(p.record, name) == name  # a record's pairs live in one split
-    assert all(not p.record.startswith("net-") for p in splits["train"])
+            assert seen.setdefault(p.record, home) == home  # a record's pairs live in one split
+    assert all(not p.record.startswith("net-") for p in splits["train"] + splits["lex_train"])
+    assert {k for k in splits if k.startswith("lex_")} == {"lex_train", "lex_dev"}
     assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
     assert sum(len(v) for v in splits.values()) >= 20000
 

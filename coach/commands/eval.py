@@ -136,17 +136,18 @@ eval_.add_command(ask_cmd)
 @click.option("--write/--dry-run", default=True, help="Write coach/grading/calibration.json (default) or just print.")
 @click.pass_obj
 def calibrate(settings, write):
-    """Fit the grading combiner on the DEV split and save it."""
-    from coach.grading.combine import CALIBRATION_PATH
+    """Fit the grading combiner on the DEV split and save it (calibration_judge.json when the judge grades, COACH_JUDGE_GRADING)."""
+    from coach.grading.combine import calibration_path
     from coach.service import Coach
     from evals.calibrate import fit
 
     coach = Coach(settings)
     coach.ensure_index()
+    path = calibration_path(coach.grader.nli is not None)  # the fit for the mode graded in now
     cal = fit(coach.grader)
     if write:
-        cal.save()
-        click.echo(f"calibration written to {CALIBRATION_PATH}", err=True)
+        cal.save(path)
+        click.echo(f"calibration written to {path}", err=True)
     from dataclasses import asdict
 
     click.echo(json.dumps(asdict(cal), indent=2))

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration.json"
+CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration.json"  # grading without the judge
+JUDGE_CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration_judge.json"  # with the judge's step "claims"
+
+
+def calibration_path(with_judge: bool) -> Path:
+    """Each grading mode has its own fit: the judge's features are 0 when it is off, so weights fitted
+    with them would misgrade without them."""
+    return JUDGE_CALIBRATION_PATH if with_judge else CALIBRATION_PATH
 
 FEATURES = (
     "coverage",
@@ -27,6 +34,7 @@ FEATURES = (
     "on_point",
     "length",
     "judge_coverage",  # share of key points the answer entails (coach/grading/evidence.py)
+    "judge_support",  # mean over reference sentences of the best support a claim gets from it
     "judge_wrong",  # the judge's confidence that some claim contradicts the reference
 )
 
@@ -39,7 +47,7 @@ def feature_vector(features: dict[str, float]) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5, 0.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5, 0.0, 0.0, 0.0])
     intercept: float = -1.5
     misc_cap: float = 4.0  # a stated misconception (strength >= misc_min) caps the score here
     misc_min: float = 0.5

@@ -108,7 +108,13 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence]) -> Non
         (covered if strength >= COVER_MIN else missing).append((text, strength) if strength >= COVER_MIN else text)
     total = sum(weights) or 1.0
     worst = max([w["confidence"] for w in wrong], default=0.0)
+    ent_rs = probs[: R * S, ENTAILMENT].reshape(R, S)
     ev.features.update(
+        # aggregates over every (reference sentence, claim) pair, less noisy than a single max:
+        # the mean over reference sentences of the best support one of the claims gets from it, and
+        # the share of contradiction in the contradiction + entailment mass
+        judge_support=float(ent_rs.max(axis=1).mean()) if ent_rs.size else 0.0,
+        judge_contra_ratio=float(contra.sum() / (contra.sum() + ent_rs.sum() + 1e-6)) if contra.size else 0.0,
         judge_coverage=cov / total,
         judge_wrong=worst,
         judge_wrong_count=float(len(wrong)),

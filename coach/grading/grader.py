@@ -17,7 +17,7 @@ import numpy as np
 
 from coach.errors import CoachError
 from coach.grading import signals
-from coach.grading.combine import Calibration
+from coach.grading.combine import Calibration, calibration_path
 from coach.grading.draft import draft_rubric, slug
 from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
@@ -70,7 +70,7 @@ class Grader:
         self.search = search
         self.flags_for = flags_for or (lambda rid: [])
         self.vocab = vocab
-        self.calibration = calibration or Calibration.load()
+        self.calibration = calibration or Calibration.load(calibration_path(nli is not None))
         self.judge = judge
         self.nli = nli
         self._vec_cache: dict[str, dict] = {}
@@ -264,7 +264,9 @@ class Grader:
         if self.nli is not None:
             from coach.grading import evidence
 
-            evidence.judge_claims(ev, self.nli, rubric, answer, evidence.reference_sentences(rubric, self.citations(rubric)))
+            # the claims: what the answer states (a bare list of terms is not a claim)
+            evidence.judge_claims(ev, self.nli, rubric, "\n".join(claims) if claims else answer,
+                                  evidence.reference_sentences(rubric, self.citations(rubric)))
             j = ev.judged
             ev.steps["claims"] = Step(
                 "claims", round(ev.features["judge_coverage"], 3),
