@@ -90,8 +90,6 @@ def start_session(page, length: int):
     page.wait_for_selector(f"#coach-chat >> text=Question 1/{length}")
 
 
-@pytest.mark.xfail(strict=False, reason="after the sectioned grade card (issue 15 merge) the chat's inner text read back "
-                   "as only its label in this test; not diagnosed this session (closing note)")
 def test_interview_answer_grade_citation_export(server, browser):
     SHOTS.mkdir(exist_ok=True)
     context, page = open_page(browser, server)
@@ -101,8 +99,12 @@ def test_interview_answer_grade_citation_export(server, browser):
     page.click("#send")
     page.wait_for_selector("#coach-chat h4:has-text(\"Citations\")", timeout=120_000)
     text = chat_text(page)
-    assert re.search(r"Score \d+\.\d/10 · (correct|partial|incorrect|off_topic)", text), text
-    assert "Question 2/2" in text
+    assert re.search(r"Score \d+\.\d/10 · (Correct|Partly correct|Incorrect|Off topic)", text), text
+    if "Question 2/2" not in text:  # a gap in the answer: its follow-up comes first (skipped here)
+        assert "Follow-up:" in text, text
+        page.click("#skip")
+        page.wait_for_selector("#coach-chat >> text=Question 2/2", timeout=60_000)
+        text = chat_text(page)
     summary = page.locator("#coach-chat details summary", has_text=re.compile(r"\.txt:\d+")).first
     summary.click()  # the passage is shown on demand
     passage = summary.locator("xpath=..").inner_text()
