@@ -251,7 +251,9 @@ class Handlers:
         return {"sid": sid, "history": history}, history
 
     # -- history: every session of this browser (or user), finished ones included --
-    def history_view(self, request: gr.Request = None):
+    def history_view(self, current=None, request: gr.Request = None):
+        """The table and the session picker; a session already picked stays picked (coming back to the
+        tab must not lose it)."""
         rows = self._engine(request).history()
         table = pd.DataFrame(
             [[_date(r["created_at"]), r["title"], ", ".join(r["topics"]) or "all", r["status"],
@@ -259,7 +261,8 @@ class Handlers:
              for r in rows],
             columns=["date", "session", "topics", "status", "answered", "skipped", "mean score (0-10)"])
         choices = [(f"{_date(r['created_at'])} · {r['title']} ({r['status']})", r["id"]) for r in rows]
-        return table, gr.update(choices=choices, value=None)
+        keep = current if current in {r["id"] for r in rows} else None
+        return table, gr.update(choices=choices, value=keep)
 
     def open_session(self, st, sid, request: gr.Request = None):
         """Open any of this owner's sessions in the Interview tab: an unfinished one resumes, a finished
@@ -472,7 +475,7 @@ def build_app(coach) -> gr.Blocks:
         sources_out = [table, remove_dd, audit, source_warnings]
         add_btn.click(h.add_sources, uploads, [add_status, *sources_out, topics], **index_q)
         remove_btn.click(h.remove_sources, remove_dd, [add_status, *sources_out, topics], **index_q)
-        history_tab.select(h.history_view, None, [history_table, history_dd])
+        history_tab.select(h.history_view, history_dd, [history_table, history_dd])
         open_btn.click(h.open_session, [st, history_dd], [st, chat])
         history_export.click(h.export_session, history_dd, history_files)
         refresh.click(h.progress_view, None, [plot, mastery])

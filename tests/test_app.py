@@ -180,7 +180,9 @@ def test_history_lists_every_session_and_opens_and_exports_a_finished_one(handle
     table, dd = handlers.history_view()
     assert list(table["status"]) == ["active", "finished"]  # newest first
     assert table.values.tolist()[1][4:] == ["1/1", 0, 9.0]
-    assert [c[1] for c in dd["choices"]] == [open_["sid"], done["sid"]]
+    assert [c[1] for c in dd["choices"]] == [open_["sid"], done["sid"]] and dd["value"] is None
+    assert handlers.history_view(done["sid"])[1]["value"] == done["sid"]  # a pick survives coming back to the tab
+    assert handlers.history_view("someone-elses-id")[1]["value"] is None
     # after a reload (a fresh browser state) the finished session opens read-only and exports
     st, chat = handlers.open_session(fresh(), done["sid"])
     assert st["sid"] == done["sid"] and "Finished session, read-only" in chat[-1]["content"]
