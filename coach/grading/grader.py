@@ -244,7 +244,8 @@ class Grader:
         sents = signals.split_for_grading(answer) or [answer]
         # coverage and relevance rest on what the answer claims: a bare list of terms claims nothing
         claims = claim_sentences(sents)
-        keep = [i for i, s in enumerate(sents) if s in set(claims)]
+        claim_set = set(claims)
+        keep = [i for i, s in enumerate(sents) if s in claim_set]
         rv = self.rubric_vecs(rubric)
         claim_text = " ".join(claims) if claims else answer
         av = self.vecs([normalise(claim_text), normalise(question), *sents])  # (2 + S, d), one batch
