@@ -37,6 +37,11 @@ from coach.session.render import models_md as render_models_md
 log = logging.getLogger(__name__)
 
 SOURCE_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf"]
+# index/audit progress stages (coach.service.Coach.add_sources) as the progress bar names them
+STAGES = {"parse": ("Parsing files", "files"), "group": ("Grouping questions", "questions"),
+          "chunk": ("Chunking records", "records"), "embed": ("Embedding chunks", "chunks"),
+          "index": ("Indexing vectors", "chunks"), "write": ("Writing the index", "steps"),
+          "audit": ("Auditing sources", "steps"), "draft": ("Drafting rubrics", "sources")}
 CSS = "#coach-chat details{margin:.2em 0} #coach-chat details summary{cursor:pointer}"
 # Gradio labels each chat message for screen readers with its raw Markdown/HTML source; relabel each
 # one with the text it shows (what a sighted reader sees), whenever messages change.
@@ -321,8 +326,13 @@ class Handlers:
             return "Choose files to upload first.", *self.sources_view(), self.topic_choices()
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]
 
+        seen: list[str] = []
+
         def report(done, total, stage):
-            progress((done, total or 1), desc=str(stage))
+            label, unit = STAGES.get(stage, (str(stage).capitalize(), "steps"))
+            if label not in seen:
+                seen.append(label)
+            progress((done, total or 1), desc=label, unit=unit)
 
         progress(0, desc="Parsing")
         try:
@@ -330,7 +340,8 @@ class Handlers:
         except CoachError as exc:
             return _err(exc), *self.sources_view(), self.topic_choices()
         summary = "; ".join(f"{k}: {safe(', '.join(map(str, v)))}" for k, v in result.items() if v) or "nothing to do"
-        return f"✓ Indexed. {summary}", *self.sources_view(), self.topic_choices()
+        stages = " → ".join(seen)
+        return f"✓ Indexed. {summary}" + (f" (stages: {stages})" if stages else ""), *self.sources_view(), self.topic_choices()
 
     def remove_sources(self, names):
         if not names:

@@ -43,7 +43,8 @@ class AuditView:
         self._flags: list[dict] | None = None
         self._lock = threading.Lock()
 
-    def all_flags(self, use_cache: bool = True) -> list[dict]:
+    def all_flags(self, use_cache: bool = True, progress=None) -> list[dict]:
+        """Flags for every indexed source; ``progress(done, total, "audit")`` while a new audit runs."""
         with self._lock:
             if self._flags is None or not use_cache:
                 from coach.audit import audit_sources
@@ -52,7 +53,7 @@ class AuditView:
                 parsed = parsed_from_index(self.index) if self.index.exists() else []
                 # share the index's loaded embedding model with the cross-source check
                 ctx = AuditContext(settings=self.settings, embedder=self.index.embedder.model)
-                flags = audit_sources(parsed, self.settings, cache=use_cache, context=ctx)
+                flags = audit_sources(parsed, self.settings, cache=use_cache, context=ctx, progress=progress)
                 self._flags = [f.to_dict() if hasattr(f, "to_dict") else dict(f) for f in flags]
                 log.info("source audit: %d flags", len(self._flags))
             return self._flags

@@ -219,11 +219,15 @@ class Coach:
         report["skipped"] = [f"{Path(s.path).name} ({s.reason})" for s in batch.skipped]
         with self._lock:
             self._reset_derived()
+        try:  # audited now, as its own stage, so the drafts below and the Sources tab find it done
+            self.audit.all_flags(progress=progress)
+        except Exception as exc:  # the audit must never stop indexing
+            log.warning("source audit unavailable: %s", exc)
         # every source, not only changed ones: drafts a failed run could not write are written now
-        report["drafted"] = self.write_draft_rubrics(parsed)
+        report["drafted"] = self.write_draft_rubrics(parsed, progress=progress)
         return report
 
-    def write_draft_rubrics(self, parsed) -> list[str]:
+    def write_draft_rubrics(self, parsed, progress=None) -> list[str]:
         """Editable draft rubrics (from the references and the audit) for questions with no rubric yet,
         one YAML file per source under COACH_HOME/rubrics/drafts, versioned by the source's hash.
 
@@ -233,7 +237,9 @@ class Coach:
         from coach.grading.draft import drafts_current, drafts_path, write_drafts
 
         written = []
-        for ps in parsed:
+        for done, ps in enumerate(parsed, 1):
+            if progress:
+                progress(done - 1, len(parsed), "draft")
             path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
             if drafts_current(path, ps.sha256):
                 continue
@@ -245,6 +251,8 @@ class Coach:
                          kept="the index is updated; run the same `coach index add` again to write them"):
                 if write_drafts(path, ps.source, ps.sha256, drafts):
                     written.append(str(path))
+        if progress and parsed:
+            progress(len(parsed), len(parsed), "draft")
         if written:
             with self._lock:
                 self._bank = None

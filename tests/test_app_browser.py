@@ -34,6 +34,17 @@ A service gives a stable virtual IP and DNS name to a changing set of pods selec
 """
 
 
+SERVED: dict = {}  # the server's Coach, to look up what a partly right answer to a posted question says
+
+
+def gap_answer(question: str) -> str:
+    """An answer with a real gap, as a candidate would give it: the rubric's first key point (so more
+    are missing) and its first misconception (a wrong claim)."""
+    coach = SERVED["coach"]
+    rubric = coach.rubrics.for_record(coach.index.search(question, k=1)[0].record.id)
+    return " ".join([rubric.key_points[0].text, *(m.text for m in rubric.misconceptions[:1])])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,6 +64,7 @@ def server(tmp_path_factory, built_home):
     shutil.copytree(built_home, home)  # the shared default index, copied: this test adds a source
     coach = Coach(load_settings(home=home))
     coach.ensure_index()
+    SERVED["coach"] = coach
     demo = app.build_app(coach)
     port = free_port()
     app.launch(demo, host="127.0.0.1", port=port, block=False)
@@ -94,17 +106,20 @@ def test_interview_answer_grade_citation_export(server, browser):
     SHOTS.mkdir(exist_ok=True)
     context, page = open_page(browser, server)
     start_session(page, 2)
-    page.fill("#answer-box textarea", "It is about training neural networks: we fit the weights with gradient descent "
-                                      "on the training data and check the error on validation data.")
+    question = re.search(r"Question 1/2 · \w+\s+(.+)", chat_text(page)).group(1).strip()
+    page.fill("#answer-box textarea", gap_answer(question))
     page.click("#send")
     page.wait_for_selector("#coach-chat h4:has-text(\"Citations\")", timeout=120_000)
     text = chat_text(page)
     assert re.search(r"Score \d+\.\d/10 · (Correct|Partly correct|Incorrect|Off topic)", text), text
-    if "Question 2/2" not in text:  # a gap in the answer: its follow-up comes first (skipped here)
-        assert "Follow-up:" in text, text
-        page.click("#skip")
-        page.wait_for_selector("#coach-chat >> text=Question 2/2", timeout=60_000)
-        text = chat_text(page)
+    # an answer with a gap: its follow-up comes before Question 2, and answering it gets its own grade
+    assert "Follow-up:" in text and "Question 2/2" not in text, text
+    page.fill("#answer-box textarea", "I am not sure; maybe it depends on the learning rate and the batch size.")
+    page.click("#send")
+    page.wait_for_selector("#coach-chat >> text=Question 2/2", timeout=120_000)
+    text = chat_text(page)
+    assert len(re.findall(r"Score \d+\.\d/10", text)) == 2, text  # main answer and follow-up graded
+    assert text.count("Follow-up:") == 1, text  # one follow-up, never a second
     summary = page.locator("#coach-chat details summary", has_text=re.compile(r"\.txt:\d+")).first
     summary.click()  # the passage is shown on demand
     passage = summary.locator("xpath=..").inner_text()
@@ -140,9 +155,25 @@ def test_upload_source_is_indexed_and_markup_shows_as_text(server, browser, tmp_
     page.get_by_role("tab", name="Sources").click()
     page.locator("#upload input[type=file]").set_input_files(str(src))
     page.wait_for_selector("#upload >> text=kubernetes_notes")  # the name wraps before ".txt"
+    # record every text the status area shows while the source is indexed: the progress bar's stages
+    page.evaluate("""() => { window.statusSeen = [];
+        const el = document.querySelector('#add-status');
+        new MutationObserver(() => window.statusSeen.push(el.innerText))
+            .observe(el, {subtree: true, childList: true, characterData: true}); }""")
     page.click("#add-sources")
     page.wait_for_selector("#add-status >> text=Indexed", timeout=120_000)
-    assert "kubernetes_notes.txt" in page.locator("#add-status").inner_text()
+    status = page.locator("#add-status").inner_text()
+    assert "kubernetes_notes.txt" in status
+    seen = "\n".join(page.evaluate("window.statusSeen"))
+    # real stages with counts while it runs (not "write - 100%" from the first instant) ...
+    # (Gradio shows "2/7 steps | 1.3s" above "Auditing sources - 28.6%"; parsing one file is over before
+    # the first update reaches the page, so it is only checked in the final status)
+    for stage, unit in [("Embedding chunks", "chunks"), ("Auditing sources", "steps")]:
+        assert stage in seen and re.search(rf"\d+/\d+ {unit} \|", seen), seen
+    assert re.search(r"Auditing sources - [1-9]\d?\.\d%", seen), seen  # a count in between, not only 0 and 100%
+    # ... in the order they ran, named again in the final status
+    assert re.search(r"stages: Parsing files → .*Embedding chunks → .*Writing the index → Auditing sources → "
+                     r"Drafting rubrics", status), status
     page.wait_for_selector("#sources-table >> text=kubernetes_notes.txt")
     page.screenshot(path=str(SHOTS / "browser_sources.png"), full_page=True)
 

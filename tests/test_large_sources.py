@@ -71,3 +71,16 @@ def test_bench_states_time_and_memory_for_a_large_source(embedder):
     assert out["mb"] == 0.05 and out["records"] > 20 and out["chunks"] >= out["records"]
     assert out["seconds"] > 0 and out["peak_rss_mb"] >= out["rss_growth_mb"] >= 0
     assert 0 <= out["longest_silence_s"] <= out["seconds"] and out["limit_mb"] == load_settings().max_source_mb
+
+
+def test_the_audit_reports_progress_per_source_then_cross_source(tmp_path):
+    from coach.audit import audit_sources
+    from corpus import parse_batch
+
+    for i in range(2):
+        (tmp_path / f"f{i}.md").write_text(qa_text(2, seed=i))
+    parsed = parse_batch([tmp_path]).sources
+    seen: list[tuple[int, int, str]] = []
+    audit_sources(parsed, load_settings(home=tmp_path / "home"), checks=("code", "arithmetic"), cache=False,
+                  progress=lambda d, t, s: seen.append((d, t, s)))
+    assert seen == [(0, 3, "audit"), (1, 3, "audit"), (2, 3, "audit"), (3, 3, "audit")]

@@ -42,8 +42,11 @@ def _verify_quotes(flags: list[Flag], lines: list[str] | None) -> None:
 
 
 def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, *, cache: AuditCache | bool = True,
-                  context: AuditContext | None = None, stats: dict | None = None) -> list[Flag]:
+                  context: AuditContext | None = None, stats: dict | None = None, progress=None) -> list[Flag]:
     """Audit parsed sources; returns deduplicated flags sorted by source and line.
+
+    ``progress(done, total, "audit")`` (optional) is called once per source and once more after the
+    cross-source checks (``total`` = sources + 1).
 
     ``cache``: True (use ``AuditCache(settings)``), False (no cache) or an ``AuditCache``.
     ``stats`` (optional dict) receives counts and timings: per-check flag counts, seconds, cache hits.
@@ -68,7 +71,10 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
     all_claims: list[Claim] = []
     raw: list[Flag] = []
     lines_by_source: dict[str, list[str] | None] = {}
-    for ps in parsed:
+    total = len(parsed) + 1
+    if progress:
+        progress(0, total, "audit")
+    for done, ps in enumerate(parsed, 1):
         for rec in ps.records:
             ctx.records[rec.id] = rec
         claims, lines = source_claims(ps)
@@ -79,6 +85,8 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
         if cached is not None:
             stats["cache_hits"] += 1
             raw.extend(cached)
+            if progress:
+                progress(done, total, "audit")
             continue
         flags: list[Flag] = []
         for name in per_source:
@@ -89,6 +97,8 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
         if store and ps.sha256:
             store.put(ps.sha256, ps.source, per_source, flags)
         raw.extend(flags)
+        if progress:
+            progress(done, total, "audit")
     for name in (c for c in checks if c in CROSS_SOURCE):
         t = time.perf_counter()
         cross = get_check(name)(all_claims, ctx)
@@ -96,6 +106,8 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
         for src in {f.source for f in cross}:
             _verify_quotes([f for f in cross if f.source == src], lines_by_source.get(src))
         raw.extend(cross)
+    if progress:
+        progress(total, total, "audit")
     for f in raw:
         stats["by_check"][f.check] = stats["by_check"].get(f.check, 0) + 1
     flags = dedupe(raw)
