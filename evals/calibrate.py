@@ -28,10 +28,14 @@ ALPHA = 1.0
 
 
 def collect(grader, rows: list[dict]) -> list[dict | None]:
-    """Signal features per row (None for answers the input screen scores by rule)."""
+    """Signal features per row (None for answers the input screen scores by rule). A row with a
+    ``reference`` is graded against it (a drafted rubric), as `coach grade --reference` would."""
     out = []
     for r in rows:
-        _, ev = grader.analyse(r["question"], r["answer"], question_id=r["question_id"])
+        if r.get("reference"):
+            _, ev = grader.analyse(r["question"], r["answer"], reference=r["reference"])
+        else:
+            _, ev = grader.analyse(r["question"], r["answer"], question_id=r["question_id"])
         out.append(None if ev is None else ev.features)
     return out
 
@@ -88,8 +92,25 @@ def _evaluate(cal: Calibration, feats, gold, gold_verdicts, tiers) -> float:
     return obj
 
 
-def fit(grader, rows: list[dict] | None = None) -> Calibration:
+def with_references(grader, rows: list[dict]) -> list[dict]:
+    """The rows graded as drafts would be: each against its source record's answer as an explicit
+    reference, no reviewed rubric (rows with no findable record are left out)."""
+    from evals.grading import _reference_text
+
+    out = []
+    for r in rows:
+        ref = _reference_text(grader, r)
+        if ref:
+            out.append({**r, "reference": ref})
+    return out
+
+
+def fit(grader, rows: list[dict] | None = None, draft: bool = False) -> Calibration:
+    """``draft``: fit the combiner for drafted rubrics, on the same DEV answers graded against their
+    source's reference answer only."""
     rows = select_split(rows if rows is not None else load_jsonl(GRADED_ANSWERS), "dev")
+    if draft:
+        rows = with_references(grader, rows)
     feats = collect(grader, rows)
     gold = [float(r["score"]) for r in rows]
     gold_verdicts = [M.TIER_TO_VERDICT[r["tier"]] for r in rows]
@@ -142,6 +163,7 @@ def fit(grader, rows: list[dict] | None = None) -> Calibration:
     best.fitted_on = {
         "data": "evals/data/graded_answers.jsonl",
         "split": "dev",
+        "graded_against": "the source record's answer as an explicit reference (drafted rubric)" if draft else "rubrics",
         "n": len(rows),
         "n_regression": len(idx),
         "data_sha256_16": digest,

@@ -210,9 +210,10 @@ def test_two_browsers_keep_separate_sessions(server, browser):
     ctx_b.close()
 
 
-def test_hint_finish_reload_history_open_and_export(server, browser):
-    """A one-question session with a hint, finished; after a reload (same browser: same owner cookie)
-    the History tab lists it, opens it read-only in the Interview tab and exports it."""
+def test_hint_finish_restart_history_open_and_export(server, browser):
+    """A one-question session with a hint, finished; after a server restart (a new app and Coach on the
+    same COACH_HOME, on another port) and a fresh page (same browser: same owner cookie; cookies do not
+    depend on the port) the History tab lists it, opens it read-only in the Interview tab and exports it."""
     SHOTS.mkdir(exist_ok=True)
     context, page = open_page(browser, server)
     start_session(page, 1)
@@ -225,7 +226,21 @@ def test_hint_finish_reload_history_open_and_export(server, browser):
         page.click("#skip")
     page.wait_for_selector("#coach-chat >> text=Session summary", timeout=60_000)
 
-    page.reload()
+    import app
+    from coach.service import Coach
+
+    restarted = app.build_app(Coach(SERVED["coach"].settings))  # fresh objects over the same database
+    port = free_port()
+    app.launch(restarted, host="127.0.0.1", port=port, block=False)
+    try:
+        _history_after_restart(page, f"http://127.0.0.1:{port}/")
+    finally:
+        restarted.close()
+    context.close()
+
+
+def _history_after_restart(page, url):
+    page.goto(url)
     page.wait_for_selector("#start")
     assert "Session summary" not in chat_text(page)  # a fresh page: the chat is empty again
     page.get_by_role("tab", name="History").click()
@@ -248,4 +263,3 @@ def test_hint_finish_reload_history_open_and_export(server, browser):
     md = page.request.get(next(h for h in links if h.split("?")[0].endswith(".md"))).text()
     assert re.search(r"Score \d+\.\d/10", md) and "Session summary" in md
     page.screenshot(path=str(SHOTS / "browser_history_export.png"), full_page=True)
-    context.close()

@@ -133,3 +133,48 @@ def test_calibration_caps_are_explainable():
     cal = Calibration()
     s, caps = cal.score({"coverage": 1, "coverage_terms": 1, "coverage_semantic": 1, "rel_ma": 0.9, "rel_q": 0.8, "misconception": 1.0, "relevance": 0.9, "on_point": 1, "length": 1})
     assert s == cal.misc_cap and "misconception" in caps[0]
+
+
+TRANSFER = ("Transfer learning reuses a model pretrained on a large dataset as the starting point and trains only a new "
+            "head or fine-tunes it, instead of starting from scratch.")
+
+
+def test_a_reference_key_point_is_not_covered_by_a_word_the_question_gives_away(grader):
+    """Found in the browser: a hedge that only shares "learning" (from "learning rate", and from the
+    question's "transfer learning") with the reference covered its key point and scored 6.1 "correct"."""
+    q = "Which part of transfer learning did you leave out?"
+    hedge = grader.grade(q, "I am not sure; maybe it depends on the learning rate and the batch size.", reference=TRANSFER)
+    right = grader.grade(q, "We start from a network pretrained on a big dataset and fine-tune it or train only a new "
+                            "head on top, rather than starting from scratch.", reference=TRANSFER)
+    assert hedge.verdict != "correct" and not hedge.right, hedge
+    assert right.score > hedge.score + 2, (right.score, hedge.score)
+
+
+def test_draft_key_point_terms_leave_out_the_question_words():
+    from coach.grading.draft import draft_rubric
+
+    rubric = draft_rubric("r", "What is transfer learning?", [("", TRANSFER)], [])
+    terms = {t for g in rubric.key_points[0].terms for t in g}
+    assert terms and not {"transfer", "learning"} & terms
+    assert "learning" in {t for g in draft_rubric("r", "What is it?", [("", TRANSFER)], []).key_points[0].terms for t in g}
+
+
+def test_drafted_rubrics_use_their_own_dev_fit(grader):
+    from coach.grading.combine import JUDGE_CALIBRATION_PATH, calibration_path
+    from coach.grading.draft import draft_rubric
+
+    path = calibration_path(True, draft=True)  # shipped for judge grading only (README, Evaluation)
+    assert path.exists() and path != JUDGE_CALIBRATION_PATH
+    data = __import__("json").loads(path.read_text())
+    assert data["fitted_on"]["split"] == "dev" and "reference" in data["fitted_on"]["graded_against"]
+    # which fit applies is control flow: the judge object itself is not called here
+    g = Grader(grader._embed, grader.bank, nli=object())
+    drafted = draft_rubric("r", "What is transfer learning?", [("", TRANSFER)], [])
+    assert g.calibration_for(drafted) is g.draft_calibration
+    assert g.calibration_for(drafted.model_copy(update={"origin": "reviewed"})) is g.calibration
+    assert g.draft_calibration.weights != g.calibration.weights
+    # without the judge there is no draft fit on disk: drafts use the one calibration
+    plain = Grader(grader._embed, grader.bank)
+    assert not calibration_path(False, draft=True).exists() and plain.calibration_for(drafted) is plain.calibration
+    explicit = Calibration()
+    assert Grader(grader._embed, grader.bank, calibration=explicit, nli=object()).calibration_for(drafted) is explicit

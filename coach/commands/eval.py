@@ -134,8 +134,11 @@ eval_.add_command(ask_cmd)
 
 @eval_.command()
 @click.option("--write/--dry-run", default=True, help="Write coach/grading/calibration.json (default) or just print.")
+@click.option("--draft", is_flag=True, help="Fit the combiner for drafted rubrics (answers graded against their "
+              "source's reference only): calibration_judge_draft.json with COACH_JUDGE_GRADING=1. Without the judge the "
+              "fit writes calibration_draft.json; check its weights before keeping it (README, Evaluation).")
 @click.pass_obj
-def calibrate(settings, write):
+def calibrate(settings, write, draft):
     """Fit the grading combiner on the DEV split and save it (calibration_judge.json when the judge grades, COACH_JUDGE_GRADING)."""
     from coach.grading.combine import calibration_path
     from coach.service import Coach
@@ -143,8 +146,8 @@ def calibrate(settings, write):
 
     coach = Coach(settings)
     coach.ensure_index()
-    path = calibration_path(coach.grader.nli is not None)  # the fit for the mode graded in now
-    cal = fit(coach.grader)
+    path = calibration_path(coach.grader.nli is not None, draft=draft)  # the fit for the mode graded in now
+    cal = fit(coach.grader, draft=draft)
     if write:
         cal.save(path)
         click.echo(f"calibration written to {path}", err=True)

@@ -19,10 +19,13 @@ CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration.json"  # gradi
 JUDGE_CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration_judge.json"  # with the judge's step "claims"
 
 
-def calibration_path(with_judge: bool) -> Path:
+def calibration_path(with_judge: bool, draft: bool = False) -> Path:
     """Each grading mode has its own fit: the judge's features are 0 when it is off, so weights fitted
-    with them would misgrade without them."""
-    return JUDGE_CALIBRATION_PATH if with_judge else CALIBRATION_PATH
+    with them would misgrade without them. ``draft``: the fit for rubrics drafted from a reference
+    (new sources, an explicit ``reference``), whose key points carry no hand-written term groups, so
+    the same signals mean something else (``calibration_draft.json``, ``calibration_judge_draft.json``)."""
+    path = JUDGE_CALIBRATION_PATH if with_judge else CALIBRATION_PATH
+    return path.with_name(path.stem + "_draft.json") if draft else path
 
 FEATURES = (
     "coverage",

@@ -26,11 +26,12 @@ _STOP = frozenset(
 MAX_POINTS = 4
 
 
-def distinctive_terms(sentence: str, k: int = 3) -> list[str]:
-    """The longest non-stop-words of a sentence, a crude but deterministic proxy for its concepts."""
+def distinctive_terms(sentence: str, k: int = 3, exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The longest non-stop-words of a sentence, a crude but deterministic proxy for its concepts.
+    ``exclude``: words that are no evidence of the point (the question's own words)."""
     seen: list[str] = []
     for w in words(sentence):
-        if len(w) >= 4 and w not in _STOP and not w.isdigit() and w not in seen:
+        if len(w) >= 4 and w not in _STOP and w not in exclude and not w.isdigit() and w not in seen:
             seen.append(w)
     return sorted(seen, key=lambda w: (-len(w), w))[:k]
 
@@ -46,6 +47,7 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
     points: list[KeyPoint] = []
     model_sents: list[str] = []
     used_corrections: set[str] = set()
+    asked = set(words(question))
     for _, text in references:
         for s in sentences(text):
             if len(s.split()) < 5 or len(points) >= MAX_POINTS:
@@ -58,7 +60,9 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
                     continue
                 used_corrections.add(fix)
                 s = fix
-            terms = distinctive_terms(s)
+            # one any-of group of the sentence's distinctive words, never words the question itself
+            # gives away ("learning" of "transfer learning" is in any answer's "learning rate")
+            terms = distinctive_terms(s, exclude=asked)
             points.append(KeyPoint(text=s, weight=1.0, terms=[terms] if terms else []))
             model_sents.append(s)
     if not points:  # a reference with no usable sentence: grade on similarity to its whole text

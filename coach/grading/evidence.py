@@ -89,7 +89,7 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence]) -> Non
             correction, cite, how = refs[r].text, refs[r].cite, "contradicts the reference"
             source_error = False
         wrong.append({
-            "claim": claim, "correction": correction, "source_error": source_error, "how": how,
+            "claim": claim, "said": claim, "correction": correction, "source_error": source_error, "how": how,
             "confidence": round(max(p_contra, p_mis), 3),
             "evidence": ({"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end,
                           "text": correction} if cite is not None else {"text": correction}),

@@ -71,6 +71,11 @@ class Grader:
         self.flags_for = flags_for or (lambda rid: [])
         self.vocab = vocab
         self.calibration = calibration or Calibration.load(calibration_path(nli is not None))
+        # drafted rubrics (no reviewed term groups) have their own fit; an explicit calibration or a
+        # missing draft fit means one calibration for both
+        draft_path = calibration_path(nli is not None, draft=True)
+        self.draft_calibration = (Calibration.load(draft_path) if calibration is None and draft_path.exists()
+                                  else self.calibration)
         self.judge = judge
         self.nli = nli
         self._vec_cache: dict[str, dict] = {}
@@ -193,11 +198,12 @@ class Grader:
             grade.feedback = build_feedback(grade)
             return grade, None
         ev = self.measure(rubric, question or rubric.question, text)
-        grade.score, caps = self.calibration.score(ev.features)
+        cal = self.calibration_for(rubric)
+        grade.score, caps = cal.score(ev.features)
         grade.steps = list(ev.steps.values())
         if self.judge is not None:
             grade.score = self._blend_judge(grade, rubric, question or rubric.question, text, ev, caps)
-        grade.verdict = self.calibration.verdict(grade.score, ev.features)
+        grade.verdict = cal.verdict(grade.score, ev.features)
         grade.steps.append(Step("combined", grade.score / 10, "; ".join(caps) or "calibrated linear combination"))
         if ev.judged:
             # claim-level evidence: credited only when entailed and not contradicted; the candidate's
@@ -232,12 +238,16 @@ class Grader:
             return grade.score
         grade.steps.append(Step("llm_judgement", js / 10, f"trusted LLM scored {js:g}/10 (weight {BLEND:g})"))
         blended = (1 - BLEND) * grade.score + BLEND * js
-        cal = self.calibration
+        cal = self.calibration_for(rubric)
         if ev.features.get("misconception", 0.0) >= cal.misc_min:
             blended = min(blended, cal.misc_cap)
         if cal.off_topic(ev.features):
             blended = min(blended, cal.offtopic_cap)
         return round(blended, 1)
+
+    def calibration_for(self, rubric: Rubric) -> Calibration:
+        """The combiner fit for this kind of rubric: reviewed, or drafted from a reference."""
+        return self.draft_calibration if rubric.origin == "draft" else self.calibration
 
     def measure(self, rubric: Rubric, question: str, answer: str) -> signals.Evidence:
         ev = signals.Evidence()
