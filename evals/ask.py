@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 QUESTIONS = DATA_DIR / "ask_questions.jsonl"
 DEV_QUESTIONS = DATA_DIR / "ask_dev_questions.jsonl"  # a second blind helper's set: the tuning data
 DEV_OUT_OF_SCOPE = DATA_DIR / "ask_dev_out_of_scope.jsonl"
+PREVIOUS_RELEVANT_MIN = 0.40  # the previous release's threshold (Ask's own has moved since)
 KINDS = ("in_source", "paraphrased", "how_to", "out_of_scope")
 
 
@@ -52,7 +53,7 @@ def previous_version(coach, question: str) -> ask_mod.Answer:
     hits = coach.search(question, k=5)
     texts = [question] + [h.record.question + " " + h.chunk_text for h in hits]
     vecs = coach.index.embed(texts)
-    relevant = [h for h, s in zip(hits, (vecs[1:] @ vecs[0]) if hits else []) if s >= ask_mod.RELEVANT_MIN]
+    relevant = [h for h, s in zip(hits, (vecs[1:] @ vecs[0]) if hits else []) if s >= PREVIOUS_RELEVANT_MIN]
     if not relevant:
         return ask_mod.Answer(ask_mod.REFUSAL, [])
     citations, warnings = ask_mod._citations(coach, relevant[:3])
