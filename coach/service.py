@@ -219,10 +219,11 @@ class Coach:
         report["skipped"] = [f"{Path(s.path).name} ({s.reason})" for s in batch.skipped]
         with self._lock:
             self._reset_derived()
-        try:  # audited now, as its own stage, so the drafts below and the Sources tab find it done
-            self.audit.all_flags(progress=progress)
-        except Exception as exc:  # the audit must never stop indexing
-            log.warning("source audit unavailable: %s", exc)
+        if report["added"] or report["updated"]:
+            try:  # audited now, as its own stage, so the drafts below and the Sources tab find it done
+                self.audit.all_flags(progress=progress)
+            except Exception as exc:  # the audit must never stop indexing
+                log.warning("source audit unavailable: %s", exc)
         # every source, not only changed ones: drafts a failed run could not write are written now
         report["drafted"] = self.write_draft_rubrics(parsed, progress=progress)
         return report
@@ -237,9 +238,9 @@ class Coach:
         from coach.grading.draft import drafts_current, drafts_path, write_drafts
 
         written = []
-        for done, ps in enumerate(parsed, 1):
-            if progress:
-                progress(done - 1, len(parsed), "draft")
+        tick = progress or (lambda done, total, stage: None)
+        for done, ps in enumerate(parsed):
+            tick(done, len(parsed), "draft")
             path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
             if drafts_current(path, ps.sha256):
                 continue
@@ -251,8 +252,8 @@ class Coach:
                          kept="the index is updated; run the same `coach index add` again to write them"):
                 if write_drafts(path, ps.source, ps.sha256, drafts):
                     written.append(str(path))
-        if progress and parsed:
-            progress(len(parsed), len(parsed), "draft")
+        if parsed:
+            tick(len(parsed), len(parsed), "draft")
         if written:
             with self._lock:
                 self._bank = None

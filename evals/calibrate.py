@@ -32,10 +32,8 @@ def collect(grader, rows: list[dict]) -> list[dict | None]:
     ``reference`` is graded against it (a drafted rubric), as `coach grade --reference` would."""
     out = []
     for r in rows:
-        if r.get("reference"):
-            _, ev = grader.analyse(r["question"], r["answer"], reference=r["reference"])
-        else:
-            _, ev = grader.analyse(r["question"], r["answer"], question_id=r["question_id"])
+        # the grader resolves an explicit reference before the question id
+        _, ev = grader.analyse(r["question"], r["answer"], question_id=r["question_id"], reference=r.get("reference"))
         out.append(None if ev is None else ev.features)
     return out
 

@@ -72,8 +72,8 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
     raw: list[Flag] = []
     lines_by_source: dict[str, list[str] | None] = {}
     total = len(parsed) + 1
-    if progress:
-        progress(0, total, "audit")
+    tick = progress or (lambda done, total, stage: None)
+    tick(0, total, "audit")
     for done, ps in enumerate(parsed, 1):
         for rec in ps.records:
             ctx.records[rec.id] = rec
@@ -85,20 +85,17 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
         if cached is not None:
             stats["cache_hits"] += 1
             raw.extend(cached)
-            if progress:
-                progress(done, total, "audit")
-            continue
-        flags: list[Flag] = []
-        for name in per_source:
-            t = time.perf_counter()
-            flags.extend(get_check(name)(claims, ctx))
-            stats["seconds"][name] = stats["seconds"].get(name, 0.0) + time.perf_counter() - t
-        _verify_quotes(flags, lines)
-        if store and ps.sha256:
-            store.put(ps.sha256, ps.source, per_source, flags)
-        raw.extend(flags)
-        if progress:
-            progress(done, total, "audit")
+        else:
+            flags: list[Flag] = []
+            for name in per_source:
+                t = time.perf_counter()
+                flags.extend(get_check(name)(claims, ctx))
+                stats["seconds"][name] = stats["seconds"].get(name, 0.0) + time.perf_counter() - t
+            _verify_quotes(flags, lines)
+            if store and ps.sha256:
+                store.put(ps.sha256, ps.source, per_source, flags)
+            raw.extend(flags)
+        tick(done, total, "audit")
     for name in (c for c in checks if c in CROSS_SOURCE):
         t = time.perf_counter()
         cross = get_check(name)(all_claims, ctx)
@@ -106,8 +103,7 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
         for src in {f.source for f in cross}:
             _verify_quotes([f for f in cross if f.source == src], lines_by_source.get(src))
         raw.extend(cross)
-    if progress:
-        progress(total, total, "audit")
+    tick(total, total, "audit")
     for f in raw:
         stats["by_check"][f.check] = stats["by_check"].get(f.check, 0) + 1
     flags = dedupe(raw)
