@@ -62,7 +62,7 @@ def wrong_signal(judge, rubric, answer: str, citations=()) -> float:
 
 def answer_set_metrics(judge, grader, rows: list[dict], prefix: str) -> tuple[dict, list[dict], int]:
     """AUC of the judge's wrong-claim signal (and of the cosine baseline) for one graded set."""
-    sig, cos, tiers, details, failures = [], [], [], [], 0
+    sig, cos, tiers, details, failures, flagged = [], [], [], [], 0, []
     others: dict[str, list[float]] = {k: [] for k in SIGNALS if k != PRIMARY_SIGNAL}
     for r in rows:
         if r["tier"] not in ANSWER_TIERS:
@@ -72,13 +72,14 @@ def answer_set_metrics(judge, grader, rows: list[dict], prefix: str) -> tuple[di
             f = judge_features(judge, rubric, r["answer"])
             s = SIGNALS[PRIMARY_SIGNAL](f)
             extra = {k: SIGNALS[k](f) for k in others}
+            flag = f["judge_wrong"] >= evidence.WRONG_MIN
             v = grader.vecs([r["answer"], r.get("reference") or rubric.model_answer])
             c = 1.0 - float(v[0] @ v[1])
         except Exception as exc:  # counted, scored as "no signal" (0.0 / cosine 1.0), never dropped
             failures += 1
             log.warning("%s: %s failed: %s", prefix, r.get("id"), exc)
-            s, c, extra = 0.0, 0.0, {k: 0.0 for k in others}
-        sig.append(s), cos.append(c), tiers.append(r["tier"])
+            s, c, extra, flag = 0.0, 0.0, {k: 0.0 for k in others}, False
+        sig.append(s), cos.append(c), tiers.append(r["tier"]), flagged.append(flag)
         for k, v_ in extra.items():
             others[k].append(v_)
         details.append({"set": prefix, "id": r.get("id"), "tier": r["tier"], "wrong_signal": round(s, 4)})
@@ -94,6 +95,11 @@ def answer_set_metrics(judge, grader, rows: list[dict], prefix: str) -> tuple[di
     for t in ANSWER_TIERS:
         vals = [sig[i] for i, x in enumerate(tiers) if x == t]
         m[f"{prefix}_mean_signal_{t}"] = float(np.mean(vals)) if vals else 0.0
+        # what a candidate would be shown: the share of answers with at least one claim the judge calls
+        # wrong (contradicting a reference sentence or stating a misconception). On excellent and good
+        # answers that is a false alarm; on wrong ones a hit.
+        fl = [flagged[i] for i, x in enumerate(tiers) if x == t]
+        m[f"{prefix}_flagged_{t}"] = float(np.mean(fl)) if fl else 0.0
     return m, details, failures
 
 

@@ -8,7 +8,7 @@ import random
 from collections import Counter
 
 from coach.datafiles import LABELLED_DIR, load_jsonl
-from coach.judge.data import build_pairs, expand, load_records, split_of, validate
+from coach.judge.data import NOT_CONTRADICTION, build_pairs, expand, load_records, split_of, true_pairs, validate
 from coach.judge.model import CONTRADICTION, ENTAILMENT, NEUTRAL
 
 
@@ -25,11 +25,12 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     splits = build_pairs(records)
     seen = {}
     for name, pairs in splits.items():
-        home = name.removeprefix("lex_")  # the minimal-edit pairs of a split come from that split's records
+        home = name.removeprefix("lex_").removeprefix("true_")  # extra pairs of a split come from its records
         for p in pairs:
             assert seen.setdefault(p.record, home) == home  # a record's pairs live in one split
-    assert all(not p.record.startswith("net-") for p in splits["train"] + splits["lex_train"])
+    assert all(not p.record.startswith("net-") for p in splits["train"] + splits["lex_train"] + splits["true_train"])
     assert {k for k in splits if k.startswith("lex_")} == {"lex_train", "lex_dev"}
+    assert {k for k in splits if k.startswith("true_")} == {"true_train", "true_dev"}
     assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
     assert sum(len(v) for v in splits.values()) >= 20000
 
@@ -70,3 +71,35 @@ def test_no_evaluation_answers_or_test_pairs_in_training_data():
         if path.exists():
             evals += [row["answer"] for row in load_jsonl(path)]
     assert not [a for a in evals if " ".join(a.lower().split()) in norm]
+
+
+def test_true_pairs_join_two_correct_statements_and_never_say_contradiction():
+    base = {"subject": "s", "topic": "t", "concept": "c", "contradict": [{"text": "WRONG", "type": "swap"}],
+            "neutral": ["NEUTRAL"], "answer_bad": "BAD"}
+    a = {**base, "id": "x-1", "premise": "Both bagging and boosting are ensemble methods combining many models.",
+         "entail": ["Bagging and boosting each combine several models."],
+         "answer_good": "Well, both are ensemble methods. They combine many models into one prediction."}
+    b = {**base, "id": "x-2", "premise": "Boosting trains models one after another on the previous errors.",
+         "entail": ["Boosting is sequential."], "answer_good": "Boosting trains its models one after another."}
+    pairs = true_pairs([a, b], random.Random(0), k=2)
+    assert pairs and all(p.label == NOT_CONTRADICTION for p in pairs)
+    correct = {a["premise"], b["premise"], *a["entail"], *b["entail"], "They combine many models into one prediction.",
+               "Boosting trains its models one after another."}
+    for p in pairs:  # only correct statements, never the written contradiction, neutral or bad answer
+        assert {p.premise, p.hypothesis} <= correct | {"Well, both are ensemble methods."}, p
+        assert a["premise"] in (p.premise, p.hypothesis) or b["premise"] in (p.premise, p.hypothesis)
+    # the other record's overlapping sentences are paired with a premise, never a record with itself
+    assert any(p.kind.startswith("true_overlap") for p in pairs)
+
+
+def test_not_contradiction_target_is_entailment_or_neutral():
+    import torch
+
+    from coach.judge.train import _loss
+
+    logits = torch.tensor([[2.0, 2.0, -4.0], [-4.0, -4.0, 4.0], [0.0, 0.0, 0.0]])
+    soft = torch.tensor([NOT_CONTRADICTION] * 3)
+    per = [float(_loss(logits[i : i + 1], soft[i : i + 1])) for i in range(3)]
+    assert per[0] < 0.01 < per[2] < per[1]  # no conflict predicted: no loss; contradiction: large loss
+    hard = torch.tensor([0, 2, 1])
+    assert abs(float(_loss(logits, hard)) - float(torch.nn.functional.cross_entropy(logits, hard))) < 1e-6

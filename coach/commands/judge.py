@@ -24,14 +24,17 @@ def judge():
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
 @click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Continue from this judge folder: all minimal-edit pairs plus a refresher sample of the rest, up to --max-pairs.")
-def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init):
+              help="Continue from this judge folder: all pairs of the --extra kinds plus a refresher sample of the rest, up to --max-pairs.")
+@click.option("--extra", default="lex", show_default=True,
+              help="With --init, comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction).")
+def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init, extra):
     """Train the judge from coach/judge/data/raw (the defaults reproduce the shipped model: about 50 minutes on 2 cores)."""
     from coach.judge.model import WEIGHTS_DIR
     from coach.judge.train import train as run
 
     info = run(Path(output) if output else WEIGHTS_DIR, epochs=epochs, batch_size=batch_size, lr=lr,
-               max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads, init=init)
+               max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads, init=init,
+               extra=tuple(e.strip() for e in extra.split(",") if e.strip()))
     click.echo(json.dumps(info, indent=2))
 
 

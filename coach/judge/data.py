@@ -28,6 +28,9 @@ from coach.judge.model import CONTRADICTION, ENTAILMENT, NEUTRAL
 RAW_DIR = Path(__file__).resolve().parent / "data" / "raw"
 OOS_SUBJECT_PREFIX = "net"  # the held-out subject: computer networking
 CONTRA_TYPES = {"swap", "reverse", "number", "mechanism", "negation", "definition"}
+# A training target for pairs known only NOT to contradict (two correct statements): the loss is
+# -log(p_entailment + p_neutral), so the pair teaches "no conflict" without guessing which of the two.
+NOT_CONTRADICTION = 3
 KEYS = ("id", "subject", "topic", "concept", "premise", "entail", "contradict", "neutral", "answer_good", "answer_bad")
 
 
@@ -35,7 +38,7 @@ KEYS = ("id", "subject", "topic", "concept", "premise", "entail", "contradict", 
 class Pair:
     premise: str
     hypothesis: str
-    label: int  # ENTAILMENT | NEUTRAL | CONTRADICTION
+    label: int  # ENTAILMENT | NEUTRAL | CONTRADICTION | NOT_CONTRADICTION (trained as "entailment or neutral")
     kind: str  # how the pair was made: paraphrase, swap, reverse, ..., neutral, answer_good, paragraph_swap ...
     record: str  # the record id it came from (splits are by record)
 
@@ -320,6 +323,77 @@ def lexical_pairs(rec: dict, same_topic: list[dict], rng: random.Random, synonym
     return out
 
 
+_STOP = frozenset("""a an the of to in on for and or but is are was were be been being it its this that these those
+with by as at from into than then so such can could may might will would should does do did has have had not no
+which what when where while who how why their there they them each every any all more most less very also only
+both either neither one two used use uses using""".split())
+
+
+def _content(s: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", s.lower()) if len(w) >= 3 and w not in _STOP)
+
+
+def _answer_sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?;])\s+(?=[A-Z0-9(\"'])", text.strip())
+    return [p.strip() for p in parts if len(p.split()) >= 5]
+
+
+def true_pairs(records: list[dict], rng: random.Random, k: int = 3) -> list[Pair]:
+    """Pairs of two CORRECT statements that share many words: never a contradiction (label
+    NOT_CONTRADICTION). Measured failure they answer: on real graded answers the judge called correct
+    sentences that reuse a reference sentence's words but state a different or partial fact
+    ("Both are ensemble methods." vs "Both are ensemble methods combining multiple models.": 0.94
+    contradiction), because every high-overlap pair it had seen with different content was a
+    contradiction. Correct statements: premises, their entailed paraphrases, and the sentences of the
+    candidate-style good answers (which state the premise with correct side details).
+    - each sentence of a record's good answer against its premise (either direction);
+    - each premise against the k correct sentences of OTHER records of its subject with the most
+      content words in common (either direction)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    pool: dict[str, list[tuple[str, str, frozenset]]] = defaultdict(list)  # subject -> (record id, text, words)
+    for r in records:
+        texts = [r["premise"].strip(), *[e.strip() for e in r["entail"] if e.strip()], *_answer_sentences(r["answer_good"])]
+        for t in texts:
+            w = _content(t)
+            if w:
+                pool[r["subject"]].append((r["id"], t, w))
+    # Jaccard overlap of every premise with every pooled sentence of its subject, as sparse products
+    nearest: dict[str, list[str]] = {}
+    for subject, items in pool.items():
+        vocab = {w: i for i, w in enumerate(sorted({w for _, _, ws in items for w in ws}))}
+        prem = [r for r in records if r["subject"] == subject and _content(r["premise"].strip())]
+
+        def matrix(sets):
+            rows = [i for i, ws in enumerate(sets) for _ in ws]
+            cols = [vocab[w] for ws in sets for w in sorted(ws) if w in vocab]
+            return csr_matrix((np.ones(len(cols)), (rows[: len(cols)], cols)), shape=(len(sets), len(vocab)))
+
+        psets = [frozenset(w for w in _content(r["premise"].strip()) if w in vocab) for r in prem]
+        inter = (matrix(psets) @ matrix([ws for _, _, ws in items]).T).toarray()
+        sizes_p = np.array([len(x) for x in psets], dtype=float)[:, None]
+        sizes_s = np.array([len(ws) for _, _, ws in items], dtype=float)[None, :]
+        jac = inter / np.maximum(sizes_p + sizes_s - inter, 1.0)
+        owner = np.array([oid for oid, _, _ in items])
+        for i, r in enumerate(prem):
+            row = np.where(owner == r["id"], -1.0, jac[i])
+            cand = [j for j in np.argsort(-row, kind="stable")[: k * 4] if row[j] > 0]
+            cand.sort(key=lambda j: (-round(float(row[j]), 6), items[j][1]))
+            nearest[r["id"]] = [items[j][1] for j in cand[:k]]
+    out: list[Pair] = []
+    for r in records:
+        P, rid = r["premise"].strip(), r["id"]
+        for sent in _answer_sentences(r["answer_good"]):
+            if sent.rstrip(". ") != P.rstrip(". "):
+                out.append(Pair(P, sent, NOT_CONTRADICTION, "true_answer_sentence", rid) if rng.random() < 0.5
+                           else Pair(sent, P, NOT_CONTRADICTION, "true_answer_sentence_back", rid))
+        for t in nearest.get(rid, []):
+            out.append(Pair(P, t, NOT_CONTRADICTION, "true_overlap", rid) if rng.random() < 0.5
+                       else Pair(t, P, NOT_CONTRADICTION, "true_overlap_back", rid))
+    return out
+
+
 def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject). Deterministic."""
     rng = random.Random(seed)
@@ -343,6 +417,11 @@ def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
             s = split_of(r)
             if s in ("train", "dev"):
                 out["lex_" + s].extend(lexical_pairs(r, by_split_topic[(s, r["topic"])], lex_rng, synonyms, antonyms))
+    # two correct statements never contradict (their own RNG; pools never cross splits)
+    true_rng = random.Random(seed + 2)
+    for s in ("train", "dev"):
+        recs = [r for r in records if split_of(r) == s]
+        out["true_" + s] = true_pairs(recs, true_rng)
     return out
 
 

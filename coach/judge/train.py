@@ -45,6 +45,20 @@ def _batches(pairs, tok, batch_size: int, max_len: int, rng: random.Random, shuf
         yield b, enc
 
 
+def _loss(logits, labels):
+    """Cross-entropy; a NOT_CONTRADICTION target (3) is -log(p_entailment + p_neutral)."""
+    import torch
+
+    from coach.judge.data import NOT_CONTRADICTION
+
+    logp = torch.log_softmax(logits, dim=-1)
+    soft = labels == NOT_CONTRADICTION
+    hard = torch.where(soft, torch.zeros_like(labels), labels)
+    nll = -logp.gather(1, hard[:, None])[:, 0]
+    nll_soft = -torch.logsumexp(logp[:, :2], dim=-1)
+    return torch.where(soft, nll_soft, nll).mean()
+
+
 def predict(model, tok, pairs, batch_size: int = 64, max_len: int = 256) -> np.ndarray:
     """(N, 3) probabilities for Pair objects with an in-memory model (training-time evaluation)."""
     import torch
@@ -58,9 +72,11 @@ def predict(model, tok, pairs, batch_size: int = 64, max_len: int = 256) -> np.n
 
 
 def accuracy(probs: np.ndarray, pairs) -> float:
+    """3-way accuracy; a NOT_CONTRADICTION pair is right when contradiction is not the argmax."""
     if not pairs:
         return 0.0
-    return float(np.mean(probs.argmax(1) == np.array([p.label for p in pairs])))
+    pred, gold = probs.argmax(1), np.array([p.label for p in pairs])
+    return float(np.mean(np.where(gold == 3, pred != 2, pred == gold)))
 
 
 def train(
@@ -77,10 +93,13 @@ def train(
     raw_dir: Path = RAW_DIR,
     progress: bool = True,
     init: str | None = None,
+    extra: tuple[str, ...] = ("lex",),
 ) -> dict:
     """``init``: continue from an existing judge folder (its head included) instead of a new head on
-    the base encoder; the training pairs are then ALL the minimal-edit pairs (``lex_train``) plus
-    ``max_pairs`` minus those drawn from the main train split (a refresher, so nothing is forgotten)."""
+    the base encoder; the training pairs are then ALL the pairs of the ``extra`` kinds (``lex``: the
+    minimal-edit pairs, ``true``: two correct statements that share words, never a contradiction)
+    plus ``max_pairs`` minus those drawn from the main train split (a refresher, so nothing is
+    forgotten)."""
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
@@ -97,7 +116,10 @@ def train(
         log.warning("judge data: rejected %s", line)
     splits = build_pairs(records, seed=seed)
     if init:
-        lex = splits["lex_train"]
+        unknown = [e for e in extra if e + "_train" not in splits]
+        if unknown:
+            raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true")
+        lex = [p for e in extra for p in splits[e + "_train"]]
         refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(lex))))
         train_pairs = lex + refresher
         rng.shuffle(train_pairs)
@@ -128,7 +150,7 @@ def train(
         seen, loss_sum = 0, 0.0
         bar = tqdm(total=len(train_pairs), desc=f"epoch {epoch}/{epochs}", unit="pair", disable=not progress)
         for b, enc in _batches(train_pairs, tok, batch_size, max_len, rng, shuffle=True):
-            loss = torch.nn.functional.cross_entropy(model(**enc).logits, labels[b])
+            loss = _loss(model(**enc).logits, labels[b])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step(), sched.step(), opt.zero_grad()
@@ -145,14 +167,14 @@ def train(
             best = (dev_acc, {k: v.detach().clone() for k, v in model.state_dict().items()})
             # written after every improving epoch, so a crash or a stop keeps the best model so far
             save(model, tok, out_dir, _info(base, raw_dir, records, rejected, splits, train_pairs, epochs,
-                                            batch_size, lr, max_len, seed, threads, history, best[0], t0, init))
+                                            batch_size, lr, max_len, seed, threads, history, best[0], t0, init, extra))
     model.load_state_dict(best[1])
     return _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed,
-                 threads, history, best[0], t0, init)
+                 threads, history, best[0], t0, init, extra)
 
 
 def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed, threads,
-          history, best_dev, t0, init=None) -> dict:
+          history, best_dev, t0, init=None, extra=()) -> dict:
     import torch
 
     from coach.models import default_embedding_path
@@ -165,7 +187,7 @@ def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_s
         "pairs": {k: len(v) for k, v in splits.items()},
         "pairs_trained": len(train_pairs),
         "settings": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "max_len": max_len, "seed": seed,
-                     "threads": threads},
+                     "threads": threads, **({"extra": list(extra)} if init else {})},
         "history": list(history),
         "init": _init_info(init),
         "best_dev_accuracy": best_dev,
