@@ -75,8 +75,11 @@ def accuracy(probs: np.ndarray, pairs) -> float:
     """3-way accuracy; a NOT_CONTRADICTION pair is right when contradiction is not the argmax."""
     if not pairs:
         return 0.0
+    from coach.judge.data import NOT_CONTRADICTION
+    from coach.judge.model import CONTRADICTION
+
     pred, gold = probs.argmax(1), np.array([p.label for p in pairs])
-    return float(np.mean(np.where(gold == 3, pred != 2, pred == gold)))
+    return float(np.mean(np.where(gold == NOT_CONTRADICTION, pred != CONTRADICTION, pred == gold)))
 
 
 def train(
@@ -119,9 +122,9 @@ def train(
         unknown = [e for e in extra if e + "_train" not in splits]
         if unknown:
             raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true")
-        lex = [p for e in extra for p in splits[e + "_train"]]
-        refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(lex))))
-        train_pairs = lex + refresher
+        extra_pairs = [p for e in extra for p in splits[e + "_train"]]
+        refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(extra_pairs))))
+        train_pairs = extra_pairs + refresher
         rng.shuffle(train_pairs)
     else:
         train_pairs = splits["train"][:max_pairs] if max_pairs else splits["train"]
