@@ -38,6 +38,18 @@ def bench_grading(coach, quick: bool = False) -> dict:
         "grading_p95_ms": round(_pct(times, 95), 1),
         "grading_target_p95_ms": 500,
     }
+    # drafted rubrics (an explicit reference, an added source): graded through the judge by default
+    drafted = [(r, grader.records[r["question_id"]].answer) for r in rows if r["question_id"] in grader.records]
+    if drafted:
+        r0, ref0 = drafted[0]
+        grader.grade(r0["question"], r0["answer"], reference=ref0)  # warm-up (loads the judge)
+        times = []
+        for r, ref in drafted:
+            t = time.perf_counter()
+            grader.grade(r["question"], r["answer"], reference=ref)
+            times.append((time.perf_counter() - t) * 1000)
+        out.update(grading_drafted_answers=len(drafted), grading_drafted_judge=grader.nli is not None,
+                   grading_drafted_p50_ms=round(_pct(times, 50), 1), grading_drafted_p95_ms=round(_pct(times, 95), 1))
     try:
         from coach.grading.feedback import phrase_feedback
 

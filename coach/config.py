@@ -34,11 +34,12 @@ class Settings:
     judge_model: str = "default"
     # Run the judge with int8 dynamic quantisation (about 2x faster on CPU; accuracy in `coach eval judge`).
     judge_int8: bool = True
-    # Let the judge contribute claim-level evidence to grades (the step "claims"), with its own
-    # calibration (coach/grading/calibration_judge.json). Off by default: it raises the unseen sets'
-    # figures (README, Evaluation) but its claim-level verdicts still call some correct paraphrases wrong,
-    # and those would be shown to the candidate as "what is wrong".
-    judge_grading: bool = False
+    # Where the judge contributes claim-level evidence to grades (the step "claims"), each with its own
+    # calibration (coach/grading/calibration_judge*.json): "drafts" (default) for rubrics drafted from a
+    # reference (added sources, an explicit reference), where it measurably beats word/embedding signals
+    # (README, Evaluation); "all" for the reviewed bundled rubrics too, where it does not yet beat them;
+    # "off" never. 1/true/on mean "all", 0/false mean "off".
+    judge_grading: str = "drafts"
     # Optional cross-encoder reranker (HF id or folder); empty means no reranking.
     reranker_model: str = ""
     # LLM backend: auto | llamacpp | transformers | openai | none.
@@ -124,6 +125,21 @@ def _coerce(name: str, raw: str, default):
         raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}") from None
 
 
+JUDGE_GRADING_MODES = ("off", "drafts", "all")
+
+
+def judge_grading_mode(value) -> str:
+    """``judge_grading`` as one of JUDGE_GRADING_MODES (booleans and 1/0 kept for older configs)."""
+    raw = str(value).strip().lower()
+    if raw in JUDGE_GRADING_MODES:
+        return raw
+    if raw in {"1", "true", "yes", "on"}:
+        return "all"
+    if raw in {"0", "false", "no", ""}:
+        return "off"
+    raise ConfigError(f"{ENV_PREFIX}JUDGE_GRADING={value!r}: choose drafts (default), all or off")
+
+
 def load_settings(**overrides) -> Settings:
     """Defaults, then COACH_* environment variables, then explicit (CLI) overrides that are not None."""
     base = Settings()
@@ -139,6 +155,7 @@ def load_settings(**overrides) -> Settings:
             raise ConfigError(f"unknown setting {name!r}")
         values[name] = Path(value).expanduser() if name == "home" else value
     settings = dataclasses.replace(base, **values)
+    settings.judge_grading = judge_grading_mode(settings.judge_grading)
     if settings.llm_backend not in {"auto", "llamacpp", "transformers", "openai", "none"}:
         raise ConfigError(
             f"COACH_LLM_BACKEND={settings.llm_backend!r}: choose auto, llamacpp, transformers, openai or none"

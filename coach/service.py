@@ -134,7 +134,8 @@ class Coach:
                     flags_for=self.audit.flags_for,
                     vocab=load_vocab(self.settings),
                     judge=self._trusted_judge(),
-                    nli=self.nli if self.settings.judge_grading else None,
+                    nli=self.nli if self.settings.judge_grading != "off" else None,
+                    nli_scope="all" if self.settings.judge_grading == "all" else "drafts",
                 )
             return self._grader
 

@@ -8,6 +8,9 @@
 4. Grid search of the explainable caps, the off-topic rule and the verdict thresholds, maximising
    Spearman + verdict macro-F1 - MAE/10, minus soft penalties where dev tier means miss the
    product's targets (excellent >= 8, wrong <= 2.5, off-topic <= 1.5, no wrong answer called correct).
+5. When the judge grades: the gate on its "wrong" flags (shown, and capping the score, only at a
+   confidence and in answers with at most a given overall support), by Youden's J of wrong answers
+   flagged against excellent and good answers flagged (``fit_wrong_gate``).
 Deterministic: same data and grader -> the same calibration.json.
 """
 
@@ -70,6 +73,28 @@ def monotone_knots(raw: np.ndarray, y: np.ndarray, bins: int = 7) -> tuple[list[
     return [float(v) for v in xs], [float(v) for v in ys]
 
 
+GATE_SUPPORT = (0.3, 0.4, 0.5, 0.6, 0.7, 1.0)  # wrong_support_max candidates (1 = no gate)
+GATE_CONFIDENCE = (0.5, 0.6, 0.7, 0.8, 0.9)  # show_wrong_min candidates
+
+
+def fit_wrong_gate(feats, tiers) -> tuple[float, float, float]:
+    """When the judge's "wrong" flags are shown: (show_wrong_min, wrong_support_max, J) maximising
+    Youden's J = share of WRONG answers with a flag shown - share of EXCELLENT and GOOD answers with
+    one (false alarms). Ties go to the lowest confidence, then the lowest support bound. (0.5, 1.0, 0.0) when the judge did not grade."""
+    rows = [(f, t) for f, t in zip(feats, tiers) if f is not None and t in ("wrong", "excellent", "good")]
+    if not any(f.get("judge_wrong", 0.0) > 0 for f, _ in rows):
+        return 0.5, 1.0, 0.0
+    best = (0.5, 1.0, -1.0)
+    for conf in GATE_CONFIDENCE:
+        for supp in GATE_SUPPORT:
+            shown = [(f.get("judge_wrong", 0.0) >= conf and f.get("judge_support", 0.0) <= supp, t) for f, t in rows]
+            hit = np.mean([s for s, t in shown if t == "wrong"] or [0.0])
+            alarm = np.mean([s for s, t in shown if t != "wrong"] or [0.0])
+            if hit - alarm > best[2] + 1e-9:
+                best = (conf, supp, float(hit - alarm))
+    return best
+
+
 def _evaluate(cal: Calibration, feats, gold, gold_verdicts, tiers) -> float:
     pred, verd = [], []
     for f in feats:
@@ -119,11 +144,12 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False) -> Calibrat
     weights, intercept = fit_signed(X, y)
     raw = X @ weights + intercept
     iso_x, iso_y = monotone_knots(raw, y)
+    show_min, support_max, gate_j = fit_wrong_gate(feats, tiers)
 
     def make(use_iso, cap, w_cap, w_min, off, off_cov, off_rel2, c_at, p_at) -> Calibration:
         return Calibration(
             weights=[float(x) for x in weights], intercept=intercept, misc_cap=cap, misc_min=0.5,
-            wrong_cap=w_cap, wrong_min=w_min,
+            wrong_cap=w_cap, wrong_min=w_min, wrong_support_max=support_max, show_wrong_min=show_min,
             offtopic_relevance=off, offtopic_coverage=off_cov, offtopic_relevance2=off_rel2,
             correct_at=c_at, partial_at=p_at, iso_x=iso_x if use_iso else [], iso_y=iso_y if use_iso else [],
         )
@@ -166,6 +192,7 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False) -> Calibrat
         "n_regression": len(idx),
         "data_sha256_16": digest,
         "objective": round(best_obj, 4),
+        "wrong_gate_youden_j": round(gate_j, 4),
         "features": list(FEATURES),
     }
     return best

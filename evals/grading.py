@@ -85,7 +85,8 @@ class GradingEvaluator:
             try:
                 g1 = self._grade(r)
                 g2 = self._grade(r) if self.repeat else g1
-                row.update(pred=g1.score, verdict=g1.verdict, steps={s.name: s.value for s in g1.steps})
+                row.update(pred=g1.score, verdict=g1.verdict, steps={s.name: s.value for s in g1.steps},
+                           n_wrong=len(g1.wrong))
                 if (g1.score, g1.verdict) != (g2.score, g2.verdict):
                     nondeterministic += 1
             except Exception as exc:  # counted, not dropped
@@ -123,6 +124,10 @@ class GradingEvaluator:
         for t in TIERS:
             out[f"mean_pred_{t}"] = float(np.mean(by_tier[t])) if by_tier[t] else float("nan")
             out[f"baseline_mean_{t}"] = float(np.mean(base_tier[t])) if base_tier[t] else float("nan")
+            # share of answers whose feedback lists something under "what is wrong": hits on wrong
+            # answers, false alarms on excellent and good ones
+            shown = [d.get("n_wrong", 0) > 0 for d in details if d["tier"] == t]
+            out[f"shown_wrong_{t}"] = float(np.mean(shown)) if shown else float("nan")
         for style in ("source_wrong_correct", "source_wrong_parrot", "reuses_reference_words", "concept_swap", "paraphrase", "injection"):
             vals = [d["pred"] for d in details if style in (d.get("styles") or [])]
             if vals:

@@ -58,6 +58,22 @@ def test_unknown_backend_rejected(monkeypatch):
         load_settings()
 
 
+@pytest.mark.parametrize("raw,mode", [("drafts", "drafts"), ("ALL", "all"), ("off", "off"), ("1", "all"),
+                                      ("true", "all"), ("0", "off"), ("false", "off")])
+def test_judge_grading_modes(monkeypatch, raw, mode):
+    assert load_settings().judge_grading == "drafts"  # the default
+    monkeypatch.setenv("COACH_JUDGE_GRADING", raw)
+    assert load_settings().judge_grading == mode
+
+
+def test_unknown_judge_grading_mode_rejected(monkeypatch):
+    monkeypatch.setenv("COACH_JUDGE_GRADING", "sometimes")
+    with pytest.raises(ConfigError, match="COACH_JUDGE_GRADING"):
+        load_settings()
+    monkeypatch.delenv("COACH_JUDGE_GRADING")
+    assert load_settings(judge_grading=True).judge_grading == "all"  # a boolean from older callers
+
+
 def test_default_models_come_from_installed_wheels():
     emb = default_embedding_path()
     assert (emb / "modules.json").exists() and "site-packages" in str(emb)

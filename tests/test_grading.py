@@ -175,6 +175,40 @@ def test_drafted_rubrics_use_their_own_dev_fit(grader):
     assert g.draft_calibration.weights != g.calibration.weights
     # without the judge there is no draft fit on disk: drafts use the one calibration
     plain = Grader(grader._embed, grader.bank)
-    assert not calibration_path(False, draft=True).exists() and plain.calibration_for(drafted) is plain.calibration
+    assert not calibration_path(False, draft=True).exists() and plain.calibration_for(drafted) == plain.calibration
+    # the default scope: the judge grades drafted rubrics only; reviewed ones keep the fit without it
+    scoped = Grader(grader._embed, grader.bank, nli=object(), nli_scope="drafts")
+    assert scoped.judges(drafted) and not scoped.judges(drafted.model_copy(update={"origin": "reviewed"}))
+    assert scoped.calibration == plain.calibration and scoped.draft_calibration == g.draft_calibration
+    assert not plain.judges(drafted)
+    with pytest.raises(ValueError, match="nli_scope"):
+        Grader(grader._embed, grader.bank, nli_scope="sometimes")
     explicit = Calibration()
     assert Grader(grader._embed, grader.bank, calibration=explicit, nli=object()).calibration_for(drafted) is explicit
+
+
+def test_judge_wrong_flags_count_only_in_poorly_supported_answers():
+    """The gate on the judge's contradiction flags: it caps the score and is shown only at the fitted
+    confidence, and only when the answer's overall support from the reference is low."""
+    cal = Calibration(weights=[0.0] * 11, intercept=8.0, wrong_cap=2.0, wrong_min=0.6,
+                      wrong_support_max=0.5, show_wrong_min=0.7)
+    supported = {"relevance": 1.0, "judge_wrong": 0.95, "judge_support": 0.8}
+    unsupported = {**supported, "judge_support": 0.3}
+    assert cal.score(supported) == (8.0, [])
+    assert cal.score(unsupported)[0] == 2.0 and "contradicts" in cal.score(unsupported)[1][0]
+    assert not cal.shows_wrong(0.95, supported)
+    assert cal.shows_wrong(0.95, unsupported) and not cal.shows_wrong(0.65, unsupported)
+    assert Calibration().judge_counts(supported)  # the default: no gate (older calibration files)
+
+
+def test_wrong_gate_fit_prefers_the_rule_that_separates_wrong_from_good_answers():
+    from evals.calibrate import fit_wrong_gate
+
+    # wrong answers: confident contradictions and little support; excellent ones: confident false
+    # alarms but well supported; good ones: weak flags
+    feats = ([{"judge_wrong": 0.95, "judge_support": 0.3}] * 10 + [{"judge_wrong": 0.95, "judge_support": 0.8}] * 10
+             + [{"judge_wrong": 0.55, "judge_support": 0.3}] * 10)
+    tiers = ["wrong"] * 10 + ["excellent"] * 10 + ["good"] * 10
+    conf, support, j = fit_wrong_gate(feats, tiers)
+    assert support < 0.8 and conf > 0.55 and j == pytest.approx(1.0)
+    assert fit_wrong_gate([{"judge_wrong": 0.0}] * 3, ["wrong"] * 3) == (0.5, 1.0, 0.0)  # the judge did not grade

@@ -146,7 +146,8 @@ def calibrate(settings, write, draft):
 
     coach = Coach(settings)
     coach.ensure_index()
-    path = calibration_path(coach.grader.nli is not None, draft=draft)  # the fit for the mode graded in now
+    g = coach.grader
+    path = calibration_path(g.nli is not None and (draft or g.nli_scope == "all"), draft=draft)  # the fit for the mode graded in now
     cal = fit(coach.grader, draft=draft)
     if write:
         cal.save(path)

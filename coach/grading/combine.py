@@ -56,6 +56,11 @@ class Calibration:
     misc_min: float = 0.5
     wrong_cap: float = 10.0  # a claim the judge finds contradicting the reference caps the score here
     wrong_min: float = 0.5  # ...when the judge's confidence reaches this
+    # The judge's contradictions count (cap the score, are listed under "what is wrong") only in an
+    # answer whose overall support from the reference (judge_support) is at most this: in well-supported
+    # answers they were measured to be mostly false alarms (README, Evaluation). 1 = always count.
+    wrong_support_max: float = 1.0
+    show_wrong_min: float = 0.5  # a judged claim at this confidence is listed under "what is wrong"
     offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
     # ...and so is one that covers almost nothing while being only loosely related (evasive,
     # answers a neighbouring question): coverage < offtopic_coverage and relevance < offtopic_relevance2
@@ -101,13 +106,21 @@ class Calibration:
         if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
             s = self.misc_cap
             applied.append(f"capped at {self.misc_cap:g} because a misconception is stated")
-        elif features.get("judge_wrong", 0.0) >= self.wrong_min and s > self.wrong_cap:
+        elif features.get("judge_wrong", 0.0) >= self.wrong_min and self.judge_counts(features) and s > self.wrong_cap:
             s = self.wrong_cap
             applied.append(f"capped at {self.wrong_cap:g} because a claim contradicts the reference")
         if self.off_topic(features) and s > self.offtopic_cap:
             s = self.offtopic_cap
             applied.append(f"capped at {self.offtopic_cap:g} because the answer is off topic")
         return round(s, 1), applied
+
+    def judge_counts(self, features: dict[str, float]) -> bool:
+        """Whether the judge's contradiction flags count for this answer (see ``wrong_support_max``)."""
+        return features.get("judge_support", 0.0) <= self.wrong_support_max
+
+    def shows_wrong(self, confidence: float, features: dict[str, float]) -> bool:
+        """Whether a claim the judge found wrong with this confidence is reported to the candidate."""
+        return confidence >= self.show_wrong_min and self.judge_counts(features)
 
     def verdict(self, score: float, features: dict[str, float]) -> str:
         if self.off_topic(features):

@@ -63,19 +63,28 @@ class Grader:
         calibration: Calibration | None = None,
         judge: Callable | None = None,  # (rubric, question, answer) -> 0..10 | None; only a TRUSTED LLM
         nli=None,  # coach.judge.Judge: claim-level entailment/contradiction (the step "claims")
+        nli_scope: str = "all",  # "all" rubrics, or only "drafts" (rubrics drafted from a reference)
     ):
+        if nli_scope not in ("all", "drafts"):
+            raise ValueError(f"nli_scope must be 'all' or 'drafts', not {nli_scope!r}")
         self._embed = embed
         self.bank = bank
         self.records = records or {}
         self.search = search
         self.flags_for = flags_for or (lambda rid: [])
         self.vocab = vocab
-        self.calibration = calibration or Calibration.load(calibration_path(nli is not None))
+        self.nli_scope = nli_scope
+        judged_reviewed = nli is not None and nli_scope == "all"
+        self.calibration = calibration or Calibration.load(calibration_path(judged_reviewed))
         # drafted rubrics (no reviewed term groups) have their own fit; an explicit calibration or a
         # missing draft fit means one calibration for both
         draft_path = calibration_path(nli is not None, draft=True)
-        self.draft_calibration = (Calibration.load(draft_path) if calibration is None and draft_path.exists()
-                                  else self.calibration)
+        if calibration is not None:
+            self.draft_calibration = calibration
+        elif draft_path.exists():
+            self.draft_calibration = Calibration.load(draft_path)
+        else:
+            self.draft_calibration = Calibration.load(calibration_path(nli is not None))
         self.judge = judge
         self.nli = nli
         self._vec_cache: dict[str, dict] = {}
@@ -210,7 +219,8 @@ class Grader:
             # own words for each wrong claim, with the contradicting reference and its citation
             grade.right = [t for t, _ in ev.judged["covered"]]
             grade.missing = list(ev.judged["missing"])
-            grade.wrong = [dict(w) for w in ev.judged["wrong"]]
+            # only the judge's flags its calibration trusts for this answer (Calibration.shows_wrong)
+            grade.wrong = [dict(w) for w in ev.judged["wrong"] if cal.shows_wrong(w["confidence"], ev.features)]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
             for st in ev.stated:  # rubric patterns the judge did not already report
                 if normalise(st["sentence"]).lower() not in said:
@@ -245,6 +255,10 @@ class Grader:
             blended = min(blended, cal.offtopic_cap)
         return round(blended, 1)
 
+    def judges(self, rubric: Rubric) -> bool:
+        """Whether the judgement model grades against this rubric (the step "claims")."""
+        return self.nli is not None and (self.nli_scope == "all" or rubric.origin == "draft")
+
     def calibration_for(self, rubric: Rubric) -> Calibration:
         """The combiner fit for this kind of rubric: reviewed, or drafted from a reference."""
         return self.draft_calibration if rubric.origin == "draft" else self.calibration
@@ -272,7 +286,7 @@ class Grader:
             signals.specificity(ev, claims, sent_vecs[keep], targets)
         else:  # nothing but term lists: nothing on point
             signals.specificity(ev, [], sent_vecs[:0], targets)
-        if self.nli is not None:
+        if self.judges(rubric):
             from coach.grading import evidence
 
             # the claims: what the answer states (a bare list of terms is not a claim)
