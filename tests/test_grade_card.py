@@ -173,3 +173,19 @@ def test_session_export_markdown_reads_back(tmp_path):
     assert "What is missing" in found.order and "Model answer" in found.order and "Your answer" in found.order
     assert "<b>" not in html and "&lt;b&gt;bold&lt;/b&gt; *really*" in html
     assert "<h3>Session summary" in html
+
+
+def test_judge_found_wrong_claims_say_who_judged_them(grade):
+    """A claim the judgement model found wrong says so, with its confidence, in every renderer (it is a
+    model's reading); a rubric's known misconception (no confidence) carries no such note."""
+    grade.wrong[0].update(how="contradicts the reference <b>", confidence=0.934)
+    card = grade_card(grade)
+    assert card.wrong[0].basis == "judgement model: contradicts the reference <b>, 0.93"
+    assert "(judgement model: contradicts the reference &lt;b&gt;, 0.93)" in grade_md(grade)
+    assert "judgement model: contradicts the reference" in grade_markdown(grade)
+    assert "(judgement model: contradicts the reference <b>, 0.93)" in grade_text(grade)
+    from coach.grading.feedback import build_feedback
+
+    assert "judgement model, 0.93" in build_feedback(grade)
+    pattern = {k: v for k, v in grade.wrong[0].items() if k != "confidence"}
+    assert grade_card(Grade(score=1.0, verdict="incorrect", feedback="", wrong=[pattern])).wrong[0].basis == ""

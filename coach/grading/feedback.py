@@ -38,7 +38,9 @@ def build_feedback(grade: Grade) -> str:
             tail = " (a cited source states this error too)" if w.get("source_error") else ""
             ev = w.get("evidence") or {}
             cite = f" [{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" if ev.get("source") else ""
-            lines.append(f"- You said: \"{w['claim']}\" Correction: {w['correction']}{cite}{tail}")
+            conf = w.get("confidence")
+            basis = f" ({w.get('how') or 'contradicts the reference'}: judgement model, {conf:.2f})" if isinstance(conf, (int, float)) else ""
+            lines.append(f"- You said: \"{w['claim']}\" Correction: {w['correction']}{cite}{tail}{basis}")
     if grade.model_answer:
         lines.append(f"Model answer: {grade.model_answer}")
     if grade.references:

@@ -70,6 +70,7 @@ class WrongClaim:
     correction: str
     source_error: bool = False  # a cited source states the same error
     evidence: list[Evidence] = field(default_factory=list)
+    basis: str = ""  # who says it is wrong, when it is the judgement model: "judgement model: contradicts the reference, 0.93"
 
 
 @dataclass
@@ -116,8 +117,17 @@ def wrong_claims(wrong: list[dict]) -> list[WrongClaim]:
             continue
         seen.add(key)
         out.append(WrongClaim(str(w.get("claim") or ""), str(w.get("correction") or ""), bool(w.get("source_error")),
-                              _evidence(w.get("evidence"))))
+                              _evidence(w.get("evidence")), wrong_basis(w)))
     return out
+
+
+def wrong_basis(w: dict) -> str:
+    """ "judgement model: contradicts the reference, 0.93" for a claim the judge found wrong (it is a
+    model's reading, measured to be wrong on some correct sentences); "" for a rubric's known misconception."""
+    conf = w.get("confidence")
+    if not isinstance(conf, (int, float)):
+        return ""
+    return f"judgement model: {w.get('how') or 'contradicts the reference'}, {float(conf):.2f}"
 
 
 def feedback_extra(grade: Grade) -> str:

@@ -74,7 +74,8 @@ def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
         lines += ["", f"#### {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:
             note = " (a cited source states this error too)" if w.source_error else ""
-            lines.append(f"- ✗ {safe(w.claim)} → {safe(w.correction)}{note}" + "".join(_evidence_html(e, titles) for e in w.evidence))
+            basis = f" <small>({safe(w.basis)})</small>" if w.basis else ""
+            lines.append(f"- ✗ {safe(w.claim)} → {safe(w.correction)}{note}{basis}" + "".join(_evidence_html(e, titles) for e in w.evidence))
     if card.model_answer:
         lines += ["", f"#### {SECTION_TITLES['model_answer']}", "", safe_block(card.model_answer)]
     if card.steps:
@@ -162,7 +163,7 @@ def grade_text(grade: Grade, titles: dict[str, str] | None = None) -> str:
         lines.append(card.feedback)
     lines += [f"Note: {n}" for n in card.notes]
     for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" for p in card.missing]),
-                       ("wrong", [f"  x {w.claim} -> {w.correction}" + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
+                       ("wrong", [f"  x {w.claim} -> {w.correction}" + (f" ({w.basis})" if w.basis else "") + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
                                   for w in card.wrong])):
         if items:
             lines += [SECTION_TITLES[key] + ":"] + items
