@@ -186,6 +186,6 @@ def test_judge_found_wrong_claims_say_who_judged_them(grade):
     assert "(judgement model: contradicts the reference <b>, 0.93)" in grade_text(grade)
     from coach.grading.feedback import build_feedback
 
-    assert "judgement model, 0.93" in build_feedback(grade)
+    assert "(judgement model: contradicts the reference <b>, 0.93)" in build_feedback(grade)
     pattern = {k: v for k, v in grade.wrong[0].items() if k != "confidence"}
     assert grade_card(Grade(score=1.0, verdict="incorrect", feedback="", wrong=[pattern])).wrong[0].basis == ""

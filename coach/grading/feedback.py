@@ -22,6 +22,15 @@ VERDICT_WORDS = {
 }
 
 
+def judged_basis(w: dict) -> str:
+    """ "judgement model: contradicts the reference, 0.93" for a wrong claim the judge found (a model's
+    reading, measured to be wrong on some correct sentences); "" for a rubric's known misconception."""
+    conf = w.get("confidence")
+    if not isinstance(conf, (int, float)):
+        return ""
+    return f"judgement model: {w.get('how') or 'contradicts the reference'}, {float(conf):.2f}"
+
+
 def build_feedback(grade: Grade) -> str:
     lines = [f"{VERDICT_WORDS.get(grade.verdict, grade.verdict)}: {grade.score:g}/10."]
     for note in grade.notes:
@@ -38,8 +47,7 @@ def build_feedback(grade: Grade) -> str:
             tail = " (a cited source states this error too)" if w.get("source_error") else ""
             ev = w.get("evidence") or {}
             cite = f" [{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" if ev.get("source") else ""
-            conf = w.get("confidence")
-            basis = f" ({w.get('how') or 'contradicts the reference'}: judgement model, {conf:.2f})" if isinstance(conf, (int, float)) else ""
+            basis = f" ({judged_basis(w)})" if judged_basis(w) else ""
             lines.append(f"- You said: \"{w['claim']}\" Correction: {w['correction']}{cite}{tail}{basis}")
     if grade.model_answer:
         lines.append(f"Model answer: {grade.model_answer}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coach.grading.feedback import VERDICT_WORDS, build_feedback
+from coach.grading.feedback import VERDICT_WORDS, build_feedback, judged_basis
 from coach.grading.types import Citation, Grade, Step
 
 SECTION_TITLES = {
@@ -117,17 +117,8 @@ def wrong_claims(wrong: list[dict]) -> list[WrongClaim]:
             continue
         seen.add(key)
         out.append(WrongClaim(str(w.get("claim") or ""), str(w.get("correction") or ""), bool(w.get("source_error")),
-                              _evidence(w.get("evidence")), wrong_basis(w)))
+                              _evidence(w.get("evidence")), judged_basis(w)))
     return out
-
-
-def wrong_basis(w: dict) -> str:
-    """ "judgement model: contradicts the reference, 0.93" for a claim the judge found wrong (it is a
-    model's reading, measured to be wrong on some correct sentences); "" for a rubric's known misconception."""
-    conf = w.get("confidence")
-    if not isinstance(conf, (int, float)):
-        return ""
-    return f"judgement model: {w.get('how') or 'contradicts the reference'}, {float(conf):.2f}"
 
 
 def feedback_extra(grade: Grade) -> str:
