@@ -26,12 +26,18 @@ def bench_grading(coach, quick: bool = False) -> dict:
 
     rows = load_jsonl(LABELLED_DIR / "graded_answers.jsonl")[: 20 if quick else 120]
     grader = coach.grader
-    grader.grade(rows[0]["question"], rows[0]["answer"], question_id=rows[0]["question_id"])  # warm-up
-    times = []
-    for r in rows:
-        t = time.perf_counter()
-        grader.grade(r["question"], r["answer"], question_id=r["question_id"])
-        times.append((time.perf_counter() - t) * 1000)
+
+    def latencies(calls) -> list[float]:
+        """ms per call, after the first call once more as a warm-up (models load lazily)."""
+        calls[0]()
+        times = []
+        for call in calls:
+            t = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - t) * 1000)
+        return times
+
+    times = latencies([lambda r=r: grader.grade(r["question"], r["answer"], question_id=r["question_id"]) for r in rows])
     out = {
         "grading_answers": len(rows),
         "grading_p50_ms": round(_pct(times, 50), 1),
@@ -41,13 +47,7 @@ def bench_grading(coach, quick: bool = False) -> dict:
     # drafted rubrics (an explicit reference, an added source): graded through the judge by default
     drafted = [(r, grader.records[r["question_id"]].answer) for r in rows if r["question_id"] in grader.records]
     if drafted:
-        r0, ref0 = drafted[0]
-        grader.grade(r0["question"], r0["answer"], reference=ref0)  # warm-up (loads the judge)
-        times = []
-        for r, ref in drafted:
-            t = time.perf_counter()
-            grader.grade(r["question"], r["answer"], reference=ref)
-            times.append((time.perf_counter() - t) * 1000)
+        times = latencies([lambda r=r, ref=ref: grader.grade(r["question"], r["answer"], reference=ref) for r, ref in drafted])
         out.update(grading_drafted_answers=len(drafted), grading_drafted_judge=grader.nli is not None,
                    grading_drafted_p50_ms=round(_pct(times, 50), 1), grading_drafted_p95_ms=round(_pct(times, 95), 1))
     try:

@@ -109,13 +109,17 @@ class ConfigError(ValueError):
     """A setting has a value the coach cannot use. The message names the setting."""
 
 
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
 def _coerce(name: str, raw: str, default):
     kind = type(default)
     try:
         if isinstance(default, bool):
-            if raw.lower() in {"1", "true", "yes", "on"}:
+            if raw.lower() in _TRUE_WORDS:
                 return True
-            if raw.lower() in {"0", "false", "no", "off", ""}:
+            if raw.lower() in _FALSE_WORDS:
                 return False
             raise ValueError(raw)
         if isinstance(default, Path):
@@ -133,9 +137,9 @@ def judge_grading_mode(value) -> str:
     raw = str(value).strip().lower()
     if raw in JUDGE_GRADING_MODES:
         return raw
-    if raw in {"1", "true", "yes", "on"}:
+    if raw in _TRUE_WORDS:
         return "all"
-    if raw in {"0", "false", "no", ""}:
+    if raw in _FALSE_WORDS:
         return "off"
     raise ConfigError(f"{ENV_PREFIX}JUDGE_GRADING={value!r}: choose drafts (default), all or off")
 

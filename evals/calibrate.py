@@ -87,7 +87,8 @@ def fit_wrong_gate(feats, tiers) -> tuple[float, float, float]:
     best = (0.5, 1.0, -1.0)
     for conf in GATE_CONFIDENCE:
         for supp in GATE_SUPPORT:
-            shown = [(f.get("judge_wrong", 0.0) >= conf and f.get("judge_support", 0.0) <= supp, t) for f, t in rows]
+            gate = Calibration(show_wrong_min=conf, wrong_support_max=supp)
+            shown = [(gate.shows_wrong(f.get("judge_wrong", 0.0), f), t) for f, t in rows]
             hit = np.mean([s for s, t in shown if t == "wrong"] or [0.0])
             alarm = np.mean([s for s, t in shown if t != "wrong"] or [0.0])
             if hit - alarm > best[2] + 1e-9:

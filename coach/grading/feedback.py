@@ -47,8 +47,8 @@ def build_feedback(grade: Grade) -> str:
             tail = " (a cited source states this error too)" if w.get("source_error") else ""
             ev = w.get("evidence") or {}
             cite = f" [{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" if ev.get("source") else ""
-            basis = f" ({judged_basis(w)})" if judged_basis(w) else ""
-            lines.append(f"- You said: \"{w['claim']}\" Correction: {w['correction']}{cite}{tail}{basis}")
+            basis = judged_basis(w)
+            lines.append(f"- You said: \"{w['claim']}\" Correction: {w['correction']}{cite}{tail}" + (f" ({basis})" if basis else ""))
     if grade.model_answer:
         lines.append(f"Model answer: {grade.model_answer}")
     if grade.references:
