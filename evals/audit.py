@@ -1,6 +1,9 @@
 """Source-audit evaluator: the auditor's flags against the team's independent answer key.
 
-A flag matches a key row when it names the same source and its line span overlaps the row's.
+A flag matches a key row when it names the same source, its line span overlaps the row's and, when
+both are single lines with a quote, the quotes share at least half of the shorter one's words: a scraped paragraph is
+often one line holding several sentences, and a flag on a correct sentence must not count as finding
+the error in the next sentence of the same line (nor the other way round).
 For split S: recall (all errors, and major errors) over S's error rows; precision over the flags
 that do not match a row of the OTHER split (a flag matching no row at all is a false positive in
 both splits); false-positive rate = share of S's correct claims overlapped by any flag. Per-check
@@ -9,6 +12,7 @@ precision is reported so each check method's quality is visible on its own.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from evals.base import DATA_DIR, EvalResult, load_jsonl, select_split
@@ -17,8 +21,22 @@ SOURCE_ERRORS = DATA_DIR / "source_errors.jsonl"
 CORRECT_CLAIMS = DATA_DIR / "correct_claims.jsonl"
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
 def overlaps(a: dict, b: dict) -> bool:
-    return a["source"] == b["source"] and a["line_start"] <= b["line_end"] and b["line_start"] <= a["line_end"]
+    if not (a["source"] == b["source"] and a["line_start"] <= b["line_end"] and b["line_start"] <= a["line_end"]):
+        return False
+    if a["line_start"] != a["line_end"] or b["line_start"] != b["line_end"]:
+        return True  # a block (code, a wrapped sentence): its line span is specific enough
+    wa, wb = _words(a.get("quote") or ""), _words(b.get("quote") or "")
+    if not wa or not wb:
+        return True
+    return len(wa & wb) >= 0.5 * min(len(wa), len(wb))
 
 
 class AuditEvaluator:

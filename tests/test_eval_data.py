@@ -74,3 +74,38 @@ def test_retrieval_queries_have_valid_gold(lines):
         for gid in r["gold"]:
             source, line = gid.rsplit(":", 1)
             assert source in lines and 1 <= int(line) <= len(lines[source]), (r["id"], gid)
+
+
+@pytest.mark.parametrize("folder, split, min_errors", [("audit_dev", "dev", 60), ("new_sources", "test", 60)])
+def test_document_set_audit_keys_are_exact_and_one_split(folder, split, min_errors):
+    """Each key row's quote sits verbatim on its stated line of its document; the sets are one split
+    each (the dev set is tuned on, the new-source set never is)."""
+    d = DATA_DIR / folder
+    errors, correct = load_jsonl(d / "audit_key.jsonl"), load_jsonl(d / "correct_claims.jsonl")
+    assert len(errors) >= min_errors and len(correct) >= min_errors
+    texts = {}
+    for row in errors + correct:
+        assert row["split"] == split, row["id"]
+        name = row["source"]
+        path = d / (name.replace(".pdf", ".source.txt") if name.endswith(".pdf") else name)
+        lines = texts.setdefault(name, path.read_text(encoding="utf-8").splitlines())
+        assert row["quote"] in "\n".join(lines[row["line_start"] - 1 : row["line_end"]]), row["id"]
+    assert len({e["kind"] for e in errors}) >= 5
+    assert len({r["source"] for r in errors}) >= 4
+
+
+def test_audit_match_needs_the_same_sentence_on_a_shared_line():
+    """A scraped paragraph is one line: a flag on its correct sentence is not a hit on its wrong one."""
+    from evals.audit import AuditEvaluator
+
+    row = {"source": "a.md", "line_start": 3, "line_end": 3, "split": "dev"}
+    error = {**row, "id": "e", "quote": "DFS finds the shortest path in an unweighted graph.", "severity": "major"}
+    fine = {**row, "id": "c", "quote": "BFS explores the graph level by level from the start vertex."}
+    on_fine = [{**row, "quote": fine["quote"], "check": "trusted"}]
+    on_error = [{**row, "quote": "DFS finds the shortest path in an unweighted graph", "check": "trusted"}]
+    m = AuditEvaluator(on_fine, [error], [fine])(split="dev").metrics
+    assert m["recall"] == 0.0 and m["false_positive_rate"] == 1.0 and m["precision"] == 0.0
+    m = AuditEvaluator(on_error, [error], [fine])(split="dev").metrics
+    assert m["recall"] == 1.0 and m["false_positive_rate"] == 0.0 and m["precision"] == 1.0
+    block = [{**row, "line_end": 5, "quote": "def f(:", "check": "code"}]  # a block: the span decides
+    assert AuditEvaluator(block, [error], [])(split="dev").metrics["recall"] == 1.0

@@ -62,12 +62,16 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
             results.append(JudgeEvaluator(judge, coach.grader, fp32_judge=fp32, new_source_grader=ns.grader)(split=split, limit=limit))
         elif name == "audit":
             from evals.audit import AuditEvaluator
-            from evals.new_sources import new_source_audit
+            from evals.new_sources import audit_dev_audit, audit_dev_documents, new_source_audit
 
             bundled = AuditEvaluator(coach.audit.all_flags())(split=split, limit=limit)
             fresh = new_source_audit(coach.settings)
             bundled.metrics.update({f"new_sources_{k}": v for k, v in fresh.metrics.items()})
             bundled.details.extend({"set": "new_sources", **d} for d in fresh.details)
+            if audit_dev_documents():  # the audit dev set: the trusted check is fit on it (tuning data)
+                dev = audit_dev_audit(coach.settings)
+                bundled.metrics.update({f"audit_dev_{k}": v for k, v in dev.metrics.items()})
+                bundled.details.extend({"set": "audit_dev", **d} for d in dev.details)
             results.append(bundled)
     return results
 
