@@ -1,12 +1,16 @@
-"""Fit the ``trusted`` audit check's thresholds on the DEV split of the team's source-error key
-(never on its test split, never on the new-source documents).
+"""Fit the ``trusted`` audit check's thresholds on DEV data only: the dev split of the team's key of the
+bundled sources, and the audit dev set (``data/audit_dev/``: four documents with planted errors,
+written by a helper who never saw the trusted reference, the checks or the test sets). Never on the
+bundled test split or the new-source test documents.
 
-1. Run every other check once (their flags are fixed), and the judge once over every prose claim's
-   best trusted statement (``coach.audit.checks.trusted.judge_claims``): raw contradiction scores.
-2. Sweep ``suspect_min`` (the flagging threshold), for one-way and two-way (symmetric) contradiction,
-   and keep the one with the best dev F1 whose false-positive rate on the dev correct claims stays
-   <= 0.1; ``error_min`` (the "error" verdict) is the lowest threshold whose trusted flags are >= 90%
-   precise on dev (else 0.99).
+1. Run every other check once per set (their flags are fixed), and the judge once over every prose
+   claim's trusted candidates in both reading directions (``coach.audit.checks.trusted.score_claims``).
+2. Sweep the flagging threshold ``suspect_min``, the candidates' least similarity ``min_sim`` and
+   one-way vs two-way (symmetric) contradiction; keep the setting with the best mean dev F1 of the two
+   sets whose false-positive rate on each set's correct claims stays <= 0.1 (or what the other checks
+   already spend) and whose trusted flags are at least half right on the pooled dev sets; when none
+   qualifies the check stays off (``suspect_min`` 1.01). ``error_min`` (the "error" verdict) is the
+   lowest threshold of that setting whose trusted flags are >= 90% precise (else 1.01: never "error").
 Deterministic. Writes ``coach/audit/trusted_thresholds.json`` with what it was fit on.
 """
 
@@ -16,58 +20,115 @@ import json
 
 import numpy as np
 
-from coach.audit.checks.trusted import THRESHOLDS_PATH, judge_claims, thresholds
+from coach.audit.checks.trusted import THRESHOLDS_PATH, best_contradiction, score_claims, thresholds
 from evals.audit import CORRECT_CLAIMS, SOURCE_ERRORS, AuditEvaluator
 from evals.base import load_jsonl
 
+MIN_SIMS = (0.45, 0.55, 0.65, 0.75, 0.85)
+TS = tuple(float(t) for t in np.round(np.arange(0.30, 0.991, 0.01), 2))
+MIN_TRUSTED_PRECISION = 0.5
 
-def fit(coach) -> dict:
+
+def _set_inputs(coach, names: set[str] | None):
+    """(other checks' flags, scored claims) for the coach's sources (only ``names`` when given)."""
     from coach.audit import audit_sources
     from coach.audit.checks import DEFAULT_CHECKS, AuditContext
     from coach.audit.runner import source_claims
     from coach.audit_link import parsed_from_index
 
     parsed = parsed_from_index(coach.index)
+    if names is not None:
+        parsed = [ps for ps in parsed if ps.source in names]
     ctx = AuditContext(settings=coach.settings, embedder=coach.index.embedder.model)
-    others = [c for c in DEFAULT_CHECKS if c != "trusted"]
-    base_flags = [f.to_dict() for f in audit_sources(parsed, coach.settings, checks=tuple(others), cache=False, context=ctx)]
+    others = tuple(c for c in DEFAULT_CHECKS if c != "trusted")
+    base = [f.to_dict() for f in audit_sources(parsed, coach.settings, checks=others, cache=False, context=ctx)]
     claims = [c for ps in parsed for c in source_claims(ps)[0]]
-    errors, correct = load_jsonl(SOURCE_ERRORS), load_jsonl(CORRECT_CLAIMS)
+    return base, score_claims(claims, ctx)
+
+
+def _flags(scored, t: float, symmetric: bool, min_sim: float) -> list[dict]:
+    out = []
+    for c, cands in scored:
+        b = best_contradiction(cands, symmetric=symmetric, min_sim=min_sim)
+        if b is not None and b[1] >= t:
+            out.append({"source": c.source, "line_start": c.line_start, "line_end": c.line_end, "quote": c.quote,
+                        "check": "trusted"})
+    return out
+
+
+def fit(coach) -> dict:
+    from evals.new_sources import AUDIT_DEV_DIR, audit_dev_documents, coach_with_audit_dev
+
+    sets = []
+    base, scored = _set_inputs(coach, None)
     # judged cross-source disagreements stay on only where they are precise on dev (>= 0.5)
-    judged = [f for f in base_flags if f["check"] == "cross_source" and "says the opposite" in f["reason"]]
+    errors, correct = load_jsonl(SOURCE_ERRORS), load_jsonl(CORRECT_CLAIMS)
+    judged = [f for f in base if f["check"] == "cross_source" and "says the opposite" in f["reason"]]
     judged_m = AuditEvaluator(judged, errors, correct)(split="dev").metrics if judged else {"precision": 0.0, "flags": 0.0}
     cross_min = thresholds().get("cross_min", 0.97) if judged and judged_m["precision"] >= 0.5 else 1.01
     if cross_min > 1:
-        base_flags = [f for f in base_flags if f not in judged]
-    base = AuditEvaluator(base_flags, errors, correct)(split="dev").metrics
+        base = [f for f in base if f not in judged]
+    sets.append(("bundled_dev", base, scored, errors, correct))
+    docs = audit_dev_documents()
+    if docs:
+        names = {d.name for d in docs}
+        dev_base, dev_scored = _set_inputs(coach_with_audit_dev(coach.settings), names)
+        sets.append(("audit_dev", [f for f in dev_base if f["source"] in names], dev_scored,
+                     load_jsonl(AUDIT_DEV_DIR / "audit_key.jsonl"), load_jsonl(AUDIT_DEV_DIR / "correct_claims.jsonl")))
 
+    baseline = {name: AuditEvaluator(b, e, c)(split="dev").metrics for name, b, _, e, c in sets}
     rows = []
     for symmetric in (False, True):
-        scored = judge_claims(claims, ctx, symmetric=symmetric)
-        for t in np.round(np.arange(0.30, 0.991, 0.01), 2):
-            tf = [{"source": c.source, "line_start": c.line_start, "line_end": c.line_end, "check": "trusted"}
-                  for c, _, p, _ in scored if p >= t]
-            m = AuditEvaluator(base_flags + tf, errors, correct)(split="dev").metrics
-            tm = AuditEvaluator(tf, errors, correct)(split="dev").metrics
-            rows.append((float(t), m["f1"], m["false_positive_rate"], tm["precision"], m["recall"], symmetric))
-    # the false-positive budget is the target's (0.1) minus what the other checks already spend
-    ok = [r for r in rows if r[2] <= max(0.1, base["false_positive_rate"])] or rows
-    best = max(ok, key=lambda r: (r[1], r[0]))
-    precise = [r[0] for r in rows if r[5] == best[5] and r[3] >= 0.9 and r[0] >= best[0]]
+        for min_sim in MIN_SIMS:
+            for t in TS:
+                per, tp, n = {}, 0.0, 0.0
+                for name, b, sc, e, c in sets:
+                    tf = _flags(sc, t, symmetric, min_sim)
+                    m = AuditEvaluator(b + tf, e, c)(split="dev").metrics
+                    tm = AuditEvaluator(tf, e, c)(split="dev").metrics
+                    per[name] = m
+                    tp += tm["precision"] * tm["flags"]
+                    n += tm["flags"]
+                rows.append({"t": t, "symmetric": symmetric, "min_sim": min_sim,
+                             "f1": float(np.mean([m["f1"] for m in per.values()])),
+                             "fpr": {k: m["false_positive_rate"] for k, m in per.items()},
+                             "recall": {k: m["recall"] for k, m in per.items()},
+                             "trusted_precision": tp / n if n else 0.0, "trusted_flags": n})
+
+    def fpr_ok(r):
+        return all(r["fpr"][k] <= max(0.1, baseline[k]["false_positive_rate"]) for k in r["fpr"])
+
+    ok = [r for r in rows if fpr_ok(r) and r["trusted_flags"] > 0 and r["trusted_precision"] >= MIN_TRUSTED_PRECISION]
     th = dict(thresholds())
-    th.update(suspect_min=best[0], error_min=min(precise) if precise else 0.99, symmetric=best[5], cross_min=cross_min)
-    out = {
+    th.update(cross_min=cross_min)
+    if ok:
+        best = max(ok, key=lambda r: (r["f1"], r["t"]))
+        precise = [r["t"] for r in rows if r["symmetric"] == best["symmetric"] and r["min_sim"] == best["min_sim"]
+                   and r["t"] >= best["t"] and r["trusted_flags"] > 0 and r["trusted_precision"] >= 0.9]
+        th.update(suspect_min=best["t"], error_min=min(precise) if precise else 1.01, symmetric=best["symmetric"],
+                  min_sim=best["min_sim"])
+    else:
+        best = None
+        th.update(suspect_min=1.01, error_min=1.01)
+    th["retrieve_min_sim"] = min(MIN_SIMS)
+    r3 = lambda x: round(float(x), 4)  # noqa: E731
+    return {
         "thresholds": th,
-        "fitted_on": {"data": "evals/data/source_errors.jsonl + correct_claims.jsonl", "split": "dev",
-                      "dev_judged_cross_source_precision": round(judged_m["precision"], 4),
-                      "dev_judged_cross_source_flags": judged_m["flags"],
-                      "dev_other_checks_f1": round(base["f1"], 4), "dev_other_checks_false_positive_rate": round(base["false_positive_rate"], 4),
-                      "dev_f1": round(best[1], 4), "dev_false_positive_rate": round(best[2], 4),
-                      "dev_recall": round(best[4], 4), "claims": len(claims)},
-        "sweep": [{"t": r[0], "symmetric": r[5], "f1": round(r[1], 4), "fpr": round(r[2], 4), "trusted_precision": round(r[3], 4)}
-                  for r in rows],
+        "fitted_on": {
+            "data": "dev split of evals/data/source_errors.jsonl + correct_claims.jsonl; evals/data/audit_dev (all dev)",
+            "other_checks": {k: {"f1": r3(m["f1"]), "recall": r3(m["recall"]), "false_positive_rate": r3(m["false_positive_rate"])}
+                             for k, m in baseline.items()},
+            "dev_judged_cross_source_precision": r3(judged_m["precision"]),
+            "chosen": None if best is None else {
+                "mean_f1": r3(best["f1"]), "recall": {k: r3(v) for k, v in best["recall"].items()},
+                "false_positive_rate": {k: r3(v) for k, v in best["fpr"].items()},
+                "trusted_precision": r3(best["trusted_precision"]), "trusted_flags": best["trusted_flags"]},
+            "note": "no setting met the false-positive and precision bars: the check flags nothing" if best is None else "",
+        },
+        "sweep": [{**r, "f1": r3(r["f1"]), "trusted_precision": r3(r["trusted_precision"]),
+                   "fpr": {k: r3(v) for k, v in r["fpr"].items()}, "recall": {k: r3(v) for k, v in r["recall"].items()}}
+                  for r in rows if r["t"] in (0.5, 0.7, 0.8, 0.9, 0.95, 0.99) or r is best],
     }
-    return out
 
 
 def save(result: dict) -> None:

@@ -79,3 +79,23 @@ def test_users_own_statements_are_loaded_and_a_bad_file_is_skipped(flags):
     assert any("4242" in s.text and s.origin == "mine.jsonl" for s in statements)
     assert len(statements) > 2000
     assert len(warnings) == 1 and "broken.yaml" in warnings[0]
+
+
+def test_bundled_reference_only_statements_are_valid():
+    """coach/audit/data/*.jsonl: every row a correct statement with two typed misconceptions; loaded
+    beside the judge data's premises."""
+    from coach.audit.trusted import DATA_DIR, bundled_rows
+
+    files = sorted(DATA_DIR.glob("*.jsonl"))
+    assert len(files) >= 16
+    ids = set()
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            assert row["id"] not in ids
+            ids.add(row["id"])
+            assert 12 <= len(row["statement"].split()) <= 40 and row["concept"], row["id"]
+            kinds = [m["kind"] for m in row["misconceptions"]]
+            assert len(kinds) == 2 and len(set(kinds)) == 2, row["id"]
+    assert len(ids) >= 1600
+    assert len(bundled_rows()) >= 2700 + len(ids)

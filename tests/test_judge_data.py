@@ -25,10 +25,12 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     splits = build_pairs(records)
     seen = {}
     for name, pairs in splits.items():
-        home = name.removeprefix("lex_").removeprefix("true_")  # extra pairs of a split come from its records
+        home = name.removeprefix("lex_").removeprefix("true_").removeprefix("close_")  # extra pairs of a split come from its records
         for p in pairs:
             assert seen.setdefault(p.record, home) == home  # a record's pairs live in one split
-    assert all(not p.record.startswith("net-") for p in splits["train"] + splits["lex_train"] + splits["true_train"])
+    assert all(not p.record.startswith("net-") for p in splits["train"] + splits["lex_train"] + splits["true_train"] + splits["close_train"])
+    assert {k for k in splits if k.startswith("close_")} == {"close_train", "close_dev", "close_test"}
+    assert len(splits["close_train"]) >= 15000 and len(splits["close_test"]) >= 1500
     assert {k for k in splits if k.startswith("lex_")} == {"lex_train", "lex_dev"}
     assert {k for k in splits if k.startswith("true_")} == {"true_train", "true_dev"}
     assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
@@ -103,3 +105,20 @@ def test_not_contradiction_target_is_entailment_or_neutral():
     assert per[0] < 0.01 < per[2] < per[1]  # no conflict predicted: no loss; contradiction: large loss
     hard = torch.tensor([0, 2, 1])
     assert abs(float(_loss(logits, hard)) - float(torch.nn.functional.cross_entropy(logits, hard))) < 1e-6
+
+
+def test_close_rewordings_cover_every_trained_record_and_keep_both_labels():
+    """Every in-subject record has two hand-written close rewordings (data/close/); each entails its
+    premise both ways and contradicts each of the premise's contradictions."""
+    from coach.judge.data import close_pairs, load_close
+    from coach.judge.model import CONTRADICTION, ENTAILMENT
+
+    records, _ = load_records()
+    close = load_close()
+    in_subject = [r for r in records if not r["id"].startswith("net-")]
+    assert all(len(close.get(r["id"], [])) == 2 for r in in_subject)
+    rec = in_subject[0]
+    pairs = close_pairs(rec, close[rec["id"]])
+    assert {(p.premise, p.hypothesis) for p in pairs if p.label == ENTAILMENT} >= {(rec["premise"].strip(), close[rec["id"]][0])}
+    assert sum(p.label == CONTRADICTION for p in pairs) == 2 * len(rec["contradict"])
+    assert all(close[rec["id"]][0] in (p.premise, p.hypothesis) or close[rec["id"]][1] in (p.premise, p.hypothesis) for p in pairs)

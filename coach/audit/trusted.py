@@ -6,6 +6,8 @@ Where statements come from:
   there), written from general knowledge across the ML/DL syllabus, Python, statistics, SQL,
   algorithms, operating systems, networking and software engineering, each with its concept name
   and the misconceptions written against it (`coach judge export-trusted` writes them as a file);
+- the reference-only statements in ``coach/audit/data/*.jsonl`` (same row format as a user's file;
+  never judge training data; datasheet in that folder);
 - every ``COACH_HOME/knowledge/*.jsonl`` / ``*.yaml`` file a user adds: one statement per row/item,
   ``{"statement": ..., "concept": ..., "topic": ..., "misconceptions": [{"text", "correction"}]}``
   (only ``statement`` is required). A bad file is skipped with a warning naming it.
@@ -53,12 +55,19 @@ def _rows_of(path: Path) -> list[dict]:
     return [d if isinstance(d, dict) else {"statement": str(d)} for d in data]
 
 
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
 def bundled_rows() -> list[dict]:
-    """The team's statements: the judge data's premises (one source of truth, no second copy)."""
+    """The team's statements: the judge data's premises (one source of truth, no second copy), then
+    the reference-only statements in ``coach/audit/data/*.jsonl`` (datasheet there)."""
     from coach.judge.data import load_records, trusted_statements
 
     records, _ = load_records()
-    return trusted_statements(records)
+    rows = trusted_statements(records)
+    for path in sorted(DATA_DIR.glob("*.jsonl")) if DATA_DIR.is_dir() else []:
+        rows.extend(_rows_of(path))
+    return rows
 
 
 def load_statements(settings=None) -> tuple[list[Statement], list[str]]:

@@ -26,7 +26,7 @@ def judge():
 @click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
               help="Continue from this judge folder: all pairs of the --extra kinds plus a refresher sample of the rest, up to --max-pairs.")
 @click.option("--extra", default="lex", show_default=True,
-              help="With --init, comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction).")
+              help="With --init, comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions).")
 def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init, extra):
     """Train the judge from coach/judge/data/raw (the defaults reproduce the shipped model: about 50 minutes on 2 cores)."""
     from coach.judge.model import WEIGHTS_DIR

@@ -26,6 +26,7 @@ from pathlib import Path
 from coach.judge.model import CONTRADICTION, ENTAILMENT, NEUTRAL
 
 RAW_DIR = Path(__file__).resolve().parent / "data" / "raw"
+CLOSE_DIR = Path(__file__).resolve().parent / "data" / "close"
 OOS_SUBJECT_PREFIX = "net"  # the held-out subject: computer networking
 CONTRA_TYPES = {"swap", "reverse", "number", "mechanism", "negation", "definition"}
 # A training target for pairs known only NOT to contradict (two correct statements): the loss is
@@ -91,9 +92,14 @@ def load_records(raw_dir: Path = RAW_DIR) -> tuple[list[dict], list[str]]:
 
 
 def data_hash(raw_dir: Path = RAW_DIR) -> str:
+    """Hash of the premise records and the close rewordings (everything the pairs are made from)."""
     h = hashlib.sha256()
     for path in sorted(raw_dir.glob("*/part_*.jsonl")):
         h.update(path.relative_to(raw_dir).as_posix().encode())
+        h.update(path.read_bytes())
+    close_dir = raw_dir.parent / "close"
+    for path in sorted(close_dir.glob("*.jsonl")) if close_dir.is_dir() else []:
+        h.update(("close/" + path.name).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -422,6 +428,51 @@ def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     for s in ("train", "dev"):
         recs = [r for r in records if split_of(r) == s]
         out["true_" + s] = true_pairs(recs, true_rng)
+    # close rewordings: train for training, dev and test for measurement (never trained on)
+    close = load_close()
+    for s in ("train", "dev", "test"):
+        out["close_" + s] = [p for r in records if split_of(r) == s for p in close_pairs(r, close.get(r["id"], []))]
+    return out
+
+
+def load_close(close_dir: Path = CLOSE_DIR) -> dict[str, list[str]]:
+    """Record id -> its hand-written close rewordings (``data/close/*.jsonl``; datasheet in
+    ``data/README.md``). A malformed line is skipped with a warning, never silently."""
+    import logging
+
+    out: dict[str, list[str]] = {}
+    for path in sorted(close_dir.glob("*.jsonl")) if close_dir.is_dir() else []:
+        for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                texts = [t.strip() for t in row["close"] if isinstance(t, str) and t.strip()]
+                out[str(row["id"])] = texts
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                logging.getLogger(__name__).warning("judge data: %s:%d skipped (%s)", path.name, n, exc)
+    return out
+
+
+def close_pairs(rec: dict, rewordings: list[str]) -> list[Pair]:
+    """Minimal pairs that share most of their words (measured failure: two correct sentences by two
+    authors, e.g. a source's claim and the trusted statement it restates, were called contradictions
+    at 0.98 because every high-overlap pair the judge had seen with different wording contradicted):
+    - a close rewording of the premise and the premise entail each other, as do two rewordings;
+    - a close rewording contradicts each of the premise's contradictions (either direction), so the
+      same high overlap appears with both labels and only the changed content decides."""
+    P, rid = rec["premise"].strip(), rec["id"]
+    out: list[Pair] = []
+    for i, r in enumerate(rewordings):
+        out.append(Pair(P, r, ENTAILMENT, "close", rid))
+        out.append(Pair(r, P, ENTAILMENT, "close_back", rid))
+        for j, c in enumerate(rec["contradict"]):
+            t = c["text"].strip()
+            # alternate the direction, so both orders are seen without doubling the pairs
+            out.append(Pair(r, t, CONTRADICTION, "close_contra", rid) if (i + j) % 2 == 0
+                       else Pair(t, r, CONTRADICTION, "close_contra", rid))
+    if len(rewordings) >= 2:
+        out.append(Pair(rewordings[0], rewordings[1], ENTAILMENT, "close_pair", rid))
     return out
 
 

@@ -121,7 +121,7 @@ def train(
     if init:
         unknown = [e for e in extra if e + "_train" not in splits]
         if unknown:
-            raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true")
+            raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close")
         extra_pairs = [p for e in extra for p in splits[e + "_train"]]
         refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(extra_pairs))))
         train_pairs = extra_pairs + refresher

@@ -45,35 +45,57 @@ def claim_text(claim: Claim) -> str:
     return text
 
 
-def judge_claims(claims: list[Claim], context, symmetric: bool | None = None) -> list[tuple[Claim, int, float, float]]:
-    """[(claim, statement index, p_contradiction, p_entailment)] for the best-contradicting statement
-    of each prose claim that has candidates (the raw material ``check_trusted`` thresholds).
-    ``symmetric``: a contradiction must hold in both reading directions (the lower probability
-    counts); a hypothesis that merely says MORE than the statement is not a contradiction either way."""
+def score_claims(claims: list[Claim], context) -> list[tuple[Claim, list[tuple[int, float, float, float, float]]]]:
+    """[(claim, [(statement index, cosine, p_contradiction forward, p_contradiction backward,
+    p_entailment forward), ...])] for every prose claim that has candidates: the raw material that
+    ``judge_claims`` thresholds (and ``evals/audit_fit.py`` fits on). Forward = statement as premise."""
     index, judge = context.trusted_index(), context.judge()
     prose = [c for c in claims if c.kind in _PROSE and len(c.text.split()) >= 4]
     if not prose or index is None or judge is None:
         return []
     th = thresholds()
     texts = [claim_text(c) for c in prose]
-    cands = index.candidates(texts, k=int(th["k"]), min_sim=float(th["min_sim"]))
+    cands = index.candidates(texts, k=int(th["k"]), min_sim=float(th.get("retrieve_min_sim", th["min_sim"])))
     pairs, owner = [], []
     for ci, (text, cs) in enumerate(zip(texts, cands)):
-        for si, _ in cs:
+        for si, sim in cs:
             pairs.append((index.statements[si].text, text))
-            owner.append((ci, si))
+            owner.append((ci, si, sim))
     if not pairs:
         return []
-    probs = judge.scores(pairs)
-    if symmetric if symmetric is not None else th.get("symmetric", False):
-        back = judge.scores([(h, p) for p, h in pairs])
-        probs = probs.copy()
-        probs[:, CONTRADICTION] = np.minimum(probs[:, CONTRADICTION], back[:, CONTRADICTION])
-    best: dict[int, tuple[int, float, float]] = {}
-    for (ci, si), p in zip(owner, probs):
-        if ci not in best or p[CONTRADICTION] > best[ci][1]:
-            best[ci] = (si, float(p[CONTRADICTION]), float(p[ENTAILMENT]))
-    return [(prose[ci], si, pc, pe) for ci, (si, pc, pe) in sorted(best.items())]
+    fwd = judge.scores(pairs)
+    back = judge.scores([(h, p) for p, h in pairs])
+    per: dict[int, list] = {}
+    for (ci, si, sim), f, b in zip(owner, fwd, back):
+        per.setdefault(ci, []).append((si, float(sim), float(f[CONTRADICTION]), float(b[CONTRADICTION]), float(f[ENTAILMENT])))
+    return [(prose[ci], per[ci]) for ci in sorted(per)]
+
+
+def best_contradiction(cands, *, symmetric: bool, min_sim: float) -> tuple[int, float, float] | None:
+    """(statement index, p_contradiction, p_entailment) of the most contradicting candidate at cosine
+    >= ``min_sim``; ``symmetric``: the contradiction must hold in both reading directions (the lower
+    probability counts), so a claim that merely says MORE than the statement is not one."""
+    best = None
+    for si, sim, pf, pb, pe in cands:
+        if sim < min_sim:
+            continue
+        p = min(pf, pb) if symmetric else pf
+        if best is None or p > best[1]:
+            best = (si, p, pe)
+    return best
+
+
+def judge_claims(claims: list[Claim], context, symmetric: bool | None = None) -> list[tuple[Claim, int, float, float]]:
+    """[(claim, statement index, p_contradiction, p_entailment)] for the best-contradicting statement
+    of each prose claim that has candidates at the fitted similarity."""
+    th = thresholds()
+    sym = symmetric if symmetric is not None else bool(th.get("symmetric", False))
+    out = []
+    for claim, cands in score_claims(claims, context):
+        b = best_contradiction(cands, symmetric=sym, min_sim=float(th["min_sim"]))
+        if b is not None:
+            out.append((claim, *b))
+    return out
 
 
 def check_trusted(claims: list[Claim], context) -> list[Flag]:
