@@ -76,6 +76,22 @@ def test_changed_source_is_rechecked(tmp_path, monkeypatch):
     assert audit_sources([parse_simple("k.txt", folder=tmp_path)], settings, ("knowledge",)) == []
 
 
+def test_cached_flags_are_dropped_when_the_users_trusted_statements_or_judge_change(tmp_path):
+    """A cached result depends on COACH_HOME/knowledge and COACH_JUDGE_MODEL too, not only the code."""
+    import dataclasses
+
+    settings = load_settings(home=tmp_path)
+    flag = Flag("s.txt", 1, 1, "q", "suspect", "x", "why", "fix", [], check="trusted", severity="minor")
+    AuditCache(settings).put("ab" * 32, "s.txt", ("trusted",), [flag])
+    assert AuditCache(settings).get("ab" * 32, "s.txt", ("trusted",)) == [flag]
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "knowledge" / "mine.jsonl").write_text('{"statement": "A new trusted statement."}\n')
+    assert AuditCache(settings).get("ab" * 32, "s.txt", ("trusted",)) is None
+    AuditCache(settings).put("ab" * 32, "s.txt", ("trusted",), [flag])
+    other_judge = dataclasses.replace(settings, judge_model=str(tmp_path / "another-judge"))
+    assert AuditCache(other_judge).get("ab" * 32, "s.txt", ("trusted",)) is None
+
+
 def test_dedupe_keeps_the_strongest_and_merges_evidence():
     a = Flag("s", 3, 3, "q", "suspect", "x", "weak", "c", [{"type": "source", "text": "A"}], check="cross_source", severity="minor")
     b = Flag("s", 3, 4, "q", "error", "y", "strong", "c", [{"type": "knowledge", "text": "B"}], check="knowledge")

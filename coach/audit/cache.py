@@ -31,15 +31,33 @@ def fingerprint() -> str:
     from coach.judge.model import WEIGHTS_DIR
 
     judge_files = [WEIGHTS_DIR / "training.json"] if (WEIGHTS_DIR / "training.json").exists() else []
-    for p in sorted([*_PKG.rglob("*.py"), *_PKG.glob("*.json"), *_KNOWLEDGE.glob("*.yaml"), *_KNOWLEDGE.glob("*.jsonl"), *judge_files]):
+    for p in sorted([*_PKG.rglob("*.py"), *_PKG.glob("*.json"), *_PKG.glob("data/*.jsonl"), *_KNOWLEDGE.glob("*.yaml"),
+                     *_KNOWLEDGE.glob("*.jsonl"), *judge_files]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _home_fingerprint(settings) -> str:
+    """What a cached result also depends on besides the code: the configured judge (``COACH_JUDGE_MODEL``)
+    and the user's own trusted statements (``COACH_HOME/knowledge``)."""
+    h = hashlib.sha256()
+    spec = str(getattr(settings, "judge_model", "default") or "default")
+    h.update(spec.encode())
+    if spec != "default" and (Path(spec) / "training.json").exists():
+        h.update((Path(spec) / "training.json").read_bytes())
+    user = Path(getattr(settings, "home", ".")) / "knowledge"
+    if user.is_dir():
+        for p in sorted(x for x in user.iterdir() if x.is_file() and x.suffix in (".jsonl", ".yaml", ".yml")):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
 
 class AuditCache:
     def __init__(self, settings):
         self.dir = Path(settings.home) / "audit"
+        self._home = _home_fingerprint(settings)
 
     def path(self, sha256: str) -> Path:
         return self.dir / f"{sha256}.jsonl"
@@ -77,7 +95,7 @@ class AuditCache:
                             self.dir, exc.strerror or exc)
 
     def _meta(self, source: str, checks: tuple[str, ...]) -> dict:
-        return {"source": source, "checks": sorted(checks), "fingerprint": fingerprint()}
+        return {"source": source, "checks": sorted(checks), "fingerprint": fingerprint() + self._home}
 
     # The latest full result (per-source + cross-source, deduplicated), for lookups by record id.
     @property
