@@ -48,7 +48,7 @@ def _line_of(text: str) -> int:
     return next(i for i, line in enumerate(DOC.split("\n"), 1) if text in line)
 
 
-GAP = "measured gap: the judge misses this contradiction at the dev-fit threshold (the check is opt-in)"
+GAP = "measured gap: no dev-fit setting of the trusted check is precise enough, so it flags nothing (coach/audit/trusted_thresholds.json)"
 
 
 @pytest.mark.xfail(strict=True, reason=GAP)
@@ -99,3 +99,25 @@ def test_bundled_reference_only_statements_are_valid():
             assert len(kinds) == 2 and len(set(kinds)) == 2, row["id"]
     assert len(ids) >= 1600
     assert len(bundled_rows()) >= 2700 + len(ids)
+
+
+def test_trusted_runs_by_default_but_flags_nothing_until_a_dev_fit_qualifies(monkeypatch):
+    """The check is in the default set; with the fit's 'nothing qualified' thresholds it never even
+    loads the judge (control flow only: the context is a stub that fails if used)."""
+    from coach.audit.checks import DEFAULT_CHECKS
+    from coach.audit.checks import trusted as T
+    from coach.audit.types import Claim
+
+    assert "trusted" in DEFAULT_CHECKS
+
+    class Untouchable:
+        def judge(self):
+            raise AssertionError("the judge was loaded")
+
+        trusted_index = judge
+
+    claim = Claim("r", "s.txt", 1, 1, "L2 gives sparse weights.", "L2 gives sparse weights and L1 does not.", "sentence")
+    monkeypatch.setattr(T, "thresholds", lambda: {"suspect_min": 1.01, "error_min": 1.01, "k": 4, "min_sim": 0.45})
+    assert not T.enabled() and T.check_trusted([claim], Untouchable()) == []
+    monkeypatch.setattr(T, "thresholds", lambda: {"suspect_min": 0.9, "error_min": 0.95, "k": 4, "min_sim": 0.45})
+    assert T.enabled()

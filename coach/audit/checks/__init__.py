@@ -13,9 +13,10 @@ from typing import Any
 PER_SOURCE = ("code", "arithmetic", "knowledge", "trusted", "llm")
 CROSS_SOURCE = ("cross_source",)
 ALL_CHECKS = PER_SOURCE + CROSS_SOURCE
-# "trusted" is opt-in (`coach check --checks ...,trusted`): measured on the dev split of the team's key, its
-# flags were not precise enough (see coach/audit/trusted_thresholds.json and the README)
-DEFAULT_CHECKS = ("code", "arithmetic", "knowledge", "cross_source", "llm")
+# "trusted" runs by default but flags only where its dev fit (coach/audit/trusted_thresholds.json,
+# `coach eval audit-fit`) found a setting whose flags are at least half right with a false-positive rate
+# <= 0.1; otherwise it is a no-op that costs nothing
+DEFAULT_CHECKS = ("code", "arithmetic", "knowledge", "trusted", "cross_source", "llm")
 PRIORITY = {name: i for i, name in enumerate(("code", "arithmetic", "knowledge", "trusted", "llm", "cross_source"))}
 
 

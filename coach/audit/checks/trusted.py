@@ -98,8 +98,15 @@ def judge_claims(claims: list[Claim], context, symmetric: bool | None = None) ->
     return out
 
 
+def enabled() -> bool:
+    """Whether the dev fit found a setting precise enough to flag anything (else the check is a no-op)."""
+    return float(thresholds()["suspect_min"]) <= 1.0
+
+
 def check_trusted(claims: list[Claim], context) -> list[Flag]:
     th = thresholds()
+    if not enabled():
+        return []
     index = context.trusted_index()
     flags = []
     for claim, si, p_contra, _ in judge_claims(claims, context):
