@@ -145,6 +145,17 @@ def test_cli_writes_jsonl_and_report(tmp_path):
     assert bad.exit_code == 1 and "unknown check" in bad.output and "Traceback" not in bad.output
 
 
+def test_cli_says_when_an_explicitly_chosen_trusted_check_cannot_flag(tmp_path, monkeypatch):
+    from coach.audit.checks import trusted
+    from coach.cli import cli
+
+    monkeypatch.setattr(trusted, "enabled", lambda: False)
+    res = CliRunner().invoke(cli, ["check", "--output", str(tmp_path / "f.jsonl"), "--checks", "code,trusted",
+                                   str(DATA / "knowledge_source.txt")])
+    assert res.exit_code == 0, res.output
+    assert "trusted check flags nothing" in res.output and "audit-fit" in res.output
+
+
 def test_bundled_corpus_end_to_end(bundled_dir, embedder):
     corpus = pytest.importorskip("corpus")
     parsed = corpus.parse_paths(sorted(str(p) for p in bundled_dir.iterdir()))

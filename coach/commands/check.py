@@ -78,6 +78,12 @@ def check(settings, output, report, checks, no_cache, paths):
     from coach.audit import audit_sources, write_report
 
     chosen = tuple(c.strip() for c in checks.split(",") if c.strip()) if checks else None
+    if chosen and "trusted" in chosen:
+        from coach.audit.checks.trusted import enabled
+
+        if not enabled():
+            click.echo("note: the trusted check flags nothing: no setting of its dev fit was precise enough "
+                       "(coach/audit/trusted_thresholds.json; refit with `coach eval audit-fit`)", err=True)
     if paths:
         parsed = _parse(paths)
     else:

@@ -5,8 +5,10 @@ name, ``coach/audit/trusted.py``) and ask the judge whether the statement CONTRA
 claim is read with its question when it is short or starts with a pronoun, so "It outputs values
 from -1 to 1" is judged as an answer to "What does tanh do?". A contradiction at or above
 ``ERROR_MIN`` is an "error" (trusted evidence, confident judge), at or above ``SUSPECT_MIN`` a
-"suspect"; the statement is the evidence and the correction. Thresholds are fit on the DEV split of
-the team's source-error key (``evals/audit_fit.py``) and stored in ``trusted_thresholds.json``.
+"suspect"; the statement is the evidence and the correction. Thresholds are fit on dev data only (the
+dev split of the team's source-error key and the audit dev set, ``evals/audit_fit.py``) and stored in
+``trusted_thresholds.json``; when no setting was precise enough there, ``suspect_min`` is above 1 and
+the check is a no-op (``enabled()``), which is the case today.
 
 Simplified on purpose: one claim is judged against one statement at a time (no multi-hop), and a
 claim no trusted statement is close to is never flagged: recall is bounded by the reference's breadth.
