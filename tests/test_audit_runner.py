@@ -149,7 +149,7 @@ def test_cli_says_when_an_explicitly_chosen_trusted_check_cannot_flag(tmp_path, 
     from coach.audit.checks import trusted
     from coach.cli import cli
 
-    monkeypatch.setattr(trusted, "enabled", lambda: False)
+    monkeypatch.setattr(trusted, "enabled", lambda th=None: False)
     res = CliRunner().invoke(cli, ["check", "--output", str(tmp_path / "f.jsonl"), "--checks", "code,trusted",
                                    str(DATA / "knowledge_source.txt")])
     assert res.exit_code == 0, res.output

@@ -46,11 +46,11 @@ def _home_fingerprint(settings) -> str:
     h.update(spec.encode())
     if spec != "default" and (Path(spec) / "training.json").exists():
         h.update((Path(spec) / "training.json").read_bytes())
-    user = Path(getattr(settings, "home", ".")) / "knowledge"
-    if user.is_dir():
-        for p in sorted(x for x in user.iterdir() if x.is_file() and x.suffix in (".jsonl", ".yaml", ".yml")):
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
+    from coach.audit.trusted import user_statement_files
+
+    for p in user_statement_files(settings):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -70,12 +70,17 @@ def bundled_rows() -> list[dict]:
     return rows
 
 
+def user_statement_files(settings) -> list[Path]:
+    """The user's own trusted-statement files: ``COACH_HOME/knowledge/*.jsonl|yaml|yml``, sorted."""
+    user_dir = Path(settings.home) / "knowledge" if settings is not None else None
+    if user_dir is None or not user_dir.is_dir():
+        return []
+    return sorted(p for p in user_dir.iterdir() if p.suffix in (".jsonl", ".yaml", ".yml") and p.is_file())
+
+
 def load_statements(settings=None) -> tuple[list[Statement], list[str]]:
     """Bundled + user statements, and one warning per file that could not be used."""
-    files: list = ["bundled"]
-    user_dir = settings.home / "knowledge" if settings is not None else None
-    if user_dir is not None and user_dir.is_dir():
-        files += sorted(p for p in user_dir.iterdir() if p.suffix in (".jsonl", ".yaml", ".yml") and p.is_file())
+    files: list = ["bundled", *user_statement_files(settings)]
     out, warnings = [], []
     for path in files:
         origin = "bundled" if path == "bundled" else path.name

@@ -47,15 +47,17 @@ def claim_text(claim: Claim) -> str:
     return text
 
 
-def score_claims(claims: list[Claim], context) -> list[tuple[Claim, list[tuple[int, float, float, float, float]]]]:
+def score_claims(claims: list[Claim], context, *, backward: bool = True, th: dict | None = None
+                 ) -> list[tuple[Claim, list[tuple[int, float, float, float, float]]]]:
     """[(claim, [(statement index, cosine, p_contradiction forward, p_contradiction backward,
     p_entailment forward), ...])] for every prose claim that has candidates: the raw material that
-    ``judge_claims`` thresholds (and ``evals/audit_fit.py`` fits on). Forward = statement as premise."""
+    ``judge_claims`` thresholds (and ``evals/audit_fit.py`` fits on). Forward = statement as premise;
+    ``backward=False`` skips the second reading direction (its probability is then the forward one)."""
     index, judge = context.trusted_index(), context.judge()
     prose = [c for c in claims if c.kind in _PROSE and len(c.text.split()) >= 4]
     if not prose or index is None or judge is None:
         return []
-    th = thresholds()
+    th = th or thresholds()
     texts = [claim_text(c) for c in prose]
     cands = index.candidates(texts, k=int(th["k"]), min_sim=float(th.get("retrieve_min_sim", th["min_sim"])))
     pairs, owner = [], []
@@ -66,7 +68,7 @@ def score_claims(claims: list[Claim], context) -> list[tuple[Claim, list[tuple[i
     if not pairs:
         return []
     fwd = judge.scores(pairs)
-    back = judge.scores([(h, p) for p, h in pairs])
+    back = judge.scores([(h, p) for p, h in pairs]) if backward else fwd
     per: dict[int, list] = {}
     for (ci, si, sim), f, b in zip(owner, fwd, back):
         per.setdefault(ci, []).append((si, float(sim), float(f[CONTRADICTION]), float(b[CONTRADICTION]), float(f[ENTAILMENT])))
@@ -87,31 +89,33 @@ def best_contradiction(cands, *, symmetric: bool, min_sim: float) -> tuple[int, 
     return best
 
 
-def judge_claims(claims: list[Claim], context, symmetric: bool | None = None) -> list[tuple[Claim, int, float, float]]:
+def judge_claims(claims: list[Claim], context, symmetric: bool | None = None, th: dict | None = None
+                 ) -> list[tuple[Claim, int, float, float]]:
     """[(claim, statement index, p_contradiction, p_entailment)] for the best-contradicting statement
-    of each prose claim that has candidates at the fitted similarity."""
-    th = thresholds()
+    of each prose claim that has candidates at the fitted similarity (the backward reading is judged
+    only when the contradiction must be symmetric)."""
+    th = th or thresholds()
     sym = symmetric if symmetric is not None else bool(th.get("symmetric", False))
     out = []
-    for claim, cands in score_claims(claims, context):
+    for claim, cands in score_claims(claims, context, backward=sym, th=th):
         b = best_contradiction(cands, symmetric=sym, min_sim=float(th["min_sim"]))
         if b is not None:
             out.append((claim, *b))
     return out
 
 
-def enabled() -> bool:
+def enabled(th: dict | None = None) -> bool:
     """Whether the dev fit found a setting precise enough to flag anything (else the check is a no-op)."""
-    return float(thresholds()["suspect_min"]) <= 1.0
+    return float((th or thresholds())["suspect_min"]) <= 1.0
 
 
 def check_trusted(claims: list[Claim], context) -> list[Flag]:
     th = thresholds()
-    if not enabled():
+    if not enabled(th):
         return []
     index = context.trusted_index()
     flags = []
-    for claim, si, p_contra, _ in judge_claims(claims, context):
+    for claim, si, p_contra, _ in judge_claims(claims, context, th=th):
         if p_contra < th["suspect_min"]:
             continue
         st = index.statements[si]
