@@ -122,3 +122,23 @@ def test_close_rewordings_cover_every_trained_record_and_keep_both_labels():
     assert {(p.premise, p.hypothesis) for p in pairs if p.label == ENTAILMENT} >= {(rec["premise"].strip(), close[rec["id"]][0])}
     assert sum(p.label == CONTRADICTION for p in pairs) == 2 * len(rec["contradict"])
     assert all(close[rec["id"]][0] in (p.premise, p.hypothesis) or close[rec["id"]][1] in (p.premise, p.hypothesis) for p in pairs)
+
+
+def test_training_pairs_selection_never_takes_dev_or_test_pairs():
+    import pytest
+
+    from coach.judge.train import select_pairs
+
+    records, _ = load_records()
+    splits = build_pairs(records)
+    held_out = {p.record for name in ("dev", "test", "oos") for p in splits[name]}
+    mixed = select_pairs(splits, init=False, extra=("close", "true"), max_pairs=3000, rng=random.Random(13))
+    assert len(mixed) == 3000 and not {p.record for p in mixed} & held_out
+    kinds = Counter("close" if p in set(splits["close_train"]) else "main" if p in set(splits["train"]) else "true" for p in mixed)
+    assert min(kinds.values()) > 300  # a uniform sample of the mix holds all three sources
+    assert mixed == select_pairs(splits, init=False, extra=("close", "true"), max_pairs=3000, rng=random.Random(13))
+    cont = select_pairs(splits, init=True, extra=("lex",), max_pairs=len(splits["lex_train"]) + 100, rng=random.Random(1))
+    assert set(splits["lex_train"]) <= set(cont) and len(cont) == len(splits["lex_train"]) + 100
+    assert select_pairs(splits, init=False, extra=(), max_pairs=50, rng=random.Random(1)) == splits["train"][:50]
+    with pytest.raises(ValueError, match="unknown extra"):
+        select_pairs(splits, init=False, extra=("bogus",), max_pairs=None, rng=random.Random(1))

@@ -25,8 +25,8 @@ def judge():
 @click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
 @click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
               help="Continue from this judge folder: all pairs of the --extra kinds plus a refresher sample of the rest, up to --max-pairs.")
-@click.option("--extra", default="lex", show_default=True,
-              help="With --init, comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions).")
+@click.option("--extra", default=None,
+              help="Comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions). With --init (default there: lex): all of them plus a refresher; without: mixed with the main train split, a uniform sample of --max-pairs.")
 def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init, extra):
     """Train the judge from coach/judge/data/raw (the defaults reproduce the shipped model: about 50 minutes on 2 cores)."""
     from coach.judge.model import WEIGHTS_DIR
@@ -34,7 +34,7 @@ def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, ini
 
     info = run(Path(output) if output else WEIGHTS_DIR, epochs=epochs, batch_size=batch_size, lr=lr,
                max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads, init=init,
-               extra=tuple(e.strip() for e in extra.split(",") if e.strip()))
+               extra=None if extra is None else tuple(e.strip() for e in extra.split(",") if e.strip()))
     click.echo(json.dumps(info, indent=2))
 
 

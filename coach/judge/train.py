@@ -82,6 +82,28 @@ def accuracy(probs: np.ndarray, pairs) -> float:
     return float(np.mean(np.where(gold == NOT_CONTRADICTION, pred != CONTRADICTION, pred == gold)))
 
 
+def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs: int | None,
+                 rng: random.Random) -> list:
+    """The training pairs. Continuing a judge (``init``): ALL pairs of the ``extra`` kinds plus a
+    refresher sample of the main train split, up to ``max_pairs`` in all, shuffled. From the base
+    encoder with ``extra``: the main train split and those kinds mixed, shuffled, the first
+    ``max_pairs``. Otherwise the first ``max_pairs`` of the (already shuffled) main train split."""
+    unknown = [e for e in extra if e + "_train" not in splits]
+    if unknown:
+        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close")
+    if init:
+        extra_pairs = [p for e in extra for p in splits[e + "_train"]]
+        refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(extra_pairs))))
+        train_pairs = extra_pairs + refresher
+        rng.shuffle(train_pairs)
+        return train_pairs
+    if extra:
+        train_pairs = splits["train"] + [p for e in extra for p in splits[e + "_train"]]
+        rng.shuffle(train_pairs)
+        return train_pairs[:max_pairs] if max_pairs else train_pairs
+    return splits["train"][:max_pairs] if max_pairs else splits["train"]
+
+
 def train(
     out_dir: Path = WEIGHTS_DIR,
     *,
@@ -96,9 +118,12 @@ def train(
     raw_dir: Path = RAW_DIR,
     progress: bool = True,
     init: str | None = None,
-    extra: tuple[str, ...] = ("lex",),
+    extra: tuple[str, ...] | None = None,
 ) -> dict:
-    """``init``: continue from an existing judge folder (its head included) instead of a new head on
+    """``extra`` without ``init``: train from the base encoder on the main train split mixed with all
+    pairs of those kinds (a uniform sample of the mix when ``max_pairs`` is set).
+
+    ``init``: continue from an existing judge folder (its head included) instead of a new head on
     the base encoder; the training pairs are then ALL the pairs of the ``extra`` kinds (``lex``: the
     minimal-edit pairs, ``true``: two correct statements that share words, never a contradiction)
     plus ``max_pairs`` minus those drawn from the main train split (a refresher, so nothing is
@@ -114,20 +139,13 @@ def train(
     random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
     rng = random.Random(seed)
 
+    if extra is None:
+        extra = ("lex",) if init else ()
     records, rejected = load_records(raw_dir)
     for line in rejected:
         log.warning("judge data: rejected %s", line)
     splits = build_pairs(records, seed=seed)
-    if init:
-        unknown = [e for e in extra if e + "_train" not in splits]
-        if unknown:
-            raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close")
-        extra_pairs = [p for e in extra for p in splits[e + "_train"]]
-        refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(extra_pairs))))
-        train_pairs = extra_pairs + refresher
-        rng.shuffle(train_pairs)
-    else:
-        train_pairs = splits["train"][:max_pairs] if max_pairs else splits["train"]
+    train_pairs = select_pairs(splits, init=bool(init), extra=extra, max_pairs=max_pairs, rng=rng)
     dev_pairs = splits["dev"]
     base = base or str(default_embedding_path())
     if init:
@@ -190,7 +208,7 @@ def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_s
         "pairs": {k: len(v) for k, v in splits.items()},
         "pairs_trained": len(train_pairs),
         "settings": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "max_len": max_len, "seed": seed,
-                     "threads": threads, **({"extra": list(extra)} if init else {})},
+                     "threads": threads, **({"extra": list(extra)} if extra else {})},
         "history": list(history),
         "init": _init_info(init),
         "best_dev_accuracy": best_dev,
