@@ -212,3 +212,29 @@ def test_wrong_gate_fit_prefers_the_rule_that_separates_wrong_from_good_answers(
     conf, support, j = fit_wrong_gate(feats, tiers)
     assert support < 0.8 and conf > 0.55 and j == pytest.approx(1.0)
     assert fit_wrong_gate([{"judge_wrong": 0.0}] * 3, ["wrong"] * 3) == (0.5, 1.0, 0.0)  # the judge did not grade
+
+
+def test_calibrate_keeps_a_note_on_what_the_fit_was(built_home, embedder, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from coach.cli import cli
+    from coach.grading.combine import Calibration
+
+    monkeypatch.setenv("COACH_HOME", str(built_home))
+    monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
+
+    def fake_fit(grader, draft=False):  # control flow only: the real fit takes minutes
+        cal = Calibration()
+        cal.fitted_on = {"data": "evals/data/graded_answers.jsonl", "split": "dev"}
+        return cal
+
+    monkeypatch.setattr("evals.calibrate.fit", fake_fit)
+    monkeypatch.setenv("COACH_JUDGE_GRADING", "off")
+    res = CliRunner().invoke(cli, ["eval", "calibrate", "--dry-run"])
+    assert res.exit_code == 0, res.output
+    note = json.loads(res.stdout)["fitted_on"]["note"]
+    assert "coach eval calibrate" in note and "COACH_JUDGE_GRADING=off" in note
+    res = CliRunner().invoke(cli, ["eval", "calibrate", "--dry-run", "--note", "refit after the gate change"])
+    assert json.loads(res.stdout)["fitted_on"]["note"] == "refit after the gate change"

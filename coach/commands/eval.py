@@ -136,13 +136,23 @@ for _name, _help in (
 eval_.add_command(ask_cmd)
 
 
+def fit_note(draft: bool, judge_grading: str) -> str:
+    """The default ``fitted_on.note`` of a calibration fit: when and how it was made."""
+    import datetime
+
+    day = datetime.date.today().isoformat()
+    return (f"fit {day} on the dev split with COACH_JUDGE_GRADING={judge_grading}: "
+            f"coach eval calibrate{' --draft' if draft else ''}")
+
+
 @eval_.command()
 @click.option("--write/--dry-run", default=True, help="Write coach/grading/calibration.json (default) or just print.")
 @click.option("--draft", is_flag=True, help="Fit the combiner for drafted rubrics (answers graded against their "
               "source's reference only): calibration_judge_draft.json with COACH_JUDGE_GRADING=1. Without the judge the "
               "fit writes calibration_draft.json; check its weights before keeping it (README, Evaluation).")
+@click.option("--note", default=None, help="Why this fit was made, kept in fitted_on.note (default: the date and the command).")
 @click.pass_obj
-def calibrate(settings, write, draft):
+def calibrate(settings, write, draft, note):
     """Fit the grading combiner on the DEV split and save it (calibration_judge.json when the judge grades, COACH_JUDGE_GRADING)."""
     from coach.grading.combine import calibration_path
     from coach.service import Coach
@@ -153,6 +163,7 @@ def calibrate(settings, write, draft):
     g = coach.grader
     path = calibration_path(g.nli is not None and (draft or g.nli_scope == "all"), draft=draft)  # the fit for the mode graded in now
     cal = fit(coach.grader, draft=draft)
+    cal.fitted_on["note"] = note or fit_note(draft, g.nli_scope if g.nli is not None else "off")
     if write:
         cal.save(path)
         click.echo(f"calibration written to {path}", err=True)
