@@ -121,7 +121,7 @@ def test_where_having_swap_on_an_added_source(sql_coach):
     assert good.verdict == "correct", (good.score, good.feedback)
 
 
-@pytest.mark.xfail(strict=True, reason="measured gap: the trusted-statement audit check is opt-in and does not flag this")
+@pytest.mark.xfail(strict=True, reason="measured gap: the trusted-statement audit check runs by default, but no setting qualified in its dev fit, so it flags nothing")
 def test_source_error_is_flagged_and_graded_against_the_correction(sql_coach):
     flags = [f for f in sql_coach.audit.all_flags() if f["source"] == "sql_notes.md"]
     assert any("NULL" in f["quote"] for f in flags), flags
