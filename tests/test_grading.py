@@ -87,7 +87,7 @@ def test_negated_misconception_is_not_penalised(grader):
 )
 def test_bad_input_gets_zero_and_a_note(grader, answer, note):
     g = grader.grade(Q, answer, question_id="l1-vs-l2")
-    assert g.score == 0 and g.verdict == "off_topic"
+    assert g.score == 0 and g.verdict == ("no_attempt" if note == "empty" else "off_topic")
     assert any(note in n for n in g.notes), g.notes
     assert g.missing  # feedback still says what a good answer covers
 
@@ -238,3 +238,59 @@ def test_calibrate_keeps_a_note_on_what_the_fit_was(built_home, embedder, monkey
     assert "coach eval calibrate" in note and "COACH_JUDGE_GRADING=off" in note
     res = CliRunner().invoke(cli, ["eval", "calibrate", "--dry-run", "--note", "refit after the gate change"])
     assert json.loads(res.stdout)["fitted_on"]["note"] == "refit after the gate change"
+
+
+def test_a_blended_llm_score_never_lifts_a_capped_grade(grader, monkeypatch):
+    from types import SimpleNamespace
+
+    from coach.grading.combine import Calibration
+    from coach.grading.types import Grade
+
+    cal = Calibration(wrong_cap=2.0, wrong_min=0.5, wrong_support_max=0.5)
+    feats = {"judge_wrong": 0.9, "judge_support": 0.3, "relevance": 1.0, "coverage": 1.0}
+    assert cal.cap(9.0, feats) == (2.0, ["capped at 2 because a claim contradicts the reference"])
+    assert cal.cap(9.0, {**feats, "judge_support": 0.8})[0] == 9.0  # the gate: a well-supported answer is not capped
+    rubric = grader.resolve(Q, "l1-vs-l2")
+    monkeypatch.setattr(grader, "calibration_for", lambda r: cal)
+    monkeypatch.setattr(grader, "judge", lambda *a: 10.0)  # a trusted LLM that gives full marks (control flow)
+    g = Grade(score=2.0, verdict="incorrect", feedback="", question=Q)
+    assert grader._blend_judge(g, rubric, Q, "an answer", SimpleNamespace(features=feats), []) == 2.0
+
+
+def test_lossy_names_never_share_a_rubric_id_or_drafts_file(tmp_path):
+    from coach.grading.draft import drafts_path, slug
+
+    long_a = "Top 100 Machine Learning Interview Questions and Answers (2024).txt"
+    ids = [slug(f"{long_a}:12"), slug(f"{long_a}:40"), slug("Вопросы.txt:12"), slug("Ответы.txt:12")]
+    assert len(set(ids)) == 4 and all(len(i) <= 60 and i.isascii() for i in ids)
+    assert slug("000_89ca2624adfbc5ce.txt:30") == "000-89ca2624adfbc5ce-txt-30"  # short ASCII names keep their ids
+    assert slug("") == slug("???") == "question"
+    assert drafts_path(tmp_path, "Вопросы.txt") != drafts_path(tmp_path, "Ответы.txt")
+
+
+def test_draft_key_points_are_listed_once_when_sources_copy_each_other():
+    from coach.grading.draft import draft_rubric
+
+    s = "Overfitting is when a model memorises noise in the training data."
+    rubric = draft_rubric("r", "What is overfitting?", [("a", s + " Regularisation and more data reduce it."), ("b", s)], [])
+    assert [kp.text for kp in rubric.key_points] == [s, "Regularisation and more data reduce it."]
+
+
+def test_rubrics_with_one_id_keep_their_own_content(grader):
+    from coach.grading.draft import draft_rubric
+
+    a = draft_rubric("draft-same", "What is overfitting?", [("", TRANSFER)], [])
+    b = draft_rubric("draft-same", "What is transfer learning?", [("", "Overfitting is when a model memorises noise in the training data.")], [])
+    assert grader._with_flags(a).question == "What is overfitting?"
+    assert grader._with_flags(b).question == "What is transfer learning?"  # not the first rubric cached under the id
+
+
+def test_feedback_quotes_the_candidates_own_words():
+    from coach.grading.feedback import build_feedback
+    from coach.grading.types import Grade
+
+    g = Grade(score=3.0, verdict="incorrect", feedback="", question=Q,
+              wrong=[{"claim": "L1 and L2 are the same penalty", "said": "Honestly both penalties do the same thing.",
+                      "correction": "L1 drives weights to zero; L2 shrinks them."}])
+    text = build_feedback(g)
+    assert 'You said: "Honestly both penalties do the same thing."' in text and "L1 and L2 are the same penalty" not in text

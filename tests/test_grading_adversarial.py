@@ -50,3 +50,21 @@ def test_a_short_wrong_claim_is_graded_not_called_a_restatement(coach):
     g = coach.grader.grade(Q_ML, "Machine learning is a subset of deep learning.", question_id=Q_ML_ID)
     assert not any("restates" in n for n in g.notes)
     assert g.verdict == "incorrect" and g.wrong
+
+
+@pytest.mark.parametrize("answer", ["I don't know", "Sorry, I don't know.", "no idea, pass", "Not sure, skip.",
+                                    "Um, I really don't remember. Next question!", "idk", "I\u2019ll pass", "I do not know"])
+def test_i_dont_know_phrasings_are_no_attempt(answer):
+    from coach.grading.grader import is_no_attempt
+
+    assert is_no_attempt(answer)
+
+
+@pytest.mark.parametrize("answer", ["", "sorry", "next question", "I don't know the formula, but dropout zeroes activations.",
+                                    "You pass the gradient backwards through the graph.",
+                                    # answers that made the former single regex backtrack exponentially
+                                    "pass," * 15 + "x", "skip,pass " * 12 + "x", "pass " * 400 + "x"])
+def test_other_answers_are_not_no_attempt(answer):
+    from coach.grading.grader import is_no_attempt
+
+    assert not is_no_attempt(answer)

@@ -101,7 +101,12 @@ class Calibration:
         s = self.raw_score(features)
         if self.iso_x:
             s = float(np.interp(s, self.iso_x, self.iso_y))
-        s = float(np.clip(s, 0.0, 10.0))
+        return self.cap(float(np.clip(s, 0.0, 10.0)), features)
+
+    def cap(self, s: float, features: dict[str, float]) -> tuple[float, list[str]]:
+        """``s`` under the caps that bind for these features (a stated misconception, a contradicting
+        claim the judge's gate counts, an off-topic answer), and those caps as explanations. Applied to
+        the calibrated score and again to any score blended in later, so no blend lifts a capped grade."""
         applied = []
         if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
             s = self.misc_cap

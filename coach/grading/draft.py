@@ -9,6 +9,7 @@ cannot, so none is used here. Drafts are marked ``origin="draft"`` and shown as 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
     points: list[KeyPoint] = []
     model_sents: list[str] = []
     used_corrections: set[str] = set()
+    seen: set[str] = set()
     asked = set(words(question))
     for _, text in references:
         for s in sentences(text):
@@ -62,6 +64,9 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
                 s = fix
             # one any-of group of the sentence's distinctive words, never words the question itself
             # gives away ("learning" of "transfer learning" is in any answer's "learning rate")
+            if normalise(s).lower() in seen:  # sources that copy each other: each point once
+                continue
+            seen.add(normalise(s).lower())
             terms = distinctive_terms(s, exclude=asked)
             points.append(KeyPoint(text=s, weight=1.0, terms=[terms] if terms else []))
             model_sents.append(s)
@@ -95,7 +100,16 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "question"
+    """A file- and id-safe name for ``text``: lowercase ASCII words joined by "-". When that loses what
+    tells two texts apart (cut at 60 characters, or letters outside ASCII dropped: two long source
+    names with one prefix, "Вопросы.txt:12" and "Ответы.txt:12"), a short hash of the whole text is
+    appended, so different texts never share a rubric id or a drafts file."""
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    lossy = len(base) > 60 or any(c.isalnum() and not c.isascii() for c in text)
+    if not lossy:
+        return base or "question"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{base[:49].rstrip('-')}-{digest}".lstrip("-")
 
 
 def drafts_current(path, sha256: str) -> bool:

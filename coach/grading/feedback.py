@@ -48,7 +48,7 @@ def build_feedback(grade: Grade) -> str:
             ev = w.get("evidence") or {}
             cite = f" [{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" if ev.get("source") else ""
             basis = judged_basis(w)
-            lines.append(f"- You said: \"{w['claim']}\" Correction: {w['correction']}{cite}{tail}" + (f" ({basis})" if basis else ""))
+            lines.append(f"- You said: \"{w.get('said') or w['claim']}\" Correction: {w['correction']}{cite}{tail}" + (f" ({basis})" if basis else ""))
     if grade.model_answer:
         lines.append(f"Model answer: {grade.model_answer}")
     if grade.references:

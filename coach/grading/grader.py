@@ -35,14 +35,40 @@ from coach.grading.types import Citation, Grade, Step
 
 log = logging.getLogger(__name__)
 
-# "I don't know", "no idea, pass", "not sure, skip": the whole answer, nothing else said
-NO_ATTEMPT = re.compile(
-    r"^\W*(?:(?:sorry|um+|uh+|hmm+|honestly|to\s+be\s+honest)[\s,.!]*)*(?:(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember|recall)|no\s+idea|"
-    r"not\s+sure|no\s+clue|(?:i\s+)?(?:pass|skip)|idk|dunno|i\s+(?:can't|cannot)\s+(?:remember|recall|answer))"
-    r"[\s,.;:!?-]*(?:sorry|(?:i'?ll\s+)?(?:pass|skip)|next(?:\s+question)?|about\s+(?:this|that)|on\s+this(?:\s+one)?|"
-    r"here|at\s+all|,|\.|!)*)+\W*$",
-    re.I,
+# "I don't know", "no idea, pass", "not sure, skip": the whole answer, nothing else said. Matched over
+# words with a tiling of known phrases (linear time), not one regex with nested repeats: that one
+# backtracked exponentially on answers like "pass,pass,pass,...,x" (measured: 15 repeats, 9 s).
+_NA_ATTEMPT = re.compile(
+    r"i (?:really )?(?:do ?n[o']?t|dont|have no) (?:know|idea|remember|recall)|no idea|not sure|no clue|"
+    r"(?:i |i'?ll |i will )?(?:pass|skip)|idk|dunno|i (?:can'?t|cannot) (?:remember|recall|answer)"
 )
+_NA_FILLER = re.compile(
+    r"sorry|u+m+|u+h+|h+m+|honestly|to be honest|(?:i'?ll |i will )?(?:pass|skip)|next(?: question)?|"
+    r"about (?:this|that)|on this(?: one)?|here|at all"
+)
+_NA_MAX_WORDS = 24
+
+
+def is_no_attempt(text: str) -> bool:
+    """Whether the whole answer only says the candidate does not know (with fillers such as "sorry",
+    "pass", "next question"): at least one "don't know" phrase, nothing else."""
+    ws = re.sub(r"[^\w']+", " ", text.lower().replace("\u2019", "'")).replace("_", " ").split()
+    if not ws or len(ws) > _NA_MAX_WORDS:
+        return False
+    reach: list[set[bool]] = [set() for _ in range(len(ws) + 1)]  # reach[i]: tilings of ws[:i] (seen a "don't know")
+    reach[0].add(False)
+    for i in range(len(ws)):
+        if not reach[i]:
+            continue
+        for j in range(i + 1, min(len(ws), i + 5) + 1):
+            span = " ".join(ws[i:j])
+            if _NA_ATTEMPT.fullmatch(span):
+                reach[j].add(True)
+            if _NA_FILLER.fullmatch(span):
+                reach[j] |= reach[i]
+    return True in reach[-1]
+
+
 MATCH_MIN = 0.55  # cosine between the asked question and the matched reference question
 
 
@@ -152,8 +178,9 @@ class Grader:
 
     def _with_flags(self, rubric: Rubric) -> Rubric:
         """Audit flags on the rubric's references become misconceptions (once per rubric)."""
-        if rubric.id in self._augmented:
-            return self._augmented[rubric.id]
+        key = rubric.id + "\x00" + str(hash(rubric.model_dump_json()))  # ids of drafts may repeat; content decides
+        if key in self._augmented:
+            return self._augmented[key]
         known = {normalise(m.text).lower() for m in rubric.misconceptions}
         extra = []
         for rid in rubric.records:
@@ -167,7 +194,7 @@ class Grader:
                     Misconception(text=quote, correction=f.get("correction") or f.get("reason"), source_error=True, record=rid)
                 )
         out = rubric if not extra else rubric.model_copy(update={"misconceptions": [*rubric.misconceptions, *extra]})
-        self._augmented[rubric.id] = out
+        self._augmented[key] = out
         return out
 
     def citations(self, rubric: Rubric) -> list[Citation]:
@@ -222,8 +249,9 @@ class Grader:
             # only the judge's flags its calibration trusts for this answer (Calibration.shows_wrong)
             grade.wrong = [dict(w) for w in ev.judged["wrong"] if cal.shows_wrong(w["confidence"], ev.features)]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
-            for st in ev.stated:  # rubric patterns the judge did not already report
+            for st in ev.stated:  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
+                    said.add(normalise(st["sentence"]).lower())
                     grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
                                         "source_error": st["source_error"], "how": "states a known misconception"})
         else:
@@ -248,12 +276,7 @@ class Grader:
             return grade.score
         grade.steps.append(Step("llm_judgement", js / 10, f"trusted LLM scored {js:g}/10 (weight {BLEND:g})"))
         blended = (1 - BLEND) * grade.score + BLEND * js
-        cal = self.calibration_for(rubric)
-        if ev.features.get("misconception", 0.0) >= cal.misc_min:
-            blended = min(blended, cal.misc_cap)
-        if cal.off_topic(ev.features):
-            blended = min(blended, cal.offtopic_cap)
-        return round(blended, 1)
+        return round(self.calibration_for(rubric).cap(blended, ev.features)[0], 1)
 
     def judges(self, rubric: Rubric) -> bool:
         """Whether the judgement model grades against this rubric (the step "claims")."""
@@ -303,6 +326,7 @@ class Grader:
     def _screen(self, question: str, answer: str, grade: Grade) -> tuple[str, bool]:
         """Bad-input handling. Returns (text to grade, True when the grade is already final)."""
         if not answer.strip():
+            grade.verdict = "no_attempt"
             grade.notes.append("The answer is empty.")
             return "", True
         text = answer
@@ -315,7 +339,7 @@ class Grader:
         if not text.strip():
             grade.notes.append("Nothing in the answer addresses the question.")
             return "", True
-        if NO_ATTEMPT.match(text):
+        if is_no_attempt(text):
             grade.verdict = "no_attempt"
             grade.notes.append("No attempt: the answer says you do not know. Have a look at the model answer.")
             return "", True
