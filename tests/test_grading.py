@@ -294,3 +294,18 @@ def test_feedback_quotes_the_candidates_own_words():
                       "correction": "L1 drives weights to zero; L2 shrinks them."}])
     text = build_feedback(g)
     assert 'You said: "Honestly both penalties do the same thing."' in text and "L1 and L2 are the same penalty" not in text
+
+
+def test_each_reference_sentence_cites_the_passage_it_comes_from():
+    from coach.grading.draft import draft_rubric
+    from coach.grading.evidence import cite_for, reference_sentences
+    from coach.grading.types import Citation
+
+    a = Citation("a.md:3", "a.md", 3, 4, passage="Bagging trains models in parallel on bootstrap samples.")
+    b = Citation("b.md:9", "b.md", 9, 12, passage="Boosting trains models one after another. Each model focuses on the errors of the previous ones.")
+    rubric = draft_rubric("r", "Bagging vs boosting?", [("a.md:3", a.passage), ("b.md:9", b.passage)], [])
+    cites = {r.text: r.cite.source for r in reference_sentences(rubric, [a, b])}
+    assert cites["Each model focuses on the errors of the previous ones."] == "b.md"
+    assert cites["Bagging trains models in parallel on bootstrap samples."] == "a.md"
+    assert cite_for("Boosting fits each new model to the errors of the previous models.", [a, b]) is b  # most words in common
+    assert cite_for("anything", []) is None

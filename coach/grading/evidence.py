@@ -38,9 +38,28 @@ class RefSentence:
     cite: object = None  # the Citation it comes from, when known
 
 
+def cite_for(text: str, citations):
+    """The citation a reference sentence comes from: the cited passage that holds it (a drafted
+    rubric's sentences are its sources' own), else the passage sharing most of its words (a hand-written
+    key point), else the rubric's first citation; None without citations."""
+    if not citations:
+        return None
+    key = normalise(text).lower()
+    words = set(key.split())
+    best, best_overlap = citations[0], -1.0
+    for c in citations:
+        passage = normalise(getattr(c, "passage", "") or "").lower()
+        if key and key in passage:
+            return c
+        overlap = len(words & set(passage.split())) / max(len(words), 1)
+        if overlap > best_overlap:
+            best, best_overlap = c, overlap
+    return best
+
+
 def reference_sentences(rubric, citations) -> list[RefSentence]:
-    """Key points, then model-answer sentences, each once (by normalised text)."""
-    cite = citations[0] if citations else None
+    """Key points, then model-answer sentences, each once (by normalised text), each with the citation
+    of the passage it comes from (``cite_for``)."""
     out, seen = [], set()
     # Corrections of known misconceptions are not used here: they are usually phrased as denials
     # ("X, not Y") and a claim is checked against a misconception directly (the entailment test).
@@ -50,7 +69,7 @@ def reference_sentences(rubric, citations) -> list[RefSentence]:
         key = normalise(text).lower()
         if key and key not in seen:
             seen.add(key)
-            out.append(RefSentence(text.strip(), kind, cite))
+            out.append(RefSentence(text.strip(), kind, cite_for(text, citations)))
     return out[:MAX_REFS]
 
 
