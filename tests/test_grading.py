@@ -309,3 +309,21 @@ def test_each_reference_sentence_cites_the_passage_it_comes_from():
     assert cites["Bagging trains models in parallel on bootstrap samples."] == "a.md"
     assert cite_for("Boosting fits each new model to the errors of the previous models.", [a, b]) is b  # most words in common
     assert cite_for("anything", []) is None
+
+
+def test_only_misconceptions_that_count_are_listed_as_wrong(grader, monkeypatch):
+    good = "L1 adds the absolute weights and drives some of them to exactly zero; L2 adds the squared weights and shrinks them all."
+    real_measure = grader.measure
+
+    def with_stated(strength):
+        def measure(rubric, question, answer):
+            ev = real_measure(rubric, question, answer)
+            ev.stated = [{"claim": "L1 and L2 are the same", "correction": "They differ.", "source_error": False,
+                          "how": "paraphrase", "sentence": good, "strength": strength}]
+            return ev
+        return measure
+
+    monkeypatch.setattr(grader, "measure", with_stated(0.4))  # a loose paraphrase match: a soft signal only
+    assert grader.grade(Q, good, question_id="l1-vs-l2").wrong == []
+    monkeypatch.setattr(grader, "measure", with_stated(1.0))
+    assert [w["claim"] for w in grader.grade(Q, good, question_id="l1-vs-l2").wrong] == ["L1 and L2 are the same"]

@@ -241,6 +241,10 @@ class Grader:
             grade.score = self._blend_judge(grade, rubric, question or rubric.question, text, ev, caps)
         grade.verdict = cal.verdict(grade.score, ev.features)
         grade.steps.append(Step("combined", grade.score / 10, "; ".join(caps) or "calibrated linear combination"))
+        # a rubric misconception is reported only when it counts (strength >= misc_min, the cap's
+        # threshold): a loose paraphrase match is a soft signal, since the bi-encoder cannot tell a
+        # claim from its denial, and must not sit under "What is wrong" beside a "correct" verdict
+        stated = [st for st in ev.stated if st.get("strength", 1.0) >= cal.misc_min]
         if ev.judged:
             # claim-level evidence: credited only when entailed and not contradicted; the candidate's
             # own words for each wrong claim, with the contradicting reference and its citation
@@ -249,7 +253,7 @@ class Grader:
             # only the judge's flags its calibration trusts for this answer (Calibration.shows_wrong)
             grade.wrong = [dict(w) for w in ev.judged["wrong"] if cal.shows_wrong(w["confidence"], ev.features)]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
-            for st in ev.stated:  # rubric patterns the judge did not already report, each sentence once
+            for st in stated:  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
                     said.add(normalise(st["sentence"]).lower())
                     grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
@@ -258,7 +262,7 @@ class Grader:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
             grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"]}
-                           for s in ev.stated]
+                           for s in stated]
         grade.feedback = build_feedback(grade)
         return grade, ev
 

@@ -42,7 +42,7 @@ class Evidence:
     features: dict[str, float] = field(default_factory=dict)
     covered: list[tuple[str, float]] = field(default_factory=list)  # (key point, strength)
     missing: list[str] = field(default_factory=list)
-    stated: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error", "how", "sentence"}
+    stated: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error", "how", "sentence", "strength"}
     judged: dict = field(default_factory=dict)  # the judge's claim-level verdicts (coach/grading/evidence.py)
 
 
@@ -110,7 +110,8 @@ def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_v
             sentence, strength, how = hit
             worst = max(worst, strength)
             ev.stated.append(
-                {"claim": m.text, "correction": m.correction, "source_error": m.source_error, "how": how, "sentence": sentence}
+                {"claim": m.text, "correction": m.correction, "source_error": m.source_error, "how": how, "sentence": sentence,
+                 "strength": strength}
             )
     ev.features["misconception"] = worst
     ev.features["misconception_count"] = float(len(ev.stated))
