@@ -1,6 +1,6 @@
 """Named audit checks. Each is ``check_<name>(claims, context) -> list[Flag]`` in ``checks/<name>.py``.
 
-Per-source checks (``code``, ``arithmetic``, ``knowledge``, ``llm``) see one source's claims at a time and
+Per-source checks (``code``, ``arithmetic``, ``knowledge``, ``trusted``, ``llm``) see one source's claims at a time and
 are cached by the source's sha256; ``cross_source`` sees every source's claims and is recomputed each run.
 """
 
