@@ -38,17 +38,23 @@ class RefSentence:
     cite: object = None  # the Citation it comes from, when known
 
 
-def cite_for(text: str, citations):
+def _passages(citations) -> list[str]:
+    return [normalise(getattr(c, "passage", "") or "").lower() for c in citations or []]
+
+
+def cite_for(text: str, citations, passages: list[str] | None = None):
     """The citation a reference sentence comes from: the cited passage that holds it (a drafted
     rubric's sentences are its sources' own), else the passage sharing most of its words (a hand-written
-    key point), else the rubric's first citation; None without citations."""
+    key point), else the rubric's first citation; None without citations. ``passages``: the citations'
+    passages already normalised (one pass per rubric instead of one per sentence)."""
     if not citations:
         return None
+    if passages is None:
+        passages = _passages(citations)
     key = normalise(text).lower()
     words = set(key.split())
     best, best_overlap = citations[0], -1.0
-    for c in citations:
-        passage = normalise(getattr(c, "passage", "") or "").lower()
+    for c, passage in zip(citations, passages):
         if key and key in passage:
             return c
         overlap = len(words & set(passage.split())) / max(len(words), 1)
@@ -61,6 +67,7 @@ def reference_sentences(rubric, citations) -> list[RefSentence]:
     """Key points, then model-answer sentences, each once (by normalised text), each with the citation
     of the passage it comes from (``cite_for``)."""
     out, seen = [], set()
+    passages = _passages(citations)
     # Corrections of known misconceptions are not used here: they are usually phrased as denials
     # ("X, not Y") and a claim is checked against a misconception directly (the entailment test).
     cands = [(kp.text, "key_point") for kp in rubric.key_points]
@@ -69,7 +76,7 @@ def reference_sentences(rubric, citations) -> list[RefSentence]:
         key = normalise(text).lower()
         if key and key not in seen:
             seen.add(key)
-            out.append(RefSentence(text.strip(), kind, cite_for(text, citations)))
+            out.append(RefSentence(text.strip(), kind, cite_for(text, citations, passages)))
     return out[:MAX_REFS]
 
 
