@@ -43,6 +43,7 @@ def bench_grading(coach, quick: bool = False) -> dict:
         "grading_p50_ms": round(_pct(times, 50), 1),
         "grading_p95_ms": round(_pct(times, 95), 1),
         "grading_target_p95_ms": 500,
+        "grading_answer_scorer": grader.scorer is not None,  # the answer scorer runs in every grade (COACH_ANSWER_SCORER)
     }
     # drafted rubrics (an explicit reference, an added source): graded through the judge by default
     drafted = [(r, grader.records[r["question_id"]].answer) for r in rows if r["question_id"] in grader.records]

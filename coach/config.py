@@ -40,6 +40,10 @@ class Settings:
     # (README, Evaluation); "all" for the reviewed bundled rubrics too, where it does not yet beat them;
     # "off" never. 1/true/on mean "all", 0/false mean "off".
     judge_grading: str = "drafts"
+    # Answer scorer: "default" (the team's model in coach/judge/scorer_weights, trained on graded answers),
+    # a local folder with a one-output model, or "off". Grading weighs it as one signal (answer_score)
+    # with its own calibration (coach/grading/calibration*_scorer.json).
+    answer_scorer: str = "default"
     # Optional cross-encoder reranker (HF id or folder); empty means no reranking.
     reranker_model: str = ""
     # LLM backend: auto | llamacpp | transformers | openai | none.

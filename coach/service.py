@@ -136,8 +136,24 @@ class Coach:
                     judge=self._trusted_judge(),
                     nli=self.nli if self.settings.judge_grading != "off" else None,
                     nli_scope="all" if self.settings.judge_grading == "all" else "drafts",
+                    scorer=self.scorer,
                 )
             return self._grader
+
+    @property
+    def scorer(self):
+        """The answer scorer (coach/judge/scorer.py), loaded lazily; None when off, or (with a warning)
+        when the bundled one is missing."""
+        from coach.judge import JudgeError
+        from coach.judge.scorer import load_scorer
+
+        try:
+            return load_scorer(self.settings)
+        except JudgeError as exc:
+            if self.settings.answer_scorer not in ("", "default"):
+                raise  # a scorer the user asked for and cannot have: one clear line
+            log.warning("grading without the answer scorer: %s", exc)
+            return None
 
     @property
     def nli(self):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coach.grading import Grader, RubricBank
-from coach.grading.combine import Calibration
+from coach.grading.combine import FEATURES, Calibration
 from coach.grading.rubrics import load_rubric_file
 from coach.grading.types import VERDICTS
 
@@ -190,7 +190,7 @@ def test_drafted_rubrics_use_their_own_dev_fit(grader):
 def test_judge_wrong_flags_count_only_in_poorly_supported_answers():
     """The gate on the judge's contradiction flags: it caps the score and is shown only at the fitted
     confidence, and only when the answer's overall support from the reference is low."""
-    cal = Calibration(weights=[0.0] * 11, intercept=8.0, wrong_cap=2.0, wrong_min=0.6,
+    cal = Calibration(weights=[0.0] * len(FEATURES), intercept=8.0, wrong_cap=2.0, wrong_min=0.6,
                       wrong_support_max=0.5, show_wrong_min=0.7)
     supported = {"relevance": 1.0, "judge_wrong": 0.95, "judge_support": 0.8}
     unsupported = {**supported, "judge_support": 0.3}

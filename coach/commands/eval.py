@@ -1,4 +1,4 @@
-"""`coach eval grading|retrieval|audit|judge|ask|all|calibrate|judge-trust`: print a JSON object of named metrics."""
+"""`coach eval grading|retrieval|audit|judge|scorer|ask|all|calibrate|judge-trust`: print a JSON object of named metrics."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
 
             bundled.metrics.update(adversarial_metrics(coach.grader))
             results.append(bundled)
+        elif name == "scorer":
+            from evals.scorer import evaluate_scorer
+
+            results.append(evaluate_scorer(coach, split, limit))
         elif name == "retrieval":
             from evals.base import DATA_DIR, load_jsonl, select_split
             from evals.retrieval import evaluate_retrieval
@@ -97,7 +101,7 @@ def _make(name: str, help_text: str):
 
         coach = Coach(settings)
         coach.ensure_index()
-        names = ["grading", "retrieval", "audit", "judge", "ask"] if name == "all" else [name]
+        names = ["grading", "retrieval", "audit", "judge", "scorer", "ask"] if name == "all" else [name]
         _emit(run_evaluators(coach, names, split, limit), report, split)
 
     return cmd
@@ -130,6 +134,7 @@ for _name, _help in (
     ("retrieval", "Recall@k and MRR@10 of dense, BM25 and hybrid retrieval."),
     ("audit", "Source-audit precision/recall against the answer key."),
     ("judge", "The judgement model: synthetic held-out pairs and real graded answers, beside baselines."),
+    ("scorer", "The answer scorer alone: predicted vs expert grades on every graded set, beside cosine."),
     ("all", "All of the above, and ask."),
 ):
     eval_.add_command(_make(_name, _help))
@@ -161,9 +166,11 @@ def calibrate(settings, write, draft, note):
     coach = Coach(settings)
     coach.ensure_index()
     g = coach.grader
-    path = calibration_path(g.nli is not None and (draft or g.nli_scope == "all"), draft=draft)  # the fit for the mode graded in now
+    # the fit for the mode graded in now (with the answer scorer: its own file, the plain fit stays)
+    path = calibration_path(g.nli is not None and (draft or g.nli_scope == "all"), draft=draft, scorer=g.scorer is not None)
     cal = fit(coach.grader, draft=draft)
-    cal.fitted_on["note"] = note or fit_note(draft, g.nli_scope if g.nli is not None else "off")
+    cal.fitted_on["note"] = note or (fit_note(draft, g.nli_scope if g.nli is not None else "off")
+                                     + (" (answer scorer on)" if g.scorer is not None else ""))
     if write:
         cal.save(path)
         click.echo(f"calibration written to {path}", err=True)

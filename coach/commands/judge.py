@@ -1,4 +1,5 @@
-"""`coach judge train|data|score`: train, inspect and try the judgement (NLI) model."""
+"""`coach judge train|train-scorer|data|score|score-answer`: train, inspect and try the judgement (NLI) model
+and the answer scorer."""
 
 from __future__ import annotations
 
@@ -36,6 +37,45 @@ def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, ini
                max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads, init=init,
                extra=None if extra is None else tuple(e.strip() for e in extra.split(",") if e.strip()))
     click.echo(json.dumps(info, indent=2))
+
+
+@judge.command("train-scorer")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Where to write the model (default: the shipped coach/judge/scorer_weights).")
+@click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Start from this model folder's encoder (e.g. coach/judge/weights) instead of all-MiniLM-L6-v2.")
+@click.option("--epochs", type=int, default=3, show_default=True)
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--lr", type=float, default=5e-5, show_default=True)
+@click.option("--max-len", type=int, default=320, show_default=True, help="Word pieces per (question + reference, answer).")
+@click.option("--composed", type=int, default=0, show_default=True,
+              help="Also train on up to N answers composed from the judge's premise records (label rules, not hand grades).")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
+def train_scorer(output, init, epochs, batch_size, lr, max_len, composed, seed, threads):
+    """Train the answer scorer on coach/judge/data/graded (the defaults reproduce the shipped model)."""
+    from coach.judge.scorer import SCORER_DIR
+    from coach.judge.scorer_train import train_scorer as run
+
+    info = run(Path(output) if output else SCORER_DIR, init=init, epochs=epochs, batch_size=batch_size, lr=lr,
+               max_len=max_len, seed=seed, threads=threads, composed=composed)
+    click.echo(json.dumps(info, indent=2))
+
+
+@judge.command("score-answer")
+@click.argument("question")
+@click.argument("reference")
+@click.argument("answer")
+@click.pass_obj
+def score_answer(settings, question, reference, answer):
+    """The answer scorer's expected grade (0-10) for one answer against one reference (JSON)."""
+    from coach.errors import CoachError
+    from coach.judge.scorer import load_scorer
+
+    scorer = load_scorer(settings)
+    if scorer is None:
+        raise CoachError("the answer scorer is off (COACH_ANSWER_SCORER)")
+    click.echo(json.dumps({"expected_grade": round(10 * scorer.score(question, reference, answer), 2)}))
 
 
 @judge.command()

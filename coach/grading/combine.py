@@ -19,13 +19,26 @@ CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration.json"  # gradi
 JUDGE_CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration_judge.json"  # with the judge's step "claims"
 
 
-def calibration_path(with_judge: bool, draft: bool = False) -> Path:
+def calibration_path(with_judge: bool, draft: bool = False, scorer: bool = False) -> Path:
     """Each grading mode has its own fit: the judge's features are 0 when it is off, so weights fitted
     with them would misgrade without them. ``draft``: the fit for rubrics drafted from a reference
     (new sources, an explicit ``reference``), whose key points carry no hand-written term groups, so
-    the same signals mean something else (``calibration_draft.json``, ``calibration_judge_draft.json``)."""
+    the same signals mean something else (``calibration_draft.json``, ``calibration_judge_draft.json``).
+    ``scorer``: the fit that also weighs the answer scorer (``..._scorer.json``); without that file the
+    grader uses the mode's plain fit, which gives the scorer no weight."""
     path = JUDGE_CALIBRATION_PATH if with_judge else CALIBRATION_PATH
-    return path.with_name(path.stem + "_draft.json") if draft else path
+    path = path.with_name(path.stem + "_draft.json") if draft else path
+    return path.with_name(path.stem + "_scorer.json") if scorer else path
+
+
+def load_for_mode(with_judge: bool, draft: bool, scorer: bool, fallback: Path | None = None) -> "Calibration":
+    """The calibration of a grading mode: the scorer's fit when the scorer runs and one exists, else the
+    plain fit of the mode, else ``fallback`` (when given), else the hand-set defaults."""
+    for path in ([calibration_path(with_judge, draft, True)] if scorer else []) + [calibration_path(with_judge, draft)]:
+        if path.exists():
+            return Calibration.load(path)
+    return Calibration.load(fallback) if fallback is not None else Calibration()
+
 
 FEATURES = (
     "coverage",
@@ -39,6 +52,7 @@ FEATURES = (
     "judge_coverage",  # share of key points the answer entails (coach/grading/evidence.py)
     "judge_support",  # mean over reference sentences of the best support a claim gets from it
     "judge_wrong",  # the judge's confidence that some claim contradicts the reference
+    "answer_score",  # the answer scorer's expected grade / 10 (coach/judge/scorer.py), 0 when it is off
 )
 
 
@@ -50,7 +64,7 @@ def feature_vector(features: dict[str, float]) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5, 0.0, 0.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0])
     intercept: float = -1.5
     misc_cap: float = 4.0  # a stated misconception (strength >= misc_min) caps the score here
     misc_min: float = 0.5
@@ -79,9 +93,12 @@ class Calibration:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("features") != list(FEATURES):
+        names = data.pop("features", None) or []
+        if not set(names) <= set(FEATURES) or len(names) != len(data.get("weights", [])):
             return cls()  # fitted for another feature set: fall back rather than misuse weights
-        data.pop("features")
+        # a fit made before a feature existed gives that feature no weight (it was not part of the fit)
+        by_name = dict(zip(names, data["weights"]))
+        data["weights"] = [float(by_name.get(name, 0.0)) for name in FEATURES]
         return cls(**data)
 
     def save(self, path: Path = CALIBRATION_PATH) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from coach.errors import CoachError
 from coach.grading import signals
-from coach.grading.combine import Calibration, calibration_path
+from coach.grading.combine import Calibration, calibration_path, load_for_mode
 from coach.grading.draft import draft_rubric, slug
 from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
@@ -90,6 +90,7 @@ class Grader:
         judge: Callable | None = None,  # (rubric, question, answer) -> 0..10 | None; only a TRUSTED LLM
         nli=None,  # coach.judge.Judge: claim-level entailment/contradiction (the step "claims")
         nli_scope: str = "all",  # "all" rubrics, or only "drafts" (rubrics drafted from a reference)
+        scorer=None,  # coach.judge.scorer.AnswerScorer: the whole answer's expected grade (the step "answer_score")
     ):
         if nli_scope not in ("all", "drafts"):
             raise ValueError(f"nli_scope must be 'all' or 'drafts', not {nli_scope!r}")
@@ -101,16 +102,16 @@ class Grader:
         self.vocab = vocab
         self.nli_scope = nli_scope
         judged_reviewed = nli is not None and nli_scope == "all"
-        self.calibration = calibration or Calibration.load(calibration_path(judged_reviewed))
+        self.scorer = scorer
+        with_scorer = scorer is not None
+        self.calibration = calibration or load_for_mode(judged_reviewed, False, with_scorer)
         # drafted rubrics (no reviewed term groups) have their own fit; an explicit calibration or a
         # missing draft fit means one calibration for both
-        draft_path = calibration_path(nli is not None, draft=True)
         if calibration is not None:
             self.draft_calibration = calibration
-        elif draft_path.exists():
-            self.draft_calibration = Calibration.load(draft_path)
         else:
-            self.draft_calibration = Calibration.load(calibration_path(nli is not None))
+            self.draft_calibration = load_for_mode(nli is not None, True, with_scorer,
+                                                   fallback=calibration_path(nli is not None))
         self.judge = judge
         self.nli = nli
         self._vec_cache: dict[str, dict] = {}
@@ -313,6 +314,13 @@ class Grader:
             signals.specificity(ev, claims, sent_vecs[keep], targets)
         else:  # nothing but term lists: nothing on point
             signals.specificity(ev, [], sent_vecs[:0], targets)
+        if self.scorer is not None:
+            # the whole answer read against the whole reference by a model trained on graded answers:
+            # one signal among the others, weighed by the calibration (never the grade on its own)
+            expected = self.scorer.score(question, rubric.model_answer, answer)
+            ev.features["answer_score"] = expected
+            ev.steps["answer_score"] = Step("answer_score", round(expected, 3),
+                                            f"answer scorer: about {10 * expected:.1f}/10 against the reference")
         if self.judges(rubric):
             from coach.grading import evidence
 

@@ -1,0 +1,131 @@
+"""``AnswerScorer``: (question, reference answer, candidate answer) -> the expected grade, 0..1.
+
+A second small model kind beside the NLI judge: a cross-encoder with one regression output, trained
+on team-written graded answers (``coach/judge/data/graded/``, ``coach judge train-scorer``). It reads
+the whole answer against the whole reference, so it can weigh what a claim-by-claim judge cannot (how
+much of the reference is there, whether the answer's main point is the wrong one). Grading uses its
+output as one more signal (``answer_score``) in the calibrated combiner, never as the grade alone.
+
+Same contract as ``Judge``: loaded once, lazily; deterministic (eval mode, fixed batches sorted by
+length, outputs rounded to 1e-5); int8 dynamic quantisation on CPU by default.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from coach.judge.model import JudgeError, _quantize
+
+SCORER_DIR = Path(__file__).resolve().parent / "scorer_weights"
+MAX_TOKENS = 320  # word pieces per (question + reference, answer) input; the reference side is cut first
+
+
+_SPECIAL = re.compile(r"\[(?:SEP|CLS|PAD|MASK|UNK)\]", re.I)
+
+
+def _clean(text: str) -> str:
+    # the tokenizer reads "[SEP]" in raw text as its separator: untrusted text must not restructure the input
+    return " ".join(_SPECIAL.sub(" ", str(text or "")).split())
+
+
+def scorer_input(question: str, reference: str, answer: str) -> tuple[str, str]:
+    """The text pair the scorer reads: the question and its reference on one side (joined by the
+    separator token), the answer on the other. One function, so training and grading build the
+    inputs the same way."""
+    left = " [SEP] ".join(x for x in (_clean(question), _clean(reference)) if x)
+    return left, _clean(answer)
+
+
+def resolve_scorer_path(spec: str = "default") -> Path | None:
+    """The scorer's folder; None when switched off ("off"/"none"/"")."""
+    spec = str(spec or "").strip()
+    if spec.lower() in ("", "off", "none", "0", "false"):
+        return None
+    path = SCORER_DIR if spec == "default" else Path(spec).expanduser()
+    if not (path / "config.json").exists():
+        if spec == "default":
+            raise JudgeError(f"the bundled answer scorer is missing from {path}: run `coach judge train-scorer` "
+                             "or set COACH_ANSWER_SCORER=off")
+        raise JudgeError(f"COACH_ANSWER_SCORER={spec!r} is not a local model folder with a config.json")
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    if int(config.get("num_labels", len(config.get("id2label") or {}))) != 1:
+        raise JudgeError(f"answer scorer {path}: needs a model with one regression output, "
+                         f"this one has {len(config.get('id2label') or {})} labels")
+    return path
+
+
+class AnswerScorer:
+    """A cross-encoder regression model, loaded lazily once. Thread-safe."""
+
+    def __init__(self, path: str | Path = "default", *, batch_size: int = 16, int8: bool = True):
+        resolved = resolve_scorer_path(str(path))
+        if resolved is None:
+            raise JudgeError("the answer scorer is switched off")
+        self.path = resolved
+        self.batch_size = batch_size
+        self.int8 = int8
+        self._model = None
+        self._tok = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    import torch
+                    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+                    from transformers.utils import logging as hf_logging
+
+                    hf_logging.disable_progress_bar()
+                    tok = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+                    model = AutoModelForSequenceClassification.from_pretrained(
+                        str(self.path), local_files_only=True, dtype=torch.float32
+                    )
+                    model.eval()
+                    self._tok, self._model = tok, (_quantize(model) if self.int8 else model)
+        return self._tok, self._model
+
+    def scores(self, triples: list[tuple[str, str, str]]) -> np.ndarray:
+        """(N,) float32 in 0..1: the expected grade / 10 for each (question, reference, answer)."""
+        return self.scores_inputs([scorer_input(*t) for t in triples])
+
+    def scores_inputs(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """``scores`` for inputs already built by ``scorer_input``."""
+        import torch
+
+        if not pairs:
+            return np.zeros(0, dtype=np.float32)
+        tok, model = self._load()
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out = np.zeros(len(pairs), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                enc = tok([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], padding=True,
+                          truncation="longest_first", max_length=MAX_TOKENS, return_tensors="pt")
+                out[idx] = torch.sigmoid(model(**enc).logits.float()[:, 0]).numpy()
+        return np.round(out, 5).astype(np.float32)
+
+    def score(self, question: str, reference: str, answer: str) -> float:
+        return float(self.scores([(question, reference, answer)])[0])
+
+
+_CACHE: dict[tuple[str, bool], AnswerScorer] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_scorer(settings=None) -> AnswerScorer | None:
+    """The configured answer scorer (``COACH_ANSWER_SCORER``), one per process; None when it is off."""
+    spec = str(getattr(settings, "answer_scorer", "default")) if settings is not None else "default"
+    int8 = bool(getattr(settings, "judge_int8", True)) if settings is not None else True
+    if resolve_scorer_path(spec) is None:
+        return None
+    with _CACHE_LOCK:
+        if (spec, int8) not in _CACHE:
+            _CACHE[(spec, int8)] = AnswerScorer(spec, int8=int8)
+        return _CACHE[(spec, int8)]

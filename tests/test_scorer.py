@@ -1,0 +1,169 @@
+"""The answer scorer: its training data (valid, split by question, blind to the evaluation sets), its
+input building, the shipped model's behaviour on answers written here, and how grading weighs it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from coach.datafiles import LABELLED_DIR, load_jsonl
+from coach.judge.scorer import SCORER_DIR, AnswerScorer, resolve_scorer_path, scorer_input
+from coach.judge.scorer_train import (
+    TIER_RANGES,
+    composed_triples,
+    graded_triples,
+    load_graded,
+    question_split,
+    validate_question,
+)
+
+
+def test_graded_data_is_valid_large_and_split_by_question():
+    rows, rejected = load_graded()
+    assert rejected == []
+    assert len(rows) >= 300
+    splits = graded_triples(rows)
+    assert sum(len(v) for v in splits.values()) == 8 * len(rows)
+    home = {}
+    for name, triples in splits.items():
+        for t in triples:
+            assert home.setdefault(t.qid, name) == name == question_split(t.qid)
+            assert 0.0 <= t.target <= 1.0
+    assert len(splits["dev"]) >= 150 and len(splits["test"]) >= 150
+    # every answer's grade lies inside its tier's range, and every tier is there
+    for r in rows:
+        for a in r["answers"]:
+            lo, hi = TIER_RANGES[a["tier"]]
+            assert lo <= a["score"] <= hi, (r["id"], a["tier"], a["score"])
+    assert set(Counter(a["tier"] for r in rows for a in r["answers"])) == set(TIER_RANGES)
+
+
+def test_no_evaluation_text_in_the_scorer_data():
+    rows, _ = load_graded()
+    norm = lambda s: " ".join(s.lower().split())  # noqa: E731
+    texts = {norm(r["reference"]) for r in rows} | {norm(a["text"]) for r in rows for a in r["answers"]}
+    evals = list(load_jsonl(LABELLED_DIR / "graded_answers.jsonl"))
+    for extra in ("other_subject/graded_networking.jsonl", "new_sources/graded_answers.jsonl"):
+        if (LABELLED_DIR / extra).exists():
+            evals += load_jsonl(LABELLED_DIR / extra)
+    assert not [e for e in evals if norm(e["answer"]) in texts or norm(e.get("reference") or "") in texts]
+    # networking is the other-subject test set's subject: never in the scorer's data
+    assert not [r["id"] for r in rows if "network" in r.get("subject", "").lower()]
+
+
+def test_validate_question_names_each_problem():
+    good = {"id": "x-1", "question": "Q?", "reference": "R.", "answers": [{"text": "A.", "tier": "good", "score": 7.5}]}
+    assert validate_question(good) == []
+    bad = {"id": "x-2", "question": "", "reference": "R.",
+           "answers": [{"text": "", "tier": "good", "score": 7}, {"text": "A", "tier": "great", "score": 11},
+                       {"text": "A", "tier": "good", "score": "high"}]}
+    problems = validate_question(bad)
+    assert "missing question" in problems
+    assert "answer 0: no text" in problems
+    assert any("outside 0-10" in p for p in problems) and any("unknown tier 'great'" in p for p in problems)
+    assert any("is not a number" in p for p in problems)
+
+
+def test_load_graded_reports_rejected_lines(tmp_path):
+    row = {"id": "x-1", "question": "Q?", "reference": "R.", "answers": [{"text": "A.", "tier": "good", "score": 7.5}]}
+    (tmp_path / "a.jsonl").write_text(json.dumps(row) + "\n{not json\n" + json.dumps(row) + "\n", encoding="utf-8")
+    rows, rejected = load_graded(tmp_path)
+    assert len(rows) == 1
+    assert rejected[0].startswith("a.jsonl:2: not JSON") and "duplicate id x-1" in rejected[1]
+
+
+def test_composed_triples_follow_their_label_rules():
+    import random
+
+    recs = [{"id": f"dla-{i:04d}", "subject": "dl", "topic": "t1" if i < 6 else "t2", "premise": f"P{i}.",
+             "entail": [f"E{i}."], "contradict": [{"text": f"C{i}.", "type": "swap"}]} for i in range(12)]
+    from coach.judge.data import split_of
+
+    train = [r for r in recs if split_of(r) == "train"]
+    train_texts = {t for r in train for t in (r["premise"], *r["entail"], *(c["text"] for c in r["contradict"]))}
+    out = composed_triples(recs, random.Random(0))
+    assert out, "train records of one topic make composed answers"
+    by_tier = {t.tier: t for t in out}
+    assert by_tier["excellent"].target > by_tier["good"].target > by_tier["partial"].target > by_tier["wrong"].target
+    for t in out:  # built from train records only: no dev or test premise leaks into training
+        assert set(t.hypothesis.split()) <= train_texts
+
+
+def test_scorer_input_keeps_untrusted_text_from_restructuring_the_pair():
+    left, right = scorer_input("What is X?", "X is Y. [SEP] ignore this", "It is Y [CLS] [sep] really")
+    assert left == "What is X? [SEP] X is Y. ignore this"
+    assert right == "It is Y really"
+    assert scorer_input("", "ref", "a") == ("ref", "a")
+
+
+def test_switched_off_and_bad_scorer_settings(tmp_path):
+    from coach.judge import JudgeError
+
+    assert resolve_scorer_path("off") is None and resolve_scorer_path("") is None
+    with pytest.raises(JudgeError, match="not a local model folder"):
+        resolve_scorer_path(str(tmp_path / "missing"))
+    (tmp_path / "config.json").write_text(json.dumps({"id2label": {"0": "a", "1": "b", "2": "c"}}), encoding="utf-8")
+    with pytest.raises(JudgeError, match="one regression output"):
+        resolve_scorer_path(str(tmp_path))
+
+
+def test_calibration_fit_before_a_feature_existed_gives_it_no_weight(tmp_path):
+    from coach.grading.combine import FEATURES, Calibration
+
+    old = [f for f in FEATURES if f != "answer_score"]
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"features": old, "weights": [float(i + 1) for i in range(len(old))], "intercept": 0.5}),
+                    encoding="utf-8")
+    cal = Calibration.load(path)
+    assert cal.weights[FEATURES.index("answer_score")] == 0.0
+    assert cal.weights[FEATURES.index("coverage")] == 1.0 + old.index("coverage")
+    path.write_text(json.dumps({"features": ["unknown"], "weights": [3.0]}), encoding="utf-8")
+    assert Calibration.load(path).weights == Calibration().weights  # another feature set: defaults
+
+
+needs_weights = pytest.mark.skipif(not (SCORER_DIR / "config.json").exists(), reason="no shipped scorer weights")
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return AnswerScorer()
+
+
+# Written here for this test (not in any data file): one question, its reference, answers of known quality.
+Q = "What is the difference between a process and a thread?"
+REF = ("A process is a running program with its own address space and resources, isolated from other processes. "
+       "Threads are units of execution inside a process: they share its memory and open files, so they are cheaper "
+       "to create and switch between, but a bug in one thread can corrupt data used by the others.")
+GOOD = ("A process has its own separate memory, so processes are isolated from each other. Threads live inside one "
+        "process and share that memory and its file handles, which makes them lighter to start and to switch, "
+        "though one misbehaving thread can damage shared state for the rest.")
+WRONG = ("A thread is a running program with its own address space, isolated from other threads, while processes are "
+         "units inside a thread that share its memory, so processes are cheaper to create and switch between.")
+OFF = "A mutex is a lock that lets only one holder into a critical section at a time; others wait until it is released."
+
+
+@needs_weights
+def test_shipped_scorer_orders_answers_it_never_saw(scorer):
+    s = scorer.scores([(Q, REF, GOOD), (Q, REF, WRONG), (Q, REF, OFF)])
+    assert s.shape == (3,) and s.dtype == np.float32 and ((0 <= s) & (s <= 1)).all()
+    assert s[0] > s[1] + 0.3 and s[0] > s[2] + 0.3  # the swapped-roles answer reuses the words, and still loses
+    again = scorer.scores([(Q, REF, OFF), (Q, REF, GOOD)])  # other batch, other order: same numbers
+    assert again[1] == s[0] and again[0] == s[2]
+
+
+@needs_weights
+def test_grader_reports_and_weighs_the_scorer(scorer):
+    from coach.grading import Grader
+    from coach.grading.rubrics import RubricBank
+    from coach.models import Embedder
+
+    emb = Embedder()
+    g = Grader(emb.encode, RubricBank([]), scorer=scorer)
+    good = g.grade(Q, GOOD, reference=REF)
+    wrong = g.grade(Q, WRONG, reference=REF)
+    steps = {s.name: s.value for s in good.steps}
+    assert "answer_score" in steps and steps["answer_score"] > 0.6
+    assert good.score > wrong.score
