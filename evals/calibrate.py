@@ -129,12 +129,35 @@ def with_references(grader, rows: list[dict]) -> list[dict]:
     return out
 
 
-def fit(grader, rows: list[dict] | None = None, draft: bool = False) -> Calibration:
+# the answer scorer's data tiers in the evaluation sets' vocabulary (for the objective's tier penalties
+# and the verdicts): a short correct answer is a good one; a vague or a mostly right answer with one
+# error is partial credit
+SCORER_TIERS = {"excellent": "excellent", "good": "good", "short_correct": "good", "partial": "partial",
+                "vague": "partial", "mixed": "partial", "wrong": "wrong", "off_topic": "off_topic"}
+
+
+def scorer_dev_rows() -> list[dict]:
+    """The DEV questions of the answer scorer's training data (``coach/judge/data/graded``, held out
+    of its training; they only choose its epoch) as graded-answer rows with an explicit reference:
+    clean interviewer references on six subjects, unlike the bundled sources' scraped answers."""
+    from coach.judge.scorer_train import load_graded, question_split
+
+    rows, _ = load_graded()
+    return [{"id": f"{r['id']}/{i}", "question_id": None, "question": r["question"], "reference": r["reference"],
+             "answer": a["text"], "score": float(a["score"]), "tier": SCORER_TIERS[a["tier"]], "split": "dev"}
+            for r in rows if question_split(r["id"]) == "dev" for i, a in enumerate(r["answers"])]
+
+
+def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev: bool = False) -> Calibration:
     """``draft``: fit the combiner for drafted rubrics, on the same DEV answers graded against their
-    source's reference answer only."""
+    source's reference answer only. ``scorer_dev``: also on the answer scorer's dev questions against
+    their clean references (``scorer_dev_rows``): a draft grades against whatever reference a user
+    brings, and the bundled sources' references alone are scraped, vague and sometimes wrong."""
     rows = select_split(rows if rows is not None else load_jsonl(GRADED_ANSWERS), "dev")
     if draft:
         rows = with_references(grader, rows)
+    if scorer_dev:
+        rows = rows + scorer_dev_rows()
     feats = collect(grader, rows)
     gold = [float(r["score"]) for r in rows]
     gold_verdicts = [M.TIER_TO_VERDICT[r["tier"]] for r in rows]
@@ -186,7 +209,7 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False) -> Calibrat
     best = make(*params)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
     best.fitted_on = {
-        "data": "evals/data/graded_answers.jsonl",
+        "data": "evals/data/graded_answers.jsonl" + (" + coach/judge/data/graded (dev questions)" if scorer_dev else ""),
         "split": "dev",
         "graded_against": "the source record's answer as an explicit reference (drafted rubric)" if draft else "rubrics",
         "n": len(rows),

@@ -225,7 +225,10 @@ def test_calibrate_keeps_a_note_on_what_the_fit_was(built_home, embedder, monkey
     monkeypatch.setenv("COACH_HOME", str(built_home))
     monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
 
-    def fake_fit(grader, draft=False):  # control flow only: the real fit takes minutes
+    calls = []
+
+    def fake_fit(grader, draft=False, scorer_dev=False):  # control flow only: the real fit takes minutes
+        calls.append((draft, scorer_dev))
         cal = Calibration()
         cal.fitted_on = {"data": "evals/data/graded_answers.jsonl", "split": "dev"}
         return cal
@@ -238,6 +241,10 @@ def test_calibrate_keeps_a_note_on_what_the_fit_was(built_home, embedder, monkey
     assert "coach eval calibrate" in note and "COACH_JUDGE_GRADING=off" in note
     res = CliRunner().invoke(cli, ["eval", "calibrate", "--dry-run", "--note", "refit after the gate change"])
     assert json.loads(res.stdout)["fitted_on"]["note"] == "refit after the gate change"
+    # a draft fit adds the answer scorer's dev questions unless told not to; a reviewed fit does not
+    CliRunner().invoke(cli, ["eval", "calibrate", "--dry-run", "--draft"])
+    CliRunner().invoke(cli, ["eval", "calibrate", "--dry-run", "--draft", "--no-scorer-dev"])
+    assert calls == [(False, False), (False, False), (True, True), (True, False)]
 
 
 def test_a_blended_llm_score_never_lifts_a_capped_grade(grader, monkeypatch):

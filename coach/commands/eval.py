@@ -156,8 +156,11 @@ def fit_note(draft: bool, judge_grading: str) -> str:
               "source's reference only): calibration_judge_draft.json with COACH_JUDGE_GRADING=1. Without the judge the "
               "fit writes calibration_draft.json; check its weights before keeping it (README, Evaluation).")
 @click.option("--note", default=None, help="Why this fit was made, kept in fitted_on.note (default: the date and the command).")
+@click.option("--scorer-dev/--no-scorer-dev", default=None,
+              help="Also fit on the answer scorer's dev questions (clean references; coach/judge/data/graded). "
+                   "Default: on with --draft, off otherwise.")
 @click.pass_obj
-def calibrate(settings, write, draft, note):
+def calibrate(settings, write, draft, note, scorer_dev):
     """Fit the grading combiner on the DEV split and save it (calibration_judge.json when the judge grades, COACH_JUDGE_GRADING)."""
     from coach.grading.combine import calibration_path
     from coach.service import Coach
@@ -168,7 +171,8 @@ def calibrate(settings, write, draft, note):
     g = coach.grader
     # the fit for the mode graded in now (with the answer scorer: its own file, the plain fit stays)
     path = calibration_path(g.nli is not None and (draft or g.nli_scope == "all"), draft=draft, scorer=g.scorer is not None)
-    cal = fit(coach.grader, draft=draft)
+    scorer_dev = draft if scorer_dev is None else scorer_dev
+    cal = fit(coach.grader, draft=draft, scorer_dev=scorer_dev)
     cal.fitted_on["note"] = note or (fit_note(draft, g.nli_scope if g.nli is not None else "off")
                                      + (" (answer scorer on)" if g.scorer is not None else ""))
     if write:

@@ -43,7 +43,9 @@ def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, ini
 @click.option("--output", type=click.Path(file_okay=False), default=None,
               help="Where to write the model (default: the shipped coach/judge/scorer_weights).")
 @click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Start from this model folder's encoder (e.g. coach/judge/weights) instead of all-MiniLM-L6-v2.")
+              help="Start from this model folder's encoder (default: the shipped judge, coach/judge/weights: measured "
+                   "better than all-MiniLM-L6-v2, dev Spearman 0.836 vs 0.708).")
+@click.option("--from-base", is_flag=True, help="Start from all-MiniLM-L6-v2 instead of a judge's encoder.")
 @click.option("--epochs", type=int, default=3, show_default=True)
 @click.option("--batch-size", type=int, default=16, show_default=True)
 @click.option("--lr", type=float, default=5e-5, show_default=True)
@@ -52,11 +54,18 @@ def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, ini
               help="Also train on up to N answers composed from the judge's premise records (label rules, not hand grades).")
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
-def train_scorer(output, init, epochs, batch_size, lr, max_len, composed, seed, threads):
-    """Train the answer scorer on coach/judge/data/graded (the defaults reproduce the shipped model)."""
+def train_scorer(output, init, from_base, epochs, batch_size, lr, max_len, composed, seed, threads):
+    """Train the answer scorer on coach/judge/data/graded (the defaults reproduce the shipped model: about
+    20 minutes on 2 cores)."""
+    from coach.errors import CoachError
+    from coach.judge.model import WEIGHTS_DIR
     from coach.judge.scorer import SCORER_DIR
     from coach.judge.scorer_train import train_scorer as run
 
+    if init and from_base:
+        raise CoachError("--init and --from-base exclude each other")
+    if not init and not from_base:
+        init = str(WEIGHTS_DIR)
     info = run(Path(output) if output else SCORER_DIR, init=init, epochs=epochs, batch_size=batch_size, lr=lr,
                max_len=max_len, seed=seed, threads=threads, composed=composed)
     click.echo(json.dumps(info, indent=2))

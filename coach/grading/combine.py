@@ -10,7 +10,7 @@ The fitted numbers live in ``calibration.json`` next to this file, with what the
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +99,8 @@ class Calibration:
         # a fit made before a feature existed gives that feature no weight (it was not part of the fit)
         by_name = dict(zip(names, data["weights"]))
         data["weights"] = [float(by_name.get(name, 0.0)) for name in FEATURES]
-        return cls(**data)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})  # a setting this version lacks is ignored
 
     def save(self, path: Path = CALIBRATION_PATH) -> None:
         path.write_text(json.dumps({"features": list(FEATURES), **asdict(self)}, indent=2) + "\n", encoding="utf-8")

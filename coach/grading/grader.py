@@ -317,7 +317,8 @@ class Grader:
         if self.scorer is not None:
             # the whole answer read against the whole reference by a model trained on graded answers:
             # one signal among the others, weighed by the calibration (never the grade on its own)
-            expected = self.scorer.score(question, rubric.model_answer, answer)
+            # read what the answer claims, as coverage does: a bare list of terms claims nothing
+            expected = self.scorer.score(question, rubric.model_answer, claim_text)
             ev.features["answer_score"] = expected
             ev.steps["answer_score"] = Step("answer_score", round(expected, 3),
                                             f"answer scorer: about {10 * expected:.1f}/10 against the reference")

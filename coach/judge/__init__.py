@@ -5,6 +5,8 @@ contradicts a hypothesis. Grading and the source audit build on it.
 - ``data.py``: the team-written premise records -> labelled pairs, split by premise.
 - ``train.py``: reproducible training on CPU (``coach judge train``).
 - ``evaluate.py``: synthetic and real-answer figures beside the cosine baseline (``coach eval judge``).
+- ``scorer.py`` / ``scorer_train.py``: the second model kind, the answer scorer: (question + reference,
+  answer) -> the expected grade, trained on team-written graded answers (``coach judge train-scorer``).
 """
 
 from coach.judge.model import CONTRADICTION, ENTAILMENT, LABELS, NEUTRAL, Judge, JudgeError, load_judge

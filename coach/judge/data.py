@@ -66,29 +66,39 @@ def validate(rec: dict) -> list[str]:
     return errs
 
 
-def load_records(raw_dir: Path = RAW_DIR) -> tuple[list[dict], list[str]]:
-    """All valid records in a fixed order, and one line per rejected record (never silently dropped)."""
-    records, rejected, seen = [], [], set()
-    for path in sorted(raw_dir.glob("*/part_*.jsonl")):
+def read_validated(files: list[tuple[Path, str]], check) -> tuple[list[tuple[dict, Path]], list[str]]:
+    """Every valid JSON object of the given JSONL files (with its file), in order, and one line per
+    rejected line, ``'<name>:<line>: <problems>'`` (never silently dropped). ``files``: (path, the name
+    used in messages); ``check(obj) -> [problems]``; ids must be unique across all files."""
+    rows, rejected, seen = [], [], set()
+    for path, name in files:
         for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
             if not line.strip():
                 continue
-            where = f"{path.parent.name}/{path.name}:{n}"
+            where = f"{name}:{n}"
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 rejected.append(f"{where}: invalid JSON ({exc.msg})")
                 continue
-            problems = validate(rec) if isinstance(rec, dict) else ["not an object"]
+            problems = check(rec) if isinstance(rec, dict) else ["not an object"]
             if not problems and rec["id"] in seen:
                 problems = [f"duplicate id {rec['id']}"]
             if problems:
                 rejected.append(f"{where}: {'; '.join(problems)}")
                 continue
             seen.add(rec["id"])
-            rec["_set"] = path.parent.name
-            records.append(rec)
-    return records, rejected
+            rows.append((rec, path))
+    return rows, rejected
+
+
+def load_records(raw_dir: Path = RAW_DIR) -> tuple[list[dict], list[str]]:
+    """All valid records in a fixed order, and one line per rejected record (never silently dropped)."""
+    files = [(path, f"{path.parent.name}/{path.name}") for path in sorted(raw_dir.glob("*/part_*.jsonl"))]
+    rows, rejected = read_validated(files, validate)
+    for rec, path in rows:
+        rec["_set"] = path.parent.name
+    return [rec for rec, _ in rows], rejected
 
 
 def data_hash(raw_dir: Path = RAW_DIR) -> str:

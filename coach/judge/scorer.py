@@ -6,8 +6,9 @@ the whole answer against the whole reference, so it can weigh what a claim-by-cl
 much of the reference is there, whether the answer's main point is the wrong one). Grading uses its
 output as one more signal (``answer_score``) in the calibrated combiner, never as the grade alone.
 
-Same contract as ``Judge``: loaded once, lazily; deterministic (eval mode, fixed batches sorted by
-length, outputs rounded to 1e-5); int8 dynamic quantisation on CPU by default.
+Same contract as ``Judge``: loaded once, lazily; deterministic (eval mode, one input per forward pass,
+outputs rounded to 1e-5), so an answer's score never depends on what it was batched with; int8
+dynamic quantisation on CPU by default.
 """
 
 from __future__ import annotations
@@ -62,11 +63,13 @@ def resolve_scorer_path(spec: str = "default") -> Path | None:
 class AnswerScorer:
     """A cross-encoder regression model, loaded lazily once. Thread-safe."""
 
-    def __init__(self, path: str | Path = "default", *, batch_size: int = 16, int8: bool = True):
+    def __init__(self, path: str | Path = "default", *, batch_size: int = 1, int8: bool = True):
         resolved = resolve_scorer_path(str(path))
         if resolved is None:
             raise JudgeError("the answer scorer is switched off")
         self.path = resolved
+        # one input per forward pass by default: int8 dynamic quantisation scales activations per batch, so
+        # in a batch an answer's score would depend on its neighbours (measured: 0.798 alone vs 0.819)
         self.batch_size = batch_size
         self.int8 = int8
         self._model = None

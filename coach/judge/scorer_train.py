@@ -68,25 +68,11 @@ def validate_question(row: dict) -> list[str]:
 
 def load_graded(graded_dir: Path = GRADED_DIR) -> tuple[list[dict], list[str]]:
     """(questions, rejected lines as 'file:line: problem')."""
-    rows, rejected, seen = [], [], set()
-    for path in sorted(Path(graded_dir).glob("*.jsonl")):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                rejected.append(f"{path.name}:{n}: not JSON ({exc.msg})")
-                continue
-            problems = validate_question(row) if isinstance(row, dict) else ["not an object"]
-            if not problems and row["id"] in seen:
-                problems = [f"duplicate id {row['id']}"]
-            if problems:
-                rejected.append(f"{path.name}:{n}: " + "; ".join(problems))
-                continue
-            seen.add(row["id"])
-            rows.append(row)
-    return rows, rejected
+    from coach.judge.data import read_validated
+
+    rows, rejected = read_validated([(path, path.name) for path in sorted(Path(graded_dir).glob("*.jsonl"))],
+                                    validate_question)
+    return [row for row, _ in rows], rejected
 
 
 def graded_hash(graded_dir: Path = GRADED_DIR) -> str:
