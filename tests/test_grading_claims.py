@@ -140,14 +140,22 @@ def test_each_grading_mode_has_its_own_calibration(coach, graded):
 
     from coach.grading import Grader
 
+    from coach.grading.combine import calibration_path
+
     g = coach.grader
-    without = Grader(g._embed, g.bank, records=g.records, search=g.search, flags_for=g.flags_for, vocab=g.vocab)
-    assert without.calibration == Calibration.load(CALIBRATION_PATH)
+    plain = Grader(g._embed, g.bank, records=g.records, search=g.search, flags_for=g.flags_for, vocab=g.vocab)
+    assert plain.calibration == Calibration.load(CALIBRATION_PATH)  # no judge, no answer scorer
+    # the answer scorer (on by default) has its own fit of each mode; without it the plain fit
+    assert g.scorer is not None
+    without = Grader(g._embed, g.bank, records=g.records, search=g.search, flags_for=g.flags_for, vocab=g.vocab,
+                     scorer=g.scorer)
+    assert without.calibration == Calibration.load(calibration_path(False, scorer=True)) != plain.calibration
     judge_cal = Calibration.load(JUDGE_CALIBRATION_PATH)
     assert graded.calibration == judge_cal and judge_cal != without.calibration
     # the default: the judge grades against drafted rubrics only; reviewed rubrics keep the fit without it
     assert coach.settings.judge_grading == "drafts" and coach.grader.nli_scope == "drafts"
     assert coach.grader.calibration == without.calibration
+    assert coach.grader.draft_calibration == Calibration.load(calibration_path(True, draft=True, scorer=True))
     assert judge_cal.weights[list(judge_cal.fitted_on["features"]).index("judge_support")] > 0
 
 
