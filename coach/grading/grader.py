@@ -315,9 +315,8 @@ class Grader:
         else:  # nothing but term lists: nothing on point
             signals.specificity(ev, [], sent_vecs[:0], targets)
         if self.scorer is not None:
-            # the whole answer read against the whole reference by a model trained on graded answers:
-            # one signal among the others, weighed by the calibration (never the grade on its own)
-            # read what the answer claims, as coverage does: a bare list of terms claims nothing
+            # the whole answer's claims (as for coverage: a bare list of terms claims nothing) read against
+            # the whole reference: one signal among the others, weighed by the calibration, never the grade
             expected = self.scorer.score(question, rubric.model_answer, claim_text)
             ev.features["answer_score"] = expected
             ev.steps["answer_score"] = Step("answer_score", round(expected, 3),

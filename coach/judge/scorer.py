@@ -126,9 +126,9 @@ def load_scorer(settings=None) -> AnswerScorer | None:
     """The configured answer scorer (``COACH_ANSWER_SCORER``), one per process; None when it is off."""
     spec = str(getattr(settings, "answer_scorer", "default")) if settings is not None else "default"
     int8 = bool(getattr(settings, "judge_int8", True)) if settings is not None else True
-    if resolve_scorer_path(spec) is None:
-        return None
     with _CACHE_LOCK:
         if (spec, int8) not in _CACHE:
+            if resolve_scorer_path(spec) is None:
+                return None
             _CACHE[(spec, int8)] = AnswerScorer(spec, int8=int8)
         return _CACHE[(spec, int8)]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -193,12 +192,10 @@ def train_scorer(
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     from coach.judge.data import load_records
-    from coach.judge.train import _batches, save
+    from coach.judge.train import _batches, save, seed_and_threads
     from coach.models import default_embedding_path
 
-    threads = threads or max(1, (os.cpu_count() or 2) // (2 if (os.cpu_count() or 2) > 2 else 1))
-    torch.set_num_threads(threads)
-    random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+    threads = seed_and_threads(seed, threads)
     rng = random.Random(seed)
 
     rows, rejected = load_graded(graded_dir)

@@ -45,6 +45,16 @@ def _batches(pairs, tok, batch_size: int, max_len: int, rng: random.Random, shuf
         yield b, enc
 
 
+def seed_and_threads(seed: int, threads: int = 0) -> int:
+    """Fix every random seed and the torch thread count (0: the physical cores); returns the count."""
+    import torch
+
+    threads = threads or max(1, (os.cpu_count() or 2) // (2 if (os.cpu_count() or 2) > 2 else 1))
+    torch.set_num_threads(threads)
+    random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+    return threads
+
+
 def _loss(logits, labels):
     """Cross-entropy; a NOT_CONTRADICTION target (3) is -log(p_entailment + p_neutral)."""
     import torch
@@ -134,9 +144,7 @@ def train(
 
     from coach.models import default_embedding_path
 
-    threads = threads or max(1, (os.cpu_count() or 2) // (2 if (os.cpu_count() or 2) > 2 else 1))
-    torch.set_num_threads(threads)
-    random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
+    threads = seed_and_threads(seed, threads)
     rng = random.Random(seed)
 
     if extra is None:
