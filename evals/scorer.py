@@ -66,13 +66,17 @@ def evaluate_scorer(coach, split: str = "test", limit: int | None = None) -> Eva
     if scorer is None:
         raise CoachError("no answer scorer: run `coach judge train-scorer` or unset COACH_ANSWER_SCORER")
     metrics: dict[str, float] = {}
-    # its own held-out questions (cosine baseline: the same question's reference vs each answer)
+    # its own held-out questions, beside the cosine baseline (each answer vs its question's reference)
     rows, _ = load_graded()
     held = graded_triples(rows)["dev" if split == "dev" else "test"][:limit]
     if held:
         pred = scorer.scores_inputs([(t.premise, t.hypothesis) for t in held])
         own = evaluate(pred, held)
         metrics.update({f"scorer_{split}_{k}": float(v) for k, v in own.items()})
+        cos = [float(v[0] @ v[1]) for v in (coach.grader.vecs([t.hypothesis, t.reference]) for t in held)]
+        gold = [t.target * 10 for t in held]
+        metrics.update({f"scorer_{split}_cosine_spearman": M.spearman(cos, gold),
+                        f"scorer_{split}_cosine_pearson": M.pearson(cos, gold)})
     sets = [("bundled", coach.grader, select_split(load_jsonl(GRADED_ANSWERS), split)[:limit])]
     if OTHER_SUBJECT.exists():
         sets.append(("other_subject", coach.grader, load_jsonl(OTHER_SUBJECT)[:limit]))

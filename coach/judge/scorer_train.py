@@ -42,6 +42,7 @@ class Triple:
     target: float  # grade / 10
     qid: str
     tier: str
+    reference: str = ""  # the reference alone (for the cosine baseline of ``coach eval scorer``)
 
 
 def validate_question(row: dict) -> list[str]:
@@ -94,7 +95,8 @@ def graded_triples(rows: list[dict]) -> dict[str, list[Triple]]:
         premise, _ = scorer_input(row["question"], row["reference"], "")
         for a in row["answers"]:
             out[question_split(row["id"])].append(
-                Triple(premise, " ".join(a["text"].split()), float(a["score"]) / 10.0, row["id"], a["tier"]))
+                Triple(premise, " ".join(a["text"].split()), float(a["score"]) / 10.0, row["id"], a["tier"],
+                       row["reference"]))
     return out
 
 
