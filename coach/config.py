@@ -44,6 +44,11 @@ class Settings:
     # a local folder with a one-output model, or "off". Grading weighs it as one signal (answer_score)
     # with its own calibration (coach/grading/calibration*_scorer.json).
     answer_scorer: str = "default"
+    # Claim verifier for the source audit's `trusted` check: "off" (default: no verifier is shipped, none
+    # trained so far beats chance on new documents, README), "default" (coach/judge/verifier_weights, as
+    # written by `coach judge train-verifier`) or a local folder with a one-output model. It flags only
+    # where its dev fit (`coach eval audit-fit`) qualifies.
+    claim_verifier: str = "off"
     # Optional cross-encoder reranker (HF id or folder); empty means no reranking.
     reranker_model: str = ""
     # LLM backend: auto | llamacpp | transformers | openai | none.

@@ -30,7 +30,9 @@ def fingerprint() -> str:
     h = hashlib.sha256()
     from coach.judge.model import WEIGHTS_DIR
 
-    judge_files = [WEIGHTS_DIR / "training.json"] if (WEIGHTS_DIR / "training.json").exists() else []
+    from coach.judge.verifier import VERIFIER_DIR
+
+    judge_files = [d / "training.json" for d in (WEIGHTS_DIR, VERIFIER_DIR) if (d / "training.json").exists()]
     for p in sorted([*_PKG.rglob("*.py"), *_PKG.glob("*.json"), *_PKG.glob("data/*.jsonl"), *_KNOWLEDGE.glob("*.yaml"),
                      *_KNOWLEDGE.glob("*.jsonl"), *judge_files]):
         h.update(p.name.encode())
@@ -39,13 +41,14 @@ def fingerprint() -> str:
 
 
 def _home_fingerprint(settings) -> str:
-    """What a cached result also depends on besides the code: the configured judge (``COACH_JUDGE_MODEL``)
-    and the user's own trusted statements (``COACH_HOME/knowledge``)."""
+    """What a cached result also depends on besides the code: the configured judge (``COACH_JUDGE_MODEL``),
+    claim verifier (``COACH_CLAIM_VERIFIER``) and the user's own trusted statements (``COACH_HOME/knowledge``)."""
     h = hashlib.sha256()
-    spec = str(getattr(settings, "judge_model", "default") or "default")
-    h.update(spec.encode())
-    if spec != "default" and (Path(spec) / "training.json").exists():
-        h.update((Path(spec) / "training.json").read_bytes())
+    for name in ("judge_model", "claim_verifier"):
+        spec = str(getattr(settings, name, "default") or "default")
+        h.update(spec.encode())
+        if spec != "default" and (Path(spec) / "training.json").exists():
+            h.update((Path(spec) / "training.json").read_bytes())
     from coach.audit.trusted import user_statement_files
 
     for p in user_statement_files(settings):

@@ -147,6 +147,9 @@ class TrustedIndex:
         for t, text in enumerate(texts):
             top = np.argsort(-sims[t], kind="stable")[:k]
             chosen = [(int(i), float(sims[t, i])) for i in top if sims[t, i] >= min_sim]
+            if max_keyword <= 0:
+                out.append(chosen)
+                continue
             low = text.lower()
             extra = [i for rx, i in self._concepts if rx.search(low) and i not in {c for c, _ in chosen}]
             extra.sort(key=lambda i: -sims[t, i])

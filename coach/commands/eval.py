@@ -196,7 +196,7 @@ def audit_fit(settings, write):
     result = fit(coach)
     if write:
         save(result)
-    click.echo(json.dumps({k: v for k, v in result.items() if k != "sweep"}, indent=2))
+    click.echo(json.dumps({k: v for k, v in result.items() if not k.startswith("sweep")}, indent=2))
 
 
 @eval_.command("judge-trust")

@@ -1,5 +1,5 @@
-"""`coach judge train|train-scorer|data|score|score-answer`: train, inspect and try the judgement (NLI) model
-and the answer scorer."""
+"""`coach judge train|train-scorer|train-verifier|data|score|score-answer|verify-claim|export-trusted`: train, inspect and try
+the judgement (NLI) model, the answer scorer and the claim verifier."""
 
 from __future__ import annotations
 
@@ -85,6 +85,53 @@ def score_answer(settings, question, reference, answer):
     if scorer is None:
         raise CoachError("the answer scorer is off (COACH_ANSWER_SCORER)")
     click.echo(json.dumps({"expected_grade": round(10 * scorer.score(question, reference, answer), 2)}))
+
+
+@judge.command("train-verifier")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Where to write the model (default: the shipped coach/judge/verifier_weights).")
+@click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Start from this model folder's encoder (default: the shipped judge, coach/judge/weights).")
+@click.option("--epochs", type=int, default=1, show_default=True)
+@click.option("--batch-size", type=int, default=16, show_default=True)
+@click.option("--lr", type=float, default=4e-5, show_default=True)
+@click.option("--max-examples", type=int, default=18000, show_default=True,
+              help="Train on at most N (shuffled) training examples.")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
+def train_verifier(output, init, epochs, batch_size, lr, max_examples, seed, threads):
+    """Train the claim verifier on the trusted statements and their misconceptions (the defaults reproduce
+    the shipped model)."""
+    from coach.judge.verifier import VERIFIER_DIR
+    from coach.judge.verifier_train import train_verifier as run
+
+    info = run(Path(output) if output else VERIFIER_DIR, init=init, epochs=epochs, batch_size=batch_size, lr=lr,
+               max_examples=max_examples, seed=seed, threads=threads)
+    click.echo(json.dumps(info, indent=2))
+
+
+@judge.command("verify-claim")
+@click.argument("claim")
+@click.pass_obj
+def verify_claim(settings, claim):
+    """The claim verifier's P(refuted) for one claim, with the trusted statements it read (JSON)."""
+    from coach.audit.checks import AuditContext
+    from coach.errors import CoachError
+    from coach.judge.verifier import EVIDENCE_K
+
+    if not claim.strip():
+        raise CoachError("give a claim to verify")
+    ctx = AuditContext(settings=settings)
+    verifier = ctx.verifier()
+    if verifier is None:
+        raise CoachError("the claim verifier is off or missing (COACH_CLAIM_VERIFIER)")
+    index = ctx.trusted_index()
+    cands = index.candidates([claim], k=EVIDENCE_K, min_sim=-1.0, max_keyword=0)[0]
+    evidence = [index.statements[si].text for si, _ in cands]
+    p = float(verifier.scores([(claim, evidence)])[0])
+    click.echo(json.dumps({"p_refuted": round(p, 4),
+                           "evidence": [{"text": t, "cosine": round(sim, 3)} for t, (_, sim) in zip(evidence, cands)]},
+                          indent=2))
 
 
 @judge.command()

@@ -31,6 +31,7 @@ class AuditContext:
     llm: Any = None  # an object with .generate(prompt) (tests), else loaded from settings when trusted
     nli: Any = None  # a coach.judge.Judge, else loaded from settings on first use
     trusted: Any = None  # a coach.audit.trusted.TrustedIndex, else built on first use
+    claim_verifier: Any = None  # a coach.judge.verifier.ClaimVerifier, else loaded from settings on first use
 
     def judge(self):
         """The judgement model, or None (with a warning) when it cannot be loaded."""
@@ -45,6 +46,21 @@ class AuditContext:
                 logging.getLogger(__name__).warning("audit without the judgement model: %s", exc)
                 self.nli = False
         return self.nli or None
+
+    def verifier(self):
+        """The claim verifier, or None (with a warning when the configured one cannot be loaded)."""
+        if self.claim_verifier is None:
+            from coach.judge import JudgeError
+            from coach.judge.verifier import load_verifier
+
+            try:
+                self.claim_verifier = load_verifier(self.settings) or False
+            except JudgeError as exc:
+                import logging
+
+                logging.getLogger(__name__).warning("audit without the claim verifier: %s", exc)
+                self.claim_verifier = False
+        return self.claim_verifier or None
 
     def trusted_index(self):
         """The trusted reference's retrieval index (built once per context)."""

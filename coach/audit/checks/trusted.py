@@ -104,14 +104,82 @@ def judge_claims(claims: list[Claim], context, symmetric: bool | None = None, th
     return out
 
 
-def enabled(th: dict | None = None) -> bool:
-    """Whether the dev fit found a setting precise enough to flag anything (else the check is a no-op)."""
+def judge_enabled(th: dict | None = None) -> bool:
+    """Whether the dev fit found a judge-pair setting precise enough to flag anything."""
     return float((th or thresholds())["suspect_min"]) <= 1.0
+
+
+def enabled(th: dict | None = None) -> bool:
+    """Whether the dev fit found a setting precise enough to flag anything, by the claim verifier or by
+    the judge's pairwise contradictions (else the check is a no-op)."""
+    th = th or thresholds()
+    return judge_enabled(th) or float(verifier_thresholds(th)["suspect_min"]) <= 1.0
+
+
+def verifier_thresholds(th: dict | None = None) -> dict:
+    """The verifier's fitted setting (``suspect_min`` above 1: the verifier flags nothing)."""
+    out = {"suspect_min": 1.01, "error_min": 1.01, "min_sim": 0.45}
+    out.update((th or thresholds()).get("verifier", {}))
+    return out
+
+
+def verify_claims(claims: list[Claim], context) -> list[tuple[Claim, float, list[tuple[int, float]]]]:
+    """[(claim, P(refuted), [(statement index, cosine), ...])] for every prose claim: the claim read by the
+    claim verifier against its ``EVIDENCE_K`` nearest trusted statements. Empty without a verifier."""
+    from coach.judge.verifier import EVIDENCE_K
+
+    verifier = context.verifier()
+    index = context.trusted_index() if verifier is not None else None
+    prose = [c for c in claims if c.kind in _PROSE and len(c.text.split()) >= 4]
+    if not prose or index is None or not len(index.statements):
+        return []
+    texts = [claim_text(c) for c in prose]
+    cands = index.candidates(texts, k=EVIDENCE_K, min_sim=-1.0, max_keyword=0)
+    p = verifier.scores([(t, [index.statements[si].text for si, _ in cs]) for t, cs in zip(texts, cands)])
+    return [(c, float(pi), cs) for c, pi, cs in zip(prose, p, cands) if cs]
+
+
+def _correction(claim: Claim, cands: list[tuple[int, float]], context) -> tuple[int, float | None]:
+    """Which of the evidence statements the flag cites: the one the judge finds most contradicting
+    (the verifier reads them together), else the nearest."""
+    index, judge = context.trusted_index(), context.judge()
+    if judge is None or len(cands) == 1:
+        return cands[0][0], None
+    probs = judge.scores([(index.statements[si].text, claim_text(claim)) for si, _ in cands])
+    best = int(np.argmax([float(pr[CONTRADICTION]) for pr in probs]))
+    return cands[best][0], float(probs[best][CONTRADICTION])
+
+
+def _verifier_flags(claims: list[Claim], context, th: dict) -> list[Flag]:
+    vt = verifier_thresholds(th)
+    if float(vt["suspect_min"]) > 1.0:
+        return []
+    index, flags = context.trusted_index(), []
+    for claim, p, cands in verify_claims(claims, context):
+        if p < vt["suspect_min"] or cands[0][1] < vt["min_sim"]:
+            continue
+        si, p_contra = _correction(claim, cands, context)
+        st = index.statements[si]
+        verdict = "error" if p >= vt["error_min"] else "suspect"
+        evidence = [{"type": "trusted", "text": st.text, "ref": f"{st.origin}#{st.id}", "concept": st.concept,
+                     "p_refuted": round(p, 4)}]
+        if p_contra is not None:
+            evidence[0]["p_contradiction"] = round(p_contra, 4)
+        flags.append(Flag.from_claim(
+            claim, verdict=verdict, kind="contradiction", severity="major" if verdict == "error" else "minor",
+            check="trusted",
+            reason=f"the trusted statements on {st.concept or st.topic or 'this concept'} refute it "
+                   f"(claim verifier {p:.2f})",
+            correction=st.text, evidence=evidence,
+        ))
+    return flags
 
 
 def check_trusted(claims: list[Claim], context) -> list[Flag]:
     th = thresholds()
-    if not enabled(th):
+    if float(verifier_thresholds(th)["suspect_min"]) <= 1.0 and context.verifier() is not None:
+        return _verifier_flags(claims, context, th)
+    if not judge_enabled(th):
         return []
     index = context.trusted_index()
     flags = []
