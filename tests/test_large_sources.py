@@ -84,3 +84,14 @@ def test_the_audit_reports_progress_per_source_then_cross_source(tmp_path):
     audit_sources(parsed, load_settings(home=tmp_path / "home"), checks=("code", "arithmetic"), cache=False,
                   progress=lambda d, t, s: seen.append((d, t, s)))
     assert seen == [(0, 3, "audit"), (1, 3, "audit"), (2, 3, "audit"), (3, 3, "audit")]
+
+
+def test_bench_audits_one_added_twenty_page_document(coach):
+    """`coach bench --only audit` states the audit time of one added ~20-page document (real parse and
+    checks; the figure itself is a benchmark, not asserted here)."""
+    from coach.bench import bench_added_document
+
+    out = bench_added_document(coach, words=2_000)
+    assert 2_000 <= out["audit_added_doc_words"] < 2_400 and out["audit_added_doc_records"] >= 5
+    assert out["audit_added_doc_s"] >= 0 and out["audit_added_doc_flags"] >= 0
+    assert out["audit_added_doc_target_s"] == 30
