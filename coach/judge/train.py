@@ -234,6 +234,68 @@ def _init_info(init) -> dict | None:
     return {"from": str(init), "training": prior}
 
 
+def predict_one_output(model, tok, examples, batch_size: int = 32, max_len: int = 320) -> np.ndarray:
+    """sigmoid(logit) per example of a one-output model (the answer scorer, the claim verifier)."""
+    import torch
+
+    out = np.zeros(len(examples), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode():
+        for b, enc in _batches(examples, tok, batch_size, max_len, random.Random(0), shuffle=False):
+            out[b] = torch.sigmoid(model(**enc).logits.float()[:, 0]).numpy()
+    return out
+
+
+def train_one_output(base: str, train_set, dev, out_dir: Path, *, label: str, loss, evaluate, metric: str, info,
+                     epochs: int, batch_size: int, lr: float, max_len: int, rng: random.Random,
+                     progress: bool = True, unit: str = "example") -> dict:
+    """The loop the one-output models share: ``base``'s encoder with a new one-logit head (word
+    embeddings frozen, as the judge: cheaper CPU steps), AdamW with linear warm-up and decay, batches of
+    similar length; after each epoch ``evaluate(dev predictions, dev)``, and the best epoch by
+    ``metric`` is saved (after every improving epoch: a crash keeps the best). ``loss(logits, targets)``;
+    ``info(history, best dev figures, seconds)`` is what ``training.json`` holds, returned at the end."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    t0 = time.time()
+    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, local_files_only=True, num_labels=1, id2label={0: label}, label2id={label: 0},
+        ignore_mismatched_sizes=True, problem_type="regression",
+    )
+    model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
+    steps = epochs * ((len(train_set) + batch_size - 1) // batch_size)
+    sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
+    targets = torch.tensor([t.target for t in train_set], dtype=torch.float32)
+    best, history = (-2.0, None), []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        seen, loss_sum = 0, 0.0
+        bar = tqdm(total=len(train_set), desc=f"epoch {epoch}/{epochs}", unit=unit, disable=not progress)
+        for b, enc in _batches(train_set, tok, batch_size, max_len, rng, shuffle=True):
+            batch_loss = loss(model(**enc).logits[:, 0], targets[b])
+            batch_loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(), sched.step(), opt.zero_grad()
+            seen += len(b)
+            loss_sum += float(batch_loss.detach()) * len(b)
+            bar.update(len(b))
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}")
+        bar.close()
+        dev_m = evaluate(predict_one_output(model, tok, dev, max_len=max_len), dev)
+        history.append({"epoch": epoch, "train_loss": loss_sum / max(seen, 1), "dev": dev_m,
+                        "elapsed_s": round(time.time() - t0, 1)})
+        log.info("epoch %d: loss %.4f dev %s", epoch, loss_sum / max(seen, 1), dev_m)
+        if dev_m.get(metric, -1.0) > best[0]:
+            best = (dev_m.get(metric, -1.0), dev_m)
+            save(model, tok, out_dir, info(history, dev_m, time.time() - t0))
+    result = info(history, best[1], time.time() - t0)
+    (Path(out_dir) / "training.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
 def save(model, tok, out_dir: Path, info: dict) -> None:
     """fp16 safetensors + tokenizer + training.json, swapped in atomically."""
     import torch

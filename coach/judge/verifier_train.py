@@ -25,7 +25,6 @@ is kept.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import re
@@ -171,19 +170,6 @@ def evaluate(pred: np.ndarray, examples: list[Example]) -> dict:
     return out
 
 
-def predict(model, tok, examples, batch_size: int = 32, max_len: int = MAX_TOKENS) -> np.ndarray:
-    import torch
-
-    from coach.judge.train import _batches
-
-    out = np.zeros(len(examples), dtype=np.float32)
-    model.eval()
-    with torch.inference_mode():
-        for b, enc in _batches(examples, tok, batch_size, max_len, random.Random(0), shuffle=False):
-            out[b] = torch.sigmoid(model(**enc).logits.float()[:, 0]).numpy()
-    return out
-
-
 def load_sources():
     """(judge records, reference-only statement rows, graded questions) as bundled."""
     from coach.audit.trusted import DATA_DIR, _rows_of
@@ -212,12 +198,11 @@ def train_verifier(
     """Train and save the verifier; returns what is written to ``training.json``."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from tqdm import tqdm
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
     from coach.audit.trusted import TrustedIndex, load_statements
+    from coach.judge.data import load_close
     from coach.judge.model import WEIGHTS_DIR
-    from coach.judge.train import _batches, save, seed_and_threads
+    from coach.judge.train import seed_and_threads, train_one_output
     from coach.models import default_embedding_path
 
     threads = seed_and_threads(seed, threads)
@@ -234,31 +219,18 @@ def train_verifier(
     statements, _ = load_statements(None)
     embedder = SentenceTransformer(str(default_embedding_path()), device="cpu")
     index = TrustedIndex(statements, embedder.encode)
-    from coach.judge.data import load_close
-
     close = load_close()
     rewordings = {r["id"]: list(r.get("entail", [])) + close.get(r["id"], []) for r in records}
     references = {row["id"]: row["reference"] for row in graded}
     splits = build_examples(index, plans, rewordings=rewordings, references=references, seed=seed, progress=progress)
     train_set, dev = splits["train"], splits["dev"]
     log.info("verifier data: %d train, %d dev examples (%.0f s)", len(train_set), len(dev), time.time() - t0)
-
     base = init or str(WEIGHTS_DIR)
-    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, local_files_only=True, num_labels=1, id2label={0: "refuted"}, label2id={"refuted": 0},
-        ignore_mismatched_sizes=True,
-    )
-    model.base_model.embeddings.word_embeddings.weight.requires_grad_(False)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01)
-    steps = epochs * ((len(train_set) + batch_size - 1) // batch_size)
-    sched = get_linear_schedule_with_warmup(opt, int(0.06 * steps), steps)
-    targets = torch.tensor([e.target for e in train_set], dtype=torch.float32)
-    kinds = {}
+    kinds: dict[str, int] = {}
     for e in train_set:
         kinds[e.kind] = kinds.get(e.kind, 0) + 1
 
-    def info(history, best):
+    def info(history, best, seconds):
         return {
             "kind": "claim verifier (P(evidence refutes claim))",
             "base": base,
@@ -273,28 +245,7 @@ def train_verifier(
             "torch": torch.__version__,
         }
 
-    best, history = (-1.0, None), []
-    for epoch in range(1, epochs + 1):
-        model.train()
-        seen, loss_sum = 0, 0.0
-        bar = tqdm(total=len(train_set), desc=f"epoch {epoch}/{epochs}", unit="claim", disable=not progress)
-        for b, enc in _batches(train_set, tok, batch_size, max_len, rng, shuffle=True):
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(**enc).logits[:, 0], targets[b])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step(), sched.step(), opt.zero_grad()
-            seen += len(b)
-            loss_sum += float(loss.detach()) * len(b)
-            bar.update(len(b))
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}")
-        bar.close()
-        dev_m = evaluate(predict(model, tok, dev, max_len=max_len), dev)
-        history.append({"epoch": epoch, "train_loss": loss_sum / max(seen, 1), "dev": dev_m,
-                        "elapsed_s": round(time.time() - t0, 1)})
-        log.info("epoch %d: loss %.4f dev %s", epoch, loss_sum / max(seen, 1), dev_m)
-        if dev_m.get("auc", -1.0) > best[0]:
-            best = (dev_m.get("auc", -1.0), dev_m)
-            save(model, tok, out_dir, info(history, dev_m))
-    result = info(history, best[1])
-    (Path(out_dir) / "training.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return train_one_output(
+        base, train_set, dev, Path(out_dir), label="refuted", loss=torch.nn.functional.binary_cross_entropy_with_logits,
+        evaluate=evaluate, metric="auc", info=info, epochs=epochs, batch_size=batch_size, lr=lr, max_len=max_len,
+        rng=rng, progress=progress, unit="claim")
