@@ -89,7 +89,7 @@ def score_answer(settings, question, reference, answer):
 
 @judge.command("train-verifier")
 @click.option("--output", type=click.Path(file_okay=False), default=None,
-              help="Where to write the model (default: the shipped coach/judge/verifier_weights).")
+              help="Where to write the model (default: coach/judge/verifier_weights, what COACH_CLAIM_VERIFIER=default reads; none is shipped).")
 @click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
               help="Start from this model folder's encoder (default: the shipped judge, coach/judge/weights).")
 @click.option("--epochs", type=int, default=1, show_default=True)
