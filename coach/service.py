@@ -127,7 +127,9 @@ class Coach:
                 self.ensure_index()
                 records = {r.id: r for r in self.index.records()}
                 self._grader = Grader(
-                    self.index.embedder.encode,  # raw encode, no query cache: grades stay bit-for-bit repeatable
+                    # raw encode, no query cache: grades stay bit-for-bit repeatable; grouped by length,
+                    # so an answer's short sentences are not padded to the whole answer's length
+                    self.index.embedder.encode_grouped,
                     self.rubrics.restricted_to(records),  # never cite a source that is not indexed (any more)
                     records=records,
                     search=lambda q: self.index.search(q, k=5),

@@ -88,6 +88,28 @@ class Embedder:
         )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
+    def encode_grouped(self, texts: list[str], spread: float = 1.6) -> np.ndarray:
+        """``encode`` for a few texts of very different lengths (a whole answer beside its sentences):
+        in one batch every text is padded to the longest, so a 200-word answer makes ten 20-word
+        sentences cost ten times what they should. Texts are sorted by length and encoded in groups
+        whose longest is at most ``spread`` times the group's shortest (in characters). The grouping is
+        a pure function of the texts, so the same texts always give the same vectors."""
+        texts = list(texts)
+        if len(texts) <= 1:
+            return self.encode(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        start = 0
+        while start < len(order):
+            end = start + 1
+            floor = max(len(texts[order[start]]), 1)
+            while end < len(order) and end - start < BATCH_SIZE and len(texts[order[end]]) <= spread * floor:
+                end += 1
+            part = order[start:end]
+            out[part] = self.encode([texts[i] for i in part])
+            start = end
+        return out
+
     def embed_hashed(self, texts: list[str], hashes: list[str], progress=None) -> np.ndarray:
         """Vectors for ``texts``; only texts whose hash is not cached are encoded. Shape (n, d)."""
         with self._lock:

@@ -193,3 +193,32 @@ def test_reranker_reorders_fused_candidates(settings, embedder):
     assert [h.record.id for h in hits] != [h.record.id for h in CoachIndex(settings, model=embedder).search("What is", k=7)]
     assert all("dense" in h.ranks or "bm25" in h.ranks for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+class BatchRecordingModel(CountingModel):
+    """The real model; records each encode call's batch."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.batches: list[list[str]] = []
+
+    def encode(self, texts, **kw):
+        self.batches.append(list(texts))
+        return super().encode(texts, **kw)
+
+
+def test_encode_grouped_batches_similar_lengths_and_matches_encode(settings, embedder):
+    """The grader's embedding call: a whole answer is not batched with its short sentences (each would
+    be padded to the answer's length), and the vectors are the same as one plain batch's (to float noise)."""
+    from index.embedder import Embedder
+
+    answer = " ".join(["Dropout randomly zeroes activations during training to reduce overfitting."] * 8)
+    texts = [answer, "What is dropout?", "Dropout is a regulariser.", "It is switched off at inference."]
+    rec = BatchRecordingModel(embedder)
+    e = Embedder(settings, model=rec)
+    grouped = e.encode_grouped(texts)
+    assert [answer] in rec.batches and all(len(b) < len(texts) for b in rec.batches)
+    assert sorted(t for b in rec.batches for t in b) == sorted(texts)  # each text encoded once
+    assert np.allclose(grouped, e.encode(texts), atol=1e-5)
+    assert np.array_equal(grouped, e.encode_grouped(texts))  # same texts, same vectors
+    assert e.encode_grouped([]).shape == (0, 384) and e.encode_grouped(["one"]).shape == (1, 384)
