@@ -53,6 +53,8 @@ def judge():
 
 GAP = "measured gap of the shipped judge (dev accuracy 0.81): see README, 'The judgement model'"
 KNOWN_MISSES = {0, 3, 7, 8}  # sigmoid/tanh swap, GAN role swap, primary-key negation, dropout paraphrase
+# In fp32 the WHERE/HAVING, LSTM-paraphrase and binary-search pairs fail too (WHERE/HAVING contradiction
+# 0.24 in fp32, 0.88 in int8): on single swaps like these the judge is at the level of int8's noise.
 
 
 @pytest.mark.parametrize("premise,contra,kind,para", [
@@ -81,6 +83,31 @@ def test_scores_shape_probabilities_and_determinism(judge):
     assert np.array_equal(p1, judge.scores(pairs))  # same input, same output
     assert np.allclose(p1, p2, atol=1e-4)  # order of the batch does not change a pair's verdict
     assert judge.scores([]).shape == (0, 3)
+
+
+def _neighbour_pairs():
+    pairs = [(a, b) for a, b, _, _ in PAIRS] + [(a, d) for a, _, _, d in PAIRS]
+    return pairs + [(" ".join([a] * 6), b) for a, b, _, _ in PAIRS[:3]]  # long premises: batches pad a lot
+
+
+def test_in_fp32_a_pairs_output_does_not_depend_on_its_batch_neighbours():
+    """COACH_JUDGE_INT8=0: a pair scores the same alone, among pairs of very different lengths and at
+    another batch size (to float noise)."""
+    pairs = _neighbour_pairs()
+    together = Judge(int8=False).scores(pairs)
+    alone = np.stack([Judge(int8=False).scores([p])[0] for p in pairs[:6]])
+    assert np.allclose(together[:6], alone, atol=2e-4)
+    assert np.allclose(Judge(int8=False, batch_size=3).scores(pairs), together, atol=2e-4)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap of the shipped int8 judge: dynamic quantisation shares one activation "
+                   "scale per batch, so a pair's probabilities move with its neighbours (up to 0.46 between batch sizes "
+                   "8 and 32 on grading's pairs). fp32 is batch-invariant but graded the unseen sets worse after a dev "
+                   "refit (README, 'The judge's precision')")
+def test_in_int8_a_pairs_output_does_not_depend_on_its_batch_neighbours(judge):
+    pairs = _neighbour_pairs()
+    assert judge.int8
+    assert np.allclose(Judge(batch_size=3).scores(pairs), judge.scores(pairs), atol=0.02)
 
 
 def test_label_order_is_read_from_the_config(tmp_path, judge):
@@ -118,7 +145,7 @@ def test_unmappable_labels_are_refused_in_one_line(labels):
 def test_cli_score_and_bad_model_setting(tmp_path, monkeypatch):
     from coach.cli import cli
 
-    out = CliRunner().invoke(cli, ["judge", "score", PAIRS[0][0], PAIRS[0][1]])
+    out = CliRunner().invoke(cli, ["judge", "score", PAIRS[5][0], PAIRS[5][1]])  # a reversal it reads right
     assert out.exit_code == 0, out.output
     probs = json.loads(out.output)
     assert set(probs) == {"entailment", "neutral", "contradiction"} and probs["contradiction"] > 0.5

@@ -42,8 +42,10 @@ def fingerprint() -> str:
 
 def _home_fingerprint(settings) -> str:
     """What a cached result also depends on besides the code: the configured judge (``COACH_JUDGE_MODEL``),
-    claim verifier (``COACH_CLAIM_VERIFIER``) and the user's own trusted statements (``COACH_HOME/knowledge``)."""
+    claim verifier (``COACH_CLAIM_VERIFIER``), their precision (``COACH_JUDGE_INT8``: other probabilities)
+    and the user's own trusted statements (``COACH_HOME/knowledge``)."""
     h = hashlib.sha256()
+    h.update(f"int8={bool(getattr(settings, 'judge_int8', True))}".encode())
     for name in ("judge_model", "claim_verifier"):
         spec = str(getattr(settings, name, "default") or "default")
         h.update(spec.encode())
