@@ -11,6 +11,8 @@
 5. When the judge grades: the gate on its "wrong" flags (shown, and capping the score, only at a
    confidence and in answers with at most a given overall support), by Youden's J of wrong answers
    flagged against excellent and good answers flagged (``fit_wrong_gate``).
+6. With the answer scorer: a second gate on what is SHOWN only (``show_score_max``: no judge flag
+   listed in an answer the scorer rates above it), by the same J (``fit_display_gate``). Scores unchanged.
 Deterministic: same data and grader -> the same calibration.json.
 """
 
@@ -93,6 +95,36 @@ def fit_wrong_gate(feats, tiers) -> tuple[float, float, float]:
             alarm = np.mean([s for s, t in shown if t != "wrong"] or [0.0])
             if hit - alarm > best[2] + 1e-9:
                 best = (conf, supp, float(hit - alarm))
+    return best
+
+
+GATE_SCORE = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # show_score_max candidates (1 = no gate), least strict first
+
+
+def gate_rates(gate: Calibration, feats, tiers) -> tuple[float, float]:
+    """(share of WRONG answers shown a judge flag, share of EXCELLENT and GOOD answers shown one)."""
+    rows = [(f, t) for f, t in zip(feats, tiers) if f is not None and t in ("wrong", "excellent", "good")]
+    shown = [(gate.shows_wrong(f.get("judge_wrong", 0.0), f), t) for f, t in rows]
+    hit = float(np.mean([s for s, t in shown if t == "wrong"] or [0.0]))
+    alarm = float(np.mean([s for s, t in shown if t != "wrong"] or [0.0]))
+    return hit, alarm
+
+
+def fit_display_gate(feats, tiers, show_min: float, support_max: float) -> tuple[float, float]:
+    """The answer scorer's gate on what is SHOWN (``show_score_max``), given the score's gate: the value
+    maximising Youden's J of wrong vs excellent + good answers shown a judge flag, and that J. It never
+    changes a score, so it is fit after the combiner and the score's caps. (1.0, J without it) when no
+    answer has a scorer feature or nothing beats no gate."""
+    base = Calibration(show_wrong_min=show_min, wrong_support_max=support_max)
+    hit, alarm = gate_rates(base, feats, tiers)
+    best = (1.0, hit - alarm)
+    if not any(f is not None and "answer_score" in f for f in feats):
+        return best
+    for s_max in GATE_SCORE[1:]:
+        hit, alarm = gate_rates(Calibration(show_wrong_min=show_min, wrong_support_max=support_max,
+                                            show_score_max=s_max), feats, tiers)
+        if hit - alarm > best[1] + 1e-9:
+            best = (s_max, hit - alarm)
     return best
 
 
@@ -207,6 +239,9 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
         (3.0, 3.5, 4.0),  # partial_at
     ))
     best = make(*params)
+    before = gate_rates(best, feats, tiers)
+    best.show_score_max, display_j = fit_display_gate(feats, tiers, show_min, support_max)
+    after = gate_rates(best, feats, tiers)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
     best.fitted_on = {
         "data": "evals/data/graded_answers.jsonl" + (" + coach/judge/data/graded (dev questions)" if scorer_dev else ""),
@@ -217,6 +252,11 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
         "data_sha256_16": digest,
         "objective": round(best_obj, 4),
         "wrong_gate_youden_j": round(gate_j, 4),
+        # what the candidate is shown: share of wrong / of excellent + good dev answers with a judge
+        # flag listed, without and with the display gate (show_score_max)
+        "shown_wrong_without_display_gate": [round(v, 4) for v in before],
+        "shown_wrong": [round(v, 4) for v in after],
+        "display_gate_youden_j": round(display_j, 4),
         "features": list(FEATURES),
     }
     return best

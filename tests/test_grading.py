@@ -214,6 +214,33 @@ def test_wrong_gate_fit_prefers_the_rule_that_separates_wrong_from_good_answers(
     assert fit_wrong_gate([{"judge_wrong": 0.0}] * 3, ["wrong"] * 3) == (0.5, 1.0, 0.0)  # the judge did not grade
 
 
+def test_display_gate_hides_flags_the_scorer_contradicts_without_changing_the_score():
+    """show_score_max: a judge flag in an answer the scorer rates highly is not listed, but the score
+    and its caps are exactly as without the gate; no scorer feature means no gate."""
+    kw = dict(weights=[0.0] * len(FEATURES), intercept=8.0, wrong_cap=2.0, wrong_min=0.6, show_wrong_min=0.7)
+    gated, plain = Calibration(**kw, show_score_max=0.6), Calibration(**kw)
+    rated_well = {"relevance": 1.0, "judge_wrong": 0.95, "judge_support": 0.3, "answer_score": 0.8}
+    rated_low = {**rated_well, "answer_score": 0.4}
+    no_scorer = {k: v for k, v in rated_well.items() if k != "answer_score"}
+    assert not gated.shows_wrong(0.95, rated_well) and plain.shows_wrong(0.95, rated_well)
+    assert gated.shows_wrong(0.95, rated_low) and gated.shows_wrong(0.95, no_scorer)
+    for f in (rated_well, rated_low, no_scorer):
+        assert gated.score(f) == plain.score(f)
+
+
+def test_display_gate_fit_keeps_the_flags_of_answers_the_scorer_rates_low():
+    from evals.calibrate import fit_display_gate
+
+    flag = {"judge_wrong": 0.95, "judge_support": 0.3}
+    # wrong answers: flagged, scorer low; excellent: flagged (false alarms), scorer high; good: flagged, scorer mid
+    feats = ([{**flag, "answer_score": 0.2}] * 10 + [{**flag, "answer_score": 0.9}] * 10
+             + [{**flag, "answer_score": 0.65}] * 10)
+    tiers = ["wrong"] * 10 + ["excellent"] * 10 + ["good"] * 10
+    s_max, j = fit_display_gate(feats, tiers, 0.7, 1.0)
+    assert s_max < 0.65 and j == pytest.approx(1.0)
+    assert fit_display_gate([flag] * 4, ["wrong", "wrong", "good", "excellent"], 0.7, 1.0) == (1.0, 0.0)  # no scorer
+
+
 def test_calibrate_keeps_a_note_on_what_the_fit_was(built_home, embedder, monkeypatch):
     import json
 

@@ -75,6 +75,11 @@ class Calibration:
     # answers they were measured to be mostly false alarms (README, Evaluation). 1 = always count.
     wrong_support_max: float = 1.0
     show_wrong_min: float = 0.5  # a judged claim at this confidence is listed under "what is wrong"
+    # ...and only in an answer the answer scorer expects at most this much of (0..1; its feature
+    # answer_score): the scorer reads the whole answer, and a "wrong" flag in an answer it rates well
+    # was measured to be mostly a false alarm. Display only: the score and its caps do not read it.
+    # 1 = no such gate (older calibration files; no scorer configured).
+    show_score_max: float = 1.0
     offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
     # ...and so is one that covers almost nothing while being only loosely related (evasive,
     # answers a neighbouring question): coverage < offtopic_coverage and relevance < offtopic_relevance2
@@ -143,7 +148,8 @@ class Calibration:
 
     def shows_wrong(self, confidence: float, features: dict[str, float]) -> bool:
         """Whether a claim the judge found wrong with this confidence is reported to the candidate."""
-        return confidence >= self.show_wrong_min and self.judge_counts(features)
+        return (confidence >= self.show_wrong_min and self.judge_counts(features)
+                and features.get("answer_score", 0.0) <= self.show_score_max)
 
     def verdict(self, score: float, features: dict[str, float]) -> str:
         if self.off_topic(features):
