@@ -68,6 +68,26 @@ def test_swapped_answers_are_wrong_with_the_contradicting_reference_cited(graded
     assert "claims" in [s.name for s in g.steps]
 
 
+def test_flags_the_display_gate_hides_are_counted_in_the_claims_step_and_leave_the_score(graded):
+    """A judged "wrong" claim the calibration does not list (``Calibration.shows_wrong``) is still counted
+    where the step "claims" reports it, with why it is not listed, and the score is the same."""
+    import dataclasses
+
+    from coach.grading import Grader
+    from coach.judge import Judge
+
+    shown = graded.grade(*SWAPS[0])
+    assert [w for w in shown.wrong if w.get("how") == "contradicts the reference"]
+    cal = dataclasses.replace(graded.calibration, show_score_max=-1.0)  # lists no judged flag
+    hiding = Grader(graded._embed, graded.bank, records=graded.records, search=graded.search,
+                    flags_for=graded.flags_for, vocab=graded.vocab, nli=Judge(), calibration=cal)
+    g = hiding.grade(*SWAPS[0])
+    assert not [w for w in g.wrong if w.get("how") == "contradicts the reference"]
+    assert g.score == shown.score
+    claims = next(s for s in g.steps if s.name == "claims")
+    assert "not listed as wrong" in claims.explanation
+
+
 def test_correct_answer_in_other_words_is_graded_right(graded):
     g = graded.grade(*CORRECT_OTHER_WORDS)
     assert g.verdict == "correct", (g.score, g.feedback)

@@ -253,6 +253,11 @@ class Grader:
             grade.missing = list(ev.judged["missing"])
             # only the judge's flags its calibration trusts for this answer (Calibration.shows_wrong)
             grade.wrong = [dict(w) for w in ev.judged["wrong"] if cal.shows_wrong(w["confidence"], ev.features)]
+            hidden = len(ev.judged["wrong"]) - len(grade.wrong)
+            if hidden:  # say so where the count is shown, so "Why this score" and "What is wrong" agree
+                grade.steps = [Step(st.name, st.value, st.explanation + f"; {hidden} of them not listed as wrong: "
+                                    "in an answer like this one such flags were mostly false alarms on the dev answers")
+                               if st.name == "claims" else st for st in grade.steps]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
             for st in stated:  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
