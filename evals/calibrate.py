@@ -79,28 +79,6 @@ GATE_SUPPORT = (0.3, 0.4, 0.5, 0.6, 0.7, 1.0)  # wrong_support_max candidates (1
 GATE_CONFIDENCE = (0.5, 0.6, 0.7, 0.8, 0.9)  # show_wrong_min candidates
 
 
-def fit_wrong_gate(feats, tiers) -> tuple[float, float, float]:
-    """When the judge's "wrong" flags are shown: (show_wrong_min, wrong_support_max, J) maximising
-    Youden's J = share of WRONG answers with a flag shown - share of EXCELLENT and GOOD answers with
-    one (false alarms). Ties go to the lowest confidence, then the lowest support bound. (0.5, 1.0, 0.0) when the judge did not grade."""
-    rows = [(f, t) for f, t in zip(feats, tiers) if f is not None and t in ("wrong", "excellent", "good")]
-    if not any(f.get("judge_wrong", 0.0) > 0 for f, _ in rows):
-        return 0.5, 1.0, 0.0
-    best = (0.5, 1.0, -1.0)
-    for conf in GATE_CONFIDENCE:
-        for supp in GATE_SUPPORT:
-            gate = Calibration(show_wrong_min=conf, wrong_support_max=supp)
-            shown = [(gate.shows_wrong(f.get("judge_wrong", 0.0), f), t) for f, t in rows]
-            hit = np.mean([s for s, t in shown if t == "wrong"] or [0.0])
-            alarm = np.mean([s for s, t in shown if t != "wrong"] or [0.0])
-            if hit - alarm > best[2] + 1e-9:
-                best = (conf, supp, float(hit - alarm))
-    return best
-
-
-GATE_SCORE = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # show_score_max candidates (1 = no gate), least strict first
-
-
 def gate_rates(gate: Calibration, feats, tiers) -> tuple[float, float]:
     """(share of WRONG answers shown a judge flag, share of EXCELLENT and GOOD answers shown one)."""
     rows = [(f, t) for f, t in zip(feats, tiers) if f is not None and t in ("wrong", "excellent", "good")]
@@ -110,20 +88,36 @@ def gate_rates(gate: Calibration, feats, tiers) -> tuple[float, float]:
     return hit, alarm
 
 
+def fit_wrong_gate(feats, tiers) -> tuple[float, float, float]:
+    """When the judge's "wrong" flags are shown: (show_wrong_min, wrong_support_max, J) maximising
+    Youden's J = share of WRONG answers with a flag shown - share of EXCELLENT and GOOD answers with
+    one (false alarms). Ties go to the lowest confidence, then the lowest support bound. (0.5, 1.0, 0.0) when the judge did not grade."""
+    if not any(f is not None and t in ("wrong", "excellent", "good") and f.get("judge_wrong", 0.0) > 0
+               for f, t in zip(feats, tiers)):
+        return 0.5, 1.0, 0.0
+    best = (0.5, 1.0, -1.0)
+    for conf in GATE_CONFIDENCE:
+        for supp in GATE_SUPPORT:
+            hit, alarm = gate_rates(Calibration(show_wrong_min=conf, wrong_support_max=supp), feats, tiers)
+            if hit - alarm > best[2] + 1e-9:
+                best = (conf, supp, hit - alarm)
+    return best
+
+
+GATE_SCORE = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # show_score_max candidates (1 = no gate), least strict first
+
+
 def fit_display_gate(feats, tiers, show_min: float, support_max: float) -> tuple[float, float]:
     """The answer scorer's gate on what is SHOWN (``show_score_max``), given the score's gate: the value
     maximising Youden's J of wrong vs excellent + good answers shown a judge flag, and that J. It never
     changes a score, so it is fit after the combiner and the score's caps. (1.0, J without it) when no
     answer has a scorer feature or nothing beats no gate."""
-    base = Calibration(show_wrong_min=show_min, wrong_support_max=support_max)
-    hit, alarm = gate_rates(base, feats, tiers)
-    best = (1.0, hit - alarm)
-    if not any(f is not None and "answer_score" in f for f in feats):
-        return best
-    for s_max in GATE_SCORE[1:]:
+    with_scorer = any(f is not None and "answer_score" in f for f in feats)
+    best = None
+    for s_max in GATE_SCORE if with_scorer else GATE_SCORE[:1]:
         hit, alarm = gate_rates(Calibration(show_wrong_min=show_min, wrong_support_max=support_max,
                                             show_score_max=s_max), feats, tiers)
-        if hit - alarm > best[1] + 1e-9:
+        if best is None or hit - alarm > best[1] + 1e-9:
             best = (s_max, hit - alarm)
     return best
 
