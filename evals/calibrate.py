@@ -109,9 +109,9 @@ GATE_SCORE = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # show_score_max candidates (1 = no
 
 def fit_display_gate(feats, tiers, show_min: float, support_max: float) -> tuple[float, float]:
     """The answer scorer's gate on what is SHOWN (``show_score_max``), given the score's gate: the value
-    maximising Youden's J of wrong vs excellent + good answers shown a judge flag, and that J. It never
-    changes a score, so it is fit after the combiner and the score's caps. (1.0, J without it) when no
-    answer has a scorer feature or nothing beats no gate."""
+    maximising Youden's J of wrong vs excellent + good answers shown a judge flag, and that J. It depends
+    on the features only (not on the combiner's weights), so it is fit before the caps, which then bind
+    only on shown flags. (1.0, J without it) when no answer has a scorer feature or nothing beats no gate."""
     with_scorer = any(f is not None and "answer_score" in f for f in feats)
     best = None
     for s_max in GATE_SCORE if with_scorer else GATE_SCORE[:1]:
@@ -195,11 +195,16 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
     raw = X @ weights + intercept
     iso_x, iso_y = monotone_knots(raw, y)
     show_min, support_max, gate_j = fit_wrong_gate(feats, tiers)
+    # the display gate before the caps: the judge's cap binds only when its flag is shown
+    # (Calibration.cap), so the caps are searched with the gate in place
+    before = gate_rates(Calibration(show_wrong_min=show_min, wrong_support_max=support_max), feats, tiers)
+    score_max, display_j = fit_display_gate(feats, tiers, show_min, support_max)
 
     def make(use_iso, cap, w_cap, w_min, off, off_cov, off_rel2, c_at, p_at) -> Calibration:
         return Calibration(
             weights=[float(x) for x in weights], intercept=intercept, misc_cap=cap, misc_min=0.5,
             wrong_cap=w_cap, wrong_min=w_min, wrong_support_max=support_max, show_wrong_min=show_min,
+            show_score_max=score_max,
             offtopic_relevance=off, offtopic_coverage=off_cov, offtopic_relevance2=off_rel2,
             correct_at=c_at, partial_at=p_at, iso_x=iso_x if use_iso else [], iso_y=iso_y if use_iso else [],
         )
@@ -233,8 +238,6 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
         (3.0, 3.5, 4.0),  # partial_at
     ))
     best = make(*params)
-    before = gate_rates(best, feats, tiers)
-    best.show_score_max, display_j = fit_display_gate(feats, tiers, show_min, support_max)
     after = gate_rates(best, feats, tiers)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
     best.fitted_on = {

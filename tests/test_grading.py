@@ -214,9 +214,10 @@ def test_wrong_gate_fit_prefers_the_rule_that_separates_wrong_from_good_answers(
     assert fit_wrong_gate([{"judge_wrong": 0.0}] * 3, ["wrong"] * 3) == (0.5, 1.0, 0.0)  # the judge did not grade
 
 
-def test_display_gate_hides_flags_the_scorer_contradicts_without_changing_the_score():
-    """show_score_max: a judge flag in an answer the scorer rates highly is not listed, but the score
-    and its caps are exactly as without the gate; no scorer feature means no gate."""
+def test_display_gate_hides_flags_the_scorer_contradicts_and_their_cap_with_them():
+    """show_score_max: a judge flag in an answer the scorer rates highly is not listed, and then it does
+    not cap the score either (a capped score always lists the claim that capped it); in an answer the
+    scorer rates low the flag is listed and caps; no scorer feature means no gate."""
     kw = dict(weights=[0.0] * len(FEATURES), intercept=8.0, wrong_cap=2.0, wrong_min=0.6, show_wrong_min=0.7)
     gated, plain = Calibration(**kw, show_score_max=0.6), Calibration(**kw)
     rated_well = {"relevance": 1.0, "judge_wrong": 0.95, "judge_support": 0.3, "answer_score": 0.8}
@@ -224,8 +225,12 @@ def test_display_gate_hides_flags_the_scorer_contradicts_without_changing_the_sc
     no_scorer = {k: v for k, v in rated_well.items() if k != "answer_score"}
     assert not gated.shows_wrong(0.95, rated_well) and plain.shows_wrong(0.95, rated_well)
     assert gated.shows_wrong(0.95, rated_low) and gated.shows_wrong(0.95, no_scorer)
-    for f in (rated_well, rated_low, no_scorer):
-        assert gated.score(f) == plain.score(f)
+    assert plain.score(rated_well)[0] == 2.0 and gated.score(rated_well) == (8.0, [])
+    for f in (rated_low, no_scorer):
+        assert gated.score(f) == plain.score(f) and gated.score(f)[0] == 2.0
+    # a flag between the cap's and the display's confidence neither caps nor is listed
+    weak = {**rated_low, "judge_wrong": 0.65}
+    assert not gated.shows_wrong(0.65, weak) and gated.score(weak) == (8.0, [])
 
 
 def test_display_gate_fit_keeps_the_flags_of_answers_the_scorer_rates_low():

@@ -39,6 +39,23 @@ def test_graded_data_is_valid_large_and_split_by_question():
             lo, hi = TIER_RANGES[a["tier"]]
             assert lo <= a["score"] <= hi, (r["id"], a["tier"], a["score"])
     assert set(Counter(a["tier"] for r in rows for a in r["answers"])) == set(TIER_RANGES)
+    # the second round's references say how they were written; a flawed one names its wrong sentence
+    styles = Counter(r.get("reference_style", "clean") for r in rows)
+    assert set(styles) <= {"scraped", "short", "long", "clean", "flawed"} and styles["flawed"] >= 20
+    assert all(" => " in r.get("reference_error", "") for r in rows if r.get("reference_style") == "flawed")
+    assert not [r["id"] for r in rows if r.get("reference_style") != "flawed" and r.get("reference_error")]
+
+
+def test_training_json_names_its_base_relative_to_the_repository():
+    from coach.judge.model import WEIGHTS_DIR
+    from coach.judge.scorer import SCORER_DIR
+    from coach.judge.scorer_train import _repo_relative, graded_hash
+
+    assert _repo_relative(str(WEIGHTS_DIR)) == "coach/judge/weights"
+    assert _repo_relative("/elsewhere/model") == "/elsewhere/model"
+    info = json.loads((SCORER_DIR / "training.json").read_text(encoding="utf-8"))
+    # the shipped scorer was trained on exactly the data in the repository
+    assert info["base"] == "coach/judge/weights" and info["graded_hash"] == graded_hash()
 
 
 def test_no_evaluation_text_in_the_scorer_data():

@@ -56,7 +56,7 @@ def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, ini
 @click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
 def train_scorer(output, init, from_base, epochs, batch_size, lr, max_len, composed, seed, threads):
     """Train the answer scorer on coach/judge/data/graded (the defaults reproduce the shipped model: about
-    20 minutes on 2 cores)."""
+    56 minutes on 2 cores)."""
     from coach.errors import CoachError
     from coach.judge.model import WEIGHTS_DIR
     from coach.judge.scorer import SCORER_DIR

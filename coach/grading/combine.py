@@ -77,7 +77,8 @@ class Calibration:
     show_wrong_min: float = 0.5  # a judged claim at this confidence is listed under "what is wrong"
     # ...and only in an answer the answer scorer expects at most this much of (0..1; its feature
     # answer_score): the scorer reads the whole answer, and a "wrong" flag in an answer it rates well
-    # was measured to be mostly a false alarm. Display only: the score and its caps do not read it.
+    # was measured to be mostly a false alarm. The judge's cap (wrong_cap) binds only when its flag is
+    # shown, so a capped score always lists the claim that capped it.
     # 1 = no such gate (older calibration files; no scorer configured).
     show_score_max: float = 1.0
     offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
@@ -134,7 +135,8 @@ class Calibration:
         if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
             s = self.misc_cap
             applied.append(f"capped at {self.misc_cap:g} because a misconception is stated")
-        elif features.get("judge_wrong", 0.0) >= self.wrong_min and self.judge_counts(features) and s > self.wrong_cap:
+        elif (features.get("judge_wrong", 0.0) >= self.wrong_min and s > self.wrong_cap
+              and self.shows_wrong(features.get("judge_wrong", 0.0), features)):
             s = self.wrong_cap
             applied.append(f"capped at {self.wrong_cap:g} because a claim contradicts the reference")
         if self.off_topic(features) and s > self.offtopic_cap:
