@@ -70,7 +70,8 @@ def test_swapped_answers_are_wrong_with_the_contradicting_reference_cited(graded
 
 def test_flags_the_display_gate_hides_are_counted_in_the_claims_step_and_leave_the_score(graded):
     """A judged "wrong" claim the calibration does not list (``Calibration.shows_wrong``) is still counted
-    where the step "claims" reports it, with why it is not listed, and the score is the same."""
+    where the step "claims" reports it, with why it is not listed; it never caps the score (this fit has
+    no judge cap, so the score is the same)."""
     import dataclasses
 
     from coach.grading import Grader
@@ -85,7 +86,8 @@ def test_flags_the_display_gate_hides_are_counted_in_the_claims_step_and_leave_t
     assert not [w for w in g.wrong if w.get("how") == "contradicts the reference"]
     assert g.score == shown.score
     claims = next(s for s in g.steps if s.name == "claims")
-    assert "not listed as wrong" in claims.explanation
+    assert "not listed as wrong and not capping the score" in claims.explanation
+    assert graded.calibration.wrong_cap >= 10  # what makes the equal scores above expected
 
 
 def test_correct_answer_in_other_words_is_graded_right(graded):

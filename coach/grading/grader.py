@@ -255,8 +255,9 @@ class Grader:
             grade.wrong = [dict(w) for w in ev.judged["wrong"] if cal.shows_wrong(w["confidence"], ev.features)]
             hidden = len(ev.judged["wrong"]) - len(grade.wrong)
             if hidden:  # say so where the count is shown, so "Why this score" and "What is wrong" agree
-                grade.steps = [Step(st.name, st.value, st.explanation + f"; {hidden} of them not listed as wrong: "
-                                    "in an answer like this one such flags were mostly false alarms on the dev answers")
+                grade.steps = [Step(st.name, st.value, st.explanation + f"; {hidden} of them not listed as wrong "
+                                    "and not capping the score: in an answer like this one such flags were mostly "
+                                    "false alarms on the dev answers")
                                if st.name == "claims" else st for st in grade.steps]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
             for st in stated:  # rubric patterns the judge did not already report, each sentence once
