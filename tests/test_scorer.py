@@ -49,10 +49,11 @@ def test_graded_data_is_valid_large_and_split_by_question():
 def test_training_json_names_its_base_relative_to_the_repository():
     from coach.judge.model import WEIGHTS_DIR
     from coach.judge.scorer import SCORER_DIR
-    from coach.judge.scorer_train import _repo_relative, graded_hash
+    from coach.judge.scorer_train import graded_hash
+    from coach.judge.train import base_label
 
-    assert _repo_relative(str(WEIGHTS_DIR)) == "coach/judge/weights"
-    assert _repo_relative("/elsewhere/model") == "/elsewhere/model"
+    assert base_label(str(WEIGHTS_DIR)) == "coach/judge/weights"
+    assert base_label("/elsewhere/model") == "/elsewhere/model"
     info = json.loads((SCORER_DIR / "training.json").read_text(encoding="utf-8"))
     # the shipped scorer was trained on exactly the data in the repository
     assert info["base"] == "coach/judge/weights" and info["graded_hash"] == graded_hash()

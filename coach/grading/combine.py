@@ -131,12 +131,11 @@ class Calibration:
         """``s`` under the caps that bind for these features (a stated misconception, a contradicting
         claim the judge's gate counts, an off-topic answer), and those caps as explanations. Applied to
         the calibrated score and again to any score blended in later, so no blend lifts a capped grade."""
-        applied = []
+        applied, judged = [], features.get("judge_wrong", 0.0)
         if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
             s = self.misc_cap
             applied.append(f"capped at {self.misc_cap:g} because a misconception is stated")
-        elif (features.get("judge_wrong", 0.0) >= self.wrong_min and s > self.wrong_cap
-              and self.shows_wrong(features.get("judge_wrong", 0.0), features)):
+        elif judged >= self.wrong_min and s > self.wrong_cap and self.shows_wrong(judged, features):
             s = self.wrong_cap
             applied.append(f"capped at {self.wrong_cap:g} because a claim contradicts the reference")
         if self.off_topic(features) and s > self.offtopic_cap:

