@@ -218,3 +218,51 @@ def test_reversed_answer_against_an_explicit_reference_is_not_correct(coach):
                            "A primary key can contain NULL values and duplicates, and a table can have several primary keys.",
                            reference=PK_REFERENCE)
     assert g.verdict != "correct" and g.wrong, g.feedback
+
+
+GAN_REFERENCE = ("A GAN trains two networks against each other. The generator creates fake examples from random "
+                 "noise. The discriminator classifies examples as real or fake, and its mistakes teach the generator.")
+
+
+def _graded_in_full(grader, question, answer, reference):
+    g = grader.grade(question, answer, reference=reference)
+    return g.score, g.verdict, g.feedback, [(s.name, s.value, s.explanation) for s in g.steps], g.wrong, g.right
+
+
+def test_models_run_side_by_side_give_the_grades_they_give_one_after_another(coach, monkeypatch):
+    """The grader runs the answer scorer and the judge beside the embedding model (``Grader.parallel``):
+    score, steps and feedback are exactly those of running them in turn, also while several users grade
+    at once (the shipped models, a drafted rubric, so all three models run)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    grader = coach.grader
+    assert grader.parallel and grader.scorer is not None and grader.nli is not None
+    question = "What are generative adversarial networks (GANs)?"
+    answers = [SWAPS[1][1], CORRECT_OTHER_WORDS[1], "GANs are two networks.",
+               "The generator makes fakes from noise and the discriminator tells real from fake."]
+    side_by_side = [_graded_in_full(grader, question, a, GAN_REFERENCE) for a in answers]
+    with ThreadPoolExecutor(3) as pool:
+        at_once = list(pool.map(lambda a: _graded_in_full(grader, question, a, GAN_REFERENCE), answers * 2))
+    monkeypatch.setattr(grader, "parallel", False)
+    in_turn = [_graded_in_full(grader, question, a, GAN_REFERENCE) for a in answers]
+    steps = {name for _, _, _, st, _, _ in in_turn for name, _, _ in st}
+    assert {"claims", "answer_score"} <= steps  # both side models really ran
+    assert side_by_side == in_turn
+    assert at_once == in_turn * 2
+    assert in_turn[0][1] != "correct" and in_turn[1][0] > in_turn[0][0]  # the grades are real ones
+
+
+def test_a_failing_side_model_fails_the_grade_with_its_own_error(coach, monkeypatch):
+    """An error in the judge's thread reaches the caller as itself (not a hang, not a silent grade without
+    the judge), run side by side or in turn."""
+    grader = coach.grader
+
+    def broken(pairs):
+        raise RuntimeError("judge exploded")
+
+    monkeypatch.setattr(grader.nli, "scores", broken)
+    for parallel in (True, False):
+        monkeypatch.setattr(grader, "parallel", parallel)
+        with pytest.raises(RuntimeError, match="judge exploded"):
+            grader.grade("What are generative adversarial networks (GANs)?", CORRECT_OTHER_WORDS[1],
+                         reference=GAN_REFERENCE)

@@ -84,16 +84,33 @@ def claims_of(answer: str) -> list[str]:
     return sentences(answer)[:MAX_CLAIMS]
 
 
-def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence]) -> None:
-    """Fill ``ev`` with the judge's features, covered/missing key points and wrong claims."""
+def claim_pairs(rubric, answer: str, refs: list[RefSentence]) -> list[tuple[str, str]]:
+    """The (premise, hypothesis) pairs the judge is asked about one answer, in a fixed order:
+    (R*S) contradiction, (K*(S+1)) coverage, (M*S) misconception."""
+    claims = claims_of(answer) or [answer]
+    pairs = [(r.text, c) for r in refs for c in claims]
+    pairs += [(c, kp.text) for kp in rubric.key_points for c in [*claims, answer]]
+    pairs += [(c, m.text) for m in rubric.misconceptions for c in claims]
+    return pairs
+
+
+def judge_probs(judge, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """The judge's (N, 3) probabilities for ``claim_pairs`` (one call: the batches are a pure function
+    of the pairs, so the same answer always gets the same probabilities)."""
+    return judge.scores(pairs) if pairs else np.zeros((0, 3), dtype=np.float32)
+
+
+def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs: np.ndarray | None = None) -> None:
+    """Fill ``ev`` with the judge's features, covered/missing key points and wrong claims. ``probs``:
+    ``judge_probs`` of ``claim_pairs`` already computed (the grader runs the judge beside the other
+    models); None asks ``judge`` here."""
     claims = claims_of(answer) or [answer]
     kps = [kp.text for kp in rubric.key_points]
-    mis = [m.text for m in rubric.misconceptions]
-    R, S, K, M = len(refs), len(claims), len(kps), len(mis)
-    pairs = [(r.text, c) for r in refs for c in claims]  # (R*S) contradiction
-    pairs += [(c, k) for k in kps for c in [*claims, answer]]  # (K*(S+1)) coverage
-    pairs += [(c, m) for m in mis for c in claims]  # (M*S) misconception
-    probs = judge.scores(pairs) if pairs else np.zeros((0, 3), dtype=np.float32)
+    R, S, K, M = len(refs), len(claims), len(kps), len(rubric.misconceptions)
+    if probs is None:
+        probs = judge_probs(judge, claim_pairs(rubric, answer, refs))
+    if len(probs) != R * S + K * (S + 1) + M * S:
+        raise ValueError(f"judge_claims: {len(probs)} probabilities for {R * S + K * (S + 1) + M * S} pairs")
     contra = probs[: R * S, CONTRADICTION].reshape(R, S)
     cover = probs[R * S : R * S + K * (S + 1), ENTAILMENT].reshape(K, S + 1)
     cover_contra = probs[R * S : R * S + K * (S + 1), CONTRADICTION].reshape(K, S + 1)

@@ -10,8 +10,11 @@ sampling anywhere, embeddings are computed the same way every time, scores are r
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -69,6 +72,38 @@ def is_no_attempt(text: str) -> bool:
     return True in reach[-1]
 
 
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked child has none of the pool's threads: it starts its own pool on first use."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _submit(fn, *args, parallel: bool = True) -> Future:
+    """Run ``fn(*args)`` on the grader's small thread pool (the models release the GIL while they
+    compute, so the answer scorer, the judge and the embedding model overlap on a few cores); with
+    ``parallel`` False, here and now (a finished Future)."""
+    global _POOL
+    if not parallel:
+        done: Future = Future()
+        try:
+            done.set_result(fn(*args))
+        except Exception as exc:  # raised where the result is read, as from the pool
+            done.set_exception(exc)
+        return done
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="coach-grading")
+        return _POOL.submit(fn, *args)
+
+
 MATCH_MIN = 0.55  # cosine between the asked question and the matched reference question
 
 
@@ -91,6 +126,7 @@ class Grader:
         nli=None,  # coach.judge.Judge: claim-level entailment/contradiction (the step "claims")
         nli_scope: str = "all",  # "all" rubrics, or only "drafts" (rubrics drafted from a reference)
         scorer=None,  # coach.judge.scorer.AnswerScorer: the whole answer's expected grade (the step "answer_score")
+        parallel: bool = True,  # run the answer scorer and the judge beside the embedding model (same grades)
     ):
         if nli_scope not in ("all", "drafts"):
             raise ValueError(f"nli_scope must be 'all' or 'drafts', not {nli_scope!r}")
@@ -114,6 +150,7 @@ class Grader:
                                                    fallback=calibration_path(nli is not None))
         self.judge = judge
         self.nli = nli
+        self.parallel = parallel
         self._vec_cache: dict[str, dict] = {}
         self._augmented: dict[str, Rubric] = {}
 
@@ -298,15 +335,37 @@ class Grader:
         return self.draft_calibration if rubric.origin == "draft" else self.calibration
 
     def measure(self, rubric: Rubric, question: str, answer: str) -> signals.Evidence:
+        from coach.grading import evidence
+
         ev = signals.Evidence()
         sents = signals.split_for_grading(answer) or [answer]
         # coverage and relevance rest on what the answer claims: a bare list of terms claims nothing
         claims = claim_sentences(sents)
         claim_set = set(claims)
         keep = [i for i, s in enumerate(sents) if s in claim_set]
-        rv = self.rubric_vecs(rubric)
         claim_text = " ".join(claims) if claims else answer
-        av = self.vecs([normalise(claim_text), normalise(question), *sents])  # (2 + S, d), one batch
+        # The answer scorer and the judge read only text, so they run beside the embedding model
+        # (each model's output is the same whichever thread computes it: the grade does not change).
+        jobs = {}
+        for model in (self.scorer, self.nli if self.judges(rubric) else None):
+            if model is not None and hasattr(model, "load"):
+                model.load()  # here, before any thread: loading imports transformers, which is not thread-safe
+        if self.scorer is not None:
+            # the whole answer's claims (as for coverage: a bare list of terms claims nothing) read against
+            # the whole reference: one signal among the others, weighed by the calibration, never the grade
+            jobs["answer_score"] = _submit(self.scorer.score, question, rubric.model_answer, claim_text,
+                                            parallel=self.parallel)
+        if self.judges(rubric):
+            # the claims: what the answer states (a bare list of terms is not a claim)
+            judged_text = "\n".join(claims) if claims else answer
+            refs = evidence.reference_sentences(rubric, self.citations(rubric))
+            jobs["claims"] = _submit(evidence.judge_probs, self.nli, evidence.claim_pairs(rubric, judged_text, refs),
+                                     parallel=self.parallel)
+        try:
+            rv = self.rubric_vecs(rubric)
+            av = self.vecs([normalise(claim_text), normalise(question), *sents])  # (2 + S, d), one batch
+        finally:  # an embedding failure still waits for the other models before it is raised
+            wait(list(jobs.values()))
         ans_vec, q_vec, sent_vecs = av[0], av[1], av[2:]
         signals.relevance(ev, ans_vec, q_vec, rv["ma"])
         signals.coverage(ev, rubric, " ".join(claims), sent_vecs[keep], rv["kp"])
@@ -320,19 +379,13 @@ class Grader:
             signals.specificity(ev, claims, sent_vecs[keep], targets)
         else:  # nothing but term lists: nothing on point
             signals.specificity(ev, [], sent_vecs[:0], targets)
-        if self.scorer is not None:
-            # the whole answer's claims (as for coverage: a bare list of terms claims nothing) read against
-            # the whole reference: one signal among the others, weighed by the calibration, never the grade
-            expected = self.scorer.score(question, rubric.model_answer, claim_text)
+        if "answer_score" in jobs:
+            expected = jobs["answer_score"].result()
             ev.features["answer_score"] = expected
             ev.steps["answer_score"] = Step("answer_score", round(expected, 3),
                                             f"answer scorer: about {10 * expected:.1f}/10 against the reference")
-        if self.judges(rubric):
-            from coach.grading import evidence
-
-            # the claims: what the answer states (a bare list of terms is not a claim)
-            evidence.judge_claims(ev, self.nli, rubric, "\n".join(claims) if claims else answer,
-                                  evidence.reference_sentences(rubric, self.citations(rubric)))
+        if "claims" in jobs:
+            evidence.judge_claims(ev, self.nli, rubric, judged_text, refs, probs=jobs["claims"].result())
             j = ev.judged
             ev.steps["claims"] = Step(
                 "claims", round(ev.features["judge_coverage"], 3),

@@ -82,6 +82,11 @@ def resolve_judge_path(spec: str = "default") -> Path:
     return path
 
 
+# One lock for every lazy model load in the process: transformers' lazy imports are not safe when two
+# threads import it at once (the grader runs the judge and the answer scorer side by side).
+MODEL_LOAD_LOCK = threading.RLock()
+
+
 class Judge:
     """A cross-encoder NLI model, loaded lazily once. Thread-safe for concurrent ``scores`` calls."""
 
@@ -96,15 +101,18 @@ class Judge:
         self.order = label_order(config, where=f"judge model {self.path}")
         self._model = None
         self._tok = None
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return str(self.path)
 
+    def load(self) -> None:
+        """Load the weights now (otherwise on first use)."""
+        self._load()
+
     def _load(self):
         if self._model is None:
-            with self._lock:
+            with MODEL_LOAD_LOCK:
                 if self._model is None:
                     import torch
                     from transformers import AutoModelForSequenceClassification, AutoTokenizer

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.judge.model import JudgeError, _quantize
+from coach.judge.model import MODEL_LOAD_LOCK, JudgeError, _quantize
 
 SCORER_DIR = Path(__file__).resolve().parent / "scorer_weights"
 MAX_TOKENS = 320  # word pieces per (question + reference, answer) input; the reference side is cut first
@@ -82,11 +82,14 @@ class OneOutputModel:
         self.int8 = int8
         self._model = None
         self._tok = None
-        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the weights now (otherwise on first use)."""
+        self._load()
 
     def _load(self):
         if self._model is None:
-            with self._lock:
+            with MODEL_LOAD_LOCK:
                 if self._model is None:
                     import torch
                     from transformers import AutoModelForSequenceClassification, AutoTokenizer
