@@ -151,6 +151,7 @@ class Grader:
         self.judge = judge
         self.nli = nli
         self.parallel = parallel
+        self._embedder_loaded = False
         self._vec_cache: dict[str, dict] = {}
         self._augmented: dict[str, Rubric] = {}
 
@@ -346,10 +347,16 @@ class Grader:
         claim_text = " ".join(claims) if claims else answer
         # The answer scorer and the judge read only text, so they run beside the embedding model
         # (each model's output is the same whichever thread computes it: the grade does not change).
-        jobs = {}
+        # Every model is loaded here, before any thread starts: loading imports transformers, whose lazy
+        # imports are not thread-safe (the embedding model loads on its first call; the rubric's vectors
+        # are cached, so embedding them first costs nothing after that)
+        if not self._embedder_loaded:
+            self.rubric_vecs(rubric)
+            self._embedder_loaded = True
         for model in (self.scorer, self.nli if self.judges(rubric) else None):
             if model is not None and hasattr(model, "load"):
-                model.load()  # here, before any thread: loading imports transformers, which is not thread-safe
+                model.load()
+        jobs = {}
         if self.scorer is not None:
             # the whole answer's claims (as for coverage: a bare list of terms claims nothing) read against
             # the whole reference: one signal among the others, weighed by the calibration, never the grade
