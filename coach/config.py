@@ -44,6 +44,10 @@ class Settings:
     # a local folder with a one-output model, or "off". Grading weighs it as one signal (answer_score)
     # with its own calibration (coach/grading/calibration*_scorer.json).
     answer_scorer: str = "default"
+    # Run the answer scorer with int8 dynamic quantisation. Off by default: on the scorer's dev questions
+    # int8 lost 0.04 Spearman (0.784 against 0.826 in fp32), and the scorer runs beside the judge, so its
+    # fp32 time is mostly hidden in a grade (README, "The answer scorer in fp32").
+    scorer_int8: bool = False
     # Claim verifier for the source audit's `trusted` check: "off" (default: no verifier is shipped, none
     # trained so far beats chance on new documents, README), "default" (coach/judge/verifier_weights, as
     # written by `coach judge train-verifier`) or a local folder with a one-output model. It flags only
