@@ -366,3 +366,17 @@ def test_only_misconceptions_that_count_are_listed_as_wrong(grader, monkeypatch)
     assert grader.grade(Q, good, question_id="l1-vs-l2").wrong == []
     monkeypatch.setattr(grader, "measure", with_stated(1.0))
     assert [w["claim"] for w in grader.grade(Q, good, question_id="l1-vs-l2").wrong] == ["L1 and L2 are the same"]
+
+
+PERCEPTRON = ("Could you explain what a perceptron is?",
+              "A perceptron is a single artificial neuron: it takes a weighted sum of its inputs plus a bias and "
+              "applies a step function, so it can separate two linearly separable classes.")
+
+
+@pytest.mark.xfail(strict=True, reason="measured gap since the answer scorer runs in fp32 (2026-12-02): it rates this "
+                   "answer 0.32 (0.66 in int8) against the long model answer although it covers all 3 reviewed key "
+                   "points, so it is graded 6.3 partial; fp32 ranks the unseen sets better overall (README, "
+                   "'The answer scorer in fp32')")
+def test_short_correct_answer_to_a_bundled_question_is_correct(coach):
+    g = coach.grade(*PERCEPTRON)
+    assert g.verdict == "correct" and g.score >= 7, g.feedback

@@ -128,8 +128,8 @@ def sql_coach(built_home, tmp_path_factory):
     return coach
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_where_having_swap_on_an_added_source(sql_coach):
+    # an xfail until 2026-12-02: passes since the answer scorer runs in fp32 (README, "The answer scorer in fp32")
     g = sql_coach.grader.grade(
         "What is the difference between WHERE and HAVING?",
         "HAVING filters individual rows before they are grouped, while WHERE filters the groups after the GROUP BY aggregation.",
@@ -218,10 +218,6 @@ def test_reversed_answer_against_an_explicit_reference_is_not_correct(coach):
                            "A primary key can contain NULL values and duplicates, and a table can have several primary keys.",
                            reference=PK_REFERENCE)
     assert g.verdict != "correct" and g.wrong, g.feedback
-
-
-GAN_REFERENCE = ("A GAN trains two networks against each other. The generator creates fake examples from random "
-                 "noise. The discriminator classifies examples as real or fake, and its mistakes teach the generator.")
 
 
 def _graded_in_full(grader, question, answer, reference):
