@@ -353,8 +353,9 @@ class Grader:
         if not self._embedder_loaded:
             self.rubric_vecs(rubric)
             self._embedder_loaded = True
-        for model in (self.scorer, self.nli if self.judges(rubric) else None):
-            if model is not None and hasattr(model, "load"):
+        judged = self.judges(rubric)
+        for model in (self.scorer, self.nli if judged else None):
+            if model is not None and hasattr(model, "load"):  # a stand-in model in a test may have no load()
                 model.load()
         jobs = {}
         if self.scorer is not None:
@@ -362,7 +363,7 @@ class Grader:
             # the whole reference: one signal among the others, weighed by the calibration, never the grade
             jobs["answer_score"] = _submit(self.scorer.score, question, rubric.model_answer, claim_text,
                                             parallel=self.parallel)
-        if self.judges(rubric):
+        if judged:
             # the claims: what the answer states (a bare list of terms is not a claim)
             judged_text = "\n".join(claims) if claims else answer
             refs = evidence.reference_sentences(rubric, self.citations(rubric))
