@@ -80,7 +80,7 @@ class GradingEvaluator:
 
         details, failures, nondeterministic = [], 0, 0
         for r, braw in zip(rows, base_raw):
-            row = {k: r.get(k) for k in ("id", "question_id", "tier", "score", "styles", "source_wrong")}
+            row = {k: r.get(k) for k in ("id", "question_id", "question", "tier", "score", "styles", "source_wrong")}
             row["styles"] = list(row.get("styles") or []) + (["source_wrong_parrot"] if "parrots_source_error" in (row.get("styles") or []) else [])
             try:
                 g1 = self._grade(r)
@@ -132,6 +132,18 @@ class GradingEvaluator:
             vals = [d["pred"] for d in details if style in (d.get("styles") or [])]
             if vals:
                 out[f"mean_pred_{style}"] = float(np.mean(vals))
+        # the same figures without the questions the answer scorer was trained on (it has seen answers to
+        # them, so a figure with them is not blind for that model)
+        from coach.judge.scorer_train import question_key, trained_questions
+
+        trained = trained_questions()
+        unseen = [d for d in details if question_key(d.get("question") or "") not in trained]
+        out["scorer_trained_questions_n"] = float(len(details) - len(unseen))
+        if len(unseen) < len(details) and len(unseen) >= 3:
+            out["unseen_questions_n"] = float(len(unseen))
+            out["unseen_questions_spearman"] = M.spearman([d["pred"] for d in unseen], [float(d["score"]) for d in unseen])
+            out["unseen_questions_baseline_spearman"] = M.spearman([d["baseline"] for d in unseen],
+                                                                   [float(d["score"]) for d in unseen])
         out["confusion"] = M.confusion(verdicts, gold_verdicts)  # type: ignore[assignment]
         return EvalResult(self.name, out, "spearman", n=len(details), failures=failures, details=details)
 

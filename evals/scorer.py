@@ -52,6 +52,15 @@ def measure(scorer, grader, rows: list[dict]) -> dict:
         vals = [p for p, (r, _) in zip(pred, pairs) if r.get("tier") == t]
         if vals:
             out[f"mean_{t}"] = float(np.mean(vals))
+    # without the questions the scorer was trained on (a shared question text: not blind for it)
+    from coach.judge.scorer_train import question_key, trained_questions
+
+    trained = trained_questions()
+    unseen = [i for i, (r, _) in enumerate(pairs) if question_key(r["question"]) not in trained]
+    if 3 <= len(unseen) < len(pairs):
+        out["unseen_questions_n"] = float(len(unseen))
+        out["unseen_questions_spearman"] = M.spearman([float(pred[i]) for i in unseen], [gold[i] for i in unseen])
+        out["unseen_questions_cosine_spearman"] = M.spearman([cos[i] for i in unseen], [gold[i] for i in unseen])
     return out
 
 

@@ -109,3 +109,18 @@ def test_audit_match_needs_the_same_sentence_on_a_shared_line():
     assert m["recall"] == 1.0 and m["false_positive_rate"] == 0.0 and m["precision"] == 1.0
     block = [{**row, "line_end": 5, "quote": "def f(:", "check": "code"}]  # a block: the span decides
     assert AuditEvaluator(block, [error], [])(split="dev").metrics["recall"] == 1.0
+
+
+def test_evaluation_questions_stay_out_of_the_answer_scorers_training():
+    """No question of the bundled or other-subject sets is among the answer scorer's training questions,
+    and the new-source set keeps the 9 shared questions found on 2026-12-01 and no more (its figures are
+    also reported without them: ``unseen_questions_*`` in `coach eval grading` and `coach eval scorer`)."""
+    from coach.judge.scorer_train import question_key, trained_questions
+
+    trained = trained_questions()
+    assert len(trained) > 400 and question_key("What is  a MUTEX?") == "what is a mutex"
+    shared = {}
+    for name in ("graded_answers.jsonl", "other_subject/graded_networking.jsonl", "new_sources/graded_answers.jsonl"):
+        shared[name] = {question_key(r["question"]) for r in load_jsonl(DATA_DIR / name)} & trained
+    assert not shared["graded_answers.jsonl"] and not shared["other_subject/graded_networking.jsonl"], shared
+    assert len(shared["new_sources/graded_answers.jsonl"]) == 9, shared

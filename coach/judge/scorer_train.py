@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,18 @@ def graded_hash(graded_dir: Path = GRADED_DIR) -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def question_key(text: str) -> str:
+    """A question's text reduced to its lower-case words: how two data sets are checked for a shared question."""
+    return " ".join(re.findall(r"[a-z0-9]+", str(text or "").lower()))
+
+
+def trained_questions(graded_dir: Path = GRADED_DIR) -> set[str]:
+    """``question_key`` of every question the answer scorer was trained on (its train split): an evaluation
+    reports its figures without them too, since the scorer has seen answers to them."""
+    rows, _ = load_graded(graded_dir)
+    return {question_key(r["question"]) for r in rows if question_split(r["id"]) == "train"}
 
 
 def question_split(qid: str) -> str:
