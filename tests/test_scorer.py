@@ -220,6 +220,12 @@ def test_train_scorer_end_to_end_on_a_tiny_set(tmp_path):
     assert not (tmp_path / "model.tmp").exists()
     s = AnswerScorer(out, int8=False).scores([("What does tool 1 do?", "Tool 1 sorts numbers.", "It sorts numbers.")])
     assert s.shape == (1,) and 0.0 <= float(s[0]) <= 1.0
+    # continued training from that scorer keeps its whole training.json: how each step was made
+    first = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    again = train_scorer(tmp_path / "model2", init=str(out), epochs=1, batch_size=4, max_len=48, graded_dir=data,
+                         progress=False)
+    assert again["continued_from"] == first and "continued training" in again["base"]
+    assert "continued_from" not in first
 
 
 @needs_weights

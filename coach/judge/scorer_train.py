@@ -15,6 +15,7 @@ atomic fp16 save as the judge (``coach/judge/train.py``). The best epoch by dev 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import re
@@ -218,11 +219,20 @@ def train_scorer(
     dev = splits["dev"]
 
     base = init or str(default_embedding_path())
+    # continued training (``init`` is a scorer already): its own training.json is kept whole, so the
+    # shipped file still says how every step of the model was made
+    before = Path(base) / "training.json"
+    continued = None
+    if before.exists():
+        prior = json.loads(before.read_text(encoding="utf-8"))
+        if str(prior.get("kind", "")).startswith("answer scorer"):
+            continued = prior
 
     def info(history, best, seconds):
         return {
             "kind": "answer scorer (regression, grade / 10)",
-            "base": base_label(base),
+            "base": base_label(base) + (" (an answer scorer: continued training, see continued_from)" if continued else ""),
+            **({"continued_from": continued} if continued else {}),
             "graded_hash": graded_hash(graded_dir),
             "questions": len(rows),
             "rejected": rejected,
