@@ -47,3 +47,21 @@ def select_split(rows: list[dict], split: str) -> list[dict]:
     if split == "all":
         return rows
     return [r for r in rows if r.get("split") == split]
+
+
+def without_trained_questions(questions: list[str], gold: list[float], **preds: list[float]) -> tuple[int, dict[str, float]]:
+    """Figures without the rows whose question the answer scorer was trained on (it has seen answers to
+    them, so a figure with them is not blind for that model): (how many rows were on such questions,
+    ``unseen_questions_n`` and ``unseen_questions_<name>`` Spearman for each named prediction list). The
+    figures are given only when some rows were left out and at least 3 remain."""
+    from coach.judge.scorer_train import question_key, trained_questions
+    from evals import metrics as M
+
+    trained = trained_questions()
+    keep = [i for i, q in enumerate(questions) if question_key(q or "") not in trained]
+    if not 3 <= len(keep) < len(questions):
+        return len(questions) - len(keep), {}
+    out = {"unseen_questions_n": float(len(keep))}
+    for name, pred in preds.items():
+        out[f"unseen_questions_{name}"] = M.spearman([float(pred[i]) for i in keep], [float(gold[i]) for i in keep])
+    return len(questions) - len(keep), out

@@ -16,7 +16,7 @@ from collections import defaultdict
 import numpy as np
 
 from evals import metrics as M
-from evals.base import DATA_DIR, EvalResult, load_jsonl, select_split
+from evals.base import DATA_DIR, EvalResult, load_jsonl, select_split, without_trained_questions
 
 log = logging.getLogger(__name__)
 GRADED_ANSWERS = DATA_DIR / "graded_answers.jsonl"
@@ -132,18 +132,11 @@ class GradingEvaluator:
             vals = [d["pred"] for d in details if style in (d.get("styles") or [])]
             if vals:
                 out[f"mean_pred_{style}"] = float(np.mean(vals))
-        # the same figures without the questions the answer scorer was trained on (it has seen answers to
-        # them, so a figure with them is not blind for that model)
-        from coach.judge.scorer_train import question_key, trained_questions
-
-        trained = trained_questions()
-        unseen = [d for d in details if question_key(d.get("question") or "") not in trained]
-        out["scorer_trained_questions_n"] = float(len(details) - len(unseen))
-        if len(unseen) < len(details) and len(unseen) >= 3:
-            out["unseen_questions_n"] = float(len(unseen))
-            out["unseen_questions_spearman"] = M.spearman([d["pred"] for d in unseen], [float(d["score"]) for d in unseen])
-            out["unseen_questions_baseline_spearman"] = M.spearman([d["baseline"] for d in unseen],
-                                                                   [float(d["score"]) for d in unseen])
+        # the same figures without the questions the answer scorer was trained on
+        shared, unseen = without_trained_questions([d.get("question") for d in details], gold, spearman=pred,
+                                                   baseline_spearman=base)
+        out["scorer_trained_questions_n"] = float(shared)
+        out.update(unseen)
         out["confusion"] = M.confusion(verdicts, gold_verdicts)  # type: ignore[assignment]
         return EvalResult(self.name, out, "spearman", n=len(details), failures=failures, details=details)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from evals import metrics as M
-from evals.base import EvalResult, load_jsonl, select_split
+from evals.base import EvalResult, load_jsonl, select_split, without_trained_questions
 
 TIERS = ("excellent", "good", "partial", "wrong", "off_topic")
 
@@ -53,14 +53,8 @@ def measure(scorer, grader, rows: list[dict]) -> dict:
         if vals:
             out[f"mean_{t}"] = float(np.mean(vals))
     # without the questions the scorer was trained on (a shared question text: not blind for it)
-    from coach.judge.scorer_train import question_key, trained_questions
-
-    trained = trained_questions()
-    unseen = [i for i, (r, _) in enumerate(pairs) if question_key(r["question"]) not in trained]
-    if 3 <= len(unseen) < len(pairs):
-        out["unseen_questions_n"] = float(len(unseen))
-        out["unseen_questions_spearman"] = M.spearman([float(pred[i]) for i in unseen], [gold[i] for i in unseen])
-        out["unseen_questions_cosine_spearman"] = M.spearman([cos[i] for i in unseen], [gold[i] for i in unseen])
+    out.update(without_trained_questions([r["question"] for r, _ in pairs], gold, spearman=list(pred),
+                                         cosine_spearman=cos)[1])
     return out
 
 
