@@ -34,6 +34,9 @@ class Settings:
     judge_model: str = "default"
     # Run the judge with int8 dynamic quantisation (about 2x faster on CPU; accuracy in `coach eval judge`).
     judge_int8: bool = True
+    # Where the int8 judge runs: "auto" (ONNX Runtime, one pair per run, when installed; else torch),
+    # "onnxruntime" or "torch" (torch's int8 shares one activation scale over a batch of pairs).
+    judge_runtime: str = "auto"
     # Where the judge contributes claim-level evidence to grades (the step "claims"), each with its own
     # calibration (coach/grading/calibration_judge*.json): "drafts" (default) for rubrics drafted from a
     # reference (added sources, an explicit reference), where it measurably beats word/embedding signals
@@ -143,6 +146,7 @@ def _coerce(name: str, raw: str, default):
 
 
 JUDGE_GRADING_MODES = ("off", "drafts", "all")
+JUDGE_RUNTIMES = ("auto", "onnxruntime", "torch")
 
 
 def judge_grading_mode(value) -> str:
@@ -173,6 +177,9 @@ def load_settings(**overrides) -> Settings:
         values[name] = Path(value).expanduser() if name == "home" else value
     settings = dataclasses.replace(base, **values)
     settings.judge_grading = judge_grading_mode(settings.judge_grading)
+    settings.judge_runtime = str(settings.judge_runtime).strip().lower()
+    if settings.judge_runtime not in JUDGE_RUNTIMES:
+        raise ConfigError(f"{ENV_PREFIX}JUDGE_RUNTIME={settings.judge_runtime!r}: choose auto (default), onnxruntime or torch")
     if settings.llm_backend not in {"auto", "llamacpp", "transformers", "openai", "none"}:
         raise ConfigError(
             f"COACH_LLM_BACKEND={settings.llm_backend!r}: choose auto, llamacpp, transformers, openai or none"

@@ -77,7 +77,8 @@ def test_changed_source_is_rechecked(tmp_path, monkeypatch):
 
 
 def test_cached_flags_are_dropped_when_the_users_trusted_statements_or_judge_change(tmp_path):
-    """A cached result depends on COACH_HOME/knowledge, COACH_JUDGE_MODEL and COACH_JUDGE_INT8 too, not only the code."""
+    """A cached result depends on COACH_HOME/knowledge, COACH_JUDGE_MODEL, COACH_JUDGE_INT8 and COACH_JUDGE_RUNTIME
+    too, not only the code."""
     import dataclasses
 
     settings = load_settings(home=tmp_path)
@@ -92,6 +93,8 @@ def test_cached_flags_are_dropped_when_the_users_trusted_statements_or_judge_cha
     assert AuditCache(other_judge).get("ab" * 32, "s.txt", ("trusted",)) is None
     fp32_judge = dataclasses.replace(settings, judge_int8=False)  # another precision, other probabilities
     assert AuditCache(fp32_judge).get("ab" * 32, "s.txt", ("trusted",)) is None
+    torch_int8 = dataclasses.replace(settings, judge_runtime="torch")  # another runtime, other probabilities
+    assert AuditCache(torch_int8).get("ab" * 32, "s.txt", ("trusted",)) is None
     assert AuditCache(settings).get("ab" * 32, "s.txt", ("trusted",)) == [flag]
 
 

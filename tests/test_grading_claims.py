@@ -37,6 +37,11 @@ GAP = ("measured gap: the judge's wrong-claim signal does not yet separate these
        "grades drafted rubrics only and its flags count only in poorly supported answers (README, 'How grading works')")
 
 
+GAN_GAP = ("measured gap since the int8 judge runs in ONNX Runtime, one pair per run (2026-12-02): like fp32 it "
+           "finds no contradiction (0.00) between the role-swapped claim and the reference, which torch's batch-shared "
+           "int8 scale put at 0.64. The answer is still graded incorrect (2.5), through the stated misconception only")
+
+
 def _with_judge(grader):
     from coach.grading import Grader
     from coach.judge import Judge
@@ -51,7 +56,8 @@ def graded(coach):
 
 
 @pytest.mark.parametrize("question,answer", [
-    SWAPS[0], SWAPS[1],
+    SWAPS[0],
+    pytest.param(*SWAPS[1], marks=pytest.mark.xfail(strict=True, reason=GAN_GAP)),
     pytest.param(*SWAPS[2], marks=pytest.mark.xfail(strict=True, reason=GAP)),
     SWAPS[3],
 ], ids=["lstm-gates", "gan-roles", "l1-l2", "sigmoid-tanh"])
@@ -70,24 +76,29 @@ def test_swapped_answers_are_wrong_with_the_contradicting_reference_cited(graded
 
 def test_flags_the_display_gate_hides_are_counted_in_the_claims_step_and_leave_the_score(graded):
     """A judged "wrong" claim the calibration does not list (``Calibration.shows_wrong``) is still counted
-    where the step "claims" reports it, with why it is not listed; it never caps the score (this fit has
-    no judge cap, so the score is the same)."""
+    where the step "claims" reports it, with why it is not listed; it never caps the score: with a judge
+    cap far below the answer's score, hiding the flags gives the score of no cap at all."""
     import dataclasses
 
     from coach.grading import Grader
     from coach.judge import Judge
 
+    def grader(cal):
+        return Grader(graded._embed, graded.bank, records=graded.records, search=graded.search,
+                      flags_for=graded.flags_for, vocab=graded.vocab, nli=Judge(), calibration=cal)
+
     shown = graded.grade(*SWAPS[0])
     assert [w for w in shown.wrong if w.get("how") == "contradicts the reference"]
-    cal = dataclasses.replace(graded.calibration, show_score_max=-1.0)  # lists no judged flag
-    hiding = Grader(graded._embed, graded.bank, records=graded.records, search=graded.search,
-                    flags_for=graded.flags_for, vocab=graded.vocab, nli=Judge(), calibration=cal)
-    g = hiding.grade(*SWAPS[0])
+    # misc_cap 10: the stated misconception's own cap would otherwise bind first
+    hidden = dataclasses.replace(graded.calibration, show_score_max=-1.0, wrong_cap=0.5, misc_cap=10.0)  # lists no judged flag
+    g = grader(hidden).grade(*SWAPS[0])
     assert not [w for w in g.wrong if w.get("how") == "contradicts the reference"]
-    assert g.score == shown.score
+    uncapped = grader(dataclasses.replace(hidden, wrong_cap=10.0)).grade(*SWAPS[0])
+    assert uncapped.score > 0.5 and g.score == uncapped.score
     claims = next(s for s in g.steps if s.name == "claims")
     assert "not listed as wrong and not capping the score" in claims.explanation
-    assert graded.calibration.wrong_cap >= 10  # what makes the equal scores above expected
+    listed = grader(dataclasses.replace(graded.calibration, wrong_cap=0.5, misc_cap=10.0)).grade(*SWAPS[0])
+    assert listed.score <= 0.5  # the same flags, listed, do cap it
 
 
 def test_correct_answer_in_other_words_is_graded_right(graded):

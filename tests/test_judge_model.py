@@ -52,9 +52,12 @@ def judge():
 
 
 GAP = "measured gap of the shipped judge (dev accuracy 0.81): see README, 'The judgement model'"
-KNOWN_MISSES = {0, 3, 7, 8}  # sigmoid/tanh swap, GAN role swap, primary-key negation, dropout paraphrase
-# In fp32 the WHERE/HAVING, LSTM-paraphrase and binary-search pairs fail too (WHERE/HAVING contradiction
-# 0.24 in fp32, 0.88 in int8): on single swaps like these the judge is at the level of int8's noise.
+# sigmoid/tanh swap, WHERE/HAVING swap, LSTM paraphrase, GAN role swap, binary-search number, primary-key
+# negation, dropout paraphrase. Before 2026-12-02 torch's int8 (one activation scale per batch) got the
+# WHERE/HAVING, LSTM-paraphrase and binary-search pairs right and fp32 did not (WHERE/HAVING contradiction
+# 0.88 against 0.24): on single swaps like these the judge is at the level of the quantisation's noise. The
+# shipped int8 now runs in ONNX Runtime one pair per run, close to fp32, and misses them like fp32.
+KNOWN_MISSES = {0, 1, 4, 3, 6, 7, 8}
 
 
 @pytest.mark.parametrize("premise,contra,kind,para", [
@@ -100,14 +103,65 @@ def test_in_fp32_a_pairs_output_does_not_depend_on_its_batch_neighbours():
     assert np.allclose(Judge(int8=False, batch_size=3).scores(pairs), together, atol=2e-4)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap of the shipped int8 judge: dynamic quantisation shares one activation "
-                   "scale per batch, so a pair's probabilities move with its neighbours (up to 0.46 between batch sizes "
-                   "8 and 32 on grading's pairs). fp32 is batch-invariant but graded the unseen sets worse after a dev "
-                   "refit (README, 'The judge's precision')")
 def test_in_int8_a_pairs_output_does_not_depend_on_its_batch_neighbours(judge):
+    """The shipped int8 judge runs in ONNX Runtime one pair per run, so a pair's probabilities are the
+    same alone, among pairs of very different lengths, in any order and at any batch size, exactly."""
     pairs = _neighbour_pairs()
-    assert judge.int8
-    assert np.allclose(Judge(batch_size=3).scores(pairs), judge.scores(pairs), atol=0.02)
+    assert judge.int8 and judge.backend == "onnxruntime-int8"
+    together = judge.scores(pairs)
+    alone = np.stack([judge.scores([p])[0] for p in pairs])
+    assert np.array_equal(together, alone)
+    assert np.array_equal(Judge(batch_size=3).scores(pairs), together)
+    assert np.array_equal(judge.scores(pairs[::-1])[::-1], together)
+
+
+def test_torch_int8_shares_a_scale_over_the_batch_and_stays_selectable(judge):
+    """COACH_JUDGE_RUNTIME=torch keeps torch's dynamic int8, whose one activation scale per batch makes a
+    pair's output move with its neighbours: the reason the default runs each pair alone."""
+    pairs = _neighbour_pairs()
+    torch_judge = Judge(runtime="torch")
+    assert torch_judge.backend == "torch-int8"
+    batched = torch_judge.scores(pairs)
+    alone = np.stack([torch_judge.scores([p])[0] for p in pairs])
+    assert np.abs(batched - alone).max() > 0.02
+    # both int8 runtimes quantise the same weights: on the clear reversal they agree
+    reversal = [(PAIRS[5][0], PAIRS[5][1])]
+    assert torch_judge.scores(reversal)[0, CONTRADICTION] > 0.5 and judge.scores(reversal)[0, CONTRADICTION] > 0.5
+
+
+def test_onnx_export_is_cached_by_the_weights_and_refused_in_one_line_when_it_cannot_run(tmp_path, monkeypatch):
+    from coach.judge import model as judge_model
+
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "copy"
+    shutil.copytree(WEIGHTS_DIR, copy)
+    Judge(copy).scores([(PAIRS[5][0], PAIRS[5][1])])
+    exported = sorted((tmp_path / "cache" / "judge").glob("*.onnx"))
+    assert len(exported) == 1 and not list((tmp_path / "cache" / "judge").glob(".export-*"))
+    calls = []
+    real = judge_model.export_onnx_int8
+    monkeypatch.setattr(judge_model, "export_onnx_int8", lambda *a: calls.append(a) or real(*a))
+    Judge(copy).scores([("a", "b")])
+    assert calls == []  # the same weights: the cached export is reused
+    exported[0].write_bytes(b"cut short by a crash")
+    assert Judge(copy).scores([(PAIRS[5][0], PAIRS[5][1])])[0, CONTRADICTION] > 0.5
+    assert len(calls) == 1 and exported[0].stat().st_size > 1_000_000  # a damaged export is made again
+    calls.clear()
+    (copy / "README.txt").write_text("retrained")
+    Judge(copy).scores([("a", "b")])
+    assert len(calls) == 1  # changed files: exported again, beside the old one
+    assert len(list((tmp_path / "cache" / "judge").glob("*.onnx"))) == 2
+
+    def broken(*a):
+        raise OSError("read-only file system:\n /nowhere")
+
+    monkeypatch.setattr(judge_model, "export_onnx_int8", broken)
+    (copy / "README.txt").write_text("retrained again")
+    with pytest.raises(JudgeError) as exc:
+        Judge(copy, runtime="onnxruntime").scores([("a", "b")])
+    assert "\n" not in str(exc.value) and "ONNX Runtime" in str(exc.value)
+    fallback = Judge(copy)  # auto: torch int8 instead, with a warning
+    assert fallback.scores([("a", "b")]).shape == (1, 3) and fallback.backend == "torch-int8"
 
 
 def test_label_order_is_read_from_the_config(tmp_path, judge):

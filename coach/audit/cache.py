@@ -42,10 +42,13 @@ def fingerprint() -> str:
 
 def _home_fingerprint(settings) -> str:
     """What a cached result also depends on besides the code: the configured judge (``COACH_JUDGE_MODEL``),
-    claim verifier (``COACH_CLAIM_VERIFIER``), their precision (``COACH_JUDGE_INT8``: other probabilities)
-    and the user's own trusted statements (``COACH_HOME/knowledge``)."""
+    claim verifier (``COACH_CLAIM_VERIFIER``), their precision and runtime (``COACH_JUDGE_INT8``,
+    ``COACH_JUDGE_RUNTIME``: other probabilities) and the user's own trusted statements (``COACH_HOME/knowledge``)."""
+    from coach.judge.model import ONNX_FORMAT
+
     h = hashlib.sha256()
     h.update(f"int8={bool(getattr(settings, 'judge_int8', True))}".encode())
+    h.update(f"runtime={getattr(settings, 'judge_runtime', 'auto')} {ONNX_FORMAT}".encode())
     for name in ("judge_model", "claim_verifier"):
         spec = str(getattr(settings, name, "default") or "default")
         h.update(spec.encode())
