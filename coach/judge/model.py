@@ -309,6 +309,9 @@ def _onnx_session(path: Path, threads: int = 0):
     opts.intra_op_num_threads = threads or _physical_cores()
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
+    # No busy-waiting between runs: the answer scorer runs beside the judge on the same cores. Measured on
+    # 120 drafted bench answers, two interleaved rounds: p95 479 / 444 ms against 586 / 487 ms with spinning.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if target.exists():
         try:
             return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
