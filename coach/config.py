@@ -145,6 +145,16 @@ def _coerce(name: str, raw: str, default):
         raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}") from None
 
 
+def physical_cores() -> int:
+    """Physical CPU cores (logical ones when psutil cannot tell): the default thread count of the models."""
+    try:
+        import psutil
+
+        return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+    except Exception:
+        return os.cpu_count() or 1
+
+
 JUDGE_GRADING_MODES = ("off", "drafts", "all")
 JUDGE_RUNTIMES = ("auto", "onnxruntime", "torch")
 

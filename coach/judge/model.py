@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.config import JUDGE_RUNTIMES as RUNTIMES
+from coach.config import physical_cores
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class Judge:
         self._model = None
         self._tok = None
         self._session = None
+        self._inputs: set[str] = set()
 
     @property
     def name(self) -> str:
@@ -146,31 +148,24 @@ class Judge:
             with MODEL_LOAD_LOCK:
                 if self._model is None and self._session is None:
                     import torch
-                    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
                     if self.threads:
                         torch.set_num_threads(self.threads)
-                    from transformers.utils import logging as hf_logging
-
-                    hf_logging.disable_progress_bar()  # no "Loading weights" bar in chats and logs
-                    tok = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
                     if self.backend == "onnxruntime-int8":
                         try:
-                            self._tok, self._session = tok, _onnx_session(self.path, self.threads)
+                            self._session = _onnx_session(self.path, self.threads)
+                            self._tok = _tokenizer(self.path)
+                            self._inputs = {i.name for i in self._session.get_inputs()}
                             return self._tok, self._session
                         except Exception as exc:  # noqa: BLE001 - export, cache folder or runtime failure
+                            self._session = None
                             if self.runtime == "onnxruntime":
                                 raise JudgeError(f"the judge cannot run in ONNX Runtime: {_one_line(exc)}") from exc
                             log.warning("judge: ONNX Runtime unavailable (%s); running torch int8, whose output "
                                         "depends on the batch", _one_line(exc))
                             self.runtime = "torch"
-                    model = AutoModelForSequenceClassification.from_pretrained(
-                        str(self.path), local_files_only=True, dtype=torch.float32
-                    )
-                    model.eval()
-                    if self.int8:
-                        model = _quantize(model)
-                    self._tok, self._model = tok, model
+                    tok, model = _tokenizer(self.path), _fp32_model(self.path)
+                    self._tok, self._model = tok, (_quantize(model) if self.int8 else model)
         return self._tok, (self._session if self._session is not None else self._model)
 
     def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
@@ -200,13 +195,11 @@ class Judge:
     def _onnx_logits(self, tok, pairs: list[tuple[str, str]]) -> np.ndarray:
         """One run per pair: no padding, and no activation scale shared with other pairs."""
         enc = tok([p for p, _ in pairs], [h for _, h in pairs], truncation="longest_first", max_length=MAX_TOKENS)
-        names = {i.name for i in self._session.get_inputs()}
+        names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in self._inputs]
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         for i in range(len(pairs)):
-            feed = {k: np.asarray([enc[k][i]], dtype=np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")
-                    if k in names}
-            out[i] = self._session.run(None, feed)[0][0][np.argsort(self.order)]
-        return out
+            out[i] = self._session.run(None, {k: np.asarray([enc[k][i]], dtype=np.int64) for k in names})[0][0]
+        return out[:, np.argsort(self.order)]  # the model's own label order -> LABELS
 
     def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """(N, 3) probabilities, columns LABELS = (entailment, neutral, contradiction), rows sum to 1."""
@@ -259,11 +252,8 @@ def export_onnx_int8(path: Path, target: Path) -> Path:
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True, dtype=torch.float32)
-    model.eval()
+    tok, model = _tokenizer(path), _fp32_model(path)
     enc = tok(["a premise"] * 2, ["a hypothesis"] * 2, return_tensors="pt", padding=True)
     names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -276,7 +266,9 @@ def export_onnx_int8(path: Path, target: Path) -> Path:
                 dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in names}, "logits": {0: "batch"}},
                 opset_version=17, dynamo=False,
             )
-        hint = _DropMessage("Please consider to run pre-processing")  # onnxruntime's advice, on the root logger
+        def hint(record) -> bool:  # onnxruntime's pre-processing advice, logged on the root logger
+            return not str(record.msg).startswith("Please consider to run pre-processing")
+
         logging.getLogger().addFilter(hint)
         try:
             quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
@@ -291,13 +283,22 @@ def _one_line(exc: BaseException) -> str:
     return text[:300]
 
 
-class _DropMessage(logging.Filter):
-    def __init__(self, start: str):
-        super().__init__()
-        self.start = start
+def _tokenizer(path: Path):
+    from transformers import AutoTokenizer
 
-    def filter(self, record) -> bool:
-        return not str(record.msg).startswith(self.start)
+    return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+
+def _fp32_model(path: Path):
+    """The model at ``path`` in fp32, eval mode (torch's inference mode, no dropout), no progress bar."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar in chats and logs
+    model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True, dtype=torch.float32)
+    model.eval()
+    return model
 
 
 def _onnx_session(path: Path, threads: int = 0):
@@ -306,7 +307,7 @@ def _onnx_session(path: Path, threads: int = 0):
 
     target = onnx_cache_dir() / f"{path.name}-{_weights_key(path)}.onnx"
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads or _physical_cores()
+    opts.intra_op_num_threads = threads or physical_cores()
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
     # No busy-waiting between runs: the answer scorer runs beside the judge on the same cores. Measured on
@@ -321,11 +322,6 @@ def _onnx_session(path: Path, threads: int = 0):
     export_onnx_int8(path, target)
     return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
 
-
-def _physical_cores() -> int:
-    import torch
-
-    return max(1, torch.get_num_threads())
 
 
 _CACHE: dict[tuple[str, bool, str], Judge] = {}

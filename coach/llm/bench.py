@@ -24,9 +24,10 @@ import time
 
 import psutil
 
+from coach.config import physical_cores
 from coach.errors import CoachError
 from coach.llm import llama_cpp_available, resolve_backend
-from coach.llm.llamacpp import default_threads, physical_cores
+from coach.llm.llamacpp import default_threads
 
 logger = logging.getLogger(__name__)
 

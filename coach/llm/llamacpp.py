@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
+from coach.config import physical_cores
 from coach.errors import CoachError
 from coach.llm.base import DEFAULT_SEED, LLM, Limits
 
@@ -55,14 +55,6 @@ def default_threads() -> int:
     """Physical cores minus one (at least 1): see the module docstring for the measurements."""
     return max(1, physical_cores() - 1)
 
-
-def physical_cores() -> int:
-    try:
-        import psutil
-
-        return psutil.cpu_count(logical=False) or os.cpu_count() or 1
-    except Exception:
-        return os.cpu_count() or 1
 
 
 class LlamaCppLLM(LLM):
