@@ -115,6 +115,40 @@ def test_in_int8_a_pairs_output_does_not_depend_on_its_batch_neighbours(judge):
     assert np.array_equal(judge.scores(pairs[::-1])[::-1], together)
 
 
+def test_pairs_spread_over_threads_score_exactly_as_on_one(judge):
+    """ONNX Runtime runs a call's pairs on one thread per core: the output is the same, exactly, with
+    one worker, with more workers than pairs, and when several callers share the judge at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = _neighbour_pairs()
+    one = Judge(threads=1).scores(pairs)
+    assert judge.workers >= 1 and np.array_equal(judge.scores(pairs), one)
+    many = Judge(threads=len(pairs) + 2)
+    assert np.array_equal(many.scores(pairs), one) and np.array_equal(many.scores(pairs[:1]), one[:1])
+    with ThreadPoolExecutor(3) as pool:
+        calls = [pool.submit(many.scores, pairs[i:]) for i in range(3)]
+        for i, call in enumerate(calls):
+            assert np.array_equal(call.result(), one[i:])
+
+
+def test_a_pair_that_fails_on_a_worker_thread_fails_the_call():
+    """Control flow only: a run that raises on another thread is raised to the caller, not lost."""
+    j = Judge(threads=2)
+    j.load()
+    real = j._session
+
+    class Failing:
+        def run(self, names, feeds):
+            if len(feeds["input_ids"][0]) > 40:  # the long pair, dealt to the second thread
+                raise RuntimeError("run failed")
+            return real.run(names, feeds)
+
+    j._session = Failing()
+    pairs = [(PAIRS[0][0], PAIRS[0][1]), (" ".join([PAIRS[1][0]] * 3), PAIRS[1][1])]
+    with pytest.raises(RuntimeError, match="run failed"):
+        j.scores(pairs)
+
+
 def test_torch_int8_shares_a_scale_over_the_batch_and_stays_selectable(judge):
     """COACH_JUDGE_RUNTIME=torch keeps torch's dynamic int8, whose one activation scale per batch makes a
     pair's output move with its neighbours: the reason the default runs each pair alone."""

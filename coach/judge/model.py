@@ -12,7 +12,10 @@ the three above is refused with one clear line.
 Runtimes. In int8 (the default) the judge runs in ONNX Runtime, one pair per run: the weights are
 exported from the safetensors once and quantised to int8 (per output channel), cached under the user
 cache folder by the weights' hash. Dynamic int8 quantisation picks one activation scale per run, so
-running each pair alone makes its probabilities independent of the other pairs asked with it; torch's
+running each pair alone makes its probabilities independent of the other pairs asked with it. Each run
+uses one core, and a call's pairs are spread over one thread per physical core (ONNX Runtime releases
+the GIL): on 2 cores that halves the judge's time, where two intra-op threads on one pair gained nothing
+(measured on the 2,033 pairs of the drafted bench, identical outputs either way). torch's
 int8 (``COACH_JUDGE_RUNTIME=torch``) shares that scale over a batch of 32, where a pair moved by up to
 0.41 with its neighbours. fp32 (``COACH_JUDGE_INT8=0``) runs in torch in batches sorted by length.
 
@@ -28,6 +31,7 @@ import logging
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +124,7 @@ class Judge:
         self._tok = None
         self._session = None
         self._inputs: set[str] = set()
+        self._pool = None  # ThreadPoolExecutor spreading a call's pairs over the cores (ONNX Runtime only)
 
     @property
     def name(self) -> str:
@@ -139,6 +144,11 @@ class Judge:
                 return "torch-int8"
         return "onnxruntime-int8"
 
+    @property
+    def workers(self) -> int:
+        """Threads that run pairs at once in ONNX Runtime (``threads``, else the physical cores)."""
+        return max(1, self.threads or physical_cores())
+
     def load(self) -> None:
         """Load the weights now (otherwise on first use)."""
         self._load()
@@ -147,15 +157,15 @@ class Judge:
         if self._model is None and self._session is None:
             with MODEL_LOAD_LOCK:
                 if self._model is None and self._session is None:
-                    import torch
-
-                    if self.threads:
-                        torch.set_num_threads(self.threads)
                     if self.backend == "onnxruntime-int8":
                         try:
-                            self._session = _onnx_session(self.path, self.threads)
+                            self._session = _onnx_session(self.path)
                             self._tok = _tokenizer(self.path)
                             self._inputs = {i.name for i in self._session.get_inputs()}
+                            workers = self.workers
+                            if workers > 1:
+                                self._pool = ThreadPoolExecutor(max_workers=workers - 1,
+                                                                thread_name_prefix="coach-judge")
                             return self._tok, self._session
                         except Exception as exc:  # noqa: BLE001 - export, cache folder or runtime failure
                             self._session = None
@@ -164,6 +174,10 @@ class Judge:
                             log.warning("judge: ONNX Runtime unavailable (%s); running torch int8, whose output "
                                         "depends on the batch", _one_line(exc))
                             self.runtime = "torch"
+                    import torch
+
+                    if self.threads:  # torch's thread count is process-wide: only the torch runtimes set it
+                        torch.set_num_threads(self.threads)
                     tok, model = _tokenizer(self.path), _fp32_model(self.path)
                     self._tok, self._model = tok, (_quantize(model) if self.int8 else model)
         return self._tok, (self._session if self._session is not None else self._model)
@@ -193,12 +207,22 @@ class Judge:
         return out
 
     def _onnx_logits(self, tok, pairs: list[tuple[str, str]]) -> np.ndarray:
-        """One run per pair: no padding, and no activation scale shared with other pairs."""
+        """One run per pair: no padding, and no activation scale shared with other pairs. The pairs are
+        dealt round-robin to ``workers`` threads (this one included); each pair's output is the same
+        whichever thread runs it."""
         enc = tok([p for p, _ in pairs], [h for _, h in pairs], truncation="longest_first", max_length=MAX_TOKENS)
         names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in self._inputs]
         out = np.zeros((len(pairs), 3), dtype=np.float32)
-        for i in range(len(pairs)):
-            out[i] = self._session.run(None, {k: np.asarray([enc[k][i]], dtype=np.int64) for k in names})[0][0]
+
+        def run(first: int, step: int) -> None:
+            for i in range(first, len(pairs), step):
+                out[i] = self._session.run(None, {k: np.asarray([enc[k][i]], dtype=np.int64) for k in names})[0][0]
+
+        step = 1 if self._pool is None or len(pairs) < 2 else min(self.workers, len(pairs))
+        others = [self._pool.submit(run, w, step) for w in range(1, step)]
+        run(0, step)
+        for job in others:
+            job.result()  # re-raises a worker's error here
         return out[:, np.argsort(self.order)]  # the model's own label order -> LABELS
 
     def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
@@ -301,18 +325,16 @@ def _fp32_model(path: Path):
     return model
 
 
-def _onnx_session(path: Path, threads: int = 0):
-    """An ONNX Runtime session of the int8 judge, exporting it first when the cache lacks it."""
+def _onnx_session(path: Path):
+    """An ONNX Runtime session of the int8 judge, exporting it first when the cache lacks it. One thread
+    per run: ``Judge`` runs several pairs at once instead."""
     import onnxruntime as ort
 
     target = onnx_cache_dir() / f"{path.name}-{_weights_key(path)}.onnx"
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads or physical_cores()
+    opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
-    # No busy-waiting between runs: the answer scorer runs beside the judge on the same cores. Measured on
-    # 120 drafted bench answers, two interleaved rounds: p95 479 / 444 ms against 586 / 487 ms with spinning.
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if target.exists():
         try:
             return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
