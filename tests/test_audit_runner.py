@@ -96,6 +96,28 @@ def test_cached_flags_are_dropped_when_the_users_trusted_statements_or_judge_cha
     torch_int8 = dataclasses.replace(settings, judge_runtime="torch")  # another runtime, other probabilities
     assert AuditCache(torch_int8).get("ab" * 32, "s.txt", ("trusted",)) is None
     assert AuditCache(settings).get("ab" * 32, "s.txt", ("trusted",)) == [flag]
+    # the same backend under another setting: "onnxruntime" runs what "auto" runs, so the result is reused
+    assert AuditCache(dataclasses.replace(settings, judge_runtime="onnxruntime")).get("ab" * 32, "s.txt", ("trusted",)) == [flag]
+
+
+def test_audit_cache_keeps_apart_what_a_fallen_back_judge_computed(tmp_path, monkeypatch):
+    """COACH_JUDGE_RUNTIME=auto whose ONNX Runtime session failed runs torch int8: what it computed is not
+    served to a later run whose ONNX Runtime works, nor the other way round."""
+    from coach.judge import load_judge
+    from coach.judge import model as judge_model
+
+    monkeypatch.setattr(judge_model, "_CACHE", {})
+    settings = load_settings(home=tmp_path)
+    flag = Flag("s.txt", 1, 1, "q", "suspect", "x", "why", "fix", [], check="trusted", severity="minor")
+    AuditCache(settings).put("cd" * 32, "s.txt", ("trusted",), [flag])
+    judge = load_judge(settings)
+    assert judge.backend == "onnxruntime-int8"
+    judge.runtime = "torch"  # what Judge._load does when the session cannot be made in "auto"
+    assert AuditCache(settings).get("cd" * 32, "s.txt", ("trusted",)) is None
+    AuditCache(settings).put("cd" * 32, "s.txt", ("trusted",), [])
+    assert AuditCache(settings).get("cd" * 32, "s.txt", ("trusted",)) == []
+    monkeypatch.setattr(judge_model, "_CACHE", {})  # a later process, ONNX Runtime working
+    assert AuditCache(settings).get("cd" * 32, "s.txt", ("trusted",)) is None
 
 
 def test_dedupe_keeps_the_strongest_and_merges_evidence():

@@ -40,15 +40,25 @@ def fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _home_fingerprint(settings) -> str:
-    """What a cached result also depends on besides the code: the configured judge (``COACH_JUDGE_MODEL``),
-    claim verifier (``COACH_CLAIM_VERIFIER``), their precision and runtime (``COACH_JUDGE_INT8``,
-    ``COACH_JUDGE_RUNTIME``: other probabilities) and the user's own trusted statements (``COACH_HOME/knowledge``)."""
+def _judge_backend(settings) -> str:
+    """Where the configured judge runs (``Judge.backend``: precision and runtime, other probabilities). Read
+    when a result is stored or looked up, not once: in ``COACH_JUDGE_RUNTIME=auto`` a judge whose ONNX
+    Runtime session fails falls back to torch int8, and what it computed then is kept apart."""
+    from coach.judge import JudgeError, load_judge
     from coach.judge.model import ONNX_FORMAT
 
+    try:
+        backend = load_judge(settings).backend
+    except JudgeError:  # a judge that cannot load: the audit runs without it (checks/__init__.py)
+        return "no-judge"
+    return f"{backend} {ONNX_FORMAT}" if backend.startswith("onnxruntime") else backend
+
+
+def _home_fingerprint(settings) -> str:
+    """What a cached result also depends on besides the code and the judge's backend: the configured judge
+    (``COACH_JUDGE_MODEL``), claim verifier (``COACH_CLAIM_VERIFIER``) and the user's own trusted
+    statements (``COACH_HOME/knowledge``)."""
     h = hashlib.sha256()
-    h.update(f"int8={bool(getattr(settings, 'judge_int8', True))}".encode())
-    h.update(f"runtime={getattr(settings, 'judge_runtime', 'auto')} {ONNX_FORMAT}".encode())
     for name in ("judge_model", "claim_verifier"):
         spec = str(getattr(settings, name, "default") or "default")
         h.update(spec.encode())
@@ -65,6 +75,7 @@ def _home_fingerprint(settings) -> str:
 class AuditCache:
     def __init__(self, settings):
         self.dir = Path(settings.home) / "audit"
+        self.settings = settings
         self._home = _home_fingerprint(settings)
 
     def path(self, sha256: str) -> Path:
@@ -103,7 +114,8 @@ class AuditCache:
                             self.dir, exc.strerror or exc)
 
     def _meta(self, source: str, checks: tuple[str, ...]) -> dict:
-        return {"source": source, "checks": sorted(checks), "fingerprint": fingerprint() + self._home}
+        return {"source": source, "checks": sorted(checks), "fingerprint": fingerprint() + self._home,
+                "judge": _judge_backend(self.settings)}
 
     # The latest full result (per-source + cross-source, deduplicated), for lookups by record id.
     @property
