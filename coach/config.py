@@ -1,7 +1,7 @@
 """Effective configuration: defaults < environment (COACH_*) < CLI flags.
 
 One state directory, ``COACH_HOME``, holds everything the coach writes (index, session database,
-reports, logs). Config is a plain dataclass on purpose: there is no user-written config file to
+reports, logs, caches such as ``cache/rubric-vectors``). Config is a plain dataclass on purpose: there is no user-written config file to
 validate yet, so pydantic would buy nothing.
 """
 

@@ -139,8 +139,17 @@ class Coach:
                     nli=self.nli if self.settings.judge_grading != "off" else None,
                     nli_scope="all" if self.settings.judge_grading == "all" else "drafts",
                     scorer=self.scorer,
+                    vector_store=self._rubric_vectors(),
                 )
             return self._grader
+
+    def _rubric_vectors(self):
+        """Rubric vectors on disk under COACH_HOME/cache (none in a read-only home)."""
+        if self.read_only:
+            return None
+        from coach.grading.vector_store import RubricVectorStore
+
+        return RubricVectorStore(self.settings.home / "cache", self.index.embedder.model_id)
 
     @property
     def scorer(self):

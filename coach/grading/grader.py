@@ -127,6 +127,7 @@ class Grader:
         nli_scope: str = "all",  # "all" rubrics, or only "drafts" (rubrics drafted from a reference)
         scorer=None,  # coach.judge.scorer.AnswerScorer: the whole answer's expected grade (the step "answer_score")
         parallel: bool = True,  # run the answer scorer and the judge beside the embedding model (same grades)
+        vector_store=None,  # coach.grading.vector_store.RubricVectorStore: rubric vectors kept on disk
     ):
         if nli_scope not in ("all", "drafts"):
             raise ValueError(f"nli_scope must be 'all' or 'drafts', not {nli_scope!r}")
@@ -153,6 +154,7 @@ class Grader:
         self.parallel = parallel
         self._embedder_loaded = False
         self._vec_cache: dict[str, dict] = {}
+        self.vector_store = vector_store
         self._augmented: dict[str, Rubric] = {}
 
     # -- embeddings -------------------------------------------------------------------------------
@@ -166,13 +168,20 @@ class Grader:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
     def rubric_vecs(self, rubric: Rubric) -> dict[str, np.ndarray]:
-        """Model answer, key points, misconceptions and corrections, embedded once per rubric."""
-        key = rubric.id + "\x00" + str(hash(rubric.model_dump_json()))
+        """Model answer, key points, misconceptions and corrections, embedded once per rubric (and, with a
+        ``vector_store``, kept on disk for the next run)."""
+        texts = rubric.model_dump_json()
+        key = rubric.id + "\x00" + str(hash(texts))
         if key not in self._vec_cache:
             kps = [kp.text for kp in rubric.key_points]
             mis = [m.text for m in rubric.misconceptions]
             corr = [m.correction for m in rubric.misconceptions]
-            v = self.vecs([rubric.model_answer, *kps, *mis, *corr])
+            rows = 1 + len(kps) + 2 * len(mis)
+            v = self.vector_store.get(texts, rows) if self.vector_store is not None else None
+            if v is None:
+                v = self.vecs([rubric.model_answer, *kps, *mis, *corr])
+                if self.vector_store is not None:
+                    self.vector_store.put(texts, v)
             k, m = len(kps), len(mis)
             self._vec_cache[key] = {"ma": v[0], "kp": v[1 : 1 + k], "mis": v[1 + k : 1 + k + m], "corr": v[1 + k + m :]}
         return self._vec_cache[key]

@@ -1,0 +1,84 @@
+"""Rubric vectors kept on disk, so a rubric is embedded once, not once per process.
+
+The first answer to a question used to pay for embedding its rubric (model answer, key points,
+misconceptions, corrections): about 230 ms of the 2 cores for a reviewed rubric, measured on the
+bundled bench answers. ``RubricVectorStore`` keeps those vectors under
+``COACH_HOME/cache/rubric-vectors/<embedding model>/<sha256>.npy``, keyed by the embedding model, the
+torch and sentence-transformers versions, ``FORMAT`` (bump it when the grader embeds rubrics another
+way) and the rubric's full text, written atomically, read without pickle. A missing, damaged or wrongly shaped file is
+a miss (the vectors are computed again, and the same floats come back: they are a pure function of the
+texts). A home that cannot be written is warned about once; grading goes on from memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from coach.diskio import remove_quietly
+
+log = logging.getLogger(__name__)
+
+FORMAT = "rubric-vectors-v1"  # Grader.rubric_vecs: one encode_grouped call over these texts, in this order
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for dist in ("torch", "sentence-transformers"):
+        try:
+            out.append(f"{dist}={version(dist)}")
+        except PackageNotFoundError:
+            out.append(f"{dist}=?")
+    return " ".join(out)
+
+
+class RubricVectorStore:
+    def __init__(self, folder: Path, model_id: str):
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id)[-80:] or "model"
+        self.dir = Path(folder) / "rubric-vectors" / safe
+        self.salt = f"{FORMAT}\x00{model_id}\x00{_versions()}"
+        self._warned = False
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(f"{self.salt}\x00{key}".encode("utf-8")).hexdigest()
+        return self.dir / f"{digest}.npy"
+
+    def get(self, key: str, rows: int) -> np.ndarray | None:
+        """The stored (rows, d) float32 vectors for ``key``, or None."""
+        path = self._path(key)
+        if not path.exists():
+            return None
+        try:
+            vecs = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            log.info("rubric vectors %s unreadable (%s): embedding again", path, exc)
+            return None
+        if vecs.dtype != np.float32 or vecs.ndim != 2 or vecs.shape[0] != rows:
+            log.info("rubric vectors %s have shape %s, not (%d, d): embedding again", path, vecs.shape, rows)
+            return None
+        return vecs
+
+    def put(self, key: str, vecs: np.ndarray) -> None:
+        path = self._path(key)
+        tmp = None
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=self.dir)
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, np.ascontiguousarray(vecs, dtype=np.float32), allow_pickle=False)
+            os.replace(tmp, path)
+        except OSError as exc:
+            if tmp:
+                remove_quietly(Path(tmp))
+            if not self._warned:
+                self._warned = True
+                log.warning("rubric vectors not saved in %s (%s): grading goes on, embedding each rubric once "
+                            "per run", self.dir, exc.strerror or exc)
