@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import shutil
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.config import physical_cores
 from coach.judge.data import RAW_DIR, build_pairs, data_hash, load_records
 from coach.judge.model import LABELS, WEIGHTS_DIR
 
@@ -49,7 +49,7 @@ def seed_and_threads(seed: int, threads: int = 0) -> int:
     """Fix every random seed and the torch thread count (0: the physical cores); returns the count."""
     import torch
 
-    threads = threads or max(1, (os.cpu_count() or 2) // (2 if (os.cpu_count() or 2) > 2 else 1))
+    threads = threads or physical_cores()
     torch.set_num_threads(threads)
     random.seed(seed), np.random.seed(seed), torch.manual_seed(seed)
     return threads
