@@ -94,3 +94,14 @@ def test_an_unwritable_cache_folder_warns_once_and_grades(embedder, tmp_path, ca
 def test_the_coach_keeps_rubric_vectors_in_its_home(coach):
     store = coach.grader.vector_store
     assert store is not None and store.dir.is_relative_to(Path(coach.settings.home) / "cache")
+
+
+def test_a_rubric_drafted_from_an_explicit_reference_is_not_kept_on_disk(embedder, tmp_path):
+    """An explicit reference (``coach grade --reference``) is ad hoc: the folder must not grow with each one."""
+    store = RubricVectorStore(tmp_path / "cache", "test-model")
+    grader, _ = _grader(embedder, store)
+    reference = "L1 penalises absolute weights and makes them sparse; L2 penalises squared weights."
+    grader.grade(Q, ANSWER, reference=reference)
+    assert not store.dir.exists() or not list(store.dir.glob("*.npy"))
+    grader.grade(Q, ANSWER, question_id="l1-vs-l2")
+    assert len(list(store.dir.glob("*.npy"))) == 1

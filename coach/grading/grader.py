@@ -38,6 +38,8 @@ from coach.grading.types import Citation, Grade, Step
 
 log = logging.getLogger(__name__)
 
+AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``reference`` (``Grader.resolve``)
+
 # "I don't know", "no idea, pass", "not sure, skip": the whole answer, nothing else said. Matched over
 # words with a tiling of known phrases (linear time), not one regex with nested repeats: that one
 # backtracked exponentially on answers like "pass,pass,pass,...,x" (measured: 15 repeats, 9 s).
@@ -177,11 +179,14 @@ class Grader:
             mis = [m.text for m in rubric.misconceptions]
             corr = [m.correction for m in rubric.misconceptions]
             rows = 1 + len(kps) + 2 * len(mis)
-            v = self.vector_store.get(texts, rows) if self.vector_store is not None else None
+            # a rubric drafted from an explicit reference is ad hoc: kept in memory only, so the folder
+            # grows with the questions and sources, not with every reference ever pasted
+            store = None if rubric.id.startswith(AD_HOC_PREFIX) else self.vector_store
+            v = store.get(texts, rows) if store is not None else None
             if v is None:
                 v = self.vecs([rubric.model_answer, *kps, *mis, *corr])
-                if self.vector_store is not None:
-                    self.vector_store.put(texts, v)
+                if store is not None:
+                    store.put(texts, v)
             k, m = len(kps), len(mis)
             self._vec_cache[key] = {"ma": v[0], "kp": v[1 : 1 + k], "mis": v[1 + k : 1 + k + m], "corr": v[1 + k + m :]}
         return self._vec_cache[key]
@@ -189,7 +194,7 @@ class Grader:
     # -- rubric resolution ------------------------------------------------------------------------
     def resolve(self, question: str, question_id: str | None = None, reference: str | None = None) -> Rubric:
         if reference is not None and reference.strip():
-            return draft_rubric("ref-" + slug(question), question, [("", reference)], [])
+            return draft_rubric(AD_HOC_PREFIX + slug(question), question, [("", reference)], [])
         if question_id:
             rubric = self.bank.get(question_id)
             if rubric is None and question_id in self.records:
