@@ -7,6 +7,9 @@ manager. Anything that is not a disk condition is re-raised untouched.
 
 ``writable(path)`` answers "can files be created here?" by creating (and removing) one: permission
 bits do not stop root, and ``os.access`` says nothing about a read-only mount or a full disk.
+
+``load_vectors(path, rows)`` / ``save_vectors(path, vecs)``: cached embeddings as ``.npy`` files, read
+without pickle (a damaged, pickled or wrongly shaped file reads as None) and written atomically.
 """
 
 from __future__ import annotations
@@ -96,6 +99,41 @@ def writable(path: Path) -> bool:
     except OSError:
         pass
     return True
+
+
+def load_vectors(path: Path, rows: int):
+    """The (rows, d) float32 array saved at ``path``, or None when it is missing, unreadable, pickled or
+    of another shape (the caller computes it again)."""
+    import numpy as np
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        vecs = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        log.info("cached vectors %s unreadable (%s): computing them again", path, exc)
+        return None
+    if vecs.dtype != np.float32 or vecs.ndim != 2 or vecs.shape[0] != rows:
+        log.info("cached vectors %s have shape %s, not (%d, d): computing them again", path, vecs.shape, rows)
+        return None
+    return vecs
+
+
+def save_vectors(path: Path, vecs) -> None:
+    """Write ``vecs`` as float32 to ``path`` atomically (a temporary file, then a rename). Raises OSError."""
+    import numpy as np
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(vecs, dtype=np.float32), allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        remove_quietly(Path(tmp))
+        raise
 
 
 def remove_quietly(path: Path) -> None:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coach.diskio import load_vectors, save_vectors
+
 log = logging.getLogger(__name__)
 
 
@@ -109,21 +111,13 @@ class TrustedIndex:
         self._encode = encode
         texts = [s.text for s in statements]
         key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-        vecs = None
         path = cache_dir / f"trusted-{key}.npy" if cache_dir else None
-        if path is not None and path.exists():
-            try:
-                vecs = np.load(path, allow_pickle=False)
-            except (OSError, ValueError):
-                vecs = None
-        if vecs is None or len(vecs) != len(texts):
+        vecs = load_vectors(path, len(texts)) if path is not None else None
+        if vecs is None:
             vecs = self._unit(np.asarray(encode(texts), dtype=np.float32)) if texts else np.zeros((0, 384), np.float32)
             if path is not None:
                 try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_suffix(".tmp.npy")
-                    np.save(tmp, vecs, allow_pickle=False)
-                    tmp.replace(path)
+                    save_vectors(path, vecs)
                 except OSError as exc:  # read-only or full disk: work from memory
                     log.warning("could not cache trusted-statement embeddings: %s", exc)
         self.vecs = vecs  # (N, d) unit rows

@@ -172,8 +172,8 @@ class Grader:
     def rubric_vecs(self, rubric: Rubric) -> dict[str, np.ndarray]:
         """Model answer, key points, misconceptions and corrections, embedded once per rubric (and, with a
         ``vector_store``, kept on disk for the next run)."""
-        texts = rubric.model_dump_json()
-        key = rubric.id + "\x00" + str(hash(texts))
+        dump = rubric.model_dump_json()
+        key = rubric.id + "\x00" + str(hash(dump))
         if key not in self._vec_cache:
             kps = [kp.text for kp in rubric.key_points]
             mis = [m.text for m in rubric.misconceptions]
@@ -182,11 +182,11 @@ class Grader:
             # a rubric drafted from an explicit reference is ad hoc: kept in memory only, so the folder
             # grows with the questions and sources, not with every reference ever pasted
             store = None if rubric.id.startswith(AD_HOC_PREFIX) else self.vector_store
-            v = store.get(texts, rows) if store is not None else None
+            v = store.get(dump, rows) if store is not None else None
             if v is None:
                 v = self.vecs([rubric.model_answer, *kps, *mis, *corr])
                 if store is not None:
-                    store.put(texts, v)
+                    store.put(dump, v)
             k, m = len(kps), len(mis)
             self._vec_cache[key] = {"ma": v[0], "kp": v[1 : 1 + k], "mis": v[1 + k : 1 + k + m], "corr": v[1 + k + m :]}
         return self._vec_cache[key]

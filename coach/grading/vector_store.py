@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from coach.diskio import remove_quietly
+from coach.diskio import load_vectors, save_vectors
 
 log = logging.getLogger(__name__)
 
@@ -53,31 +51,12 @@ class RubricVectorStore:
 
     def get(self, key: str, rows: int) -> np.ndarray | None:
         """The stored (rows, d) float32 vectors for ``key``, or None."""
-        path = self._path(key)
-        if not path.exists():
-            return None
-        try:
-            vecs = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            log.info("rubric vectors %s unreadable (%s): embedding again", path, exc)
-            return None
-        if vecs.dtype != np.float32 or vecs.ndim != 2 or vecs.shape[0] != rows:
-            log.info("rubric vectors %s have shape %s, not (%d, d): embedding again", path, vecs.shape, rows)
-            return None
-        return vecs
+        return load_vectors(self._path(key), rows)
 
     def put(self, key: str, vecs: np.ndarray) -> None:
-        path = self._path(key)
-        tmp = None
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=self.dir)
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, np.ascontiguousarray(vecs, dtype=np.float32), allow_pickle=False)
-            os.replace(tmp, path)
+            save_vectors(self._path(key), vecs)
         except OSError as exc:
-            if tmp:
-                remove_quietly(Path(tmp))
             if not self._warned:
                 self._warned = True
                 log.warning("rubric vectors not saved in %s (%s): grading goes on, embedding each rubric once "

@@ -345,7 +345,6 @@ def _onnx_session(path: Path):
     return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
 
 
-
 _CACHE: dict[tuple[str, bool, str], Judge] = {}
 _CACHE_LOCK = threading.Lock()
 

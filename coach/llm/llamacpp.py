@@ -56,7 +56,6 @@ def default_threads() -> int:
     return max(1, physical_cores() - 1)
 
 
-
 class LlamaCppLLM(LLM):
     """A GGUF model run in-process by llama.cpp."""
 
