@@ -105,3 +105,19 @@ def test_a_rubric_drafted_from_an_explicit_reference_is_not_kept_on_disk(embedde
     assert not store.dir.exists() or not list(store.dir.glob("*.npy"))
     grader.grade(Q, ANSWER, question_id="l1-vs-l2")
     assert len(list(store.dir.glob("*.npy"))) == 1
+
+
+def test_rubrics_in_memory_are_bounded_and_an_evicted_one_grades_the_same(embedder, tmp_path):
+    """Each explicit reference makes a new rubric: a long-lived server keeps only the most recent ones, and
+    one pushed out is rebuilt to the same grade."""
+    from coach.grading.grader import _LRU
+
+    grader, _ = _grader(embedder, None)
+    grader._vec_cache, grader._augmented = _LRU(2), _LRU(2)
+    refs = [f"L1 penalises absolute weights (variant {i}) and makes them sparse; L2 penalises squared weights."
+            for i in range(4)]
+    first = grader.grade(Q, ANSWER, reference=refs[0]).to_contract()
+    for ref in refs[1:]:
+        grader.grade(Q, ANSWER, reference=ref)
+    assert len(grader._vec_cache) == 2 and len(grader._augmented) <= 2
+    assert grader.grade(Q, ANSWER, reference=refs[0]).to_contract() == first

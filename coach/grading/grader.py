@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
@@ -72,6 +73,39 @@ def is_no_attempt(text: str) -> bool:
             if _NA_FILLER.fullmatch(span):
                 reach[j] |= reach[i]
     return True in reach[-1]
+
+
+RUBRIC_CACHE_SIZE = 4096  # rubrics whose vectors and flag-augmented copy stay in memory
+
+
+class _LRU:
+    """A small thread-safe least-recently-used map: ``get`` (None when absent) and ``put``."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -155,9 +189,11 @@ class Grader:
         self.nli = nli
         self.parallel = parallel
         self._embedder_loaded = False
-        self._vec_cache: dict[str, dict] = {}
+        # both keyed by rubric content; bounded, since every explicit reference makes a new rubric and a
+        # long-lived server would otherwise keep them all
+        self._vec_cache = _LRU(RUBRIC_CACHE_SIZE)
         self.vector_store = vector_store
-        self._augmented: dict[str, Rubric] = {}
+        self._augmented = _LRU(RUBRIC_CACHE_SIZE)
 
     # -- embeddings -------------------------------------------------------------------------------
     def vecs(self, texts: list[str]) -> np.ndarray:
@@ -174,7 +210,8 @@ class Grader:
         ``vector_store``, kept on disk for the next run)."""
         dump = rubric.model_dump_json()
         key = rubric.id + "\x00" + str(hash(dump))
-        if key not in self._vec_cache:
+        hit = self._vec_cache.get(key)
+        if hit is None:
             kps = [kp.text for kp in rubric.key_points]
             mis = [m.text for m in rubric.misconceptions]
             corr = [m.correction for m in rubric.misconceptions]
@@ -188,8 +225,9 @@ class Grader:
                 if store is not None:
                     store.put(dump, v)
             k, m = len(kps), len(mis)
-            self._vec_cache[key] = {"ma": v[0], "kp": v[1 : 1 + k], "mis": v[1 + k : 1 + k + m], "corr": v[1 + k + m :]}
-        return self._vec_cache[key]
+            hit = {"ma": v[0], "kp": v[1 : 1 + k], "mis": v[1 + k : 1 + k + m], "corr": v[1 + k + m :]}
+            self._vec_cache.put(key, hit)
+        return hit
 
     # -- rubric resolution ------------------------------------------------------------------------
     def resolve(self, question: str, question_id: str | None = None, reference: str | None = None) -> Rubric:
@@ -232,8 +270,9 @@ class Grader:
     def _with_flags(self, rubric: Rubric) -> Rubric:
         """Audit flags on the rubric's references become misconceptions (once per rubric)."""
         key = rubric.id + "\x00" + str(hash(rubric.model_dump_json()))  # ids of drafts may repeat; content decides
-        if key in self._augmented:
-            return self._augmented[key]
+        hit = self._augmented.get(key)
+        if hit is not None:
+            return hit
         known = {normalise(m.text).lower() for m in rubric.misconceptions}
         extra = []
         for rid in rubric.records:
@@ -247,7 +286,7 @@ class Grader:
                     Misconception(text=quote, correction=f.get("correction") or f.get("reason"), source_error=True, record=rid)
                 )
         out = rubric if not extra else rubric.model_copy(update={"misconceptions": [*rubric.misconceptions, *extra]})
-        self._augmented[key] = out
+        self._augmented.put(key, out)
         return out
 
     def citations(self, rubric: Rubric) -> list[Citation]:
