@@ -44,6 +44,7 @@ def bench_grading(coach, quick: bool = False) -> dict:
         "grading_p95_ms": round(_pct(times, 95), 1),
         "grading_target_p95_ms": 500,
         "grading_answer_scorer": grader.scorer is not None,  # the answer scorer runs in every grade (COACH_ANSWER_SCORER)
+        "grading_draft_scorer": grader.draft_scorer is not None,  # drafted rubrics' own scorer (COACH_DRAFT_SCORER)
         "grading_side_by_side": grader.parallel,  # scorer and judge run beside the embedding model (Grader.parallel)
     }
     # drafted rubrics (an explicit reference, an added source): graded through the judge by default

@@ -47,6 +47,13 @@ class Settings:
     # a local folder with a one-output model, or "off". Grading weighs it as one signal (answer_score)
     # with its own calibration (coach/grading/calibration*_scorer.json).
     answer_scorer: str = "default"
+    # The answer scorer for rubrics drafted from a reference (added sources, an explicit reference):
+    # "default" (coach/judge/scorer_draft_weights, the same model trained further on references written
+    # the way scraped pages are, where shared words are not correctness; README, "A second answer scorer
+    # for drafted rubrics"), a local folder with a one-output model, or "same" to use COACH_ANSWER_SCORER
+    # for drafts too. The drafted fits (calibration_judge_draft_scorer.json) were made with the default.
+    # COACH_ANSWER_SCORER=off switches every scorer off.
+    draft_scorer: str = "default"
     # Run the answer scorer with int8 dynamic quantisation. Off by default: on the scorer's dev questions
     # int8 lost 0.04 Spearman (0.784 against 0.826 in fp32), and the scorer runs beside the judge, so its
     # fp32 time is mostly hidden in a grade (README, "The answer scorer in fp32").

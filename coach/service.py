@@ -139,6 +139,7 @@ class Coach:
                     nli=self.nli if self.settings.judge_grading != "off" else None,
                     nli_scope="all" if self.settings.judge_grading == "all" else "drafts",
                     scorer=self.scorer,
+                    draft_scorer=self.draft_scorer if self.scorer is not None else None,
                     vector_store=self._rubric_vectors(),
                 )
             return self._grader
@@ -164,6 +165,21 @@ class Coach:
             if self.settings.answer_scorer not in ("", "default"):
                 raise  # a scorer the user asked for and cannot have: one clear line
             log.warning("grading without the answer scorer: %s", exc)
+            return None
+
+    @property
+    def draft_scorer(self):
+        """The answer scorer for drafted rubrics (COACH_DRAFT_SCORER), loaded lazily; None when the answer
+        scorer grades drafts too, or (with a warning) when the bundled one is missing."""
+        from coach.judge import JudgeError
+        from coach.judge.scorer import load_draft_scorer
+
+        try:
+            return load_draft_scorer(self.settings)
+        except JudgeError as exc:
+            if self.settings.draft_scorer not in ("", "default"):
+                raise  # a scorer the user asked for and cannot have: one clear line
+            log.warning("drafted rubrics graded with the answer scorer: %s", exc)
             return None
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,24 +40,40 @@ def test_graded_data_is_valid_large_and_split_by_question():
             lo, hi = TIER_RANGES[a["tier"]]
             assert lo <= a["score"] <= hi, (r["id"], a["tier"], a["score"])
     assert set(Counter(a["tier"] for r in rows for a in r["answers"])) == set(TIER_RANGES)
-    # the second round's references say how they were written; a flawed one names its wrong sentence
+    # the second and third rounds' references say how they were written; a flawed one names its wrong sentence
     styles = Counter(r.get("reference_style", "clean") for r in rows)
-    assert set(styles) <= {"scraped", "short", "long", "clean", "flawed"} and styles["flawed"] >= 20
+    assert set(styles) <= {"scraped", "short", "long", "markdown", "clean", "flawed"} and styles["flawed"] >= 20
     assert all(" => " in r.get("reference_error", "") for r in rows if r.get("reference_style") == "flawed")
     assert not [r["id"] for r in rows if r.get("reference_style") != "flawed" and r.get("reference_error")]
 
 
-def test_training_json_names_its_base_relative_to_the_repository():
+def test_training_json_names_its_base_relative_to_the_repository(tmp_path):
     from coach.judge.model import WEIGHTS_DIR
-    from coach.judge.scorer import SCORER_DIR
+    from coach.judge.scorer import DRAFT_SCORER_DIR, SCORER_DIR
     from coach.judge.scorer_train import graded_hash
     from coach.judge.train import base_label
 
     assert base_label(str(WEIGHTS_DIR)) == "coach/judge/weights"
     assert base_label("/elsewhere/model") == "/elsewhere/model"
     info = json.loads((SCORER_DIR / "training.json").read_text(encoding="utf-8"))
-    # the shipped scorer was trained on exactly the data in the repository
-    assert info["base"] == "coach/judge/weights" and info["graded_hash"] == graded_hash()
+    # the shipped scorer was trained on exactly the first two rounds of the data in the repository ...
+    assert info["base"] == "coach/judge/weights"
+    assert info["graded_hash"] == graded_hash(_rounds_before_the_third(tmp_path))
+    # ... and the drafted rubrics' scorer continued it on all three: its training.json keeps the first one's
+    draft = json.loads((DRAFT_SCORER_DIR / "training.json").read_text(encoding="utf-8"))
+    assert draft["base"].startswith("coach/judge/scorer_weights") and draft["graded_hash"] == graded_hash()
+    assert draft["continued_from"] == info
+
+
+def _rounds_before_the_third(tmp_path):
+    from coach.judge.scorer_train import GRADED_DIR
+
+    old = tmp_path / "graded"
+    old.mkdir()
+    for path in GRADED_DIR.glob("*.jsonl"):
+        if not path.name.startswith("r"):
+            (old / path.name).write_bytes(path.read_bytes())
+    return old
 
 
 def test_no_evaluation_text_in_the_scorer_data():
@@ -259,3 +276,75 @@ def test_scorer_runs_in_fp32_unless_int8_is_asked_for(monkeypatch):
     assert quantised.int8 is True and quantised is not default
     pair = [(Q, REF, WRONG)]
     assert default.scores(pair)[0] != quantised.scores(pair)[0]
+
+
+@needs_weights
+def test_drafted_rubrics_are_scored_by_their_own_scorer(scorer, embedder):
+    """Reviewed rubrics keep the answer scorer; rubrics drafted from a reference use the drafted rubrics'
+    scorer (README, "A second answer scorer for drafted rubrics"), and nothing else about the grade changes."""
+    from coach.grading import Grader
+    from coach.grading.rubrics import RubricBank, load_rubric_file
+    from coach.judge import load_judge
+    from coach.judge.scorer import load_draft_scorer
+
+    draft = load_draft_scorer()
+    assert draft is not None and draft is not scorer
+    bank = RubricBank(load_rubric_file(Path(__file__).parent / "data" / "grading" / "rubrics.yaml", "test"))
+
+    def grader(**kw):
+        return Grader(embedder.encode, bank, nli=load_judge(), nli_scope="drafts", **kw)
+
+    both, shipped_only, draft_only = grader(scorer=scorer, draft_scorer=draft), grader(scorer=scorer), grader(scorer=draft)
+    drafted = both.grade(Q, GOOD, reference=REF)
+    assert drafted.to_contract() == draft_only.grade(Q, GOOD, reference=REF).to_contract()
+    steps = lambda g: {s.name: s.value for s in g.steps}  # noqa: E731
+    assert steps(drafted)["answer_score"] != steps(shipped_only.grade(Q, GOOD, reference=REF))["answer_score"]
+    q, answer = "What is the difference between L1 and L2 regularization?", "L1 can zero out weights; L2 shrinks them."
+    reviewed = both.grade(q, answer, question_id="l1-vs-l2")
+    assert reviewed.to_contract() == shipped_only.grade(q, answer, question_id="l1-vs-l2").to_contract()
+    assert "answer_score" in steps(reviewed)
+
+
+@needs_weights
+def test_the_draft_scorer_reads_a_turned_round_answer_as_wrong():
+    """Hand-written here (in no data file): a wrong answer that reuses the reference's words with the order
+    of events turned round scores far below a correct one in other words (measured 8.2 vs 1.6)."""
+    from coach.judge.scorer import load_draft_scorer
+
+    q = "What does a write-ahead log guarantee?"
+    ref = ("Changes are written to the log and flushed to disk before the data pages are modified, so after a crash "
+           "the database can redo committed work and undo uncommitted work.")
+    good = ("Before any table page changes, the intended change is durably recorded, so recovery can replay what "
+            "committed and roll back what did not.")
+    wrong = ("Changes are written to the data pages and flushed to disk before the log is modified, so after a crash "
+             "the database can redo uncommitted work and undo committed work.")
+    s = load_draft_scorer().scores([(q, ref, good), (q, ref, wrong)])
+    assert s[0] > 0.7 and s[1] < 0.3
+
+
+def test_draft_scorer_settings(tmp_path):
+    from types import SimpleNamespace
+
+    from coach.judge import JudgeError
+    from coach.judge.scorer import DRAFT_SCORER_DIR, load_draft_scorer, resolve_draft_scorer_path
+
+    assert resolve_draft_scorer_path("same") is None and resolve_draft_scorer_path("off") is None
+    assert resolve_draft_scorer_path("default") == DRAFT_SCORER_DIR
+    # every scorer off: no draft scorer either (nothing is loaded)
+    assert load_draft_scorer(SimpleNamespace(answer_scorer="off", draft_scorer="default")) is None
+    assert load_draft_scorer(SimpleNamespace(answer_scorer="default", draft_scorer="same")) is None
+    with pytest.raises(JudgeError, match="COACH_DRAFT_SCORER"):
+        load_draft_scorer(SimpleNamespace(answer_scorer="default", draft_scorer=str(tmp_path / "nope")))
+
+
+@needs_weights
+def test_cli_score_answer_with_the_draft_scorer(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from coach.cli import cli
+    from coach.judge.scorer import load_draft_scorer
+
+    monkeypatch.setenv("COACH_HOME", str(tmp_path))
+    r = CliRunner().invoke(cli, ["judge", "score-answer", "--draft", Q, REF, WRONG])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["expected_grade"] == round(10 * load_draft_scorer().score(Q, REF, WRONG), 2)

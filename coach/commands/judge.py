@@ -75,13 +75,15 @@ def train_scorer(output, init, from_base, epochs, batch_size, lr, max_len, compo
 @click.argument("question")
 @click.argument("reference")
 @click.argument("answer")
+@click.option("--draft", is_flag=True, help="Use the scorer of drafted rubrics (COACH_DRAFT_SCORER), as grading "
+              "against a source's own answer or an explicit reference does.")
 @click.pass_obj
-def score_answer(settings, question, reference, answer):
+def score_answer(settings, question, reference, answer, draft):
     """The answer scorer's expected grade (0-10) for one answer against one reference (JSON)."""
     from coach.errors import CoachError
-    from coach.judge.scorer import load_scorer
+    from coach.judge.scorer import load_draft_scorer, load_scorer
 
-    scorer = load_scorer(settings)
+    scorer = (draft and load_draft_scorer(settings)) or load_scorer(settings)
     if scorer is None:
         raise CoachError("the answer scorer is off (COACH_ANSWER_SCORER)")
     click.echo(json.dumps({"expected_grade": round(10 * scorer.score(question, reference, answer), 2)}))

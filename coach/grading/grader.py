@@ -162,6 +162,7 @@ class Grader:
         nli=None,  # coach.judge.Judge: claim-level entailment/contradiction (the step "claims")
         nli_scope: str = "all",  # "all" rubrics, or only "drafts" (rubrics drafted from a reference)
         scorer=None,  # coach.judge.scorer.AnswerScorer: the whole answer's expected grade (the step "answer_score")
+        draft_scorer=None,  # the scorer for drafted rubrics (None: ``scorer`` grades them too)
         parallel: bool = True,  # run the answer scorer and the judge beside the embedding model (same grades)
         vector_store=None,  # coach.grading.vector_store.RubricVectorStore: rubric vectors kept on disk
     ):
@@ -176,6 +177,7 @@ class Grader:
         self.nli_scope = nli_scope
         judged_reviewed = nli is not None and nli_scope == "all"
         self.scorer = scorer
+        self.draft_scorer = draft_scorer if scorer is not None else None
         with_scorer = scorer is not None
         self.calibration = calibration or load_for_mode(judged_reviewed, False, with_scorer)
         # drafted rubrics (no reviewed term groups) have their own fit; an explicit calibration or a
@@ -384,6 +386,12 @@ class Grader:
         """Whether the judgement model grades against this rubric (the step "claims")."""
         return self.nli is not None and (self.nli_scope == "all" or rubric.origin == "draft")
 
+    def scorer_for(self, rubric: Rubric):
+        """The answer scorer for this kind of rubric: drafted rubrics have their own when one is loaded."""
+        if rubric.origin == "draft" and self.draft_scorer is not None:
+            return self.draft_scorer
+        return self.scorer
+
     def calibration_for(self, rubric: Rubric) -> Calibration:
         """The combiner fit for this kind of rubric: reviewed, or drafted from a reference."""
         return self.draft_calibration if rubric.origin == "draft" else self.calibration
@@ -407,14 +415,15 @@ class Grader:
             self.rubric_vecs(rubric)
             self._embedder_loaded = True
         judged = self.judges(rubric)
-        for model in (self.scorer, self.nli if judged else None):
+        scorer = self.scorer_for(rubric)
+        for model in (scorer, self.nli if judged else None):
             if model is not None and hasattr(model, "load"):  # a stand-in model in a test may have no load()
                 model.load()
         jobs = {}
-        if self.scorer is not None:
+        if scorer is not None:
             # the whole answer's claims (as for coverage: a bare list of terms claims nothing) read against
             # the whole reference: one signal among the others, weighed by the calibration, never the grade
-            jobs["answer_score"] = _submit(self.scorer.score, question, rubric.model_answer, claim_text,
+            jobs["answer_score"] = _submit(scorer.score, question, rubric.model_answer, claim_text,
                                             parallel=self.parallel)
         if judged:
             # the claims: what the answer states (a bare list of terms is not a claim)

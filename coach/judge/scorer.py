@@ -23,6 +23,7 @@ import numpy as np
 from coach.judge.model import MODEL_LOAD_LOCK, JudgeError, _quantize
 
 SCORER_DIR = Path(__file__).resolve().parent / "scorer_weights"
+DRAFT_SCORER_DIR = Path(__file__).resolve().parent / "scorer_draft_weights"
 MAX_TOKENS = 320  # word pieces per (question + reference, answer) input; the reference side is cut first
 
 
@@ -154,9 +155,33 @@ _CACHE: dict[tuple[str, bool], AnswerScorer] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+def resolve_draft_scorer_path(spec: str = "default") -> Path | None:
+    """The drafted rubrics' scorer folder (``COACH_DRAFT_SCORER``); None for "same" (or off): the answer
+    scorer grades drafts too."""
+    if str(spec or "").strip().lower() == "same":
+        return None
+    return resolve_one_output(spec, DRAFT_SCORER_DIR, setting="COACH_DRAFT_SCORER", what="draft answer scorer",
+                              missing=f"the bundled draft answer scorer is missing from {DRAFT_SCORER_DIR}: "
+                                      "set COACH_DRAFT_SCORER=same to grade drafts with the answer scorer")
+
+
 def load_scorer(settings=None) -> AnswerScorer | None:
     """The configured answer scorer (``COACH_ANSWER_SCORER``), one per process; None when it is off."""
     spec = str(getattr(settings, "answer_scorer", "default")) if settings is not None else "default"
     int8 = bool(getattr(settings, "scorer_int8", False)) if settings is not None else False
     return cached_model(_CACHE, (spec, int8),
                         lambda: AnswerScorer(spec, int8=int8) if resolve_scorer_path(spec) is not None else None)
+
+
+def load_draft_scorer(settings=None) -> AnswerScorer | None:
+    """The scorer for drafted rubrics (``COACH_DRAFT_SCORER``), one per process; None when the answer
+    scorer grades drafts too ("same") or every scorer is off (``COACH_ANSWER_SCORER=off``)."""
+    if resolve_scorer_path(str(getattr(settings, "answer_scorer", "default")) if settings is not None
+                           else "default") is None:
+        return None
+    spec = str(getattr(settings, "draft_scorer", "default")) if settings is not None else "default"
+    int8 = bool(getattr(settings, "scorer_int8", False)) if settings is not None else False
+    path = resolve_draft_scorer_path(spec)
+    if path is None:
+        return None
+    return cached_model(_CACHE, ("draft:" + str(path), int8), lambda: AnswerScorer(path, int8=int8))
