@@ -152,35 +152,34 @@ class Coach:
 
         return RubricVectorStore(self.settings.home / "cache", self.index.embedder.model_id)
 
+    def _bundled_or_asked(self, load, setting: str, without: str):
+        """``load(settings)`` for an optional model: a model the user asked for (``setting`` not "default")
+        and cannot have raises its one clear line; the bundled one missing gives a warning and None."""
+        from coach.judge import JudgeError
+
+        try:
+            return load(self.settings)
+        except JudgeError as exc:
+            if getattr(self.settings, setting) not in ("", "default"):
+                raise
+            log.warning("%s: %s", without, exc)
+            return None
+
     @property
     def scorer(self):
         """The answer scorer (coach/judge/scorer.py), loaded lazily; None when off, or (with a warning)
         when the bundled one is missing."""
-        from coach.judge import JudgeError
         from coach.judge.scorer import load_scorer
 
-        try:
-            return load_scorer(self.settings)
-        except JudgeError as exc:
-            if self.settings.answer_scorer not in ("", "default"):
-                raise  # a scorer the user asked for and cannot have: one clear line
-            log.warning("grading without the answer scorer: %s", exc)
-            return None
+        return self._bundled_or_asked(load_scorer, "answer_scorer", "grading without the answer scorer")
 
     @property
     def draft_scorer(self):
         """The answer scorer for drafted rubrics (COACH_DRAFT_SCORER), loaded lazily; None when the answer
         scorer grades drafts too, or (with a warning) when the bundled one is missing."""
-        from coach.judge import JudgeError
         from coach.judge.scorer import load_draft_scorer
 
-        try:
-            return load_draft_scorer(self.settings)
-        except JudgeError as exc:
-            if self.settings.draft_scorer not in ("", "default"):
-                raise  # a scorer the user asked for and cannot have: one clear line
-            log.warning("drafted rubrics graded with the answer scorer: %s", exc)
-            return None
+        return self._bundled_or_asked(load_draft_scorer, "draft_scorer", "drafted rubrics graded with the answer scorer")
 
     @property
     def nli(self):

@@ -348,3 +348,24 @@ def test_cli_score_answer_with_the_draft_scorer(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["judge", "score-answer", "--draft", Q, REF, WRONG])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["expected_grade"] == round(10 * load_draft_scorer().score(Q, REF, WRONG), 2)
+
+
+@needs_weights
+def test_the_coach_loads_the_draft_scorer_as_configured(tmp_path, monkeypatch, caplog):
+    """A draft scorer the user names and cannot have is one clear error; the bundled one missing is a
+    warning, and drafts are then graded with the answer scorer; "same" loads none."""
+    import logging
+
+    from coach.config import load_settings
+    from coach.judge import JudgeError
+    from coach.judge.scorer import DRAFT_SCORER_DIR
+    from coach.service import Coach
+
+    assert Coach(load_settings(home=tmp_path)).draft_scorer.path == DRAFT_SCORER_DIR
+    assert Coach(load_settings(home=tmp_path, draft_scorer="same")).draft_scorer is None
+    with pytest.raises(JudgeError, match="COACH_DRAFT_SCORER"):
+        Coach(load_settings(home=tmp_path, draft_scorer=str(tmp_path / "nope"))).draft_scorer
+    monkeypatch.setattr("coach.judge.scorer.DRAFT_SCORER_DIR", tmp_path / "gone")
+    with caplog.at_level(logging.WARNING):
+        assert Coach(load_settings(home=tmp_path)).draft_scorer is None
+    assert any("drafted rubrics graded with the answer scorer" in r.getMessage() for r in caplog.records)
