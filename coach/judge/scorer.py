@@ -167,8 +167,7 @@ def resolve_draft_scorer_path(spec: str = "default") -> Path | None:
 
 def load_scorer(settings=None) -> AnswerScorer | None:
     """The configured answer scorer (``COACH_ANSWER_SCORER``), one per process; None when it is off."""
-    spec = str(getattr(settings, "answer_scorer", "default")) if settings is not None else "default"
-    int8 = bool(getattr(settings, "scorer_int8", False)) if settings is not None else False
+    spec, int8 = str(getattr(settings, "answer_scorer", "default")), _int8(settings)
     return cached_model(_CACHE, (spec, int8),
                         lambda: AnswerScorer(spec, int8=int8) if resolve_scorer_path(spec) is not None else None)
 
@@ -176,12 +175,15 @@ def load_scorer(settings=None) -> AnswerScorer | None:
 def load_draft_scorer(settings=None) -> AnswerScorer | None:
     """The scorer for drafted rubrics (``COACH_DRAFT_SCORER``), one per process; None when the answer
     scorer grades drafts too ("same") or every scorer is off (``COACH_ANSWER_SCORER=off``)."""
-    if resolve_scorer_path(str(getattr(settings, "answer_scorer", "default")) if settings is not None
-                           else "default") is None:
+    if resolve_scorer_path(str(getattr(settings, "answer_scorer", "default"))) is None:
         return None
-    spec = str(getattr(settings, "draft_scorer", "default")) if settings is not None else "default"
-    int8 = bool(getattr(settings, "scorer_int8", False)) if settings is not None else False
-    path = resolve_draft_scorer_path(spec)
+    path = resolve_draft_scorer_path(str(getattr(settings, "draft_scorer", "default")))
     if path is None:
         return None
+    int8 = _int8(settings)
     return cached_model(_CACHE, ("draft:" + str(path), int8), lambda: AnswerScorer(path, int8=int8))
+
+
+def _int8(settings) -> bool:
+    """``COACH_SCORER_INT8`` (settings may be None: the defaults)."""
+    return bool(getattr(settings, "scorer_int8", False))
