@@ -13,6 +13,10 @@
    flagged against excellent and good answers flagged (``fit_wrong_gate``).
 6. With the answer scorer: a second gate on what is SHOWN only (``show_score_max``: no judge flag
    listed in an answer the scorer rates above it), by the same J (``fit_display_gate``). Scores unchanged.
+7. With the answer scorer: a gate on what is CREDITED (``credit_score_min``: no key point listed as
+   right in an answer the scorer rates below it), by Youden's J of excellent and good answers kept
+   their credits against wrong answers shown credits (``fit_credit_gate``), given the fitted combiner's
+   verdicts (an answer graded "correct" always shows its credits). Scores unchanged.
 Deterministic: same data and grader -> the same calibration.json.
 """
 
@@ -119,6 +123,36 @@ def fit_display_gate(feats, tiers, show_min: float, support_max: float) -> tuple
                                             show_score_max=s_max), feats, tiers)
         if best is None or hit - alarm > best[1] + 1e-9:
             best = (s_max, hit - alarm)
+    return best
+
+
+CREDIT_SCORE = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)  # credit_score_min candidates (0 = no gate), least strict first
+
+
+def credit_rates(gate: Calibration, feats, tiers, verdicts=None) -> tuple[float, float]:
+    """(share of EXCELLENT and GOOD answers with a covered key point that are shown it as right, share of
+    WRONG answers with one that are shown it): among answers the grader credits with anything at all.
+    ``verdicts``: the grader's verdict per answer (an answer graded "correct" always shows its credits)."""
+    verdicts = verdicts or [None] * len(feats)
+    rows = [(f, t, v) for f, t, v in zip(feats, tiers, verdicts)
+            if f is not None and f.get("credited", 0.0) > 0 and t in ("wrong", "excellent", "good")]
+    shown = [(gate.shows_credit(f, v), t) for f, t, v in rows]
+    kept = float(np.mean([s for s, t in shown if t != "wrong"] or [0.0]))
+    alarm = float(np.mean([s for s, t in shown if t == "wrong"] or [0.0]))
+    return kept, alarm
+
+
+def fit_credit_gate(feats, tiers, verdicts=None) -> tuple[float, float]:
+    """The answer scorer's gate on what is CREDITED (``credit_score_min``): the value maximising Youden's
+    J = share of excellent and good answers still shown their covered key points - share of wrong answers
+    shown theirs, and that J, given the grader's ``verdicts`` (a "correct" one always shows its credits).
+    Ties go to the least strict gate; (0.0, J without it) when no answer has a scorer feature."""
+    with_scorer = any(f is not None and "answer_score" in f for f in feats)
+    best = None
+    for s_min in CREDIT_SCORE if with_scorer else CREDIT_SCORE[:1]:
+        kept, alarm = credit_rates(Calibration(credit_score_min=s_min), feats, tiers, verdicts)
+        if best is None or kept - alarm > best[1] + 1e-9:
+            best = (s_min, kept - alarm)
     return best
 
 
@@ -239,6 +273,9 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
     ))
     best = make(*params)
     after = gate_rates(best, feats, tiers)
+    # what is credited: shown only, so fit last, given the verdicts the fitted combiner gives
+    verdicts = [None if f is None else best.verdict(best.score(f)[0], f) for f in feats]
+    best.credit_score_min, credit_j = fit_credit_gate(feats, tiers, verdicts)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
     best.fitted_on = {
         "data": "evals/data/graded_answers.jsonl" + (" + coach/judge/data/graded (dev questions)" if scorer_dev else ""),
@@ -254,6 +291,11 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
         "shown_wrong_without_display_gate": [round(v, 4) for v in before],
         "shown_wrong": [round(v, 4) for v in after],
         "display_gate_youden_j": round(display_j, 4),
+        # share of excellent + good / of wrong dev answers credited with a key point that are shown it,
+        # without and with the credit gate (credit_score_min)
+        "shown_right_without_credit_gate": [round(v, 4) for v in credit_rates(Calibration(), feats, tiers)],
+        "shown_right": [round(v, 4) for v in credit_rates(best, feats, tiers, verdicts)],
+        "credit_gate_youden_j": round(credit_j, 4),
         "features": list(FEATURES),
     }
     return best

@@ -86,7 +86,8 @@ class GradingEvaluator:
                 g1 = self._grade(r)
                 g2 = self._grade(r) if self.repeat else g1
                 row.update(pred=g1.score, verdict=g1.verdict, steps={s.name: s.value for s in g1.steps},
-                           n_wrong=len(g1.wrong))
+                           n_wrong=len(g1.wrong), n_right=len(g1.right),
+                           n_unconfirmed=len(g1.unconfirmed))
                 if (g1.score, g1.verdict) != (g2.score, g2.verdict):
                     nondeterministic += 1
             except Exception as exc:  # counted, not dropped
@@ -128,6 +129,13 @@ class GradingEvaluator:
             # answers, false alarms on excellent and good ones
             shown = [d.get("n_wrong", 0) > 0 for d in details if d["tier"] == t]
             out[f"shown_wrong_{t}"] = float(np.mean(shown)) if shown else float("nan")
+            # share whose feedback lists a key point under "what you got right" (on wrong answers mostly
+            # a credit for a claim stated backwards)
+            right = [d.get("n_right", 0) > 0 for d in details if d["tier"] == t]
+            out[f"shown_right_{t}"] = float(np.mean(right)) if right else float("nan")
+            # ...and what it would have been without the credit gate (Calibration.credit_score_min)
+            credited = [d.get("n_right", 0) + d.get("n_unconfirmed", 0) > 0 for d in details if d["tier"] == t]
+            out[f"shown_right_without_credit_gate_{t}"] = float(np.mean(credited)) if credited else float("nan")
         for style in ("source_wrong_correct", "source_wrong_parrot", "reuses_reference_words", "concept_swap", "paraphrase", "injection"):
             vals = [d["pred"] for d in details if style in (d.get("styles") or [])]
             if vals:

@@ -6,6 +6,7 @@ a question id that no longer points at its question, a split that leaks across a
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 
 import pytest
@@ -124,3 +125,15 @@ def test_evaluation_questions_stay_out_of_the_answer_scorers_training():
         shared[name] = {question_key(r["question"]) for r in load_jsonl(DATA_DIR / name)} & trained
     assert not shared["graded_answers.jsonl"] and not shared["other_subject/graded_networking.jsonl"], shared
     assert len(shared["new_sources/graded_answers.jsonl"]) == 9, shared
+
+
+def test_the_blind_credit_check_is_complete_and_balanced():
+    """evals/data/credit_check: 60 shown and 60 hidden credits, each with one blind label (its datasheet)."""
+    from evals.credit_check import LABELLED, LABELS, summary
+
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    assert len({r["item"] for r in rows}) == len(rows) == 120
+    assert all(r["label"] in LABELS and r["credit"] in ("shown", "hidden") and r["key_point"] and r["answer"] for r in rows)
+    s = summary(rows)
+    assert s["shown"]["n"] == s["hidden"]["n"] == 60
+    assert s["hidden"]["stated"] < s["shown"]["stated"]  # what the gate hides is mostly not stated correctly

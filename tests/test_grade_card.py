@@ -189,3 +189,29 @@ def test_judge_found_wrong_claims_say_who_judged_them(grade):
     assert "(judgement model: contradicts the reference <b>, 0.93)" in build_feedback(grade)
     pattern = {k: v for k, v in grade.wrong[0].items() if k != "confidence"}
     assert grade_card(Grade(score=1.0, verdict="incorrect", feedback="", wrong=[pattern])).wrong[0].basis == ""
+
+
+def test_missing_key_points_the_answer_mentions_say_why_they_are_not_credited(grade):
+    """Grade.unconfirmed: key points listed as missing although the answer mentions them (the credit
+    gate closed): every renderer and the feedback text say so beside that point only, HTML-safe."""
+    from coach.grading.feedback import UNCONFIRMED_NOTE, build_feedback
+
+    grade.right, grade.unconfirmed = [], [f"It is cheap to compute {SCRIPT}"]
+    found = sections(render_markdown(grade_markdown(grade)))
+    assert found.sections["What is missing"] == [f"It is cheap to compute {SCRIPT} ({UNCONFIRMED_NOTE})",
+                                                 "Gradient 1 for x > 0"]
+    md = grade_md(grade)
+    assert md.count(UNCONFIRMED_NOTE) == 1 and SCRIPT not in md
+    assert f"  - It is cheap to compute {SCRIPT} ({UNCONFIRMED_NOTE})" in grade_text(grade)
+    assert "  - Gradient 1 for x > 0\n" in grade_text(grade)
+    text = build_feedback(grade)
+    assert "What you got right" not in text and text.count(UNCONFIRMED_NOTE) == 1
+    assert grade.to_contract()["unconfirmed"] == grade.unconfirmed
+    # a grade stored before the field existed reads back with none
+    import json
+
+    from coach.session.records import grade_from_json, grade_to_json
+
+    assert grade_from_json(grade_to_json(grade)).unconfirmed == grade.unconfirmed
+    stored = {k: v for k, v in json.loads(grade_to_json(grade)).items() if k != "unconfirmed"}
+    assert grade_from_json(json.dumps(stored)).unconfirmed == []

@@ -246,6 +246,39 @@ def test_display_gate_fit_keeps_the_flags_of_answers_the_scorer_rates_low():
     assert fit_display_gate([flag] * 4, ["wrong", "wrong", "good", "excellent"], 0.7, 1.0) == (1.0, 0.0)  # no scorer
 
 
+def test_credit_gate_lists_key_points_as_right_only_in_answers_the_scorer_rates_well_enough():
+    """credit_score_min: what is credited follows the scorer's reading of the whole answer; no scorer
+    feature (or the default 0) means no gate; the score never depends on it."""
+    gated, plain = Calibration(credit_score_min=0.3), Calibration()
+    low, high, no_scorer = {"answer_score": 0.16}, {"answer_score": 0.3}, {}
+    assert not gated.shows_credit(low) and gated.shows_credit(high) and gated.shows_credit(no_scorer)
+    assert plain.shows_credit(low) and plain.shows_credit({"answer_score": 0.0})
+    # an answer graded "correct" always shows its credits; any other verdict follows the gate
+    assert gated.shows_credit(low, "correct") and not gated.shows_credit(low, "partial")
+    f = {"relevance": 1.0, "coverage": 0.8, "answer_score": 0.16}
+    assert gated.score(f) == plain.score(f)
+
+
+def test_credit_gate_fit_hides_the_credits_of_wrong_answers_and_keeps_the_good_ones():
+    from evals.calibrate import CREDIT_SCORE, fit_credit_gate
+
+    cred = {"credited": 2.0}
+    # wrong answers credited by the judge, scorer low; excellent and good ones credited, scorer high
+    feats = ([{**cred, "answer_score": 0.12}] * 10 + [{**cred, "answer_score": 0.9}] * 10
+             + [{**cred, "answer_score": 0.6}] * 10 + [{"credited": 0.0, "answer_score": 0.95}] * 5)
+    tiers = ["wrong"] * 10 + ["excellent"] * 10 + ["good"] * 10 + ["wrong"] * 5  # the last: nothing credited, no part
+    s_min, j = fit_credit_gate(feats, tiers)
+    assert 0.12 < s_min <= 0.6 and j == pytest.approx(1.0)
+    assert s_min == min(v for v in CREDIT_SCORE if v > 0.12)  # ties go to the least strict gate
+    assert fit_credit_gate([cred] * 4, ["wrong", "wrong", "good", "excellent"]) == (0.0, 0.0)  # no scorer
+    # graded "correct": credits shown whatever the gate, so a wrong answer graded correct counts as shown
+    verdicts = ["correct"] * 5 + ["incorrect"] * 5 + ["correct"] * 20 + ["incorrect"] * 5
+    s_min, j = fit_credit_gate(feats, tiers, verdicts)
+    assert s_min == min(v for v in CREDIT_SCORE if v > 0.12) and j == pytest.approx(0.5)
+    # a scorer that separates nothing: no gate beats none
+    assert fit_credit_gate([{**cred, "answer_score": 0.2}] * 4, ["wrong", "wrong", "good", "excellent"])[0] == 0.0
+
+
 def test_calibrate_keeps_a_note_on_what_the_fit_was(built_home, embedder, monkeypatch):
     import json
 

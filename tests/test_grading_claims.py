@@ -101,6 +101,41 @@ def test_flags_the_display_gate_hides_are_counted_in_the_claims_step_and_leave_t
     assert listed.score <= 0.5  # the same flags, listed, do cap it
 
 
+PARTIAL_GAN = ("What are generative adversarial networks (GANs)?",
+               "A GAN trains two networks: a generator that makes fake samples and a discriminator that tells fakes "
+               "from real data.")
+
+
+def test_credits_the_gate_hides_are_listed_as_missing_and_leave_the_score(graded):
+    """A key point the answer covers is listed as missing, marked as mentioned, not as right, when the
+    calibration's credit gate closes for this answer (``Calibration.credit_score_min``); the step "credit"
+    says why, and the score and verdict do not change. With no scorer feature a gate above 1 closes for
+    every answer, except one graded "correct"."""
+    import dataclasses
+
+    from coach.grading import Grader
+    from coach.judge import Judge
+
+    def grader(cal):
+        return Grader(graded._embed, graded.bank, records=graded.records, search=graded.search,
+                      flags_for=graded.flags_for, vocab=graded.vocab, nli=Judge(), calibration=cal)
+
+    closed = grader(dataclasses.replace(graded.calibration, credit_score_min=1.5))
+    shown = graded.grade(*PARTIAL_GAN)
+    assert shown.right and shown.verdict != "correct", (shown.verdict, shown.feedback)
+    hidden = closed.grade(*PARTIAL_GAN)
+    assert not hidden.right and "What you got right" not in hidden.feedback
+    assert set(shown.right) | set(shown.missing) == set(hidden.missing)  # each key point once, none lost
+    assert len(hidden.missing) == len(set(hidden.missing)) and set(hidden.unconfirmed) == set(shown.right)
+    assert "mentioned, but not credited" in hidden.feedback
+    assert (hidden.score, hidden.verdict) == (shown.score, shown.verdict)
+    step = next(s for s in hidden.steps if s.name == "credit")
+    assert f"{len(shown.right)} key point(s)" in step.explanation
+    assert "credit" not in [s.name for s in shown.steps] and not shown.unconfirmed
+    correct = closed.grade(*CORRECT_OTHER_WORDS)  # a "correct" answer keeps its credits whatever the gate
+    assert correct.verdict == "correct" and correct.right and not correct.unconfirmed
+
+
 def test_correct_answer_in_other_words_is_graded_right(graded):
     g = graded.grade(*CORRECT_OTHER_WORDS)
     assert g.verdict == "correct", (g.score, g.feedback)

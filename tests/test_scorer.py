@@ -184,6 +184,16 @@ WRONG = ("A thread is a running program with its own address space, isolated fro
 OFF = "A mutex is a lock that lets only one holder into a critical section at a time; others wait until it is released."
 
 
+# Hand-written here (in no data file): a write-ahead log, and an answer that turns its order of events round.
+WAL_Q = "What does a write-ahead log guarantee?"
+WAL_REF = ("Changes are written to the log and flushed to disk before the data pages are modified, so after a crash "
+           "the database can redo committed work and undo uncommitted work.")
+WAL_GOOD = ("Before any table page changes, the intended change is durably recorded, so recovery can replay what "
+            "committed and roll back what did not.")
+WAL_WRONG = ("Changes are written to the data pages and flushed to disk before the log is modified, so after a crash "
+             "the database can redo uncommitted work and undo committed work.")
+
+
 @needs_weights
 def test_shipped_scorer_orders_answers_it_never_saw(scorer):
     s = scorer.scores([(Q, REF, GOOD), (Q, REF, WRONG), (Q, REF, OFF)])
@@ -311,15 +321,22 @@ def test_the_draft_scorer_reads_a_turned_round_answer_as_wrong():
     of events turned round scores far below a correct one in other words (measured 8.2 vs 1.6)."""
     from coach.judge.scorer import load_draft_scorer
 
-    q = "What does a write-ahead log guarantee?"
-    ref = ("Changes are written to the log and flushed to disk before the data pages are modified, so after a crash "
-           "the database can redo committed work and undo uncommitted work.")
-    good = ("Before any table page changes, the intended change is durably recorded, so recovery can replay what "
-            "committed and roll back what did not.")
-    wrong = ("Changes are written to the data pages and flushed to disk before the log is modified, so after a crash "
-             "the database can redo uncommitted work and undo committed work.")
-    s = load_draft_scorer().scores([(q, ref, good), (q, ref, wrong)])
+    s = load_draft_scorer().scores([(WAL_Q, WAL_REF, WAL_GOOD), (WAL_Q, WAL_REF, WAL_WRONG)])
     assert s[0] > 0.7 and s[1] < 0.3
+
+
+@needs_weights
+def test_a_turned_round_answer_is_not_credited_with_the_key_point_it_turns_round(coach):
+    """The shipped configuration (judge, both scorers, their calibrations). The judge reads the turned-round
+    sentence as entailing the reference (0.98): the credit gate lists that key point as missing, marked as
+    mentioned, not under "What you got right" (measured: answer scorer 1.6/10, gate 3.5/10); the same
+    answer's score is what it was without the gate (4.2). A correct answer in other words keeps its credit."""
+    wrong = coach.grader.grade(WAL_Q, WAL_WRONG, reference=WAL_REF)
+    assert not wrong.right and "What you got right" not in wrong.feedback, wrong.feedback
+    assert wrong.unconfirmed == wrong.missing == [WAL_REF]
+    assert "credit" in [s.name for s in wrong.steps] and wrong.verdict != "correct"
+    good = coach.grader.grade(WAL_Q, WAL_GOOD, reference=WAL_REF)
+    assert good.right == [WAL_REF] and not good.unconfirmed and good.verdict == "correct"
 
 
 def test_draft_scorer_settings(tmp_path):

@@ -81,6 +81,13 @@ class Calibration:
     # shown, so a capped score always lists the claim that capped it.
     # 1 = no such gate (older calibration files; no scorer configured).
     show_score_max: float = 1.0
+    # A key point the answer covers is listed under "what you got right" only in an answer the answer
+    # scorer expects at least this much of (0..1): the judge reads one claim against one key point and
+    # was measured to "entail" a key point from a claim that turns its order round, while the scorer
+    # reads the whole answer. Below it the key point is listed as missing, except in an answer graded
+    # "correct". What is SHOWN only: the score does not change. 0 = no such gate (older calibration
+    # files; no scorer configured).
+    credit_score_min: float = 0.0
     offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
     # ...and so is one that covers almost nothing while being only loosely related (evasive,
     # answers a neighbouring question): coverage < offtopic_coverage and relevance < offtopic_relevance2
@@ -151,6 +158,11 @@ class Calibration:
         """Whether a claim the judge found wrong with this confidence is reported to the candidate."""
         return (confidence >= self.show_wrong_min and self.judge_counts(features)
                 and features.get("answer_score", 0.0) <= self.show_score_max)
+
+    def shows_credit(self, features: dict[str, float], verdict: str | None = None) -> bool:
+        """Whether the key points this answer covers are listed as right (see ``credit_score_min``). An
+        answer graded "correct" always is: a card never says "Correct" while crediting nothing."""
+        return verdict == "correct" or features.get("answer_score", 1.0) >= self.credit_score_min
 
     def verdict(self, score: float, features: dict[str, float]) -> str:
         if self.off_topic(features):

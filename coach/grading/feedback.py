@@ -13,6 +13,9 @@ from collections.abc import Iterator
 
 from coach.grading.types import Grade
 
+# said of a missing key point the answer mentions without being credited for it (Grade.unconfirmed)
+UNCONFIRMED_NOTE = "mentioned, but not credited: the answer as a whole does not read as stating it correctly"
+
 VERDICT_WORDS = {
     "correct": "Correct",
     "partial": "Partly correct",
@@ -40,7 +43,8 @@ def build_feedback(grade: Grade) -> str:
         lines += [f"- {t}" for t in grade.right]
     if grade.missing:
         lines.append("What is missing:")
-        lines += [f"- {t}" for t in grade.missing]
+        unconfirmed = set(grade.unconfirmed)
+        lines += [f"- {t}" + (f" ({UNCONFIRMED_NOTE})" if t in unconfirmed else "") for t in grade.missing]
     if grade.wrong:
         lines.append("What is wrong:")
         for w in grade.wrong:

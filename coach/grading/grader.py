@@ -147,6 +147,18 @@ class GradeError(CoachError):
     """This answer cannot be graded (no reference found): reported per line, never dropped."""
 
 
+def credit_explanation(n: int, expected: float, cal: Calibration) -> str:
+    """Why ``n`` key points an answer mentions are not credited, with the gate's own dev figures when known."""
+    text = (f"{n} key point(s) the answer mentions are not credited: the answer scorer expects about "
+            f"{10 * expected:.1f}/10 of the whole answer, below the {10 * cal.credit_score_min:g}/10 at which "
+            "credits are shown")
+    rates = (cal.fitted_on or {}).get("shown_right")
+    if isinstance(rates, list) and len(rates) == 2:
+        text += (f" (on the dev answers this kept the credits of {rates[0]:.0%} of excellent and good answers "
+                 f"and hid those of {1 - rates[1]:.0%} of wrong ones)")
+    return text
+
+
 class Grader:
     def __init__(
         self,
@@ -363,6 +375,16 @@ class Grader:
             grade.missing = ev.missing
             grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"]}
                            for s in stated]
+        if grade.right and not cal.shows_credit(ev.features, grade.verdict):
+            # an answer the scorer rates this low: on the dev answers such credits went mostly to wrong
+            # answers (Calibration.credit_score_min). The key points are listed as missing, each marked as
+            # mentioned (Grade.unconfirmed); the score does not change
+            credited = set(grade.right)
+            grade.missing = [kp.text for kp in rubric.key_points if kp.text in credited or kp.text in grade.missing]
+            grade.unconfirmed = [t for t in grade.missing if t in credited]
+            grade.right = []
+            grade.steps.append(Step("credit", round(ev.features.get("answer_score", 0.0), 3), credit_explanation(
+                len(credited), ev.features.get("answer_score", 0.0), cal)))
         grade.feedback = build_feedback(grade)
         return grade, ev
 
@@ -462,6 +484,8 @@ class Grader:
                 f"judge: {len(j['covered'])} of {len(rubric.key_points)} key points entailed, "
                 f"{len(j['wrong'])} claim(s) contradict the reference (strongest {ev.features['judge_wrong']:.2f})",
             )
+        # how many key points the feedback would credit (not a combiner feature: the credit gate's fit reads it)
+        ev.features["credited"] = float(len(ev.judged["covered"] if ev.judged else ev.covered))
         return ev
 
     def _screen(self, question: str, answer: str, grade: Grade) -> tuple[str, bool]:

@@ -39,6 +39,9 @@ class Grade:
     question_id: str = ""  # rubric / record id the answer was graded against
     right: list[str] = field(default_factory=list)  # key points covered
     missing: list[str] = field(default_factory=list)  # key points not covered
+    # of ``missing``: key points the answer mentions that are not credited, because the answer as a whole
+    # does not read as stating them correctly (Calibration.credit_score_min)
+    unconfirmed: list[str] = field(default_factory=list)
     wrong: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error": bool}
     model_answer: str = ""
     references: list[Citation] = field(default_factory=list)
@@ -55,6 +58,7 @@ class Grade:
             "question_id": self.question_id,
             "right": self.right,
             "missing": self.missing,
+            "unconfirmed": self.unconfirmed,
             "wrong": self.wrong,
             "model_answer": self.model_answer,
             "steps": [asdict(s) for s in self.steps],

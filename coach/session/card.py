@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coach.grading.feedback import VERDICT_WORDS, build_feedback, judged_basis
+from coach.grading.feedback import UNCONFIRMED_NOTE, VERDICT_WORDS, build_feedback, judged_basis
 from coach.grading.types import Citation, Grade, Step
 
 SECTION_TITLES = {
@@ -85,6 +85,11 @@ class Card:
     steps: list[Step]
     notes: list[str]
     references: list[Citation]
+    unconfirmed: list[str] = field(default_factory=list)  # of ``missing``: mentioned, but not credited
+
+    def missing_note(self, point: str) -> str:
+        """What to say after a missing key point: "" or why a point the answer mentions is not credited."""
+        return UNCONFIRMED_NOTE if _key(point) in {_key(p) for p in self.unconfirmed} else ""
 
 
 def _key(text: str) -> str:
@@ -152,4 +157,5 @@ def grade_card(grade: Grade) -> Card:
         steps=list(grade.steps),
         notes=_unique(grade.notes),
         references=list(grade.references),
+        unconfirmed=_unique(getattr(grade, "unconfirmed", None) or []),
     )

@@ -79,7 +79,8 @@ def grade_markdown(grade: Grade, titles: dict[str, str] | None = None, level: in
     if card.right:
         out += ["", f"{h} {SECTION_TITLES['right']}", ""] + [f"- ✓ {md_inline(p)}" for p in card.right]
     if card.missing:
-        out += ["", f"{h} {SECTION_TITLES['missing']}", ""] + [f"- {md_inline(p)}" for p in card.missing]
+        out += ["", f"{h} {SECTION_TITLES['missing']}", ""] + [f"- {md_inline(p)}" + (f" _({md_inline(n)})_" if (n := card.missing_note(p)) else "")
+                                                                for p in card.missing]
     if card.wrong:
         out += ["", f"{h} {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:

@@ -58,6 +58,10 @@ def steps_html(steps: list[Step]) -> str:
     return f"<details><summary>{SECTION_TITLES['steps']}</summary><ul>{items}</ul></details>"
 
 
+def _note_html(note: str) -> str:
+    return f" <small>({safe(note)})</small>" if note else ""
+
+
 def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
     """The web UI's grade card: one heading and list per section, every text HTML-safe."""
     card = grade_card(grade)
@@ -69,7 +73,7 @@ def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
     if card.right:
         lines += ["", f"#### {SECTION_TITLES['right']}", ""] + [f"- ✓ {safe(p)}" for p in card.right]
     if card.missing:
-        lines += ["", f"#### {SECTION_TITLES['missing']}", ""] + [f"- {safe(p)}" for p in card.missing]
+        lines += ["", f"#### {SECTION_TITLES['missing']}", ""] + [f"- {safe(p)}" + _note_html(card.missing_note(p)) for p in card.missing]
     if card.wrong:
         lines += ["", f"#### {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:
@@ -156,13 +160,17 @@ def summary_text(summary: dict) -> str:
     return plain("\n".join(lines))
 
 
+def _note_text(note: str) -> str:
+    return f" ({note})" if note else ""
+
+
 def grade_text(grade: Grade, titles: dict[str, str] | None = None) -> str:
     card = grade_card(grade)
     lines = [f"Score {card.score:.1f}/10 ({card.verdict})"]
     if card.feedback:
         lines.append(card.feedback)
     lines += [f"Note: {n}" for n in card.notes]
-    for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" for p in card.missing]),
+    for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" + _note_text(card.missing_note(p)) for p in card.missing]),
                        ("wrong", [f"  x {w.claim} -> {w.correction}" + (f" ({w.basis})" if w.basis else "") + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
                                   for w in card.wrong])):
         if items:
