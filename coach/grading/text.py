@@ -140,4 +140,6 @@ def strip_injections(text: str) -> tuple[str, list[str]]:
     if not bad:
         return text, []
     kept = [s for s in sentences(text) if s not in bad]
-    return " ".join(kept), bad
+    # one sentence per line: joined with spaces, a bulleted list of bare terms would read as one long
+    # sentence that claims something, and an instruction to the grader would raise the score
+    return "\n".join(kept), bad
