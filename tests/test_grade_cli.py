@@ -75,3 +75,25 @@ def test_stdin_is_read_by_newline_only(built_home, embedder, monkeypatch):
     (line,) = res.stdout_bytes.splitlines()
     row = strict(line)
     assert row["k"] == 1 and "score" in row["grade"]
+
+
+def test_a_grade_json_cannot_hold_is_that_lines_error_and_the_batch_goes_on(grade_cli, tmp_path, monkeypatch):
+    """A value JSON cannot hold (a NaN score from a model gone wrong) fails its own line, with an error
+    saying so; the lines after it are still graded (a fake grade, for the control flow only)."""
+    from coach.service import Coach
+
+    real = Coach.grade
+
+    def grade(self, question, answer, **kw):
+        g = real(self, question, answer, **kw)
+        if answer == "nan please":
+            g.score = float("nan")
+        return g
+
+    monkeypatch.setattr(Coach, "grade", grade)
+    rows = [json.dumps({"question": Q, "answer": a}).encode() for a in ("nan please", GOOD)]
+    res, out = grade_cli(b"\n".join(rows) + b"\n", tmp_path)
+    assert res.exit_code == 0, res.output
+    got = [strict(line) for line in out.splitlines()]
+    assert len(got) == 2 and "could not be written" in got[0]["grade"]["error"]
+    assert "score" in got[1]["grade"]

@@ -308,3 +308,42 @@ def test_a_failing_side_model_fails_the_grade_with_its_own_error(coach, monkeypa
         with pytest.raises(RuntimeError, match="judge exploded"):
             grader.grade("What are generative adversarial networks (GANs)?", CORRECT_OTHER_WORDS[1],
                          reference=GAN_REFERENCE)
+
+
+def test_a_key_point_the_reference_contradicts_is_never_credited_whatever_its_row():
+    """judge_claims finds each key point's own reference row by its text (reference_sentences keeps each
+    sentence once, so row k need not be key point k). Fixed probabilities, no model: the answer entails
+    every key point, and its claim contradicts only the row of key point B."""
+    import numpy as np
+
+    from coach.grading.evidence import claim_pairs, judge_claims, reference_sentences
+    from coach.grading.rubrics import KeyPoint, Rubric
+    from coach.judge.model import CONTRADICTION, ENTAILMENT
+
+    class Ev:
+        features: dict = {}
+        judged = None
+
+    # built without validation: a repeat in another case is what made the rows shift
+    rubric = Rubric.model_construct(id="r", question="q", records=[], topic="t", difficulty=2, model_answer="",
+                                    reference="", origin="user", misconceptions=[],
+                                    key_points=[KeyPoint(text="Alpha holds."), KeyPoint(text="alpha holds."),
+                                                KeyPoint(text="Beta holds.")])
+    refs = reference_sentences(rubric, [])
+    assert [r.text for r in refs] == ["Alpha holds.", "Beta holds."]
+    answer = "Alpha holds and beta fails."
+    pairs = claim_pairs(rubric, answer, refs)
+    probs = np.zeros((len(pairs), 3), dtype=np.float32)
+    for i, (premise, hypothesis) in enumerate(pairs):
+        if premise == "Beta holds." and hypothesis == answer:  # the (reference row, claim) pair of B
+            probs[i, CONTRADICTION] = 0.95
+        elif hypothesis.endswith("holds."):  # (claim, key point): every point "entailed"
+            probs[i, ENTAILMENT] = 0.9
+        else:
+            probs[i, ENTAILMENT] = 0.5
+    ev = Ev()
+    ev.features = {}
+    judge_claims(ev, None, rubric, answer, refs, probs)
+    covered = [t for t, _ in ev.judged["covered"]]
+    assert "Beta holds." not in covered and "Beta holds." in ev.judged["missing"]
+    assert "Alpha holds." in covered

@@ -79,3 +79,33 @@ def test_sources_tab_shows_the_skipped_file(broken_home):
     coach = Coach(load_settings(home=home))
     table, _, _, warnings = app.Handlers(coach, SessionEngine(coach)).sources_view()
     assert safe(f"skipped rubric file {bad_draft}") in warnings and len(table) == 5  # escaped Markdown
+
+
+@pytest.mark.parametrize("points,why", [
+    ("[{text: 'A perceptron is a linear classifier.', weight: .nan}]", "positive number"),
+    ("[{text: 'A perceptron is a linear classifier.', weight: -1}]", "positive number"),
+    ("[{text: 'A perceptron is a linear classifier.', weight: 0}]", "positive number"),
+    ("[{text: '   '}]", "no text"),
+    ("[]", "at least one key point"),
+])
+def test_a_rubric_that_would_grade_nonsense_is_refused_naming_why(tmp_path, points, why):
+    """A weight of NaN made every score NaN (and `coach grade` stopped at that line); a negative one gave
+    coverage above 1; no key point graded every answer 'incorrect'. Such a file is skipped, saying why."""
+    from coach.grading.rubrics import RubricFileError, load_rubric_file
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(f"rubrics:\n  - id: r1\n    question: {Q}\n    model_answer: A linear classifier.\n"
+                    f"    key_points: {points}\n", encoding="utf-8")
+    with pytest.raises(RubricFileError, match=why):
+        load_rubric_file(path, "user")
+
+
+def test_a_key_point_written_twice_is_kept_once(tmp_path):
+    from coach.grading.rubrics import load_rubric_file
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(f"rubrics:\n  - id: r1\n    question: {Q}\n    model_answer: A linear classifier.\n"
+                    "    key_points: [{text: 'It learns a linear boundary.'}, {text: ' it learns  a linear BOUNDARY.'},"
+                    " {text: 'It updates weights on errors.'}]\n", encoding="utf-8")
+    (rubric,) = load_rubric_file(path, "user")
+    assert [kp.text for kp in rubric.key_points] == ["It learns a linear boundary.", "It updates weights on errors."]

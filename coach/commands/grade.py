@@ -73,7 +73,12 @@ def grade(settings, input_, output):
         try:
             for n, line in enumerate(tqdm(lines, desc="grading", unit="answer", file=sys.stderr, disable=None), 1):
                 row = _grade_line(coach, n, line)
-                out.write(dumps_line(row).encode("utf-8"))
+                try:
+                    encoded = dumps_line(row).encode("utf-8")
+                except ValueError as exc:  # a value JSON cannot hold (NaN): this line's error, never the batch's
+                    row["grade"] = {"error": f"the grade could not be written: {exc}"}
+                    encoded = dumps_line(row).encode("utf-8")
+                out.write(encoded)
                 out.flush()
                 errors += "error" in row["grade"]
                 graded += "error" not in row["grade"]

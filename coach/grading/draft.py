@@ -71,7 +71,7 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
             points.append(KeyPoint(text=s, weight=1.0, terms=[terms] if terms else []))
             model_sents.append(s)
     if not points:  # a reference with no usable sentence: grade on similarity to its whole text
-        text = " ".join(t for _, t in references)[:500] or question
+        text = " ".join(t for _, t in references)[:500].strip() or question.strip() or "(no reference text)"
         points.append(KeyPoint(text=text, weight=1.0, terms=[]))
         model_sents.append(text)
     misconceptions = [

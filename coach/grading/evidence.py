@@ -138,13 +138,16 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
                           "text": correction} if cite is not None else {"text": correction}),
         })
     # a key point the answer contradicts is never credited, however much it is also "entailed"
-    kp_rows = [i for i, r in enumerate(refs) if r.kind == "key_point"]
+    # each key point's own row among the reference sentences, found by its text: reference_sentences
+    # keeps each sentence once and at most MAX_REFS of them, so row k need not be key point k
+    kp_row = {normalise(r.text).lower(): i for i, r in enumerate(refs) if r.kind == "key_point"}
     weights = [kp.weight for kp in rubric.key_points]
     covered, missing, cov = [], [], 0.0
     for k, text in enumerate(kps):
         p = float(cover[k].max())
+        row = kp_row.get(normalise(text).lower())
         contradicted = float(cover_contra[k].max()) >= WRONG_MIN or (
-            k < len(kp_rows) and R and float(contra[kp_rows[k]].max()) >= WRONG_MIN
+            row is not None and float(contra[row].max()) >= WRONG_MIN
         )
         strength = 0.0 if contradicted else p
         cov += weights[k] * strength

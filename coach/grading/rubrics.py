@@ -16,15 +16,17 @@ broken edit never stops grading of everything else. Regex patterns are compiled 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.errors import CoachError
+from coach.grading.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,20 @@ class KeyPoint(BaseModel):
     weight: float = 1.0
     # any-of groups: the point is evidenced when every group has at least one term in the answer
     terms: list[list[str]] = Field(default_factory=list)
+
+    @field_validator("text")
+    @classmethod
+    def _has_text(cls, text):
+        if not str(text).strip():
+            raise ValueError("a key point has no text")
+        return text
+
+    @field_validator("weight")
+    @classmethod
+    def _positive_weight(cls, weight):
+        if not math.isfinite(weight) or weight <= 0:
+            raise ValueError(f"a key point's weight must be a positive number, not {weight!r}")
+        return weight
 
 
 class Misconception(BaseModel):
@@ -73,6 +89,21 @@ class Rubric(BaseModel):
     misconceptions: list[Misconception] = Field(default_factory=list)
     origin: str = "reviewed"  # reviewed | user | draft
 
+    @field_validator("key_points")
+    @classmethod
+    def _key_points(cls, points):
+        """At least one, each once: a repeat (same words, any case or spacing) is dropped, so a point
+        is never listed both as right and as missing."""
+        if not points:
+            raise ValueError("a rubric needs at least one key point")
+        seen, out = set(), []
+        for kp in points:
+            key = normalise(kp.text).lower()
+            if key not in seen:
+                seen.add(key)
+                out.append(kp)
+        return out
+
 
 class RubricFile(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -96,7 +127,13 @@ def load_rubric_file(path: Path, origin: str) -> list[Rubric]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         parsed = RubricFile.model_validate(data)
-    except Exception as exc:  # yaml.YAMLError, pydantic.ValidationError, OSError, UnicodeDecodeError
+    except ValidationError as exc:  # one line that names the field and why: "rubrics.0.key_points: ..."
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(x) for x in first.get("loc", ())) or "file"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise RubricFileError(path, f"{where}: {first.get('msg', 'invalid')}{more}") from None
+    except Exception as exc:  # yaml.YAMLError, OSError, UnicodeDecodeError
         text = str(exc).strip()
         raise RubricFileError(path, text.splitlines()[0] if text else type(exc).__name__) from None
     for r in parsed.rubrics:
