@@ -215,3 +215,23 @@ def test_missing_key_points_the_answer_mentions_say_why_they_are_not_credited(gr
     assert grade_from_json(grade_to_json(grade)).unconfirmed == grade.unconfirmed
     stored = {k: v for k, v in json.loads(grade_to_json(grade)).items() if k != "unconfirmed"}
     assert grade_from_json(json.dumps(stored)).unconfirmed == []
+
+
+def test_a_wrong_claim_is_shown_in_the_candidates_own_words_everywhere(grade):
+    """A rubric misconception matched by a sentence of the answer: every front end quotes the sentence
+    the candidate wrote ("said"), never the rubric's wording of the misconception ("claim")."""
+    grade.wrong = [{"claim": "ReLU saturates for large inputs.", "said": "Honestly ReLU flattens out when x gets big",
+                    "correction": "ReLU is linear for x > 0", "source_error": False}]
+    for text in (grade_md(grade), grade_markdown(grade), grade_text(grade)):
+        assert "Honestly ReLU flattens out when x gets big" in text and "saturates for large" not in text, text
+
+
+def test_line_breaks_in_untrusted_text_never_start_a_markdown_block(grade):
+    """A key point or a correction with line breaks (an edited rubric, a source) stays inside its list item
+    in the web card: no heading, no code block, no rule of its own."""
+    grade.missing = ["Cheap\n\nHACKED\n===", "Sparse\n\n    indented code"]
+    grade.wrong = [{"claim": "x", "said": "x", "correction": "y\n# Heading", "source_error": False}]
+    md = grade_md(grade)
+    lines = md.split("\n")
+    assert not any(ln.startswith(("HACKED", "===", "    indented", "# Heading")) for ln in lines), md
+    assert any("Cheap" in ln and "HACKED" in ln for ln in lines)  # shown, on the item's own line

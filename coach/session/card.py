@@ -66,7 +66,7 @@ class Evidence:
 
 @dataclass
 class WrongClaim:
-    claim: str
+    claim: str  # in the candidate's own words
     correction: str
     source_error: bool = False  # a cited source states the same error
     evidence: list[Evidence] = field(default_factory=list)
@@ -117,11 +117,14 @@ def wrong_claims(wrong: list[dict]) -> list[WrongClaim]:
     seen: set[str] = set()
     out = []
     for w in wrong or []:
-        key = _key(w.get("claim"))
+        # the candidate's own words ("said") when the grade has them; "claim" may be the rubric's
+        # wording of the misconception the sentence matched
+        said = w.get("said") or w.get("claim")
+        key = _key(said)
         if not key or key in seen:
             continue
         seen.add(key)
-        out.append(WrongClaim(str(w.get("claim") or ""), str(w.get("correction") or ""), bool(w.get("source_error")),
+        out.append(WrongClaim(str(said or ""), str(w.get("correction") or ""), bool(w.get("source_error")),
                               _evidence(w.get("evidence")), judged_basis(w)))
     return out
 

@@ -20,13 +20,15 @@ _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
 def safe(text: object) -> str:
     """Untrusted text -> Markdown/HTML that displays exactly that text."""
     # quote=False: never used inside an attribute, and the chatbot showed "&#x27;" literally for "'"
-    escaped = html.escape(str(text or ""), quote=False)
+    # one line: a line break in a list item or a heading would let the text start its own Markdown block
+    # (a heading, a code block); safe_block keeps the breaks, as <br>
+    escaped = html.escape(" ".join(str(text or "").splitlines()), quote=False)
     return "".join(_MD_ENTITIES.get(c, c) for c in escaped)
 
 
 def safe_block(text: object) -> str:
     """Like ``safe`` but keeps line breaks inside HTML blocks."""
-    return safe(text).replace("\n", "<br>")
+    return "<br>".join(safe(line) for line in str(text or "").split("\n"))
 
 
 def span(c: Citation, titles: dict[str, str] | None = None) -> str:
