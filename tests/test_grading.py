@@ -127,6 +127,13 @@ def test_other_language_is_noted(grader):
     assert any("English" in n for n in g.notes)
 
 
+@pytest.mark.parametrize("answer", ["L1正则化使权重稀疏，L2正则化使权重变小。", "L1-регуляризация обнуляет веса, а L2 их уменьшает."])
+def test_an_answer_in_another_script_is_noted_as_not_english_not_as_gibberish(grader, answer):
+    g = grader.grade(Q, answer, question_id="l1-vs-l2")
+    assert g.score == 0 and any("not appear to be in English" in n for n in g.notes), g.notes
+    assert not any("does not read as words" in n for n in g.notes)
+
+
 def test_unknown_question_id_is_a_clear_error(grader):
     from coach.grading import GradeError
 

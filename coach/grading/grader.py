@@ -31,6 +31,7 @@ from coach.grading.text import (
     english_ratio,
     looks_like_gibberish,
     normalise,
+    other_script,
     sentences,
     strip_injections,
     words,
@@ -509,7 +510,8 @@ class Grader:
             grade.notes.append("No attempt: the answer says you do not know. Have a look at the model answer.")
             return "", True
         if looks_like_gibberish(text, self.vocab):
-            grade.notes.append("The answer does not read as words; it cannot be graded.")
+            grade.notes.append("The answer does not appear to be in English, and the coach grades answers in English only."
+                               if other_script(text) else "The answer does not read as words; it cannot be graded.")
             return "", True
         # what the answer claims: a bare list of terms says nothing, so it cannot lift a restatement
         claimed = " ".join(claim_sentences(sentences(text)))

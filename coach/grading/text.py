@@ -135,6 +135,16 @@ def looks_like_gibberish(text: str, vocab: frozenset[str] | None) -> bool:
     return known / len(ws) < 0.35
 
 
+def other_script(text: str) -> bool:
+    """Mostly letters of a script other than Latin (Chinese, Cyrillic, Arabic, ...): an answer in another
+    language, not keyboard mashing."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    other = sum(1 for c in letters if not c.isascii() and not unicodedata.name(c, "").startswith("LATIN"))
+    return other / len(letters) >= 0.5
+
+
 def strip_injections(text: str) -> tuple[str, list[str]]:
     bad = injection_spans(text)
     if not bad:
