@@ -278,7 +278,7 @@ class Coach:
         Safe to call for unchanged sources: a file that already matches the source's hash is left alone
         before anything is computed, so a run after a failed one (full disk, crash) finishes the work."""
         from coach.diskio import writing
-        from coach.grading.draft import drafts_current, drafts_path, write_drafts
+        from coach.grading.draft import drafts_current, drafts_path, drafts_unreadable, write_drafts
 
         written = []
         tick = progress or (lambda done, total, stage: None)
@@ -286,6 +286,10 @@ class Coach:
             tick(done, len(parsed), "draft")
             path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
             if drafts_current(path, ps.sha256):
+                continue
+            if drafts_unreadable(path):  # a hand edit with a typo: never overwritten (RubricBank warns, naming it)
+                log.warning("draft rubrics %s do not parse and were left as they are: fix the file, or delete it "
+                            "to have them drafted again", path)
                 continue
             recs = [r for r in ps.records if self.rubrics.for_record(r.id) is None or self.rubrics.for_record(r.id).origin == "draft"]
             if not recs:

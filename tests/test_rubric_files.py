@@ -109,3 +109,41 @@ def test_a_key_point_written_twice_is_kept_once(tmp_path):
                     " {text: 'It updates weights on errors.'}]\n", encoding="utf-8")
     (rubric,) = load_rubric_file(path, "user")
     assert [kp.text for kp in rubric.key_points] == ["It learns a linear boundary.", "It updates weights on errors."]
+
+
+def _drafts(source_text: str):
+    from coach.grading.draft import draft_rubric
+
+    return [draft_rubric("draft-q", Q, [("notes.md:1", source_text)], [])]
+
+
+def test_every_rewrite_of_a_drafts_file_keeps_the_previous_one_under_its_own_backup(tmp_path):
+    """Two source changes in a row: both earlier versions (hand edits included) are still on disk, and no
+    backup is loaded as a rubric."""
+    from coach.grading.draft import write_drafts
+
+    path = tmp_path / "drafts" / "notes-md.yaml"
+    assert write_drafts(path, "notes.md", "sha-1", _drafts("A perceptron is a single artificial neuron."))
+    path.write_text(path.read_text(encoding="utf-8") + "# my edit 1\n", encoding="utf-8")
+    assert write_drafts(path, "notes.md", "sha-2", _drafts("A perceptron is a linear binary classifier."))
+    path.write_text(path.read_text(encoding="utf-8") + "# my edit 2\n", encoding="utf-8")
+    assert write_drafts(path, "notes.md", "sha-3", _drafts("A perceptron learns by correcting its errors."))
+    backups = sorted(p.name for p in path.parent.iterdir() if p != path)
+    assert backups == ["notes-md.yaml.bak", "notes-md.yaml.bak.2"], backups
+    kept = " ".join((path.parent / b).read_text(encoding="utf-8") for b in backups)
+    assert "# my edit 1" in kept and "# my edit 2" in kept
+    assert [p.name for p in path.parent.glob("*.yaml")] == ["notes-md.yaml"]
+
+
+def test_a_drafts_file_that_no_longer_parses_is_never_overwritten(tmp_path):
+    """A typo in a hand-edited drafts file: left exactly as it is (the bank warns, naming it), even when the
+    source changes, so fixing the typo keeps the edits."""
+    from coach.grading.draft import drafts_unreadable, write_drafts
+
+    path = tmp_path / "drafts" / "notes-md.yaml"
+    assert write_drafts(path, "notes.md", "sha-1", _drafts("A perceptron is a single artificial neuron."))
+    broken = path.read_text(encoding="utf-8").replace("rubrics:", "rubrics: [", 1)
+    path.write_text(broken, encoding="utf-8")
+    assert drafts_unreadable(path)
+    assert not write_drafts(path, "notes.md", "sha-2", _drafts("A perceptron is a linear binary classifier."))
+    assert path.read_text(encoding="utf-8") == broken and not list(path.parent.glob("*.bak*"))

@@ -124,17 +124,45 @@ def drafts_current(path, sha256: str) -> bool:
     return isinstance(data, dict) and data.get("source_sha256") == sha256
 
 
+def drafts_unreadable(path) -> bool:
+    """Whether a drafts file exists but does not parse as YAML: a hand edit with a typo (writes are atomic,
+    so a crash never leaves half a file). It is never overwritten; the rubric bank skips it with a warning
+    naming it, and its source's questions are drafted on the fly meanwhile."""
+    import yaml
+
+    try:
+        yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return True
+    return False
+
+
+def backup_path(path: Path) -> Path:
+    """A name no earlier backup holds: ``X.yaml.bak``, then ``X.yaml.bak.2``, ``.bak.3``, ... (never loaded:
+    the bank reads ``*.yaml`` only), so a second rewrite never overwrites the first one's backup."""
+    first = path.with_name(path.name + ".bak")
+    if not first.exists():
+        return first
+    n = 2
+    while path.with_name(f"{path.name}.bak.{n}").exists():
+        n += 1
+    return path.with_name(f"{path.name}.bak.{n}")
+
+
 def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
 
-    Rewritten only when the source changed (its sha256 differs); the previous file is kept as
-    ``.bak`` so hand edits are never lost silently. Returns True when the file was (re)written.
+    Rewritten only when the source changed (its sha256 differs); the previous file is kept under a
+    backup name of its own (``backup_path``) so hand edits are never lost. A file that does not parse
+    is left alone (``drafts_unreadable``). Returns True when the file was (re)written.
     A failed write (full disk) leaves the previous file and no temporary file behind, and raises."""
     import yaml
 
     from coach.diskio import remove_quietly
 
-    if path.exists() and drafts_current(path, sha256):
+    if path.exists() and (drafts_current(path, sha256) or drafts_unreadable(path)):
         return False
     data = {
         "version": 1,
@@ -149,7 +177,7 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     try:
         tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
         if path.exists():
-            path.replace(path.with_suffix(path.suffix + ".bak"))
+            path.replace(backup_path(path))
         tmp.replace(path)
     except BaseException:
         remove_quietly(tmp)
@@ -163,11 +191,11 @@ def drafts_path(drafts_dir, source: str):
 
 
 def retire_drafts(drafts_dir, sources: list[str]) -> list[str]:
-    """Move the draft files of removed sources aside (``.yaml.bak``: never loaded). Returns the moved paths."""
+    """Move the draft files of removed sources aside (``backup_path``: never loaded). Returns the moved paths."""
     moved = []
     for source in sources:
         path = drafts_path(drafts_dir, source)
         if path.exists():
-            path.replace(path.with_suffix(path.suffix + ".bak"))
+            path.replace(backup_path(path))
             moved.append(str(path))
     return moved
