@@ -18,6 +18,7 @@ from coach.judge.scorer_train import (
     graded_triples,
     load_graded,
     question_split,
+    recitation_triples,
     validate_question,
 )
 
@@ -125,6 +126,22 @@ def test_composed_triples_follow_their_label_rules():
     assert by_tier["excellent"].target > by_tier["good"].target > by_tier["partial"].target > by_tier["wrong"].target
     for t in out:  # built from train records only: no dev or test premise leaks into training
         assert set(t.hypothesis.split()) <= train_texts
+
+
+def test_recitation_triples_follow_their_label_rule():
+    """The reference recited as its own answer: train questions only, none with a known error in its
+    reference, graded 8.5 (40 words or more) or 7.0 (shorter)."""
+    long_ref = " ".join(["Gradient descent moves the weights against the gradient of the loss."] * 4)  # 44 words
+    rows = [{"id": f"r-{i:03d}", "question": f"Q{i}?", "reference": long_ref if i % 2 else "A short correct reference.",
+             "reference_error": "X => Y" if i % 5 == 0 else "", "answers": []} for i in range(40)]
+    out = recitation_triples(rows)
+    kept = [r for r in rows if question_split(r["id"]) == "train" and not r["reference_error"]]
+    assert [t.qid for t in out] == [r["id"] for r in kept] and out
+    for t, r in zip(out, kept):
+        assert t.hypothesis == " ".join(r["reference"].split()) and t.premise == scorer_input(r["question"], r["reference"], "")[0]
+        assert t.target == (0.85 if r["reference"] == long_ref else 0.70)
+    real, _ = load_graded()
+    assert {t.qid for t in recitation_triples(real)} <= {r["id"] for r in real if question_split(r["id"]) == "train"}
 
 
 def test_scorer_input_keeps_untrusted_text_from_restructuring_the_pair():

@@ -112,6 +112,28 @@ def graded_triples(rows: list[dict]) -> dict[str, list[Triple]]:
     return out
 
 
+RECITE_LONG, RECITE_SHORT, RECITE_SHORT_WORDS = 8.5, 7.0, 40
+
+
+def recitation_triples(rows: list[dict]) -> list[Triple]:
+    """The reference itself, word for word, as an answer to its own question, for TRAIN questions only.
+    Label rule (not hand grades): a good answer (8.5) for a reference of 40 words or more, a short correct
+    one (7.0, the middle of its tier) for a shorter one; a reference with a known error (``reference_error``)
+    is left out, since answers are graded on the truth. Without these the scorer had learnt that an answer
+    sharing most of its words with the reference is a wrong one (the graded data's wrong answers reuse the
+    reference's words): it graded the reference itself, recited, 5.4/10 on average on its dev questions."""
+    out = []
+    for row in rows:
+        if question_split(row["id"]) != "train" or str(row.get("reference_error") or "").strip():
+            continue
+        answer = " ".join(row["reference"].split())
+        grade = RECITE_LONG if len(answer.split()) >= RECITE_SHORT_WORDS else RECITE_SHORT
+        premise, _ = scorer_input(row["question"], row["reference"], "")
+        out.append(Triple(premise, answer, grade / 10.0, row["id"], "good" if grade == RECITE_LONG else "short_correct",
+                          row["reference"]))
+    return out
+
+
 def composed_triples(records: list[dict], rng: random.Random, k: int = 3) -> list[Triple]:
     """Graded answers composed from the judge's TRAIN premise records (label rules, not hand grades):
     the reference is ``k`` premises of one topic; an answer made of one paraphrase per premise is 9.5,
@@ -189,11 +211,13 @@ def train_scorer(
     seed: int = 13,
     threads: int = 0,
     composed: int = 0,
+    recite: bool = False,
     graded_dir: Path = GRADED_DIR,
     progress: bool = True,
 ) -> dict:
     """Train and save the scorer; returns what is written to ``training.json``. ``composed``: add up to
-    this many composed triples (``composed_triples``) to the hand-graded training triples."""
+    this many composed triples (``composed_triples``) to the hand-graded training triples; ``recite``: add
+    the train questions' references recited as answers (``recitation_triples``)."""
     import torch
 
     from coach.judge.data import load_records
@@ -215,6 +239,8 @@ def train_scorer(
         extra = composed_triples(records, rng)
         rng.shuffle(extra)
         train_set += extra[:composed]
+    recited = recitation_triples(rows) if recite else []
+    train_set += recited
     rng.shuffle(train_set)
     dev = splits["dev"]
 
@@ -237,10 +263,11 @@ def train_scorer(
             "questions": len(rows),
             "rejected": rejected,
             "triples": {k: len(v) for k, v in splits.items()},
-            "composed_trained": len(train_set) - len(splits["train"]),
+            "composed_trained": len(train_set) - len(splits["train"]) - len(recited),
+            "recited_trained": len(recited),
             "triples_trained": len(train_set),
             "settings": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "max_len": max_len, "seed": seed,
-                         "threads": threads, "composed": composed},
+                         "threads": threads, "composed": composed, "recite": recite},
             "history": list(history),
             "best_dev": best,
             "train_seconds": round(seconds, 1),
