@@ -18,6 +18,7 @@ from coach.judge.scorer_train import (
     graded_triples,
     load_graded,
     question_split,
+    recitation_contrasts,
     recitation_triples,
     validate_question,
 )
@@ -142,6 +143,24 @@ def test_recitation_triples_follow_their_label_rule():
         assert t.target == (0.85 if r["reference"] == long_ref else 0.70)
     real, _ = load_graded()
     assert {t.qid for t in recitation_triples(real)} <= {r["id"] for r in real if question_split(r["id"]) == "train"}
+
+
+def test_recitation_contrasts_pair_a_word_for_word_recitation_with_one_fact_turned_round():
+    import random
+
+    from coach.judge.data import split_of
+
+    recs = [{"id": f"dla-{i:04d}", "subject": "dl", "topic": "t1", "premise": f"Premise {i} holds.",
+             "entail": [f"E{i}."], "contradict": [{"text": f"Premise {i} fails.", "type": "negation"}]} for i in range(30)]
+    train = {r["premise"] for r in recs if split_of(r) == "train"}
+    out = recitation_contrasts(recs, random.Random(0))
+    assert out and len(out) % 2 == 0
+    for right, turned in zip(out[::2], out[1::2]):
+        assert right.premise == turned.premise and right.target == 0.9 and turned.target == 0.25
+        said = right.hypothesis.split(" Premise ")
+        assert len(said) == 3 and right.premise.endswith(right.hypothesis)  # the reference, word for word
+        assert sum(a != b for a, b in zip(said, turned.hypothesis.split(" Premise "))) == 1  # one fact turned round
+        assert {p if p.startswith("Premise") else "Premise " + p for p in said} <= train  # train records only
 
 
 def test_scorer_input_keeps_untrusted_text_from_restructuring_the_pair():

@@ -55,9 +55,11 @@ def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, ini
 @click.option("--recite", is_flag=True, default=False,
               help="Also train on each train question's reference recited word for word as its answer (label rule: "
                    "8.5, or 7.0 under 40 words; references with a known error left out).")
+@click.option("--recite-contrast", is_flag=True, default=False,
+              help="Also train on the judge's premises recited word for word (9.0) and with one fact turned round (2.5).")
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--threads", type=int, default=0, help="torch threads (0: the physical cores).")
-def train_scorer(output, init, from_base, epochs, batch_size, lr, max_len, composed, recite, seed, threads):
+def train_scorer(output, init, from_base, epochs, batch_size, lr, max_len, composed, recite, recite_contrast, seed, threads):
     """Train the answer scorer on coach/judge/data/graded (the defaults reproduce the shipped model: about
     56 minutes on 2 cores)."""
     from coach.errors import CoachError
@@ -70,7 +72,7 @@ def train_scorer(output, init, from_base, epochs, batch_size, lr, max_len, compo
     if not init and not from_base:
         init = str(WEIGHTS_DIR)
     info = run(Path(output) if output else SCORER_DIR, init=init, epochs=epochs, batch_size=batch_size, lr=lr,
-               max_len=max_len, seed=seed, threads=threads, composed=composed, recite=recite)
+               max_len=max_len, seed=seed, threads=threads, composed=composed, recite=recite, recite_contrast=recite_contrast)
     click.echo(json.dumps(info, indent=2))
 
 

@@ -134,6 +134,34 @@ def recitation_triples(rows: list[dict]) -> list[Triple]:
     return out
 
 
+def recitation_contrasts(records: list[dict], rng: random.Random, k: int = 3) -> list[Triple]:
+    """The contrast to ``recitation_triples``, from the judge's TRAIN premise records (label rules): the
+    reference is ``k`` premises of one topic; the premises recited word for word are 9.0, and the same
+    recitation with one premise replaced by one of its hand-written contradictions 2.5 (one fact turned round
+    among right ones: the bottom of the 'mixed' range). Shared words are then evidence of neither."""
+    from coach.judge.data import split_of
+
+    by_topic: dict[tuple, list[dict]] = {}
+    for r in records:
+        if split_of(r) == "train" and r.get("contradict"):
+            by_topic.setdefault((r["subject"], r["topic"]), []).append(r)
+    out = []
+    for t in sorted(by_topic):
+        recs = sorted(by_topic[t], key=lambda r: r["id"])
+        rng.shuffle(recs)
+        for g in range(0, len(recs) - k + 1, k):
+            group = recs[g : g + k]
+            question = f"Explain {group[0]['topic']}." if group[0].get("topic") else "Explain this topic."
+            said = [r["premise"] for r in group]
+            premise, _ = scorer_input(question, " ".join(said), "")
+            j = rng.randrange(k)
+            turned = [rng.choice(group[j]["contradict"])["text"] if i == j else p for i, p in enumerate(said)]
+            qid = "recited-" + group[0]["id"]
+            out += [Triple(premise, " ".join(said), 0.9, qid, "excellent"),
+                    Triple(premise, " ".join(turned), 0.25, qid, "mixed")]
+    return out
+
+
 def composed_triples(records: list[dict], rng: random.Random, k: int = 3) -> list[Triple]:
     """Graded answers composed from the judge's TRAIN premise records (label rules, not hand grades):
     the reference is ``k`` premises of one topic; an answer made of one paraphrase per premise is 9.5,
@@ -212,12 +240,14 @@ def train_scorer(
     threads: int = 0,
     composed: int = 0,
     recite: bool = False,
+    recite_contrast: bool = False,
     graded_dir: Path = GRADED_DIR,
     progress: bool = True,
 ) -> dict:
     """Train and save the scorer; returns what is written to ``training.json``. ``composed``: add up to
     this many composed triples (``composed_triples``) to the hand-graded training triples; ``recite``: add
-    the train questions' references recited as answers (``recitation_triples``)."""
+    the train questions' references recited as answers (``recitation_triples``); ``recite_contrast``: and
+    recitations of the judge's premises, word for word and with one fact turned round (``recitation_contrasts``)."""
     import torch
 
     from coach.judge.data import load_records
@@ -240,6 +270,9 @@ def train_scorer(
         rng.shuffle(extra)
         train_set += extra[:composed]
     recited = recitation_triples(rows) if recite else []
+    if recite_contrast:
+        records, _ = load_records()
+        recited += recitation_contrasts(records, rng)
     train_set += recited
     rng.shuffle(train_set)
     dev = splits["dev"]
@@ -267,7 +300,8 @@ def train_scorer(
             "recited_trained": len(recited),
             "triples_trained": len(train_set),
             "settings": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "max_len": max_len, "seed": seed,
-                         "threads": threads, "composed": composed, "recite": recite},
+                         "threads": threads, "composed": composed, "recite": recite,
+                         "recite_contrast": recite_contrast},
             "history": list(history),
             "best_dev": best,
             "train_seconds": round(seconds, 1),
