@@ -278,16 +278,17 @@ class Coach:
         Safe to call for unchanged sources: a file that already matches the source's hash is left alone
         before anything is computed, so a run after a failed one (full disk, crash) finishes the work."""
         from coach.diskio import writing
-        from coach.grading.draft import drafts_current, drafts_path, drafts_unreadable, write_drafts
+        from coach.grading.draft import drafts_path, drafts_state, write_drafts
 
         written = []
         tick = progress or (lambda done, total, stage: None)
         for done, ps in enumerate(parsed):
             tick(done, len(parsed), "draft")
             path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
-            if drafts_current(path, ps.sha256):
+            state = drafts_state(path, ps.sha256)
+            if state == "current":
                 continue
-            if drafts_unreadable(path):  # a hand edit with a typo: never overwritten (RubricBank warns, naming it)
+            if state == "unreadable":  # a hand edit with a typo: never overwritten (RubricBank warns, naming it)
                 log.warning("draft rubrics %s do not parse and were left as they are: fix the file, or delete it "
                             "to have them drafted again", path)
                 continue

@@ -112,31 +112,29 @@ def slug(text: str) -> str:
     return f"{base[:49].rstrip('-')}-{digest}".lstrip("-")
 
 
-def drafts_current(path, sha256: str) -> bool:
-    """Whether ``path`` holds the drafts of exactly this version of the source (its ``source_sha256``;
-    the file may have been re-saved by a person with its keys in any order)."""
+def drafts_state(path, sha256: str) -> str:
+    """What ``path`` holds, from one read: "absent"; "current" (the drafts of exactly this version of the
+    source, its ``source_sha256``; the file may have been re-saved by a person with its keys in any order);
+    "unreadable" (it does not parse as YAML: a hand edit with a typo, since writes are atomic. It is never
+    overwritten; the rubric bank skips it with a warning naming it, and its source's questions are drafted
+    on the fly meanwhile); or "stale"."""
     import yaml
 
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "absent"
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
-    return isinstance(data, dict) and data.get("source_sha256") == sha256
+        return "unreadable"
+    return "current" if isinstance(data, dict) and data.get("source_sha256") == sha256 else "stale"
+
+
+def drafts_current(path, sha256: str) -> bool:
+    return drafts_state(path, sha256) == "current"
 
 
 def drafts_unreadable(path) -> bool:
-    """Whether a drafts file exists but does not parse as YAML: a hand edit with a typo (writes are atomic,
-    so a crash never leaves half a file). It is never overwritten; the rubric bank skips it with a warning
-    naming it, and its source's questions are drafted on the fly meanwhile."""
-    import yaml
-
-    try:
-        yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return False
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return True
-    return False
+    return drafts_state(path, "") == "unreadable"
 
 
 def backup_path(path: Path) -> Path:
@@ -162,7 +160,7 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
 
     from coach.diskio import remove_quietly
 
-    if path.exists() and (drafts_current(path, sha256) or drafts_unreadable(path)):
+    if drafts_state(path, sha256) in ("current", "unreadable"):
         return False
     data = {
         "version": 1,

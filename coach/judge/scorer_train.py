@@ -112,6 +112,21 @@ def graded_triples(rows: list[dict]) -> dict[str, list[Triple]]:
     return out
 
 
+def _train_topics(records: list[dict]) -> dict[tuple, list[dict]]:
+    """The judge's TRAIN premise records by (subject, topic): what the composed answers are built from."""
+    from coach.judge.data import split_of
+
+    by_topic: dict[tuple, list[dict]] = {}
+    for r in records:
+        if split_of(r) == "train":
+            by_topic.setdefault((r["subject"], r["topic"]), []).append(r)
+    return by_topic
+
+
+def _topic_question(group: list[dict]) -> str:
+    return f"Explain {group[0]['topic']}." if group[0].get("topic") else "Explain this topic."
+
+
 RECITE_LONG, RECITE_SHORT, RECITE_SHORT_WORDS = 8.5, 7.0, 40
 
 
@@ -139,19 +154,14 @@ def recitation_contrasts(records: list[dict], rng: random.Random, k: int = 3) ->
     reference is ``k`` premises of one topic; the premises recited word for word are 9.0, and the same
     recitation with one premise replaced by one of its hand-written contradictions 2.5 (one fact turned round
     among right ones: the bottom of the 'mixed' range). Shared words are then evidence of neither."""
-    from coach.judge.data import split_of
-
-    by_topic: dict[tuple, list[dict]] = {}
-    for r in records:
-        if split_of(r) == "train" and r.get("contradict"):
-            by_topic.setdefault((r["subject"], r["topic"]), []).append(r)
+    by_topic = _train_topics([r for r in records if r.get("contradict")])
     out = []
     for t in sorted(by_topic):
         recs = sorted(by_topic[t], key=lambda r: r["id"])
         rng.shuffle(recs)
         for g in range(0, len(recs) - k + 1, k):
             group = recs[g : g + k]
-            question = f"Explain {group[0]['topic']}." if group[0].get("topic") else "Explain this topic."
+            question = _topic_question(group)
             said = [r["premise"] for r in group]
             premise, _ = scorer_input(question, " ".join(said), "")
             j = rng.randrange(k)
@@ -169,12 +179,7 @@ def composed_triples(records: list[dict], rng: random.Random, k: int = 3) -> lis
     contradiction 3.0 (all but one right) / 1.0 (all wrong); premises of another topic 0.5. And per
     record, its premise as the reference: its hand-written good candidate answer 8.5, its bad one
     (the wrong version of the fact in a fluent answer) 1.5."""
-    from coach.judge.data import split_of
-
-    by_topic: dict[tuple, list[dict]] = {}
-    for r in records:
-        if split_of(r) == "train":
-            by_topic.setdefault((r["subject"], r["topic"]), []).append(r)
+    by_topic = _train_topics(records)
     topics = sorted(by_topic)
     out = []
     for t in topics:
@@ -182,7 +187,7 @@ def composed_triples(records: list[dict], rng: random.Random, k: int = 3) -> lis
         rng.shuffle(recs)
         for g in range(0, len(recs) - k + 1, k):
             group = recs[g : g + k]
-            question = f"Explain {group[0]['topic']}." if group[0].get("topic") else "Explain this topic."
+            question = _topic_question(group)
             premise, _ = scorer_input(question, " ".join(r["premise"] for r in group), "")
             para = [rng.choice(r["entail"]) for r in group]
             wrong = [rng.choice(r["contradict"])["text"] for r in group]
