@@ -273,9 +273,9 @@ class Coach:
 
     def write_draft_rubrics(self, parsed, progress=None) -> list[str]:
         """Editable draft rubrics (from the references and the audit) for questions with no rubric yet,
-        one YAML file per source under COACH_HOME/rubrics/drafts, versioned by the source's hash.
+        one YAML file per source under COACH_HOME/rubrics/drafts, versioned by the source's hash and the drafting rules.
 
-        Safe to call for unchanged sources: a file that already matches the source's hash is left alone
+        Safe to call for unchanged sources: a file that already matches the source's hash (and drafter) is left alone
         before anything is computed, so a run after a failed one (full disk, crash) finishes the work."""
         from coach.diskio import writing
         from coach.grading.draft import drafts_path, drafts_state, write_drafts

@@ -147,3 +147,54 @@ def test_a_drafts_file_that_no_longer_parses_is_never_overwritten(tmp_path):
     assert drafts_unreadable(path)
     assert not write_drafts(path, "notes.md", "sha-2", _drafts("A perceptron is a linear binary classifier."))
     assert path.read_text(encoding="utf-8") == broken and not list(path.parent.glob("*.bak*"))
+
+
+def test_a_drafted_key_point_is_a_sentence_that_stands_alone():
+    """Scraped answers put a list under a lead-in: the lead-in claims nothing alone, so it becomes one key point
+    with its items; a lead-in with no list after it is no key point; a clause cut at ";" is joined back."""
+    source = (
+        "Activation functions decide whether a neuron fires from its weighted input.\n\n"
+        "There are many types of activation functions:\n\n- ReLU\n- Sigmoid\n- Tanh\n\n"
+        "Here is the difference between the two kinds of layer:\n\n"
+        "Dense layer Convolutional layer\n"
+        "A shallow network has only one hidden layer; it can still fit any function given enough units."
+    )
+    (rubric,) = _drafts(source)
+    points = [kp.text for kp in rubric.key_points]
+    assert points == [
+        "Activation functions decide whether a neuron fires from its weighted input.",
+        "There are many types of activation functions: ReLU, Sigmoid, Tanh.",
+        "A shallow network has only one hidden layer; it can still fit any function given enough units.",
+    ], points
+    assert not any(p.endswith((":", ";")) or p[:1].islower() for p in points)
+    assert rubric.model_answer == " ".join(points)
+
+
+def test_a_long_list_under_a_lead_in_is_cut_to_a_readable_key_point():
+    from coach.grading.draft import MAX_POINT_WORDS, point_sentences
+
+    steps = "\n".join(f"- Step {i}: adjust every weight of the network against the gradient of the loss" for i in range(9))
+    (point,) = point_sentences("There are nine steps in training:\n" + steps)
+    assert point.startswith("There are nine steps in training: Step 0: adjust") and point.endswith(".")
+    assert len(point.split()) <= MAX_POINT_WORDS and "Step 8" not in point
+
+
+def test_drafts_written_by_older_drafting_rules_are_redrafted_and_kept_as_a_backup(tmp_path):
+    """Drafting rules change between versions: a drafts file written by older rules is redrafted (like one whose
+    source changed), and the older file, hand edits included, stays on disk as a backup."""
+    import yaml
+
+    from coach.grading.draft import DRAFTER, drafts_state, write_drafts
+
+    path = tmp_path / "drafts" / "notes-md.yaml"
+    assert write_drafts(path, "notes.md", "sha-1", _drafts("A perceptron is a single artificial neuron."))
+    assert drafts_state(path, "sha-1") == "current"
+    assert not write_drafts(path, "notes.md", "sha-1", _drafts("A perceptron is a single artificial neuron."))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["drafter"] == DRAFTER
+    del data["drafter"]  # as the first drafting rules wrote it
+    path.write_text(yaml.safe_dump(data) + "# my edit\n", encoding="utf-8")
+    assert drafts_state(path, "sha-1") == "stale"
+    assert write_drafts(path, "notes.md", "sha-1", _drafts("A perceptron is a single artificial neuron."))
+    assert drafts_state(path, "sha-1") == "current"
+    assert "# my edit" in (path.parent / "notes-md.yaml.bak").read_text(encoding="utf-8")

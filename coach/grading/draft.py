@@ -25,6 +25,12 @@ _STOP = frozenset(
     with would you your known called also example e.g etc data model models""".split()
 )
 MAX_POINTS = 4
+MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items here
+# Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted
+# (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists.
+DRAFTER = 2
+_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
+_JOINER = re.compile(r"^(?:and|or|but|so|which|because|then|also|while|whereas)\b", re.I)
 
 
 def distinctive_terms(sentence: str, k: int = 3, exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
@@ -35,6 +41,51 @@ def distinctive_terms(sentence: str, k: int = 3, exclude: set[str] | frozenset[s
         if len(w) >= 4 and w not in _STOP and w not in exclude and not w.isdigit() and w not in seen:
             seen.append(w)
     return sorted(seen, key=lambda w: (-len(w), w))[:k]
+
+
+def point_sentences(text: str) -> list[str]:
+    """A reference's sentences as key-point candidates, each one that can stand alone. Scraped answers
+    put a list under a lead-in ("There are many types of activation functions:" then "- ReLU", "- Tanh"):
+    the lead-in claims nothing by itself, so it is joined with the items that follow it into one point
+    ("There are many types of activation functions: ReLU, Tanh.", items taken while the point stays within
+    ``MAX_POINT_WORDS``), and dropped when no list follows it. A clause cut at ";" is joined with a following
+    clause that starts in lowercase ("... one hidden layer; it will fit any function ...")."""
+    out: list[str] = []
+    lead: str | None = None
+    items: list[str] = []
+
+    def flush() -> None:
+        nonlocal lead, items
+        if lead is not None and items:
+            sep = "; " if any(len(i.split()) > 3 for i in items) else ", "
+            kept: list[str] = []
+            for item in items:
+                if kept and len(" ".join([lead, *kept, item]).split()) > MAX_POINT_WORDS:
+                    break
+                kept.append(item)
+            out.append(f"{lead}: {sep.join(kept)}.")
+        lead, items = None, []
+
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        bullet = _BULLET.match(line)
+        body = line[bullet.end():] if bullet else line
+        if bullet and lead is not None:
+            item = normalise(body).rstrip(" .;,")
+            if item:
+                items.append(item)
+            continue
+        flush()
+        for s in sentences(body):
+            if out and out[-1].endswith(";") and (s[:1].islower() or _JOINER.match(s)):
+                out[-1] = f"{out[-1]} {s}"
+            else:
+                out.append(s)
+        if out and out[-1].endswith(":") and not bullet:
+            lead = out.pop().rstrip(" :")
+    flush()
+    return out
 
 
 def _overlaps(sentence: str, quotes: list[str]) -> bool:
@@ -51,7 +102,7 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
     seen: set[str] = set()
     asked = set(words(question))
     for _, text in references:
-        for s in sentences(text):
+        for s in point_sentences(text):
             if len(s.split()) < 5 or len(points) >= MAX_POINTS:
                 continue
             if _overlaps(s, quotes):
@@ -114,7 +165,7 @@ def slug(text: str) -> str:
 
 def drafts_state(path, sha256: str) -> str:
     """What ``path`` holds, from one read: "absent"; "current" (the drafts of exactly this version of the
-    source, its ``source_sha256``; the file may have been re-saved by a person with its keys in any order);
+    source, its ``source_sha256``, by the current drafting rules, ``DRAFTER``; the file may have been re-saved by a person with its keys in any order);
     "unreadable" (it does not parse as YAML: a hand edit with a typo, since writes are atomic. It is never
     overwritten; the rubric bank skips it with a warning naming it, and its source's questions are drafted
     on the fly meanwhile); or "stale"."""
@@ -126,7 +177,9 @@ def drafts_state(path, sha256: str) -> str:
         return "absent"
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return "unreadable"
-    return "current" if isinstance(data, dict) and data.get("source_sha256") == sha256 else "stale"
+    if not isinstance(data, dict) or data.get("source_sha256") != sha256:
+        return "stale"
+    return "current" if data.get("drafter", 1) == DRAFTER else "stale"  # drafted by older rules: redraft
 
 
 def drafts_current(path, sha256: str) -> bool:
@@ -152,7 +205,8 @@ def backup_path(path: Path) -> Path:
 def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
 
-    Rewritten only when the source changed (its sha256 differs); the previous file is kept under a
+    Rewritten only when the source changed (its sha256 differs) or it was drafted by older rules
+    (``DRAFTER``); the previous file is kept under a
     backup name of its own (``backup_path``) so hand edits are never lost. A file that does not parse
     is left alone (``drafts_unreadable``). Returns True when the file was (re)written.
     A failed write (full disk) leaves the previous file and no temporary file behind, and raises."""
@@ -164,6 +218,7 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
         return False
     data = {
         "version": 1,
+        "drafter": DRAFTER,
         "source": source,
         "source_sha256": sha256,
         "note": "Draft rubrics built from the source and its audit flags. Edit freely; move the file to "

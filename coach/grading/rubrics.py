@@ -4,7 +4,7 @@ Where rubrics come from, in order of precedence for a record id:
 1. user rubrics in ``COACH_HOME/rubrics/*.yaml`` (written or edited by people),
 2. the team-reviewed rubrics shipped in ``coach/rubrics/bundled/*.yaml``,
 3. drafts written for added sources in ``COACH_HOME/rubrics/drafts/<source>.yaml`` (editable, and
-   regenerated only when the source's hash changes),
+   regenerated only when the source's hash or the drafting rules (``DRAFTER``) change),
 4. a draft built on the fly from the references (``draft_rubric``) for anything else.
 
 Rubric files are user-written, so they are validated with pydantic and a bad file is never
