@@ -170,6 +170,21 @@ def test_a_drafted_key_point_is_a_sentence_that_stands_alone():
     assert rubric.model_answer == " ".join(points)
 
 
+def test_a_sentence_hard_wrapped_across_lines_is_one_key_point():
+    """PDF text keeps the page's line breaks: a line that starts in lowercase after one with no closing punctuation
+    continues its sentence. A line after a finished sentence, or a list item, stays its own."""
+    from coach.grading.draft import point_sentences
+
+    text = ("Self-attention weighs every token of the\nsequence against every other token, so its cost grows\n"
+            "quadratically with the length.\nwhich is why long inputs are split.\n- masked heads look\nonly to the left")
+    assert point_sentences(text) == [
+        "Self-attention weighs every token of the sequence against every other token, so its cost grows "
+        "quadratically with the length.",
+        "which is why long inputs are split.",
+        "masked heads look only to the left",
+    ]
+
+
 def test_a_long_list_under_a_lead_in_is_cut_to_a_readable_key_point():
     from coach.grading.draft import MAX_POINT_WORDS, point_sentences
 

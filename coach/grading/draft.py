@@ -27,9 +27,11 @@ _STOP = frozenset(
 MAX_POINTS = 4
 MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items here
 # Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted
-# (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists.
-DRAFTER = 2
+# (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists;
+# 3: sentences hard-wrapped across lines joined.
+DRAFTER = 3
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
+_ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _JOINER = re.compile(r"^(?:and|or|but|so|which|because|then|also|while|whereas)\b", re.I)
 
 
@@ -49,7 +51,9 @@ def point_sentences(text: str) -> list[str]:
     the lead-in claims nothing by itself, so it is joined with the items that follow it into one point
     ("There are many types of activation functions: ReLU, Tanh.", items taken while the point stays within
     ``MAX_POINT_WORDS``), and dropped when no list follows it. A clause cut at ";" is joined with a following
-    clause that starts in lowercase ("... one hidden layer; it will fit any function ...")."""
+    clause that starts in lowercase ("... one hidden layer; it will fit any function ..."), and so is a line
+    that starts in lowercase after a line with no closing punctuation: one sentence hard-wrapped across lines, as
+    text extracted from a PDF is ("Attention weighs every token of the" / "sequence against every other token.")."""
     out: list[str] = []
     lead: str | None = None
     items: list[str] = []
@@ -77,9 +81,10 @@ def point_sentences(text: str) -> list[str]:
                 items.append(item)
             continue
         flush()
-        for s in sentences(body):
-            if out and out[-1].endswith(";") and (s[:1].islower() or _JOINER.match(s)):
-                out[-1] = f"{out[-1]} {s}"
+        for i, s in enumerate(sentences(body)):
+            joined = s[:1].islower() or _JOINER.match(s)
+            if out and joined and (out[-1].endswith(";") or (i == 0 and not bullet and not out[-1].endswith(_ENDS))):
+                out[-1] = f"{out[-1]} {s}"  # a clause cut at ";", or a sentence hard-wrapped across lines (PDF text)
             else:
                 out.append(s)
         if out and out[-1].endswith(":") and not bullet:
