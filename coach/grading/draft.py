@@ -62,9 +62,10 @@ def point_sentences(text: str) -> list[str]:
         nonlocal lead, items
         if lead is not None and items:
             sep = "; " if any(len(i.split()) > 3 for i in items) else ", "
-            kept: list[str] = []
-            for item in items:
-                if kept and len(" ".join([lead, *kept, item]).split()) > MAX_POINT_WORDS:
+            kept, n = [items[0]], len(lead.split()) + len(items[0].split())
+            for item in items[1:]:
+                n += len(item.split())
+                if n > MAX_POINT_WORDS:
                     break
                 kept.append(item)
             out.append(f"{lead}: {sep.join(kept)}.")
@@ -170,7 +171,8 @@ def slug(text: str) -> str:
 
 def drafts_state(path, sha256: str) -> str:
     """What ``path`` holds, from one read: "absent"; "current" (the drafts of exactly this version of the
-    source, its ``source_sha256``, by the current drafting rules, ``DRAFTER``; the file may have been re-saved by a person with its keys in any order);
+    source, its ``source_sha256``, by the current drafting rules, ``DRAFTER``; the file may have been re-saved
+    by a person with its keys in any order);
     "unreadable" (it does not parse as YAML: a hand edit with a typo, since writes are atomic. It is never
     overwritten; the rubric bank skips it with a warning naming it, and its source's questions are drafted
     on the fly meanwhile); or "stale"."""
@@ -185,10 +187,6 @@ def drafts_state(path, sha256: str) -> str:
     if not isinstance(data, dict) or data.get("source_sha256") != sha256:
         return "stale"
     return "current" if data.get("drafter", 1) == DRAFTER else "stale"  # drafted by older rules: redraft
-
-
-def drafts_current(path, sha256: str) -> bool:
-    return drafts_state(path, sha256) == "current"
 
 
 def drafts_unreadable(path) -> bool:
