@@ -44,7 +44,7 @@ def test_paraphrase_beats_swapped_concepts_that_reuse_the_words(grader):
 
 def test_grade_has_named_steps_feedback_and_contract_fields(grader):
     g = grader.grade(Q, EXCELLENT, question_id="l1-vs-l2")
-    assert [s.name for s in g.steps] == ["relevance", "coverage", "misconceptions", "specificity", "combined"]
+    assert [s.name for s in g.steps] == ["relevance", "coverage", "misconceptions", "specificity", "swaps", "combined"]
     c = g.to_contract()
     assert set(c) >= {"score", "verdict", "feedback", "references"}
     assert 0 <= c["score"] <= 10 and c["verdict"] in VERDICTS

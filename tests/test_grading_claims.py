@@ -33,13 +33,11 @@ CORRECT_OTHER_WORDS = (
 )
 
 
-GAP = ("measured gap: the judge's wrong-claim signal does not yet separate these on real answers, so by default it "
-       "grades drafted rubrics only and its flags count only in poorly supported answers (README, 'How grading works')")
-
-
 GAN_GAP = ("measured gap since the int8 judge runs in ONNX Runtime, one pair per run (2026-12-02): like fp32 it "
            "finds no contradiction (0.00) between the role-swapped claim and the reference, which torch's batch-shared "
-           "int8 scale put at 0.64. The answer is still graded incorrect (2.5), through the stated misconception only")
+           "int8 scale put at 0.64. The answer is still graded incorrect (2.5), through the stated misconception only; the "
+           "role-swap rule misses it: its discriminator clause also says 'generate', a word the reference gives the "
+           "discriminator too (README, 'Role swaps')")
 
 
 def _with_judge(grader):
@@ -58,7 +56,7 @@ def graded(coach):
 @pytest.mark.parametrize("question,answer", [
     SWAPS[0],
     pytest.param(*SWAPS[1], marks=pytest.mark.xfail(strict=True, reason=GAN_GAP)),
-    pytest.param(*SWAPS[2], marks=pytest.mark.xfail(strict=True, reason=GAP)),
+    SWAPS[2],  # the role-swap rule (coach/grading/swaps.py), not the judge
     SWAPS[3],
 ], ids=["lstm-gates", "gan-roles", "l1-l2", "sigmoid-tanh"])
 def test_swapped_answers_are_wrong_with_the_contradicting_reference_cited(graded, question, answer):

@@ -27,7 +27,10 @@ VERDICT_WORDS = {
 
 def judged_basis(w: dict) -> str:
     """ "judgement model: contradicts the reference, 0.93" for a wrong claim the judge found (a model's
-    reading, measured to be wrong on some correct sentences); "" for a rubric's known misconception."""
+    reading, measured to be wrong on some correct sentences); the rule's own words for a role swap
+    (``basis``); "" for a rubric's known misconception."""
+    if w.get("basis"):  # a text rule's reading (coach/grading/swaps.py)
+        return str(w["basis"])
     conf = w.get("confidence")
     if not isinstance(conf, (int, float)):
         return ""

@@ -370,11 +370,15 @@ class Grader:
                 if normalise(st["sentence"]).lower() not in said:
                     said.add(normalise(st["sentence"]).lower())
                     grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
-                                        "source_error": st["source_error"], "how": "states a known misconception"})
+                                        "source_error": st["source_error"],
+                                        "how": st.get("shown_how", "states a known misconception"),
+                                        **{k: st[k] for k in ("evidence", "basis") if k in st}})
         else:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
-            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"]}
+            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"],
+                            **({"how": s["shown_how"]} if "shown_how" in s else {}),
+                            **{k: s[k] for k in ("evidence", "basis") if k in s}}
                            for s in stated]
         if grade.right and not cal.shows_credit(ev.features, grade.verdict):
             # an answer the scorer rates this low: on the dev answers such credits went mostly to wrong
@@ -485,9 +489,64 @@ class Grader:
                 f"judge: {len(j['covered'])} of {len(rubric.key_points)} key points entailed, "
                 f"{len(j['wrong'])} claim(s) contradict the reference (strongest {ev.features['judge_wrong']:.2f})",
             )
+        self._swaps(ev, rubric, claims)
         # how many key points the feedback would credit (not a combiner feature: the credit gate's fit reads it)
         ev.features["credited"] = float(len(ev.judged["covered"] if ev.judged else ev.covered))
         return ev
+
+    def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str]) -> None:
+        """The step "swaps" (coach/grading/swaps.py): a claim that swaps the roles of two things the reference
+        contrasts is a stated error: listed as wrong with the reference sentence it crosses and its
+        citation, counted as a stated misconception (its cap binds), and the key points it crosses are
+        not credited."""
+        from coach.grading import evidence
+        from coach.grading.swaps import role_swaps
+
+        if rubric.origin == "draft":
+            # a drafted rubric's reference is a scraped source: where it states a swap the audit missed, a
+            # correct answer reads as swapped against it (measured on the new-document answers; README,
+            # "Role swaps"), so only reviewed references are checked
+            ev.steps["swaps"] = Step("swaps", 0.0, "not checked against a drafted rubric: its reference is "
+                                     "unreviewed, and a swap it states itself would make a correct answer look swapped")
+            return
+        refs = evidence.reference_sentences(rubric, self.citations(rubric))
+        found = role_swaps(claims, [r.text for r in refs])
+        if not found:
+            ev.steps["swaps"] = Step("swaps", 0.0, "no claim swaps the roles of two things the reference contrasts")
+            return
+        said = {normalise(st["sentence"]).lower() for st in ev.stated}
+        uncredit = set()
+        for sw in found:
+            claim, ref = claims[sw.claim], refs[sw.reference]
+            uncredit |= {normalise(refs[j].text).lower() for j in sw.references if refs[j].kind == "key_point"}
+            if normalise(claim).lower() in said:
+                continue
+            said.add(normalise(claim).lower())
+            cite = ref.cite
+            ev.stated.append({
+                "claim": claim, "sentence": claim, "correction": ref.text, "source_error": False, "how": "swap",
+                "strength": 1.0, "shown_how": "contradicts the reference",
+                "basis": f"role swap: says of \"{sw.terms[0]}\" what the reference says of \"{sw.terms[1]}\", and the reverse",
+                "evidence": ({"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end,
+                              "text": ref.text} if cite is not None else {"text": ref.text}),
+            })
+        ev.features["misconception"] = 1.0
+        ev.features["misconception_count"] = float(len(ev.stated))
+
+        def keep(items):
+            return [it for it in items if normalise(it[0] if isinstance(it, tuple) else it).lower() not in uncredit]
+
+        def missing(before):  # in the rubric's order
+            out = set(before) | {kp.text for kp in rubric.key_points if normalise(kp.text).lower() in uncredit}
+            return [kp.text for kp in rubric.key_points if kp.text in out]
+
+        if ev.judged:
+            ev.judged["covered"] = keep(ev.judged["covered"])
+            ev.judged["missing"] = missing(ev.judged["missing"])
+        ev.covered = keep(ev.covered)
+        ev.missing = missing(ev.missing)
+        pairs = "; ".join(f"{a} / {b} ({', '.join(sw.crossed)})" for sw in found for a, b in [sw.terms])
+        ev.steps["swaps"] = Step("swaps", 1.0, f"{len(found)} claim(s) swap the roles the reference gives: {pairs}")
 
     def _screen(self, question: str, answer: str, grade: Grade) -> tuple[str, bool]:
         """Bad-input handling. Returns (text to grade, True when the grade is already final)."""

@@ -1,0 +1,120 @@
+"""Role swaps: a claim that gives one thing what the reference says of another, and the other what it
+says of the first ("the input gate discards, the forget gate adds new information"; "L2 gives exact
+zeros, L1 keeps weights small"). The judgement model reads such a claim as close to the reference (the
+same words, in the same kind of sentence), so the grader checks swaps with this text rule.
+
+The rule, on clauses (sentences cut at ``;`` ``:`` ", and" and while / whereas / but / ...; a clause with a
+negation cue is not used, since it may deny what it names):
+- a clause's *entities* are its first ``HEAD`` content words (what it is about); a clause *belongs* to A when
+  A is one of them and a second term B does not occur in it at all;
+- its *attributes* are its other content words, stemmed;
+- for two terms A, B that are entities of clauses on both sides (the answer, and the reference's key points
+  and model-answer sentences), the discriminative attributes of A are those the side's A clauses use and its
+  B clauses do not;
+- a swap: the answer's A clauses use attributes that the reference gives only to B, AND its B clauses use
+  attributes the reference gives only to A (both directions, at least ``MIN_CROSSED`` words together), and
+  none of the answer's A (B) attributes is one the reference gives only to A (B).
+
+Simplified on purpose: word overlap, not meaning. It finds swaps stated as parallel clauses with the
+reference's own words, and misses swaps in other words, swaps inside one clause ("A, unlike B, ...") and
+swaps of a single entity. Measured on the dev answers when it was designed (README, "Role swaps"). A
+reference that is itself wrong (an unflagged source error) makes a correct answer look swapped, as it does
+for the judge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import combinations
+
+HEAD = 3  # a clause's entities: its first content words
+MIN_CROSSED = 2  # attribute words, both directions together
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-+][a-z0-9]+)*")
+_CLAUSE = re.compile(
+    r"\s*(?:[;:]|,?\s+(?:while|whereas|whilst|but|although|however|unlike)\b|,\s*and\b|\.\s+|\n+)\s*", re.I
+)
+_NEGATION = re.compile(
+    r"\b(not|no|never|cannot|can't|isn't|aren't|doesn't|don't|won't|neither|nor|without|unlike|instead|rather|"
+    r"opposite|contrary)\b", re.I)
+_STOP = frozenset("""a an the is are was were be been being of to in on at by for with as from into onto than then that
+this these those it its it's they them their there here which who whom whose what when where why how and or so if also
+both each either other another any all some most more less many much few very just only can could may might will would
+should must shall do does did done has have had having use used uses using make makes made one two three such same like
+via about over under between among per i we you he she s e g eg ie etc vs too""".split())
+_SUFFIXES = ("ations", "ation", "ators", "ator", "ates", "ated", "ating", "ate", "ings", "ing", "ers", "er", "ies", "es",
+             "ed", "ly", "s", "e")
+
+
+def _stem(w: str) -> str:
+    for suf in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            return w[: -len(suf)]
+    return w
+
+
+def _surface(w: str) -> str:
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+
+@dataclass(frozen=True)
+class _Clause:
+    index: int  # the sentence it comes from
+    head: frozenset  # its entities
+    names: frozenset  # every content word, surface form
+    words: tuple  # content words, in order
+
+
+def _clauses(texts: list[str]) -> list[_Clause]:
+    out = []
+    for i, text in enumerate(texts):
+        for part in _CLAUSE.split(text or ""):
+            if not part or not part.strip() or _NEGATION.search(part):
+                continue
+            ws = [w for w in _WORD.findall(part.lower()) if w not in _STOP and len(w) >= 2]
+            if ws:
+                out.append(_Clause(i, frozenset(_surface(w) for w in ws[:HEAD]), frozenset(_surface(w) for w in ws),
+                                   tuple(ws)))
+    return out
+
+
+@dataclass
+class Swap:
+    claim: int  # index of the answer sentence
+    reference: int  # index of the reference sentence that crosses most (the correction)
+    references: list  # indices of every reference sentence the crossed attributes come from
+    terms: tuple  # (A, B)
+    crossed: list  # the attribute words that crossed
+
+
+def role_swaps(claims: list[str], refs: list[str]) -> list[Swap]:
+    """The role swaps of ``claims`` (the answer's sentences) against ``refs`` (reference sentences), at
+    most one per pair of terms, deterministic (pairs in sorted order)."""
+    cu, ru = _clauses(claims), _clauses(refs)
+    if not cu or not ru:
+        return []
+    terms = frozenset().union(*(c.head for c in cu)) & frozenset().union(*(c.head for c in ru))
+    out = []
+    for a, b in combinations(sorted(terms), 2):
+        def side(clauses, e, other):
+            return [(c.index, {_stem(w) for w in c.words if _surface(w) not in (a, b)})
+                    for c in clauses if e in c.head and other not in c.names]
+
+        ca, cb, ra, rb = side(cu, a, b), side(cu, b, a), side(ru, a, b), side(ru, b, a)
+        if not ca or not cb or not ra or not rb:
+            continue
+        union = lambda xs: set().union(*(w for _, w in xs))  # noqa: E731
+        RA, RB, CA, CB = union(ra), union(rb), union(ca), union(cb)
+        oRA, oRB, oCA, oCB = RA - RB, RB - RA, CA - CB, CB - CA
+        if (oCA & oRA) or (oCB & oRB):
+            continue
+        x1, x2 = oCA & oRB, oCB & oRA
+        if not x1 or not x2 or len(x1 | x2) < MIN_CROSSED:
+            continue
+        pairs = [(len(w & v & oRB), -i, -j, i, j) for i, w in ca for j, v in rb]
+        pairs += [(len(w & v & oRA), -i, -j, i, j) for i, w in cb for j, v in ra]
+        best = max(pairs)
+        used = sorted({j for i, w in ca for j, v in rb if w & v & oRB} | {j for i, w in cb for j, v in ra if w & v & oRA})
+        out.append(Swap(best[3], best[4], used, (a, b), sorted(x1 | x2)))
+    return out

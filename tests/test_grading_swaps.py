@@ -1,0 +1,119 @@
+"""Role swaps (coach/grading/swaps.py): a claim that gives one thing what the reference says of another, and
+the reverse, is a wrong claim with the reference sentence as its correction, on any subject, against a
+reviewed reference (the bundled rubrics and the user's own)."""
+
+from __future__ import annotations
+
+from coach.grading.swaps import role_swaps
+
+OS_REF = ["A process has its own address space and its own resources.",
+          "A thread shares memory and open files with the other threads."]
+
+
+def test_a_parallel_swap_is_found_with_the_words_that_crossed():
+    claims = ["A thread has its own address space and its own resources, while a process shares memory and open "
+              "files with the other processes."]
+    (sw,) = role_swaps(claims, OS_REF)
+    assert sw.terms == ("process", "thread")
+    assert sw.claim == 0 and sw.reference in (0, 1) and sw.references == [0, 1]
+    assert {"own", "resourc", "memory", "shar"} <= set(sw.crossed)
+
+
+def test_the_same_roles_in_other_clauses_and_other_words_are_not_swaps():
+    assert role_swaps(["A process owns a separate address space. Threads share the memory of their process."], OS_REF) == []
+    assert role_swaps(["Each process has its own address space; a thread shares memory with the other threads."], OS_REF) == []
+    # another subject, no shared entity: nothing to compare
+    assert role_swaps(["WHERE filters rows before grouping."], OS_REF) == []
+
+
+def test_one_direction_is_not_enough():
+    """Giving only one of the two things an attribute the reference gives the other can be a loose but
+    correct sentence ("the generator makes fake samples that look real"): both directions must cross."""
+    ref = ["The generator creates synthetic samples from random noise.",
+           "The discriminator classifies samples as real or fake."]
+    assert role_swaps(["The generator produces fake samples that look real. The discriminator is a classifier."], ref) == []
+    swapped = ["The generator classifies samples as real or fake, and the discriminator creates synthetic samples from noise."]
+    (sw,) = role_swaps(swapped, ref)
+    assert sw.terms == ("discriminator", "generator")
+
+
+def test_a_negated_clause_is_not_read_as_a_claim():
+    ref = ["L1 drives many weights to exactly zero.", "L2 shrinks weights toward small values."]
+    assert role_swaps(["L2 does not drive weights to exactly zero; L1 does not merely shrink them toward small values."], ref) == []
+    (sw,) = role_swaps(["L2 drives many weights to exactly zero, while L1 shrinks weights toward small values."], ref)
+    assert sw.terms == ("l1", "l2")
+
+
+def test_empty_and_odd_inputs():
+    assert role_swaps([], OS_REF) == [] and role_swaps(["A thread has its own address space."], []) == []
+    assert role_swaps(["", "   ", "!!!"], ["", "?"]) == []
+    claims = ["A thread has its own address space and its own resources, while a process shares memory and open "
+              "files with the other processes."]
+    assert role_swaps(claims, OS_REF) == role_swaps(list(claims), list(OS_REF))  # deterministic
+
+
+SQL_REF = ("DELETE removes rows one at a time and logs each deleted row, so it can be rolled back row by row. "
+           "TRUNCATE deallocates the table's data pages at once, which makes it much faster on large tables.")
+
+
+def _sql_grader(coach):
+    """A grader over one rubric the user wrote (origin "user": a reviewed reference) on another subject."""
+    from coach.grading import Grader, RubricBank
+    from coach.grading.rubrics import KeyPoint, Rubric
+
+    first, second = SQL_REF.split(". ", 1)
+    rubric = Rubric(id="sql-delete-truncate", question="What is the difference between DELETE and TRUNCATE?",
+                    model_answer=SQL_REF, key_points=[KeyPoint(text=first + "."), KeyPoint(text=second)], origin="user")
+    g = coach.grader
+    return Grader(g._embed, RubricBank([rubric]), vocab=g.vocab, scorer=g.scorer, nli=g.nli, nli_scope=g.nli_scope), rubric
+
+
+def test_a_swap_on_another_subject_is_graded_wrong_with_the_reference_cited(coach):
+    """A rubric the user wrote on SQL (no term groups, no misconceptions): the swapped answer is wrong, its
+    own sentence shown with the reference sentence as the correction, and the swapped key points are not
+    credited. The same roles in other words are not a swap."""
+    grader, rubric = _sql_grader(coach)
+    q = rubric.question
+    swapped = ("TRUNCATE removes rows one at a time and logs each deleted row. DELETE deallocates the data pages at "
+               "once, so it is much faster on large tables.")
+    g = grader.grade(q, swapped, question_id=rubric.id)
+    step = next(s for s in g.steps if s.name == "swaps")
+    assert step.value == 1.0 and "delete / truncate" in step.explanation, step
+    swaps = [w for w in g.wrong if "role swap" in (w.get("basis") or "")]
+    assert len(swaps) == 1 and swaps[0]["said"] in swapped and swaps[0]["how"] == "contradicts the reference"
+    assert swaps[0]["correction"] in SQL_REF
+    assert g.verdict == "incorrect", (g.score, g.feedback)
+    assert g.right == [] and len(g.missing) == 2  # both swapped key points, not credited
+    assert "role swap" in g.feedback
+
+    right = ("DELETE works row by row and logs every deleted row, while TRUNCATE drops the data pages in one go and "
+             "is much faster.")
+    ok = grader.grade(q, right, question_id=rubric.id)
+    assert next(s for s in ok.steps if s.name == "swaps").value == 0.0
+    assert not [w for w in ok.wrong if "role swap" in (w.get("basis") or "")]
+    assert ok.score > g.score + 2
+
+
+def test_a_drafted_rubric_is_not_checked_for_swaps(coach):
+    """A drafted rubric's reference is an unreviewed source, which may state a swap itself: the step says it
+    did not check, and nothing is listed as a role swap."""
+    q = "What is the difference between DELETE and TRUNCATE?"
+    swapped = ("TRUNCATE removes rows one at a time and logs each deleted row. DELETE deallocates the data pages at "
+               "once, so it is much faster on large tables.")
+    g = coach.grader.grade(q, swapped, reference=SQL_REF)
+    step = next(s for s in g.steps if s.name == "swaps")
+    assert step.value == 0.0 and "not checked against a drafted rubric" in step.explanation
+    assert not [w for w in g.wrong if "role swap" in (w.get("basis") or "")]
+
+
+def test_a_swap_on_a_reviewed_rubric_is_cited_without_the_judge(coach):
+    """The bundled questions' reviewed rubrics, graded the default way (no judge on reviewed rubrics): the
+    L1/L2 swap is wrong, with the source and lines of the reference sentence it crosses."""
+    q = "Discuss how L1 and L2 regularization terms affect the distribution of weights in a neural network model."
+    a = ("L2 regularization pushes weights to exactly zero and creates a sparse solution, while L1 regularization "
+         "only keeps the weights small but never zero.")
+    g = coach.grader.grade(q, a)
+    assert g.verdict == "incorrect" and g.score <= 3.5, (g.score, g.feedback)
+    (w,) = [w for w in g.wrong if "role swap" in (w.get("basis") or "")]
+    assert w["said"] == a and w["evidence"]["source"] and w["evidence"]["line_start"] >= 1
+    assert w["correction"] not in g.right
