@@ -14,7 +14,7 @@ def test_a_parallel_swap_is_found_with_the_words_that_crossed():
     claims = ["A thread has its own address space and its own resources, while a process shares memory and open "
               "files with the other processes."]
     (sw,) = role_swaps(claims, OS_REF)
-    assert sw.terms == ("process", "thread")
+    assert sw.terms == ("process", "thread") and sw.said_of in {("thread", "process"), ("process", "thread")}
     assert sw.claim == 0 and sw.reference in (0, 1) and sw.references == [0, 1]
     assert {"own", "resourc", "memory", "shar"} <= set(sw.crossed)
 
@@ -42,6 +42,9 @@ def test_a_negated_clause_is_not_read_as_a_claim():
     assert role_swaps(["L2 does not drive weights to exactly zero; L1 does not merely shrink them toward small values."], ref) == []
     (sw,) = role_swaps(["L2 drives many weights to exactly zero, while L1 shrinks weights toward small values."], ref)
     assert sw.terms == ("l1", "l2")
+    # the claim's "L1 shrinks weights toward small values" crosses the reference's L2 sentence most (four
+    # words against three): that sentence is the correction
+    assert sw.said_of == ("l1", "l2") and sw.reference == 1
 
 
 def test_empty_and_odd_inputs():
@@ -116,4 +119,5 @@ def test_a_swap_on_a_reviewed_rubric_is_cited_without_the_judge(coach):
     assert g.verdict == "incorrect" and g.score <= 3.5, (g.score, g.feedback)
     (w,) = [w for w in g.wrong if "role swap" in (w.get("basis") or "")]
     assert w["said"] == a and w["evidence"]["source"] and w["evidence"]["line_start"] >= 1
+    assert w["basis"].startswith('role swap: says of "l2" what the reference says of "l1"'), w["basis"]
     assert w["correction"] not in g.right

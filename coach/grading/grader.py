@@ -526,7 +526,8 @@ class Grader:
             ev.stated.append({
                 "claim": claim, "sentence": claim, "correction": ref.text, "source_error": False, "how": "swap",
                 "strength": 1.0, "shown_how": "contradicts the reference",
-                "basis": f"role swap: says of \"{sw.terms[0]}\" what the reference says of \"{sw.terms[1]}\", and the reverse",
+                "basis": f"role swap: says of \"{sw.said_of[0]}\" what the reference says of \"{sw.said_of[1]}\", "
+                         "and the reverse",
                 "evidence": ({"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end,
                               "text": ref.text} if cite is not None else {"text": ref.text}),
             })

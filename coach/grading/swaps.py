@@ -86,6 +86,7 @@ class Swap:
     references: list  # indices of every reference sentence the crossed attributes come from
     terms: tuple  # (A, B)
     crossed: list  # the attribute words that crossed
+    said_of: tuple = ()  # (X, Y): the claim says of X what the reference sentence ``reference`` says of Y
 
 
 def role_swaps(claims: list[str], refs: list[str]) -> list[Swap]:
@@ -112,9 +113,9 @@ def role_swaps(claims: list[str], refs: list[str]) -> list[Swap]:
         x1, x2 = oCA & oRB, oCB & oRA
         if not x1 or not x2 or len(x1 | x2) < MIN_CROSSED:
             continue
-        pairs = [(len(w & v & oRB), -i, -j, i, j) for i, w in ca for j, v in rb]
-        pairs += [(len(w & v & oRA), -i, -j, i, j) for i, w in cb for j, v in ra]
+        pairs = [(len(w & v & oRB), -i, -j, i, j, (a, b)) for i, w in ca for j, v in rb]
+        pairs += [(len(w & v & oRA), -i, -j, i, j, (b, a)) for i, w in cb for j, v in ra]
         best = max(pairs)
         used = sorted({j for i, w in ca for j, v in rb if w & v & oRB} | {j for i, w in cb for j, v in ra if w & v & oRA})
-        out.append(Swap(best[3], best[4], used, (a, b), sorted(x1 | x2)))
+        out.append(Swap(best[3], best[4], used, (a, b), sorted(x1 | x2), best[5]))
     return out
