@@ -80,6 +80,13 @@ def reference_sentences(rubric, citations) -> list[RefSentence]:
     return out[:MAX_REFS]
 
 
+def evidence_of(cite, text: str) -> dict:
+    """A wrong claim's evidence: the reference sentence ``text`` and, when known, where it is (source, lines)."""
+    if cite is None:
+        return {"text": text}
+    return {"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end, "text": text}
+
+
 def claims_of(answer: str) -> list[str]:
     return sentences(answer)[:MAX_CLAIMS]
 
@@ -134,8 +141,7 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
         wrong.append({
             "claim": claim, "said": claim, "correction": correction, "source_error": source_error, "how": how,
             "confidence": round(max(p_contra, p_mis), 3),
-            "evidence": ({"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end,
-                          "text": correction} if cite is not None else {"text": correction}),
+            "evidence": evidence_of(cite, correction),
         })
     # a key point the answer contradicts is never credited, however much it is also "entailed"
     # each key point's own row among the reference sentences, found by its text: reference_sentences

@@ -160,6 +160,15 @@ def credit_explanation(n: int, expected: float, cal: Calibration) -> str:
     return text
 
 
+
+def _shown(stated: dict) -> dict:
+    """What a stated error adds to its "What is wrong" item beyond the rubric misconception's fields: a role
+    swap (step "swaps") says how it is wrong, cites the reference sentence and gives its basis."""
+    out = {k: stated[k] for k in ("evidence", "basis") if k in stated}
+    if "shown_how" in stated:
+        out["how"] = stated["shown_how"]
+    return out
+
 class Grader:
     def __init__(
         self,
@@ -370,15 +379,12 @@ class Grader:
                 if normalise(st["sentence"]).lower() not in said:
                     said.add(normalise(st["sentence"]).lower())
                     grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
-                                        "source_error": st["source_error"],
-                                        "how": st.get("shown_how", "states a known misconception"),
-                                        **{k: st[k] for k in ("evidence", "basis") if k in st}})
+                                        "source_error": st["source_error"], "how": "states a known misconception",
+                                        **_shown(st)})
         else:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
-            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"],
-                            **({"how": s["shown_how"]} if "shown_how" in s else {}),
-                            **{k: s[k] for k in ("evidence", "basis") if k in s}}
+            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"], **_shown(s)}
                            for s in stated]
         if grade.right and not cal.shows_credit(ev.features, grade.verdict):
             # an answer the scorer rates this low: on the dev answers such credits went mostly to wrong
@@ -452,10 +458,12 @@ class Grader:
             # the whole reference: one signal among the others, weighed by the calibration, never the grade
             jobs["answer_score"] = _submit(scorer.score, question, rubric.model_answer, claim_text,
                                             parallel=self.parallel)
+        # the reference sentences with their citations: what the judge reads claims against, and what the
+        # role-swap check reads them against on a reviewed rubric (step "swaps")
+        refs = evidence.reference_sentences(rubric, self.citations(rubric)) if judged or rubric.origin != "draft" else []
         if judged:
             # the claims: what the answer states (a bare list of terms is not a claim)
             judged_text = "\n".join(claims) if claims else answer
-            refs = evidence.reference_sentences(rubric, self.citations(rubric))
             jobs["claims"] = _submit(evidence.judge_probs, self.nli, evidence.claim_pairs(rubric, judged_text, refs),
                                      parallel=self.parallel)
         try:
@@ -489,17 +497,17 @@ class Grader:
                 f"judge: {len(j['covered'])} of {len(rubric.key_points)} key points entailed, "
                 f"{len(j['wrong'])} claim(s) contradict the reference (strongest {ev.features['judge_wrong']:.2f})",
             )
-        self._swaps(ev, rubric, claims)
+        self._swaps(ev, rubric, claims, refs)
         # how many key points the feedback would credit (not a combiner feature: the credit gate's fit reads it)
         ev.features["credited"] = float(len(ev.judged["covered"] if ev.judged else ev.covered))
         return ev
 
-    def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str]) -> None:
+    def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str], refs) -> None:
         """The step "swaps" (coach/grading/swaps.py): a claim that swaps the roles of two things the reference
         contrasts is a stated error: listed as wrong with the reference sentence it crosses and its
         citation, counted as a stated misconception (its cap binds), and the key points it crosses are
-        not credited."""
-        from coach.grading import evidence
+        not credited. ``refs``: the rubric's ``evidence.reference_sentences``."""
+        from coach.grading.evidence import evidence_of
         from coach.grading.swaps import role_swaps
 
         if rubric.origin == "draft":
@@ -509,7 +517,6 @@ class Grader:
             ev.steps["swaps"] = Step("swaps", 0.0, "not checked against a drafted rubric: its reference is "
                                      "unreviewed, and a swap it states itself would make a correct answer look swapped")
             return
-        refs = evidence.reference_sentences(rubric, self.citations(rubric))
         found = role_swaps(claims, [r.text for r in refs])
         if not found:
             ev.steps["swaps"] = Step("swaps", 0.0, "no claim swaps the roles of two things the reference contrasts")
@@ -522,20 +529,18 @@ class Grader:
             if normalise(claim).lower() in said:
                 continue
             said.add(normalise(claim).lower())
-            cite = ref.cite
             ev.stated.append({
                 "claim": claim, "sentence": claim, "correction": ref.text, "source_error": False, "how": "swap",
                 "strength": 1.0, "shown_how": "contradicts the reference",
                 "basis": f"role swap: says of \"{sw.said_of[0]}\" what the reference says of \"{sw.said_of[1]}\", "
                          "and the reverse",
-                "evidence": ({"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end,
-                              "text": ref.text} if cite is not None else {"text": ref.text}),
+                "evidence": evidence_of(ref.cite, ref.text),
             })
         ev.features["misconception"] = 1.0
         ev.features["misconception_count"] = float(len(ev.stated))
 
-        def keep(items):
-            return [it for it in items if normalise(it[0] if isinstance(it, tuple) else it).lower() not in uncredit]
+        def keep(covered):  # (key point, strength) pairs
+            return [(text, p) for text, p in covered if normalise(text).lower() not in uncredit]
 
         def missing(before):  # in the rubric's order
             out = set(before) | {kp.text for kp in rubric.key_points if normalise(kp.text).lower() in uncredit}

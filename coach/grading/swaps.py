@@ -89,6 +89,10 @@ class Swap:
     said_of: tuple = ()  # (X, Y): the claim says of X what the reference sentence ``reference`` says of Y
 
 
+def _union(clauses) -> set:
+    return set().union(*(words for _, words in clauses))
+
+
 def role_swaps(claims: list[str], refs: list[str]) -> list[Swap]:
     """The role swaps of ``claims`` (the answer's sentences) against ``refs`` (reference sentences), at
     most one per pair of terms, deterministic (pairs in sorted order)."""
@@ -105,8 +109,7 @@ def role_swaps(claims: list[str], refs: list[str]) -> list[Swap]:
         ca, cb, ra, rb = side(cu, a, b), side(cu, b, a), side(ru, a, b), side(ru, b, a)
         if not ca or not cb or not ra or not rb:
             continue
-        union = lambda xs: set().union(*(w for _, w in xs))  # noqa: E731
-        RA, RB, CA, CB = union(ra), union(rb), union(ca), union(cb)
+        RA, RB, CA, CB = _union(ra), _union(rb), _union(ca), _union(cb)
         oRA, oRB, oCA, oCB = RA - RB, RB - RA, CA - CB, CB - CA
         if (oCA & oRA) or (oCB & oRB):
             continue
