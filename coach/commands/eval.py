@@ -40,6 +40,9 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
             from evals.grading import adversarial_metrics
 
             bundled.metrics.update(adversarial_metrics(coach.grader))
+            from evals.no_attempt import no_attempt_metrics
+
+            bundled.metrics.update(no_attempt_metrics(split))
             results.append(bundled)
         elif name == "scorer":
             from evals.scorer import evaluate_scorer

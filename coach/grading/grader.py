@@ -21,6 +21,7 @@ import numpy as np
 
 from coach.errors import CoachError
 from coach.grading import signals
+from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
 from coach.grading.draft import draft_rubric, slug
 from coach.grading.feedback import build_feedback
@@ -41,40 +42,6 @@ from coach.grading.types import Citation, Grade, Step
 log = logging.getLogger(__name__)
 
 AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``reference`` (``Grader.resolve``)
-
-# "I don't know", "no idea, pass", "not sure, skip": the whole answer, nothing else said. Matched over
-# words with a tiling of known phrases (linear time), not one regex with nested repeats: that one
-# backtracked exponentially on answers like "pass,pass,pass,...,x" (measured: 15 repeats, 9 s).
-_NA_ATTEMPT = re.compile(
-    r"i (?:really )?(?:do ?n[o']?t|dont|have no) (?:know|idea|remember|recall)|no idea|not sure|no clue|"
-    r"(?:i |i'?ll |i will )?(?:pass|skip)|idk|dunno|i (?:can'?t|cannot) (?:remember|recall|answer)"
-)
-_NA_FILLER = re.compile(
-    r"sorry|u+m+|u+h+|h+m+|honestly|to be honest|(?:i'?ll |i will )?(?:pass|skip)|next(?: question)?|"
-    r"about (?:this|that)|on this(?: one)?|here|at all"
-)
-_NA_MAX_WORDS = 24
-
-
-def is_no_attempt(text: str) -> bool:
-    """Whether the whole answer only says the candidate does not know (with fillers such as "sorry",
-    "pass", "next question"): at least one "don't know" phrase, nothing else."""
-    ws = re.sub(r"[^\w']+", " ", text.lower().replace("\u2019", "'")).replace("_", " ").split()
-    if not ws or len(ws) > _NA_MAX_WORDS:
-        return False
-    reach: list[set[bool]] = [set() for _ in range(len(ws) + 1)]  # reach[i]: tilings of ws[:i] (seen a "don't know")
-    reach[0].add(False)
-    for i in range(len(ws)):
-        if not reach[i]:
-            continue
-        for j in range(i + 1, min(len(ws), i + 5) + 1):
-            span = " ".join(ws[i:j])
-            if _NA_ATTEMPT.fullmatch(span):
-                reach[j].add(True)
-            if _NA_FILLER.fullmatch(span):
-                reach[j] |= reach[i]
-    return True in reach[-1]
-
 
 RUBRIC_CACHE_SIZE = 4096  # rubrics whose vectors and flag-augmented copy stay in memory
 

@@ -1,0 +1,71 @@
+"""Telling "no attempt" from an attempt (coach/grading/attempt.py): admissions in the candidate's own words are
+no attempt, however they name the topic; any content makes an attempt, however hedged."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.grading.attempt import clause_kinds, first_version, is_no_attempt
+
+
+@pytest.mark.parametrize("answer", [
+    "I don't know what a mutex is.",
+    "Honestly I've never worked with HAVING clauses, so I can't say.",
+    "Page faults... I really have no idea, sorry.",
+    "What's the GIL? Never heard of it.",
+    "I'd have to look that up.",
+    "Deadlocks weren't covered in my course, so I can't answer.",
+    "I've heard the term before but I couldn't tell you what it is. Skip please.",
+    "Can't answer this one.",
+    "TLS is out of my depth, I'm afraid.",
+    "I forget.",
+])
+def test_admissions_are_no_attempt(answer):
+    assert is_no_attempt(answer), clause_kinds(answer.lower())
+
+
+@pytest.mark.parametrize("answer", [
+    "I'm not sure, but I think a mutex is a lock that only one thread can hold.",
+    "I forget the details, but it lets each process think it has its own memory.",
+    "I don't know what the D stands for, but A is atomicity.",
+    "SYN, SYN-ACK, ACK. I don't know more than that.",
+    "I'd guess O(log n), not certain.",
+    "I know it's a lock, but I can't explain more.",
+    # the words of an admission inside content
+    "Skip connections help the gradient flow back through deep networks.",
+    "We apply dropout in the forward pass.",
+    "The forget gate decides what to drop from the cell state.",
+    "The model does not know the labels of the unlabelled data.",
+    "You pass the gradient backwards through the graph.",
+    # one word, one line, wrong: attempts
+    "A lock.", "Chaining.", "The p-value is the probability that the null hypothesis is true.",
+])
+def test_content_makes_an_attempt(answer):
+    assert not is_no_attempt(answer), clause_kinds(answer.lower())
+
+
+def test_the_first_versions_phrasings_still_count_and_long_answers_never_do():
+    assert first_version("Sorry, I don't know.") and is_no_attempt("Sorry, I don't know.")
+    assert not first_version("I don't know what a mutex is.")  # what this version adds
+    assert not is_no_attempt("I don't know. " + "A mutex is a lock held by one thread. " * 10)
+    assert not is_no_attempt("I don't know " * 40)  # over MAX_WORDS: graded, not screened
+    assert not is_no_attempt("") and not is_no_attempt("?!") and not is_no_attempt("sorry")
+
+
+def test_the_blind_sets_figures():
+    """Dev (tuned on) and the blind test set (measured once, never tuned on): no attempt is ever called no
+    attempt in either; recall as measured on 2026-12-03 (README, "No attempt"), the first version far below."""
+    from evals.no_attempt import no_attempt_metrics
+
+    dev, test = no_attempt_metrics("dev"), no_attempt_metrics("test")
+    assert dev["no_attempt_false_rate"] == 0 and test["no_attempt_false_rate"] == 0
+    assert dev["no_attempt_recall"] >= 0.9 and test["no_attempt_recall"] >= 0.5
+    assert test["no_attempt_recall"] > test["no_attempt_baseline_recall"] + 0.3
+
+
+def test_a_graded_admission_is_no_attempt_with_score_zero(coach):
+    g = coach.grader.grade("What is LSTM, and how does it work?", "Honestly, I never studied LSTMs, so I can't explain them. Sorry!")
+    assert g.verdict == "no_attempt" and g.score == 0
+    hedged = coach.grader.grade("What is LSTM, and how does it work?",
+                                "Not sure, but I think an LSTM is a recurrent network with gates that control a cell state.")
+    assert hedged.verdict != "no_attempt" and hedged.score > 0
