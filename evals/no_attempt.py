@@ -26,7 +26,7 @@ def no_attempt_metrics(split: str = "test") -> dict:
         return {}
     rows = load_jsonl(path)
     gold = [r["label"] == "no_attempt" for r in rows]
-    recall, false_rate = _rates([is_no_attempt(r["answer"]) for r in rows], gold)
+    recall, false_rate = _rates([is_no_attempt(r["answer"], r["question"]) for r in rows], gold)
     base_recall, base_false = _rates([first_version(r["answer"]) for r in rows], gold)
     return {"no_attempt_n": float(len(rows)), "no_attempt_recall": recall, "no_attempt_false_rate": false_rate,
             "no_attempt_baseline_recall": base_recall, "no_attempt_baseline_false_rate": base_false}

@@ -19,10 +19,10 @@ if [ ! -f "$stamp" ]; then
   # cache would hand back a wheel built earlier with other flags). On x86-64 the flags are this CPU's vector
   # extensions WITHOUT AMX, unless CMAKE_ARGS says otherwise: a -march=native build on a CPU with AMX (Xeon
   # Sapphire Rapids and later) emits AMX tile instructions, which fault where the hypervisor does not enable AMX
-  # (measured 2026-12-03: every generation died with SIGSEGV at ldtilecfg in libggml-cpu). The version range is
-  # pyproject.toml's `llama` extra.
+  # (measured 2026-12-03: every generation died with SIGSEGV at ldtilecfg in libggml-cpu). A CMAKE_ARGS of your own
+  # (even empty: a plain native build) is used as it is. The version range must be pyproject.toml's `llama` extra.
   llama_spec="llama-cpp-python>=0.3.7,<0.4"
-  if [ -z "${CMAKE_ARGS:-}" ] && [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
+  if [ -z "${CMAKE_ARGS+x}" ] && [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
     CMAKE_ARGS="-DGGML_NATIVE=OFF"
     for ext in avx:AVX avx_vnni:AVX_VNNI avx2:AVX2 bmi2:BMI2 fma:FMA f16c:F16C avx512f:AVX512 avx512vbmi:AVX512_VBMI \
                avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do
@@ -30,11 +30,19 @@ if [ ! -f "$stamp" ]; then
     done
     export CMAKE_ARGS
   fi
-  flags=$(printf '%s' "${CMAKE_ARGS:-}" | sha256sum | cut -c1-12)
-  wheels="${XDG_CACHE_HOME:-$HOME/.cache}/interview-coach/llama-wheels/$flags"
-  mkdir -p "$wheels" 2>/dev/null || { wheels=.venv/llama-wheels/$flags; mkdir -p "$wheels"; }
+  # the wheel folder's key: the version range, the flags, the machine and its CPU (a native build is not moved
+  # to another CPU through a shared cache)
+  cpu=$( (grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || true) | sha256sum | cut -c1-12)
+  key=$(printf '%s|%s|%s|%s' "$llama_spec" "${CMAKE_ARGS:-}" "$(uname -m)" "$cpu" | sha256sum | cut -c1-16)
+  wheels="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/interview-coach/llama-wheels/$key"
+  if ! { mkdir -p "$wheels" 2>/dev/null && [ -w "$wheels" ]; }; then
+    wheels=.venv/llama-wheels/$key; mkdir -p "$wheels"
+  fi
   if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
-    .venv/bin/pip wheel -q --no-deps --no-cache-dir -w "$wheels" "$llama_spec"
+    # built aside and moved in whole: an interrupted build never leaves a partial wheel to reuse
+    tmp=$(mktemp -d "$wheels/.build.XXXXXX")
+    .venv/bin/pip wheel -q --no-deps --no-cache-dir -w "$tmp" "$llama_spec"
+    mv "$tmp"/llama_cpp_python-*.whl "$wheels"/ && rm -rf "$tmp"
   fi
   wheel=$(ls "$wheels"/llama_cpp_python-*.whl | sort -V | tail -1)
   .venv/bin/pip install -q --no-deps --force-reinstall "$wheel"

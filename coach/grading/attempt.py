@@ -1,20 +1,25 @@
 """Whether an answer is an attempt: "I don't know what a mutex is", "Honestly I've never worked with HAVING
-clauses, so I can't say", "no idea, pass" are not, and get the verdict ``no_attempt``; "I'm not sure, but I
-think a mutex is a lock" is.
+clauses, so I can't say", "no idea, pass" are not, and get the verdict ``no_attempt`` (score 0); "I'm not sure,
+but I think a mutex is a lock" and "Not sure, I'd use a hash map" are.
 
 The answer is cut into clauses (at sentence ends, commas, dashes, "but", "because", ...). It is no attempt when
 at least one clause admits not knowing (``_ADMIT``: "I don't know", "can't explain", "never studied", "I'd
-have to look it up", "skip", ...) and every other clause says nothing about the subject:
+have to look it up", "I'll pass", ...) and every other clause says nothing about the subject:
 - a filler ("sorry", "honestly", "next question", "please");
-- the topic named as a question or trailing off ("Page faults...", "What's the GIL?"), a few words;
-- a sentence about the candidate with no statement in it ("I've heard the term before", "We did operating
-  systems in second year"): it opens with "I" / "we" / "my", states nothing ("is", "are", "means", "=")
-  and gives no opinion ("I think ...", "I'd guess ...").
-Any other clause is content, and the answer is an attempt however hedged. Admissions are read only in the
-first person or at the head of a clause, so "the forget gate decides what to drop" or "the model does not
-know the labels" are content. An answer of more than ``MAX_WORDS`` words is always an attempt.
+- the question's own topic, asked back or trailing off ("Page faults...", "What's the GIL?"): a few words, all
+  of them the question's (without the question, no clause is a topic);
+- an aside about the candidate that states nothing: where they heard or studied it ("I've heard the term
+  before", "we did operating systems in second year"), or a denial of use ("never used them"); a clause that
+  says what they would do ("I'd use ...", "I'd check ..."), hedges ("maybe ...") or states ("is", "means", "=")
+  is content.
+Any other clause is content, and the answer is an attempt however hedged. An admission counts at the head of a
+clause, after "I" / "we" as its subject, or in a clause about the candidate ("not covered in my course"), so
+"the forget gate decides what to drop" or "the model does not know the labels" are content. An answer of more
+than ``MAX_WORDS`` words is always an attempt.
 
-Measured on a blind written set of no-attempt and hedged answers (README, "No attempt").
+Known limits: "Pass" is a no attempt even where the question is about Python's ``pass``; admissions in words
+the rule does not know ("my mind went blank", "nah") are graded as answers. Measured on two blind written
+sets (README, "No attempt").
 """
 
 from __future__ import annotations
@@ -40,40 +45,61 @@ _NA_MAX_WORDS = 24
 _NEG = r"(?:not|never|unable to|no longer)"  # after _contract: "don't" is "do not"
 _ADMIT = re.compile(
     r"\b(?:"
-    rf"{_NEG} (?:\w+ ){{0,2}}?(?:know|knew|remember|recall|understand|understood|get|got|answer|explain|say|tell|"
-    r"describe|define|help|give|learn|learned|learnt|study|studied|heard|hear|seen|used|use|worked|work|cover|covered|"
-    r"done|touched|come across|familiar|sure|certain|confident|try|guess|bluff|attempt)\b|"
+    rf"{_NEG} (?:\w+ ){{0,2}}?(?:know|knew|remember|recall|understand|understood|answer|explain|say|tell|describe|define|"
+    r"learn|learned|learnt|study|studied|heard|hear|seen|cover|covered|come across|familiar|sure|certain|confident|"
+    r"guess|bluff)\b|"
+    r"not (?:going |want |wanting |even )?to (?:try|attempt|answer|guess)\b|"
     r"no (?:idea|clue|answer|experience|knowledge)|not (?:sure|certain|confident|famil\w*)|unsure|idk|dunno|"
     r"not something (?:i|we)|(?:a |the )?(?:different|another|other) question|"
     r"(?:not|never) (?:\w+ ){0,2}(?:my|in my) (?:strong|area|field|thing|forte|expertise|course|class|syllabus)|"
     r"out of my depth|over my head|beyond (?:me|my|what i)|"
-    r"(?:i|i've|i have|i'd|we) (?:\w+ )?(?:forget|forgot|forgotten|blanked|blanking|mix (?:\w+ )?up|confuse|confused)|"
+    r"(?:i|i've|i have|i'd|we) (?:\w+ )?(?:blanked|blanking|mix (?:\w+ )?up|confuse|confused)|"
+    r"(?:i|i've|i have) (?:\w+ )?(?:forget|forgot|forgotten)\b|"
+    # "we forget old state through the forget gate" is content: "we" forgets only a named thing
+    r"we (?:\w+ )?(?:forget|forgot|forgotten)(?=$| (?:it|this|that|them|what|how|which|exactly|everything|all)\b)|"
+    r"(?:it's|it is) (?:all )?gone|nothing (?:about|more|else)\b|"
     r"drawing a blank|blank(?:ed|ing)? on|gone now|slipped my mind|"
     r"look (?:it |that |this |them )?up|google (?:it|that|this)|review my|"
     r"(?:rather|want to|going to|prefer to) not|rather not|making (?:things|it|stuff) up|"
-    # a request to skip: the whole clause, or its end after "I'll" / "let's" ("the forward pass" is not one)
-    r"(?:^|\b(?:i'll|i will|i|i'd|let's|lets|let me|we|please|can we|just|so) )(?:skip|pass)"
-    r"(?: (?:it|this|that|on|one|please|for|now|the|question|again))*$|"
-    r"(?:can we|let'?s|i'?ll|i will|i'd like to|please) (?:skip|pass|move on)|"
+    # a request to skip: the whole clause, or its end after "I'll" / "let's" ("the forward pass", "I'll skip
+    # nodes already visited" are not one)
+    r"(?:^|\b(?:i'll|i will|i|i'd|like to|rather|let's|lets|let me|we|please|can we|just|so) )(?:skip|pass|move on)"
+    r"(?: (?:it|this|that|on|one|please|for|now|the|question|again|to|next|another))*$|"
     r"no answer|nothing to say|can'?t help"
     r")"
 )
+# a denial of use: "I never use global variables", "never used them": no admission, and nothing stated
+_USE_DENIAL = re.compile(rf"{_NEG} (?:\w+ ){{0,2}}?(?:use|used|using|work|worked|working|get|got|give|help|done|"
+                         r"touched|try|tried)\b")
 _FILLER = re.compile(
     r"^(?:sorry|so sorry|i'?m sorry|i am sorry|apologies|my apologies|unfortunately|honestly|frankly|to be honest|tbh|"
     r"sadly|hmm+|u+m+|u+h+|ugh|oh|well|nope|no|ok|okay|yeah|yes|please|thanks|thank you|next|next one|next question|"
     r"next please|move on|let'?s move on|can we move on|i'?m afraid|i am afraid|i admit|at all|either|really|"
     r"right now|for now|here|this one|on this one|again|lol|haha)(?: please| sorry| again)?$"
 )
-# a clause with no first person that opens with a denial is an admission only with a verb of knowing: "Never
-# heard of it" is one; "Never use it in production" / "never used them" admits nothing (nor states anything)
-_BARE_NOT_ADMIT = re.compile(r"^(?:not|never) (?:\w+ ){0,2}?(?:use|used|work|worked|get|got|give|help|done|touched|try)\b")
 _LEAD = re.compile(r"^(?:(?:honestly|frankly|sorry|well|hmm+|u+m+|u+h+|tbh|sadly|unfortunately|oh|ok|okay|yeah|really|"
                    r"genuinely|actually|to be honest|just|simply|still|can|could|do|did|have|had|will|would|am) )+")
-_ME = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|we|we've|us|our)\b")
+# the candidate as the subject of the admission: "I (really) (do) not know", "we have no idea", "I'd have to look it up"
+_SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|i'll|we|we've|we're)\b((?: (?:really|honestly|genuinely|just|simply|"
+                      r"still|do|did|does|have|had|has|can|could|will|would|am|are|was|be|even|actually|totally|"
+                      r"completely|also|ever|truly|quite|exactly|to|need|needs|going|want|wanted|afraid|probably))*) ")
+_MINE = re.compile(r"\b(?:my|me)\b")
+_SELF = re.compile(r"\b(?:i|i've|i'm)\b")
+# a bare opinion verb with nothing after it ("I'd guess, but I have no idea")
+_BARE_OPINION = re.compile(r"^(?:i|we)(?:'d| would| might| could)? (?:guess|say|think)$")
 _FIRST_PERSON = re.compile(r"^(?:honestly |frankly |well |and |also |but |so )?(?:i|i'm|im|i've|ive|i'd|id|i'll|we|we've|my)\b")
+# what a sentence about the candidate may say without stating anything: where they heard, studied, covered it
+_BIOGRAPHY = re.compile(r"\b(?:heard|studied|study|studying|took|take|covered|read|came across|come across|learned|learnt|"
+                        r"learning|knew|know the|remember the|recall the|remember it|did|seen|saw|taught|had|went|"
+                        r"used to|on my list|was|were)\b")
+_ACTION = re.compile(r"\b(?:would|will|i'd|we'd|i'll|we'll|use|uses|using|try|tries|add|call|check|pick|choose|"
+                     r"apply|implement|write|store|keep|sort|make|compute|run|build|put|return|iterate|loop|go with|used(?! to)|"
+                     r"start with|approach|solution)\b")
 _OPINION = re.compile(r"\b(?:think|believe|guess|suppose|reckon|assume|imagine|would say|'d say|say that|know that|"
-                      r"remember that|recall that|mean|means)\b(?: \S+)")
+                      r"remember that|recall that|mean|means|maybe|perhaps|probably|possibly)\b(?: \S+)")
 _STATEMENT = re.compile(r"\b(?:is|are|was|were|it's|its|that's|means|stands for|refers to|equals)\b|[=<>:]")
+_STOP = frozenset("a an the of to in on at by for with and or vs versus what what's whats is are how why when which "
+                  "does do it this that s".split())
 _CLAUSE = re.compile(r"(?:\.{2,}|…|[.!?;:()\n\u2014]|,|\s-\s|\b(?:but|because|though|although)\b)")
 _CONTRACTED = re.compile(r"\b(do|did|does|have|has|had|ca|could|wo|would|should|is|are|was|were|ai)n'?t\b")
 
@@ -113,8 +139,37 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^\w'+#*/=<>-]+", " ", text).split())
 
 
-def clause_kinds(text: str) -> list[tuple[str, str]]:
-    """(kind, clause) for each clause of ``text`` (lower case): admit, filler, topic, personal or content."""
+def _is_admission(c: str) -> bool:
+    """An admission said by the candidate: at the head of the clause ("No idea", "Never heard of it"), after
+    "I" / "we" as its subject ("I really have no idea"), or in a clause about the candidate ("not covered in my course", "no answer from me")."""
+    if _ADMIT.match(_LEAD.sub("", c)):
+        return True
+    for m in _SUBJECT.finditer(c + " "):
+        if _ADMIT.match(c, m.start()) or _ADMIT.match(c, m.end()):
+            return True
+    # "not covered in my course", "no answer from me", "beyond what I've learned"
+    return bool(_MINE.search(c) and _ADMIT.search(c)) or any(_SELF.search(m.group(0)) for m in _ADMIT.finditer(c))
+
+
+def _denies_use(c: str) -> bool:
+    """ "never used them", "I don't use ORMs": a denial of use said by the candidate (at the head of the clause or
+    after "I" / "we"), hedging nothing ("maybe so that users don't get the same hash" is content)."""
+    if _OPINION.search(c):
+        return False
+    if _USE_DENIAL.match(_LEAD.sub("", c)):
+        return True
+    return any(_USE_DENIAL.match(c, m.end()) for m in _SUBJECT.finditer(c + " "))
+
+
+def _stem(w: str) -> str:
+    w = (w[:-2] if w.endswith("'s") else w).strip("'")  # "what's" -> "what", "bayes'" -> "bayes"
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def clause_kinds(text: str, question: str = "") -> list[tuple[str, str]]:
+    """(kind, clause) for each clause of ``text`` (lower case): admit, filler, topic, aside or content. A clause
+    is a topic only when its words are the question's (no question: never)."""
+    asked = {_stem(w) for w in _words(question.lower()).split()}
     out = []
     pos = 0
     for m in list(_CLAUSE.finditer(text)) + [None]:
@@ -124,28 +179,33 @@ def clause_kinds(text: str) -> list[tuple[str, str]]:
         c = _words(raw).strip("'")
         if not c:
             continue
-        bare = _LEAD.sub("", c)
-        if _ADMIT.search(c) and (_ME.search(c) or _ADMIT.match(bare)):
-            # "never used them": says nothing of the subject, but admits nothing either
-            kind = "personal" if not _ME.search(c) and _BARE_NOT_ADMIT.match(bare) else "admit"
+        if _denies_use(c) and not _is_admission(c):
+            kind = "aside"  # "never used them", "I don't use ORMs"
+        elif _ADMIT.search(c) and _is_admission(c):
+            kind = "admit"
         elif _FILLER.match(c):
             kind = "filler"
-        elif delim in ("?", "..", "...", "…") or delim.startswith(".."):
-            kind = "topic" if len(c.split()) <= TOPIC_MAX_WORDS else "content"
-        elif _FIRST_PERSON.search(c) and not _OPINION.search(c) and not _STATEMENT.search(c):
-            kind = "personal"
+        elif delim in ("?", "..", "...", "\u2026") or delim.startswith(".."):
+            named = {_stem(w) for w in c.split()} - _STOP
+            kind = "topic" if len(c.split()) <= TOPIC_MAX_WORDS and named and named <= asked else "content"
+        elif _BARE_OPINION.match(c):
+            kind = "aside"
+        elif (_FIRST_PERSON.search(c) and _BIOGRAPHY.search(c) and not _ACTION.search(c) and not _OPINION.search(c)
+              and not _STATEMENT.search(c)):
+            kind = "aside"  # "I've heard the term before", "we did operating systems in second year"
         else:
             kind = "content"
         out.append((kind, c))
     return out
 
 
-def is_no_attempt(text: str) -> bool:
-    """Whether the whole answer only says the candidate does not know (module docstring)."""
+def is_no_attempt(text: str, question: str = "") -> bool:
+    """Whether the whole answer only says the candidate does not know (module docstring). ``question``: the
+    question asked, so that naming its topic ("Page faults...?") is not read as content."""
     low = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     if _tiled(low):
         return True
-    if len(low.split()) > MAX_WORDS:
+    if len(_words(low).split()) > MAX_WORDS:
         return False
-    kinds = [k for k, _ in clause_kinds(_contract(low))]
-    return "admit" in kinds and all(k in ("admit", "filler", "topic", "personal") for k in kinds)
+    kinds = [k for k, _ in clause_kinds(_contract(low), question)]
+    return "admit" in kinds and all(k in ("admit", "filler", "topic", "aside") for k in kinds)

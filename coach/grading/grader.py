@@ -537,7 +537,7 @@ class Grader:
         if not text.strip():
             grade.notes.append("Nothing in the answer addresses the question.")
             return "", True
-        if is_no_attempt(text):
+        if is_no_attempt(text, question):
             grade.verdict = "no_attempt"
             grade.notes.append("No attempt: the answer says you do not know. Have a look at the model answer.")
             return "", True
