@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from coach.grading.text import singular
+
 MAX_WORDS = 60
 TOPIC_MAX_WORDS = 5  # "Mutex vs semaphore..." / "What's the GIL?"
 
@@ -162,8 +164,7 @@ def _denies_use(c: str) -> bool:
 
 
 def _stem(w: str) -> str:
-    w = (w[:-2] if w.endswith("'s") else w).strip("'")  # "what's" -> "what", "bayes'" -> "bayes"
-    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+    return singular((w[:-2] if w.endswith("'s") else w).strip("'"))  # "what's" -> "what", "bayes'" -> "bayes"
 
 
 def clause_kinds(text: str, question: str = "") -> list[tuple[str, str]]:
@@ -179,9 +180,10 @@ def clause_kinds(text: str, question: str = "") -> list[tuple[str, str]]:
         c = _words(raw).strip("'")
         if not c:
             continue
-        if _denies_use(c) and not _is_admission(c):
+        admits = _is_admission(c)
+        if _denies_use(c) and not admits:
             kind = "aside"  # "never used them", "I don't use ORMs"
-        elif _ADMIT.search(c) and _is_admission(c):
+        elif admits and _ADMIT.search(c):
             kind = "admit"
         elif _FILLER.match(c):
             kind = "filler"

@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
+from coach.grading.text import singular
+
 HEAD = 3  # a clause's entities: its first content words
 MIN_CROSSED = 2  # attribute words, both directions together
 
@@ -54,8 +56,7 @@ def _stem(w: str) -> str:
     return w
 
 
-def _surface(w: str) -> str:
-    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+_surface = singular  # a word's surface form: "gates" and "gate" name the same entity
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,11 @@ def claim_sentences(sents: list[str]) -> list[str]:
     return out
 
 
+def singular(w: str) -> str:
+    """A plural's last "s" off ("masks" -> "mask"; "class", "bus" kept): a light stem for comparing words."""
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
