@@ -21,7 +21,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -128,9 +130,30 @@ def request_owner(request) -> str:
     return owner_of(getattr(request, "username", None), cookies) or "anonymous:" + secrets.token_hex(16)
 
 
+# Exports are written to one private temp folder per app (0700, removed when the process exits); Gradio
+# copies a returned file into its own cache, so an export older than this is removed by the next export.
+EXPORT_KEEP_S = 600
+
+
 class Handlers:
     def __init__(self, coach, engine: SessionEngine):
         self.coach, self.engine = coach, engine
+        self._exports: tempfile.TemporaryDirectory | None = None
+
+    def _export_dir(self) -> Path:
+        """A fresh folder for one export, inside this app's export folder; earlier exports older than
+        ``EXPORT_KEEP_S`` are removed first (before, every export left a folder in /tmp for good)."""
+        if self._exports is None:
+            self._exports = tempfile.TemporaryDirectory(prefix="coach-export-")  # removed at exit
+        root = Path(self._exports.name)
+        now = time.time()
+        for old in root.iterdir():
+            try:
+                if now - old.stat().st_mtime > EXPORT_KEEP_S:
+                    shutil.rmtree(old, ignore_errors=True)
+            except OSError:  # removed meanwhile by another export
+                pass
+        return Path(tempfile.mkdtemp(dir=root))
 
     def _engine(self, request) -> SessionEngine:
         return self.engine.for_owner(request_owner(request))
@@ -290,7 +313,7 @@ class Handlers:
             engine.info(sid)
         except CoachError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        out = Path(tempfile.mkdtemp(prefix="coach-export-"))  # the temp dir is one Gradio may serve
+        out = self._export_dir()
         files = {f"session-{sid}.md": session_markdown(engine, sid),
                  f"session-{sid}.json": session_json_text(engine, sid),
                  f"missed-{sid}.csv": anki_csv(engine, sid)}

@@ -195,3 +195,25 @@ def test_history_lists_every_session_and_opens_and_exports_a_finished_one(handle
 
     with pytest.raises(gr.Error):
         handlers.export_session(None)
+
+
+def test_exports_share_one_private_folder_and_old_ones_are_removed(handlers):
+    """Each export used to leave its own folder in /tmp for good: now they share one 0700 folder per app,
+    an export older than EXPORT_KEEP_S is removed by the next one, and the folder goes with the app."""
+    import os
+    import stat
+
+    st, _ = handlers.start(fresh(), ["dl"], "1", 3)
+    drain(handlers.answer(st, "max"))
+    first = Path(handlers.export(st)[0])
+    second = Path(handlers.export(st)[0])
+    root = first.parent.parent
+    assert second.parent.parent == root and first.parent != second.parent
+    assert first.exists() and second.exists()  # a fresh export is kept: Gradio may still be copying it
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    past = first.parent.stat().st_mtime - 2 * app.EXPORT_KEEP_S
+    os.utime(first.parent, (past, past))
+    third = Path(handlers.export(st)[0])
+    assert not first.parent.exists() and second.exists() and third.exists()
+    handlers._exports.cleanup()  # what happens when the app's process exits
+    assert not root.exists()
