@@ -299,3 +299,78 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
         "features": list(FEATURES),
     }
     return best
+
+
+# -- the evidence gate on reviewed rubrics (Calibration.evidence_*) -------------------------------------
+EVIDENCE_LABELS = GRADED_ANSWERS.parent / "evidence_gate" / "dev_labels.jsonl"
+EVIDENCE_MIN_PRECISION = 0.8
+EVIDENCE_GRID = (
+    (0.5, 0.7, 0.8, 0.9, 0.95),  # evidence_show_min: the judge's confidence
+    (0.2, 0.3, 0.4, 0.5),  # evidence_support_max: the answer's judge_support
+    (0.2, 0.3, 0.4, 0.5, 0.6, 0.7),  # evidence_score_max: the answer scorer's reading
+)
+
+
+def evidence_candidates(grader, rows: list[dict] | None = None) -> list[dict]:
+    """Every DEV answer graded against its reviewed rubric with the evidence gate open: the judge's wrong
+    claims each with what the gate reads, the verdict, and whether the rubric's own checks already list
+    something (a misconception, a role swap). The grader's reviewed calibration is left as it was."""
+    from dataclasses import replace
+
+    from coach.grading.text import normalise
+
+    rows = select_split(rows if rows is not None else load_jsonl(GRADED_ANSWERS), "dev")
+    before = grader.calibration
+    grader.calibration = replace(before, evidence_show_min=0.0, evidence_support_max=1.0, evidence_score_max=1.0)
+    out = []
+    try:
+        for r in rows:
+            grade, ev = grader.analyse(r["question"], r["answer"], question_id=r["question_id"])
+            if ev is None or not ev.evidence_only:
+                continue
+            # what the rubric's own checks list (misconceptions, role swaps: the judge's items carry a
+            # confidence); a judged claim they already list is not listed twice
+            own = {normalise(w["said"]).lower() for w in grade.wrong if "confidence" not in w}
+            judged = [(k, w["confidence"]) for w in ev.judged["wrong"]
+                      if (k := normalise(w["claim"]).lower()) not in own]
+            out.append({"id": r["id"], "tier": r["tier"], "verdict": grade.verdict,
+                        "features": {"answer_score": ev.features.get("answer_score", 0.0)},
+                        "judge_features": {"judge_support": ev.judge_features.get("judge_support", 0.0)},
+                        "own": len(own), "judged": judged})
+    finally:
+        grader.calibration = before
+    return out
+
+
+def fit_evidence_gate(cands: list[dict], labels_path=EVIDENCE_LABELS,
+                      min_precision: float = EVIDENCE_MIN_PRECISION) -> tuple[tuple[float, float, float], dict]:
+    """The evidence gate: the setting of ``EVIDENCE_GRID`` that lists a judge flag on the most dev wrong
+    answers that list nothing else, among those whose listed flags are at least ``min_precision`` real
+    errors by the team's hand labels (``labels_path``; a listed flag with no label counts as a false one)
+    and that list none on an excellent or good answer; ties go to the stricter setting. Returns the
+    setting (show_min, support_max, score_max), or (2.0, 1.0, 1.0) (off) when none qualifies, and what
+    it measured."""
+    from coach.grading.text import normalise
+
+    labels = {(x["id"], normalise(x["claim"]).lower()): bool(x["real_error"]) for x in load_jsonl(labels_path)}
+    best, best_key, best_stats = (2.0, 1.0, 1.0), None, {"qualifying": False}
+    for show_min, support_max, score_max in itertools.product(*EVIDENCE_GRID):
+        gate = Calibration(evidence_show_min=show_min, evidence_support_max=support_max, evidence_score_max=score_max)
+        listed = [(c, k) for c in cands for k, p in c["judged"]
+                  if gate.lists_evidence(p, c["judge_features"], c["features"], c["verdict"])]
+        if not listed:
+            continue
+        real = sum(labels.get((c["id"], k), False) for c, k in listed)
+        unlabelled = sum((c["id"], k) not in labels for c, k in listed)
+        answers = {c["id"]: c for c, _ in listed}
+        good = sum(1 for c in answers.values() if c["tier"] in ("excellent", "good"))
+        new_wrong = sum(1 for c in answers.values() if c["tier"] == "wrong" and not c["own"])
+        if real / len(listed) < min_precision or good:
+            continue
+        key = (new_wrong, show_min, -support_max, -score_max)
+        if best_key is None or key > best_key:
+            best, best_key = (show_min, support_max, score_max), key
+            best_stats = {"qualifying": True, "listed": len(listed), "real": real, "unlabelled": unlabelled,
+                          "precision": round(real / len(listed), 4), "new_wrong_answers": new_wrong,
+                          "wrong_answers_listing_nothing_before": sum(1 for c in cands if c["tier"] == "wrong" and not c["own"])}
+    return best, best_stats
