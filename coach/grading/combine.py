@@ -88,15 +88,6 @@ class Calibration:
     # "correct". What is SHOWN only: the score does not change. 0 = no such gate (older calibration
     # files; no scorer configured).
     credit_score_min: float = 0.0
-    # Reviewed rubrics: the judge's wrong claims as evidence only (the score never reads them). A claim is
-    # listed under "what is wrong" when the judge's confidence reaches evidence_show_min, the answer's
-    # judge_support is at most evidence_support_max and its answer_score at most evidence_score_max, and
-    # the verdict is neither "correct" (a flag that does not cap the score never sits beside "correct") nor
-    # "off_topic" (an unrelated sentence is not a wrong claim about this question).
-    # Fit on the dev split (``evals/calibrate.py: fit_evidence_gate``). Above 1 = off (older files).
-    evidence_show_min: float = 2.0
-    evidence_support_max: float = 1.0
-    evidence_score_max: float = 1.0
     offtopic_relevance: float = 0.25  # below this relevance the answer is off topic
     # ...and so is one that covers almost nothing while being only loosely related (evasive,
     # answers a neighbouring question): coverage < offtopic_coverage and relevance < offtopic_relevance2
@@ -167,18 +158,6 @@ class Calibration:
         """Whether a claim the judge found wrong with this confidence is reported to the candidate."""
         return (confidence >= self.show_wrong_min and self.judge_counts(features)
                 and features.get("answer_score", 0.0) <= self.show_score_max)
-
-    def lists_evidence(self, confidence: float, judge_features: dict[str, float], features: dict[str, float],
-                       verdict: str) -> bool:
-        """Whether a judged wrong claim on a reviewed rubric (evidence only, see ``evidence_show_min``) is
-        listed under "what is wrong"."""
-        return (verdict not in ("correct", "off_topic") and confidence >= self.evidence_show_min
-                and judge_features.get("judge_support", 0.0) <= self.evidence_support_max
-                and features.get("answer_score", 0.0) <= self.evidence_score_max)
-
-    def evidence_on(self) -> bool:
-        """Whether this fit lists the judge's evidence on reviewed rubrics at all."""
-        return self.evidence_show_min <= 1.0
 
     def shows_credit(self, features: dict[str, float], verdict: str | None = None) -> bool:
         """Whether the key points this answer covers are listed as right (see ``credit_score_min``). An

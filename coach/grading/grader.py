@@ -328,7 +328,7 @@ class Grader:
         # threshold): a loose paraphrase match is a soft signal, since the bi-encoder cannot tell a
         # claim from its denial, and must not sit under "What is wrong" beside a "correct" verdict
         stated = [st for st in ev.stated if st.get("strength", 1.0) >= cal.misc_min]
-        if ev.judged and not ev.evidence_only:
+        if ev.judged:
             # claim-level evidence: credited only when entailed and not contradicted; the candidate's
             # own words for each wrong claim, with the contradicting reference and its citation
             grade.right = [t for t, _ in ev.judged["covered"]]
@@ -353,8 +353,6 @@ class Grader:
             grade.missing = ev.missing
             grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"], **_shown(s)}
                            for s in stated]
-            if ev.evidence_only:
-                self._list_evidence(grade, ev, rubric, cal)
         if grade.right and not cal.shows_credit(ev.features, grade.verdict):
             # an answer the scorer rates this low: on the dev answers such credits went mostly to wrong
             # answers (Calibration.credit_score_min). The key points are listed as missing, each marked as
@@ -367,28 +365,6 @@ class Grader:
                 len(credited), ev.features.get("answer_score", 0.0), cal)))
         grade.feedback = build_feedback(grade)
         return grade, ev
-
-    @staticmethod
-    def _list_evidence(grade: Grade, ev: signals.Evidence, rubric: Rubric, cal: Calibration) -> None:
-        """A reviewed rubric: the judge's wrong claims that its evidence gate lists (``Calibration.lists_evidence``),
-        each sentence once beside the rubric's own findings, in the candidate's words with the contradicting
-        reference sentence and its citation; a key point a listed claim contradicts is not credited."""
-        said = {normalise(w["said"]).lower() for w in grade.wrong}
-        listed = []
-        for w in ev.judged["wrong"]:
-            key = normalise(w["claim"]).lower()
-            if key in said or not cal.lists_evidence(w["confidence"], ev.judge_features, ev.features, grade.verdict):
-                continue
-            said.add(key)
-            listed.append(dict(w))
-        if not listed:
-            return
-        grade.wrong += listed
-        crossed = {normalise(w["correction"]).lower() for w in listed}
-        uncredit = {kp.text for kp in rubric.key_points if normalise(kp.text).lower() in crossed and kp.text in grade.right}
-        if uncredit:
-            grade.right = [t for t in grade.right if t not in uncredit]
-            grade.missing = [kp.text for kp in rubric.key_points if kp.text in uncredit or kp.text in grade.missing]
 
     def _blend_judge(self, grade: Grade, rubric: Rubric, question: str, text: str, ev, caps: list[str]) -> float:
         """Blend a trusted LLM's score in (see coach/grading/judge.py); the rubric caps still bind."""
@@ -407,13 +383,7 @@ class Grader:
         return round(self.calibration_for(rubric).cap(blended, ev.features)[0], 1)
 
     def judges(self, rubric: Rubric) -> bool:
-        """Whether the judgement model reads the answer's claims against this rubric (the step "claims"):
-        it grades drafted rubrics (and every rubric with ``nli_scope`` "all"); on a reviewed rubric it gives
-        evidence only when the reviewed fit has an evidence gate (``Calibration.evidence_on``)."""
-        return self.scored_by_judge(rubric) or (self.nli is not None and self.calibration.evidence_on())
-
-    def scored_by_judge(self, rubric: Rubric) -> bool:
-        """Whether the score reads the judge's features for this rubric (else they are evidence only)."""
+        """Whether the judgement model grades against this rubric (the step "claims")."""
         return self.nli is not None and (self.nli_scope == "all" or rubric.origin == "draft")
 
     def scorer_for(self, rubric: Rubric):
@@ -487,17 +457,12 @@ class Grader:
             ev.steps["answer_score"] = Step("answer_score", round(expected, 3),
                                             f"answer scorer: about {10 * expected:.1f}/10 against the reference")
         if "claims" in jobs:
-            scored = self.scored_by_judge(rubric)
-            into = ev if scored else signals.Evidence()  # evidence only: the score never sees its features
-            evidence.judge_claims(into, self.nli, rubric, judged_text, refs, probs=jobs["claims"].result())
-            if not scored:
-                ev.judged, ev.judge_features, ev.evidence_only = into.judged, into.features, True
-            j, jf = ev.judged, into.features
+            evidence.judge_claims(ev, self.nli, rubric, judged_text, refs, probs=jobs["claims"].result())
+            j = ev.judged
             ev.steps["claims"] = Step(
-                "claims", round(jf["judge_coverage"], 3),
+                "claims", round(ev.features["judge_coverage"], 3),
                 f"judge: {len(j['covered'])} of {len(rubric.key_points)} key points entailed, "
-                f"{len(j['wrong'])} claim(s) contradict the reference (strongest {jf['judge_wrong']:.2f})"
-                + ("" if scored else "; evidence only: the score of a reviewed rubric does not read the judge"),
+                f"{len(j['wrong'])} claim(s) contradict the reference (strongest {ev.features['judge_wrong']:.2f})",
             )
         self._swaps(ev, rubric, claims, refs)
         # how many key points the feedback would credit (not a combiner feature: the credit gate's fit reads it)

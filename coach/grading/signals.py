@@ -44,10 +44,6 @@ class Evidence:
     missing: list[str] = field(default_factory=list)
     stated: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error", "how", "sentence", "strength"}
     judged: dict = field(default_factory=dict)  # the judge's claim-level verdicts (coach/grading/evidence.py)
-    # On a reviewed rubric the judge's verdicts are evidence only (Grader.judges): its features are kept
-    # here, apart from ``features``, so the reviewed fit's score never reads them
-    evidence_only: bool = False
-    judge_features: dict[str, float] = field(default_factory=dict)
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
