@@ -52,10 +52,19 @@ _ADMIT = re.compile(
     r"guess|bluff)\b|"
     r"not (?:going |want |wanting |even )?to (?:try|attempt|answer|guess)\b|"
     r"no (?:idea|clue|answer|experience|knowledge)|not (?:sure|certain|confident|famil\w*)|unsure|idk|dunno|"
+    r"(?:dnot|dotn|dont|do not) (?:knwo|konw|kown|nkow|kno)\b|"
     r"not something (?:i|we)|(?:a |the )?(?:different|another|other) question|"
     r"(?:not|never) (?:\w+ ){0,2}(?:my|in my) (?:strong|area|field|thing|forte|expertise|course|class|syllabus)|"
     r"out of my depth|over my head|beyond (?:me|my|what i)|"
-    r"(?:i|i've|i have|i'd|we) (?:\w+ )?(?:blanked|blanking|mix (?:\w+ )?up|confuse|confused)|"
+    r"(?:i|i've|i have|i'd|i'm|im|i am|we) (?:\w+ )?(?:blanked|blanking|mix (?:\w+ )?up|confuse|confused)|"
+    r"(?:mind|brain|head) (?:\w+ ){0,3}(?:blank|freez\w*|froze|frozen|empty)|not coming (?:to me|back)|"
+    r"(?:only|just) (?:be )?guessing|(?:not going to|won't|will not|can not) pretend|would (?:just )?be made up|"
+    r"if (?:i|we) knew (?:that|this|it|the answer)|"
+    r"(?:not|never) (?:going to )?(?:be )?(?:able to|manage to) (?:\w+ ){0,2}?(?:answer|explain|say|tell|describe|define)\b|"
+    r"(?:i'm|im|i am) (?:\w+ )?(?:bad|terrible|awful|hopeless|rubbish|weak|useless) (?:at|with)\b|"
+    r"not (?:a|an|really a|much of a) (?:\w+ ){0,2}(?:person|guy|expert|specialist|fan)\b|"
+    r"outside (?:what|my|of my)\b|"
+    r"(?:check|read|consult) (?:the )?(?:\w+ )?(?:docs|documentation|manual|man page)\b|"
     r"(?:i|i've|i have) (?:\w+ )?(?:forget|forgot|forgotten)\b|"
     # "we forget old state through the forget gate" is content: "we" forgets only a named thing
     r"we (?:\w+ )?(?:forget|forgot|forgotten)(?=$| (?:it|this|that|them|what|how|which|exactly|everything|all)\b)|"
@@ -66,7 +75,8 @@ _ADMIT = re.compile(
     # a request to skip: the whole clause, or its end after "I'll" / "let's" ("the forward pass", "I'll skip
     # nodes already visited" are not one)
     r"(?:^|\b(?:i'll|i will|i|i'd|like to|rather|let's|lets|let me|we|please|can we|just|so) )(?:skip|pass|move on)"
-    r"(?: (?:it|this|that|on|one|please|for|now|the|question|again|to|next|another))*$|"
+    r"(?: (?:it|this|that|on|one|please|pls|plz|for|now|the|question|again|to|next|another))*$|"
+    r"(?:come|go) back to (?:it|this|that|this one)\b|(?:i'm|im|i am) going to (?:skip|pass)\b|"
     r"no answer|nothing to say|can'?t help"
     r")"
 )
@@ -74,32 +84,43 @@ _ADMIT = re.compile(
 _USE_DENIAL = re.compile(rf"{_NEG} (?:\w+ ){{0,2}}?(?:use|used|using|work|worked|working|get|got|give|help|done|"
                          r"touched|try|tried)\b")
 _FILLER = re.compile(
-    r"^(?:sorry|so sorry|i'?m sorry|i am sorry|apologies|my apologies|unfortunately|honestly|frankly|to be honest|tbh|"
-    r"sadly|hmm+|u+m+|u+h+|ugh|oh|well|nope|no|ok|okay|yeah|yes|please|thanks|thank you|next|next one|next question|"
-    r"next please|move on|let'?s move on|can we move on|i'?m afraid|i am afraid|i admit|at all|either|really|"
-    r"right now|for now|here|this one|on this one|again|lol|haha)(?: please| sorry| again)?$"
+    r"^(?:(?:i'?m |i am )?(?:so |very |really |truly )?sorry(?: about (?:that|this))?|apologies|my apologies|unfortunately|honestly|frankly|to be honest|tbh|"
+    r"sadly|hmm+|u+m+|u+h+|ugh|oh|well|nope|no|nah|nay|ok|okay|yeah|yes|please|thanks|thank you|next|next one|next question|"
+    r"next please|move on|moving on|let'?s move on|can we move on|i'?m afraid|i am afraid|i admit|at all|either|really|"
+    r"right now|for now|here|this one|on this one|again|lol|haha|nerves|pls|plz|"
+    r"(?:i'?m going to|i am going to|let me|i have to|i must|i'll|i will) be (?:honest|frank|upfront)|"
+    r"dear (?:interviewer|sir|madam|all))(?: please| pls| plz| sorry| again)?$"
 )
 _LEAD = re.compile(r"^(?:(?:honestly|frankly|sorry|well|hmm+|u+m+|u+h+|tbh|sadly|unfortunately|oh|ok|okay|yeah|really|"
+                   r"maybe|perhaps|so|and|ugh|"
                    r"genuinely|actually|to be honest|just|simply|still|can|could|do|did|have|had|will|would|am) )+")
 # the candidate as the subject of the admission: "I (really) (do) not know", "we have no idea", "I'd have to look it up"
 _SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|i'll|we|we've|we're)\b((?: (?:really|honestly|genuinely|just|simply|"
-                      r"still|do|did|does|have|had|has|can|could|will|would|am|are|was|be|even|actually|totally|"
+                      r"still|do|did|does|have|had|has|can|could|will|would|am|are|was|be|even|actually|totally|please|"
                       r"completely|also|ever|truly|quite|exactly|to|need|needs|going|want|wanted|afraid|probably))*) ")
 _MINE = re.compile(r"\b(?:my|me)\b")
 _SELF = re.compile(r"\b(?:i|i've|i'm)\b")
 # a bare opinion verb with nothing after it ("I'd guess, but I have no idea")
 _BARE_OPINION = re.compile(r"^(?:i|we)(?:'d| would| might| could)? (?:guess|say|think)$")
-_FIRST_PERSON = re.compile(r"^(?:honestly |frankly |well |and |also |but |so )?(?:i|i'm|im|i've|ive|i'd|id|i'll|we|we've|my)\b")
+_FIRST_PERSON = re.compile(r"^(?:honestly |frankly |well |and |also |but |so |yeah |ok |okay |hmm |um |uh )?(?:i|i'm|im|i've|ive|i'd|id|i'll|we|we've|my)\b")
 # what a sentence about the candidate may say without stating anything: where they heard, studied, covered it
 _BIOGRAPHY = re.compile(r"\b(?:heard|studied|study|studying|took|take|covered|read|came across|come across|learned|learnt|"
                         r"learning|knew|know the|remember the|recall the|remember it|did|seen|saw|taught|had|went|"
                         r"used to|on my list|was|were)\b")
+_KNOWN_NAME = re.compile(r"^(?:i know|i'm aware|im aware|i am aware|i realise|i realize)(?: that)? (?:it's|it is|this is|"
+                         r"that's|that is) (?:a |an |the |one of the )?(?:\w+ )?(?:important|famous|classic|common|basic|"
+                         r"key|fundamental|well-known|popular|standard|big|must-know)\b(?: (?:one|question|topic|thing|"
+                         r"concept|theorem|algorithm|idea))?$")
 _ACTION = re.compile(r"\b(?:would|will|i'd|we'd|i'll|we'll|use|uses|using|try|tries|add|call|check|pick|choose|"
                      r"apply|implement|write|store|keep|sort|make|compute|run|build|put|return|iterate|loop|go with|used(?! to)|"
                      r"start with|approach|solution)\b")
 _OPINION = re.compile(r"\b(?:think|believe|guess|suppose|reckon|assume|imagine|would say|'d say|say that|know that|"
                       r"remember that|recall that|mean|means|maybe|perhaps|probably|possibly)\b(?: \S+)")
 _STATEMENT = re.compile(r"\b(?:is|are|was|were|it's|its|that's|means|stands for|refers to|equals)\b|[=<>:]")
+_REFUSAL = frozenset({"no", "nope", "nah", "nay", "na"})
+_YES_NO = re.compile(r"^\W*(?:is|are|was|were|does|do|did|can|could|should|would|will|has|have|had|isn't|aren't|doesn't|"
+                     r"must|may|might|shall)\b", re.I)
+_CHOICE = re.compile(r"\b(?:or|which|vs|versus|whether)\b", re.I)
 _STOP = frozenset("a an the of to in on at by for with and or vs versus what what's whats is are how why when which "
                   "does do it this that s".split())
 _CLAUSE = re.compile(r"(?:\.{2,}|…|[.!?;:()\n\u2014]|,|\s-\s|\b(?:but|because|though|although)\b)")
@@ -153,6 +174,19 @@ def _is_admission(c: str) -> bool:
     return bool(_MINE.search(c) and _ADMIT.search(c)) or any(_SELF.search(m.group(0)) for m in _ADMIT.finditer(c))
 
 
+_EMBEDDED = re.compile(r"^(?:\w+ ){0,3}?(?:what|how|why|which|whether|if|where|when|who|about|of)\b")
+
+
+def _states_after(c: str, asked: set) -> bool:
+    """ "not sure it's a lock": the admission goes on to state something (not an embedded question, "I don't know
+    what a mutex is", nor the question's own words, "never learned the difference between is and ==")."""
+    m = _ADMIT.search(c)
+    rest = c[m.end():].strip() if m else ""
+    if not rest or not _STATEMENT.search(rest) or _EMBEDDED.match(rest):
+        return False
+    return not ({_stem(w) for w in rest.split()} - _STOP) <= asked
+
+
 def _denies_use(c: str) -> bool:
     """ "never used them", "I don't use ORMs": a denial of use said by the candidate (at the head of the clause or
     after "I" / "we"), hedging nothing ("maybe so that users don't get the same hash" is content)."""
@@ -167,10 +201,19 @@ def _stem(w: str) -> str:
     return singular((w[:-2] if w.endswith("'s") else w).strip("'"))  # "what's" -> "what", "bayes'" -> "bayes"
 
 
+def _names_topic(c: str, asked: set) -> bool:
+    """A few words, all of them the question's: the topic named, asked back or trailing off."""
+    named = {_stem(w) for w in c.split()} - _STOP
+    return len(c.split()) <= TOPIC_MAX_WORDS and bool(named) and named <= asked
+
+
 def clause_kinds(text: str, question: str = "") -> list[tuple[str, str]]:
     """(kind, clause) for each clause of ``text`` (lower case): admit, filler, topic, aside or content. A clause
     is a topic only when its words are the question's (no question: never)."""
     asked = {_stem(w) for w in _words(question.lower()).split()}
+    # naming the topic without "?" or "...": only where the question offers no choice ("TCP, I think" answers
+    # "TCP or UDP?")
+    plain_topic = bool(question) and not _CHOICE.search(question)
     out = []
     pos = 0
     for m in list(_CLAUSE.finditer(text)) + [None]:
@@ -184,13 +227,14 @@ def clause_kinds(text: str, question: str = "") -> list[tuple[str, str]]:
         if _denies_use(c) and not admits:
             kind = "aside"  # "never used them", "I don't use ORMs"
         elif admits and _ADMIT.search(c):
-            kind = "admit"
-        elif _FILLER.match(c):
+            kind = "content" if _states_after(c, asked) else "admit"
+        elif _FILLER.match(c) or not {_stem(w) for w in c.split()} - _STOP:  # "sorry"; "it's..."
             kind = "filler"
+        elif (delim in ("?", "..", "...", "\u2026") or delim.startswith("..") or plain_topic) and _names_topic(c, asked):
+            kind = "topic"
         elif delim in ("?", "..", "...", "\u2026") or delim.startswith(".."):
-            named = {_stem(w) for w in c.split()} - _STOP
-            kind = "topic" if len(c.split()) <= TOPIC_MAX_WORDS and named and named <= asked else "content"
-        elif _BARE_OPINION.match(c):
+            kind = "content"  # a question or a trailing-off clause of its own words: "maybe a lock?"
+        elif _BARE_OPINION.match(c) or _KNOWN_NAME.match(c):
             kind = "aside"
         elif (_FIRST_PERSON.search(c) and _BIOGRAPHY.search(c) and not _ACTION.search(c) and not _OPINION.search(c)
               and not _STATEMENT.search(c)):
@@ -209,5 +253,8 @@ def is_no_attempt(text: str, question: str = "") -> bool:
         return True
     if len(_words(low).split()) > MAX_WORDS:
         return False
-    kinds = [k for k, _ in clause_kinds(_contract(low), question)]
+    clauses = clause_kinds(_contract(low), question)
+    kinds = [k for k, _ in clauses]
+    if "admit" not in kinds and not _YES_NO.match(question or "") and any(c in _REFUSAL for _, c in clauses):
+        kinds.append("admit")  # "nah", "lexer... nope": a refusal, where "no" cannot be the answer
     return "admit" in kinds and all(k in ("admit", "filler", "topic", "aside") for k in kinds)
