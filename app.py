@@ -185,8 +185,8 @@ class Handlers:
         try:
             res = engine.answer(sid, text)
             history = _say(history, grade_md(res.grade, engine.source_titles()))
-            if (res.turn.kind == "main" and (res.grade.missing or res.grade.wrong)
-                    and not (res.next and res.next.kind == "followup")):
+            if (res.turn.kind == "main" and (res.grade.missing or res.grade.wrong) and not res.finished
+                    and not (res.next and res.next.kind == "followup")):  # a finished session takes no follow-up
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
             history = _say(history, _next_or_summary(engine, sid, res.next))
         except CoachError as exc:
@@ -320,7 +320,10 @@ class Handlers:
         for name, text in files.items():
             (out / name).write_text(text, encoding="utf-8")
         anki_apkg(engine, out / f"missed-{sid}.apkg", sid)
-        return [str(out / name) for name in files] + [str(out / f"missed-{sid}.apkg")]
+        paths = [out / name for name in files] + [out / f"missed-{sid}.apkg"]
+        for path in paths:  # owner-only: Gradio's copy into its cache keeps the mode (its folders are 0755)
+            path.chmod(0o600)
+        return [str(path) for path in paths]
 
     # -- sources --
     def sources_table(self):
@@ -439,7 +442,8 @@ def models_md(coach) -> str:
 def build_app(coach) -> gr.Blocks:
     engine = SessionEngine(coach)
     h = Handlers(coach, engine)
-    with gr.Blocks(title="Interview Coach") as demo:
+    # Gradio's cache holds copies of the exports and uploads: removed after an hour, and at shutdown
+    with gr.Blocks(title="Interview Coach", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Interview Coach\nPractise interviews against your own sources, fully offline.")
         if getattr(coach, "read_only", False):
             gr.Markdown(f"⚠️ {safe(coach.read_only_note())}", elem_id="read-only-banner")

@@ -52,6 +52,15 @@ def _reject_constant(name: str):
     raise LineError(f"{name} is not valid JSON (use null or a string)")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a float (``1e400``) would be infinity, which JSON cannot
+    hold, so it could be read but never written back."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise LineError(f"the number {text[:40]} is out of range")
+    return value
+
+
 def _surrogate_field(value, path: str = "") -> str | None:
     """The first field (dotted path) whose key or text holds a lone surrogate, or None."""
     if isinstance(value, str):
@@ -91,7 +100,7 @@ def parse_jsonl_line(raw: bytes, n: int):
     if not text.strip():
         raise LineError(f"line {n} is empty")
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise LineError(f"line {n} is not valid JSON: {exc.msg} (column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:  # NaN/Infinity, huge integers, absurd nesting

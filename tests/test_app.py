@@ -211,9 +211,31 @@ def test_exports_share_one_private_folder_and_old_ones_are_removed(handlers):
     assert second.parent.parent == root and first.parent != second.parent
     assert first.exists() and second.exists()  # a fresh export is kept: Gradio may still be copying it
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    # owner-only files: Gradio copies them into its cache (0755 folders) keeping their mode
+    assert {stat.S_IMODE(Path(f).stat().st_mode) for f in handlers.export(st)} == {0o600}
     past = first.parent.stat().st_mtime - 2 * app.EXPORT_KEEP_S
     os.utime(first.parent, (past, past))
     third = Path(handlers.export(st)[0])
     assert not first.parent.exists() and second.exists() and third.exists()
     handlers._exports.cleanup()  # what happens when the app's process exits
     assert not root.exists()
+
+
+def test_no_follow_up_is_offered_once_the_session_is_finished(handlers):
+    """A "correct" answer that still misses a point gets no automatic follow-up, and the card offers the
+    Follow-up button; after the last question the session is finished and that button only said so."""
+    grade = handlers.coach.grade
+
+    def correct_with_a_gap(q, a, **k):
+        g = grade(q, a, **k)
+        g.verdict, g.score, g.missing = "correct", 7.5, ["the bias-variance part"]
+        return g
+
+    handlers.coach.grade = correct_with_a_gap
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 2)
+    st, chat, _ = drain(handlers.answer(st, "it fits noise"))
+    assert "Question 2/2" in chat[-1]["content"]
+    assert any("Follow-up" in m["content"] for m in chat[-3:])  # the session goes on: offered
+    st, chat, _ = drain(handlers.answer(st, "it fits noise"))
+    assert "Session summary" in chat[-1]["content"]
+    assert not any("Follow-up" in m["content"] for m in chat[-3:])  # finished: not offered

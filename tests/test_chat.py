@@ -63,3 +63,31 @@ def test_terminal_output_strips_control_characters(fake, monkeypatch):
     result = run(["--topics", "dl", "--length", "2"], "nope\n:followup\n:quit\n")
     assert result.exit_code == 0
     assert "[31mred[0m follow-up?" in result.output and "\x1b" not in result.output
+
+
+def test_a_session_on_a_read_only_home_is_not_called_saved(fake, monkeypatch):
+    """On a read-only home the session lives in memory: "Resume with: coach chat --resume ..." then failed."""
+    monkeypatch.setattr(fake, "read_only", True, raising=False)
+    monkeypatch.setattr(fake, "read_only_note", lambda: "read-only home", raising=False)
+    result = run(["--length", "2"], ":quit\n")
+    assert result.exit_code == 0 and "not saved" in result.output and "Resume with" not in result.output
+
+
+def test_a_question_answered_meanwhile_elsewhere_is_a_message_and_the_chat_goes_on(fake, monkeypatch):
+    """Another terminal answered the open question: the answer here is refused with a message, not a traceback."""
+    from coach.errors import CoachError
+
+    calls = []
+    real = SessionEngine.answer
+
+    def refused_once(self, sid, text):
+        calls.append(text)
+        if len(calls) == 1:
+            raise CoachError("this question was already answered, skipped or ended meanwhile (another tab?)")
+        return real(self, sid, text)
+
+    monkeypatch.setattr(SessionEngine, "answer", refused_once)
+    result = run(["--length", "1"], "it is max(0, x)\nit is max(0, x)\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Error: this question was already answered" in out and "Score " in out.split("Error: this question")[1]

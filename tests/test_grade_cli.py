@@ -45,6 +45,7 @@ def test_every_input_line_gets_exactly_one_strict_output_line(grade_cli, tmp_pat
         row("A single neuron\u2028with a step\x85activation.", who="sep"),  # raw U+2028 and U+0085 in a string
         b'{"question": "What is a perceptron?", "answer": "caf\xe9 neuron"}',  # one invalid UTF-8 byte
         b'{"question": "What is a perceptron?", "answer": "a neuron", "weight": NaN}',  # not strict JSON
+        b'{"question": "What is a perceptron?", "answer": "a neuron", "weight": 1e400}',  # no float holds it
         b"",  # an empty line in the middle still gets its line
         row(GOOD, who="crlf") + b"\r",  # a CRLF line
         row(GOOD, who="last"),
@@ -60,10 +61,12 @@ def test_every_input_line_gets_exactly_one_strict_output_line(grade_cli, tmp_pat
     assert rows[1]["answer"] == "A single neuron\u2028with a step\x85activation."
     assert "UTF-8" in rows[2]["grade"]["error"] and rows[2]["line"] == 3
     assert "NaN" in rows[3]["grade"]["error"] and rows[3]["line"] == 4
-    assert "empty" in rows[4]["grade"]["error"] and rows[4]["line"] == 5
-    assert rows[5]["who"] == "crlf" and "score" in rows[5]["grade"]
-    assert rows[6]["who"] == "last" and rows[6]["grade"]["verdict"] in {"correct", "partial"}
-    assert "graded 3 answers, 4 could not be graded" in res.stderr
+    # read as infinity, it failed the whole batch with a traceback (the lines after it were lost)
+    assert "out of range" in rows[4]["grade"]["error"] and rows[4]["line"] == 5
+    assert "empty" in rows[5]["grade"]["error"] and rows[5]["line"] == 6
+    assert rows[6]["who"] == "crlf" and "score" in rows[6]["grade"]
+    assert rows[7]["who"] == "last" and rows[7]["grade"]["verdict"] in {"correct", "partial"}
+    assert "graded 3 answers, 5 could not be graded" in res.stderr
 
 
 def test_stdin_is_read_by_newline_only(built_home, embedder, monkeypatch):

@@ -368,3 +368,89 @@ def test_sessions_from_before_owners_belong_to_the_terminal(tmp_path, clock):
     engine = SessionEngine(FakeCoach(), Database(path), clock=clock)
     assert [s.id for s in engine.unfinished()] == ["old1"] and engine.review_states()[0].question_id == "q1"
     assert engine.for_owner("browser:x").unfinished() == [] and engine.for_owner("browser:x").review_states() == []
+
+
+# ---- two tabs or two terminals on one session (found by a review, 2026-12-03) ------------------------------
+def test_a_skip_from_a_second_process_never_overwrites_an_answer(engine):
+    """Two `coach chat --resume` processes (two engines, two locks): B reads the open question, A answers it,
+    then B's skip must fail instead of marking A's graded answer skipped (it vanished from the export)."""
+    other = SessionEngine(engine.coach, clock=engine.clock, followups=False)
+    sid = engine.start(["ml", "dl"], None, 2, seed=1).session_id
+    pending = SessionEngine._pending
+
+    def pending_then_the_other_answers(sid_):
+        found = pending(other, sid_)
+        engine.answer(sid_, "it fits noise")  # the first terminal commits meanwhile
+        return found
+
+    other._pending = pending_then_the_other_answers
+    with pytest.raises(CoachError, match="already answered"):
+        other.skip(sid)
+    first = engine.turns(sid)[0]
+    assert first.status == "answered" and first.answer == "it fits noise"
+    assert "it fits noise" in session_markdown(engine, sid)
+
+
+def test_finishing_while_an_answer_is_graded_is_a_message_not_a_traceback(engine):
+    sid = engine.start(["ml"], None, 1, seed=1).session_id
+    grade = engine.coach.grade
+
+    def grade_while_finished_elsewhere(*a, **k):
+        engine.finish(sid)  # Finish pressed in another tab while the answer was graded
+        return grade(*a, **k)
+
+    engine.coach.grade = grade_while_finished_elsewhere
+    with pytest.raises(CoachError, match="not saved"):
+        engine.answer(sid, "it fits noise")
+
+
+def test_a_finished_session_stays_as_it_was(engine, clock):
+    """Finish on a finished session and Ask beside it change nothing: its place in the history and its
+    export stay the same; the question asked is logged outside it."""
+    old = engine.start(["ml"], None, 1, seed=1).session_id
+    engine.answer(old, "it fits noise")  # the only question: finished
+    clock.t += 60
+    engine.start(["dl"], None, 1, seed=2)
+    before = [s["id"] for s in engine.history()], session_markdown(engine, old)
+    clock.t += 60
+    engine.finish(old)
+    reply = engine.ask("What is overfitting?", session_id=old)
+    "".join(reply.stream)
+    assert ([s["id"] for s in engine.history()], session_markdown(engine, old)) == before
+    assert engine.asks(old) == []
+
+
+def test_an_undecodable_answer_is_stored_not_lost(engine):
+    """A byte the terminal could not decode reaches Python as a lone surrogate, which SQLite cannot store: the
+    answer was graded, then lost with a traceback. Now it is stored with U+FFFD in its place."""
+    sid = engine.start(["ml"], None, 1, seed=1).session_id
+    res = engine.answer(sid, "caf\udce9 noise")
+    assert res.turn.status == "answered" and res.turn.answer == "caf\ufffd noise"
+
+
+def test_two_processes_opening_a_new_database_at_once(tmp_path):
+    """Both read the list of applied migrations before either applied one: the second failed with "table
+    sessions already exists". A migration is now checked again inside its transaction."""
+    import coach.session.db as dbmod
+
+    path = tmp_path / "c.sqlite3"
+    real = dbmod.migrate
+
+    class RivalFirst:  # the other process applies every migration just before this one's first BEGIN
+        def __init__(self, db):
+            self.db, self.raced = db, False
+
+        def execute(self, sql, *args):
+            if sql == "BEGIN IMMEDIATE" and not self.raced:
+                self.raced = True
+                real(sqlite3.connect(path, isolation_level=None))
+            return self.db.execute(sql, *args)
+
+    dbmod.migrate = lambda db: real(RivalFirst(db))
+    try:
+        second = Database(path)
+    finally:
+        dbmod.migrate = real
+    assert second.applied == []
+    with sqlite3.connect(path) as db:
+        assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY rowid")] == [m.__name__ for m in MIGRATIONS]

@@ -81,36 +81,49 @@ def chat(settings, topics, length, difficulty, resume, seed):
             line = ":quit"
         cmd, _, arg = line.partition(" ") if line.startswith(":") else ("", "", "")
         if cmd == ":quit":
-            click.echo(f"\nSession saved. Resume with: coach chat --resume {sid}")
-            return
-        if cmd == ":hint":
-            click.secho("Hint: " + plain(engine.hint(sid)), fg="cyan")
-        elif cmd == ":skip":
-            turn = engine.skip(sid)
-            click.echo("Skipped: it will come back in a later session.")
-        elif cmd == ":answer":
-            item, turn = engine.reveal(sid)
-            click.echo("Model answer:\n  " + plain(item.model_answer).replace("\n", "\n  "))
-        elif cmd == ":followup":
-            try:
-                turn = engine.followup(sid)
-            except CoachError as exc:
-                click.echo(str(exc))
-        elif cmd == ":ask":
-            if arg.strip():
-                _ask(engine, sid, arg.strip())
+            if getattr(coach, "read_only", False):  # the session lived in memory only
+                click.echo("\nThis session was not saved (the coach's home is read-only), so it cannot be resumed.")
             else:
-                click.echo("Usage: :ask <your question>")
-        elif cmd:
-            click.echo(HELP)
-        elif not line:
-            click.echo("Type your answer, or " + HELP)
-        else:
-            click.echo("Grading...")
-            result = engine.answer(sid, line)
-            click.echo(grade_text(result.grade, engine.source_titles()))
-            if (result.turn.kind == "main" and (result.grade.missing or result.grade.wrong)
-                    and not (result.next and result.next.kind == "followup")):
-                click.echo("(:followup for a follow-up question on the gaps)")
-            turn = result.next
+                click.echo(f"\nSession saved. Resume with: coach chat --resume {sid}")
+            return
+        try:
+            turn = _act(engine, sid, turn, cmd, arg, line, grade_text, plain)
+        except CoachError as exc:  # another tab or process changed the session meanwhile: say so, carry on
+            click.echo(f"Error: {exc}")
+            turn = engine.current(sid)
     click.echo("\n" + summary_text(engine.summary(sid)))
+
+
+def _act(engine, sid, turn, cmd, arg, line, grade_text, plain):
+    """One line typed in ``coach chat``: a command or an answer. Returns the question now open (None: done)."""
+    if cmd == ":hint":
+        click.secho("Hint: " + plain(engine.hint(sid)), fg="cyan")
+    elif cmd == ":skip":
+        turn = engine.skip(sid)
+        click.echo("Skipped: it will come back in a later session.")
+    elif cmd == ":answer":
+        item, turn = engine.reveal(sid)
+        click.echo("Model answer:\n  " + plain(item.model_answer).replace("\n", "\n  "))
+    elif cmd == ":followup":
+        try:
+            turn = engine.followup(sid)
+        except CoachError as exc:
+            click.echo(str(exc))
+    elif cmd == ":ask":
+        if arg.strip():
+            _ask(engine, sid, arg.strip())
+        else:
+            click.echo("Usage: :ask <your question>")
+    elif cmd:
+        click.echo(HELP)
+    elif not line:
+        click.echo("Type your answer, or " + HELP)
+    else:
+        click.echo("Grading...")
+        result = engine.answer(sid, line)
+        click.echo(grade_text(result.grade, engine.source_titles()))
+        if (result.turn.kind == "main" and (result.grade.missing or result.grade.wrong) and result.next is not None
+                and result.next.kind != "followup"):  # a finished session takes no follow-up
+            click.echo("(:followup for a follow-up question on the gaps)")
+        turn = result.next
+    return turn

@@ -77,7 +77,10 @@ def grade(settings, input_, output):
                     encoded = dumps_line(row).encode("utf-8")
                 except ValueError as exc:  # a value JSON cannot hold (NaN): this line's error, never the batch's
                     row["grade"] = {"error": f"the grade could not be written: {exc}"}
-                    encoded = dumps_line(row).encode("utf-8")
+                    try:
+                        encoded = dumps_line(row).encode("utf-8")
+                    except ValueError:  # the bad value is in the line's own fields: keep only its number
+                        encoded = dumps_line({"line": n, "grade": row["grade"]}).encode("utf-8")
                 out.write(encoded)
                 out.flush()
                 errors += "error" in row["grade"]

@@ -186,6 +186,10 @@ def migrate(db: sqlite3.Connection) -> list[str]:
         # One transaction per migration: a failed one leaves nothing half-applied.
         db.execute("BEGIN IMMEDIATE")
         try:
+            # another process opening the same file may have applied it since the list above was read
+            if db.execute("SELECT 1 FROM migrations WHERE name=?", (fn.__name__,)).fetchone():
+                db.execute("COMMIT")
+                continue
             fn(db)
             db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, time.time()))
         except BaseException:
@@ -195,6 +199,21 @@ def migrate(db: sqlite3.Connection) -> list[str]:
         applied.append(fn.__name__)
         log.info("applied migration %s", fn.__name__)
     return applied
+
+
+def _wal(db: sqlite3.Connection, tries: int = 100) -> None:
+    """Put the file in WAL mode (kept by the file: set once). Switching needs the file to itself and SQLite
+    answers "database is locked" at once, without the busy timeout, while another process opens it too, so
+    this waits a little and tries again."""
+    for attempt in range(tries):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 class Database:
@@ -238,7 +257,7 @@ class Database:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.row_factory = sqlite3.Row
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            _wal(db)
             db.execute("PRAGMA foreign_keys=ON")
             yield db
         finally:

@@ -228,6 +228,7 @@ class SessionEngine:
     # ---- acting on the current question ---------------------------------------------------
     def answer(self, sid: str, text: str) -> AnswerResult:
         """Grade the answer to the current question, update the schedule, move on."""
+        text = storable(text)
         info, turn = self._pending(sid)
         item = info.plan[turn.position]
         if turn.kind == "followup" and turn.target:
@@ -239,9 +240,11 @@ class SessionEngine:
         follow = self._followup_for(grade) if self.followups and turn.kind == "main" and _has_gap(grade) else None
         with self._lock, self.db.transaction() as db:
             now = self.clock()
-            status = db.execute("SELECT status FROM turns WHERE id=?", (turn.id,)).fetchone()[0]
-            if status != "pending":
-                raise CoachError("this question was already answered (another tab?)")
+            # another tab or process may have answered, skipped or finished meanwhile (grading ran unlocked)
+            row = db.execute("SELECT status FROM turns WHERE id=?", (turn.id,)).fetchone()
+            if row is None or row[0] != "pending":
+                raise CoachError("this question was already answered, skipped or ended meanwhile (another tab?): "
+                                 "your answer was not saved")
             db.execute(
                 "UPDATE turns SET status='answered', answer=?, grade=?, score=?, verdict=?, answered_at=? WHERE id=?",
                 (text, grade_to_json(grade), grade.score, grade.verdict, now, turn.id),
@@ -260,7 +263,11 @@ class SessionEngine:
             info, turn = self._pending(sid)
             with self.db.transaction() as db:
                 now = self.clock()
-                db.execute("UPDATE turns SET status=?, answered_at=? WHERE id=?", (status, now, turn.id))
+                # checked again inside the transaction: another process may have answered it since
+                done = db.execute("UPDATE turns SET status=?, answered_at=? WHERE id=? AND status='pending'",
+                                  (status, now, turn.id))
+                if done.rowcount != 1:
+                    raise CoachError("this question was already answered or ended meanwhile (another tab?)")
                 if turn.kind == "main":
                     self._schedule(db, info.plan[turn.position], None, now)
                 self._advance(db, info, now)
@@ -297,9 +304,15 @@ class SessionEngine:
         waiting = self.current(sid)
         if waiting is not None and waiting.kind == "followup":
             return waiting  # one follow-up at a time: the one already asked
-        follow = self._followup_for(parent.grade)
+        follow = self._followup_for(parent.grade)  # slow (it may ask the LLM): outside the lock
         with self._lock, self.db.transaction() as db:
-            self._insert_followup(db, sid, parent, follow, self.clock())
+            # checked again inside the transaction: another tab or process may have finished the session or
+            # asked a follow-up meanwhile
+            if db.execute("SELECT status FROM sessions WHERE id=?", (sid,)).fetchone()[0] == "finished":
+                raise CoachError("this session was finished meanwhile (another tab?)")
+            if db.execute("SELECT 1 FROM turns WHERE session_id=? AND kind='followup' AND status='pending'",
+                          (sid,)).fetchone() is None:
+                self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
 
     def _followup_for(self, grade):
@@ -317,21 +330,25 @@ class SessionEngine:
         db.execute("UPDATE sessions SET status='active', updated_at=? WHERE id=?", (now, sid))
 
     def finish(self, sid: str) -> dict:
-        """End the session now (unanswered questions stay unasked) and return its summary."""
+        """End the session now (unanswered questions stay unasked) and return its summary. A finished session
+        is left as it is (read-only: not even its place in the history moves)."""
         self.info(sid)  # this owner's, or "no session"
         with self._lock, self.db.transaction() as db:
             now = self.clock()
-            db.execute("DELETE FROM turns WHERE session_id=? AND status='pending'", (sid,))
-            db.execute("UPDATE sessions SET status='finished', updated_at=? WHERE id=?", (now, sid))
+            status = db.execute("SELECT status FROM sessions WHERE id=?", (sid,)).fetchone()
+            if status is not None and status[0] != "finished":
+                db.execute("DELETE FROM turns WHERE session_id=? AND status='pending'", (sid,))
+                db.execute("UPDATE sessions SET status='finished', updated_at=? WHERE id=?", (now, sid))
         return self.summary(sid)
 
     # ---- ask the coach ---------------------------------------------------------------------
     def ask(self, question: str, session_id: str | None = None, cancel: threading.Event | None = None) -> AskReply:
         """A grounded answer to the user's own question; logged once the stream is consumed."""
+        question = storable(question)
         if not question.strip():
             raise CoachError("type a question to ask the coach")
-        if session_id is not None:
-            self.info(session_id)  # logged under this owner's session only
+        if session_id is not None and self.info(session_id).status == "finished":  # this owner's session only
+            session_id = None  # a finished session is read-only: the question is logged outside it
         cancel = cancel or threading.Event()
         result = self.coach.ask(question, cancel=cancel)
 
@@ -406,6 +423,14 @@ class SessionEngine:
         from coach.session.summary import session_summary
 
         return session_summary(self.info(sid), self.turns(sid), {s.question_id: s for s in self.review_states()})
+
+
+def storable(text: str) -> str:
+    """``text`` as it can be stored and exported: a lone surrogate (an undecodable byte read from a terminal, a
+    broken JSON string) becomes U+FFFD instead of failing the save after the answer was graded."""
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
 
 
 def _has_gap(grade) -> bool:
