@@ -78,6 +78,8 @@ def html_to_lines(text: str) -> list[str]:
 def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
     """Main-content lines, and for each the 1-based line of the HTML file its text starts on
     (lxml's ``sourceline`` of the element that opened the line; a tail counts from its element)."""
+    # lxml counts "\n" only: a file with old-Mac "\r" line ends would be one long line 1 (every record there)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     decl = _XML_DECL.match(text)
     offset = decl.group(0).count("\n") if decl else 0  # lines the stripped declaration took
     text = _XML_DECL.sub("", text)

@@ -88,12 +88,17 @@ def _to_original_lines(records, line_numbers: list[int]) -> None:
     def m(n: int) -> int:
         return line_numbers[n - 1] if 1 <= n <= len(line_numbers) else n
 
+    seen: dict[str, int] = {}
     for r in records:
         r.line_start, r.line_end = m(r.line_start), max(m(r.line_start), m(r.line_end))
         r.answer_lines = [m(n) for n in r.answer_lines]
         for b in r.blocks:
             b.line_start, b.line_end = m(b.line_start), max(m(b.line_start), m(b.line_end))
         r.id = f"{r.source}:{r.line_start}"
+        # several questions on one line of the file (a minified page): "page.html:1", "page.html:1#2", ...
+        seen[r.id] = seen.get(r.id, 0) + 1
+        if seen[r.id] > 1:
+            r.id = f"{r.id}#{seen[r.id]}"
 
 
 def _numbered_or_asks(line: str) -> bool:

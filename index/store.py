@@ -265,6 +265,10 @@ def collect_garbage(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
     gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=_stamp)
     complete = [p.name for p in gens if not p.name.endswith(".tmp")]
     keep_names: set[str] = set()
+    if live not in complete:
+        # no live generation to go by (CURRENT missing, empty or naming one that is gone): only crash leftovers
+        # are safe to remove; a complete generation may be the only copy of the index left
+        keep_names = set(complete)
     name = live if live in complete else None
     while name is not None and name in complete and len(keep_names) < keep:
         keep_names.add(name)

@@ -111,3 +111,17 @@ def test_bad_paths_get_one_line_each_and_the_rest_is_indexed(run, tmp_path):
     # nothing at all could be done: non-zero, one line
     res = run("add", str(tmp_path / "missing.md"))
     assert res.exit_code == 1 and res.stderr.strip().splitlines() == [f"Error: no such file or folder: {tmp_path / 'missing.md'}"]
+
+
+def test_status_shows_source_names_as_they_are(run, tmp_path):
+    """Source names were read as rich markup: "notes [v2].md" was listed as "notes .md" (a name `index remove`
+    then refused) and "x [/b] y.md" crashed `coach index status` with a MarkupError."""
+    docs = tmp_path / "d [x]"
+    docs.mkdir()
+    (docs / "notes [v2].md").write_text(DOC_A, encoding="utf-8")
+    (docs / "x [").mkdir()
+    (docs / "x [" / "b] y.md").write_text(DOC_B, encoding="utf-8")  # named "x [/b] y.md" inside the folder
+    assert run("build", str(docs)).exit_code == 0
+    res = run("status")
+    assert res.exit_code == 0, res.output
+    assert "notes [v2].md" in res.stdout and "x [/b] y.md" in res.stdout

@@ -138,3 +138,18 @@ def test_random_kills_while_readers_read(_isolated_home):
     assert len(generations) > 2  # the readers really saw the writer switch generations
     CoachIndex(settings, model=WordLengthModel()).add(all_sources("v9"))
     assert len(list(settings.index_dir.glob("gen-*"))) == store.KEEP_GENERATIONS
+
+
+def test_a_damaged_current_pointer_never_costs_the_complete_generations(_isolated_home):
+    """CURRENT naming a generation that is gone (restored from an older backup, edited by hand): taking the
+    write lock collected every complete generation (the only copies of the index), then the write failed."""
+    settings = load_settings()
+    CoachIndex(settings, model=WordLengthModel()).build(all_sources())
+    CoachIndex(settings, model=WordLengthModel()).add(all_sources("v2"))
+    complete = {p.name for p in settings.index_dir.glob("gen-*")}
+    assert len(complete) == 2
+    (settings.index_dir / store.CURRENT).write_text("gen-999-1\n", encoding="utf-8")
+    (settings.index_dir / "gen-5-5.tmp").mkdir()  # a killed writer's leftover is still collected
+    with store.WriteLock(settings.index_dir):
+        pass
+    assert {p.name for p in settings.index_dir.glob("gen-*")} == complete

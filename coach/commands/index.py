@@ -150,20 +150,22 @@ def status(settings, as_json):
         click.echo(json.dumps(st, indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"Index {st['index_dir']}")
+    # names and paths are the user's text, not markup: "notes [v2].md" lost its "[v2]", "x [/b] y.md" crashed
+    table = Table(title=escape(f"Index {st['index_dir']}"))
     for col in ("source", "records", "chunks", "boilerplate removed", "sha256"):
         table.add_column(col, justify="right" if col in ("records", "chunks") else "left")
     for s in st["sources"]:
         boiler = ", ".join(f"{k} {v}" for k, v in sorted(s["boilerplate_removed"].items())) or "-"
-        table.add_row(s["source"], str(s["records"]), str(s["chunks"]), boiler, s["sha256"][:12])
+        table.add_row(escape(s["source"]), str(s["records"]), str(s["chunks"]), escape(boiler), s["sha256"][:12])
     console = Console(file=click.get_text_stream("stdout"), width=120)
     console.print(table)
     console.print(
         f"{len(st['sources'])} sources, {st['records']} records, {st['chunks']} chunks | "
         f"embedding model {st['embedding_model']} (dim {st['dim']}) | index {st['index_type']} | "
-        f"reranker {st['reranker_model'] or 'none'} | built {st['built_at']}"
+        f"reranker {st['reranker_model'] or 'none'} | built {st['built_at']}", markup=False, highlight=False
     )
     for problem in st["rubric_problems"]:
         console.print(f"Warning: {problem}", markup=False, highlight=False, soft_wrap=True)

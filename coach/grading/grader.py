@@ -288,6 +288,7 @@ class Grader:
                 source, _, line = rid.rpartition(":")
                 if not source:
                     continue
+                line = line.split("#")[0]  # "page.html:1#2": the second question on line 1
                 cites.append(Citation(rid, source, int(line or 0), int(line or 0), flags=self.flags_for(rid)))
             else:
                 cites.append(
