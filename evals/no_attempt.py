@@ -1,7 +1,8 @@
 """How well "no attempt" is told from an attempt (``coach.grading.attempt.is_no_attempt``), beside the
-first version's rule (the whole answer tiled with known "don't know" phrases and fillers), on two blind
-helper-written sets (``data/no_attempt/``, datasheet ``data/README_no_attempt.md``): ``dev`` (the rule was
-tuned on it) and ``test`` (other subjects, measured once, never tuned on)."""
+first version's rule (the whole answer tiled with known "don't know" phrases and fillers), on three blind
+helper-written sets (``data/no_attempt/``, datasheet ``data/README_no_attempt.md``): ``dev.jsonl`` and
+``dev2.jsonl`` (the rule was tuned on both: ``dev``) and ``test.jsonl`` (other subjects, measured once, never
+tuned on)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ def no_attempt_metrics(split: str = "test") -> dict:
     """``no_attempt_*`` metrics on the split's set (``test`` for "all"); {} when the file is missing."""
     from coach.grading.attempt import first_version, is_no_attempt
 
-    path = NO_ATTEMPT_DIR / ("dev.jsonl" if split == "dev" else "test.jsonl")
-    if not path.exists():
+    paths = [NO_ATTEMPT_DIR / name for name in (("dev.jsonl", "dev2.jsonl") if split == "dev" else ("test.jsonl",))]
+    if not all(p.exists() for p in paths):
         return {}
-    rows = load_jsonl(path)
+    rows = [r for p in paths for r in load_jsonl(p)]
     gold = [r["label"] == "no_attempt" for r in rows]
     recall, false_rate = _rates([is_no_attempt(r["answer"], r["question"]) for r in rows], gold)
     base_recall, base_false = _rates([first_version(r["answer"]) for r in rows], gold)

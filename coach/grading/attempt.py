@@ -17,9 +17,14 @@ clause, after "I" / "we" as its subject, or in a clause about the candidate ("no
 "the forget gate decides what to drop" or "the model does not know the labels" are content. An answer of more
 than ``MAX_WORDS`` words is always an attempt.
 
+A bare refusal ("nah", "nope", "no") is an admission where the question is not a yes/no one, and the topic
+may be named with any delimiter ("CORS, no idea") where the question offers no choice ("TCP, I think" answers
+"TCP or UDP?"). An admission that goes on to state something ("not sure it's a lock") is content.
+
 Known limits: "Pass" is a no attempt even where the question is about Python's ``pass``; admissions in words
-the rule does not know ("my mind went blank", "nah") are graded as answers. Measured on two blind written
-sets (README, "No attempt").
+the rule does not know are graded as answers, and there are many: the rule finds 0.95 and 0.80 of the two
+sets it was tuned on but 0.25 of a third blind set (README, "No attempt"; datasheet
+``evals/data/README_no_attempt.md``).
 """
 
 from __future__ import annotations
