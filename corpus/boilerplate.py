@@ -33,7 +33,12 @@ _I = re.IGNORECASE
 LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("star_repo", re.compile(r"\bgiv(e|ing) (it|this|us|the)( \w+)? (a )?(star\b|⭐)|\bstar (the|this|our) (repo|repository|project)\b"
                              r"|\bfork (it|this|the repo)\b|^⭐", _I)),
-    ("video", re.compile(r"\b(youtube|subscribe\b|watch (the|our|this) video|video tutorial)", _I)),
+    # call-to-action shapes only: "publish-subscribe", "a consumer must subscribe to a topic" and "YouTube uses
+    # candidate generation" are content
+    ("video", re.compile(r"\b(subscribe (to|for) (our|my|the) (youtube |free |weekly )?(channel|newsletter|updates|mailing list)"
+                         r"|(like|share),? (and|&) subscribe|(our|my|this|the) youtube (channel|video|playlist)"
+                         r"|(watch|see) (it|this|the (full )?video|our video|more) on youtube|watch (the|our|this) video"
+                         r"|video tutorial|^\W*(youtube|subscribe)( (youtube|subscribe|now|here|channel|button))*\W*$)", _I)),
     ("review_credit", re.compile(r"\b(reviewed|fact[- ]checked|edited|verified) (and|&) (fact[- ]checked|reviewed|verified) by\b"
                                  r"|\b[\w-]+ learners have read\b|\bfact[- ]checked by\b", _I)),
     ("byline", re.compile(r"^(by|written by|posted by|author:)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}\b.{0,40}$"
@@ -51,7 +56,11 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
                        r"|in (collaboration|partnership) with\b.{0,40}(iit|university|institute)"
                        r"|(have|take) a look at (this|our) (blog|article|post|guide|tutorial)|^learn more (about|at|here)"
                        r"|^interested in (learning|knowing|becoming|mastering)|start your (\w+ )?journey|\d+% hike|in[- ]demand skills|associated course|upskill|accelerate your career)", _I)),
-    ("salary_jobs", re.compile(r"\b(\d+(\.\d+)? ?lpa|per annum|average salary|salary (in|of|range|trends)|job (trends|openings|market)"
+    # job-market phrases: "the second highest salary of the employees" (a SQL question) is content
+    ("salary_jobs", re.compile(r"\b(\d+(\.\d+)? ?lpa|per annum|salary (range|trends)"
+                               r"|salary (of|for|in) (an? |the )?[\w -]{0,30}(engineer|scientist|developer|analyst|architect"
+                               r"|manager|professional|fresher)s?\b|salar(y|ies) in (india|the us|the usa|the uk|usa|us|uk)"
+                               r"|job (trends|openings|market)"
                                r"|open jobs|bureau of labor statistics)\b", _I)),
     ("closing", re.compile(r"^(i|we) hope (this|these|that|you).{0,120}(help|useful|prepare)|\b(best of luck|all the best"
                            r"|happy (learning|coding|reading))\b", _I)),

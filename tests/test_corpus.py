@@ -355,3 +355,23 @@ def test_html_records_cite_lines_of_the_original_html_file():
         assert r.question.split("?")[0][-12:] in raw[r.line_start - 1], (r.question, raw[r.line_start - 1])
         assert r.line_start <= r.line_end <= len(raw)
         assert all(r.line_start <= n <= r.line_end for n in r.answer_lines)
+
+
+def test_boilerplate_rules_keep_technical_answers_that_share_their_words(tmp_path):
+    """"subscribe", "YouTube" and "salary of" emptied technical answers (publish-subscribe, a Kafka consumer,
+    YouTube's recommender, the second highest salary in SQL); the banners they target still go."""
+    doc = tmp_path / "notes.md"
+    doc.write_text(
+        "1. What is the publish-subscribe pattern?\n\nPublishers send messages to a topic and every subscriber "
+        "receives them.\n\n2. How does a Kafka consumer read messages?\n\nA Kafka consumer must subscribe to one "
+        "or more topics before it polls.\nYoutube subscribe\n\n3. Why is YouTube's recommender two-stage?\n\nYouTube "
+        "uses candidate generation followed by ranking.\nSubscribe to our YouTube channel for more videos!\n\n"
+        "4. How do you find the second highest salary?\n\nSelect the maximum salary of the employees that is below "
+        "the overall maximum.\nThe average salary of a data scientist in India is 10 LPA.\n", encoding="utf-8")
+    answers = [r.answer for r in parse_file(doc).records]
+    assert answers == [
+        "Publishers send messages to a topic and every subscriber receives them.",
+        "A Kafka consumer must subscribe to one or more topics before it polls.",
+        "YouTube uses candidate generation followed by ranking.",
+        "Select the maximum salary of the employees that is below the overall maximum.",
+    ]
