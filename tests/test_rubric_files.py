@@ -135,6 +135,24 @@ def test_every_rewrite_of_a_drafts_file_keeps_the_previous_one_under_its_own_bac
     assert [p.name for p in path.parent.glob("*.yaml")] == ["notes-md.yaml"]
 
 
+def test_two_sources_with_one_slug_get_drafts_files_of_their_own(tmp_path):
+    """"my notes.md" and "my-notes.md" shared one drafts file: every `coach index add` rewrote it twice (one
+    source's edits pushed aside each time), and removing one source retired the other's drafts."""
+    from coach.grading.draft import drafts_path, retire_drafts, write_drafts
+
+    drafts = tmp_path / "drafts"
+    a = drafts_path(drafts, "my notes.md")
+    assert write_drafts(a, "my notes.md", "sha-a", _drafts("A perceptron is a single artificial neuron."))
+    b = drafts_path(drafts, "my-notes.md")
+    assert b != a and write_drafts(b, "my-notes.md", "sha-b", _drafts("A perceptron is a linear classifier."))
+    # each source finds its own file again, and an unchanged source rewrites nothing
+    assert drafts_path(drafts, "my notes.md") == a and drafts_path(drafts, "my-notes.md") == b
+    assert not write_drafts(a, "my notes.md", "sha-a", _drafts("A perceptron is a single artificial neuron."))
+    assert not write_drafts(b, "my-notes.md", "sha-b", _drafts("A perceptron is a linear classifier."))
+    assert retire_drafts(drafts, ["my notes.md"]) == [str(a)]
+    assert b.exists() and not a.exists()
+
+
 def test_a_drafts_file_that_no_longer_parses_is_never_overwritten(tmp_path):
     """A typo in a hand-edited drafts file: left exactly as it is (the bank warns, naming it), even when the
     source changes, so fixing the typo keeps the edits."""

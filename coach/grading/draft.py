@@ -241,9 +241,33 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     return True
 
 
+_SOURCE_LINE = re.compile(r"^source: (.+)$", re.M)
+
+
+def _drafted_source(path) -> str | None:
+    """The ``source`` a drafts file was written for (None when it cannot be read)."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(4096)
+        m = _SOURCE_LINE.search(head)
+        return str(yaml.safe_load(m.group(1))) if m else None
+    except (OSError, yaml.YAMLError):
+        return None
+
+
 def drafts_path(drafts_dir, source: str):
-    """Where a source's draft rubrics live: ``<drafts_dir>/<slug of the source name>.yaml``."""
-    return drafts_dir / f"{slug(source)}.yaml"
+    """Where a source's draft rubrics live: ``<drafts_dir>/<slug of the source name>.yaml``, or, when another
+    source with the same slug ("my notes.md", "my-notes.md") has that file, the slug with a short hash of the
+    name (two sources never share a drafts file: each rewrite pushed the other's aside, and removing one
+    retired the other's)."""
+    plain = drafts_dir / f"{slug(source)}.yaml"
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    hashed = drafts_dir / f"{slug(source)}-{digest}.yaml"
+    if hashed.exists() or (plain.exists() and _drafted_source(plain) not in (None, source)):
+        return hashed
+    return plain
 
 
 def retire_drafts(drafts_dir, sources: list[str]) -> list[str]:
