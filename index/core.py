@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -178,6 +179,7 @@ class CoachIndex:
             if state is not None:
                 self._check_model(state.gen.meta)
             old_sources = dict(state.gen.meta["sources"]) if state else {}
+            parsed = _same_files_same_names(parsed, old_sources)
             changed = []
             for ps in parsed:
                 old = old_sources.get(ps.source)
@@ -256,6 +258,46 @@ class CoachIndex:
         if progress:
             progress(1, 1, "write")
         self._current()
+
+
+def _same_files_same_names(parsed, old_sources: dict) -> list:
+    """A file already indexed under another name keeps that name: added once with its folder ("sub/a.md") and
+    once alone ("a.md"), it was indexed twice, and the copy not re-added went stale after an edit."""
+    by_path = {}
+    for name, info in old_sources.items():
+        if info.get("path"):
+            by_path.setdefault(_real(info["path"]), name)
+    out = []
+    for ps in parsed:
+        name = by_path.get(_real(ps.path)) if ps.path and ps.source not in old_sources else None
+        if name is not None and name != ps.source:
+            log.warning("%s is already indexed as %s: re-indexed under that name", ps.path, name)
+            ps = _renamed(ps, name)
+        out.append(ps)
+    return _dedupe(out)
+
+
+def _real(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return str(path)
+
+
+def _renamed(ps, name: str):
+    """``ps`` as source ``name``: its records' source and ids ("a.md:3" -> "sub/a.md:3") and groups."""
+    import copy
+
+    old = ps.source
+    ps = copy.deepcopy(ps)
+
+    def rename_id(rid: str) -> str:
+        return name + rid[len(old):] if rid.startswith(old + ":") else rid
+
+    for r in ps.records:
+        r.source, r.id, r.group_id = name, rename_id(r.id), rename_id(r.group_id)
+    ps.source = name
+    return ps
 
 
 def _dedupe(parsed) -> list:

@@ -222,3 +222,18 @@ def test_encode_grouped_batches_similar_lengths_and_matches_encode(settings, emb
     assert np.allclose(grouped, e.encode(texts), atol=1e-5)
     assert np.array_equal(grouped, e.encode_grouped(texts))  # same texts, same vectors
     assert e.encode_grouped([]).shape == (0, 384) and e.encode_grouped(["one"]).shape == (1, 384)
+
+
+def test_a_file_added_again_under_another_name_keeps_its_first_name(settings, embedder):
+    """Added with its folder ("sub/ml.txt") and then alone ("ml.txt"), one file was indexed twice, and the
+    copy not re-added went stale after an edit. The same file (by path) now keeps the name it has."""
+    ix = CoachIndex(settings, model=embedder)
+    first = make_source("ml.txt")
+    for r in first.records:
+        r.source, r.id = "sub/ml.txt", "sub/" + r.id
+    first.source = "sub/ml.txt"  # the same path, /data/ml.txt, named inside its folder
+    ix.build([first])
+    assert ix.add([make_source("ml.txt")])["unchanged"] == ["sub/ml.txt"]
+    edited = make_source("ml.txt", QA["ml.txt"][:1], version="v2")
+    assert ix.add([edited]) == {"added": [], "updated": ["sub/ml.txt"], "unchanged": []}
+    assert {r.source for r in ix.records()} == {"sub/ml.txt"} and [r.id for r in ix.records()] == ["sub/ml.txt:1"]
