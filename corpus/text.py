@@ -22,6 +22,7 @@ import logging
 import re
 
 import ftfy
+import ftfy.badness
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ def decode(raw: bytes) -> str:
     encoding = best.encoding
     # Short texts make single-byte code pages ambiguous (cp1250 vs cp1252); scraped English articles are
     # far more often Western European, so cp1252 wins whenever it decodes the bytes cleanly.
-    if encoding.startswith(("cp125", "windows-125", "iso8859", "latin", "mac_")) and _decodes(raw, "cp1252"):
+    # (DOS code pages too: a short cp1252 file was read as cp775, "café" as "cafķ")
+    if encoding.startswith(("cp125", "windows-125", "iso8859", "latin", "mac_", "cp4", "cp7", "cp8")) and _decodes(raw, "cp1252"):
         encoding = "cp1252"
     log.debug("decoded as %s", encoding)
     return raw.decode(encoding, errors="replace")
@@ -112,6 +114,10 @@ def looks_binary(raw: bytes) -> bool:
 
 def _mac_roman_fix(match: re.Match) -> str:
     run = match.group(0)
+    # only a run ftfy finds suspicious ("√©", "‚Äô"): correct text such as "“Über”", "«École»" or "1/√π"
+    # also round-trips through Mac Roman to valid UTF-8 ("҆ber", "ǃcole", "1/ù")
+    if not ftfy.badness.is_bad(run):
+        return run
     try:
         fixed = run.encode("mac_roman").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):

@@ -375,3 +375,18 @@ def test_boilerplate_rules_keep_technical_answers_that_share_their_words(tmp_pat
         "YouTube uses candidate generation followed by ranking.",
         "Select the maximum salary of the employees that is below the overall maximum.",
     ]
+
+
+def test_correct_non_ascii_text_is_never_repaired(tmp_path):
+    """The Mac Roman repair rewrote any two characters that happen to form UTF-8 when re-encoded ("“Ü" became
+    "҆", "«É" "ǃ", "√π" "ù"); a short cp1252 file was read as cp775 ("café" as "cafķ"). Mojibake is still
+    repaired."""
+    from corpus.text import clean_lines
+
+    for line in ["The word “Über” means over.", "He studied at «École» Polytechnique.",
+                 "The constant is 1/√π here.", "Temperature rose 5–°C."]:
+        assert clean_lines(line)[0] == line
+    assert clean_lines("caf√© and the model‚Äôs loss")[0] == "café and the model’s loss"
+    doc = tmp_path / "latin.txt"
+    doc.write_bytes("1. What is a café?\nA café sells coffee.\n2. What is naïve Bayes?\nA classifier.\n".encode("cp1252"))
+    assert [r.question for r in parse_file(doc).records] == ["What is a café?", "What is naïve Bayes?"]
