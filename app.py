@@ -442,8 +442,7 @@ def models_md(coach) -> str:
 def build_app(coach) -> gr.Blocks:
     engine = SessionEngine(coach)
     h = Handlers(coach, engine)
-    # Gradio's cache holds copies of the exports and uploads: removed after an hour, and at shutdown
-    with gr.Blocks(title="Interview Coach", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="Interview Coach") as demo:
         gr.Markdown("# Interview Coach\nPractise interviews against your own sources, fully offline.")
         if getattr(coach, "read_only", False):
             gr.Markdown(f"⚠️ {safe(coach.read_only_note())}", elem_id="read-only-banner")
