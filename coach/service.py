@@ -50,6 +50,7 @@ class Coach:
         self._lock = threading.RLock()
         self._index = None
         self._grader = None
+        self._grader_generation: str | None = None  # the index generation the grader was built from
         self._audit = None
         self._llm = None
         self._bank = None
@@ -118,13 +119,28 @@ class Coach:
                 self._audit = AuditView(self.settings, self.index)
             return self._audit
 
+    def _live_generation(self) -> str | None:
+        """The index generation CURRENT names now (another process may have switched it)."""
+        from index import store
+
+        try:
+            return store.read_current(self.index.dir)
+        except OSError:
+            return None
+
     @property
     def grader(self):
         with self._lock:
+            if self._grader is not None and self._live_generation() != self._grader_generation:
+                # another process added or removed sources (`coach index add|remove` beside `coach serve`):
+                # grade against the index as it is now, never citing a removed source
+                self._reset_derived()
+                self._bank = None
             if self._grader is None:
                 from coach.grading import Grader
 
                 self.ensure_index()
+                self._grader_generation = self._live_generation()
                 records = {r.id: r for r in self.index.records()}
                 self._grader = Grader(
                     # raw encode, no query cache: grades stay bit-for-bit repeatable; grouped by length,

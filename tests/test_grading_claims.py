@@ -350,3 +350,23 @@ def test_a_key_point_the_reference_contradicts_is_never_credited_whatever_its_ro
     covered = [t for t, _ in ev.judged["covered"]]
     assert "Beta holds." not in covered and "Beta holds." in ev.judged["missing"]
     assert "Alpha holds." in covered
+
+
+def test_a_source_removed_by_another_process_is_not_graded_against(built_home, tmp_path):
+    """`coach serve` keeps running while `coach index remove` runs in another process: the server's grader
+    held the records and rubrics it loaded first, so it could still cite the removed source."""
+    import shutil
+
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    server, other = Coach(load_settings(home=home)), Coach(load_settings(home=home))
+    before = server.grader
+    gone = sorted({r.source for r in before.records.values()})[0]
+    assert any(r.source == gone for r in before.records.values())
+    other.remove_sources([gone])
+    after = server.grader
+    assert after is not before and not any(r.source == gone for r in after.records.values())
+    assert server.grader is after  # rebuilt once, not on every grade
