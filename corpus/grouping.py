@@ -86,6 +86,8 @@ def _embedding_clusters(questions: list[str], keys: list[str], embedder, thresho
     import numpy as np
 
     n = len(questions)
+    if n < 2:  # one question is its own group (scipy's linkage needs two observations)
+        return list(range(n))
     # Up to PROGRESS_STEP questions are encoded as one call (the batches, and so the floats, stay exactly
     # as they always were); bigger inputs go in steps of that size, reporting progress after each.
     step = n if n <= PROGRESS_STEP else PROGRESS_STEP

@@ -11,14 +11,17 @@ which is linear in corpus size but far cheaper than embedding.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 from coach.errors import CoachError
+from corpus.grouping import group_and_tag
 from corpus.records import Record
 from index import store
 from index.chunking import chunk_records
@@ -194,10 +197,15 @@ class CoachIndex:
             if not changed:
                 return out
             touched = {ps.source for ps in changed}
-            keep = [r for r in (state.records.values() if state else []) if r.source not in touched]
+            # copies: the live generation's records are being read meanwhile; they are regrouped below
+            keep = [copy.copy(r) for r in (state.records.values() if state else []) if r.source not in touched]
             infos = {n: i for n, i in old_sources.items() if n not in touched} | _source_infos(changed)
+            records = keep + [r for ps in changed for r in ps.records]
+            # the same question in a new and an old source is one group, as a full build of the same files
+            # makes it (grouping each batch alone made add and build differ: practice questions, drafts, audit)
+            group_and_tag([SimpleNamespace(records=records)], embedder=self.embedder, progress=progress)
             self._seed_cache()
-            self._write(infos, keep + [r for ps in changed for r in ps.records], progress)
+            self._write(infos, records, progress)
         return out
 
     def remove(self, sources: list[str]) -> list[str]:

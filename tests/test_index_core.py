@@ -85,7 +85,11 @@ def test_unchanged_text_is_never_re_encoded(settings, embedder):
     items = list(QA["nlp.txt"])
     items[1] = (items[1][0], "Tokenization turns text into a list of subword units.", items[1][2])
     assert fresh.add([make_source("nlp.txt", items, version="v2")])["updated"] == ["nlp.txt"]
-    assert counting.encoded == ["What is tokenization?\nTokenization turns text into a list of subword units."]
+    # chunks are "question\nanswer"; the questions alone are embedded again to regroup the corpus (an add
+    # groups a new source's questions with the old ones, as a build does)
+    chunks = [t for t in counting.encoded if "\n" in t]
+    assert chunks == ["What is tokenization?\nTokenization turns text into a list of subword units."]
+    assert sorted(t for t in counting.encoded if "\n" not in t) == sorted(r.question for r in fresh.records())
     counting.encoded.clear()
     fresh.build(all_sources())  # back to v1: that text's vector is still cached in this process
     assert counting.encoded == []
@@ -237,3 +241,22 @@ def test_a_file_added_again_under_another_name_keeps_its_first_name(settings, em
     edited = make_source("ml.txt", QA["ml.txt"][:1], version="v2")
     assert ix.add([edited]) == {"added": [], "updated": ["sub/ml.txt"], "unchanged": []}
     assert {r.source for r in ix.records()} == {"sub/ml.txt"} and [r.id for r in ix.records()] == ["sub/ml.txt:1"]
+
+
+def test_an_added_source_is_grouped_with_the_indexed_ones_as_a_build_groups_them(settings, embedder):
+    """The same question in an indexed source and an added one: one group, as `coach index build` of both files
+    makes it (an add grouped the new source's questions only among themselves)."""
+    from corpus.grouping import group_and_tag
+
+    item = [("What is overfitting?", "Learning the noise of the training set.", "fundamentals")]
+    a, b = make_source("ml.txt"), make_source("nlp.txt", item)
+    both = [make_source("ml.txt"), make_source("nlp.txt", item)]
+    group_and_tag(both, embedder=embedder)
+    built = {r.id: r.group_id for ps in both for r in ps.records}
+    ix = CoachIndex(settings, model=embedder)
+    group_and_tag([a], embedder=embedder)
+    ix.build([a])
+    group_and_tag([b], embedder=embedder)  # the batch alone, as `coach index add nlp.txt` parses it
+    ix.add([b])
+    assert {r.id: r.group_id for r in ix.records()} == built
+    assert built["nlp.txt:1"] == built[next(r.id for r in a.records if r.question == "What is overfitting?")]
