@@ -362,7 +362,8 @@ class Handlers:
 
         progress(0, desc="Parsing")
         try:
-            result = self.coach.add_sources(paths, progress=report)
+            # copies kept under COACH_HOME/uploads: Gradio's temporary upload files are cleaned away
+            result = self.coach.add_sources(paths, progress=report, keep_copies=True)
         except CoachError as exc:
             return _err(exc), *self.sources_view(), self.topic_choices()
         summary = "; ".join(f"{k}: {safe(', '.join(map(str, v)))}" for k, v in result.items() if v) or "nothing to do"
@@ -442,7 +443,9 @@ def models_md(coach) -> str:
 def build_app(coach) -> gr.Blocks:
     engine = SessionEngine(coach)
     h = Handlers(coach, engine)
-    with gr.Blocks(title="Interview Coach") as demo:
+    # Gradio's cache (uploads, the copies of exports) is cleaned: files older than an hour, hourly and at
+    # shutdown; an uploaded source is indexed from its copy under COACH_HOME/uploads (Coach.keep_uploads)
+    with gr.Blocks(title="Interview Coach", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Interview Coach\nPractise interviews against your own sources, fully offline.")
         if getattr(coach, "read_only", False):
             gr.Markdown(f"⚠️ {safe(coach.read_only_note())}", elem_id="read-only-banner")

@@ -259,13 +259,16 @@ class Coach:
         self.ensure_index()
         return ask(self, question, cancel=cancel)
 
-    def add_sources(self, paths: list[Path], progress=None) -> dict:
+    def add_sources(self, paths: list[Path], progress=None, keep_copies: bool = False) -> dict:
         """Index new or changed files. A file that cannot be read is reported under "skipped" and the
-        rest goes on; nothing readable at all is a CoachError."""
+        rest goes on; nothing readable at all is a CoachError. ``keep_copies``: the files are temporary (a
+        browser upload): index copies kept under ``COACH_HOME/uploads`` instead (``keep_uploads``)."""
         from coach.config import MAX_SOURCE_HINT
         from corpus import parse_batch
 
         self.ensure_index()
+        if keep_copies:
+            paths = self.keep_uploads(paths)
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
         batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder, progress=progress,
@@ -324,16 +327,61 @@ class Coach:
                 self._grader = None
         return written
 
+    def keep_uploads(self, paths: list[Path]) -> list[Path]:
+        """Copies of uploaded files under ``COACH_HOME/uploads/<sha256 prefix>/<name>`` (same name, so the same
+        source name). The index keeps each source's path for later audits (quotes from the original lines), and
+        a browser upload's temporary file is deleted by Gradio's cache cleaning or the system's /tmp cleaning.
+        A file that cannot be read, or is over the size limit, is passed on as it is (parsing reports it)."""
+        import hashlib
+        import os
+        import shutil
+
+        from coach.diskio import writing
+
+        out = []
+        for p in map(Path, paths):
+            try:
+                if not p.is_file() or p.stat().st_size > self.settings.max_source_bytes:
+                    out.append(p)
+                    continue
+                digest = hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+            except OSError:
+                out.append(p)
+                continue
+            dest = self.uploads_dir / digest / p.name
+            if not dest.exists():
+                with writing(f"keep a copy of {p.name} in {self.uploads_dir}", kept="nothing was indexed"):
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+                    shutil.copyfile(p, tmp)
+                    tmp.replace(dest)
+            out.append(dest)
+        return out
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.settings.home / "uploads"
+
     def remove_sources(self, sources: list[str]) -> list[str]:
-        """Remove sources and everything derived from them: index entries, and their draft rubric file
-        (kept aside as ``.bak``, never loaded, so hand edits are not lost)."""
+        """Remove sources and everything derived from them: index entries, the copy of an uploaded file
+        (``keep_uploads``), and their draft rubric file (kept aside as ``.bak``, never loaded, so hand edits
+        are not lost)."""
         from coach.grading.draft import retire_drafts
 
         with self._lock:
+            paths = {s["source"]: s.get("path") for s in self.index.status().get("sources", [])}
             removed = self.index.remove(sources)
             self._reset_derived()
             if retire_drafts(self.settings.rubrics_dir / "drafts", removed):
                 self._bank = None
+            for name in removed:  # the uploaded copy, never a file of the user's own
+                kept = Path(paths.get(name) or "")
+                if kept.is_file() and kept.resolve().parent.parent == self.uploads_dir.resolve():
+                    kept.unlink(missing_ok=True)
+                    try:
+                        kept.parent.rmdir()
+                    except OSError:  # another upload with the same content and another name is there
+                        pass
             return removed
 
     def sources(self) -> list[dict]:

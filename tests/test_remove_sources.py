@@ -64,3 +64,31 @@ def test_removing_an_added_source_retires_its_draft_rubrics(home, tmp_path):
     assert not draft.exists() and draft.with_name(draft.name + ".bak").exists()  # kept aside, never loaded
     (row,) = grade(tmp_path, {"question": "What is a Kubernetes pod?", "answer": "The smallest deployable unit."})
     assert "k8s_notes.txt" not in cited(row)
+
+
+def test_an_uploaded_source_is_indexed_from_a_copy_that_outlives_the_upload(home, tmp_path):
+    """A browser upload is a temporary file that Gradio's cache cleaning (or the system's /tmp cleaning)
+    deletes, while the index keeps its path for later audits: the UI indexes a copy kept under
+    COACH_HOME/uploads instead, and removing the source removes that copy (never a file of the user's)."""
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    upload = tmp_path / "gradio-tmp" / "k8s notes.md"
+    upload.parent.mkdir()
+    upload.write_text(NOTES, encoding="utf-8")
+    coach = Coach(load_settings())
+    assert coach.add_sources([upload], keep_copies=True)["added"] == ["k8s notes.md"]
+    shutil.rmtree(upload.parent)  # the temporary upload is cleaned away
+    kept = {s["source"]: s["path"] for s in coach.index.status()["sources"]}["k8s notes.md"]
+    assert kept.startswith(str(home / "uploads")) and (home / "uploads").exists()
+    from coach.audit.sourcefile import read_lines
+
+    assert read_lines(kept)[0] == "1. What is a Kubernetes pod?"  # the audit can still quote its lines
+    assert coach.remove_sources(["k8s notes.md"]) == ["k8s notes.md"]
+    assert not list((home / "uploads").rglob("*.md"))
+    # a file of the user's own (the CLI's `coach index add PATH`) is indexed where it is and never removed
+    mine = tmp_path / "mine.md"
+    mine.write_text(NOTES, encoding="utf-8")
+    coach.add_sources([mine])
+    coach.remove_sources(["mine.md"])
+    assert mine.exists()

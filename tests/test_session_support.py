@@ -85,7 +85,7 @@ class FakeCoach:
         if progress:
             progress(1, 1, "index")
 
-    def add_sources(self, paths, progress=None):
+    def add_sources(self, paths, progress=None, keep_copies=False):
         self.added.extend(paths)
         return {"added": [p.name for p in paths], "updated": [], "unchanged": [], "skipped": []}
 
