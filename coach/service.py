@@ -277,7 +277,10 @@ class Coach:
         if error:
             raise CoachError(error)
         parsed = batch.sources
+        before = {x["source"]: x.get("path") for x in self.index.status().get("sources", [])}
         report = self.index.add(parsed, progress=progress)
+        for name in report["updated"]:  # the previous upload's copy of a changed source
+            self._drop_upload_copy(before.get(name), keep={str(p) for p in paths})
         report["skipped"] = [f"{Path(s.path).name} ({s.reason})" for s in batch.skipped]
         with self._lock:
             self._reset_derived()
@@ -374,15 +377,21 @@ class Coach:
             self._reset_derived()
             if retire_drafts(self.settings.rubrics_dir / "drafts", removed):
                 self._bank = None
-            for name in removed:  # the uploaded copy, never a file of the user's own
-                kept = Path(paths.get(name) or "")
-                if kept.is_file() and kept.resolve().parent.parent == self.uploads_dir.resolve():
-                    kept.unlink(missing_ok=True)
-                    try:
-                        kept.parent.rmdir()
-                    except OSError:  # another upload with the same content and another name is there
-                        pass
+            for name in removed:
+                self._drop_upload_copy(paths.get(name))
             return removed
+
+    def _drop_upload_copy(self, path: str | None, keep: set[str] = frozenset()) -> None:
+        """Delete ``path`` when it is a copy under ``uploads_dir`` (``keep_uploads``), never a file of the
+        user's own; its folder too when nothing else is in it."""
+        kept = Path(path or "")
+        try:
+            if str(kept) in keep or not kept.is_file() or kept.resolve().parent.parent != self.uploads_dir.resolve():
+                return
+            kept.unlink(missing_ok=True)
+            kept.parent.rmdir()
+        except OSError:  # another upload with the same content and another name is in the folder
+            pass
 
     def sources(self) -> list[dict]:
         self.ensure_index()

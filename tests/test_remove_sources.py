@@ -84,6 +84,10 @@ def test_an_uploaded_source_is_indexed_from_a_copy_that_outlives_the_upload(home
     from coach.audit.sourcefile import read_lines
 
     assert read_lines(kept)[0] == "1. What is a Kubernetes pod?"  # the audit can still quote its lines
+    upload.parent.mkdir()
+    upload.write_text(NOTES.replace("smallest", "smallest schedulable"), encoding="utf-8")  # uploaded again, changed
+    assert coach.add_sources([upload], keep_copies=True)["updated"] == ["k8s notes.md"]
+    assert [p.read_text(encoding="utf-8") for p in (home / "uploads").rglob("*.md")] == [upload.read_text(encoding="utf-8")]
     assert coach.remove_sources(["k8s notes.md"]) == ["k8s notes.md"]
     assert not list((home / "uploads").rglob("*.md"))
     # a file of the user's own (the CLI's `coach index add PATH`) is indexed where it is and never removed
