@@ -25,6 +25,15 @@ GENERIC_HINT = "Start from the definition, then say why it matters and give an e
 _VAGUE = frozenset("more less large small big much lots huge fewer few many new high low same simple".split())
 
 
+def _lower_first(title: str) -> str:
+    """The title's first word in lower case only when it is a Capitalised word ("Transformers"), not an
+    acronym or a name with capitals inside ("CNN", "PyTorch")."""
+    first, rest = (title.split(" ", 1) + [""])[:2]
+    if first[:1].isupper() and first[1:] == first[1:].lower():
+        first = first.lower()
+    return f"{first} {rest}".rstrip() if rest else first
+
+
 def _whole_word(term: str, texts: list[str]) -> str | None:
     """A rubric term (often a stem: "regulari", "early stop") as the whole word(s) a text uses."""
     for text in texts:
@@ -116,7 +125,8 @@ def _passage_item(rec) -> QuestionItem | None:
     title = re.sub(r"^(chapter|section|part)\s+[\w.]+\s*[:.-]\s*", "", title, flags=re.I) or title
     return QuestionItem(
         id=rec.id,
-        question=f"Explain {title[0].lower() + title[1:]} as you would in an interview.",
+        # "Transformers in NLP" -> "transformers in NLP", but "CNN architectures" stays (an acronym)
+        question=f"Explain {_lower_first(title)} as you would in an interview.",
         topic=rec.topic,
         difficulty=2,
         record_ids=[rec.id],

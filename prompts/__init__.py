@@ -61,8 +61,10 @@ class _Untrusted(str):
 
 
 def neutralise(text: str) -> str:
-    """Make untrusted text unable to open or close a fence; drop control and invisible characters."""
+    """Make untrusted text unable to open or close a fence; drop control and invisible characters (every
+    format character, Unicode category Cf: "DATA>\u2066>\u2066>" read as a close marker once they are dropped)."""
     text = _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf" and ch not in "\u034f\u180e")
     # Space out every run of 3+ angle brackets (including runs split by spaces or made of look-alikes),
     # so neither "<<<" nor ">>>" survive in any spelling, while "a << b" or ">> x" stay readable.
     return _ANGLE_RUN.sub(lambda m: " ".join(ch for ch in m.group(0) if not ch.isspace()).replace("  ", " "), text)

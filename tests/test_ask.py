@@ -133,3 +133,19 @@ def test_generated_sentences_the_passage_does_not_support_are_dropped(coach):
                                         "Dropout doubles the learning rate at every epoch.", [passage])
     assert kept == ["Dropout switches off random units while training."]
     assert dropped == ["Dropout doubles the learning rate at every epoch."]
+
+
+def test_a_flagged_claim_in_a_bulleted_item_is_never_stated():
+    """A list item cut at ";" kept its "- " bullet, so it neither held the flag's quote nor was held by it: Ask
+    stated the flagged claim right beside its correction."""
+    from coach.ask import _flagged, corrected_answer
+
+    quote = "- Momentum: Used to get an idea of the next steps that occur with the data being executed; it is set to 0.9."
+    flag = {"quote": quote, "correction": "Momentum keeps an exponentially decaying average of past gradients.",
+            "kind": "factual"}
+    text = ("- It is one of the optimizer settings tuned before training starts.\n"
+            "- Momentum: Used to get an idea of the next steps that occur with the data being executed; it is set to 0.9.")
+    out = corrected_answer(text, [flag])
+    assert "next steps that occur" not in out and "decaying average of past gradients" in out
+    assert _flagged("- Momentum: Used to get an idea of the next steps that occur with the data being executed", [quote])
+    assert not _flagged("- It is one of the optimizer settings tuned before training starts.", [quote])

@@ -76,3 +76,23 @@ def test_fragments_parse_leniently():
         assert not check_code([claim(text)], AuditContext(kb=load_knowledge())), text
     bad = check_code([claim("model.fit(x, y\nprint('done')")], AuditContext(kb=load_knowledge()))
     assert bad and bad[0].kind == "syntax"
+
+
+def test_markdown_fences_are_not_code_and_utf16_sources_are_read_as_indexed(tmp_path):
+    """Correct code in a ```python fence got two "does not parse" major flags (on the fence lines), a ```sql block
+    was parsed as Python, and a UTF-16 source was read as cp1252 with NULs: its errors went unflagged and one bogus
+    flag quoted NULs."""
+    from corpus import parse_file
+
+    from coach.audit.sourcefile import read_lines
+
+    doc = tmp_path / "fenced.md"
+    doc.write_text("# Notes\n\n### 1. How do you print a value in Python?\nUse print:\n\n```python\nx = 42\nprint(x)\n"
+                   "```\n\n### 2. How do you count rows?\nWith COUNT:\n\n```sql\nSELECT COUNT(*) FROM t;\n```\n",
+                   encoding="utf-8")
+    ps = parse_file(doc)
+    claims, _ = source_claims(ps)
+    assert check_code(claims, AuditContext(kb=load_knowledge())) == []
+    wide = tmp_path / "wide.txt"
+    wide.write_bytes("1. What is a list?\nA list is a mutable sequence.\n".encode("utf-16"))
+    assert read_lines(wide)[:2] == ["1. What is a list?", "A list is a mutable sequence."]

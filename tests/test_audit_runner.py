@@ -205,3 +205,22 @@ def test_bundled_corpus_end_to_end(bundled_dir, embedder):
         with open(lines[f.source].path, encoding="utf-8") as fh:
             original = fh.read().split("\n")
         assert f.quote in "\n".join(original[f.line_start - 1 : f.line_end])
+
+
+def test_cached_llm_flags_are_dropped_when_the_trusted_llm_changes(tmp_path):
+    """The `llm` check's flags were cached without the LLM they came from: configuring a trusted LLM (or
+    another one, or none) reused flags computed without it."""
+    import dataclasses
+
+    settings = load_settings(home=tmp_path)
+    flag = Flag("s.txt", 1, 1, "q", "suspect", "x", "why", "fix", [], check="llm", severity="minor")
+    AuditCache(settings).put("ab" * 32, "s.txt", ("llm",), [flag])
+    assert AuditCache(settings).get("ab" * 32, "s.txt", ("llm",)) == [flag]
+    trusted = dataclasses.replace(settings, llm_trusted=True, llm_backend="openai", llm_model="big-model")
+    assert AuditCache(trusted).get("ab" * 32, "s.txt", ("llm",)) is None
+    AuditCache(trusted).put("ab" * 32, "s.txt", ("llm",), [flag])
+    other = dataclasses.replace(trusted, llm_model="another-model")
+    assert AuditCache(other).get("ab" * 32, "s.txt", ("llm",)) is None
+    # a run without the llm check does not depend on the LLM
+    AuditCache(settings).put("cd" * 32, "s.txt", ("code",), [])
+    assert AuditCache(trusted).get("cd" * 32, "s.txt", ("code",)) == []

@@ -33,3 +33,18 @@ def test_bundled_hints_are_sentences_of_whole_words():
                 # a whole word of the rubric's own text, never a stem like "regulari"
                 assert re.search(r"(?<![\w-])" + re.escape(concept.lower()) + r"(?![\w])", texts), (r.id, concept)
             assert not any(kp.text.lower().rstrip(".") in h.lower() for kp in r.key_points)
+
+
+def test_an_explain_question_keeps_acronyms_in_its_title():
+    """A passage titled "CNN architectures" was asked as "Explain cNN architectures ..." ("sQL", "lSTM")."""
+    from corpus.records import Record
+
+    from coach.questions import _passage_item
+
+    body = " ".join(["word"] * 30)
+    asked = {t: _passage_item(Record(id="n.md:1", source="n.md", question=t, answer=body, line_start=1,
+                                     line_end=2, kind="passage")).question
+             for t in ("CNN architectures", "Transformers in NLP", "PyTorch basics")}
+    assert asked == {"CNN architectures": "Explain CNN architectures as you would in an interview.",
+                     "Transformers in NLP": "Explain transformers in NLP as you would in an interview.",
+                     "PyTorch basics": "Explain PyTorch basics as you would in an interview."}

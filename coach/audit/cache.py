@@ -72,6 +72,14 @@ def _home_fingerprint(settings) -> str:
     return h.hexdigest()[:16]
 
 
+def _llm_identity(settings) -> str:
+    """The LLM the ``llm`` check would use ("none" when it does not run): flags cached without a trusted LLM
+    were reused after one was configured (and the reverse)."""
+    if not getattr(settings, "llm_trusted", False):
+        return "none"
+    return "|".join(str(getattr(settings, k, "") or "") for k in ("llm_backend", "llm_model", "llm_base_url"))
+
+
 class AuditCache:
     def __init__(self, settings):
         self.dir = Path(settings.home) / "audit"
@@ -115,7 +123,7 @@ class AuditCache:
 
     def _meta(self, source: str, checks: tuple[str, ...]) -> dict:
         return {"source": source, "checks": sorted(checks), "fingerprint": fingerprint() + self._home,
-                "judge": _judge_backend(self.settings)}
+                "judge": _judge_backend(self.settings), "llm": _llm_identity(self.settings) if "llm" in checks else "-"}
 
     # The latest full result (per-source + cross-source, deduplicated), for lookups by record id.
     @property

@@ -101,13 +101,27 @@ def _prose_in_code_block(s: str) -> bool:
     return bool(_PROSE_WORDS.search(unquoted)) and not re.search(r"[=()\[\]{}]", unquoted)
 
 
+_FENCE = re.compile(r"^\s*(```|~~~)\s*([\w+#.-]*)")
+_PYTHON_TAGS = {"", "python", "py", "python3", "pycon", "ipython"}
+
+
 def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
-    code = set()
+    """The lines read as Python code. A Markdown fence line ("```python", "```") is markup, not code, and a
+    fenced block tagged with another language ("```sql", "```bash") is not Python."""
+    code, other = set(), set()  # other: fence lines and blocks fenced as another language
     for b in record.blocks:
         if b.type == "code":
-            code.update(ln for ln in range(b.line_start, b.line_end + 1)
-                        if ln <= len(lines) and not _prose_in_code_block(lines[ln - 1]))
-    strength = {ln: line_code_strength(lines[ln - 1]) for ln in answer if ln <= len(lines)}
+            span = [ln for ln in range(b.line_start, b.line_end + 1) if ln <= len(lines)]
+            lang = None  # the open fence's language tag (None: outside any fence)
+            for ln in span:
+                fence = _FENCE.match(lines[ln - 1])
+                if fence:
+                    lang = fence.group(2).lower() if lang is None else None  # opens, or closes
+                    other.add(ln)
+                elif lang is not None and lang not in _PYTHON_TAGS:
+                    other.add(ln)
+            code.update(ln for ln in span if ln not in other and not _prose_in_code_block(lines[ln - 1]))
+    strength = {ln: line_code_strength(lines[ln - 1]) for ln in answer if ln <= len(lines) and ln not in other}
     strong = [ln for ln, s in strength.items() if s == 2]
     for ln, s in strength.items():
         if s == 2 or (s == 1 and any(abs(ln - k) <= 4 for k in strong)):

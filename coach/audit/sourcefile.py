@@ -1,6 +1,6 @@
 """Reading the ORIGINAL source file lines, so quotes are exactly what the user's file says.
 
-Simplified on purpose: the file is decoded as UTF-8 (falling back to cp1252, then latin-1) and split on
+Simplified on purpose: the file is decoded as the corpus stage decodes it (``corpus.text.decode``) and split on
 ``\\n`` / ``\\r\\n`` / ``\\r`` only, which is how the corpus stage numbers lines. Non-text sources
 (PDF, HTML) have no faithful "original line"; for those the caller falls back to the record's cleaned
 answer text and the quote is the cleaned text.
@@ -27,12 +27,12 @@ def read_lines(path: str | Path) -> list[str] | None:
     if p.suffix.lower() not in _TEXT_SUFFIXES or not p.is_file():
         return None
     raw = p.read_bytes()
-    for enc in ("utf-8", "cp1252", "latin-1"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
+    from corpus.text import DecodeError, decode
+
+    try:  # the corpus stage's own decoding (BOMs, UTF-16 without a BOM, code pages), so the lines are the ones indexed
+        text = decode(raw)
+    except DecodeError:
+        return None
     return re.split(r"\r\n|\n|\r", text)
 
 
