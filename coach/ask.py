@@ -19,7 +19,6 @@ Every cited passage the source audit flagged comes with a warning and the correc
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -180,14 +179,13 @@ def _norm(text: str) -> str:
     return normalise(text).lower()
 
 
-_BULLET = re.compile(r"^(?:[-*\u2022\u2023\u25e6\u2043\u2219]+|\(?\d{1,3}[.)])\s+")
-
-
 def _flagged(sentence: str, quotes: list[str]) -> bool:
     """Whether a sentence is (part of) a flagged quote, or holds one. List markers are left out on both sides:
     a bulleted item cut at ";" kept its "- " and matched neither way, so Ask stated the flagged claim."""
-    s = _BULLET.sub("", _norm(sentence)).strip()
-    return bool(s) and any(q and (q in s or s in q) for q in (_BULLET.sub("", _norm(x)).strip() for x in quotes))
+    from corpus.blocks import BULLET
+
+    s = BULLET.sub("", _norm(sentence).strip()).strip()
+    return bool(s) and any(q and (q in s or s in q) for q in (BULLET.sub("", _norm(x).strip()).strip() for x in quotes))
 
 
 def _llm_may_answer(settings) -> bool:

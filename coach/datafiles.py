@@ -76,9 +76,15 @@ def _surrogate_field(value, path: str = "") -> str | None:
     return None
 
 
+def without_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate (an undecodable byte, a broken escape) as U+FFFD, so it can be
+    written as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _scrub(value):
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return without_surrogates(value)
     if isinstance(value, dict):
         return {_scrub(k): _scrub(v) for k, v in value.items()}
     if isinstance(value, list):

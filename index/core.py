@@ -294,8 +294,6 @@ def _real(path: str) -> str:
 
 def _renamed(ps, name: str):
     """``ps`` as source ``name``: its records' source and ids ("a.md:3" -> "sub/a.md:3") and groups."""
-    import copy
-
     old = ps.source
     ps = copy.deepcopy(ps)
 

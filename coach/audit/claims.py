@@ -18,6 +18,7 @@ import re
 
 from coach.audit.sourcefile import normalize
 from coach.audit.types import Claim
+from corpus.blocks import FENCE
 
 _BULLET = re.compile(r"^\s*(?:[•\-\*–·▪●◦]|\d{1,2}[.)]|[a-zA-Z][.)](?=\s))\s*")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|ie|etc|vs|Mr|Dr|Fig|approx|cf|al)\.)$", re.I)
@@ -101,7 +102,6 @@ def _prose_in_code_block(s: str) -> bool:
     return bool(_PROSE_WORDS.search(unquoted)) and not re.search(r"[=()\[\]{}]", unquoted)
 
 
-_FENCE = re.compile(r"^\s*(```|~~~)\s*([\w+#.-]*)")
 _PYTHON_TAGS = {"", "python", "py", "python3", "pycon", "ipython"}
 
 
@@ -114,9 +114,9 @@ def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
             span = [ln for ln in range(b.line_start, b.line_end + 1) if ln <= len(lines)]
             lang = None  # the open fence's language tag (None: outside any fence)
             for ln in span:
-                fence = _FENCE.match(lines[ln - 1])
-                if fence:
-                    lang = fence.group(2).lower() if lang is None else None  # opens, or closes
+                fence = FENCE.match(lines[ln - 1])
+                if fence:  # opens (with its language tag, if any), or closes
+                    lang = (lines[ln - 1][fence.end():].split() or [""])[0].lower() if lang is None else None
                     other.add(ln)
                 elif lang is not None and lang not in _PYTHON_TAGS:
                     other.add(ln)

@@ -229,15 +229,16 @@ def clause_kinds(text: str, question: str = "") -> list[tuple[str, str]]:
         if not c:
             continue
         admits = _is_admission(c)
+        trailing = delim in ("?", "\u2026") or delim.startswith("..")  # asked back, or trailing off
         if _denies_use(c) and not admits:
             kind = "aside"  # "never used them", "I don't use ORMs"
         elif admits and _ADMIT.search(c):
             kind = "content" if _states_after(c, asked) else "admit"
         elif _FILLER.match(c) or not {_stem(w) for w in c.split()} - _STOP:  # "sorry"; "it's..."
             kind = "filler"
-        elif (delim in ("?", "..", "...", "\u2026") or delim.startswith("..") or plain_topic) and _names_topic(c, asked):
+        elif (trailing or plain_topic) and _names_topic(c, asked):
             kind = "topic"
-        elif delim in ("?", "..", "...", "\u2026") or delim.startswith(".."):
+        elif trailing:
             kind = "content"  # a question or a trailing-off clause of its own words: "maybe a lock?"
         elif _BARE_OPINION.match(c) or _KNOWN_NAME.match(c):
             kind = "aside"
@@ -260,6 +261,6 @@ def is_no_attempt(text: str, question: str = "") -> bool:
         return False
     clauses = clause_kinds(_contract(low), question)
     kinds = [k for k, _ in clauses]
-    if "admit" not in kinds and not _YES_NO.match(question or "") and any(c in _REFUSAL for _, c in clauses):
+    if "admit" not in kinds and not _YES_NO.match(question) and any(c in _REFUSAL for _, c in clauses):
         kinds.append("admit")  # "nah", "lexer... nope": a refusal, where "no" cannot be the answer
     return "admit" in kinds and all(k in ("admit", "filler", "topic", "aside") for k in kinds)

@@ -165,8 +165,12 @@ def slug(text: str) -> str:
     lossy = len(base) > 60 or any(c.isalnum() and not c.isascii() for c in text)
     if not lossy:
         return base or "question"
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    return f"{base[:49].rstrip('-')}-{digest}".lstrip("-")
+    return f"{base[:49].rstrip('-')}-{_digest(text, 10)}".lstrip("-")
+
+
+def _digest(text: str, n: int) -> str:
+    """The first ``n`` hex digits of the text's sha256 (any str, lone surrogates included)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:n]
 
 
 def drafts_state(path, sha256: str) -> str:
@@ -263,8 +267,7 @@ def drafts_path(drafts_dir, source: str):
     name (two sources never share a drafts file: each rewrite pushed the other's aside, and removing one
     retired the other's)."""
     plain = drafts_dir / f"{slug(source)}.yaml"
-    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    hashed = drafts_dir / f"{slug(source)}-{digest}.yaml"
+    hashed = drafts_dir / f"{slug(source)}-{_digest(source, 8)}.yaml"
     if hashed.exists() or (plain.exists() and _drafted_source(plain) not in (None, source)):
         return hashed
     return plain

@@ -33,6 +33,7 @@ import time
 import uuid
 from dataclasses import asdict
 
+from coach.datafiles import without_surrogates
 from coach.errors import CoachError
 from coach.session.db import Database
 from coach.session.mastery import mastery_history
@@ -228,7 +229,7 @@ class SessionEngine:
     # ---- acting on the current question ---------------------------------------------------
     def answer(self, sid: str, text: str) -> AnswerResult:
         """Grade the answer to the current question, update the schedule, move on."""
-        text = storable(text)
+        text = without_surrogates(text)  # storable: an undecodable byte failed the save after grading
         info, turn = self._pending(sid)
         item = info.plan[turn.position]
         if turn.kind == "followup" and turn.target:
@@ -344,7 +345,7 @@ class SessionEngine:
     # ---- ask the coach ---------------------------------------------------------------------
     def ask(self, question: str, session_id: str | None = None, cancel: threading.Event | None = None) -> AskReply:
         """A grounded answer to the user's own question; logged once the stream is consumed."""
-        question = storable(question)
+        question = without_surrogates(question)
         if not question.strip():
             raise CoachError("type a question to ask the coach")
         if session_id is not None and self.info(session_id).status == "finished":  # this owner's session only
@@ -423,14 +424,6 @@ class SessionEngine:
         from coach.session.summary import session_summary
 
         return session_summary(self.info(sid), self.turns(sid), {s.question_id: s for s in self.review_states()})
-
-
-def storable(text: str) -> str:
-    """``text`` as it can be stored and exported: a lone surrogate (an undecodable byte read from a terminal, a
-    broken JSON string) becomes U+FFFD instead of failing the save after the answer was graded."""
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
-    return text
 
 
 def _has_gap(grade) -> bool:
