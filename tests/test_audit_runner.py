@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -98,6 +99,33 @@ def test_cached_flags_are_dropped_when_the_users_trusted_statements_or_judge_cha
     assert AuditCache(settings).get("ab" * 32, "s.txt", ("trusted",)) == [flag]
     # the same backend under another setting: "onnxruntime" runs what "auto" runs, so the result is reused
     assert AuditCache(dataclasses.replace(settings, judge_runtime="onnxruntime")).get("ab" * 32, "s.txt", ("trusted",)) == [flag]
+
+
+def test_cached_flags_are_dropped_when_the_corpus_parser_changes(tmp_path, monkeypatch):
+    """Cached flags point at records and lines the corpus stage made: a change to its code (a boilerplate rule, a
+    decoder) must invalidate them even though the source file's bytes are the same."""
+    import shutil
+
+    import coach.audit.cache as cache_mod
+
+    import corpus
+
+    corpus_copy = tmp_path / "corpus"
+    shutil.copytree(Path(corpus.__file__).parent, corpus_copy, ignore=shutil.ignore_patterns("bundled", "__pycache__"))
+    monkeypatch.setattr(cache_mod, "_CORPUS", corpus_copy, raising=False)
+    cache_mod.fingerprint.cache_clear()
+    settings = load_settings(home=tmp_path / "home")
+    flag = Flag("s.txt", 1, 1, "q", "suspect", "x", "why", "fix", [], check="trusted", severity="minor")
+    AuditCache(settings).put("cd" * 32, "s.txt", ("trusted",), [flag])
+    assert AuditCache(settings).get("cd" * 32, "s.txt", ("trusted",)) == [flag]
+    with (corpus_copy / "boilerplate.py").open("a") as fh:
+        fh.write("\n# a changed rule\n")
+    cache_mod.fingerprint.cache_clear()
+    try:
+        assert AuditCache(settings).get("cd" * 32, "s.txt", ("trusted",)) is None
+    finally:
+        monkeypatch.undo()
+        cache_mod.fingerprint.cache_clear()
 
 
 def test_audit_cache_keeps_apart_what_a_fallen_back_judge_computed(tmp_path, monkeypatch):

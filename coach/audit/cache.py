@@ -22,18 +22,21 @@ log = logging.getLogger(__name__)
 _warned: list[str] = []  # the cache could not be written once already (warn once per process)
 _PKG = Path(__file__).resolve().parent
 _KNOWLEDGE = _PKG.parent / "knowledge"
+# the corpus stage's code: it makes the records (ids, lines, cleaned text) the cached flags point into
+_CORPUS = _PKG.parent.parent / "corpus"
 
 
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
-    """Hash of the audit code and the knowledge YAML: editing either invalidates every cached result."""
+    """Hash of the audit code, the corpus stage's code (a parser change moves records and lines), the
+    knowledge files and the judge's training records: editing any of them invalidates every cached result."""
     h = hashlib.sha256()
     from coach.judge.model import WEIGHTS_DIR
 
     from coach.judge.verifier import VERIFIER_DIR
 
     judge_files = [d / "training.json" for d in (WEIGHTS_DIR, VERIFIER_DIR) if (d / "training.json").exists()]
-    for p in sorted([*_PKG.rglob("*.py"), *_PKG.glob("*.json"), *_PKG.glob("data/*.jsonl"), *_KNOWLEDGE.glob("*.yaml"),
+    for p in sorted([*_PKG.rglob("*.py"), *_CORPUS.glob("*.py"), *_PKG.glob("*.json"), *_PKG.glob("data/*.jsonl"), *_KNOWLEDGE.glob("*.yaml"),
                      *_KNOWLEDGE.glob("*.jsonl"), *judge_files]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
