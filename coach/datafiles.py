@@ -127,6 +127,20 @@ def dumps_line(obj) -> str:
     return text + "\n"
 
 
+def json_safe(obj):
+    """``obj`` with every NaN or infinite float (at any depth) as None, so ``json.dumps`` writes strict JSON: a
+    figure that could not be measured reads as null, not as a bare NaN that strict readers reject."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "dtype") and getattr(obj, "shape", None) == ():  # a numpy scalar
+        return json_safe(obj.item())
+    return obj
+
+
 def spearman(pred: list[float], gold: list[float]) -> float:
     """Spearman's rho; 0.0 (not NaN) for fewer than two cases or constant predictions."""
     from scipy.stats import spearmanr

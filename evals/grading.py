@@ -109,12 +109,13 @@ class GradingEvaluator:
             "qwk": M.quadratic_kappa(pred, gold),
             "mae": M.mae(pred, gold),
             "verdict_macro_f1": M.macro_f1(verdicts, gold_verdicts),
-            "determinism": 1.0 - nondeterministic / max(1, len(details)),
             "baseline_spearman": M.spearman(base, gold),
             "baseline_pearson": M.pearson(base, gold),
             "baseline_qwk": M.quadratic_kappa(base, gold),
             "baseline_mae": M.mae(base, gold),
         }
+        if self.repeat:  # graded once (repeat=False): nothing was measured, so no figure
+            out["determinism"] = 1.0 - nondeterministic / max(1, len(details))
         wrong = [d for d in details if d["tier"] == "wrong"]
         out["wrong_called_correct"] = sum(d["verdict"] == "correct" for d in wrong) / max(1, len(wrong))
         by_tier = defaultdict(list)

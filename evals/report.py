@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from coach.datafiles import json_safe
 from evals.base import EvalResult
 from evals.metrics import TIER_TO_VERDICT, VERDICTS
 
@@ -21,7 +22,7 @@ def _plots(result: EvalResult, out: Path) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    d = result.details
+    d = [r for r in result.details if "set" not in r]  # the set the primary figure is on (others are tagged)
     gold = [float(r["score"]) for r in d]
     pred = [r["pred"] for r in d]
     base = [r["baseline"] for r in d]
@@ -85,7 +86,7 @@ def write_report(results: list[EvalResult], out: Path, split: str) -> Path:
             missed = [d for d in r.details if "found" in d and not d["found"]]
             if missed:
                 lines += ["Missed errors:", ""] + [f"- {d['id']} {d['source']}:{d['line_start']} ({d['severity']}, {d['kind']})" for d in missed] + [""]
-    (out / "metrics.json").write_text(json.dumps({r.name: r.summary() for r in results}, indent=2, default=float) + "\n")
+    (out / "metrics.json").write_text(json.dumps(json_safe({r.name: r.summary() for r in results}), indent=2, default=float) + "\n")
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -33,10 +33,11 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
                                       ("new_sources", NEW_SOURCE_ANSWERS, lambda: coach_with_new_sources(coach.settings).grader)):
                 if path.exists():
                     res = GradingEvaluator(grader(), read_jsonl(path), name=key, baseline_dev=dev, repeat=False)(split="test", limit=limit)
+                    # reported beside the bundled figures under their own keys; the result's n, failures and
+                    # plots stay the bundled set's, which its primary figure is measured on
                     bundled.metrics.update({f"{key}_{k}": v for k, v in res.metrics.items() if k != "confusion"})
+                    bundled.metrics[f"{key}_failures"] = float(res.failures)
                     bundled.details.extend({"set": key, **d} for d in res.details)
-                    bundled.failures += res.failures
-                    bundled.n += res.n
             from evals.grading import adversarial_metrics
 
             bundled.metrics.update(adversarial_metrics(coach.grader))
@@ -84,13 +85,15 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
 
 
 def _emit(results, report: str | None, split: str) -> None:
+    from coach.datafiles import json_safe
+
     out = {r.name: {**r.summary()} for r in results}
     if report:
         from evals.report import write_report
 
         path = write_report(results, Path(report), split)
         click.echo(f"report written to {path}", err=True)
-    click.echo(json.dumps(out, indent=2, default=float))
+    click.echo(json.dumps(json_safe(out), indent=2, default=float))
 
 
 def _make(name: str, help_text: str):

@@ -1,0 +1,88 @@
+"""The evaluation harness's bookkeeping, with a fake grader (control flow only; the real figures are measured by
+`coach eval grading` and guarded in test_eval_quick.py): what a result counts, what it claims to have measured,
+and that its files are strict JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+
+class _FlakyGrader:
+    """Grades each answer with a different score on every call (a nondeterministic grader)."""
+
+    def __init__(self):
+        self.calls = 0
+        self.records = {}  # no source records: rows without an explicit reference get no baseline
+
+    def grade(self, question, answer, question_id=None, reference=None):
+        self.calls += 1
+        return SimpleNamespace(score=float(self.calls % 10), verdict="partial", steps=[], wrong=[], right=[], unconfirmed=[])
+
+    def resolve(self, question):
+        raise KeyError(question)
+
+    def vecs(self, texts):
+        out = []
+        for t in texts:
+            v = np.frombuffer(hashlib.sha256(t.encode()).digest(), dtype=np.uint8).astype(float) - 127.5
+            out.append(v / np.linalg.norm(v))
+        return np.stack(out)
+
+
+def _strict(text: str):
+    def refuse(name):
+        raise ValueError(f"non-strict JSON constant {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_determinism_is_reported_only_where_it_was_measured():
+    from evals.grading import GradingEvaluator
+
+    rows = [{"id": f"r{i}", "question": f"Question {i}?", "reference": f"Reference number {i}.", "answer": f"Answer {i}.",
+             "tier": "partial", "score": 5.0, "split": "test"} for i in range(6)]
+    dev = [{**r, "split": "dev"} for r in rows]
+    twice = GradingEvaluator(_FlakyGrader(), rows, baseline_dev=dev)(split="test")
+    assert twice.metrics["determinism"] == 0.0  # graded twice: the flaky grader is caught
+    once = GradingEvaluator(_FlakyGrader(), rows, baseline_dev=dev, repeat=False)(split="test")
+    assert "determinism" not in once.metrics  # graded once: nothing was measured, so no figure (it read 1.0)
+
+
+def test_grading_result_counts_only_the_set_its_primary_figure_is_on(monkeypatch, tmp_path):
+    """The other-subject and new-document sets are reported under their own keys: the result's n, failures and
+    plots are the bundled set's (the report said "cases: 735" beside a Spearman on 159)."""
+    import evals.grading
+    import evals.new_sources
+    import evals.no_attempt
+    from coach.commands.eval import run_evaluators
+    from evals.report import write_report
+
+    grader = _FlakyGrader()
+    monkeypatch.setattr(evals.new_sources, "coach_with_new_sources", lambda settings: SimpleNamespace(grader=_FlakyGrader()))
+    monkeypatch.setattr(evals.grading, "adversarial_metrics", lambda g: {})
+    monkeypatch.setattr(evals.no_attempt, "no_attempt_metrics", lambda split: {})
+    [result] = run_evaluators(SimpleNamespace(grader=grader, settings=None), ["grading"], "test", limit=5)
+    assert result.n == 5 and result.metrics["n"] == 5.0
+    assert result.metrics["other_subject_n"] == 5.0 and result.metrics["new_sources_n"] == 5.0
+    assert result.metrics["other_subject_failures"] == 0.0 and "other_subject_determinism" not in result.metrics
+    assert {d.get("set") for d in result.details} == {None, "other_subject", "new_sources"}  # exports keep all rows
+    path = write_report([result], tmp_path, "test")
+    assert "cases: 5; failures: 0." in path.read_text()
+    metrics = _strict((tmp_path / "metrics.json").read_text())  # no bare NaN
+    assert metrics["grading"]["metrics"]["mean_pred_no_attempt"] is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    (float("nan"), None), (float("inf"), None), (1.5, 1.5), ({"a": [float("nan"), 2.0]}, {"a": [None, 2.0]}),
+    (np.float32("nan"), None), (np.float64(0.25), 0.25), ("NaN", "NaN"),
+])
+def test_json_safe(value, expected):
+    from coach.datafiles import json_safe
+
+    assert json_safe(value) == expected
+    json.dumps(json_safe(value), allow_nan=False)
