@@ -10,6 +10,9 @@ sources in its own state directory (``COACH_HOME/<home>``), re-used when already
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import logging
+import shutil
 from pathlib import Path
 
 from evals.base import DATA_DIR
@@ -18,6 +21,10 @@ NEW_SOURCES_DIR = DATA_DIR / "new_sources"
 DOCUMENTS = ("sql_interview_notes.md", "os_concepts.html", "transformers_qa.pdf", "ml_basics.txt")
 AUDIT_DEV_DIR = DATA_DIR / "audit_dev"
 _DOC_SUFFIXES = (".md", ".txt", ".html", ".htm", ".pdf")
+_ROOT = Path(__file__).resolve().parents[1]
+# the code that turns a document into indexed, audited records: a change to it (or to a document) means rebuild
+_BUILD_CODE = ("corpus", "index", "coach/audit")
+log = logging.getLogger(__name__)
 
 
 def documents() -> list:
@@ -32,18 +39,42 @@ def audit_dev_documents() -> list[Path]:
                   if p.suffix in _DOC_SUFFIXES and not p.name.startswith("README") and not p.name.endswith(".source.txt"))
 
 
+def build_fingerprint(paths: list[Path]) -> str:
+    """Hash of the documents' names and bytes and of the code that parses, indexes and audits them."""
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    for pkg in _BUILD_CODE:
+        for f in sorted((_ROOT / pkg).rglob("*.py")):
+            h.update(f.relative_to(_ROOT).as_posix().encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def coach_with_documents(settings, paths: list[Path], home: str):
-    """A Coach over bundled + ``paths``, in ``COACH_HOME/<home>`` so the user's index is untouched."""
+    """A Coach over bundled + ``paths``, in ``COACH_HOME/<home>`` so the user's index is untouched. The state is
+    re-used while the documents and the parsing, indexing and audit code are unchanged (``build_fingerprint``,
+    kept in ``<home>/eval_fingerprint``), and rebuilt from scratch otherwise: figures never come from records
+    that an older parser made."""
     from coach.service import Coach
     from corpus import parse_paths
 
-    coach = Coach(dataclasses.replace(settings, home=settings.home / home))
+    state = Path(settings.home) / home
+    stamp = state / "eval_fingerprint"
+    fingerprint = build_fingerprint(paths)
+    if state.exists() and (not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != fingerprint):
+        log.warning("rebuilding %s: its documents or the code that parses, indexes or audits them changed", state)
+        shutil.rmtree(state)
+    coach = Coach(dataclasses.replace(settings, home=state))
     coach.ensure_index()
     have = {s["source"] for s in coach.index.status().get("sources", [])} if coach.index.exists() else set()
     todo = [d for d in paths if d.name not in have]
     if todo:
         coach.index.add(parse_paths(todo, embedder=coach.index.embedder))
         coach._reset_derived()
+    state.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint + "\n", encoding="utf-8")
     return coach
 
 

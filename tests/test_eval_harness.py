@@ -86,3 +86,61 @@ def test_json_safe(value, expected):
 
     assert json_safe(value) == expected
     json.dumps(json_safe(value), allow_nan=False)
+
+
+def test_an_evaluation_home_is_rebuilt_when_its_documents_or_the_parser_change(tmp_path, monkeypatch):
+    """`coach eval` re-uses COACH_HOME/eval-new-sources; a changed document or parser must not leave the figures
+    on records an older parser made (the home was re-used whenever it held a source of the same name)."""
+    import coach.service
+    import corpus
+    import evals.new_sources as ns
+
+    built = []
+
+    class FakeIndex:
+        def __init__(self, home):
+            self.home, self.embedder = home, None
+
+        def exists(self):
+            return (self.home / "index").is_dir()
+
+        def status(self):
+            return {"sources": [{"source": n.name} for n in (self.home / "index").iterdir()]} if self.exists() else {}
+
+        def add(self, parsed):
+            (self.home / "index").mkdir(parents=True, exist_ok=True)
+            for name in parsed:
+                (self.home / "index" / name).write_text("records")
+                built.append(name)
+
+    class FakeCoach:
+        def __init__(self, settings):
+            self.index = FakeIndex(settings.home)
+
+        def ensure_index(self):
+            pass
+
+        def _reset_derived(self):
+            pass
+
+    monkeypatch.setattr(coach.service, "Coach", FakeCoach)
+    monkeypatch.setattr(corpus, "parse_paths", lambda paths, embedder=None: [p.name for p in paths])
+    code = tmp_path / "code"
+    (code / "corpus").mkdir(parents=True)
+    (code / "corpus" / "parser.py").write_text("RULES = 1\n")
+    monkeypatch.setattr(ns, "_ROOT", code, raising=False)
+    monkeypatch.setattr(ns, "_BUILD_CODE", ("corpus",), raising=False)
+    doc = tmp_path / "doc.md"
+    doc.write_text("Q: What is a mutex?\nA: A lock.\n")
+    from coach.config import load_settings
+
+    settings = load_settings(home=tmp_path / "home")
+    for _ in range(2):
+        ns.coach_with_documents(settings, [doc], "eval-x")
+    assert built == ["doc.md"]  # built once, then re-used
+    doc.write_text("Q: What is a mutex?\nA: A lock that one thread holds at a time.\n")
+    ns.coach_with_documents(settings, [doc], "eval-x")
+    (code / "corpus" / "parser.py").write_text("RULES = 2\n")
+    ns.coach_with_documents(settings, [doc], "eval-x")
+    ns.coach_with_documents(settings, [doc], "eval-x")
+    assert built == ["doc.md"] * 3  # rebuilt after the document changed and after the parser changed, not again
