@@ -12,7 +12,12 @@ the three above is refused with one clear line.
 Runtimes. In int8 (the default) the judge runs in ONNX Runtime, one pair per run: the weights are
 exported from the safetensors once and quantised to int8 (per output channel), cached under the user
 cache folder by the weights' hash. Dynamic int8 quantisation picks one activation scale per run, so
-running each pair alone makes its probabilities independent of the other pairs asked with it. Each run
+running each pair alone makes its probabilities independent of the other pairs asked with it. The
+int8 weights are stored as unsigned bytes offset by 128 (the same numbers): ONNX Runtime's kernel for
+signed weights on a CPU without VNNI (AVX2 only, e.g. AMD Zen 3) adds byte products in saturating
+16-bit sums, which moved a logit by up to 0.31 and changed grades, while its unsigned-by-unsigned kernel
+computes exactly on every CPU, as a VNNI CPU does for signed ones. The output is the export's exact
+integer arithmetic on any CPU (a test compares it with ONNX's own numpy evaluator). Each run
 uses one core, and a call's pairs are spread over one thread per physical core (ONNX Runtime releases
 the GIL): on 2 cores that halves the judge's time, where two intra-op threads on one pair gained nothing
 (measured on the 2,033 pairs of the drafted bench, identical outputs either way). torch's
@@ -46,7 +51,7 @@ ENTAILMENT, NEUTRAL, CONTRADICTION = 0, 1, 2
 LABELS = ("entailment", "neutral", "contradiction")
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MAX_TOKENS = 256  # (premise, hypothesis) pairs are truncated to this many word pieces, longest side first
-ONNX_FORMAT = "judge-int8-v1"  # part of the cache key: bump when the export or quantisation changes
+ONNX_FORMAT = "judge-int8-v2"  # part of the cache key: bump when the export or quantisation changes
 
 _ALIASES = {
     "entailment": ENTAILMENT, "entail": ENTAILMENT, "entails": ENTAILMENT, "entailed": ENTAILMENT,
@@ -298,8 +303,57 @@ def export_onnx_int8(path: Path, target: Path) -> Path:
             quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
         finally:
             logging.getLogger().removeFilter(hint)
+        exact_integer_weights(int8)
         os.replace(int8, target)
     return target
+
+
+def exact_integer_weights(path: Path) -> int:
+    """Rewrite the signed int8 weights of every ``MatMulInteger`` in the ONNX file at ``path`` as unsigned
+    bytes offset by 128, with zero point 128: the same integers after the zero point is taken off, so
+    the model computes the same numbers, but ONNX Runtime runs them in its uint8 x uint8 kernel, exact on
+    every CPU. Its int8 kernel on CPUs without VNNI (AVX2 only) sums pairs of byte products in saturating
+    16-bit registers (ONNX Runtime's quantisation guide: "saturation"), so the judge's output, and the
+    grades built on it, depended on the CPU. Returns how many weight tensors were rewritten."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    inits = {t.name: t for t in model.graph.initializer}
+    done: set[str] = set()
+    for node in model.graph.node:
+        if node.op_type != "MatMulInteger":
+            continue
+        weight = node.input[1]
+        if weight not in inits:
+            raise JudgeError(f"judge export: MatMulInteger {node.name!r} has no stored weight {weight!r}")
+        if weight not in done and numpy_helper.to_array(inits[weight]).dtype == np.uint8:
+            continue  # unsigned weights already run in the exact kernel
+        zero = node.input[3] if len(node.input) > 3 else ""
+        if zero and zero not in inits:
+            raise JudgeError(f"judge export: MatMulInteger {node.name!r} has no stored weight zero point {zero!r}")
+        if not zero:  # an implied zero point of 0: store it, so that it is shifted with the weights
+            zero = f"{weight}_zero_point"
+            if zero not in inits:
+                cols = numpy_helper.to_array(inits[weight]).shape[-1]
+                model.graph.initializer.append(numpy_helper.from_array(np.zeros(cols, dtype=np.int8), zero))
+                inits[zero] = model.graph.initializer[-1]  # append copies: edit the graph's own tensor
+            inputs = list(node.input) + [""] * (4 - len(node.input))
+            inputs[3] = zero
+            del node.input[:]
+            node.input.extend(inputs)
+        for name in (weight, zero):
+            if name in done:
+                continue
+            values = numpy_helper.to_array(inits[name])
+            if values.dtype != np.int8:
+                raise JudgeError(f"judge export: {name!r} holds {values.dtype}, not int8")
+            # w - z == (w + 128) - (z + 128): the same integers, stored unsigned
+            inits[name].CopyFrom(numpy_helper.from_array((values.astype(np.int16) + 128).astype(np.uint8), name))
+            done.add(name)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return len(done)
 
 
 def _one_line(exc: BaseException) -> str:
