@@ -36,11 +36,12 @@ def pearson(pred: list[float], gold: list[float]) -> float:
 
 
 def quadratic_kappa(pred: list[float], gold: list[float]) -> float:
-    """Quadratic weighted kappa on scores rounded to integers 0..10."""
+    """Quadratic weighted kappa on scores rounded half up to integers 0..10 (Python's ``round`` rounds
+    half to even: 6.5 -> 6 but 7.5 -> 8, so equal halves landed on different sides)."""
     from sklearn.metrics import cohen_kappa_score
 
-    p = [int(round(x)) for x in pred]
-    g = [int(round(x)) for x in gold]
+    p = [int(np.clip(np.floor(x + 0.5), 0, 10)) for x in pred]
+    g = [int(np.clip(np.floor(x + 0.5), 0, 10)) for x in gold]
     if len(set(p)) < 2 and len(set(g)) < 2:
         return 0.0
     return _finite(cohen_kappa_score(g, p, weights="quadratic", labels=list(range(11))))

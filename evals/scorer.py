@@ -58,9 +58,20 @@ def measure(scorer, grader, rows: list[dict]) -> dict:
     return out
 
 
+def held_out_triples(rows: list[dict], split: str) -> list:
+    """The scorer's own graded answers held out from its training, for ``--split``: "dev", "test", or
+    "all" = both (never its training questions, which it has seen; "all" read the test split alone)."""
+    from coach.judge.scorer_train import graded_triples
+
+    by_split = graded_triples(rows)
+    if split == "all":
+        return by_split["dev"] + by_split["test"]
+    return by_split["dev" if split == "dev" else "test"]
+
+
 def evaluate_scorer(coach, split: str = "test", limit: int | None = None) -> EvalResult:
     from coach.errors import CoachError
-    from coach.judge.scorer_train import evaluate, graded_triples, load_graded
+    from coach.judge.scorer_train import evaluate, load_graded
     from evals.grading import GRADED_ANSWERS
     from evals.judge import NEW_SOURCE_ANSWERS, OTHER_SUBJECT
     from evals.new_sources import coach_with_new_sources
@@ -71,7 +82,7 @@ def evaluate_scorer(coach, split: str = "test", limit: int | None = None) -> Eva
     metrics: dict[str, float] = {}
     # its own held-out questions, beside the cosine baseline (each answer vs its question's reference)
     rows, _ = load_graded()
-    held = graded_triples(rows)["dev" if split == "dev" else "test"][:limit]
+    held = held_out_triples(rows, split)[:limit]
     if held:
         pred = scorer.scores_inputs([(t.premise, t.hypothesis) for t in held])
         own = evaluate(pred, held)

@@ -144,3 +144,23 @@ def test_an_evaluation_home_is_rebuilt_when_its_documents_or_the_parser_change(t
     ns.coach_with_documents(settings, [doc], "eval-x")
     ns.coach_with_documents(settings, [doc], "eval-x")
     assert built == ["doc.md"] * 3  # rebuilt after the document changed and after the parser changed, not again
+
+
+def test_quadratic_kappa_rounds_halves_up():
+    """Scores are rounded half up before the kappa: with Python's round (half to even) 6.5 became 6 and
+    7.5 became 8, so a grader off by exactly half a point lost agreement on some halves and not others."""
+    from evals.metrics import quadratic_kappa
+
+    assert quadratic_kappa([6.5, 7.5, 2.5, 0.5, 9.5], [7, 8, 3, 1, 10]) == 1.0
+    assert quadratic_kappa([6.4, 7.4, 2.4, 0.4, 9.4], [7, 8, 3, 1, 10]) < 1.0
+
+
+def test_scorer_split_all_measures_its_dev_and_test_questions_never_its_training_ones():
+    from coach.judge.scorer_train import load_graded, question_split
+    from evals.scorer import held_out_triples
+
+    rows, _ = load_graded()
+    dev, test, both = (held_out_triples(rows, s) for s in ("dev", "test", "all"))
+    assert dev and test and len(both) == len(dev) + len(test)
+    assert {t.qid for t in both} == {t.qid for t in dev} | {t.qid for t in test}
+    assert all(question_split(t.qid) in ("dev", "test") for t in both)
