@@ -16,6 +16,34 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "corpus" / "bundled"
 
 
+def pytest_report_header(config):
+    """The libraries and CPU the figures depend on, in every test log: int8 kernels differ by CPU (VNNI or
+    AVX2 only; README, 'The judge's int8 arithmetic is the same on every CPU'), and setup installs the
+    newest releases its ranges allow, so a changed result can be traced to what changed under it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = ("torch", "transformers", "tokenizers", "sentence-transformers", "onnxruntime", "onnx", "numpy",
+             "scipy", "scikit-learn", "faiss-cpu", "bm25s", "gradio", "langchain-core")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} -")
+    cpu, flags = "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and cpu == "unknown CPU":
+                cpu = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    isa = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    return [f"libraries: {', '.join(found)}", f"cpu: {cpu} ({os.cpu_count()} logical; {' '.join(isa) or 'no AVX2'})"]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, monkeypatch):
     """Every test gets its own COACH_HOME: nothing leaks into the user's real state directory."""
