@@ -15,7 +15,7 @@ cache folder by the weights' hash. Dynamic int8 quantisation picks one activatio
 running each pair alone makes its probabilities independent of the other pairs asked with it. The
 int8 weights are stored as unsigned bytes offset by 128 (the same numbers): ONNX Runtime's kernel for
 signed weights on a CPU without VNNI (AVX2 only, e.g. AMD Zen 3) adds byte products in saturating
-16-bit sums, which moved a logit by up to 0.31 and changed grades, while its unsigned-by-unsigned kernel
+16-bit sums, which moved a logit by up to 0.53 and changed grades, while its unsigned-by-unsigned kernel
 computes exactly on every CPU, as a VNNI CPU does for signed ones. The output is the export's exact
 integer arithmetic on any CPU (a test compares it with ONNX's own numpy evaluator). Each run
 uses one core, and a call's pairs are spread over one thread per physical core (ONNX Runtime releases
