@@ -211,22 +211,50 @@ def test_pairs_spread_over_threads_score_exactly_as_on_one(judge):
             assert np.array_equal(call.result(), one[i:])
 
 
-def test_a_pair_that_fails_on_a_worker_thread_fails_the_call():
-    """Control flow only: a run that raises on another thread is raised to the caller, not lost."""
+def test_a_pair_asked_twice_in_one_call_runs_once_and_gets_the_same_output(judge):
+    """Repeated pairs (one-claim answers ask "claim entails key point" and "answer entails key point"
+    alike) are run once and copied, in the caller's order; no output changes."""
+    pairs = _neighbour_pairs()
+    alone = judge.scores(pairs)
+    asked = [pairs[3], pairs[0], pairs[3], *pairs, pairs[0]]
     j = Judge(threads=2)
     j.load()
-    real = j._session
+    real, runs = j._session, []
+
+    class Counting:
+        def run(self, names, feeds):
+            runs.append(tuple(feeds["input_ids"][0]))
+            return real.run(names, feeds)
+
+    j._session = Counting()
+    got = j.scores(asked)
+    assert len(runs) == len(set(runs)) == len(set(pairs))  # every distinct pair once
+    assert np.array_equal(got, np.concatenate([alone[[3, 0, 3]], alone, alone[[0]]]))
+
+
+def test_a_pair_that_fails_on_a_worker_thread_fails_the_call():
+    """Control flow only: a run that raises on another thread is raised to the caller, not lost, and the
+    caller's thread stops taking pairs."""
+    import threading
+    import time
+
+    j = Judge(threads=2)
+    j.load()
+    real, on_caller = j._session, []
 
     class Failing:
         def run(self, names, feeds):
-            if len(feeds["input_ids"][0]) > 40:  # the long pair, dealt to the second thread
+            if threading.current_thread().name.startswith("coach-judge"):
                 raise RuntimeError("run failed")
+            on_caller.append(1)
+            time.sleep(0.2)  # the caller's thread is slow, so the worker surely takes a pair
             return real.run(names, feeds)
 
     j._session = Failing()
-    pairs = [(PAIRS[0][0], PAIRS[0][1]), (" ".join([PAIRS[1][0]] * 3), PAIRS[1][1])]
+    pairs = [(a, b) for a, b, _, _ in PAIRS]
     with pytest.raises(RuntimeError, match="run failed"):
         j.scores(pairs)
+    assert len(on_caller) <= 2 < len(pairs)  # not every pair: the failure stopped the caller too
 
 
 def test_torch_int8_shares_a_scale_over_the_batch_and_stays_selectable(judge):

@@ -35,8 +35,9 @@ import json
 import logging
 import os
 import tempfile
+import itertools
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -212,22 +213,45 @@ class Judge:
         return out
 
     def _onnx_logits(self, tok, pairs: list[tuple[str, str]]) -> np.ndarray:
-        """One run per pair: no padding, and no activation scale shared with other pairs. The pairs are
-        dealt round-robin to ``workers`` threads (this one included); each pair's output is the same
-        whichever thread runs it."""
-        enc = tok([p for p, _ in pairs], [h for _, h in pairs], truncation="longest_first", max_length=MAX_TOKENS)
+        """One run per pair: no padding, and no activation scale shared with other pairs, so a pair's
+        output is the same whatever it is run with, on whichever thread. Hence two cheap savings that
+        change no output: a pair asked twice in one call is run once, and ``workers`` threads (this one
+        included) each take the next pair not yet taken, longest first, so a thread slowed by other
+        work (the answer scorer runs beside the judge) takes fewer pairs instead of holding up the call."""
+        first_of: dict[tuple[str, str], int] = {}
+        unique = [first_of.setdefault(pair, i) == i for i, pair in enumerate(pairs)]
+        todo = [i for i in range(len(pairs)) if unique[i]]
+        enc = tok([pairs[i][0] for i in todo], [pairs[i][1] for i in todo], truncation="longest_first",
+                  max_length=MAX_TOKENS)
         names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in self._inputs]
-        out = np.zeros((len(pairs), 3), dtype=np.float32)
+        # longest first (ties in input order): the last pairs taken are the short ones, so threads finish together
+        queue = sorted(range(len(todo)), key=lambda j: -len(enc["input_ids"][j]))
+        taken = itertools.count()  # next() on a count is atomic under the GIL: each pair is taken once
+        failed = threading.Event()
+        runs = np.zeros((len(todo), 3), dtype=np.float32)
 
-        def run(first: int, step: int) -> None:
-            for i in range(first, len(pairs), step):
-                out[i] = self._session.run(None, {k: np.asarray([enc[k][i]], dtype=np.int64) for k in names})[0][0]
+        def run() -> None:
+            try:
+                for n in taken:
+                    if n >= len(queue) or failed.is_set():
+                        return
+                    j = queue[n]
+                    runs[j] = self._session.run(None, {k: np.asarray([enc[k][j]], dtype=np.int64) for k in names})[0][0]
+            except BaseException:
+                failed.set()  # the other threads stop taking pairs; the error is raised to the caller
+                raise
 
-        step = 1 if self._pool is None or len(pairs) < 2 else min(self.workers, len(pairs))
-        others = [self._pool.submit(run, w, step) for w in range(1, step)]
-        run(0, step)
+        threads = 1 if self._pool is None else min(self.workers, len(todo))
+        others = [self._pool.submit(run) for _ in range(1, threads)]
+        try:
+            run()
+        finally:
+            wait(others)  # no thread still writing once the call has returned or raised
         for job in others:
             job.result()  # re-raises a worker's error here
+        out = np.zeros((len(pairs), 3), dtype=np.float32)
+        out[todo] = runs
+        out = out[[first_of[pair] for pair in pairs]]  # repeats copy their first occurrence
         return out[:, np.argsort(self.order)]  # the model's own label order -> LABELS
 
     def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
