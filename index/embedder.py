@@ -66,7 +66,11 @@ class Embedder:
     @property
     def model(self):
         if self._model is None:
-            self._model = load_sentence_transformer(self.settings)
+            from coach.models import MODEL_LOAD_LOCK
+
+            with MODEL_LOAD_LOCK:  # two first requests at once load it once, never beside another model's load
+                if self._model is None:
+                    self._model = load_sentence_transformer(self.settings)
         return self._model
 
     @property

@@ -353,3 +353,92 @@ def test_cli_score_and_bad_model_setting(tmp_path, monkeypatch):
     out = CliRunner().invoke(cli, ["judge", "score", "a", "b"])
     assert out.exit_code == 1
     assert out.output.count("\n") == 1 and "labels" in out.output
+
+
+def test_special_tokens_in_untrusted_text_do_not_restructure_the_pair(judge):
+    """An answer ending in "[SEP] [CLS]" made the tokenizer read those as its own control tokens (a claim's
+    entailment moved 0.75 -> 0.38); they are read as spaces, so the pair scores as without them."""
+    p, h = PAIRS[0][0], PAIRS[0][3]
+    plain = judge.scores([(p, h)])
+    assert np.array_equal(judge.scores([(p + " [SEP] [CLS]", h)]), plain)
+    assert np.array_equal(judge.scores([(p, "[cls] " + h + " [PAD][MASK]")]), plain)
+
+
+def test_the_export_cache_key_reads_every_file_of_the_model_folder(tmp_path):
+    """A folder whose weights are a torch ``pytorch_model.bin`` retrained in place got the old export (the
+    key hashed only .json, .safetensors and .txt files)."""
+    from coach.judge.model import _weights_key
+
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "pytorch_model.bin").write_bytes(b"weights one")
+    first = _weights_key(tmp_path)
+    (tmp_path / "pytorch_model.bin").write_bytes(b"weights two")
+    assert _weights_key(tmp_path) != first
+
+
+def test_a_judge_loading_on_one_thread_is_never_half_seen_by_another(monkeypatch):
+    """A second caller arriving while the first was still loading the tokenizer found the session already
+    set, skipped the lock and ran with no tokenizer (TypeError). The session is published last."""
+    import threading
+    import time
+
+    import coach.judge.model as jm
+
+    real = jm._tokenizer
+
+    def slow_tokenizer(path):
+        time.sleep(1.0)
+        return real(path)
+
+    monkeypatch.setattr(jm, "_tokenizer", slow_tokenizer)
+    j = Judge(threads=1)
+    pairs = [(a, b) for a, b, _, _ in PAIRS[:2]]
+    results, errors = {}, []
+
+    def call(name):
+        try:
+            results[name] = j.scores(pairs)
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+            errors.append(exc)
+
+    first = threading.Thread(target=call, args=("first",))
+    first.start()
+    deadline = time.monotonic() + 60
+    while j._session is None and j._tok is None and time.monotonic() < deadline and first.is_alive():
+        time.sleep(0.005)
+    call("second")  # as soon as anything is visible: the old order showed the session without a tokenizer
+    first.join(60)
+    assert not errors, errors
+    assert np.array_equal(results["first"], results["second"])
+
+
+def test_a_forked_child_scores_with_threads_of_its_own():
+    """A process forked after the judge ran (a worker server, multiprocessing) inherited the judge's thread
+    pool without its threads: its first multi-pair call waited forever."""
+    import os
+    import signal
+    import time
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    j = Judge(threads=2)
+    pairs = [(a, b) for a, b, _, _ in PAIRS[:3]]
+    parent = j.scores(pairs)
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 when it scores the same, 1 otherwise, killed by the alarm if it hangs
+        signal.alarm(60)
+        try:
+            os._exit(0 if np.array_equal(j.scores(pairs), parent) else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child never finished scoring")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status

@@ -31,11 +31,12 @@ to 1e-5, so the same pairs always give the same output.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
+import re
 import tempfile
-import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
@@ -45,6 +46,7 @@ import numpy as np
 from coach.config import JUDGE_RUNTIMES as RUNTIMES
 from coach.config import physical_cores
 from coach.errors import CoachError
+from coach.models import MODEL_LOAD_LOCK  # one lock for every lazy model load in the process
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +107,13 @@ def resolve_judge_path(spec: str = "default") -> Path:
     return path
 
 
-# One lock for every lazy model load in the process: transformers' lazy imports are not safe when two
-# threads import it at once (the grader runs the judge and the answer scorer side by side).
-MODEL_LOAD_LOCK = threading.RLock()
+# The tokenizer reads these in raw text as its own control tokens: untrusted text (an answer, a source)
+# must not restructure the pair the model reads ("claim [SEP] [CLS]" moved a probability by 0.37).
+SPECIAL_TOKENS = re.compile(r"\[(?:SEP|CLS|PAD|MASK|UNK)\]", re.I)
+
+
+def strip_special_tokens(text) -> str:
+    return SPECIAL_TOKENS.sub(" ", str(text or ""))
 
 
 class Judge:
@@ -131,6 +137,8 @@ class Judge:
         self._session = None
         self._inputs: set[str] = set()
         self._pool = None  # ThreadPoolExecutor spreading a call's pairs over the cores (ONNX Runtime only)
+        self._pool_pid = 0  # the process that started it (a forked child starts its own)
+        self._pool_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -165,13 +173,12 @@ class Judge:
                 if self._model is None and self._session is None:
                     if self.backend == "onnxruntime-int8":
                         try:
-                            self._session = _onnx_session(self.path)
+                            # everything is ready before the session is published: a caller that sees
+                            # the session without taking the lock finds the tokenizer and inputs too
+                            session = _onnx_session(self.path)
                             self._tok = _tokenizer(self.path)
-                            self._inputs = {i.name for i in self._session.get_inputs()}
-                            workers = self.workers
-                            if workers > 1:
-                                self._pool = ThreadPoolExecutor(max_workers=workers - 1,
-                                                                thread_name_prefix="coach-judge")
+                            self._inputs = {i.name for i in session.get_inputs()}
+                            self._session = session
                             return self._tok, self._session
                         except Exception as exc:  # noqa: BLE001 - export, cache folder or runtime failure
                             self._session = None
@@ -188,12 +195,22 @@ class Judge:
                     self._tok, self._model = tok, (_quantize(model) if self.int8 else model)
         return self._tok, (self._session if self._session is not None else self._model)
 
+    def _worker_pool(self) -> ThreadPoolExecutor:
+        """The threads that share a call's pairs (``workers`` - 1; the caller's thread is the other one),
+        started on first use, and again in a forked child, which inherits the pool without its threads
+        (its jobs would never run)."""
+        with self._pool_lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool = ThreadPoolExecutor(max_workers=max(1, self.workers - 1), thread_name_prefix="coach-judge")
+                self._pool_pid = os.getpid()
+            return self._pool
+
     def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """(N, 3) raw logits in LABELS order."""
         if not pairs:
             return np.zeros((0, 3), dtype=np.float32)
         tok, model = self._load()
-        pairs = [(str(p or ""), str(h or "")) for p, h in pairs]
+        pairs = [(strip_special_tokens(p), strip_special_tokens(h)) for p, h in pairs]
         if self._session is not None:
             return self._onnx_logits(tok, pairs)
         import torch
@@ -241,8 +258,9 @@ class Judge:
                 failed.set()  # the other threads stop taking pairs; the error is raised to the caller
                 raise
 
-        threads = 1 if self._pool is None else min(self.workers, len(todo))
-        others = [self._pool.submit(run) for _ in range(1, threads)]
+        threads = min(self.workers, len(todo))
+        pool = self._worker_pool() if threads > 1 else None
+        others = [pool.submit(run) for _ in range(1, threads)]
         try:
             run()
         finally:
@@ -284,15 +302,22 @@ def onnx_cache_dir() -> Path:
 
 
 def _weights_key(path: Path) -> str:
-    """A hash of the model's files, the export format and the library versions that produce the export."""
-    import onnxruntime
-    import torch
+    """A hash of every file in the model's folder (whatever holds the weights: safetensors, a torch .bin),
+    the export format and the library versions that produce the export."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    h = hashlib.sha256(f"{ONNX_FORMAT} torch {torch.__version__} onnxruntime {onnxruntime.__version__}".encode())
+    def installed(dist: str) -> str:
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "none"
+
+    libs = " ".join(f"{d} {installed(d)}" for d in ("torch", "onnxruntime", "onnx", "transformers"))
+    h = hashlib.sha256(f"{ONNX_FORMAT} {libs}".encode())
     for name in sorted(os.listdir(path)):
         f = path / name
-        if f.is_file() and (name.endswith((".json", ".safetensors", ".txt"))):
-            h.update(name.encode())
+        if f.is_file():
+            h.update(f"{name}\0{f.stat().st_size}\0".encode())
             with open(f, "rb") as fh:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     h.update(block)

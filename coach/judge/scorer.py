@@ -14,25 +14,21 @@ default (``COACH_SCORER_INT8=1`` quantises it: faster, but 0.04 Spearman lower o
 from __future__ import annotations
 
 import json
-import re
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from coach.judge.model import MODEL_LOAD_LOCK, JudgeError, _quantize
+from coach.judge.model import MODEL_LOAD_LOCK, JudgeError, _quantize, strip_special_tokens
 
 SCORER_DIR = Path(__file__).resolve().parent / "scorer_weights"
 DRAFT_SCORER_DIR = Path(__file__).resolve().parent / "scorer_draft_weights"
 MAX_TOKENS = 320  # word pieces per (question + reference, answer) input; the reference side is cut first
 
 
-_SPECIAL = re.compile(r"\[(?:SEP|CLS|PAD|MASK|UNK)\]", re.I)
-
-
 def _clean(text: str) -> str:
     # the tokenizer reads "[SEP]" in raw text as its separator: untrusted text must not restructure the input
-    return " ".join(_SPECIAL.sub(" ", str(text or "")).split())
+    return " ".join(strip_special_tokens(text).split())
 
 
 def scorer_input(question: str, reference: str, answer: str) -> tuple[str, str]:
