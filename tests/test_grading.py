@@ -154,6 +154,21 @@ def test_calibration_caps_are_explainable():
     assert s == cal.misc_cap and "misconception" in caps[0]
 
 
+def test_when_two_caps_bind_the_lower_one_holds():
+    """A drafted fit caps a contradicting claim at 2.0 and a stated misconception at 2.5: an answer with
+    both got 2.5 (the judge's cap was skipped once the misconception's applied), so stating a known
+    misconception lifted its score."""
+    from dataclasses import replace
+
+    cal = replace(Calibration(), misc_cap=2.5, wrong_cap=2.0, wrong_min=0.5, show_wrong_min=0.5,
+                  wrong_support_max=1.0, show_score_max=1.0)
+    judged = {"judge_wrong": 0.95, "judge_support": 0.1, "answer_score": 0.2, "relevance": 0.9, "coverage": 1.0}
+    assert cal.cap(9.0, {**judged, "misconception": 0.0})[0] == 2.0
+    s, caps = cal.cap(9.0, {**judged, "misconception": 1.0})
+    assert s == 2.0 and len(caps) == 2 and "misconception" in caps[0] and "contradicts" in caps[1]
+    assert cal.cap(2.2, {**judged, "misconception": 1.0}) == (2.0, [caps[1]])
+
+
 TRANSFER = ("Transfer learning reuses a model pretrained on a large dataset as the starting point and trains only a new "
             "head or fine-tunes it, instead of starting from scratch.")
 

@@ -370,3 +370,16 @@ def test_a_source_removed_by_another_process_is_not_graded_against(built_home, t
     after = server.grader
     assert after is not before and not any(r.source == gone for r in after.records.values())
     assert server.grader is after  # rebuilt once, not on every grade
+
+
+def test_a_wrong_sentence_said_twice_is_one_claim_listed_once(graded):
+    """Repeating a sentence adds no claim: the judge reads it once and "What is wrong" lists it once (it
+    was listed once per repetition, and the claim counts grew with it)."""
+    from coach.grading.evidence import claims_of
+
+    assert claims_of("A is B. C is D.  a is  b. E is F.") == ["A is B.", "C is D.", "E is F."]
+    question, answer = SWAPS[0]
+    once, twice = graded.grade(question, answer), graded.grade(question, f"{answer} {answer}")
+    said = [w["claim"] for w in twice.wrong]
+    assert said and len(said) == len(set(said)), said
+    assert sorted(said) == sorted(w["claim"] for w in once.wrong)

@@ -10,6 +10,7 @@ The fitted numbers live in ``calibration.json`` next to this file, with what the
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -116,7 +117,14 @@ class Calibration:
         return cls(**{k: v for k, v in data.items() if k in known})  # a setting this version lacks is ignored
 
     def save(self, path: Path = CALIBRATION_PATH) -> None:
-        path.write_text(json.dumps({"features": list(FEATURES), **asdict(self)}, indent=2) + "\n", encoding="utf-8")
+        # written whole, then renamed over the old fit: a crash mid-write never leaves a fit that cannot load
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"features": list(FEATURES), **asdict(self)}, indent=2) + "\n", encoding="utf-8")
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def raw_score(self, features: dict[str, float]) -> float:
         return float(self.intercept + feature_vector(features) @ np.asarray(self.weights))
@@ -139,10 +147,12 @@ class Calibration:
         claim the judge's gate counts, an off-topic answer), and those caps as explanations. Applied to
         the calibrated score and again to any score blended in later, so no blend lifts a capped grade."""
         applied, judged = [], features.get("judge_wrong", 0.0)
+        # each cap on its own: when both bind, the lower one holds (a drafted fit's judge cap sits below
+        # its misconception cap, and a stated misconception must never lift a score)
         if features.get("misconception", 0.0) >= self.misc_min and s > self.misc_cap:
             s = self.misc_cap
             applied.append(f"capped at {self.misc_cap:g} because a misconception is stated")
-        elif judged >= self.wrong_min and s > self.wrong_cap and self.shows_wrong(judged, features):
+        if judged >= self.wrong_min and s > self.wrong_cap and self.shows_wrong(judged, features):
             s = self.wrong_cap
             applied.append(f"capped at {self.wrong_cap:g} because a claim contradicts the reference")
         if self.off_topic(features) and s > self.offtopic_cap:

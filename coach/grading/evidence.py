@@ -88,7 +88,15 @@ def evidence_of(cite, text: str) -> dict:
 
 
 def claims_of(answer: str) -> list[str]:
-    return sentences(answer)[:MAX_CLAIMS]
+    """The answer's claims: its sentences, each once (a sentence said twice is one claim, listed once),
+    the first ``MAX_CLAIMS`` of them."""
+    out, seen = [], set()
+    for s in sentences(answer):
+        key = normalise(s).lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out[:MAX_CLAIMS]
 
 
 def claim_pairs(rubric, answer: str, refs: list[RefSentence]) -> list[tuple[str, str]]:
