@@ -135,6 +135,46 @@ def test_every_rewrite_of_a_drafts_file_keeps_the_previous_one_under_its_own_bac
     assert [p.name for p in path.parent.glob("*.yaml")] == ["notes-md.yaml"]
 
 
+def test_drafts_written_by_two_threads_at_once_are_never_lost_or_missing(tmp_path):
+    """Two uploads of one source at once: both writers used one temporary name (one moved the other's file
+    away: FileNotFoundError), and the file was briefly missing between the move to backup and the rename."""
+    import threading
+
+    from coach.grading.draft import write_drafts
+    from coach.grading.rubrics import load_rubric_file
+
+    path = tmp_path / "drafts" / "notes-md.yaml"
+    rubrics = _drafts("A perceptron is a single artificial neuron.")
+    assert write_drafts(path, "notes.md", "sha-0", rubrics)
+    errors, missing, stop = [], [], threading.Event()
+
+    def writer(t):
+        for i in range(40):
+            try:
+                write_drafts(path, "notes.md", f"sha-{t}-{i}", rubrics)
+            except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+                errors.append(exc)
+
+    def reader():
+        while not stop.is_set():
+            if not path.exists():
+                missing.append(1)
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(2)]
+    watch = threading.Thread(target=reader)
+    watch.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    watch.join()
+    assert not errors, errors[:3]
+    assert not missing
+    assert [r.question for r in load_rubric_file(path, "draft")] == [Q]
+    assert not [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_two_sources_with_one_slug_get_drafts_files_of_their_own(tmp_path):
     """"my notes.md" and "my-notes.md" shared one drafts file: every `coach index add` rewrote it twice (one
     source's edits pushed aside each time), and removing one source retired the other's drafts."""

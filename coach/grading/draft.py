@@ -10,7 +10,11 @@ cannot, so none is used here. Drafts are marked ``origin="draft"`` and shown as 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
+import tempfile
+import threading
 from pathlib import Path
 
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
@@ -197,6 +201,9 @@ def drafts_unreadable(path) -> bool:
     return drafts_state(path, "") == "unreadable"
 
 
+_WRITE_LOCK = threading.Lock()
+
+
 def backup_path(path: Path) -> Path:
     """A name no earlier backup holds: ``X.yaml.bak``, then ``X.yaml.bak.2``, ``.bak.3``, ... (never loaded:
     the bank reads ``*.yaml`` only), so a second rewrite never overwrites the first one's backup."""
@@ -221,28 +228,35 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
 
     from coach.diskio import remove_quietly
 
-    if drafts_state(path, sha256) in ("current", "unreadable"):
-        return False
-    data = {
-        "version": 1,
-        "drafter": DRAFTER,
-        "source": source,
-        "source_sha256": sha256,
-        "note": "Draft rubrics built from the source and its audit flags. Edit freely; move the file to "
-        "COACH_HOME/rubrics/ to make it a reviewed rubric that is never regenerated.",
-        "rubrics": [r.model_dump(exclude={"origin"}) for r in rubrics],
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    try:
-        tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
-        if path.exists():
-            path.replace(backup_path(path))
-        tmp.replace(path)
-    except BaseException:
-        remove_quietly(tmp)
-        raise
-    return True
+    path = Path(path)
+    with _WRITE_LOCK:  # two uploads of one source at once: one writes, the other then finds it current
+        if drafts_state(path, sha256) in ("current", "unreadable"):
+            return False
+        data = {
+            "version": 1,
+            "drafter": DRAFTER,
+            "source": source,
+            "source_sha256": sha256,
+            "note": "Draft rubrics built from the source and its audit flags. Edit freely; move the file to "
+            "COACH_HOME/rubrics/ to make it a reviewed rubric that is never regenerated.",
+            "rubrics": [r.model_dump(exclude={"origin"}) for r in rubrics],
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # a temporary file of its own (never one another writer shares), then the previous file is COPIED
+        # to its backup and replaced in one step, so the file is never missing for a reader
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110))
+            if path.exists():
+                shutil.copy2(path, backup_path(path))
+            tmp.replace(path)
+        except BaseException:
+            remove_quietly(tmp)
+            raise
+        return True
 
 
 _SOURCE_LINE = re.compile(r"^source: (.+)$", re.M)
