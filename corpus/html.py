@@ -78,13 +78,20 @@ def html_to_lines(text: str) -> list[str]:
 def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
     """Main-content lines, and for each the 1-based line of the HTML file its text starts on
     (lxml's ``sourceline`` of the element that opened the line; a tail counts from its element)."""
+    lines, starts, _ = html_to_lines_with_spans(text)
+    return lines, starts
+
+
+def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]]:
+    """``html_to_lines_with_source`` plus, for each line, the HTML file line its text ends on: a paragraph
+    written over several lines of the file is cited over all of them, not its first line only."""
     # lxml counts "\n" only: a file with old-Mac "\r" line ends would be one long line 1 (every record there)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     decl = _XML_DECL.match(text)
     offset = decl.group(0).count("\n") if decl else 0  # lines the stripped declaration took
     text = _XML_DECL.sub("", text)
     if not text.strip():
-        return [], []
+        return [], [], []
     root = lxml_html.document_fromstring(text, parser=lxml_html.HTMLParser(remove_comments=True,
                                                                           remove_pis=True, recover=True, huge_tree=True))
     noise = [el for el in root.iter() if not isinstance(el.tag, str) or _is_noise(el)]
@@ -94,19 +101,28 @@ def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
     main = _pick_main(root)
     out: list[str] = []
     src: list[int] = []  # src[i]: HTML line where out[i] starts
+    ends: list[int] = []  # ends[i]: HTML line where out[i] ends
     parts: list[str] = []
     prefix = [""]
     pre_depth = 0
     start = [1]  # HTML line of the first text in ``parts``
+    end = [1]  # HTML line of the last text in ``parts``
 
     def add(piece: str, line: int | None) -> None:
-        if not "".join(parts).strip() and piece.strip():
-            start[0] = (line or start[0]) + offset
+        if piece.strip():
+            at = (line or start[0]) + offset
+            if not "".join(parts).strip():
+                start[0] = at
+                end[0] = at
+            # the piece's own line breaks, up to its last visible character (a tail's line is its
+            # element's first line: simplified, an element written over several lines ends earlier here)
+            end[0] = max(end[0], at + piece.rstrip().count("\n"))
         parts.append(piece)
 
-    def emit(line: str, at: int) -> None:
+    def emit(line: str, at: int, last: int | None = None) -> None:
         out.append(line)
         src.append(max(1, at))
+        ends.append(max(1, at, last or at))
 
     def flush():
         line = "".join(parts)
@@ -117,7 +133,7 @@ def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
             return
         line = _WS.sub(" ", line).strip()
         if line:
-            emit(prefix[0] + line, start[0])
+            emit(prefix[0] + line, start[0], end[0])
         prefix[0] = ""
 
     for event, el in etree.iterwalk(main, events=("start", "end")):
@@ -156,4 +172,4 @@ def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
             if el.tail and el is not main:
                 add(el.tail, el.sourceline)
     flush()
-    return out, src
+    return out, src, ends

@@ -51,6 +51,7 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     # for extracted formats (HTML): line_numbers[i] is the ORIGINAL file line of lines[i]
     line_numbers: list[int] | None = None
+    line_ends: list[int] | None = None  # line_ends[i]: the original file line where lines[i] ends
 
 
 def fmt_of(path: Path) -> str:
@@ -84,6 +85,7 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
     fmt = fmt_of(path)
     sha = hashlib.sha256(raw).hexdigest()
     line_numbers: list[int] = []
+    line_ends: list[int] = []
     try:
         if fmt == "pdf":
             text = _pdf_text(path, raw)
@@ -91,9 +93,9 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
         else:
             text = decode(raw)
             if fmt == "html":
-                from corpus.html import html_to_lines_with_source
+                from corpus.html import html_to_lines_with_spans
 
-                extracted, line_numbers = html_to_lines_with_source(text)
+                extracted, line_numbers, line_ends = html_to_lines_with_spans(text)
                 lines = clean_lines("\n".join(extracted))
             else:
                 lines = clean_lines(text)
@@ -113,6 +115,7 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
     doc = Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines)
     if fmt == "html" and len(line_numbers) == len(lines):
         doc.line_numbers = line_numbers
+        doc.line_ends = line_ends
     return doc
 
 

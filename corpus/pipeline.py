@@ -69,7 +69,7 @@ def parse_document(doc: Document) -> ParsedSource:
     else:
         records = build_passages(doc.source, lines, removed, code)
     if doc.line_numbers:
-        _to_original_lines(records, doc.line_numbers)
+        _to_original_lines(records, doc.line_numbers, doc.line_ends)
     counts = boilerplate.count(cats)
     for _, cat in tails.values():  # a cut line tail counts as one removed piece
         counts[cat] = counts.get(cat, 0) + 1
@@ -82,18 +82,23 @@ def parse_document(doc: Document) -> ParsedSource:
                         boilerplate_removed=dict(sorted(counts.items())), warnings=warnings, title=title)
 
 
-def _to_original_lines(records, line_numbers: list[int]) -> None:
-    """Re-express spans counted in extracted lines (HTML) as lines of the original file."""
+def _to_original_lines(records, line_numbers: list[int], line_ends: list[int] | None = None) -> None:
+    """Re-express spans counted in extracted lines (HTML) as lines of the original file: a span starts
+    where its first line starts and ends where its last line ends (``line_ends``; else where it starts)."""
+    ends = line_ends if line_ends and len(line_ends) == len(line_numbers) else line_numbers
 
     def m(n: int) -> int:
         return line_numbers[n - 1] if 1 <= n <= len(line_numbers) else n
 
+    def e(n: int) -> int:
+        return ends[n - 1] if 1 <= n <= len(ends) else n
+
     seen: dict[str, int] = {}
     for r in records:
-        r.line_start, r.line_end = m(r.line_start), max(m(r.line_start), m(r.line_end))
+        r.line_start, r.line_end = m(r.line_start), max(m(r.line_start), e(r.line_end))
         r.answer_lines = [m(n) for n in r.answer_lines]
         for b in r.blocks:
-            b.line_start, b.line_end = m(b.line_start), max(m(b.line_start), m(b.line_end))
+            b.line_start, b.line_end = m(b.line_start), max(m(b.line_start), e(b.line_end))
         r.id = f"{r.source}:{r.line_start}"
         # several questions on one line of the file (a minified page): "page.html:1", "page.html:1#2", ...
         seen[r.id] = seen.get(r.id, 0) + 1

@@ -390,3 +390,25 @@ def test_correct_non_ascii_text_is_never_repaired(tmp_path):
     doc = tmp_path / "latin.txt"
     doc.write_bytes("1. What is a café?\nA café sells coffee.\n2. What is naïve Bayes?\nA classifier.\n".encode("cp1252"))
     assert [r.question for r in parse_file(doc).records] == ["What is a café?", "What is naïve Bayes?"]
+
+
+def test_an_html_answer_written_over_several_lines_is_cited_to_its_last_line(tmp_path):
+    """Found in a walkthrough: a <p> answer written over file lines 7-8 was cited as lines 6-7 (each
+    extracted paragraph kept only the line it starts on), so a reader opening the file missed its end."""
+    from corpus import parse_file
+
+    page = tmp_path / "net.html"
+    page.write_text(
+        "<html><body>\n<h1>Networking</h1>\n"                                   # lines 1-2
+        "<h2>1. What is the difference between TCP and UDP?</h2>\n"             # 3
+        "<p>TCP is connection-oriented and retransmits lost packets.\n"          # 4
+        "UDP is connectionless and gives no delivery guarantee.</p>\n"           # 5
+        "<h2>2. What does DNS do?</h2>\n"                                       # 6
+        "<p>DNS translates domain names into IP addresses.</p>\n"               # 7
+        "<h2>3. What is the three-way handshake?</h2>\n"                        # 8
+        "<p>The client sends a SYN, the server replies with a SYN-ACK,\n"       # 9
+        "and the client answers with an ACK.\n"                                 # 10
+        "After that the connection is established.\n"                           # 11
+        "\n</p>\n</body></html>\n", encoding="utf-8")
+    spans = [(r.line_start, r.line_end) for r in parse_file(page).records]
+    assert spans == [(3, 5), (6, 7), (8, 11)]
