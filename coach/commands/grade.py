@@ -1,4 +1,5 @@
-"""`coach grade --input IN.jsonl --output OUT.jsonl` (contract in CONTRACTS.md).
+"""`coach grade --input IN.jsonl --output OUT.jsonl` (format in the README, "Grading a file": a contract
+outside tools read, the team's CONTRACTS.md).
 
 Each output line is its input line plus "grade". A line that cannot be graded gets
 {"grade": {"error": ...}}, never a silent drop: the input is read as bytes and cut at "\n" only, so
@@ -50,8 +51,10 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
 
 
 @click.command()
-@click.option("--input", "input_", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="JSONL with question and answer per line ('-' for stdin).")
-@click.option("--output", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="JSONL to write ('-' for stdout).")
+@click.option("--input", "input_", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="JSONL, one object per line: question, answer, optionally reference (grade against this text instead "
+              "of the indexed sources) or question_id; other fields are kept ('-' for stdin).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="JSONL to write: each input line plus \"grade\" (score, verdict, feedback, references, right, missing, "
+              "wrong, steps, notes), or \"grade\": {\"error\": ...} for a line that cannot be graded ('-' for stdout).")
 @click.pass_obj
 def grade(settings, input_, output):
     """Grade answers: each line {"question", "answer"[, "reference", "question_id"]}."""
