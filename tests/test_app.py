@@ -239,3 +239,24 @@ def test_no_follow_up_is_offered_once_the_session_is_finished(handlers):
     st, chat, _ = drain(handlers.answer(st, "it fits noise"))
     assert "Session summary" in chat[-1]["content"]
     assert not any("Follow-up" in m["content"] for m in chat[-3:])  # finished: not offered
+
+
+def test_a_follow_up_pressed_after_the_next_question_says_which_question_it_is_about(handlers):
+    """Found in a walkthrough: Follow-up, pressed once question 2 was already shown, was posted below it as
+    "Follow-up" alone, so it read as a question about question 2 (it follows up question 1)."""
+    grade = handlers.coach.grade
+
+    def correct_with_a_gap(q, a, **k):
+        g = grade(q, a, **k)
+        g.verdict, g.score, g.missing = "correct", 7.5, ["the bias-variance part"]
+        return g
+
+    handlers.coach.grade = correct_with_a_gap
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 3)
+    st, chat, _ = drain(handlers.answer(st, "it fits noise"))
+    assert "Question 2/3" in chat[-1]["content"]
+    st, chat = handlers.followup(st)
+    follow = chat[-1]["content"]
+    assert follow.startswith("**Follow-up on question 1**") and "question 2 follows" in follow, follow
+    st, chat, _ = drain(handlers.answer(st, "it fits noise"))
+    assert "Question 2/3" in chat[-1]["content"]  # asked again once the follow-up is answered

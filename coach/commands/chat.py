@@ -16,10 +16,10 @@ HELP = "Commands: :hint  :skip  :answer  :followup  :ask <question>  :quit"
 
 
 def _show_question(engine, turn) -> None:
-    from coach.session.render import plain
+    from coach.session.render import plain, turn_label
 
     total = len(engine.info(turn.session_id).plan)
-    label = "Follow-up" if turn.kind == "followup" else f"Question {turn.position + 1}/{total}"
+    label = turn_label(turn.kind, turn.position + 1, total)
     click.secho(f"\n{label} [{plain(turn.topic)}]", bold=True)
     click.echo(plain(f"{turn.lead_in} {turn.question}" if turn.lead_in else turn.question))
 

@@ -17,7 +17,7 @@ from dataclasses import asdict
 
 from coach.session.card import source_label
 from coach.session.markdown import grade_markdown, md_block, md_inline, md_quote
-from coach.session.render import summary_md
+from coach.session.render import summary_md, turn_label
 
 MISSED_BELOW = 6.0
 
@@ -43,7 +43,7 @@ def session_markdown(engine, sid: str) -> str:
     when = dt.datetime.fromtimestamp(info.created_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [f"# Interview session {md_inline(info.id)}", "", f"{md_inline(info.title)} · started {when} · {info.status}", ""]
     for t in engine.turns(sid):
-        label = "Follow-up" if t.kind == "followup" else f"Question {t.position + 1}"
+        label = turn_label(t.kind, t.position + 1)
         out += [f"## {label} ({md_inline(t.topic)})", "", md_block(t.question), ""]
         if t.status == "pending":
             out += ["_Not answered yet._", ""]

@@ -91,10 +91,20 @@ def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
     return "\n".join(lines)
 
 
+def turn_label(kind: str, number: int, total: int | None = None) -> str:
+    """"Question 2/5", or for a follow-up the question it follows up on ("Follow-up on question 1"): a
+    follow-up is asked after the next question was already shown, so it says which one it is about."""
+    if kind == "followup":
+        return f"Follow-up on question {number}"
+    return f"Question {number}/{total}" if total else f"Question {number}"
+
+
 def question_md(question: str, number: int, total: int, topic: str, kind: str = "main", lead_in: str = "") -> str:
-    label = "Follow-up" if kind == "followup" else f"Question {number}/{total}"
     lead = f"{safe(lead_in)} " if lead_in else ""
-    return f"**{label}** · _{safe(topic)}_\n\n{lead}{safe(question)}"
+    text = f"**{turn_label(kind, number, total)}** · _{safe(topic)}_\n\n{lead}{safe(question)}"
+    if kind == "followup" and number < total:
+        text += f"\n\n_Answer this follow-up first; question {number + 1} follows._"
+    return text
 
 
 def citations_md(citations: list[Citation], titles: dict[str, str] | None = None) -> str:
