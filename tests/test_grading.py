@@ -127,6 +127,17 @@ def test_other_language_is_noted(grader):
     assert any("English" in n for n in g.notes)
 
 
+@pytest.mark.parametrize("answer", [
+    "I don't really remember, something about the weights maybe?",
+    "Honestly I think L1 makes some weights zero but I am not sure about L2 at all.",
+])
+def test_an_english_hedge_is_not_noted_as_another_language(grader, answer):
+    """Found in a walkthrough: "I don't really remember, something about tables?" was told it "does not appear
+    to be in English" (the list of common English words had none of its words)."""
+    g = grader.grade(Q, answer, question_id="l1-vs-l2")
+    assert not any("English" in n for n in g.notes), g.notes
+
+
 @pytest.mark.parametrize("answer", ["L1正则化使权重稀疏，L2正则化使权重变小。", "L1-регуляризация обнуляет веса, а L2 их уменьшает."])
 def test_an_answer_in_another_script_is_noted_as_not_english_not_as_gibberish(grader, answer):
     g = grader.grade(Q, answer, question_id="l1-vs-l2")

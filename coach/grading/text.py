@@ -35,9 +35,16 @@ _INJECTION = re.compile(
     r"|\bthis answer (is|should be) (marked |graded |scored )?(correct|perfect|10)",
     re.I | re.M,
 )
+# common English words, read only to tell an answer in English from one in another language (the note
+# "does not appear to be in English"): none of them is a common word of French, German or Spanish
+# ("also", "was", "will", "die", "me" are left out for that reason)
 _EN_STOP = frozenset(
     "the a an is are of to in and or it that this for with as on be by it's its which can from "
-    "we you they used use using when what how why has have not more each into than".split()
+    "we you they used use using when what how why has have not more each into than "
+    "i i'm don't doesn't isn't aren't do does did were would should could there their them then but if at "
+    "all any only just my your our he she his her one yes because about after before between over under "
+    "out same other such these those both many most much some something really very think know remember "
+    "sure maybe like get gets make makes been being so".split()
 )
 
 
