@@ -128,8 +128,8 @@ def test_other_language_is_noted(grader):
 
 
 @pytest.mark.parametrize("answer", [
-    "I don't really remember, something about the weights maybe?",
-    "Honestly I think L1 makes some weights zero but I am not sure about L2 at all.",
+    "I don't really remember, something about tables?",
+    "Honestly I think L1 makes some weights zero but maybe L2 just shrinks them.",
 ])
 def test_an_english_hedge_is_not_noted_as_another_language(grader, answer):
     """Found in a walkthrough: "I don't really remember, something about tables?" was told it "does not appear
