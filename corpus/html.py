@@ -78,25 +78,50 @@ def html_to_lines(text: str) -> list[str]:
 def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
     """Main-content lines, and for each the 1-based line of the HTML file its text starts on
     (lxml's ``sourceline`` of the element that opened the line; a tail counts from its element)."""
-    lines, starts, _ = html_to_lines_with_spans(text)
+    lines, starts, _, _ = html_to_lines_with_spans(text)
     return lines, starts
 
 
-def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]]:
-    """``html_to_lines_with_source`` plus, for each line, the HTML file line its text ends on: a paragraph
-    written over several lines of the file is cited over all of them, not its first line only."""
+# dropped elements that hold no page text a reader sees: not counted as boilerplate removed
+_INVISIBLE = {"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg", "math", "canvas",
+              "object", "embed", "iframe"}
+
+
+def _chrome_kind(el) -> str:
+    """What a dropped element with visible text was, for the boilerplate counts ``coach index status`` shows."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    role = (el.get("role") or "").lower()
+    marks = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    if tag == "nav" or role == "navigation" or any(w in marks for w in ("nav", "menu", "breadcrumb")):
+        return "navigation"
+    if tag == "footer" or role == "contentinfo" or "footer" in marks:
+        return "footer"
+    if tag == "header" or role == "banner":
+        return "header"
+    return "page_chrome"  # asides, forms, cookie banners, share bars, comments, adverts, hidden elements
+
+
+def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int], dict[str, int]]:
+    """``html_to_lines_with_source`` plus, for each line, the HTML file line its text ends on (a paragraph
+    written over several lines of the file is cited over all of them, not its first line only), and the
+    page chrome dropped (category -> elements with visible text: navigation, footer, header, page_chrome)."""
     # lxml counts "\n" only: a file with old-Mac "\r" line ends would be one long line 1 (every record there)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     decl = _XML_DECL.match(text)
     offset = decl.group(0).count("\n") if decl else 0  # lines the stripped declaration took
     text = _XML_DECL.sub("", text)
     if not text.strip():
-        return [], [], []
+        return [], [], [], {}
     root = lxml_html.document_fromstring(text, parser=lxml_html.HTMLParser(remove_comments=True,
                                                                           remove_pis=True, recover=True, huge_tree=True))
     noise = [el for el in root.iter() if not isinstance(el.tag, str) or _is_noise(el)]
+    dropped: dict[str, int] = {}
     for el in noise:
         if el.getparent() is not None:
+            # counted once (an element inside a dropped one goes with it), when it held visible text
+            if isinstance(el.tag, str) and el.tag not in _INVISIBLE and el.text_content().strip():
+                kind = _chrome_kind(el)
+                dropped[kind] = dropped.get(kind, 0) + 1
             el.drop_tree()  # keeps the element's tail text
     main = _pick_main(root)
     out: list[str] = []
@@ -172,4 +197,4 @@ def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]
             if el.tail and el is not main:
                 add(el.tail, el.sourceline)
     flush()
-    return out, src, ends
+    return out, src, ends, dropped

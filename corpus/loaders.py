@@ -52,6 +52,7 @@ class Document:
     # for extracted formats (HTML): line_numbers[i] is the ORIGINAL file line of lines[i]
     line_numbers: list[int] | None = None
     line_ends: list[int] | None = None  # line_ends[i]: the original file line where lines[i] ends
+    chrome_removed: dict[str, int] = field(default_factory=dict)  # HTML page chrome dropped, by kind
 
 
 def fmt_of(path: Path) -> str:
@@ -86,6 +87,7 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
     sha = hashlib.sha256(raw).hexdigest()
     line_numbers: list[int] = []
     line_ends: list[int] = []
+    chrome: dict[str, int] = {}
     try:
         if fmt == "pdf":
             text = _pdf_text(path, raw)
@@ -95,7 +97,7 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
             if fmt == "html":
                 from corpus.html import html_to_lines_with_spans
 
-                extracted, line_numbers, line_ends = html_to_lines_with_spans(text)
+                extracted, line_numbers, line_ends, chrome = html_to_lines_with_spans(text)
                 lines = clean_lines("\n".join(extracted))
             else:
                 lines = clean_lines(text)
@@ -113,6 +115,7 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
                   "html": "no main-content text (empty page, or nested deeper than 2048 levels)"}
         raise SkippedFile(path, reason.get(fmt, "empty file (whitespace only)"))
     doc = Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines)
+    doc.chrome_removed = chrome
     if fmt == "html" and len(line_numbers) == len(lines):
         doc.line_numbers = line_numbers
         doc.line_ends = line_ends

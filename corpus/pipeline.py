@@ -73,7 +73,7 @@ def parse_document(doc: Document) -> ParsedSource:
     counts = boilerplate.count(cats)
     for _, cat in tails.values():  # a cut line tail counts as one removed piece
         counts[cat] = counts.get(cat, 0) + 1
-    for k, v in stats.items():
+    for k, v in [*stats.items(), *doc.chrome_removed.items()]:
         counts[k] = counts.get(k, 0) + v
     warnings = list(doc.warnings)
     warnings += [f"{doc.source}:{r.line_start}: question without an answer" for r in records if not r.answer]

@@ -216,7 +216,9 @@ def test_trailing_call_to_action_is_cut_but_the_content_stays():
     ps = parse_file(DATA / "article.html")
     assert ps.records[-1].answer == "Typical rates are 0.5 for fully connected layers and lower for convolutional layers."
     assert "Jane Doe" not in ps.records[0].answer
-    assert ps.boilerplate_removed == {"byline": 1, "video": 1}
+    # the page's header, sidebar and footer elements are counted too (they were dropped uncounted, so
+    # `coach index status` said "-" for a page whose chrome was stripped)
+    assert ps.boilerplate_removed == {"byline": 1, "video": 1, "header": 1, "page_chrome": 1, "footer": 1}
 
 
 # --- loaders ---------------------------------------------------------------------------------------
@@ -412,3 +414,15 @@ def test_an_html_answer_written_over_several_lines_is_cited_to_its_last_line(tmp
         "\n</p>\n</body></html>\n", encoding="utf-8")
     spans = [(r.line_start, r.line_end) for r in parse_file(page).records]
     assert spans == [(3, 5), (6, 7), (8, 11)]
+
+
+def test_html_page_chrome_dropped_is_counted_as_boilerplate(tmp_path):
+    from corpus import parse_file
+
+    page = tmp_path / "p.html"
+    page.write_text('<html><body><nav>Home | Blog</nav><div class="cookie-banner">We use cookies</div>'
+                    "<script>var x = 1;</script><h2>1. What does DNS do?</h2><p>DNS maps names to addresses.</p>"
+                    "<footer>Copyright 2026 <span>NetPrep</span></footer></body></html>", encoding="utf-8")
+    ps = parse_file(page)
+    assert ps.boilerplate_removed == {"navigation": 1, "page_chrome": 1, "footer": 1}  # the script holds no page text
+    assert [r.answer for r in ps.records] == ["DNS maps names to addresses."]
