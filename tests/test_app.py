@@ -221,9 +221,8 @@ def test_exports_share_one_private_folder_and_old_ones_are_removed(handlers):
     assert not root.exists()
 
 
-def test_no_follow_up_is_offered_once_the_session_is_finished(handlers):
-    """A "correct" answer that still misses a point gets no automatic follow-up, and the card offers the
-    Follow-up button; after the last question the session is finished and that button only said so."""
+def _grade_correct_with_a_gap(handlers) -> None:
+    """Every answer is graded "correct" with one missing point: no automatic follow-up, the button offered."""
     grade = handlers.coach.grade
 
     def correct_with_a_gap(q, a, **k):
@@ -232,6 +231,12 @@ def test_no_follow_up_is_offered_once_the_session_is_finished(handlers):
         return g
 
     handlers.coach.grade = correct_with_a_gap
+
+
+def test_no_follow_up_is_offered_once_the_session_is_finished(handlers):
+    """A "correct" answer that still misses a point gets no automatic follow-up, and the card offers the
+    Follow-up button; after the last question the session is finished and that button only said so."""
+    _grade_correct_with_a_gap(handlers)
     st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 2)
     st, chat, _ = drain(handlers.answer(st, "it fits noise"))
     assert "Question 2/2" in chat[-1]["content"]
@@ -244,14 +249,7 @@ def test_no_follow_up_is_offered_once_the_session_is_finished(handlers):
 def test_a_follow_up_pressed_after_the_next_question_says_which_question_it_is_about(handlers):
     """Found in a walkthrough: Follow-up, pressed once question 2 was already shown, was posted below it as
     "Follow-up" alone, so it read as a question about question 2 (it follows up question 1)."""
-    grade = handlers.coach.grade
-
-    def correct_with_a_gap(q, a, **k):
-        g = grade(q, a, **k)
-        g.verdict, g.score, g.missing = "correct", 7.5, ["the bias-variance part"]
-        return g
-
-    handlers.coach.grade = correct_with_a_gap
+    _grade_correct_with_a_gap(handlers)
     st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 3)
     st, chat, _ = drain(handlers.answer(st, "it fits noise"))
     assert "Question 2/3" in chat[-1]["content"]
