@@ -145,6 +145,19 @@ def test_an_answer_in_another_script_is_noted_as_not_english_not_as_gibberish(gr
     assert not any("does not read as words" in n for n in g.notes)
 
 
+def test_a_rubric_naming_records_by_name_not_line_still_grades(grader):
+    """A hand-written rubric may name its records its own way ("notes.md:intro"); citing them raised
+    ValueError (int("intro")) and the answer could not be graded. Such a record is not cited; one named by
+    its line still is."""
+    from coach.grading.rubrics import KeyPoint, Rubric
+
+    rubric = Rubric(id="user-q", question="What is dropout?", records=["notes.md:intro", "gone.md:12", "gone.md:3#2"],
+                    model_answer="Dropout randomly disables neurons during training.",
+                    key_points=[KeyPoint(text="Dropout randomly disables neurons during training.")])
+    cites = grader.citations(rubric)
+    assert [(c.source, c.line_start) for c in cites] == [("gone.md", 12), ("gone.md", 3)]
+
+
 def test_unknown_question_id_is_a_clear_error(grader):
     from coach.grading import GradeError
 

@@ -289,7 +289,9 @@ class Grader:
                 if not source:
                     continue
                 line = line.split("#")[0]  # "page.html:1#2": the second question on line 1
-                cites.append(Citation(rid, source, int(line or 0), int(line or 0), flags=self.flags_for(rid)))
+                if not line.isdigit():  # a hand-written rubric's own name for a record ("notes.md:intro"): no line
+                    continue
+                cites.append(Citation(rid, source, int(line), int(line), flags=self.flags_for(rid)))
             else:
                 cites.append(
                     Citation(rid, rec.source, rec.line_start, rec.line_end, rec.question, rec.answer, self.flags_for(rid))
