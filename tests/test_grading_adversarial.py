@@ -37,6 +37,10 @@ def test_a_bare_term_list_claims_nothing():
     assert not is_term_list("Common fixes include dropout, L2 and early stopping.")
     assert not is_term_list("Use batch norm, residual connections or careful initialization.")
     assert claim_sentences(sentences("Terms:\n- dropout\n- L2\n- early stopping\nDropout drops units.")) == ["Dropout drops units."]
+    # runs of short fragments: three or more go, two stay, a full sentence or a stop ends a run
+    assert claim_sentences(["ReLU", "tanh", "It saturates.", "GELU", "swish", "ELU", "Dropout drops units."]) == [
+        "ReLU", "tanh", "It saturates.", "Dropout drops units."]
+    assert claim_sentences(["a"] * 3000 + ["A full sentence here.", "b", "c"]) == ["A full sentence here.", "b", "c"]
 
 
 def test_forget_gate_answer_is_not_an_injection(coach):
