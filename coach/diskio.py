@@ -136,6 +136,27 @@ def save_vectors(path: Path, vecs) -> None:
         raise
 
 
+def write_text_atomic(path: Path, text: str, before_replace=None) -> None:
+    """Write ``text`` to ``path`` through a temporary file of its own beside it, then a rename: a reader
+    never sees a half-written or missing file, and two writers never share a temporary name.
+    ``before_replace(path)``: called once the text is written, just before the rename (to keep a backup of
+    the old file). A failed write leaves the old file and no temporary file behind, and raises."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:  # builtins.open: what the disk-fault tests intercept
+            fh.write(text)
+        if before_replace is not None:
+            before_replace(path)
+        os.replace(tmp, path)
+    except BaseException:
+        remove_quietly(tmp)
+        raise
+
+
 def remove_quietly(path: Path) -> None:
     """Delete a temporary file we made; a failure here must not hide the error that got us here."""
     try:

@@ -7,7 +7,7 @@ are (nav, menu, sidebar, footer, cookie, share, comments, related, newsletter, a
 (``lxml.etree.iterwalk``), so deeply nested pages cannot exhaust Python's recursion limit; libxml2 itself
 keeps at most 2048 levels of nesting (``huge_tree``), deeper text is lost and such a page is skipped.
 
-Line numbers: ``html_to_lines_with_source`` maps each extracted line to the HTML file line where its
+Line numbers: ``html_to_lines_with_spans`` maps each extracted line to the HTML file line where its
 text starts (lxml's ``sourceline``), so records cite the original file. Simplified on purpose: a text
 that continues after an inline element is attributed to that element's line; inline markup is
 flattened to its text; tables become ``a | b`` rows.
@@ -72,14 +72,7 @@ def _pick_main(root):
 
 def html_to_lines(text: str) -> list[str]:
     """Extract the main content of an HTML document as text lines."""
-    return html_to_lines_with_source(text)[0]
-
-
-def html_to_lines_with_source(text: str) -> tuple[list[str], list[int]]:
-    """Main-content lines, and for each the 1-based line of the HTML file its text starts on
-    (lxml's ``sourceline`` of the element that opened the line; a tail counts from its element)."""
-    lines, starts, _, _ = html_to_lines_with_spans(text)
-    return lines, starts
+    return html_to_lines_with_spans(text)[0]
 
 
 # dropped elements that hold no page text a reader sees: not counted as boilerplate removed
@@ -102,9 +95,10 @@ def _chrome_kind(el) -> str:
 
 
 def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int], dict[str, int]]:
-    """``html_to_lines_with_source`` plus, for each line, the HTML file line its text ends on (a paragraph
-    written over several lines of the file is cited over all of them, not its first line only), and the
-    page chrome dropped (category -> elements with visible text: navigation, footer, header, page_chrome)."""
+    """Main-content lines; for each, the 1-based line of the HTML file its text starts on (lxml's
+    ``sourceline`` of the element that opened the line; a tail counts from its element) and the line it ends
+    on (a paragraph written over several lines of the file is cited over all of them); and the page chrome
+    dropped (category -> elements with visible text: navigation, footer, header, page_chrome)."""
     # lxml counts "\n" only: a file with old-Mac "\r" line ends would be one long line 1 (every record there)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     decl = _XML_DECL.match(text)

@@ -114,8 +114,8 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
         reason = {"pdf": "no extractable text (scanned PDF?)",
                   "html": "no main-content text (empty page, or nested deeper than 2048 levels)"}
         raise SkippedFile(path, reason.get(fmt, "empty file (whitespace only)"))
-    doc = Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines)
-    doc.chrome_removed = chrome
+    doc = Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines,
+                   chrome_removed=chrome)
     if fmt == "html" and len(line_numbers) == len(lines):
         doc.line_numbers = line_numbers
         doc.line_ends = line_ends

@@ -10,7 +10,6 @@ The fitted numbers live in ``calibration.json`` next to this file, with what the
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -117,14 +116,10 @@ class Calibration:
         return cls(**{k: v for k, v in data.items() if k in known})  # a setting this version lacks is ignored
 
     def save(self, path: Path = CALIBRATION_PATH) -> None:
+        from coach.diskio import write_text_atomic
+
         # written whole, then renamed over the old fit: a crash mid-write never leaves a fit that cannot load
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps({"features": list(FEATURES), **asdict(self)}, indent=2) + "\n", encoding="utf-8")
-            tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, json.dumps({"features": list(FEATURES), **asdict(self)}, indent=2) + "\n")
 
     def raw_score(self, features: dict[str, float]) -> float:
         return float(self.intercept + feature_vector(features) @ np.asarray(self.weights))

@@ -10,10 +10,8 @@ cannot, so none is used here. Drafts are marked ``origin="draft"`` and shown as 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 
@@ -216,6 +214,12 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.bak.{n}")
 
 
+def _back_up(path: Path) -> None:
+    """A copy of the drafts file about to be replaced, under a backup name of its own (``backup_path``)."""
+    if path.exists():
+        shutil.copy2(path, backup_path(path))
+
+
 def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
 
@@ -226,7 +230,7 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
     A failed write (full disk) leaves the previous file and no temporary file behind, and raises."""
     import yaml
 
-    from coach.diskio import remove_quietly
+    from coach.diskio import write_text_atomic
 
     path = Path(path)
     with _WRITE_LOCK:  # two uploads of one source at once: one writes, the other then finds it current
@@ -241,21 +245,10 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
             "COACH_HOME/rubrics/ to make it a reviewed rubric that is never regenerated.",
             "rubrics": [r.model_dump(exclude={"origin"}) for r in rubrics],
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # a temporary file of its own (never one another writer shares), then the previous file is COPIED
-        # to its backup and replaced in one step, so the file is never missing for a reader
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        os.close(fd)
-        tmp = Path(name)
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110))
-            if path.exists():
-                shutil.copy2(path, backup_path(path))
-            tmp.replace(path)
-        except BaseException:
-            remove_quietly(tmp)
-            raise
+        # a temporary file of its own (never one another writer shares); the previous file is COPIED to its
+        # backup and then replaced in one step, so the file is never missing for a reader
+        write_text_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110),
+                          before_replace=_back_up)
         return True
 
 

@@ -7,6 +7,7 @@ detection is a stop-word ratio, which only tells "English or not".
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -78,17 +79,12 @@ def claim_sentences(sents: list[str]) -> list[str]:
     """The sentences that can state something: bare term lists dropped, and so are runs of three or more
     fragments of at most three words without a full stop (a bulleted list of terms)."""
     short = [len(s.split()) <= 3 and not s.rstrip().endswith((".", "!", "?")) for s in sents]
-    # the length of the run of short fragments each one is in (one pass each way: linear, where walking
-    # the run from every fragment was quadratic, over a second for thousands of one-word lines)
-    run = [0] * len(sents)
-    i = 0
-    while i < len(sents):
-        j = i
-        while j < len(sents) and short[j]:
-            j += 1
-        for k in range(i, j):
-            run[k] = j - i
-        i = max(j, i + 1)
+    # each sentence's run length: linear (walking the run from every fragment was quadratic, over a
+    # second for thousands of one-word lines)
+    run: list[int] = []
+    for _, group in itertools.groupby(short):
+        n = len(list(group))
+        run += [n] * n
     return [s for i, s in enumerate(sents) if not is_term_list(s) and not (short[i] and run[i] >= 3)]
 
 

@@ -235,11 +235,10 @@ class Judge:
         change no output: a pair asked twice in one call is run once, and ``workers`` threads (this one
         included) each take the next pair not yet taken, longest first, so a thread slowed by other
         work (the answer scorer runs beside the judge) takes fewer pairs instead of holding up the call."""
-        first_of: dict[tuple[str, str], int] = {}
-        unique = [first_of.setdefault(pair, i) == i for i, pair in enumerate(pairs)]
-        todo = [i for i in range(len(pairs)) if unique[i]]
-        enc = tok([pairs[i][0] for i in todo], [pairs[i][1] for i in todo], truncation="longest_first",
-                  max_length=MAX_TOKENS)
+        distinct: dict[tuple[str, str], int] = {}  # each distinct pair -> its row among the runs
+        rows = [distinct.setdefault(pair, len(distinct)) for pair in pairs]
+        todo = list(distinct)
+        enc = tok([p for p, _ in todo], [h for _, h in todo], truncation="longest_first", max_length=MAX_TOKENS)
         names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in self._inputs]
         # longest first (ties in input order): the last pairs taken are the short ones, so threads finish together
         queue = sorted(range(len(todo)), key=lambda j: -len(enc["input_ids"][j]))
@@ -267,9 +266,7 @@ class Judge:
             wait(others)  # no thread still writing once the call has returned or raised
         for job in others:
             job.result()  # re-raises a worker's error here
-        out = np.zeros((len(pairs), 3), dtype=np.float32)
-        out[todo] = runs
-        out = out[[first_of[pair] for pair in pairs]]  # repeats copy their first occurrence
+        out = runs[rows]  # a repeated pair copies its one run
         return out[:, np.argsort(self.order)]  # the model's own label order -> LABELS
 
     def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
