@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
@@ -41,7 +42,85 @@ def load_sentence_transformer(settings):
     from sentence_transformers import SentenceTransformer
 
     log.info("loading embedding model %s", path)
-    return SentenceTransformer(path, device="cpu")
+    model = SentenceTransformer(path, device="cpu")
+    runtime = str(getattr(settings, "fp32_runtime", "auto"))
+    from coach.onnx_models import one_line, use_onnxruntime
+
+    if not use_onnxruntime(runtime):
+        return model
+    try:
+        return OnnxSentenceModel(model, Path(path))
+    except Exception as exc:  # noqa: BLE001 - an unsupported layout, the export or the runtime failed
+        if runtime == "onnxruntime":
+            raise CoachError(f"the embedding model cannot run in ONNX Runtime: {one_line(exc)}") from exc
+        log.warning("embedding model: ONNX Runtime unavailable (%s); running in torch", one_line(exc))
+        return model
+
+
+class OnnxSentenceModel:
+    """A sentence-transformers model whose encoder runs in ONNX Runtime (fp32, ``COACH_FP32_RUNTIME``;
+    coach/onnx_models.py): the model's own tokenisation, then the exported encoder, then its mean pooling
+    and normalisation in numpy. Only the layout the bundled model has (a transformer, mean pooling, an
+    optional normalisation) is taken; any other raises, and the caller keeps the torch model. ``encode``
+    takes the arguments the coach passes to sentence-transformers' ``encode`` and returns numpy arrays."""
+
+    def __init__(self, model, path: Path):
+        from coach.config import physical_cores
+        from coach.onnx_models import cached_session, export_fp32
+
+        mods = list(model)
+        kinds = [type(m).__name__ for m in mods]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            raise CoachError(f"modules {kinds}: only Transformer, Pooling(mean)[, Normalize] run in ONNX Runtime")
+        if getattr(mods[1], "pooling_mode", None) != "mean":
+            raise CoachError(f"pooling {getattr(mods[1], 'pooling_mode', '?')!r}: only mean pooling runs in ONNX Runtime")
+        self.st = model
+        self.normalise = len(mods) == 3
+        self.dim = int(model_dim(model))
+        encoder = mods[0].auto_model
+        sample = self._features(["a sentence", "another one"])
+
+        def export(target: Path) -> None:
+            import torch
+
+            class Hidden(torch.nn.Module):  # the encoder's token vectors: pooling runs in numpy
+                def __init__(self, inner):
+                    super().__init__()
+                    self.inner = inner
+
+                def forward(self, **kw):
+                    return self.inner(**kw).last_hidden_state
+
+            export_fp32(Hidden(encoder), {k: torch.as_tensor(v) for k, v in sample.items()}, "hidden", target)
+
+        self.session = cached_session(path, "embedder", export, physical_cores())
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def _features(self, texts: list[str]) -> dict[str, np.ndarray]:
+        prep = getattr(self.st, "preprocess", None) or self.st.tokenize
+        feats = prep(texts)
+        return {k: np.asarray(v, dtype=np.int64) for k, v in feats.items()
+                if k in ("input_ids", "attention_mask", "token_type_ids")}
+
+    def get_embedding_dimension(self) -> int:
+        return self.dim
+
+    def encode(self, sentences, batch_size: int = 32, show_progress_bar=None, convert_to_numpy: bool = True,
+               normalize_embeddings: bool = False, **_ignored) -> np.ndarray:
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else [str(t) for t in sentences]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # longest first, as sentence-transformers
+        for start in range(0, len(order), max(1, int(batch_size))):
+            idx = order[start : start + max(1, int(batch_size))]
+            feats = self._features([texts[i] for i in idx])
+            hidden = self.session.run(None, {k: feats[k] for k in self.inputs})[0]
+            mask = feats["attention_mask"][..., None].astype(np.float32)
+            vecs = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            if self.normalise or normalize_embeddings:
+                vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            out[idx] = vecs
+        return out[0] if single else out
 
 
 def model_dim(model) -> int:

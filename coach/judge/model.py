@@ -30,7 +30,6 @@ to 1e-5, so the same pairs always give the same output.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import logging
@@ -47,6 +46,7 @@ from coach.config import JUDGE_RUNTIMES as RUNTIMES
 from coach.config import physical_cores
 from coach.errors import CoachError
 from coach.models import MODEL_LOAD_LOCK  # one lock for every lazy model load in the process
+from coach.onnx_models import cache_dir, weights_key
 
 log = logging.getLogger(__name__)
 
@@ -293,32 +293,12 @@ def _quantize(model):
 
 def onnx_cache_dir() -> Path:
     """Where exported judges are kept (``COACH_CACHE_DIR``, else the user cache folder)."""
-    import platformdirs
-
-    return Path(os.environ.get("COACH_CACHE_DIR") or platformdirs.user_cache_dir("interview-coach", appauthor=False)) / "judge"
+    return cache_dir("judge")
 
 
 def _weights_key(path: Path) -> str:
-    """A hash of every file in the model's folder (whatever holds the weights: safetensors, a torch .bin),
-    the export format and the library versions that produce the export."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    def installed(dist: str) -> str:
-        try:
-            return version(dist)
-        except PackageNotFoundError:
-            return "none"
-
-    libs = " ".join(f"{d} {installed(d)}" for d in ("torch", "onnxruntime", "onnx", "transformers"))
-    h = hashlib.sha256(f"{ONNX_FORMAT} {libs}".encode())
-    for name in sorted(os.listdir(path)):
-        f = path / name
-        if f.is_file():
-            h.update(f"{name}\0{f.stat().st_size}\0".encode())
-            with open(f, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-    return h.hexdigest()[:20]
+    """A hash of every file in the model's folder, the export format and the library versions."""
+    return weights_key(path, ONNX_FORMAT)
 
 
 def export_onnx_int8(path: Path, target: Path) -> Path:

@@ -8,18 +8,25 @@ output as one more signal (``answer_score``) in the calibrated combiner, never a
 
 Same contract as ``Judge``: loaded once, lazily; deterministic (eval mode, one input per forward pass,
 outputs rounded to 1e-5), so an answer's score never depends on what it was batched with. fp32 by
-default (``COACH_SCORER_INT8=1`` quantises it: faster, but 0.04 Spearman lower on its dev questions).
+default (``COACH_SCORER_INT8=1`` quantises it: faster, but 0.04 Spearman lower on its dev questions),
+run in ONNX Runtime when it is installed (``COACH_FP32_RUNTIME``, coach/onnx_models.py: the same scores,
+faster beside the other models of a grade).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from coach.config import physical_cores
 from coach.judge.model import MODEL_LOAD_LOCK, JudgeError, _quantize, strip_special_tokens
+from coach.onnx_models import cached_session, export_fp32, one_line, use_onnxruntime
+
+log = logging.getLogger(__name__)
 
 SCORER_DIR = Path(__file__).resolve().parent / "scorer_weights"
 DRAFT_SCORER_DIR = Path(__file__).resolve().parent / "scorer_draft_weights"
@@ -73,33 +80,66 @@ class OneOutputModel:
 
     max_tokens = MAX_TOKENS  # word pieces per input pair; the longer side is cut first
 
-    def __init__(self, path: Path, *, batch_size: int = 1, int8: bool = True):
+    def __init__(self, path: Path, *, batch_size: int = 1, int8: bool = True, runtime: str = "torch"):
         self.path = path
         self.batch_size = batch_size
         self.int8 = int8
+        # fp32 can run in ONNX Runtime (``COACH_FP32_RUNTIME``, coach/onnx_models.py): the same outputs,
+        # faster beside the other models. int8 stays in torch (its dynamic quantisation is what was measured).
+        self.runtime = "torch" if int8 else runtime
         self._model = None
         self._tok = None
+        self._session = None
+
+    @property
+    def backend(self) -> str:
+        """Where the inputs run: "onnxruntime-fp32", "torch-fp32" or "torch-int8"."""
+        if self.int8:
+            return "torch-int8"
+        return "onnxruntime-fp32" if use_onnxruntime(self.runtime) else "torch-fp32"
 
     def load(self) -> None:
         """Load the weights now (otherwise on first use)."""
         self._load()
 
     def _load(self):
-        if self._model is None:
+        if self._model is None and self._session is None:
             with MODEL_LOAD_LOCK:
-                if self._model is None:
-                    import torch
-                    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+                if self._model is None and self._session is None:
+                    from transformers import AutoTokenizer
                     from transformers.utils import logging as hf_logging
 
                     hf_logging.disable_progress_bar()
                     tok = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
-                    model = AutoModelForSequenceClassification.from_pretrained(
-                        str(self.path), local_files_only=True, dtype=torch.float32
-                    )
-                    model.eval()
+                    if self.backend == "onnxruntime-fp32":
+                        try:
+                            session = cached_session(self.path, "scorer", lambda target: self._export(tok, target),
+                                                     physical_cores())
+                            self._tok, self._names = tok, [i.name for i in session.get_inputs()]
+                            self._session = session  # published last: a caller that sees it finds the rest
+                            return self._tok, self._session
+                        except Exception as exc:  # noqa: BLE001 - export, cache folder or runtime failure
+                            if self.runtime == "onnxruntime":
+                                raise JudgeError(f"{self.path.name} cannot run in ONNX Runtime: {one_line(exc)}") from exc
+                            log.warning("%s: ONNX Runtime unavailable (%s); running in torch", self.path.name, one_line(exc))
+                            self.runtime = "torch"
+                    model = self._torch_model()
                     self._tok, self._model = tok, (_quantize(model) if self.int8 else model)
-        return self._tok, self._model
+        return self._tok, (self._session if self._session is not None else self._model)
+
+    def _torch_model(self):
+        import torch
+        from transformers import AutoModelForSequenceClassification
+
+        model = AutoModelForSequenceClassification.from_pretrained(str(self.path), local_files_only=True,
+                                                                   dtype=torch.float32)
+        model.eval()
+        return model
+
+    def _export(self, tok, target: Path) -> None:
+        enc = tok(["a question"] * 2, ["an answer"] * 2, return_tensors="pt", padding=True)
+        export_fp32(self._torch_model(), {k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc},
+                    "logits", target)
 
     def scores_inputs(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """(N,) float32 in 0..1 for input pairs already built (``scorer_input`` / ``verifier_input``)."""
@@ -110,6 +150,13 @@ class OneOutputModel:
         tok, model = self._load()
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         out = np.zeros(len(pairs), dtype=np.float32)
+        if self._session is not None:  # one input per run, as in torch's default batch of 1: no padding
+            for i in order:
+                enc = tok([pairs[i][0]], [pairs[i][1]], truncation="longest_first", max_length=self.max_tokens,
+                          return_tensors="np")
+                logit = self._session.run(None, {k: enc[k].astype(np.int64) for k in self._names})[0][0, 0]
+                out[i] = 1.0 / (1.0 + np.exp(-np.float64(logit)))
+            return np.round(out, 5).astype(np.float32)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
@@ -122,11 +169,12 @@ class OneOutputModel:
 class AnswerScorer(OneOutputModel):
     """The answer scorer: (question, reference, answer) -> the expected grade / 10."""
 
-    def __init__(self, path: str | Path = "default", *, batch_size: int = 1, int8: bool = False):
+    def __init__(self, path: str | Path = "default", *, batch_size: int = 1, int8: bool = False,
+                 runtime: str = "auto"):
         resolved = resolve_scorer_path(str(path))
         if resolved is None:
             raise JudgeError("the answer scorer is switched off")
-        super().__init__(resolved, batch_size=batch_size, int8=int8)
+        super().__init__(resolved, batch_size=batch_size, int8=int8, runtime=runtime)
 
     def scores(self, triples: list[tuple[str, str, str]]) -> np.ndarray:
         """(N,) float32 in 0..1: the expected grade / 10 for each (question, reference, answer)."""
@@ -147,7 +195,7 @@ def cached_model(cache: dict, key: tuple, make):
         return cache[key]
 
 
-_CACHE: dict[tuple[str, bool], AnswerScorer] = {}
+_CACHE: dict[tuple[str, bool, str], AnswerScorer] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -163,9 +211,9 @@ def resolve_draft_scorer_path(spec: str = "default") -> Path | None:
 
 def load_scorer(settings=None) -> AnswerScorer | None:
     """The configured answer scorer (``COACH_ANSWER_SCORER``), one per process; None when it is off."""
-    spec, int8 = str(getattr(settings, "answer_scorer", "default")), _int8(settings)
-    return cached_model(_CACHE, (spec, int8),
-                        lambda: AnswerScorer(spec, int8=int8) if resolve_scorer_path(spec) is not None else None)
+    spec, int8, runtime = str(getattr(settings, "answer_scorer", "default")), _int8(settings), _runtime(settings)
+    return cached_model(_CACHE, (spec, int8, runtime),
+                        lambda: AnswerScorer(spec, int8=int8, runtime=runtime) if resolve_scorer_path(spec) is not None else None)
 
 
 def load_draft_scorer(settings=None) -> AnswerScorer | None:
@@ -176,8 +224,13 @@ def load_draft_scorer(settings=None) -> AnswerScorer | None:
     path = resolve_draft_scorer_path(str(getattr(settings, "draft_scorer", "default")))
     if path is None:
         return None
-    int8 = _int8(settings)
-    return cached_model(_CACHE, ("draft:" + str(path), int8), lambda: AnswerScorer(path, int8=int8))
+    int8, runtime = _int8(settings), _runtime(settings)
+    return cached_model(_CACHE, ("draft:" + str(path), int8, runtime), lambda: AnswerScorer(path, int8=int8, runtime=runtime))
+
+
+def _runtime(settings) -> str:
+    """``COACH_FP32_RUNTIME`` (settings may be None: the default, "auto")."""
+    return str(getattr(settings, "fp32_runtime", "auto"))
 
 
 def _int8(settings) -> bool:
