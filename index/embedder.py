@@ -49,12 +49,21 @@ def load_sentence_transformer(settings):
     if not use_onnxruntime(runtime):
         return model
     try:
-        return OnnxSentenceModel(model, Path(path))
+        return OnnxSentenceModel(model, _local_folder(path))
     except Exception as exc:  # noqa: BLE001 - an unsupported layout, the export or the runtime failed
         if runtime == "onnxruntime":
             raise CoachError(f"the embedding model cannot run in ONNX Runtime: {one_line(exc)}") from exc
-        log.warning("embedding model: ONNX Runtime unavailable (%s); running in torch", one_line(exc))
+        log.warning("embedding model: cannot run in ONNX Runtime (%s); running in torch", one_line(exc))
         return model
+
+
+def _local_folder(path: str) -> Path:
+    """The folder holding a model's files: ``path`` itself, or the local snapshot of a hub id (offline)."""
+    if Path(path).is_dir():
+        return Path(path)
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(path, local_files_only=True))
 
 
 class OnnxSentenceModel:
@@ -74,6 +83,8 @@ class OnnxSentenceModel:
             raise CoachError(f"modules {kinds}: only Transformer, Pooling(mean)[, Normalize] run in ONNX Runtime")
         if getattr(mods[1], "pooling_mode", None) != "mean":
             raise CoachError(f"pooling {getattr(mods[1], 'pooling_mode', '?')!r}: only mean pooling runs in ONNX Runtime")
+        if getattr(model, "default_prompt_name", None) or getattr(model, "truncate_dim", None):
+            raise CoachError("a default prompt or a truncated dimension: only plain encoding runs in ONNX Runtime")
         self.st = model
         self.normalise = len(mods) == 3
         self.dim = int(model_dim(model))
@@ -106,9 +117,18 @@ class OnnxSentenceModel:
         return self.dim
 
     def encode(self, sentences, batch_size: int = 32, show_progress_bar=None, convert_to_numpy: bool = True,
-               normalize_embeddings: bool = False, **_ignored) -> np.ndarray:
+               normalize_embeddings: bool = False, **options) -> np.ndarray:
+        """sentence-transformers' ``encode`` for the arguments the coach passes; any other option (a prompt,
+        a truncated dimension, tensors) goes to the torch model, which knows them all."""
+        if options or not convert_to_numpy:
+            return self.st.encode(sentences, batch_size=batch_size, show_progress_bar=show_progress_bar,
+                                  convert_to_numpy=convert_to_numpy, normalize_embeddings=normalize_embeddings,
+                                  **options)
         single = isinstance(sentences, str)
-        texts = [sentences] if single else [str(t) for t in sentences]
+        texts = [sentences] if single else list(sentences)
+        for t in texts:
+            if not isinstance(t, str):  # as sentence-transformers: an upstream bug is not embedded as "None"
+                raise ValueError(f"Unsupported input type: {type(t).__name__}; the embedding model takes text")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # longest first, as sentence-transformers
         for start in range(0, len(order), max(1, int(batch_size))):

@@ -134,3 +134,96 @@ def test_the_embedder_export_is_reused(onnx_embedder, monkeypatch):
     model = load_sentence_transformer(load_settings(fp32_runtime="onnxruntime"))
     assert len(calls) == 1 and calls[0][0].exists()  # opened from the cache, not exported again
     assert np.abs(model.encode(TEXTS) - onnx_embedder.encode(TEXTS)).max() == 0.0
+
+
+def test_the_export_key_reads_subfolders_so_two_models_never_share_an_export(tmp_path):
+    from coach.onnx_models import weights_key
+
+    for name in ("a", "b"):  # the same files at the top, weights in a module subfolder (0_Transformer/)
+        (tmp_path / name / "0_Transformer").mkdir(parents=True)
+        (tmp_path / name / "modules.json").write_text("[]")
+        (tmp_path / name / "0_Transformer" / "model.safetensors").write_bytes(name.encode() * 100)
+    assert weights_key(tmp_path / "a", "f") != weights_key(tmp_path / "b", "f")
+    before = weights_key(tmp_path / "a", "f")
+    (tmp_path / "a" / "__pycache__").mkdir()  # not the model's: does not change the key
+    (tmp_path / "a" / "__pycache__" / "x.pyc").write_bytes(b"1")
+    assert weights_key(tmp_path / "a", "f") == before
+
+
+def test_the_embedder_keeps_torchs_behaviour_for_what_it_does_not_export(onnx_embedder):
+    from sentence_transformers import SentenceTransformer
+
+    from coach.models import embedding_model_path
+    from index.embedder import OnnxSentenceModel
+
+    with pytest.raises(ValueError):  # as sentence-transformers: not embedded as the text "None"
+        onnx_embedder.encode([None, "x"])
+    # options the export does not cover go to the torch model (same result as asking it directly)
+    short = onnx_embedder.encode(TEXTS[:2], truncate_dim=8)
+    assert short.shape == (2, 8)
+    assert np.abs(short - onnx_embedder.st.encode(TEXTS[:2], truncate_dim=8)).max() < 1e-6
+    prompted = SentenceTransformer(embedding_model_path(load_settings()), device="cpu",
+                                   prompts={"query": "query: "}, default_prompt_name="query")
+    with pytest.raises(CoachError) as exc:  # a default prompt changes every vector: stays in torch
+        OnnxSentenceModel(prompted, SCORER_DIR)
+    assert "prompt" in str(exc.value)
+
+
+def test_a_hub_id_is_read_from_its_local_snapshot(monkeypatch, tmp_path):
+    import huggingface_hub
+
+    from index.embedder import _local_folder
+
+    assert _local_folder(str(tmp_path)) == tmp_path
+    asked = []
+    monkeypatch.setattr(huggingface_hub, "snapshot_download",
+                        lambda repo, **kw: asked.append((repo, kw)) or str(tmp_path))
+    assert _local_folder("sentence-transformers/all-MiniLM-L6-v2") == tmp_path
+    assert asked == [("sentence-transformers/all-MiniLM-L6-v2", {"local_files_only": True})]  # never the network
+
+
+def test_exports_are_readable_by_other_users_and_killed_exports_are_cleaned(tmp_path):
+    import os
+    import time
+
+    import torch
+
+    from coach.onnx_models import export_fp32, remove_stale_exports
+
+    mask = os.umask(0o022)
+    try:
+        target = export_fp32(torch.nn.Linear(4, 2), {"input": torch.zeros(1, 3, 4)}, "y", tmp_path / "lin.onnx")
+    finally:
+        os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o644 and not list(tmp_path.glob(".export-*"))
+    old, new = tmp_path / ".export-old", tmp_path / ".export-new"
+    old.mkdir()
+    (old / "model.onnx").write_bytes(b"half")
+    new.mkdir()
+    hour_ago = time.time() - 7200
+    os.utime(old, (hour_ago, hour_ago))
+    unused = tmp_path / "scorer-x-oldkey.onnx"  # weights replaced since: no process opened it for 40 days
+    unused.write_bytes(b"old")
+    forty_days_ago = time.time() - 40 * 86400
+    os.utime(unused, (forty_days_ago, forty_days_ago))
+    os.utime(target, (forty_days_ago, forty_days_ago))
+    assert remove_stale_exports(tmp_path, keep=target) == 2
+    assert not old.exists() and not unused.exists()
+    assert new.exists() and target.exists()  # someone's export in progress is kept, and the one asked for
+
+
+def test_opening_a_cached_export_marks_it_used(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from coach.onnx_models import cache_dir, cached_session
+
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path))
+    copy = tmp_path / "scorer"
+    shutil.copytree(SCORER_DIR, copy)
+    AnswerScorer(copy, runtime="onnxruntime").load()
+    (export,) = cache_dir("fp32").glob("scorer-*.onnx")
+    long_ago = time.time() - 40 * 86400
+    os.utime(export, (long_ago, long_ago))
+    cached_session(copy, "scorer", lambda target: pytest.fail("exported again"), 1)
+    assert time.time() - export.stat().st_mtime < 600

@@ -46,7 +46,7 @@ from coach.config import JUDGE_RUNTIMES as RUNTIMES
 from coach.config import physical_cores
 from coach.errors import CoachError
 from coach.models import MODEL_LOAD_LOCK  # one lock for every lazy model load in the process
-from coach.onnx_models import cache_dir, weights_key
+from coach.onnx_models import cache_dir, remove_stale_exports, touch, weights_key
 
 log = logging.getLogger(__name__)
 
@@ -417,10 +417,13 @@ def _onnx_session(path: Path):
     opts.log_severity_level = 3
     if target.exists():
         try:
-            return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
+            touch(target)
+            return session
         except Exception as exc:  # noqa: BLE001 - a damaged cache file (a crash mid-copy, a full disk): export again
             log.warning("judge: the cached export %s cannot be read (%s); exporting it again", target, _one_line(exc))
     log.info("exporting the judge to ONNX int8 at %s (once, about 12 s)", target)
+    remove_stale_exports(target.parent, keep=target)
     export_onnx_int8(path, target)
     return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
 

@@ -121,7 +121,7 @@ class OneOutputModel:
                         except Exception as exc:  # noqa: BLE001 - export, cache folder or runtime failure
                             if self.runtime == "onnxruntime":
                                 raise JudgeError(f"{self.path.name} cannot run in ONNX Runtime: {one_line(exc)}") from exc
-                            log.warning("%s: ONNX Runtime unavailable (%s); running in torch", self.path.name, one_line(exc))
+                            log.warning("%s: cannot run in ONNX Runtime (%s); running in torch", self.path.name, one_line(exc))
                             self.runtime = "torch"
                     model = self._torch_model()
                     self._tok, self._model = tok, (_quantize(model) if self.int8 else model)
