@@ -91,9 +91,13 @@ class Coach:
                 self._reset_derived()
 
     def warm_up(self) -> None:
-        """Load the index, grader and audit flags now, so the first answer is graded without delay."""
+        """Load the index, grader, its models and the audit flags now, so the first answer is graded without
+        delay (on a fresh machine loading includes each model's one-time ONNX export, seconds each)."""
         self.ensure_index()
-        self.grader  # noqa: B018 - loading is the point
+        grader = self.grader
+        for model in (grader.scorer, grader.draft_scorer, grader.nli):
+            if model is not None and hasattr(model, "load"):
+                model.load()
         self.audit.all_flags()
 
     def _reset_derived(self) -> None:

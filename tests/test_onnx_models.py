@@ -227,3 +227,25 @@ def test_opening_a_cached_export_marks_it_used(tmp_path, monkeypatch):
     os.utime(export, (long_ago, long_ago))
     cached_session(copy, "scorer", lambda target: pytest.fail("exported again"), 1)
     assert time.time() - export.stat().st_mtime < 600
+
+
+def test_warm_up_loads_the_graders_models_before_the_first_answer(built_home, tmp_path, monkeypatch):
+    """`coach serve` warms up before it serves: the scorers' one-time export and load happen then, not in the
+    first answer's grade."""
+    from types import SimpleNamespace
+
+    from coach.judge.scorer import DRAFT_SCORER_DIR
+    from coach.service import Coach
+
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))
+    shutil.copytree(SCORER_DIR, tmp_path / "scorer")  # models of this test's own (the process caches the shipped ones)
+    shutil.copytree(DRAFT_SCORER_DIR, tmp_path / "draft")
+    coach = Coach(load_settings(home=built_home, answer_scorer=str(tmp_path / "scorer"),
+                                draft_scorer=str(tmp_path / "draft")))
+    coach._audit = SimpleNamespace(all_flags=lambda: [], flags_for=lambda *a, **k: [])  # the shared home stays as it is
+    scorers = [coach.grader.scorer, coach.grader.draft_scorer]
+    assert [s.path.name for s in scorers] == ["scorer", "draft"]
+    assert all(s._session is None and s._model is None for s in scorers)
+    coach.warm_up()
+    assert all(s._session is not None for s in scorers)  # loaded, in ONNX Runtime
+    assert len(list((tmp_path / "cache" / "fp32").glob("scorer-*.onnx"))) == 2
