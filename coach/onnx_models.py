@@ -181,19 +181,25 @@ def touch(path: Path) -> None:
         pass
 
 
-def cached_session(model_dir: Path, kind: str, export: Callable[[Path], object], threads: int):
-    """The session of the fp32 export of the model at ``model_dir``; ``export(target)`` writes it when the
-    cache lacks it (or holds a file that cannot be read)."""
-    model_dir = Path(model_dir)
-    target = cache_dir("fp32") / f"{kind}-{model_dir.name}-{weights_key(model_dir, FP32_FORMAT)}.onnx"
+def open_or_export(target: Path, what: str, export: Callable[[Path], object], threads: int):
+    """The session of the export at ``target``; ``export(target)`` writes it when the cache lacks it (or
+    holds a file that cannot be read). Opening marks it used (``touch``); exporting first removes what
+    killed or long-unused exports left in its folder."""
     if target.exists():
         try:
             session = cpu_session(target, threads)
             touch(target)
             return session
         except Exception as exc:  # noqa: BLE001 - a damaged cache file (a crash mid-copy, a full disk): export again
-            log.warning("%s: the cached export %s cannot be read (%s); exporting it again", kind, target, one_line(exc))
-    log.info("exporting the %s to ONNX at %s (once)", kind, target)
+            log.warning("%s: the cached export %s cannot be read (%s); exporting it again", what, target, one_line(exc))
+    log.info("exporting the %s to ONNX at %s (once, seconds)", what, target)
     remove_stale_exports(target.parent, keep=target)
     export(target)
     return cpu_session(target, threads)
+
+
+def cached_session(model_dir: Path, kind: str, export: Callable[[Path], object], threads: int):
+    """The session of the fp32 export of the model at ``model_dir`` (``open_or_export``)."""
+    model_dir = Path(model_dir)
+    target = cache_dir("fp32") / f"{kind}-{model_dir.name}-{weights_key(model_dir, FP32_FORMAT)}.onnx"
+    return open_or_export(target, kind, export, threads)

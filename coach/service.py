@@ -94,10 +94,7 @@ class Coach:
         """Load the index, grader, its models and the audit flags now, so the first answer is graded without
         delay (on a fresh machine loading includes each model's one-time ONNX export, seconds each)."""
         self.ensure_index()
-        grader = self.grader
-        for model in (grader.scorer, grader.draft_scorer, grader.nli):
-            if model is not None and hasattr(model, "load"):
-                model.load()
+        self.grader.load_models()
         self.audit.all_flags()
 
     def _reset_derived(self) -> None:

@@ -115,6 +115,12 @@ class GradeError(CoachError):
     """This answer cannot be graded (no reference found): reported per line, never dropped."""
 
 
+def _load(*models) -> None:
+    for model in models:
+        if model is not None and hasattr(model, "load"):  # a stand-in model in a test may have no load()
+            model.load()
+
+
 def credit_explanation(n: int, expected: float, cal: Calibration) -> str:
     """Why ``n`` key points an answer mentions are not credited, with the gate's own dev figures when known."""
     text = (f"{n} key point(s) the answer mentions are not credited: the answer scorer expects about "
@@ -385,6 +391,10 @@ class Grader:
         blended = (1 - BLEND) * grade.score + BLEND * js
         return round(self.calibration_for(rubric).cap(blended, ev.features)[0], 1)
 
+    def load_models(self) -> None:
+        """Load every model a grade may run (the scorers, the judge) now, instead of in the first grade."""
+        _load(self.scorer, self.draft_scorer, self.nli)
+
     def judges(self, rubric: Rubric) -> bool:
         """Whether the judgement model grades against this rubric (the step "claims")."""
         return self.nli is not None and (self.nli_scope == "all" or rubric.origin == "draft")
@@ -419,9 +429,7 @@ class Grader:
             self._embedder_loaded = True
         judged = self.judges(rubric)
         scorer = self.scorer_for(rubric)
-        for model in (scorer, self.nli if judged else None):
-            if model is not None and hasattr(model, "load"):  # a stand-in model in a test may have no load()
-                model.load()
+        _load(scorer, self.nli if judged else None)
         jobs = {}
         if scorer is not None:
             # the whole answer's claims (as for coverage: a bare list of terms claims nothing) read against

@@ -46,7 +46,8 @@ from coach.config import JUDGE_RUNTIMES as RUNTIMES
 from coach.config import physical_cores
 from coach.errors import CoachError
 from coach.models import MODEL_LOAD_LOCK  # one lock for every lazy model load in the process
-from coach.onnx_models import cache_dir, remove_stale_exports, touch, weights_key
+from coach.onnx_models import cache_dir, export_fp32, open_or_export, weights_key
+from coach.onnx_models import one_line as _one_line
 
 log = logging.getLogger(__name__)
 
@@ -303,9 +304,6 @@ def _weights_key(path: Path) -> str:
 
 def export_onnx_int8(path: Path, target: Path) -> Path:
     """Export the model at ``path`` to ONNX and quantise it to int8 at ``target`` (written atomically)."""
-    import warnings
-
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tok, model = _tokenizer(path), _fp32_model(path)
@@ -314,13 +312,8 @@ def export_onnx_int8(path: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
         fp32, int8 = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model, tuple(enc[k] for k in names), str(fp32), input_names=names, output_names=["logits"],
-                dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in names}, "logits": {0: "batch"}},
-                opset_version=17, dynamo=False,
-            )
+        export_fp32(model, {k: enc[k] for k in names}, "logits", fp32)
+
         def hint(record) -> bool:  # onnxruntime's pre-processing advice, logged on the root logger
             return not str(record.msg).startswith("Please consider to run pre-processing")
 
@@ -382,11 +375,6 @@ def exact_integer_weights(path: Path) -> int:
     return len(done)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:300]
-
-
 def _tokenizer(path: Path):
     from transformers import AutoTokenizer
 
@@ -408,24 +396,8 @@ def _fp32_model(path: Path):
 def _onnx_session(path: Path):
     """An ONNX Runtime session of the int8 judge, exporting it first when the cache lacks it. One thread
     per run: ``Judge`` runs several pairs at once instead."""
-    import onnxruntime as ort
-
     target = onnx_cache_dir() / f"{path.name}-{_weights_key(path)}.onnx"
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    if target.exists():
-        try:
-            session = ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
-            touch(target)
-            return session
-        except Exception as exc:  # noqa: BLE001 - a damaged cache file (a crash mid-copy, a full disk): export again
-            log.warning("judge: the cached export %s cannot be read (%s); exporting it again", target, _one_line(exc))
-    log.info("exporting the judge to ONNX int8 at %s (once, about 12 s)", target)
-    remove_stale_exports(target.parent, keep=target)
-    export_onnx_int8(path, target)
-    return ort.InferenceSession(str(target), opts, providers=["CPUExecutionProvider"])
+    return open_or_export(target, "judge (int8)", lambda t: export_onnx_int8(path, t), threads=1)
 
 
 _CACHE: dict[tuple[str, bool, str], Judge] = {}

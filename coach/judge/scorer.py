@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.config import physical_cores
-from coach.judge.model import MODEL_LOAD_LOCK, JudgeError, _quantize, strip_special_tokens
+from coach.judge.model import MODEL_LOAD_LOCK, JudgeError, _fp32_model, _quantize, strip_special_tokens
 from coach.onnx_models import cached_session, export_fp32, one_line, use_onnxruntime
 
 log = logging.getLogger(__name__)
@@ -128,13 +128,7 @@ class OneOutputModel:
         return self._tok, (self._session if self._session is not None else self._model)
 
     def _torch_model(self):
-        import torch
-        from transformers import AutoModelForSequenceClassification
-
-        model = AutoModelForSequenceClassification.from_pretrained(str(self.path), local_files_only=True,
-                                                                   dtype=torch.float32)
-        model.eval()
-        return model
+        return _fp32_model(self.path)
 
     def _export(self, tok, target: Path) -> None:
         enc = tok(["a question"] * 2, ["an answer"] * 2, return_tensors="pt", padding=True)
