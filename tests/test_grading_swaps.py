@@ -47,6 +47,40 @@ def test_a_negated_clause_is_not_read_as_a_claim():
     assert sw.said_of == ("l1", "l2") and sw.reference == 1
 
 
+def test_an_incidental_shared_word_does_not_clear_a_swap_of_two_terms_the_question_names():
+    """The question names the contrast ("L1 and L2"): a swap stands unless the answer's own-side words are at
+    least as many as the crossed ones in one direction. Here "toward" (one word the reference gives only to
+    L2) no longer clears "L2 pushes the weights toward exactly zero and gives a sparse model"; without the
+    question the first version's strict check applies, and one own-side word clears it."""
+    from coach.grading.swaps import _vetoed
+
+    ref = ["L1 pushes many weights to exactly zero and gives a sparse model.",
+           "L2 shrinks the weights toward small values."]
+    claims = ["L2 pushes the weights toward exactly zero and gives a sparse model, while L1 shrinks weights to small values."]
+    (sw,) = role_swaps(claims, ref, "How do L1 and L2 regularization differ?")
+    assert sw.terms == ("l1", "l2") and {"spars", "exact", "shrink"} <= set(sw.crossed)
+    assert role_swaps(claims, ref) == []  # no question: strict
+    assert role_swaps(claims, ref, "What is regularization?") == []  # the question names neither term
+    # as many own-side words as crossed ones clears it, in either direction; none never does
+    assert _vetoed({"toward", "small"}, {"exact", "spars"}, set(), {"shrink"}, asked=True)
+    assert _vetoed(set(), {"exact"}, {"toward"}, {"shrink"}, asked=True)
+    assert not _vetoed({"toward"}, {"exact", "spars"}, set(), {"shrink"}, asked=True)
+    assert _vetoed({"toward"}, {"exact", "spars"}, set(), {"shrink"}, asked=False)
+
+
+def test_a_pair_the_question_does_not_name_keeps_the_strict_check():
+    """Two words the reference does not contrast ("process" and "program" in an answer about virtual memory)
+    must not read as a swap because of one incidental crossed word: only pairs the question names get the
+    majority check."""
+    ref = ["Each process gets its own virtual address space in RAM.", "A program uses virtual addresses that the MMU maps."]
+    claims = ["A process uses virtual addresses the MMU maps to RAM; every program gets its own address space "
+              "and virtual memory layout."]
+    assert role_swaps(claims, ref, "What is virtual memory?") == []  # "RAM" (process only) clears it
+    # the same words under a question that names both: the one own-side word is outnumbered
+    (sw,) = role_swaps(claims, ref, "How does a process differ from a program?")
+    assert sw.terms == ("process", "program")
+
+
 def test_empty_and_odd_inputs():
     assert role_swaps([], OS_REF) == [] and role_swaps(["A thread has its own address space."], []) == []
     assert role_swaps(["", "   ", "!!!"], ["", "?"]) == []

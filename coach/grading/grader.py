@@ -495,7 +495,7 @@ class Grader:
             ev.steps["swaps"] = Step("swaps", 0.0, "not checked against a drafted rubric: its reference is "
                                      "unreviewed, and a swap it states itself would make a correct answer look swapped")
             return
-        found = role_swaps(claims, [r.text for r in refs])
+        found = role_swaps(claims, [r.text for r in refs], rubric.question)
         if not found:
             ev.steps["swaps"] = Step("swaps", 0.0, "no claim swaps the roles of two things the reference contrasts")
             return

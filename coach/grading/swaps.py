@@ -13,7 +13,9 @@ negation cue is not used, since it may deny what it names):
   B clauses do not;
 - a swap: the answer's A clauses use attributes that the reference gives only to B, AND its B clauses use
   attributes the reference gives only to A (both directions, at least ``MIN_CROSSED`` words together), and
-  none of the answer's A (B) attributes is one the reference gives only to A (B).
+  the answer's own-side words do not clear it: for a pair the question names ("L1 and L2"), they clear it
+  when, in one direction, they are at least as many as the crossed words; for any other pair, one own-side
+  word clears it (``_vetoed``).
 
 Simplified on purpose: word overlap, not meaning. It finds swaps stated as parallel clauses with the
 reference's own words, and misses swaps in other words, swaps inside one clause ("A, unlike B, ...") and
@@ -90,17 +92,31 @@ class Swap:
     said_of: tuple = ()  # (X, Y): the claim says of X what the reference sentence ``reference`` says of Y
 
 
+def _vetoed(own_a: set, crossed_a: set, own_b: set, crossed_b: set, asked: bool) -> bool:
+    """Whether the answer's own-side words clear it of a swap. ``own_a``: the words the answer's A clauses
+    share with what the reference gives only to A; ``crossed_a``: those it shares with what the reference
+    gives only to B (the same for B). For two terms the question itself names (``asked``: "L1 and L2",
+    "bias and variance") a swap stands unless, in one direction, the own-side words are at least as many as
+    the crossed ones (one incidental shared word, "towards", does not clear "L2, also known as Lasso, pushes
+    the weights towards zero"); for any other pair, one own-side word is enough (the rule's first version:
+    a pair of words the reference does not contrast, "process" and "program", must not read as a swap)."""
+    if not asked:
+        return bool(own_a or own_b)
+    return (bool(own_a) and len(own_a) >= len(crossed_a)) or (bool(own_b) and len(own_b) >= len(crossed_b))
+
+
 def _union(clauses) -> set:
     return set().union(*(words for _, words in clauses))
 
 
-def role_swaps(claims: list[str], refs: list[str]) -> list[Swap]:
+def role_swaps(claims: list[str], refs: list[str], question: str = "") -> list[Swap]:
     """The role swaps of ``claims`` (the answer's sentences) against ``refs`` (reference sentences), at
     most one per pair of terms, deterministic (pairs in sorted order)."""
     cu, ru = _clauses(claims), _clauses(refs)
     if not cu or not ru:
         return []
     terms = frozenset().union(*(c.head for c in cu)) & frozenset().union(*(c.head for c in ru))
+    asked = {_surface(w) for w in _WORD.findall((question or "").lower())}
     out = []
     for a, b in combinations(sorted(terms), 2):
         def side(clauses, e, other):
@@ -112,9 +128,9 @@ def role_swaps(claims: list[str], refs: list[str]) -> list[Swap]:
             continue
         RA, RB, CA, CB = _union(ra), _union(rb), _union(ca), _union(cb)
         oRA, oRB, oCA, oCB = RA - RB, RB - RA, CA - CB, CB - CA
-        if (oCA & oRA) or (oCB & oRB):
-            continue
         x1, x2 = oCA & oRB, oCB & oRA
+        if _vetoed(oCA & oRA, x1, oCB & oRB, x2, a in asked and b in asked):
+            continue
         if not x1 or not x2 or len(x1 | x2) < MIN_CROSSED:
             continue
         pairs = [(len(w & v & oRB), -i, -j, i, j, (a, b)) for i, w in ca for j, v in rb]
