@@ -72,3 +72,33 @@ def test_other_answers_are_not_no_attempt(answer):
     from coach.grading.grader import is_no_attempt
 
     assert not is_no_attempt(answer)
+
+
+def test_a_list_is_an_answer_to_a_question_that_asks_for_one():
+    """A list claims nothing unless the question asks for things by name, or its label names what the question
+    asks about: then an answer that is only that list is graded like any other. A list under a label the
+    question does not name ("Key terms:") never is, and a list appended to sentences is still dropped."""
+    from coach.grading.text import asks_for_list, claim_sentences, sentences
+
+    acid = sentences("Atomicity, Consistency, Isolation, Durability.")
+    assert claim_sentences(acid) == [] and claim_sentences(acid, "What is the difference between L1 and L2?") == []
+    assert claim_sentences(acid, "What does ACID stand for?") == acid
+    assert asks_for_list("What are the four necessary conditions for a deadlock?")
+    assert not asks_for_list("What is the difference between L1 and L2 regularization?")
+    labelled = sentences("AVL: stricter balance, faster lookups; red-black: looser balance, cheaper inserts.")
+    assert claim_sentences(labelled, "How do AVL trees and red-black trees differ?") == labelled
+    stuffed = sentences("Key terms: neurons, weights, biases, activation functions.")
+    assert claim_sentences(stuffed, "What are the key components of a neural network?") == []
+    mixed = sentences("A neural network learns weights from data.\nKey terms: neurons, weights, biases, activation.")
+    assert claim_sentences(mixed, "What are the key components of a neural network?") == mixed[:1]
+
+
+def test_a_list_answering_a_list_question_is_graded_not_screened(coach):
+    """A list of the parts answers "What are the key components?": graded (its key points credited), not scored 0 as "only a list of terms",
+    and not called another language. The same kind of list to a question that asks for no list still is."""
+    q = "What are the key components of a neural network?"
+    g = coach.grader.grade(q, "Neurons, weights, biases, activation functions, input, hidden and output layers.")
+    assert g.score >= 5 and g.verdict in ("partial", "correct"), (g.score, g.verdict, g.notes)
+    assert g.right and not any("list of terms" in n or "English" in n for n in g.notes), g.notes
+    stuffed = coach.grader.grade(q, "Key terms: neurons, weights, biases, activation functions.")
+    assert stuffed.score == 0 and any("list of terms" in n for n in stuffed.notes)

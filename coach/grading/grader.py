@@ -415,7 +415,7 @@ class Grader:
         ev = signals.Evidence()
         sents = signals.split_for_grading(answer) or [answer]
         # coverage and relevance rest on what the answer claims: a bare list of terms claims nothing
-        claims = claim_sentences(sents)
+        claims = claim_sentences(sents, question)
         claim_set = set(claims)
         keep = [i for i, s in enumerate(sents) if s in claim_set]
         claim_text = " ".join(claims) if claims else answer
@@ -557,7 +557,7 @@ class Grader:
                                if other_script(text) else "The answer does not read as words; it cannot be graded.")
             return "", True
         # what the answer claims: a bare list of terms says nothing, so it cannot lift a restatement
-        claimed = " ".join(claim_sentences(sentences(text)))
+        claimed = " ".join(claim_sentences(sentences(text), question))
         if not claimed.strip():
             grade.notes.append("The answer is only a list of terms: it states nothing that can be graded.")
             return "", True
@@ -569,6 +569,8 @@ class Grader:
         if a_words and not new_content and sum(w in q_set for w in a_words) / len(a_words) >= 0.85:
             grade.notes.append("The answer only restates the question.")
             return "", True
-        if len(a_words) >= 6 and english_ratio(text) < 0.04:
+        # a list of terms has few of English's little words; it is not another language
+        listed = not claim_sentences(sentences(text))
+        if len(a_words) >= 6 and english_ratio(text) < 0.04 and not listed:
             grade.notes.append("The answer does not appear to be in English; it was graded on recognisable technical content only.")
         return text, False

@@ -75,9 +75,49 @@ def is_term_list(sentence: str) -> bool:
     return len(items) >= need and all(len(i.split()) <= 3 for i in items)
 
 
-def claim_sentences(sents: list[str]) -> list[str]:
+# a question that asks for several things by name: a list of them answers it ("What does ACID stand for?",
+# "What are the four conditions for a deadlock?", "Which layers does a CNN have?")
+_ENUMERATION = re.compile(
+    r"\b(?:what\s+(?:are|were)\s+the|which|list|name|enumerate|stand\s+for|types?|kinds?|components?|steps|stages|"
+    r"conditions|examples|categories|properties|layers)\b", re.I)
+_STOP_Q = frozenset("what which how why when where who is are was were the a an of to in on for and or do does did "
+                    "between with you your it its can".split())
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether the question asks for several things by name, so that a list of them is an answer."""
+    return bool(_ENUMERATION.search(question or ""))
+
+
+def _named_label(sentence: str, question: str) -> bool:
+    """A "label: items" line whose label's content words are all words of the question ("AVL: stricter
+    balance, faster lookups" to "How do AVL trees and red-black trees differ?"): it says something of that thing."""
+    m = _LABEL.match(sentence)
+    if not m:
+        return False
+    asked = {singular(w) for w in words(question)}
+    named = [singular(w) for w in words(m.group(0)) if w not in _STOP_Q]
+    return bool(named) and all(w in asked for w in named)  # "Key terms:" to "What are the key components?" is not
+
+
+def claim_sentences(sents: list[str], question: str = "") -> list[str]:
     """The sentences that can state something: bare term lists dropped, and so are runs of three or more
-    fragments of at most three words without a full stop (a bulleted list of terms)."""
+    fragments of at most three words without a full stop (a bulleted list of terms).
+
+    An answer that is ONLY lists is an answer when the ``question`` asks for things by name
+    (``asks_for_list``: "Atomicity, Consistency, Isolation, Durability." to "What does ACID stand for?"), and
+    a "label: items" line is one when its label is something the question names ("SQL: fixed schema, joins");
+    such an answer keeps those lines. A line under a label the question does not name ("Key terms: ...") is
+    never kept: a list of terms appended to an answer, or given instead of one, still claims nothing."""
+    kept = _claim_sentences(sents)
+    if kept or not question:
+        return kept
+    listed = asks_for_list(question)
+    return [s for s in sents if s.strip() and (_named_label(s, question) or (listed and not _LABEL.match(s)))]
+
+
+def _claim_sentences(sents: list[str]) -> list[str]:
+    """``sents`` without bare term lists and without runs of short fragments (whatever the question)."""
     short = [len(s.split()) <= 3 and not s.rstrip().endswith((".", "!", "?")) for s in sents]
     # each sentence's run length: linear (walking the run from every fragment was quadratic, over a
     # second for thousands of one-word lines)
