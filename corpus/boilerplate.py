@@ -44,7 +44,23 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("byline", re.compile(r"^(by|written by|posted by|author:)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}\b.{0,40}$"
                           r"|\b\d+ min(ute)?s? read\b|\b[\d,.]+k? views\b|^\(?(last )?updated( on)?\b.{0,30}$"
                           r"|^(published|posted) (on|in)\b.{0,40}$", _I)),
-    ("share_comment", re.compile(r"\b(share (this|it|your thoughts|with your)|comments? (below|section)|leave a (reply|comment)"
+    # page furniture: ads, copyright footers, cookie banners, "was this helpful?" widgets, rows of menu links
+    ("advert", re.compile(r"^\W*(advertisement|sponsored( content| post)?|promoted|paid (post|content))\s*([-:–—|·]|\W*$)"
+                          r"|^\W*click here\b|\bfree for \d+ days\b", _I)),
+    ("footer", re.compile(r"(©|\(c\)|\bcopyright)\s*(©\s*)?\d{4}|\ball rights reserved\b", _I)),
+    ("cookies", re.compile(r"\b(we|this (site|website|page)) uses? cookies\b|\bcookie (policy|settings|preferences)\b"
+                           r"|\baccept (all )?cookies\b", _I)),
+    ("related", re.compile(r"^\W*(related (posts|articles|reads|courses)|recommended (reading|articles|for you)"
+                           r"|read (also|next)|you (may|might) also like)\s*:", _I)),
+    # three or more menu items ("Home | Blog | Login", "Privacy · Terms · Contact"), each capitalised, at most
+    # four words, one of them a menu word; "TCP | UDP | QUIC" and "search | sort | uniq" are content
+    ("navigation", re.compile(
+        r"^(?=.*\b(home|blog|about( us)?|contact( us)?|privacy|terms|log ?in|sign ?(in|up)|pricing|courses|careers|faq|help"
+        r"|support|sitemap|share( on \w+)?|docs|search|subscribe|newsletter|twitter|linkedin|facebook|copy link)\W*"
+        r"(\s+[|·•]|$))\W*(?-i:[A-Z])[\w&'’-]*( [\w&'’-]+){0,3}"
+        r"(\s+[|·•]\s+\W*(?-i:[A-Z])[\w&'’-]*( [\w&'’-]+){0,3}\W*){2,}$", _I)),
+    ("share_comment", re.compile(r"^\W*(was|did|is) (this|it)( (article|post|page|answer|blog|guide))? help(ful)?\W*$"
+                                 r"|\b(share (this|it|your thoughts|with your)|comments? (below|section)|leave a (reply|comment)"
                                  r"|post your (query|queries|question)|did you (enjoy|like|find) this (article|post|blog)"
                                  r"|was this (article|post|blog) helpful|thank you for reading|thanks for reading"
                                  r"|send (us )?an? e-?mail|visit our website|follow (me|us)\b|tag me\b|get in touch"

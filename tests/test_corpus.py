@@ -379,6 +379,40 @@ def test_boilerplate_rules_keep_technical_answers_that_share_their_words(tmp_pat
     ]
 
 
+def test_page_furniture_is_not_part_of_an_answer(tmp_path):
+    """Found in a walkthrough on a new document: an ad between two questions, a "Did this help?" widget, a
+    copyright footer and a row of menu links stayed in the answers above them (and became drafted key points,
+    some credited as "what you got right"), and the menu bar was taken for the title. Content that shares
+    their words stays: "TCP | UDP | QUIC", a pipeline "search | sort | uniq", a cookie answer, copyright law."""
+    doc = tmp_path / "web.txt"
+    doc.write_text(
+        "Home | Blog | Courses | Pricing | Login\n"                                               # 1
+        "We use cookies to improve your experience. [Accept] [Manage]\n"                          # 2
+        "Share on Twitter | Share on LinkedIn | Copy link\n\n"                                    # 3-4
+        "Web Caching Questions\n\n"                                                               # 5-6
+        "Q1. What is a cookie?\n"                                                                 # 7
+        "A cookie is a small piece of data the server asks the browser to store.\n"              # 8
+        "TCP | UDP | QUIC\n"                                                                      # 9
+        "Copyright law protects code too.\n\n"                                                    # 10-11
+        "Advertisement - Try FastCDN free for 30 days! Click here.\n\n"                          # 12-13
+        "Q2. How do you count repeated lines?\n"                                                  # 14
+        "Use the search | sort | uniq -c pipeline.\n\n"                                           # 15-16
+        "Did this help? Leave a comment below!\n"                                                 # 17
+        "Related posts: 10 REST Questions | Redis Guide\n"                                        # 18
+        "(c) 2024 DevPrep Weekly. All rights reserved. Privacy | Terms | Contact\n"               # 19
+        "Privacy | Terms | Contact\n", encoding="utf-8")                                          # 20
+    parsed = parse_file(doc)
+    assert [(r.answer, r.line_start, r.line_end) for r in parsed.records] == [
+        ("A cookie is a small piece of data the server asks the browser to store.\nTCP | UDP | QUIC\n"
+         "Copyright law protects code too.", 7, 10),
+        ("Use the search | sort | uniq -c pipeline.", 14, 15),
+    ]
+    assert parsed.title == "Web Caching Questions"
+    removed = parsed.boilerplate_removed
+    assert removed.get("advert") == 1 and removed.get("footer") == 1 and removed.get("cookies") == 1
+    assert removed.get("navigation") == 3 and removed.get("related") == 1
+
+
 def test_correct_non_ascii_text_is_never_repaired(tmp_path):
     """The Mac Roman repair rewrote any two characters that happen to form UTF-8 when re-encoded ("“Ü" became
     "҆", "«É" "ǃ", "√π" "ù"); a short cp1252 file was read as cp775 ("café" as "cafķ"). Mojibake is still
