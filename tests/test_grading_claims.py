@@ -383,3 +383,22 @@ def test_a_wrong_sentence_said_twice_is_one_claim_listed_once(graded):
     said = [w["claim"] for w in twice.wrong]
     assert said and len(said) == len(set(said)), said
     assert sorted(said) == sorted(w["claim"] for w in once.wrong)
+
+
+def test_an_answer_graded_correct_never_lists_every_key_point_as_missing(coach):
+    """Found in a walkthrough on a new document: a correct restatement with a file name in it ("app.3f9a1c.js")
+    was graded "Correct" while the judge entailed neither key point, so the card listed both as missing. The
+    key points the answer covers in terms or a close paraphrase are credited then (none a listed wrong claim
+    contradicts)."""
+    q = "What is cache busting?"
+    ref = ("Cache busting means putting a version or a content hash in the file name of a static asset, such as "
+           "app.3f9a1c.js. Because the URL changes whenever the content changes, the asset can be cached with a very "
+           "long max-age and the immutable directive without serving stale files.")
+    ans = ("Cache busting is the practice of embedding a version number or a hash of the file contents into the URL of a "
+           "static asset, for example app.3f9a1c.js instead of app.js. Since the URL changes every time the content "
+           "changes, browsers and CDNs can be told to keep the file for a year with Cache-Control: max-age=31536000, "
+           "immutable, and users still never see stale files after a deploy.")
+    g = coach.grader.grade(q, ans, reference=ref)
+    assert g.verdict == "correct", (g.score, g.verdict)
+    assert len(g.right) == 2 and not g.missing, (g.right, g.missing)
+    assert "What you got right" in g.feedback and "What is missing" not in g.feedback

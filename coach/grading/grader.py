@@ -350,6 +350,14 @@ class Grader:
                                     "and not capping the score: in an answer like this one such flags were mostly "
                                     "false alarms on the dev answers")
                                if st.name == "claims" else st for st in grade.steps]
+            if not grade.right and grade.verdict == "correct":
+                # graded correct on its other signals while the judge entails no key point (it misses some
+                # restatements, e.g. with a file name or a number in them): a card that says "Correct" must
+                # not list every point as missing, so the key points the answer covers in terms or a close
+                # paraphrase are credited, except one a listed wrong claim contradicts
+                contradicted = {normalise(w["correction"]).lower() for w in grade.wrong}
+                grade.right = [t for t, _ in ev.covered if normalise(t).lower() not in contradicted]
+                grade.missing = [t for t in grade.missing if t not in set(grade.right)]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
             for st in stated:  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
