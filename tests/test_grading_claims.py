@@ -402,3 +402,16 @@ def test_an_answer_graded_correct_never_lists_every_key_point_as_missing(coach):
     assert g.verdict == "correct", (g.score, g.verdict)
     assert len(g.right) == 2 and not g.missing, (g.right, g.missing)
     assert "What you got right" in g.feedback and "What is missing" not in g.feedback
+
+
+def test_an_off_topic_answer_is_not_said_to_mention_a_key_point(coach):
+    """Found in a walkthrough: an answer about B-tree indexes to a caching question was graded off topic and yet
+    told that it mentions a key point ("mentioned, but not credited"). An off-topic answer lists the key points as
+    missing, nothing more."""
+    q = "What is stale-while-revalidate?"
+    ref = ("The stale-while-revalidate directive lets a cache serve a stale response immediately while it revalidates "
+           "the response in the background. This hides the latency of revalidation from the user for a bounded "
+           "window of seconds.")
+    g = coach.grader.grade(q, "A B-tree index keeps keys sorted so range scans are efficient.", reference=ref)
+    assert g.verdict == "off_topic" and not g.right and not g.unconfirmed, (g.verdict, g.right, g.unconfirmed)
+    assert len(g.missing) == 2 and "mentioned" not in g.feedback

@@ -376,7 +376,8 @@ class Grader:
             # mentioned (Grade.unconfirmed); the score does not change
             credited = set(grade.right)
             grade.missing = [kp.text for kp in rubric.key_points if kp.text in credited or kp.text in grade.missing]
-            grade.unconfirmed = [t for t in grade.missing if t in credited]
+            # ...except in an answer graded off topic: it is about something else, so "mentioned" would mislead
+            grade.unconfirmed = [] if grade.verdict == "off_topic" else [t for t in grade.missing if t in credited]
             grade.right = []
             grade.steps.append(Step("credit", round(ev.features.get("answer_score", 0.0), 3), credit_explanation(
                 len(credited), ev.features.get("answer_score", 0.0), cal)))
