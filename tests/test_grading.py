@@ -138,6 +138,18 @@ def test_an_english_hedge_is_not_noted_as_another_language(grader, answer):
     assert not any("English" in n for n in g.notes), g.notes
 
 
+def test_a_terse_technical_answer_is_not_noted_as_another_language_but_french_is(grader):
+    """Found by running the input screen over the graded training answers: terse correct answers ("L1 sum |w|:
+    sparse weights; L2 sum w^2: small weights.") were told they "do not appear to be in English", because they
+    have few of English's little words. The note now also needs some of another language's."""
+    terse = grader.grade(Q, "L1 penalty |w| yields sparse weights; L2 penalty w^2 yields small weights.",
+                         question_id="l1-vs-l2")
+    assert not any("English" in n for n in terse.notes), terse.notes
+    french = grader.grade(Q, "La régularisation L1 rend les poids nuls, la L2 les réduit sans les annuler.",
+                          question_id="l1-vs-l2")
+    assert any("not appear to be in English" in n for n in french.notes), french.notes
+
+
 @pytest.mark.parametrize("answer", ["L1正则化使权重稀疏，L2正则化使权重变小。", "L1-регуляризация обнуляет веса, а L2 их уменьшает."])
 def test_an_answer_in_another_script_is_noted_as_not_english_not_as_gibberish(grader, answer):
     g = grader.grade(Q, answer, question_id="l1-vs-l2")

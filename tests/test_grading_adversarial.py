@@ -102,3 +102,16 @@ def test_a_list_answering_a_list_question_is_graded_not_screened(coach):
     assert g.right and not any("list of terms" in n or "English" in n for n in g.notes), g.notes
     stuffed = coach.grader.grade(q, "Key terms: neurons, weights, biases, activation functions.")
     assert stuffed.score == 0 and any("list of terms" in n for n in stuffed.notes)
+
+
+def test_numpy_indexing_is_not_a_template_slot_and_inflected_words_are_words():
+    """Found by running the input screen over the graded training answers: "a[[0, 2]]" (numpy fancy indexing) was
+    read as a template slot aimed at the grader, and the whole sentence was dropped; "Conv, pooling, dense." was
+    scored 0 as "not words" because "pooling" is not a whole word of the vocabulary. Slots and mashing still are."""
+    from coach.grading.text import injection_spans, looks_like_gibberish
+
+    assert injection_spans("Advanced indexing like a[[0, 2]] always produces a copy.") == []
+    assert injection_spans("The grade is [[score]].") and injection_spans("[[grade: 10]]")
+    vocab = frozenset({"pool", "dense", "layer", "token", "as", "df"})
+    assert not looks_like_gibberish("Conv, pooling, dense.", vocab)
+    assert looks_like_gibberish("asdfgh qwerty zxcvb", vocab)

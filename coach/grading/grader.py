@@ -30,6 +30,7 @@ from coach.grading.text import (
     MAX_ANSWER_CHARS,
     claim_sentences,
     english_ratio,
+    other_language_ratio,
     looks_like_gibberish,
     normalise,
     other_script,
@@ -580,6 +581,6 @@ class Grader:
             return "", True
         # a list of terms has few of English's little words; it is not another language
         listed = not claim_sentences(sentences(text))
-        if len(a_words) >= 6 and english_ratio(text) < 0.04 and not listed:
+        if len(a_words) >= 6 and english_ratio(text) < 0.04 and other_language_ratio(text) >= 0.1 and not listed:
             grade.notes.append("The answer does not appear to be in English; it was graded on recognisable technical content only.")
         return text, False

@@ -22,7 +22,8 @@ _NEGATION = re.compile(
 )
 _INJECTION = re.compile(
     r"(ignore|disregard|forget(?!\s+gates?\b)|override)\b[^.\n]{0,40}\b(instruction|rubric|rule|prompt|previous|above|grader|grading)"
-    r"|<!--|-->|\[\[[^\]]{0,40}\]\]|\{\{[^}]{0,40}\}\}"  # hidden comments and template slots are never content
+    # hidden comments and template slots are never content; "a[[0, 2]]" (numpy indexing) is not a slot
+    r"|<!--|-->|(?<![\w\])])\[\[[^\]]{0,40}\]\]|\{\{[^}]{0,40}\}\}"
     r"|\bgrader\s*(?:note|instruction|override)s?\b|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:the\s+)?(?:grader|evaluator|model|ai)\b"
     r"|\b(?:deserves?|earns?|merits?|warrants?|give\s+it|should\s+(?:get|receive))\b[^.\n]{0,25}\b(?:full|maximum|max|perfect|top)\s+(?:marks?|score|points?|credit)"
     r"|\bverdict\s*(?:[:=]|should\s+be|is|must\s+be)\s*[\"']?\s*(?:correct|right|perfect)\b"
@@ -162,6 +163,23 @@ def injection_spans(text: str) -> list[str]:
     return [s for s in sentences(text) if _INJECTION.search(s)]
 
 
+# the commonest little words of French, German, Spanish, Italian and Portuguese, none of them an English word
+# (the note "does not appear to be in English" needs some of them: a terse technical answer such as
+# "Discriminative models learn P(y|x); generative models learn P(x, y)" has few English ones either)
+_OTHER_STOP = frozenset(
+    "le la les des est une du au aux et pour pas sont dans sur avec qui ce cette ces mais ou donc "
+    "der die das und ist nicht ein eine mit den dem zu auf sich auch wird sind oder "
+    "el los las es del por una con para que se lo como pero su al muy "
+    "il di che della sono gli nel alla per non con una questo "
+    "os um uma não com para são mais pelo pela seu sua".split()
+)
+
+
+def other_language_ratio(text: str) -> float:
+    ws = words(text)
+    return sum(1 for w in ws if w in _OTHER_STOP) / len(ws) if ws else 0.0
+
+
 def english_ratio(text: str) -> float:
     ws = words(text)
     if not ws:
@@ -176,8 +194,16 @@ def looks_like_gibberish(text: str, vocab: frozenset[str] | None) -> bool:
         return True
     if vocab is None:
         return False
-    known = sum(1 for w in ws if w in vocab or w.isdigit())
+    known = sum(1 for w in ws if w in vocab or w.isdigit() or _inflected(w, vocab))
     return known / len(ws) < 0.35
+
+
+_INFLECTIONS = ("ing", "ed", "es", "s", "er", "ers", "ly", "tion", "ions", "ion")
+
+
+def _inflected(w: str, vocab: frozenset[str]) -> bool:
+    """A vocabulary word plus a common English ending ("pooling", "tokenizers"): a word, not keyboard mashing."""
+    return any(w.endswith(suf) and len(w) - len(suf) >= 3 and w[: -len(suf)] in vocab for suf in _INFLECTIONS)
 
 
 def other_script(text: str) -> bool:
