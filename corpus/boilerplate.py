@@ -60,12 +60,13 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
         r"(\s+[|·•]|$))\W*(?-i:[A-Z])[\w&'’-]*( [\w&'’-]+){0,3}"
         r"(\s+[|·•]\s+\W*(?-i:[A-Z])[\w&'’-]*( [\w&'’-]+){0,3}\W*){2,}$", _I)),
     ("share_comment", re.compile(r"^\W*(was|did|is) (this|it)( (article|post|page|answer|blog|guide))? help(ful)?\W*$"
-                                 r"|\b(share (this|it|your thoughts|with your)|comments? (below|section)|leave a (reply|comment)"
+                                 r"|^\W*share (this|it)\b|\bshare (this|it)( \w+)? with (your|a|others)\b"  # "threads share its heap" is content
+                                 r"|\b(share your thoughts|share with your|comments? (below|section)|leave a (reply|comment)"
                                  r"|post your (query|queries|question)|did you (enjoy|like|find) this (article|post|blog)"
                                  r"|was this (article|post|blog) helpful|thank you for reading|thanks for reading"
                                  r"|send (us )?an? e-?mail|visit our website|follow (me|us)\b|tag me\b|get in touch"
                                  r"|^got (any )?(questions|doubts|queries))", _I)),
-    ("cta", re.compile(r"\b(enrol+(ing|ment)?\b|enroll(ing|ment)?\b|sign up\b|register (now|today)|enquire now|apply now"
+    ("cta", re.compile(r"\b(enrol+(ing)?\b|enrol+ment (is )?(now )?open|sign up\b|register (now|today)|enquire now|apply now"
                        r"|book (a|your) (free )?(demo|trial|session)|free (e-?book|demo|trial|webinar)|view details"
                        r"|(check out|explore) (our|the) .{0,80}(course|training|program|certification|bootcamp)"
                        r"|(check out|explore) \w+['’]s .{0,60}(course|training|program)"
@@ -246,3 +247,15 @@ def strip_meta_sentences(text: str) -> tuple[str, int]:
 
 def count(cats: list[str | None]) -> dict[str, int]:
     return dict(sorted(Counter(c for c in cats if c).items()))
+
+
+def strip_text(text: str) -> str:
+    """``text`` without the lines the line rules above remove, and with boilerplate tails cut: for a reference
+    pasted from a web page (``coach grade --reference``), which never goes through the corpus stage. Only the
+    line rules: the section and leading-navigation rules trust a document's layout ("Xavier / Glorot
+    initialization" as a first line, a "salary" heading in a SQL answer), which a pasted answer does not have."""
+    lines = text.splitlines()
+    cats = [_line_rule(line.strip()) if line.strip() else None for line in lines]
+    tails = trim_tails(lines, cats, set(), lambda i: False)
+    kept = [tails[i][0] if i in tails else line for i, line in enumerate(lines) if not cats[i]]
+    return "\n".join(kept).strip()

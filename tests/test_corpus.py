@@ -413,6 +413,24 @@ def test_page_furniture_is_not_part_of_an_answer(tmp_path):
     assert removed.get("navigation") == 3 and removed.get("related") == 1
 
 
+def test_content_that_shares_words_with_share_and_enrol_prompts_stays(tmp_path):
+    """Found by stripping pasted references: "they share its heap" was cut as a "share it" prompt and "such as
+    enrollment(student_id, course_id)" as an "enrol" call to action. The prompts themselves still go."""
+    from corpus.boilerplate import _line_rule, strip_text
+
+    assert _line_rule("Threads share its heap and open files.") is None
+    assert _line_rule("Other elements may share it, so a bit cannot be cleared.") is None
+    assert _line_rule("A junction table such as enrollment(student_id, course_id) links them.") is None
+    for prompt in ("Share it!", "Share this: Facebook | Twitter", "If you liked it, share this article with your friends.",
+                   "Enroll now in our Data Science course!", "Enrollment is open for the March batch."):
+        assert _line_rule(prompt), prompt
+    pasted = ("Optimistic locking checks a version column at commit. Pessimistic locking locks the row on read.\n"
+              "Click here for more!\nAdvertisement - Try DBPro free for 30 days!\nWas this helpful?\n"
+              "(c) 2024 DBPrep. All rights reserved.")
+    assert strip_text(pasted) == ("Optimistic locking checks a version column at commit. Pessimistic locking locks the "
+                                  "row on read.")
+
+
 def test_correct_non_ascii_text_is_never_repaired(tmp_path):
     """The Mac Roman repair rewrote any two characters that happen to form UTF-8 when re-encoded ("“Ü" became
     "҆", "«É" "ǃ", "√π" "ù"); a short cp1252 file was read as cp775 ("café" as "cafķ"). Mojibake is still

@@ -415,3 +415,17 @@ def test_an_off_topic_answer_is_not_said_to_mention_a_key_point(coach):
     g = coach.grader.grade(q, "A B-tree index keeps keys sorted so range scans are efficient.", reference=ref)
     assert g.verdict == "off_topic" and not g.right and not g.unconfirmed, (g.verdict, g.right, g.unconfirmed)
     assert len(g.missing) == 2 and "mentioned" not in g.feedback
+
+
+def test_a_pasted_reference_keeps_its_page_furniture_out_of_the_key_points(coach):
+    """A reference pasted from a web page (``coach grade --reference``) never goes through the corpus stage: its
+    "Click here for more!", ad and footer lines became key points listed as missing. They are stripped first."""
+    ref = ("Optimistic locking checks a version column at commit time and fails if another transaction changed the "
+           "row. Pessimistic locking takes a lock when the row is read.\nClick here for more!\n"
+           "Advertisement - Try DBPro free for 30 days!\nWas this helpful? Share it with your friends.\n"
+           "(c) 2024 DBPrep. All rights reserved.")
+    g = coach.grader.grade("What is the difference between optimistic and pessimistic locking?",
+                           "Optimistic locking does not lock.", reference=ref)
+    points = g.right + g.missing
+    assert len(points) == 2 and all("lock" in p.lower() for p in points), points
+    assert not any(w in g.feedback for w in ("Click here", "Advertisement", "All rights reserved", "helpful"))

@@ -230,7 +230,10 @@ class Grader:
     # -- rubric resolution ------------------------------------------------------------------------
     def resolve(self, question: str, question_id: str | None = None, reference: str | None = None) -> Rubric:
         if reference is not None and reference.strip():
-            return draft_rubric(AD_HOC_PREFIX + slug(question), question, [("", reference)], [])
+            # a reference pasted from a web page keeps its ads and footers; they must not become key points
+            from corpus.boilerplate import strip_text
+
+            return draft_rubric(AD_HOC_PREFIX + slug(question), question, [("", strip_text(reference) or reference)], [])
         if question_id:
             rubric = self.bank.get(question_id)
             if rubric is None and question_id in self.records:
