@@ -60,6 +60,9 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
         r"(\s+[|·•]|$))\W*(?-i:[A-Z])[\w&'’-]*( [\w&'’-]+){0,3}"
         r"(\s+[|·•]\s+\W*(?-i:[A-Z])[\w&'’-]*( [\w&'’-]+){0,3}\W*){2,}$", _I)),
     ("share_comment", re.compile(r"^\W*(was|did|is) (this|it)( (article|post|page|answer|blog|guide))? help(ful)?\W*$"
+                                 r"|^\W*enjoy(ing|ed)? (this|our) (faq|article|post|blog|guide|list|tutorial|page)\b"
+                                 r"|^\W*did you find (this|it)( \w+)? (useful|helpful)\b"
+                                 r"|\b\d[\d,]* (people|readers|users) found (this|it)( \w+)? (useful|helpful)\b"
                                  r"|^\W*share (this|it)\b|\bshare (this|it)( \w+)? with (your|a|others)\b"  # "threads share its heap" is content
                                  r"|\b(share your thoughts|share with your|comments? (below|section)|leave a (reply|comment)"
                                  r"|post your (query|queries|question)|did you (enjoy|like|find) this (article|post|blog)"

@@ -431,6 +431,24 @@ def test_content_that_shares_words_with_share_and_enrol_prompts_stays(tmp_path):
                                   "row on read.")
 
 
+def test_feedback_prompts_are_not_questions(tmp_path):
+    """Found in a second walkthrough: "Enjoying this FAQ? Sign up ..." and "Did you find this useful? Share it ..."
+    end in "?", so they were read as interview questions (the practice session asked them), and "42 people found
+    this article helpful." stayed in an answer."""
+    doc = tmp_path / "faq.txt"
+    doc.write_text(
+        "What is a socket?\nAn endpoint for sending and receiving data, named by an address and a port.\n\n"
+        ">> Enjoying this FAQ? Sign up for our weekly newsletter! <<\n\n"
+        "What does TCP guarantee?\nReliable, ordered delivery of a byte stream.\n"
+        "42 people found this article helpful.\n\n"
+        "Did you find this useful? Share it with your friends!\n", encoding="utf-8")
+    parsed = parse_file(doc)
+    assert [(r.question, r.answer) for r in parsed.records] == [
+        ("What is a socket?", "An endpoint for sending and receiving data, named by an address and a port."),
+        ("What does TCP guarantee?", "Reliable, ordered delivery of a byte stream."),
+    ]
+
+
 def test_correct_non_ascii_text_is_never_repaired(tmp_path):
     """The Mac Roman repair rewrote any two characters that happen to form UTF-8 when re-encoded ("“Ü" became
     "҆", "«É" "ǃ", "√π" "ù"); a short cp1252 file was read as cp775 ("café" as "cafķ"). Mojibake is still
