@@ -429,3 +429,17 @@ def test_a_pasted_reference_keeps_its_page_furniture_out_of_the_key_points(coach
     points = g.right + g.missing
     assert len(points) == 2 and all("lock" in p.lower() for p in points), points
     assert not any(w in g.feedback for w in ("Click here", "Advertisement", "All rights reserved", "helpful"))
+
+
+def test_an_answer_graded_off_topic_lists_nothing_as_right(coach):
+    """Found in a second walkthrough: "Soft, mixed and hard." to "What are the three modes of git reset?" was graded
+    off topic while "What you got right" listed key points. An off-topic card lists every key point as missing."""
+    q = "What are the three modes of git reset?"
+    ref = ("git reset has three modes. --soft moves the branch ref only and keeps the index and the working tree. "
+           "--mixed, the default, also resets the index but keeps the working tree. --hard resets the index and the "
+           "working tree too, discarding uncommitted changes.")
+    for answer in ("Soft, mixed and hard.", "A B-tree keeps keys sorted so range scans are fast."):
+        g = coach.grader.grade(q, answer, reference=ref)
+        assert g.verdict == "off_topic" and g.score <= 1.0, (answer, g.score, g.verdict)
+        assert not g.right and not g.unconfirmed and any(m.startswith("--hard") for m in g.missing), (answer, g.right, g.missing)
+        assert "What you got right" not in g.feedback

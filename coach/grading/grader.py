@@ -385,6 +385,11 @@ class Grader:
             grade.right = []
             grade.steps.append(Step("credit", round(ev.features.get("answer_score", 0.0), 3), credit_explanation(
                 len(credited), ev.features.get("answer_score", 0.0), cal)))
+        if grade.verdict == "off_topic" and grade.right:
+            # an answer graded off topic lists nothing as right: a card that says "Off topic" beside credited key
+            # points contradicts itself (the judge was measured to "entail" key points from unrelated sentences)
+            grade.missing = [kp.text for kp in rubric.key_points]
+            grade.right, grade.unconfirmed = [], []
         grade.feedback = build_feedback(grade)
         return grade, ev
 
