@@ -483,3 +483,14 @@ PERCEPTRON = ("Could you explain what a perceptron is?",
 def test_short_correct_answer_to_a_bundled_question_is_correct(coach):
     g = coach.grade(*PERCEPTRON)
     assert g.verdict == "correct" and g.score >= 7, g.feedback
+
+
+def test_step_values_carry_no_float_noise(grader):
+    """Found in a walkthrough: the JSON output showed "combined": 0.5900000000000001. Every step value is rounded
+    to three decimals, whatever the score."""
+    answers = ["L1 adds |w| and zeroes weights; L2 adds w^2 and shrinks them.", "L1 makes weights sparse.",
+               "Both are the same thing.", "L2 uses squared weights, so big weights cost more and all weights shrink.",
+               "L1 is lasso and L2 is ridge; lasso selects features."]
+    for answer in answers:
+        g = grader.grade(Q, answer, question_id="l1-vs-l2")
+        assert all(s.value == round(s.value, 3) for s in g.steps), [(s.name, s.value) for s in g.steps]

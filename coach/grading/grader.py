@@ -336,7 +336,7 @@ class Grader:
         if self.judge is not None:
             grade.score = self._blend_judge(grade, rubric, question or rubric.question, text, ev, caps)
         grade.verdict = cal.verdict(grade.score, ev.features)
-        grade.steps.append(Step("combined", grade.score / 10, "; ".join(caps) or "calibrated linear combination"))
+        grade.steps.append(Step("combined", round(grade.score / 10, 3), "; ".join(caps) or "calibrated linear combination"))
         # a rubric misconception is reported only when it counts (strength >= misc_min, the cap's
         # threshold): a loose paraphrase match is a soft signal, since the bi-encoder cannot tell a
         # claim from its denial, and must not sit under "What is wrong" beside a "correct" verdict
@@ -405,7 +405,7 @@ class Grader:
         if js is None:
             grade.steps.append(Step("llm_judgement", 0.0, "the LLM gave no readable score; not used"))
             return grade.score
-        grade.steps.append(Step("llm_judgement", js / 10, f"trusted LLM scored {js:g}/10 (weight {BLEND:g})"))
+        grade.steps.append(Step("llm_judgement", round(js / 10, 3), f"trusted LLM scored {js:g}/10 (weight {BLEND:g})"))
         blended = (1 - BLEND) * grade.score + BLEND * js
         return round(self.calibration_for(rubric).cap(blended, ev.features)[0], 1)
 
