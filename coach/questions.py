@@ -159,7 +159,9 @@ def followup_for(grade: Grade) -> FollowUp:
     if grade.missing:
         point = grade.missing[0].strip()
         asked = (grade.question or "").lower()
-        terms = [t for t in distinctive_terms(point, k=4) if t.lower() not in asked][:2]
+        # a word as a reader would name it: "commit's" -> "commit"
+        terms = list(dict.fromkeys(re.sub(r"['’]s$", "", t) for t in distinctive_terms(point, k=4)))
+        terms = [t for t in terms if t.lower() not in asked][:2]
         nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
         return FollowUp(f"Follow-up: your answer left out an important point. What else would you add?{nudge}", point)
     return FollowUp("Follow-up: can you give a concrete example from a project where this mattered?")

@@ -30,3 +30,11 @@ def test_a_missing_point_is_not_given_away():
 def test_nothing_missing_asks_for_an_example_graded_on_the_parent_rubric():
     assert followup_for(grade(verdict="correct", score=9.0)) == FollowUp(
         "Follow-up: can you give a concrete example from a project where this mattered?", None)
+
+
+def test_the_nudge_names_words_as_a_reader_would():
+    """Found in a walkthrough: "Think about “commit's” and “records”." The nudge drops a possessive."""
+    point = "A commit's tree records the snapshot of every tracked file."
+    f = followup_for(grade(question="What is inside a Git commit?", missing=[point]))
+    assert "“commit's”" not in f.question and "’s”" not in f.question, f.question
+    assert "“snapshot”" in f.question or "“tracked”" in f.question or "“records”" in f.question, f.question
