@@ -31,6 +31,7 @@ SUBCOMMANDS = {
     "bench": ("coach.commands.bench", "bench", "Benchmark speed and memory (JSON)."),
     "judge": ("coach.commands.judge", "judge", "Train, inspect and try the judgement (NLI) model."),
     "chat": ("coach.commands.chat", "chat", "Practise an interview in the terminal."),
+    "sessions": ("coach.commands.sessions", "sessions", "List and export practice sessions (Markdown, JSON, Anki)."),
     "serve": ("coach.commands.serve", "serve", "Serve the Gradio UI on 127.0.0.1."),
 }
 

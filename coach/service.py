@@ -407,9 +407,12 @@ class Coach:
 
     def source_titles(self) -> dict[str, str]:
         """{source file name: title from its content}, for every indexed source that has one.
-        Indexes built before titles were stored get theirs by re-reading the file once (cached by sha256)."""
+        Indexes built before titles were stored get theirs by re-reading the file once (cached by sha256).
+        Read from the index's manifest only: no audit, no model, no index build (an export names sources
+        without loading anything; before, it ran ``sources()``, which loads the embedding model for the audit)."""
         titles = {}
-        for s in self.sources():
+        status = self.index.status() if self.index.exists() else {}
+        for s in status.get("sources", []):
             name, title = s.get("source"), s.get("title")
             if not title and s.get("path"):
                 key = (name, s.get("sha256"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from html.parser import HTMLParser
 
 from coach.audit.report import render_report, render_report_html
@@ -80,5 +82,13 @@ def test_index_stores_titles_and_the_coach_reads_old_indexes_from_the_file(bundl
     rows = [{"source": path.name, "path": str(path), "sha256": "old-index"},  # indexed before titles were stored
             {"source": "new.txt", "title": "New notes", "path": "/gone/new.txt"},
             {"source": "gone.txt", "path": "/gone/gone.txt", "sha256": "x"}]
-    monkeypatch.setattr(coach, "sources", lambda: rows)
+    class Index:  # the manifest only: titles never run the audit or load a model (sources() would)
+        def exists(self):
+            return True
+
+        def status(self):
+            return {"sources": rows}
+
+    monkeypatch.setattr(coach, "_index", Index())
+    monkeypatch.setattr(coach, "sources", lambda: pytest.fail("titles must not run the audit"))
     assert coach.source_titles() == {path.name: "Top 30 Deep Learning Interview Questions and Answers", "new.txt": "New notes"}

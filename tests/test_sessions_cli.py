@@ -1,0 +1,108 @@
+"""`coach sessions list|export` through click's CliRunner, over the real session engine and a fake Coach
+(the fake only stands in for grading: the export formats and the session store are the real ones)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from test_anki_export import read_apkg
+from test_session_support import FakeCoach
+
+from coach.cli import cli
+from coach.session import SessionEngine
+
+
+class EvidenceCoach(FakeCoach):
+    """Grades as FakeCoach, and a wrong answer carries a wrong claim with its correction and cited lines."""
+
+    def grade(self, question, answer, **kw):
+        grade = super().grade(question, answer, **kw)
+        if grade.verdict == "incorrect":
+            grade.wrong = [{"said": answer, "correction": "The reference says the opposite.",
+                            "evidence": {"source": "a.txt", "line_start": 7, "line_end": 8,
+                                          "text": "What the source states."}}]
+        return grade
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    coach = EvidenceCoach()
+    monkeypatch.setattr("coach.commands.chat.make_coach", lambda settings: coach)
+    monkeypatch.setattr("coach.commands.sessions.make_coach", lambda settings: coach)
+    return coach
+
+
+def cli_run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def a_session(fake) -> str:
+    """A two-question terminal session: one wrong answer, one skip; returns its id."""
+    result = cli_run("chat", "--topics", "dl", "--length", "2", "--seed", "1", input="it is a guess\n:skip\n:skip\n")
+    assert result.exit_code == 0, result.output
+    return SessionEngine(fake).history()[0]["id"]
+
+
+def test_list_shows_the_terminal_sessions_and_not_other_owners(fake):
+    assert "No sessions yet" in cli_run("sessions", "list").output
+    sid = a_session(fake)
+    SessionEngine(fake).for_owner("browser-visitor").start(topics=["dl"], length=1, seed=2)  # someone else's
+    out = cli_run("sessions", "list").output
+    assert sid in out and "finished" in out and "1/2 answered" in out and "mean  2.0/10" in out
+    rows = [json.loads(line) for line in cli_run("sessions", "list", "--json").output.splitlines()]
+    assert [r["id"] for r in rows] == [sid] and rows[0]["mean_score"] == 2.0
+
+
+def test_export_markdown_and_json_carry_the_claim_level_evidence(fake, tmp_path):
+    sid = a_session(fake)
+    md = cli_run("sessions", "export", "last")
+    assert md.exit_code == 0, md.output
+    assert md.output.startswith(f"# Interview session {sid}")
+    assert "✗ it is a guess → The reference says the opposite." in md.output
+    assert "a.txt" in md.output and "7" in md.output and "What the source states." in md.output
+    out = tmp_path / "deep" / "s.json"
+    result = cli_run("sessions", "export", sid, "--format", "json", "--output", str(out))
+    assert result.exit_code == 0 and f"Wrote session {sid} (json)" in result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    graded = [t for t in data["turns"] if t["grade"]]
+    assert data["session"]["id"] == sid and graded[0]["grade"]["wrong"][0]["evidence"]["line_start"] == 7
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]  # written through a rename
+
+
+def test_export_missed_questions_for_anki(fake, tmp_path):
+    sid = a_session(fake)
+    rows = list(csv.reader(io.StringIO(cli_run("sessions", "export", sid, "--format", "anki-csv").output)))
+    assert rows[:2] == [["#separator:comma"], ["#html:false"]] and len(rows) == 4  # wrong + skipped
+    deck = tmp_path / "missed.apkg"
+    result = cli_run("sessions", "export", sid, "--format", "anki", "-o", str(deck))
+    assert result.exit_code == 0 and "Wrote 2 missed question(s)" in result.output
+    notes, n_cards, _, _ = read_apkg(deck, tmp_path)
+    assert len(notes) == 2 and n_cards == 2
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["export", "nope"], "Error: no session 'nope'"),
+    (["export", "last"], "Error: no sessions yet"),
+    (["export", "last", "--format", "anki"], "Error: no sessions yet"),
+])
+def test_bad_requests_are_one_line(fake, args, message):
+    result = cli_run("sessions", *args)
+    assert result.exit_code == 1 and result.output.strip().startswith(message)
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_an_anki_deck_needs_a_file(fake):
+    a_session(fake)
+    result = cli_run("sessions", "export", "last", "--format", "anki")
+    assert result.exit_code == 1 and result.output.strip() == "Error: an Anki deck is a binary file: give --output FILE.apkg"
+
+
+def test_another_owners_session_is_unknown(fake):
+    other = SessionEngine(fake).for_owner("browser-visitor").start(topics=["dl"], length=1, seed=2).session_id
+    result = cli_run("sessions", "export", other)
+    assert result.exit_code == 1 and f"no session '{other}'" in result.output
