@@ -54,6 +54,10 @@ class Settings:
     # for drafts too. The drafted fits (calibration_judge_draft_scorer.json) were made with the default.
     # COACH_ANSWER_SCORER=off switches every scorer off.
     draft_scorer: str = "default"
+    # "No attempt" beside the text rule: "default" (coach/grading/attempt_model.json, a logistic regression
+    # on the answer's embedding, used only with the embedding model it was trained on) or "off" (the rule
+    # alone). README, "No attempt, read by a model".
+    attempt_model: str = "default"
     # Run the answer scorer with int8 dynamic quantisation. Off by default: on the scorer's dev questions
     # int8 lost 0.04 Spearman (0.784 against 0.826 in fp32), and the scorer runs beside the judge, so its
     # fp32 time is mostly hidden in a grade (README, "The answer scorer in fp32").
@@ -204,6 +208,9 @@ def load_settings(**overrides) -> Settings:
     settings.fp32_runtime = str(settings.fp32_runtime).strip().lower()
     if settings.fp32_runtime not in JUDGE_RUNTIMES:
         raise ConfigError(f"{ENV_PREFIX}FP32_RUNTIME={settings.fp32_runtime!r}: choose auto (default), onnxruntime or torch")
+    settings.attempt_model = str(settings.attempt_model).strip().lower()
+    if settings.attempt_model not in ("default", "off"):
+        raise ConfigError(f"{ENV_PREFIX}ATTEMPT_MODEL={settings.attempt_model!r}: choose default or off")
     if settings.llm_backend not in {"auto", "llamacpp", "transformers", "openai", "none"}:
         raise ConfigError(
             f"COACH_LLM_BACKEND={settings.llm_backend!r}: choose auto, llamacpp, transformers, openai or none"

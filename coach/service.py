@@ -158,8 +158,18 @@ class Coach:
                     scorer=self.scorer,
                     draft_scorer=self.draft_scorer if self.scorer is not None else None,
                     vector_store=self._rubric_vectors(),
+                    attempt_model=self._attempt_model(),
                 )
             return self._grader
+
+    def _attempt_model(self):
+        """The learned "no attempt" reading (None: the text rule alone; COACH_ATTEMPT_MODEL=off, or another
+        embedding model than the one it was trained on)."""
+        if self.settings.attempt_model == "off":
+            return None
+        from coach.grading.attempt_model import AttemptModel
+
+        return AttemptModel.for_embedder(self.index.embedder.model_id)
 
     def _rubric_vectors(self):
         """Rubric vectors on disk under COACH_HOME/cache (none in a read-only home)."""

@@ -65,7 +65,7 @@ def test_grading_result_counts_only_the_set_its_primary_figure_is_on(monkeypatch
     grader = _FlakyGrader()
     monkeypatch.setattr(evals.new_sources, "coach_with_new_sources", lambda settings: SimpleNamespace(grader=_FlakyGrader()))
     monkeypatch.setattr(evals.grading, "adversarial_metrics", lambda g: {})
-    monkeypatch.setattr(evals.no_attempt, "no_attempt_metrics", lambda split: {})
+    monkeypatch.setattr(evals.no_attempt, "no_attempt_metrics", lambda split, grader=None: {})
     [result] = run_evaluators(SimpleNamespace(grader=grader, settings=None), ["grading"], "test", limit=5)
     assert result.n == 5 and result.metrics["n"] == 5.0
     assert result.metrics["other_subject_n"] == 5.0 and result.metrics["new_sources_n"] == 5.0

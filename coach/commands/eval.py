@@ -43,7 +43,7 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
             bundled.metrics.update(adversarial_metrics(coach.grader))
             from evals.no_attempt import no_attempt_metrics
 
-            bundled.metrics.update(no_attempt_metrics(split))
+            bundled.metrics.update(no_attempt_metrics(split, coach.grader))
             results.append(bundled)
         elif name == "scorer":
             from evals.scorer import evaluate_scorer

@@ -1,4 +1,4 @@
-"""`coach judge train|train-scorer|train-verifier|data|score|score-answer|verify-claim|export-trusted`: train, inspect and try
+"""`coach judge train|train-scorer|train-verifier|train-attempt|data|score|score-answer|verify-claim|export-trusted`: train, inspect and try
 the judgement (NLI) model, the answer scorer and the claim verifier."""
 
 from __future__ import annotations
@@ -74,6 +74,40 @@ def train_scorer(output, init, from_base, epochs, batch_size, lr, max_len, compo
     info = run(Path(output) if output else SCORER_DIR, init=init, epochs=epochs, batch_size=batch_size, lr=lr,
                max_len=max_len, seed=seed, threads=threads, composed=composed, recite=recite, recite_contrast=recite_contrast)
     click.echo(json.dumps(info, indent=2))
+
+
+ATTEMPT_DATA = ("coach/judge/data/attempt/train_a.jsonl", "coach/judge/data/attempt/train_b.jsonl",
+                "coach/judge/data/attempt/train_c.jsonl", "evals/data/no_attempt/dev.jsonl",
+                "evals/data/no_attempt/dev2.jsonl", "evals/data/no_attempt/dev3.jsonl", "evals/data/no_attempt/dev4.jsonl")
+
+
+@judge.command("train-attempt")
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Labelled answers, one file per writer (repeatable; default: the four sets of the datasheet "
+                   "coach/judge/data/attempt/README.md, paths from the repository root).")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the model (default: the shipped coach/grading/attempt_model.json).")
+@click.option("--C", "Cs", type=float, multiple=True, help="Inverse L2 strength(s) to try (default: 1, 2, 3, 5, 10).")
+@click.pass_obj
+def train_attempt(settings, data, output, Cs):
+    """Train the "no attempt" model (a logistic regression on the answer's embedding) and pick its threshold by
+    leave-one-writer-out; the defaults reproduce the shipped model (about 4 minutes, mostly embedding)."""
+    from coach.grading.attempt_model import MODEL_FILE, read_labelled, train_attempt_model
+    from index.embedder import Embedder
+
+    root = Path(__file__).resolve().parents[2]
+    paths = [Path(p) for p in data] or [root / p for p in ATTEMPT_DATA]
+    groups = {}
+    for path in paths:
+        groups[path.stem if path.stem not in groups else str(path)] = read_labelled(path)
+    attempts = [a["text"] for path in sorted((root / "coach/judge/data").glob("graded*/*.jsonl"))
+                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+                for a in json.loads(line)["answers"]]
+    embedder = Embedder(settings)
+    model = train_attempt_model(groups, attempts, embedder.encode, embedder.model_id, Cs=Cs or (1.0, 2.0, 3.0, 5.0, 10.0),
+                                progress=lambda s: click.echo(s, err=True))
+    model.save(Path(output) if output else MODEL_FILE)
+    click.echo(json.dumps({"threshold": model.threshold, **model.info}, indent=2))
 
 
 @judge.command("score-answer")

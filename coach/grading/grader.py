@@ -143,6 +143,10 @@ def _shown(stated: dict) -> dict:
         out["how"] = stated["shown_how"]
     return out
 
+# a grade at or above this is never turned into "no attempt" by the model's reading (the screen's rule is not gated)
+NO_ATTEMPT_BELOW = 2.5
+
+
 class Grader:
     def __init__(
         self,
@@ -161,10 +165,12 @@ class Grader:
         draft_scorer=None,  # the scorer for drafted rubrics (None: ``scorer`` grades them too)
         parallel: bool = True,  # run the answer scorer and the judge beside the embedding model (same grades)
         vector_store=None,  # coach.grading.vector_store.RubricVectorStore: rubric vectors kept on disk
+        attempt_model=None,  # coach.grading.attempt_model.AttemptModel: "no attempt" beside the text rule
     ):
         if nli_scope not in ("all", "drafts"):
             raise ValueError(f"nli_scope must be 'all' or 'drafts', not {nli_scope!r}")
         self._embed = embed
+        self.attempt_model = attempt_model
         self.bank = bank
         self.records = records or {}
         self.search = search
@@ -329,6 +335,9 @@ class Grader:
             grade.missing = [kp.text for kp in rubric.key_points]
             grade.feedback = build_feedback(grade)
             return grade, None
+        # the no-attempt model reads the answer now (one embedding); its reading counts only at the end, on a
+        # grade that found nothing (``_no_attempt_gate``)
+        reading = self.attempt_model.reading(text, self._embed) if self.attempt_model is not None else None
         ev = self.measure(rubric, question or rubric.question, text)
         cal = self.calibration_for(rubric)
         grade.score, caps = cal.score(ev.features)
@@ -390,8 +399,30 @@ class Grader:
             # points contradicts itself (the judge was measured to "entail" key points from unrelated sentences)
             grade.missing = [kp.text for kp in rubric.key_points]
             grade.right, grade.unconfirmed = [], []
+        self._no_attempt_gate(grade, rubric, reading)
         grade.feedback = build_feedback(grade)
         return grade, ev
+
+    def _no_attempt_gate(self, grade: Grade, rubric: Rubric, reading: float | None) -> None:
+        """An answer the no-attempt model reads as "I don't know" (``coach/grading/attempt_model.py``) is no
+        attempt when the grade also found nothing in it: no key point credited, no claim wrong, a score under
+        ``NO_ATTEMPT_BELOW``. The model was measured to call some hedged attempts no attempt (README, "No
+        attempt, read by a model"); behind this gate such an answer keeps its grade whenever it says something
+        the grade credits or corrects, and otherwise only its verdict changes from a low one."""
+        if reading is None or reading < self.attempt_model.threshold:
+            return
+        if grade.right or grade.wrong or grade.score >= NO_ATTEMPT_BELOW:
+            return
+        was = f"{grade.score:g}/10, {grade.verdict.replace('_', ' ')}"
+        grade.verdict, grade.score = "no_attempt", 0.0
+        grade.missing = [kp.text for kp in rubric.key_points]
+        grade.unconfirmed = []
+        grade.notes.append("No attempt: nothing in the answer was graded as an answer, and it reads as not knowing. "
+                          "Have a look at the model answer.")
+        grade.steps.append(Step("no_attempt", round(reading, 3), f"the no-attempt model reads the answer as not "
+                                f"knowing ({reading:.2f}, threshold {self.attempt_model.threshold:.2f}) and the grade "
+                                f"found nothing in it ({was} before): no attempt. A model's reading, it can be wrong: "
+                                "say what you know, however unsure, and it is graded"))
 
     def _blend_judge(self, grade: Grade, rubric: Rubric, question: str, text: str, ev, caps: list[str]) -> float:
         """Blend a trusted LLM's score in (see coach/grading/judge.py); the rubric caps still bind."""
