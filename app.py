@@ -33,7 +33,7 @@ from coach.errors import CoachError
 from coach.session import SessionEngine
 from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
 from coach.session.owners import LOCAL_OWNER, owner_of
-from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, summary_md
+from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, skip_note, summary_md
 from coach.session.render import models_md as render_models_md
 
 log = logging.getLogger(__name__)
@@ -236,8 +236,11 @@ class Handlers:
         return self._act(st, request, lambda e, sid: "**Hint:** " + safe(e.hint(sid)))
 
     def skip(self, st, request: gr.Request = None):
-        return self._act(st, request, lambda e, sid: "Skipped: it will come back in a later session.\n\n"
-                         + _next_or_summary(e, sid, e.skip(sid)))
+        def act(e, sid):
+            current = e.current(sid)
+            note = skip_note(current.kind if current is not None else "main")
+            return note + "\n\n" + _next_or_summary(e, sid, e.skip(sid))
+        return self._act(st, request, act)
 
     def reveal(self, st, request: gr.Request = None):
         def act(e, sid):

@@ -113,8 +113,12 @@ def test_actions_without_session_and_two_browsers(handlers):
     assert a["sid"] != b["sid"] and {t.topic for t in ta} == {"dl"} and {t.topic for t in tb} == {"python"}
     assert ta[0].status == "answered" and tb[0].status == "skipped"
     assert "Score" not in "".join(m["content"] for m in chat_b)
+    assert "Skipped: it will come back in a later session." in chat_b[-1]["content"]
+    assert handlers.engine.current(a["sid"]).kind == "followup"  # the partial answer's gap
+    a_after, chat_a2 = handlers.skip(a)  # a skipped follow-up does not come back, and says so
+    assert chat_a2[-1]["content"].startswith("Follow-up skipped: it does not come back")
     # Resume in a "new browser": the chat is rebuilt from the DB.
-    st, chat = handlers.resume(fresh(), a["sid"])
+    st, chat = handlers.resume(fresh(), a_after["sid"])
     assert st["sid"] == a["sid"] and any("Score 5.0/10" in m["content"] for m in chat)
 
 

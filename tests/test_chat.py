@@ -44,6 +44,9 @@ def test_full_interview(fake):
 def test_quit_then_resume(fake):
     result = run(["--length", "2", "--seed", "3"], "nope\n:skip\n:quit\n")  # the gap's follow-up skipped
     assert result.exit_code == 0 and "Session saved. Resume with: coach chat --resume" in result.output
+    # a skipped follow-up does not come back (the summary counts no skip for it): it says so
+    assert "Follow-up skipped: it does not come back" in result.output
+    assert "it will come back in a later session" not in result.output
     sid = result.output.split("--resume ")[1].split()[0]
     assert [s.id for s in SessionEngine(fake).unfinished()] == [sid]
     result = run(["--resume", "last"], "nope\n:skip\n")

@@ -99,8 +99,11 @@ def _act(engine, sid, turn, cmd, arg, line, grade_text, plain):
     if cmd == ":hint":
         click.secho("Hint: " + plain(engine.hint(sid)), fg="cyan")
     elif cmd == ":skip":
+        from coach.session.render import skip_note
+
+        kind = turn.kind
         turn = engine.skip(sid)
-        click.echo("Skipped: it will come back in a later session.")
+        click.echo(skip_note(kind))
     elif cmd == ":answer":
         item, turn = engine.reveal(sid)
         click.echo("Model answer:\n  " + plain(item.model_answer).replace("\n", "\n  "))

@@ -99,6 +99,14 @@ def turn_label(kind: str, number: int, total: int | None = None) -> str:
     return f"Question {number}/{total}" if total else f"Question {number}"
 
 
+def skip_note(kind: str) -> str:
+    """What skipping says: a main question comes back in a later session (it is scheduled as missed); a
+    follow-up does not (its question was answered and scheduled from that answer), and says so."""
+    if kind == "followup":
+        return "Follow-up skipped: it does not come back; its question is already scheduled from your answer."
+    return "Skipped: it will come back in a later session."
+
+
 def question_md(question: str, number: int, total: int, topic: str, kind: str = "main", lead_in: str = "") -> str:
     lead = f"{safe(lead_in)} " if lead_in else ""
     text = f"**{turn_label(kind, number, total)}** · _{safe(topic)}_\n\n{lead}{safe(question)}"
