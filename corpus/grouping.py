@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 
 from corpus.records import ParsedSource, Record
-from corpus.topics import topic_of
+from corpus.topics import SOURCE_TOPIC_MIN_RECORDS, SOURCE_TOPIC_SHARE, source_topic, topic_of
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,12 @@ def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = 
     for r in records:
         r.topic = topic_of(r.question, r.answer)
         r.group_id = r.id
+    for ps in parsed:  # a source the topic list does not describe: tagged with what its questions ask about
+        general = [r for r in ps.records if r.topic == "fundamentals"]
+        if len(ps.records) >= SOURCE_TOPIC_MIN_RECORDS and len(general) >= SOURCE_TOPIC_SHARE * len(ps.records):
+            own = source_topic([r.question for r in ps.records])
+            for r in general:
+                r.topic = own or r.topic
     qa = sorted((r for r in records if r.kind == "qa"), key=lambda r: (r.source, r.line_start))
     if not qa:
         return

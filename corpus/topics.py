@@ -65,3 +65,52 @@ def topic_of(question: str, answer: str = "") -> str:
     if not scores and len(answer_only) == 1:  # the question names no topic: trust the answer only if unambiguous
         return answer_only[0]
     return max(scores, key=lambda t: (scores[t], -TOPICS.index(t))) if scores else "fundamentals"
+
+
+# A source the list above does not describe (databases, networking, git...): nearly all its records fall to
+# "fundamentals", which names nothing. Such a source's records are tagged instead with the words its questions
+# keep asking about ("index", "tcp", "cache"), so a user's own source can be picked as a topic.
+SOURCE_TOPIC_SHARE = 0.8  # this share of a source's records or more is "fundamentals": the list does not fit it
+SOURCE_TOPIC_MIN_RECORDS = 3
+_TOPIC_WORD_SHARE = 0.3  # a word names the source's topic when this share of its questions (and 2+) use it
+_NOT_TOPIC = frozenset("""
+a an the and or of to in on for with without by from at as is are was were be been being do does did how what why
+when where which who whom whose can could would should will shall may might must you your we our it its this that
+these those there their they them i me my explain describe difference differences between different compare
+versus vs use used using uses work works working mean means meaning define definition example examples give tell
+about into over under than then versus more most some any other such each vs. way ways type types kind kinds
+main common key important role purpose advantage advantages disadvantage disadvantages benefit benefits
+interview question questions answer answers faq guide top know need happens happen make makes not no yes one two
+good best better bad problem problems case cases get gets set sets name names mean list
+""".split())
+_WORD = re.compile(r"[a-z][a-z0-9+#.-]*[a-z0-9+#]|[a-z]")
+
+
+def _topic_word(w: str) -> str:
+    w = w.strip(".-")
+    if len(w) > 4 and w.endswith("es") and w[-3] in "sxz":
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def source_topic(questions: list[str], max_words: int = 2) -> str | None:
+    """The words most of a source's questions ask about, joined by "_" ("index", "tcp", "git_object"); None when
+    no word is shared by enough of them."""
+    seen: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for q in questions:
+        tokens = _WORD.findall(q.lower())
+        tokens += [part for t in tokens if "-" in t for part in t.split("-")]  # "cache-control": cache, control
+        words = dict.fromkeys(_topic_word(w) for w in tokens if w not in _NOT_TOPIC)  # in reading order: ties go
+        # to the word read first, the same on every run (a set's order changes with the hash seed)
+        for w in words:
+            if len(w) >= 3 and w not in _NOT_TOPIC and not w.isdigit():
+                seen[w] = seen.get(w, 0) + 1
+                first.setdefault(w, len(first))
+    need = max(2, _TOPIC_WORD_SHARE * len(questions))
+    best = sorted((w for w, n in seen.items() if n >= need), key=lambda w: (-seen[w], first[w]))
+    # a second word only when nearly as common as the first ("git_object"), not a frequent aside ("tcp_control")
+    best = best[:1] + [w for w in best[1:max_words] if seen[w] >= 0.8 * seen[best[0]]]
+    return "_".join(best) or None

@@ -7,6 +7,7 @@ from collections import defaultdict
 import pytest
 
 from corpus import TOPICS, group_and_tag, parse_paths, question_key, topic_of
+from corpus.topics import source_topic
 from corpus.grouping import DEFAULT_THRESHOLD
 
 
@@ -87,6 +88,37 @@ def test_every_record_has_a_known_topic(bundled_dir):
     topics = [r.topic for ps in parsed for r in ps.records]
     assert set(topics) <= set(TOPICS) and len(set(topics)) >= 10
     assert all(r.group_id for ps in parsed for r in ps.records)
+
+
+def test_a_source_the_topic_list_does_not_describe_is_tagged_with_what_its_questions_ask(tmp_path):
+    """A git FAQ: every record would be "fundamentals" (the list is deep learning's), which names nothing; its
+    records are tagged with the word its questions keep asking about. A deep-learning source keeps its topics."""
+    (tmp_path / "git-faq.md").write_text(
+        "# Git interview questions\n\n"
+        "## What does git rebase do?\nIt replays your commits on top of another base commit.\n\n"
+        "## How is git merge different from rebase?\nA merge keeps both histories and adds a merge commit.\n\n"
+        "## What is a detached HEAD in Git?\nHEAD points at a commit directly instead of at a branch.\n\n"
+        "## What does git cherry-pick do?\nIt applies the changes of one commit onto the current branch.\n",
+        encoding="utf-8")
+    (tmp_path / "dl.md").write_text(
+        "# DL\n\n## What is a CNN?\nA network of convolutions.\n\n## What is a perceptron?\nA linear unit.\n\n"
+        "## What is dropout?\nRandomly zeroing units while training.\n", encoding="utf-8")
+    topics = {ps.source: [r.topic for r in ps.records] for ps in parse_paths([tmp_path])}
+    assert topics["git-faq.md"] == ["git"] * 4
+    assert topics["dl.md"] == ["cnn", "fundamentals", "regularization"]
+
+
+@pytest.mark.parametrize("questions, topic", [
+    (["What is a database index?", "What is a composite index?", "When is a hash index a good choice?",
+      "What does a covering index do?"], "index"),
+    (["What does the Cache-Control max-age directive do?", "What does no-cache mean?",
+      "What is a shared cache?"], "cache"),  # hyphenated words count by their parts; "does" is no topic
+    (["What are the four types of objects in Git?", "How does Git store an object?", "What is a Git tag object?"],
+     "object_git"),  # two words as common as each other, in reading order
+    (["What is a mutex?", "What is a deadlock?", "What is a page fault?"], None),  # nothing shared
+])
+def test_source_topic(questions, topic):
+    assert source_topic(questions) == topic
 
 
 class AngleEmbedder:
