@@ -143,10 +143,13 @@ def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = 
     for r in records:
         r.topic = topic_of(r.question, r.answer)
         r.group_id = r.id
-    for ps in parsed:  # a source the topic list does not describe: tagged with what its questions ask about
-        general = [r for r in ps.records if r.topic == "fundamentals"]
-        if len(ps.records) >= SOURCE_TOPIC_MIN_RECORDS and len(general) >= SOURCE_TOPIC_SHARE * len(ps.records):
-            own = source_topic([r.question for r in ps.records])
+    by_source: dict[str, list[Record]] = {}
+    for r in records:  # by the records' source (the index regroups all its records as one batch)
+        by_source.setdefault(r.source, []).append(r)
+    for recs in by_source.values():  # a source the topic list does not describe: what its questions ask about
+        general = [r for r in recs if r.topic == "fundamentals"]
+        if len(recs) >= SOURCE_TOPIC_MIN_RECORDS and len(general) >= SOURCE_TOPIC_SHARE * len(recs):
+            own = source_topic([r.question for r in recs])
             for r in general:
                 r.topic = own or r.topic
     qa = sorted((r for r in records if r.kind == "qa"), key=lambda r: (r.source, r.line_start))

@@ -103,9 +103,16 @@ def test_a_source_the_topic_list_does_not_describe_is_tagged_with_what_its_quest
     (tmp_path / "dl.md").write_text(
         "# DL\n\n## What is a CNN?\nA network of convolutions.\n\n## What is a perceptron?\nA linear unit.\n\n"
         "## What is dropout?\nRandomly zeroing units while training.\n", encoding="utf-8")
-    topics = {ps.source: [r.topic for r in ps.records] for ps in parse_paths([tmp_path])}
+    parsed = parse_paths([tmp_path])
+    topics = {ps.source: [r.topic for r in ps.records] for ps in parsed}
     assert topics["git-faq.md"] == ["git"] * 4
     assert topics["dl.md"] == ["cnn", "fundamentals", "regularization"]
+    # the index regroups every record of every source as ONE batch (index/core.py): the same tags
+    from types import SimpleNamespace
+
+    merged = [r for ps in parsed for r in ps.records]
+    group_and_tag([SimpleNamespace(records=merged)])
+    assert {src: [r.topic for r in merged if r.source == src] for src in topics} == topics
 
 
 @pytest.mark.parametrize("questions, topic", [
