@@ -96,3 +96,27 @@ def test_markdown_fences_are_not_code_and_utf16_sources_are_read_as_indexed(tmp_
     wide = tmp_path / "wide.txt"
     wide.write_bytes("1. What is a list?\nA list is a mutable sequence.\n".encode("utf-16"))
     assert read_lines(wide)[:2] == ["1. What is a list?", "A list is a mutable sequence."]
+
+
+def test_shell_sessions_are_not_python_and_html_code_keeps_its_lines(tmp_path):
+    """Found in a walkthrough: a terminal session in an HTML <pre><code> block ("$ git cat-file -p HEAD" and its
+    output) got six "does not parse" flags, the fences included, each one line below where it is. A shell session
+    is not Python (HTML or text), and a Python error in an HTML <pre> is flagged on its own line."""
+    from corpus import parse_file
+
+    kb = AuditContext(kb=load_knowledge())
+    page = tmp_path / "git.html"
+    page.write_text("<html><body>\n<h2>How do you inspect a Git object?</h2>\n<p>Use cat-file:</p>\n"
+                    "<pre><code>$ git cat-file -t 3b18e51\nblob\n$ git cat-file -p HEAD^{tree}\n"
+                    "040000 tree 9d2f1c0... src\n</code></pre>\n"
+                    "<h2>What does this function return?</h2>\n<p>Look at it:</p>\n"
+                    "<pre><code>def add(a, b):\n    total = a +\n    return total\n</code></pre>\n</body></html>\n",
+                    encoding="utf-8")
+    claims, _ = source_claims(parse_file(page))
+    flags = check_code(claims, kb)
+    assert [(f.line_start, f.quote.strip()) for f in flags] == [(12, "total = a +")], flags  # its HTML line
+    text = tmp_path / "shell.md"
+    text.write_text("# Notes\n\n### How do you list files?\nRun it:\n\n```\n$ ls -la\ntotal 8\n"
+                    "drwxr-xr-x 2 me me 4096 .\n```\n\nuser@host:~$ git status\n", encoding="utf-8")
+    claims, _ = source_claims(parse_file(text))
+    assert check_code(claims, kb) == []

@@ -105,9 +105,20 @@ def _prose_in_code_block(s: str) -> bool:
 _PYTHON_TAGS = {"", "python", "py", "python3", "pycon", "ipython"}
 
 
+# A shell prompt at the head of a line ("$ git log", "user@host:~$ ls"): a line no Python program starts with.
+_SHELL_PROMPT = re.compile(r"^\s*(?:[\w.-]+@[\w.-]+(?::\S*)?)?\$ \S")
+
+
+def _shell_session(block: list[str]) -> bool:
+    """A code block that is a terminal session: a command after a shell prompt, and no Python prompt (">>>").
+    Its commands and their output are not Python, so the syntax check must not read them."""
+    return any(_SHELL_PROMPT.match(t) for t in block) and not any(t.lstrip().startswith(">>>") for t in block)
+
+
 def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
-    """The lines read as Python code. A Markdown fence line ("```python", "```") is markup, not code, and a
-    fenced block tagged with another language ("```sql", "```bash") is not Python."""
+    """The lines read as Python code. A Markdown fence line ("```python", "```") is markup, not code, a
+    fenced block tagged with another language ("```sql", "```bash") is not Python, and neither is a block that is
+    a terminal session ("$ git cat-file -p HEAD" and its output) nor a line after a shell prompt."""
     code, other = set(), set()  # other: fence lines and blocks fenced as another language
     for b in record.blocks:
         if b.type == "code":
@@ -120,7 +131,12 @@ def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
                     other.add(ln)
                 elif lang is not None and lang not in _PYTHON_TAGS:
                     other.add(ln)
-            code.update(ln for ln in span if ln not in other and not _prose_in_code_block(lines[ln - 1]))
+            content = [ln for ln in span if ln not in other]
+            if _shell_session([lines[ln - 1] for ln in content]):  # "$ git cat-file -p HEAD" and its output
+                other.update(content)
+                continue
+            code.update(ln for ln in content if not _prose_in_code_block(lines[ln - 1]))
+    other.update(ln for ln in answer if ln <= len(lines) and _SHELL_PROMPT.match(lines[ln - 1]))
     strength = {ln: line_code_strength(lines[ln - 1]) for ln in answer if ln <= len(lines) and ln not in other}
     strong = [ln for ln, s in strength.items() if s == 2]
     for ln, s in strength.items():
@@ -228,8 +244,30 @@ def _claims_from_answer(record) -> list[Claim]:
             q = line[a:b]
             out.append(Claim(record_id=record.id, source=record.source, line_start=ln, line_end=ln, quote=q,
                              text=normalize(q), kind="sentence", question=record.question, group_id=record.group_id))
+    answer = record.answer.split("\n")
     for blk in record.blocks:
-        if blk.type == "code":
-            out.append(Claim(record_id=record.id, source=record.source, line_start=blk.line_start, line_end=blk.line_end,
-                             quote=blk.text, text=blk.text, kind="code", question=record.question, group_id=record.group_id))
+        if blk.type != "code":
+            continue
+        body = blk.text.split("\n")
+        fenced = next((k for k, t in enumerate(body) if FENCE.match(t)), None)
+        if fenced:  # prose the block took in before its fence ("Look at it:"): a sentence claim already
+            body = body[fenced:]
+        lang = None
+        if body and FENCE.match(body[0]):  # the fence is markup (an HTML <pre> becomes one): not a line of code
+            lang = (body[0][FENCE.match(body[0]).end():].split() or [""])[0].lower()
+            body = body[1:]
+            if body and FENCE.match(body[-1]):
+                body = body[:-1]
+        while body and not body[-1].strip():
+            body = body[:-1]
+        if not any(t.strip() for t in body) or (lang is not None and lang not in _PYTHON_TAGS) or _shell_session(body):
+            continue
+        # each line at its own original line where the block is found in the answer (a fence shares the first
+        # line of an HTML <pre>, so counting from the block's first line put every line one below)
+        at = next((i for i in range(len(answer) - len(body) + 1) if answer[i:i + len(body)] == body), None)
+        first = answer_lines[at] if at is not None and at < len(answer_lines) else blk.line_start
+        last = answer_lines[at + len(body) - 1] if at is not None and at + len(body) - 1 < len(answer_lines) else blk.line_end
+        quote = "\n".join(body)
+        out.append(Claim(record_id=record.id, source=record.source, line_start=first, line_end=max(first, last),
+                         quote=quote, text=quote, kind="code", question=record.question, group_id=record.group_id))
     return out
