@@ -97,6 +97,9 @@ def code_lines(lines: list[str], fenced: set[int] | None = None) -> set[int]:
     fenced = fenced or set()
     code = {i for i, ln in enumerate(lines) if i in fenced or is_code(ln)}
     companion = [i not in code and is_code_companion(ln) for i, ln in enumerate(lines)]
+    # a fence is the code's own boundary: a "Look at it:" lead-in just outside it is prose, so a fence line
+    # does not make its companion neighbours code (inside the fence everything is code already)
+    fences = {i for i in fenced if FENCE.match(lines[i])}
     for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
         neighbour_is_code = False  # the nearest non-blank line already seen in this sweep is code
         for i in order:
@@ -104,7 +107,7 @@ def code_lines(lines: list[str], fenced: set[int] | None = None) -> set[int]:
                 continue
             if companion[i] and neighbour_is_code:
                 code.add(i)
-            neighbour_is_code = i in code
+            neighbour_is_code = i in code and i not in fences
     return code
 
 

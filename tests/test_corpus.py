@@ -254,6 +254,20 @@ def test_html_table_becomes_a_table_block(tmp_path):
     assert first.answer == "| A | B |\n| one | two |" and [b.type for b in first.blocks] == ["table"]
 
 
+def test_a_lead_in_before_a_code_block_stays_prose(tmp_path):
+    # "Look at it:" has the shape of a code label ("Output:"), but a fence (here from <pre>) is the code's own
+    # boundary: the lead-in is prose, the block starts at the fence; a label beside unfenced code stays code
+    page = tmp_path / "g.html"
+    page.write_text("<body><h2>1. How do you see a commit object?</h2>\n<p>Git stores it compressed.</p>\n"
+                    "<p>Look at it:</p>\n<pre><code>$ git cat-file -p HEAD\ntree 4b825dc</code></pre>\n"
+                    "<p>The tree line names the snapshot.</p>\n<h2>2. What is Y?</h2><p>Y.</p></body>")
+    first = parse_file(page).records[0]
+    assert [(b.type, b.text.splitlines()[0], b.line_start) for b in first.blocks] == [("code", "```", 4)]
+    notes = tmp_path / "n.md"
+    notes.write_text("## 1. How do you square a number?\n\nExample:\nx = pow(3, 2)\n\n## 2. What is Y?\n\nY.\n")
+    assert [b.text for b in parse_file(notes).records[0].blocks] == ["Example:\nx = pow(3, 2)"]
+
+
 def test_pdf_lines_of_extracted_text():
     ps = parse_file(DATA / "questions.pdf")
     assert [(r.line_start, r.question) for r in ps.records] == [
