@@ -19,7 +19,7 @@ Q = "What is the difference between L1 and L2 regularization?"
 UNKNOWN_TO_THE_RULE = [
     "My mind went blank, that was in a course years ago.",
     "Honestly not my area, I'm more of a frontend person.",
-    "I've never looked at how those two work, sorry.",
+    "That never came up in my job, so I can't help here.",
     "Our platform team always handled that, I never had to touch it.",
 ]
 

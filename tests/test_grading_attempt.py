@@ -101,6 +101,20 @@ def test_more_ways_of_not_knowing_and_their_look_alikes():
                              "What is a foreign key?")
 
 
+def test_never_having_looked_into_it_is_not_knowing():
+    """A walkthrough's "No idea, sorry - I've never looked at how those two work." was graded off topic: "never
+    looked at / into / under the hood", "never thought about", "never read up on" admit not knowing when the
+    candidate says them; said of something else, or beside a statement, they are content."""
+    q = "How do a mutex and a semaphore differ?"
+    assert is_no_attempt("No idea, sorry - I've never looked at how those two work.", q)
+    assert is_no_attempt("Sorry, I have never looked under the hood.", q)
+    assert is_no_attempt("Honestly I have not thought about it.", q)
+    assert is_no_attempt("I never read up on it.", q)
+    assert not is_no_attempt("The scheduler never looked at the flag, so both threads ran.", q)
+    assert not is_no_attempt("I looked at the docs once: a mutex has an owner.", q)
+    assert not is_no_attempt("We never looked into it; a mutex is a lock that one thread holds.", q)
+
+
 def test_a_graded_admission_is_no_attempt_with_score_zero(coach):
     g = coach.grader.grade("What is LSTM, and how does it work?", "Honestly, I never studied LSTMs, so I can't explain them. Sorry!")
     assert g.verdict == "no_attempt" and g.score == 0

@@ -54,7 +54,7 @@ _ADMIT = re.compile(
     r"\b(?:"
     rf"{_NEG} (?:\w+ ){{0,2}}?(?:know|knew|remember|recall|understand|understood|answer|explain|say|tell|describe|define|"
     r"learn|learned|learnt|study|studied|heard|hear|seen|cover|covered|come across|familiar|sure|certain|confident|"
-    r"guess|bluff)\b|"
+    r"guess|bluff|looked (?:at|into|inside|under)|dug into|dived into|thought about|read (?:up )?(?:on|about))\b|"
     r"not (?:going |want |wanting |even )?to (?:try|attempt|answer|guess)\b|"
     r"no (?:idea|clue|answer|experience|knowledge)|not (?:sure|certain|confident|famil\w*)|unsure|idk|dunno|"
     r"(?:dnot|dotn|dont|do not) (?:knwo|konw|kown|nkow|kno)\b|"
