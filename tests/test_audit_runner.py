@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -215,10 +214,8 @@ def test_cli_says_when_an_explicitly_chosen_trusted_check_cannot_flag(tmp_path, 
 def test_bundled_corpus_end_to_end(bundled_dir, embedder):
     corpus = pytest.importorskip("corpus")
     parsed = corpus.parse_paths(sorted(str(p) for p in bundled_dir.iterdir()))
-    t = time.perf_counter()
-    stats = {}
+    stats = {}  # its speed is a benchmark (`coach bench`: audit_full_s), not a timed test
     flags = audit_sources(parsed, load_settings(), cache=False, stats=stats, context=AuditContext(embedder=embedder))
-    assert time.perf_counter() - t < 60
     code = [f for f in flags if f.check == "code"]
     by_source = {}
     for f in code:

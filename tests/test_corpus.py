@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -141,11 +140,12 @@ def test_no_mojibake_left(bundled):
     assert "“backpropagation.”" in text and "It’s" in text
 
 
-def test_parsing_is_fast(bundled_dir):
-    parse_paths([bundled_dir])  # warm imports
-    started = time.perf_counter()
-    parse_paths([bundled_dir])
-    assert time.perf_counter() - started < 2.0  # measured 0.20 s alone, 0.7 s with the suite's other jobs
+def test_parsing_benchmark_reports_the_bundled_parse():
+    # parse speed is a benchmark (`coach bench`: parse_bundled_s, target 2 s), not a timed test
+    from coach.bench import bench_parse
+
+    out = bench_parse()
+    assert out["parse_bundled_records"] == 205 and out["parse_bundled_s"] > 0 and out["parse_bundled_target_s"] == 2.0
 
 
 # --- one small input per question format ------------------------------------------------------------

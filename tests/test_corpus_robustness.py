@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -60,12 +60,11 @@ def test_deep_html_never_crashes(depth, tag):
     _parse("deep.html", html.encode())
 
 
-def test_huge_lines_and_nul_bytes_are_handled_quickly():
+@pytest.mark.timeout(120)  # a hang guard (catastrophic regex backtracking), not a speed target: that is `coach bench`
+def test_huge_lines_and_nul_bytes_are_handled():
     huge = "x" * 2_000_000
     doc = f"1. What is a huge line?\n{huge}\n2. What is next?\n" + "? " * 200_000 + "\nshort\x00answer\n"
-    started = time.perf_counter()
     batch = _parse("huge.txt", doc.encode())
-    assert time.perf_counter() - started < 10
     records = batch.sources[0].records
     assert [r.line_start for r in records] == [1, 3]
     assert records[1].answer.endswith("short answer")
