@@ -253,8 +253,9 @@ def _claims_from_answer(record) -> list[Claim]:
         if fenced:  # prose the block took in before its fence ("Look at it:"): a sentence claim already
             body = body[fenced:]
         lang = None
-        if body and FENCE.match(body[0]):  # the fence is markup (an HTML <pre> becomes one): not a line of code
-            lang = (body[0][FENCE.match(body[0]).end():].split() or [""])[0].lower()
+        opening = FENCE.match(body[0]) if body else None
+        if opening:  # the fence is markup (an HTML <pre> becomes one): not a line of code
+            lang = (body[0][opening.end():].split() or [""])[0].lower()
             body = body[1:]
             if body and FENCE.match(body[-1]):
                 body = body[:-1]
