@@ -141,6 +141,7 @@ class GradingEvaluator:
             vals = [d["pred"] for d in details if style in (d.get("styles") or [])]
             if vals:
                 out[f"mean_pred_{style}"] = float(np.mean(vals))
+        out.update(intervals(details, pred, gold, base))
         # the same figures without the questions the answer scorer was trained on
         shared, unseen = without_trained_questions([d.get("question") for d in details], gold, spearman=pred,
                                                    baseline_spearman=base)
@@ -148,6 +149,36 @@ class GradingEvaluator:
         out.update(unseen)
         out["confusion"] = M.confusion(verdicts, gold_verdicts)  # type: ignore[assignment]
         return EvalResult(self.name, out, "spearman", n=len(details), failures=failures, details=details)
+
+
+def intervals(details: list[dict], pred: list[float], gold: list[float], base: list[float]) -> dict:
+    """95% intervals (``<figure>_ci95``: [lo, hi]) of the figures the grading targets are stated in, with
+    whole questions resampled (``metrics.cluster_bootstrap``): how far a figure could move on another draw
+    of questions like these. The ``*_minus_baseline`` ones are paired (grader and cosine on the same
+    resample): above 0 at both ends means the grader beats cosine on more than this draw of questions."""
+    clusters = [d.get("question_id") or d.get("question") or d.get("id") for d in details]
+
+    def on(f, xs):
+        return lambda idx: f([xs[i] for i in idx], [gold[i] for i in idx])
+
+    def tier_mean(tier):
+        def stat(idx):
+            vals = [pred[i] for i in idx if details[i]["tier"] == tier]
+            return float(np.mean(vals)) if vals else None
+        return stat
+
+    def called_correct(idx):
+        wrong = [details[i]["verdict"] == "correct" for i in idx if details[i]["tier"] == "wrong"]
+        return float(np.mean(wrong)) if wrong else None
+
+    def gap(f):
+        return lambda idx: on(f, pred)(idx) - on(f, base)(idx)
+
+    stats = {"spearman": on(M.spearman, pred), "pearson": on(M.pearson, pred),
+             "spearman_minus_baseline": gap(M.spearman), "pearson_minus_baseline": gap(M.pearson),
+             "mean_pred_excellent": tier_mean("excellent"), "mean_pred_wrong": tier_mean("wrong"),
+             "wrong_called_correct": called_correct}
+    return {f"{k}_ci95": M.cluster_bootstrap(clusters, stat) for k, stat in stats.items()}
 
 
 ADVERSARIAL = DATA_DIR / "adversarial.jsonl"

@@ -78,3 +78,35 @@ def fit_linear(x: list[float], y: list[float]) -> tuple[float, float]:
         return 0.0, float(np.mean(y)) if y else 0.0
     a, b = np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)
     return float(a), float(b)
+
+
+BOOTSTRAP_RESAMPLES = 1000
+
+
+def cluster_bootstrap(clusters: list, stat, n: int = BOOTSTRAP_RESAMPLES, seed: int = 0,
+                      level: float = 0.95) -> list[float] | None:
+    """Percentile interval [lo, hi] of ``stat(indices)`` over ``n`` resamples that draw whole clusters
+    with replacement. ``clusters``: one key per row (the question: answers to the same question are not
+    independent, so resampling single answers would give too narrow an interval); ``stat``: a function of
+    a list of row indices (repeats included) returning a float, or None when it has no value on that
+    resample (those resamples are left out). Deterministic for a seed. None when fewer than two clusters
+    or no resample has a value."""
+    keys = sorted(set(clusters), key=str)
+    if len(keys) < 2:
+        return None
+    members = {k: [] for k in keys}
+    for i, k in enumerate(clusters):
+        members[k].append(i)
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(n):
+        picked = rng.integers(0, len(keys), size=len(keys))
+        idx = [i for j in picked for i in members[keys[j]]]
+        v = stat(idx)
+        if v is not None and math.isfinite(v):
+            values.append(float(v))
+    if not values:
+        return None
+    tail = (1.0 - level) / 2 * 100
+    lo, hi = np.percentile(values, [tail, 100 - tail])
+    return [float(lo), float(hi)]

@@ -68,6 +68,8 @@ def _plots(result: EvalResult, out: Path) -> list[str]:
 
 
 def _fmt(v) -> str:
+    if isinstance(v, list) and all(isinstance(x, float) for x in v):  # an interval: [lo, hi]
+        return "[" + ", ".join(f"{x:.3f}" for x in v) + "]"
     return f"{v:.3f}" if isinstance(v, float) else json.dumps(v)
 
 
@@ -77,7 +79,9 @@ def write_report(results: list[EvalResult], out: Path, split: str) -> Path:
     for r in results:
         lines += [f"## {r.name}", "", f"Primary metric: `{r.primary}` = **{r.primary_value:.3f}**; cases: {r.n}; failures: {r.failures}.", ""]
         lines += ["| metric | value |", "|---|---|"]
-        lines += [f"| {k} | {_fmt(v)} |" for k, v in r.metrics.items() if not isinstance(v, list)]
+        # every figure and interval; not a table of tables (the confusion matrix is plotted)
+        lines += [f"| {k} | {_fmt(v)} |" for k, v in r.metrics.items()
+                  if not (isinstance(v, list) and any(isinstance(x, list) for x in v))]
         lines.append("")
         if r.name == "grading" and r.details:
             for f in _plots(r, out):

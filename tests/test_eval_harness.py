@@ -66,15 +66,23 @@ def test_grading_result_counts_only_the_set_its_primary_figure_is_on(monkeypatch
     monkeypatch.setattr(evals.new_sources, "coach_with_new_sources", lambda settings: SimpleNamespace(grader=_FlakyGrader()))
     monkeypatch.setattr(evals.grading, "adversarial_metrics", lambda g: {})
     monkeypatch.setattr(evals.no_attempt, "no_attempt_metrics", lambda split, grader=None: {})
-    [result] = run_evaluators(SimpleNamespace(grader=grader, settings=None), ["grading"], "test", limit=5)
-    assert result.n == 5 and result.metrics["n"] == 5.0
-    assert result.metrics["other_subject_n"] == 5.0 and result.metrics["new_sources_n"] == 5.0
+    [result] = run_evaluators(SimpleNamespace(grader=grader, settings=None), ["grading"], "test", limit=12)
+    assert result.n == 12 and result.metrics["n"] == 12.0
+    assert result.metrics["other_subject_n"] == 12.0 and result.metrics["new_sources_n"] == 12.0
     assert result.metrics["other_subject_failures"] == 0.0 and "other_subject_determinism" not in result.metrics
     assert {d.get("set") for d in result.details} == {None, "other_subject", "new_sources"}  # exports keep all rows
     path = write_report([result], tmp_path, "test")
-    assert "cases: 5; failures: 0." in path.read_text()
+    assert "cases: 12; failures: 0." in path.read_text()
     metrics = _strict((tmp_path / "metrics.json").read_text())  # no bare NaN
     assert metrics["grading"]["metrics"]["mean_pred_no_attempt"] is None
+    # each set's figures come with their intervals (questions resampled), in the JSON and in the report
+    # (the first twelve answers of each set are to two or three questions)
+    for prefix in ("", "other_subject_", "new_sources_"):
+        for key in ("spearman_ci95", "pearson_minus_baseline_ci95", "mean_pred_wrong_ci95"):
+            lo, hi = result.metrics[prefix + key]
+            assert lo <= hi
+    lo, hi = result.metrics["spearman_ci95"]
+    assert f"| spearman_ci95 | [{lo:.3f}, {hi:.3f}] |" in path.read_text()
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -164,3 +172,34 @@ def test_scorer_split_all_measures_its_dev_and_test_questions_never_its_training
     assert dev and test and len(both) == len(dev) + len(test)
     assert {t.qid for t in both} == {t.qid for t in dev} | {t.qid for t in test}
     assert all(question_split(t.qid) in ("dev", "test") for t in both)
+
+
+def test_cluster_bootstrap_resamples_whole_questions():
+    """Answers to one question are not independent: the interval comes from resampling questions. Two
+    questions, one answered 0 three times and one answered 1 three times: a resample holds the first
+    twice, both, or the second twice, so the mean's 95% interval is [0, 1]; resampling single answers
+    would have given a much narrower one."""
+    from evals.metrics import cluster_bootstrap
+
+    values = [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    mean = lambda idx: float(np.mean([values[i] for i in idx]))  # noqa: E731
+    assert cluster_bootstrap(["a", "a", "a", "b", "b", "b"], mean) == [0.0, 1.0]
+    row_level = cluster_bootstrap(list(range(6)), mean)
+    assert row_level[1] - row_level[0] < 0.9
+    assert cluster_bootstrap(["a"] * 6, mean) is None  # one question: no interval
+    assert cluster_bootstrap(["a", "b"], lambda idx: None) is None  # no resample has a value
+
+
+def test_cluster_bootstrap_interval_holds_the_figure_and_is_deterministic():
+    from evals.metrics import cluster_bootstrap, spearman
+
+    rng = np.random.default_rng(5)
+    gold = rng.uniform(0, 10, 200)
+    pred = gold + rng.normal(0, 2.5, 200)
+    clusters = [i // 5 for i in range(200)]  # 40 questions, five answers each
+    stat = lambda idx: spearman(list(pred[idx]), list(gold[idx]))  # noqa: E731
+    lo, hi = cluster_bootstrap(clusters, stat)
+    assert lo < spearman(list(pred), list(gold)) < hi
+    assert 0.02 < hi - lo < 0.3
+    assert cluster_bootstrap(clusters, stat) == [lo, hi]  # same seed, same interval
+    assert cluster_bootstrap(clusters, stat, seed=1) != [lo, hi]
