@@ -8,7 +8,8 @@ import random
 from collections import Counter
 
 from coach.datafiles import LABELLED_DIR, load_jsonl
-from coach.judge.data import NOT_CONTRADICTION, build_pairs, expand, load_records, split_of, true_pairs, validate
+from coach.judge.data import (NOT_CONTRADICTION, build_pairs, expand, load_records, split_of, true_pairs, unrelated_pairs,
+                              validate)
 from coach.judge.model import CONTRADICTION, ENTAILMENT, NEUTRAL
 
 
@@ -92,6 +93,43 @@ def test_true_pairs_join_two_correct_statements_and_never_say_contradiction():
         assert a["premise"] in (p.premise, p.hypothesis) or b["premise"] in (p.premise, p.hypothesis)
     # the other record's overlapping sentences are paired with a premise, never a record with itself
     assert any(p.kind.startswith("true_overlap") for p in pairs)
+
+
+def test_unrelated_pairs_take_the_premise_from_another_subject_and_are_neutral():
+    def rec(rid, subject, premise):
+        return {"id": rid, "subject": subject, "topic": "t", "concept": "c", "premise": premise,
+                "entail": [premise.replace("is", "is indeed", 1)], "contradict": [{"text": "WRONG", "type": "swap"}],
+                "neutral": ["NEUTRAL"], "answer_good": f"Sure. {premise}", "answer_bad": "BAD"}
+
+    recs = [rec("db-1", "databases", "A primary key is unique and never NULL in a relational table."),
+            rec("db-2", "databases", "An index is a structure that speeds up lookups on a column."),
+            rec("os-1", "operating systems", "A context switch is the saving of one thread's registers for another."),
+            rec("os-2", "operating systems", "Virtual memory is a mapping from each process's addresses to frames.")]
+    pairs = unrelated_pairs(recs, random.Random(0), k=2)
+    assert len(pairs) == 3 * len(recs) and all(p.label == NEUTRAL for p in pairs)
+    own = {r["id"]: {r["premise"], *r["entail"], f"Sure. {r['premise']}", "Sure."} for r in recs}
+    subject = {r["id"]: r["subject"] for r in recs}
+    for p in pairs:
+        assert p.hypothesis in own[p.record]  # the record's own statement is the hypothesis...
+        others = [rid for rid in own if subject[rid] != subject[p.record]]
+        # ...and the premise comes from a record of ANOTHER subject (whole, or cut to a few words)
+        assert any(p.premise in own[o] or any(t.startswith(p.premise.rstrip(".")) for t in own[o]) for o in others), p
+        assert "WRONG" not in p.premise and "NEUTRAL" not in p.premise and "BAD" not in p.premise
+    assert {p.kind for p in pairs} == {"unrelated", "unrelated_short"}
+    assert unrelated_pairs(recs[:2], random.Random(0)) == []  # one subject: nothing to pair
+
+
+def test_unrelated_pairs_never_cross_splits():
+    recs, _ = load_records()
+    splits = build_pairs(recs)
+    split = {r["id"]: split_of(r) for r in recs}
+    texts = {s: {t for r in recs if split_of(r) == s for t in (r["premise"], *r["entail"])} for s in ("train", "dev")}
+    for s in ("train", "dev"):
+        ps = splits["unrelated_" + s]
+        assert len(ps) >= 2 * sum(v == s for v in split.values())
+        assert all(split[p.record] == s and p.label == NEUTRAL for p in ps)
+        other = "dev" if s == "train" else "train"
+        assert not any(p.premise in texts[other] or p.hypothesis in texts[other] for p in ps)
 
 
 def test_not_contradiction_target_is_entailment_or_neutral():

@@ -69,6 +69,26 @@ def test_contradiction_and_paraphrase(judge, premise, contra, kind, para):
     assert p[1].argmax() == ENTAILMENT, f"paraphrase: {p[1]}"
 
 
+@pytest.mark.xfail(strict=True, reason="measured gap (2026-12-04): the shipped judge entails 74% of the bundled key "
+                   "points from 'The sky is blue.' (p >= 0.5); a judge continued on premises about other subjects "
+                   "(--extra unrelated) entails none, but raised wrong answers' grades on the test sets, so it was not "
+                   "shipped (README, 'A sentence about something else proves nothing')")
+def test_a_sentence_about_something_else_entails_no_key_point(judge):
+    """An answer about something else must not be credited with a key point: content-free premises entail
+    (almost) none of the bundled rubrics' key points. None of these premises, nor any key point, is in the
+    judge's training data."""
+    from coach.grading.rubrics import RubricBank
+
+    kps = sorted({kp.text for r in RubricBank.load(warn=False).by_id.values() for kp in r.key_points})
+    assert len(kps) >= 300
+    for premise in ("The sky is blue.", ".", "I like pizza.", "The meeting is on Tuesday.", "Both are used a lot."):
+        p = judge.scores([(premise, k) for k in kps])[:, ENTAILMENT]
+        assert float(np.mean(p >= 0.5)) < 0.05, (premise, float(np.mean(p >= 0.5)))
+    # ...while the key point itself, and an answer that states it, still entail it
+    own = judge.scores([(k, k) for k in kps[:40]])[:, ENTAILMENT]
+    assert float(np.mean(own >= 0.5)) > 0.9
+
+
 def test_hand_written_pairs_are_not_in_the_training_data():
     from coach.judge.data import load_records
 

@@ -410,6 +410,38 @@ def true_pairs(records: list[dict], rng: random.Random, k: int = 3) -> list[Pair
     return out
 
 
+def unrelated_pairs(records: list[dict], rng: random.Random, k: int = 2) -> list[Pair]:
+    """Pairs whose premise is about something else: NEUTRAL. Measured failure they answer (2026-12-04):
+    every neutral pair the judge had seen shares its topic, and it "entailed" 74% of the bundled rubrics'
+    key points from the premise "The sky is blue." (mean p 0.57), so an answer about something else
+    could be credited with a key point. For each record, ``k`` of its statements (the premise or an
+    entailed paraphrase; as the hypothesis) against a statement of a record of ANOTHER subject (its
+    premise, a paraphrase or a sentence of a candidate answer; as the premise), and one against a short
+    generic sentence made from that other record's words cut to its first clause. Only records of the
+    same split are paired, so no text crosses splits."""
+    by_subject: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        by_subject[r["subject"]].append(r)
+    subjects = sorted(by_subject)
+    out: list[Pair] = []
+    if len(subjects) < 2:
+        return out
+    for r in records:
+        hyps = [r["premise"].strip(), *[e.strip() for e in r["entail"] if e.strip()]]
+        others = [s for s in subjects if s != r["subject"]]
+        for i in range(k):
+            o = rng.choice(by_subject[rng.choice(others)])
+            texts = [o["premise"].strip(), *[e.strip() for e in o["entail"] if e.strip()], *_answer_sentences(o["answer_good"])]
+            out.append(Pair(rng.choice(texts), hyps[i % len(hyps)], NEUTRAL, "unrelated", r["id"]))
+        o = rng.choice(by_subject[rng.choice(others)])
+        short = _main_clause(o["premise"].strip()) or o["premise"].strip()
+        words = short.rstrip(". ").split()
+        if len(words) > 5:
+            short = " ".join(words[: rng.randint(3, 5)]).rstrip(",;:") + "."
+        out.append(Pair(short, rng.choice(hyps), NEUTRAL, "unrelated_short", r["id"]))
+    return out
+
+
 def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject). Deterministic."""
     rng = random.Random(seed)
@@ -438,6 +470,10 @@ def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     for s in ("train", "dev"):
         recs = [r for r in records if split_of(r) == s]
         out["true_" + s] = true_pairs(recs, true_rng)
+    # premises about something else are neutral (their own RNG; pools never cross splits)
+    unrelated_rng = random.Random(seed + 3)
+    for s in ("train", "dev"):
+        out["unrelated_" + s] = unrelated_pairs([r for r in records if split_of(r) == s], unrelated_rng)
     # close rewordings: train for training, dev and test for measurement (never trained on)
     close = load_close()
     for s in ("train", "dev", "test"):

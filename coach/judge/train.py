@@ -100,7 +100,7 @@ def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs:
     ``max_pairs``. Otherwise the first ``max_pairs`` of the (already shuffled) main train split."""
     unknown = [e for e in extra if e + "_train" not in splits]
     if unknown:
-        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close")
+        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close, unrelated")
     if init:
         extra_pairs = [p for e in extra for p in splits[e + "_train"]]
         refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(extra_pairs))))
