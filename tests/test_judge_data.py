@@ -26,14 +26,17 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     splits = build_pairs(records)
     seen = {}
     for name, pairs in splits.items():
-        home = name.removeprefix("lex_").removeprefix("true_").removeprefix("close_")  # extra pairs of a split come from its records
+        # extra pairs of a split come from its records
+        home = name.removeprefix("lex_").removeprefix("true_").removeprefix("close_").removeprefix("unrelated_")
         for p in pairs:
             assert seen.setdefault(p.record, home) == home  # a record's pairs live in one split
-    assert all(not p.record.startswith("net-") for p in splits["train"] + splits["lex_train"] + splits["true_train"] + splits["close_train"])
+    trained = splits["train"] + splits["lex_train"] + splits["true_train"] + splits["close_train"] + splits["unrelated_train"]
+    assert all(not p.record.startswith("net-") for p in trained)
     assert {k for k in splits if k.startswith("close_")} == {"close_train", "close_dev", "close_test"}
     assert len(splits["close_train"]) >= 15000 and len(splits["close_test"]) >= 1500
     assert {k for k in splits if k.startswith("lex_")} == {"lex_train", "lex_dev"}
     assert {k for k in splits if k.startswith("true_")} == {"true_train", "true_dev"}
+    assert {k for k in splits if k.startswith("unrelated_")} == {"unrelated_train", "unrelated_dev"}
     assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
     assert sum(len(v) for v in splits.values()) >= 20000
 
