@@ -354,6 +354,13 @@ def _answer_sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if len(p.split()) >= 5]
 
 
+def _correct_statements(rec: dict, answer: bool = True) -> list[str]:
+    """A record's correct statements: its premise, its entailed paraphrases and (``answer``) the sentences of
+    its good candidate answer."""
+    out = [rec["premise"].strip(), *[e.strip() for e in rec["entail"] if e.strip()]]
+    return out + _answer_sentences(rec["answer_good"]) if answer else out
+
+
 def true_pairs(records: list[dict], rng: random.Random, k: int = 3) -> list[Pair]:
     """Pairs of two CORRECT statements that share many words: never a contradiction (label
     NOT_CONTRADICTION). Measured failure they answer: on real graded answers the judge called correct
@@ -370,8 +377,7 @@ def true_pairs(records: list[dict], rng: random.Random, k: int = 3) -> list[Pair
 
     pool: dict[str, list[tuple[str, str, frozenset]]] = defaultdict(list)  # subject -> (record id, text, words)
     for r in records:
-        texts = [r["premise"].strip(), *[e.strip() for e in r["entail"] if e.strip()], *_answer_sentences(r["answer_good"])]
-        for t in texts:
+        for t in _correct_statements(r):
             w = _content(t)
             if w:
                 pool[r["subject"]].append((r["id"], t, w))
@@ -416,9 +422,9 @@ def unrelated_pairs(records: list[dict], rng: random.Random, k: int = 2) -> list
     key points from the premise "The sky is blue." (mean p 0.57), so an answer about something else
     could be credited with a key point. For each record, ``k`` of its statements (the premise or an
     entailed paraphrase; as the hypothesis) against a statement of a record of ANOTHER subject (its
-    premise, a paraphrase or a sentence of a candidate answer; as the premise), and one against a short
-    generic sentence made from that other record's words cut to its first clause. Only records of the
-    same split are paired, so no text crosses splits."""
+    premise, a paraphrase or a sentence of its good answer; as the premise), and one against the first
+    3-5 words of another subject's premise (its main clause when it has one) as a short sentence. Only
+    records of the same split are paired, so no text crosses splits."""
     by_subject: dict[str, list[dict]] = defaultdict(list)
     for r in records:
         by_subject[r["subject"]].append(r)
@@ -426,13 +432,13 @@ def unrelated_pairs(records: list[dict], rng: random.Random, k: int = 2) -> list
     out: list[Pair] = []
     if len(subjects) < 2:
         return out
+    statements = {r["id"]: _correct_statements(r) for r in records}
     for r in records:
-        hyps = [r["premise"].strip(), *[e.strip() for e in r["entail"] if e.strip()]]
+        hyps = _correct_statements(r, answer=False)
         others = [s for s in subjects if s != r["subject"]]
         for i in range(k):
             o = rng.choice(by_subject[rng.choice(others)])
-            texts = [o["premise"].strip(), *[e.strip() for e in o["entail"] if e.strip()], *_answer_sentences(o["answer_good"])]
-            out.append(Pair(rng.choice(texts), hyps[i % len(hyps)], NEUTRAL, "unrelated", r["id"]))
+            out.append(Pair(rng.choice(statements[o["id"]]), hyps[i % len(hyps)], NEUTRAL, "unrelated", r["id"]))
         o = rng.choice(by_subject[rng.choice(others)])
         short = _main_clause(o["premise"].strip()) or o["premise"].strip()
         words = short.rstrip(". ").split()
