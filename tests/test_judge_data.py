@@ -27,16 +27,25 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     seen = {}
     for name, pairs in splits.items():
         # extra pairs of a split come from its records
-        home = name.removeprefix("lex_").removeprefix("true_").removeprefix("close_").removeprefix("unrelated_")
+        home = (name.removeprefix("lex_").removeprefix("true_").removeprefix("close_").removeprefix("unrelated_")
+                .removeprefix("graded_"))
         for p in pairs:
             assert seen.setdefault(p.record, home) == home  # a record's pairs live in one split
-    trained = splits["train"] + splits["lex_train"] + splits["true_train"] + splits["close_train"] + splits["unrelated_train"]
+    trained = (splits["train"] + splits["lex_train"] + splits["true_train"] + splits["close_train"] + splits["unrelated_train"]
+               + splits["graded_train"])
     assert all(not p.record.startswith("net-") for p in trained)
     assert {k for k in splits if k.startswith("close_")} == {"close_train", "close_dev", "close_test"}
     assert len(splits["close_train"]) >= 15000 and len(splits["close_test"]) >= 1500
     assert {k for k in splits if k.startswith("lex_")} == {"lex_train", "lex_dev"}
     assert {k for k in splits if k.startswith("true_")} == {"true_train", "true_dev"}
     assert {k for k in splits if k.startswith("unrelated_")} == {"unrelated_train", "unrelated_dev"}
+    # graded answers follow the answer scorer's question split: its dev questions (a grading dev set) and its
+    # test questions are never trained on
+    from coach.judge.scorer_train import question_split
+
+    assert {k for k in splits if k.startswith("graded_")} == {"graded_train", "graded_dev"}
+    for s in ("train", "dev"):
+        assert splits["graded_" + s] and {question_split(p.record.removeprefix("graded:")) for p in splits["graded_" + s]} == {s}
     assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
     assert sum(len(v) for v in splits.values()) >= 20000
 
@@ -122,6 +131,25 @@ def test_unrelated_pairs_take_the_premise_from_another_subject_and_are_neutral()
     assert unrelated_pairs(recs[:2], random.Random(0)) == []  # one subject: nothing to pair
 
 
+def test_graded_pairs_label_each_answer_by_its_tier_and_leave_out_wrong_references():
+    from coach.judge.data import GRADED_LABELS, graded_pairs
+
+    ref = "A stack is last in, first out: the element pushed last is the first one popped."
+    tiers = ["excellent", "good", "short_correct", "partial", "vague", "mixed", "wrong", "off_topic"]
+    answers = [{"text": f"An answer of the {t} tier.", "tier": t} for t in tiers]
+    rows = [{"id": "q-1", "reference": ref, "answers": answers},
+            {"id": "q-2", "reference": ref, "reference_error": "first out => last out", "answers": answers},
+            {"id": "q-3", "reference": ref, "reference_style": "flawed", "answers": answers},
+            {"id": "q-4", "reference": " ".join(["word"] * 126), "answers": [{"text": "Five words long, this one.", "tier": "good"}]}]
+    pairs = graded_pairs(rows)
+    assert {p.record for p in pairs} == {"graded:q-1"}  # a wrong reference, or a pair over 130 words: left out
+    assert all(p.premise == ref for p in pairs)
+    assert {p.kind: p.label for p in pairs} == {"graded_" + t: GRADED_LABELS[t] for t in tiers}
+    assert (GRADED_LABELS["wrong"], GRADED_LABELS["mixed"], GRADED_LABELS["off_topic"]) == (CONTRADICTION, CONTRADICTION, NEUTRAL)
+    assert GRADED_LABELS["good"] == GRADED_LABELS["partial"] == ENTAILMENT
+    assert GRADED_LABELS["excellent"] == GRADED_LABELS["vague"] == NOT_CONTRADICTION
+
+
 def test_unrelated_pairs_never_cross_splits():
     recs, _ = load_records()
     splits = build_pairs(recs)
@@ -183,3 +211,11 @@ def test_training_pairs_selection_never_takes_dev_or_test_pairs():
     assert select_pairs(splits, init=False, extra=(), max_pairs=50, rng=random.Random(1)) == splits["train"][:50]
     with pytest.raises(ValueError, match="unknown extra"):
         select_pairs(splits, init=False, extra=("bogus",), max_pairs=None, rng=random.Random(1))
+    # KIND:N takes a sample of N pairs of that kind, the other kinds whole, and the refresher fills up
+    part = select_pairs(splits, init=True, extra=("unrelated:100", "graded"), max_pairs=5000, rng=random.Random(2))
+    assert len(part) == 5000 and set(splits["graded_train"]) <= set(part)
+    assert sum(p.kind.startswith("unrelated") for p in part) == 100
+    assert not {p.record for p in part} & held_out
+    for bad in ("unrelated:", "unrelated:0", "unrelated:x"):
+        with pytest.raises(ValueError, match="KIND:N"):
+            select_pairs(splits, init=True, extra=(bad,), max_pairs=100, rng=random.Random(1))

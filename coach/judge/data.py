@@ -448,6 +448,36 @@ def unrelated_pairs(records: list[dict], rng: random.Random, k: int = 2) -> list
     return out
 
 
+# A graded answer's label against its question's reference, by tier (``graded_pairs``). Good, short and partial
+# answers restate part of the reference: entailed. Excellent answers add correct facts the reference may not have,
+# and vague ones say nothing checkable: neither is contradicted, which of entailment or neutral is left open.
+GRADED_LABELS = {"good": ENTAILMENT, "short_correct": ENTAILMENT, "partial": ENTAILMENT,
+                 "excellent": NOT_CONTRADICTION, "vague": NOT_CONTRADICTION,
+                 "wrong": CONTRADICTION, "mixed": CONTRADICTION, "off_topic": NEUTRAL}
+GRADED_MAX_WORDS = 130  # reference + answer: longer pairs are cut at the judge's 160 training tokens
+
+
+def graded_pairs(rows: list[dict], max_words: int = GRADED_MAX_WORDS) -> list[Pair]:
+    """(reference, graded answer) pairs from the answer scorer's graded questions (``coach/judge/data/graded``):
+    premise = the question's reference answer, hypothesis = one of its graded answers, labelled by tier
+    (``GRADED_LABELS``). What they add to the records' pairs: correct answers in a candidate's own words (often
+    more general than the reference, or with facts it lacks) against a reference paragraph, the shape the
+    grader's support signal reads. A reference with a stated error (``reference_error``, or style "flawed")
+    is left out: a correct answer contradicts it. Pairs longer than ``max_words`` are left out (not cut)."""
+    out: list[Pair] = []
+    for r in rows:
+        if str(r.get("reference_error") or "").strip() or r.get("reference_style") == "flawed":
+            continue
+        ref = " ".join(str(r["reference"]).split())
+        for a in r["answers"]:
+            text = " ".join(str(a["text"]).split())
+            label = GRADED_LABELS.get(a.get("tier"))
+            if label is None or not text or len(ref.split()) + len(text.split()) > max_words:
+                continue
+            out.append(Pair(ref, text, label, "graded_" + a["tier"], "graded:" + r["id"]))
+    return out
+
+
 def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject). Deterministic."""
     rng = random.Random(seed)
@@ -480,6 +510,13 @@ def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     unrelated_rng = random.Random(seed + 3)
     for s in ("train", "dev"):
         out["unrelated_" + s] = unrelated_pairs([r for r in records if split_of(r) == s], unrelated_rng)
+    # graded answers against their references, split by the answer scorer's own question split, so the
+    # scorer's dev questions (a grading dev set) are never trained on
+    from coach.judge.scorer_train import load_graded, question_split
+
+    graded, _ = load_graded()
+    for s in ("train", "dev"):
+        out["graded_" + s] = graded_pairs([r for r in graded if question_split(r["id"]) == s])
     # close rewordings: train for training, dev and test for measurement (never trained on)
     close = load_close()
     for s in ("train", "dev", "test"):

@@ -92,23 +92,40 @@ def accuracy(probs: np.ndarray, pairs) -> float:
     return float(np.mean(np.where(gold == NOT_CONTRADICTION, pred != CONTRADICTION, pred == gold)))
 
 
+def _kind_count(spec: str) -> tuple[str, int | None]:
+    """``"unrelated:1500"`` -> ("unrelated", 1500); ``"lex"`` -> ("lex", None)."""
+    kind, sep, n = spec.partition(":")
+    if not sep:
+        return kind, None
+    if not n.strip().isdigit() or int(n) < 1:
+        raise ValueError(f"extra pair kind {spec!r}: write KIND or KIND:N with N a positive number of pairs")
+    return kind.strip(), int(n)
+
+
 def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs: int | None,
                  rng: random.Random) -> list:
     """The training pairs. Continuing a judge (``init``): ALL pairs of the ``extra`` kinds plus a
     refresher sample of the main train split, up to ``max_pairs`` in all, shuffled. From the base
     encoder with ``extra``: the main train split and those kinds mixed, shuffled, the first
-    ``max_pairs``. Otherwise the first ``max_pairs`` of the (already shuffled) main train split."""
-    unknown = [e for e in extra if e + "_train" not in splits]
+    ``max_pairs``. Otherwise the first ``max_pairs`` of the (already shuffled) main train split.
+    A kind written ``kind:N`` takes a sample of N of its pairs (``rng``) instead of all of them."""
+    kinds = [_kind_count(e) for e in extra]
+    unknown = [k for k, _ in kinds if k + "_train" not in splits]
     if unknown:
-        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close, unrelated")
+        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close, unrelated, graded")
+
+    def pairs_of(kind: str, n: int | None) -> list:
+        pool = splits[kind + "_train"]
+        return list(pool) if n is None or n >= len(pool) else rng.sample(pool, n)
+
     if init:
-        extra_pairs = [p for e in extra for p in splits[e + "_train"]]
+        extra_pairs = [p for k, n in kinds for p in pairs_of(k, n)]
         refresher = rng.sample(splits["train"], max(0, min(len(splits["train"]), (max_pairs or 0) - len(extra_pairs))))
         train_pairs = extra_pairs + refresher
         rng.shuffle(train_pairs)
         return train_pairs
     if extra:
-        train_pairs = splits["train"] + [p for e in extra for p in splits[e + "_train"]]
+        train_pairs = splits["train"] + [p for k, n in kinds for p in pairs_of(k, n)]
         rng.shuffle(train_pairs)
         return train_pairs[:max_pairs] if max_pairs else train_pairs
     return splits["train"][:max_pairs] if max_pairs else splits["train"]
@@ -135,9 +152,10 @@ def train(
 
     ``init``: continue from an existing judge folder (its head included) instead of a new head on
     the base encoder; the training pairs are then ALL the pairs of the ``extra`` kinds (``lex``: the
-    minimal-edit pairs, ``true``: two correct statements that share words, never a contradiction)
-    plus ``max_pairs`` minus those drawn from the main train split (a refresher, so nothing is
-    forgotten)."""
+    minimal-edit pairs, ``true``: two correct statements that share words, never a contradiction,
+    ``close``: close rewordings, ``unrelated``: a premise about another subject, ``graded``: graded answers
+    against their reference; ``KIND:N`` samples N of them) plus ``max_pairs`` minus those drawn from the
+    main train split (a refresher, so nothing is forgotten)."""
     import torch
     from tqdm import tqdm
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
@@ -216,6 +234,12 @@ def base_label(base: str) -> str:
         return str(base)
 
 
+def _graded_hash() -> str:
+    from coach.judge.scorer_train import graded_hash
+
+    return graded_hash()
+
+
 def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed, threads,
           history, best_dev, t0, init=None, extra=()) -> dict:
     import torch
@@ -223,6 +247,7 @@ def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_s
     return {
         "base": base_label(base),
         "data_hash": data_hash(raw_dir),
+        **({"graded_data_hash": _graded_hash()} if any(_kind_count(e)[0] == "graded" for e in extra) else {}),
         "records": len(records),
         "rejected_records": len(rejected),
         "pairs": {k: len(v) for k, v in splits.items()},
