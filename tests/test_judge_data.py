@@ -43,9 +43,24 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     # test questions are never trained on
     from coach.judge.scorer_train import question_split
 
+    from coach.judge.scorer_train import load_graded, question_key
+
     assert {k for k in splits if k.startswith("graded_")} == {"graded_train", "graded_dev"}
     for s in ("train", "dev"):
         assert splits["graded_" + s] and {question_split(p.record.removeprefix("graded:")) for p in splits["graded_" + s]} == {s}
+    # nor a train question whose TEXT is also a dev or test question (the same question under two ids)
+    rows, _ = load_graded()
+    text = {r["id"]: question_key(r["question"]) for r in rows}
+    held_texts = {text[r["id"]] for r in rows if question_split(r["id"]) != "train"}
+    assert not {text[p.record.removeprefix("graded:")] for p in splits["graded_train"]} & held_texts
+    # every graded pair fits the judge's training length (a longer one would be cut, not left out)
+    from transformers import AutoTokenizer
+
+    from coach.judge.data import GRADED_MAX_PIECES
+    from coach.models import default_embedding_path
+
+    tok = AutoTokenizer.from_pretrained(str(default_embedding_path()), local_files_only=True)
+    assert max(len(tok(p.premise, p.hypothesis)["input_ids"]) for p in splits["graded_train"]) <= GRADED_MAX_PIECES
     assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
     assert sum(len(v) for v in splits.values()) >= 20000
 
@@ -143,11 +158,16 @@ def test_graded_pairs_label_each_answer_by_its_tier_and_leave_out_wrong_referenc
             {"id": "q-4", "reference": " ".join(["word"] * 126), "answers": [{"text": "Five words long, this one.", "tier": "good"}]}]
     pairs = graded_pairs(rows)
     assert {p.record for p in pairs} == {"graded:q-1"}  # a wrong reference, or a pair over 130 words: left out
+    assert {p.record for p in graded_pairs(rows[3:], fits=lambda a, b: True)} == {"graded:q-4"}  # the length check given
     assert all(p.premise == ref for p in pairs)
     assert {p.kind: p.label for p in pairs} == {"graded_" + t: GRADED_LABELS[t] for t in tiers}
     assert (GRADED_LABELS["wrong"], GRADED_LABELS["mixed"], GRADED_LABELS["off_topic"]) == (CONTRADICTION, CONTRADICTION, NEUTRAL)
     assert GRADED_LABELS["good"] == GRADED_LABELS["partial"] == ENTAILMENT
     assert GRADED_LABELS["excellent"] == GRADED_LABELS["vague"] == NOT_CONTRADICTION
+    # a "good" answer longer than its (short) reference says more than the reference can entail
+    short = [{"id": "q-5", "reference": "Stacks are LIFO.", "answers": [{"text": "A stack is last in, first out.", "tier": "good"},
+                                                                       {"text": "LIFO.", "tier": "partial"}]}]
+    assert [p.label for p in graded_pairs(short)] == [NOT_CONTRADICTION, ENTAILMENT]
 
 
 def test_unrelated_pairs_never_cross_splits():
@@ -214,8 +234,14 @@ def test_training_pairs_selection_never_takes_dev_or_test_pairs():
     # KIND:N takes a sample of N pairs of that kind, the other kinds whole, and the refresher fills up
     part = select_pairs(splits, init=True, extra=("unrelated:100", "graded"), max_pairs=5000, rng=random.Random(2))
     assert len(part) == 5000 and set(splits["graded_train"]) <= set(part)
-    assert sum(p.kind.startswith("unrelated") for p in part) == 100
-    assert not {p.record for p in part} & held_out
-    for bad in ("unrelated:", "unrelated:0", "unrelated:x"):
+    unrelated = [p for p in part if p.kind.startswith("unrelated")]
+    assert len(unrelated) == 100 and set(unrelated) <= set(splits["unrelated_train"])
+    assert not {p.record for p in part} & (held_out | {p.record for p in splits["graded_dev"]})
+    assert part == select_pairs(splits, init=True, extra=(" unrelated : 100 ", "graded"), max_pairs=5000, rng=random.Random(2))
+    for bad in ("unrelated:", "unrelated:0", "unrelated:x", "unrelated:\u00b2"):
         with pytest.raises(ValueError, match="KIND:N"):
             select_pairs(splits, init=True, extra=(bad,), max_pairs=100, rng=random.Random(1))
+    with pytest.raises(ValueError, match="more pairs than they have"):
+        select_pairs(splits, init=True, extra=(f"graded:{len(splits['graded_train']) + 1}",), max_pairs=100, rng=random.Random(1))
+    with pytest.raises(ValueError, match="each kind once"):
+        select_pairs(splits, init=True, extra=("unrelated", "unrelated:10"), max_pairs=100, rng=random.Random(1))

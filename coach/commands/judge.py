@@ -27,7 +27,7 @@ def judge():
 @click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
               help="Continue from this judge folder: all pairs of the --extra kinds plus a refresher sample of the rest, up to --max-pairs.")
 @click.option("--extra", default=None,
-              help="Comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions), unrelated (a premise about another subject: neutral), graded (the answer scorer's graded train answers against their reference, labelled by tier); KIND:N takes a sample of N pairs of that kind. With --init (default there: lex): all of them plus a refresher; without: mixed with the main train split, a uniform sample of --max-pairs.")
+              help="Comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions), unrelated (a premise about another subject: neutral), graded (the answer scorer's graded train answers against their reference, labelled by tier); KIND:N takes a sample of N pairs of that kind (without --init the mix is then cut to --max-pairs). With --init (default there: lex): all of them plus a refresher; without: mixed with the main train split, a uniform sample of --max-pairs.")
 def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init, extra):
     """Train the judge from coach/judge/data/raw (the defaults reproduce the shipped model: about 50 minutes on 2 cores)."""
     from coach.judge.model import WEIGHTS_DIR

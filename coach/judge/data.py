@@ -449,21 +449,32 @@ def unrelated_pairs(records: list[dict], rng: random.Random, k: int = 2) -> list
 
 
 # A graded answer's label against its question's reference, by tier (``graded_pairs``). Good, short and partial
-# answers restate part of the reference: entailed. Excellent answers add correct facts the reference may not have,
-# and vague ones say nothing checkable: neither is contradicted, which of entailment or neutral is left open.
+# answers restate part of the reference: entailed (unless longer than the reference, below). Excellent answers add
+# correct facts the reference may not have, and vague ones say nothing checkable: neither is contradicted, which of
+# entailment or neutral is left open.
 GRADED_LABELS = {"good": ENTAILMENT, "short_correct": ENTAILMENT, "partial": ENTAILMENT,
                  "excellent": NOT_CONTRADICTION, "vague": NOT_CONTRADICTION,
                  "wrong": CONTRADICTION, "mixed": CONTRADICTION, "off_topic": NEUTRAL}
-GRADED_MAX_WORDS = 130  # reference + answer: longer pairs are cut at the judge's 160 training tokens
+GRADED_MAX_PIECES = 160  # the judge's training length (`coach judge train --max-len`): a longer pair would be cut
+GRADED_MAX_WORDS = 130  # the length check when no word-piece counter is given
 
 
-def graded_pairs(rows: list[dict], max_words: int = GRADED_MAX_WORDS) -> list[Pair]:
+def graded_pairs(rows: list[dict], fits=None) -> list[Pair]:
     """(reference, graded answer) pairs from the answer scorer's graded questions (``coach/judge/data/graded``):
     premise = the question's reference answer, hypothesis = one of its graded answers, labelled by tier
     (``GRADED_LABELS``). What they add to the records' pairs: correct answers in a candidate's own words (often
     more general than the reference, or with facts it lacks) against a reference paragraph, the shape the
-    grader's support signal reads. A reference with a stated error (``reference_error``, or style "flawed")
-    is left out: a correct answer contradicts it. Pairs longer than ``max_words`` are left out (not cut)."""
+    grader's support signal reads.
+
+    - A reference with a stated error (``reference_error``, or style "flawed") is left out: a correct answer
+      contradicts it.
+    - An "entailed" tier whose answer has more words than its reference (a short reference) is labelled "not a
+      contradiction" instead: it says more than the reference can entail.
+    - ``fits(premise, hypothesis)``: whether a pair fits the training length (``build_pairs`` counts word pieces
+      with the judge's tokenizer, ``GRADED_MAX_PIECES``); a pair that does not is left out, not cut, since
+      cutting the reference can cut the fact a wrong answer contradicts. Without it: at most
+      ``GRADED_MAX_WORDS`` words together."""
+    fits = fits or (lambda a, b: len(a.split()) + len(b.split()) <= GRADED_MAX_WORDS)
     out: list[Pair] = []
     for r in rows:
         if str(r.get("reference_error") or "").strip() or r.get("reference_style") == "flawed":
@@ -472,14 +483,38 @@ def graded_pairs(rows: list[dict], max_words: int = GRADED_MAX_WORDS) -> list[Pa
         for a in r["answers"]:
             text = " ".join(str(a["text"]).split())
             label = GRADED_LABELS.get(a.get("tier"))
-            if label is None or not text or len(ref.split()) + len(text.split()) > max_words:
+            if label is None or not text or not fits(ref, text):
                 continue
+            if label == ENTAILMENT and len(text.split()) > len(ref.split()):
+                label = NOT_CONTRADICTION
             out.append(Pair(ref, text, label, "graded_" + a["tier"], "graded:" + r["id"]))
     return out
 
 
+def _graded_splits() -> dict[str, list[Pair]]:
+    """``graded_train`` and ``graded_dev``, by the answer scorer's question split. The same question text can be
+    filed under two ids (two writers), so a train question whose text is also a dev or test question is left out:
+    the scorer's dev questions are part of the grading calibration's dev set, its test questions a test set."""
+    from transformers import AutoTokenizer
+
+    from coach.judge.scorer_train import load_graded, question_key, question_split
+    from coach.models import default_embedding_path
+
+    tok = AutoTokenizer.from_pretrained(str(default_embedding_path()), local_files_only=True)
+
+    def fits(premise: str, hypothesis: str) -> bool:
+        return len(tok(premise, hypothesis)["input_ids"]) <= GRADED_MAX_PIECES
+
+    rows, _ = load_graded()
+    held_out = {question_key(r["question"]) for r in rows if question_split(r["id"]) != "train"}
+    train = [r for r in rows if question_split(r["id"]) == "train" and question_key(r["question"]) not in held_out]
+    dev = [r for r in rows if question_split(r["id"]) == "dev"]
+    return {"graded_train": graded_pairs(train, fits), "graded_dev": graded_pairs(dev, fits)}
+
+
 def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
-    """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject). Deterministic."""
+    """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject), and the extra kinds
+    (``lex_*``, ``true_*``, ``unrelated_*``, ``graded_*`` from ``data/graded``, ``close_*``). Deterministic."""
     rng = random.Random(seed)
     by_split_topic: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in records:
@@ -510,13 +545,8 @@ def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     unrelated_rng = random.Random(seed + 3)
     for s in ("train", "dev"):
         out["unrelated_" + s] = unrelated_pairs([r for r in records if split_of(r) == s], unrelated_rng)
-    # graded answers against their references, split by the answer scorer's own question split, so the
-    # scorer's dev questions (a grading dev set) are never trained on
-    from coach.judge.scorer_train import load_graded, question_split
-
-    graded, _ = load_graded()
-    for s in ("train", "dev"):
-        out["graded_" + s] = graded_pairs([r for r in graded if question_split(r["id"]) == s])
+    # graded answers against their references (data/graded, whatever raw_dir is), by the answer scorer's split
+    out.update(_graded_splits())
     # close rewordings: train for training, dev and test for measurement (never trained on)
     close = load_close()
     for s in ("train", "dev", "test"):

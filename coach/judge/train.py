@@ -94,12 +94,12 @@ def accuracy(probs: np.ndarray, pairs) -> float:
 
 def _kind_count(spec: str) -> tuple[str, int | None]:
     """``"unrelated:1500"`` -> ("unrelated", 1500); ``"lex"`` -> ("lex", None)."""
-    kind, sep, n = spec.partition(":")
+    kind, sep, n = (x.strip() for x in spec.partition(":"))
     if not sep:
         return kind, None
-    if not n.strip().isdigit() or int(n) < 1:
+    if not (n.isdecimal() and n.isascii()) or int(n) < 1:
         raise ValueError(f"extra pair kind {spec!r}: write KIND or KIND:N with N a positive number of pairs")
-    return kind.strip(), int(n)
+    return kind, int(n)
 
 
 def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs: int | None,
@@ -113,10 +113,16 @@ def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs:
     unknown = [k for k, _ in kinds if k + "_train" not in splits]
     if unknown:
         raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close, unrelated, graded")
+    named = [k for k, _ in kinds]
+    if len(set(named)) < len(named):
+        raise ValueError(f"extra pair kinds {list(extra)}: each kind once")
+    short = [f"{k}:{n} (it has {len(splits[k + '_train'])})" for k, n in kinds if n is not None and n > len(splits[k + "_train"])]
+    if short:
+        raise ValueError(f"extra pair kinds ask for more pairs than they have: {', '.join(short)}")
 
     def pairs_of(kind: str, n: int | None) -> list:
         pool = splits[kind + "_train"]
-        return list(pool) if n is None or n >= len(pool) else rng.sample(pool, n)
+        return list(pool) if n is None else rng.sample(pool, n)
 
     if init:
         extra_pairs = [p for k, n in kinds for p in pairs_of(k, n)]
