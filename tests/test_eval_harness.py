@@ -203,3 +203,14 @@ def test_cluster_bootstrap_interval_holds_the_figure_and_is_deterministic():
     assert 0.02 < hi - lo < 0.3
     assert cluster_bootstrap(clusters, stat) == [lo, hi]  # same seed, same interval
     assert cluster_bootstrap(clusters, stat, seed=1) != [lo, hi]
+
+
+def test_judge_gates_auc_counts_good_answers_above_wrong_ones_and_ties_as_half():
+    """evals/judge_gates.py: the AUC a retraining rule gates on (the Mann-Whitney statistic over tiers)."""
+    from evals.judge_gates import tier_auc, tier_means
+
+    tiers = ["excellent", "good", "wrong", "wrong", "partial"]
+    assert tier_auc([0.9, 0.4, 0.5, 0.1, 0.0], tiers) == 0.75  # 3 of 4 (good, wrong) pairs ordered right
+    assert tier_auc([0.5, 0.5, 0.5, 0.5, 0.9], tiers) == 0.5  # all tied; partial answers take no part
+    assert tier_auc([0.1, 0.2], ["partial", "wrong"]) is None  # no good or excellent answer
+    assert tier_means([1.0, 0.0, 0.5], ["good", "good", "wrong"]) == {"good": 0.5, "wrong": 0.5}
