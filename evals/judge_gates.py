@@ -29,14 +29,13 @@ GOOD = ("excellent", "good")
 
 
 def tier_auc(values, tiers, positive=GOOD, negative=("wrong",)) -> float | None:
-    """AUC of ``values`` for telling ``positive`` tiers (label 1) from ``negative`` ones (label 0); None when
-    either side is empty. Ties count a half (the Mann-Whitney statistic)."""
-    pos = [v for v, t in zip(values, tiers) if t in positive]
-    neg = [v for v, t in zip(values, tiers) if t in negative]
-    if not pos or not neg:
-        return None
-    p, n = np.asarray(pos, dtype=float)[:, None], np.asarray(neg, dtype=float)[None, :]
-    return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
+    """AUC of ``values`` for telling ``positive`` tiers (label 1) from ``negative`` ones (label 0), ties a half
+    (``coach.judge.evaluate.auc``); None when either side is empty."""
+    from coach.judge.evaluate import auc
+
+    pos = [float(v) for v, t in zip(values, tiers) if t in positive]
+    neg = [float(v) for v, t in zip(values, tiers) if t in negative]
+    return auc(pos, neg) if pos and neg else None
 
 
 def tier_means(values, tiers) -> dict[str, float]:
@@ -47,12 +46,9 @@ def tier_means(values, tiers) -> dict[str, float]:
 
 
 def pair_accuracy(judge, pairs) -> float:
-    from coach.judge.data import NOT_CONTRADICTION
-    from coach.judge.model import CONTRADICTION
+    from coach.judge.train import accuracy
 
-    pred = judge.scores([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
-    lab = np.array([p.label for p in pairs])
-    return float(np.mean(np.where(lab == NOT_CONTRADICTION, pred != CONTRADICTION, pred == lab)))
+    return accuracy(judge.scores([(p.premise, p.hypothesis) for p in pairs]), pairs)
 
 
 def bundled_key_points() -> list[str]:

@@ -240,20 +240,16 @@ def base_label(base: str) -> str:
         return str(base)
 
 
-def _graded_hash() -> str:
-    from coach.judge.scorer_train import graded_hash
-
-    return graded_hash()
-
-
 def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_size, lr, max_len, seed, threads,
           history, best_dev, t0, init=None, extra=()) -> dict:
     import torch
 
+    from coach.judge.scorer_train import graded_hash
+
     return {
         "base": base_label(base),
         "data_hash": data_hash(raw_dir),
-        **({"graded_data_hash": _graded_hash()} if any(_kind_count(e)[0] == "graded" for e in extra) else {}),
+        **({"graded_data_hash": graded_hash()} if any(_kind_count(e)[0] == "graded" for e in extra) else {}),
         "records": len(records),
         "rejected_records": len(rejected),
         "pairs": {k: len(v) for k, v in splits.items()},
