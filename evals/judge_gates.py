@@ -5,7 +5,7 @@ something else proves nothing").
 one JSON object:
 
 - ``pairs``: accuracy on the judge's dev pair kinds (``dev`` synthetic, ``unrelated_dev``, ``true_dev`` and
-  ``graded_dev``'s "not a contradiction" pairs counted right unless called contradiction, ``close_dev``);
+  ``graded_dev``, ``graded4_dev`` and ``graded5_dev``'s "not a contradiction" pairs counted right unless called contradiction, ``close_dev``);
 - ``content_free``: for a few premises that say nothing about them, the share of the bundled rubrics' key points
   the judge entails at p >= 0.5 (none of them is in the judge's training data);
 - ``grading``: on the bundled dev answers graded against their source's reference (drafted rubrics) and on the
@@ -63,7 +63,7 @@ def judge_figures(judge) -> dict:
 
     splits = build_pairs(load_records()[0])
     pairs = {name: round(pair_accuracy(judge, splits[name]), 4)
-             for name in ("dev", "unrelated_dev", "true_dev", "graded_dev", "close_dev") if splits.get(name)}
+             for name in ("dev", "unrelated_dev", "true_dev", "graded_dev", "graded4_dev", "graded5_dev", "close_dev") if splits.get(name)}
     kps = bundled_key_points()
     free = {}
     for premise in CONTENT_FREE:

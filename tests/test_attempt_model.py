@@ -121,3 +121,13 @@ def test_switched_off(monkeypatch):
 
     monkeypatch.setenv("COACH_ATTEMPT_MODEL", "off")
     assert Coach(load_settings())._attempt_model() is None
+
+
+def test_train_attempt_reads_the_graded_answers_the_shipped_model_was_fitted_with():
+    """Later rounds of graded answers (``graded_round5/``, written for the judge) are not read, so
+    ``coach judge train-attempt`` still reproduces the shipped model's false-alarm check."""
+    from coach.commands.judge import graded_attempt_texts
+
+    shipped = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    texts = graded_attempt_texts()
+    assert len(texts) == shipped["info"]["graded_attempts"] == 8384 and all(t.strip() for t in texts)

@@ -28,11 +28,11 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     for name, pairs in splits.items():
         # extra pairs of a split come from its records
         home = (name.removeprefix("lex_").removeprefix("true_").removeprefix("close_").removeprefix("unrelated_")
-                .removeprefix("graded_"))
+                .removeprefix("graded_").removeprefix("graded4_").removeprefix("graded5_"))
         for p in pairs:
             assert seen.setdefault(p.record, home) == home  # a record's pairs live in one split
     trained = (splits["train"] + splits["lex_train"] + splits["true_train"] + splits["close_train"] + splits["unrelated_train"]
-               + splits["graded_train"])
+               + splits["graded_train"] + splits["graded4_train"] + splits["graded5_train"])
     assert all(not p.record.startswith("net-") for p in trained)
     assert {k for k in splits if k.startswith("close_")} == {"close_train", "close_dev", "close_test"}
     assert len(splits["close_train"]) >= 15000 and len(splits["close_test"]) >= 1500
@@ -45,14 +45,21 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
 
     from coach.judge.scorer_train import load_graded, question_key
 
-    assert {k for k in splits if k.startswith("graded_")} == {"graded_train", "graded_dev"}
-    for s in ("train", "dev"):
-        assert splits["graded_" + s] and {question_split(p.record.removeprefix("graded:")) for p in splits["graded_" + s]} == {s}
-    # nor a train question whose TEXT is also a dev or test question (the same question under two ids)
-    rows, _ = load_graded()
-    text = {r["id"]: question_key(r["question"]) for r in rows}
-    held_texts = {text[r["id"]] for r in rows if question_split(r["id"]) != "train"}
-    assert not {text[p.record.removeprefix("graded:")] for p in splits["graded_train"]} & held_texts
+    from coach.judge.scorer_train import ROUND4_DIR, ROUND5_DIR
+
+    rounds = {"graded": load_graded()[0], "graded4": load_graded(ROUND4_DIR)[0], "graded5": load_graded(ROUND5_DIR)[0]}
+    assert {k for k in splits if k.startswith("graded")} == {f"{kind}_{s}" for kind in rounds for s in ("train", "dev")}
+    text = {f"{kind}:{r['id']}": question_key(r["question"]) for kind, rows in rounds.items() for r in rows}
+    held_texts = {text[f"{kind}:{r['id']}"] for kind, rows in rounds.items() for r in rows
+                  if question_split(r["id"]) != "train"}
+    for kind in rounds:
+        for s in ("train", "dev"):
+            pairs = splits[f"{kind}_{s}"]
+            assert pairs and {question_split(p.record.split(":", 1)[1]) for p in pairs} == {s}
+            assert {p.record.split(":")[0] for p in pairs} == {kind} and {p.kind.split("_")[0] for p in pairs} == {kind}
+        # nor a train question whose TEXT is also a dev or test question of either round (the same question
+        # under two ids)
+        assert not {text[p.record] for p in splits[kind + "_train"]} & held_texts
     # every graded pair fits the judge's training length (a longer one would be cut, not left out)
     from transformers import AutoTokenizer
 
@@ -60,7 +67,8 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
     from coach.models import default_embedding_path
 
     tok = AutoTokenizer.from_pretrained(str(default_embedding_path()), local_files_only=True)
-    assert max(len(tok(p.premise, p.hypothesis)["input_ids"]) for p in splits["graded_train"]) <= GRADED_MAX_PIECES
+    assert max(len(tok(p.premise, p.hypothesis)["input_ids"])
+               for p in splits["graded_train"] + splits["graded4_train"] + splits["graded5_train"]) <= GRADED_MAX_PIECES
     assert {p.record.split("-")[0] for p in splits["oos"]} == {"net"}
     assert sum(len(v) for v in splits.values()) >= 20000
 
@@ -161,6 +169,8 @@ def test_graded_pairs_label_each_answer_by_its_tier_and_leave_out_wrong_referenc
     assert {p.record for p in graded_pairs(rows[3:], fits=lambda a, b: True)} == {"graded:q-4"}  # the length check given
     assert all(p.premise == ref for p in pairs)
     assert {p.kind: p.label for p in pairs} == {"graded_" + t: GRADED_LABELS[t] for t in tiers}
+    round4 = graded_pairs(rows[:1], tag="graded4")  # another round: the same labels under its own name
+    assert {p.record for p in round4} == {"graded4:q-1"} and {p.kind: p.label for p in round4} == {"graded4_" + t: GRADED_LABELS[t] for t in tiers}
     assert (GRADED_LABELS["wrong"], GRADED_LABELS["mixed"], GRADED_LABELS["off_topic"]) == (CONTRADICTION, CONTRADICTION, NEUTRAL)
     assert GRADED_LABELS["good"] == GRADED_LABELS["partial"] == ENTAILMENT
     assert GRADED_LABELS["excellent"] == GRADED_LABELS["vague"] == NOT_CONTRADICTION
@@ -168,6 +178,12 @@ def test_graded_pairs_label_each_answer_by_its_tier_and_leave_out_wrong_referenc
     short = [{"id": "q-5", "reference": "Stacks are LIFO.", "answers": [{"text": "A stack is last in, first out.", "tier": "good"},
                                                                        {"text": "LIFO.", "tier": "partial"}]}]
     assert [p.label for p in graded_pairs(short)] == [NOT_CONTRADICTION, ENTAILMENT]
+    # nor can a vague (correct but loose) reference entail a specific answer
+    vague = [{**short[0], "reference": "Stacks are basically LIFO, used for lots of things.", "reference_style": "vague",
+              "answers": short[0]["answers"] + [{"text": "Stacks are LIFO and pop in O(n).", "tier": "mixed"},
+                                                {"text": "Stacks are FIFO.", "tier": "wrong"}]}]
+    # ... and its "mixed" answer's one wrong fact may be one it never states: left out
+    assert [p.label for p in graded_pairs(vague)] == [NOT_CONTRADICTION, NOT_CONTRADICTION, CONTRADICTION]
 
 
 def test_unrelated_pairs_never_cross_splits():
@@ -238,6 +254,8 @@ def test_training_pairs_selection_never_takes_dev_or_test_pairs():
     assert len(unrelated) == 100 and set(unrelated) <= set(splits["unrelated_train"])
     assert not {p.record for p in part} & (held_out | {p.record for p in splits["graded_dev"]})
     assert part == select_pairs(splits, init=True, extra=(" unrelated : 100 ", "graded"), max_pairs=5000, rng=random.Random(2))
+    r4 = select_pairs(splits, init=True, extra=("graded4",), max_pairs=1000, rng=random.Random(3))  # the fourth round
+    assert set(splits["graded4_train"]) <= set(r4) and not set(splits["graded4_dev"]) & set(r4)
     for bad in ("unrelated:", "unrelated:0", "unrelated:x", "unrelated:\u00b2"):
         with pytest.raises(ValueError, match="KIND:N"):
             select_pairs(splits, init=True, extra=(bad,), max_pairs=100, rng=random.Random(1))

@@ -113,6 +113,36 @@ def test_the_parked_fourth_round_is_valid_and_apart_from_training_and_evaluation
     assert not [r["id"] for r in rows if "network" in r.get("subject", "").lower()]
 
 
+def test_the_fifth_round_is_valid_and_apart_from_training_and_evaluation(embedder):
+    """coach/judge/data/graded_round5 (written for the judge's pair kind graded5, not read by `coach judge
+    train-scorer`) validates, uses the four reference styles of its brief, and shares no text, no question and
+    no question within MiniLM cosine 0.70 with any evaluation file (closer questions were dropped before any
+    training), nor a question id with the scorer's data."""
+    from coach.judge.scorer_train import ROUND4_DIR, ROUND5_DIR, question_key
+
+    rows, rejected = load_graded(ROUND5_DIR)
+    assert rejected == [] and len(rows) == 93 and all(len(r["answers"]) == 8 for r in rows)
+    assert {r["reference_style"] for r in rows} == {"scraped_list", "scraped_prose", "vague", "flawed"}
+    assert all(bool(r["reference_error"]) == (r["reference_style"] == "flawed") for r in rows)
+    others = {r["id"] for r in load_graded()[0]} | {r["id"] for r in load_graded(ROUND4_DIR)[0]}
+    assert not {r["id"] for r in rows} & others
+    norm = lambda s: " ".join(str(s or "").lower().split())  # noqa: E731
+    texts = {norm(r["reference"]) for r in rows} | {norm(a["text"]) for r in rows for a in r["answers"]}
+    keys = {question_key(r["question"]) for r in rows}
+    questions = set()
+    for path in sorted(LABELLED_DIR.rglob("*.jsonl")):
+        for e in load_jsonl(path):
+            if isinstance(e, dict):
+                assert norm(e.get("answer")) not in texts and norm(e.get("reference")) not in texts, path
+                if isinstance(e.get("question"), str):
+                    assert question_key(e["question"]) not in keys, (path, e["question"])
+                    questions.add(e["question"])
+    ours = embedder.encode([r["question"] for r in rows], normalize_embeddings=True)
+    theirs = embedder.encode(sorted(questions), normalize_embeddings=True)
+    assert float((ours @ theirs.T).max()) < 0.70
+    assert not [r["id"] for r in rows if "network" in r.get("subject", "").lower()]
+
+
 def test_validate_question_names_each_problem():
     good = {"id": "x-1", "question": "Q?", "reference": "R.", "answers": [{"text": "A.", "tier": "good", "score": 7.5}]}
     assert validate_question(good) == []

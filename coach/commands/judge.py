@@ -27,7 +27,7 @@ def judge():
 @click.option("--init", type=click.Path(file_okay=False, exists=True), default=None,
               help="Continue from this judge folder: all pairs of the --extra kinds plus a refresher sample of the rest, up to --max-pairs.")
 @click.option("--extra", default=None,
-              help="Comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions), unrelated (a premise about another subject: neutral), graded (the answer scorer's graded train answers against their reference, labelled by tier); KIND:N takes a sample of N pairs of that kind (without --init the mix is then cut to --max-pairs). With --init (default there: lex): all of them plus a refresher; without: mixed with the main train split, a uniform sample of --max-pairs.")
+              help="Comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions), unrelated (a premise about another subject: neutral), graded (the answer scorer's graded train answers against their reference, labelled by tier), graded4 (the same from the parked fourth round, coach/judge/data/graded_round4, where right and wrong answers both reuse the reference's words), graded5 (the same against scraped, list-shaped references, coach/judge/data/graded_round5); KIND:N takes a sample of N pairs of that kind (without --init the mix is then cut to --max-pairs). With --init (default there: lex): all of them plus a refresher; without: mixed with the main train split, a uniform sample of --max-pairs.")
 def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init, extra):
     """Train the judge from coach/judge/data/raw (the defaults reproduce the shipped model: about 50 minutes on 2 cores)."""
     from coach.judge.model import WEIGHTS_DIR
@@ -100,14 +100,22 @@ def train_attempt(settings, data, output, Cs):
     groups = {}
     for path in paths:
         groups[path.stem if path.stem not in groups else str(path)] = read_labelled(path)
-    attempts = [a["text"] for path in sorted((root / "coach/judge/data").glob("graded*/*.jsonl"))
-                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-                for a in json.loads(line)["answers"]]
+    attempts = graded_attempt_texts()
     embedder = Embedder(settings)
     model = train_attempt_model(groups, attempts, embedder.encode, embedder.model_id, Cs=Cs or (1.0, 2.0, 3.0, 5.0, 10.0),
                                 progress=lambda s: click.echo(s, err=True))
     model.save(Path(output) if output else MODEL_FILE)
     click.echo(json.dumps({"threshold": model.threshold, **model.info}, indent=2))
+
+
+def graded_attempt_texts() -> list[str]:
+    """The graded answers the attempt model must never call "no attempt": the rounds the shipped model was fitted
+    with (``graded/`` and ``graded_round4/``, 8,384 answers); later rounds are not read, so
+    ``coach judge train-attempt`` still reproduces it."""
+    root = Path(__file__).resolve().parents[2] / "coach/judge/data"
+    return [a["text"] for folder in ("graded", "graded_round4") for path in sorted((root / folder).glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            for a in json.loads(line)["answers"]]
 
 
 @judge.command("score-answer")

@@ -459,7 +459,7 @@ GRADED_MAX_PIECES = 160  # the judge's training length (`coach judge train --max
 GRADED_MAX_WORDS = 130  # the length check when no word-piece counter is given
 
 
-def graded_pairs(rows: list[dict], fits=None) -> list[Pair]:
+def graded_pairs(rows: list[dict], fits=None, tag: str = "graded") -> list[Pair]:
     """(reference, graded answer) pairs from the answer scorer's graded questions (``coach/judge/data/graded``):
     premise = the question's reference answer, hypothesis = one of its graded answers, labelled by tier
     (``GRADED_LABELS``). What they add to the records' pairs: correct answers in a candidate's own words (often
@@ -468,12 +468,15 @@ def graded_pairs(rows: list[dict], fits=None) -> list[Pair]:
 
     - A reference with a stated error (``reference_error``, or style "flawed") is left out: a correct answer
       contradicts it.
-    - An "entailed" tier whose answer has more words than its reference (a short reference) is labelled "not a
-      contradiction" instead: it says more than the reference can entail.
+    - An "entailed" tier whose answer has more words than its reference (a short reference), or whose reference
+      is of style "vague" (correct but loose), is labelled "not a contradiction" instead: it says more than the
+      reference can entail.
     - ``fits(premise, hypothesis)``: whether a pair fits the training length (``build_pairs`` counts word pieces
       with the judge's tokenizer, ``GRADED_MAX_PIECES``); a pair that does not is left out, not cut, since
       cutting the reference can cut the fact a wrong answer contradicts. Without it: at most
-      ``GRADED_MAX_WORDS`` words together."""
+      ``GRADED_MAX_WORDS`` words together.
+
+    ``tag`` names the round: each pair's kind is ``<tag>_<tier>`` and its record ``<tag>:<question id>``."""
     fits = fits or (lambda a, b: len(a.split()) + len(b.split()) <= GRADED_MAX_WORDS)
     out: list[Pair] = []
     for r in rows:
@@ -485,36 +488,49 @@ def graded_pairs(rows: list[dict], fits=None) -> list[Pair]:
             label = GRADED_LABELS.get(a.get("tier"))
             if label is None or not text or not fits(ref, text):
                 continue
-            if label == ENTAILMENT and len(text.split()) > len(ref.split()):
+            if a.get("tier") == "mixed" and r.get("reference_style") == "vague":
+                continue  # its one turned fact may be one the loose reference never states: no contradiction to learn
+            if label == ENTAILMENT and (len(text.split()) > len(ref.split()) or r.get("reference_style") == "vague"):
                 label = NOT_CONTRADICTION
-            out.append(Pair(ref, text, label, "graded_" + a["tier"], "graded:" + r["id"]))
+            out.append(Pair(ref, text, label, f"{tag}_{a['tier']}", f"{tag}:{r['id']}"))
     return out
 
 
-def _graded_splits() -> dict[str, list[Pair]]:
-    """``graded_train`` and ``graded_dev``, by the answer scorer's question split. The same question text can be
-    filed under two ids (two writers), so a train question whose text is also a dev or test question is left out:
-    the scorer's dev questions are part of the grading calibration's dev set, its test questions a test set."""
+def _graded_splits(max_pieces: int = GRADED_MAX_PIECES) -> dict[str, list[Pair]]:
+    """``graded_train`` / ``graded_dev`` (the answer scorer's graded questions, ``data/graded``) and
+    ``graded4_train`` / ``graded4_dev`` (the parked fourth round, ``data/graded_round4``, where the reference's
+    words carry no information either way: right and wrong answers both reuse them), each by the answer
+    scorer's question split. The same question text can be filed under two ids (two writers), so a train
+    question whose text is also a dev or test question of either round is left out: the scorer's dev questions
+    are part of the grading calibration's dev set, its test questions a test set. Test questions are never read
+    into pairs. ``max_pieces``: the training length a pair must fit in word pieces (``coach judge train --max-len``).
+    """
     from transformers import AutoTokenizer
 
-    from coach.judge.scorer_train import load_graded, question_key, question_split
+    from coach.judge.scorer_train import GRADED_DIR, ROUND4_DIR, ROUND5_DIR, load_graded, question_key, question_split
     from coach.models import default_embedding_path
 
     tok = AutoTokenizer.from_pretrained(str(default_embedding_path()), local_files_only=True)
 
     def fits(premise: str, hypothesis: str) -> bool:
-        return len(tok(premise, hypothesis)["input_ids"]) <= GRADED_MAX_PIECES
+        return len(tok(premise, hypothesis)["input_ids"]) <= max_pieces
 
-    rows, _ = load_graded()
-    held_out = {question_key(r["question"]) for r in rows if question_split(r["id"]) != "train"}
-    train = [r for r in rows if question_split(r["id"]) == "train" and question_key(r["question"]) not in held_out]
-    dev = [r for r in rows if question_split(r["id"]) == "dev"]
-    return {"graded_train": graded_pairs(train, fits), "graded_dev": graded_pairs(dev, fits)}
+    rounds = {kind: load_graded(path)[0] if path.is_dir() else []
+              for kind, path in (("graded", GRADED_DIR), ("graded4", ROUND4_DIR), ("graded5", ROUND5_DIR))}
+    held_out = {question_key(r["question"]) for rows in rounds.values() for r in rows
+                if question_split(r["id"]) != "train"}
+    out: dict[str, list[Pair]] = {}
+    for kind, rows in rounds.items():
+        train = [r for r in rows if question_split(r["id"]) == "train" and question_key(r["question"]) not in held_out]
+        dev = [r for r in rows if question_split(r["id"]) == "dev"]
+        out[kind + "_train"], out[kind + "_dev"] = graded_pairs(train, fits, kind), graded_pairs(dev, fits, kind)
+    return out
 
 
-def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
+def build_pairs(records: list[dict], seed: int = 13, graded_max_pieces: int = GRADED_MAX_PIECES) -> dict[str, list[Pair]]:
     """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject), and the extra kinds
-    (``lex_*``, ``true_*``, ``unrelated_*``, ``graded_*`` from ``data/graded``, ``close_*``). Deterministic."""
+    (``lex_*``, ``true_*``, ``unrelated_*``, ``graded_*`` from ``data/graded``, ``graded4_*`` from
+    ``data/graded_round4``, ``close_*``). Deterministic."""
     rng = random.Random(seed)
     by_split_topic: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in records:
@@ -546,7 +562,7 @@ def build_pairs(records: list[dict], seed: int = 13) -> dict[str, list[Pair]]:
     for s in ("train", "dev"):
         out["unrelated_" + s] = unrelated_pairs([r for r in records if split_of(r) == s], unrelated_rng)
     # graded answers against their references (data/graded, whatever raw_dir is), by the answer scorer's split
-    out.update(_graded_splits())
+    out.update(_graded_splits(graded_max_pieces))
     # close rewordings: train for training, dev and test for measurement (never trained on)
     close = load_close()
     for s in ("train", "dev", "test"):

@@ -112,7 +112,7 @@ def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs:
     kinds = [_kind_count(e) for e in extra]
     unknown = [k for k, _ in kinds if k + "_train" not in splits]
     if unknown:
-        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close, unrelated, graded")
+        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close, unrelated, graded, graded4, graded5")
     named = [k for k, _ in kinds]
     if len(set(named)) < len(named):
         raise ValueError(f"extra pair kinds {list(extra)}: each kind once")
@@ -160,7 +160,9 @@ def train(
     the base encoder; the training pairs are then ALL the pairs of the ``extra`` kinds (``lex``: the
     minimal-edit pairs, ``true``: two correct statements that share words, never a contradiction,
     ``close``: close rewordings, ``unrelated``: a premise about another subject, ``graded``: graded answers
-    against their reference; ``KIND:N`` samples N of them) plus ``max_pairs`` minus those drawn from the
+    against their reference, ``graded4``: the same from the parked fourth round, where right and wrong answers
+    both reuse the reference's words, ``graded5``: the same against scraped, list-shaped references, answered in
+    plain words; ``KIND:N`` samples N of them) plus ``max_pairs`` minus those drawn from the
     main train split (a refresher, so nothing is forgotten)."""
     import torch
     from tqdm import tqdm
@@ -176,7 +178,8 @@ def train(
     records, rejected = load_records(raw_dir)
     for line in rejected:
         log.warning("judge data: rejected %s", line)
-    splits = build_pairs(records, seed=seed)
+    # graded pairs that fit the training length (a pair cut there could lose the fact a wrong answer contradicts)
+    splits = build_pairs(records, seed=seed, graded_max_pieces=max_len)
     train_pairs = select_pairs(splits, init=bool(init), extra=extra, max_pairs=max_pairs, rng=rng)
     dev_pairs = splits["dev"]
     base = base or str(default_embedding_path())
@@ -244,12 +247,14 @@ def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_s
           history, best_dev, t0, init=None, extra=()) -> dict:
     import torch
 
-    from coach.judge.scorer_train import graded_hash
+    from coach.judge.scorer_train import ROUND4_DIR, ROUND5_DIR, graded_hash
 
     return {
         "base": base_label(base),
         "data_hash": data_hash(raw_dir),
         **({"graded_data_hash": graded_hash()} if any(_kind_count(e)[0] == "graded" for e in extra) else {}),
+        **{f"{kind}_data_hash": graded_hash(path) for kind, path in (("graded4", ROUND4_DIR), ("graded5", ROUND5_DIR))
+           if any(_kind_count(e)[0] == kind for e in extra)},
         "records": len(records),
         "rejected_records": len(rejected),
         "pairs": {k: len(v) for k, v in splits.items()},
