@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -53,13 +52,11 @@ def test_stream_deltas_join_to_generate(llm):
 def test_cancel_stops_stream_promptly(llm):
     cancel = threading.Event()
     got = []
-    start = time.monotonic()
     for delta in llm.stream([{"role": "user", "content": "Write a long essay about databases."}], max_tokens=400, cancel=cancel):
         got.append(delta)
         if len(got) == 3:
             cancel.set()
     assert 3 <= len(got) <= 4  # stopped right after the event, not after 400 tokens
-    assert time.monotonic() - start < 30
     gen = llm.complete(PYTHON_Q, max_tokens=50, cancel=cancel)  # already cancelled: stops after one token
     assert gen.finish_reason == "cancelled" and gen.deltas <= 1
 
