@@ -47,7 +47,10 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
 
     from coach.judge.scorer_train import ROUND4_DIR, ROUND5_DIR
 
+    from coach.judge.data import _near_held_out
+
     rounds = {"graded": load_graded()[0], "graded4": load_graded(ROUND4_DIR)[0], "graded5": load_graded(ROUND5_DIR)[0]}
+    near = _near_held_out()
     assert {k for k in splits if k.startswith("graded")} == {f"{kind}_{s}" for kind in rounds for s in ("train", "dev")}
     text = {f"{kind}:{r['id']}": question_key(r["question"]) for kind, rows in rounds.items() for r in rows}
     held_texts = {text[f"{kind}:{r['id']}"] for kind, rows in rounds.items() for r in rows
@@ -57,9 +60,13 @@ def test_splits_are_by_record_and_networking_is_never_trained_on():
             pairs = splits[f"{kind}_{s}"]
             assert pairs and {question_split(p.record.split(":", 1)[1]) for p in pairs} == {s}
             assert {p.record.split(":")[0] for p in pairs} == {kind} and {p.kind.split("_")[0] for p in pairs} == {kind}
-        # nor a train question whose TEXT is also a dev or test question of either round (the same question
-        # under two ids)
+        # nor a train question whose TEXT is also a dev or test question of any round (the same question
+        # under two ids), nor one NEAR such a question or an evaluation question
         assert not {text[p.record] for p in splits[kind + "_train"]} & held_texts
+        assert not {p.record for p in splits[kind + "_train"]} & near
+    # near-copies found by a review: a round-4 train question 0.99 from a test question of the first rounds, a
+    # round-5 one 0.99 from a dev question of theirs, and a first-round train question that IS an evaluation question
+    assert {"graded4:sse-018", "graded5:tdl-024", "graded:nds-040"} <= near
     # every graded pair fits the judge's training length (a longer one would be cut, not left out)
     from transformers import AutoTokenizer
 
@@ -254,8 +261,11 @@ def test_training_pairs_selection_never_takes_dev_or_test_pairs():
     assert len(unrelated) == 100 and set(unrelated) <= set(splits["unrelated_train"])
     assert not {p.record for p in part} & (held_out | {p.record for p in splits["graded_dev"]})
     assert part == select_pairs(splits, init=True, extra=(" unrelated : 100 ", "graded"), max_pairs=5000, rng=random.Random(2))
-    r4 = select_pairs(splits, init=True, extra=("graded4",), max_pairs=1000, rng=random.Random(3))  # the fourth round
-    assert set(splits["graded4_train"]) <= set(r4) and not set(splits["graded4_dev"]) & set(r4)
+    for kind in ("graded4", "graded5"):  # the later rounds
+        later = select_pairs(splits, init=True, extra=(kind,), max_pairs=1000, rng=random.Random(3))
+        assert set(splits[kind + "_train"]) <= set(later) and not set(splits[kind + "_dev"]) & set(later)
+    with pytest.raises(ValueError, match="no training pairs"):  # a data folder missing: said, not trained without
+        select_pairs({**splits, "graded5_train": []}, init=True, extra=("graded5",), max_pairs=100, rng=random.Random(1))
     for bad in ("unrelated:", "unrelated:0", "unrelated:x", "unrelated:\u00b2"):
         with pytest.raises(ValueError, match="KIND:N"):
             select_pairs(splits, init=True, extra=(bad,), max_pairs=100, rng=random.Random(1))

@@ -15,6 +15,7 @@ never trained on: it is the out-of-subject test).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -496,18 +497,69 @@ def graded_pairs(rows: list[dict], fits=None, tag: str = "graded") -> list[Pair]
     return out
 
 
+GRADED_ROUNDS = ("graded", "graded4", "graded5")  # pair kinds from data/graded, data/graded_round4, data/graded_round5
+GRADED_NEAR = 0.70  # a train question this close (MiniLM cosine) to a held-out or evaluation question is left out
+
+
+def _graded_rounds() -> dict[str, list[dict]]:
+    """Each round's graded questions (a missing folder is an empty round). A line that does not validate is
+    left out with a warning, never silently."""
+    import logging
+
+    from coach.judge.scorer_train import GRADED_DIR, ROUND4_DIR, ROUND5_DIR, load_graded
+
+    out = {}
+    for kind, path in zip(GRADED_ROUNDS, (GRADED_DIR, ROUND4_DIR, ROUND5_DIR)):
+        rows, rejected = load_graded(path) if path.is_dir() else ([], [])
+        for line in rejected:
+            logging.getLogger(__name__).warning("judge data: %s/%s skipped", path.name, line)
+        out[kind] = rows
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _near_held_out() -> frozenset[str]:
+    """``<kind>:<id>`` of every TRAIN question of any graded round that is a dev or test question of any round,
+    or an evaluation question (``evals/data``), in other words: the same words (``question_key``) or a MiniLM
+    cosine of at least ``GRADED_NEAR``. Rounds 4 and 5 were screened against the evaluation files when written,
+    but not against each other's held-out questions, and the first rounds not at all (the answer scorer's
+    training questions, reported apart in its figures); a judge trained on near-copies of the questions its dev
+    figures are read on would measure its memory."""
+    from sentence_transformers import SentenceTransformer
+
+    from coach.datafiles import LABELLED_DIR, load_jsonl
+    from coach.judge.scorer_train import question_key, question_split
+    from coach.models import default_embedding_path
+
+    rounds = _graded_rounds()
+    train = [(f"{kind}:{r['id']}", r["question"]) for kind, rows in rounds.items() for r in rows
+             if question_split(r["id"]) == "train"]
+    held = {r["question"] for rows in rounds.values() for r in rows if question_split(r["id"]) != "train"}
+    held |= {e["question"] for path in sorted(LABELLED_DIR.rglob("*.jsonl")) for e in load_jsonl(path)
+             if isinstance(e, dict) and isinstance(e.get("question"), str)}
+    held = sorted(held)
+    if not train or not held:
+        return frozenset()
+    keys = {question_key(q) for q in held}
+    model = SentenceTransformer(str(default_embedding_path()), device="cpu")
+    a = model.encode([q for _, q in train], normalize_embeddings=True, batch_size=64)
+    b = model.encode(held, normalize_embeddings=True, batch_size=64)
+    near = (a @ b.T).max(axis=1) >= GRADED_NEAR
+    return frozenset(t for (t, q), n in zip(train, near) if n or question_key(q) in keys)
+
+
 def _graded_splits(max_pieces: int = GRADED_MAX_PIECES) -> dict[str, list[Pair]]:
-    """``graded_train`` / ``graded_dev`` (the answer scorer's graded questions, ``data/graded``) and
-    ``graded4_train`` / ``graded4_dev`` (the parked fourth round, ``data/graded_round4``, where the reference's
-    words carry no information either way: right and wrong answers both reuse them), each by the answer
-    scorer's question split. The same question text can be filed under two ids (two writers), so a train
-    question whose text is also a dev or test question of either round is left out: the scorer's dev questions
-    are part of the grading calibration's dev set, its test questions a test set. Test questions are never read
-    into pairs. ``max_pieces``: the training length a pair must fit in word pieces (``coach judge train --max-len``).
-    """
+    """``<kind>_train`` / ``<kind>_dev`` for each graded round (``GRADED_ROUNDS``): the answer scorer's graded
+    questions (``data/graded``), the parked fourth round (``data/graded_round4``, where right and wrong answers
+    both reuse the reference's words) and the fifth (``data/graded_round5``, scraped, list-shaped, vague and
+    flawed references), each by the answer scorer's question split. Test questions are never read into pairs,
+    and a train question that is (nearly) a dev or test question of any round or an evaluation question is left
+    out (``_near_held_out``): the scorer's dev questions are part of the grading calibration's dev set, its test
+    questions a test set. ``max_pieces``: the training length a pair must fit in word pieces (``coach judge train
+    --max-len``)."""
     from transformers import AutoTokenizer
 
-    from coach.judge.scorer_train import GRADED_DIR, ROUND4_DIR, ROUND5_DIR, load_graded, question_key, question_split
+    from coach.judge.scorer_train import question_split
     from coach.models import default_embedding_path
 
     tok = AutoTokenizer.from_pretrained(str(default_embedding_path()), local_files_only=True)
@@ -515,13 +567,10 @@ def _graded_splits(max_pieces: int = GRADED_MAX_PIECES) -> dict[str, list[Pair]]
     def fits(premise: str, hypothesis: str) -> bool:
         return len(tok(premise, hypothesis)["input_ids"]) <= max_pieces
 
-    rounds = {kind: load_graded(path)[0] if path.is_dir() else []
-              for kind, path in (("graded", GRADED_DIR), ("graded4", ROUND4_DIR), ("graded5", ROUND5_DIR))}
-    held_out = {question_key(r["question"]) for rows in rounds.values() for r in rows
-                if question_split(r["id"]) != "train"}
+    near = _near_held_out()
     out: dict[str, list[Pair]] = {}
-    for kind, rows in rounds.items():
-        train = [r for r in rows if question_split(r["id"]) == "train" and question_key(r["question"]) not in held_out]
+    for kind, rows in _graded_rounds().items():
+        train = [r for r in rows if question_split(r["id"]) == "train" and f"{kind}:{r['id']}" not in near]
         dev = [r for r in rows if question_split(r["id"]) == "dev"]
         out[kind + "_train"], out[kind + "_dev"] = graded_pairs(train, fits, kind), graded_pairs(dev, fits, kind)
     return out
@@ -530,7 +579,7 @@ def _graded_splits(max_pieces: int = GRADED_MAX_PIECES) -> dict[str, list[Pair]]
 def build_pairs(records: list[dict], seed: int = 13, graded_max_pieces: int = GRADED_MAX_PIECES) -> dict[str, list[Pair]]:
     """Pairs per split: train/dev/test (in-subject) and oos (the held-out subject), and the extra kinds
     (``lex_*``, ``true_*``, ``unrelated_*``, ``graded_*`` from ``data/graded``, ``graded4_*`` from
-    ``data/graded_round4``, ``close_*``). Deterministic."""
+    ``data/graded_round4``, ``graded5_*`` from ``data/graded_round5``, ``close_*``). Deterministic."""
     rng = random.Random(seed)
     by_split_topic: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in records:

@@ -116,6 +116,9 @@ def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs:
     named = [k for k, _ in kinds]
     if len(set(named)) < len(named):
         raise ValueError(f"extra pair kinds {list(extra)}: each kind once")
+    empty = [k for k, _ in kinds if not splits[k + "_train"]]
+    if empty:
+        raise ValueError(f"extra pair kinds {empty} have no training pairs (a data folder missing or empty?)")
     short = [f"{k}:{n} (it has {len(splits[k + '_train'])})" for k, n in kinds if n is not None and n > len(splits[k + "_train"])]
     if short:
         raise ValueError(f"extra pair kinds ask for more pairs than they have: {', '.join(short)}")
@@ -247,14 +250,15 @@ def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_s
           history, best_dev, t0, init=None, extra=()) -> dict:
     import torch
 
-    from coach.judge.scorer_train import ROUND4_DIR, ROUND5_DIR, graded_hash
+    from coach.judge.scorer_train import GRADED_DIR, ROUND4_DIR, ROUND5_DIR, graded_hash
 
     return {
         "base": base_label(base),
         "data_hash": data_hash(raw_dir),
-        **({"graded_data_hash": graded_hash()} if any(_kind_count(e)[0] == "graded" for e in extra) else {}),
-        **{f"{kind}_data_hash": graded_hash(path) for kind, path in (("graded4", ROUND4_DIR), ("graded5", ROUND5_DIR))
-           if any(_kind_count(e)[0] == kind for e in extra)},
+        # any graded kind depends on every round (a train question near another round's held-out one is left out)
+        **({f"{kind}_data_hash": graded_hash(path) for kind, path in (("graded", GRADED_DIR), ("graded4", ROUND4_DIR),
+                                                                      ("graded5", ROUND5_DIR))}
+           if any(_kind_count(e)[0].startswith("graded") for e in extra) else {}),
         "records": len(records),
         "rejected_records": len(rejected),
         "pairs": {k: len(v) for k, v in splits.items()},
