@@ -112,10 +112,9 @@ def graded_attempt_texts() -> list[str]:
     """The graded answers the attempt model must never call "no attempt": the rounds the shipped model was fitted
     with (``graded/`` and ``graded_round4/``, 8,384 answers); later rounds are not read, so
     ``coach judge train-attempt`` still reproduces it."""
-    root = Path(__file__).resolve().parents[2] / "coach/judge/data"
-    return [a["text"] for folder in ("graded", "graded_round4") for path in sorted((root / folder).glob("*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-            for a in json.loads(line)["answers"]]
+    from coach.judge.scorer_train import GRADED_DIR, ROUND4_DIR, load_graded
+
+    return [a["text"] for folder in (GRADED_DIR, ROUND4_DIR) for r in load_graded(folder)[0] for a in r["answers"]]
 
 
 @judge.command("score-answer")

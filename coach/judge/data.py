@@ -483,21 +483,21 @@ def graded_pairs(rows: list[dict], fits=None, tag: str = "graded") -> list[Pair]
     for r in rows:
         if str(r.get("reference_error") or "").strip() or r.get("reference_style") == "flawed":
             continue
+        vague = r.get("reference_style") == "vague"
         ref = " ".join(str(r["reference"]).split())
         for a in r["answers"]:
             text = " ".join(str(a["text"]).split())
             label = GRADED_LABELS.get(a.get("tier"))
             if label is None or not text or not fits(ref, text):
                 continue
-            if a.get("tier") == "mixed" and r.get("reference_style") == "vague":
+            if a.get("tier") == "mixed" and vague:
                 continue  # its one turned fact may be one the loose reference never states: no contradiction to learn
-            if label == ENTAILMENT and (len(text.split()) > len(ref.split()) or r.get("reference_style") == "vague"):
+            if label == ENTAILMENT and (vague or len(text.split()) > len(ref.split())):
                 label = NOT_CONTRADICTION
             out.append(Pair(ref, text, label, f"{tag}_{a['tier']}", f"{tag}:{r['id']}"))
     return out
 
 
-GRADED_ROUNDS = ("graded", "graded4", "graded5")  # pair kinds from data/graded, data/graded_round4, data/graded_round5
 GRADED_NEAR = 0.70  # a train question this close (MiniLM cosine) to a held-out or evaluation question is left out
 
 
@@ -506,10 +506,10 @@ def _graded_rounds() -> dict[str, list[dict]]:
     left out with a warning, never silently."""
     import logging
 
-    from coach.judge.scorer_train import GRADED_DIR, ROUND4_DIR, ROUND5_DIR, load_graded
+    from coach.judge.scorer_train import GRADED_ROUND_DIRS, load_graded
 
     out = {}
-    for kind, path in zip(GRADED_ROUNDS, (GRADED_DIR, ROUND4_DIR, ROUND5_DIR)):
+    for kind, path in GRADED_ROUND_DIRS.items():
         rows, rejected = load_graded(path) if path.is_dir() else ([], [])
         for line in rejected:
             logging.getLogger(__name__).warning("judge data: %s/%s skipped", path.name, line)
@@ -549,7 +549,7 @@ def _near_held_out() -> frozenset[str]:
 
 
 def _graded_splits(max_pieces: int = GRADED_MAX_PIECES) -> dict[str, list[Pair]]:
-    """``<kind>_train`` / ``<kind>_dev`` for each graded round (``GRADED_ROUNDS``): the answer scorer's graded
+    """``<kind>_train`` / ``<kind>_dev`` for each graded round (``scorer_train.GRADED_ROUND_DIRS``): the answer scorer's graded
     questions (``data/graded``), the parked fourth round (``data/graded_round4``, where right and wrong answers
     both reuse the reference's words) and the fifth (``data/graded_round5``, scraped, list-shaped, vague and
     flawed references), each by the answer scorer's question split. Test questions are never read into pairs,
@@ -610,7 +610,7 @@ def build_pairs(records: list[dict], seed: int = 13, graded_max_pieces: int = GR
     unrelated_rng = random.Random(seed + 3)
     for s in ("train", "dev"):
         out["unrelated_" + s] = unrelated_pairs([r for r in records if split_of(r) == s], unrelated_rng)
-    # graded answers against their references (data/graded, whatever raw_dir is), by the answer scorer's split
+    # graded answers against their references (every graded round, whatever raw_dir is), by the answer scorer's split
     out.update(_graded_splits(graded_max_pieces))
     # close rewordings: train for training, dev and test for measurement (never trained on)
     close = load_close()

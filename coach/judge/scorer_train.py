@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 GRADED_DIR = Path(__file__).resolve().parent / "data" / "graded"
 ROUND4_DIR = GRADED_DIR.parent / "graded_round4"  # parked for the scorer (its datasheet); the judge's pair kind graded4
 ROUND5_DIR = GRADED_DIR.parent / "graded_round5"  # written for the judge (its datasheet): its pair kind graded5
+GRADED_ROUND_DIRS = {"graded": GRADED_DIR, "graded4": ROUND4_DIR, "graded5": ROUND5_DIR}  # the judge's graded pair kinds
 TIER_RANGES = {
     "excellent": (9.0, 10.0), "good": (7.0, 8.5), "short_correct": (6.0, 8.0), "partial": (4.0, 6.0),
     "vague": (2.0, 4.0), "mixed": (2.5, 5.0), "wrong": (0.0, 2.5), "off_topic": (0.0, 1.5),

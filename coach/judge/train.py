@@ -112,7 +112,8 @@ def select_pairs(splits: dict, *, init: bool, extra: tuple[str, ...], max_pairs:
     kinds = [_kind_count(e) for e in extra]
     unknown = [k for k, _ in kinds if k + "_train" not in splits]
     if unknown:
-        raise ValueError(f"unknown extra pair kinds {unknown}: choose from lex, true, close, unrelated, graded, graded4, graded5")
+        known = sorted(k.removesuffix("_train") for k in splits if k.endswith("_train"))
+        raise ValueError(f"unknown extra pair kinds {unknown}: choose from {', '.join(known)}")
     named = [k for k, _ in kinds]
     if len(set(named)) < len(named):
         raise ValueError(f"extra pair kinds {list(extra)}: each kind once")
@@ -250,15 +251,14 @@ def _info(base, raw_dir, records, rejected, splits, train_pairs, epochs, batch_s
           history, best_dev, t0, init=None, extra=()) -> dict:
     import torch
 
-    from coach.judge.scorer_train import GRADED_DIR, ROUND4_DIR, ROUND5_DIR, graded_hash
+    from coach.judge.scorer_train import GRADED_ROUND_DIRS, graded_hash
 
     return {
         "base": base_label(base),
         "data_hash": data_hash(raw_dir),
         # any graded kind depends on every round (a train question near another round's held-out one is left out)
-        **({f"{kind}_data_hash": graded_hash(path) for kind, path in (("graded", GRADED_DIR), ("graded4", ROUND4_DIR),
-                                                                      ("graded5", ROUND5_DIR))}
-           if any(_kind_count(e)[0].startswith("graded") for e in extra) else {}),
+        **({f"{kind}_data_hash": graded_hash(path) for kind, path in GRADED_ROUND_DIRS.items()}
+           if any(_kind_count(e)[0] in GRADED_ROUND_DIRS for e in extra) else {}),
         "records": len(records),
         "rejected_records": len(rejected),
         "pairs": {k: len(v) for k, v in splits.items()},
