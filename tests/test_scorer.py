@@ -316,6 +316,30 @@ def test_grader_reports_and_weighs_the_scorer(scorer, embedder):
     assert "answer_score" not in {s.name for s in plain.grade(Q, GOOD, reference=REF).steps}
 
 
+@needs_weights
+def test_a_reviewed_rubric_is_read_twice_by_the_scorer(scorer, embedder):
+    """On a reviewed rubric the step "answer_score" is the mean of the scorer's readings against the model
+    answer and against the key points joined (README, "The answer scorer reads a reviewed rubric twice");
+    a drafted rubric is read against its reference alone."""
+    from coach.grading import Grader
+    from coach.grading.grader import scorer_references
+    from coach.grading.rubrics import KeyPoint, Rubric, RubricBank
+
+    rubric = Rubric(id="proc-thread", question=Q, model_answer=REF, key_points=[
+        KeyPoint(text="A process has its own address space.", terms=[["address space"]]),
+        KeyPoint(text="Threads of one process share its memory.", terms=[["share"]])])
+    g = Grader(embedder.encode, RubricBank([rubric]), scorer=scorer)
+    points = "A process has its own address space. Threads of one process share its memory."
+    assert scorer_references(rubric) == [REF, points]
+    for answer in (GOOD, WRONG):
+        steps = {s.name: s for s in g.grade(Q, answer, question_id="proc-thread").steps}
+        twice = scorer.scores([(Q, REF, answer), (Q, points, answer)])
+        assert steps["answer_score"].value == round(float(twice.mean()), 3) != round(float(twice[0]), 3)
+        assert "model answer and key points" in steps["answer_score"].explanation
+    drafted = rubric.model_copy(update={"origin": "draft"})
+    assert scorer_references(drafted) == [REF]
+
+
 def test_train_scorer_end_to_end_on_a_tiny_set(tmp_path):
     """The training command's whole path on a few hand-made questions: load, split, train, save
     atomically with training.json, and load back through the product's interface."""
