@@ -317,27 +317,33 @@ def test_grader_reports_and_weighs_the_scorer(scorer, embedder):
 
 
 @needs_weights
-def test_a_reviewed_rubric_is_read_twice_by_the_scorer(scorer, embedder):
+def test_a_reviewed_rubric_is_read_twice_by_the_scorer_and_point_by_point(scorer, embedder):
     """On a reviewed rubric the step "answer_score" is the mean of the scorer's readings against the model
-    answer and against the key points joined (README, "The answer scorer reads a reviewed rubric twice");
-    a drafted rubric is read against its reference alone."""
+    answer and against the key points joined, and "answer_score_points" the mean of its readings against each
+    key point alone, a feature the reviewed fit weighs (README, "The answer scorer reads a reviewed rubric
+    twice, and each key point alone"); a drafted rubric is read against its reference alone."""
     from coach.grading import Grader
-    from coach.grading.grader import scorer_references
+    from coach.grading.combine import FEATURES
+    from coach.grading.grader import scorer_readings, scorer_references
     from coach.grading.rubrics import KeyPoint, Rubric, RubricBank
 
-    rubric = Rubric(id="proc-thread", question=Q, model_answer=REF, key_points=[
-        KeyPoint(text="A process has its own address space.", terms=[["address space"]]),
-        KeyPoint(text="Threads of one process share its memory.", terms=[["share"]])])
+    kp = ["A process has its own address space.", "Threads of one process share its memory."]
+    rubric = Rubric(id="proc-thread", question=Q, model_answer=REF,
+                    key_points=[KeyPoint(text=kp[0], terms=[["address space"]]), KeyPoint(text=kp[1], terms=[["share"]])])
     g = Grader(embedder.encode, RubricBank([rubric]), scorer=scorer)
-    points = "A process has its own address space. Threads of one process share its memory."
+    assert g.calibration.weights[FEATURES.index("answer_score_points")] > 0
+    points = " ".join(kp)
     assert scorer_references(rubric) == [REF, points]
     for answer in (GOOD, WRONG):
         steps = {s.name: s for s in g.grade(Q, answer, question_id="proc-thread").steps}
         twice = scorer.scores([(Q, REF, answer), (Q, points, answer)])
+        each = scorer.scores([(Q, kp[0], answer), (Q, kp[1], answer)])
         assert steps["answer_score"].value == round(float(twice.mean()), 3) != round(float(twice[0]), 3)
         assert "model answer and key points" in steps["answer_score"].explanation
+        assert steps["answer_score_points"].value == round(float(each.mean()), 3)
     drafted = rubric.model_copy(update={"origin": "draft"})
     assert scorer_references(drafted) == [REF]
+    assert set(scorer_readings(scorer, Q, drafted, GOOD)) == {"answer_score"}  # no per-point reading
 
 
 def test_train_scorer_end_to_end_on_a_tiny_set(tmp_path):

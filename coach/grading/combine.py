@@ -53,6 +53,7 @@ FEATURES = (
     "judge_support",  # mean over reference sentences of the best support a claim gets from it
     "judge_wrong",  # the judge's confidence that some claim contradicts the reference
     "answer_score",  # the answer scorer's expected grade / 10 (coach/judge/scorer.py), 0 when it is off
+    "answer_score_points",  # its mean reading against each key point alone (reviewed rubrics; 0 for drafted or off)
 )
 
 
@@ -64,7 +65,7 @@ def feature_vector(features: dict[str, float]) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0])
+    weights: list[float] = field(default_factory=lambda: [4.0, 2.0, 1.0, 3.0, -2.0, 3.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0])
     intercept: float = -1.5
     misc_cap: float = 4.0  # a stated misconception (strength >= misc_min) caps the score here
     misc_min: float = 0.5

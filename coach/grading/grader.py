@@ -123,19 +123,29 @@ def _load(*models) -> None:
 
 
 def scorer_references(rubric: Rubric) -> list[str]:
-    """What the answer scorer reads an answer against: a drafted rubric's reference (its model answer); a
-    reviewed rubric's model answer and, apart, its key points joined. Its grade is the mean of the readings
-    (``expected_grade``): on the bundled dev answers the mean ranks them better than the model answer alone
-    (Spearman .600 -> .640; README, "The answer scorer reads a reviewed rubric twice")."""
+    """What the answer scorer reads an answer against for the step ``answer_score``: a drafted rubric's
+    reference (its model answer); a reviewed rubric's model answer and, apart, its key points joined (the
+    mean of the readings ranks the bundled dev answers better than the model answer alone, Spearman .600 ->
+    .640; README, "The answer scorer reads a reviewed rubric twice, ...", experiment 23)."""
     if rubric.origin == "draft":
         return [rubric.model_answer]
     points = " ".join(kp.text for kp in rubric.key_points)
     return [rubric.model_answer, points] if points.strip() else [rubric.model_answer]
 
 
-def expected_grade(scorer, question: str, references: list[str], answer: str) -> float:
-    """The answer scorer's grade / 10 of ``answer``: the mean of its readings against each reference."""
-    return float(np.mean(scorer.scores([(question, ref, answer) for ref in references])))
+def scorer_readings(scorer, question: str, rubric: Rubric, answer: str) -> dict[str, float]:
+    """The answer scorer's readings of ``answer`` as features (grade / 10): ``answer_score``, the mean of its
+    readings against ``scorer_references``; on a reviewed rubric also ``answer_score_points``, the mean of its
+    readings against each key point alone, a coverage the scorer measures (README, "The answer scorer reads a
+    reviewed rubric twice, and each key point alone", experiment 27). A drafted rubric's key points are its
+    reference's own sentences, so it gets the first only."""
+    refs = scorer_references(rubric)
+    points = [] if rubric.origin == "draft" else [kp.text for kp in rubric.key_points]
+    s = scorer.scores([(question, ref, answer) for ref in refs + points])
+    out = {"answer_score": float(np.mean(s[: len(refs)]))}
+    if points:
+        out["answer_score_points"] = float(np.mean(s[len(refs):]))
+    return out
 
 
 def credit_explanation(n: int, expected: float, cal: Calibration) -> str:
@@ -499,8 +509,7 @@ class Grader:
         if scorer is not None:
             # the whole answer's claims (as for coverage: a bare list of terms claims nothing) read against
             # the whole reference: one signal among the others, weighed by the calibration, never the grade
-            jobs["answer_score"] = _submit(expected_grade, scorer, question, scorer_references(rubric), claim_text,
-                                            parallel=self.parallel)
+            jobs["answer_score"] = _submit(scorer_readings, scorer, question, rubric, claim_text, parallel=self.parallel)
         # the reference sentences with their citations: what the judge reads claims against, and what the
         # role-swap check reads them against on a reviewed rubric (step "swaps")
         refs = evidence.reference_sentences(rubric, self.citations(rubric)) if judged or rubric.origin != "draft" else []
@@ -528,11 +537,17 @@ class Grader:
         else:  # nothing but term lists: nothing on point
             signals.specificity(ev, [], sent_vecs[:0], targets)
         if "answer_score" in jobs:
-            expected = jobs["answer_score"].result()
-            ev.features["answer_score"] = expected
+            readings = jobs["answer_score"].result()
+            ev.features.update(readings)
+            expected = readings["answer_score"]
             ev.steps["answer_score"] = Step("answer_score", round(expected, 3),
                                             f"answer scorer: about {10 * expected:.1f}/10 against the reference"
                                             + ("" if rubric.origin == "draft" else " (its model answer and key points)"))
+            if "answer_score_points" in readings:
+                each = readings["answer_score_points"]
+                ev.steps["answer_score_points"] = Step(
+                    "answer_score_points", round(each, 3),
+                    f"answer scorer against each key point alone: about {10 * each:.1f}/10 on average")
         if "claims" in jobs:
             evidence.judge_claims(ev, self.nli, rubric, judged_text, refs, probs=jobs["claims"].result())
             j = ev.judged
