@@ -131,6 +131,27 @@ def test_a_swap_on_another_subject_is_graded_wrong_with_the_reference_cited(coac
     assert ok.score > g.score + 2
 
 
+def test_a_user_rubric_written_without_terms_grades_on_derived_terms(coach):
+    """A user's rubric with no term groups (the SQL one above): each key point gets one any-of group derived as
+    drafts derive theirs, never the question's own words, so a correct answer in other words is graded correct
+    (2.8 "incorrect" before, 2026-12-05: the reviewed fit weighs term coverage most); a wrong one stays low."""
+    from coach.grading.signals import point_terms
+
+    grader, rubric = _sql_grader(coach)
+    groups = point_terms(rubric, rubric.key_points[0])
+    assert len(groups) == 1 and 0 < len(groups[0]) <= 3
+    assert not {"delete", "truncate", "difference"} & set(groups[0])  # the question's words are no evidence
+    drafted = rubric.model_copy(update={"origin": "draft"})
+    assert point_terms(drafted, rubric.key_points[0]) == []  # a drafted point keeps what drafting gave it
+    q = rubric.question
+    right = grader.grade(q, "DELETE works row by row and logs every deleted row, while TRUNCATE drops the data pages "
+                            "in one go and is much faster.", question_id=rubric.id)
+    assert right.verdict == "correct", (right.score, right.feedback)
+    wrong = grader.grade(q, "DELETE drops the whole table with its definition, and TRUNCATE only hides the rows until "
+                            "the next commit.", question_id=rubric.id)
+    assert wrong.score < right.score - 3 and wrong.verdict != "correct", (wrong.score, wrong.feedback)
+
+
 def test_a_drafted_rubric_is_not_checked_for_swaps(coach):
     """A drafted rubric's reference is an unreviewed source, which may state a swap itself: the step says it
     did not check, and nothing is listed as a role swap."""

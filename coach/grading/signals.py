@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from coach.grading.rubrics import Rubric
-from coach.grading.text import groups_matched, is_negated, sentences
+from coach.grading.draft import distinctive_terms
+from coach.grading.rubrics import KeyPoint, Rubric
+from coach.grading.text import groups_matched, is_negated, sentences, words
 from coach.grading.types import Step
 
 # Cosine thresholds for all-MiniLM-L6-v2, set on the dev split (see evals/calibrate.py).
@@ -61,15 +62,28 @@ def relevance(ev: Evidence, ans_vec, q_vec, ma_vec) -> None:
     )
 
 
+def point_terms(rubric: Rubric, kp: KeyPoint) -> list[list[str]]:
+    """A key point's term groups: its own; for a point written without any on a rubric that is not drafted
+    (a user's own rubric), one any-of group derived as drafts derive theirs, the point's longest words minus
+    the question's own. The reviewed fit weighs term coverage most and was fitted on rubrics that all have
+    terms, so a user's point without any lost its main coverage evidence (README, "The answer scorer reads
+    a reviewed rubric twice, and each key point alone; key points written without terms", experiment 28). A drafted point without terms (a lead-in, a whole short reference) keeps none."""
+    if kp.terms or rubric.origin == "draft":
+        return kp.terms
+    derived = distinctive_terms(kp.text, exclude=set(words(rubric.question)))
+    return [derived] if derived else []
+
+
 def coverage(ev: Evidence, rubric: Rubric, answer: str, sent_vecs, kp_vecs) -> None:
     lower = answer.lower()
     sims = _cos(sent_vecs, kp_vecs).max(axis=0) if len(sent_vecs) else np.zeros(len(rubric.key_points))
     total = sum(kp.weight for kp in rubric.key_points) or 1.0
     cov = lex_cov = sem_cov = 0.0
     for kp, sim in zip(rubric.key_points, sims):
-        lex = groups_matched(kp.terms, lower)
+        terms = point_terms(rubric, kp)
+        lex = groups_matched(terms, lower)
         sem = float(np.clip((sim - KP_SEM_LOW) / (KP_SEM_HIGH - KP_SEM_LOW), 0.0, 1.0))
-        strength = max(lex, sem) if kp.terms else sem
+        strength = max(lex, sem) if terms else sem
         cov += kp.weight * strength
         lex_cov += kp.weight * lex
         sem_cov += kp.weight * sem
