@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import re
 
 from coach.grading.rubrics import RubricBank
+from coach.grading.signals import point_terms
 from coach.grading.types import Grade
 from coach.service import QuestionItem
 
@@ -64,6 +65,8 @@ def hint_for(key_point, question: str = "", model_answer: str = "") -> str | Non
 def _hints(rubric) -> list[str]:
     hints: list[str] = []
     for kp in sorted(rubric.key_points, key=lambda k: -k.weight):  # stable: rubric order within a weight
+        # a point of the user's own written without terms: the terms grading derives for it
+        kp = kp if kp.terms else kp.model_copy(update={"terms": point_terms(rubric, kp)})
         hint = hint_for(kp, rubric.question, rubric.model_answer)
         if hint and hint not in hints:
             hints.append(hint)

@@ -133,16 +133,20 @@ def test_a_swap_on_another_subject_is_graded_wrong_with_the_reference_cited(coac
 
 def test_a_user_rubric_written_without_terms_grades_on_derived_terms(coach):
     """A user's rubric with no term groups (the SQL one above): each key point gets one any-of group derived as
-    drafts derive theirs, never the question's own words, so a correct answer in other words is graded correct
+    drafts derive theirs, never the question's own words (whole words, as in drafts), so a correct answer in other words is graded correct
     (2.8 "incorrect" before, 2026-12-05: the reviewed fit weighs term coverage most); a wrong one stays low."""
     from coach.grading.signals import point_terms
 
     grader, rubric = _sql_grader(coach)
     groups = point_terms(rubric, rubric.key_points[0])
     assert len(groups) == 1 and 0 < len(groups[0]) <= 3
-    assert not {"delete", "truncate", "difference"} & set(groups[0])  # the question's words are no evidence
+    assert not {"delete", "truncate", "difference"} & set(groups[0])  # the question's own words are no evidence
     drafted = rubric.model_copy(update={"origin": "draft"})
     assert point_terms(drafted, rubric.key_points[0]) == []  # a drafted point keeps what drafting gave it
+    from coach.questions import GENERIC_HINT, _hints
+
+    hints = _hints(rubric)  # the practice card's hints come from the derived terms too
+    assert GENERIC_HINT not in hints and len(hints) == 2, hints
     q = rubric.question
     right = grader.grade(q, "DELETE works row by row and logs every deleted row, while TRUNCATE drops the data pages "
                             "in one go and is much faster.", question_id=rubric.id)

@@ -236,13 +236,19 @@ def test_switched_off_and_bad_scorer_settings(tmp_path):
 def test_calibration_fit_before_a_feature_existed_gives_it_no_weight(tmp_path):
     from coach.grading.combine import FEATURES, Calibration
 
-    old = [f for f in FEATURES if f != "answer_score"]
+    old = [f for f in FEATURES if f not in ("answer_score", "answer_score_points")]
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"features": old, "weights": [float(i + 1) for i in range(len(old))], "intercept": 0.5}),
                     encoding="utf-8")
     cal = Calibration.load(path)
-    assert cal.weights[FEATURES.index("answer_score")] == 0.0
+    assert cal.weights[FEATURES.index("answer_score")] == 0.0 == cal.weights[FEATURES.index("answer_score_points")]
     assert cal.weights[FEATURES.index("coverage")] == 1.0 + old.index("coverage")
+    # a fit from before the per-point reading (2026-12-05): its answer_score weight kept, the new feature at 0
+    before = [f for f in FEATURES if f != "answer_score_points"]
+    path.write_text(json.dumps({"features": before, "weights": [float(i + 1) for i in range(len(before))]}), encoding="utf-8")
+    cal = Calibration.load(path)
+    assert cal.weights[FEATURES.index("answer_score_points")] == 0.0
+    assert cal.weights[FEATURES.index("answer_score")] == 1.0 + before.index("answer_score")
     # a setting this version does not have (a newer fit) is ignored, not a crash
     path.write_text(json.dumps({"features": old, "weights": [0.0] * len(old), "intercept": 2.0, "new_knob": 0.5}),
                     encoding="utf-8")

@@ -122,6 +122,9 @@ def _load(*models) -> None:
             model.load()
 
 
+MAX_POINT_READINGS = 8  # per-point readings of the answer scorer, in rubric order (bundled rubrics have at most 4)
+
+
 def scorer_references(rubric: Rubric) -> list[str]:
     """What the answer scorer reads an answer against for the step ``answer_score``: a drafted rubric's
     reference (its model answer); a reviewed rubric's model answer and, apart, its key points joined (the
@@ -136,11 +139,14 @@ def scorer_references(rubric: Rubric) -> list[str]:
 def scorer_readings(scorer, question: str, rubric: Rubric, answer: str) -> dict[str, float]:
     """The answer scorer's readings of ``answer`` as features (grade / 10): ``answer_score``, the mean of its
     readings against ``scorer_references``; on a reviewed rubric also ``answer_score_points``, the mean of its
-    readings against each key point alone, a coverage the scorer measures (README, "The answer scorer reads a
-    reviewed rubric twice, and each key point alone", experiment 27). A drafted rubric's key points are its
-    reference's own sentences, so it gets the first only."""
+    readings against each key point alone (the first ``MAX_POINT_READINGS``), a coverage the scorer measures
+    (README, "The answer scorer reads a reviewed rubric twice, and each key point alone", experiment 27). A
+    drafted rubric's key points are its reference's own sentences, so it gets the first only."""
     refs = scorer_references(rubric)
-    points = [] if rubric.origin == "draft" else [kp.text for kp in rubric.key_points]
+    points = [] if rubric.origin == "draft" else [kp.text for kp in rubric.key_points][:MAX_POINT_READINGS]
+    if len(points) == 1 and refs[1:] == points:  # one key point: its reading alone is the joined one, already read
+        s = scorer.scores([(question, ref, answer) for ref in refs])
+        return {"answer_score": float(np.mean(s)), "answer_score_points": float(s[-1])}
     s = scorer.scores([(question, ref, answer) for ref in refs + points])
     out = {"answer_score": float(np.mean(s[: len(refs)]))}
     if points:

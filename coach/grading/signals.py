@@ -64,10 +64,12 @@ def relevance(ev: Evidence, ans_vec, q_vec, ma_vec) -> None:
 
 def point_terms(rubric: Rubric, kp: KeyPoint) -> list[list[str]]:
     """A key point's term groups: its own; for a point written without any on a rubric that is not drafted
-    (a user's own rubric), one any-of group derived as drafts derive theirs, the point's longest words minus
-    the question's own. The reviewed fit weighs term coverage most and was fitted on rubrics that all have
-    terms, so a user's point without any lost its main coverage evidence (README, "The answer scorer reads
-    a reviewed rubric twice, and each key point alone; key points written without terms", experiment 28). A drafted point without terms (a lead-in, a whole short reference) keeps none."""
+    (a user's own rubric), one any-of group derived exactly as drafts derive theirs, the point's three longest
+    words minus the question's own (whole words: "deleted" of a question on DELETE stays, as in drafts; a
+    stricter exclusion was measured no better, README). The reviewed fit weighs term coverage most and was
+    fitted on rubrics that all have terms, so a user's point without any lost its main coverage evidence
+    (README, "The answer scorer reads a reviewed rubric twice, and each key point alone; key points written
+    without terms", experiment 28). A drafted point without terms (a lead-in, a short reference) keeps none."""
     if kp.terms or rubric.origin == "draft":
         return kp.terms
     derived = distinctive_terms(kp.text, exclude=set(words(rubric.question)))
