@@ -47,6 +47,15 @@ def distinctive_terms(sentence: str, k: int = 3, exclude: set[str] | frozenset[s
     return sorted(seen, key=lambda w: (-len(w), w))[:k]
 
 
+def term_groups(sentence: str, asked: set[str]) -> list[list[str]]:
+    """A key point's term groups derived from its sentence: one any-of group of its distinctive words, never
+    words the question itself gives away (``asked``; "learning" of "transfer learning" is in any answer's
+    "learning rate"). Drafted key points get theirs so; so does a user's point written without any
+    (``coach.grading.signals.point_terms``)."""
+    terms = distinctive_terms(sentence, exclude=asked)
+    return [terms] if terms else []
+
+
 def point_sentences(text: str) -> list[str]:
     """A reference's sentences as key-point candidates, each one that can stand alone. Scraped answers
     put a list under a lead-in ("There are many types of activation functions:" then "- ReLU", "- Tanh"):
@@ -121,13 +130,10 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
                     continue
                 used_corrections.add(fix)
                 s = fix
-            # one any-of group of the sentence's distinctive words, never words the question itself
-            # gives away ("learning" of "transfer learning" is in any answer's "learning rate")
             if normalise(s).lower() in seen:  # sources that copy each other: each point once
                 continue
             seen.add(normalise(s).lower())
-            terms = distinctive_terms(s, exclude=asked)
-            points.append(KeyPoint(text=s, weight=1.0, terms=[terms] if terms else []))
+            points.append(KeyPoint(text=s, weight=1.0, terms=term_groups(s, asked)))
             model_sents.append(s)
     if not points:  # a reference with no usable sentence: grade on similarity to its whole text
         text = " ".join(t for _, t in references)[:500].strip() or question.strip() or "(no reference text)"

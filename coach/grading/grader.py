@@ -132,8 +132,7 @@ def scorer_references(rubric: Rubric) -> list[str]:
     .640; README, "The answer scorer reads a reviewed rubric twice, ...", experiment 23)."""
     if rubric.origin == "draft":
         return [rubric.model_answer]
-    points = " ".join(kp.text for kp in rubric.key_points)
-    return [rubric.model_answer, points] if points.strip() else [rubric.model_answer]
+    return [rubric.model_answer, " ".join(kp.text for kp in rubric.key_points)]
 
 
 def scorer_readings(scorer, question: str, rubric: Rubric, answer: str) -> dict[str, float]:
@@ -144,13 +143,11 @@ def scorer_readings(scorer, question: str, rubric: Rubric, answer: str) -> dict[
     drafted rubric's key points are its reference's own sentences, so it gets the first only."""
     refs = scorer_references(rubric)
     points = [] if rubric.origin == "draft" else [kp.text for kp in rubric.key_points][:MAX_POINT_READINGS]
-    if len(points) == 1 and refs[1:] == points:  # one key point: its reading alone is the joined one, already read
-        s = scorer.scores([(question, ref, answer) for ref in refs])
-        return {"answer_score": float(np.mean(s)), "answer_score_points": float(s[-1])}
-    s = scorer.scores([(question, ref, answer) for ref in refs + points])
-    out = {"answer_score": float(np.mean(s[: len(refs)]))}
+    texts = list(dict.fromkeys(refs + points))  # each text read once (one key point: its joined text is itself)
+    reading = dict(zip(texts, scorer.scores([(question, text, answer) for text in texts])))
+    out = {"answer_score": float(np.mean([reading[t] for t in refs]))}
     if points:
-        out["answer_score_points"] = float(np.mean(s[len(refs):]))
+        out["answer_score_points"] = float(np.mean([reading[t] for t in points]))
     return out
 
 

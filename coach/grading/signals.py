@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from coach.grading.draft import distinctive_terms
+from coach.grading.draft import term_groups
 from coach.grading.rubrics import KeyPoint, Rubric
 from coach.grading.text import groups_matched, is_negated, sentences, words
 from coach.grading.types import Step
@@ -72,8 +72,7 @@ def point_terms(rubric: Rubric, kp: KeyPoint) -> list[list[str]]:
     without terms", experiment 28). A drafted point without terms (a lead-in, a short reference) keeps none."""
     if kp.terms or rubric.origin == "draft":
         return kp.terms
-    derived = distinctive_terms(kp.text, exclude=set(words(rubric.question)))
-    return [derived] if derived else []
+    return term_groups(kp.text, set(words(rubric.question)))
 
 
 def coverage(ev: Evidence, rubric: Rubric, answer: str, sent_vecs, kp_vecs) -> None:
