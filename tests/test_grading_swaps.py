@@ -81,6 +81,25 @@ def test_a_pair_the_question_does_not_name_keeps_the_strict_check():
     assert sw.terms == ("process", "program")
 
 
+def test_a_word_derived_from_the_other_terms_name_crosses():
+    """"The discriminator generates" gives the discriminator what the generator is named for, even where the
+    reference also says "generated" of the discriminator's inputs; a correct answer that says so does not read
+    as a swap, and "still" names no entity."""
+    ref = ["The generator creates synthetic samples from random noise.",
+           "The discriminator classifies samples as real or fake; it tells real samples from generated ones."]
+    swapped = ["The discriminator is used to generate new examples, while the generator classifies the examples as "
+               "real or fake."]
+    (sw,) = role_swaps(swapped, ref)
+    assert sw.terms == ("discriminator", "generator") and "gener" in sw.crossed
+    right = ["The generator creates fake samples from noise. The discriminator classifies generated and real "
+             "samples as real or fake."]
+    assert role_swaps(right, ref) == []
+    zombie = ["A zombie is a child that has terminated but whose parent has not yet called wait() to collect its exit "
+              "status.", "An orphan is a process whose parent has exited while it is still running."]
+    assert role_swaps(["A zombie has already finished running.", "An orphan is the opposite situation: the child is "
+                       "still alive but its parent died first."], zombie) == []
+
+
 def test_empty_and_odd_inputs():
     assert role_swaps([], OS_REF) == [] and role_swaps(["A thread has its own address space."], []) == []
     assert role_swaps(["", "   ", "!!!"], ["", "?"]) == []
@@ -156,16 +175,38 @@ def test_a_user_rubric_written_without_terms_grades_on_derived_terms(coach):
     assert wrong.score < right.score - 3 and wrong.verdict != "correct", (wrong.score, wrong.feedback)
 
 
-def test_a_drafted_rubric_is_not_checked_for_swaps(coach):
-    """A drafted rubric's reference is an unreviewed source, which may state a swap itself: the step says it
-    did not check, and nothing is listed as a role swap."""
-    q = "What is the difference between DELETE and TRUNCATE?"
-    swapped = ("TRUNCATE removes rows one at a time and logs each deleted row. DELETE deallocates the data pages at "
-               "once, so it is much faster on large tables.")
-    g = coach.grader.grade(q, swapped, reference=SQL_REF)
+DELETE_Q = "What is the difference between DELETE and TRUNCATE?"
+DELETE_SWAPPED = ("TRUNCATE removes rows one at a time and logs each deleted row. DELETE deallocates the data pages "
+                  "at once, so it is much faster on large tables.")
+
+
+def test_a_rubric_drafted_from_an_indexed_source_is_not_checked_for_swaps(coach, monkeypatch):
+    """A rubric drafted from an indexed source rests on an unreviewed, scraped text, which may state a swap
+    itself: the step says it did not check, and nothing is listed as a role swap. (The rubric is drafted here
+    from the same reference text under a source draft's id: a fake for control flow.)"""
+    from coach.grading.draft import draft_rubric
+
+    grader = coach.grader
+    drafted = draft_rubric("draft-sql-notes-delete", DELETE_Q, [("sql_notes.md#4", SQL_REF)], [])
+    monkeypatch.setattr(grader, "resolve", lambda *a, **k: drafted)
+    g = grader.grade(DELETE_Q, DELETE_SWAPPED)
     step = next(s for s in g.steps if s.name == "swaps")
     assert step.value == 0.0 and "not checked against a drafted rubric" in step.explanation
     assert not [w for w in g.wrong if "role swap" in (w.get("basis") or "")]
+
+
+def test_an_explicit_reference_is_checked_for_swaps(coach):
+    """A reference the user brings (`coach grade --reference`) is vouched for by the user: a swap against it
+    is listed as wrong with the sentence it crosses (experiment 30, README "Role swaps")."""
+    g = coach.grader.grade(DELETE_Q, DELETE_SWAPPED, reference=SQL_REF)
+    step = next(s for s in g.steps if s.name == "swaps")
+    assert step.value == 1.0, step.explanation
+    assert g.verdict == "incorrect" and g.score <= 3.5, (g.score, g.feedback)
+    # each swapped claim is listed once (here the judge reads them as contradictions too), corrected by the
+    # reference sentence it crosses
+    wrong = {w["claim"]: w["correction"] for w in g.wrong}
+    assert len(wrong) == len(g.wrong) and wrong, g.wrong
+    assert all(c in SQL_REF and w in DELETE_SWAPPED for w, c in wrong.items()), wrong
 
 
 def test_a_swap_on_a_reviewed_rubric_is_cited_without_the_judge(coach):

@@ -44,6 +44,14 @@ log = logging.getLogger(__name__)
 
 AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``reference`` (``Grader.resolve``)
 
+
+def _swap_checked(rubric) -> bool:
+    """Whether the role-swap rule reads answers against this rubric: a reviewed one (bundled or the user's
+    own), or one drafted from an explicit reference the user brings (`coach grade --reference`); not one
+    drafted from an indexed source, whose unflagged errors would make correct answers look swapped."""
+    return rubric.origin != "draft" or rubric.id.startswith(AD_HOC_PREFIX)
+
+
 RUBRIC_CACHE_SIZE = 4096  # rubrics whose vectors and flag-augmented copy stay in memory
 
 
@@ -515,7 +523,7 @@ class Grader:
             jobs["answer_score"] = _submit(scorer_readings, scorer, question, rubric, claim_text, parallel=self.parallel)
         # the reference sentences with their citations: what the judge reads claims against, and what the
         # role-swap check reads them against on a reviewed rubric (step "swaps")
-        refs = evidence.reference_sentences(rubric, self.citations(rubric)) if judged or rubric.origin != "draft" else []
+        refs = evidence.reference_sentences(rubric, self.citations(rubric)) if judged or _swap_checked(rubric) else []
         if judged:
             # the claims: what the answer states (a bare list of terms is not a claim)
             judged_text = "\n".join(claims) if claims else answer
@@ -572,7 +580,7 @@ class Grader:
         from coach.grading.evidence import evidence_of
         from coach.grading.swaps import role_swaps
 
-        if rubric.origin == "draft":
+        if not _swap_checked(rubric):
             # a drafted rubric's reference is a scraped source: where it states a swap the audit missed, a
             # correct answer reads as swapped against it (measured on the new-document answers; README,
             # "Role swaps"), so only reviewed references are checked
@@ -583,21 +591,26 @@ class Grader:
         if not found:
             ev.steps["swaps"] = Step("swaps", 0.0, "no claim swaps the roles of two things the reference contrasts")
             return
-        said = {normalise(st["sentence"]).lower() for st in ev.stated}
+        said = {normalise(st["sentence"]).lower(): st for st in ev.stated}
         uncredit = set()
         for sw in found:
             claim, ref = claims[sw.claim], refs[sw.reference]
             uncredit |= {normalise(refs[j].text).lower() for j in sw.references if refs[j].kind == "key_point"}
-            if normalise(claim).lower() in said:
+            shown = {"shown_how": "contradicts the reference",
+                     "basis": f"role swap: says of \"{sw.said_of[0]}\" what the reference says of \"{sw.said_of[1]}\", "
+                              "and the reverse",
+                     "evidence": evidence_of(ref.cite, ref.text)}
+            known = said.get(normalise(claim).lower())
+            if known is not None:
+                if not known.get("evidence"):
+                    # a known misconception the rubric lists without a citation: it keeps its correction and
+                    # gains the reference sentence the swap crosses, with its citation, as the evidence
+                    known.update(shown)
                 continue
-            said.add(normalise(claim).lower())
-            ev.stated.append({
+            said[normalise(claim).lower()] = st = {
                 "claim": claim, "sentence": claim, "correction": ref.text, "source_error": False, "how": "swap",
-                "strength": 1.0, "shown_how": "contradicts the reference",
-                "basis": f"role swap: says of \"{sw.said_of[0]}\" what the reference says of \"{sw.said_of[1]}\", "
-                         "and the reverse",
-                "evidence": evidence_of(ref.cite, ref.text),
-            })
+                "strength": 1.0, **shown}
+            ev.stated.append(st)
         ev.features["misconception"] = 1.0
         ev.features["misconception_count"] = float(len(ev.stated))
 

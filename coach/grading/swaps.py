@@ -7,7 +7,9 @@ The rule, on clauses (sentences cut at ``;`` ``:`` ", and" and while / whereas /
 negation cue is not used, since it may deny what it names):
 - a clause's *entities* are its first ``HEAD`` content words (what it is about); a clause *belongs* to A when
   A is one of them and a second term B does not occur in it at all;
-- its *attributes* are its other content words, stemmed;
+- its *attributes* are its other content words, stemmed; a word derived from one of the two terms' names
+  ("generate", "generated" beside "generator") is that term's attribute only: it counts for no other term in the
+  reference, and in the answer one derived from the OTHER term's name crosses ("the discriminator generates");
 - for two terms A, B that are entities of clauses on both sides (the answer, and the reference's key points
   and model-answer sentences), the discriminative attributes of A are those the side's A clauses use and its
   B clauses do not;
@@ -17,11 +19,15 @@ negation cue is not used, since it may deny what it names):
   when, in one direction, they are at least as many as the crossed words; for any other pair, one own-side
   word clears it (``_vetoed``).
 
+Adverbs that cannot name an entity ("still", "already", "often") are stop words: "an orphan is still running"
+is not about a thing called "still".
+
 Simplified on purpose: word overlap, not meaning. It finds swaps stated as parallel clauses with the
 reference's own words, and misses swaps in other words, swaps inside one clause ("A, unlike B, ...") and
 swaps of a single entity. Measured on the dev answers when it was designed (README, "Role swaps"). A
 reference that is itself wrong (an unflagged source error) makes a correct answer look swapped, as it does
-for the judge.
+for the judge, so the grader reads answers with this rule against reviewed rubrics and explicit references
+only, never against a rubric drafted from an indexed source (``grader._swap_checked``).
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ _STOP = frozenset("""a an the is are was were be been being of to in on at by fo
 this these those it its it's they them their there here which who whom whose what when where why how and or so if also
 both each either other another any all some most more less many much few very just only can could may might will would
 should must shall do does did done has have had having use used uses using make makes made one two three such same like
-via about over under between among per i we you he she s e g eg ie etc vs too""".split())
+via about over under between among per i we you he she s e g eg ie etc vs too still already yet even ever again often
+always usually sometimes first later now""".split())
 _SUFFIXES = ("ations", "ation", "ators", "ator", "ates", "ated", "ating", "ate", "ings", "ing", "ers", "er", "ies", "es",
              "ed", "ly", "s", "e")
 
@@ -119,11 +126,18 @@ def role_swaps(claims: list[str], refs: list[str], question: str = "") -> list[S
     asked = {_surface(w) for w in _WORD.findall((question or "").lower())}
     out = []
     for a, b in combinations(sorted(terms), 2):
-        def side(clauses, e, other):
-            return [(c.index, {_stem(w) for w in c.words if _surface(w) not in (a, b)})
+        named = {_stem(a), _stem(b)}
+
+        def side(clauses, e, other, reference):
+            # a word derived from a term's name ("generate" beside "generator") is that term's attribute only:
+            # dropped from every clause, then given back to the reference's clauses about that term; in the
+            # answer, one derived from the OTHER term's name stays (it says e does what the other is named for)
+            own = {_stem(e)} if reference else set()
+            drop = named if reference else named & {_stem(e)}
+            return [(c.index, {_stem(w) for w in c.words if _surface(w) not in (a, b) and _stem(w) not in drop} | own)
                     for c in clauses if e in c.head and other not in c.names]
 
-        ca, cb, ra, rb = side(cu, a, b), side(cu, b, a), side(ru, a, b), side(ru, b, a)
+        ca, cb, ra, rb = side(cu, a, b, False), side(cu, b, a, False), side(ru, a, b, True), side(ru, b, a, True)
         if not ca or not cb or not ra or not rb:
             continue
         RA, RB, CA, CB = _union(ra), _union(rb), _union(ca), _union(cb)
