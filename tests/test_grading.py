@@ -494,3 +494,16 @@ def test_step_values_carry_no_float_noise(grader):
     for answer in answers:
         g = grader.grade(Q, answer, question_id="l1-vs-l2")
         assert all(s.value == round(s.value, 3) for s in g.steps), [(s.name, s.value) for s in g.steps]
+
+
+def test_a_known_misconception_cites_the_key_point_that_corrects_it(coach):
+    """A stated known misconception shows where the reference says otherwise: the rubric's key point that
+    says what the correction says, with its source and lines (display only: the score is the same without)."""
+    rubric = coach.grader.resolve("What are Neural Networks?", question_id="neural_network")
+    g = coach.grader.grade(rubric.question, "A neural network is layers of connected neurons. The weights of a neural "
+                           "network are set by hand by the programmer.", question_id="neural_network")
+    (w,) = [w for w in g.wrong if "set by hand" in w["said"]]
+    ev = w["evidence"]
+    assert ev["text"] in {kp.text for kp in rubric.key_points} and "learned from data" in ev["text"], ev
+    assert ev["source"] and 1 <= ev["line_start"] <= ev["line_end"]
+    assert f"[{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" in g.feedback
