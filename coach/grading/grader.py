@@ -188,6 +188,26 @@ def _shown(stated: dict) -> dict:
 NO_ATTEMPT_BELOW = 2.5
 
 
+def _uncredit(ev: signals.Evidence, rubric: Rubric, texts: set[str]) -> None:
+    """The key points in ``texts`` (normalised, lower case) leave the credited lists of ``ev`` (and of the
+    judge's reading) and join the missing ones, in the rubric's order: the answer contradicts them."""
+    if not texts:
+        return
+
+    def keep(covered):  # (key point, strength) pairs
+        return [(text, p) for text, p in covered if normalise(text).lower() not in texts]
+
+    def missing(before):
+        out = set(before) | {kp.text for kp in rubric.key_points if normalise(kp.text).lower() in texts}
+        return [kp.text for kp in rubric.key_points if kp.text in out]
+
+    if ev.judged:
+        ev.judged["covered"] = keep(ev.judged["covered"])
+        ev.judged["missing"] = missing(ev.judged["missing"])
+    ev.covered = keep(ev.covered)
+    ev.missing = missing(ev.missing)
+
+
 class Grader:
     def __init__(
         self,
@@ -391,6 +411,9 @@ class Grader:
         # threshold): a loose paraphrase match is a soft signal, since the bi-encoder cannot tell a
         # claim from its denial, and must not sit under "What is wrong" beside a "correct" verdict
         stated = [st for st in ev.stated if st.get("strength", 1.0) >= cal.misc_min]
+        # the key point cited against a listed misconception says what its correction says: the answer
+        # contradicts it, so it is never credited (``_cite_misconceptions``)
+        _uncredit(ev, rubric, {st["cites_point"] for st in stated if st.get("cites_point")})
         if ev.judged:
             # claim-level evidence: credited only when entailed and not contradicted; the candidate's
             # own words for each wrong claim, with the contradicting reference and its citation
@@ -581,16 +604,18 @@ class Grader:
     def _cite_misconceptions(ev: signals.Evidence, rubric: Rubric, refs, rv: dict) -> None:
         """A known misconception the answer states is corrected in the rubric's own words; its evidence becomes
         the key point that says what the correction says (embedding cosine >= ``CITE_MIN``), with that key
-        point's citation (source, lines), so the item shows where the reference says otherwise. An item
-        that already has a cited sentence (a role swap's), a source's own error (``source_error``: the source
-        is what is wrong) and a key point without a citation are left as they are. Display only: no score
-        reads it."""
+        point's citation (source, lines), so the item shows where the reference says otherwise; where the item
+        is listed, that key point is not credited (the answer contradicts it). An item that already has a cited
+        sentence (a role swap's), a source's own error (``source_error``: the source is what is wrong) and a key
+        point without a citation are left as they are. Display only: no score reads it (the features are
+        already computed)."""
         from coach.grading.evidence import evidence_of
 
         if not rubric.misconceptions or not rubric.key_points:
             return
         cited = {normalise(r.text).lower(): r for r in refs if r.kind == "key_point" and r.cite is not None}
         index = {normalise(m.correction).lower(): i for i, m in enumerate(rubric.misconceptions) if not m.source_error}
+        stated = {id(st) for st in ev.stated}
         for item in [*ev.stated, *((ev.judged or {}).get("wrong") or [])]:
             if item.get("source_error") or (item.get("evidence") or {}).get("source"):
                 continue
@@ -602,6 +627,8 @@ class Grader:
             ref = cited.get(normalise(rubric.key_points[j].text).lower())
             if sims[j] >= CITE_MIN and ref is not None:
                 item["evidence"] = evidence_of(ref.cite, ref.text)
+                if id(item) in stated:  # not credited where the item is listed (``analyse``)
+                    item["cites_point"] = normalise(ref.text).lower()
 
     def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str], refs) -> None:
         """The step "swaps" (coach/grading/swaps.py): a claim that swaps the roles of two things the reference
@@ -644,19 +671,7 @@ class Grader:
             ev.stated.append(st)
         ev.features["misconception"] = 1.0
         ev.features["misconception_count"] = float(len(ev.stated))
-
-        def keep(covered):  # (key point, strength) pairs
-            return [(text, p) for text, p in covered if normalise(text).lower() not in uncredit]
-
-        def missing(before):  # in the rubric's order
-            out = set(before) | {kp.text for kp in rubric.key_points if normalise(kp.text).lower() in uncredit}
-            return [kp.text for kp in rubric.key_points if kp.text in out]
-
-        if ev.judged:
-            ev.judged["covered"] = keep(ev.judged["covered"])
-            ev.judged["missing"] = missing(ev.judged["missing"])
-        ev.covered = keep(ev.covered)
-        ev.missing = missing(ev.missing)
+        _uncredit(ev, rubric, uncredit)
         pairs = "; ".join(f"{a} / {b} ({', '.join(sw.crossed)})" for sw in found for a, b in [sw.terms])
         ev.steps["swaps"] = Step("swaps", 1.0, f"{len(found)} claim(s) swap the roles the reference gives: {pairs}")
 
