@@ -639,9 +639,9 @@ class Grader:
         from coach.grading.swaps import role_swaps
 
         if not _swap_checked(rubric):
-            # a drafted rubric's reference is a scraped source: where it states a swap the audit missed, a
-            # correct answer reads as swapped against it (measured on the new-document answers; README,
-            # "Role swaps"), so only reviewed references are checked
+            # a rubric drafted from an indexed source rests on a scraped text: where it states a swap the audit
+            # missed, a correct answer reads as swapped against it (measured on the new-document answers;
+            # README, "Role swaps"), so only reviewed rubrics and explicit references are checked
             ev.steps["swaps"] = Step("swaps", 0.0, "not checked against a drafted rubric: its reference is "
                                      "unreviewed, and a swap it states itself would make a correct answer look swapped")
             return
