@@ -507,5 +507,7 @@ def test_a_known_misconception_cites_the_key_point_that_corrects_it(coach):
     assert ev["text"] in {kp.text for kp in rubric.key_points} and "learned from data" in ev["text"], ev
     assert ev["source"] and 1 <= ev["line_start"] <= ev["line_end"]
     assert f"[{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" in g.feedback
-    # the answer contradicts that key point: it is missing, never credited
-    assert ev["text"] not in g.right and ev["text"] in g.missing, (g.right, g.missing)
+    # the answer contradicts that key point: it is missing, never credited, while the points it does state
+    # stay credited (the credit gate hides nothing here)
+    assert g.right and ev["text"] not in g.right and ev["text"] in g.missing, (g.right, g.missing)
+    assert ev["text"] not in g.unconfirmed

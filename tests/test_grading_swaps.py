@@ -83,21 +83,37 @@ def test_a_pair_the_question_does_not_name_keeps_the_strict_check():
 
 def test_a_word_derived_from_the_other_terms_name_crosses():
     """"The discriminator generates" gives the discriminator what the generator is named for, even where the
-    reference also says "generated" of the discriminator's inputs; a correct answer that says so does not read
-    as a swap, and "still" names no entity."""
+    reference also says "generated" of the discriminator's inputs; such words alone never make a swap, and an
+    adverb ("still") names no entity."""
     ref = ["The generator creates synthetic samples from random noise.",
            "The discriminator classifies samples as real or fake; it tells real samples from generated ones."]
     swapped = ["The discriminator is used to generate new examples, while the generator classifies the examples as "
                "real or fake."]
     (sw,) = role_swaps(swapped, ref)
     assert sw.terms == ("discriminator", "generator") and "gener" in sw.crossed
-    right = ["The generator creates fake samples from noise. The discriminator classifies generated and real "
-             "samples as real or fake."]
-    assert role_swaps(right, ref) == []
+    # words derived from the names never make a swap on their own: correct answers that say what each side
+    # receives from the other
+    tcp = ["The sender transmits numbered segments and waits for acknowledgements.",
+           "The receiver reorders segments and acknowledges each one."]
+    assert role_swaps(["The sender pushes packets and receives ACKs. The receiver sends an ACK for every packet it "
+                       "gets."], tcp) == []
+    ae = ["The encoder compresses the input into a small latent code.",
+          "The decoder reconstructs the input from the latent code."]
+    assert role_swaps(["The encoder squeezes the data into a small vector that can later be decoded. The decoder "
+                       "takes the encoded vector and rebuilds the original data."], ae) == []
+    # ...but they add to real crossed words
+    (sw,) = role_swaps(["The decoder compresses the input into a small latent code, while the encoder reconstructs "
+                        "the input from the latent code."], ae)
+    assert sw.terms == ("decoder", "encoder")
     zombie = ["A zombie is a child that has terminated but whose parent has not yet called wait() to collect its exit "
               "status.", "An orphan is a process whose parent has exited while it is still running."]
     assert role_swaps(["A zombie has already finished running.", "An orphan is the opposite situation: the child is "
                        "still alive but its parent died first."], zombie) == []
+    # an adverb is never an entity, but stays an attribute: "first" and "last" cross here
+    fifo = ["A queue removes the element that was added first.", "A stack removes the element that was added last."]
+    (sw,) = role_swaps(["A queue removes the element that was added last, while a stack removes the element that "
+                        "was added first."], fifo)
+    assert sw.terms == ("queue", "stack") and {"first", "last"} <= set(sw.crossed)
 
 
 def test_empty_and_odd_inputs():

@@ -414,6 +414,7 @@ class Grader:
         # the key point cited against a listed misconception says what its correction says: the answer
         # contradicts it, so it is never credited (``_cite_misconceptions``)
         _uncredit(ev, rubric, {st["cites_point"] for st in stated if st.get("cites_point")})
+        ev.features["credited"] = float(len(ev.judged["covered"] if ev.judged else ev.covered))
         if ev.judged:
             # claim-level evidence: credited only when entailed and not contradicted; the candidate's
             # own words for each wrong claim, with the contradicting reference and its citation
@@ -549,7 +550,7 @@ class Grader:
             # the whole reference: one signal among the others, weighed by the calibration, never the grade
             jobs["answer_score"] = _submit(scorer_readings, scorer, question, rubric, claim_text, parallel=self.parallel)
         # the reference sentences with their citations: what the judge reads claims against, and what the
-        # role-swap check reads them against on a reviewed rubric (step "swaps")
+        # role-swap check reads them against on a reviewed rubric or an explicit reference (``_swap_checked``)
         refs = evidence.reference_sentences(rubric, self.citations(rubric)) if judged or _swap_checked(rubric) else []
         if judged:
             # the claims: what the answer states (a bare list of terms is not a claim)
@@ -602,33 +603,31 @@ class Grader:
 
     @staticmethod
     def _cite_misconceptions(ev: signals.Evidence, rubric: Rubric, refs, rv: dict) -> None:
-        """A known misconception the answer states is corrected in the rubric's own words; its evidence becomes
-        the key point that says what the correction says (embedding cosine >= ``CITE_MIN``), with that key
-        point's citation (source, lines), so the item shows where the reference says otherwise; where the item
-        is listed, that key point is not credited (the answer contradicts it). An item that already has a cited
-        sentence (a role swap's), a source's own error (``source_error``: the source is what is wrong) and a key
-        point without a citation are left as they are. Display only: no score reads it (the features are
-        already computed)."""
+        """A known misconception the answer states (``ev.stated``: the rubric's patterns and paraphrases) is
+        corrected in the rubric's own words; its evidence becomes the cited key point that says what the
+        correction says (embedding cosine >= ``CITE_MIN``), with that key point's citation (source, lines), so
+        the item shows where the reference says otherwise; where the item is listed, that key point is not
+        credited (the answer contradicts it). An item that already has a cited sentence (a role swap's) and a
+        source's own error (``source_error``: the source is what is wrong) are left as they are, and so are the
+        judge's own readings. Display only: no score reads it (the features are already computed)."""
         from coach.grading.evidence import evidence_of
 
         if not rubric.misconceptions or not rubric.key_points:
             return
         cited = {normalise(r.text).lower(): r for r in refs if r.kind == "key_point" and r.cite is not None}
+        rows = [cited.get(normalise(kp.text).lower()) for kp in rubric.key_points]  # None: no citation
         index = {normalise(m.correction).lower(): i for i, m in enumerate(rubric.misconceptions) if not m.source_error}
-        stated = {id(st) for st in ev.stated}
-        for item in [*ev.stated, *((ev.judged or {}).get("wrong") or [])]:
+        for item in ev.stated:
             if item.get("source_error") or (item.get("evidence") or {}).get("source"):
                 continue
             i = index.get(normalise(item.get("correction") or "").lower())
-            if i is None:
+            if i is None or not any(rows):
                 continue
-            sims = rv["kp"] @ rv["corr"][i]  # (K,)
+            sims = np.where([r is not None for r in rows], rv["kp"] @ rv["corr"][i], -1.0)  # (K,), uncited out
             j = int(np.argmax(sims))
-            ref = cited.get(normalise(rubric.key_points[j].text).lower())
-            if sims[j] >= CITE_MIN and ref is not None:
-                item["evidence"] = evidence_of(ref.cite, ref.text)
-                if id(item) in stated:  # not credited where the item is listed (``analyse``)
-                    item["cites_point"] = normalise(ref.text).lower()
+            if sims[j] >= CITE_MIN:
+                item["evidence"] = evidence_of(rows[j].cite, rows[j].text)
+                item["cites_point"] = normalise(rows[j].text).lower()  # not credited where listed (``analyse``)
 
     def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str], refs) -> None:
         """The step "swaps" (coach/grading/swaps.py): a claim that swaps the roles of two things the reference
@@ -660,9 +659,11 @@ class Grader:
                      "evidence": evidence_of(ref.cite, ref.text)}
             known = said.get(normalise(claim).lower())
             if known is not None:
+                # the swap confirms a known misconception matched on this sentence: it is listed (whatever the
+                # strength of that match), and where the rubric gives it no citation it keeps its correction
+                # and gains the reference sentence the swap crosses, with its citation, as the evidence
+                known["strength"] = 1.0
                 if not known.get("evidence"):
-                    # a known misconception the rubric lists without a citation: it keeps its correction and
-                    # gains the reference sentence the swap crosses, with its citation, as the evidence
                     known.update(shown)
                 continue
             said[normalise(claim).lower()] = st = {

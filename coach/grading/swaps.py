@@ -9,7 +9,8 @@ negation cue is not used, since it may deny what it names):
   A is one of them and a second term B does not occur in it at all;
 - its *attributes* are its other content words, stemmed; a word derived from one of the two terms' names
   ("generate", "generated" beside "generator") is that term's attribute only: it counts for no other term in the
-  reference, and in the answer one derived from the OTHER term's name crosses ("the discriminator generates");
+  reference, and in the answer one derived from the OTHER term's name crosses ("the discriminator generates"),
+  though such words never make a swap on their own (at least ``MIN_CROSSED`` other words must cross);
 - for two terms A, B that are entities of clauses on both sides (the answer, and the reference's key points
   and model-answer sentences), the discriminative attributes of A are those the side's A clauses use and its
   B clauses do not;
@@ -19,8 +20,8 @@ negation cue is not used, since it may deny what it names):
   when, in one direction, they are at least as many as the crossed words; for any other pair, one own-side
   word clears it (``_vetoed``).
 
-Adverbs that cannot name an entity ("still", "already", "often") are stop words: "an orphan is still running"
-is not about a thing called "still".
+Adverbs ("still", "already", "first") are never a clause's entities: "an orphan is still running" is not about
+a thing called "still".
 
 Simplified on purpose: word overlap, not meaning. It finds swaps stated as parallel clauses with the
 reference's own words, and misses swaps in other words, swaps inside one clause ("A, unlike B, ...") and
@@ -52,8 +53,10 @@ _STOP = frozenset("""a an the is are was were be been being of to in on at by fo
 this these those it its it's they them their there here which who whom whose what when where why how and or so if also
 both each either other another any all some most more less many much few very just only can could may might will would
 should must shall do does did done has have had having use used uses using make makes made one two three such same like
-via about over under between among per i we you he she s e g eg ie etc vs too still already yet even ever again often
-always usually sometimes first later now""".split())
+via about over under between among per i we you he she s e g eg ie etc vs too""".split())
+# adverbs that cannot name what a clause is about ("an orphan is still running" is not about a "still"); they stay
+# attributes ("the stack removes the element added first")
+_ADVERBS = frozenset("still already yet even ever again often always usually sometimes first later now".split())
 _SUFFIXES = ("ations", "ation", "ators", "ator", "ates", "ated", "ating", "ate", "ings", "ing", "ers", "er", "ies", "es",
              "ed", "ly", "s", "e")
 
@@ -84,7 +87,8 @@ def _clauses(texts: list[str]) -> list[_Clause]:
                 continue
             ws = [w for w in _WORD.findall(part.lower()) if w not in _STOP and len(w) >= 2]
             if ws:
-                out.append(_Clause(i, frozenset(_surface(w) for w in ws[:HEAD]), frozenset(_surface(w) for w in ws),
+                out.append(_Clause(i, frozenset(_surface(w) for w in ws[:HEAD] if w not in _ADVERBS),
+                                   frozenset(_surface(w) for w in ws),
                                    tuple(ws)))
     return out
 
@@ -130,8 +134,10 @@ def role_swaps(claims: list[str], refs: list[str], question: str = "") -> list[S
 
         def side(clauses, e, other, reference):
             # a word derived from a term's name ("generate" beside "generator") is that term's attribute only:
-            # dropped from every clause, then given back to the reference's clauses about that term; in the
-            # answer, one derived from the OTHER term's name stays (it says e does what the other is named for)
+            # in the reference it is dropped from every clause and each clause about the term carries the
+            # term's own stem (whether or not it uses such a word); in the answer a clause drops only its own
+            # term's stem ("the generator generates" is neither crossed nor own-side), so one derived from the
+            # OTHER term's name stays and crosses (it says e does what the other is named for)
             own = {_stem(e)} if reference else set()
             drop = named if reference else named & {_stem(e)}
             return [(c.index, {_stem(w) for w in c.words if _surface(w) not in (a, b) and _stem(w) not in drop} | own)
@@ -146,6 +152,10 @@ def role_swaps(claims: list[str], refs: list[str], question: str = "") -> list[S
         if _vetoed(oCA & oRA, x1, oCB & oRB, x2, a in asked and b in asked):
             continue
         if not x1 or not x2 or len(x1 | x2) < MIN_CROSSED:
+            continue
+        if len((x1 | x2) - named) < MIN_CROSSED:
+            # words derived from the names support a swap but never make one on their own: "the sender
+            # receives ACKs, the receiver sends one" is a correct answer
             continue
         pairs = [(len(w & v & oRB), -i, -j, i, j, (a, b)) for i, w in ca for j, v in rb]
         pairs += [(len(w & v & oRA), -i, -j, i, j, (b, a)) for i, w in cb for j, v in ra]
