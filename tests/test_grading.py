@@ -69,6 +69,24 @@ def test_source_error_parroted_scores_low_and_contradicting_it_scores_high(grade
     assert right.score >= 7
 
 
+def test_an_error_a_source_shares_says_where_the_source_states_it(coach):
+    """An answer that repeats an error a bundled source states names the passage that states it (its source
+    and lines, within the passage the rubric cites), in the grade, its feedback, the web card and the Markdown
+    export."""
+    from coach.session.markdown import grade_markdown
+    from coach.session.render import grade_md
+
+    g = coach.grade("What is a loss function?", "A loss function is done by comparing the training dataset to the "
+                    "testing dataset.")
+    (w,) = [w for w in g.wrong if w["source_error"]]
+    at = w["source_at"]
+    cited = [c for c in g.references if c.source == at["source"]]
+    assert any(c.line_start <= at["line_start"] <= at["line_end"] <= c.line_end for c in cited), (at, g.references)
+    where = f"{at['source']} lines {at['line_start']}-{at['line_end']}"
+    assert f"(a cited source states this error too: {where})" in g.feedback
+    assert "a cited source states this error too: " in grade_md(g) and "a cited source states this error too: " in grade_markdown(g)
+
+
 def test_negated_misconception_is_not_penalised(grader):
     q = "What is a loss function?"
     g = grader.grade(q, "A loss function does not compare the training set with the test set; it measures the error of predictions against the true targets.", question_id="loss-function")

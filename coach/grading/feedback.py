@@ -25,6 +25,17 @@ VERDICT_WORDS = {
 }
 
 
+def source_error_note(w: dict, span: str | None = None) -> str:
+    """" (a cited source states this error too: notes.md lines 4-4)" for an error a source shares (where the
+    audit flagged it, when known; ``span``: that place as the caller writes it), else ""."""
+    if not w.get("source_error"):
+        return ""
+    at = w.get("source_at") or {}
+    if span is None and at.get("source"):
+        span = f"{at['source']} lines {at.get('line_start')}-{at.get('line_end')}"
+    return f" (a cited source states this error too: {span})" if span else " (a cited source states this error too)"
+
+
 def judged_basis(w: dict) -> str:
     """ "judgement model: contradicts the reference, 0.93" for a wrong claim the judge found (a model's
     reading, measured to be wrong on some correct sentences); the rule's own words for a role swap
@@ -51,7 +62,7 @@ def build_feedback(grade: Grade) -> str:
     if grade.wrong:
         lines.append("What is wrong:")
         for w in grade.wrong:
-            tail = " (a cited source states this error too)" if w.get("source_error") else ""
+            tail = source_error_note(w)
             ev = w.get("evidence") or {}
             cite = f" [{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" if ev.get("source") else ""
             basis = judged_basis(w)

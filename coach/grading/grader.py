@@ -178,8 +178,9 @@ def credit_explanation(n: int, expected: float, cal: Calibration) -> str:
 
 def _shown(stated: dict) -> dict:
     """What a stated error adds to its "What is wrong" item beyond the rubric misconception's fields: a role
-    swap (step "swaps") says how it is wrong, cites the reference sentence and gives its basis."""
-    out = {k: stated[k] for k in ("evidence", "basis") if k in stated}
+    swap (step "swaps") says how it is wrong, cites the reference sentence and gives its basis; a cited key
+    point is the evidence of a known misconception; a source's own error says where the source states it."""
+    out = {k: stated[k] for k in ("evidence", "basis", "source_at") if k in stated}
     if "shown_how" in stated:
         out["how"] = stated["shown_how"]
     return out
@@ -597,6 +598,7 @@ class Grader:
             )
         self._swaps(ev, rubric, claims, refs)
         self._cite_misconceptions(ev, rubric, refs, rv)
+        self._locate_source_errors(ev, rubric)
         # how many key points the feedback would credit (not a combiner feature: the credit gate's fit reads it)
         ev.features["credited"] = float(len(ev.judged["covered"] if ev.judged else ev.covered))
         return ev
@@ -628,6 +630,32 @@ class Grader:
             if sims[j] >= CITE_MIN:
                 item["evidence"] = evidence_of(rows[j].cite, rows[j].text)
                 item["cites_point"] = normalise(rows[j].text).lower()  # not credited where listed (``analyse``)
+
+    def _locate_source_errors(self, ev: signals.Evidence, rubric: Rubric) -> None:
+        """An error the answer shares with a source (a misconception the rubric marks as a source's, or one
+        made from an audit flag) says where the source states it, as ``source_at``: the flagged lines when an
+        audit flag on its record quotes it word for word, else the record's whole passage (a hand-written
+        rubric words the error its own way). So "a cited source states this error too" names the passage.
+        Display only."""
+        where = {}
+        passages = {c.record_id: c for c in self.citations(rubric)}
+        for m in rubric.misconceptions:
+            if not m.source_error or not m.record:
+                continue
+            at = next(({"source": f["source"], "line_start": f.get("line_start"), "line_end": f.get("line_end")}
+                       for f in self.flags_for(m.record)
+                       if f.get("source") and normalise(f.get("quote") or "").lower() == normalise(m.text).lower()), None)
+            c = passages.get(m.record)
+            if at is None and c is not None:
+                at = {"source": c.source, "line_start": c.line_start, "line_end": c.line_end}
+            if at is not None:
+                where.setdefault(normalise(m.correction).lower(), at)
+        if not where:
+            return
+        for item in [*ev.stated, *((ev.judged or {}).get("wrong") or [])]:
+            at = where.get(normalise(item.get("correction") or "").lower()) if item.get("source_error") else None
+            if at is not None and "source_at" not in item:
+                item["source_at"] = dict(at)
 
     def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str], refs) -> None:
         """The step "swaps" (coach/grading/swaps.py): a claim that swaps the roles of two things the reference

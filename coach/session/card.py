@@ -71,6 +71,13 @@ class WrongClaim:
     source_error: bool = False  # a cited source states the same error
     evidence: list[Evidence] = field(default_factory=list)
     basis: str = ""  # who says it is wrong, when it is the judgement model: "judgement model: contradicts the reference, 0.93"
+    source_at: Evidence | None = None  # where a source states the same error (the audit's flag), when known
+
+    def source_note(self, titles: dict[str, str] | None = None) -> str:
+        """" (a cited source states this error too: <where>)", or "" when no source states it."""
+        if not self.source_error:
+            return ""
+        return f" (a cited source states this error too{': ' + self.source_at.span(titles) if self.source_at else ''})"
 
 
 @dataclass
@@ -124,8 +131,9 @@ def wrong_claims(wrong: list[dict]) -> list[WrongClaim]:
         if not key or key in seen:
             continue
         seen.add(key)
+        at = _evidence(w.get("source_at"))
         out.append(WrongClaim(str(said or ""), str(w.get("correction") or ""), bool(w.get("source_error")),
-                              _evidence(w.get("evidence")), judged_basis(w)))
+                              _evidence(w.get("evidence")), judged_basis(w), at[0] if at else None))
     return out
 
 

@@ -84,7 +84,7 @@ def grade_markdown(grade: Grade, titles: dict[str, str] | None = None, level: in
     if card.wrong:
         out += ["", f"{h} {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:
-            note = " (a cited source states this error too)" if w.source_error else ""
+            note = md_inline(w.source_note(titles))
             basis = f" _({md_inline(w.basis)})_" if w.basis else ""
             out.append(f"- ✗ {md_inline(w.claim)} → {md_inline(w.correction)}{note}{basis}")
             out += [f"  - {evidence_md(e, titles)}" for e in w.evidence]

@@ -79,7 +79,7 @@ def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
     if card.wrong:
         lines += ["", f"#### {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:
-            note = " (a cited source states this error too)" if w.source_error else ""
+            note = safe(w.source_note(titles))
             basis = f" <small>({safe(w.basis)})</small>" if w.basis else ""
             lines.append(f"- ✗ {safe(w.claim)} → {safe(w.correction)}{note}{basis}" + "".join(_evidence_html(e, titles) for e in w.evidence))
     if card.model_answer:
