@@ -25,15 +25,15 @@ VERDICT_WORDS = {
 }
 
 
-def source_error_note(w: dict, span: str | None = None) -> str:
-    """" (a cited source states this error too: notes.md lines 4-4)" for an error a source shares (where the
-    audit flagged it, when known; ``span``: that place as the caller writes it), else ""."""
-    if not w.get("source_error"):
-        return ""
-    at = w.get("source_at") or {}
-    if span is None and at.get("source"):
-        span = f"{at['source']} lines {at.get('line_start')}-{at.get('line_end')}"
-    return f" (a cited source states this error too: {span})" if span else " (a cited source states this error too)"
+def source_error_note(where: str = "") -> str:
+    """" (a cited source states this error too: notes.md lines 4-4)" for an error a source shares; ``where``:
+    the place as the caller writes it ("" when unknown). The grade's feedback and the card both say it so."""
+    return f" (a cited source states this error too: {where})" if where else " (a cited source states this error too)"
+
+
+def _lines(at: dict) -> str:
+    """ "notes.md lines 4-6" for a place with a source, else ""."""
+    return f"{at['source']} lines {at.get('line_start')}-{at.get('line_end')}" if at.get("source") else ""
 
 
 def judged_basis(w: dict) -> str:
@@ -62,9 +62,8 @@ def build_feedback(grade: Grade) -> str:
     if grade.wrong:
         lines.append("What is wrong:")
         for w in grade.wrong:
-            tail = source_error_note(w)
-            ev = w.get("evidence") or {}
-            cite = f" [{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" if ev.get("source") else ""
+            tail = source_error_note(_lines(w.get("source_at") or {})) if w.get("source_error") else ""
+            cite = f" [{_lines(w.get('evidence') or {})}]" if (w.get("evidence") or {}).get("source") else ""
             basis = judged_basis(w)
             lines.append(f"- You said: \"{w.get('said') or w['claim']}\" Correction: {w['correction']}{cite}{tail}" + (f" ({basis})" if basis else ""))
     if grade.model_answer:

@@ -415,6 +415,7 @@ class Grader:
         # the key point cited against a listed misconception says what its correction says: the answer
         # contradicts it, so it is never credited (``_cite_misconceptions``)
         _uncredit(ev, rubric, {st["cites_point"] for st in stated if st.get("cites_point")})
+        # how many key points the feedback would credit (not a combiner feature: the credit gate's fit reads it)
         ev.features["credited"] = float(len(ev.judged["covered"] if ev.judged else ev.covered))
         if ev.judged:
             # claim-level evidence: credited only when entailed and not contradicted; the candidate's
@@ -599,8 +600,6 @@ class Grader:
         self._swaps(ev, rubric, claims, refs)
         self._cite_misconceptions(ev, rubric, refs, rv)
         self._locate_source_errors(ev, rubric)
-        # how many key points the feedback would credit (not a combiner feature: the credit gate's fit reads it)
-        ev.features["credited"] = float(len(ev.judged["covered"] if ev.judged else ev.covered))
         return ev
 
     @staticmethod
@@ -637,10 +636,15 @@ class Grader:
         audit flag on its record quotes it word for word, else the record's whole passage (a hand-written
         rubric words the error its own way). So "a cited source states this error too" names the passage.
         Display only."""
+        items = [it for it in [*ev.stated, *((ev.judged or {}).get("wrong") or [])]
+                 if it.get("source_error") and "source_at" not in it]
+        if not items:  # the usual case: nothing to locate, no citations or flags read
+            return
+        wanted = {normalise(it.get("correction") or "").lower() for it in items}
         where = {}
         passages = {c.record_id: c for c in self.citations(rubric)}
         for m in rubric.misconceptions:
-            if not m.source_error or not m.record:
+            if not m.source_error or not m.record or normalise(m.correction).lower() not in wanted:
                 continue
             at = next(({"source": f["source"], "line_start": f.get("line_start"), "line_end": f.get("line_end")}
                        for f in self.flags_for(m.record)
@@ -650,11 +654,9 @@ class Grader:
                 at = {"source": c.source, "line_start": c.line_start, "line_end": c.line_end}
             if at is not None:
                 where.setdefault(normalise(m.correction).lower(), at)
-        if not where:
-            return
-        for item in [*ev.stated, *((ev.judged or {}).get("wrong") or [])]:
-            at = where.get(normalise(item.get("correction") or "").lower()) if item.get("source_error") else None
-            if at is not None and "source_at" not in item:
+        for item in items:
+            at = where.get(normalise(item.get("correction") or "").lower())
+            if at is not None:
                 item["source_at"] = dict(at)
 
     def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str], refs) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coach.grading.feedback import UNCONFIRMED_NOTE, VERDICT_WORDS, build_feedback, judged_basis
+from coach.grading.feedback import UNCONFIRMED_NOTE, VERDICT_WORDS, build_feedback, judged_basis, source_error_note
 from coach.grading.types import Citation, Grade, Step
 
 SECTION_TITLES = {
@@ -77,7 +77,7 @@ class WrongClaim:
         """" (a cited source states this error too: <where>)", or "" when no source states it."""
         if not self.source_error:
             return ""
-        return f" (a cited source states this error too{': ' + self.source_at.span(titles) if self.source_at else ''})"
+        return source_error_note(self.source_at.span(titles) if self.source_at else "")
 
 
 @dataclass
