@@ -255,6 +255,30 @@ def test_role_swap_against_an_explicit_reference(coach):
     assert any("role swap" in (w.get("basis") or "") and w["claim"] in SWAPS[1][1] for w in swapped.wrong), swapped.wrong
 
 
+def test_only_a_reference_passed_with_the_answer_counts_as_explicit(coach, monkeypatch):
+    """An explicit reference is marked on the rubric by ``Grader.resolve``, not read from its id: a source named
+    "ref-gan.md" (record ids "ref-gan.md:N") is an indexed source like any other, so its drafted rubric is not
+    read by the role-swap rule (README, "Role swaps") and its vectors are kept on disk."""
+    from coach.grading.draft import draft_rubric
+    from coach.grading.grader import _swap_checked
+    from coach.grading.rubrics import Rubric
+
+    g = coach.grader
+    explicit = g.resolve(SWAPS[1][0], reference=GAN_REFERENCE)
+    assert explicit.explicit and _swap_checked(explicit)
+    assert explicit.model_copy(update={"misconceptions": []}).explicit  # the flag-augmented copy keeps it
+    indexed = draft_rubric("ref-gan.md:1", SWAPS[1][0], [("ref-gan.md:1", GAN_REFERENCE)], [])
+    assert indexed.id.startswith("ref-") and not indexed.explicit and not _swap_checked(indexed)
+    # a rubric file cannot mark itself explicit
+    data = {**explicit.model_dump(), "explicit": True, "_explicit": True}
+    assert not Rubric.model_validate(data).explicit and "explicit" not in explicit.model_dump()
+    monkeypatch.setattr(g, "resolve", lambda *a, **k: indexed)
+    swapped = g.grade(SWAPS[1][0], SWAPS[1][1])
+    step = next(s for s in swapped.steps if s.name == "swaps")
+    assert step.explanation.startswith("not checked against a drafted rubric"), step
+    assert not any("role swap" in (w.get("basis") or "") for w in swapped.wrong)
+
+
 PK_REFERENCE = ("A primary key uniquely identifies each row of a table. Its values must be unique and can never be NULL, "
                 "and a table has at most one primary key.")
 

@@ -42,14 +42,15 @@ from coach.grading.types import Citation, Grade, Step
 
 log = logging.getLogger(__name__)
 
-AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``reference`` (``Grader.resolve``)
+AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``reference`` (``Grader.resolve``); an id
+# alone never marks one (a source named "ref-notes.md" has record ids that start the same): ``Rubric.explicit`` does
 
 
 def _swap_checked(rubric) -> bool:
     """Whether the role-swap rule reads answers against this rubric: a reviewed one (bundled or the user's
     own), or one drafted from an explicit reference the user brings (`coach grade --reference`); not one
     drafted from an indexed source, whose unflagged errors would make correct answers look swapped."""
-    return rubric.origin != "draft" or rubric.id.startswith(AD_HOC_PREFIX)
+    return rubric.origin != "draft" or rubric.explicit
 
 
 RUBRIC_CACHE_SIZE = 4096  # rubrics whose vectors and flag-augmented copy stay in memory
@@ -284,7 +285,7 @@ class Grader:
             rows = 1 + len(kps) + 2 * len(mis)
             # a rubric drafted from an explicit reference is ad hoc: kept in memory only, so the folder
             # grows with the questions and sources, not with every reference ever pasted
-            store = None if rubric.id.startswith(AD_HOC_PREFIX) else self.vector_store
+            store = None if rubric.explicit else self.vector_store
             v = store.get(dump, rows) if store is not None else None
             if v is None:
                 v = self.vecs([rubric.model_answer, *kps, *mis, *corr])
@@ -301,7 +302,9 @@ class Grader:
             # a reference pasted from a web page keeps its ads and footers; they must not become key points
             from corpus.boilerplate import strip_text
 
-            return draft_rubric(AD_HOC_PREFIX + slug(question), question, [("", strip_text(reference) or reference)], [])
+            rubric = draft_rubric(AD_HOC_PREFIX + slug(question), question, [("", strip_text(reference) or reference)], [])
+            rubric._explicit = True
+            return rubric
         if question_id:
             rubric = self.bank.get(question_id)
             if rubric is None and question_id in self.records:

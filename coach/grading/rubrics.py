@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from coach.errors import CoachError
 from coach.grading.text import normalise
@@ -88,6 +88,14 @@ class Rubric(BaseModel):
     key_points: list[KeyPoint]
     misconceptions: list[Misconception] = Field(default_factory=list)
     origin: str = "reviewed"  # reviewed | user | draft
+    # drafted from a reference passed with the answer (`coach grade --reference`), not from an indexed source:
+    # set by ``Grader.resolve`` only (``explicit_reference``), never read from a rubric file or an id
+    _explicit: bool = PrivateAttr(default=False)
+
+    @property
+    def explicit(self) -> bool:
+        """Whether this rubric was drafted from a reference the user passed with the answer."""
+        return self._explicit
 
     @field_validator("key_points")
     @classmethod
