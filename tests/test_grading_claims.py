@@ -178,6 +178,16 @@ def test_where_having_swap_on_an_added_source(sql_coach):
     )
     assert g.verdict == "incorrect", (g.score, g.feedback)
     assert any(w.get("evidence", {}).get("source") == "sql_notes.md" for w in g.wrong)
+    # the candidate is told what the grade rests on: the added source's own sentences, unreviewed
+    (note,) = [n for n in g.notes if n.startswith("Graded against key points drafted from")]
+    assert "sql_notes.md" in note and "Note: " + note in g.feedback
+
+
+def test_only_a_grade_on_a_drafted_rubric_says_so(coach):
+    g = coach.grader
+    reviewed = g.grade(*CORRECT_OTHER_WORDS)
+    explicit = g.grade(*CORRECT_OTHER_WORDS, reference=GAN_REFERENCE)
+    assert not any("drafted from" in n for n in reviewed.notes + explicit.notes), (reviewed.notes, explicit.notes)
 
 
 @pytest.mark.xfail(strict=True, reason="measured gap since the drafted refit of 2026-12-03 (README, 'Drafted key points that "

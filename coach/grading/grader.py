@@ -46,6 +46,15 @@ AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``refer
 # alone never marks one (a source named "ref-notes.md" has record ids that start the same): ``Rubric.explicit`` does
 
 
+def drafted_note(citations: list[Citation]) -> str:
+    """What a grade against a rubric drafted from an indexed source tells the candidate: its key points are that
+    source's own sentences, which nobody reviewed, and the audit cannot verify most facts in a source."""
+    sources = ", ".join(dict.fromkeys(c.source for c in citations if c.source)) or "the source"
+    return (f"Graded against key points drafted from {sources}, not a reviewed rubric: where the source is wrong, "
+            "this grade is too. The source audit checks code, arithmetic and known error patterns, but cannot verify "
+            "most statements of fact in a source.")
+
+
 def _swap_checked(rubric) -> bool:
     """Whether the role-swap rule reads answers against this rubric: a reviewed one (bundled or the user's
     own), or one drafted from an explicit reference the user brings (`coach grade --reference`); not one
@@ -470,6 +479,8 @@ class Grader:
             grade.missing = [kp.text for kp in rubric.key_points]
             grade.right, grade.unconfirmed = [], []
         self._no_attempt_gate(grade, rubric, reading)
+        if rubric.origin == "draft" and not rubric.explicit:
+            grade.notes.append(drafted_note(grade.references))
         grade.feedback = build_feedback(grade)
         return grade, ev
 
