@@ -87,6 +87,33 @@ def test_an_error_a_source_shares_says_where_the_source_states_it(coach):
     assert "a cited source states this error too: " in grade_md(g) and "a cited source states this error too: " in grade_markdown(g)
 
 
+def test_a_source_error_is_located_on_the_line_that_states_it(coach):
+    """A hand-written rubric words a source's error its own way, so no audit flag quotes it: the grade names the
+    one line of the cited passage that holds most of the error's words ("Epoch: It handles the amount of data
+    that is being sent to the model for training at a time." on line 133 of the passage 132-138)."""
+    g = coach.grade("Define epoch, iteration, and batches.", "An epoch is the amount of data sent to the model for "
+                    "training at one time; an iteration is one batch; a batch is a subset of the training data.")
+    # listed once, though the rubric's wording and an audit flag's quote of the same error both match it
+    (w,) = [w for w in g.wrong if "amount of data" in w["said"]]
+    assert w["source_error"] and w["source_at"] == {"source": "002_8b468431436e823b.txt", "line_start": 133, "line_end": 133}, w
+    assert "(a cited source states this error too: 002_8b468431436e823b.txt lines 133-133)" in g.feedback
+
+
+def test_a_line_is_named_only_when_one_line_holds_most_of_the_error():
+    from types import SimpleNamespace
+
+    from coach.grading.grader import _line_stating
+
+    rec = SimpleNamespace(source="notes.md", answer="Pooling keeps the image size.\n\nReLU is an activation.",
+                          answer_lines=[4, 5, 6])
+    assert _line_stating(rec, "Pooling maintains the size of the image.") == {"source": "notes.md", "line_start": 4,
+                                                                              "line_end": 4}
+    assert _line_stating(rec, "Dropout removes whole layers at test time.") is None  # no line holds half its words
+    twice = SimpleNamespace(source="notes.md", answer="Pooling keeps the size.\nPooling keeps the size.", answer_lines=[1, 2])
+    assert _line_stating(twice, "Pooling keeps the size.") is None  # a tie names no line
+    assert _line_stating(SimpleNamespace(source="x", answer="a\nb", answer_lines=[1]), "a b") is None  # lines unknown
+
+
 def test_negated_misconception_is_not_penalised(grader):
     q = "What is a loss function?"
     g = grader.grade(q, "A loss function does not compare the training set with the test set; it measures the error of predictions against the true targets.", question_id="loss-function")

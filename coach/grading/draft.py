@@ -18,7 +18,7 @@ from pathlib import Path
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
 from coach.grading.text import normalise, sentences, words
 
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     """a about above after again all also an and any are as at be because been being between both but by can
     could did do does doing down during each few for from further had has have having here how i if in into is
     it its itself just like make makes many may more most much must no nor not now of off often on once only or
@@ -42,7 +42,7 @@ def distinctive_terms(sentence: str, k: int = 3, exclude: set[str] | frozenset[s
     ``exclude``: words that are no evidence of the point (the question's own words)."""
     seen: list[str] = []
     for w in words(sentence):
-        if len(w) >= 4 and w not in _STOP and w not in exclude and not w.isdigit() and w not in seen:
+        if len(w) >= 4 and w not in STOP_WORDS and w not in exclude and not w.isdigit() and w not in seen:
             seen.append(w)
     return sorted(seen, key=lambda w: (-len(w), w))[:k]
 

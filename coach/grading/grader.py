@@ -23,7 +23,7 @@ from coach.errors import CoachError
 from coach.grading import signals
 from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
-from coach.grading.draft import draft_rubric, slug
+from coach.grading.draft import STOP_WORDS, draft_rubric, slug
 from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
 from coach.grading.text import (
@@ -35,6 +35,7 @@ from coach.grading.text import (
     normalise,
     other_script,
     sentences,
+    singular,
     strip_injections,
     words,
 )
@@ -53,6 +54,27 @@ def drafted_note(citations: list[Citation]) -> str:
     return (f"Graded against key points drafted from {sources}, not a reviewed rubric: where the source is wrong, "
             "this grade is too. The source audit checks code, arithmetic and known error patterns, but cannot verify "
             "most statements of fact in a source.")
+
+
+LINE_MATCH_MIN = 0.5  # share of an error's content words a source line must hold to be named as stating it
+
+
+def _line_stating(record, text: str) -> dict | None:
+    """{"source", "line_start", "line_end"} of the one line of ``record``'s answer that holds the most of ``text``'s
+    content words (at least ``LINE_MATCH_MIN`` of them, no tie), else None: where in a passage a source states an
+    error that a hand-written rubric words its own way."""
+    if record is None or not getattr(record, "answer_lines", None):
+        return None
+    lines = record.answer.split("\n")
+    want = {singular(w) for w in words(text) if w not in STOP_WORDS}
+    if not want or len(lines) != len(record.answer_lines):
+        return None
+    shares = [len(want & {singular(w) for w in words(line)}) / len(want) for line in lines]
+    best = max(shares)
+    if best < LINE_MATCH_MIN or shares.count(best) > 1:
+        return None
+    at = record.answer_lines[shares.index(best)]
+    return {"source": record.source, "line_start": at, "line_end": at}
 
 
 def _swap_checked(rubric) -> bool:
@@ -194,6 +216,19 @@ def _shown(stated: dict) -> dict:
     if "shown_how" in stated:
         out["how"] = stated["shown_how"]
     return out
+
+def _one_per_sentence(stated: list[dict]) -> list[dict]:
+    """Each answer sentence once under "What is wrong": of the known misconceptions matched to one sentence (a
+    rubric's own wording and an audit flag's quote of the same source error, say), the strongest match, the
+    first in the rubric's order on a tie. Display only: every match still counts in the score."""
+    best: dict[str, dict] = {}
+    for st in stated:
+        key = normalise(st["sentence"]).lower()
+        if key not in best or st.get("strength", 1.0) > best[key].get("strength", 1.0):
+            best[key] = st
+    kept = {id(st) for st in best.values()}
+    return [st for st in stated if id(st) in kept]
+
 
 # a grade at or above this is never turned into "no attempt" by the model's reading (the screen's rule is not gated)
 NO_ATTEMPT_BELOW = 2.5
@@ -451,7 +486,7 @@ class Grader:
                 grade.right = [t for t, _ in ev.covered if normalise(t).lower() not in contradicted]
                 grade.missing = [t for t in grade.missing if t not in set(grade.right)]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
-            for st in stated:  # rubric patterns the judge did not already report, each sentence once
+            for st in _one_per_sentence(stated):  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
                     said.add(normalise(st["sentence"]).lower())
                     grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
@@ -461,7 +496,7 @@ class Grader:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
             grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"], **_shown(s)}
-                           for s in stated]
+                           for s in _one_per_sentence(stated)]
         if grade.right and not cal.shows_credit(ev.features, grade.verdict):
             # an answer the scorer rates this low: on the dev answers such credits went mostly to wrong
             # answers (Calibration.credit_score_min). The key points are listed as missing, each marked as
@@ -665,7 +700,8 @@ class Grader:
                        if f.get("source") and normalise(f.get("quote") or "").lower() == normalise(m.text).lower()), None)
             c = passages.get(m.record)
             if at is None and c is not None:
-                at = {"source": c.source, "line_start": c.line_start, "line_end": c.line_end}
+                at = (_line_stating(self.records.get(m.record), m.text)
+                      or {"source": c.source, "line_start": c.line_start, "line_end": c.line_end})
             if at is not None:
                 where.setdefault(normalise(m.correction).lower(), at)
         for item in items:
