@@ -79,7 +79,7 @@ def _line_stating(record, text: str) -> dict | None:
 
 def _swap_checked(rubric) -> bool:
     """Whether the role-swap rule reads answers against this rubric: a reviewed one (bundled or the user's
-    own), or one drafted from an explicit reference the user brings (`coach grade --reference`); not one
+    own), or one drafted from an explicit reference the user brings (a `reference` field in `coach grade`'s input); not one
     drafted from an indexed source, whose unflagged errors would make correct answers look swapped."""
     return rubric.origin != "draft" or rubric.explicit
 

@@ -88,7 +88,7 @@ class Rubric(BaseModel):
     key_points: list[KeyPoint]
     misconceptions: list[Misconception] = Field(default_factory=list)
     origin: str = "reviewed"  # reviewed | user | draft
-    # drafted from a reference passed with the answer (`coach grade --reference`), not from an indexed source:
+    # drafted from a reference passed with the answer (a `reference` field in `coach grade`'s input), not from an indexed source:
     # set by ``Grader.resolve`` only (``explicit_reference``), never read from a rubric file or an id
     _explicit: bool = PrivateAttr(default=False)
 
