@@ -38,7 +38,7 @@ ALPHA = 1.0
 
 def collect(grader, rows: list[dict]) -> list[dict | None]:
     """Signal features per row (None for answers the input screen scores by rule). A row with a
-    ``reference`` is graded against it (a drafted rubric), as `coach grade --reference` would."""
+    ``reference`` is graded against it (a drafted rubric), as a line's `reference` field in `coach grade` would."""
     out = []
     for r in rows:
         # the grader resolves an explicit reference before the question id

@@ -451,7 +451,7 @@ def test_an_off_topic_answer_is_not_said_to_mention_a_key_point(coach):
 
 
 def test_a_pasted_reference_keeps_its_page_furniture_out_of_the_key_points(coach):
-    """A reference pasted from a web page (``coach grade --reference``) never goes through the corpus stage: its
+    """A reference pasted from a web page (a ``reference`` field of a `coach grade` line) never goes through the corpus stage: its
     "Click here for more!", ad and footer lines became key points listed as missing. They are stripped first."""
     ref = ("Optimistic locking checks a version column at commit time and fails if another transaction changed the "
            "row. Pessimistic locking takes a lock when the row is read.\nClick here for more!\n"

@@ -212,7 +212,7 @@ def test_a_rubric_drafted_from_an_indexed_source_is_not_checked_for_swaps(coach,
 
 
 def test_an_explicit_reference_is_checked_for_swaps(coach):
-    """A reference the user brings (`coach grade --reference`) is vouched for by the user: a swap against it
+    """A reference the user brings (a `reference` field of a `coach grade` line) is vouched for by the user: a swap against it
     is listed as wrong with the sentence it crosses (experiment 30, README "Role swaps")."""
     g = coach.grader.grade(DELETE_Q, DELETE_SWAPPED, reference=SQL_REF)
     step = next(s for s in g.steps if s.name == "swaps")

@@ -97,7 +97,7 @@ def test_the_coach_keeps_rubric_vectors_in_its_home(coach):
 
 
 def test_a_rubric_drafted_from_an_explicit_reference_is_not_kept_on_disk(embedder, tmp_path):
-    """An explicit reference (``coach grade --reference``) is ad hoc: the folder must not grow with each one."""
+    """An explicit reference (a ``reference`` field of a `coach grade` line) is ad hoc: the folder must not grow with each one."""
     store = RubricVectorStore(tmp_path / "cache", "test-model")
     grader, _ = _grader(embedder, store)
     reference = "L1 penalises absolute weights and makes them sparse; L2 penalises squared weights."
