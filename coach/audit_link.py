@@ -80,14 +80,25 @@ class AuditView:
             log.warning("source audit unavailable: %s", exc)
             return {}
 
+    def _scope(self) -> tuple[list[str], list[str]]:
+        """(the indexed sources' names, what the default checks cannot verify as configured)."""
+        from coach.audit.checks import not_verified
+
+        sources = [s.get("source") for s in self.index.status().get("sources", [])] if self.index.exists() else []
+        return [s for s in sources if s], not_verified(settings=self.settings)
+
     def report_markdown(self, titles: dict[str, str] | None = None) -> str:
         from coach.audit import Flag, render_report
 
-        return render_report([Flag.from_dict(f) for f in self.all_flags()], titles=titles)
+        flags = [Flag.from_dict(f) for f in self.all_flags()]
+        audited, notes = self._scope()
+        return render_report(flags, titles=titles, audited=audited, notes=notes)
 
     def report_html(self, titles: dict[str, str] | None = None) -> str:
         """The report for the web UI: one collapsed section per source (``render_report_html``)."""
         from coach.audit import Flag
         from coach.audit.report import render_report_html
 
-        return render_report_html([Flag.from_dict(f) for f in self.all_flags()], titles)
+        flags = [Flag.from_dict(f) for f in self.all_flags()]
+        audited, notes = self._scope()
+        return render_report_html(flags, titles, audited=audited, notes=notes)

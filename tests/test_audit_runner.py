@@ -208,7 +208,30 @@ def test_cli_says_when_an_explicitly_chosen_trusted_check_cannot_flag(tmp_path, 
     res = CliRunner().invoke(cli, ["check", "--output", str(tmp_path / "f.jsonl"), "--checks", "code,trusted",
                                    str(DATA / "knowledge_source.txt")])
     assert res.exit_code == 0, res.output
-    assert "trusted check flags nothing" in res.output and "audit-fit" in res.output
+    assert "`trusted` check flags nothing" in res.output and "audit-fit" in res.output
+    assert "`llm` check is off" not in res.output  # not selected: nothing to say about it
+
+
+def test_an_audit_says_what_it_could_not_verify(tmp_path, monkeypatch):
+    """Found in a user walkthrough: `coach check` said "0 flags" and its report "0 flagged claims in 0 sources",
+    which reads as "my source is clean" (or as "nothing was audited"). Every run and report now says how many
+    sources were audited and which default checks cannot flag anything as configured."""
+    from coach.audit.checks import not_verified, trusted
+    from coach.cli import cli
+
+    monkeypatch.setattr(trusted, "enabled", lambda th=None: False)
+    clean = tmp_path / "clean.md"
+    clean.write_text("## What is a mutex?\n\nA mutex is a lock that one thread holds at a time.\n", encoding="utf-8")
+    rep = tmp_path / "r.md"
+    res = CliRunner().invoke(cli, ["check", "--output", str(tmp_path / "f.jsonl"), "--report", str(rep), str(clean)])
+    assert res.exit_code == 0, res.output
+    assert "0 flags" in res.output and "note: statements of fact are not verified" in res.output
+    assert "note: the `llm` check is off" in res.output  # the default settings name no trusted LLM
+    md = rep.read_text()
+    assert "0 flagged claims in 0 of 1 audited sources (0 errors, 0 suspect): clean.md." in md
+    assert "Not verified:" in md and "check flags nothing" in md
+    monkeypatch.setattr(trusted, "enabled", lambda th=None: True)
+    assert not_verified(("code", "trusted")) == []  # a check that can flag is not listed
 
 
 def test_bundled_corpus_end_to_end(bundled_dir, embedder):

@@ -57,6 +57,9 @@ def test_removing_an_added_source_retires_its_draft_rubrics(home, tmp_path):
     notes.write_text(NOTES, encoding="utf-8")
     res = CliRunner().invoke(cli, ["index", "add", str(notes)])
     assert res.exit_code == 0, res.output
+    # the audit of the new source is reported, with what it cannot verify (found in a user walkthrough)
+    assert "audit: 0 flags in 1 new or changed source(s)" in res.stderr, res.stderr
+    assert "note: statements of fact are not verified" in res.stderr
     draft = home / "rubrics" / "drafts" / "k8s-notes-txt.yaml"
     assert draft.exists()
     res = CliRunner().invoke(cli, ["index", "remove", "k8s_notes.txt"])

@@ -76,12 +76,16 @@ def _first_with(flags: list[Flag], correction: str) -> Flag:
     return next(f for f in flags if _norm(f.correction) == _norm(correction))
 
 
-def render_report_html(flags: list[Flag], titles: dict[str, str] | None = None) -> str:
-    """The report for the web UI: a line of totals, then one collapsed ``<details>`` per source."""
+def render_report_html(flags: list[Flag], titles: dict[str, str] | None = None, audited: list[str] | None = None,
+                       notes: list[str] | None = None) -> str:
+    """The report for the web UI: a line of totals, what was not verified (``notes``), then one collapsed
+    ``<details>`` per source. ``audited``: the names of the sources audited, flagged or not."""
     by_source = _by_source(flags)
     n_err = sum(f.verdict == "error" for f in flags)
     e = lambda t: html.escape(str(t if t is not None else ""), quote=True)  # noqa: E731
-    out = [f"<p>{len(flags)} flagged claims in {len(by_source)} sources ({n_err} errors, {len(flags) - n_err} suspect).</p>"]
+    out = [f"<p>{e(_totals(flags, by_source, n_err, audited))}</p>"]
+    if notes:
+        out.append("<p>Not verified:</p><ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
     for source, fl in by_source.items():
         title = (titles or {}).get(source)
         name = f"<b>{e(title)}</b> ({e(source)})" if title else f"<b>{e(source)}</b>"
@@ -105,11 +109,22 @@ def _where_html(x: dict, titles, e) -> str:
     return where + (f", line {e(x['line_start'])}" if x.get("line_start") else "")
 
 
-def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[str, str] | None = None) -> str:
+def _totals(flags: list[Flag], by_source: dict, n_err: int, audited: list[str] | None) -> str:
+    """ "2 flagged claims in 1 of 3 audited sources (1 errors, 1 suspect)." (without ``audited``: "in 1 sources")."""
+    where = f"{len(by_source)} of {len(audited)} audited sources" if audited is not None else f"{len(by_source)} sources"
+    named = f": {', '.join(audited)}" if audited is not None and 0 < len(audited) <= 5 else ""
+    return f"{len(flags)} flagged claims in {where} ({n_err} errors, {len(flags) - n_err} suspect){named}."
+
+
+def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[str, str] | None = None,
+                  audited: list[str] | None = None, notes: list[str] | None = None) -> str:
+    """The Markdown report: totals, what was not verified (``notes``), then the flags by source. ``audited``: the
+    names of the sources audited, flagged or not (so "0 flagged claims" says how many sources that is)."""
     by_source = _by_source(flags)
     n_err = sum(f.verdict == "error" for f in flags)
-    out = [f"# {esc(title)}", "",
-           f"{len(flags)} flagged claims in {len(by_source)} sources ({n_err} errors, {len(flags) - n_err} suspect).", ""]
+    out = [f"# {esc(title)}", "", esc(_totals(flags, by_source, n_err, audited)), ""]
+    if notes:
+        out += ["Not verified:", "", *[f"- {esc(n)}" for n in notes], ""]
     for source, fl in by_source.items():
         name = f"{titles[source]} ({source})" if (titles or {}).get(source) else source
         out += [f"## {esc(name)} ({len(fl)})", ""]
@@ -136,8 +151,9 @@ def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[s
     return "\n".join(out) + "\n"
 
 
-def write_report(flags: list[Flag], path: str | Path, title: str = "Source audit") -> Path:
+def write_report(flags: list[Flag], path: str | Path, title: str = "Source audit", audited: list[str] | None = None,
+                 notes: list[str] | None = None) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render_report(flags, title), encoding="utf-8")
+    p.write_text(render_report(flags, title, audited=audited, notes=notes), encoding="utf-8")
     return p

@@ -120,8 +120,23 @@ def add(settings, paths):
 
     # All given sources, not only the changed ones: drafts that a failed run (a full disk, a crash after
     # the index switch) could not write are written now; up-to-date draft files are left alone.
-    for path in Coach(settings).write_draft_rubrics(parsed):
+    coach = Coach(settings)
+    for path in coach.write_draft_rubrics(parsed):
         click.echo(f"draft rubrics: {path}", err=True)
+    changed = set(out["added"]) | set(out["updated"])
+    if changed:  # what the audit found in them (drafting above ran it; cached per source) and what it cannot verify
+        from coach.audit.checks import not_verified
+
+        try:
+            flags = [f for f in coach.audit.all_flags() if f.get("source") in changed]
+        except Exception as exc:  # the audit never stops indexing
+            click.echo(f"audit: unavailable ({exc})", err=True)
+        else:
+            errors = sum(f.get("verdict") == "error" for f in flags)
+            click.echo(f"audit: {len(flags)} flags in {len(changed)} new or changed source(s) ({errors} errors, "
+                       f"{len(flags) - errors} suspect); `coach check --report FILE` writes the report", err=True)
+            for line in not_verified(settings=settings):
+                click.echo(f"note: {line}", err=True)
 
 
 @index.command()

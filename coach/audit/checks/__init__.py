@@ -79,6 +79,25 @@ class AuditContext:
         return self.trusted
 
 
+def not_verified(checks=DEFAULT_CHECKS, settings=None) -> list[str]:
+    """One line per selected check that cannot flag anything as configured: what an audit with few or no flags
+    did not verify (said by `coach check`, `coach index add` and in every audit report)."""
+    out = []
+    if "trusted" in checks:
+        from coach.audit.checks.trusted import enabled
+
+        if not enabled():
+            out.append("statements of fact are not verified against the trusted reference: the `trusted` check flags "
+                       "nothing, since no setting of its dev fit was precise enough (refit with `coach eval audit-fit`)")
+    if "llm" in checks:
+        from coach.audit.checks.llm import configured
+
+        if not configured(settings):
+            out.append("the `llm` check is off: no trusted LLM is configured (COACH_LLM_TRUSTED=1 with a model other "
+                       "than the bundled SmolLM2, which cannot judge facts)")
+    return out
+
+
 def get_check(name: str):
     if name not in ALL_CHECKS:
         raise KeyError(name)

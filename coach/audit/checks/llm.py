@@ -25,14 +25,21 @@ _FALLBACK_PROMPT = (
 )
 
 
+def configured(settings) -> bool:
+    """Whether the settings name an LLM this check would ask: trusted (``COACH_LLM_TRUSTED``) and not the
+    default SmolLM2-135M, which cannot judge facts."""
+    if settings is None or not getattr(settings, "llm_trusted", False):
+        return False
+    return getattr(settings, "llm_model", "default") not in ("", "default") or getattr(settings, "llm_backend", "") == "openai"
+
+
 def _load(context):
     if getattr(context, "llm", None) is not None:
         return context.llm
     settings = getattr(context, "settings", None)
-    if settings is None or not getattr(settings, "llm_trusted", False):
-        return None
-    if getattr(settings, "llm_model", "default") in ("", "default") and getattr(settings, "llm_backend", "") != "openai":
-        log.info("llm check skipped: the default SmolLM2-135M cannot judge facts")
+    if not configured(settings):
+        if getattr(settings, "llm_trusted", False):
+            log.info("llm check skipped: the default SmolLM2-135M cannot judge facts")
         return None
     try:
         from coach.llm import load_llm  # written by the LLM runtime helper; optional here
