@@ -93,6 +93,7 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
                     record_ids=[r for r in rubric.records],
                     model_answer=rubric.model_answer,
                     hints=_hints(rubric),
+                    reviewed=rubric.origin != "draft",
                 )
             continue
         group = rec.group_id or rec.id
@@ -108,6 +109,7 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
             record_ids=[rec.id],
             model_answer="",
             hints=[GENERIC_HINT],
+            reviewed=False,
         )
     out = list(items.values())
     if topics:
@@ -134,6 +136,7 @@ def _passage_item(rec) -> QuestionItem | None:
         difficulty=2,
         record_ids=[rec.id],
         hints=[GENERIC_HINT],
+        reviewed=False,
     )
 
 

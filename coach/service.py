@@ -34,6 +34,9 @@ class QuestionItem:
     record_ids: list[str]
     model_answer: str = ""
     hints: list[str] = field(default_factory=list)
+    # graded against a reviewed rubric (bundled or the user's own); False: one drafted from an added source, whose
+    # sentences nobody vouches for (a follow-up graded against one of them is not an explicit reference)
+    reviewed: bool = True
 
 
 @dataclass
@@ -243,8 +246,9 @@ class Coach:
             return self._llm
 
     # -- what the front ends call -------------------------------------------------------------------
-    def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None) -> Grade:
-        return self.grader.grade(question, answer, question_id=question_id, reference=reference)
+    def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None,
+              vouched: bool = True) -> Grade:
+        return self.grader.grade(question, answer, question_id=question_id, reference=reference, vouched=vouched)
 
     def search(self, query: str, k: int = 5, **filters):
         self.ensure_index()

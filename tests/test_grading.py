@@ -99,19 +99,34 @@ def test_a_source_error_is_located_on_the_line_that_states_it(coach):
     assert "(a cited source states this error too: 002_8b468431436e823b.txt lines 133-133)" in g.feedback
 
 
-def test_a_line_is_named_only_when_one_line_holds_most_of_the_error():
-    from types import SimpleNamespace
+def test_two_errors_in_one_sentence_are_both_listed(coach):
+    """Each ERROR once, not each sentence: a sentence with two different known misconceptions lists both (found
+    in a review of the change that first listed each sentence once)."""
+    g = coach.grade("What are the various layers present in a CNN?", "Pooling layers have learnable weights like "
+                    "convolution layers and they maintain the size of the image.", question_id="cnn_layers")
+    said = [w for w in g.wrong if w["said"].startswith("Pooling layers have learnable weights")]
+    assert len(said) == 2 and len({w["correction"] for w in said}) == 2, g.wrong
 
-    from coach.grading.grader import _line_stating
 
-    rec = SimpleNamespace(source="notes.md", answer="Pooling keeps the image size.\n\nReLU is an activation.",
-                          answer_lines=[4, 5, 6])
-    assert _line_stating(rec, "Pooling maintains the size of the image.") == {"source": "notes.md", "line_start": 4,
-                                                                              "line_end": 4}
-    assert _line_stating(rec, "Dropout removes whole layers at test time.") is None  # no line holds half its words
-    twice = SimpleNamespace(source="notes.md", answer="Pooling keeps the size.\nPooling keeps the size.", answer_lines=[1, 2])
-    assert _line_stating(twice, "Pooling keeps the size.") is None  # a tie names no line
-    assert _line_stating(SimpleNamespace(source="x", answer="a\nb", answer_lines=[1]), "a b") is None  # lines unknown
+def test_a_line_is_named_only_when_one_line_holds_most_of_the_sentence():
+    from coach.grading.evidence import evidence_of, line_stating
+    from coach.grading.types import Citation
+
+    passage, lines = "Pooling keeps the image size.\n\nReLU is an activation; it is cheap.", [4, 5, 6]
+    assert line_stating(passage, lines, "Pooling maintains the size of the image.") == 4
+    assert line_stating(passage, lines, "ReLU is an activation;") == 6  # word for word, a clause of the line
+    assert line_stating(passage, lines, "Dropout removes whole layers at test time.") is None  # no line holds half
+    assert line_stating("Pooling keeps the size.\nPooling keeps the size.", [1, 2], "Pooling keeps the size.") is None  # tie
+    assert line_stating("a b\nc d", [1], "a b") is None  # lines not known
+    # a line that denies it is as close as the line that states it: no line is named (found in a review)
+    denied = "Pooling layers have no learnable weights.\nPooling layers have learnable weights, like convolutions."
+    assert line_stating(denied, [7, 8], "Pooling has learnable weights.") is None
+    close = "Max pooling shrinks the feature map, taking the largest value.\nMax pooling shrinks the feature map by the largest value."
+    assert line_stating(close, [1, 2], "Max pooling shrinks a feature map by taking the largest value in each window.") is None  # 8 vs 7 of 9 words: too close to call
+    cite = Citation("notes.md:3", "notes.md", 3, 6, "What is pooling?", passage, [], lines)
+    assert evidence_of(cite, "ReLU is an activation;") == {"source": "notes.md", "line_start": 6, "line_end": 6,
+                                                           "text": "ReLU is an activation;"}
+    assert evidence_of(cite, "Something else entirely.")["line_start"] == 3  # the whole passage
 
 
 def test_negated_misconception_is_not_penalised(grader):

@@ -183,6 +183,13 @@ def test_where_having_swap_on_an_added_source(sql_coach):
     assert "sql_notes.md" in note and "Note: " + note in g.feedback
 
 
+def test_the_question_bank_says_which_questions_are_drafted(sql_coach):
+    items = sql_coach.question_bank()
+    added = [i for i in items if any(r.startswith("sql_notes.md") for r in i.record_ids)]
+    bundled = [i for i in items if not any(r.startswith("sql_notes.md") for r in i.record_ids)]
+    assert added and bundled and not any(i.reviewed for i in added) and all(i.reviewed for i in bundled)
+
+
 def test_only_a_grade_on_a_drafted_rubric_says_so(coach):
     g = coach.grader
     reviewed = g.grade(*CORRECT_OTHER_WORDS)

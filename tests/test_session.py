@@ -44,6 +44,24 @@ def engine_fu(clock):
     return SessionEngine(FakeCoach(), clock=clock)
 
 
+def test_a_follow_up_is_vouched_for_only_on_a_reviewed_question(clock):
+    """A follow-up is graded against its gap as an explicit reference; on a question drafted from an added source
+    that gap is the source's own unreviewed sentence, so the grade is told it is not one the user vouches for (no
+    role-swap reading of it, the drafted-rubric note; found in a review)."""
+    import dataclasses
+
+    for reviewed in (True, False):
+        coach = FakeCoach()
+        coach.question_bank = lambda topics=None, difficulty=None, r=reviewed: [dataclasses.replace(BANK[0], reviewed=r)]
+        engine = SessionEngine(coach, clock=clock)
+        first = engine.start(length=1, seed=1)
+        assert engine.info(first.session_id).plan[0].reviewed is reviewed
+        fu = engine.answer(first.session_id, "it is about nothing").next
+        assert fu.kind == "followup" and fu.target
+        engine.answer(first.session_id, "still nothing")
+        assert coach.graded[-1][2] == fu.target and coach.vouched == [True, reviewed]
+
+
 def test_migrations_are_named_and_applied_once(tmp_path):
     path = tmp_path / "c.sqlite3"
     first = Database(path)

@@ -24,6 +24,7 @@ class Item:
     model_answer: str
     hints: list[str] = field(default_factory=list)
     keyword: str = ""
+    reviewed: bool = True
 
 
 BANK = [
@@ -39,6 +40,7 @@ class FakeCoach:
     def __init__(self, settings=None):
         self.settings = settings or load_settings()
         self.graded: list[tuple[str, str, str | None]] = []
+        self.vouched: list[bool] = []  # what each grade was told of its explicit reference (a follow-up's gap)
         self.added: list = []
 
     def warm_up(self):
@@ -47,8 +49,9 @@ class FakeCoach:
     def question_bank(self, topics=None, difficulty=None):
         return [i for i in BANK if (not topics or i.topic in topics) and (difficulty is None or i.difficulty == difficulty)]
 
-    def grade(self, question, answer, *, question_id=None, reference=None):
+    def grade(self, question, answer, *, question_id=None, reference=None, vouched=True):
         self.graded.append((question, answer, question_id) if reference is None else (question, answer, reference))
+        self.vouched.append(vouched)
         if reference is not None:  # a follow-up graded against its gap: right when it names the gap
             ok = reference.lower() in answer.lower()
             return Grade(score=8.0 if ok else 3.0, verdict="correct" if ok else "incorrect", feedback="gap feedback",

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
-from coach.grading.text import normalise, sentences, words
+from coach.grading.text import normalise, sentences, singular, words
 
 STOP_WORDS = frozenset(
     """a about above after again all also an and any are as at be because been being between both but by can
@@ -26,6 +26,13 @@ STOP_WORDS = frozenset(
     through to too under until up used uses using very was we well were what when where which while who why will
     with would you your known called also example e.g etc data model models""".split()
 )
+
+
+def content_words(text: str) -> set[str]:
+    """A sentence's words minus the stop words, plural "s" off: what two sentences are compared on by word overlap."""
+    return {singular(w) for w in words(text) if w not in STOP_WORDS}
+
+
 MAX_POINTS = 4
 MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items here
 # Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted

@@ -80,11 +80,47 @@ def reference_sentences(rubric, citations) -> list[RefSentence]:
     return out[:MAX_REFS]
 
 
+LINE_MATCH_MIN = 0.5  # share of a sentence's content words one passage line must hold to be named as stating it
+LINE_MATCH_MARGIN = 0.15  # ...and by how much more than any other line
+
+
+def line_stating(passage: str, answer_lines: list[int], text: str) -> int | None:
+    """The source line that states ``text`` in a passage (``passage`` split at newlines; ``answer_lines``: each
+    line's number in the source): the one line holding it word for word, else the one line that holds the most of
+    its content words (at least ``LINE_MATCH_MIN`` of them, ``LINE_MATCH_MARGIN`` more than any other line); None
+    otherwise (a point spread over several lines, a hand-written sentence no line is close to, two lines as close,
+    such as one stating it and one denying it, or lines not known). Word overlap, not meaning: a line that states
+    the opposite in other words can still be named (negation cues are not read: "... or not" in a line is no
+    denial); a sentence hard-wrapped over two lines is named by the line holding more of it."""
+    from coach.grading.draft import content_words
+
+    lines = passage.split("\n") if passage else []
+    if not lines or len(lines) != len(answer_lines or []):
+        return None
+    key = normalise(text).lower()
+    verbatim = [i for i, line in enumerate(lines) if key and key in normalise(line).lower()]
+    if len(verbatim) == 1:
+        return answer_lines[verbatim[0]]
+    want = content_words(text)
+    if not want:
+        return None
+    shares = [len(want & content_words(line)) / len(want) for line in lines]
+    order = sorted(range(len(lines)), key=lambda i: -shares[i])
+    best = shares[order[0]]
+    runner_up = shares[order[1]] if len(order) > 1 else 0.0
+    if best < LINE_MATCH_MIN or best - runner_up < LINE_MATCH_MARGIN:
+        return None
+    return answer_lines[order[0]]
+
+
 def evidence_of(cite, text: str) -> dict:
-    """A wrong claim's evidence: the reference sentence ``text`` and, when known, where it is (source, lines)."""
+    """A wrong claim's evidence: the reference sentence ``text`` and, when known, where it is (source, lines): the
+    line of the cited passage that states it (``line_stating``), else the whole passage."""
     if cite is None:
         return {"text": text}
-    return {"source": cite.source, "line_start": cite.line_start, "line_end": cite.line_end, "text": text}
+    at = line_stating(getattr(cite, "passage", ""), getattr(cite, "answer_lines", []), text)
+    start, end = (at, at) if at is not None else (cite.line_start, cite.line_end)
+    return {"source": cite.source, "line_start": start, "line_end": end, "text": text}
 
 
 def claims_of(answer: str) -> list[str]:

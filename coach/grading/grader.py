@@ -23,7 +23,7 @@ from coach.errors import CoachError
 from coach.grading import signals
 from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
-from coach.grading.draft import STOP_WORDS, draft_rubric, slug
+from coach.grading.draft import draft_rubric, slug
 from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
 from coach.grading.text import (
@@ -35,7 +35,6 @@ from coach.grading.text import (
     normalise,
     other_script,
     sentences,
-    singular,
     strip_injections,
     words,
 )
@@ -50,31 +49,10 @@ AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``refer
 def drafted_note(citations: list[Citation]) -> str:
     """What a grade against a rubric drafted from an indexed source tells the candidate: its key points are that
     source's own sentences, which nobody reviewed, and the audit cannot verify most facts in a source."""
-    sources = ", ".join(dict.fromkeys(c.source for c in citations if c.source)) or "the source"
-    return (f"Graded against key points drafted from {sources}, not a reviewed rubric: where the source is wrong, "
-            "this grade is too. The source audit checks code, arithmetic and known error patterns, but cannot verify "
-            "most statements of fact in a source.")
-
-
-LINE_MATCH_MIN = 0.5  # share of an error's content words a source line must hold to be named as stating it
-
-
-def _line_stating(record, text: str) -> dict | None:
-    """{"source", "line_start", "line_end"} of the one line of ``record``'s answer that holds the most of ``text``'s
-    content words (at least ``LINE_MATCH_MIN`` of them, no tie), else None: where in a passage a source states an
-    error that a hand-written rubric words its own way."""
-    if record is None or not getattr(record, "answer_lines", None):
-        return None
-    lines = record.answer.split("\n")
-    want = {singular(w) for w in words(text) if w not in STOP_WORDS}
-    if not want or len(lines) != len(record.answer_lines):
-        return None
-    shares = [len(want & {singular(w) for w in words(line)}) / len(want) for line in lines]
-    best = max(shares)
-    if best < LINE_MATCH_MIN or shares.count(best) > 1:
-        return None
-    at = record.answer_lines[shares.index(best)]
-    return {"source": record.source, "line_start": at, "line_end": at}
+    sources = ", ".join(dict.fromkeys(c.source for c in citations if c.source)) or "an added source"
+    return (f"Graded against key points drafted from {sources}, not a reviewed rubric: where the source is wrong and "
+            "the audit did not flag it, this grade is too. The source audit checks code, arithmetic and known error "
+            "patterns, but cannot verify most statements of fact in a source.")
 
 
 def _swap_checked(rubric) -> bool:
@@ -217,17 +195,35 @@ def _shown(stated: dict) -> dict:
         out["how"] = stated["shown_how"]
     return out
 
-def _one_per_sentence(stated: list[dict]) -> list[dict]:
-    """Each answer sentence once under "What is wrong": of the known misconceptions matched to one sentence (a
-    rubric's own wording and an audit flag's quote of the same source error, say), the strongest match, the
-    first in the rubric's order on a tie. Display only: every match still counts in the score."""
-    best: dict[str, dict] = {}
+SAME_ERROR_MIN = 0.6  # share of the shorter text's content words two misconceptions share to be one error
+
+
+def _same_error(a: dict, b: dict) -> bool:
+    """Two known misconceptions matched to one answer sentence that are one error told twice (a rubric's own wording
+    and an audit flag's quote of a source's error): located on the same single source line, or sharing most of their
+    content words. Two different errors in one sentence ("pooling has weights and keeps the image size") are not."""
+    from coach.grading.draft import content_words
+
+    at = a.get("source_at")
+    if at and at == b.get("source_at") and at.get("line_start") == at.get("line_end"):
+        return True
+    wa, wb = content_words(a["claim"]), content_words(b["claim"])
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) >= SAME_ERROR_MIN
+
+
+def _one_per_error(stated: list[dict]) -> list[dict]:
+    """Each error once under "What is wrong": of the known misconceptions matched to one answer sentence that are
+    the same error (``_same_error``), the first in the rubric's order, or the first that says where (evidence or a
+    source location) when it does not. Display only: every match still counts in the score."""
+    kept: list[dict] = []
     for st in stated:
         key = normalise(st["sentence"]).lower()
-        if key not in best or st.get("strength", 1.0) > best[key].get("strength", 1.0):
-            best[key] = st
-    kept = {id(st) for st in best.values()}
-    return [st for st in stated if id(st) in kept]
+        i = next((i for i, k in enumerate(kept) if normalise(k["sentence"]).lower() == key and _same_error(k, st)), None)
+        if i is None:
+            kept.append(st)
+        elif not (kept[i].get("evidence") or kept[i].get("source_at")) and (st.get("evidence") or st.get("source_at")):
+            kept[i] = st
+    return kept
 
 
 # a grade at or above this is never turned into "no attempt" by the model's reading (the screen's rule is not gated)
@@ -341,13 +337,18 @@ class Grader:
         return hit
 
     # -- rubric resolution ------------------------------------------------------------------------
-    def resolve(self, question: str, question_id: str | None = None, reference: str | None = None) -> Rubric:
+    def resolve(self, question: str, question_id: str | None = None, reference: str | None = None, *,
+                vouched: bool = True) -> Rubric:
+        """The rubric an answer is graded against: one drafted from ``reference`` when given (``vouched``: the user's
+        own reference, ``Rubric.explicit``; False for one taken from an unreviewed drafted rubric, such as a
+        follow-up's target on an added source's question), else the reviewed or drafted rubric of ``question_id``,
+        else of the indexed question closest to ``question``."""
         if reference is not None and reference.strip():
             # a reference pasted from a web page keeps its ads and footers; they must not become key points
             from corpus.boilerplate import strip_text
 
             rubric = draft_rubric(AD_HOC_PREFIX + slug(question), question, [("", strip_text(reference) or reference)], [])
-            rubric._explicit = True
+            rubric._explicit = vouched
             return rubric
         if question_id:
             rubric = self.bank.get(question_id)
@@ -419,17 +420,21 @@ class Grader:
                 cites.append(Citation(rid, source, int(line), int(line), flags=self.flags_for(rid)))
             else:
                 cites.append(
-                    Citation(rid, rec.source, rec.line_start, rec.line_end, rec.question, rec.answer, self.flags_for(rid))
+                    Citation(rid, rec.source, rec.line_start, rec.line_end, rec.question, rec.answer, self.flags_for(rid),
+                             list(getattr(rec, "answer_lines", None) or []))
                 )
         return cites
 
     # -- grading ----------------------------------------------------------------------------------
-    def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None) -> Grade:
-        return self.analyse(question, answer, question_id=question_id, reference=reference)[0]
+    def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None,
+              vouched: bool = True) -> Grade:
+        return self.analyse(question, answer, question_id=question_id, reference=reference, vouched=vouched)[0]
 
-    def analyse(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None):
-        """(Grade, Evidence | None): the grade plus the raw signals (None when the input screen decided)."""
-        rubric = self.resolve(question, question_id, reference)
+    def analyse(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None,
+                vouched: bool = True):
+        """(Grade, Evidence | None): the grade plus the raw signals (None when the input screen decided).
+        ``vouched``: see ``resolve``."""
+        rubric = self.resolve(question, question_id, reference, vouched=vouched)
         grade = Grade(
             score=0.0,
             verdict="off_topic",
@@ -486,7 +491,7 @@ class Grader:
                 grade.right = [t for t, _ in ev.covered if normalise(t).lower() not in contradicted]
                 grade.missing = [t for t in grade.missing if t not in set(grade.right)]
             said = {normalise(w["claim"]).lower() for w in grade.wrong}
-            for st in _one_per_sentence(stated):  # rubric patterns the judge did not already report, each sentence once
+            for st in _one_per_error(stated):  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
                     said.add(normalise(st["sentence"]).lower())
                     grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
@@ -496,7 +501,7 @@ class Grader:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
             grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"], **_shown(s)}
-                           for s in _one_per_sentence(stated)]
+                           for s in _one_per_error(stated)]
         if grade.right and not cal.shows_credit(ev.features, grade.verdict):
             # an answer the scorer rates this low: on the dev answers such credits went mostly to wrong
             # answers (Calibration.credit_score_min). The key points are listed as missing, each marked as
@@ -682,9 +687,11 @@ class Grader:
     def _locate_source_errors(self, ev: signals.Evidence, rubric: Rubric) -> None:
         """An error the answer shares with a source (a misconception the rubric marks as a source's, or one
         made from an audit flag) says where the source states it, as ``source_at``: the flagged lines when an
-        audit flag on its record quotes it word for word, else the record's whole passage (a hand-written
-        rubric words the error its own way). So "a cited source states this error too" names the passage.
-        Display only."""
+        audit flag on its record quotes it word for word, else the line of the record's passage that states it
+        (``evidence.line_stating``: a hand-written rubric words the error its own way), else the whole passage. So
+        "a cited source states this error too" names the place. Display only."""
+        from coach.grading.evidence import evidence_of
+
         items = [it for it in [*ev.stated, *((ev.judged or {}).get("wrong") or [])]
                  if it.get("source_error") and "source_at" not in it]
         if not items:  # the usual case: nothing to locate, no citations or flags read
@@ -699,13 +706,15 @@ class Grader:
                        for f in self.flags_for(m.record)
                        if f.get("source") and normalise(f.get("quote") or "").lower() == normalise(m.text).lower()), None)
             c = passages.get(m.record)
-            if at is None and c is not None:
-                at = (_line_stating(self.records.get(m.record), m.text)
-                      or {"source": c.source, "line_start": c.line_start, "line_end": c.line_end})
+            if at is None and c is not None:  # the line of the passage that states it, else the passage
+                at = {k: v for k, v in evidence_of(c, m.text).items() if k != "text"}
             if at is not None:
+                # by the error itself first: two errors of one passage can share a correction
+                where.setdefault((normalise(m.text).lower(), normalise(m.correction).lower()), at)
                 where.setdefault(normalise(m.correction).lower(), at)
         for item in items:
-            at = where.get(normalise(item.get("correction") or "").lower())
+            fix = normalise(item.get("correction") or "").lower()
+            at = where.get((normalise(item.get("claim") or "").lower(), fix)) or where.get(fix)
             if at is not None:
                 item["source_at"] = dict(at)
 

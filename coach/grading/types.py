@@ -16,6 +16,7 @@ class Citation:
     question: str = ""
     passage: str = ""  # the cited answer text, shown on demand
     flags: list[dict] = field(default_factory=list)  # source-audit flags overlapping this passage
+    answer_lines: list[int] = field(default_factory=list)  # the source line of each line of ``passage``
 
     def to_contract(self) -> dict:
         return {"source": self.source, "line_start": self.line_start, "line_end": self.line_end}
@@ -46,7 +47,9 @@ class Grade:
     model_answer: str = ""
     references: list[Citation] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # bad-input notes ("empty answer", "instructions ignored"...)
+    # what the grade rests on or ignored: bad input ("empty answer", "instructions ignored"...), "no attempt", a rubric
+    # drafted from an indexed source
+    notes: list[str] = field(default_factory=list)
 
     def to_contract(self) -> dict:
         """The `grade` object of CONTRACTS.md, plus extra fields (extensions are allowed)."""

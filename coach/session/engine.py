@@ -233,8 +233,10 @@ class SessionEngine:
         info, turn = self._pending(sid)
         item = info.plan[turn.position]
         if turn.kind == "followup" and turn.target:
-            # graded against the gap it asks about, not the parent question's whole rubric
-            grade = self.coach.grade(turn.question, text, reference=turn.target)  # slow: outside the lock
+            # graded against the gap it asks about, not the parent question's whole rubric; a gap taken from a rubric
+            # drafted from an added source is that source's unreviewed sentence, not a reference the user vouches for
+            grade = self.coach.grade(turn.question, text, reference=turn.target,  # slow: outside the lock
+                                     vouched=item.reviewed)
         else:
             grading_question = item.question if turn.kind == "main" else turn.question
             grade = self.coach.grade(grading_question, text, question_id=item.id)  # slow: outside the lock

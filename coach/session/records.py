@@ -21,6 +21,7 @@ class PlannedQuestion:
     record_ids: list[str] = field(default_factory=list)
     model_answer: str = ""
     hints: list[str] = field(default_factory=list)
+    reviewed: bool = True  # graded against a reviewed rubric (not one drafted from an added source)
 
     @classmethod
     def from_item(cls, item: Any) -> "PlannedQuestion":
@@ -32,6 +33,7 @@ class PlannedQuestion:
             record_ids=list(item.record_ids or []),
             model_answer=item.model_answer or "",
             hints=list(item.hints or []),
+            reviewed=bool(getattr(item, "reviewed", True)),
         )
 
 
