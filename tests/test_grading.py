@@ -177,9 +177,22 @@ def test_an_instruction_never_turns_a_list_of_terms_into_a_graded_answer(grader)
 
 
 def test_huge_paste_is_truncated_not_crashing(grader):
-    g = grader.grade(Q, (EXCELLENT + " ") * 200, question_id="l1-vs-l2")  # ~60 KB
-    assert any("very long" in n for n in g.notes)
+    paste = " ".join(f"Remark {i}: L1 adds the absolute values of weight {i} to the loss." for i in range(900))  # ~55 KB, no repeats
+    g = grader.grade(Q, paste, question_id="l1-vs-l2")
+    assert any("very long" in n for n in g.notes) and not any("repeats" in n for n in g.notes), g.notes
     assert 0 <= g.score <= 10
+
+
+def test_a_sentence_pasted_many_times_is_graded_once(grader):
+    """Found in a user walkthrough: a correct sentence pasted 1,500 times was graded 2/10 with itself listed as
+    wrong, though the sentence alone had nothing wrong. Repeats are dropped before anything else reads the answer."""
+    once = grader.grade(Q, EXCELLENT, question_id="l1-vs-l2")
+    pasted = grader.grade(Q, "\n".join([EXCELLENT] * 300), question_id="l1-vs-l2")  # far over the length cut
+    assert (pasted.score, pasted.verdict, pasted.right, pasted.wrong) == (once.score, once.verdict, once.right, once.wrong)
+    assert any("repeats sentences word for word" in n for n in pasted.notes), pasted.notes
+    assert not any("very long" in n for n in pasted.notes)
+    short = "Yes. L1 gives sparse weights. Yes. L2 shrinks them."  # a short sentence said twice is no repeat
+    assert not any("repeats" in n for n in grader.grade(Q, short, question_id="l1-vs-l2").notes)
 
 
 def test_other_language_is_noted(grader):

@@ -36,6 +36,7 @@ from coach.grading.text import (
     other_script,
     sentences,
     strip_injections,
+    without_repeats,
     words,
 )
 from coach.grading.types import Citation, Grade, Step
@@ -771,7 +772,13 @@ class Grader:
             grade.verdict = "no_attempt"
             grade.notes.append("The answer is empty.")
             return "", True
-        text = answer
+        # a sentence pasted over and over is graded once (before the length cut, so the cut never leaves a fragment
+        # of a repeat behind): found in a user walkthrough, where 1,500 copies of a correct sentence were listed
+        # as wrong though the sentence alone was not
+        text, repeats = without_repeats(answer)
+        if repeats:
+            grade.notes.append(f"The answer repeats sentences word for word ({repeats} repeat{'s' if repeats != 1 else ''}); "
+                               "each was graded once.")
         if len(text) > MAX_ANSWER_CHARS:
             grade.notes.append(f"The answer is very long; only its first {MAX_ANSWER_CHARS:,} characters were graded.")
             text = text[:MAX_ANSWER_CHARS]

@@ -60,6 +60,25 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p and re.search(r"[A-Za-z0-9]", p)]
 
 
+REPEAT_MIN_WORDS = 4  # a sentence this long said again word for word is a repeat ("Yes." twice is not)
+
+
+def without_repeats(text: str) -> tuple[str, int]:
+    """(the text with each sentence of at least ``REPEAT_MIN_WORDS`` words kept once, how many repeats were
+    dropped). A text with no repeat comes back unchanged; one with repeats comes back as its sentences joined by
+    spaces. A sentence pasted many times adds nothing to an answer, but its count shifted the whole-answer signals."""
+    parts = sentences(text)
+    seen, kept, dropped = set(), [], 0
+    for p in parts:
+        key = p.lower().strip(" .!?;")
+        if len(p.split()) >= REPEAT_MIN_WORDS and key in seen:
+            dropped += 1
+            continue
+        seen.add(key)
+        kept.append(p)
+    return (" ".join(kept), dropped) if dropped else (text, 0)
+
+
 _LABEL = re.compile(r"^\s*[\w' -]{1,30}:\s*")
 _ITEM_SPLIT = re.compile(r"\s*(?:,|;|/|\||\band\b|\bor\b)\s*", re.I)
 
