@@ -183,6 +183,15 @@ def test_huge_paste_is_truncated_not_crashing(grader):
     assert 0 <= g.score <= 10
 
 
+def test_an_incorrect_grade_with_nothing_listed_as_wrong_says_why(coach):
+    """Found in a user walkthrough: "Incorrect" beside an empty "What is wrong" read as a grader that found nothing."""
+    vague = coach.grade("What is a loss function?", "It is something you use in training to make the model better over time.")
+    assert vague.verdict == "incorrect" and not vague.wrong, (vague.score, vague.wrong)
+    assert any(n.startswith("No single sentence is listed as wrong") for n in vague.notes) and "Note: No single" in vague.feedback
+    wrong = coach.grade("What is a loss function?", "A loss function compares the training set with the test set.")
+    assert wrong.wrong and not any(n.startswith("No single sentence") for n in wrong.notes)
+
+
 def test_a_sentence_pasted_many_times_is_graded_once(grader):
     """Found in a user walkthrough: a correct sentence pasted 1,500 times was graded 2/10 with itself listed as
     wrong, though the sentence alone had nothing wrong. Repeats are dropped before anything else reads the answer."""

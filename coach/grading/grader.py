@@ -47,6 +47,10 @@ AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``refer
 # alone never marks one (a source named "ref-notes.md" has record ids that start the same): ``Rubric.explicit`` does
 
 
+NOTHING_PINNED = ("No single sentence is listed as wrong: the grade is low because the answer as a whole matches the "
+                  "reference poorly (see what is missing, and \"Why this score\").")
+
+
 def drafted_note(citations: list[Citation]) -> str:
     """What a grade against a rubric drafted from an indexed source tells the candidate: its key points are that
     source's own sentences, which nobody reviewed, and the audit cannot verify most facts in a source."""
@@ -520,6 +524,9 @@ class Grader:
             grade.missing = [kp.text for kp in rubric.key_points]
             grade.right, grade.unconfirmed = [], []
         self._no_attempt_gate(grade, rubric, reading)
+        if grade.verdict == "incorrect" and not grade.wrong:
+            # "Incorrect" with an empty "What is wrong" reads as a grader that found nothing (user walkthrough)
+            grade.notes.append(NOTHING_PINNED)
         if rubric.origin == "draft" and not rubric.explicit:
             grade.notes.append(drafted_note(grade.references))
         grade.feedback = build_feedback(grade)
