@@ -98,7 +98,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
             return Answer(rubric.model_answer.strip() + " [1]", citations, warnings, route="reviewed", signals=signals)
         text = corrected_answer(rec.answer, citations[0].flags)
         if text:
-            return Answer(text + " [1]", citations, warnings, route="record", signals=signals)
+            return Answer(text + " [1]", citations, warnings + _unreviewed(coach, rec), route="record", signals=signals)
 
     if allow_llm and _llm_may_answer(coach.settings):
         citations, warnings = _citations(coach, [hits[i] for i in relevant[:3]])
@@ -131,7 +131,20 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
     text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2])) + " [1]"
     citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3])
-    return Answer(text, citations, warnings, route="sentences", signals=signals)
+    return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record), route="sentences", signals=signals)
+
+
+def _unreviewed(coach, rec) -> list[str]:
+    """A warning for an answer quoted from a passage no reviewed rubric covers, while the audit cannot verify
+    statements of fact (its ``trusted`` check flags nothing): an unflagged error in it is passed on as the answer
+    (found in a user walkthrough: an added source's planted error was the answer, cited, without a word)."""
+    from coach.audit.checks import not_verified
+
+    rubric = coach.rubrics.for_record(rec.id)
+    if (rubric is not None and rubric.origin != "draft") or not not_verified(("trusted",)):
+        return []
+    return [f"This answer quotes {rec.source} lines {rec.line_start}-{rec.line_end}, which no reviewed rubric covers, "
+            "and the source audit cannot verify its statements of fact: check it against another reference."]
 
 
 def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTENCES) -> str:

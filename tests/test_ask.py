@@ -54,6 +54,14 @@ def test_passages_become_questions_graded_against_a_draft(tmp_path, built_home, 
     assert report["added"] == ["chapter.md"]
     items = [q for q in c.question_bank() if q.record_ids[0].startswith("chapter.md")]
     assert items and items[0].question.startswith("Explain dropout")
+    # an answer quoted from the added passage says that nothing vouches for it; one from a reviewed rubric does not
+    from coach.ask import _unreviewed
+
+    said = c.ask("Why can units not rely on specific other units during training?")
+    assert "switches off a fraction of the units" in "".join(said.stream) and said.citations[0].source == "chapter.md"
+    (warning,) = [w for w in said.warnings if w.startswith("This answer quotes")]
+    assert warning.startswith("This answer quotes chapter.md lines") and "cannot verify" in warning
+    assert _unreviewed(c, c.index.get("000_89ca2624adfbc5ce.txt:222")) == []  # the dropout question's reviewed rubric
     good = c.grade(items[0].question, "During training dropout randomly turns off some units so they cannot co-adapt, which reduces overfitting; at test time all units are used with scaled activations.", question_id=items[0].id)
     bad = c.grade(items[0].question, "Dropout is a learning-rate schedule that halves the step size every epoch.", question_id=items[0].id)
     assert good.score > bad.score + 2 and good.references[0].source == "chapter.md"
