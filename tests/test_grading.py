@@ -192,6 +192,17 @@ def test_an_incorrect_grade_with_nothing_listed_as_wrong_says_why(coach):
     assert wrong.wrong and not any(n.startswith("No single sentence") for n in wrong.notes)
 
 
+def test_a_question_id_for_another_question_is_said(grader):
+    """Found in a user walkthrough: the question_id decides the rubric, silently, even when the question text asks
+    something else. The grade says which question it was graded against; a rewording of the same question says
+    nothing."""
+    other = grader.grade("How does the Adam optimiser work?", EXCELLENT, question_id="l1-vs-l2")
+    (note,) = [n for n in other.notes if n.startswith("Graded against question l1-vs-l2")]
+    assert "asks something other than the question text given" in note
+    for same in (Q, "How do L1 and L2 regularisation differ?"):
+        assert not any(n.startswith("Graded against question") for n in grader.grade(same, EXCELLENT, question_id="l1-vs-l2").notes)
+
+
 def test_a_sentence_pasted_many_times_is_graded_once(grader):
     """Found in a user walkthrough: a correct sentence pasted 1,500 times was graded 2/10 with itself listed as
     wrong, though the sentence alone had nothing wrong. Repeats are dropped before anything else reads the answer."""

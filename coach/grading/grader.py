@@ -47,6 +47,20 @@ AD_HOC_PREFIX = "ref-"  # id prefix of a rubric drafted from an explicit ``refer
 # alone never marks one (a source named "ref-notes.md" has record ids that start the same): ``Rubric.explicit`` does
 
 
+OTHER_QUESTION_MAX = 0.45  # embedding cosine under which two questions with few shared words are two questions
+
+
+def _few_shared_words(asked: str, graded: str) -> bool:
+    """Whether two questions share at most a third of either's content words."""
+    from coach.grading.draft import content_words
+
+    a, b = content_words(asked), content_words(graded)
+    if not a or not b:
+        return False
+    shared = len(a & b)
+    return shared / len(a) <= 1 / 3 and shared / len(b) <= 1 / 3
+
+
 NOTHING_PINNED = ("No single sentence is listed as wrong: the grade is low because the answer as a whole matches the "
                   "reference poorly (see what is missing, and \"Why this score\").")
 
@@ -449,6 +463,10 @@ class Grader:
             model_answer=rubric.model_answer,
             references=self.citations(rubric),
         )
+        if question_id and question and reference is None and self._another_question(question, rubric.question):
+            # the id decides what is graded; say so when the text asks something else (user walkthrough)
+            grade.notes.append(f"Graded against question {rubric.id}: \"{rubric.question}\" (its question_id), which "
+                               "asks something other than the question text given.")
         text, screened = self._screen(question or rubric.question, answer or "", grade)
         if screened:
             grade.missing = [kp.text for kp in rubric.key_points]
@@ -772,6 +790,16 @@ class Grader:
         _uncredit(ev, rubric, uncredit)
         pairs = "; ".join(f"{a} / {b} ({', '.join(sw.crossed)})" for sw in found for a, b in [sw.terms])
         ev.steps["swaps"] = Step("swaps", 1.0, f"{len(found)} claim(s) swap the roles the reference gives: {pairs}")
+
+    def _another_question(self, asked: str, graded: str) -> bool:
+        """Whether a question_id points at another question than the text asks: few shared content words AND an
+        embedding cosine under ``OTHER_QUESTION_MAX`` (rewordings of one question in the labelled data, such as "What
+        is a CNN?" and "Explain the concept of Convolutional Neural Networks (CNNs)", reach 0.56 at least, while
+        "What is a zombie process?" and the mutex/semaphore question are at 0.11)."""
+        if not _few_shared_words(asked, graded):
+            return False
+        v = self.vecs([normalise(asked), normalise(graded)])
+        return float(v[0] @ v[1]) < OTHER_QUESTION_MAX
 
     def _screen(self, question: str, answer: str, grade: Grade) -> tuple[str, bool]:
         """Bad-input handling. Returns (text to grade, True when the grade is already final)."""
