@@ -273,9 +273,9 @@ def test_role_swap_against_an_explicit_reference(coach):
 
 
 def test_only_a_reference_passed_with_the_answer_counts_as_explicit(coach, monkeypatch):
-    """An explicit reference is marked on the rubric by ``Grader.resolve``, not read from its id: a source named
-    "ref-gan.md" (record ids "ref-gan.md:N") is an indexed source like any other, so its drafted rubric is not
-    read by the role-swap rule (README, "Role swaps") and its vectors are kept on disk."""
+    """An explicit reference is marked on the rubric by ``Grader.resolve``, not read from its id: a drafted rubric
+    whose id happens to start with "ref-" (the grader names its drafts "draft-...", so this one is built by hand) is
+    not read by the role-swap rule (README, "Role swaps") and its vectors are kept on disk."""
     from coach.grading.draft import draft_rubric
     from coach.grading.grader import _swap_checked
     from coach.grading.rubrics import Rubric
