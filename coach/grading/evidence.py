@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.grading.draft import content_words
 from coach.grading.text import normalise, sentences
 from coach.judge.model import CONTRADICTION, ENTAILMENT
 
@@ -92,8 +93,6 @@ def line_stating(passage: str, answer_lines: list[int], text: str) -> int | None
     such as one stating it and one denying it, or lines not known). Word overlap, not meaning: a line that states
     the opposite in other words can still be named (negation cues are not read: "... or not" in a line is no
     denial); a sentence hard-wrapped over two lines is named by the line holding more of it."""
-    from coach.grading.draft import content_words
-
     lines = passage.split("\n") if passage else []
     if not lines or len(lines) != len(answer_lines or []):
         return None

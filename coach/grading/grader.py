@@ -23,7 +23,7 @@ from coach.errors import CoachError
 from coach.grading import signals
 from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
-from coach.grading.draft import draft_rubric, slug
+from coach.grading.draft import content_words, draft_rubric, slug
 from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
 from coach.grading.text import (
@@ -52,8 +52,6 @@ OTHER_QUESTION_MAX = 0.45  # embedding cosine under which two questions with few
 
 def _few_shared_words(asked: str, graded: str) -> bool:
     """Whether two questions share at most a third of either's content words."""
-    from coach.grading.draft import content_words
-
     a, b = content_words(asked), content_words(graded)
     if not a or not b:
         return False
@@ -67,11 +65,17 @@ NOTHING_PINNED = ("No single sentence is listed as wrong: the grade is low becau
 
 def drafted_note(citations: list[Citation]) -> str:
     """What a grade against a rubric drafted from an indexed source tells the candidate: its key points are that
-    source's own sentences, which nobody reviewed, and the audit cannot verify most facts in a source."""
+    source's own sentences, which nobody reviewed, and (while the audit's ``trusted`` check cannot flag, the one
+    place that knows: ``coach.audit.checks.not_verified``) the audit cannot verify most facts in a source."""
+    from coach.audit.checks import not_verified
+
     sources = ", ".join(dict.fromkeys(c.source for c in citations if c.source)) or "an added source"
-    return (f"Graded against key points drafted from {sources}, not a reviewed rubric: where the source is wrong and "
-            "the audit did not flag it, this grade is too. The source audit checks code, arithmetic and known error "
-            "patterns, but cannot verify most statements of fact in a source.")
+    note = (f"Graded against key points drafted from {sources}, not a reviewed rubric: where the source is wrong and "
+            "the audit did not flag it, this grade is too.")
+    if not_verified(("trusted",)):
+        note += (" The source audit checks code, arithmetic and known error patterns, but cannot verify most statements "
+                 "of fact in a source.")
+    return note
 
 
 def _swap_checked(rubric) -> bool:
@@ -221,8 +225,6 @@ def _same_error(a: dict, b: dict) -> bool:
     """Two known misconceptions matched to one answer sentence that are one error told twice (a rubric's own wording
     and an audit flag's quote of a source's error): located on the same single source line, or sharing most of their
     content words. Two different errors in one sentence ("pooling has weights and keeps the image size") are not."""
-    from coach.grading.draft import content_words
-
     at = a.get("source_at")
     if at and at == b.get("source_at") and at.get("line_start") == at.get("line_end"):
         return True
