@@ -96,7 +96,7 @@ def test_a_source_error_is_located_on_the_line_that_states_it(coach):
     # listed once, though the rubric's wording and an audit flag's quote of the same error both match it
     (w,) = [w for w in g.wrong if "amount of data" in w["said"]]
     assert w["source_error"] and w["source_at"] == {"source": "002_8b468431436e823b.txt", "line_start": 133, "line_end": 133}, w
-    assert "(a cited source states this error too: 002_8b468431436e823b.txt lines 133-133)" in g.feedback
+    assert "(a cited source states this error too: 002_8b468431436e823b.txt line 133)" in g.feedback
 
 
 def test_two_errors_in_one_sentence_are_both_listed(coach):
@@ -599,7 +599,9 @@ def test_a_known_misconception_cites_the_key_point_that_corrects_it(coach):
     ev = w["evidence"]
     assert ev["text"] in {kp.text for kp in rubric.key_points} and "learned from data" in ev["text"], ev
     assert ev["source"] and 1 <= ev["line_start"] <= ev["line_end"]
-    assert f"[{ev['source']} lines {ev['line_start']}-{ev['line_end']}]" in g.feedback
+    span = (f"line {ev['line_start']}" if ev["line_start"] == ev["line_end"]
+            else f"lines {ev['line_start']}-{ev['line_end']}")
+    assert f"[{ev['source']} {span}]" in g.feedback
     # the answer contradicts that key point: it is missing, never credited, while the points it does state
     # stay credited (the credit gate hides nothing here)
     assert g.right and ev["text"] not in g.right and ev["text"] in g.missing, (g.right, g.missing)

@@ -483,3 +483,62 @@ def test_an_answer_graded_off_topic_lists_nothing_as_right(coach):
         assert g.verdict == "off_topic" and g.score <= 1.0, (answer, g.score, g.verdict)
         assert not g.right and not g.unconfirmed and any(m.startswith("--hard") for m in g.missing), (answer, g.right, g.missing)
         assert "What you got right" not in g.feedback
+
+
+def test_a_correction_cut_at_a_semicolon_is_shown_whole():
+    """The model answer's sentences are cut at ";" for the judge; a wrong claim whose strongest contradiction is
+    such a clause is corrected with the key point that holds it whole, and the candidate's quote loses its
+    trailing ";" (user walkthrough). Fixed probabilities, no model."""
+    import numpy as np
+
+    from coach.grading.evidence import claim_pairs, judge_claims, reference_sentences
+    from coach.grading.rubrics import KeyPoint, Rubric
+    from coach.judge.model import CONTRADICTION
+
+    class Ev:
+        features: dict = {}
+        judged = None
+
+    whole = "A semaphore is a counter; wait() decrements it and post() increments it."
+    rubric = Rubric.model_construct(id="r", question="q", records=[], topic="t", difficulty=2, model_answer=whole,
+                                    reference="", origin="draft", misconceptions=[], key_points=[KeyPoint(text=whole)])
+    refs = reference_sentences(rubric, [])
+    assert [r.kind for r in refs] == ["key_point", "reference", "reference"]
+    answer = "A mutex is a counter; it has an owner."
+    pairs = claim_pairs(rubric, answer, refs)
+    probs = np.zeros((len(pairs), 3), dtype=np.float32)
+    for i, (premise, hypothesis) in enumerate(pairs):
+        if premise == "A semaphore is a counter;" and hypothesis == "A mutex is a counter;":
+            probs[i, CONTRADICTION] = 0.9
+    ev = Ev()
+    ev.features = {}
+    judge_claims(ev, None, rubric, answer, refs, probs)
+    (w,) = ev.judged["wrong"]
+    assert w["correction"] == whole and w["evidence"]["text"] == whole
+    assert w["said"] == "A mutex is a counter" and w["claim"] == "A mutex is a counter;"
+    # a clause of a long list joined under its lead-in is shown alone, without its ";"; of a key point with several
+    # sentences, only the sentence that holds it
+    from coach.grading.evidence import RefSentence, _whole
+
+    listed = RefSentence("Layers of four kinds: " + "; ".join(f"kind {i} does thing {i} to the input" for i in range(8))
+                         + ".", "key_point")
+    assert _whole(RefSentence("kind 3 does thing 3 to the input;", "reference"), [listed]).text == \
+        "kind 3 does thing 3 to the input"
+    two = RefSentence("Data flows forward. It never flows back; there is no feedback.", "key_point")
+    assert _whole(RefSentence("It never flows back;", "reference"), [two]).text == \
+        "It never flows back; there is no feedback."
+
+
+def test_a_swap_against_a_reference_with_semicolons_is_corrected_in_whole_sentences(coach):
+    """The same with the shipped judge, on a reference of the user's own (walkthrough: "Correction: A semaphore is a
+    counter that allows up to N threads to proceed;")."""
+    reference = ("A mutex is a lock with an owner: only the thread that locked it may unlock it, and only one thread can "
+                 "hold it at a time. A semaphore is a counter that allows up to N threads to proceed; wait() decrements "
+                 "it and blocks at zero, and post() increments it.")
+    g = _with_judge(coach.grader).grade(
+        "What is the difference between a mutex and a semaphore?",
+        "A semaphore is a lock with an owner: only the thread that locked it may unlock it. A mutex is a counter that "
+        "allows up to N threads to proceed; post() decrements it and blocks at zero, and wait() increments it.",
+        reference=reference)
+    assert g.verdict == "incorrect" and g.wrong, (g.score, g.feedback)
+    assert not any(w["correction"].endswith(";") or w["said"].endswith(";") for w in g.wrong), g.wrong

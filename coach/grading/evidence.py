@@ -18,6 +18,7 @@ whole-answer pair.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,6 +151,33 @@ def judge_probs(judge, pairs: list[tuple[str, str]]) -> np.ndarray:
     return judge.scores(pairs) if pairs else np.zeros((0, 3), dtype=np.float32)
 
 
+WHOLE_MAX_WORDS = 40  # a clause is shown in its whole sentence only up to this length (not a joined list)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def _whole(ref: RefSentence, refs: list[RefSentence]) -> RefSentence:
+    """The reference sentence to show for ``ref``: a model-answer clause cut at ";" ("A semaphore is a counter that
+    allows up to N threads to proceed;", a user walkthrough) is shown as the sentence of a key point that holds it
+    ("...; wait() decrements it and blocks at zero, and post() increments it."), when that sentence has at most
+    ``WHOLE_MAX_WORDS`` words (a lead-in joined with its list items is one long "sentence"), else without its ";".
+    Display only: the judge read the clause, and the scores do not change."""
+    text = ref.text.rstrip()
+    if ref.kind == "key_point" or not text.endswith((";", ",")):
+        return ref
+    key = normalise(text).rstrip(" ;,")
+    for r in refs:
+        whole = normalise(r.text)
+        at = whole.lower().find(key.lower()) if r.kind == "key_point" else -1
+        if at < 0:
+            continue
+        begin = max((m.end() for m in _SENTENCE_END.finditer(whole, 0, at)), default=0)
+        after = _SENTENCE_END.search(whole, at + len(key))
+        sentence = whole[begin: after.end() if after else len(whole)].strip()
+        if len(sentence.split()) <= WHOLE_MAX_WORDS:
+            return RefSentence(sentence, r.kind, r.cite)
+    return RefSentence(text.rstrip(" ;,"), ref.kind, ref.cite)
+
+
 def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs: np.ndarray | None = None) -> None:
     """Fill ``ev`` with the judge's features, covered/missing key points and wrong claims. ``probs``:
     ``judge_probs`` of ``claim_pairs`` already computed (the grader runs the judge beside the other
@@ -179,10 +207,12 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
             correction, cite, how = mc.correction, None, "states a known misconception"
             source_error = mc.source_error
         else:
-            correction, cite, how = refs[r].text, refs[r].cite, "contradicts the reference"
+            ref = _whole(refs[r], refs)
+            correction, cite, how = ref.text, ref.cite, "contradicts the reference"
             source_error = False
         wrong.append({
-            "claim": claim, "said": claim, "correction": correction, "source_error": source_error, "how": how,
+            "claim": claim, "said": claim.rstrip(" ;,"), "correction": correction, "source_error": source_error,
+            "how": how,
             "confidence": round(max(p_contra, p_mis), 3),
             "evidence": evidence_of(cite, correction),
         })

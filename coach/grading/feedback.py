@@ -26,14 +26,17 @@ VERDICT_WORDS = {
 
 
 def source_error_note(where: str = "") -> str:
-    """" (a cited source states this error too: notes.md lines 4-4)" for an error a source shares; ``where``:
+    """" (a cited source states this error too: notes.md line 4)" for an error a source shares; ``where``:
     the place as the caller writes it ("" when unknown). The grade's feedback and the card both say it so."""
     return f" (a cited source states this error too: {where})" if where else " (a cited source states this error too)"
 
 
 def _lines(at: dict) -> str:
-    """ "notes.md lines 4-6" for a place with a source, else ""."""
-    return f"{at['source']} lines {at.get('line_start')}-{at.get('line_end')}" if at.get("source") else ""
+    """ "notes.md lines 4-6" (or "notes.md line 4") for a place with a source, else ""."""
+    if not at.get("source"):
+        return ""
+    start, end = at.get("line_start"), at.get("line_end")
+    return f"{at['source']} line {start}" if end in (None, start) else f"{at['source']} lines {start}-{end}"
 
 
 def judged_basis(w: dict) -> str:
