@@ -100,3 +100,28 @@ def test_a_grade_json_cannot_hold_is_that_lines_error_and_the_batch_goes_on(grad
     got = [strict(line) for line in out.splitlines()]
     assert len(got) == 2 and "could not be written" in got[0]["grade"]["error"]
     assert "score" in got[1]["grade"]
+
+
+def test_a_question_id_stands_for_the_question_and_bad_ids_say_what_is_wrong(grade_cli, tmp_path):
+    """A user walkthrough had {"question_id", "answer"} refused with the generic "needs 'question'" message, and an
+    unknown id refused with that same message instead of saying the id is unknown."""
+    lines = [
+        {"question_id": "perceptron", "answer": GOOD},
+        {"question": Q, "question_id": "perceptron", "answer": GOOD},
+        {"question_id": "does-not-exist", "answer": GOOD},
+        {"question_id": 7, "answer": GOOD},
+        {"answer": GOOD},
+        {"question": "  ", "answer": GOOD},
+    ]
+    res, out = grade_cli(b"".join(json.dumps(r).encode() + b"\n" for r in lines), tmp_path)
+    assert res.exit_code == 0, res.output
+    rows = [strict(line) for line in out.splitlines()]
+    alone, both = rows[0]["grade"], rows[1]["grade"]
+    assert "error" not in alone and alone["question_id"] == "perceptron", alone
+    assert alone["score"] == both["score"] and alone["verdict"] == both["verdict"] in {"correct", "partial"}
+    assert "question" not in rows[0]  # the input line is kept as given
+    assert "unknown question id 'does-not-exist'" in rows[2]["grade"]["error"]
+    assert "'question_id' must be a string" in rows[3]["grade"]["error"]
+    assert "needs string fields 'question' and 'answer'" in rows[4]["grade"]["error"]
+    assert "the question is empty" in rows[5]["grade"]["error"]
+    assert "graded 2 answers, 4 could not be graded" in res.stderr

@@ -35,13 +35,21 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
         return {**kept, "grade": {"error": str(exc)}}
     if not isinstance(row, dict):
         return {"line": n, "value": row, "grade": {"error": f"line {n} is not a JSON object"}}
-    question, answer = row.get("question"), row.get("answer")
+    question, answer, question_id = row.get("question"), row.get("answer"), row.get("question_id")
+    if question_id is not None and not isinstance(question_id, str):
+        row["grade"] = {"error": "'question_id' must be a string (an indexed question's id)"}
+        return row
+    if question is None and isinstance(question_id, str) and question_id.strip():
+        question = ""  # the id names the question: graded with its own text (a user walkthrough had it refused)
     if not isinstance(question, str) or not isinstance(answer, str):
-        row["grade"] = {"error": "each line needs string fields 'question' and 'answer'"}
+        row["grade"] = {"error": "each line needs string fields 'question' and 'answer' (or 'question_id' for 'question')"}
         return row
     reference = row.get("reference") if isinstance(row.get("reference"), str) else None
+    if not question.strip() and not question_id and reference is None:
+        row["grade"] = {"error": "the question is empty: give its text, or the 'question_id' of an indexed question"}
+        return row
     try:
-        grade = coach.grade(question, answer, question_id=row.get("question_id"), reference=reference)
+        grade = coach.grade(question, answer, question_id=question_id, reference=reference)
         row["grade"] = grade.to_contract()
     except CoachError as exc:
         row["grade"] = {"error": str(exc)}
@@ -57,7 +65,8 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
               "wrong, steps, notes), or \"grade\": {\"error\": ...} for a line that cannot be graded ('-' for stdout).")
 @click.pass_obj
 def grade(settings, input_, output):
-    """Grade answers: each line {"question", "answer"[, "reference", "question_id"]}."""
+    """Grade answers: each line {"question", "answer"[, "reference", "question_id"]} ("question" may be left out
+    when "question_id" names an indexed question)."""
     from coach.service import Coach
 
     if input_ != "-":
