@@ -132,13 +132,17 @@ def _embedding_clusters(questions: list[str], keys: list[str], embedder, thresho
 
 
 def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = DEFAULT_THRESHOLD,
-                  progress=None) -> None:
+                  progress=None, titles: dict[str, str] | None = None) -> None:
     """Fill ``topic`` and ``group_id`` on every record, in place.
 
     ``embedder``: None (text keys only), ``"default"`` (load the configured embedding model), a
     SentenceTransformer, or any object with ``encode(texts) -> (n, d)`` (e.g. ``index.embedder.Embedder``).
     ``progress(done, total, "group")`` is called as questions are embedded (only with an embedder).
+    ``titles``: each source's title (default: the ``title`` of each parsed source), read for the topic of a source
+    the topic list does not describe (``corpus.topics.source_topic``).
     """
+    if titles is None:
+        titles = {ps.source: ps.title for ps in parsed if getattr(ps, "title", "")}
     records: list[Record] = [r for ps in parsed for r in ps.records]
     for r in records:
         r.topic = topic_of(r.question, r.answer)
@@ -149,7 +153,7 @@ def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = 
     for recs in by_source.values():  # a source the topic list does not describe: what its questions ask about
         general = [r for r in recs if r.topic == "fundamentals"]
         if len(recs) >= SOURCE_TOPIC_MIN_RECORDS and len(general) >= SOURCE_TOPIC_SHARE * len(recs):
-            own = source_topic([r.question for r in recs])
+            own = source_topic([r.question for r in recs], title=titles.get(recs[0].source, ""))
             for r in general:
                 r.topic = own or r.topic
     qa = sorted((r for r in records if r.kind == "qa"), key=lambda r: (r.source, r.line_start))

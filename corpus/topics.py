@@ -72,7 +72,8 @@ def topic_of(question: str, answer: str = "") -> str:
 # keep asking about ("index", "tcp", "cache"), so a user's own source can be picked as a topic.
 SOURCE_TOPIC_SHARE = 0.8  # this share of a source's records or more is "fundamentals": the list does not fit it
 SOURCE_TOPIC_MIN_RECORDS = 3
-_TOPIC_WORD_SHARE = 0.3  # a word names the source's topic when this share of its questions (and 2+) use it
+_TOPIC_WORD_SHARE = 0.3  # a word names the source's topic when this share of its questions (and 2+) use it...
+_TOPIC_WORD_MOST = 0.5  # ...before the source's title only when at least this share do
 _NOT_TOPIC = frozenset("""
 a an the and or of to in on for with without by from at as is are was were be been being do does did how what why
 when where which who whom whose can could would should will shall may might must you your we our it its this that
@@ -95,9 +96,34 @@ def _topic_word(w: str) -> str:
     return w
 
 
-def source_topic(questions: list[str], max_words: int = 2) -> str | None:
-    """The words most of a source's questions ask about, joined by "_" ("index", "tcp", "git_object"); None when
-    no word is shared by enough of them."""
+# words of a title that say what kind of page it is, not what it is about ("Operating Systems Interview Notes")
+_TITLE_FILLER = frozenset("""
+notes note cheat sheet cheatsheet prep preparation top tutorial tutorials basics basic introduction intro overview
+part chapter faq faqs q&a qa beginners beginner advanced experienced freshers fresher guide handbook reference
+study revision quick short my personal collection list page edition updated complete ultimate essential
+fundamentals home welcome blog post article untitled document q
+""".split())
+_TITLE_CUT = re.compile(r"\s[-|\u2013\u2014:]\s|[(|:\[]")
+
+
+def title_topic(title: str, max_words: int = 3) -> str | None:
+    """A source's topic from its title: the words of its first part ("Operating Systems Interview Notes" ->
+    "operating_systems", "SQL Interview Questions - Some Site" -> "sql"), without question words and words that
+    say what kind of page it is; None when nothing is left."""
+    head = _TITLE_CUT.split(title or "", maxsplit=1)[0].lower()
+    out: list[str] = []
+    for w in _WORD.findall(head):  # as written: "systems", "kubernetes", "node.js" (no plural "s" cut off)
+        if w in _NOT_TOPIC or w in _TITLE_FILLER or w in out:
+            continue
+        out.append(w)
+    return "_".join(out[:max_words]) or None
+
+
+def source_topic(questions: list[str], max_words: int = 2, title: str = "") -> str | None:
+    """The words most of a source's questions ask about, joined by "_" ("index", "tcp", "git_object"): a word
+    at least half of them use, else the source's title (``title_topic``: a word only a third of them share named
+    every question of an operating-systems source "process" in a user walkthrough), else a word a third of them
+    use; None when none of these is found."""
     seen: dict[str, int] = {}
     first: dict[str, int] = {}
     for q in questions:
@@ -109,8 +135,11 @@ def source_topic(questions: list[str], max_words: int = 2) -> str | None:
             if len(w) >= 3 and w not in _NOT_TOPIC and not w.isdigit():
                 seen[w] = seen.get(w, 0) + 1
                 first.setdefault(w, len(first))
-    need = max(2, _TOPIC_WORD_SHARE * len(questions))
-    best = sorted((w for w, n in seen.items() if n >= need), key=lambda w: (-seen[w], first[w]))
-    # a second word only when nearly as common as the first ("git_object"), not a frequent aside ("tcp_control")
-    best = best[:1] + [w for w in best[1:max_words] if seen[w] >= 0.8 * seen[best[0]]]
-    return "_".join(best) or None
+    def shared(share: float) -> str | None:
+        need = max(2, share * len(questions))
+        best = sorted((w for w, n in seen.items() if n >= need), key=lambda w: (-seen[w], first[w]))
+        # a second word only when nearly as common as the first ("git_object"), not a frequent aside ("tcp_control")
+        best = best[:1] + [w for w in best[1:max_words] if seen[w] >= 0.8 * seen[best[0]]]
+        return "_".join(best) or None
+
+    return shared(_TOPIC_WORD_MOST) or title_topic(title) or shared(_TOPIC_WORD_SHARE)

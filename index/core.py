@@ -203,7 +203,8 @@ class CoachIndex:
             records = keep + [r for ps in changed for r in ps.records]
             # the same question in a new and an old source is one group, as a full build of the same files
             # makes it (grouping each batch alone made add and build differ: practice questions, drafts, audit)
-            group_and_tag([SimpleNamespace(records=records)], embedder=self.embedder, progress=progress)
+            group_and_tag([SimpleNamespace(records=records)], embedder=self.embedder, progress=progress,
+                          titles={n: i.get("title", "") for n, i in infos.items()})
             self._seed_cache()
             self._write(infos, records, progress)
         return out

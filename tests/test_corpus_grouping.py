@@ -128,6 +128,40 @@ def test_source_topic(questions, topic):
     assert source_topic(questions) == topic
 
 
+OS_QUESTIONS = ["What is the difference between a process and a thread?", "What is a context switch?",
+                "What is a page fault?", "What is a deadlock?", "What is a zombie process?",
+                "What is the difference between a mutex and a semaphore?"]
+
+
+@pytest.mark.parametrize("questions, title, topic", [
+    # a user walkthrough: "process" (2 of 6 questions) named every question, deadlocks and mutexes included
+    (OS_QUESTIONS, "Operating Systems Interview Notes", "operating_systems"),
+    (OS_QUESTIONS, "", "process"),  # no title: the word a third of them share, as before
+    (OS_QUESTIONS, "Interview Notes", "process"),  # a title that names no subject
+    (["What is a database index?", "What is a composite index?", "When is a hash index a good choice?"],
+     "Databases - Some Site", "index"),  # a word most questions share comes before the title
+    (["What is a mutex?", "What is a deadlock?", "What is a page fault?"], "Top 40 Node.js Q&A (2025)", "node.js"),
+])
+def test_a_source_topic_comes_from_its_title_when_few_questions_share_a_word(questions, title, topic):
+    assert source_topic(questions, title=title) == topic
+
+
+def test_an_added_source_is_tagged_with_its_title_in_the_index(tmp_path, embedder):
+    """`coach index add` regroups every record as one batch, without the parsed sources: the titles come from
+    the index's source list, so an added source gets the topic parsing it alone gives."""
+    from coach.config import load_settings
+    from index import CoachIndex
+
+    doc = tmp_path / "os.md"
+    doc.write_text("# Operating Systems Interview Notes\n\n" + "".join(
+        f"## {q}\nAn answer about it with a few words.\n\n" for q in OS_QUESTIONS), encoding="utf-8")
+    parsed = parse_paths([doc])
+    assert {r.topic for ps in parsed for r in ps.records} == {"operating_systems"}
+    idx = CoachIndex(load_settings(home=tmp_path / "home"), model=embedder)
+    idx.add(parsed)
+    assert {r.topic for r in idx.records()} == {"operating_systems"}
+
+
 class AngleEmbedder:
     """Hand-checkable fake (control flow only): question "q<k>" -> unit vector at k * 18 degrees.
 
