@@ -24,6 +24,16 @@ from coach.service import QuestionItem
 GENERIC_HINT = "Start from the definition, then say why it matters and give an example."
 # Words that name no concept on their own ("data and more"): used only when a group has nothing else.
 _VAGUE = frozenset("more less large small big much lots huge fewer few many new high low same simple".split())
+# Words that name no concept a hint or a follow-up could point at ("Think about “another”", a user walkthrough):
+# pronouns, determiners, prepositions and adverbs the drafting's stop list lets through.
+_NO_CONCEPT = _VAGUE | frozenset("""
+another anything everything nothing something someone anyone everyone whose whom itself themselves
+inside outside within without across along around among amongst behind below beneath beside besides beyond
+toward towards upon onto instead rather whether either neither always never already usually sometimes often
+therefore however although though thus hence since unless whereas despite certain several various particular
+actually really simply mainly mostly especially typically generally basically essentially directly currently
+possible different following
+""".split())
 
 
 def _lower_first(title: str) -> str:
@@ -52,7 +62,7 @@ def hint_for(key_point, question: str = "", model_answer: str = "") -> str | Non
     words: list[str] = []
     for group in key_point.terms:
         found = [w for w in (_whole_word(t, [key_point.text, model_answer]) for t in group if t) if w]
-        fresh = [w for w in found if w.lower() not in asked and w not in words and w.lower() not in _VAGUE]
+        fresh = [w for w in found if w.lower() not in asked and w not in words and w.lower() not in _NO_CONCEPT]
         if fresh:
             words.append(fresh[0])
         if len(words) == 2:
@@ -120,6 +130,23 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
     return sorted(out, key=lambda q: q.id)
 
 
+def passages_only_notes(parsed, sources=None) -> list[str]:
+    """One line per parsed source (of ``sources`` when given) in which no question was found: it is indexed as
+    titled passages, which Ask quotes and which are asked as "Explain ..." questions only when long enough. A
+    user walkthrough added two lines of prose and found it later as a practice "question", unannounced."""
+    out = []
+    for ps in parsed:
+        if (sources is not None and ps.source not in sources) or not ps.records \
+                or any(r.kind != "passage" for r in ps.records):
+            continue
+        asked = sum(_passage_item(r) is not None for r in ps.records)
+        n = len(ps.records)
+        out.append(f"{ps.source}: no question/answer pairs found; indexed as {n} passage{'s' * (n != 1)} that Ask "
+                   "can quote; " + (f"asked as \"Explain ...\" questions: {asked} of {n}" if asked else
+                                    "too short to be asked as a question"))
+    return out
+
+
 def _passage_item(rec) -> QuestionItem | None:
     """A titled passage (a source with no Q/A structure) asked back as an explain-question.
     Simplified on purpose: a template over the title, no LLM; passages too short to grade against
@@ -150,10 +177,11 @@ class FollowUp:
     target: str | None = None
 
 
-def followup_for(grade: Grade) -> FollowUp:
+def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     """A follow-up on the answer's biggest real gap, without giving the answer away: the candidate's
     own wrong sentence first (graded against its correction), then the first missing key point
-    (graded against it), else a request for an example (graded against the parent's rubric)."""
+    (graded against it), else a request for an example (graded against the parent's rubric). The
+    missing point's nudge names words of the point that the candidate's ``answer`` does not already use."""
     from coach.grading.draft import distinctive_terms
 
     if grade.wrong:
@@ -165,9 +193,13 @@ def followup_for(grade: Grade) -> FollowUp:
     if grade.missing:
         point = grade.missing[0].strip()
         asked = (grade.question or "").lower()
+        said = set(re.findall(r"[a-z0-9]+", (answer or "").lower()))
         # a word as a reader would name it: "commit's" -> "commit"
-        terms = list(dict.fromkeys(re.sub(r"['’]s$", "", t) for t in distinctive_terms(point, k=4)))
-        terms = [t for t in terms if t.lower() not in asked][:2]
+        terms = list(dict.fromkeys(re.sub(r"['’]s$", "", t) for t in distinctive_terms(point, k=6)))
+        # never a word the candidate already used: "Think about “registers”" after an answer naming the
+        # registers sent them back to what they had said (a user walkthrough)
+        terms = [t for t in terms if t.lower() not in asked and t.lower() not in said
+                 and t.lower() not in _NO_CONCEPT][:2]
         nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
         return FollowUp(f"Follow-up: your answer left out an important point. What else would you add?{nudge}", point)
     return FollowUp("Follow-up: can you give a concrete example from a project where this mattered?")

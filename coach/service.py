@@ -262,11 +262,12 @@ class Coach:
         bank = self.rubrics.restricted_to(r.id for r in records)
         return question_bank(records, bank, topics=topics, difficulty=difficulty)
 
-    def followup(self, grade: Grade):
-        """The follow-up on a graded answer's biggest gap (``coach.questions.FollowUp``)."""
+    def followup(self, grade: Grade, answer: str = ""):
+        """The follow-up on a graded answer's biggest gap (``coach.questions.FollowUp``); ``answer``: the graded
+        answer's text (its words are not suggested back)."""
         from coach.questions import followup_for
 
-        return followup_for(grade)
+        return followup_for(grade, answer)
 
     def ask(self, question: str, cancel: threading.Event | None = None) -> AskResult:
         from coach.ask import ask
@@ -297,6 +298,9 @@ class Coach:
         for name in report["updated"]:  # the previous upload's copy of a changed source
             self._drop_upload_copy(before.get(name), keep={str(p) for p in paths})
         report["skipped"] = [f"{Path(s.path).name} ({s.reason})" for s in batch.skipped]
+        from coach.questions import passages_only_notes
+
+        report["notes"] = passages_only_notes(parsed, set(report["added"]) | set(report["updated"]))
         with self._lock:
             self._reset_derived()
         if report["added"] or report["updated"]:

@@ -52,6 +52,8 @@ def test_passages_become_questions_graded_against_a_draft(tmp_path, built_home, 
     )
     report = c.add_sources([chapter])
     assert report["added"] == ["chapter.md"]
+    assert report["notes"] == ["chapter.md: no question/answer pairs found; indexed as 1 passage that Ask can quote; "
+                               "asked as \"Explain ...\" questions: 1 of 1"]
     items = [q for q in c.question_bank() if q.record_ids[0].startswith("chapter.md")]
     assert items and items[0].question.startswith("Explain dropout")
     # an answer quoted from the added passage says that nothing vouches for it; one from a reviewed rubric does not

@@ -38,3 +38,18 @@ def test_the_nudge_names_words_as_a_reader_would():
     f = followup_for(grade(question="What is inside a Git commit?", missing=[point]))
     assert "“commit's”" not in f.question and "’s”" not in f.question, f.question
     assert "“snapshot”" in f.question or "“tracked”" in f.question or "“records”" in f.question, f.question
+
+
+def test_the_nudge_never_names_a_word_the_answer_used_or_a_word_that_names_no_concept():
+    """Found in a user walkthrough: an answer naming the registers was nudged with "Think about “registers” and
+    “restores”", and another with "Think about “resource” and “another”"."""
+    point = ("A context switch is when the kernel saves the state of the running thread (registers, program counter, "
+             "stack pointer) and restores the state of another one.")
+    g = grade(question="What is a context switch?", missing=[point])
+    answer = "The kernel saves the registers, program counter and stack pointer of the running thread."
+    f = followup_for(g, answer)
+    nudged = f.question.split("Think about", 1)[1]
+    for word in ("registers", "another", "kernel", "pointer"):
+        assert f"“{word}”" not in nudged, f.question
+    assert "“restores”" in nudged, f.question
+    assert "“registers”" in followup_for(g).question  # without the answer, as before

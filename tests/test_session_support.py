@@ -72,7 +72,7 @@ class FakeCoach:
                      missing=[] if score > 5 else [f"the {item.keyword} part"],
                      model_answer=item.model_answer, references=[cite])
 
-    def followup(self, grade):
+    def followup(self, grade, answer=""):
         from coach.questions import FollowUp
 
         gap = grade.missing[0] if grade.missing else None

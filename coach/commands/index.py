@@ -116,7 +116,11 @@ def add(settings, paths):
     for label, key in (("added", "added"), ("re-indexed (changed)", "updated"), ("skipped (unchanged)", "unchanged")):
         for name in out[key]:
             click.echo(f"{label}: {name}")
+    from coach.questions import passages_only_notes
     from coach.service import Coach
+
+    for line in passages_only_notes(parsed, set(out["added"]) | set(out["updated"])):
+        click.echo(f"note: {line}", err=True)
 
     # All given sources, not only the changed ones: drafts that a failed run (a full disk, a crash after
     # the index switch) could not write are written now; up-to-date draft files are left alone.

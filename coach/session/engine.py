@@ -240,7 +240,7 @@ class SessionEngine:
         else:
             grading_question = item.question if turn.kind == "main" else turn.question
             grade = self.coach.grade(grading_question, text, question_id=item.id)  # slow: outside the lock
-        follow = self._followup_for(grade) if self.followups and turn.kind == "main" and _has_gap(grade) else None
+        follow = self._followup_for(grade, text) if self.followups and turn.kind == "main" and _has_gap(grade) else None
         with self._lock, self.db.transaction() as db:
             now = self.clock()
             # another tab or process may have answered, skipped or finished meanwhile (grading ran unlocked)
@@ -307,7 +307,7 @@ class SessionEngine:
         waiting = self.current(sid)
         if waiting is not None and waiting.kind == "followup":
             return waiting  # one follow-up at a time: the one already asked
-        follow = self._followup_for(parent.grade)  # slow (it may ask the LLM): outside the lock
+        follow = self._followup_for(parent.grade, parent.answer or "")  # slow (it may ask the LLM): outside the lock
         with self._lock, self.db.transaction() as db:
             # checked again inside the transaction: another tab or process may have finished the session or
             # asked a follow-up meanwhile
@@ -318,10 +318,10 @@ class SessionEngine:
                 self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
 
-    def _followup_for(self, grade):
+    def _followup_for(self, grade, answer: str = ""):
         from coach.questions import FollowUp
 
-        f = self.coach.followup(grade)
+        f = self.coach.followup(grade, answer)
         return f if isinstance(f, FollowUp) else FollowUp(str(f))
 
     def _insert_followup(self, db, sid: str, parent: Turn, follow, now: float) -> None:
