@@ -97,7 +97,9 @@ def coverage(ev: Evidence, rubric: Rubric, answer: str, sent_vecs, kp_vecs) -> N
     ev.steps["coverage"] = Step(
         "coverage",
         round(cov, 3),
-        f"{len(ev.covered)} of {len(rubric.key_points)} key points covered "
+        # "matched", not "covered": what the card credits can differ (the judge's entailment, the credit gate), and a
+        # user walkthrough read "4 of 4 key points covered" beside four points listed as missing
+        f"{len(ev.covered)} of {len(rubric.key_points)} key points matched in their words or a close paraphrase "
         f"(concept terms {lex_cov:.2f}, paraphrase {sem_cov:.2f})",
     )
 
