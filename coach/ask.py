@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from coach.grading.types import Citation
+from coach.grading.types import Citation, lines_of
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def _unreviewed(coach, rec) -> list[str]:
     rubric = coach.rubrics.for_record(rec.id)
     if (rubric is not None and rubric.origin != "draft") or not not_verified(("trusted",)):
         return []
-    return [f"This answer quotes {rec.source} lines {rec.line_start}-{rec.line_end}, which no reviewed rubric covers, "
+    return [f"This answer quotes {rec.source} {lines_of(rec.line_start, rec.line_end)}, which no reviewed rubric covers, "
             "and the source audit cannot verify its statements of fact: check it against another reference."]
 
 
@@ -174,7 +174,7 @@ def _citations(coach, hits) -> tuple[list[Citation], list[str]]:
         citations.append(Citation(r.id, r.source, r.line_start, r.line_end, r.question, r.answer, flags))
         for f in flags:
             warnings.append(
-                f"{r.source} lines {f.get('line_start')}-{f.get('line_end')} is flagged by the source audit "
+                f"{r.source} {lines_of(f.get('line_start'), f.get('line_end'))} is flagged by the source audit "
                 f"({f.get('verdict')}): {f.get('reason')} Correction: {f.get('correction')}"
             )
     return citations, warnings

@@ -518,27 +518,54 @@ def test_a_correction_cut_at_a_semicolon_is_shown_whole():
     assert w["said"] == "A mutex is a counter" and w["claim"] == "A mutex is a counter;"
     # a clause of a long list joined under its lead-in is shown alone, without its ";"; of a key point with several
     # sentences, only the sentence that holds it
-    from coach.grading.evidence import RefSentence, _whole
+    from coach.grading.evidence import RefSentence, whole
 
     listed = RefSentence("Layers of four kinds: " + "; ".join(f"kind {i} does thing {i} to the input" for i in range(8))
                          + ".", "key_point")
-    assert _whole(RefSentence("kind 3 does thing 3 to the input;", "reference"), [listed]).text == \
+    assert whole(RefSentence("kind 3 does thing 3 to the input;", "reference"), [listed]).text == \
         "kind 3 does thing 3 to the input"
-    two = RefSentence("Data flows forward. It never flows back; there is no feedback.", "key_point")
-    assert _whole(RefSentence("It never flows back;", "reference"), [two]).text == \
+    two = RefSentence("Data flows forward, e.g. from input to output. It never flows back; there is no feedback.",
+                      "key_point")
+    assert whole(RefSentence("It never flows back;", "reference"), [two]).text == \
         "It never flows back; there is no feedback."
+    # found only as a clause: not inside a word ("lockfree"), not in the middle of another clause (review)
+    other = [RefSentence("A mutex is a lockfree queue used by one thread.", "key_point"),
+             RefSentence("Keys and eyes; both matter.", "key_point"),
+             RefSentence("A mutex is a lock; only its owner unlocks it.", "key_point")]
+    assert whole(RefSentence("A mutex is a lock;", "reference"), other).text == "A mutex is a lock; only its owner unlocks it."
+    assert whole(RefSentence("eyes;", "reference"), other).text == "eyes"
+    node = [RefSentence("Node.js is single threaded; it uses an event loop.", "key_point")]
+    assert whole(RefSentence("Node.js is single threaded;", "reference"), node).text == node[0].text
+
+
+SEMAPHORES = ("A mutex is a lock with an owner: only the thread that locked it may unlock it, and only one thread can "
+              "hold it at a time. A semaphore is a counter that allows up to N threads to proceed; wait() decrements "
+              "it and blocks at zero, and post() increments it.")
+SEMAPHORE_SWAP = ("A semaphore is a lock with an owner: only the thread that locked it may unlock it. A mutex is a counter "
+                  "that allows up to N threads to proceed; post() decrements it and blocks at zero, and wait() increments it.")
 
 
 def test_a_swap_against_a_reference_with_semicolons_is_corrected_in_whole_sentences(coach):
     """The same with the shipped judge, on a reference of the user's own (walkthrough: "Correction: A semaphore is a
     counter that allows up to N threads to proceed;")."""
-    reference = ("A mutex is a lock with an owner: only the thread that locked it may unlock it, and only one thread can "
-                 "hold it at a time. A semaphore is a counter that allows up to N threads to proceed; wait() decrements "
-                 "it and blocks at zero, and post() increments it.")
-    g = _with_judge(coach.grader).grade(
-        "What is the difference between a mutex and a semaphore?",
-        "A semaphore is a lock with an owner: only the thread that locked it may unlock it. A mutex is a counter that "
-        "allows up to N threads to proceed; post() decrements it and blocks at zero, and wait() increments it.",
-        reference=reference)
+    g = _with_judge(coach.grader).grade("What is the difference between a mutex and a semaphore?", SEMAPHORE_SWAP,
+                                        reference=SEMAPHORES)
     assert g.verdict == "incorrect" and g.wrong, (g.score, g.feedback)
+    assert not any(w["correction"].endswith(";") or w["said"].endswith(";") for w in g.wrong), g.wrong
+    whole_sentence = ("A semaphore is a counter that allows up to N threads to proceed; wait() decrements it and blocks "
+                      "at zero, and post() increments it.")
+    assert any(w["correction"] == whole_sentence for w in g.wrong), g.wrong
+
+
+def test_a_role_swap_is_corrected_in_whole_sentences_too(coach):
+    """The role-swap check reads the same clauses (on reviewed rubrics and explicit references, with or without the
+    judge); its items are shown whole as well (review: the walkthrough's output stayed on that path)."""
+    from coach.grading import Grader
+
+    grader = coach.grader
+    no_judge = Grader(grader._embed, grader.bank, records=grader.records, search=grader.search,
+                      flags_for=grader.flags_for, vocab=grader.vocab, nli=None)
+    g = no_judge.grade("What is the difference between a mutex and a semaphore?", SEMAPHORE_SWAP, reference=SEMAPHORES)
+    swapped = [w for w in g.wrong if "counter" in w["said"]]
+    assert swapped, (g.score, g.feedback)
     assert not any(w["correction"].endswith(";") or w["said"].endswith(";") for w in g.wrong), g.wrong

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.grading.draft import content_words
-from coach.grading.text import normalise, sentences
+from coach.grading.text import normalise, said_as_quoted, sentences
 from coach.judge.model import CONTRADICTION, ENTAILMENT
 
 MAX_CLAIMS = 12
@@ -152,27 +152,35 @@ def judge_probs(judge, pairs: list[tuple[str, str]]) -> np.ndarray:
 
 
 WHOLE_MAX_WORDS = 40  # a clause is shown in its whole sentence only up to this length (not a joined list)
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+# a sentence ends at . ! ? before a capital, a quote or a bracket, or at the end: "e.g. a semaphore" goes on
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"'(\[]|\s*$)")
 
 
-def _whole(ref: RefSentence, refs: list[RefSentence]) -> RefSentence:
+def _clause_at(clause: str, text: str) -> re.Match | None:
+    """Where ``text`` holds ``clause`` as a clause: from its start or after a punctuation mark, and cut at ";" or ","
+    there too ("A mutex is a lock;" is not found in "A mutex is a lockfree queue ...")."""
+    return re.search(r"(?:^|(?<=[.!?;:,]\s))" + re.escape(clause) + r"\s*[;,]", text, re.I)
+
+
+def whole(ref: RefSentence, refs: list[RefSentence]) -> RefSentence:
     """The reference sentence to show for ``ref``: a model-answer clause cut at ";" ("A semaphore is a counter that
-    allows up to N threads to proceed;", a user walkthrough) is shown as the sentence of a key point that holds it
-    ("...; wait() decrements it and blocks at zero, and post() increments it."), when that sentence has at most
-    ``WHOLE_MAX_WORDS`` words (a lead-in joined with its list items is one long "sentence"), else without its ";".
-    Display only: the judge read the clause, and the scores do not change."""
+    allows up to N threads to proceed;", a user walkthrough) is shown as the sentence of a key point that holds it as a
+    clause ("...; wait() decrements it and blocks at zero, and post() increments it."; the key point with the clause's
+    own citation first), when that sentence has at most ``WHOLE_MAX_WORDS`` words (a lead-in joined with its list items
+    is one long "sentence"), else without its ";". Display only: the judge read the clause, and no score changes."""
     text = ref.text.rstrip()
-    if ref.kind == "key_point" or not text.endswith((";", ",")):
+    clause = normalise(text).rstrip(" ;,")
+    if ref.kind == "key_point" or not text.endswith((";", ",")) or not clause:
         return ref
-    key = normalise(text).rstrip(" ;,")
-    for r in refs:
-        whole = normalise(r.text)
-        at = whole.lower().find(key.lower()) if r.kind == "key_point" else -1
-        if at < 0:
+    points = sorted((r for r in refs if r.kind == "key_point"), key=lambda r: r.cite is not ref.cite)
+    for r in points:
+        kp = normalise(r.text)
+        m = _clause_at(clause, kp)
+        if m is None:
             continue
-        begin = max((m.end() for m in _SENTENCE_END.finditer(whole, 0, at)), default=0)
-        after = _SENTENCE_END.search(whole, at + len(key))
-        sentence = whole[begin: after.end() if after else len(whole)].strip()
+        begin = max((e.end() for e in _SENTENCE_END.finditer(kp) if e.end() <= m.start()), default=0)
+        after = _SENTENCE_END.search(kp, m.start() + len(clause))
+        sentence = kp[begin: after.end() if after else len(kp)].strip()
         if len(sentence.split()) <= WHOLE_MAX_WORDS:
             return RefSentence(sentence, r.kind, r.cite)
     return RefSentence(text.rstrip(" ;,"), ref.kind, ref.cite)
@@ -207,11 +215,11 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
             correction, cite, how = mc.correction, None, "states a known misconception"
             source_error = mc.source_error
         else:
-            ref = _whole(refs[r], refs)
+            ref = whole(refs[r], refs)
             correction, cite, how = ref.text, ref.cite, "contradicts the reference"
             source_error = False
         wrong.append({
-            "claim": claim, "said": claim.rstrip(" ;,"), "correction": correction, "source_error": source_error,
+            "claim": claim, "said": said_as_quoted(claim), "correction": correction, "source_error": source_error,
             "how": how,
             "confidence": round(max(p_contra, p_mis), 3),
             "evidence": evidence_of(cite, correction),

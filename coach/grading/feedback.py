@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from coach.grading.types import Grade
+from coach.grading.types import Grade, lines_of
 
 # said of a missing key point the answer mentions without being credited for it (Grade.unconfirmed)
 UNCONFIRMED_NOTE = "mentioned, but not credited: the answer as a whole does not read as stating it correctly"
@@ -32,11 +32,10 @@ def source_error_note(where: str = "") -> str:
 
 
 def _lines(at: dict) -> str:
-    """ "notes.md lines 4-6" (or "notes.md line 4") for a place with a source, else ""."""
+    """ "notes.md lines 4-6" (or "notes.md line 4", or "notes.md" with no line) for a place with a source, else ""."""
     if not at.get("source"):
         return ""
-    start, end = at.get("line_start"), at.get("line_end")
-    return f"{at['source']} line {start}" if end in (None, start) else f"{at['source']} lines {start}-{end}"
+    return " ".join(filter(None, (at["source"], lines_of(at.get("line_start"), at.get("line_end")))))
 
 
 def judged_basis(w: dict) -> str:
@@ -75,7 +74,7 @@ def build_feedback(grade: Grade) -> str:
         cites = []
         for c in grade.references:
             flag = " [flagged by the source audit]" if c.flags else ""
-            cites.append(f"{c.source} lines {c.line_start}-{c.line_end}{flag}")
+            cites.append(f"{_lines(c.to_contract())}{flag}")
         lines.append("Sources: " + "; ".join(cites))
     return "\n".join(lines)
 

@@ -34,6 +34,7 @@ from coach.grading.text import (
     looks_like_gibberish,
     normalise,
     other_script,
+    said_as_quoted,
     sentences,
     strip_injections,
     without_repeats,
@@ -455,21 +456,26 @@ class Grader:
                 vouched: bool = True):
         """(Grade, Evidence | None): the grade plus the raw signals (None when the input screen decided).
         ``vouched``: see ``resolve``."""
-        rubric = self.resolve(question, question_id, reference, vouched=vouched)
+        asked = (question or "").strip()
+        if not asked and question_id:  # the id names the question: its own text is what the answer is read against
+            asked = self.resolve(asked, question_id).question
+        if not asked:
+            raise GradeError("the question is empty: give its text, or the question_id of an indexed question")
+        rubric = self.resolve(asked, question_id, reference, vouched=vouched)
         grade = Grade(
             score=0.0,
             verdict="off_topic",
             feedback="",
-            question=question or rubric.question,
+            question=asked,
             question_id=rubric.id,
             model_answer=rubric.model_answer,
             references=self.citations(rubric),
         )
-        if question_id and question and reference is None and self._another_question(question, rubric.question):
+        if question_id and (question or "").strip() and reference is None and self._another_question(asked, rubric.question):
             # the id decides what is graded; say so when the text asks something else (user walkthrough)
             grade.notes.append(f"Graded against question {rubric.id}: \"{rubric.question}\" (its question_id), which "
                                "asks something other than the question text given.")
-        text, screened = self._screen(question or rubric.question, answer or "", grade)
+        text, screened = self._screen(asked, answer or "", grade)
         if screened:
             grade.missing = [kp.text for kp in rubric.key_points]
             grade.feedback = build_feedback(grade)
@@ -477,12 +483,12 @@ class Grader:
         # the no-attempt model reads the answer now (one embedding); its reading counts only at the end, on a
         # grade that found nothing (``_no_attempt_gate``)
         reading = self.attempt_model.reading(text, self._embed) if self.attempt_model is not None else None
-        ev = self.measure(rubric, question or rubric.question, text)
+        ev = self.measure(rubric, asked, text)
         cal = self.calibration_for(rubric)
         grade.score, caps = cal.score(ev.features)
         grade.steps = list(ev.steps.values())
         if self.judge is not None:
-            grade.score = self._blend_judge(grade, rubric, question or rubric.question, text, ev, caps)
+            grade.score = self._blend_judge(grade, rubric, asked, text, ev, caps)
         grade.verdict = cal.verdict(grade.score, ev.features)
         grade.steps.append(Step("combined", round(grade.score / 10, 3), "; ".join(caps) or "calibrated linear combination"))
         # a rubric misconception is reported only when it counts (strength >= misc_min, the cap's
@@ -519,14 +525,22 @@ class Grader:
             for st in _one_per_error(stated):  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
                     said.add(normalise(st["sentence"]).lower())
-                    grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
+                    grade.wrong.append({"claim": st["sentence"], "said": said_as_quoted(st["sentence"]),
+                                        "correction": st["correction"],
                                         "source_error": st["source_error"], "how": "states a known misconception",
                                         **_shown(st)})
         else:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
-            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"], **_shown(s)}
-                           for s in _one_per_error(stated)]
+            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": said_as_quoted(s["sentence"]),
+                            **_shown(s)} for s in _one_per_error(stated)]
+        # a key point shown as the correction of a wrong claim is not also under "What you got right": the answer
+        # contradicts it (display only; the scores read the features computed above)
+        corrections = {normalise(w["correction"]).lower() for w in grade.wrong}
+        moved = {t for t in grade.right if normalise(t).lower() in corrections}
+        if moved:
+            grade.right = [t for t in grade.right if t not in moved]
+            grade.missing = [kp.text for kp in rubric.key_points if kp.text in moved or kp.text in grade.missing]
         if grade.right and not cal.shows_credit(ev.features, grade.verdict):
             # an answer the scorer rates this low: on the dev answers such credits went mostly to wrong
             # answers (Calibration.credit_score_min). The key points are listed as missing, each marked as
@@ -751,7 +765,7 @@ class Grader:
         contrasts is a stated error: listed as wrong with the reference sentence it crosses and its
         citation, counted as a stated misconception (its cap binds), and the key points it crosses are
         not credited. ``refs``: the rubric's ``evidence.reference_sentences``."""
-        from coach.grading.evidence import evidence_of
+        from coach.grading.evidence import evidence_of, whole
         from coach.grading.swaps import role_swaps
 
         if not _swap_checked(rubric):
@@ -768,7 +782,7 @@ class Grader:
         said = {normalise(st["sentence"]).lower(): st for st in ev.stated}
         uncredit = set()
         for sw in found:
-            claim, ref = claims[sw.claim], refs[sw.reference]
+            claim, ref = claims[sw.claim], whole(refs[sw.reference], refs)  # a clause cut at ";" shown whole
             uncredit |= {normalise(refs[j].text).lower() for j in sw.references if refs[j].kind == "key_point"}
             shown = {"shown_how": "contradicts the reference",
                      "basis": f"role swap: says of \"{sw.said_of[0]}\" what the reference says of \"{sw.said_of[1]}\", "

@@ -60,6 +60,11 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p and re.search(r"[A-Za-z0-9]", p)]
 
 
+def said_as_quoted(sentence: str) -> str:
+    """A candidate's sentence as quoted back in feedback: a clause cut at ";" or "," without that mark."""
+    return sentence.rstrip(" ;,")
+
+
 REPEAT_MIN_WORDS = 4  # a sentence this long said again word for word is a repeat ("Yes." twice is not)
 
 

@@ -7,6 +7,13 @@ from dataclasses import asdict, dataclass, field
 VERDICTS = ("correct", "partial", "incorrect", "off_topic", "no_attempt")
 
 
+def lines_of(line_start, line_end) -> str:
+    """ "line 4", "lines 4-6", or "" when the start is not known: how feedback, Ask and exports name a place."""
+    if not line_start:
+        return ""
+    return f"line {line_start}" if line_end in (None, line_start) else f"lines {line_start}-{line_end}"
+
+
 @dataclass
 class Citation:
     record_id: str

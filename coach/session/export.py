@@ -15,6 +15,7 @@ import io
 import json
 from dataclasses import asdict
 
+from coach.grading.types import lines_of
 from coach.session.card import source_label
 from coach.session.markdown import grade_markdown, md_block, md_inline, md_quote
 from coach.session.render import summary_md, turn_label
@@ -78,7 +79,7 @@ def missed_cards(engine, sid: str | None = None) -> list[dict]:
             citation = ""
             if t.grade and t.grade.references:
                 c = t.grade.references[0]
-                citation = f"{source_label(c.source, titles)} lines {c.line_start}-{c.line_end}"
+                citation = f"{source_label(c.source, titles)} {lines_of(c.line_start, c.line_end)}".rstrip()
             cards[item.id] = {"id": item.id, "question": item.question, "model_answer": item.model_answer.strip(),
                               "citation": citation}
     return list(cards.values())
