@@ -112,6 +112,8 @@ def test_a_question_id_stands_for_the_question_and_bad_ids_say_what_is_wrong(gra
         {"question_id": 7, "answer": GOOD},
         {"answer": GOOD},
         {"question": "  ", "answer": GOOD},
+        {"question": "  ", "question_id": "perceptron", "answer": GOOD},  # a blank text: the id's question is read
+        {"question_id": "perceptron", "answer": GOOD, "reference": "A perceptron is a single neuron with a step function."},
     ]
     res, out = grade_cli(b"".join(json.dumps(r).encode() + b"\n" for r in lines), tmp_path)
     assert res.exit_code == 0, res.output
@@ -124,4 +126,10 @@ def test_a_question_id_stands_for_the_question_and_bad_ids_say_what_is_wrong(gra
     assert "'question_id' must be a string" in rows[3]["grade"]["error"]
     assert "needs string fields 'question' and 'answer'" in rows[4]["grade"]["error"]
     assert "the question is empty" in rows[5]["grade"]["error"]
-    assert "graded 2 answers, 4 could not be graded" in res.stderr
+    blank = rows[6]["grade"]
+    assert (blank["score"], blank["verdict"], blank["feedback"]) == (alone["score"], alone["verdict"], alone["feedback"])
+    # a reference decides what is graded; the id still names the question it answers
+    referenced = rows[7]["grade"]
+    assert "error" not in referenced and referenced["question_id"].startswith("ref-"), referenced
+    assert "perceptron" in referenced["question_id"]  # named after the id's question text
+    assert "graded 4 answers, 4 could not be graded" in res.stderr

@@ -40,14 +40,11 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
         row["grade"] = {"error": "'question_id' must be a string (an indexed question's id)"}
         return row
     if question is None and isinstance(question_id, str) and question_id.strip():
-        question = ""  # the id names the question: graded with its own text (a user walkthrough had it refused)
+        question = ""  # the id names the question: the grader reads its text (a user walkthrough had this refused)
     if not isinstance(question, str) or not isinstance(answer, str):
         row["grade"] = {"error": "each line needs string fields 'question' and 'answer' (or 'question_id' for 'question')"}
         return row
     reference = row.get("reference") if isinstance(row.get("reference"), str) else None
-    if not question.strip() and not question_id and reference is None:
-        row["grade"] = {"error": "the question is empty: give its text, or the 'question_id' of an indexed question"}
-        return row
     try:
         grade = coach.grade(question, answer, question_id=question_id, reference=reference)
         row["grade"] = grade.to_contract()
