@@ -17,6 +17,7 @@ import re
 
 from coach.grading.rubrics import RubricBank
 from coach.grading.signals import point_terms
+from coach.grading.text import term_present
 from coach.grading.types import Grade
 from coach.service import QuestionItem
 
@@ -98,7 +99,9 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
                 items[rubric.id] = QuestionItem(
                     id=rubric.id,
                     question=rubric.question,
-                    topic=rubric.topic,
+                    # a draft file keeps the topic its source had when drafted; the index retags records when it
+                    # regroups (a better topic rule, another source added), so a drafted question takes its record's
+                    topic=rec.topic if rubric.origin == "draft" else rubric.topic,
                     difficulty=rubric.difficulty,
                     record_ids=[r for r in rubric.records],
                     model_answer=rubric.model_answer,
@@ -177,6 +180,18 @@ class FollowUp:
     target: str | None = None
 
 
+def _used(term: str, answer: str) -> bool:
+    """Whether the answer uses ``term`` in some form: a word of it starting with the term less its last two letters
+    (at least four), as grading matches a rubric's stems ("registe" in "register", "schedul" in "scheduling")."""
+    stem = term.lower()[: max(4, len(term) - 2)]
+    return term_present(stem, (answer or "").lower())
+
+
+def _whole_word_in(term: str, text: str) -> bool:
+    """``term`` stands in ``text`` as a whole word (letters of any script around it end it)."""
+    return re.search(r"(?<![^\W\d_])" + re.escape(term) + r"(?![^\W\d_])", text, re.I) is not None
+
+
 def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     """A follow-up on the answer's biggest real gap, without giving the answer away: the candidate's
     own wrong sentence first (graded against its correction), then the first missing key point
@@ -193,13 +208,13 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     if grade.missing:
         point = grade.missing[0].strip()
         asked = (grade.question or "").lower()
-        said = set(re.findall(r"[a-z0-9]+", (answer or "").lower()))
         # a word as a reader would name it: "commit's" -> "commit"
         terms = list(dict.fromkeys(re.sub(r"['’]s$", "", t) for t in distinctive_terms(point, k=6)))
-        # never a word the candidate already used: "Think about “registers”" after an answer naming the
-        # registers sent them back to what they had said (a user walkthrough)
-        terms = [t for t in terms if t.lower() not in asked and t.lower() not in said
-                 and t.lower() not in _NO_CONCEPT][:2]
+        # never a word the candidate already used, in any form ("register" for "registers": "Think about
+        # “registers”" after an answer naming the registers sent them back to what they had said, a user
+        # walkthrough), nor a piece of a word the tokenizer cut at a letter it does not know ("chsten" of "nächsten")
+        terms = [t for t in terms if t.lower() not in asked and t.lower() not in _NO_CONCEPT
+                 and not _used(t, answer) and _whole_word_in(t, point)][:2]
         nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
         return FollowUp(f"Follow-up: your answer left out an important point. What else would you add?{nudge}", point)
     return FollowUp("Follow-up: can you give a concrete example from a project where this mattered?")

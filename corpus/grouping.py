@@ -138,11 +138,12 @@ def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = 
     ``embedder``: None (text keys only), ``"default"`` (load the configured embedding model), a
     SentenceTransformer, or any object with ``encode(texts) -> (n, d)`` (e.g. ``index.embedder.Embedder``).
     ``progress(done, total, "group")`` is called as questions are embedded (only with an embedder).
-    ``titles``: each source's title (default: the ``title`` of each parsed source), read for the topic of a source
-    the topic list does not describe (``corpus.topics.source_topic``).
+    ``titles``: each source's title where it is a heading of the source (default: the parsed sources' own), read for
+    the topic of a source the topic list does not describe (``corpus.topics.source_topic``); a title taken from a
+    first short line can be any prose ("Last updated: March 2024") and is not read.
     """
     if titles is None:
-        titles = {ps.source: ps.title for ps in parsed if getattr(ps, "title", "")}
+        titles = {ps.source: ps.title for ps in parsed if getattr(ps, "title_is_heading", False)}
     records: list[Record] = [r for ps in parsed for r in ps.records]
     for r in records:
         r.topic = topic_of(r.question, r.answer)

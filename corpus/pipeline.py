@@ -27,7 +27,7 @@ from corpus.loaders import DEFAULT_MAX_BYTES, SUPPORTED, Document, SkippedFile, 
 from corpus.passages import build_passages
 from corpus.records import ParsedSource
 from corpus.segment import build_records, find_questions, loose_question, parse_question_line
-from corpus.title import document_title
+from corpus.title import document_title, heading_title
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,11 @@ def parse_document(doc: Document) -> ParsedSource:
         counts[k] = counts.get(k, 0) + v
     warnings = list(doc.warnings)
     warnings += [f"{doc.source}:{r.line_start}: question without an answer" for r in records if not r.answer]
-    title = document_title(lines, removed, questions[0].index if questions else None)
+    first = questions[0].index if questions else None
+    title = document_title(lines, removed, first)
     return ParsedSource(source=doc.source, path=str(doc.path), sha256=doc.sha256, records=records,
-                        boilerplate_removed=dict(sorted(counts.items())), warnings=warnings, title=title)
+                        boilerplate_removed=dict(sorted(counts.items())), warnings=warnings, title=title,
+                        title_is_heading=bool(title) and title == heading_title(lines, removed, first))
 
 
 def _to_original_lines(records, line_numbers: list[int], line_ends: list[int] | None = None) -> None:

@@ -54,3 +54,4 @@ class ParsedSource:
     boilerplate_removed: dict[str, int] = field(default_factory=dict)  # category -> lines removed
     warnings: list[str] = field(default_factory=list)
     title: str = ""  # from the content (corpus/title.py), "" when none
+    title_is_heading: bool = False  # the title is a heading of the source, not its first short line

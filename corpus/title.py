@@ -16,16 +16,27 @@ _BULLET = re.compile(r"^\s*([-*+•‣◦]|\d+[.)])\s")
 
 def document_title(lines: list[str], removed: set[int], first_question: int | None = None) -> str:
     """lines: a document's repaired lines; removed: indexes of boilerplate lines."""
+    title = heading_title(lines, removed, first_question)
+    if title:
+        return title
     end = len(lines) if first_question is None else first_question
     kept = [(i, lines[i].strip()) for i in range(min(end, len(lines))) if i not in removed and lines[i].strip()]
     for _, text in kept:
-        if text.startswith("#"):
+        if 3 <= len(text) <= MAX_CHARS and not _BULLET.match(text) and not text.endswith((",", ";")):
+            return _clean(text)
+    return ""
+
+
+def heading_title(lines: list[str], removed: set[int], first_question: int | None = None) -> str:
+    """The first Markdown/HTML heading (``#``) before the first question, cleaned; "" when there is none (then
+    ``document_title`` may still take a short line, which can be any prose: "Last updated: March 2024")."""
+    end = len(lines) if first_question is None else first_question
+    for i in range(min(end, len(lines))):
+        text = lines[i].strip()
+        if i not in removed and text.startswith("#"):
             title = _clean(text.lstrip("#"))
             if title:
                 return title
-    for _, text in kept:
-        if 3 <= len(text) <= MAX_CHARS and not _BULLET.match(text) and not text.endswith((",", ";")):
-            return _clean(text)
     return ""
 
 

@@ -99,24 +99,27 @@ def _topic_word(w: str) -> str:
 # words of a title that say what kind of page it is, not what it is about ("Operating Systems Interview Notes")
 _TITLE_FILLER = frozenset("""
 notes note cheat sheet cheatsheet prep preparation top tutorial tutorials basics basic introduction intro overview
-part chapter faq faqs q&a qa beginners beginner advanced experienced freshers fresher guide handbook reference
+part chapter faq faqs qa beginners beginner advanced experienced freshers fresher guide handbook reference
 study revision quick short my personal collection list page edition updated complete ultimate essential
-fundamentals home welcome blog post article untitled document q
+fundamentals home welcome blog post article untitled document draft frequently asked table contents
 """.split())
-_TITLE_CUT = re.compile(r"\s[-|\u2013\u2014:]\s|[(|:\[]")
+_TITLE_CUT = re.compile(r"\s[-|\u2013\u2014:]\s|[()|:\[\]]")
+_TITLE_WORD = re.compile(r"[^\W\d_](?:[\w+#.'-]*[\w+#])?")  # letters of any script: "système", "d'exploitation"
 
 
 def title_topic(title: str, max_words: int = 3) -> str | None:
     """A source's topic from its title: the words of its first part ("Operating Systems Interview Notes" ->
     "operating_systems", "SQL Interview Questions - Some Site" -> "sql"), without question words and words that
     say what kind of page it is; None when nothing is left."""
-    head = _TITLE_CUT.split(title or "", maxsplit=1)[0].lower()
-    out: list[str] = []
-    for w in _WORD.findall(head):  # as written: "systems", "kubernetes", "node.js" (no plural "s" cut off)
-        if w in _NOT_TOPIC or w in _TITLE_FILLER or w in out:
-            continue
-        out.append(w)
-    return "_".join(out[:max_words]) or None
+    for part in _TITLE_CUT.split(title or ""):  # the first part that names something: "Q&A: Operating Systems"
+        out: list[str] = []
+        for w in _TITLE_WORD.findall(part.lower()):  # as written: "systems", "kubernetes", "node.js" (no "s" cut off)
+            if w in _NOT_TOPIC or w in _TITLE_FILLER or w in out or len(w) < 2:
+                continue
+            out.append(w)
+        if out:
+            return "_".join(out[:max_words])
+    return None
 
 
 def source_topic(questions: list[str], max_words: int = 2, title: str = "") -> str | None:
@@ -135,11 +138,10 @@ def source_topic(questions: list[str], max_words: int = 2, title: str = "") -> s
             if len(w) >= 3 and w not in _NOT_TOPIC and not w.isdigit():
                 seen[w] = seen.get(w, 0) + 1
                 first.setdefault(w, len(first))
-    def shared(share: float) -> str | None:
-        need = max(2, share * len(questions))
-        best = sorted((w for w, n in seen.items() if n >= need), key=lambda w: (-seen[w], first[w]))
-        # a second word only when nearly as common as the first ("git_object"), not a frequent aside ("tcp_control")
-        best = best[:1] + [w for w in best[1:max_words] if seen[w] >= 0.8 * seen[best[0]]]
-        return "_".join(best) or None
-
-    return shared(_TOPIC_WORD_MOST) or title_topic(title) or shared(_TOPIC_WORD_SHARE)
+    need = max(2, _TOPIC_WORD_SHARE * len(questions))
+    best = sorted((w for w, n in seen.items() if n >= need), key=lambda w: (-seen[w], first[w]))
+    # a second word only when nearly as common as the first ("git_object"), not a frequent aside ("tcp_control")
+    best = best[:1] + [w for w in best[1:max_words] if seen[w] >= 0.8 * seen[best[0]]]
+    if best and seen[best[0]] >= _TOPIC_WORD_MOST * len(questions):
+        return "_".join(best)
+    return title_topic(title) or "_".join(best) or None

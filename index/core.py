@@ -204,7 +204,7 @@ class CoachIndex:
             # the same question in a new and an old source is one group, as a full build of the same files
             # makes it (grouping each batch alone made add and build differ: practice questions, drafts, audit)
             group_and_tag([SimpleNamespace(records=records)], embedder=self.embedder, progress=progress,
-                          titles={n: i.get("title", "") for n, i in infos.items()})
+                          titles={n: i.get("title", "") for n, i in infos.items() if i.get("title_is_heading")})
             self._seed_cache()
             self._write(infos, records, progress)
         return out
@@ -324,6 +324,7 @@ def _source_infos(parsed) -> dict:
             "boilerplate_removed": dict(ps.boilerplate_removed),
             "warnings": list(ps.warnings)[:20],
             "title": getattr(ps, "title", ""),
+            "title_is_heading": bool(getattr(ps, "title_is_heading", False)),
         }
         for ps in parsed
     }

@@ -49,7 +49,18 @@ def test_the_nudge_never_names_a_word_the_answer_used_or_a_word_that_names_no_co
     answer = "The kernel saves the registers, program counter and stack pointer of the running thread."
     f = followup_for(g, answer)
     nudged = f.question.split("Think about", 1)[1]
-    for word in ("registers", "another", "kernel", "pointer"):
+    # the point's six longest words: registers, restores, another, context (the question's), counter, pointer
+    for word in ("registers", "another", "counter", "pointer"):
         assert f"“{word}”" not in nudged, f.question
     assert "“restores”" in nudged, f.question
     assert "“registers”" in followup_for(g).question  # without the answer, as before
+    # a word said in another form counts as said
+    inflected = followup_for(g, "It saves the register, the program counters and the stack pointers.")
+    assert "“registers”" not in inflected.question and "“pointer”" not in inflected.question, inflected.question
+
+
+def test_the_nudge_never_names_a_piece_of_a_word():
+    """The drafting's word splitter knows only ASCII letters: "nächsten" came out as "chsten" (review)."""
+    point = "Der Scheduler wählt den nächsten Thread aus der Warteschlange."
+    f = followup_for(grade(question="Was macht ein Scheduler?", missing=[point]))
+    assert "chsten" not in f.question and "hlt" not in f.question, f.question
