@@ -369,9 +369,12 @@ class Handlers:
             result = self.coach.add_sources(paths, progress=report, keep_copies=True)
         except CoachError as exc:
             return _err(exc), *self.sources_view(), self.topic_choices()
-        summary = "; ".join(f"{k}: {safe(', '.join(map(str, v)))}" for k, v in result.items() if v) or "nothing to do"
+        summary = "; ".join(f"{k}: {safe(', '.join(map(str, v)))}" for k, v in result.items()
+                            if v and k != "notes") or "nothing to do"
         stages = " → ".join(seen)
-        return f"✓ Indexed. {summary}" + (f" (stages: {stages})" if stages else ""), *self.sources_view(), self.topic_choices()
+        notes = "".join(f"\n\nNote: {safe(n)}" for n in result.get("notes") or [])  # each on its own line
+        return (f"✓ Indexed. {summary}" + (f" (stages: {stages})" if stages else "") + notes,
+                *self.sources_view(), self.topic_choices())
 
     def remove_sources(self, names):
         if not names:

@@ -130,6 +130,12 @@ def test_sources_and_progress_views(handlers, tmp_path):
     assert "&lt;script&gt;" in audit and "<script>" not in audit
     status, table, dd, audit, warnings, topics = handlers.remove_sources(["notes.txt"])
     assert status == "Removed: notes.txt"
+    # a source with no question is announced on its own line, escaped like all source text
+    prose = tmp_path / "prose.txt"
+    prose.write_text("Just prose.")
+    status = handlers.add_sources([str(prose)], progress=lambda *a, **k: None)[0]
+    assert status.endswith("\n\nNote: prose.txt: no question/answer pairs found; &lt;b&gt;x&lt;/b&gt;"), status
+    assert "notes:" not in status
     handlers.engine.answer(handlers.start(fresh(), ["ml"], "any", 1)[0]["sid"], "noise")
     fig, mastery = handlers.progress_view()
     (line,) = fig.axes[0].get_lines()

@@ -90,7 +90,8 @@ class FakeCoach:
 
     def add_sources(self, paths, progress=None, keep_copies=False):
         self.added.extend(paths)
-        return {"added": [p.name for p in paths], "updated": [], "unchanged": [], "skipped": []}
+        notes = [f"{p.name}: no question/answer pairs found; <b>x</b>" for p in paths if p.name.startswith("prose")]
+        return {"added": [p.name for p in paths], "updated": [], "unchanged": [], "skipped": [], "notes": notes}
 
     def remove_sources(self, sources):
         return list(sources)

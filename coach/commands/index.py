@@ -119,7 +119,8 @@ def add(settings, paths):
     from coach.questions import passages_only_notes
     from coach.service import Coach
 
-    for line in passages_only_notes(parsed, set(out["added"]) | set(out["updated"])):
+    changed = set(out["added"]) | set(out["updated"])
+    for line in passages_only_notes(parsed, changed):
         click.echo(f"note: {line}", err=True)
 
     # All given sources, not only the changed ones: drafts that a failed run (a full disk, a crash after
@@ -127,7 +128,6 @@ def add(settings, paths):
     coach = Coach(settings)
     for path in coach.write_draft_rubrics(parsed):
         click.echo(f"draft rubrics: {path}", err=True)
-    changed = set(out["added"]) | set(out["updated"])
     if changed:  # what the audit found in them (drafting above ran it; cached per source) and what it cannot verify
         from coach.audit.checks import not_verified
 
