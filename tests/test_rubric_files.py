@@ -243,13 +243,20 @@ def test_a_sentence_hard_wrapped_across_lines_is_one_key_point():
     ]
 
 
-def test_a_long_list_under_a_lead_in_is_cut_to_a_readable_key_point():
+def test_a_long_list_under_a_lead_in_is_cut_into_readable_key_points_and_keeps_every_item():
+    """Items past the length limit go on in a further point under the same lead-in: they were dropped, and a user
+    walkthrough's TLS answer lost steps 3-5 from its key points and its model answer."""
     from coach.grading.draft import MAX_POINT_WORDS, point_sentences
 
     steps = "\n".join(f"- Step {i}: adjust every weight of the network against the gradient of the loss" for i in range(9))
-    (point,) = point_sentences("There are nine steps in training:\n" + steps)
-    assert point.startswith("There are nine steps in training: Step 0: adjust") and point.endswith(".")
-    assert len(point.split()) <= MAX_POINT_WORDS and "Step 8" not in point
+    points = point_sentences("There are nine steps in training:\n" + steps)
+    assert len(points) > 1 and all(p.startswith("There are nine steps in training: Step ") for p in points)
+    assert all(len(p.split()) <= MAX_POINT_WORDS and p.endswith(".") for p in points)
+    assert [i for i in range(9) if any(f"Step {i}:" in p for p in points)] == list(range(9))
+    numbered = point_sentences("In a TLS handshake the steps are:\n" + "\n".join(
+        f"{i}. The {w} message is sent by one side and read by the other side before the next step" for i, w in
+        enumerate(["ClientHello", "ServerHello", "Certificate", "KeyShare", "Finished"], 1)))
+    assert all(any(w in p for p in numbered) for w in ["ClientHello", "Certificate", "Finished"]), numbered
 
 
 def test_drafts_written_by_older_drafting_rules_are_redrafted_and_kept_as_a_backup(tmp_path):

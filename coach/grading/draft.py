@@ -37,8 +37,8 @@ MAX_POINTS = 4
 MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items here
 # Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted
 # (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists;
-# 3: sentences hard-wrapped across lines joined.
-DRAFTER = 3
+# 3: sentences hard-wrapped across lines joined; 4: list items past MAX_POINT_WORDS kept in a further point.
+DRAFTER = 4
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _JOINER = re.compile(r"^(?:and|or|but|so|which|because|then|also|while|whereas)\b", re.I)
@@ -68,8 +68,8 @@ def point_sentences(text: str) -> list[str]:
     put a list under a lead-in ("There are many types of activation functions:" then "- ReLU", "- Tanh"):
     the lead-in claims nothing by itself, so it is joined with the items that follow it into one point
     ("There are many types of activation functions: ReLU, Tanh.", items taken while the point stays within
-    ``MAX_POINT_WORDS``), and dropped when no list follows it. A clause cut at ";" is joined with a following
-    clause that starts in lowercase ("... one hidden layer; it will fit any function ..."), and so is a line
+    ``MAX_POINT_WORDS``, the rest in further points under the same lead-in), and dropped when no list follows it.
+    A clause cut at ";" is joined with a following clause that starts in lowercase ("... one hidden layer; it will fit any function ..."), and so is a line
     that starts in lowercase after a line with no closing punctuation: one sentence hard-wrapped across lines, as
     text extracted from a PDF is ("Attention weighs every token of the" / "sequence against every other token.")."""
     out: list[str] = []
@@ -80,11 +80,14 @@ def point_sentences(text: str) -> list[str]:
         nonlocal lead, items
         if lead is not None and items:
             sep = "; " if any(len(i.split()) > 3 for i in items) else ", "
+            # items past MAX_POINT_WORDS go on in a further point under the same lead-in (they were dropped, and
+            # with them steps 3-5 of a five-step answer: a user walkthrough)
             kept, n = [items[0]], len(lead.split()) + len(items[0].split())
             for item in items[1:]:
                 n += len(item.split())
                 if n > MAX_POINT_WORDS:
-                    break
+                    out.append(f"{lead}: {sep.join(kept)}.")
+                    kept, n = [], len(lead.split()) + len(item.split())
                 kept.append(item)
             out.append(f"{lead}: {sep.join(kept)}.")
         lead, items = None, []
