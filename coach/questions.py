@@ -133,14 +133,19 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
     return sorted(out, key=lambda q: q.id)
 
 
+def _asks(title: str) -> bool:
+    return title.strip().endswith("?")
+
+
 def passages_only_notes(parsed, sources=None) -> list[str]:
     """One line per parsed source (of ``sources`` when given) in which no question was found: it is indexed as
     titled passages, which Ask quotes and which are asked as "Explain ..." questions only when long enough. A
     user walkthrough added two lines of prose and found it later as a practice "question", unannounced."""
     out = []
     for ps in parsed:
+        # a passage titled with a question ("## What does ARP do?" over one answer) is asked as that question
         if (sources is not None and ps.source not in sources) or not ps.records \
-                or any(r.kind != "passage" for r in ps.records):
+                or any(r.kind != "passage" or _asks(r.question) for r in ps.records):
             continue
         asked = sum(_passage_item(r) is not None for r in ps.records)
         n = len(ps.records)
@@ -160,8 +165,9 @@ def _passage_item(rec) -> QuestionItem | None:
     title = re.sub(r"^(chapter|section|part)\s+[\w.]+\s*[:.-]\s*", "", title, flags=re.I) or title
     return QuestionItem(
         id=rec.id,
-        # "Transformers in NLP" -> "transformers in NLP", but "CNN architectures" stays (an acronym)
-        question=f"Explain {_lower_first(title)} as you would in an interview.",
+        # "Transformers in NLP" -> "transformers in NLP", but "CNN architectures" stays (an acronym); a title that
+        # is a question is asked as it is ("Explain what does ARP do? ...", a user walkthrough)
+        question=title if _asks(title) else f"Explain {_lower_first(title)} as you would in an interview.",
         topic=rec.topic,
         difficulty=2,
         record_ids=[rec.id],

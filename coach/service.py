@@ -283,14 +283,22 @@ class Coach:
         from corpus import parse_batch
 
         self.ensure_index()
+        copies: dict[str, str] = {}  # kept copy -> the name the user uploaded
         if keep_copies:
-            paths = self.keep_uploads(paths)
+            kept = self.keep_uploads(paths)
+            copies = {str(k): Path(p).name for k, p in zip(kept, paths) if str(k) != str(p)}
+            paths = kept
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
         batch = parse_batch([Path(p) for p in paths], embedder=self.index.embedder, progress=progress,
                             max_bytes=self.settings.max_source_bytes, size_hint=MAX_SOURCE_HINT)
+        for skipped in batch.skipped:  # the copy of a file that cannot be indexed is not kept (a user walkthrough)
+            if str(skipped.path) in copies:
+                self._drop_upload_copy(str(skipped.path))
         _, error = batch.outcome(paths)
         if error:
+            for copy, name in copies.items():  # the file the user chose, not our copy's path
+                error = error.replace(copy, name)
             raise CoachError(error)
         parsed = batch.sources
         before = {x["source"]: x.get("path") for x in self.index.status().get("sources", [])}

@@ -163,6 +163,10 @@ def test_report_groups_by_source_and_escapes_untrusted_text(tmp_path):
     md = render_report(flags)
     assert "<script>" not in md and "&lt;script&gt;" in md
     assert "## report\\_source.txt" in md and "line 4" in md
+    # the audited sources with no flag are named, however many sources there are (a user walkthrough could not
+    # find its own source in a six-source report)
+    many = render_report(flags, audited=["report_source.txt", *[f"clean{i}.md" for i in range(6)]])
+    assert "No flags in: clean0.md, clean1.md, clean2.md, clean3.md, clean4.md, clean5.md." in many.replace("\\", "")
     evil = render_report([Flag("x.txt", 1, 1, "[click](javascript:alert(1)) *bold* `code`", "error", "k", "r", "c", [])])
     assert "\\[click\\]" in evil and "\\*bold\\*" in evil and "\\`code\\`" in evil
 

@@ -270,6 +270,18 @@ def test_unknown_question_id_is_a_clear_error(grader):
         grader.grade(Q, EXCELLENT, question_id="nope")
 
 
+def test_an_empty_question_and_an_empty_reference_say_so(grader):
+    """A blank question with no question_id cannot be graded; a blank reference is not silently dropped (walkthrough)."""
+    from coach.grading import GradeError
+
+    with pytest.raises(GradeError, match="the question is empty"):
+        grader.grade("  ", EXCELLENT)
+    g = grader.grade(Q, EXCELLENT, reference="   ", question_id="l1-vs-l2")
+    assert "The reference given is empty: graded against the indexed sources instead." in g.notes
+    plain = grader.grade(Q, EXCELLENT, question_id="l1-vs-l2")
+    assert (g.score, g.question_id) == (plain.score, plain.question_id) and not plain.notes
+
+
 def test_explicit_reference_builds_a_draft_rubric(grader):
     ref = "Dropout randomly switches off a fraction of neurons during training, which prevents co-adaptation and reduces overfitting. At test time all neurons are used."
     g_good = grader.grade("What is dropout?", "During training it randomly disables some neurons so they cannot co-adapt, which reduces overfitting; at inference every neuron is active.", reference=ref)

@@ -48,3 +48,24 @@ def test_an_explain_question_keeps_acronyms_in_its_title():
     assert asked == {"CNN architectures": "Explain CNN architectures as you would in an interview.",
                      "Transformers in NLP": "Explain transformers in NLP as you would in an interview.",
                      "PyTorch basics": "Explain PyTorch basics as you would in an interview."}
+
+
+def test_a_passage_titled_with_a_question_is_asked_as_that_question_and_not_announced_as_prose():
+    """A user walkthrough: a file with one "## What does ARP do?" heading over its answer is indexed as a passage; it
+    was announced as having "no question/answer pairs" and would have been asked "Explain what does ARP do? ..."."""
+    from types import SimpleNamespace
+
+    from corpus.records import Record
+
+    from coach.questions import _passage_item, passages_only_notes
+
+    body = " ".join(["word"] * 30)
+    rec = Record(id="arp.md:1", source="arp.md", question="What does ARP do?", answer=body, line_start=1, line_end=3,
+                 kind="passage")
+    assert _passage_item(rec).question == "What does ARP do?"
+    assert passages_only_notes([SimpleNamespace(source="arp.md", records=[rec])]) == []
+    prose = Record(id="p.md:1", source="p.md", question="Some prose", answer=body, line_start=1, line_end=3,
+                   kind="passage")
+    assert passages_only_notes([SimpleNamespace(source="p.md", records=[prose])]) == [
+        "p.md: no question/answer pairs found; indexed as 1 passage that Ask can quote; asked as \"Explain ...\" "
+        "questions: 1 of 1"]

@@ -99,3 +99,27 @@ def test_an_uploaded_source_is_indexed_from_a_copy_that_outlives_the_upload(home
     coach.add_sources([mine])
     coach.remove_sources(["mine.md"])
     assert mine.exists()
+
+
+def test_an_upload_that_cannot_be_indexed_is_named_as_uploaded_and_its_copy_is_not_kept(home, tmp_path):
+    """A user walkthrough uploaded a binary file renamed .md: the error named the copy under COACH_HOME/uploads, and
+    the copy stayed there (an empty upload left an empty folder)."""
+    from coach.config import load_settings
+    from coach.errors import CoachError
+    from coach.service import Coach
+
+    upload = tmp_path / "gradio-tmp" / "binary.md"
+    upload.parent.mkdir()
+    upload.write_bytes(bytes(range(256)) * 16)
+    coach = Coach(load_settings())
+    with pytest.raises(CoachError) as err:
+        coach.add_sources([upload], keep_copies=True)
+    assert "binary.md" in str(err.value) and str(home / "uploads") not in str(err.value), err.value
+    empty = tmp_path / "gradio-tmp" / "empty.md"
+    empty.write_bytes(b"")
+    good = tmp_path / "gradio-tmp" / "k8s notes.md"
+    good.write_text(NOTES, encoding="utf-8")
+    report = coach.add_sources([upload, empty, good], keep_copies=True)
+    assert report["added"] == ["k8s notes.md"] and len(report["skipped"]) == 2, report
+    assert [p.name for p in (home / "uploads").rglob("*") if p.is_file()] == ["k8s notes.md"]
+    assert len([p for p in (home / "uploads").iterdir()]) == 1  # no folder left for the skipped ones

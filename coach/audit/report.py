@@ -109,11 +109,19 @@ def _where_html(x: dict, titles, e) -> str:
     return where + (f", line {e(x['line_start'])}" if x.get("line_start") else "")
 
 
+NAMED_CLEAN_MAX = 20  # audited sources with no flag named in the totals line, at most
+
+
 def _totals(flags: list[Flag], by_source: dict, n_err: int, audited: list[str] | None) -> str:
-    """ "2 flagged claims in 1 of 3 audited sources (1 errors, 1 suspect)." (without ``audited``: "in 1 sources")."""
+    """ "2 flagged claims in 1 of 3 audited sources (1 errors, 1 suspect): a.md, b.md, c.md. No flags in: b.md, c.md."
+    (without ``audited``: "in 1 sources"). The sources with no flag are named (a user walkthrough could not tell from
+    a six-source report whether its own source had been audited)."""
     where = f"{len(by_source)} of {len(audited)} audited sources" if audited is not None else f"{len(by_source)} sources"
     named = f": {', '.join(audited)}" if audited is not None and 0 < len(audited) <= 5 else ""
-    return f"{len(flags)} flagged claims in {where} ({n_err} errors, {len(flags) - n_err} suspect){named}."
+    clean = [s for s in audited or [] if s not in by_source]
+    more = f" and {len(clean) - NAMED_CLEAN_MAX} more" if len(clean) > NAMED_CLEAN_MAX else ""
+    none = f" No flags in: {', '.join(clean[:NAMED_CLEAN_MAX])}{more}." if clean and flags else ""
+    return f"{len(flags)} flagged claims in {where} ({n_err} errors, {len(flags) - n_err} suspect){named}.{none}"
 
 
 def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[str, str] | None = None,

@@ -475,6 +475,8 @@ class Grader:
             # the id decides what is graded; say so when the text asks something else (user walkthrough)
             grade.notes.append(f"Graded against question {rubric.id}: \"{rubric.question}\" (its question_id), which "
                                "asks something other than the question text given.")
+        if reference is not None and not reference.strip():  # said, not silently dropped (a user walkthrough)
+            grade.notes.append("The reference given is empty: graded against the indexed sources instead.")
         text, screened = self._screen(asked, answer or "", grade)
         if screened:
             grade.missing = [kp.text for kp in rubric.key_points]
