@@ -62,7 +62,7 @@ def test_end_of_input_keeps_session_and_errors_are_one_line(fake):
 
 
 def test_terminal_output_strips_control_characters(fake, monkeypatch):
-    monkeypatch.setattr(fake, "followup", lambda grade: "\x1b[31mred\x1b[0m follow-up?")
+    monkeypatch.setattr(fake, "followup", lambda grade, answer="": "\x1b[31mred\x1b[0m follow-up?")
     result = run(["--topics", "dl", "--length", "2"], "nope\n:followup\n:quit\n")
     assert result.exit_code == 0
     assert "[31mred[0m follow-up?" in result.output and "\x1b" not in result.output
