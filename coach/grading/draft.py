@@ -69,9 +69,10 @@ def point_sentences(text: str) -> list[str]:
     the lead-in claims nothing by itself, so it is joined with the items that follow it into one point
     ("There are many types of activation functions: ReLU, Tanh.", items taken while the point stays within
     ``MAX_POINT_WORDS``, the rest in further points under the same lead-in), and dropped when no list follows it.
-    A clause cut at ";" is joined with a following clause that starts in lowercase ("... one hidden layer; it will fit any function ..."), and so is a line
-    that starts in lowercase after a line with no closing punctuation: one sentence hard-wrapped across lines, as
-    text extracted from a PDF is ("Attention weighs every token of the" / "sequence against every other token.")."""
+    A clause cut at ";" is joined with a following clause that starts in lowercase ("... one hidden layer; it will
+    fit any function ..."), and so is a line that starts in lowercase after a line with no closing punctuation: one
+    sentence hard-wrapped across lines, as text extracted from a PDF is ("Attention weighs every token of the" /
+    "sequence against every other token.")."""
     out: list[str] = []
     lead: str | None = None
     items: list[str] = []
