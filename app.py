@@ -33,7 +33,16 @@ from coach.errors import CoachError
 from coach.session import SessionEngine
 from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
 from coach.session.owners import LOCAL_OWNER, owner_of
-from coach.session.render import citations_md, grade_md, question_md, safe, safe_block, skip_note, summary_md
+from coach.session.render import (
+    citations_md,
+    grade_md,
+    question_md,
+    quoted_numbers,
+    safe,
+    safe_block,
+    skip_note,
+    summary_md,
+)
 from coach.session.render import models_md as render_models_md
 
 log = logging.getLogger(__name__)
@@ -213,7 +222,8 @@ class Handlers:
             yield st, _say(history, safe_block(answer) + " ▌"), ""
         body = safe_block(answer) or "_(no answer)_"
         if reply.citations:
-            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations, self.engine.source_titles())
+            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations, self.engine.source_titles(),
+                                                             quoted_numbers(answer))
         body += "".join(f"\n\n⚠️ {safe(w)}" for w in reply.warnings)
         if st["sid"] and engine.current(st["sid"]):
             body += "\n\n_Back to the interview: answer the question above when ready._"

@@ -235,3 +235,19 @@ def test_line_breaks_in_untrusted_text_never_start_a_markdown_block(grade):
     lines = md.split("\n")
     assert not any(ln.startswith(("HACKED", "===", "    indented", "# Heading")) for ln in lines), md
     assert any("Cheap" in ln and "HACKED" in ln for ln in lines)  # shown, on the item's own line
+
+
+def test_an_ask_answer_marks_the_listed_passages_it_does_not_quote():
+    """A walkthrough read an unreferenced "[2]" under an Ask answer as one of its sources: the passages retrieved
+    beside the quoted one are marked as related, not quoted, in the UI and the terminal."""
+    from coach.session.render import citation_text, citations_md, quoted_numbers
+
+    cites = [Citation("a.md:3", "a.md", 3, 5, "What is DNS?", "DNS maps names."),
+             Citation("b.md:9", "b.md", 9, 9, "What is TCP?", "TCP is reliable.")]
+    quoted = quoted_numbers("DNS maps names to addresses. [1]")
+    assert quoted == {1} and quoted_numbers("no reference at all") is None
+    md = citations_md(cites, quoted=quoted).split("\n")
+    assert "related, not quoted" not in md[0] and "related, not quoted" in md[1]
+    assert "related, not quoted" not in citations_md(cites, quoted=None)  # an answer citing nothing: nothing marked
+    assert citation_text(cites[1], 2, quoted=quoted).endswith("What is TCP? (related, not quoted)")
+    assert "not quoted" not in citation_text(cites[0], 1, quoted=quoted)

@@ -27,20 +27,23 @@ def _show_question(engine, turn) -> None:
 def _ask(engine, sid, question) -> None:
     import threading
 
-    from coach.session.render import citation_text, plain
+    from coach.session.render import citation_text, plain, quoted_numbers
 
     cancel = threading.Event()
     reply = engine.ask(question, session_id=sid, cancel=cancel)
+    said = ""
     try:
         for delta in reply.stream:
+            said += delta
             click.echo(plain(delta), nl=False)
     except KeyboardInterrupt:
         cancel.set()
         click.echo("\n(stopped)")
     click.echo("")
     titles = engine.source_titles()
+    quoted = quoted_numbers(said)
     for i, c in enumerate(reply.citations):
-        click.echo(citation_text(c, i + 1, titles))
+        click.echo(citation_text(c, i + 1, titles, quoted))
     for w in reply.warnings:
         click.secho(f"Warning: {plain(w)}", fg="yellow")
 

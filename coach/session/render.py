@@ -10,6 +10,7 @@ A source line ``<script>alert(1)</script>`` therefore shows as that text, never 
 from __future__ import annotations
 
 import html
+import re
 
 from coach.grading.types import Citation, Grade, Step
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
@@ -36,8 +37,20 @@ def span(c: Citation, titles: dict[str, str] | None = None) -> str:
     return span_label(c.source, c.line_start, c.line_end, titles)
 
 
-def citation_md(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
-    """One expandable citation: the line span in the summary, the passage on demand."""
+NOT_QUOTED = "related, not quoted"  # a retrieved passage an Ask answer lists but does not quote
+
+
+def quoted_numbers(answer: str) -> set[int] | None:
+    """The citation numbers an Ask answer refers to ("[1]"), or None when it refers to none (nothing to tell apart).
+    The other listed passages were retrieved beside it; a walkthrough read an unreferenced "[2]" as a source of the
+    answer."""
+    found = {int(n) for n in re.findall(r"\[(\d{1,2})\]", answer or "")}
+    return found or None
+
+
+def citation_md(c: Citation, index: int, titles: dict[str, str] | None = None, quoted: set[int] | None = None) -> str:
+    """One expandable citation: the line span in the summary, the passage on demand. ``quoted``: the numbers the
+    answer refers to (``quoted_numbers``); another one is marked as related, not quoted."""
     warn = ""
     for f in c.flags:
         verdict = f.get("verdict", "suspect")
@@ -45,6 +58,7 @@ def citation_md(c: Citation, index: int, titles: dict[str, str] | None = None) -
         reason = str(f.get("reason") or f.get("quote") or "").rstrip(". ")
         warn += f"<br>⚠️ <b>Source flagged ({safe(verdict)})</b>: {safe(reason)}.{fix}"
     title = f" ({safe(c.question)})" if c.question else ""
+    title += f" _({NOT_QUOTED})_" if quoted is not None and index not in quoted else ""
     return (f"<details><summary>[{index}] {safe(span(c, titles))}{title}{' ⚠️' if c.flags else ''}</summary>"
             f"{safe_block(c.passage) or '(no passage)'}{warn}</details>")
 
@@ -115,8 +129,8 @@ def question_md(question: str, number: int, total: int, topic: str, kind: str = 
     return text
 
 
-def citations_md(citations: list[Citation], titles: dict[str, str] | None = None) -> str:
-    return "\n".join(citation_md(c, i + 1, titles) for i, c in enumerate(citations))
+def citations_md(citations: list[Citation], titles: dict[str, str] | None = None, quoted: set[int] | None = None) -> str:
+    return "\n".join(citation_md(c, i + 1, titles, quoted) for i, c in enumerate(citations))
 
 
 def summary_md(summary: dict, esc=None) -> str:
@@ -203,7 +217,8 @@ def grade_text(grade: Grade, titles: dict[str, str] | None = None) -> str:
     return plain("\n".join(lines))
 
 
-def citation_text(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
+def citation_text(c: Citation, index: int, titles: dict[str, str] | None = None, quoted: set[int] | None = None) -> str:
     flags = "".join(f"\n      ! source flagged ({f.get('verdict')}): {f.get('reason') or f.get('quote')}"
                     + (f" Correction: {f['correction']}" if f.get("correction") else "") for f in c.flags)
-    return plain(f"  [{index}] {span(c, titles)} {c.question}{flags}")
+    note = f" ({NOT_QUOTED})" if quoted is not None and index not in quoted else ""
+    return plain(f"  [{index}] {span(c, titles)} {c.question}{note}{flags}")
