@@ -112,6 +112,10 @@ def test_session_flow_grade_hint_skip_reveal_summary(engine_fu):
     assert (s["asked"], s["answered"], s["skipped"], s["revealed"], s["followups"]) == (4, 2, 1, 1, 1)
     assert s["average_score"] == round((2 + 5) / 2, 1)  # skipped and revealed are not 0/10 answers
     assert [u["status"] for u in s["unanswered"]] == ["skipped", "revealed"]
+    # the first question's gap was answered correctly in its follow-up: not listed to work on; the last one's was
+    # skipped: listed (a walkthrough's summary listed a point just given in a follow-up)
+    last_kw = next(i.keyword for i in BANK if i.id == info.plan[3].id)
+    assert [g.get("missing") for g in s["gaps"]] == [f"the {last_kw} part"], s["gaps"]
     with pytest.raises(CoachError):
         engine.answer(sid, "too late")
 

@@ -21,13 +21,19 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
         topics.setdefault(t.topic, []).append(t.grade.score)
     unanswered = [{"question": info.plan[t.position].question, "topic": t.topic, "status": t.status}
                   for t in main if t.grade is None]
+    # a gap its follow-up's answer got right is closed: not listed to work on (a walkthrough's summary listed a
+    # point the candidate had just given, graded correct, in the follow-up)
+    closed = {(t.position, t.target) for t in turns
+              if t.kind == "followup" and t.target and t.grade is not None and t.grade.verdict == "correct"}
     gaps = []
     for t in graded:
         for point in t.grade.missing[:2]:
-            gaps.append({"question": info.plan[t.position].question, "missing": point})
+            if (t.position, point) not in closed:
+                gaps.append({"question": info.plan[t.position].question, "missing": point})
         for w in t.grade.wrong[:2]:
-            gaps.append({"question": info.plan[t.position].question, "wrong": w.get("claim", ""),
-                         "correction": w.get("correction", "")})
+            if (t.position, w.get("correction")) not in closed:
+                gaps.append({"question": info.plan[t.position].question, "wrong": w.get("claim", ""),
+                             "correction": w.get("correction", "")})
     next_reviews = []
     for item in info.plan:
         state = reviews.get(item.id)
