@@ -618,3 +618,18 @@ def test_a_known_misconception_cites_the_key_point_that_corrects_it(coach):
     # stay credited (the credit gate hides nothing here)
     assert g.right and ev["text"] not in g.right and ev["text"] in g.missing, (g.right, g.missing)
     assert ev["text"] not in g.unconfirmed
+
+
+def test_a_short_clause_is_quoted_in_its_whole_sentence():
+    """A walkthrough was told "You said: "UDP is not."": the clause after ";" says nothing alone."""
+    from coach.grading.text import said_as_quoted
+
+    answer = "TCP is reliable; UDP is not. UDP suits DNS lookups."
+    assert said_as_quoted("UDP is not.", answer) == "TCP is reliable; UDP is not."
+    assert said_as_quoted("TCP is reliable;", answer) == "TCP is reliable; UDP is not."
+    long_clause = "TCP retransmits every lost segment until it is acknowledged;"
+    assert said_as_quoted(long_clause, long_clause + " UDP does not.") == long_clause.rstrip(";")
+    assert said_as_quoted("UDP suits DNS lookups.", answer) == "UDP suits DNS lookups."  # a whole sentence already
+    # a short clause of a long sentence (a whole list joined by ";") stays the clause
+    listed = "There are many kinds: short one; " + "; ".join(f"kind {i} does one thing to the input" for i in range(6)) + "."
+    assert len(listed.split()) > 40 and said_as_quoted("short one;", listed) == "short one"

@@ -536,6 +536,8 @@ class Grader:
             grade.missing = ev.missing
             grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": said_as_quoted(s["sentence"]),
                             **_shown(s)} for s in _one_per_error(stated)]
+        for w in grade.wrong:  # a short clause is quoted in the answer's whole sentence that holds it
+            w["said"] = said_as_quoted(w.get("said") or w["claim"], text)
         # a key point shown as the correction of a wrong claim is not also under "What you got right": the answer
         # contradicts it (display only; the scores read the features computed above)
         corrections = {normalise(w["correction"]).lower() for w in grade.wrong}

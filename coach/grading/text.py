@@ -60,9 +60,23 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p and re.search(r"[A-Za-z0-9]", p)]
 
 
-def said_as_quoted(sentence: str) -> str:
-    """A candidate's sentence as quoted back in feedback: a clause cut at ";" or "," without that mark."""
-    return sentence.rstrip(" ;,")
+SHORT_CLAUSE_WORDS = 5  # a clause this short is quoted in its whole sentence ("UDP is not." of "TCP is reliable; UDP is not.")
+QUOTED_MAX_WORDS = 40  # ...when that sentence is no longer than this (not a whole list joined by ";")
+_FULL_STOP = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def said_as_quoted(sentence: str, answer: str = "") -> str:
+    """A candidate's sentence as quoted back in feedback: a clause cut at ";" or "," without that mark, and a clause
+    of fewer than ``SHORT_CLAUSE_WORDS`` words as the whole sentence of ``answer`` that holds it, up to
+    ``QUOTED_MAX_WORDS`` words (a walkthrough was
+    told "You said: "UDP is not."", which says nothing without the clause before it)."""
+    clause = sentence.rstrip(" ;,")
+    if answer and len(clause.split()) < SHORT_CLAUSE_WORDS:
+        key = normalise(clause).lower()
+        whole = next((normalise(s) for s in _FULL_STOP.split(answer) if key and key in normalise(s).lower()), "")
+        if whole and whole.lower() != key and len(whole) > len(clause) and len(whole.split()) <= QUOTED_MAX_WORDS:
+            return whole
+    return clause
 
 
 REPEAT_MIN_WORDS = 4  # a sentence this long said again word for word is a repeat ("Yes." twice is not)
