@@ -68,8 +68,8 @@ _FULL_STOP = re.compile(r"(?<=[.!?])\s+|\n+")
 def said_as_quoted(sentence: str, answer: str = "") -> str:
     """A candidate's sentence as quoted back in feedback: a clause cut at ";" or "," without that mark, and a clause
     of fewer than ``SHORT_CLAUSE_WORDS`` words as the whole sentence of ``answer`` that holds it, up to
-    ``QUOTED_MAX_WORDS`` words (a walkthrough was
-    told "You said: "UDP is not."", which says nothing without the clause before it)."""
+    ``QUOTED_MAX_WORDS`` words (a walkthrough was told "You said: "UDP is not."", which says nothing without the
+    clause before it)."""
     clause = sentence.rstrip(" ;,")
     if answer and len(clause.split()) < SHORT_CLAUSE_WORDS:
         key = normalise(clause).lower()
