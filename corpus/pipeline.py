@@ -78,10 +78,10 @@ def parse_document(doc: Document) -> ParsedSource:
     warnings = list(doc.warnings)
     warnings += [f"{doc.source}:{r.line_start}: question without an answer" for r in records if not r.answer]
     first = questions[0].index if questions else None
-    title = document_title(lines, removed, first)
+    heading = heading_title(lines, removed, first)
     return ParsedSource(source=doc.source, path=str(doc.path), sha256=doc.sha256, records=records,
-                        boilerplate_removed=dict(sorted(counts.items())), warnings=warnings, title=title,
-                        title_is_heading=bool(title) and title == heading_title(lines, removed, first))
+                        boilerplate_removed=dict(sorted(counts.items())), warnings=warnings,
+                        title=heading or document_title(lines, removed, first), title_is_heading=bool(heading))
 
 
 def _to_original_lines(records, line_numbers: list[int], line_ends: list[int] | None = None) -> None:

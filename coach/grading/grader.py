@@ -527,16 +527,15 @@ class Grader:
             for st in _one_per_error(stated):  # rubric patterns the judge did not already report, each sentence once
                 if normalise(st["sentence"]).lower() not in said:
                     said.add(normalise(st["sentence"]).lower())
-                    grade.wrong.append({"claim": st["sentence"], "said": said_as_quoted(st["sentence"]),
-                                        "correction": st["correction"],
+                    grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
                                         "source_error": st["source_error"], "how": "states a known misconception",
                                         **_shown(st)})
         else:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
-            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": said_as_quoted(s["sentence"]),
-                            **_shown(s)} for s in _one_per_error(stated)]
-        for w in grade.wrong:  # a short clause is quoted in the answer's whole sentence that holds it
+            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"], **_shown(s)}
+                           for s in _one_per_error(stated)]
+        for w in grade.wrong:  # quoted as said: without a cut ";", a short clause in its whole sentence (every kind of item)
             w["said"] = said_as_quoted(w.get("said") or w["claim"], text)
         # a key point shown as the correction of a wrong claim is not also under "What you got right": the answer
         # contradicts it (display only; the scores read the features computed above)
