@@ -30,6 +30,7 @@ import gradio as gr
 import pandas as pd
 
 from coach.errors import CoachError
+from coach.grading.types import lines_of
 from coach.session import SessionEngine
 from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
 from coach.session.owners import LOCAL_OWNER, owner_of
@@ -348,7 +349,46 @@ class Handlers:
     def sources_view(self):
         table = self.sources_table()
         choices = [(f"{t} ({s})" if t else s, s) for s, t in zip(table["source"], table["title"])]
-        return table, gr.update(choices=choices, value=[]), self.audit_md(), self.warnings_md()
+        return (table, gr.update(choices=choices, value=[]), self.audit_md(), self.warnings_md(),
+                gr.update(choices=choices), *self.reports_view())
+
+    # -- errors the user reports in a source (coach/audit/reported.py) --
+    def reports_view(self):
+        """(the reports as Markdown, every text escaped; the withdraw dropdown's choices)."""
+        try:
+            rows = self.coach.reported_errors()
+        except Exception as exc:  # a report list that cannot be read never breaks the Sources tab
+            log.warning("reported errors unavailable: %s", exc)
+            return f"Reported errors unavailable: {safe(exc)}", gr.update(choices=[], value=[])
+        if not rows:
+            md = "No sentences reported as wrong yet."
+        else:
+            md = "\n".join(
+                f"- `{r['id']}` **{safe(r['source'])}**: ~~{safe(r['quote'])}~~ → {safe(r['correction'])}"
+                + ("" if r["found"] else " *(no longer in the source: flags nothing)*") for r in rows)
+        choices = [(f"{r['id']}: {r['quote'][:60]}", r["id"]) for r in rows]
+        return md, gr.update(choices=choices, value=[])
+
+    def report_error(self, source, sentence, correction):
+        if not source:
+            return "Pick the source the sentence is in.", *self.sources_view()
+        try:
+            out = self.coach.report_error(source, sentence or "", correction or "")
+        except CoachError as exc:  # not indexed, a sentence the source does not contain, an empty correction
+            return _err(exc), *self.sources_view()
+        where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"]) or "its lines"
+        redrafted = "\n\nIts drafted rubrics now grade against the correction." if out["drafted"] else ""
+        return (f"✓ Reported: {safe(source)}, {where} is flagged as an error.\n\nCorrection: "
+                f"{safe(out['report'].correction)}{redrafted}", *self.sources_view())
+
+    def withdraw_reports(self, ids):
+        if not ids:
+            return "Pick reports to withdraw.", *self.sources_view()
+        try:
+            out = self.coach.remove_reported_errors(list(ids))
+        except CoachError as exc:
+            return _err(exc), *self.sources_view()
+        return f"Withdrawn: {len(out['removed'])} report(s).", *self.sources_view()
 
     def warnings_md(self) -> str:
         return "".join(f"⚠️ {safe(p)}\n\n" for p in self.coach.rubric_problems())
@@ -504,6 +544,21 @@ def build_app(coach) -> gr.Blocks:
                 remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
             with gr.Accordion("Source audit report", open=False):
                 audit = gr.Markdown(elem_id="audit")
+            with gr.Accordion("Report a wrong sentence in a source", open=False):
+                gr.Markdown("The audit cannot check every statement. If a source says something wrong, copy the "
+                            "sentence (a few words of it are enough) and write what is true: it is flagged from now on, "
+                            "and answers to its question are graded against your correction.")
+                with gr.Row():
+                    report_src = gr.Dropdown([], label="Source", elem_id="report-source")
+                    report_quote = gr.Textbox(label="The wrong sentence, as it reads in the source", lines=2,
+                                              elem_id="report-quote")
+                    report_fix = gr.Textbox(label="The correction", lines=2, elem_id="report-correction")
+                report_btn = gr.Button("Report", elem_id="report-error")
+                report_status = gr.Markdown(elem_id="report-status")
+                reports_md = gr.Markdown(elem_id="reports")
+                with gr.Row():
+                    withdraw_dd = gr.Dropdown([], multiselect=True, label="Reports to withdraw", elem_id="withdraw-list")
+                    withdraw_btn = gr.Button("Withdraw", elem_id="withdraw")
         with gr.Tab("History") as history_tab:
             history_table = gr.Dataframe(label="Your sessions (newest first)", interactive=False, elem_id="history-table")
             with gr.Row():
@@ -528,9 +583,11 @@ def build_app(coach) -> gr.Blocks:
         resume_btn.click(h.resume, [st, resume_dd], [st, chat])
         export_btn.click(h.export, st, export_files)
         index_q = dict(concurrency_id="index", concurrency_limit=1)  # one re-index at a time
-        sources_out = [table, remove_dd, audit, source_warnings]
+        sources_out = [table, remove_dd, audit, source_warnings, report_src, reports_md, withdraw_dd]
         add_btn.click(h.add_sources, uploads, [add_status, *sources_out, topics], **index_q)
         remove_btn.click(h.remove_sources, remove_dd, [add_status, *sources_out, topics], **index_q)
+        report_btn.click(h.report_error, [report_src, report_quote, report_fix], [report_status, *sources_out], **index_q)
+        withdraw_btn.click(h.withdraw_reports, withdraw_dd, [report_status, *sources_out], **index_q)
         history_tab.select(h.history_view, history_dd, [history_table, history_dd])
         open_btn.click(h.open_session, [st, history_dd], [st, chat])
         history_export.click(h.export_session, history_dd, history_files)

@@ -27,6 +27,7 @@ SUBCOMMANDS = {
     "index": ("coach.commands.index", "index", "Build, update and inspect the search index."),
     "grade": ("coach.commands.grade", "grade", "Grade answers from a JSONL file."),
     "check": ("coach.commands.check", "check", "Audit the indexed sources for factual errors."),
+    "corrections": ("coach.commands.corrections", "corrections", "Report wrong sentences in your sources, with corrections."),
     "eval": ("coach.commands.eval", "eval_", "Measure grading, retrieval and audit quality."),
     "bench": ("coach.commands.bench", "bench", "Benchmark speed and memory (JSON)."),
     "judge": ("coach.commands.judge", "judge", "Train, inspect and try the judgement (NLI) model."),

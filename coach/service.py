@@ -326,15 +326,18 @@ class Coach:
 
         Safe to call for unchanged sources: a file that already matches the source's hash (and drafter) is left alone
         before anything is computed, so a run after a failed one (full disk, crash) finishes the work."""
+        from coach.audit import reported
         from coach.diskio import writing
         from coach.grading.draft import drafts_path, drafts_state, write_drafts
 
         written = []
         tick = progress or (lambda done, total, stage: None)
+        reports, _ = reported.load(self.settings)
         for done, ps in enumerate(parsed):
             tick(done, len(parsed), "draft")
             path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
-            state = drafts_state(path, ps.sha256)
+            fixes = reported.fingerprint([r for r in reports if r.source == ps.source])
+            state = drafts_state(path, ps.sha256, fixes)
             if state == "current":
                 continue
             if state == "unreadable":  # a hand edit with a typo: never overwritten (RubricBank warns, naming it)
@@ -347,7 +350,7 @@ class Coach:
             drafts = [self.grader.draft_for(r) for r in recs]
             with writing(f"write draft rubrics to {path.parent}",
                          kept="the index is updated; run the same `coach index add` again to write them"):
-                if write_drafts(path, ps.source, ps.sha256, drafts):
+                if write_drafts(path, ps.source, ps.sha256, drafts, reported=fixes):
                     written.append(str(path))
         if parsed:
             tick(len(parsed), len(parsed), "draft")
@@ -356,6 +359,61 @@ class Coach:
                 self._bank = None
                 self._grader = None
         return written
+
+    # -- errors the user reports in a source (coach/audit/reported.py) --
+    def report_error(self, source: str, quote: str, correction: str, reason: str = "") -> dict:
+        """Report a sentence of an indexed source as wrong, with its correction: from now on it is an audit flag
+        (check ``reported``), and the source's drafted rubrics take the correction instead of the sentence.
+        Returns {"report": Report, "flagged": [line ranges], "drafted": [files rewritten]}. A source that is not
+        indexed, a sentence it does not contain or an empty correction is a CoachError; nothing is stored then."""
+        from coach.audit import reported
+        from coach.audit.runner import source_claims
+        from coach.audit_link import parsed_from_index
+
+        self.ensure_index()
+        parsed = {ps.source: ps for ps in parsed_from_index(self.index)}
+        if not isinstance(source, str) or source not in parsed:
+            known = ", ".join(sorted(parsed)) or "none"
+            raise CoachError(f"{source!r} is not an indexed source (indexed: {known})")
+        claims, _ = source_claims(parsed[source])
+        report = reported.add(self.settings, source, quote, correction, reason, claims=claims)
+        return {"report": report, **self._after_reports([parsed[source]], report)}
+
+    def reported_errors(self) -> list[dict]:
+        """The user's reports, each with ``indexed`` (its source is indexed) and ``found`` (its sentence is in it)."""
+        from coach.audit import reported
+        from coach.audit.runner import source_claims
+        from coach.audit_link import parsed_from_index
+
+        reports, _ = reported.load(self.settings)
+        parsed = {ps.source: ps for ps in parsed_from_index(self.index)} if self.index.exists() else {}
+        claims = {name: source_claims(ps)[0] for name, ps in parsed.items() if any(r.source == name for r in reports)}
+        return [{**r.__dict__, "indexed": r.source in parsed,
+                 "found": bool(reported.matching(claims.get(r.source, []), r.quote))} for r in reports]
+
+    def remove_reported_errors(self, ids: list[str]) -> dict:
+        """Withdraw reports by id (or a prefix of 4+ characters); the sentences are graded from the source again."""
+        from coach.audit import reported
+        from coach.audit_link import parsed_from_index
+
+        gone = reported.remove(self.settings, ids)
+        names = {r.source for r in gone}
+        parsed = [ps for ps in parsed_from_index(self.index) if ps.source in names] if self.index.exists() else []
+        return {"removed": gone, **self._after_reports(parsed)}
+
+    def _after_reports(self, parsed, report=None) -> dict:
+        """Re-read the audit (the ``reported`` check is not cached) and redraft the affected sources' rubrics."""
+        with self._lock:
+            self._reset_derived()
+        flagged = []
+        try:
+            flags = self.audit.all_flags()
+            if report is not None:
+                flagged = [f for f in flags if f["source"] == report.source and f.get("check") == "reported"
+                           and any(e.get("report_id") == report.id for e in f.get("evidence", []))]
+        except Exception as exc:  # the audit must never lose the report itself
+            log.warning("source audit unavailable: %s", exc)
+        return {"flagged": flagged, "drafted": self.write_draft_rubrics(parsed)}
 
     def keep_uploads(self, paths: list[Path]) -> list[Path]:
         """Copies of uploaded files under ``COACH_HOME/uploads/<sha256 prefix>/<name>`` (same name, so the same

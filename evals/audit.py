@@ -43,7 +43,8 @@ class AuditEvaluator:
     name = "audit"
 
     def __init__(self, flags: list[dict], errors: list[dict] | None = None, claims: list[dict] | None = None):
-        self.flags = flags
+        # the audit's own judgement is measured, not what the user reported (`coach corrections`) in this home
+        self.flags = [f for f in flags if f.get("check") != "reported"]
         self.errors = errors if errors is not None else load_jsonl(SOURCE_ERRORS)
         self.claims = claims if claims is not None else load_jsonl(CORRECT_CLAIMS)
 

@@ -125,10 +125,12 @@ def test_actions_without_session_and_two_browsers(handlers):
 def test_sources_and_progress_views(handlers, tmp_path):
     f = tmp_path / "notes.txt"
     f.write_text("Q?\nA.")
-    status, table, dd, audit, warnings, topics = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
+    status, table, dd, audit, warnings, report_src, reports, withdraw, topics = handlers.add_sources(
+        [str(f)], progress=lambda *a, **k: None)
     assert "notes.txt" in status and list(table["source"]) == ["a.txt", "notes.txt"]
     assert "&lt;script&gt;" in audit and "<script>" not in audit
-    status, table, dd, audit, warnings, topics = handlers.remove_sources(["notes.txt"])
+    assert [c[1] for c in report_src["choices"]] == ["a.txt", "notes.txt"] and reports.startswith("No sentences reported")
+    status, table, dd, audit, warnings, *_, topics = handlers.remove_sources(["notes.txt"])
     assert status == "Removed: notes.txt"
     # a source with no question is announced on its own line, escaped like all source text
     prose = tmp_path / "prose.txt"

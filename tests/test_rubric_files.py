@@ -77,7 +77,7 @@ def test_sources_tab_shows_the_skipped_file(broken_home):
 
     home, bad_draft, _ = broken_home
     coach = Coach(load_settings(home=home))
-    table, _, _, warnings = app.Handlers(coach, SessionEngine(coach)).sources_view()
+    table, _, _, warnings, *_ = app.Handlers(coach, SessionEngine(coach)).sources_view()
     assert safe(f"skipped rubric file {bad_draft}") in warnings and len(table) == 5  # escaped Markdown
 
 

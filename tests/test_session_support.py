@@ -96,6 +96,9 @@ class FakeCoach:
     def remove_sources(self, sources):
         return list(sources)
 
+    def reported_errors(self):
+        return []
+
     def sources(self):
         return [{"source": "a.txt", "title": "Notes on <ML>", "records": 3, "sha256": "ab" * 32, "boilerplate_removed": {"nav": 2},
                  "flags": 1}] + [{"source": p.name, "records": 1, "sha256": "", "boilerplate_removed": {}, "flags": 0}

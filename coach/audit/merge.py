@@ -1,7 +1,7 @@
 """Deduplicate overlapping flags from different checks: keep the strongest, merge the evidence.
 
 Strength: verdict (error > suspect), then severity (major > minor), then check priority
-(code > arithmetic > knowledge > llm > cross_source). Two flags overlap when they are in the same source
+(reported > code > arithmetic > knowledge > trusted > llm > cross_source: the user's own report wins). Two flags overlap when they are in the same source
 and their line spans intersect.
 """
 

@@ -11,7 +11,7 @@ import logging
 import time
 
 from coach.audit.cache import AuditCache
-from coach.audit.checks import CROSS_SOURCE, DEFAULT_CHECKS, PER_SOURCE, AuditContext, get_check
+from coach.audit.checks import DEFAULT_CHECKS, EVERY_RUN, PER_SOURCE, AuditContext, get_check
 from coach.audit.claims import claims_for_record
 from coach.audit.kb import load_knowledge
 from coach.audit.merge import dedupe
@@ -56,9 +56,9 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
 
         settings = load_settings()
     checks = tuple(checks) if checks else DEFAULT_CHECKS
-    unknown = [c for c in checks if c not in PER_SOURCE + CROSS_SOURCE]
+    unknown = [c for c in checks if c not in PER_SOURCE + EVERY_RUN]
     if unknown:
-        raise CoachError(f"unknown check(s) {', '.join(unknown)}: choose from {', '.join(PER_SOURCE + CROSS_SOURCE)}")
+        raise CoachError(f"unknown check(s) {', '.join(unknown)}: choose from {', '.join(PER_SOURCE + EVERY_RUN)}")
     ctx = context or AuditContext(settings=settings)
     ctx.settings = ctx.settings or settings
     ctx.kb = ctx.kb or load_knowledge()
@@ -96,7 +96,7 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
                 store.put(ps.sha256, ps.source, per_source, flags)
             raw.extend(flags)
         tick(done, total, "audit")
-    for name in (c for c in checks if c in CROSS_SOURCE):
+    for name in (c for c in checks if c in EVERY_RUN):
         t = time.perf_counter()
         cross = get_check(name)(all_claims, ctx)
         stats["seconds"][name] = time.perf_counter() - t

@@ -69,7 +69,7 @@ def _parse(paths):
 @click.command("check")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write flags as JSONL here (default: stdout).")
 @click.option("--report", type=click.Path(dir_okay=False), default=None, help="Also write a Markdown report.")
-@click.option("--checks", default=None, help="Comma-separated checks: code,arithmetic,knowledge,trusted,cross_source,llm (default: all; trusted flags only where its dev fit qualified).")
+@click.option("--checks", default=None, help="Comma-separated checks: code,arithmetic,knowledge,trusted,cross_source,llm,reported (default: all; trusted flags only where its dev fit qualified; reported: the sentences you reported, `coach corrections`).")
 @click.option("--no-cache", is_flag=True, help="Recompute every source (ignore COACH_HOME/audit).")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.pass_obj

@@ -192,9 +192,10 @@ def _digest(text: str, n: int) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:n]
 
 
-def drafts_state(path, sha256: str) -> str:
+def drafts_state(path, sha256: str, reported: str = "") -> str:
     """What ``path`` holds, from one read: "absent"; "current" (the drafts of exactly this version of the
-    source, its ``source_sha256``, by the current drafting rules, ``DRAFTER``; the file may have been re-saved
+    source, its ``source_sha256``, by the current drafting rules, ``DRAFTER``, with the errors the user reported
+    in it, ``reported``: ``coach.audit.reported.fingerprint``; the file may have been re-saved
     by a person with its keys in any order);
     "unreadable" (it does not parse as YAML: a hand edit with a typo, since writes are atomic. It is never
     overwritten; the rubric bank skips it with a warning naming it, and its source's questions are drafted
@@ -207,7 +208,7 @@ def drafts_state(path, sha256: str) -> str:
         return "absent"
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return "unreadable"
-    if not isinstance(data, dict) or data.get("source_sha256") != sha256:
+    if not isinstance(data, dict) or data.get("source_sha256") != sha256 or str(data.get("reported") or "") != reported:
         return "stale"
     return "current" if data.get("drafter", 1) == DRAFTER else "stale"  # drafted by older rules: redraft
 
@@ -237,11 +238,11 @@ def _back_up(path: Path) -> None:
         shutil.copy2(path, backup_path(path))
 
 
-def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
+def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric], reported: str = "") -> bool:
     """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
 
-    Rewritten only when the source changed (its sha256 differs) or it was drafted by older rules
-    (``DRAFTER``); the previous file is kept under a
+    Rewritten only when the source changed (its sha256 differs), it was drafted by older rules
+    (``DRAFTER``) or the errors the user reported in it changed (``reported``); the previous file is kept under a
     backup name of its own (``backup_path``) so hand edits are never lost. A file that does not parse
     is left alone (``drafts_unreadable``). Returns True when the file was (re)written.
     A failed write (full disk) leaves the previous file and no temporary file behind, and raises."""
@@ -251,13 +252,14 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric]) -> bool:
 
     path = Path(path)
     with _WRITE_LOCK:  # two uploads of one source at once: one writes, the other then finds it current
-        if drafts_state(path, sha256) in ("current", "unreadable"):
+        if drafts_state(path, sha256, reported) in ("current", "unreadable"):
             return False
         data = {
             "version": 1,
             "drafter": DRAFTER,
             "source": source,
             "source_sha256": sha256,
+            **({"reported": reported} if reported else {}),
             "note": "Draft rubrics built from the source and its audit flags. Edit freely; move the file to "
             "COACH_HOME/rubrics/ to make it a reviewed rubric that is never regenerated.",
             "rubrics": [r.model_dump(exclude={"origin"}) for r in rubrics],

@@ -1,7 +1,8 @@
 """Named audit checks. Each is ``check_<name>(claims, context) -> list[Flag]`` in ``checks/<name>.py``.
 
 Per-source checks (``code``, ``arithmetic``, ``knowledge``, ``trusted``, ``llm``) see one source's claims at a time and
-are cached by the source's sha256; ``cross_source`` sees every source's claims and is recomputed each run.
+are cached by the source's sha256; ``cross_source`` (every source's claims) and ``reported`` (the errors the user
+reported, ``coach/audit/reported.py``) are recomputed on every run.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any
 
 PER_SOURCE = ("code", "arithmetic", "knowledge", "trusted", "llm")
 CROSS_SOURCE = ("cross_source",)
-ALL_CHECKS = PER_SOURCE + CROSS_SOURCE
+EVERY_RUN = CROSS_SOURCE + ("reported",)  # not cached: they read more than one source's text
+ALL_CHECKS = PER_SOURCE + EVERY_RUN
 # "trusted" runs by default but flags only where its dev fit (coach/audit/trusted_thresholds.json,
 # `coach eval audit-fit`) found a setting whose flags are at least half right with a false-positive rate
 # <= 0.1; otherwise it is a no-op that costs nothing
-DEFAULT_CHECKS = ("code", "arithmetic", "knowledge", "trusted", "cross_source", "llm")
-PRIORITY = {name: i for i, name in enumerate(("code", "arithmetic", "knowledge", "trusted", "llm", "cross_source"))}
+DEFAULT_CHECKS = ("code", "arithmetic", "knowledge", "trusted", "cross_source", "llm", "reported")
+# the user's own report wins a tie: its correction is the one shown and drafted from
+PRIORITY = {name: i for i, name in enumerate(("reported", "code", "arithmetic", "knowledge", "trusted", "llm", "cross_source"))}
 
 
 @dataclass
