@@ -350,7 +350,7 @@ class Handlers:
         table = self.sources_table()
         choices = [(f"{t} ({s})" if t else s, s) for s, t in zip(table["source"], table["title"])]
         return (table, gr.update(choices=choices, value=[]), self.audit_md(), self.warnings_md(),
-                gr.update(choices=choices), *self.reports_view())
+                gr.update(choices=choices, value=None), *self.reports_view())
 
     # -- errors the user reports in a source (coach/audit/reported.py) --
     def reports_view(self):
@@ -363,9 +363,14 @@ class Handlers:
         if not rows:
             md = "No sentences reported as wrong yet."
         else:
-            md = "\n".join(
-                f"- `{r['id']}` **{safe(r['source'])}**: ~~{safe(r['quote'])}~~ → {safe(r['correction'])}"
-                + ("" if r["found"] else " *(no longer in the source: flags nothing)*") for r in rows)
+            def state(r):
+                if r["found"]:
+                    return ""
+                return (" *(no longer in the source: flags nothing)*" if r["indexed"]
+                        else " *(source not indexed: flags nothing)*")
+
+            md = "\n".join(f"- `{safe(r['id'])}` **{safe(r['source'])}**: ~~{safe(r['quote'])}~~ → "
+                            f"{safe(r['correction'])}{state(r)}" for r in rows)
         choices = [(f"{r['id']}: {r['quote'][:60]}", r["id"]) for r in rows]
         return md, gr.update(choices=choices, value=[])
 
@@ -376,10 +381,15 @@ class Handlers:
             out = self.coach.report_error(source, sentence or "", correction or "")
         except CoachError as exc:  # not indexed, a sentence the source does not contain, an empty correction
             return _err(exc), *self.sources_view()
-        where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"]) or "its lines"
+        where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"])
+        state = f"{where} is flagged as an error" if where else "the report is saved"
         redrafted = "\n\nIts drafted rubrics now grade against the correction." if out["drafted"] else ""
-        return (f"✓ Reported: {safe(source)}, {where} is flagged as an error.\n\nCorrection: "
-                f"{safe(out['report'].correction)}{redrafted}", *self.sources_view())
+        notes = "".join(f"\n\nNote: {safe(n)}" for n in [
+            *(f"it replaces the earlier report of the same sentence ({old.quote} → {old.correction})"
+              for old in out["replaced"] if old.id != out["report"].id or old.correction != out["report"].correction),
+            *out["notes"]])
+        return (f"✓ Reported: {safe(source)}, {state}.\n\nCorrection: {safe(out['report'].correction)}"
+                f"{redrafted}{notes}", *self.sources_view())
 
     def withdraw_reports(self, ids):
         if not ids:

@@ -193,12 +193,16 @@ def _norm(text: str) -> str:
 
 
 def _flagged(sentence: str, quotes: list[str]) -> bool:
-    """Whether a sentence is (part of) a flagged quote, or holds one. List markers are left out on both sides:
-    a bulleted item cut at ";" kept its "- " and matched neither way, so Ask stated the flagged claim."""
+    """Whether a sentence is (part of) a flagged quote, or holds one, as runs of whole words (``match_words``: a
+    quote keeps the original line's Markdown marks and mojibake, the record's sentence is cleaned). List markers
+    are left out on both sides: a bulleted item cut at ";" kept its "- " and matched neither way, so Ask stated the
+    flagged claim."""
+    from coach.audit.sourcefile import contains_run, match_words
     from corpus.blocks import BULLET
 
-    s = BULLET.sub("", _norm(sentence).strip()).strip()
-    return bool(s) and any(q and (q in s or s in q) for q in (BULLET.sub("", _norm(x).strip()).strip() for x in quotes))
+    s = match_words(BULLET.sub("", _norm(sentence).strip()))
+    qs = (match_words(BULLET.sub("", _norm(x).strip())) for x in quotes)
+    return bool(s) and any(q and (contains_run(s, q) or contains_run(q, s)) for q in qs)
 
 
 def _llm_may_answer(settings) -> bool:

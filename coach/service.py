@@ -53,7 +53,9 @@ class Coach:
         self._lock = threading.RLock()
         self._index = None
         self._grader = None
-        self._grader_generation: str | None = None  # the index generation the grader was built from
+        # the index generation and the reports file's stamp (``_reports_stamp``) the grader was built from
+        self._grader_generation: tuple | None = None
+        self._audit_stamp = None  # the reports file's stamp the audit view was built with
         self._audit = None
         self._llm = None
         self._bank = None
@@ -117,10 +119,12 @@ class Coach:
     def audit(self):
         """Audit flags for the indexed sources (cached per source hash under COACH_HOME/audit)."""
         with self._lock:
-            if self._audit is None:
+            stamp = self._reports_stamp()
+            if self._audit is None or stamp != self._audit_stamp:  # a report made by another process counts now
                 from coach.audit_link import AuditView
 
                 self._audit = AuditView(self.settings, self.index)
+                self._audit_stamp = stamp
             return self._audit
 
     def _live_generation(self) -> str | None:
@@ -135,7 +139,7 @@ class Coach:
     @property
     def grader(self):
         with self._lock:
-            if self._grader is not None and self._live_generation() != self._grader_generation:
+            if self._grader is not None and (self._live_generation(), self._reports_stamp()) != self._grader_generation:
                 # another process added or removed sources (`coach index add|remove` beside `coach serve`):
                 # grade against the index as it is now, never citing a removed source
                 self._reset_derived()
@@ -144,7 +148,7 @@ class Coach:
                 from coach.grading import Grader
 
                 self.ensure_index()
-                self._grader_generation = self._live_generation()
+                self._grader_generation = (self._live_generation(), self._reports_stamp())
                 records = {r.id: r for r in self.index.records()}
                 self._grader = Grader(
                     # raw encode, no query cache: grades stay bit-for-bit repeatable; grouped by length,
@@ -333,10 +337,12 @@ class Coach:
         written = []
         tick = progress or (lambda done, total, stage: None)
         reports, _ = reported.load(self.settings)
+        sharing = self._sources_sharing_questions() if reports else {}
         for done, ps in enumerate(parsed):
             tick(done, len(parsed), "draft")
             path = drafts_path(self.settings.rubrics_dir / "drafts", ps.source)
-            fixes = reported.fingerprint([r for r in reports if r.source == ps.source])
+            # a drafted rubric reads the flags of every source asking its question (``Grader.draft_for``)
+            fixes = reported.fingerprint([r for r in reports if r.source in sharing.get(ps.source, {ps.source})])
             state = drafts_state(path, ps.sha256, fixes)
             if state == "current":
                 continue
@@ -360,12 +366,25 @@ class Coach:
                 self._grader = None
         return written
 
+    def _sources_sharing_questions(self) -> dict[str, set[str]]:
+        """Per indexed source, the sources (itself included) with a record in one of its records' question groups."""
+        by_group: dict[str, set[str]] = {}
+        records = list(self.index.records()) if self.index.exists() else []
+        for r in records:
+            by_group.setdefault(r.group_id or r.id, set()).add(r.source)
+        out: dict[str, set[str]] = {}
+        for r in records:
+            out.setdefault(r.source, {r.source}).update(by_group[r.group_id or r.id])
+        return out
+
     # -- errors the user reports in a source (coach/audit/reported.py) --
     def report_error(self, source: str, quote: str, correction: str, reason: str = "") -> dict:
         """Report a sentence of an indexed source as wrong, with its correction: from now on it is an audit flag
-        (check ``reported``), and the source's drafted rubrics take the correction instead of the sentence.
-        Returns {"report": Report, "flagged": [line ranges], "drafted": [files rewritten]}. A source that is not
-        indexed, a sentence it does not contain or an empty correction is a CoachError; nothing is stored then."""
+        (check ``reported``), and the drafted rubrics of its question take the correction instead of the sentence.
+        Returns {"report": Report, "replaced": [earlier reports of the same sentence], "flagged": [flag dicts],
+        "drafted": [files rewritten], "notes": [...]}. A source
+        that is not indexed, words it does not contain, or an empty correction is a CoachError; nothing is stored then.
+        Once stored, a report stays even when the audit or the drafts cannot be redone now (said in "notes")."""
         from coach.audit import reported
         from coach.audit.runner import source_claims
         from coach.audit_link import parsed_from_index
@@ -376,11 +395,11 @@ class Coach:
             known = ", ".join(sorted(parsed)) or "none"
             raise CoachError(f"{source!r} is not an indexed source (indexed: {known})")
         claims, _ = source_claims(parsed[source])
-        report = reported.add(self.settings, source, quote, correction, reason, claims=claims)
-        return {"report": report, **self._after_reports([parsed[source]], report)}
+        report, replaced = reported.add(self.settings, source, quote, correction, reason, claims=claims)
+        return {"report": report, "replaced": replaced, **self._after_reports(report)}
 
     def reported_errors(self) -> list[dict]:
-        """The user's reports, each with ``indexed`` (its source is indexed) and ``found`` (its sentence is in it)."""
+        """The user's reports, each with ``indexed`` (its source is indexed) and ``found`` (its words are in it)."""
         from coach.audit import reported
         from coach.audit.runner import source_claims
         from coach.audit_link import parsed_from_index
@@ -394,26 +413,46 @@ class Coach:
     def remove_reported_errors(self, ids: list[str]) -> dict:
         """Withdraw reports by id (or a prefix of 4+ characters); the sentences are graded from the source again."""
         from coach.audit import reported
-        from coach.audit_link import parsed_from_index
 
         gone = reported.remove(self.settings, ids)
-        names = {r.source for r in gone}
-        parsed = [ps for ps in parsed_from_index(self.index) if ps.source in names] if self.index.exists() else []
-        return {"removed": gone, **self._after_reports(parsed)}
+        return {"removed": gone, **self._after_reports()}
 
-    def _after_reports(self, parsed, report=None) -> dict:
-        """Re-read the audit (the ``reported`` check is not cached) and redraft the affected sources' rubrics."""
+    def _after_reports(self, report=None) -> dict:
+        """Re-read the audit (the ``reported`` check is not cached) and redraft the rubrics whose reports changed
+        (``write_draft_rubrics`` compares each drafts file's stamp). Never raises: the report is already stored."""
+        from coach.audit_link import parsed_from_index
+        from coach.diskio import DiskError
+
         with self._lock:
             self._reset_derived()
-        flagged = []
+            self._bank = None
+        flagged, notes, drafted = [], [], []
         try:
             flags = self.audit.all_flags()
-            if report is not None:
-                flagged = [f for f in flags if f["source"] == report.source and f.get("check") == "reported"
-                           and any(e.get("report_id") == report.id for e in f.get("evidence", []))]
-        except Exception as exc:  # the audit must never lose the report itself
+        except Exception as exc:  # drafts written now would miss the report: left for the next `coach index add`
             log.warning("source audit unavailable: %s", exc)
-        return {"flagged": flagged, "drafted": self.write_draft_rubrics(parsed)}
+            return {"flagged": [], "drafted": [], "notes": [f"the source audit could not run ({exc}): the report is "
+                                                            "saved and takes effect at the next audit"]}
+        if report is not None:
+            flagged = [f for f in flags if f["source"] == report.source and f.get("check") == "reported"
+                       and f.get("correction") == report.correction]
+            if not flagged:
+                notes.append("its words are in the source, but the audit raised no flag on them")
+        try:
+            drafted = self.write_draft_rubrics(parsed_from_index(self.index))
+        except DiskError as exc:
+            notes.append(f"{exc} (the report is saved; its drafted rubrics are rewritten at the next `coach index add`)")
+        return {"flagged": flagged, "drafted": drafted, "notes": notes}
+
+    def _reports_stamp(self):
+        """When the reports file last changed (None: no file): another process's report makes grades stale."""
+        from coach.audit import reported
+
+        try:
+            st = reported.path(self.settings).stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
 
     def keep_uploads(self, paths: list[Path]) -> list[Path]:
         """Copies of uploaded files under ``COACH_HOME/uploads/<sha256 prefix>/<name>`` (same name, so the same

@@ -43,8 +43,7 @@ class AuditEvaluator:
     name = "audit"
 
     def __init__(self, flags: list[dict], errors: list[dict] | None = None, claims: list[dict] | None = None):
-        # the audit's own judgement is measured, not what the user reported (`coach corrections`) in this home
-        self.flags = [f for f in flags if f.get("check") != "reported"]
+        self.flags = flags
         self.errors = errors if errors is not None else load_jsonl(SOURCE_ERRORS)
         self.claims = claims if claims is not None else load_jsonl(CORRECT_CLAIMS)
 
@@ -91,3 +90,23 @@ class AuditEvaluator:
             for f in considered
         ]
         return EvalResult(self.name, m, "f1", n=len(errs) + len(claims), failures=0, details=details)
+
+
+def own_audit_flags(coach) -> list[dict]:
+    """The audit's flags on the coach's indexed sources WITHOUT the errors a user reported in this home (`coach
+    corrections`): the audit's own judgement is what is measured. Not ``coach.audit.all_flags()``: there a reported
+    flag absorbs another check's flag on the same lines. Per-source results come from the audit cache; the
+    cache's "latest" file (the full audit's) is left as it is."""
+    from coach.audit import AuditCache, audit_sources
+    from coach.audit.checks import DEFAULT_CHECKS, AuditContext
+    from coach.audit_link import parsed_from_index
+
+    class _KeepLatest(AuditCache):
+        def write_latest(self, flags) -> None:
+            pass
+
+    checks = tuple(c for c in DEFAULT_CHECKS if c != "reported")
+    ctx = AuditContext(settings=coach.settings, embedder=coach.index.embedder.model)
+    parsed = parsed_from_index(coach.index) if coach.index.exists() else []
+    return [f.to_dict() for f in audit_sources(parsed, coach.settings, checks=checks, cache=_KeepLatest(coach.settings),
+                                               context=ctx)]

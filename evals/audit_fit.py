@@ -40,7 +40,7 @@ def _set_inputs(coach, names: set[str] | None):
     if names is not None:
         parsed = [ps for ps in parsed if ps.source in names]
     ctx = AuditContext(settings=coach.settings, embedder=coach.index.embedder.model)
-    others = tuple(c for c in DEFAULT_CHECKS if c != "trusted")
+    others = tuple(c for c in DEFAULT_CHECKS if c not in ("trusted", "reported"))  # never a user's reports
     base = [f.to_dict() for f in audit_sources(parsed, coach.settings, checks=others, cache=False, context=ctx)]
     claims = [c for ps in parsed for c in source_claims(ps)[0]]
     return base, score_claims(claims, ctx), verify_claims(claims, ctx)

@@ -91,9 +91,9 @@ def coach_with_audit_dev(settings):
 def document_set_audit(coach, names: set[str], key_dir: Path, split: str):
     """The coach's audit flags on the named documents against the key in ``key_dir``."""
     from coach.datafiles import load_jsonl
-    from evals.audit import AuditEvaluator
+    from evals.audit import AuditEvaluator, own_audit_flags
 
-    flags = [f for f in coach.audit.all_flags() if f["source"] in names]
+    flags = [f for f in own_audit_flags(coach) if f["source"] in names]
     errors = load_jsonl(key_dir / "audit_key.jsonl")
     claims = load_jsonl(key_dir / "correct_claims.jsonl")
     return AuditEvaluator(flags, errors, claims)(split=split)

@@ -1,6 +1,7 @@
 """Errors the user reports in a source (``coach/audit/reported.py``): the audit cannot verify every statement of
 fact on a new document, so the user can say "this sentence is wrong, this is true". Real models, a real added
-source; the source is written here and nothing in the code is keyed to it."""
+source; the source is written here and nothing in the code is keyed to it. The tests share one home: each one
+withdraws what it reported, and the one that changes the source runs last."""
 
 from __future__ import annotations
 
@@ -22,9 +23,17 @@ The WHERE clause filters individual rows before they are grouped, while the HAVI
 
 ## 2. What is a primary key?
 
-A primary key can contain NULL values and duplicates, and a table can have several primary keys.
+A **primary key** can contain NULL values and duplicates, and a table can have several primary keys.
+
+## 3. What is a foreign key?
+
+A foreign key can contain NULL values and duplicates, and it refers to the primary key of another table.
+
+## 4. What do COMMIT and ROLLBACK do?
+
+COMMIT undoes every change of the current transaction. ROLLBACK makes every change of the current transaction permanent.
 """
-WRONG = "can contain NULL values and duplicates"  # a few words of the source's sentence are enough
+WRONG = "primary key can contain NULL values"  # a few words of the sentence (its Markdown marks left out) are enough
 FIX = "A primary key's values must be unique and can never be NULL, and a table has at most one primary key."
 Q = "What is a primary key?"
 PARROT = "A primary key can contain NULL values and duplicates."
@@ -45,31 +54,42 @@ def _reported_flags(coach):
     return [f for f in coach.audit.all_flags() if f.get("check") == "reported"]
 
 
+def _withdraw_all(coach):
+    ids = [r["id"] for r in coach.reported_errors()]
+    if ids:
+        coach.remove_reported_errors(ids)
+
+
 def test_a_reported_sentence_is_flagged_drafted_from_its_correction_and_withdrawn(sql):
+    from evals.audit import own_audit_flags
+
     coach, _ = sql
-    before = coach.grader.grade(Q, PARROT)
+    other = Coach(coach.settings)  # another process on the same home (`coach serve` beside the CLI)
+    before = other.grader.grade(Q, PARROT)
     assert not _reported_flags(coach)
     out = coach.report_error("sql_notes.md", WRONG, FIX, reason="a primary key is unique and not null")
     (flag,) = out["flagged"]
     assert (flag["source"], flag["line_start"], flag["verdict"], flag["correction"]) == ("sql_notes.md", 9, "error", FIX)
-    assert flag["quote"].startswith("A primary key can contain NULL")
-    assert flag["reason"].startswith("Reported as wrong by you on ") and flag["reason"].endswith(" A primary key is unique and not null.")
+    assert flag["quote"].startswith("A **primary key** can contain NULL") and not out["notes"]
+    assert flag["reason"].startswith("Reported as wrong by a user on ") and flag["reason"].endswith(" A primary key is unique and not null.")
     assert _reported_flags(coach) == [flag]
     # the drafted rubric: the correction is the key point, the source's sentence a known misconception
     assert out["drafted"] and "reported:" in open(out["drafted"][0], encoding="utf-8").read()
-    rubric = coach.grader.resolve(Q)
-    assert [kp.text for kp in rubric.key_points] == [FIX]
-    assert any(m.text.startswith("A primary key can contain NULL") and m.correction == FIX for m in rubric.misconceptions)
+    for c in (coach, other):  # the other process sees it at its next grade
+        rubric = c.grader.resolve(Q)
+        assert [kp.text for kp in rubric.key_points] == [FIX]
+        assert any(m.text.startswith("A **primary key** can contain NULL") and m.correction == FIX for m in rubric.misconceptions)
     # an answer repeating the source's error no longer passes as correct (measured: 7.2 "correct" -> 5.4 "partial")
-    after = coach.grader.grade(Q, PARROT)
+    after = other.grader.grade(Q, PARROT)
     assert after.score < before.score and after.verdict != "correct", (before.score, after.score, after.feedback)
     # Ask answers the source's question with the correction in the sentence's place, and says why
-    answer = coach.ask(Q)
+    answer = other.ask(Q)
     text = "".join(answer.stream)
-    assert FIX in text and "can contain NULL" not in text, text
-    assert any("Reported as wrong by you" in w and FIX in w for w in answer.warnings), answer.warnings
-    # the audit report shows it like any other flag; its text is the user's, escaped in the web report
+    assert FIX in text and "several primary keys" not in text, text
+    assert any("Reported as wrong by a user" in w and FIX in w for w in answer.warnings), answer.warnings
     assert FIX in coach.audit_report_markdown()
+    # the audit's own evaluation never counts a user's report
+    assert not [f for f in own_audit_flags(coach) if f["check"] == "reported"]
     # nothing is redrafted while the reports stay the same
     assert coach.write_draft_rubrics([p for p in _parsed(coach) if p.source == "sql_notes.md"]) == []
     (row,) = coach.reported_errors()
@@ -78,7 +98,7 @@ def test_a_reported_sentence_is_flagged_drafted_from_its_correction_and_withdraw
     gone = coach.remove_reported_errors([row["id"][:6]])
     assert [r.id for r in gone["removed"]] == [row["id"]] and gone["drafted"]
     assert not _reported_flags(coach) and coach.reported_errors() == []
-    assert [kp.text for kp in coach.grader.resolve(Q).key_points][0].startswith("A primary key can contain NULL")
+    assert [kp.text for kp in other.grader.resolve(Q).key_points][0].startswith("A primary key can contain NULL")
 
 
 def _parsed(coach):
@@ -89,10 +109,13 @@ def _parsed(coach):
 
 @pytest.mark.parametrize("source,sentence,correction,message", [
     ("nope.md", WRONG, FIX, "not an indexed source"),
-    ("sql_notes.md", "a foreign key references another table", FIX, "has no sentence containing"),
+    ("sql_notes.md", "a foreign key references another table", FIX, "has no sentence with the words"),
+    ("sql_notes.md", "rimary key can contain NULL valu", FIX, "has no sentence with the words"),  # whole words only
+    ("sql_notes.md", "can contain NULL values and duplicates", FIX, "are in 2 sentences"),
+    ("sql_notes.md", "every change of the current transaction", FIX, "are in 2 sentences"),  # two on one line
     ("sql_notes.md", WRONG, "   ", "correction is empty"),
     ("sql_notes.md", "NULL values", FIX, "too short"),
-    ("sql_notes.md", WRONG, " Can contain NULL values and duplicates. ", "says the same"),
+    ("sql_notes.md", WRONG, " Primary key can contain NULL values. ", "says the same"),
     ("sql_notes.md", WRONG, 42, "must be text"),
     ("sql_notes.md", WRONG, "word " * 121, "at most 120 words"),
 ])
@@ -103,18 +126,58 @@ def test_bad_reports_are_refused_and_nothing_is_stored(sql, source, sentence, co
     assert coach.reported_errors() == []
 
 
-def test_an_unreadable_report_line_is_skipped_with_a_warning(sql):
+def test_the_same_sentence_reported_again_replaces_its_correction(sql):
+    coach, _ = sql
+    try:
+        first = coach.report_error("sql_notes.md", WRONG, FIX)["report"]
+        again = coach.report_error("sql_notes.md", WRONG.upper(), "A primary key is unique and never NULL.")["report"]
+        assert again.id == first.id
+        other_words = coach.report_error("sql_notes.md", "a table can have several primary keys", FIX)  # the same claim
+        assert [r["quote"] for r in coach.reported_errors()] == ["a table can have several primary keys"]
+        assert [f["correction"] for f in other_words["flagged"]] == [FIX]
+        with pytest.raises(CoachError, match="give the id"):
+            coach.remove_reported_errors(["  "])
+        with pytest.raises(CoachError, match="no reported error with id"):
+            coach.remove_reported_errors(["ffffffff"])
+    finally:
+        _withdraw_all(coach)
+
+
+def test_two_wrong_sentences_on_one_line_get_a_flag_and_a_correction_each(sql):
+    coach, _ = sql
+    commit = "COMMIT makes every change of the current transaction permanent."
+    rollback = "ROLLBACK undoes every change of the current transaction."
+    try:
+        first = coach.report_error("sql_notes.md", "COMMIT undoes every change", commit)
+        second = coach.report_error("sql_notes.md", "ROLLBACK makes every change of the current transaction permanent.",
+                                    rollback)
+        assert not second["replaced"] and len(coach.reported_errors()) == 2
+        flags = sorted(_reported_flags(coach), key=lambda f: f["quote"])
+        assert [(f["line_start"], f["quote"][:8], f["correction"]) for f in flags] == [
+            (17, "COMMIT u", commit), (17, "ROLLBACK", rollback)]
+        assert [f["correction"] for f in first["flagged"]] == [commit]
+        rubric = coach.grader.resolve("What do COMMIT and ROLLBACK do?")
+        assert [kp.text for kp in rubric.key_points] == [commit, rollback]
+    finally:
+        _withdraw_all(coach)
+
+
+def test_a_reports_file_with_an_unreadable_line_is_never_rewritten(sql):
     from coach.audit import reported
 
     coach, _ = sql
     path = reported.path(coach.settings)
-    path.write_text("{not json\n" + json.dumps({"id": "abcd1234", "source": "sql_notes.md", "quote": WRONG,
-                                                 "correction": FIX}) + "\n", encoding="utf-8")
+    text = "{not json\n" + json.dumps({"id": "abcd1234", "source": "sql_notes.md", "quote": WRONG, "correction": FIX}) + "\n"
+    path.write_text(text, encoding="utf-8")
     try:
-        rows, warnings = reported.load(coach.settings)
-        assert [r.id for r in rows] == ["abcd1234"] and len(warnings) == 1 and "line 1" in warnings[0]
-        coach._reset_derived()
-        assert [f["correction"] for f in _reported_flags(coach)] == [FIX]
+        rows, problems = reported.load(coach.settings)
+        assert [r.id for r in rows] == ["abcd1234"] and len(problems) == 1 and "line 1" in problems[0]
+        assert [f["correction"] for f in _reported_flags(coach)] == [FIX]  # the readable line still counts
+        with pytest.raises(CoachError, match="line 1 cannot be read"):
+            coach.report_error("sql_notes.md", "a table can have several primary keys", FIX)
+        with pytest.raises(CoachError, match="line 1 cannot be read"):
+            coach.remove_reported_errors(["abcd1234"])
+        assert path.read_text(encoding="utf-8") == text
     finally:
         path.unlink()
         coach._reset_derived()
@@ -122,23 +185,23 @@ def test_an_unreadable_report_line_is_skipped_with_a_warning(sql):
 
 def test_cli_and_ui_report_list_and_withdraw(sql):
     import app
-    from coach.cli import cli as main
+    from coach.cli import cli
     from coach.session import SessionEngine
     from coach.session.render import safe
 
     coach, _ = sql
     home = str(coach.settings.home)
     run = CliRunner().invoke
-    r = run(main, ["--home", home, "corrections", "add", "sql_notes.md", WRONG, FIX])
+    r = run(cli, ["--home", home, "corrections", "add", "sql_notes.md", WRONG, FIX])
     assert r.exit_code == 0 and "line 9: flagged as an error" in r.output, r.output
-    r = run(main, ["--home", home, "corrections", "list", "--json"])
+    r = run(cli, ["--home", home, "corrections", "list", "--json"])
     (row,) = [json.loads(x) for x in r.output.splitlines()]
     assert row["correction"] == FIX and row["found"]
-    r = run(main, ["--home", home, "corrections", "add", "nope.md", WRONG, FIX])
+    r = run(cli, ["--home", home, "corrections", "add", "nope.md", WRONG, FIX])
     assert r.exit_code != 0 and "not an indexed source" in r.output
-    r = run(main, ["--home", home, "corrections", "remove", row["id"]])
+    r = run(cli, ["--home", home, "corrections", "remove", row["id"]])
     assert r.exit_code == 0 and "Withdrawn" in r.output
-    assert "No reported errors" in run(main, ["--home", home, "corrections", "list"]).output
+    assert "No reported errors" in run(cli, ["--home", home, "corrections", "list"]).output
 
     ui = Coach(load_settings(home=home))
     h = app.Handlers(ui, SessionEngine(ui))
@@ -152,29 +215,34 @@ def test_cli_and_ui_report_list_and_withdraw(sql):
     assert status == "Withdrawn: 1 report(s)." and reports.startswith("No sentences reported") and not withdraw["choices"]
 
 
+def test_every_added_source_asking_the_question_is_redrafted(sql):
+    coach, _ = sql
+    keys = coach.settings.home / "keys.md"
+    keys.write_text("# Keys\n\n## What is a primary key?\n\nA primary key identifies each row of a table.\n\n"
+                    "## What is a candidate key?\n\nA candidate key is a minimal set of columns that identifies each row.\n",
+                    encoding="utf-8")
+    try:
+        coach.add_sources([keys])
+        out = coach.report_error("sql_notes.md", WRONG, FIX)
+        assert sorted(p.rsplit("/", 1)[-1] for p in out["drafted"]) == ["keys-md.yaml", "sql-notes-md.yaml"]
+    finally:
+        _withdraw_all(coach)
+        coach.remove_sources(["keys.md"])
+
+
 def test_a_report_survives_a_reindex_and_says_when_its_sentence_is_gone(sql):
     coach, doc = sql
     rid = coach.report_error("sql_notes.md", WRONG, FIX)["report"].id
-    again = coach.report_error("sql_notes.md", WRONG.upper(), FIX + " Keys are unique.")  # the same sentence: replaced
-    assert again["report"].id == rid and len(coach.reported_errors()) == 1
     try:
         doc.write_text(SOURCE.replace("# SQL interview notes", "# SQL interview notes\n\nRevised.\n"), encoding="utf-8")
         coach.add_sources([doc])
         (flag,) = _reported_flags(coach)
         assert flag["line_start"] == 12  # three lines down: found by its words, not its old line
-        doc.write_text(SOURCE.replace("can contain NULL values and duplicates", "must be unique"), encoding="utf-8")
+        doc.write_text(SOURCE.replace("can contain NULL values and duplicates, and a table", "must be unique, and a table"),
+                       encoding="utf-8")
         coach.add_sources([doc])
         assert not _reported_flags(coach)
         (row,) = coach.reported_errors()
         assert row["indexed"] and not row["found"]
     finally:  # the last test of the module: the source stays changed
         coach.remove_reported_errors([rid])
-
-
-def test_the_audit_evaluation_measures_the_audit_not_the_users_reports():
-    from evals.audit import AuditEvaluator
-
-    error = {"id": "e1", "source": "a.md", "line_start": 3, "line_end": 3, "quote": "tanh outputs 0 to 1", "split": "test"}
-    flag = {**error, "check": "reported"}
-    assert AuditEvaluator([flag], [error], [])(split="test").metrics["recall"] == 0.0
-    assert AuditEvaluator([{**flag, "check": "knowledge"}], [error], [])(split="test").metrics["recall"] == 1.0

@@ -40,3 +40,19 @@ def normalize(text: str) -> str:
     """Repair mojibake and straighten quotes/dashes for matching; the quote itself is never changed."""
     fixed = ftfy.fix_text(text) if any(ord(c) > 127 for c in text) else text
     return fixed.translate(_QUOTES)
+
+
+_WORD = re.compile(r"[\w'.+-]*\w", re.UNICODE)  # "key's", "3.5", "c++" stay one word; "**" and "`" are not words
+
+
+def match_words(text: str) -> tuple[str, ...]:
+    """The lowercase words of a text as matching sees them: quotes, dashes and mojibake repaired (``normalize``),
+    Markdown marks and punctuation between words dropped ("A **primary key**, ..." -> a, primary, key, ...). For
+    comparing a quote of the ORIGINAL lines with the cleaned text the records hold, and a user's copy of either."""
+    return tuple(_WORD.findall(normalize(str(text)).lower()))
+
+
+def contains_run(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
+    """Whether ``short`` (non-empty) occurs in ``long`` as a run of whole words."""
+    n = len(short)
+    return 0 < n <= len(long) and any(long[i:i + n] == short for i in range(len(long) - n + 1))

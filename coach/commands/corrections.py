@@ -34,10 +34,16 @@ def add(settings, source, sentence, correction, reason):
     coach = make_coach(settings)
     out = coach.report_error(source, sentence, correction, reason)
     r = out["report"]
-    where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"]) or "no line (see the log)"
-    click.echo(f"Reported {r.id}: {source}, {where}: flagged as an error, corrected to: {r.correction}")
+    where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"])
+    state = f"{where}: flagged as an error" if where else "saved"
+    click.echo(f"Reported {r.id}: {source}, {state}, corrected to: {r.correction}")
+    for old in out["replaced"]:
+        if old.id != r.id or old.correction != r.correction:
+            click.echo(f"It replaces the earlier report {old.id} of the same sentence ({old.quote!r} -> {old.correction!r})")
     for path in out["drafted"]:
         click.echo(f"Draft rubrics rewritten with the correction: {path}")
+    for note in out["notes"]:
+        click.echo(f"Note: {note}", err=True)
 
 
 @corrections.command("list")
@@ -69,3 +75,5 @@ def remove(settings, ids):
         click.echo(f"Withdrawn {r.id}: {r.source}: {r.quote}")
     for path in out["drafted"]:
         click.echo(f"Draft rubrics rewritten: {path}")
+    for note in out["notes"]:
+        click.echo(f"Note: {note}", err=True)

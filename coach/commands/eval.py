@@ -69,10 +69,10 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
             ns = coach_with_new_sources(coach.settings)
             results.append(JudgeEvaluator(judge, coach.grader, fp32_judge=fp32, new_source_grader=ns.grader)(split=split, limit=limit))
         elif name == "audit":
-            from evals.audit import AuditEvaluator
+            from evals.audit import AuditEvaluator, own_audit_flags
             from evals.new_sources import audit_dev_audit, audit_dev_documents, new_source_audit
 
-            bundled = AuditEvaluator(coach.audit.all_flags())(split=split, limit=limit)
+            bundled = AuditEvaluator(own_audit_flags(coach))(split=split, limit=limit)
             fresh = new_source_audit(coach.settings)
             bundled.metrics.update({f"new_sources_{k}": v for k, v in fresh.metrics.items()})
             bundled.details.extend({"set": "new_sources", **d} for d in fresh.details)

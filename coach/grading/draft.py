@@ -15,6 +15,7 @@ import shutil
 import threading
 from pathlib import Path
 
+from coach.audit.sourcefile import contains_run, match_words
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
 from coach.grading.text import normalise, sentences, singular, words
 
@@ -116,14 +117,17 @@ def point_sentences(text: str) -> list[str]:
     return out
 
 
-def _overlaps(sentence: str, quotes: list[str]) -> bool:
-    s = normalise(sentence).lower()
-    return any(q and (q in s or s in q) for q in quotes)
+def _overlaps(sentence: str, quotes: list[tuple[str, ...]]) -> bool:
+    """Whether a reference sentence is (part of) a flagged quote, or holds one, as runs of whole words: a quote is
+    cut from the ORIGINAL lines (Markdown marks, mojibake) and the sentence from the cleaned record, so both are
+    compared as ``match_words`` sees them."""
+    s = match_words(sentence)
+    return any(q and (contains_run(s, q) or contains_run(q, s)) for q in quotes)
 
 
 def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]], flags: list[dict], topic: str = "fundamentals") -> Rubric:
     """references: [(record_id, answer_text)]; flags: audit flags on those records."""
-    quotes = [normalise(f.get("quote", "")).lower() for f in flags]
+    quotes = [match_words(f.get("quote", "")) for f in flags]
     points: list[KeyPoint] = []
     model_sents: list[str] = []
     used_corrections: set[str] = set()

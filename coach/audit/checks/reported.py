@@ -28,7 +28,7 @@ def check_reported(claims: list[Claim], context) -> list[Flag]:
 
 def _reason(r: reported.Report) -> str:
     """A sentence (the other checks' reasons are too: Ask and the reports follow it with "Correction: ...")."""
-    why = f"Reported as wrong by you on {r.added}." if r.added else "Reported as wrong by you."
+    why = f"Reported as wrong by a user on {r.added}." if r.added else "Reported as wrong by a user."
     if r.reason:
         why += " " + r.reason[0].upper() + r.reason[1:] + ("" if r.reason[-1] in ".!?" else ".")
     return why
