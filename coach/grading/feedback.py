@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from coach.grading.types import Grade, lines_of
 
 # said of a missing key point the answer mentions without being credited for it (Grade.unconfirmed)
-UNCONFIRMED_NOTE = "mentioned, but not credited: the answer as a whole does not read as stating it correctly"
+UNCONFIRMED_NOTE = "mentioned, but not credited: the grader could not confirm that the answer states it correctly"
 
 VERDICT_WORDS = {
     "correct": "Correct",

@@ -555,6 +555,14 @@ class Grader:
             grade.right = []
             grade.steps.append(Step("credit", round(ev.features.get("answer_score", 0.0), 3), credit_explanation(
                 len(credited), ev.features.get("answer_score", 0.0), cal)))
+        if ev.judged and grade.verdict != "off_topic":
+            # key points the answer covers in its words or a close paraphrase (the coverage step) that the judge does
+            # not entail: listed as missing, marked as mentioned (Grade.unconfirmed), so the card agrees with "Why
+            # this score" (a user walkthrough: "coverage 3 of 3 matched" beside three "missing" points); never a point
+            # a listed wrong claim contradicts
+            contradicted = {normalise(w["correction"]).lower() for w in grade.wrong}
+            grade.unconfirmed += [t for t, _ in ev.covered if t in grade.missing and t not in grade.unconfirmed
+                                  and normalise(t).lower() not in contradicted]
         if grade.verdict == "off_topic" and grade.right:
             # an answer graded off topic lists nothing as right: a card that says "Off topic" beside credited key
             # points contradicts itself (the judge was measured to "entail" key points from unrelated sentences)

@@ -48,7 +48,8 @@ class Grade:
     right: list[str] = field(default_factory=list)  # key points covered
     missing: list[str] = field(default_factory=list)  # key points not covered
     # of ``missing``: key points the answer mentions that are not credited, because the answer as a whole
-    # does not read as stating them correctly (Calibration.credit_score_min)
+    # does not read as stating them correctly (Calibration.credit_score_min), or because the judge does not
+    # entail a point the answer covers in its words
     unconfirmed: list[str] = field(default_factory=list)
     wrong: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error": bool}
     model_answer: str = ""
