@@ -62,9 +62,14 @@ def is_code_companion(line: str) -> bool:
     return bool(_COMMENT.match(s) or (_LABEL.match(s) and len(s.split()) <= 4))
 
 
+_PARENS = re.compile(r"\([^()]*\)")
+
+
 def is_table_row(line: str) -> bool:
+    """Two or more cell separators, or a separator row. Bars inside parentheses are notation, not cells: "P(A|B) =
+    P(B|A) P(A) / P(B)" is a sentence (a user walkthrough saw it cut at its first bar as table cells)."""
     s = line.strip()[:_MAX]
-    return s.count("|") >= 2 or "¦" in s or bool(_TABLE_SEP.match(s))
+    return _PARENS.sub("", s).count("|") >= 2 or "¦" in s or bool(_TABLE_SEP.match(s))
 
 
 def is_list_item(line: str) -> bool:

@@ -510,3 +510,16 @@ def test_html_page_chrome_dropped_is_counted_as_boilerplate(tmp_path):
     ps = parse_file(page)
     assert ps.boilerplate_removed == {"navigation": 1, "page_chrome": 1, "footer": 1}  # the script holds no page text
     assert [r.answer for r in ps.records] == ["DNS maps names to addresses."]
+
+
+def test_bars_inside_parentheses_are_notation_not_table_cells(tmp_path):
+    """A user walkthrough: "P(A|B) = P(B|A) P(A) / P(B)" was read as a table row and its sentence cut at the first bar."""
+    from corpus.blocks import is_table_row
+
+    assert not is_table_row("Bayes' theorem gives P(A|B) = P(B|A) P(A) / P(B) for a hypothesis A and evidence B.")
+    assert is_table_row("| Bayes | P(A|B) = P(B|A) P(A) / P(B) |") and is_table_row("a | b | c")
+    doc = tmp_path / "stats.md"
+    doc.write_text("## 1. What is Bayes' theorem?\n\nIt gives P(A|B) = P(B|A) P(A) / P(B). It updates a prior.\n\n"
+                   "## 2. What is a prior?\n\nWhat you believe before seeing the data.\n", encoding="utf-8")
+    (rec, _) = parse_file(doc).records
+    assert not rec.blocks and rec.answer == "It gives P(A|B) = P(B|A) P(A) / P(B). It updates a prior."
