@@ -145,6 +145,7 @@ def test_lead_ins_are_shown_not_stored_or_exported(engine):
     leads = {lead_in("dl", seed, 1) for seed in range(40)}
     assert leads == {lead.format(topic="dl") for lead in LEAD_INS}  # every phrasing happens
     assert all(lead_in("dl", seed, 0) == "" for seed in range(40))  # never before the first question
+    assert "Let's talk about statistics probability." in {lead_in("statistics_probability", s, 1) for s in range(40)}
     seed = next(s for s in range(100) if lead_in("ml", s, 1) == "Next up:" and lead_in("ml", s, 2))
     sid = engine.start(length=3, seed=seed).session_id
     engine.skip(sid)

@@ -60,7 +60,8 @@ def lead_in(topic: str, seed: int, position: int, kind: str = "main") -> str:
     The first question and follow-ups have none."""
     if kind != "main" or position == 0:
         return ""
-    return LEAD_INS[random.Random(f"{seed}:{position}").randrange(len(LEAD_INS))].format(topic=topic)
+    # a topic id reads as words ("statistics_probability" -> "statistics probability", a user walkthrough)
+    return LEAD_INS[random.Random(f"{seed}:{position}").randrange(len(LEAD_INS))].format(topic=topic.replace("_", " "))
 
 
 _LEAD_IN_RE = re.compile(r"^(Next up: |Let's talk about [^.\n]{1,80}\. |Here is one on [^:\n]{1,80}: )")
