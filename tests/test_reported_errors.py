@@ -201,6 +201,12 @@ def test_cli_and_ui_report_list_and_withdraw(sql):
     assert r.exit_code != 0 and "not an indexed source" in r.output
     r = run(cli, ["--home", home, "corrections", "remove", row["id"]])
     assert r.exit_code == 0 and "Withdrawn" in r.output
+    # untrusted text reaches the terminal without control characters (an ANSI escape in a correction)
+    r = run(cli, ["--home", home, "corrections", "add", "sql_notes.md", WRONG, "A key is \x1b[31mnever NULL."])
+    listed = run(cli, ["--home", home, "corrections", "list"]).output
+    assert r.exit_code == 0 and "\x1b" not in r.output + listed and "A key is [31mnever NULL." in listed
+    run(cli, ["--home", home, "corrections", "remove", json.loads(run(cli, ["--home", home, "corrections", "list",
+                                                                            "--json"]).output)["id"]])
     assert "No reported errors" in run(cli, ["--home", home, "corrections", "list"]).output
 
     ui = Coach(load_settings(home=home))

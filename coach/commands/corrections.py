@@ -15,6 +15,7 @@ import click
 
 from coach.commands.serve import make_coach
 from coach.grading.types import lines_of
+from coach.session.render import plain  # untrusted text for a terminal: no control characters
 
 
 @click.group()
@@ -36,14 +37,15 @@ def add(settings, source, sentence, correction, reason):
     r = out["report"]
     where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"])
     state = f"{where}: flagged as an error" if where else "saved"
-    click.echo(f"Reported {r.id}: {source}, {state}, corrected to: {r.correction}")
+    click.echo(plain(f"Reported {r.id}: {source}, {state}, corrected to: {r.correction}"))
     for old in out["replaced"]:
         if old.id != r.id or old.correction != r.correction:
-            click.echo(f"It replaces the earlier report {old.id} of the same sentence ({old.quote!r} -> {old.correction!r})")
+            click.echo(plain(f"It replaces the earlier report {old.id} of the same sentence ({old.quote!r} -> "
+                             f"{old.correction!r})"))
     for path in out["drafted"]:
         click.echo(f"Draft rubrics rewritten with the correction: {path}")
     for note in out["notes"]:
-        click.echo(f"Note: {note}", err=True)
+        click.echo(plain(f"Note: {note}"), err=True)
 
 
 @corrections.command("list")
@@ -62,7 +64,8 @@ def list_(settings, as_json):
     for r in rows:
         state = "" if r["found"] else (" [sentence no longer in the source: flags nothing]" if r["indexed"]
                                        else " [source not indexed: flags nothing]")
-        click.echo(f"{r['id']}  {r['source']}  {r['added']}{state}\n    wrong: {r['quote']}\n    correct: {r['correction']}")
+        click.echo(plain(f"{r['id']}  {r['source']}  {r['added']}{state}") + "\n    wrong: " + plain(r["quote"])
+                   + "\n    correct: " + plain(r["correction"]))
 
 
 @corrections.command("remove")
@@ -72,8 +75,8 @@ def remove(settings, ids):
     """Withdraw reports by id (or its first 4+ characters, as `list` shows them)."""
     out = make_coach(settings).remove_reported_errors(list(ids))
     for r in out["removed"]:
-        click.echo(f"Withdrawn {r.id}: {r.source}: {r.quote}")
+        click.echo(plain(f"Withdrawn {r.id}: {r.source}: {r.quote}"))
     for path in out["drafted"]:
         click.echo(f"Draft rubrics rewritten: {path}")
     for note in out["notes"]:
-        click.echo(f"Note: {note}", err=True)
+        click.echo(plain(f"Note: {note}"), err=True)
