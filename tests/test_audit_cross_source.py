@@ -52,3 +52,25 @@ def test_without_group_ids_questions_are_matched_by_embedding(embedder):
     sims = _similarity_matrix(["What is the output range of tanh?", "What is the range of the tanh function?",
                                "How does dropout work?"], AuditContext(embedder=embedder))
     assert sims[0][1] > 0.8 > sims[0][2]
+
+
+def test_judged_disagreements_are_not_computed_while_the_dev_fit_turns_them_off(monkeypatch):
+    """cross_min above 1 (the shipped fit: no setting was precise enough) can flag nothing, so the judge is never asked
+    (it was most of an audit's time). With a reachable threshold the same claims are judged."""
+    import numpy as np
+
+    from coach.audit.checks import trusted
+
+    class CountingJudge:  # control flow only: how often the check asks
+        calls = 0
+
+        def scores(self, pairs):
+            CountingJudge.calls += 1
+            return np.tile([0.0, 0.0, 1.0], (len(pairs), 1))
+
+    _, claims = _claims(group=True)
+    judge = CountingJudge()
+    assert trusted.thresholds()["cross_min"] > 1  # as shipped
+    assert not [f for f in _check(claims, nli=judge) if "says the opposite" in f.reason] and CountingJudge.calls == 0
+    monkeypatch.setattr(trusted, "thresholds", lambda: {"cross_min": 0.97})
+    assert [f for f in _check(claims, nli=judge) if "says the opposite" in f.reason] and CountingJudge.calls > 0
