@@ -386,7 +386,7 @@ class Handlers:
         redrafted = "\n\nIts drafted rubrics now grade against the correction." if out["drafted"] else ""
         notes = "".join(f"\n\nNote: {safe(n)}" for n in [
             *(f"it replaces the earlier report of the same sentence ({old.quote} → {old.correction})"
-              for old in out["replaced"] if old.id != out["report"].id or old.correction != out["report"].correction),
+              for old in out["replaced"]),
             *out["notes"]])
         return (f"✓ Reported: {safe(source)}, {state}.\n\nCorrection: {safe(out['report'].correction)}"
                 f"{redrafted}{notes}", *self.sources_view())

@@ -197,12 +197,12 @@ def _flagged(sentence: str, quotes: list[str]) -> bool:
     quote keeps the original line's Markdown marks and mojibake, the record's sentence is cleaned). List markers
     are left out on both sides: a bulleted item cut at ";" kept its "- " and matched neither way, so Ask stated the
     flagged claim."""
-    from coach.audit.sourcefile import contains_run, match_words
+    from coach.audit.sourcefile import match_words, runs_overlap
     from corpus.blocks import BULLET
 
     s = match_words(BULLET.sub("", _norm(sentence).strip()))
     qs = (match_words(BULLET.sub("", _norm(x).strip())) for x in quotes)
-    return bool(s) and any(q and (contains_run(s, q) or contains_run(q, s)) for q in qs)
+    return any(runs_overlap(s, q) for q in qs)
 
 
 def _llm_may_answer(settings) -> bool:

@@ -381,7 +381,8 @@ class Coach:
     def report_error(self, source: str, quote: str, correction: str, reason: str = "") -> dict:
         """Report a sentence of an indexed source as wrong, with its correction: from now on it is an audit flag
         (check ``reported``), and the drafted rubrics of its question take the correction instead of the sentence.
-        Returns {"report": Report, "replaced": [earlier reports of the same sentence], "flagged": [flag dicts],
+        Returns {"report": Report, "replaced": [earlier reports of the same sentence that said something else],
+        "flagged": [flag dicts],
         "drafted": [files rewritten], "notes": [...]}. A source
         that is not indexed, words it does not contain, or an empty correction is a CoachError; nothing is stored then.
         Once stored, a report stays even when the audit or the drafts cannot be redone now (said in "notes")."""
@@ -396,6 +397,8 @@ class Coach:
             raise CoachError(f"{source!r} is not an indexed source (indexed: {known})")
         claims, _ = source_claims(parsed[source])
         report, replaced = reported.add(self.settings, source, quote, correction, reason, claims=claims)
+        # the same report made again replaces nothing the user would want to hear about
+        replaced = [old for old in replaced if old.id != report.id or old.correction != report.correction]
         return {"report": report, "replaced": replaced, **self._after_reports(report)}
 
     def reported_errors(self) -> list[dict]:

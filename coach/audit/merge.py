@@ -18,10 +18,9 @@ def _key(f: Flag):
 
 def _same_claim(a: Flag, b: Flag) -> bool:
     """Two flags on one claim: the words of one quote are a run inside the other's."""
-    from coach.audit.sourcefile import contains_run, match_words
+    from coach.audit.sourcefile import match_words, runs_overlap
 
-    wa, wb = match_words(a.quote), match_words(b.quote)
-    return contains_run(wa, wb) or contains_run(wb, wa)
+    return runs_overlap(match_words(a.quote), match_words(b.quote))
 
 
 def _merges(k: Flag, f: Flag) -> bool:

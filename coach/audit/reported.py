@@ -25,6 +25,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from coach.audit.sourcefile import contains_run, match_words as words
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,6 @@ class Report:
 
 def path(settings) -> Path:
     return Path(settings.home) / FILE_NAME
-
-
-def words(text: str) -> tuple[str, ...]:
-    """What reports and claims are matched on (``sourcefile.match_words``)."""
-    from coach.audit.sourcefile import match_words
-
-    return match_words(text)
 
 
 def load(settings) -> tuple[list[Report], list[str]]:
@@ -184,8 +178,6 @@ def remove(settings, ids: list[str]) -> list[Report]:
 def matching(claims, quote: str, *, spanning: bool = True) -> list:
     """The claims whose words contain the report's words as a run of whole words, and (``spanning``), for a report
     that spans more than one claim, the claims of at least 3 words whose words are a run inside the report's."""
-    from coach.audit.sourcefile import contains_run
-
     key = words(quote)
     if len(key) < MIN_QUOTE_WORDS:
         return []

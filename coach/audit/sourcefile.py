@@ -56,3 +56,9 @@ def contains_run(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
     """Whether ``short`` (non-empty) occurs in ``long`` as a run of whole words."""
     n = len(short)
     return 0 < n <= len(long) and any(long[i:i + n] == short for i in range(len(long) - n + 1))
+
+
+def runs_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether one word tuple is a run inside the other (a flagged quote and the sentence it was cut from, either
+    side the longer): how drafting, Ask and the flag merge tell that a quote and a sentence are one claim."""
+    return contains_run(a, b) or contains_run(b, a)

@@ -39,9 +39,8 @@ def add(settings, source, sentence, correction, reason):
     state = f"{where}: flagged as an error" if where else "saved"
     click.echo(plain(f"Reported {r.id}: {source}, {state}, corrected to: {r.correction}"))
     for old in out["replaced"]:
-        if old.id != r.id or old.correction != r.correction:
-            click.echo(plain(f"It replaces the earlier report {old.id} of the same sentence ({old.quote!r} -> "
-                             f"{old.correction!r})"))
+        click.echo(plain(f"It replaces the earlier report {old.id} of the same sentence ({old.quote!r} -> "
+                         f"{old.correction!r})"))
     for path in out["drafted"]:
         click.echo(f"Draft rubrics rewritten with the correction: {path}")
     for note in out["notes"]:

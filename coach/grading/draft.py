@@ -15,7 +15,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from coach.audit.sourcefile import contains_run, match_words
+from coach.audit.sourcefile import match_words, runs_overlap
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
 from coach.grading.text import normalise, sentences, singular, words
 
@@ -122,7 +122,7 @@ def _overlaps(sentence: str, quotes: list[tuple[str, ...]]) -> bool:
     cut from the ORIGINAL lines (Markdown marks, mojibake) and the sentence from the cleaned record, so both are
     compared as ``match_words`` sees them."""
     s = match_words(sentence)
-    return any(q and (contains_run(s, q) or contains_run(q, s)) for q in quotes)
+    return any(runs_overlap(s, q) for q in quotes)
 
 
 def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]], flags: list[dict], topic: str = "fundamentals") -> Rubric:
