@@ -477,3 +477,21 @@ def test_two_processes_opening_a_new_database_at_once(tmp_path):
     assert second.applied == []
     with sqlite3.connect(path) as db:
         assert [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY rowid")] == [m.__name__ for m in MIGRATIONS]
+
+
+def test_summary_lists_a_wrong_claim_with_its_correction():
+    # A walkthrough's terminal summary said "to work on: <the candidate's wrong sentence>" with no correction, as if
+    # the wrong sentence were a point to study.
+    from coach.session.render import summary_md, summary_text
+
+    s = {"title": "t", "average_score": 2.0, "answered": 1, "asked": 1, "skipped": 0, "revealed": 0, "followups": 0,
+         "by_topic": {}, "unanswered": [], "next_reviews": [],
+         "gaps": [{"question": "What is a Type II error?", "wrong": "A Type II error is rejecting a true null.",
+                   "correction": "A Type II error is failing to reject a false null."},
+                  {"question": "What is a p-value?", "missing": "It is computed assuming the null is true."}]}
+    text = summary_text(s)
+    assert ('to work on: you said: "A Type II error is rejecting a true null." → correct: A Type II error is failing '
+            'to reject a false null. (What is a Type II error?)') in text
+    assert "to work on: missing: It is computed assuming the null is true. (What is a p-value?)" in text
+    md = summary_md(s)
+    assert '- you said: "A Type II error is rejecting a true null." → correct: A Type II error is failing' in md

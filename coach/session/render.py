@@ -151,12 +151,21 @@ def summary_md(summary: dict, esc=None) -> str:
         lines += [f"- {safe_(u['question'])} _({safe_(u['status'])})_" for u in summary["unanswered"]]
     if summary["gaps"]:
         lines += ["", "**To work on:**", ""]
-        for g in summary["gaps"][:8]:
-            what = f"missing: {safe_(g['missing'])}" if "missing" in g else f"wrong: {safe_(g['wrong'])} → {safe_(g['correction'])}"
-            lines.append(f"- {what} _({safe_(g['question'])})_")
+        lines += [f"- {gap_text(g, safe_)} _({safe_(g['question'])})_" for g in summary["gaps"][:8]]
     if summary["next_reviews"]:
         lines += ["", "**Next reviews:**", ""] + [f"- {safe_(r['due'])}: {safe_(r['question'])}" for r in summary["next_reviews"][:8]]
     return "\n".join(lines)
+
+
+def gap_text(gap: dict, esc=str) -> str:
+    """One gap of the summary: a missing point as the point to learn; a wrong claim as what was said AND its
+    correction (a walkthrough's terminal summary listed the candidate's wrong sentence alone, as if it were a point
+    to study)."""
+    if "missing" in gap:
+        return f"missing: {esc(gap['missing'])}"
+    if not gap.get("correction"):
+        return f"you said: \"{esc(gap['wrong'])}\" (wrong)"
+    return f"you said: \"{esc(gap['wrong'])}\" → correct: {esc(gap['correction'])}"
 
 
 def models_md(models: dict) -> str:
@@ -188,8 +197,7 @@ def summary_text(summary: dict) -> str:
              f"of {summary['asked']}; {summary['skipped']} skipped, {summary['revealed']} revealed (not in the average)."]
     lines += [f"  {t}: {s}/10" for t, s in summary["by_topic"].items()]
     lines += [f"  {u['status']}: {u['question']}" for u in summary.get("unanswered", [])]
-    for g in summary["gaps"][:8]:
-        lines.append(f"  to work on: {g.get('missing') or g.get('wrong')} ({g['question']})")
+    lines += [f"  to work on: {gap_text(g)} ({g['question']})" for g in summary["gaps"][:8]]
     lines += [f"  next review {r['due']}: {r['question']}" for r in summary["next_reviews"][:8]]
     return plain("\n".join(lines))
 
