@@ -37,6 +37,7 @@ from coach.session.owners import LOCAL_OWNER, owner_of
 from coach.session.render import (
     citations_md,
     grade_md,
+    notes_shown_before,
     question_md,
     quoted_numbers,
     safe,
@@ -194,7 +195,8 @@ class Handlers:
         yield {**st, "history": history}, _say(history, "_Grading…_"), ""
         try:
             res = engine.answer(sid, text)
-            history = _say(history, grade_md(res.grade, engine.source_titles()))
+            shown = notes_shown_before(engine.turns(sid), res.turn.id)
+            history = _say(history, grade_md(res.grade, engine.source_titles(), shown))
             if (res.turn.kind == "main" and (res.grade.missing or res.grade.wrong) and not res.finished
                     and not (res.next and res.next.kind == "followup")):  # a finished session takes no follow-up
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
@@ -284,7 +286,8 @@ class Handlers:
         for t in turns:
             history = _say(history, _question(engine, t))
             if t.status == "answered":
-                history = _say(_say(history, safe_block(t.answer), "user"), grade_md(t.grade, titles))
+                history = _say(_say(history, safe_block(t.answer), "user"),
+                               grade_md(t.grade, titles, notes_shown_before(turns, t.id)))
             elif t.status != "pending":
                 history = _say(history, f"_{t.status.capitalize()}._")
         finished = engine.info(sid).status == "finished"

@@ -270,3 +270,21 @@ def test_a_follow_up_pressed_after_the_next_question_says_which_question_it_is_a
     assert follow.startswith("**Follow-up on question 1**") and "question 2 follows" in follow, follow
     st, chat, _ = drain(handlers.answer(st, "it fits noise"))
     assert "Question 2/3" in chat[-1]["content"]  # asked again once the follow-up is answered
+
+
+def test_a_note_is_shown_in_full_once_per_session_and_on_reopening():
+    # a walkthrough read the same three-line drafted-rubric note under every answer
+    coach = FakeCoach()
+    handlers = app.Handlers(coach, SessionEngine(coach, followups=False))
+    note = ("Graded against key points drafted from a.txt, not a reviewed rubric: where the source is wrong and the "
+            "audit did not flag it, this grade is too.")
+    short = "Graded against key points drafted from a.txt, not a reviewed rubric (see the note above)."
+    handlers.coach.notes = [note]
+    st, _ = handlers.start(fresh(), ["dl", "python", "ml"], "any", 2)
+    st, chat, _ = drain(handlers.answer(st, "partly"))
+    st, chat, _ = drain(handlers.answer(st, "partly"))
+    text = "\n".join(m["content"] for m in chat)
+    assert text.count(note) == 1 and text.count(short) == 1 and text.index(note) < text.index(short)
+    _, chat = handlers.open_session(fresh(), st["sid"])
+    text = "\n".join(m["content"] for m in chat)
+    assert text.count(note) == 1 and text.count(short) == 1

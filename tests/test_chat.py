@@ -94,3 +94,18 @@ def test_a_question_answered_meanwhile_elsewhere_is_a_message_and_the_chat_goes_
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Error: this question was already answered" in out and "Score " in out.split("Error: this question")[1]
+
+
+NOTE = ("Graded against key points drafted from a.txt, not a reviewed rubric: where the source is wrong and the "
+        "audit did not flag it, this grade is too.")
+
+
+def test_a_note_is_shown_in_full_once_per_session(fake):
+    # a walkthrough read the same three-line drafted-rubric note under every answer
+    fake.notes = [NOTE]
+    result = run(["--length", "3", "--seed", "1"], "nope\n:skip\nnope\n:skip\nnope\n:skip\n")
+    out = result.output
+    assert result.exit_code == 0, out
+    assert out.count("Note: " + NOTE) == 1
+    short = "Note: Graded against key points drafted from a.txt, not a reviewed rubric (see the note above)."
+    assert out.count(short) == 2 and out.index("Note: " + NOTE) < out.index(short)

@@ -42,6 +42,7 @@ class FakeCoach:
         self.graded: list[tuple[str, str, str | None]] = []
         self.vouched: list[bool] = []  # what each grade was told of its explicit reference (a follow-up's gap)
         self.added: list = []
+        self.notes: list[str] = []  # notes every main-question grade carries (a drafted rubric's note, say)
 
     def warm_up(self):
         self.warmed = True
@@ -70,7 +71,7 @@ class FakeCoach:
         return Grade(score=score, verdict=verdict, feedback=f"Feedback for {item.id}", question=question,
                      question_id=item.id, right=["point A"] if score > 5 else [],
                      missing=[] if score > 5 else [f"the {item.keyword} part"],
-                     model_answer=item.model_answer, references=[cite])
+                     model_answer=item.model_answer, references=[cite], notes=list(self.notes))
 
     def followup(self, grade, answer=""):
         from coach.questions import FollowUp

@@ -127,7 +127,10 @@ def _act(engine, sid, turn, cmd, arg, line, grade_text, plain):
     else:
         click.echo("Grading...")
         result = engine.answer(sid, line)
-        click.echo(grade_text(result.grade, engine.source_titles()))
+        from coach.session.render import notes_shown_before
+
+        shown = notes_shown_before(engine.turns(sid), result.turn.id)
+        click.echo(grade_text(result.grade, engine.source_titles(), shown))
         if (result.turn.kind == "main" and (result.grade.missing or result.grade.wrong) and result.next is not None
                 and result.next.kind != "followup"):  # a finished session takes no follow-up
             click.echo("(:followup for a follow-up question on the gaps)")

@@ -14,6 +14,7 @@ import re
 
 from coach.grading.types import Citation, Grade, Step
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
+from coach.session.records import Turn
 
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
 
@@ -78,14 +79,32 @@ def _note_html(note: str) -> str:
     return f" <small>({safe(note)})</small>" if note else ""
 
 
-def grade_md(grade: Grade, titles: dict[str, str] | None = None) -> str:
-    """The web UI's grade card: one heading and list per section, every text HTML-safe."""
+def notes_shown_before(turns: list[Turn], turn_id: int) -> set[str]:
+    """The notes of a session's grades before turn ``turn_id``: a note already shown is shortened
+    (``repeated_note``) rather than printed again in full under every answer."""
+    return {n for t in turns if t.id < turn_id and t.grade is not None for n in t.grade.notes}
+
+
+def repeated_note(note: str) -> str:
+    """A note the candidate has already read in this session, shortened to its first clause (a walkthrough read
+    the same three-line "Graded against key points drafted from ..." note under every answer)."""
+    head, sep, _ = note.partition(": ")
+    return f"{head} (see the note above)." if sep and len(head) <= 160 else note
+
+
+def _notes(card, shown: set[str] | frozenset[str]) -> list[str]:
+    return [repeated_note(n) if n in shown else n for n in card.notes]
+
+
+def grade_md(grade: Grade, titles: dict[str, str] | None = None, shown_notes: set[str] | frozenset[str] = frozenset()) -> str:
+    """The web UI's grade card: one heading and list per section, every text HTML-safe. ``shown_notes``: notes the
+    session has already shown in full (``notes_shown_before``), now shortened."""
     card = grade_card(grade)
     lines = [f"**Score {card.score:.1f}/10 · {safe(card.verdict)}**"]
     if card.feedback:
         lines += ["", safe_block(card.feedback)]
     if card.notes:
-        lines += ["", "_Notes:_ " + safe("; ".join(card.notes))]
+        lines += ["", "_Notes:_ " + safe("; ".join(_notes(card, shown_notes)))]
     if card.right:
         lines += ["", f"#### {SECTION_TITLES['right']}", ""] + [f"- ✓ {safe(p)}" for p in card.right]
     if card.missing:
@@ -206,12 +225,12 @@ def _note_text(note: str) -> str:
     return f" ({note})" if note else ""
 
 
-def grade_text(grade: Grade, titles: dict[str, str] | None = None) -> str:
+def grade_text(grade: Grade, titles: dict[str, str] | None = None, shown_notes: set[str] | frozenset[str] = frozenset()) -> str:
     card = grade_card(grade)
     lines = [f"Score {card.score:.1f}/10 ({card.verdict})"]
     if card.feedback:
         lines.append(card.feedback)
-    lines += [f"Note: {n}" for n in card.notes]
+    lines += [f"Note: {n}" for n in _notes(card, shown_notes)]
     for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" + _note_text(card.missing_note(p)) for p in card.missing]),
                        ("wrong", [f"  x {w.claim} -> {w.correction}" + (f" ({w.basis})" if w.basis else "") + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
                                   for w in card.wrong])):
