@@ -234,6 +234,8 @@ def test_an_audit_says_what_it_could_not_verify(tmp_path, monkeypatch):
     md = rep.read_text()
     assert "0 flagged claims in 0 of 1 audited sources (0 errors, 0 suspect): clean.md." in md
     assert "Not verified:" in md and "check flags nothing" in md
+    # the notes are the code's own Markdown: `trusted` is code, not "\\`trusted\\`" (seen in a walkthrough)
+    assert "the `trusted` check flags nothing" in md and "\\`" not in md
     monkeypatch.setattr(trusted, "enabled", lambda th=None: True)
     assert not_verified(("code", "trusted")) == []  # a check that can flag is not listed
 

@@ -132,7 +132,9 @@ def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[s
     n_err = sum(f.verdict == "error" for f in flags)
     out = [f"# {esc(title)}", "", esc(_totals(flags, by_source, n_err, audited)), ""]
     if notes:
-        out += ["Not verified:", "", *[f"- {esc(n)}" for n in notes], ""]
+        # the notes are the code's own sentences, written as Markdown (`coach eval audit-fit` as code): only HTML is
+        # escaped (a walkthrough read the backslashes of an escaped `trusted` in the file)
+        out += ["Not verified:", "", *[f"- {html.escape(n, quote=False)}" for n in notes], ""]
     for source, fl in by_source.items():
         name = f"{titles[source]} ({source})" if (titles or {}).get(source) else source
         out += [f"## {esc(name)} ({len(fl)})", ""]
