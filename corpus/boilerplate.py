@@ -252,6 +252,16 @@ def strip_meta_sentences(text: str) -> tuple[str, int]:
     return " ".join(kept), len(sentences) - len(kept)
 
 
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text.strip()) if s]
+
+
+def mostly_meta(kept: str, cut: int) -> bool:
+    """Whether a line lost more sentences to ``strip_meta_sentences`` than it kept: a paragraph about the interview
+    (an article's closing advice), whose remaining sentences lean on the cut ones ("Prepare for these ...")."""
+    return cut > len(sentences(kept))
+
+
 def count(cats: list[str | None]) -> dict[str, int]:
     return dict(sorted(Counter(c for c in cats if c).items()))
 

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 
 from corpus import blocks as B
-from corpus.boilerplate import strip_meta_sentences
+from corpus.boilerplate import mostly_meta, sentences as _sentences, strip_meta_sentences
 from corpus.records import Record
 
 INTERROGATIVES = {
@@ -235,6 +235,11 @@ def build_records(source: str, lines: list[str], questions: list[QLine], removed
             text, cut = strip_meta_sentences(text.strip())
             if not any(k != "blank" for _, _, k in items):
                 text = _ALABEL.sub("", text, count=1)  # "A: X is..." -> "X is..."
+            elif (last and i == content[-1] and not eff[i - 1].strip() and text and mostly_meta(text, cut)):
+                # the last answer's closing paragraph, mostly about the interview, is the article's outro: its
+                # remaining sentences go with it (a walkthrough's last key point was "Prepare for these by
+                # connecting each concept above ...", its first two sentences cut)
+                cut, text = cut + len(_sentences(text)), ""
             if cut:
                 stats["interview_meta"] = stats.get("interview_meta", 0) + cut
             if not text:

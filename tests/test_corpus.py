@@ -524,3 +524,25 @@ def test_bars_inside_parentheses_are_notation_not_table_cells(tmp_path):
                    "## 2. What is a prior?\n\nWhat you believe before seeing the data.\n", encoding="utf-8")
     (rec, _) = parse_file(doc).records
     assert not rec.blocks and rec.answer == "It gives P(A|B) = P(B|A) P(A) / P(B). It updates a prior."
+
+
+def test_an_articles_closing_paragraph_about_interviews_is_not_the_last_answer(tmp_path):
+    # a walkthrough's last drafted key point was "Prepare for these by connecting each concept above ...": the
+    # closing paragraph's first two sentences (about interviews) were cut and the rest joined the last answer
+    body = ("## 1. What is a p-value?\n\nThe probability, under the null hypothesis, of data at least as extreme as "
+            "observed.\n\n## 2. When is the median better than the mean?\n\nWhen the data are skewed or have "
+            "outliers.\n\n")
+    outro = ("Statistics interviews rarely stop at the definition. A good interviewer will follow up with a scenario. "
+             "Prepare for these by connecting each concept above to a mistake you have seen.\n")
+    kept = ("In an interview, say why. The median ignores how far the extreme values are. The mean does not, so a "
+            "few large values pull it up.\n")
+    (tmp_path / "outro.md").write_text(body + outro, encoding="utf-8")
+    (tmp_path / "kept.md").write_text(body + kept, encoding="utf-8")
+    ps = parse_file(tmp_path / "outro.md")
+    assert ps.records[-1].answer == "When the data are skewed or have outliers."
+    assert ps.boilerplate_removed["interview_meta"] == 3 and ps.records[-1].line_end == 7
+    # a closing paragraph that is mostly content keeps its content (only the sentence about the interview goes)
+    ps = parse_file(tmp_path / "kept.md")
+    assert ps.records[-1].answer.endswith("The median ignores how far the extreme values are. The mean does not, "
+                                          "so a few large values pull it up.")
+    assert "interview" not in ps.records[-1].answer
