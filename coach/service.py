@@ -60,6 +60,7 @@ class Coach:
         self._llm = None
         self._bank = None
         self._titles: dict[tuple, str] = {}  # (source, sha256) -> title, for indexes without stored titles
+        self._parser_checked = False  # sources an earlier parser made were looked for (``_reparse_stale``)
 
     @property
     def read_only(self) -> bool:
@@ -86,7 +87,8 @@ class Coach:
             return self._index
 
     def ensure_index(self, progress=None) -> None:
-        """Build the default index from the bundled sources when there is none yet."""
+        """Build the default index from the bundled sources when there is none yet; once per process, re-parse
+        the indexed files an earlier version of the corpus code parsed (``_reparse_stale``)."""
         with self._lock:
             if not self.index.exists():
                 from corpus import parse_paths
@@ -94,6 +96,43 @@ class Coach:
                 log.info("no index yet: building it from the bundled sources")
                 self.index.build(parse_paths([bundled_sources_dir()], embedder=self.index.embedder), progress=progress)
                 self._reset_derived()
+                self._parser_checked = True
+            if self._parser_checked:
+                return
+            self._parser_checked = True
+        self._reparse_stale(progress)
+
+    def _reparse_stale(self, progress=None) -> list[str]:
+        """Re-index the sources that an earlier version of the corpus code parsed (an upgrade's parsing fixes reach
+        an existing home), each only while its file is still there with the bytes it was indexed from: a file
+        edited since is the user's to re-add. Returns the names re-parsed. Never fails the caller."""
+        import hashlib
+
+        from corpus.version import parser_fingerprint
+
+        if self.read_only:
+            return []
+        current = parser_fingerprint()
+        paths = []
+        for s in self.index.status().get("sources", []):
+            path = Path(s.get("path") or "")
+            if s.get("parser") == current or not path.is_file():
+                continue
+            try:
+                if hashlib.sha256(path.read_bytes()).hexdigest() == s.get("sha256"):
+                    paths.append(path)
+            except OSError:
+                continue
+        if not paths:
+            return []
+        log.info("re-parsing %d source(s) an earlier version of the parser made: %s", len(paths),
+                 ", ".join(p.name for p in paths))
+        try:
+            report = self.add_sources(paths, progress=progress)
+        except Exception as exc:  # the index as it is still serves; a later `coach index add` retries
+            log.warning("could not re-parse the sources an earlier parser made: %s", exc)
+            return []
+        return report["updated"]
 
     def warm_up(self) -> None:
         """Load the index, grader, its models and the audit flags now, so the first answer is graded without

@@ -1,8 +1,9 @@
 """``CoachIndex``: build, update and query the on-disk index of records.
 
 Sources are keyed by name (``ParsedSource.source``) and their sha256: ``add`` skips unchanged sources,
-replaces changed ones, and ``remove`` purges them. Chunk vectors are reused by (model id, text hash),
-so unchanged text is never re-encoded. Every change writes a new generation (see ``index.store``).
+replaces changed ones (and ones an earlier version of the corpus code parsed: ``corpus.version``), and
+``remove`` purges them. Chunk vectors are reused by (model id, text hash), so unchanged text is never
+re-encoded. Every change writes a new generation (see ``index.store``).
 
 Simplified on purpose: two different files with the same name are treated as one source (the last
 one given wins), and every write rewrites the whole generation (vectors are copied, not re-encoded),
@@ -23,6 +24,7 @@ import numpy as np
 from coach.errors import CoachError
 from corpus.grouping import group_and_tag
 from corpus.records import Record
+from corpus.version import parser_fingerprint
 from index import store
 from index.chunking import chunk_records
 from index.dense import build_faiss, tune
@@ -188,8 +190,8 @@ class CoachIndex:
                 old = old_sources.get(ps.source)
                 if old is None:
                     out["added"].append(ps.source)
-                elif old["sha256"] != ps.sha256:
-                    out["updated"].append(ps.source)
+                elif old["sha256"] != ps.sha256 or old.get("parser") != parser_fingerprint():
+                    out["updated"].append(ps.source)  # changed, or parsed by an earlier version of the parser
                 else:
                     out["unchanged"].append(ps.source)
                     continue
@@ -321,6 +323,7 @@ def _source_infos(parsed) -> dict:
         ps.source: {
             "path": ps.path,
             "sha256": ps.sha256,
+            "parser": parser_fingerprint(),  # the corpus code that made its records (corpus.version)
             "boilerplate_removed": dict(ps.boilerplate_removed),
             "warnings": list(ps.warnings)[:20],
             "title": getattr(ps, "title", ""),

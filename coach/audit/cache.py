@@ -36,7 +36,10 @@ def fingerprint() -> str:
     from coach.judge.verifier import VERIFIER_DIR
 
     judge_files = [d / "training.json" for d in (WEIGHTS_DIR, VERIFIER_DIR) if (d / "training.json").exists()]
-    for p in sorted([*_PKG.rglob("*.py"), *_CORPUS.glob("*.py"), *_PKG.glob("*.json"), *_PKG.glob("data/*.jsonl"), *_KNOWLEDGE.glob("*.yaml"),
+    from corpus.version import parser_fingerprint
+
+    h.update(parser_fingerprint(_CORPUS).encode())
+    for p in sorted([*_PKG.rglob("*.py"), *_PKG.glob("*.json"), *_PKG.glob("data/*.jsonl"), *_KNOWLEDGE.glob("*.yaml"),
                      *_KNOWLEDGE.glob("*.jsonl"), *judge_files]):
         h.update(p.name.encode())
         h.update(p.read_bytes())

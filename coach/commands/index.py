@@ -188,6 +188,14 @@ def status(settings, as_json):
     )
     for problem in st["rubric_problems"]:
         console.print(f"Warning: {problem}", markup=False, highlight=False, soft_wrap=True)
+    from corpus.version import parser_fingerprint
+
+    older = [s["source"] for s in st["sources"] if s.get("parser") != parser_fingerprint()]
+    if older:
+        console.print(f"note: {len(older)} source(s) parsed by an earlier version of the coach: {', '.join(older[:5])}"
+                      f"{' ...' if len(older) > 5 else ''}. The coach re-parses them when it next starts, where the "
+                      "file is still there unchanged; otherwise `coach index add` the file again.",
+                      markup=False, highlight=False, soft_wrap=True)
 
 
 @index.command()
