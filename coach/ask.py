@@ -7,8 +7,9 @@ Grounding policy, in order:
    rubric for it, otherwise the source's own answer with every sentence the source audit flagged
    replaced by the audit's correction (a flagged sentence is never stated as fact);
 3. otherwise the passage that answers it best (its match to the question plus its best sentence's)
-   and that passage's sentences closest to the question, in their order; questions, headings and
-   flagged sentences never used. (Preferring remedy sentences for "how do I fix..." questions was
+   and that passage's sentences closest to the question, in their order; questions and headings never
+   used, a flagged sentence only as its correction (so the correction can answer a question the source
+   does not ask itself). (Preferring remedy sentences for "how do I fix..." questions was
    tried and lowered the dev figures, so it is not done.)
 4. with a configured LLM (not the bundled SmolLM2, which garbles facts) the LLM writes the answer
    from the numbered passages, and every sentence it writes is checked by the judgement model against
@@ -105,21 +106,36 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         return Answer("", citations, warnings, route="llm")
 
     # 3. the sentences of the passage that answers it best
-    cands = []  # [sentence, hit index, position]
+    # [sentence said, hit index, position, sentence as the source wrote it]: a flagged sentence is said as its
+    # correction, and scored by the lower of the two sentences' match to the question: both must speak to it.
+    # Scored by the correction alone, a dev out-of-scope question was answered ("What is bootstrapping in
+    # statistics?"), by the source's sentence alone a test one (a GAN question); each is the other's guard.
+    cands = []
+    said = set()  # corrections already candidates (a correction is said once)
     for i in relevant[:4]:
         rec = hits[i].record
         flags = coach.audit.flags_for(rec.id)
-        quotes = [_norm(f.get("quote", "")) for f in flags if f.get("quote")]
+        quotes = [(_norm(f.get("quote", "")), f) for f in flags if f.get("quote")]
         asked = _norm(rec.question)
         for pos, s in enumerate(_sentences(rec.answer or hits[i].chunk_text)):
             # a question is not an answer (a heading, or the record's own question restated)
-            if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked or _flagged(s, quotes):
+            if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked:
                 continue
-            cands.append([s, i, pos])
+            hit = next((f for q, f in quotes if _flagged(s, [q])), None)
+            say = s
+            if hit is not None:  # a flagged sentence is never stated; its fact correction may be, in its place
+                say = _fact_correction(hit)
+                if not say or say in said:
+                    continue
+                said.add(say)
+            cands.append([say, i, pos, s])
     if not cands:
         return Answer(REFUSAL, [], ["The retrieved passages hold nothing usable for this question."], signals=signals)
-    svecs = embed([c[0] for c in cands])
+    svecs = embed([c[3] for c in cands])
     scores = svecs @ qv
+    fixed = [j for j, c in enumerate(cands) if c[0] != c[3]]
+    if fixed:
+        scores[fixed] = np.minimum(scores[fixed], embed([cands[j][0] for j in fixed]) @ qv)
     signals["sentence"] = float(scores.max())
     if float(scores.max()) < ANSWER_MIN:
         return Answer(REFUSAL, [], ["No retrieved sentence is close enough to the question to answer it."], signals=signals)
@@ -155,8 +171,8 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
     for s in _sentences(text):
         hit = next((f for q, f in quotes if _flagged(s, [q])), None)
         if hit is not None:
-            fix = (hit.get("correction") or "").strip()
-            if not fix or hit.get("kind") in _NON_FACT_KINDS or fix in said:
+            fix = _fact_correction(hit)
+            if not fix or fix in said:
                 continue
             said.add(fix)
             s = fix
@@ -164,6 +180,11 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
         if len(out) >= limit:
             break
     return " ".join(out)
+
+
+def _fact_correction(flag: dict) -> str:
+    """A flag's correction as a sentence to state, or "" (none, or one of code: not a sentence of fact)."""
+    return "" if flag.get("kind") in _NON_FACT_KINDS else (flag.get("correction") or "").strip()
 
 
 def _citations(coach, hits) -> tuple[list[Citation], list[str]]:

@@ -19,12 +19,14 @@ rate (generated sentences left out as unsupported) is reported.
 from __future__ import annotations
 
 import logging
+import re
 
 from coach import ask as ask_mod
 from evals.base import DATA_DIR, EvalResult, load_jsonl
 
 log = logging.getLogger(__name__)
 QUESTIONS = DATA_DIR / "ask_questions.jsonl"
+_CITE_MARK = re.compile(r"\s*\[\d+\]")
 DEV_QUESTIONS = DATA_DIR / "ask_dev_questions.jsonl"  # a second blind helper's set: the tuning data
 DEV_OUT_OF_SCOPE = DATA_DIR / "ask_dev_out_of_scope.jsonl"
 PREVIOUS_RELEVANT_MIN = 0.40  # the previous release's threshold (Ask's own has moved since)
@@ -44,8 +46,10 @@ def cited(citations, source, lines, slack: int = 3) -> bool:
 
 
 def states_flagged(text: str, citations) -> bool:
+    """Whether a reply states a flagged sentence. Its citation markers ("[1]") are not sentences: cut off as
+    one, "[1]" matched a flagged code line holding "Dense(1, ...)" (3 replies of the test set in 2026-12)."""
     quotes = [ask_mod._norm(f.get("quote", "")) for c in citations for f in (c.flags or []) if f.get("quote")]
-    return any(ask_mod._flagged(s, quotes) for s in ask_mod._sentences(text))
+    return any(ask_mod._flagged(s, quotes) for s in ask_mod._sentences(_CITE_MARK.sub("", text)))
 
 
 def previous_version(coach, question: str) -> ask_mod.Answer:

@@ -214,3 +214,16 @@ def test_judge_gates_auc_counts_good_answers_above_wrong_ones_and_ties_as_half()
     assert tier_auc([0.5, 0.5, 0.5, 0.5, 0.9], tiers) == 0.5  # all tied; partial answers take no part
     assert tier_auc([0.1, 0.2], ["partial", "wrong"]) is None  # no good or excellent answer
     assert tier_means([1.0, 0.0, 0.5], ["good", "good", "wrong"]) == {"good": 0.5, "wrong": 0.5}
+
+
+def test_ask_citation_markers_are_not_sentences_that_state_a_flag():
+    # "[1]", cut off as a sentence, matched a flagged code line holding "Dense(1, ...)": 3 of 73 test replies were
+    # counted as stating a flagged sentence
+    from coach.grading.types import Citation
+    from evals.ask import states_flagged
+
+    code = {"quote": "tf.keras.layers.Dense(1, activation='sigmoid')", "kind": "code", "correction": "Close it."}
+    cite = Citation("a.md:1", "a.md", 1, 3, "q", passage="p", flags=[code])
+    assert not states_flagged("RNNs suffer from vanishing gradients on long sequences. [1]", [cite])
+    wrong = {"quote": "RNNs never suffer from vanishing gradients", "kind": "fact", "correction": "They do."}
+    assert states_flagged("RNNs never suffer from vanishing gradients. [1]", [Citation("a.md:1", "a.md", 1, 3, "q", flags=[wrong])])

@@ -87,6 +87,11 @@ def test_a_reported_sentence_is_flagged_drafted_from_its_correction_and_withdraw
     text = "".join(answer.stream)
     assert FIX in text and "several primary keys" not in text, text
     assert any("Reported as wrong by a user" in w and FIX in w for w in answer.warnings), answer.warnings
+    # ... and a question the source does not ask itself, answered from its sentences: the correction, not the
+    # reported sentence (a walkthrough's Ask left the sentence out and never said the correction)
+    other_words = other.ask("Can a primary key column contain NULL values?")
+    text = "".join(other_words.stream)
+    assert FIX in text and "can contain NULL" not in text, text
     assert FIX in coach.audit_report_markdown()
     # the audit's own evaluation never counts a user's report
     assert not [f for f in own_audit_flags(coach) if f["check"] == "reported"]
