@@ -259,6 +259,26 @@ def test_a_long_list_under_a_lead_in_is_cut_into_readable_key_points_and_keeps_e
     assert all(any(w in p for p in numbered) for w in ["ClientHello", "Certificate", "Finished"]), numbered
 
 
+def test_a_drafts_file_nobody_edited_is_rewritten_without_a_backup(tmp_path):
+    """A walkthrough's drafts folder held eleven ``.bak`` files, one per reported error, each the drafter's own
+    text: only a file holding something the drafter did not write is kept aside."""
+    from coach.grading.draft import edited_by_hand, write_drafts
+    from coach.grading.rubrics import load_rubric_file
+
+    path = tmp_path / "drafts" / "notes-md.yaml"
+    for n, text in enumerate(("A perceptron is a single artificial neuron.", "A perceptron is a linear classifier.",
+                              "A perceptron learns by correcting its errors.")):
+        assert write_drafts(path, "notes.md", f"sha-{n}", _drafts(text))
+        assert not edited_by_hand(path)
+    assert [p.name for p in path.parent.iterdir()] == ["notes-md.yaml"]
+    assert [kp.text for kp in load_rubric_file(path, "draft")[0].key_points] == ["A perceptron learns by correcting its errors."]
+    path.write_text(path.read_text(encoding="utf-8").replace("correcting its errors", "correcting its mistakes"),
+                    encoding="utf-8")
+    assert edited_by_hand(path)
+    assert write_drafts(path, "notes.md", "sha-9", _drafts("A perceptron is a single artificial neuron."))
+    assert "correcting its mistakes" in (path.parent / "notes-md.yaml.bak").read_text(encoding="utf-8")
+
+
 def test_drafts_written_by_older_drafting_rules_are_redrafted_and_kept_as_a_backup(tmp_path):
     """Drafting rules change between versions: a drafts file written by older rules is redrafted (like one whose
     source changed), and the older file, hand edits included, stays on disk as a backup."""

@@ -236,9 +236,29 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.bak.{n}")
 
 
+_STAMP = "# drafted, unedited: "  # the last line of a drafts file as written: a hash of the text above it
+
+
+def _stamped(text: str) -> str:
+    return f"{text}{_STAMP}{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}\n"
+
+
+def edited_by_hand(path: Path) -> bool:
+    """Whether a drafts file differs from what the drafter wrote (or predates the stamp, or cannot be read): only
+    such a file is backed up before a rewrite. A walkthrough's drafts folder held eleven identical ``.bak`` files,
+    one per reported error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    body, sep, last = text.rstrip("\n").rpartition("\n")
+    return not (sep and last.startswith(_STAMP) and _stamped(body + "\n") == text)
+
+
 def _back_up(path: Path) -> None:
-    """A copy of the drafts file about to be replaced, under a backup name of its own (``backup_path``)."""
-    if path.exists():
+    """A copy of the drafts file about to be replaced, under a backup name of its own (``backup_path``), when it
+    holds anything the drafter did not write (``edited_by_hand``)."""
+    if path.exists() and edited_by_hand(path):
         shutil.copy2(path, backup_path(path))
 
 
@@ -246,8 +266,8 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric], reported
     """Write a source's draft rubrics as an editable YAML file, versioned by the source's hash.
 
     Rewritten only when the source changed (its sha256 differs), it was drafted by older rules
-    (``DRAFTER``) or the errors the user reported in it changed (``reported``); the previous file is kept under a
-    backup name of its own (``backup_path``) so hand edits are never lost. A file that does not parse
+    (``DRAFTER``) or the errors the user reported in it changed (``reported``); the previous file, when edited by
+    hand (``edited_by_hand``), is kept under a backup name of its own (``backup_path``), so edits are never lost. A file that does not parse
     is left alone (``drafts_unreadable``). Returns True when the file was (re)written.
     A failed write (full disk) leaves the previous file and no temporary file behind, and raises."""
     import yaml
@@ -270,7 +290,7 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric], reported
         }
         # a temporary file of its own (never one another writer shares); the previous file is COPIED to its
         # backup and then replaced in one step, so the file is never missing for a reader
-        write_text_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110),
+        write_text_atomic(path, _stamped(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)),
                           before_replace=_back_up)
         return True
 
