@@ -163,3 +163,35 @@ def remove_quietly(path: Path) -> None:
         Path(path).unlink(missing_ok=True)
     except OSError as exc:
         log.debug("could not remove %s: %s", path, exc)
+
+
+@contextmanager
+def file_lock(path: Path, what: str, timeout: float = 10.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` for a read-modify-write of ``path`` (flock: released by the
+    kernel if the holder dies; per open file, so two threads of one process exclude each other too). Waits up to
+    ``timeout`` seconds for another writer, then fails with one line naming ``what``."""
+    import fcntl
+    import time
+
+    lock = Path(str(path) + ".lock")
+    with writing(f"change {what}", kept=f"{what} unchanged"):
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a+", encoding="utf-8")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise CoachError(f"{what} is being changed by another process: retry in a moment") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    finally:
+        fh.close()

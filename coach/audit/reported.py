@@ -130,6 +130,17 @@ def add(settings, source: str, quote: str, correction: str, reason: str = "", cl
                          "of it as they read in the source")
     if words(quote) == words(correction):
         raise CoachError("the correction says the same as the wrong sentence")
+    with _locked(settings):  # a report from the CLI and a withdrawal in the UI at once: neither is lost
+        return _add(settings, source, quote, correction, reason, claims)
+
+
+def _locked(settings):
+    from coach.diskio import file_lock
+
+    return file_lock(path(settings), f"the reported errors ({path(settings)})")
+
+
+def _add(settings, source, quote, correction, reason, claims) -> tuple[Report, list[Report]]:
     reports = _writable_reports(settings)
     hit = []
     if claims is not None:
@@ -162,6 +173,11 @@ def remove(settings, ids: list[str]) -> list[Report]:
     short = [i for i in wanted if len(i) < 4]
     if short:
         raise CoachError(f"report id {short[0]!r} is too short: give at least 4 characters")
+    with _locked(settings):
+        return _remove(settings, wanted)
+
+
+def _remove(settings, wanted: list[str]) -> list[Report]:
     reports = _writable_reports(settings)
     gone = []
     for i in wanted:

@@ -1,0 +1,64 @@
+"""The reported-errors file is changed under a lock: a report from the CLI and a withdrawal in the UI at the same
+moment both take effect (a code review found the read-modify-write unguarded)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from coach.audit import reported
+from coach.config import load_settings
+from coach.diskio import file_lock
+from coach.errors import CoachError
+
+
+def test_reports_added_and_withdrawn_at_once_are_all_kept(tmp_path):
+    settings = load_settings(home=tmp_path / "home")
+    first, _ = reported.add(settings, "a.md", "the zeroth sentence is wrong", "It is right.")
+    barrier = threading.Barrier(9)
+    errors = []
+
+    def report(n):
+        barrier.wait()
+        try:
+            reported.add(settings, "a.md", f"sentence number {n} is wrong here", f"Sentence {n} is right.")
+        except Exception as exc:  # pragma: no cover - shown in the assertion below
+            errors.append(exc)
+
+    def withdraw():
+        barrier.wait()
+        reported.remove(settings, [first.id])
+
+    threads = [threading.Thread(target=report, args=(n,)) for n in range(8)] + [threading.Thread(target=withdraw)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    kept, problems = reported.load(settings)
+    assert not errors and not problems
+    assert sorted(r.quote for r in kept) == sorted(f"sentence number {n} is wrong here" for n in range(8))
+
+
+def test_a_writer_that_never_lets_go_is_named_in_one_line(tmp_path):
+    settings = load_settings(home=tmp_path / "home")
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        with file_lock(reported.path(settings), "the reported errors"):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    try:
+        with pytest.raises(CoachError, match="being changed by another process"):
+            with file_lock(reported.path(settings), "the reported errors", timeout=0.2):
+                pass
+    finally:
+        release.set()
+        t.join()
+    with file_lock(reported.path(settings), "the reported errors", timeout=0.2):  # free again
+        pass
