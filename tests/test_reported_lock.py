@@ -62,3 +62,26 @@ def test_a_writer_that_never_lets_go_is_named_in_one_line(tmp_path):
         t.join()
     with file_lock(reported.path(settings), "the reported errors", timeout=0.2):  # free again
         pass
+
+
+def test_corrections_commands_build_a_missing_index_with_a_progress_bar(monkeypatch):
+    # a review: `coach corrections add` on a fresh home built the index for minutes without a word
+    from click.testing import CliRunner
+
+    from coach.cli import cli
+
+    seen = []
+
+    class Fake:
+        def ensure_index(self, progress=None):
+            seen.append(progress)
+            progress(1, 5, "embedding")
+
+        def reported_errors(self):
+            return []
+
+    monkeypatch.setattr("coach.commands.corrections.make_coach", lambda settings: Fake())
+    monkeypatch.setattr("rich.console.Console.is_terminal", property(lambda self: True))  # a terminal's stderr
+    res = CliRunner().invoke(cli, ["corrections", "list"])
+    assert res.exit_code == 0 and "No reported errors" in res.output
+    assert len(seen) == 1 and callable(seen[0])

@@ -13,7 +13,7 @@ import json
 
 import click
 
-from coach.commands.serve import make_coach
+from coach.commands.serve import ensure_index_with_progress, make_coach
 from coach.grading.types import lines_of
 from coach.session.render import plain  # untrusted text for a terminal: no control characters
 
@@ -33,6 +33,7 @@ def add(settings, source, sentence, correction, reason):
     """Report SENTENCE of the indexed SOURCE (its file name, as `coach index status` lists it) as wrong;
     CORRECTION is what is true. Copy at least a few words of the sentence as they read in the source."""
     coach = make_coach(settings)
+    ensure_index_with_progress(coach)  # a fresh home builds its index first (a review: minutes without a word)
     out = coach.report_error(source, sentence, correction, reason)
     r = out["report"]
     where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"])
@@ -52,7 +53,9 @@ def add(settings, source, sentence, correction, reason):
 @click.pass_obj
 def list_(settings, as_json):
     """Your reports: id, source, the sentence, the correction, and whether the sentence is still in the source."""
-    rows = make_coach(settings).reported_errors()
+    coach = make_coach(settings)
+    ensure_index_with_progress(coach)
+    rows = coach.reported_errors()
     if as_json:
         for r in rows:
             click.echo(json.dumps(r, ensure_ascii=False))
@@ -72,7 +75,9 @@ def list_(settings, as_json):
 @click.pass_obj
 def remove(settings, ids):
     """Withdraw reports by id (or its first 4+ characters, as `list` shows them)."""
-    out = make_coach(settings).remove_reported_errors(list(ids))
+    coach = make_coach(settings)
+    ensure_index_with_progress(coach)
+    out = coach.remove_reported_errors(list(ids))
     for r in out["removed"]:
         click.echo(plain(f"Withdrawn {r.id}: {r.source}: {r.quote}"))
     for path in out["drafted"]:

@@ -64,6 +64,7 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
 def grade(settings, input_, output):
     """Grade answers: each line {"question", "answer"[, "reference", "question_id"]} ("question" may be left out
     when "question_id" names an indexed question)."""
+    from coach.commands.serve import ensure_index_with_progress
     from coach.service import Coach
 
     if input_ != "-":
@@ -75,7 +76,7 @@ def grade(settings, input_, output):
     else:
         lines = split_lines(sys.stdin.buffer.read())
     coach = Coach(settings)
-    coach.ensure_index()
+    ensure_index_with_progress(coach)  # a fresh home builds its index first, with a bar on stderr
     errors = graded = 0
     try:
         out = sys.stdout.buffer if output == "-" else open(output, "wb")

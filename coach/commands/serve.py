@@ -15,10 +15,14 @@ def make_coach(settings):
 
 
 def ensure_index_with_progress(coach) -> None:
-    """Build the default index on first run, with a progress bar on stderr."""
+    """Build the default index on first run (and re-parse what an earlier parser made), with a progress bar on
+    stderr when it is a terminal (piped, rich's bar left a stray blank line beside a command's JSON)."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+    if not Console(stderr=True).is_terminal:
+        coach.ensure_index()
+        return
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("Checking the index", total=None)
