@@ -116,6 +116,8 @@ class Coach:
         paths = []
         for s in self.index.status().get("sources", []):
             path = Path(s.get("path") or "")
+            if not path.is_file():  # a bundled source of an installation that moved: the bundled copy by its name
+                path = bundled_sources_dir() / str(s.get("source") or "")
             if s.get("parser") == current or not path.is_file():
                 continue
             try:

@@ -72,3 +72,22 @@ def test_index_status_names_the_sources_an_earlier_parser_made(home, monkeypatch
     res = CliRunner().invoke(cli, ["index", "status"])
     assert res.exit_code == 0, res.output
     assert "note: 2 source(s) parsed by an earlier version of the coach: a.md, b.md." in res.output
+
+
+def test_a_bundled_source_whose_installation_moved_is_found_by_its_name(tmp_path, monkeypatch, embedder, bundled_dir):
+    import shutil
+
+    from corpus import parse_paths
+    from index import CoachIndex
+
+    monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)
+    name = sorted(p.name for p in bundled_dir.iterdir() if p.is_file())[0]
+    old_install = tmp_path / "old-install"
+    old_install.mkdir()
+    shutil.copy(bundled_dir / name, old_install / name)
+    settings = load_settings(home=tmp_path / "home")
+    CoachIndex(settings).build(parse_paths([old_install / name]))
+    shutil.rmtree(old_install)  # the installation the index was built from is gone
+    monkeypatch.setattr("corpus.version._default", lambda: "newer-parser")
+    Coach(settings).ensure_index()
+    assert parsers(settings) == {name: "newer-parser"}
