@@ -99,6 +99,11 @@ def test_session_flow_grade_hint_skip_reveal_summary(engine_fu):
     res = engine.answer(sid, f"it is the {kw} part")
     assert engine.coach.graded[-1][2] == fu.target  # graded against the gap, not the whole rubric
     assert res.grade.verdict == "correct" and res.next.kind == "main" and res.next.position == 1
+    # one follow-up per question: asked again (a resumed chat's ":followup" while question 2 waits), it is refused,
+    # not a second follow-up on question 1 that takes the answer meant for question 2 (a walkthrough)
+    with pytest.raises(CoachError, match="question 1 already had its follow-up: answer question 2"):
+        SessionEngine(engine.coach, clock=engine.clock).followup(sid)
+    assert engine.current(sid).position == 1 and engine.current(sid).kind == "main"
 
     nxt = engine.skip(sid)
     assert nxt.position == 2

@@ -308,6 +308,11 @@ class SessionEngine:
         waiting = self.current(sid)
         if waiting is not None and waiting.kind == "followup":
             return waiting  # one follow-up at a time: the one already asked
+        if any(t.kind == "followup" and t.position == parent.position for t in self.turns(sid)):
+            # one follow-up per question: a resumed chat's ":followup" asked question 1's again while question 2
+            # waited, and the answer meant for question 2 was graded against question 1's gap (a walkthrough)
+            raise CoachError(f"question {parent.position + 1} already had its follow-up"
+                             + (f": answer question {waiting.position + 1}" if waiting is not None else ""))
         follow = self._followup_for(parent.grade, parent.answer or "")  # slow (it may ask the LLM): outside the lock
         with self._lock, self.db.transaction() as db:
             # checked again inside the transaction: another tab or process may have finished the session or
