@@ -53,6 +53,7 @@ _QLABEL = re.compile(r"^(q|question)\s*[:.]\s*(?=\S)", re.IGNORECASE)  # "Q: Wha
 _ALABEL = re.compile(r"^(a\s*:|ans(wer)?\s*[:.])\s*(?=\S)", re.IGNORECASE)  # "A: ..." opening an answer
 _NUM = re.compile(r"^(\d{1,4})\s*[.)](?!\d)\s*(?=\S)")
 _BULLET = re.compile(r"^([-*+]\s+|[•·▪◦‣●○■□➢➤►]\s*)(?=\S)")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"\[([^\]]{1,300})\]\([^)]{0,500}\)")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _FIRST_WORD = re.compile(r"^[\W_]*([A-Za-z']+)")
@@ -67,9 +68,14 @@ class QLine:
     number: int | None = None
 
 
-def clean_markup(text: str) -> str:
+def clean_markup(text: str, keep_code_marks: bool = False) -> str:
+    """Links, bold marks and backticks out; a code span keeps its text verbatim (only its backticks go: "`**kwargs`"
+    and "`__eq__`" read "kwargs" and "eq" in a walkthrough's questions and answers). ``keep_code_marks``: the
+    backticks stay too, for a first pass whose result is cleaned again."""
     text = _LINK.sub(r"\1", text)
-    text = text.replace("**", "").replace("__", "").replace("`", "")
+    parts = _CODE_SPAN.split(text)  # odd items: the code spans' text
+    text = "".join((f"`{p}`" if keep_code_marks else p) if i % 2 else p.replace("**", "").replace("__", "").replace("`", "")
+                   for i, p in enumerate(parts))
     m = _EMPHASIS.match(text)
     return (m.group(2) if m else text).strip()
 
@@ -84,7 +90,7 @@ def parse_question_line(line: str) -> QLine | None:
     m = _HASHES.match(s)
     if m:
         style, s = "heading", s[m.end():].strip().rstrip("#").strip()
-    s = clean_markup(s)
+    s = clean_markup(s, keep_code_marks=True)  # cleaned again below, once the number or label is cut
     m = _QNUM.match(s) or _QLABEL.match(s)
     if m:
         style = "heading" if style == "heading" else "qnum"

@@ -546,3 +546,15 @@ def test_an_articles_closing_paragraph_about_interviews_is_not_the_last_answer(t
     assert ps.records[-1].answer.endswith("The median ignores how far the extreme values are. The mean does not, "
                                           "so a few large values pull it up.")
     assert "interview" not in ps.records[-1].answer
+
+
+def test_code_spans_keep_their_text(tmp_path):
+    # a walkthrough's questions and answers read "kwargs" and "eq" for `**kwargs` and `__eq__`
+    (tmp_path / "py.md").write_text(
+        "## 1. What do `*args` and `**kwargs` mean?\n\n`*args` collects positional arguments into a tuple and "
+        "**`**kwargs`** collects keyword arguments into a dict.\n\n## 2. What does `==` call?\n\nThe `==` operator "
+        "calls `__eq__`, while **is** compares identity.\n", encoding="utf-8")
+    a, b = parse_file(tmp_path / "py.md").records
+    assert a.question == "What do *args and **kwargs mean?"
+    assert a.answer == "*args collects positional arguments into a tuple and **kwargs collects keyword arguments into a dict."
+    assert b.question == "What does == call?" and b.answer == "The == operator calls __eq__, while is compares identity."
