@@ -106,3 +106,23 @@ def test_another_owners_session_is_unknown(fake):
     other = SessionEngine(fake).for_owner("browser-visitor").start(topics=["dl"], length=1, seed=2).session_id
     result = cli_run("sessions", "export", other)
     assert result.exit_code == 1 and f"no session '{other}'" in result.output
+
+
+def test_a_session_is_named_by_the_start_of_its_id(fake):
+    sid = a_session(fake)
+    result = cli_run("sessions", "export", sid[:6], "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.output)["session"]["id"] == sid
+    assert cli_run("sessions", "export", sid[:3]).output.strip() == f"Error: no session '{sid[:3]}'"  # too short
+
+
+def test_study_cards_take_the_model_answer_as_its_rubric_reads_now(fake):
+    """A walkthrough's Anki deck, exported after it reported a source's errors, still taught them: a session keeps
+    the model answer of its start, and the cards took that one."""
+    from types import SimpleNamespace
+
+    sid = a_session(fake)
+    before = cli_run("sessions", "export", sid, "--format", "anki-csv").output
+    missed = {row[0] for row in csv.reader(io.StringIO(before)) if not row[0].startswith("#")}
+    fake.rubrics = SimpleNamespace(get=lambda qid: SimpleNamespace(model_answer="The answer with the correction."))
+    rows = list(csv.reader(io.StringIO(cli_run("sessions", "export", sid, "--format", "anki-csv").output)))[2:]
+    assert {r[0] for r in rows} == missed and all(r[1].startswith("The answer with the correction.") for r in rows)

@@ -29,13 +29,18 @@ def _engine(settings):
 
 
 def _resolve(engine, session: str) -> str:
-    """A session id, or 'last' (the most recently updated one)."""
+    """A session id, its first 4+ characters when no other session starts with them (as `coach corrections remove`
+    takes a report's), or 'last' (the most recently updated one)."""
+    recent = engine.history()
     if session == "last":
-        recent = engine.history()
         if not recent:
             raise CoachError("no sessions yet: start one with `coach chat`")
         return recent[0]["id"]
-    return engine.info(session).id  # "no session 'x'" when unknown
+    found = [r["id"] for r in recent if r["id"] == session] or (
+        [r["id"] for r in recent if r["id"].startswith(session)] if len(session) >= 4 else [])
+    if len(found) > 1:
+        raise CoachError(f"{session!r} is the start of {len(found)} sessions ({', '.join(found[:4])}): give more of it")
+    return engine.info(found[0] if found else session).id  # "no session 'x'" when unknown
 
 
 @click.group()

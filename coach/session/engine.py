@@ -420,6 +420,14 @@ class SessionEngine:
                 " ORDER BY t.answered_at, t.id", (self.owner,)).fetchall()
         return mastery_history([(r["topic"], r["score"], r["answered_at"]) for r in rows])
 
+    def model_answer_now(self, question_id: str) -> str | None:
+        """The question's model answer as its rubric reads now (None: no rubric, or a coach without rubrics). A
+        session keeps the model answer of its start; study cards take this one, so an error reported since
+        (the drafted rubric rewritten with the correction) is not taught (a walkthrough's Anki deck was)."""
+        bank = getattr(self.coach, "rubrics", None)
+        rubric = bank.get(question_id) if bank is not None and hasattr(bank, "get") else None
+        return rubric.model_answer.strip() if rubric is not None and rubric.model_answer.strip() else None
+
     def source_titles(self) -> dict[str, str]:
         """{file name: title from its content}, for naming sources in every front end ({} when unknown)."""
         try:

@@ -80,8 +80,8 @@ def missed_cards(engine, sid: str | None = None) -> list[dict]:
             if t.grade and t.grade.references:
                 c = t.grade.references[0]
                 citation = f"{source_label(c.source, titles)} {lines_of(c.line_start, c.line_end)}".rstrip()
-            cards[item.id] = {"id": item.id, "question": item.question, "model_answer": item.model_answer.strip(),
-                              "citation": citation}
+            answer = engine.model_answer_now(item.id) or item.model_answer.strip()
+            cards[item.id] = {"id": item.id, "question": item.question, "model_answer": answer, "citation": citation}
     return list(cards.values())
 
 
