@@ -133,3 +133,16 @@ def test_a_question_id_stands_for_the_question_and_bad_ids_say_what_is_wrong(gra
     assert "error" not in referenced and referenced["question_id"].startswith("ref-"), referenced
     assert "perceptron" in referenced["question_id"]  # named after the id's question text
     assert "graded 4 answers, 4 could not be graded" in res.stderr
+
+
+def test_a_question_no_indexed_one_matches_names_the_nearest_and_its_id(grade_cli, tmp_path):
+    # a walkthrough found the question ids only by opening the drafts files
+    line = json.dumps({"question": "What is the Global Interpreter Lock?", "answer": "A lock."}).encode()
+    res, out = grade_cli(line + b"\n", tmp_path)
+    error = strict(out.splitlines()[0])["grade"]["error"]
+    assert error.startswith("no indexed question matches this one closely enough (best similarity 0."), error
+    near_id = error.split("question_id '")[1].split("'")[0]
+    assert "pass that question_id if it is the one you mean, or an explicit reference" in error
+    again = json.dumps({"question_id": near_id, "answer": "A lock."}).encode()
+    res, out = grade_cli(again + b"\n", tmp_path)
+    assert "score" in strict(out.splitlines()[0])["grade"], out

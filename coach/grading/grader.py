@@ -393,9 +393,14 @@ class Grader:
             if sim > best_sim:
                 best, best_sim = (hit.record, rubric), sim
         if best_sim < MATCH_MIN:
+            near_rec, near_rubric = best
+            near_id = near_rubric.id if near_rubric is not None else near_rec.id
+            near_q = near_rubric.question if near_rubric is not None else near_rec.question
+            # the nearest one named, with the id that grades against it (a walkthrough found ids only by opening
+            # the drafts files)
             raise GradeError(
-                f"no indexed question matches this one closely enough (best similarity {best_sim:.2f}); "
-                "pass an explicit reference or question_id"
+                f"no indexed question matches this one closely enough (best similarity {best_sim:.2f}: {near_q!r}, "
+                f"question_id {near_id!r}); pass that question_id if it is the one you mean, or an explicit reference"
             )
         record, rubric = best
         return self._with_flags(rubric or self.draft_for(record))
