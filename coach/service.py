@@ -433,6 +433,12 @@ class Coach:
 
         self.ensure_index()
         parsed = {ps.source: ps for ps in parsed_from_index(self.index)}
+        if isinstance(source, str) and source not in parsed and Path(source).name in parsed:
+            # the path the user indexed ("src/notes.md" for the source "notes.md", a walkthrough's first try): the
+            # indexed source of that name, when that is the file it was indexed from
+            indexed_from = Path(parsed[Path(source).name].path or "")
+            if indexed_from.exists() and Path(source).exists() and indexed_from.samefile(source):
+                source = Path(source).name
         if not isinstance(source, str) or source not in parsed:
             known = ", ".join(sorted(parsed)) or "none"
             raise CoachError(f"{source!r} is not an indexed source (indexed: {known})")

@@ -230,6 +230,7 @@ def test_an_audit_says_what_it_could_not_verify(tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["check", "--output", str(tmp_path / "f.jsonl"), "--report", str(rep), str(clean)])
     assert res.exit_code == 0, res.output
     assert "0 flags" in res.output and "note: statements of fact are not verified" in res.output
+    assert "suspect) in " in res.output and "s; statements of fact not verified (see the notes)\n" in res.output
     assert "note: the `llm` check is off" in res.output  # the default settings name no trusted LLM
     md = rep.read_text()
     assert "0 flagged claims in 0 of 1 audited sources (0 errors, 0 suspect): clean.md." in md

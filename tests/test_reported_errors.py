@@ -188,6 +188,18 @@ def test_a_reports_file_with_an_unreadable_line_is_never_rewritten(sql):
         coach._reset_derived()
 
 
+def test_a_source_is_named_by_the_path_it_was_indexed_from_too(sql, tmp_path):
+    # a walkthrough's first report named the file as it had indexed it ("src/python-interview.md") and was refused
+    coach, doc = sql
+    out = coach.report_error(str(doc), WRONG, FIX)
+    assert out["report"].source == "sql_notes.md" and out["flagged"]
+    _withdraw_all(coach)
+    other = tmp_path / "sql_notes.md"  # another file of that name is not the indexed source
+    other.write_text(SOURCE, encoding="utf-8")
+    with pytest.raises(CoachError, match="is not an indexed source"):
+        coach.report_error(str(other), WRONG, FIX)
+
+
 def test_cli_and_ui_report_list_and_withdraw(sql):
     import app
     from coach.cli import cli
@@ -202,6 +214,8 @@ def test_cli_and_ui_report_list_and_withdraw(sql):
     r = run(cli, ["--home", home, "corrections", "list", "--json"])
     (row,) = [json.loads(x) for x in r.output.splitlines()]
     assert row["correction"] == FIX and row["found"]
+    r = run(cli, ["--home", home, "corrections", "add", "sql_notes.md", WRONG, FIX, "--reason", "keys are unique"])
+    assert f"    correct: {FIX}\n    why: keys are unique" in run(cli, ["--home", home, "corrections", "list"]).output
     r = run(cli, ["--home", home, "corrections", "add", "nope.md", WRONG, FIX])
     assert r.exit_code != 0 and "not an indexed source" in r.output
     r = run(cli, ["--home", home, "corrections", "remove", row["id"]])

@@ -99,7 +99,11 @@ def check(settings, output, report, checks, no_cache, paths):
         with writing(f"write the report to {report}"):
             write_report(flags, report, audited=[p.source for p in parsed], notes=unverified)
     errors = sum(f.verdict == "error" for f in flags)
+    # the caveat on the totals' own line too: "0 flags" read as a clean bill in a walkthrough (the notes below it
+    # say what was not checked)
+    caveat = "; statements of fact not verified (see the notes)" if any(
+        line.startswith("statements of fact") for line in unverified) else ""
     click.echo(f"audited {len(parsed)} sources, {stats.get('claims', 0)} claims: {len(flags)} flags "
-               f"({errors} errors, {len(flags) - errors} suspect) in {stats['seconds']['total']:.1f}s", err=True)
+               f"({errors} errors, {len(flags) - errors} suspect) in {stats['seconds']['total']:.1f}s{caveat}", err=True)
     for line in unverified:
         click.echo(f"note: {line}", err=True)

@@ -67,7 +67,8 @@ def list_(settings, as_json):
         state = "" if r["found"] else (" [sentence no longer in the source: flags nothing]" if r["indexed"]
                                        else " [source not indexed: flags nothing]")
         click.echo(plain(f"{r['id']}  {r['source']}  {r['added']}{state}") + "\n    wrong: " + plain(r["quote"])
-                   + "\n    correct: " + plain(r["correction"]))
+                   + "\n    correct: " + plain(r["correction"])
+                   + ("\n    why: " + plain(r["reason"]) if r.get("reason") else ""))
 
 
 @corrections.command("remove")
