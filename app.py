@@ -115,6 +115,11 @@ def _say(history: list, text: str, role: str = "assistant") -> list:
     return [*history, {"role": role, "content": text}]
 
 
+def _say_once(history: list, text: str) -> list:
+    """``_say``, unless it is the last thing said (a note pressed for twice is not repeated)."""
+    return history if history and history[-1].get("content") == text else _say(history, text)
+
+
 def _question(engine: SessionEngine, turn) -> str:
     total = len(engine.info(turn.session_id).plan)
     return question_md(turn.question, turn.position + 1, total, turn.topic, turn.kind, turn.lead_in)
@@ -177,14 +182,18 @@ class Handlers:
         except CoachError as exc:
             return st, _say(st["history"], _err(exc))
         info = engine.info(turn.session_id)
-        history = [{"role": "assistant", "content": f"Session started: {safe(info.title)}. Answer in the box below, "
+        fewer = (f" Only {len(info.plan)} question(s) match, not {int(length)}." if len(info.plan) < int(length) else "")
+        history = [{"role": "assistant", "content": f"Session started: {safe(info.title)}.{fewer} Answer in the box below, "
                     "or use Hint / Skip / Show answer / Ask."}, {"role": "assistant", "content": _question(engine, turn)}]
         return {"sid": turn.session_id, "history": history}, history
 
     def answer(self, st, text, request: gr.Request = None):
         engine = self._engine(request)
         sid, text = st["sid"], (text or "").strip()
-        if not text:
+        if not text:  # said, as `coach chat` says it (a walkthrough's empty answer added nothing at all)
+            hint = ("_Type your answer in the box first, or use Hint / Skip / Show answer._" if sid
+                    else "_Start a session first (or press **Ask the coach**)._")
+            st = {**st, "history": _say_once(st["history"], hint)}
             yield st, st["history"], text
             return
         if not sid:
@@ -210,6 +219,7 @@ class Handlers:
         engine = self._engine(request)
         text = (text or "").strip()
         if not text:
+            st = {**st, "history": _say_once(st["history"], "_Type your question in the box first, then press **Ask the coach**._")}
             yield st, st["history"], text
             return
         history = _say(st["history"], "**Question for the coach:** " + safe_block(text), "user")

@@ -288,3 +288,16 @@ def test_a_note_is_shown_in_full_once_per_session_and_on_reopening():
     _, chat = handlers.open_session(fresh(), st["sid"])
     text = "\n".join(m["content"] for m in chat)
     assert text.count(note) == 1 and text.count(short) == 1
+
+
+def test_an_empty_answer_or_question_says_what_to_do_once(handlers):
+    # a walkthrough's empty answer and empty question added nothing at all (`coach chat` explains)
+    st, _ = handlers.start(fresh(), ["dl"], "any", 1)
+    st, chat, _ = drain(handlers.answer(st, "   "))
+    assert chat[-1]["content"] == "_Type your answer in the box first, or use Hint / Skip / Show answer._"
+    st, again, _ = drain(handlers.answer(st, ""))
+    assert again == chat  # pressed twice: said once
+    st, chat, _ = drain(handlers.ask(st, ""))
+    assert chat[-1]["content"].startswith("_Type your question in the box first")
+    st, chat, _ = drain(handlers.answer(fresh(), ""))
+    assert chat[-1]["content"] == "_Start a session first (or press **Ask the coach**)._"

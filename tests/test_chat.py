@@ -109,3 +109,19 @@ def test_a_note_is_shown_in_full_once_per_session(fake):
     assert out.count("Note: " + NOTE) == 1
     short = "Note: Graded against key points drafted from a.txt, not a reviewed rubric (see the note above)."
     assert out.count(short) == 2 and out.index("Note: " + NOTE) < out.index(short)
+
+
+def test_a_session_that_cannot_start_says_what_the_sources_have(fake):
+    # a walkthrough guessed at topics and difficulties; one asked for 50 questions and got 10 without a word
+    from test_session_support import BANK
+
+    result = run(["--topics", "cooking"], "")
+    topics = sorted({i.topic for i in BANK})
+    assert result.exit_code == 1 and "the sources have questions on " + ", ".join(
+        f"{t} ({sum(i.topic == t for i in BANK)})" for t in topics) in result.output
+    result = run(["--topics", "python", "--difficulty", "1"], "")
+    levels = sorted({i.difficulty for i in BANK if i.topic == "python"})
+    assert result.exit_code == 1 and "python's questions are at difficulty " in result.output
+    assert all(f"{d} (" in result.output for d in levels)
+    result = run(["--length", "50"], ":quit\n")
+    assert result.exit_code == 0 and f"Only {len(BANK)} question(s) match: the session has {len(BANK)}, not 50." in result.output

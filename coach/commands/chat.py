@@ -75,6 +75,9 @@ def chat(settings, topics, length, difficulty, resume, seed):
         wanted = [t.strip() for group in topics for t in group.split(",") if t.strip()]
         turn = engine.start(wanted or None, difficulty, length, seed)
         sid = turn.session_id
+        planned = len(engine.info(sid).plan)
+        if planned < length:  # said, not silent (a walkthrough asked for 50 and got 10 without a word)
+            click.echo(f"Only {planned} question(s) match: the session has {planned}, not {length}.")
     click.echo(f"Session {sid}. {HELP}")
     while turn is not None:
         _show_question(engine, turn)

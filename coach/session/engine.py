@@ -31,6 +31,7 @@ import re
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict
 
 from coach.datafiles import without_surrogates
@@ -115,8 +116,7 @@ class SessionEngine:
         topics = [t for t in (topics or []) if t]
         bank = self.coach.question_bank(topics or None, difficulty)
         if not bank:
-            wanted = ", ".join(topics) or "any topic"
-            raise CoachError(f"no questions for {wanted} at difficulty {difficulty or 'any'}: pick other topics or index more sources")
+            raise CoachError(self._no_questions(topics, difficulty))
         now = self.clock()
         seed = random.randrange(2**31) if seed is None else int(seed)
         plan = self._plan(bank, int(length), seed, now)
@@ -132,6 +132,23 @@ class SessionEngine:
             self._ask_main(db, sid, plan, seed, 0, now)
         log.info("session %s started: %d questions", sid, len(plan))
         return self.current(sid)
+
+    def _no_questions(self, topics: list[str], difficulty: int | None) -> str:
+        """Why a session cannot start, with what the sources do have (a walkthrough guessed at topics and
+        difficulties: every question of its source was at difficulty 2)."""
+        wanted = ", ".join(topics) or "any topic"
+        head = f"no questions for {wanted} at difficulty {difficulty or 'any'}"
+        everything = self.coach.question_bank(None, None)
+        if not everything:
+            return f"{head}: index some sources first (`coach index add FILE`)"
+        lower = {t.lower() for t in topics}
+        on_topic = [q for q in everything if not lower or q.topic.lower() in lower]
+        if not on_topic:
+            counts = Counter(q.topic for q in everything)
+            return f"{head}: the sources have questions on " + ", ".join(f"{t} ({n})" for t, n in sorted(counts.items()))
+        levels = Counter(q.difficulty for q in on_topic)
+        return (f"{head}: {wanted}'s questions are at difficulty "
+                + ", ".join(f"{d} ({n})" for d, n in sorted(levels.items())))
 
     def _ask_main(self, db, sid: str, plan: list[PlannedQuestion], seed: int, position: int, now: float) -> None:
         item = plan[position]
