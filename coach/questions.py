@@ -212,7 +212,7 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
             return FollowUp(f"Follow-up: you said “{said}”. Is that right? Explain why or why not.",
                             (w.get("correction") or "").strip() or None)
     if grade.missing:
-        point = grade.missing[0].strip()
+        point = _central(grade.missing, grade.question or "")
         asked = (grade.question or "").lower()
         # a word as a reader would name it: "commit's" -> "commit"
         terms = list(dict.fromkeys(re.sub(r"['’]s$", "", t) for t in distinctive_terms(point, k=6)))
@@ -224,6 +224,17 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
         return FollowUp(f"Follow-up: your answer left out an important point. What else would you add?{nudge}", point)
     return FollowUp("Follow-up: can you give a concrete example from a project where this mattered?")
+
+
+def _central(points: list[str], question: str) -> str:
+    """The missing point that shares the most of the question's words (the first of those, in the rubric's order): a
+    drafted rubric's first point may be a source's aside ("Writing def f(bucket=[]) is a classic trap."), and a
+    walkthrough's follow-up asked about it ("Think about “classic” and “writing”")."""
+    from coach.grading.text import question_words
+
+    asked = question_words(question)
+    shared = [len(asked & question_words(p)) for p in points]
+    return points[shared.index(max(shared))].strip()
 
 
 def followup_question(grade: Grade) -> str:

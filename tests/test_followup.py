@@ -64,3 +64,15 @@ def test_the_nudge_never_names_a_piece_of_a_word():
     point = "Der Scheduler wählt den nächsten Thread aus der Warteschlange."
     f = followup_for(grade(question="Was macht ein Scheduler?", missing=[point]))
     assert "chsten" not in f.question and "hlt" not in f.question, f.question
+
+
+def test_the_follow_up_asks_about_the_missing_point_closest_to_the_question():
+    # a drafted rubric's first point was the source's aside, and the follow-up asked about it ("Think about
+    # “classic” and “writing”", a walkthrough)
+    aside = "Writing def append_item(item, bucket=[]) is a classic trap."
+    core = "Default argument values are evaluated only once, when the def statement runs."
+    f = followup_for(grade(question="What is the problem with mutable default arguments?", missing=[aside, core]))
+    assert f.target == core
+    # no point shares a word with the question: the rubric's order stands
+    f = followup_for(grade(question="Why?", missing=[aside, core]))
+    assert f.target == aside

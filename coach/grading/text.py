@@ -172,6 +172,11 @@ def singular(w: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
+def question_words(text: str) -> set[str]:
+    """A text's words as a question names its subject: singular, without question and function words."""
+    return {singular(w) for w in words(text) if w not in _STOP_Q}
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
