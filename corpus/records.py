@@ -7,6 +7,7 @@ Line numbers are 1-based and refer to the ORIGINAL file as the user gave it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 
@@ -36,6 +37,16 @@ class Record:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def prose(self) -> str:
+        """The answer without its code blocks: what can be said in words (a drafted rubric's key points; a
+        walkthrough was credited with "total = sum(1 for _ in read_lines(...)) # constant memory")."""
+        code = {n for b in self.blocks if b.type == "code" for n in range(b.line_start, b.line_end + 1)}
+        lines = (self.answer or "").split("\n")
+        if not code or len(lines) != len(self.answer_lines):
+            return self.answer or ""
+        kept = "\n".join(ln for ln, n in zip(lines, self.answer_lines) if n not in code)
+        return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", kept).strip()  # one paragraph break where a block was
 
     @classmethod
     def from_dict(cls, d: dict) -> "Record":

@@ -558,3 +558,18 @@ def test_code_spans_keep_their_text(tmp_path):
     assert a.question == "What do *args and **kwargs mean?"
     assert a.answer == "*args collects positional arguments into a tuple and **kwargs collects keyword arguments into a dict."
     assert b.question == "What does == call?" and b.answer == "The == operator calls __eq__, while is compares identity."
+
+
+def test_a_records_prose_leaves_its_code_blocks_out(tmp_path):
+    # a drafted key point (and a credit) was a code line: "total = sum(1 for _ in read_lines(...)) # constant memory"
+    (tmp_path / "gen.md").write_text(
+        "## 1. When would you use a generator?\n\nA generator produces values lazily, one at a time.\n\n```python\n"
+        "def read_lines(path):\n    with open(path) as f:\n        yield from f\n\ntotal = sum(1 for _ in read_lines('x'))\n"
+        "```\n\nMemory use stays constant for any file.\n", encoding="utf-8")
+    (rec,) = parse_file(tmp_path / "gen.md").records
+    assert "total = sum" in rec.answer
+    assert rec.prose() == "A generator produces values lazily, one at a time.\nMemory use stays constant for any file."
+    from coach.grading.draft import draft_rubric
+
+    points = [kp.text for kp in draft_rubric("d", rec.question, [(rec.id, rec.prose())], []).key_points]
+    assert points == ["A generator produces values lazily, one at a time.", "Memory use stays constant for any file."]

@@ -38,8 +38,9 @@ MAX_POINTS = 4
 MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items here
 # Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted
 # (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists;
-# 3: sentences hard-wrapped across lines joined; 4: list items past MAX_POINT_WORDS kept in a further point.
-DRAFTER = 4
+# 3: sentences hard-wrapped across lines joined; 4: list items past MAX_POINT_WORDS kept in a further point;
+# 5: a record's code blocks left out of its key points (``Record.prose``; drafted by ``Grader.draft_for``).
+DRAFTER = 5
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _JOINER = re.compile(r"^(?:and|or|but|so|which|because|then|also|while|whereas)\b", re.I)

@@ -409,7 +409,8 @@ class Grader:
         """A draft rubric from a record, its same-question group and their audit flags."""
         group = [r for r in self.records.values() if record.group_id and r.group_id == record.group_id] or [record]
         flags = [f for r in group for f in self.flags_for(r.id)]
-        return draft_rubric("draft-" + slug(record.id), record.question, [(r.id, r.answer) for r in group], flags, record.topic)
+        return draft_rubric("draft-" + slug(record.id), record.question, [(r.id, r.prose() or r.answer) for r in group],
+                            flags, record.topic)
 
     def _with_flags(self, rubric: Rubric) -> Rubric:
         """Audit flags on the rubric's references become misconceptions (once per rubric)."""
