@@ -117,7 +117,8 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         flags = coach.audit.flags_for(rec.id)
         quotes = [(_norm(f.get("quote", "")), f) for f in flags if f.get("quote")]
         asked = _norm(rec.question)
-        for pos, s in enumerate(_sentences(rec.answer or hits[i].chunk_text)):
+        # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:")
+        for pos, s in enumerate(_sentences(rec.prose() or hits[i].chunk_text)):
             # a question is not an answer (a heading, or the record's own question restated)
             if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked:
                 continue
