@@ -50,11 +50,20 @@ _KEYWORDS: dict[str, list[str]] = {
 _COMPILED = {t: re.compile(r"\b(" + "|".join(ks) + r")\b", re.IGNORECASE) for t, ks in _KEYWORDS.items()}
 
 
+# "generator" is also Python's lazy iterator: with these words around, "generator" names no GAN (a walkthrough's
+# "Generators versus lists: when would you use a generator?" was tagged "generative")
+_PYTHON_GENERATOR = re.compile(r"\b(yield|iterators?|iterables?|lazily|lazy|next\(\))", re.IGNORECASE)
+_GAN_ONLY = re.compile(r"\b(gans?|generative|adversarial)\b", re.IGNORECASE)
+_NOT_GAN = {"generative": re.compile(r"\b(" + "|".join(k for k in _KEYWORDS["generative"] if k not in (r"generator", r"discriminator"))
+                                     + r")\b", re.IGNORECASE)}
+
+
 def topic_of(question: str, answer: str = "") -> str:
     scores: dict[str, int] = {}
     answer_only: list[str] = []
+    python_sense = bool(_PYTHON_GENERATOR.search(question + " " + answer[:5000])) and not _GAN_ONLY.search(question + " " + answer[:5000])
     for topic in TOPICS[:-1]:  # all but the fundamentals fallback
-        rx = _COMPILED[topic]
+        rx = _NOT_GAN[topic] if python_sense and topic in _NOT_GAN else _COMPILED[topic]
         in_question = len(rx.findall(question[:2000]))
         in_answer = len({m.lower() for m in rx.findall(answer[:5000])})  # distinct keywords
         if in_question == 0:

@@ -573,3 +573,13 @@ def test_a_records_prose_leaves_its_code_blocks_out(tmp_path):
 
     points = [kp.text for kp in draft_rubric("d", rec.question, [(rec.id, rec.prose())], []).key_points]
     assert points == ["A generator produces values lazily, one at a time.", "Memory use stays constant for any file."]
+
+
+def test_a_python_generator_is_not_a_gan():
+    from corpus.topics import topic_of
+
+    assert topic_of("Generators versus lists: when would you use a generator?",
+                    "A generator produces values lazily, one at a time, when next() is called.") == "fundamentals"
+    assert topic_of("What do the generator and the discriminator do?",
+                    "The generator maps noise to samples; the discriminator tells real from fake.") == "generative"
+    assert topic_of("How is a GAN's generator trained?", "Its gradients come through the discriminator, lazily.") == "generative"
