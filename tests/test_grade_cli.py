@@ -146,3 +146,13 @@ def test_a_question_no_indexed_one_matches_names_the_nearest_and_its_id(grade_cl
     again = json.dumps({"question_id": near_id, "answer": "A lock."}).encode()
     res, out = grade_cli(again + b"\n", tmp_path)
     assert "score" in strict(out.splitlines()[0])["grade"], out
+
+
+def test_an_output_path_that_cannot_be_written_is_one_line_before_any_model_loads(tmp_path, monkeypatch):
+    # a walkthrough read "Error: [Errno 2] No such file or directory: ..." after the models had loaded
+    monkeypatch.setattr("coach.service.Coach.ensure_index", lambda *a, **k: pytest.fail("models loaded first"))
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(json.dumps({"question": Q, "answer": GOOD}) + "\n")
+    out = tmp_path / "nope" / "x.jsonl"
+    res = CliRunner().invoke(cli, ["grade", "--input", str(inp), "--output", str(out)])
+    assert res.exit_code == 1 and res.output.strip() == f"Error: cannot write {out}: its folder does not exist", res.output

@@ -55,6 +55,21 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
     return row
 
 
+def _open_output(output: str):
+    """The output file, opened for writing; a path that cannot be one is one line ("Error: [Errno 2] ..." before)."""
+    try:
+        return open(output, "wb")
+    except FileNotFoundError:
+        raise CoachError(f"cannot write {output}: its folder does not exist") from None
+    except IsADirectoryError:
+        raise CoachError(f"cannot write {output}: it is a folder") from None
+    except OSError as exc:
+        err = disk_error(exc, f"write the grades to {output}")
+        if err is None:
+            raise CoachError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise err from None
+
+
 @click.command()
 @click.option("--input", "input_", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="JSONL, one object per line: question, answer, optionally reference (grade against this text instead "
               "of the indexed sources) or question_id; other fields are kept ('-' for stdin).")
@@ -75,11 +90,11 @@ def grade(settings, input_, output):
             raise CoachError(f"input file not found: {input_}") from None
     else:
         lines = split_lines(sys.stdin.buffer.read())
+    out = sys.stdout.buffer if output == "-" else _open_output(output)  # before the models load: a bad path fails fast
     coach = Coach(settings)
     ensure_index_with_progress(coach)  # a fresh home builds its index first, with a bar on stderr
     errors = graded = 0
     try:
-        out = sys.stdout.buffer if output == "-" else open(output, "wb")
         try:
             for n, line in enumerate(tqdm(lines, desc="grading", unit="answer", file=sys.stderr, disable=None), 1):
                 row = _grade_line(coach, n, line)
