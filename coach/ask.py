@@ -92,7 +92,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     matched = max(relevant, key=lambda i: q_sims[i])
     if q_sims[matched] >= QUESTION_MATCH:
         order = [matched] + [i for i in relevant if i != matched]
-        citations, warnings = _citations(coach, [hits[i] for i in order[:3]])
+        citations, warnings = _citations(coach, [hits[i] for i in order[:3]], quoted=1)
         rec = hits[matched].record
         rubric = coach.rubrics.for_record(rec.id)
         if rubric is not None and rubric.origin != "draft" and rubric.model_answer.strip():
@@ -147,7 +147,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     best = max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i])
     mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
     text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2])) + " [1]"
-    citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3])
+    citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3], quoted=1)
     return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record), route="sentences", signals=signals)
 
 
@@ -188,18 +188,26 @@ def _fact_correction(flag: dict) -> str:
     return "" if flag.get("kind") in _NON_FACT_KINDS else (flag.get("correction") or "").strip()
 
 
-def _citations(coach, hits) -> tuple[list[Citation], list[str]]:
+def _citations(coach, hits, quoted: int | None = None) -> tuple[list[Citation], list[str]]:
+    """The hits as citations (each with its audit flags), and a warning per flag of the first ``quoted`` of them
+    (None: all, as the LLM reads them all): the answer quotes [1] only, and the passages listed beside it as
+    related keep their flags on their citation, not as warnings (a walkthrough read three warnings under one
+    answer, one of them about a passage it did not quote)."""
     citations, warnings = [], []
-    for h in hits:
+    for n, h in enumerate(hits):
         flags = coach.audit.flags_for(h.record.id)
         r = h.record
         citations.append(Citation(r.id, r.source, r.line_start, r.line_end, r.question, r.answer, flags))
-        for f in flags:
-            warnings.append(
-                f"{r.source} {lines_of(f.get('line_start'), f.get('line_end'))} is flagged by the source audit "
-                f"({f.get('verdict')}): {f.get('reason')} Correction: {f.get('correction')}"
-            )
+        if quoted is not None and n >= quoted:
+            continue
+        warnings += [flag_warning(r.source, f) for f in flags]
     return citations, warnings
+
+
+def flag_warning(source: str, flag: dict) -> str:
+    """The warning an answer carries for a flag of a passage it quotes (front ends tell it from the flag itself)."""
+    return (f"{source} {lines_of(flag.get('line_start'), flag.get('line_end'))} is flagged by the source audit "
+            f"({flag.get('verdict')}): {flag.get('reason')} Correction: {flag.get('correction')}")
 
 
 def _sentences(text: str) -> list[str]:

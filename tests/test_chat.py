@@ -125,3 +125,23 @@ def test_a_session_that_cannot_start_says_what_the_sources_have(fake):
     assert all(f"{d} (" in result.output for d in levels)
     result = run(["--length", "50"], ":quit\n")
     assert result.exit_code == 0 and f"Only {len(BANK)} question(s) match: the session has {len(BANK)}, not 50." in result.output
+
+
+def test_a_flag_of_the_quoted_passage_is_said_once(fake, monkeypatch):
+    # a walkthrough read each flag twice (under the citation and as a warning), and warnings about passages the
+    # answer did not quote
+    from types import SimpleNamespace
+
+    from coach.ask import flag_warning
+    from coach.grading.types import Citation
+
+    flag = {"verdict": "error", "reason": "Reported as wrong.", "correction": "FINALLY ALWAYS RUNS.", "line_start": 4,
+            "line_end": 4}
+    other = dict(flag, correction="DEFAULTS ARE BOUND ONCE.", line_start=9, line_end=9)
+    quoted = Citation("a.md:3", "a.md", 3, 5, "When does finally run?", passage="p", flags=[flag])
+    related = Citation("a.md:8", "a.md", 8, 9, "Mutable defaults?", passage="p", flags=[other])
+    monkeypatch.setattr(fake, "ask", lambda q, cancel=None: SimpleNamespace(
+        stream=iter(["It always runs. [1]"]), citations=[quoted, related], warnings=[flag_warning("a.md", flag)]))
+    out = run(["--length", "1", "--seed", "1"], ":ask when does finally run?\n:quit\n").output
+    assert out.count("FINALLY ALWAYS RUNS.") == 1 and "Warning: a.md line 4 is flagged" in out
+    assert out.count("DEFAULTS ARE BOUND ONCE.") == 1  # the related passage's flag: on its citation

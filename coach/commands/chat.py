@@ -27,6 +27,7 @@ def _show_question(engine, turn) -> None:
 def _ask(engine, sid, question) -> None:
     import threading
 
+    from coach.ask import flag_warning
     from coach.session.render import citation_text, plain, quoted_numbers
 
     cancel = threading.Event()
@@ -43,7 +44,9 @@ def _ask(engine, sid, question) -> None:
     titles = engine.source_titles()
     quoted = quoted_numbers(said)
     for i, c in enumerate(reply.citations):
-        click.echo(citation_text(c, i + 1, titles, quoted))
+        # a flag already said in a warning is not printed twice (a walkthrough read each one twice)
+        said_in_warning = any(flag_warning(c.source, f) in reply.warnings for f in c.flags)
+        click.echo(citation_text(c, i + 1, titles, quoted, flags_said=said_in_warning))
     for w in reply.warnings:
         click.secho(f"Warning: {plain(w)}", fg="yellow")
 

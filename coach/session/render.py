@@ -244,8 +244,10 @@ def grade_text(grade: Grade, titles: dict[str, str] | None = None, shown_notes: 
     return plain("\n".join(lines))
 
 
-def citation_text(c: Citation, index: int, titles: dict[str, str] | None = None, quoted: set[int] | None = None) -> str:
-    flags = "".join(f"\n      ! source flagged ({f.get('verdict')}): {f.get('reason') or f.get('quote')}"
+def citation_text(c: Citation, index: int, titles: dict[str, str] | None = None, quoted: set[int] | None = None,
+                  flags_said: bool = False) -> str:
+    """One citation line; its flags below it, unless ``flags_said`` (a warning under the answer says them)."""
+    flags = "" if flags_said else "".join(f"\n      ! source flagged ({f.get('verdict')}): {f.get('reason') or f.get('quote')}"
                     + (f" Correction: {f['correction']}" if f.get("correction") else "") for f in c.flags)
     note = f" ({NOT_QUOTED})" if quoted is not None and index not in quoted else ""
     return plain(f"  [{index}] {span(c, titles)} {c.question}{note}{flags}")
