@@ -118,11 +118,11 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         quotes = [(_norm(f.get("quote", "")), f) for f in flags if f.get("quote")]
         asked = _norm(rec.question)
         # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:")
-        for pos, s in enumerate(_sentences(rec.prose() or hits[i].chunk_text)):
+        for pos, s in enumerate(_sentences(rec.prose() if rec.answer else hits[i].chunk_text)):
             # a question is not an answer (a heading, or the record's own question restated)
             if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked:
                 continue
-            hit = next((f for q, f in quotes if _flagged(s, [q])), None)
+            hit = _flag_of(s, quotes)
             say = s
             if hit is not None:  # a flagged sentence is never stated; its fact correction may be, in its place
                 say = _fact_correction(hit)
@@ -170,7 +170,7 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
     quotes = [(_norm(f.get("quote", "")), f) for f in flags if f.get("quote")]
     out, said = [], set()
     for s in _sentences(text):
-        hit = next((f for q, f in quotes if _flagged(s, [q])), None)
+        hit = _flag_of(s, quotes)
         if hit is not None:
             fix = _fact_correction(hit)
             if not fix or fix in said:
@@ -181,6 +181,13 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
         if len(out) >= limit:
             break
     return " ".join(out)
+
+
+def _flag_of(sentence: str, quotes: list[tuple[str, dict]]) -> dict | None:
+    """The flag on a sentence (None: unflagged); of several, the first with a correction to say (a code flag on
+    the same sentence has none, and it hid a fact flag's correction: a review)."""
+    hits = [f for q, f in quotes if _flagged(sentence, [q])]
+    return next((f for f in hits if _fact_correction(f)), hits[0] if hits else None)
 
 
 def _fact_correction(flag: dict) -> str:

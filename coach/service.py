@@ -87,8 +87,8 @@ class Coach:
             return self._index
 
     def ensure_index(self, progress=None) -> None:
-        """Build the default index from the bundled sources when there is none yet; once per process, re-parse
-        the indexed files an earlier version of the corpus code parsed (``_reparse_stale``)."""
+        """Build the default index from the bundled sources when there is none yet; once per Coach (a front end
+        has one), re-parse the indexed files an earlier version of the corpus code parsed (``_reparse_stale``)."""
         with self._lock:
             if not self.index.exists():
                 from corpus import parse_paths
@@ -433,12 +433,11 @@ class Coach:
 
         self.ensure_index()
         parsed = {ps.source: ps for ps in parsed_from_index(self.index)}
-        if isinstance(source, str) and source not in parsed and Path(source).name in parsed:
-            # the path the user indexed ("src/notes.md" for the source "notes.md", a walkthrough's first try): the
-            # indexed source of that name, when that is the file it was indexed from
-            indexed_from = Path(parsed[Path(source).name].path or "")
-            if indexed_from.exists() and Path(source).exists() and indexed_from.samefile(source):
-                source = Path(source).name
+        if isinstance(source, str) and source not in parsed and Path(source).is_file():
+            # the path the user indexed ("src/notes.md" for the source "notes.md", a walkthrough's first try; a file
+            # of a folder indexed as "os/a.md"): the indexed source that was read from that very file
+            source = next((name for name, ps in parsed.items()
+                           if ps.path and Path(ps.path).is_file() and Path(ps.path).samefile(source)), source)
         if not isinstance(source, str) or source not in parsed:
             known = ", ".join(sorted(parsed)) or "none"
             raise CoachError(f"{source!r} is not an indexed source (indexed: {known})")

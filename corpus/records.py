@@ -39,14 +39,20 @@ class Record:
         return asdict(self)
 
     def prose(self) -> str:
-        """The answer without its code blocks: what can be said in words (a drafted rubric's key points; a
-        walkthrough was credited with "total = sum(1 for _ in read_lines(...)) # constant memory")."""
-        code = {n for b in self.blocks if b.type == "code" for n in range(b.line_start, b.line_end + 1)}
+        """The answer without its code blocks: what can be said in words (a drafted rubric's key points, Ask's
+        sentences; a walkthrough was credited with "total = sum(1 for _ in read_lines(...)) # constant memory").
+        Each code block is found in the answer by its text, as a run of whole lines, not by line number: in an HTML
+        page a paragraph shares a file line with "</pre>"."""
         lines = (self.answer or "").split("\n")
-        if not code or len(lines) != len(self.answer_lines):
-            return self.answer or ""
-        kept = "\n".join(ln for ln, n in zip(lines, self.answer_lines) if n not in code)
-        return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", kept).strip()  # one paragraph break where a block was
+        for b in self.blocks:
+            if b.type != "code":
+                continue
+            run = [ln.strip() for ln in b.text.split("\n")]
+            at = next((i for i in range(len(lines) - len(run) + 1)
+                       if [ln.strip() for ln in lines[i:i + len(run)]] == run), None)
+            if at is not None:
+                lines = lines[:at] + lines[at + len(run):]
+        return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "\n".join(lines)).strip()  # one paragraph break where a block was
 
     @classmethod
     def from_dict(cls, d: dict) -> "Record":

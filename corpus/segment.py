@@ -54,6 +54,7 @@ _ALABEL = re.compile(r"^(a\s*:|ans(wer)?\s*[:.])\s*(?=\S)", re.IGNORECASE)  # "A
 _NUM = re.compile(r"^(\d{1,4})\s*[.)](?!\d)\s*(?=\S)")
 _BULLET = re.compile(r"^([-*+]\s+|[•·▪◦‣●○■□➢➤►]\s*)(?=\S)")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_HELD = re.compile(r"\x00(\d+)\x00")
 _LINK = re.compile(r"\[([^\]]{1,300})\]\([^)]{0,500}\)")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _FIRST_WORD = re.compile(r"^[\W_]*([A-Za-z']+)")
@@ -72,12 +73,16 @@ def clean_markup(text: str, keep_code_marks: bool = False) -> str:
     """Links, bold marks and backticks out; a code span keeps its text verbatim (only its backticks go: "`**kwargs`"
     and "`__eq__`" read "kwargs" and "eq" in a walkthrough's questions and answers). ``keep_code_marks``: the
     backticks stay too, for a first pass whose result is cleaned again."""
-    text = _LINK.sub(r"\1", text)
-    parts = _CODE_SPAN.split(text)  # odd items: the code spans' text
-    text = "".join((f"`{p}`" if keep_code_marks else p) if i % 2 else p.replace("**", "").replace("__", "").replace("`", "")
-                   for i, p in enumerate(parts))
-    m = _EMPHASIS.match(text)
-    return (m.group(2) if m else text).strip()
+    spans: list[str] = []
+
+    def hold(m: re.Match) -> str:  # a code span out of the way of every mark below ("`__eq__`" is no emphasis)
+        spans.append(m.group(1))
+        return f"\x00{len(spans) - 1}\x00"  # control characters never reach here (corpus.text drops them)
+
+    held = _CODE_SPAN.sub(hold, _LINK.sub(r"\1", text)).replace("**", "").replace("__", "").replace("`", "")
+    m = _EMPHASIS.match(held)
+    held = (m.group(2) if m else held).strip()
+    return _HELD.sub(lambda h: f"`{spans[int(h.group(1))]}`" if keep_code_marks else spans[int(h.group(1))], held)
 
 
 def parse_question_line(line: str) -> QLine | None:

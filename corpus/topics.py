@@ -52,8 +52,11 @@ _COMPILED = {t: re.compile(r"\b(" + "|".join(ks) + r")\b", re.IGNORECASE) for t,
 
 # "generator" is also Python's lazy iterator: with these words around, "generator" names no GAN (a walkthrough's
 # "Generators versus lists: when would you use a generator?" was tagged "generative")
-_PYTHON_GENERATOR = re.compile(r"\b(yield|iterators?|iterables?|lazily|lazy|next\(\))", re.IGNORECASE)
-_GAN_ONLY = re.compile(r"\b(gans?|generative|adversarial)\b", re.IGNORECASE)
+# (Python's own words only: "yields better samples" and "a lazy fashion" are ordinary ML prose, a review found)
+_PYTHON_GENERATOR = re.compile(r"(\byield (from|statement|keyword|expression)\b|\biterators?\b|\biterables?\b|\bnext\(\)"
+                               r"|\bgenerator (function|expression|object)s?\b|```|\bdef \w+\()", re.IGNORECASE)
+_GAN_ONLY = re.compile(r"\b(gans?|generative|adversarial|discriminators?|latent|noise|generator (network|model)s?|fake)\b",
+                       re.IGNORECASE)
 _NOT_GAN = {"generative": re.compile(r"\b(" + "|".join(k for k in _KEYWORDS["generative"] if k not in (r"generator", r"discriminator"))
                                      + r")\b", re.IGNORECASE)}
 

@@ -159,3 +159,14 @@ def test_a_flagged_claim_in_a_bulleted_item_is_never_stated():
     assert "next steps that occur" not in out and "decaying average of past gradients" in out
     assert _flagged("- Momentum: Used to get an idea of the next steps that occur with the data being executed", [quote])
     assert not _flagged("- It is one of the optimizer settings tuned before training starts.", [quote])
+
+
+def test_of_two_flags_on_a_sentence_the_one_with_a_correction_is_said():
+    # a code flag listed first on the same sentence hid the fact flag's correction (a review)
+    from coach.ask import corrected_answer
+
+    text = "Call model.fit(x) to train; it never overfits. Then evaluate it."
+    code = {"quote": "Call model.fit(x) to train; it never overfits.", "kind": "code", "correction": "Close the bracket."}
+    fact = {"quote": "Call model.fit(x) to train; it never overfits.", "kind": "knowledge",
+            "correction": "Training can overfit: watch the validation loss."}
+    assert corrected_answer(text, [code, fact]).startswith("Training can overfit: watch the validation loss.")

@@ -145,3 +145,12 @@ def test_a_flag_of_the_quoted_passage_is_said_once(fake, monkeypatch):
     out = run(["--length", "1", "--seed", "1"], ":ask when does finally run?\n:quit\n").output
     assert out.count("FINALLY ALWAYS RUNS.") == 1 and "Warning: a.md line 4 is flagged" in out
     assert out.count("DEFAULTS ARE BOUND ONCE.") == 1  # the related passage's flag: on its citation
+
+
+def test_a_resumed_chat_shows_a_note_in_full_again(fake):
+    # the earlier grades of a resumed session are not printed again, so their note is not "above" (a review)
+    fake.notes = [NOTE]
+    result = run(["--length", "3", "--seed", "1"], "nope\n:skip\n:quit\n")
+    assert result.output.count("Note: " + NOTE) == 1
+    result = run(["--resume", "last"], "nope\n:skip\n")
+    assert result.output.count("Note: " + NOTE) == 1, result.output

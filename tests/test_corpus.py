@@ -553,11 +553,14 @@ def test_code_spans_keep_their_text(tmp_path):
     (tmp_path / "py.md").write_text(
         "## 1. What do `*args` and `**kwargs` mean?\n\n`*args` collects positional arguments into a tuple and "
         "**`**kwargs`** collects keyword arguments into a dict.\n\n## 2. What does `==` call?\n\nThe `==` operator "
-        "calls `__eq__`, while **is** compares identity.\n", encoding="utf-8")
-    a, b = parse_file(tmp_path / "py.md").records
+        "calls `__eq__`, while **is** compares identity.\n\n## 3. What must agree?\n\n`__eq__` must agree with `__hash__`\n"
+        "\n**`__init__`**\n", encoding="utf-8")
+    a, b, c = parse_file(tmp_path / "py.md").records
     assert a.question == "What do *args and **kwargs mean?"
     assert a.answer == "*args collects positional arguments into a tuple and **kwargs collects keyword arguments into a dict."
     assert b.question == "What does == call?" and b.answer == "The == operator calls __eq__, while is compares identity."
+    # marks at both ends of a line are the code's, not emphasis (a review: "eq__ must agree with __hash")
+    assert c.answer == "__eq__ must agree with __hash__\n\n__init__", c.answer
 
 
 def test_a_records_prose_leaves_its_code_blocks_out(tmp_path):
@@ -569,6 +572,15 @@ def test_a_records_prose_leaves_its_code_blocks_out(tmp_path):
     (rec,) = parse_file(tmp_path / "gen.md").records
     assert "total = sum" in rec.answer
     assert rec.prose() == "A generator produces values lazily, one at a time.\nMemory use stays constant for any file."
+    # an HTML page puts a paragraph on the line of "</pre>": found by its text, the block takes only its own lines
+    (tmp_path / "gen.html").write_text(
+        "<h2>1. When would you use a generator?</h2>\n<p>A generator produces values lazily, one at a time.</p>\n"
+        "<pre><code>def read_lines(path):\n    with open(path) as f:\n        yield from f</code></pre><p>Memory use "
+        "stays constant for any file.</p>\n<h2>2. What is a list?</h2><p>A mutable sequence of items.</p>\n",
+        encoding="utf-8")
+    html = parse_file(tmp_path / "gen.html").records[0]
+    assert "yield from f" in html.answer
+    assert html.prose() == "A generator produces values lazily, one at a time.\nMemory use stays constant for any file."
     from coach.grading.draft import draft_rubric
 
     points = [kp.text for kp in draft_rubric("d", rec.question, [(rec.id, rec.prose())], []).key_points]
@@ -583,3 +595,8 @@ def test_a_python_generator_is_not_a_gan():
     assert topic_of("What do the generator and the discriminator do?",
                     "The generator maps noise to samples; the discriminator tells real from fake.") == "generative"
     assert topic_of("How is a GAN's generator trained?", "Its gradients come through the discriminator, lazily.") == "generative"
+    # ordinary ML prose around a GAN's generator (a review: "alternating updates yield a minimax game")
+    assert topic_of("How do the generator and discriminator interact during training?",
+                    "The generator maps noise to samples; alternating updates yield a minimax game.") == "generative"
+    assert topic_of("What does a generator network learn?", "To produce the next image from a data iterator.") == "generative"
+    assert topic_of("What is a generator?", "A function with a yield statement; calling it returns an iterator.") == "fundamentals"

@@ -156,3 +156,16 @@ def test_an_output_path_that_cannot_be_written_is_one_line_before_any_model_load
     out = tmp_path / "nope" / "x.jsonl"
     res = CliRunner().invoke(cli, ["grade", "--input", str(inp), "--output", str(out)])
     assert res.exit_code == 1 and res.output.strip() == f"Error: cannot write {out}: its folder does not exist", res.output
+    # a start that fails after the check keeps an existing output whole, and leaves no new one (a review)
+    from coach.errors import CoachError
+
+    def broken(*a, **k):
+        raise CoachError("the index is broken")
+
+    monkeypatch.setattr("coach.service.Coach.ensure_index", broken)
+    kept = tmp_path / "graded.jsonl"
+    kept.write_text("the previous results\n")
+    for path in (kept, tmp_path / "new.jsonl"):
+        res = CliRunner().invoke(cli, ["grade", "--input", str(inp), "--output", str(path)])
+        assert res.exit_code == 1 and "the index is broken" in res.output
+    assert kept.read_text() == "the previous results\n" and not (tmp_path / "new.jsonl").exists()

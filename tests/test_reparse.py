@@ -37,11 +37,17 @@ def test_a_newer_parser_reparses_unchanged_files_at_start_and_leaves_edited_ones
     settings, src = home
     before = parsers(settings)
     assert set(before) == {"a.md", "b.md"} and len(set(before.values())) == 1
+    import yaml
+
+    Coach(settings).add_sources([src / "a.md", src / "b.md"])  # drafts written by this parser
+    drafts = settings.home / "rubrics" / "drafts" / "a-md.yaml"
+    assert yaml.safe_load(drafts.read_text())["parser"] == before["a.md"]
     (src / "b.md").write_text(B + "\n3. What is a signal?\n\nAn asynchronous notification.\n", encoding="utf-8")
     monkeypatch.setattr("corpus.version._default", lambda: "newer-parser")
     coach = Coach(settings)
     coach.ensure_index()
     after = parsers(settings)
+    assert yaml.safe_load(drafts.read_text())["parser"] == "newer-parser"  # redrafted from the re-parsed records
     # a.md is unchanged: re-parsed; b.md was edited since it was indexed: the user's to re-add, left as it was
     assert after == {"a.md": "newer-parser", "b.md": before["b.md"]}
     assert [r.question for r in coach.index.records() if r.source == "b.md"] == ["What is a pipe?", "What is a socket?"]

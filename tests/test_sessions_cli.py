@@ -123,6 +123,16 @@ def test_study_cards_take_the_model_answer_as_its_rubric_reads_now(fake):
     sid = a_session(fake)
     before = cli_run("sessions", "export", sid, "--format", "anki-csv").output
     missed = {row[0] for row in csv.reader(io.StringIO(before)) if not row[0].startswith("#")}
-    fake.rubrics = SimpleNamespace(get=lambda qid: SimpleNamespace(model_answer="The answer with the correction."))
+    from test_session_support import BANK
+
+    questions = {i.id: i.question for i in BANK}
+    fake.rubrics = SimpleNamespace(get=lambda qid: SimpleNamespace(question=questions[qid],
+                                                                  model_answer=f"The corrected answer to {qid}."))
     rows = list(csv.reader(io.StringIO(cli_run("sessions", "export", sid, "--format", "anki-csv").output)))[2:]
-    assert {r[0] for r in rows} == missed and all(r[1].startswith("The answer with the correction.") for r in rows)
+    by_question = {q: i for i, q in questions.items()}
+    assert {r[0] for r in rows} == missed
+    assert all(r[1].startswith(f"The corrected answer to {by_question[r[0]]}.") for r in rows)
+    # a rubric that now asks another question under that id (its source changed) is not taken (a review)
+    fake.rubrics = SimpleNamespace(get=lambda qid: SimpleNamespace(question="Another question?", model_answer="Other."))
+    again = cli_run("sessions", "export", sid, "--format", "anki-csv").output
+    assert again == before and "Other." not in again

@@ -82,6 +82,7 @@ def chat(settings, topics, length, difficulty, resume, seed):
         if planned < length:  # said, not silent (a walkthrough asked for 50 and got 10 without a word)
             click.echo(f"Only {planned} question(s) match: the session has {planned}, not {length}.")
     click.echo(f"Session {sid}. {HELP}")
+    printed: set[str] = set()  # notes shown in full in this terminal
     while turn is not None:
         _show_question(engine, turn)
         try:
@@ -96,15 +97,16 @@ def chat(settings, topics, length, difficulty, resume, seed):
                 click.echo(f"\nSession saved. Resume with: coach chat --resume {sid}")
             return
         try:
-            turn = _act(engine, sid, turn, cmd, arg, line, grade_text, plain)
+            turn = _act(engine, sid, turn, cmd, arg, line, grade_text, plain, printed)
         except CoachError as exc:  # another tab or process changed the session meanwhile: say so, carry on
             click.echo(f"Error: {exc}")
             turn = engine.current(sid)
     click.echo("\n" + summary_text(engine.summary(sid)))
 
 
-def _act(engine, sid, turn, cmd, arg, line, grade_text, plain):
-    """One line typed in ``coach chat``: a command or an answer. Returns the question now open (None: done)."""
+def _act(engine, sid, turn, cmd, arg, line, grade_text, plain, printed: set[str]):
+    """One line typed in ``coach chat``: a command or an answer. Returns the question now open (None: done).
+    ``printed``: the notes this terminal has shown in full (shortened when they come again)."""
     if cmd == ":hint":
         click.secho("Hint: " + plain(engine.hint(sid)), fg="cyan")
     elif cmd == ":skip":
@@ -133,10 +135,9 @@ def _act(engine, sid, turn, cmd, arg, line, grade_text, plain):
     else:
         click.echo("Grading...")
         result = engine.answer(sid, line)
-        from coach.session.render import notes_shown_before
-
-        shown = notes_shown_before(engine.turns(sid), result.turn.id)
-        click.echo(grade_text(result.grade, engine.source_titles(), shown))
+        # the notes shown in THIS terminal: a resumed session's earlier grades are not printed again (a review)
+        click.echo(grade_text(result.grade, engine.source_titles(), printed))
+        printed.update(result.grade.notes)
         if (result.turn.kind == "main" and (result.grade.missing or result.grade.wrong) and result.next is not None
                 and result.next.kind != "followup"):  # a finished session takes no follow-up
             click.echo("(:followup for a follow-up question on the gaps)")

@@ -77,7 +77,7 @@ def check(settings, output, report, checks, no_cache, paths):
     """Audit the indexed sources (or PATHs) for factual errors, broken code and wrong arithmetic."""
     from coach.audit import audit_sources, write_report
 
-    from coach.audit.checks import DEFAULT_CHECKS, not_verified
+    from coach.audit.checks import DEFAULT_CHECKS, FACTS_NOT_VERIFIED, not_verified
 
     chosen = tuple(c.strip() for c in checks.split(",") if c.strip()) if checks else None
     # what this run cannot flag, said every time: "0 flags" must not read as "nothing wrong"
@@ -102,7 +102,7 @@ def check(settings, output, report, checks, no_cache, paths):
     # the caveat on the totals' own line too: "0 flags" read as a clean bill in a walkthrough (the notes below it
     # say what was not checked)
     caveat = "; statements of fact not verified (see the notes)" if any(
-        line.startswith("statements of fact") for line in unverified) else ""
+        line.startswith(FACTS_NOT_VERIFIED) for line in unverified) else ""
     click.echo(f"audited {len(parsed)} sources, {stats.get('claims', 0)} claims: {len(flags)} flags "
                f"({errors} errors, {len(flags) - errors} suspect) in {stats['seconds']['total']:.1f}s{caveat}", err=True)
     for line in unverified:

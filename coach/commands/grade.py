@@ -9,7 +9,9 @@ order. Lines are written and flushed as they are graded, so an interrupted run k
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 from tqdm import tqdm
@@ -55,10 +57,13 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
     return row
 
 
-def _open_output(output: str):
-    """The output file, opened for writing; a path that cannot be one is one line ("Error: [Errno 2] ..." before)."""
+def _check_output(output: str) -> None:
+    """Fail now, in one line, when the output file cannot be written ("Error: [Errno 2] ..." after the models had
+    loaded, before): opened to append (nothing of an existing file is lost if the start fails), and a file this
+    made is removed again."""
+    existed = os.path.lexists(output)
     try:
-        return open(output, "wb")
+        open(output, "ab").close()
     except FileNotFoundError:
         raise CoachError(f"cannot write {output}: its folder does not exist") from None
     except IsADirectoryError:
@@ -68,6 +73,8 @@ def _open_output(output: str):
         if err is None:
             raise CoachError(f"cannot write {output}: {exc.strerror or exc}") from None
         raise err from None
+    if not existed:
+        Path(output).unlink(missing_ok=True)
 
 
 @click.command()
@@ -90,11 +97,13 @@ def grade(settings, input_, output):
             raise CoachError(f"input file not found: {input_}") from None
     else:
         lines = split_lines(sys.stdin.buffer.read())
-    out = sys.stdout.buffer if output == "-" else _open_output(output)  # before the models load: a bad path fails fast
+    if output != "-":
+        _check_output(output)  # before the models load: a bad path fails fast
     coach = Coach(settings)
     ensure_index_with_progress(coach)  # a fresh home builds its index first, with a bar on stderr
     errors = graded = 0
     try:
+        out = sys.stdout.buffer if output == "-" else open(output, "wb")
         try:
             for n, line in enumerate(tqdm(lines, desc="grading", unit="answer", file=sys.stderr, disable=None), 1):
                 row = _grade_line(coach, n, line)

@@ -192,10 +192,12 @@ def status(settings, as_json):
 
     older = [s["source"] for s in st["sources"] if s.get("parser") != parser_fingerprint()]
     if older:
-        console.print(f"note: {len(older)} source(s) parsed by an earlier version of the coach: {', '.join(older[:5])}"
-                      f"{' ...' if len(older) > 5 else ''}. The coach re-parses them when it next starts, where the "
-                      "file is still there unchanged; otherwise `coach index add` the file again.",
-                      markup=False, highlight=False, soft_wrap=True)
+        from coach.session.render import plain
+
+        console.print(plain(f"note: {len(older)} source(s) parsed by an earlier version of the coach: "
+                            f"{', '.join(older[:5])}{' ...' if len(older) > 5 else ''}. The coach re-parses them when "
+                            "it next starts (a home it can write, the file still there unchanged); otherwise "
+                            "`coach index add` the file again."), markup=False, highlight=False, soft_wrap=True)
 
 
 @index.command()

@@ -18,6 +18,7 @@ from pathlib import Path
 from coach.audit.sourcefile import match_words, runs_overlap
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
 from coach.grading.text import normalise, sentences, singular, words
+from corpus.version import parser_fingerprint
 
 STOP_WORDS = frozenset(
     """a about above after again all also an and any are as at be because been being between both but by can
@@ -199,7 +200,8 @@ def _digest(text: str, n: int) -> str:
 
 def drafts_state(path, sha256: str, reported: str = "") -> str:
     """What ``path`` holds, from one read: "absent"; "current" (the drafts of exactly this version of the
-    source, its ``source_sha256``, by the current drafting rules, ``DRAFTER``, with the errors the user reported
+    source, its ``source_sha256``, parsed by the current corpus code, ``parser``, by the current drafting rules,
+    ``DRAFTER``, with the errors the user reported
     in it, ``reported``: ``coach.audit.reported.fingerprint``; the file may have been re-saved
     by a person with its keys in any order);
     "unreadable" (it does not parse as YAML: a hand edit with a typo, since writes are atomic. It is never
@@ -214,6 +216,8 @@ def drafts_state(path, sha256: str, reported: str = "") -> str:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return "unreadable"
     if not isinstance(data, dict) or data.get("source_sha256") != sha256 or str(data.get("reported") or "") != reported:
+        return "stale"
+    if data.get("parser") != parser_fingerprint():  # its records came from an earlier parser (a review)
         return "stale"
     return "current" if data.get("drafter", 1) == DRAFTER else "stale"  # drafted by older rules: redraft
 
@@ -284,6 +288,7 @@ def write_drafts(path, source: str, sha256: str, rubrics: list[Rubric], reported
             "drafter": DRAFTER,
             "source": source,
             "source_sha256": sha256,
+            "parser": parser_fingerprint(),  # the corpus code its records came from: a re-parse redrafts
             **({"reported": reported} if reported else {}),
             "note": "Draft rubrics built from the source and its audit flags. Edit freely; move the file to "
             "COACH_HOME/rubrics/ to make it a reviewed rubric that is never regenerated.",

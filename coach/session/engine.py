@@ -336,8 +336,10 @@ class SessionEngine:
             # asked a follow-up meanwhile
             if db.execute("SELECT status FROM sessions WHERE id=?", (sid,)).fetchone()[0] == "finished":
                 raise CoachError("this session was finished meanwhile (another tab?)")
-            if db.execute("SELECT 1 FROM turns WHERE session_id=? AND kind='followup' AND status='pending'",
-                          (sid,)).fetchone() is None:
+            # one follow-up at a time, and one per question: another request may have asked (and the candidate
+            # answered) one while this one's follow-up was being written (a review)
+            if db.execute("SELECT 1 FROM turns WHERE session_id=? AND kind='followup' AND (status='pending' OR position=?)",
+                          (sid, parent.position)).fetchone() is None:
                 self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
 
@@ -437,13 +439,18 @@ class SessionEngine:
                 " ORDER BY t.answered_at, t.id", (self.owner,)).fetchall()
         return mastery_history([(r["topic"], r["score"], r["answered_at"]) for r in rows])
 
-    def model_answer_now(self, question_id: str) -> str | None:
-        """The question's model answer as its rubric reads now (None: no rubric, or a coach without rubrics). A
+    def model_answer_now(self, question_id: str, question: str) -> str | None:
+        """The question's model answer as its rubric reads now (None: no rubric, a rubric of another question, or a
+        coach without rubrics). A
         session keeps the model answer of its start; study cards take this one, so an error reported since
         (the drafted rubric rewritten with the correction) is not taught (a walkthrough's Anki deck was)."""
         bank = getattr(self.coach, "rubrics", None)
         rubric = bank.get(question_id) if bank is not None and hasattr(bank, "get") else None
-        return rubric.model_answer.strip() if rubric is not None and rubric.model_answer.strip() else None
+        if rubric is None or not rubric.model_answer.strip():
+            return None
+        # an id made from a line number may name another question after its source changed (a review): only the
+        # same question's answer is taken
+        return rubric.model_answer.strip() if _same_question(rubric.question, question) else None
 
     def source_titles(self) -> dict[str, str]:
         """{file name: title from its content}, for naming sources in every front end ({} when unknown)."""
@@ -477,3 +484,9 @@ def _turn(row) -> Turn:
 def _review(row) -> ReviewState:
     known = ReviewState.__dataclass_fields__
     return ReviewState(**{k: row[k] for k in row.keys() if k in known})
+
+
+def _same_question(a: str, b: str) -> bool:
+    from coach.grading.text import normalise
+
+    return normalise(a).lower() == normalise(b).lower()

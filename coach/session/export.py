@@ -80,7 +80,7 @@ def missed_cards(engine, sid: str | None = None) -> list[dict]:
             if t.grade and t.grade.references:
                 c = t.grade.references[0]
                 citation = f"{source_label(c.source, titles)} {lines_of(c.line_start, c.line_end)}".rstrip()
-            answer = engine.model_answer_now(item.id) or item.model_answer.strip()
+            answer = engine.model_answer_now(item.id, item.question) or item.model_answer.strip()
             cards[item.id] = {"id": item.id, "question": item.question, "model_answer": answer, "citation": citation}
     return list(cards.values())
 

@@ -82,6 +82,9 @@ class AuditContext:
         return self.trusted
 
 
+FACTS_NOT_VERIFIED = "statements of fact are not verified"  # how not_verified's first note begins
+
+
 def not_verified(checks=DEFAULT_CHECKS, settings=None) -> list[str]:
     """One line per selected check that cannot flag anything as configured: what an audit with few or no flags
     did not verify (said by `coach check`, `coach index add` and in every audit report)."""
@@ -90,7 +93,7 @@ def not_verified(checks=DEFAULT_CHECKS, settings=None) -> list[str]:
         from coach.audit.checks.trusted import enabled
 
         if not enabled():
-            out.append("statements of fact are not verified against the trusted reference: the `trusted` check flags "
+            out.append(FACTS_NOT_VERIFIED + " against the trusted reference: the `trusted` check flags "
                        "nothing, since no setting of its dev fit was precise enough (refit with `coach eval audit-fit`)")
     if "llm" in checks:
         from coach.audit.checks.llm import configured
