@@ -184,10 +184,14 @@ def file_lock(path: Path, what: str, timeout: float = 10.0) -> Iterator[None]:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except OSError as exc:
+                if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):  # a file system without locks
+                    log.warning("cannot lock %s (%s): changing %s without a lock", lock, exc.strerror, what)
+                    yield
+                    return
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
                 if time.monotonic() >= deadline:
-                    raise CoachError(f"{what} is being changed by another process: retry in a moment") from None
+                    raise CoachError(f"{what} is being changed by another process or request: retry in a moment") from None
                 time.sleep(0.05)
         try:
             yield

@@ -90,3 +90,17 @@ def test_corrections_commands_build_a_missing_index_with_a_progress_bar(monkeypa
     # listing needs no index: it never builds one (a review)
     res = CliRunner().invoke(cli, ["corrections", "list"])
     assert res.exit_code == 0 and "No reported errors" in res.output and len(seen) == 1
+
+
+def test_a_file_system_without_locks_changes_the_file_without_one(tmp_path, monkeypatch, caplog):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    settings = load_settings(home=tmp_path / "home")
+    reported.add(settings, "a.md", "the zeroth sentence is wrong", "It is right.")
+    assert [r.quote for r in reported.load(settings)[0]] == ["the zeroth sentence is wrong"]
+    assert "without a lock" in caplog.text

@@ -20,8 +20,15 @@ def ensure_index_with_progress(coach) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    if not Console(stderr=True).is_terminal:
-        coach.ensure_index()
+    if not Console(stderr=True).is_terminal:  # piped: one plain line per stage, so a long build is not silent
+        stages: set[str] = set()
+
+        def said_once(done, total, stage):
+            if stage not in stages:
+                stages.add(stage)
+                click.echo(f"Indexing: {stage} ...", err=True)
+
+        coach.ensure_index(progress=said_once)
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:

@@ -147,8 +147,8 @@ class SessionEngine:
             counts = Counter(q.topic for q in everything)
             return f"{head}: the sources have questions on " + ", ".join(f"{t} ({n})" for t, n in sorted(counts.items()))
         levels = Counter(q.difficulty for q in on_topic)
-        return (f"{head}: {wanted}'s questions are at difficulty "
-                + ", ".join(f"{d} ({n})" for d, n in sorted(levels.items())))
+        whose = f"{wanted}'s questions are" if len(topics) == 1 else f"the questions on {wanted} are"
+        return f"{head}: {whose} at difficulty " + ", ".join(f"{d} ({n})" for d, n in sorted(levels.items()))
 
     def _ask_main(self, db, sid: str, plan: list[PlannedQuestion], seed: int, position: int, now: float) -> None:
         item = plan[position]
