@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
 import sys
 
 import click
@@ -74,6 +75,8 @@ class LazyGroup(click.Group):
 
 def setup_logging(verbose: int, level: str) -> None:
     chosen = logging.DEBUG if verbose >= 1 else getattr(logging, level.upper(), logging.WARNING)
+    if not verbose:  # the model libraries' "Loading weights 0/103" bars landed between "Grading..." and the score
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when they are imported, later
     logging.basicConfig(level=chosen, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
     for noisy in ("httpx", "urllib3", "filelock", "sentence_transformers", "faiss", "matplotlib", "bm25s"):
         logging.getLogger(noisy).setLevel(max(chosen, logging.WARNING))
