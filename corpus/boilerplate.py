@@ -73,6 +73,12 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
                                  r"|was this (article|post|blog) helpful|thank you for reading|thanks for reading"
                                  r"|send (us )?an? e-?mail|visit our website|follow (me|us)\b|tag me\b|get in touch"
                                  r"|^got (any )?(questions|doubts|queries))", _I)),
+    # an article's sign-off ("That wraps up our list. Practise ..."): the whole line goes, as every line rule's
+    # does (a walkthrough's last answer ended "... into the current branch. That wraps up our list.")
+    ("outro", re.compile(r"^\W*(that|this) (wraps|rounds) up (our|the|this|today)\b"
+                         r"|^\W*(that's|that is|and that's) (all|it) for (today|now|this (article|post|list|guide))"
+                         r"|^\W*(i |we )?hope (this|these|it) (helps|helped|was helpful)\b"
+                         r"|^\W*(good luck|best of luck|all the best) (with|in|for) your (next |upcoming )?(interviews?|job)", _I)),
     ("cta", re.compile(r"\b(enrol+(ing)?\b|enrol+ment (is )?(now )?open|sign up\b|register (now|today)|enquire now|apply now"
                        r"|book (a|your) (free )?(demo|trial|session)|free (e-?book|demo|trial|webinar)|view details"
                        r"|(check out|explore) (our|the) .{0,80}(course|training|program|certification|bootcamp)"

@@ -600,3 +600,13 @@ def test_a_python_generator_is_not_a_gan():
                     "The generator maps noise to samples; alternating updates yield a minimax game.") == "generative"
     assert topic_of("What does a generator network learn?", "To produce the next image from a data iterator.") == "generative"
     assert topic_of("What is a generator?", "A function with a yield statement; calling it returns an iterator.") == "fundamentals"
+
+
+def test_an_articles_sign_off_is_boilerplate(tmp_path):
+    # a walkthrough's last answer ended "... into the current branch. That wraps up our list."
+    (tmp_path / "git.md").write_text(
+        "## 1. What does git fetch do?\n\nIt downloads new commits and updates remote-tracking branches.\n\n"
+        "That wraps up our list. Practise each answer out loud before the big day.\n\nHope this helps!\n", encoding="utf-8")
+    ps = parse_file(tmp_path / "git.md")
+    assert ps.records[-1].answer == "It downloads new commits and updates remote-tracking branches."
+    assert ps.boilerplate_removed.get("outro") == 2
