@@ -120,3 +120,19 @@ def test_shell_sessions_are_not_python_and_html_code_keeps_its_lines(tmp_path):
                     "drwxr-xr-x 2 me me 4096 .\n```\n\nuser@host:~$ git status\n", encoding="utf-8")
     claims, _ = source_claims(parse_file(text))
     assert check_code(claims, kb) == []
+
+
+def test_a_block_of_commands_without_prompts_is_not_python(tmp_path):
+    # a walkthrough's untagged "git reset --soft HEAD~1   # undo the last commit" block got three "major" syntax errors
+    from corpus import parse_file
+
+    kb = AuditContext(kb=load_knowledge())
+    page = tmp_path / "git.html"
+    page.write_text("<html><body>\n<h2>Explain git reset.</h2>\n<p>It moves the branch.</p>\n"
+                    "<pre><code>git reset --soft HEAD~1   # undo the last commit\ngit reset HEAD~1\n"
+                    "git reset --hard HEAD~1\n</code></pre>\n"
+                    "<h2>What is wrong here?</h2>\n<p>Look:</p>\n"
+                    "<pre><code>ls = [1, 2]\ncat(ls\n</code></pre>\n</body></html>\n", encoding="utf-8")
+    claims, _ = source_claims(parse_file(page))
+    flags = check_code(claims, kb)
+    assert [f.quote.strip() for f in flags] == ["cat(ls"], flags  # Python that starts like a command is still read

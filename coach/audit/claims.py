@@ -109,10 +109,24 @@ _PYTHON_TAGS = {"", "python", "py", "python3", "pycon", "ipython"}
 _SHELL_PROMPT = re.compile(r"^\s*(?:[\w.-]+@[\w.-]+(?::\S*)?)?\$ \S")
 
 
+# A command-line tool at the head of a line, with an argument ("git reset --soft HEAD~1", "pip install x"): a
+# statement no Python program starts with ("ls = [1, 2]" and "cat(x)" are Python, hence the lookahead)
+_SHELL_COMMAND = re.compile(r"^\s*(git|docker|kubectl|helm|npm|npx|yarn|pip3?|conda|cd|ls|mkdir|rm|cp|mv|cat|curl|wget|sudo"
+                            r"|apt|apt-get|brew|make|ssh|scp|chmod|chown|export|tar|grep|find|touch|psql|mysql|redis-cli"
+                            r"|systemctl|journalctl)\s+(?![=:(\[.])\S")
+
+
 def _shell_session(block: list[str]) -> bool:
-    """A code block that is a terminal session: a command after a shell prompt, and no Python prompt (">>>").
-    Its commands and their output are not Python, so the syntax check must not read them."""
-    return any(_SHELL_PROMPT.match(t) for t in block) and not any(t.lstrip().startswith(">>>") for t in block)
+    """A code block that is a terminal session: a command after a shell prompt, and no Python prompt (">>>"); or
+    commands alone, every line (comments aside) a command-line tool with its arguments (a walkthrough's untagged
+    "git reset --soft HEAD~1" block gave three false "major" syntax errors). Not Python: the syntax check must not
+    read them."""
+    if any(t.lstrip().startswith(">>>") for t in block):
+        return False
+    if any(_SHELL_PROMPT.match(t) for t in block):
+        return True
+    commands = [t for t in block if t.strip() and not t.lstrip().startswith("#")]
+    return bool(commands) and all(_SHELL_COMMAND.match(t) for t in commands)
 
 
 def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
