@@ -71,7 +71,8 @@ def test_a_reported_sentence_is_flagged_drafted_from_its_correction_and_withdraw
     (flag,) = out["flagged"]
     assert (flag["source"], flag["line_start"], flag["verdict"], flag["correction"]) == ("sql_notes.md", 9, "error", FIX)
     assert flag["quote"].startswith("A **primary key** can contain NULL") and not out["notes"]
-    assert flag["reason"].startswith("Reported as wrong by a user on ") and flag["reason"].endswith(" A primary key is unique and not null.")
+    assert flag["reason"].startswith("Reported as wrong by a user on ")
+    assert flag["reason"].endswith(" a primary key is unique and not null.")  # the user's words as typed
     assert _reported_flags(coach) == [flag]
     # the drafted rubric: the correction is the key point, the source's sentence a known misconception
     assert out["drafted"] and "reported:" in open(out["drafted"][0], encoding="utf-8").read()
@@ -119,6 +120,7 @@ def _parsed(coach):
     ("sql_notes.md", "can contain NULL values and duplicates", FIX, "are in 2 sentences"),
     ("sql_notes.md", "every change of the current transaction", FIX, "are in 2 sentences"),  # two on one line
     ("sql_notes.md", WRONG, "   ", "correction is empty"),
+    ("sql_notes.md", WRONG, "x", "correction is too short"),  # it became the key point (a walkthrough)
     ("sql_notes.md", "NULL values", FIX, "too short"),
     ("sql_notes.md", WRONG, " Primary key can contain NULL values. ", "says the same"),
     ("sql_notes.md", WRONG, 42, "must be text"),

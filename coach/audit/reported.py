@@ -128,6 +128,9 @@ def add(settings, source: str, quote: str, correction: str, reason: str = "", cl
     if len(words(quote)) < MIN_QUOTE_WORDS:
         raise CoachError(f"the wrong sentence is too short to find reliably: copy at least {MIN_QUOTE_WORDS} words "
                          "of it as they read in the source")
+    if len(words(correction)) < MIN_QUOTE_WORDS:  # "x" became the key point answers were graded against
+        raise CoachError(f"the correction is too short: say what is true in a sentence of at least {MIN_QUOTE_WORDS} "
+                         "words (it becomes the key point answers are graded against)")
     if words(quote) == words(correction):
         raise CoachError("the correction says the same as the wrong sentence")
     with _locked(settings):  # a report from the CLI and a withdrawal in the UI at once: neither is lost

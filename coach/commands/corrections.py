@@ -38,7 +38,7 @@ def add(settings, source, sentence, correction, reason):
     r = out["report"]
     where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"])
     state = f"{where}: flagged as an error" if where else "saved"
-    click.echo(plain(f"Reported {r.id}: {source}, {state}, corrected to: {r.correction}"))
+    click.echo(plain(f"Reported {r.id}: {r.source}, {state}, corrected to: {r.correction}"))  # its indexed name
     for old in out["replaced"]:
         click.echo(plain(f"It replaces the earlier report {old.id} of the same sentence ({old.quote!r} -> "
                          f"{old.correction!r})"))

@@ -30,5 +30,6 @@ def _reason(r: reported.Report) -> str:
     """A sentence (the other checks' reasons are too: Ask and the reports follow it with "Correction: ...")."""
     why = f"Reported as wrong by a user on {r.added}." if r.added else "Reported as wrong by a user."
     if r.reason:
-        why += " " + r.reason[0].upper() + r.reason[1:] + ("" if r.reason[-1] in ".!?" else ".")
+        # the user's words as typed ("Git reset --soft ..." changed a command's name: a walkthrough)
+        why += " " + r.reason + ("" if r.reason[-1] in ".!?" else ".")
     return why
