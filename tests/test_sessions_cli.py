@@ -132,6 +132,8 @@ def test_study_cards_take_the_model_answer_as_its_rubric_reads_now(fake):
     by_question = {q: i for i, q in questions.items()}
     assert {r[0] for r in rows} == missed
     assert all(r[1].startswith(f"The corrected answer to {by_question[r[0]]}.") for r in rows)
+    md = cli_run("sessions", "export", sid).output  # the Markdown record says what the answer reads now, beside it
+    assert md.count("### Model answer now") == len(missed) and "The corrected answer to" in md
     # a rubric that now asks another question under that id (its source changed) is not taken (a review)
     fake.rubrics = SimpleNamespace(get=lambda qid: SimpleNamespace(question="Another question?", model_answer="Other."))
     again = cli_run("sessions", "export", sid, "--format", "anki-csv").output

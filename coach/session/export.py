@@ -49,11 +49,17 @@ def session_markdown(engine, sid: str) -> str:
         if t.status == "pending":
             out += ["_Not answered yet._", ""]
             continue
+        item = info.plan[t.position]
         if t.status in ("skipped", "revealed"):
-            out += [f"_{t.status.capitalize()}._", "", "### Model answer", "",
-                    md_block(info.plan[t.position].model_answer) or "(none)", ""]
-            continue
-        out += ["### Your answer", "", md_quote(t.answer), "", grade_markdown(t.grade, titles), ""]
+            out += [f"_{t.status.capitalize()}._", "", "### Model answer", "", md_block(item.model_answer) or "(none)", ""]
+            shown = item.model_answer
+        else:
+            out += ["### Your answer", "", md_quote(t.answer), "", grade_markdown(t.grade, titles), ""]
+            shown = t.grade.model_answer if t.grade else ""
+        now = engine.model_answer_now(item.id, item.question) if t.kind == "main" else None
+        if now and _norm(now) != _norm(shown):  # the record keeps what was shown; a reader must not re-learn an error
+            out += ["### Model answer now", "", "_Its rubric changed after this session (an error reported in its source, "
+                    "or the source edited):_", "", md_block(now), ""]
     for a in engine.asks(sid):
         out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
     out += [summary_md(engine.summary(sid), esc=md_inline), ""]
@@ -134,3 +140,7 @@ def anki_apkg(engine, path, sid: str | None = None) -> int:
 
 def _anki_html(text: str) -> str:
     return html.escape(text or "", quote=False).replace("\n", "<br>")
+
+
+def _norm(text: str | None) -> str:
+    return " ".join(str(text or "").split())
