@@ -240,8 +240,10 @@ class SessionEngine:
     def _pending(self, sid: str) -> tuple[SessionInfo, Turn]:
         info = self.info(sid)
         turn = self.current(sid)
-        if turn is None:
-            raise CoachError("this session has no open question: start a new session or ask for a follow-up")
+        if turn is None:  # a finished session takes no follow-up either (a walkthrough was told to ask for one)
+            raise CoachError("this session is finished: start a new session (its history and export stay)"
+                             if info.status == "finished" else
+                             "this session has no open question: start a new session or ask for a follow-up")
         return info, turn
 
     # ---- acting on the current question ---------------------------------------------------
