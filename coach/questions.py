@@ -212,7 +212,10 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
             return FollowUp(f"Follow-up: you said “{said}”. Is that right? Explain why or why not.",
                             (w.get("correction") or "").strip() or None)
     if grade.missing:
-        point = _central(grade.missing, grade.question or "")
+        # a point the answer already mentions in its words (credited or not) is no gap to ask about: the follow-up
+        # had no word left to suggest and asked "What else would you add?" about it (a walkthrough)
+        unsaid = [p for p in grade.missing if p not in set(getattr(grade, "unconfirmed", None) or [])]
+        point = _central(unsaid or grade.missing, grade.question or "")
         asked = (grade.question or "").lower()
         # a word as a reader would name it: "commit's" -> "commit"
         terms = list(dict.fromkeys(re.sub(r"['’]s$", "", t) for t in distinctive_terms(point, k=6)))

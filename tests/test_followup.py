@@ -76,3 +76,11 @@ def test_the_follow_up_asks_about_the_missing_point_closest_to_the_question():
     # no point shares a word with the question: the rubric's order stands
     f = followup_for(grade(question="Why?", missing=[aside, core]))
     assert f.target == aside
+
+
+def test_the_follow_up_asks_about_a_point_the_answer_did_not_mention():
+    said = "Default argument values are evaluated only once, when the def statement runs."
+    unsaid = "Use None as the default and build the list inside the function body."
+    g = grade(question="What is the problem with mutable default arguments?", missing=[said, unsaid])
+    g.unconfirmed = [said]  # in the answer's words, not credited: no gap to ask about
+    assert followup_for(g).target == unsaid
