@@ -192,20 +192,24 @@ def test_judge_found_wrong_claims_say_who_judged_them(grade):
 
 
 def test_missing_key_points_the_answer_mentions_say_why_they_are_not_credited(grade):
-    """Grade.unconfirmed: key points listed as missing although the answer mentions them (the credit
-    gate closed): every renderer and the feedback text say so beside that point only, HTML-safe."""
-    from coach.grading.feedback import UNCONFIRMED_NOTE, build_feedback
+    """Grade.unconfirmed: key points listed as missing although the answer mentions them (the credit gate closed):
+    every renderer and the feedback text show them in a section of their own, apart from what is missing (a
+    walkthrough read "What is missing" full of what it had said), with why once, HTML-safe."""
+    from coach.grading.feedback import UNCONFIRMED_NOTE, UNCONFIRMED_TITLE, build_feedback
 
     grade.right, grade.unconfirmed = [], [f"It is cheap to compute {SCRIPT}"]
     found = sections(render_markdown(grade_markdown(grade)))
-    assert found.sections["What is missing"] == [f"It is cheap to compute {SCRIPT} ({UNCONFIRMED_NOTE})",
-                                                 "Gradient 1 for x > 0"]
+    assert found.sections["What is missing"] == ["Gradient 1 for x > 0"]
+    assert found.sections[UNCONFIRMED_TITLE] == [f"It is cheap to compute {SCRIPT}"]
     md = grade_md(grade)
     assert md.count(UNCONFIRMED_NOTE) == 1 and SCRIPT not in md
-    assert f"  - It is cheap to compute {SCRIPT} ({UNCONFIRMED_NOTE})" in grade_text(grade)
-    assert "  - Gradient 1 for x > 0\n" in grade_text(grade)
+    assert md.index("What is missing") < md.index(UNCONFIRMED_TITLE) < md.index("It is cheap to compute")
+    text = grade_text(grade)
+    assert f"{UNCONFIRMED_TITLE}:\n  ({UNCONFIRMED_NOTE})\n  ? It is cheap to compute {SCRIPT}" in text
+    assert "What is missing:\n  - Gradient 1 for x > 0\n" in text
     text = build_feedback(grade)
     assert "What you got right" not in text and text.count(UNCONFIRMED_NOTE) == 1
+    assert f"What is missing:\n- Gradient 1 for x > 0\n{UNCONFIRMED_TITLE} ({UNCONFIRMED_NOTE}):\n- It is cheap" in text
     assert grade.to_contract()["unconfirmed"] == grade.unconfirmed
     # a grade stored before the field existed reads back with none
     import json

@@ -500,3 +500,15 @@ def test_summary_lists_a_wrong_claim_with_its_correction():
     assert "to work on: missing: It is computed assuming the null is true. (What is a p-value?)" in text
     md = summary_md(s)
     assert '- you said: "A Type II error is rejecting a true null." → correct: A Type II error is failing' in md
+
+
+def test_the_summary_does_not_send_the_candidate_to_learn_what_they_said(engine, monkeypatch):
+    # a walkthrough's summary said "to work on: missing: ..." for points its answers had stated (not credited)
+    from coach.grading.types import Grade
+
+    said, unsaid = "The point the answer made in its words.", "The point nobody mentioned."
+    monkeypatch.setattr(engine.coach, "grade", lambda *a, **k: Grade(
+        score=3.0, verdict="incorrect", feedback="", missing=[said, unsaid], unconfirmed=[said]))
+    sid = engine.start(length=1, seed=1).session_id
+    engine.answer(sid, "an answer")
+    assert [g.get("missing") for g in engine.summary(sid)["gaps"]] == [unsaid]

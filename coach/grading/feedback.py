@@ -9,12 +9,26 @@ data and the grade never depends on what it writes. Measured: SmolLM2-135M moves
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from coach.grading.types import Grade, lines_of
 
-# said of a missing key point the answer mentions without being credited for it (Grade.unconfirmed)
-UNCONFIRMED_NOTE = "mentioned, but not credited: the grader could not confirm that the answer states it correctly"
+# the key points the answer mentions without being credited for them (Grade.unconfirmed, a part of Grade.missing):
+# their own section, apart from what is missing (a walkthrough read "What is missing" full of what it had said, each
+# point "mentioned, but not credited", and its session summary said to work on them)
+UNCONFIRMED_TITLE = "Said, but not confirmed"
+UNCONFIRMED_NOTE = "the grader could not confirm that your answer states these correctly"
+
+
+def split_missing(missing: list[str], unconfirmed: list[str]) -> tuple[list[str], list[str]]:
+    """(missing points the answer does not mention, the ones it mentions without credit), each in rubric order."""
+    said = {_key(p) for p in unconfirmed or []}
+    return [p for p in missing if _key(p) not in said], [p for p in missing if _key(p) in said]
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", str(text or "").casefold()))
 
 VERDICT_WORDS = {
     "correct": "Correct",
@@ -57,10 +71,13 @@ def build_feedback(grade: Grade) -> str:
     if grade.right:
         lines.append("What you got right:")
         lines += [f"- {t}" for t in grade.right]
-    if grade.missing:
+    absent, said = split_missing(grade.missing, grade.unconfirmed)
+    if absent:
         lines.append("What is missing:")
-        unconfirmed = set(grade.unconfirmed)
-        lines += [f"- {t}" + (f" ({UNCONFIRMED_NOTE})" if t in unconfirmed else "") for t in grade.missing]
+        lines += [f"- {t}" for t in absent]
+    if said:
+        lines.append(f"{UNCONFIRMED_TITLE} ({UNCONFIRMED_NOTE}):")
+        lines += [f"- {t}" for t in said]
     if grade.wrong:
         lines.append("What is wrong:")
         for w in grade.wrong:

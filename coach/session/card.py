@@ -17,18 +17,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coach.grading.feedback import UNCONFIRMED_NOTE, VERDICT_WORDS, build_feedback, judged_basis, source_error_note
+from coach.grading.feedback import (
+    UNCONFIRMED_NOTE,
+    UNCONFIRMED_TITLE,
+    VERDICT_WORDS,
+    build_feedback,
+    judged_basis,
+    source_error_note,
+    split_missing,
+)
 from coach.grading.types import Citation, Grade, Step
 
 SECTION_TITLES = {
     "right": "What you got right",
     "missing": "What is missing",
+    "unconfirmed": UNCONFIRMED_TITLE,
     "wrong": "What is wrong",
     "model_answer": "Model answer",
     "steps": "Why this score",
     "references": "Citations",
 }
-_STRUCTURED_LINES = ("What you got right:", "What is missing:", "What is wrong:", "Model answer:")
+_STRUCTURED_LINES = ("What you got right:", "What is missing:", f"{UNCONFIRMED_TITLE} ({UNCONFIRMED_NOTE}):",
+                     "What is wrong:", "Model answer:")
 
 
 def source_label(source: str, titles: dict[str, str] | None = None) -> str:
@@ -94,9 +104,15 @@ class Card:
     references: list[Citation]
     unconfirmed: list[str] = field(default_factory=list)  # of ``missing``: mentioned, but not credited
 
-    def missing_note(self, point: str) -> str:
-        """What to say after a missing key point: "" or why a point the answer mentions is not credited."""
-        return UNCONFIRMED_NOTE if _key(point) in {_key(p) for p in self.unconfirmed} else ""
+    @property
+    def absent(self) -> list[str]:
+        """The missing key points the answer does not mention (the "What is missing" section)."""
+        return split_missing(self.missing, self.unconfirmed)[0]
+
+    @property
+    def said_unconfirmed(self) -> list[str]:
+        """The missing key points the answer mentions without credit (their own section, ``UNCONFIRMED_TITLE``)."""
+        return split_missing(self.missing, self.unconfirmed)[1]
 
 
 def _key(text: str) -> str:

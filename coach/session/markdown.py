@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 
@@ -78,9 +79,11 @@ def grade_markdown(grade: Grade, titles: dict[str, str] | None = None, level: in
         out += ["", "_Notes:_ " + md_inline("; ".join(card.notes))]
     if card.right:
         out += ["", f"{h} {SECTION_TITLES['right']}", ""] + [f"- ✓ {md_inline(p)}" for p in card.right]
-    if card.missing:
-        out += ["", f"{h} {SECTION_TITLES['missing']}", ""] + [f"- {md_inline(p)}" + (f" _({md_inline(n)})_" if (n := card.missing_note(p)) else "")
-                                                                for p in card.missing]
+    if card.absent:
+        out += ["", f"{h} {SECTION_TITLES['missing']}", ""] + [f"- {md_inline(p)}" for p in card.absent]
+    if card.said_unconfirmed:
+        out += ["", f"{h} {SECTION_TITLES['unconfirmed']}", "", f"_{md_inline(UNCONFIRMED_NOTE)}:_", ""]
+        out += [f"- {md_inline(p)}" for p in card.said_unconfirmed]
     if card.wrong:
         out += ["", f"{h} {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:

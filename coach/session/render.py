@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 
+from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade, Step
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 from coach.session.records import Turn
@@ -75,10 +76,6 @@ def steps_html(steps: list[Step]) -> str:
     return f"<details><summary>{SECTION_TITLES['steps']}</summary><ul>{items}</ul></details>"
 
 
-def _note_html(note: str) -> str:
-    return f" <small>({safe(note)})</small>" if note else ""
-
-
 def notes_shown_before(turns: list[Turn], turn_id: int) -> set[str]:
     """The notes of a session's grades before turn ``turn_id``: a note already shown is shortened
     (``repeated_note``) rather than printed again in full under every answer."""
@@ -107,8 +104,11 @@ def grade_md(grade: Grade, titles: dict[str, str] | None = None, shown_notes: se
         lines += ["", "_Notes:_ " + safe("; ".join(_notes(card, shown_notes)))]
     if card.right:
         lines += ["", f"#### {SECTION_TITLES['right']}", ""] + [f"- ✓ {safe(p)}" for p in card.right]
-    if card.missing:
-        lines += ["", f"#### {SECTION_TITLES['missing']}", ""] + [f"- {safe(p)}" + _note_html(card.missing_note(p)) for p in card.missing]
+    if card.absent:
+        lines += ["", f"#### {SECTION_TITLES['missing']}", ""] + [f"- {safe(p)}" for p in card.absent]
+    if card.said_unconfirmed:
+        lines += ["", f"#### {SECTION_TITLES['unconfirmed']}", "", f"_{safe(UNCONFIRMED_NOTE)}:_", ""]
+        lines += [f"- {safe(p)}" for p in card.said_unconfirmed]
     if card.wrong:
         lines += ["", f"#### {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:
@@ -221,17 +221,15 @@ def summary_text(summary: dict) -> str:
     return plain("\n".join(lines))
 
 
-def _note_text(note: str) -> str:
-    return f" ({note})" if note else ""
-
-
 def grade_text(grade: Grade, titles: dict[str, str] | None = None, shown_notes: set[str] | frozenset[str] = frozenset()) -> str:
     card = grade_card(grade)
     lines = [f"Score {card.score:.1f}/10 ({card.verdict})"]
     if card.feedback:
         lines.append(card.feedback)
     lines += [f"Note: {n}" for n in _notes(card, shown_notes)]
-    for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" + _note_text(card.missing_note(p)) for p in card.missing]),
+    for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" for p in card.absent]),
+                       ("unconfirmed", [f"  ({UNCONFIRMED_NOTE})"] + [f"  ? {p}" for p in card.said_unconfirmed]
+                        if card.said_unconfirmed else []),
                        ("wrong", [f"  x {w.claim} -> {w.correction}" + (f" ({w.basis})" if w.basis else "") + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
                                   for w in card.wrong])):
         if items:

@@ -27,7 +27,8 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
               if t.kind == "followup" and t.target and t.grade is not None and t.grade.verdict == "correct"}
     gaps = []
     for t in graded:
-        for point in t.grade.missing[:2]:
+        said = set(getattr(t.grade, "unconfirmed", None) or [])  # in the answer's words: nothing to go and learn
+        for point in [p for p in t.grade.missing if p not in said][:2]:
             if (t.position, point) not in closed:
                 gaps.append({"question": info.plan[t.position].question, "missing": point})
         for w in t.grade.wrong[:2]:
