@@ -125,7 +125,7 @@ def test_credits_the_gate_hides_are_listed_as_missing_and_leave_the_score(graded
     # marked as mentioned: the credits the gate hides, and (in both) the points covered in words the judge did not entail
     assert len(hidden.missing) == len(set(hidden.missing)) and set(hidden.unconfirmed) == set(shown.right) | set(shown.unconfirmed)
     assert not set(shown.unconfirmed) & set(shown.right) and set(shown.unconfirmed) <= set(shown.missing)
-    assert "mentioned, but not credited" in hidden.feedback
+    assert "Said, but not confirmed (the grader could not confirm" in hidden.feedback  # their own section
     assert (hidden.score, hidden.verdict) == (shown.score, shown.verdict)
     step = next(s for s in hidden.steps if s.name == "credit")
     assert f"{len(shown.right)} key point(s)" in step.explanation
