@@ -30,6 +30,7 @@ import gradio as gr
 import pandas as pd
 
 from coach.errors import CoachError
+from coach.grading.feedback import unsaid_missing
 from coach.grading.types import lines_of
 from coach.session import SessionEngine
 from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
@@ -206,7 +207,7 @@ class Handlers:
             res = engine.answer(sid, text)
             shown = notes_shown_before(engine.turns(sid), res.turn.id)
             history = _say(history, grade_md(res.grade, engine.source_titles(), shown))
-            if (res.turn.kind == "main" and (res.grade.missing or res.grade.wrong) and not res.finished
+            if (res.turn.kind == "main" and (unsaid_missing(res.grade) or res.grade.wrong) and not res.finished
                     and not (res.next and res.next.kind == "followup")):  # a finished session takes no follow-up
                 history = _say(history, "_Press **Follow-up** for a question on the gaps._")
             history = _say(history, _next_or_summary(engine, sid, res.next))

@@ -200,10 +200,12 @@ def _whole_word_in(term: str, text: str) -> bool:
 
 def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     """A follow-up on the answer's biggest real gap, without giving the answer away: the candidate's
-    own wrong sentence first (graded against its correction), then the first missing key point
-    (graded against it), else a request for an example (graded against the parent's rubric). The
+    own wrong sentence first (graded against its correction), then the missing key point the answer does not
+    mention that shares most of the question's words (graded against it), else a request for an example (graded
+    against the parent's rubric). The
     missing point's nudge names words of the point that the candidate's ``answer`` does not already use."""
     from coach.grading.draft import distinctive_terms
+    from coach.grading.feedback import unsaid_missing
 
     if grade.wrong:
         w = grade.wrong[0]
@@ -211,11 +213,11 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         if said:
             return FollowUp(f"Follow-up: you said “{said}”. Is that right? Explain why or why not.",
                             (w.get("correction") or "").strip() or None)
-    if grade.missing:
-        # a point the answer already mentions in its words (credited or not) is no gap to ask about: the follow-up
-        # had no word left to suggest and asked "What else would you add?" about it (a walkthrough)
-        unsaid = [p for p in grade.missing if p not in set(getattr(grade, "unconfirmed", None) or [])]
-        point = _central(unsaid or grade.missing, grade.question or "")
+    unsaid = unsaid_missing(grade)
+    if unsaid:
+        # a point the answer already mentions in its words is no gap to ask about: the follow-up had no word left to
+        # suggest and asked "What else would you add?" about it (a walkthrough)
+        point = _central(unsaid, grade.question or "")
         asked = (grade.question or "").lower()
         # a word as a reader would name it: "commit's" -> "commit"
         terms = list(dict.fromkeys(re.sub(r"['’]s$", "", t) for t in distinctive_terms(point, k=6)))

@@ -424,8 +424,8 @@ class Coach:
         (check ``reported``), and the drafted rubrics of its question take the correction instead of the sentence.
         Returns {"report": Report, "replaced": [earlier reports of the same sentence that said something else],
         "flagged": [flag dicts],
-        "drafted": [files rewritten], "notes": [...]}. A source
-        that is not indexed, words it does not contain, or an empty correction is a CoachError; nothing is stored then.
+        "drafted": [files rewritten], "notes": [...]}. A source that is not indexed, words it does not contain, or a
+        correction empty or under 3 words is a CoachError; nothing is stored then.
         Once stored, a report stays even when the audit or the drafts cannot be redone now (said in "notes")."""
         from coach.audit import reported
         from coach.audit.runner import source_claims

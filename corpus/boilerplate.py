@@ -74,11 +74,13 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
                                  r"|send (us )?an? e-?mail|visit our website|follow (me|us)\b|tag me\b|get in touch"
                                  r"|^got (any )?(questions|doubts|queries))", _I)),
     # an article's sign-off ("That wraps up our list. Practise ..."): the whole line goes, as every line rule's
-    # does (a walkthrough's last answer ended "... into the current branch. That wraps up our list.")
-    ("outro", re.compile(r"^\W*(that|this) (wraps|rounds) up (our|the|this|today)\b"
-                         r"|^\W*(that's|that is|and that's) (all|it) for (today|now|this (article|post|list|guide))"
-                         r"|^\W*(i |we )?hope (this|these|it) (helps|helped|was helpful)\b"
-                         r"|^\W*(good luck|best of luck|all the best) (with|in|for) your (next |upcoming )?(interviews?|job)", _I)),
+    # does, and a content line ending in one loses it (a walkthrough's last answer ended "... into the current branch.
+    # That wraps up our list."); the sign-off names the article ("This rounds up the value ..." is content: a review)
+    ("outro", re.compile(r"^\W*(that|this) (wraps|rounds) up (our|this|the|today['’]s) (list|article|post|guide|tutorial"
+                         r"|series|session|discussion|questions?|blog|interview questions)\b"
+                         r"|^\W*(that['’]s|that is|and that['’]s) (all|it) for (today|now|this (article|post|list|guide))\W*$"
+                         r"|^\W*hope (this|it) helps\W*$"
+                         r"|^\W*good luck (with|in|for) your (next |upcoming )?(interviews?|job (search|hunt))\W*$", _I)),
     ("cta", re.compile(r"\b(enrol+(ing)?\b|enrol+ment (is )?(now )?open|sign up\b|register (now|today)|enquire now|apply now"
                        r"|book (a|your) (free )?(demo|trial|session)|free (e-?book|demo|trial|webinar)|view details"
                        r"|(check out|explore) (our|the) .{0,80}(course|training|program|certification|bootcamp)"
@@ -227,9 +229,11 @@ def trim_tails(lines: list[str], cats: list[str | None], protected: set[int], is
         if cats[i] or i in protected or not line.strip() or is_question(i):
             continue
         head = line[:_MAX_LINE * 8]
-        if not _rule(head):
-            continue
         sentences = _SENTENCE.split(head.strip())
+        # each later sentence on its own: a rule anchored at a sentence's start ("That wraps up our list.") never
+        # matched the whole line it ends (a review)
+        if len(sentences) < 2 or not any(_rule(x) for x in sentences[1:]):
+            continue
         for k in range(1, len(sentences)):
             cat = _rule(sentences[k])
             if cat:

@@ -1,5 +1,6 @@
 """A fingerprint of the corpus stage's code: what the records of an unchanged file depend on besides its bytes
-(and besides the libraries that read HTML and PDF, and the size limit, which it does not cover).
+(and besides the libraries that read HTML and PDF, the size limit and the embedding model that groups questions,
+which it does not cover).
 
 The index keeps it per source (``index.core``), so a source parsed by an earlier version of this code is
 re-parsed on the next ``coach index add`` of the same file and when the coach starts (``Coach.ensure_index``);

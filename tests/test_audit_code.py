@@ -136,3 +136,10 @@ def test_a_block_of_commands_without_prompts_is_not_python(tmp_path):
     claims, _ = source_claims(parse_file(page))
     flags = check_code(claims, kb)
     assert [f.quote.strip() for f in flags] == ["cat(ls"], flags  # Python that starts like a command is still read
+    from coach.audit.claims import _shell_session
+
+    for shell in (["cd ..", "git status"], ["find . -name '*.py'"], ["pip install flask", "python app.py"],
+                  ["docker run \\", "  -p 8080:80 \\", "  nginx"]):
+        assert _shell_session(shell), shell
+    for python in (["ls += [4"], ["ls is None"], ["cat .strip()"], ["ls * 2"], ["ls = [1, 2]"]):
+        assert not _shell_session(python), python

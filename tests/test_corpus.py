@@ -610,3 +610,11 @@ def test_an_articles_sign_off_is_boilerplate(tmp_path):
     ps = parse_file(tmp_path / "git.md")
     assert ps.records[-1].answer == "It downloads new commits and updates remote-tracking branches."
     assert ps.boilerplate_removed.get("outro") == 2
+    # ... also at the end of a content line; and what reads like one but is content stays (a review)
+    (tmp_path / "py.md").write_text(
+        "## 1. What does git pull do?\n\nIt fetches and merges into the current branch. That wraps up our list.\n\n"
+        "## 2. What does math.ceil do?\n\nThis rounds up the value to the nearest integer.\n\n"
+        "## 3. What does a decorator do?\n\nThis wraps up the original function in a closure.\n", encoding="utf-8")
+    assert [r.answer for r in parse_file(tmp_path / "py.md").records] == [
+        "It fetches and merges into the current branch.", "This rounds up the value to the nearest integer.",
+        "This wraps up the original function in a closure."]

@@ -84,3 +84,8 @@ def test_the_follow_up_asks_about_a_point_the_answer_did_not_mention():
     g = grade(question="What is the problem with mutable default arguments?", missing=[said, unsaid])
     g.unconfirmed = [said]  # in the answer's words, not credited: no gap to ask about
     assert followup_for(g).target == unsaid
+    # every missing point said in the answer's words: no gap to follow up (a review found the follow-up still asked)
+    from coach.session.engine import _has_gap
+
+    g.missing, g.unconfirmed = [said], [said]
+    assert followup_for(g).target is None and not _has_gap(g)

@@ -173,10 +173,11 @@ def test_an_output_path_that_cannot_be_written_is_one_line_before_any_model_load
 
 def test_model_loading_bars_are_off_unless_verbose(monkeypatch):
     # "Loading weights 0/103" bars of the model libraries landed between "Grading..." and the score in coach chat
-    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
-    assert CliRunner().invoke(cli, ["-v", "config"]).exit_code == 0
     import os
 
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "x")  # recorded, so that the test ends with it as it was
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS")
+    assert CliRunner().invoke(cli, ["-v", "config"]).exit_code == 0
     assert "HF_HUB_DISABLE_PROGRESS_BARS" not in os.environ
     assert CliRunner().invoke(cli, ["config"]).exit_code == 0
-    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"  # (monkeypatch restores the variable's absence)
+    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"

@@ -121,7 +121,7 @@ def test_session_flow_grade_hint_skip_reveal_summary(engine_fu):
     # skipped: listed (a walkthrough's summary listed a point just given in a follow-up)
     last_kw = next(i.keyword for i in BANK if i.id == info.plan[3].id)
     assert [g.get("missing") for g in s["gaps"]] == [f"the {last_kw} part"], s["gaps"]
-    with pytest.raises(CoachError, match="this session is finished: start a new session"):  # no follow-up offered
+    with pytest.raises(CoachError, match="this session is finished: open it from the history"):  # no follow-up offered
         engine.answer(sid, "too late")
 
 

@@ -122,6 +122,7 @@ def test_study_cards_take_the_model_answer_as_its_rubric_reads_now(fake):
 
     sid = a_session(fake)
     before = cli_run("sessions", "export", sid, "--format", "anki-csv").output
+    assert "### Model answer now" not in cli_run("sessions", "export", sid).output  # nothing changed yet
     missed = {row[0] for row in csv.reader(io.StringIO(before)) if not row[0].startswith("#")}
     from test_session_support import BANK
 
@@ -138,3 +139,4 @@ def test_study_cards_take_the_model_answer_as_its_rubric_reads_now(fake):
     fake.rubrics = SimpleNamespace(get=lambda qid: SimpleNamespace(question="Another question?", model_answer="Other."))
     again = cli_run("sessions", "export", sid, "--format", "anki-csv").output
     assert again == before and "Other." not in again
+    assert "### Model answer now" not in cli_run("sessions", "export", sid).output

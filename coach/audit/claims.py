@@ -109,11 +109,14 @@ _PYTHON_TAGS = {"", "python", "py", "python3", "pycon", "ipython"}
 _SHELL_PROMPT = re.compile(r"^\s*(?:[\w.-]+@[\w.-]+(?::\S*)?)?\$ \S")
 
 
-# A command-line tool at the head of a line, with an argument ("git reset --soft HEAD~1", "pip install x"): a
-# statement no Python program starts with ("ls = [1, 2]" and "cat(x)" are Python, hence the lookahead)
-_SHELL_COMMAND = re.compile(r"^\s*(git|docker|kubectl|helm|npm|npx|yarn|pip3?|conda|cd|ls|mkdir|rm|cp|mv|cat|curl|wget|sudo"
-                            r"|apt|apt-get|brew|make|ssh|scp|chmod|chown|export|tar|grep|find|touch|psql|mysql|redis-cli"
-                            r"|systemctl|journalctl)\s+(?![=:(\[.])\S")
+# A command-line tool at the head of a line, with an argument ("git reset --soft HEAD~1", "cd ..", "find . -name x"):
+# what follows is no Python operator, call, subscript or keyword ("ls = [1, 2]", "cat(x)", "ls += [4", "ls is None"
+# and "cat .strip()" are Python, and their syntax errors are still read: a review)
+_SHELL_COMMAND = re.compile(
+    r"^\s*(git|docker|kubectl|helm|npm|npx|yarn|pip3?|python3?|pytest|conda|cd|ls|mkdir|rm|cp|mv|cat|curl|wget|sudo"
+    r"|apt|apt-get|brew|make|ssh|scp|chmod|chown|export|source|echo|tar|grep|find|touch|psql|mysql|redis-cli"
+    r"|systemctl|journalctl)\s+"
+    r"(?![=:(\[]|\.\s*[A-Za-z_]\w*\s*\(|[-+*/%@&|^<>!]=|(?:is|in|not|and|or|if|else|for)\b|[*/%+<>,#])\S")
 
 
 def _shell_session(block: list[str]) -> bool:
@@ -125,7 +128,11 @@ def _shell_session(block: list[str]) -> bool:
         return False
     if any(_SHELL_PROMPT.match(t) for t in block):
         return True
-    commands = [t for t in block if t.strip() and not t.lstrip().startswith("#")]
+    commands, continued = [], False
+    for t in block:
+        if t.strip() and not t.lstrip().startswith("#") and not continued:
+            commands.append(t)
+        continued = t.rstrip().endswith("\\")  # "docker run \" + "  -p 8080:80 \" + "  nginx": one command
     return bool(commands) and all(_SHELL_COMMAND.match(t) for t in commands)
 
 

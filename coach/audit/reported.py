@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "reported_errors.jsonl"
 MIN_QUOTE_WORDS = 3
+MIN_CORRECTION_WORDS = 3  # a correction becomes a key point: a sentence, not a word
 MAX_WORDS = 120
 _ID = re.compile(r"^[0-9a-f]{6,40}$")
 
@@ -128,8 +129,8 @@ def add(settings, source: str, quote: str, correction: str, reason: str = "", cl
     if len(words(quote)) < MIN_QUOTE_WORDS:
         raise CoachError(f"the wrong sentence is too short to find reliably: copy at least {MIN_QUOTE_WORDS} words "
                          "of it as they read in the source")
-    if len(words(correction)) < MIN_QUOTE_WORDS:  # "x" became the key point answers were graded against
-        raise CoachError(f"the correction is too short: say what is true in a sentence of at least {MIN_QUOTE_WORDS} "
+    if len(words(correction)) < MIN_CORRECTION_WORDS:  # "x" became the key point answers were graded against
+        raise CoachError(f"the correction is too short: say what is true in a sentence of at least {MIN_CORRECTION_WORDS} "
                          "words (it becomes the key point answers are graded against)")
     if words(quote) == words(correction):
         raise CoachError("the correction says the same as the wrong sentence")

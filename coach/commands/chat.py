@@ -135,10 +135,12 @@ def _act(engine, sid, turn, cmd, arg, line, grade_text, plain, printed: set[str]
     else:
         click.echo("Grading...")
         result = engine.answer(sid, line)
+        from coach.grading.feedback import unsaid_missing
+
         # the notes shown in THIS terminal: a resumed session's earlier grades are not printed again (a review)
         click.echo(grade_text(result.grade, engine.source_titles(), printed))
         printed.update(result.grade.notes)
-        if (result.turn.kind == "main" and (result.grade.missing or result.grade.wrong) and result.next is not None
+        if (result.turn.kind == "main" and (unsaid_missing(result.grade) or result.grade.wrong) and result.next is not None
                 and result.next.kind != "followup"):  # a finished session takes no follow-up
             click.echo("(:followup for a follow-up question on the gaps)")
         turn = result.next

@@ -30,8 +30,9 @@ def corrections():
 @click.option("--reason", default="", help="Why it is wrong (shown with the flag).")
 @click.pass_obj
 def add(settings, source, sentence, correction, reason):
-    """Report SENTENCE of the indexed SOURCE (its file name, as `coach index status` lists it) as wrong;
-    CORRECTION is what is true. Copy at least a few words of the sentence as they read in the source."""
+    """Report SENTENCE of the indexed SOURCE (its name as `coach index status` lists it, or the path it was indexed
+    from) as wrong; CORRECTION is what is true, in a sentence of at least 3 words (it becomes the key point answers
+    are graded against). Copy at least 3 words of the sentence as they read in the source."""
     coach = make_coach(settings)
     ensure_index_with_progress(coach)  # a fresh home builds its index first (a review: minutes without a word)
     out = coach.report_error(source, sentence, correction, reason)

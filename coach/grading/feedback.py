@@ -27,6 +27,11 @@ def split_missing(missing: list[str], unconfirmed: list[str]) -> tuple[list[str]
     return [p for p in missing if _key(p) not in said], [p for p in missing if _key(p) in said]
 
 
+def unsaid_missing(grade: Grade) -> list[str]:
+    """The grade's missing key points the answer does not mention: the gaps to follow up and to work on."""
+    return split_missing(grade.missing, getattr(grade, "unconfirmed", None) or [])[0]
+
+
 def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", str(text or "").casefold()))
 
@@ -101,7 +106,7 @@ def feedback_facts(grade: Grade) -> dict:
         "verdict": VERDICT_WORDS.get(grade.verdict, grade.verdict),
         "score": grade.score,
         "right": grade.right,
-        "missing": grade.missing,
+        "missing": unsaid_missing(grade),  # the points it says in its words are not "missing" (as every renderer has it)
         "wrong": [f"{w['claim']} -> {w['correction']}" for w in grade.wrong],
         "model_answer": grade.model_answer,
     }

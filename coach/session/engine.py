@@ -241,8 +241,7 @@ class SessionEngine:
         info = self.info(sid)
         turn = self.current(sid)
         if turn is None:  # a finished session takes no follow-up either (a walkthrough was told to ask for one)
-            raise CoachError("this session is finished: start a new session (its history and export stay)"
-                             if info.status == "finished" else
+            raise CoachError(FINISHED if info.status == "finished" else
                              "this session has no open question: start a new session or ask for a follow-up")
         return info, turn
 
@@ -320,7 +319,7 @@ class SessionEngine:
         """Ask a follow-up on the last graded main question, targeting its biggest gap."""
         graded = [t for t in self.turns(sid) if t.kind == "main" and t.grade is not None]  # checks the owner
         if self.info(sid).status == "finished":
-            raise CoachError("this session is finished: open it from the history to read or export it, or start a new one")
+            raise CoachError(FINISHED)
         if not graded:
             raise CoachError("answer a question first: a follow-up targets the gaps in a graded answer")
         parent = graded[-1]
@@ -468,9 +467,15 @@ class SessionEngine:
         return session_summary(self.info(sid), self.turns(sid), {s.question_id: s for s in self.review_states()})
 
 
+FINISHED = "this session is finished: open it from the history to read or export it, or start a new one"
+
+
 def _has_gap(grade) -> bool:
-    """A graded main answer worth a follow-up: something wrong, or not correct with a point missing."""
-    return bool(grade.wrong) or (grade.verdict not in ("correct", "no_attempt", "off_topic") and bool(grade.missing))
+    """A graded main answer worth a follow-up: something wrong, or not correct with a point missing that the answer
+    does not mention (one it says in its words is no gap to ask about: a review)."""
+    from coach.grading.feedback import unsaid_missing
+
+    return bool(grade.wrong) or (grade.verdict not in ("correct", "no_attempt", "off_topic") and bool(unsaid_missing(grade)))
 
 
 def _turn(row) -> Turn:

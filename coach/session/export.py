@@ -57,9 +57,11 @@ def session_markdown(engine, sid: str) -> str:
             out += ["### Your answer", "", md_quote(t.answer), "", grade_markdown(t.grade, titles), ""]
             shown = t.grade.model_answer if t.grade else ""
         now = engine.model_answer_now(item.id, item.question) if t.kind == "main" else None
-        if now and _norm(now) != _norm(shown):  # the record keeps what was shown; a reader must not re-learn an error
-            out += ["### Model answer now", "", "_Its rubric changed after this session (an error reported in its source, "
-                    "or the source edited):_", "", md_block(now), ""]
+        # the record keeps what was shown; a reader must not re-learn an error reported since (nothing shown then:
+        # nothing to set right)
+        if now and shown and _norm(now) != _norm(shown):
+            out += ["### Model answer now", "", "_It differs from the one this session showed (an error reported in its "
+                    "source since, or the source edited):_", "", md_block(now), ""]
     for a in engine.asks(sid):
         out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
     out += [summary_md(engine.summary(sid), esc=md_inline), ""]

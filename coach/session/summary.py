@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from coach.grading.feedback import unsaid_missing
 from coach.session.records import SessionInfo, Turn
 from coach.session.schedule import ReviewState
 
@@ -27,8 +28,7 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
               if t.kind == "followup" and t.target and t.grade is not None and t.grade.verdict == "correct"}
     gaps = []
     for t in graded:
-        said = set(getattr(t.grade, "unconfirmed", None) or [])  # in the answer's words: nothing to go and learn
-        for point in [p for p in t.grade.missing if p not in said][:2]:
+        for point in unsaid_missing(t.grade)[:2]:  # a point in the answer's words is nothing to go and learn
             if (t.position, point) not in closed:
                 gaps.append({"question": info.plan[t.position].question, "missing": point})
         for w in t.grade.wrong[:2]:
