@@ -115,7 +115,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     for i in relevant[:4]:
         rec = hits[i].record
         flags = coach.audit.flags_for(rec.id)
-        quotes = [(_norm(f.get("quote", "")), f) for f in flags if f.get("quote")]
+        quotes = [(_claim_words(f["quote"]), f) for f in flags if f.get("quote")]
         asked = _norm(rec.question)
         # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:")
         for pos, s in enumerate(_sentences(rec.prose() if rec.answer else hits[i].chunk_text)):
@@ -167,7 +167,7 @@ def _unreviewed(coach, rec) -> list[str]:
 def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTENCES) -> str:
     """A source answer with every flagged sentence replaced by the audit's correction (dropped when the
     flag has no correction); each correction said once; at most ``limit`` sentences."""
-    quotes = [(_norm(f.get("quote", "")), f) for f in flags if f.get("quote")]
+    quotes = [(_claim_words(f["quote"]), f) for f in flags if f.get("quote")]
     out, said = [], set()
     for s in _sentences(text):
         hit = _flag_of(s, quotes)
@@ -183,10 +183,14 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
     return " ".join(out)
 
 
-def _flag_of(sentence: str, quotes: list[tuple[str, dict]]) -> dict | None:
-    """The flag on a sentence (None: unflagged); of several, the first with a correction to say (a code flag on
-    the same sentence has none, and it hid a fact flag's correction: a review)."""
-    hits = [f for q, f in quotes if _flagged(sentence, [q])]
+def _flag_of(sentence: str, quotes: list[tuple[tuple[str, ...], dict]]) -> dict | None:
+    """The flag on a sentence (None: unflagged); ``quotes``: (``_claim_words`` of a flag's quote, the flag). Of
+    several, the first with a correction to say (a code flag on the same sentence has none, and it hid a fact flag's
+    correction: a review)."""
+    from coach.audit.sourcefile import runs_overlap
+
+    words = _claim_words(sentence)
+    hits = [f for q, f in quotes if runs_overlap(words, q)]
     return next((f for f in hits if _fact_correction(f)), hits[0] if hits else None)
 
 
@@ -230,16 +234,21 @@ def _norm(text: str) -> str:
 
 
 def _flagged(sentence: str, quotes: list[str]) -> bool:
-    """Whether a sentence is (part of) a flagged quote, or holds one, as runs of whole words (``match_words``: a
-    quote keeps the original line's Markdown marks and mojibake, the record's sentence is cleaned). List markers
-    are left out on both sides: a bulleted item cut at ";" kept its "- " and matched neither way, so Ask stated the
-    flagged claim."""
-    from coach.audit.sourcefile import match_words, runs_overlap
+    """Whether a sentence is (part of) a flagged quote, or holds one, as runs of whole words (``_claim_words``)."""
+    from coach.audit.sourcefile import runs_overlap
+
+    words = _claim_words(sentence)
+    return any(runs_overlap(words, _claim_words(q)) for q in quotes)
+
+
+def _claim_words(text: str) -> tuple[str, ...]:
+    """A sentence or a flagged quote as matching sees it (``match_words``: a quote keeps the original line's Markdown
+    marks and mojibake, the record's sentence is cleaned). List markers are left out: a bulleted item cut at ";" kept
+    its "- " and matched neither way, so Ask stated the flagged claim."""
+    from coach.audit.sourcefile import match_words
     from corpus.blocks import BULLET
 
-    s = match_words(BULLET.sub("", _norm(sentence).strip()))
-    qs = (match_words(BULLET.sub("", _norm(x).strip())) for x in quotes)
-    return any(runs_overlap(s, q) for q in qs)
+    return match_words(BULLET.sub("", _norm(text).strip()))
 
 
 def _llm_may_answer(settings) -> bool:

@@ -57,16 +57,17 @@ _PYTHON_GENERATOR = re.compile(r"(\byield (from|statement|keyword|expression)\b|
                                r"|\bgenerator (function|expression|object)s?\b|```|\bdef \w+\()", re.IGNORECASE)
 _GAN_ONLY = re.compile(r"\b(gans?|generative|adversarial|discriminators?|latent|noise|generator (network|model)s?|fake)\b",
                        re.IGNORECASE)
-_NOT_GAN = {"generative": re.compile(r"\b(" + "|".join(k for k in _KEYWORDS["generative"] if k not in (r"generator", r"discriminator"))
-                                     + r")\b", re.IGNORECASE)}
+_GENERATIVE_WITHOUT_ROLES = re.compile(  # the "generative" keywords but the two role names
+    r"\b(" + "|".join(k for k in _KEYWORDS["generative"] if k not in ("generator", "discriminator")) + r")\b", re.IGNORECASE)
 
 
 def topic_of(question: str, answer: str = "") -> str:
     scores: dict[str, int] = {}
     answer_only: list[str] = []
-    python_sense = bool(_PYTHON_GENERATOR.search(question + " " + answer[:5000])) and not _GAN_ONLY.search(question + " " + answer[:5000])
+    text = question + " " + answer[:5000]
+    python_sense = bool(_PYTHON_GENERATOR.search(text)) and not _GAN_ONLY.search(text)
     for topic in TOPICS[:-1]:  # all but the fundamentals fallback
-        rx = _NOT_GAN[topic] if python_sense and topic in _NOT_GAN else _COMPILED[topic]
+        rx = _GENERATIVE_WITHOUT_ROLES if python_sense and topic == "generative" else _COMPILED[topic]
         in_question = len(rx.findall(question[:2000]))
         in_answer = len({m.lower() for m in rx.findall(answer[:5000])})  # distinct keywords
         if in_question == 0:

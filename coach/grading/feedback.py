@@ -23,8 +23,8 @@ UNCONFIRMED_NOTE = "the grader could not confirm that your answer states these c
 
 def split_missing(missing: list[str], unconfirmed: list[str]) -> tuple[list[str], list[str]]:
     """(missing points the answer does not mention, the ones it mentions without credit), each in rubric order."""
-    said = {_key(p) for p in unconfirmed or []}
-    return [p for p in missing if _key(p) not in said], [p for p in missing if _key(p) in said]
+    said = {point_key(p) for p in unconfirmed or []}
+    return [p for p in missing if point_key(p) not in said], [p for p in missing if point_key(p) in said]
 
 
 def unsaid_missing(grade: Grade) -> list[str]:
@@ -32,8 +32,10 @@ def unsaid_missing(grade: Grade) -> list[str]:
     return split_missing(grade.missing, getattr(grade, "unconfirmed", None) or [])[0]
 
 
-def _key(text: str) -> str:
+def point_key(text: str) -> str:
+    """A key point's text as two renderings of it compare: its words, case folded."""
     return " ".join(re.findall(r"\w+", str(text or "").casefold()))
+
 
 VERDICT_WORDS = {
     "correct": "Correct",

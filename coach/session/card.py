@@ -14,7 +14,6 @@ Simplified on purpose:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from coach.grading.feedback import (
@@ -23,6 +22,7 @@ from coach.grading.feedback import (
     VERDICT_WORDS,
     build_feedback,
     judged_basis,
+    point_key,
     source_error_note,
     split_missing,
 )
@@ -115,9 +115,6 @@ class Card:
         return split_missing(self.missing, self.unconfirmed)[1]
 
 
-def _key(text: str) -> str:
-    return " ".join(re.findall(r"\w+", str(text or "").casefold()))
-
 
 def _evidence(raw) -> list[Evidence]:
     items = raw if isinstance(raw, list) else [raw] if raw else []
@@ -143,7 +140,7 @@ def wrong_claims(wrong: list[dict]) -> list[WrongClaim]:
         # the candidate's own words ("said") when the grade has them; "claim" may be the rubric's
         # wording of the misconception the sentence matched
         said = w.get("said") or w.get("claim")
-        key = _key(said)
+        key = point_key(said)
         if not key or key in seen:
             continue
         seen.add(key)
@@ -166,8 +163,8 @@ def feedback_extra(grade: Grade) -> str:
 def _unique(items: list[str]) -> list[str]:
     seen, out = set(), []
     for p in items or []:
-        if p and _key(p) not in seen:
-            seen.add(_key(p))
+        if p and point_key(p) not in seen:
+            seen.add(point_key(p))
             out.append(p)
     return out
 
