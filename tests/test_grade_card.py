@@ -255,3 +255,45 @@ def test_an_ask_answer_marks_the_listed_passages_it_does_not_quote():
     assert "related, not quoted" not in citations_md(cites, quoted=None)  # an answer citing nothing: nothing marked
     assert citation_text(cites[1], 2, quoted=quoted).endswith("What is TCP? (related, not quoted)")
     assert "not quoted" not in citation_text(cites[0], 1, quoted=quoted)
+
+
+CODE_ANSWER = ("Iterate over the file object.\n\n```python\ndef count_lines(path):\n    with open(path) as f:\n"
+               "        for line in f:\n            yield line  # *not* [all]\n\n    return </code></pre><script>x</script>\n```\n\n"
+               "Each line is read when the loop asks for it.")
+CODE = CODE_ANSWER.split("```python\n")[1].split("\n```")[0]
+
+
+def _pre_blocks(html_text: str) -> list[str]:
+    import html as _html
+    import re
+
+    return [_html.unescape(b) for b in re.findall(r"<pre><code[^>]*>(.*?)</code></pre>", html_text, re.S)]
+
+
+def test_a_code_block_shows_as_code_with_its_indentation_in_the_ui_and_the_markdown_export():
+    """A walkthrough's model answer showed its code as one line with the fence marks ("```python def count_lines(path):
+    with open(...) ..."): the UI draws a fenced block as <pre> with its lines and indentation, escaped; the Markdown
+    export as a fenced block; prose around it stays prose."""
+    from coach.session.markdown import md_block, md_quote
+    from coach.session.render import safe_block
+
+    ui = render_markdown("#### Model answer\n\n" + safe_block(CODE_ANSWER))
+    assert _pre_blocks(ui) == [CODE], ui
+    assert "```" not in ui and "<script>" not in ui.replace("<pre><code>", "")
+    assert "Iterate over the file object." in ui and "Each line is read" in ui
+    for md in (md_block(CODE_ANSWER), md_quote(CODE_ANSWER)):
+        out = render_markdown(md)
+        assert [b.rstrip("\n") for b in _pre_blocks(out)] == [CODE], out
+        assert "<script>" not in out and "Each line is read" in out
+    # a block holding a fence of its own keeps it as text: the export's fence is longer
+    inner = "```js\nx = 1\n```"
+    assert [b.rstrip("\n") for b in _pre_blocks(render_markdown(md_block("~~~~\n" + inner + "\n~~~~")))] == [inner]
+    # no fence: the text as before (line breaks kept)
+    assert safe_block("a\n\nb") == "a<br><br>b" and safe_block("") == ""
+
+
+def test_anki_cards_show_code_with_its_indentation():
+    from coach.session.export import _anki_html
+
+    out = _anki_html(CODE_ANSWER)
+    assert _pre_blocks(out) == [CODE] and "```" not in out and "<script>" not in out

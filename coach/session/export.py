@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict
 
 from coach.grading.types import lines_of
-from coach.session.card import source_label
+from coach.session.card import source_label, text_and_code
 from coach.session.markdown import grade_markdown, md_block, md_inline, md_quote
 from coach.session.render import summary_md, turn_label
 
@@ -141,7 +141,14 @@ def anki_apkg(engine, path, sid: str | None = None) -> int:
 
 
 def _anki_html(text: str) -> str:
-    return html.escape(text or "", quote=False).replace("\n", "<br>")
+    """Escaped text for an Anki field (HTML); a fenced code block as ``<pre>`` with its lines and indentation."""
+    out = ""
+    for chunk, language in text_and_code(text):
+        if language is not None:
+            out += "<pre><code>" + html.escape(chunk, quote=False) + "</code></pre>"
+        else:
+            out += ("<br>" if out and not out.endswith("</pre>") else "") + html.escape(chunk, quote=False).replace("\n", "<br>")
+    return out
 
 
 def _norm(text: str | None) -> str:

@@ -14,7 +14,7 @@ import re
 
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade, Step
-from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
+from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label, text_and_code
 from coach.session.records import Turn
 
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
@@ -30,8 +30,22 @@ def safe(text: object) -> str:
 
 
 def safe_block(text: object) -> str:
-    """Like ``safe`` but keeps line breaks inside HTML blocks."""
-    return "<br>".join(safe(line) for line in str(text or "").split("\n"))
+    """Like ``safe`` but keeps line breaks inside HTML blocks, and shows a fenced code block as code
+    (``code_html``)."""
+    out = ""
+    for chunk, language in text_and_code(text):
+        if language is not None:
+            out += code_html(chunk)
+        else:
+            out += ("<br>" if out and not out.endswith("</pre>") else "") + "<br>".join(safe(ln) for ln in chunk.split("\n"))
+    return out
+
+
+def code_html(code: str) -> str:
+    """A code block as ``<pre><code>``, escaped like ``safe``, its lines joined by the entity for a line break so
+    that the block is one Markdown line (a blank line in the code would otherwise end the HTML block it sits in, and
+    a paragraph drops a line's leading spaces): the lines and their indentation show as written."""
+    return "<pre><code>" + "&#10;".join(safe(ln) for ln in code.split("\n")) + "</code></pre>"
 
 
 def span(c: Citation, titles: dict[str, str] | None = None) -> str:
