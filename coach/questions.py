@@ -5,7 +5,8 @@ question across sources), otherwise one item per record group of the indexed sou
 passages of sources without Q/A structure become "Explain <title>" questions graded against a
 draft rubric built from the passage. Hints are sentences built from the rubric's key points, heaviest
 first: each names one or two concepts of a point (whole words from the point's own text, never the
-rubric's matching stems such as "regulari") without stating the point itself.
+rubric's matching stems such as "regulari") without stating the point itself: a reviewed point's concepts are its
+terms; a drafted point's (or one written without terms) are the short phrases it uses (``concept_phrases``).
 Simplified on purpose: difficulty of questions without a rubric is a guess from the answer length.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import re
 
+from coach.grading.draft import STOP_WORDS
 from coach.grading.rubrics import RubricBank
 from coach.grading.signals import point_terms
 from coach.grading.text import term_present
@@ -73,11 +75,110 @@ def hint_for(key_point, question: str = "", model_answer: str = "") -> str | Non
     return "A strong answer says something about " + " and ".join(f"“{w}”" for w in words) + "."
 
 
+# Words that end a concept's phrase besides the stop words: verbs and auxiliaries a key point links its concepts with
+# ("hash tables that USE open addressing"), so a phrase is a run of the words between them.
+_LINK_VERBS = frozenset("""
+is are was were be been being am has have had do does did can could will would should may might must shall
+use uses used using make makes made making take takes took taken give gives gave given get gets got keep keeps kept
+let lets allow allows allowed allowing need needs needed mean means meant show shows showed shown run runs ran find
+finds found call calls work works worked help helps helped return returns returned store stores stored say says
+said apply applies applied require requires required add adds added compute computes computed produce produces
+produced create creates created include includes included contain contains contained provide provides provided
+become becomes became lead leads led cause causes caused depend depends depended happen happens tend tends try
+tries tried follow follows followed see sees seen go goes went put puts set sets reduce reduces reduced increase
+increases increased avoid avoids avoided ensure ensures ensured prevent prevents prevented compare compares
+equal equals equals remain remains stay stays treat treats treated describe describes described refer refers
+represent represents represented consider considers considered known called named instead therefore
+perform performs performed decide decides decided combine combines combined evaluate evaluates evaluated raise raises
+raised look looks looked normalize normalizes normalise normalises write writes wrote written rewrite rewritten
+read reads hold holds held start starts started else before per via versus vs against
+""".split())
+# A word ending in "s" before one of these is a verb ("the forget gate decides HOW much ...", "that tuple raises A
+# TypeError"): the phrase ends before it.
+_VERB_NEXT = frozenset("the a an its their his her this these those each every how what whether which whose up down out".split())
+_NOT_ADVERBS = frozenset("assembly anomaly family supply reply butterfly monopoly italy july poly rely apply".split())
+_PHRASE_BREAK = re.compile(r"[,;:()\[\]{}\"“”!?=<>|/*]|\.(?=\s|$)|\s[-–—]\s|'s\b|’s\b")
+_WORD = re.compile(r"[^\W_][\w'’+#.-]*[\w+#]|[^\W_]")
+MAX_PHRASE_WORDS = 3
+
+
+def concept_phrases(point: str, question: str = "", context: str = "") -> list[str]:
+    """The concepts a key point names, as the short phrases it uses ("hash tables", "open addressing", "mean squared
+    error"), best first: runs of the words between stop words, linking verbs, adverbs and punctuation, at most
+    ``MAX_PHRASE_WORDS`` (a longer run keeps its last words, where a noun phrase has its head), scored by the words
+    the question does not already say (a phrase made of the question's words adds nothing), a technical look (a
+    capital inside, a digit, a hyphen) and word length. ``context`` (the model answer) tells a name from a capital at
+    a sentence's start: "Batch normalization ..." reads "batch normalization", "Python dictionaries ..." stays.
+    Drafted key points' terms are their longest words ("automatically", "alternatively"), and hints that named one of
+    them were "one-word hints" a walkthrough could not act on."""
+    asked = {w.lower() for w in _WORD.findall(question or "")}
+    # a capitalised word that is not a sentence's first is a name
+    named = {m.group(0) for text in (point or "", context or "") for m in _WORD.finditer(text)
+             if m.group(0)[:1].isupper() and not re.search(r"(^|[.!?:]\s*|\n\s*)$", text[:m.start()])}
+    found: list[tuple[float, int, str]] = []
+    for segment in _PHRASE_BREAK.split(point or ""):
+        tokens = _WORD.findall(segment or "")
+        content = [not (w.lower() in STOP_WORDS or w.lower() in _LINK_VERBS or w.lower() in _NO_CONCEPT
+                        or w.isdigit() or (w.lower().endswith("ly") and len(w) > 4 and w.lower() not in _NOT_ADVERBS))
+                   for w in tokens]
+        run: list[str] = []
+        for i, w in enumerate([*tokens, ""]):
+            low = w.lower()
+            nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+            after_content = i + 1 < len(tokens) and content[i + 1]
+            # a verb inside a run of content words: "-s" after a singular word and before another content word ("a load
+            # balancer SPREADS incoming requests", not "time series analysis"), a word before an article after a plural
+            # ("health checks REMOVE a failed server"), any "-s" word before an article ("the gate DECIDES how much")
+            third_person = low.endswith("s") and not low.endswith(("ss", "us", "is", "ies"))
+            verb = bool(run) and (
+                (third_person and nxt in _VERB_NEXT)
+                or (third_person and after_content and not run[-1].lower().endswith("s"))
+                or (nxt in _VERB_NEXT and run[-1].lower().endswith("s") and not run[-1].lower().endswith("ss")))
+            if w and content[i] and not verb:
+                run.append(w)
+                continue
+            if run:
+                phrase = run[-MAX_PHRASE_WORDS:]
+                fresh = [x for x in phrase if x.lower() not in asked and singular_form(x.lower()) not in asked]
+                if fresh and max(len(x) for x in fresh) >= 3:
+                    technical = any(re.search(r"[A-Z].*[A-Z]|\d|-", x) for x in phrase)
+                    score = len(fresh) + 0.5 * technical + sum(len(x) for x in fresh) / 20
+                    found.append((score, len(found), " ".join(phrase)))
+            run = []
+    out: list[str] = []
+    for _, _, phrase in sorted(found, key=lambda f: (-f[0], f[1])):
+        first, _, rest = phrase.partition(" ")
+        if first[:1].isupper() and first[1:].islower() and first not in named:
+            first = first.lower()
+        phrase = f"{first} {rest}".strip()
+        if phrase.lower() not in (p.lower() for p in out):
+            out.append(phrase)
+    return out
+
+
+def singular_form(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def phrase_hint(point: str, question: str = "", context: str = "") -> str | None:
+    """A hint naming the one or two concepts of a key point written without reviewed terms (``concept_phrases``)."""
+    phrases = concept_phrases(point, question, context)[:2]
+    if not phrases:
+        return None
+    if len(phrases) == 2 and " " not in phrases[1] and not re.search(r"[A-Z].*[A-Z]|\d|-", phrases[1]) and len(phrases[1]) < 8:
+        phrases = phrases[:1]  # a short common word ("time", "stack") as the second concept adds nothing
+    return "A strong answer says something about " + " and ".join(f"“{p}”" for p in phrases) + "."
+
+
 def _hints(rubric) -> list[str]:
     hints: list[str] = []
     for kp in sorted(rubric.key_points, key=lambda k: -k.weight):  # stable: rubric order within a weight
-        # a point of the user's own written without terms: the terms grading derives for it
-        kp = kp if kp.terms else kp.model_copy(update={"terms": point_terms(rubric, kp)})
+        if rubric.origin == "draft" or not kp.terms:
+            # terms derived from the point's own words (its longest words) name no concept a hint could point at
+            hint = phrase_hint(kp.text, rubric.question, rubric.model_answer)
+            if hint and hint not in hints:
+                hints.append(hint)
+            continue
         hint = hint_for(kp, rubric.question, rubric.model_answer)
         if hint and hint not in hints:
             hints.append(hint)

@@ -69,3 +69,25 @@ def test_a_passage_titled_with_a_question_is_asked_as_that_question_and_not_anno
     assert passages_only_notes([SimpleNamespace(source="p.md", records=[prose])]) == [
         "p.md: no question/answer pairs found; indexed as 1 passage that Ask can quote; asked as \"Explain ...\" "
         "questions: 1 of 1"]
+
+
+def test_a_drafted_key_points_hint_names_its_concepts_as_phrases():
+    """Drafted key points' terms are their longest words, and hints named one of them: "A strong answer says something
+    about “allowed”", "... “alternatively”" (a walkthrough: "A single word from the model answer is not a hint").
+    A drafted point's hint names the phrases it uses for its concepts, never the question's own words."""
+    from coach.grading.rubrics import Rubric
+
+    points = ["A load balancer spreads incoming requests across several backend servers, and health checks remove a "
+              "failed server from the pool.",
+              "TCP is connection-oriented: the three-way handshake (SYN, SYN-ACK, ACK) opens a connection before any "
+              "data is sent.",
+              "Alternatively, the forget gate decides how much of the old cell state is kept."]
+    rubric = Rubric(id="d1", question="What does a load balancer do?", model_answer=" ".join(points), origin="draft",
+                    key_points=[KeyPoint(text=p, terms=[["alternatively", "connection-oriented"]]) for p in points])
+    hints = _hints(rubric)
+    assert hints[0] == "A strong answer says something about “backend servers” and “health checks”." or \
+        "“backend servers”" in hints[0], hints
+    assert "“three-way handshake”" in hints[1] and "“old cell state”" in hints[2], hints
+    joined = " ".join(hints)
+    for word in ("alternatively", "load balancer", "decides", "opens", "“data”"):
+        assert word not in joined.lower(), hints
