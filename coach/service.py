@@ -179,6 +179,9 @@ class Coach:
 
     @property
     def grader(self):
+        # outside the lock: a re-parse after an upgrade (``_reparse_stale``) takes minutes, and under the lock every
+        # other user of this Coach (the UI's sessions) waited for it when grading was the first thing asked for
+        self.ensure_index()
         with self._lock:
             if self._grader is not None and (self._live_generation(), self._reports_stamp()) != self._grader_generation:
                 # another process added or removed sources (`coach index add|remove` beside `coach serve`):

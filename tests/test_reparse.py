@@ -97,3 +97,16 @@ def test_a_bundled_source_whose_installation_moved_is_found_by_its_name(tmp_path
     monkeypatch.setattr("corpus.version._default", lambda: "newer-parser")
     Coach(settings).ensure_index()
     assert parsers(settings) == {name: "newer-parser"}
+
+
+def test_a_reparse_asked_for_by_grading_does_not_hold_the_coachs_lock(home, monkeypatch):
+    """A review: when grading was the first thing a Coach was asked for, the re-parse ran under the Coach's lock and
+    every other user of it waited minutes. Control flow only: the re-parse itself is the test above."""
+    settings, _ = home
+    coach = Coach(settings)
+    held = []
+    monkeypatch.setattr(Coach, "_reparse_stale", lambda self, progress=None: held.append(self._lock._is_owned()) or [])
+    coach.grader
+    assert held == [False]
+    coach.grader  # once per Coach
+    assert held == [False]
