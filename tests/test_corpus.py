@@ -618,3 +618,11 @@ def test_an_articles_sign_off_is_boilerplate(tmp_path):
     assert [r.answer for r in parse_file(tmp_path / "py.md").records] == [
         "It fetches and merges into the current branch.", "This rounds up the value to the nearest integer.",
         "This wraps up the original function in a closure."]
+    # "Did we miss your favourite question?" opening the sign-off paragraph became a key point (a walkthrough)
+    (tmp_path / "net.md").write_text(
+        "## 1. What is ARP?\n\nARP maps an IPv4 address to a MAC address.\n\n---\n\nDid we miss your favourite "
+        "question? Let us know in the comments below!\n\n## 2. Did we miss any edge cases in the merge step?\n\n"
+        "Yes: the empty list.\n", encoding="utf-8")
+    assert [(r.question, r.answer) for r in parse_file(tmp_path / "net.md").records] == [
+        ("What is ARP?", "ARP maps an IPv4 address to a MAC address."),
+        ("Did we miss any edge cases in the merge step?", "Yes: the empty list.")]
