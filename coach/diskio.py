@@ -199,3 +199,24 @@ def file_lock(path: Path, what: str, timeout: float = 10.0) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
     finally:
         fh.close()
+
+
+def check_output_file(output, what: str = "write") -> None:
+    """Fail now, in one line, when a file the user named for output cannot be written (`coach grade` said "Error:
+    [Errno 2] ..." after the models had loaded): opened to append (nothing of an existing file is lost if the start
+    fails), and a file this made is removed again. A folder that does not exist is an error, never made: `coach
+    sessions export -o /nonexistent-dir/x.md` made that folder at the filesystem root (a walkthrough)."""
+    existed = os.path.lexists(output)
+    try:
+        open(output, "ab").close()
+    except FileNotFoundError:
+        raise CoachError(f"cannot write {output}: its folder does not exist") from None
+    except IsADirectoryError:
+        raise CoachError(f"cannot write {output}: it is a folder") from None
+    except OSError as exc:
+        err = disk_error(exc, f"{what} {output}")
+        if err is None:
+            raise CoachError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise err from None
+    if not existed:
+        Path(output).unlink(missing_ok=True)

@@ -64,7 +64,13 @@ def test_export_markdown_and_json_carry_the_claim_level_evidence(fake, tmp_path)
     assert md.output.startswith(f"# Interview session {sid}")
     assert "✗ it is a guess → The reference says the opposite." in md.output
     assert "a.txt" in md.output and "7" in md.output and "What the source states." in md.output
-    out = tmp_path / "deep" / "s.json"
+    # a folder that does not exist is an error, never made (a walkthrough's typo made /nonexistent-dir at the root)
+    for fmt in ("json", "anki"):
+        missing = tmp_path / "deep" / "s.json"
+        result = cli_run("sessions", "export", sid, "--format", fmt, "--output", str(missing))
+        assert result.exit_code == 1 and result.output.strip() == f"Error: cannot write {missing}: its folder does not exist"
+        assert not (tmp_path / "deep").exists()
+    out = tmp_path / "s.json"
     result = cli_run("sessions", "export", sid, "--format", "json", "--output", str(out))
     assert result.exit_code == 0 and f"Wrote session {sid} (json)" in result.output
     data = json.loads(out.read_text(encoding="utf-8"))

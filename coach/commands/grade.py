@@ -9,15 +9,13 @@ order. Lines are written and flushed as they are graded, so an interrupted run k
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 from coach.datafiles import LineError, dumps_line, parse_jsonl_line
-from coach.diskio import disk_error
+from coach.diskio import check_output_file, disk_error
 from coach.errors import CoachError
 
 
@@ -57,26 +55,6 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
     return row
 
 
-def _check_output(output: str) -> None:
-    """Fail now, in one line, when the output file cannot be written ("Error: [Errno 2] ..." after the models had
-    loaded, before): opened to append (nothing of an existing file is lost if the start fails), and a file this
-    made is removed again."""
-    existed = os.path.lexists(output)
-    try:
-        open(output, "ab").close()
-    except FileNotFoundError:
-        raise CoachError(f"cannot write {output}: its folder does not exist") from None
-    except IsADirectoryError:
-        raise CoachError(f"cannot write {output}: it is a folder") from None
-    except OSError as exc:
-        err = disk_error(exc, f"write the grades to {output}")
-        if err is None:
-            raise CoachError(f"cannot write {output}: {exc.strerror or exc}") from None
-        raise err from None
-    if not existed:
-        Path(output).unlink(missing_ok=True)
-
-
 @click.command()
 @click.option("--input", "input_", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="JSONL, one object per line: question, answer, optionally reference (grade against this text instead "
               "of the indexed sources) or question_id; other fields are kept ('-' for stdin).")
@@ -98,7 +76,7 @@ def grade(settings, input_, output):
     else:
         lines = split_lines(sys.stdin.buffer.read())
     if output != "-":
-        _check_output(output)  # before the models load: a bad path fails fast
+        check_output_file(output, "write the grades to")  # before the models load: a bad path fails fast
     coach = Coach(settings)
     ensure_index_with_progress(coach)  # a fresh home builds its index first, with a bar on stderr
     errors = graded = 0

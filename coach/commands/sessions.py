@@ -82,19 +82,20 @@ def list_(settings, as_json):
 @click.pass_obj
 def export(settings, session, fmt, output):
     """Export SESSION (its id, or 'last') as Markdown, JSON, an Anki CSV or an Anki deck."""
-    from coach.diskio import write_text_atomic, writing
+    from coach.diskio import check_output_file, write_text_atomic, writing
     from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
 
     engine = _engine(settings)
     sid = _resolve(engine, session)
+    if fmt == "anki" and output is None:
+        raise CoachError("an Anki deck is a binary file: give --output FILE.apkg")
+    if output is not None:
+        check_output_file(output)
     if fmt == "anki":
-        if output is None:
-            raise CoachError("an Anki deck is a binary file: give --output FILE.apkg")
         import os
         import tempfile
 
         with writing(f"write {output}"):  # a temporary file beside it, then a rename: never half a deck
-            output.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
             os.close(fd)
             tmp = Path(name)
