@@ -309,7 +309,10 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     from coach.grading.feedback import unsaid_missing
 
     if grade.wrong:
-        w = grade.wrong[0]
+        # a known misconception (a rubric's, a source's reported error) or a swap first: the judge's flags are often
+        # false alarms on correct sentences (README); then the judge's most confident flag
+        w = sorted(grade.wrong, key=lambda x: (not (x.get("known_misconception") or x.get("how") in (
+            "states a known misconception", "swap")), -float(x.get("confidence") or 1.0)))[0]
         said = (w.get("said") or w.get("claim") or "").strip().rstrip(".")
         if said:
             return FollowUp(f"Follow-up: you said “{said}”. Is that right? Explain why or why not.",

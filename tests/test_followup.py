@@ -89,3 +89,21 @@ def test_the_follow_up_asks_about_a_point_the_answer_did_not_mention():
 
     g.missing, g.unconfirmed = [said], [said]
     assert followup_for(g).target is None and not _has_gap(g)
+
+
+def test_the_follow_up_asks_about_a_known_misconception_before_the_judges_other_flags():
+    """A walkthrough: the answer stated the source's reported error ("DNS queries are normally sent over UDP port 35")
+    beside a correct sentence the judge flagged first, and the follow-up asked "Is that right?" about the correct one."""
+    g = grade(question="What happens during DNS resolution?")
+    g.wrong = [
+        {"claim": "The client checks its cache first.", "correction": "The client first checks its local cache.",
+         "source_error": False, "how": "contradicts the reference", "confidence": 0.97},
+        {"claim": "DNS uses UDP port 35.", "correction": "DNS uses UDP port 53.", "source_error": True,
+         "how": "contradicts the reference", "confidence": 0.96, "known_misconception": True},
+    ]
+    f = followup_for(g)
+    assert f.target == "DNS uses UDP port 53." and "port 35" in f.question
+    # without a known misconception: the judge's most confident flag
+    g.wrong[1].pop("known_misconception")
+    g.wrong[0]["confidence"] = 0.5
+    assert followup_for(g).target == "DNS uses UDP port 53."

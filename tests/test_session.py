@@ -98,6 +98,9 @@ def test_session_flow_grade_hint_skip_reveal_summary(engine_fu):
     assert engine.followup(sid).id == fu.id  # asking again gives the same follow-up, not a second one
     res = engine.answer(sid, f"it is the {kw} part")
     assert engine.coach.graded[-1][2] == fu.target  # graded against the gap, not the whole rubric
+    # ... under the parent question: "Is that right? Explain why" names no topic, and a repair on the parent's topic
+    # was graded "off topic" against it (a walkthrough)
+    assert engine.coach.graded[-1][0] == item.question
     assert res.grade.verdict == "correct" and res.next.kind == "main" and res.next.position == 1
     # one follow-up per question: asked again (a resumed chat's ":followup" while question 2 waits), it is refused,
     # not a second follow-up on question 1 that takes the answer meant for question 2 (a walkthrough)
@@ -512,3 +515,35 @@ def test_the_summary_does_not_send_the_candidate_to_learn_what_they_said(engine,
     sid = engine.start(length=1, seed=1).session_id
     engine.answer(sid, "an answer")
     assert [g.get("missing") for g in engine.summary(sid)["gaps"]] == [unsaid]
+
+
+def test_the_summary_lists_known_misconceptions_first_and_says_how_many_more(engine, monkeypatch):
+    """A walkthrough: the summary showed its first eight gaps in question order, so the session's two stated
+    misconceptions (the last questions) were not among them; the export lists every gap."""
+    from coach.grading.types import Grade
+    from coach.session.export import session_markdown
+    from coach.session.render import summary_md, summary_text
+
+    grades = iter([
+        Grade(score=5.0, verdict="partial", feedback="", missing=[f"Point {i} of the first answer." for i in range(2)],
+              wrong=[{"claim": "A correct sentence the judge flagged.", "correction": "Its key point.",
+                      "confidence": 0.9}]),
+        Grade(score=2.0, verdict="incorrect", feedback="", missing=["Point of the second answer."],
+              wrong=[{"claim": "The judge's other flag.", "correction": "Another key point.", "confidence": 0.97},
+                     {"claim": "DNS uses port 35.", "correction": "DNS uses port 53.", "confidence": 0.5,
+                      "known_misconception": True}]),
+    ])
+    monkeypatch.setattr(engine.coach, "grade", lambda *a, **k: next(grades))
+    engine.followups = False
+    sid = engine.start(length=2, seed=1).session_id
+    engine.answer(sid, "first")
+    engine.answer(sid, "second")
+    gaps = engine.summary(sid)["gaps"]
+    assert [g.get("wrong") or g.get("missing") for g in gaps] == [
+        "DNS uses port 35.", "The judge's other flag.", "A correct sentence the judge flagged.",
+        "Point of the second answer.", "Point 0 of the first answer.", "Point 1 of the first answer."]
+    s = engine.summary(sid)
+    s["gaps"] = s["gaps"] * 2  # 12: four more than a summary lists
+    assert "... and 4 more to work on: the session's export lists every one" in summary_text(s)
+    assert "and 4 more to work on" in summary_md(s) and "more to work on" not in summary_md(s, all_gaps=True)
+    assert "and 4 more" not in session_markdown(engine, sid)  # 6 gaps: all listed

@@ -529,13 +529,20 @@ class Grader:
                 contradicted = {normalise(w["correction"]).lower() for w in grade.wrong}
                 grade.right = [t for t, _ in ev.covered if normalise(t).lower() not in contradicted]
                 grade.missing = [t for t in grade.missing if t not in set(grade.right)]
-            said = {normalise(w["claim"]).lower() for w in grade.wrong}
+            said = {normalise(w["claim"]).lower(): w for w in grade.wrong}
             for st in _one_per_error(stated):  # rubric patterns the judge did not already report, each sentence once
-                if normalise(st["sentence"]).lower() not in said:
-                    said.add(normalise(st["sentence"]).lower())
-                    grade.wrong.append({"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
-                                        "source_error": st["source_error"], "how": "states a known misconception",
-                                        **_shown(st)})
+                key = normalise(st["sentence"]).lower()
+                if key in said:
+                    # the judge's item states a known misconception too (a source's reported error): marked, so that
+                    # a follow-up asks about it before the judge's other flags (a walkthrough's follow-up asked about
+                    # a correct sentence beside "DNS ... over UDP port 35"); display and scores unchanged
+                    said[key]["known_misconception"] = True
+                    said[key]["source_error"] = bool(said[key].get("source_error") or st["source_error"])
+                    continue
+                said[key] = {"claim": st["sentence"], "said": st["sentence"], "correction": st["correction"],
+                             "source_error": st["source_error"], "how": "states a known misconception",
+                             "known_misconception": True, **_shown(st)}
+                grade.wrong.append(said[key])
         else:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing

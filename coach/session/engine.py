@@ -251,14 +251,16 @@ class SessionEngine:
         text = without_surrogates(text)  # storable: an undecodable byte failed the save after grading
         info, turn = self._pending(sid)
         item = info.plan[turn.position]
+        # a follow-up is graded under its parent question: "Is that right? Explain why or why not." names no topic, and
+        # a repair on the parent's topic ("DNS uses port 53") was graded "off topic" against it (a walkthrough); an
+        # example follow-up without a gap is graded against the parent's rubric by its id, with the parent's text
         if turn.kind == "followup" and turn.target:
             # graded against the gap it asks about, not the parent question's whole rubric; a gap taken from a rubric
             # drafted from an added source is that source's unreviewed sentence, not a reference the user vouches for
-            grade = self.coach.grade(turn.question, text, reference=turn.target,  # slow: outside the lock
+            grade = self.coach.grade(item.question, text, reference=turn.target,  # slow: outside the lock
                                      vouched=item.reviewed)
         else:
-            grading_question = item.question if turn.kind == "main" else turn.question
-            grade = self.coach.grade(grading_question, text, question_id=item.id)  # slow: outside the lock
+            grade = self.coach.grade(item.question, text, question_id=item.id)  # slow: outside the lock
         follow = self._followup_for(grade, text) if self.followups and turn.kind == "main" and _has_gap(grade) else None
         with self._lock, self.db.transaction() as db:
             now = self.clock()

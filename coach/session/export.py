@@ -64,7 +64,7 @@ def session_markdown(engine, sid: str) -> str:
                     "source since, or the source edited):_", "", md_block(now), ""]
     for a in engine.asks(sid):
         out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
-    out += [summary_md(engine.summary(sid), esc=md_inline), ""]
+    out += [summary_md(engine.summary(sid), esc=md_inline, all_gaps=True), ""]
     return "\n".join(out)
 
 

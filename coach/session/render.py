@@ -166,7 +166,7 @@ def citations_md(citations: list[Citation], titles: dict[str, str] | None = None
     return "\n".join(citation_md(c, i + 1, titles, quoted) for i, c in enumerate(citations))
 
 
-def summary_md(summary: dict, esc=None) -> str:
+def summary_md(summary: dict, esc=None, all_gaps: bool = False) -> str:
     """The end-of-session summary; ``esc`` escapes untrusted text (default: HTML-safe for the web UI)."""
     safe_ = esc or safe
     avg = summary["average_score"]
@@ -184,10 +184,21 @@ def summary_md(summary: dict, esc=None) -> str:
         lines += [f"- {safe_(u['question'])} _({safe_(u['status'])})_" for u in summary["unanswered"]]
     if summary["gaps"]:
         lines += ["", "**To work on:**", ""]
-        lines += [f"- {gap_text(g, safe_)} _({safe_(g['question'])})_" for g in summary["gaps"][:8]]
+        shown = summary["gaps"] if all_gaps else summary["gaps"][:SHOWN_GAPS]
+        lines += [f"- {gap_text(g, safe_)} _({safe_(g['question'])})_" for g in shown]
+        if len(summary["gaps"]) > len(shown):
+            lines.append(f"- _{safe_(more_gaps(summary))}_")
     if summary["next_reviews"]:
         lines += ["", "**Next reviews:**", ""] + [f"- {safe_(r['due'])}: {safe_(r['question'])}" for r in summary["next_reviews"][:8]]
     return "\n".join(lines)
+
+
+SHOWN_GAPS = 8  # gaps a summary lists (errors first); the export has them all
+
+
+def more_gaps(summary: dict) -> str:
+    n = len(summary["gaps"]) - SHOWN_GAPS
+    return f"... and {n} more to work on: the session's export lists every one"
 
 
 def gap_text(gap: dict, esc=str) -> str:
@@ -230,7 +241,9 @@ def summary_text(summary: dict) -> str:
              f"of {summary['asked']}; {summary['skipped']} skipped, {summary['revealed']} revealed (not in the average)."]
     lines += [f"  {t}: {s}/10" for t, s in summary["by_topic"].items()]
     lines += [f"  {u['status']}: {u['question']}" for u in summary.get("unanswered", [])]
-    lines += [f"  to work on: {gap_text(g)} ({g['question']})" for g in summary["gaps"][:8]]
+    lines += [f"  to work on: {gap_text(g)} ({g['question']})" for g in summary["gaps"][:SHOWN_GAPS]]
+    if len(summary["gaps"]) > SHOWN_GAPS:
+        lines.append(f"  {more_gaps(summary)}")
     lines += [f"  next review {r['due']}: {r['question']}" for r in summary["next_reviews"][:8]]
     return plain("\n".join(lines))
 

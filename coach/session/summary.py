@@ -26,15 +26,20 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
     # point the candidate had just given, graded correct, in the follow-up)
     closed = {(t.position, t.target) for t in turns
               if t.kind == "followup" and t.target and t.grade is not None and t.grade.verdict == "correct"}
-    gaps = []
+    ranked = []  # (rank, score, order, gap): the summary shows the first few, so the errors come first
     for t in graded:
         for point in unsaid_missing(t.grade)[:2]:  # a point in the answer's words is nothing to go and learn
             if (t.position, point) not in closed:
-                gaps.append({"question": info.plan[t.position].question, "missing": point})
-        for w in t.grade.wrong[:2]:
+                ranked.append((2, t.grade.score, len(ranked), {"question": info.plan[t.position].question, "missing": point}))
+        for w in sorted(t.grade.wrong, key=_error_rank)[:2]:
             if (t.position, w.get("correction")) not in closed:
-                gaps.append({"question": info.plan[t.position].question, "wrong": w.get("claim", ""),
-                             "correction": w.get("correction", "")})
+                ranked.append((_error_rank(w)[0], t.grade.score, len(ranked),
+                               {"question": info.plan[t.position].question, "wrong": w.get("claim", ""),
+                                "correction": w.get("correction", "")}))
+    # known misconceptions (a source's reported error among them) first, then the judge's wrong claims, then missing
+    # points, each from the lowest-scored answer up: the summary showed its first eight gaps in question order, and a
+    # walkthrough's two stated misconceptions came after them
+    gaps = [g for *_, g in sorted(ranked, key=lambda r: r[:3])]
     next_reviews = []
     for item in info.plan:
         state = reviews.get(item.id)
@@ -58,3 +63,10 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
         "gaps": gaps,
         "next_reviews": sorted(next_reviews, key=lambda r: r["due"]),
     }
+
+
+def _error_rank(w: dict) -> tuple[int, float]:
+    """A wrong claim's place among the gaps: a known misconception or a swap before the judge's flags (often false
+    alarms), the judge's most confident first."""
+    known = w.get("known_misconception") or w.get("how") in ("states a known misconception", "swap")
+    return (0 if known else 1), -float(w.get("confidence") or 1.0)
