@@ -297,3 +297,46 @@ def test_anki_cards_show_code_with_its_indentation():
 
     out = _anki_html(CODE_ANSWER)
     assert _pre_blocks(out) == [CODE] and "```" not in out and "<script>" not in out
+
+
+def test_a_correction_of_a_flagged_line_is_not_quoted_as_that_lines_words():
+    """A walkthrough's export quoted "DNS queries are normally sent over UDP port 53 ..." as line 60 of the source,
+    which says port 35 (the key point was the reported correction of that line)."""
+    from coach.grading.evidence import evidence_of
+    from coach.session.markdown import grade_markdown
+
+    fix = "DNS queries are normally sent over UDP port 53."
+    cite = Citation("n.md:59", "n.md", 59, 60, "What happens during DNS resolution?",
+                    passage="The client checks its cache.\nDNS queries are normally sent over UDP port 35.",
+                    flags=[{"verdict": "error", "correction": fix}], answer_lines=[59, 60])
+    ev = evidence_of(cite, fix)
+    assert ev["corrects"] and ev["line_start"] == 60
+    plain = evidence_of(cite, "The client checks its cache.")  # the line's own words: quoted as before
+    assert "corrects" not in plain and plain["line_start"] == 59
+    g = Grade(score=2.0, verdict="incorrect", feedback="", question="What happens during DNS resolution?",
+              wrong=[{"claim": "DNS uses port 35.", "said": "DNS uses port 35.", "correction": fix, "evidence": ev}])
+    for out in (grade_markdown(g), grade_text(g), grade_md(g)):
+        assert "a correction of n.md:60, which the source states wrongly (flagged)" in out, out
+        assert f"“{fix}”" not in out.split("a correction of", 1)[1], out
+
+
+def test_the_export_keeps_a_citations_lines_and_lists_an_asks_citations():
+    """A walkthrough's export: a cited passage's list was one line ("\\- 1xx: informational \\- 2xx ..."), "redirects.(a
+    cited source states this error too" lost its space, and an Ask answer ended with "[1]" and no citation under it."""
+    from coach.session.markdown import citation_markdown
+
+    cite = Citation("s.md:3", "s.md", 3, 6, "What do status codes mean?",
+                    passage="Status codes are grouped:\n- 1xx: informational\n- 2xx: success\n\n```bash\ncurl -I x\n```")
+    html = render_markdown(citation_markdown(cite, 1))
+    assert "1xx: informational<br" in html and "<pre><code" in html and "curl -I x" in html, html
+    g = Grade(score=2.0, verdict="incorrect", feedback="", question="q",
+              wrong=[{"claim": "301 is temporary.", "said": "301 is temporary.", "correction": "301 is permanent.",
+                      "source_error": True}])
+    assert "301 is permanent. (a cited source states this error too)" in grade_markdown(g)
+    engine = SessionEngine(FakeCoach())
+    sid = engine.start(topics=["dl"], length=1, seed=2).session_id
+    "".join(engine.ask("What is overfitting?", sid).stream)
+    text = session_markdown(engine, sid)
+    asked = text.split("## You asked", 1)[1]
+    assert "a.txt:3-5 (What is overfitting?)" in asked and "   > Fitting noise." in asked, asked
+    assert "_cited passage flagged: check it_" in asked

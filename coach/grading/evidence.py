@@ -118,9 +118,18 @@ def evidence_of(cite, text: str) -> dict:
     line of the cited passage that states it (``line_stating``), else the whole passage."""
     if cite is None:
         return {"text": text}
-    at = line_stating(getattr(cite, "passage", ""), getattr(cite, "answer_lines", []), text)
+    passage = getattr(cite, "passage", "")
+    at = line_stating(passage, getattr(cite, "answer_lines", []), text)
     start, end = (at, at) if at is not None else (cite.line_start, cite.line_end)
-    return {"source": cite.source, "line_start": start, "line_end": end, "text": text}
+    out = {"source": cite.source, "line_start": start, "line_end": end, "text": text}
+    key = normalise(text).lower()
+    if key not in normalise(passage).lower() and any(
+            normalise(str(f.get("correction") or "")).lower() == key for f in getattr(cite, "flags", None) or []):
+        # the text is a flag's correction of what this passage states (a drafted key point that replaced a flagged
+        # sentence): the passage says something else there, so the text is not quoted as the source's (a walkthrough's
+        # export quoted "... UDP port 53 ..." as line 60, which says port 35)
+        out["corrects"] = True
+    return out
 
 
 def claims_of(answer: str) -> list[str]:

@@ -105,9 +105,15 @@ class Evidence:
     line_start: int | None = None
     line_end: int | None = None
     text: str = ""
+    corrects: bool = False  # ``text`` is a flag's correction of what the span states, not the span's words
 
     def span(self, titles: dict[str, str] | None = None) -> str:
         return span_label(self.source, self.line_start, self.line_end, titles)
+
+    def label(self, titles: dict[str, str] | None = None) -> str:
+        """How the evidence is introduced: a span whose own words are wrong is named as what the correction fixes."""
+        return (f"a correction of {self.span(titles)}, which the source states wrongly (flagged)" if self.corrects
+                else self.span(titles))
 
 
 @dataclass
@@ -157,7 +163,9 @@ def _evidence(raw) -> list[Evidence]:
     out = []
     for e in items:
         if isinstance(e, dict) and e.get("source"):
-            out.append(Evidence(str(e["source"]), _int(e.get("line_start")), _int(e.get("line_end")), str(e.get("text") or "")))
+            corrects = bool(e.get("corrects"))
+            out.append(Evidence(str(e["source"]), _int(e.get("line_start")), _int(e.get("line_end")),
+                                "" if corrects else str(e.get("text") or ""), corrects))
     return out
 
 

@@ -15,9 +15,9 @@ import io
 import json
 from dataclasses import asdict
 
-from coach.grading.types import lines_of
+from coach.grading.types import Citation, lines_of
 from coach.session.card import source_label, text_and_code
-from coach.session.markdown import grade_markdown, md_block, md_inline, md_quote
+from coach.session.markdown import citation_markdown, grade_markdown, md_block, md_inline, md_quote
 from coach.session.render import summary_md, turn_label
 
 MISSED_BELOW = 6.0
@@ -64,6 +64,10 @@ def session_markdown(engine, sid: str) -> str:
                     "source since, or the source edited):_", "", md_block(now), ""]
     for a in engine.asks(sid):
         out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
+        out += [f"_{md_inline(w)}_" for w in a.get("warnings") or []] + ([""] if a.get("warnings") else [])
+        cites = [Citation(**c) for c in a.get("citations") or [] if isinstance(c, dict)]
+        if cites:  # the "[1]" of the answer names one of these (it was left without them)
+            out += [citation_markdown(c, i + 1, titles) for i, c in enumerate(cites)] + [""]
     out += [summary_md(engine.summary(sid), esc=md_inline, all_gaps=True), ""]
     return "\n".join(out)
 

@@ -55,6 +55,26 @@ def md_block(text: object) -> str:
     return "\n\n".join(out)
 
 
+def md_passage(text: object, indent: str = "") -> str:
+    """A source passage as a blockquote that keeps its lines (a list's items, a table's rows: ``md_block`` joins the
+    lines of a paragraph, and a walkthrough's exported citation read "\\- 1xx: informational \\- 2xx ..."), a code
+    block as one."""
+    out: list[str | None] = []  # None: an empty quote line between blocks
+    for chunk, language in text_and_code(text):
+        if out:
+            out.append(None)
+        if language is not None:
+            out += md_code(chunk, language).split("\n")
+            continue
+        paragraphs = [[md_inline(ln) for ln in p.split("\n") if ln.strip()] for p in re.split(r"\n\s*\n", chunk)]
+        for k, lines in enumerate(p for p in paragraphs if p):
+            if k:
+                out.append(None)
+            # a backslash at a line's end is a hard line break: each source line stays a line
+            out += [ln + "\\" for ln in lines[:-1]] + lines[-1:]
+    return "\n".join(indent + (">" if ln is None else "> " + ln) for ln in out)
+
+
 def md_quote(text: object) -> str:
     """A blockquote of untrusted text (the user's answer)."""
     body = md_block(text)
@@ -67,7 +87,7 @@ def span_md(source: str, line_start, line_end, titles: dict[str, str] | None = N
 
 def evidence_md(e: Evidence, titles: dict[str, str] | None = None) -> str:
     text = f": “{md_inline(e.text)}”" if e.text else ""
-    return f"evidence {span_md(e.source, e.line_start, e.line_end, titles)}{text}"
+    return f"evidence {md_inline(e.label(titles))}{text}"
 
 
 def citation_markdown(c: Citation, index: int, titles: dict[str, str] | None = None) -> str:
@@ -76,7 +96,7 @@ def citation_markdown(c: Citation, index: int, titles: dict[str, str] | None = N
         head += f" ({md_inline(c.question)})"
     lines = [head]
     if c.passage:
-        lines.append(f"   > {md_inline(c.passage)}")
+        lines.append(md_passage(c.passage, "   "))
     for f in c.flags:
         fix = f" Correction: {md_inline(f.get('correction'))}" if f.get("correction") else ""
         reason = md_inline(str(f.get("reason") or f.get("quote") or "").rstrip(". "))
@@ -102,7 +122,8 @@ def grade_markdown(grade: Grade, titles: dict[str, str] | None = None, level: in
     if card.wrong:
         out += ["", f"{h} {SECTION_TITLES['wrong']}", ""]
         for w in card.wrong:
-            note = md_inline(w.source_note(titles))
+            note = w.source_note(titles)
+            note = " " + md_inline(note) if note else ""  # md_inline strips the note's leading space
             basis = f" _({md_inline(w.basis)})_" if w.basis else ""
             out.append(f"- ✗ {md_inline(w.claim)} → {md_inline(w.correction)}{note}{basis}")
             out += [f"  - {evidence_md(e, titles)}" for e in w.evidence]

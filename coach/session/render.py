@@ -81,7 +81,7 @@ def citation_md(c: Citation, index: int, titles: dict[str, str] | None = None, q
 
 def _evidence_html(e: Evidence, titles: dict[str, str] | None = None) -> str:
     text = f": “{safe(e.text)}”" if e.text else ""
-    return f"<br><small>Evidence: {safe(e.span(titles))}{text}</small>"
+    return f"<br><small>Evidence: {safe(e.label(titles))}{text}</small>"
 
 
 def steps_html(steps: list[Step]) -> str:
@@ -257,7 +257,7 @@ def grade_text(grade: Grade, titles: dict[str, str] | None = None, shown_notes: 
     for key, items in (("right", [f"  + {p}" for p in card.right]), ("missing", [f"  - {p}" for p in card.absent]),
                        ("unconfirmed", [f"  ({UNCONFIRMED_NOTE})"] + [f"  ? {p}" for p in card.said_unconfirmed]
                         if card.said_unconfirmed else []),
-                       ("wrong", [f"  x {w.claim} -> {w.correction}" + (f" ({w.basis})" if w.basis else "") + "".join(f"\n      evidence {e.span(titles)}" for e in w.evidence)
+                       ("wrong", [f"  x {w.claim} -> {w.correction}" + (f" ({w.basis})" if w.basis else "") + "".join(f"\n      evidence {e.label(titles)}" for e in w.evidence)
                                   for w in card.wrong])):
         if items:
             lines += [SECTION_TITLES[key] + ":"] + items
