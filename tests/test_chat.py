@@ -55,7 +55,7 @@ def test_quit_then_resume(fake):
 
 
 def test_end_of_input_keeps_session_and_errors_are_one_line(fake):
-    result = run(["--length", "2"], "")
+    result = run(["--length", "2"], ":skip\n")  # end of input after a skip: kept, resumable
     assert result.exit_code == 0 and "Session saved" in result.output
     result = CliRunner().invoke(cli, ["chat", "--topics", "cooking"], input="")
     # (the fake's index "builds" each time: piped, each stage is one "Indexing:" line on stderr)
@@ -156,3 +156,12 @@ def test_a_resumed_chat_shows_a_note_in_full_again(fake):
     assert result.output.count("Note: " + NOTE) == 1
     result = run(["--resume", "last"], "nope\n:skip\n")
     assert result.output.count("Note: " + NOTE) == 1, result.output
+
+
+def test_a_session_quit_before_anything_was_done_is_not_kept(fake):
+    """A walkthrough's `:help` then `:quit` left an "active 0/8 answered" session in `coach sessions list` for good."""
+    result = run(["--length", "2"], ":help\n:quit\n")
+    assert result.exit_code == 0 and "Nothing was answered, so the session was not kept." in result.output
+    assert "Resume with" not in result.output and SessionEngine(fake).history() == []
+    result = run(["--length", "2"], ":skip\n:quit\n")  # a question skipped: something to come back to
+    assert "Resume with: coach chat --resume" in result.output and len(SessionEngine(fake).history()) == 1

@@ -93,6 +93,8 @@ def chat(settings, topics, length, difficulty, resume, seed):
         if cmd == ":quit":
             if getattr(coach, "read_only", False):  # the session lived in memory only
                 click.echo("\nThis session was not saved (the coach's home is read-only), so it cannot be resumed.")
+            elif engine.discard_if_untouched(sid):
+                click.echo("\nNothing was answered, so the session was not kept.")
             else:
                 click.echo(f"\nSession saved. Resume with: coach chat --resume {sid}")
             return

@@ -360,6 +360,21 @@ class SessionEngine:
         )
         db.execute("UPDATE sessions SET status='active', updated_at=? WHERE id=?", (now, sid))
 
+    def discard_if_untouched(self, sid: str) -> bool:
+        """Delete a session nothing was done in (no question answered, skipped or revealed, no hint, no Ask): a
+        walkthrough's `:help` then `:quit` left an "active 0/8" session in the history for good. Returns whether it
+        was deleted; a session with anything in it is kept, resumable."""
+        self.info(sid)  # this owner's, or "no session"
+        with self._lock, self.db.transaction() as db:
+            used = db.execute("SELECT 1 FROM turns WHERE session_id=? AND (status!='pending' OR hints_used>0) LIMIT 1",
+                              (sid,)).fetchone() or db.execute("SELECT 1 FROM asks WHERE session_id=? LIMIT 1",
+                                                               (sid,)).fetchone()
+            if used:
+                return False
+            db.execute("DELETE FROM turns WHERE session_id=?", (sid,))
+            db.execute("DELETE FROM sessions WHERE id=? AND owner=?", (sid, self.owner))
+        return True
+
     def finish(self, sid: str) -> dict:
         """End the session now (unanswered questions stay unasked) and return its summary. A finished session
         is left as it is (read-only: not even its place in the history moves)."""
