@@ -87,7 +87,7 @@ def test_build_add_remove_status_cycle(run, tmp_path):
 
 def test_user_errors_are_one_line(run, tmp_path):
     res = run("status")
-    assert res.exit_code == 1 and "no index yet" in res.stderr and "coach index build" in res.stderr
+    assert res.exit_code == 1 and "no index yet" in res.stderr and "coach index build" in res.stderr and "`coach index add FILE`" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     res = run("build", str(tmp_path / "missing.txt"))
     assert res.exit_code == 1 and res.stderr.startswith("Error: no such file or folder")

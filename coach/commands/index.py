@@ -163,7 +163,8 @@ def status(settings, as_json):
 
     st = _open(settings).status()
     if not st["exists"]:
-        raise CoachError(f"no index yet in {st['index_dir']}: run `coach index build`")
+        raise CoachError(f"no index yet in {st['index_dir']}: `coach index add FILE` indexes the bundled sources and "
+                         "your file, `coach index build` the bundled sources alone")
     st["rubric_problems"] = RubricBank.load(settings, warn=False).problems  # skipped rubric files, one line each
     if as_json:
         click.echo(json.dumps(st, indent=2))
