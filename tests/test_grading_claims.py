@@ -576,3 +576,23 @@ def test_a_role_swap_is_corrected_in_whole_sentences_too(coach):
     swapped = [w for w in g.wrong if "counter" in w["said"]]
     assert swapped, (g.score, g.feedback)
     assert not any(w["correction"].endswith(";") or w["said"].endswith(";") for w in g.wrong), g.wrong
+
+
+def test_a_recital_of_a_known_false_claim_is_read_as_stating_it_and_nothing_looser_is():
+    """A walkthrough reported a source's "DNS ... UDP port 35" and then recited it: the bi-encoder path did not count
+    it, since the correction reads almost the same as the claim. A recital (the claim's words in its order, with the
+    words that set it apart from the correction and none of the correction's) counts; a paraphrase, a part of it, a
+    denial, a copy of the correction and the same words in another order do not (those were tried: README)."""
+    from coach.grading.signals import restates
+
+    claim = "DNS queries are normally sent over UDP port 35, and TCP is used for zone transfers and large responses."
+    fix = "DNS queries are normally sent over UDP port 53, and TCP port 53 is used for zone transfers and large responses."
+    assert restates("DNS queries are normally sent over UDP port 35, and TCP is used for zone transfers.", claim, fix)
+    assert restates("DNS queries are usually sent over UDP port 35 and TCP is used for zone transfers and large "
+                    "responses.", claim, fix)
+    assert not restates("DNS queries are normally sent over UDP port 53, and TCP is used for zone transfers.", claim, fix)
+    assert not restates("DNS runs on port 35.", claim, fix)  # a paraphrase: the other signals' to read
+    assert not restates("DNS queries are not sent over UDP port 35, and TCP is used for zone transfers.", claim, fix)
+    swapped = "Discriminative models learn the joint distribution P(x, y) and generative models learn P(y|x)."
+    assert not restates("Generative models learn the joint distribution P(x, y) and discriminative models learn P(y|x).",
+                        swapped, "Discriminative models learn P(y|x); generative models learn the joint P(x, y).")

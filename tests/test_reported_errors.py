@@ -83,6 +83,14 @@ def test_a_reported_sentence_is_flagged_drafted_from_its_correction_and_withdraw
     # an answer repeating the source's error no longer passes as correct (measured: 7.2 "correct" -> 5.4 "partial")
     after = other.grader.grade(Q, PARROT)
     assert after.score < before.score and after.verdict != "correct", (before.score, after.score, after.feedback)
+    # it is listed as the known misconception it states, and a follow-up asks about it first
+    from coach.questions import followup_for
+
+    whole = "A primary key can contain NULL values and duplicates, and a table can have several primary keys."
+    recited = other.grader.grade(Q, whole)
+    known = [w for w in recited.wrong if w.get("known_misconception")]
+    assert known and known[0]["source_error"] and known[0]["correction"] == FIX, (recited.score, [str(x) for x in recited.steps], recited.wrong)
+    assert followup_for(recited, whole).target == FIX
     # Ask answers the source's question with the correction in the sentence's place, and says why
     answer = other.ask(Q)
     text = "".join(answer.stream)

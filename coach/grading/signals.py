@@ -20,12 +20,13 @@ that load, and drafts for new sources (no regexes) are correspondingly less stri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 import numpy as np
 
-from coach.grading.draft import term_groups
+from coach.grading.draft import STOP_WORDS, content_words, term_groups
 from coach.grading.rubrics import KeyPoint, Rubric
-from coach.grading.text import groups_matched, is_negated, sentences, words
+from coach.grading.text import groups_matched, is_negated, sentences, singular, words
 from coach.grading.types import Step
 
 # Cosine thresholds for all-MiniLM-L6-v2, set on the dev split (see evals/calibrate.py).
@@ -104,6 +105,32 @@ def coverage(ev: Evidence, rubric: Rubric, answer: str, sent_vecs, kp_vecs) -> N
     )
 
 
+RESTATED_SHARE = 0.6  # of a misconception's content words, a sentence that restates it says at least this share
+RECITAL_MIN = 0.85  # difflib ratio of the content-word sequences: a recital, not a paraphrase
+
+
+def restates(sentence: str, claim: str, correction: str) -> bool:
+    """Whether ``sentence`` restates a known false ``claim`` in its words: it says most of the claim's content words
+    (``RESTATED_SHARE``), some of the words that set the claim apart from its ``correction`` ("35" against "53",
+    "contain ... duplicates" against "unique ... never NULL") and none of the correction's own, and it is negated exactly
+    when the claim is. The bi-encoder path below misses such a recital when the correction reads almost the same as the
+    claim (a source's reported error, corrected in a few words): a walkthrough's answer reciting the source's "DNS ...
+    UDP port 35" after reporting it, and a primary-key answer reciting the reported sentence, were not counted."""
+    said, false, true = content_words(sentence), content_words(claim), content_words(correction)
+    apart, right = false - true, true - false
+    if not false or not apart or is_negated(sentence) != is_negated(claim):
+        return False
+    if not (len(said & false) >= RESTATED_SHARE * len(false) and said & apart and not said & right):
+        return False
+    seq = _sequence(sentence)
+    to_claim = SequenceMatcher(None, seq, _sequence(claim), autojunk=False).ratio()
+    return to_claim >= RECITAL_MIN and to_claim > SequenceMatcher(None, seq, _sequence(correction), autojunk=False).ratio()
+
+
+def _sequence(text: str) -> list[str]:
+    return [singular(w) for w in words(text) if w not in STOP_WORDS]
+
+
 def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_vecs, mis_vecs, corr_vecs) -> None:
     worst = 0.0
     for i, m in enumerate(rubric.misconceptions):
@@ -114,6 +141,10 @@ def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_v
             if (negative_claim or not is_negated(s)) and any(p.search(s) for p in m.compiled):
                 hit = (s, 1.0, "pattern")
                 break
+        if hit is None:
+            said = next((s for s in answer_sents if restates(s, m.text, m.correction)), None)
+            if said is not None:
+                hit = (said, 1.0, "restated")
         if hit is None and len(sent_vecs):
             sim_m = _cos(sent_vecs, mis_vecs[i : i + 1])[:, 0]
             sim_c = _cos(sent_vecs, corr_vecs[i : i + 1])[:, 0]
