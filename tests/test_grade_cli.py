@@ -114,6 +114,9 @@ def test_a_question_id_stands_for_the_question_and_bad_ids_say_what_is_wrong(gra
         {"question": "  ", "answer": GOOD},
         {"question": "  ", "question_id": "perceptron", "answer": GOOD},  # a blank text: the id's question is read
         {"question_id": "perceptron", "answer": GOOD, "reference": "A perceptron is a single neuron with a step function."},
+        {"question_id": "perceptron", "answer": GOOD, "reference": "  "},  # dropped silently before (a walkthrough)
+        {"question_id": "perceptron", "answer": GOOD, "reference": 3},
+        {"question_id": "perceptron", "answer": GOOD, "reference": None},  # null: no reference
     ]
     res, out = grade_cli(b"".join(json.dumps(r).encode() + b"\n" for r in lines), tmp_path)
     assert res.exit_code == 0, res.output
@@ -132,7 +135,10 @@ def test_a_question_id_stands_for_the_question_and_bad_ids_say_what_is_wrong(gra
     referenced = rows[7]["grade"]
     assert "error" not in referenced and referenced["question_id"].startswith("ref-"), referenced
     assert "perceptron" in referenced["question_id"]  # named after the id's question text
-    assert "graded 4 answers, 4 could not be graded" in res.stderr
+    assert rows[8]["grade"]["error"].startswith("'reference' is empty: give the text to grade against")
+    assert rows[9]["grade"]["error"].startswith("'reference' must be text")
+    assert rows[10]["grade"]["score"] == alone["score"]
+    assert "graded 5 answers, 6 could not be graded" in res.stderr
 
 
 def test_a_question_no_indexed_one_matches_names_the_nearest_and_its_id(grade_cli, tmp_path):

@@ -44,7 +44,16 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
     if not isinstance(question, str) or not isinstance(answer, str):
         row["grade"] = {"error": "each line needs string fields 'question' and 'answer' (or 'question_id' for 'question')"}
         return row
-    reference = row.get("reference") if isinstance(row.get("reference"), str) else None
+    reference = row.get("reference")
+    # a reference given but unusable is this line's error: it was dropped silently, and the line was graded against
+    # the indexed sources instead ("no indexed question matches", a walkthrough); null stands for no reference
+    if reference is not None and not isinstance(reference, str):
+        row["grade"] = {"error": "'reference' must be text (the answer to grade against), or left out"}
+        return row
+    if reference is not None and not reference.strip():
+        row["grade"] = {"error": "'reference' is empty: give the text to grade against, or leave it out to grade "
+                                 "against the indexed sources"}
+        return row
     try:
         grade = coach.grade(question, answer, question_id=question_id, reference=reference)
         row["grade"] = grade.to_contract()
