@@ -243,7 +243,10 @@ def test_a_terse_technical_answer_is_not_noted_as_another_language_but_french_is
     assert any("not appear to be in English" in n for n in french.notes), french.notes
 
 
-@pytest.mark.parametrize("answer", ["L1正则化使权重稀疏，L2正则化使权重变小。", "L1-регуляризация обнуляет веса, а L2 их уменьшает."])
+@pytest.mark.parametrize("answer", ["L1正则化使权重稀疏，L2正则化使权重变小。", "L1-регуляризация обнуляет веса, а L2 их уменьшает.",
+                                    # Latin letters (a walkthrough's German answer was told it "does not read as words")
+                                    "Die L1-Regularisierung macht viele Gewichte genau null, die L2-Regularisierung "
+                                    "macht sie nur kleiner."])
 def test_an_answer_in_another_script_is_noted_as_not_english_not_as_gibberish(grader, answer):
     g = grader.grade(Q, answer, question_id="l1-vs-l2")
     assert g.score == 0 and any("not appear to be in English" in n for n in g.notes), g.notes

@@ -34,6 +34,7 @@ from coach.grading.text import (
     looks_like_gibberish,
     normalise,
     other_script,
+    word_shaped,
     said_as_quoted,
     sentences,
     strip_injections,
@@ -869,7 +870,7 @@ class Grader:
             return "", True
         if looks_like_gibberish(text, self.vocab):
             grade.notes.append("The answer does not appear to be in English, and the coach grades answers in English only."
-                               if other_script(text) else "The answer does not read as words; it cannot be graded.")
+                               if other_script(text) or word_shaped(text) else "The answer does not read as words; it cannot be graded.")
             return "", True
         # what the answer claims: a bare list of terms says nothing, so it cannot lift a restatement
         claimed = " ".join(claim_sentences(sentences(text), question))

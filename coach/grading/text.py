@@ -259,6 +259,21 @@ def other_script(text: str) -> bool:
     return other / len(letters) >= 0.5
 
 
+_VOWELS = frozenset("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ")
+_CONSONANT_RUN = re.compile(r"[^\W\d_aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ]{5,}", re.I)
+
+
+def word_shaped(text: str) -> bool:
+    """Whether an answer's tokens are shaped like words of a language (a vowel in each, no run of five consonants):
+    German or French, not keyboard mashing ("asdfgh qwrtz"). A walkthrough's correct answer in German was told it
+    "does not read as words"."""
+    tokens = [t.lower() for t in re.findall(r"[^\W\d_]{3,}", text) if not t.isupper()]  # acronyms ("TCP") aside
+    if len(tokens) < 3:
+        return False
+    shaped = sum(1 for t in tokens if _VOWELS & set(t) and not _CONSONANT_RUN.search(t))
+    return shaped / len(tokens) >= 0.85
+
+
 def strip_injections(text: str) -> tuple[str, list[str]]:
     bad = injection_spans(text)
     if not bad:
