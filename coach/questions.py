@@ -7,7 +7,7 @@ draft rubric built from the passage. Hints are sentences built from the rubric's
 first: each names one or two concepts of a point (whole words from the point's own text, never the
 rubric's matching stems such as "regulari") without stating the point itself: a reviewed point's concepts are its
 terms; a drafted point's (or one written without terms) are the short phrases it uses (``concept_phrases``).
-Simplified on purpose: difficulty of questions without a rubric is a guess from the answer length.
+Simplified on purpose: difficulty of questions without a reviewed rubric is a guess from the answer length.
 """
 
 from __future__ import annotations
@@ -185,6 +185,12 @@ def _hints(rubric) -> list[str]:
     return hints or [GENERIC_HINT]
 
 
+def _difficulty(answer: str) -> int:
+    """A question's difficulty guessed from its source answer's length: 1 under 60 words, 2 under 150, else 3."""
+    n_words = len((answer or "").split())
+    return 1 if n_words < 60 else 2 if n_words < 150 else 3
+
+
 def question_bank(records, bank: RubricBank, topics: list[str] | None = None, difficulty: int | None = None) -> list[QuestionItem]:
     items: dict[str, QuestionItem] = {}
     seen_groups: set[str] = set()
@@ -203,7 +209,9 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
                     # a draft file keeps the topic its source had when drafted; the index retags records when it
                     # regroups (a better topic rule, another source added), so a drafted question takes its record's
                     topic=rec.topic if rubric.origin == "draft" else rubric.topic,
-                    difficulty=rubric.difficulty,
+                    # a drafted rubric has no difficulty of its own (2): guessed from its record's answer length like
+                    # a question without a rubric (a walkthrough's `--difficulty 3` found nothing in its own source)
+                    difficulty=_difficulty(rec.answer) if rubric.origin == "draft" else rubric.difficulty,
                     record_ids=[r for r in rubric.records],
                     model_answer=rubric.model_answer,
                     hints=_hints(rubric),
@@ -214,12 +222,11 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
         if group in seen_groups:
             continue
         seen_groups.add(group)
-        n_words = len(rec.answer.split())
         items[rec.id] = QuestionItem(
             id=rec.id,
             question=rec.question,
             topic=rec.topic,
-            difficulty=1 if n_words < 60 else 2 if n_words < 150 else 3,
+            difficulty=_difficulty(rec.answer),
             record_ids=[rec.id],
             model_answer="",
             hints=[GENERIC_HINT],

@@ -195,6 +195,13 @@ def test_the_question_bank_says_which_questions_are_drafted(sql_coach):
     added = [i for i in items if any(r.startswith("sql_notes.md") for r in i.record_ids)]
     bundled = [i for i in items if not any(r.startswith("sql_notes.md") for r in i.record_ids)]
     assert added and bundled and not any(i.reviewed for i in added) and all(i.reviewed for i in bundled)
+    # a drafted question's difficulty is guessed from its answer's length, as for a question without a rubric (every
+    # one was 2, so a walkthrough's `--difficulty 3` found nothing in its own source)
+    from coach.questions import _difficulty
+
+    records = {r.id: r for r in sql_coach.index.records()}
+    assert all(i.difficulty == _difficulty(records[i.record_ids[0]].answer) for i in added)
+    assert {i.difficulty for i in added} == {1}  # its answers are short
 
 
 def test_only_a_grade_on_a_drafted_rubric_says_so(coach):
