@@ -18,8 +18,8 @@ import re
 
 from coach.grading.draft import STOP_WORDS
 from coach.grading.rubrics import RubricBank
-from coach.grading.signals import point_terms
-from coach.grading.text import term_present
+from coach.grading.feedback import error_rank
+from coach.grading.text import singular, term_present
 from coach.grading.types import Grade
 from coach.service import QuestionItem
 
@@ -87,7 +87,7 @@ produced create creates created include includes included contain contains conta
 become becomes became lead leads led cause causes caused depend depends depended happen happens tend tends try
 tries tried follow follows followed see sees seen go goes went put puts set sets reduce reduces reduced increase
 increases increased avoid avoids avoided ensure ensures ensured prevent prevents prevented compare compares
-equal equals equals remain remains stay stays treat treats treated describe describes described refer refers
+equal equals remain remains stay stays treat treats treated describe describes described refer refers
 represent represents represented consider considers considered known called named instead therefore
 perform performs performed decide decides decided combine combines combined evaluate evaluates evaluated raise raises
 raised look looks looked normalize normalizes normalise normalises write writes wrote written rewrite rewritten
@@ -139,7 +139,7 @@ def concept_phrases(point: str, question: str = "", context: str = "") -> list[s
                 continue
             if run:
                 phrase = run[-MAX_PHRASE_WORDS:]
-                fresh = [x for x in phrase if x.lower() not in asked and singular_form(x.lower()) not in asked]
+                fresh = [x for x in phrase if x.lower() not in asked and singular(x.lower()) not in asked]
                 if fresh and max(len(x) for x in fresh) >= 3:
                     technical = any(re.search(r"[A-Z].*[A-Z]|\d|-", x) for x in phrase)
                     score = len(fresh) + 0.5 * technical + sum(len(x) for x in fresh) / 20
@@ -154,10 +154,6 @@ def concept_phrases(point: str, question: str = "", context: str = "") -> list[s
         if phrase.lower() not in (p.lower() for p in out):
             out.append(phrase)
     return out
-
-
-def singular_form(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def phrase_hint(point: str, question: str = "", context: str = "") -> str | None:
@@ -316,10 +312,7 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     from coach.grading.feedback import unsaid_missing
 
     if grade.wrong:
-        # a known misconception (a rubric's, a source's reported error) or a swap first: the judge's flags are often
-        # false alarms on correct sentences (README); then the judge's most confident flag
-        w = sorted(grade.wrong, key=lambda x: (not (x.get("known_misconception") or x.get("how") in (
-            "states a known misconception", "swap")), -float(x.get("confidence") or 1.0)))[0]
+        w = sorted(grade.wrong, key=error_rank)[0]  # a known misconception first, then the judge's surest flag
         said = (w.get("said") or w.get("claim") or "").strip().rstrip(".")
         if said:
             return FollowUp(f"Follow-up: you said “{said}”. Is that right? Explain why or why not.",

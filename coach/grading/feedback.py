@@ -124,3 +124,11 @@ def phrase_feedback(grade: Grade, llm, cancel=None) -> Iterator[str]:
         yield from prompts.clean_stream(llm.stream(messages, max_tokens=160, stop=stop, cancel=cancel))
     except Exception:  # the rephrasing is cosmetic: never lose the grade over it
         yield build_feedback(grade)
+
+
+def error_rank(w: dict) -> tuple[int, float]:
+    """A wrong item's place among an answer's errors (a follow-up asks about the first; the session summary lists them
+    in this order): a known misconception (a rubric's, a source's reported error) or a swap before the judge's flags,
+    which are often false alarms on correct sentences (README); then the judge's most confident flag."""
+    known = w.get("known_misconception") or w.get("how") in ("states a known misconception", "swap")
+    return (0 if known else 1), -float(w.get("confidence") or 1.0)

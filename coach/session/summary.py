@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coach.grading.feedback import unsaid_missing
+from coach.grading.feedback import error_rank, unsaid_missing
 from coach.session.records import SessionInfo, Turn
 from coach.session.schedule import ReviewState
 
@@ -31,9 +31,9 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
         for point in unsaid_missing(t.grade)[:2]:  # a point in the answer's words is nothing to go and learn
             if (t.position, point) not in closed:
                 ranked.append((2, t.grade.score, len(ranked), {"question": info.plan[t.position].question, "missing": point}))
-        for w in sorted(t.grade.wrong, key=_error_rank)[:2]:
+        for w in sorted(t.grade.wrong, key=error_rank)[:2]:
             if (t.position, w.get("correction")) not in closed:
-                ranked.append((_error_rank(w)[0], t.grade.score, len(ranked),
+                ranked.append((error_rank(w)[0], t.grade.score, len(ranked),
                                {"question": info.plan[t.position].question, "wrong": w.get("claim", ""),
                                 "correction": w.get("correction", "")}))
     # known misconceptions (a source's reported error among them) first, then the judge's wrong claims, then missing
@@ -63,10 +63,3 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
         "gaps": gaps,
         "next_reviews": sorted(next_reviews, key=lambda r: r["due"]),
     }
-
-
-def _error_rank(w: dict) -> tuple[int, float]:
-    """A wrong claim's place among the gaps: a known misconception or a swap before the judge's flags (often false
-    alarms), the judge's most confident first."""
-    known = w.get("known_misconception") or w.get("how") in ("states a known misconception", "swap")
-    return (0 if known else 1), -float(w.get("confidence") or 1.0)
