@@ -20,6 +20,7 @@ Every cited passage the source audit flagged comes with a warning and the correc
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -96,10 +97,10 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         rec = hits[matched].record
         rubric = coach.rubrics.for_record(rec.id)
         if rubric is not None and rubric.origin != "draft" and rubric.model_answer.strip():
-            return Answer(rubric.model_answer.strip() + " [1]", citations, warnings, route="reviewed", signals=signals)
+            return Answer(_marked(rubric.model_answer.strip()), citations, warnings, route="reviewed", signals=signals)
         text = corrected_answer(rec.answer, citations[0].flags)
         if text:
-            return Answer(text + " [1]", citations, warnings + _unreviewed(coach, rec), route="record", signals=signals)
+            return Answer(_marked(text), citations, warnings + _unreviewed(coach, rec), route="record", signals=signals)
 
     if allow_llm and _llm_may_answer(coach.settings):
         citations, warnings = _citations(coach, [hits[i] for i in relevant[:3]])
@@ -146,9 +147,32 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         per_passage[c[1]] = max(per_passage.get(c[1], -1.0), float(scores[j]))
     best = max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i])
     mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
-    text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2])) + " [1]"
+    text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2]))
+    code = _code_block(hits[best].record) if _ASKS_FOR_CODE.search(question) else ""
+    text = _marked(text + ("\n\n" + code if code else ""))
     citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3], quoted=1)
     return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record), route="sentences", signals=signals)
+
+
+# a question that asks for code: the passage's first code block is shown under its sentences (they are read from its
+# prose only, and a walkthrough's "Show me the code" got four sentences, the code left inside the citation)
+_ASKS_FOR_CODE = re.compile(r"\b(code|snippet|syntax|implement\w*|show me|write (a|an|the|some))\b", re.I)
+
+
+def _code_block(rec) -> str:
+    """The record's first code block as a fenced block ("" when it has none)."""
+    from coach.grading.text import fenced, text_and_code
+
+    return next((fenced(c, lang) for c, lang in text_and_code(rec.answer or "") if lang is not None), "")
+
+
+def _marked(text: str) -> str:
+    """The answer with its citation marker: after a closing code fence on a line of its own ("``` [1]" would not
+    close the block)."""
+    from coach.grading.text import text_and_code
+
+    chunks = text_and_code(text)
+    return text + ("\n\n[1]" if chunks and chunks[-1][1] is not None else " [1]")
 
 
 def _unreviewed(coach, rec) -> list[str]:
@@ -166,21 +190,40 @@ def _unreviewed(coach, rec) -> list[str]:
 
 def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTENCES) -> str:
     """A source answer with every flagged sentence replaced by the audit's correction (dropped when the
-    flag has no correction); each correction said once; at most ``limit`` sentences."""
+    flag has no correction); each correction said once; at most ``limit`` sentences of prose. A code block is kept
+    whole, as a fenced block, and never read as sentences: cut into "sentences" and joined, a walkthrough's answer
+    showed one line with the fence marks, stopped after three of five lines, and lost "items = []" to a reported
+    sentence's words (code that crashes)."""
+    from coach.grading.text import fenced, text_and_code
+
     quotes = [(_claim_words(f["quote"]), f) for f in flags if f.get("quote")]
-    out, said = [], set()
-    for s in _sentences(text):
-        hit = _flag_of(s, quotes)
-        if hit is not None:
-            fix = _fact_correction(hit)
-            if not fix or fix in said:
-                continue
-            said.add(fix)
-            s = fix
-        out.append(s)
-        if len(out) >= limit:
+    parts: list[str] = []
+    said: set[str] = set()
+    n = 0
+    for chunk, language in text_and_code(text):
+        if n >= limit:
             break
-    return " ".join(out)
+        if language is not None:
+            parts.append(fenced(chunk, language))
+            continue
+        out = []
+        for s in _sentences(chunk):
+            hit = _flag_of(s, quotes)
+            if hit is not None:
+                fix = _fact_correction(hit)
+                if not fix or fix in said:
+                    continue
+                said.add(fix)
+                s = fix
+            out.append(s)
+            n += 1
+            if n >= limit:
+                break
+        if out:
+            parts.append(" ".join(out))
+    # prose runs on one line as before; a block stands on lines of its own
+    return "".join(p if not i else ("\n\n" if p.startswith("`") or parts[i - 1].startswith("`") else " ") + p
+                   for i, p in enumerate(parts))
 
 
 def _flag_of(sentence: str, quotes: list[tuple[tuple[str, ...], dict]]) -> dict | None:

@@ -170,3 +170,23 @@ def test_of_two_flags_on_a_sentence_the_one_with_a_correction_is_said():
     fact = {"quote": "Call model.fit(x) to train; it never overfits.", "kind": "knowledge",
             "correction": "Training can overfit: watch the validation loss."}
     assert corrected_answer(text, [code, fact]).startswith("Training can overfit: watch the validation loss.")
+
+
+def test_a_source_answer_keeps_its_code_block_whole_and_a_report_never_edits_code():
+    """A walkthrough's Ask answer showed its code as one line with the fence marks, stopped after three of five lines,
+    and after a report on the sentence beside it lost "items = []" (code that crashes on None)."""
+    from coach.ask import _marked, corrected_answer
+    from coach.grading.text import text_and_code
+
+    code = "def add(item, items=None):\n    if items is None:\n        items = []\n    items.append(item)\n    return items"
+    text = ("Default values are evaluated once. Use None as the default.\n\n```python\n" + code + "\n```\n\n"
+            "This is why def add(item, items=[]) is the recommended way.")
+    flags = [{"quote": "This is why def add(item, items=[]) is the recommended way.",
+              "correction": "Never use a mutable default such as items=[].", "kind": "knowledge"}]
+    out = corrected_answer(text, flags)
+    assert ("```python\n" + code + "\n```") in out and "recommended way" not in out, out
+    assert [c for c, lang in text_and_code(out) if lang is not None] == [code]
+    assert out.endswith("Never use a mutable default such as items=[].")
+    marked = _marked("Use None.\n\n```python\n" + code + "\n```")
+    assert marked.endswith("```\n\n[1]") and [c for c, lang in text_and_code(marked) if lang] == [code]
+    assert _marked("Use None.") == "Use None. [1]"

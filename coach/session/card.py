@@ -14,7 +14,6 @@ Simplified on purpose:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from coach.grading.feedback import (
@@ -55,41 +54,6 @@ def span_label(source: str, line_start, line_end, titles: dict[str, str] | None 
         where = source
     title = (titles or {}).get(source)
     return f"{title} · {where}" if title else where
-
-
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)[^`]*$")
-
-
-def text_and_code(text: object) -> list[tuple[str, str | None]]:
-    """Untrusted text cut into runs of prose and fenced code blocks, in order: ``(text, None)`` for prose and
-    ``(code, language)`` for a block (``language`` "" when the fence names none), its lines and indentation as
-    written, without the fence lines. The corpus writes every code block of a source as a fenced block (HTML
-    ``<pre>`` too), and a user may type one; a block whose closing fence is missing runs to the end (CommonMark).
-    Each front end draws the blocks its way: joined into one line, code loses its indentation and shows its fence
-    marks (a walkthrough's model answer read "```python def count_lines(path): with open(path) as f: ...")."""
-    out: list[tuple[str, str | None]] = []
-    prose: list[str] = []
-    lines = str(text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    i = 0
-    while i < len(lines):
-        m = _FENCE.match(lines[i])
-        if m is None:
-            prose.append(lines[i])
-            i += 1
-            continue
-        fence = m.group(1)
-        end = next((j for j in range(i + 1, len(lines))
-                    if re.fullmatch(r"\s{0,3}" + re.escape(fence[0]) + "{%d,}\\s*" % len(fence), lines[j])), len(lines))
-        if "\n".join(prose).strip():
-            out.append(("\n".join(prose).strip("\n"), None))
-        prose = []
-        code = "\n".join(lines[i + 1:end]).strip("\n")
-        if code.strip():
-            out.append((code, m.group(2)))
-        i = end + 1
-    if "\n".join(prose).strip():
-        out.append(("\n".join(prose).strip("\n"), None))
-    return out
 
 
 def verdict_label(verdict: str) -> str:

@@ -16,7 +16,8 @@ import json
 from dataclasses import asdict
 
 from coach.grading.types import Citation, lines_of
-from coach.session.card import source_label, text_and_code
+from coach.grading.text import text_and_code
+from coach.session.card import source_label
 from coach.session.markdown import citation_markdown, grade_markdown, md_block, md_inline, md_quote
 from coach.session.render import summary_md, turn_label
 

@@ -16,7 +16,8 @@ import re
 
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade
-from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label, text_and_code
+from coach.grading.text import fenced, text_and_code
+from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 
 # Characters that mean something anywhere in a line; "&" only where it would start an entity.
 _INLINE = re.compile(r"[\\`*\[\]<|~]|&(?=#?\w+;)|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
@@ -35,21 +36,12 @@ def md_inline(text: object) -> str:
     return " ".join(_line(ln) for ln in str(text or "").splitlines() if ln.strip())
 
 
-def md_code(code: str, language: str = "") -> str:
-    """A fenced code block that shows ``code`` as written: its fence is longer than any run of backticks inside
-    (CommonMark: the content of a fenced block is literal text, never HTML)."""
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    info = re.sub(r"[^\w+#.-]", "", language or "")
-    return f"{fence}{info}\n{code}\n{fence}"
-
-
 def md_block(text: object) -> str:
     """Untrusted text -> Markdown paragraphs (blank lines kept as paragraph breaks), a fenced code block as one."""
     out = []
     for chunk, language in text_and_code(text):
         if language is not None:
-            out.append(md_code(chunk, language))
+            out.append(fenced(chunk, language))
         else:
             out += [md_inline(p) for p in re.split(r"\n\s*\n", chunk) if p.strip()]
     return "\n\n".join(out)
@@ -64,7 +56,7 @@ def md_passage(text: object, indent: str = "") -> str:
         if out:
             out.append(None)
         if language is not None:
-            out += md_code(chunk, language).split("\n")
+            out += fenced(chunk, language).split("\n")
             continue
         paragraphs = [[md_inline(ln) for ln in p.split("\n") if ln.strip()] for p in re.split(r"\n\s*\n", chunk)]
         for k, lines in enumerate(p for p in paragraphs if p):

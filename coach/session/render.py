@@ -14,7 +14,8 @@ import re
 
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade, Step
-from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label, text_and_code
+from coach.grading.text import text_and_code
+from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 from coach.session.records import Turn
 
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
