@@ -80,7 +80,7 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
                          r"|series|session|discussion|questions?|blog|interview questions)\b"
                          r"|^\W*(that['’]s|that is|and that['’]s) (all|it) for (today|now|this (article|post|list|guide))\W*$"
                          r"|^\W*hope (this|it) helps\W*$"
-                         r"|^\W*did (we|i) (miss|forget|leave out) (your|any|an?|some)( \w+)? (questions?|topics?)\b"
+                         r"|^\W*did we (miss|forget|leave out) (your|any)( favou?rite)?( interview)? (questions?|topics?)\?"
                          r"|^\W*good luck (with|in|for) your (next |upcoming )?(interviews?|job (search|hunt))\W*$", _I)),
     ("cta", re.compile(r"\b(enrol+(ing)?\b|enrol+ment (is )?(now )?open|sign up\b|register (now|today)|enquire now|apply now"
                        r"|book (a|your) (free )?(demo|trial|session)|free (e-?book|demo|trial|webinar)|view details"

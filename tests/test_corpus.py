@@ -622,7 +622,10 @@ def test_an_articles_sign_off_is_boilerplate(tmp_path):
     (tmp_path / "net.md").write_text(
         "## 1. What is ARP?\n\nARP maps an IPv4 address to a MAC address.\n\n---\n\nDid we miss your favourite "
         "question? Let us know in the comments below!\n\n## 2. Did we miss any edge cases in the merge step?\n\n"
-        "Yes: the empty list.\n", encoding="utf-8")
+        "Yes: the empty list.\n\n## 3. How do you close an interview?\n\n- Did I miss any questions you expected me to "
+        "answer?\n- Ask about the next steps.\n", encoding="utf-8")
     assert [(r.question, r.answer) for r in parse_file(tmp_path / "net.md").records] == [
         ("What is ARP?", "ARP maps an IPv4 address to a MAC address."),
-        ("Did we miss any edge cases in the merge step?", "Yes: the empty list.")]
+        ("Did we miss any edge cases in the merge step?", "Yes: the empty list."),
+        # content that reads like one stays (a review)
+        ("How do you close an interview?", "- Did I miss any questions you expected me to answer?\n- Ask about the next steps.")]

@@ -611,6 +611,7 @@ def test_a_known_misconception_cites_the_key_point_that_corrects_it(coach):
     g = coach.grader.grade(rubric.question, "A neural network is layers of connected neurons. The weights of a neural "
                            "network are set by hand by the programmer.", question_id="neural_network")
     (w,) = [w for w in g.wrong if "set by hand" in w["said"]]
+    assert w["known_misconception"]  # a follow-up and the summary put it first (judge or no judge: a review)
     ev = w["evidence"]
     assert ev["text"] in {kp.text for kp in rubric.key_points} and "learned from data" in ev["text"], ev
     assert ev["source"] and 1 <= ev["line_start"] <= ev["line_end"]

@@ -600,6 +600,12 @@ def test_a_recital_of_a_known_false_claim_is_read_as_stating_it_and_nothing_loos
     assert not restates("DNS queries are normally sent over UDP port 53, and TCP is used for zone transfers.", claim, fix)
     assert not restates("DNS runs on port 35.", claim, fix)  # a paraphrase: the other signals' to read
     assert not restates("DNS queries are not sent over UDP port 35, and TCP is used for zone transfers.", claim, fix)
+    # the claim said of another subject, or reported as the source's (a review)
+    for framed in ("The notes say " + claim[0].lower() + claim[1:],
+                   "It's a typo that " + claim[0].lower() + claim[1:]):
+        assert not restates(framed, claim, fix), framed
+    assert not restates("Hyperparameters, unlike biases, are fixed constants set before training.",
+                        "Biases are fixed constants set before training.", "Biases are learned during training.")
     swapped = "Discriminative models learn the joint distribution P(x, y) and generative models learn P(y|x)."
     assert not restates("Generative models learn the joint distribution P(x, y) and discriminative models learn P(y|x).",
                         swapped, "Discriminative models learn P(y|x); generative models learn the joint P(x, y).")

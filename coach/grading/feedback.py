@@ -131,4 +131,8 @@ def error_rank(w: dict) -> tuple[int, float]:
     in this order): a known misconception (a rubric's, a source's reported error) or a swap before the judge's flags,
     which are often false alarms on correct sentences (README); then the judge's most confident flag."""
     known = w.get("known_misconception") or w.get("how") in ("states a known misconception", "swap")
-    return (0 if known else 1), -float(w.get("confidence") or 1.0)
+    try:
+        confidence = 1.0 if w.get("confidence") is None else float(w["confidence"])
+    except (TypeError, ValueError):  # a hand-edited or foreign grade: ranked as sure
+        confidence = 1.0
+    return (0 if known else 1), -confidence

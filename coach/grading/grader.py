@@ -547,8 +547,8 @@ class Grader:
         else:
             grade.right = [t for t, _ in ev.covered]
             grade.missing = ev.missing
-            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"], **_shown(s)}
-                           for s in _one_per_error(stated)]
+            grade.wrong = [{**{k: s[k] for k in ("claim", "correction", "source_error")}, "said": s["sentence"],
+                            "known_misconception": True, **_shown(s)} for s in _one_per_error(stated)]
         for w in grade.wrong:  # quoted as said: without a cut ";", a short clause in its whole sentence (every kind of item)
             w["said"] = said_as_quoted(w.get("said") or w["claim"], text)
         # a key point shown as the correction of a wrong claim is not also under "What you got right": the answer

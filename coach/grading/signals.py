@@ -19,6 +19,7 @@ that load, and drafts for new sources (no regexes) are correspondingly less stri
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -118,13 +119,21 @@ def restates(sentence: str, claim: str, correction: str) -> bool:
     UDP port 35" after reporting it, and a primary-key answer reciting the reported sentence, were not counted."""
     said, false, true = content_words(sentence), content_words(claim), content_words(correction)
     apart, right = false - true, true - false
-    if not false or not apart or is_negated(sentence) != is_negated(claim):
+    if not false or not apart or is_negated(sentence) != is_negated(claim) or _FRAMED.search(sentence):
         return False
     if not (len(said & false) >= RESTATED_SHARE * len(false) and said & apart and not said & right):
         return False
-    seq = _sequence(sentence)
-    to_claim = SequenceMatcher(None, seq, _sequence(claim), autojunk=False).ratio()
+    seq, claimed = _sequence(sentence), _sequence(claim)
+    if not seq or not claimed or seq[0] != claimed[0]:  # it starts where the claim starts: no other subject before it
+        return False
+    to_claim = SequenceMatcher(None, seq, claimed, autojunk=False).ratio()
     return to_claim >= RECITAL_MIN and to_claim > SequenceMatcher(None, seq, _sequence(correction), autojunk=False).ratio()
+
+
+# a sentence that sets the claim against something else or reports it ("Hyperparameters, unlike biases, are fixed
+# constants", "The notes say ... port 35": a review) does not state it
+_FRAMED = re.compile(r"\b(unlike|whereas|as opposed to|says?|said|claims?|claimed|states?|stated|typo|reported|mistake|"
+                     r"erroneously|supposedly|allegedly)\b", re.I)
 
 
 def _sequence(text: str) -> list[str]:
