@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import re
 
-from coach.grading.draft import STOP_WORDS
+from coach.grading.draft import STOP_WORDS, guess_difficulty
 from coach.grading.rubrics import RubricBank
 from coach.grading.feedback import error_rank
 from coach.grading.text import singular, term_present
@@ -181,12 +181,6 @@ def _hints(rubric) -> list[str]:
     return hints or [GENERIC_HINT]
 
 
-def _difficulty(answer: str) -> int:
-    """A question's difficulty guessed from its source answer's length: 1 under 60 words, 2 under 150, else 3."""
-    n_words = len((answer or "").split())
-    return 1 if n_words < 60 else 2 if n_words < 150 else 3
-
-
 def question_bank(records, bank: RubricBank, topics: list[str] | None = None, difficulty: int | None = None) -> list[QuestionItem]:
     items: dict[str, QuestionItem] = {}
     seen_groups: set[str] = set()
@@ -205,9 +199,7 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
                     # a draft file keeps the topic its source had when drafted; the index retags records when it
                     # regroups (a better topic rule, another source added), so a drafted question takes its record's
                     topic=rec.topic if rubric.origin == "draft" else rubric.topic,
-                    # a drafted rubric has no difficulty of its own (2): guessed from its record's answer length like
-                    # a question without a rubric (a walkthrough's `--difficulty 3` found nothing in its own source)
-                    difficulty=_difficulty(rec.answer) if rubric.origin == "draft" else rubric.difficulty,
+                    difficulty=rubric.difficulty,  # a drafted one's is guessed when drafted, and editable in its file
                     record_ids=[r for r in rubric.records],
                     model_answer=rubric.model_answer,
                     hints=_hints(rubric),
@@ -222,7 +214,7 @@ def question_bank(records, bank: RubricBank, topics: list[str] | None = None, di
             id=rec.id,
             question=rec.question,
             topic=rec.topic,
-            difficulty=_difficulty(rec.answer),
+            difficulty=guess_difficulty(rec.answer),
             record_ids=[rec.id],
             model_answer="",
             hints=[GENERIC_HINT],

@@ -195,13 +195,15 @@ def test_the_question_bank_says_which_questions_are_drafted(sql_coach):
     added = [i for i in items if any(r.startswith("sql_notes.md") for r in i.record_ids)]
     bundled = [i for i in items if not any(r.startswith("sql_notes.md") for r in i.record_ids)]
     assert added and bundled and not any(i.reviewed for i in added) and all(i.reviewed for i in bundled)
-    # a drafted question's difficulty is guessed from its answer's length, as for a question without a rubric (every
-    # one was 2, so a walkthrough's `--difficulty 3` found nothing in its own source)
-    from coach.questions import _difficulty
+    # a drafted question's difficulty is guessed from its answer's length when drafted, as for a question without a
+    # rubric, and written into the drafts file, where it can be edited (every one was 2, so a walkthrough's
+    # `--difficulty 3` found nothing in its own source)
+    from coach.grading.draft import guess_difficulty
 
     records = {r.id: r for r in sql_coach.index.records()}
-    assert all(i.difficulty == _difficulty(records[i.record_ids[0]].answer) for i in added)
+    assert all(i.difficulty == guess_difficulty(records[i.record_ids[0]].answer) for i in added)
     assert {i.difficulty for i in added} == {1}  # its answers are short
+    assert guess_difficulty("word " * 59) == 1 and guess_difficulty("word " * 60) == 2 and guess_difficulty("w " * 150) == 3
 
 
 def test_only_a_grade_on_a_drafted_rubric_says_so(coach):

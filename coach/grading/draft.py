@@ -127,6 +127,13 @@ def _overlaps(sentence: str, quotes: list[tuple[str, ...]]) -> bool:
     return any(runs_overlap(s, q) for q in quotes)
 
 
+def guess_difficulty(answer: str) -> int:
+    """A question's difficulty guessed from its source answer's length: 1 under 60 words, 2 under 150, else 3 (a
+    reviewed rubric states its own; a drafted one gets this, written into its file, where it can be edited)."""
+    n_words = len((answer or "").split())
+    return 1 if n_words < 60 else 2 if n_words < 150 else 3
+
+
 def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]], flags: list[dict], topic: str = "fundamentals") -> Rubric:
     """references: [(record_id, answer_text)]; flags: audit flags on those records."""
     quotes = [match_words(f.get("quote", "")) for f in flags]

@@ -23,7 +23,7 @@ from coach.errors import CoachError
 from coach.grading import signals
 from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
-from coach.grading.draft import content_words, draft_rubric, slug
+from coach.grading.draft import content_words, draft_rubric, guess_difficulty, slug
 from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
 from coach.grading.text import (
@@ -410,8 +410,10 @@ class Grader:
         """A draft rubric from a record, its same-question group and their audit flags."""
         group = [r for r in self.records.values() if record.group_id and r.group_id == record.group_id] or [record]
         flags = [f for r in group for f in self.flags_for(r.id)]
-        return draft_rubric("draft-" + slug(record.id), record.question, [(r.id, r.prose() or r.answer) for r in group],
-                            flags, record.topic)
+        rubric = draft_rubric("draft-" + slug(record.id), record.question, [(r.id, r.prose() or r.answer) for r in group],
+                              flags, record.topic)
+        # every drafted question was difficulty 2, so a walkthrough's `--difficulty 3` found nothing in its own source
+        return rubric.model_copy(update={"difficulty": guess_difficulty(record.answer)})
 
     def _with_flags(self, rubric: Rubric) -> Rubric:
         """Audit flags on the rubric's references become misconceptions (once per rubric)."""
