@@ -201,11 +201,18 @@ def file_lock(path: Path, what: str, timeout: float = 10.0) -> Iterator[None]:
         fh.close()
 
 
-def check_output_file(output, what: str = "write") -> None:
+def check_output_file(output, what: str = "write", replaced: bool = False) -> None:
     """Fail now, in one line, when a file the user named for output cannot be written (`coach grade` said "Error:
     [Errno 2] ..." after the models had loaded): opened to append (nothing of an existing file is lost if the start
     fails), and a file this made is removed again. A folder that does not exist is an error, never made: `coach
     sessions export -o /nonexistent-dir/x.md` made that folder at the filesystem root (a walkthrough)."""
+    if replaced:  # written beside it and renamed over it (write_text_atomic): its folder is what must be there
+        folder = Path(output).parent
+        if Path(output).is_dir():
+            raise CoachError(f"cannot write {output}: it is a folder")
+        if not folder.is_dir():
+            raise CoachError(f"cannot write {output}: its folder does not exist")
+        return
     existed = os.path.lexists(output)
     try:
         open(output, "ab").close()

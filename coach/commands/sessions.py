@@ -90,7 +90,7 @@ def export(settings, session, fmt, output):
     if fmt == "anki" and output is None:
         raise CoachError("an Anki deck is a binary file: give --output FILE.apkg")
     if output is not None:
-        check_output_file(output)
+        check_output_file(output, replaced=True)  # a read-only file there is replaced, as before
     if fmt == "anki":
         import os
         import tempfile
