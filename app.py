@@ -443,8 +443,9 @@ class Handlers:
             result = self.coach.add_sources(paths, progress=report, keep_copies=True)
         except CoachError as exc:
             return _err(exc), *self.sources_view(), self.topic_choices()
-        summary = "; ".join(f"{k}: {safe(', '.join(map(str, v)))}" for k, v in result.items()
-                            if v and k != "notes") or "nothing to do"
+        # file names, not the server's paths (a walkthrough read "drafted: /tmp/.../rubrics/drafts/x.yaml")
+        summary = "; ".join(f"{k}: {safe(', '.join(Path(str(x)).name if k == 'drafted' else str(x) for x in v))}"
+                            for k, v in result.items() if v and k != "notes") or "nothing to do"
         stages = " → ".join(seen)
         notes = "".join(f"\n\nNote: {safe(n)}" for n in result.get("notes") or [])  # each on its own line
         return (f"✓ Indexed. {summary}" + (f" (stages: {stages})" if stages else "") + notes,
@@ -617,7 +618,10 @@ def build_app(coach) -> gr.Blocks:
         history_export.click(h.export_session, history_dd, history_files)
         refresh.click(h.progress_view, None, [plot, mastery])
         progress_tab.select(h.progress_view, None, [plot, mastery])
-        demo.load(h.sources_view, None, sources_out).then(h.resume_choices, None, resume_dd)
+        # the topics as indexed now: built into the page once, they missed a source added since (in another tab, or
+        # before a reload: a walkthrough's new topic was refused "not in the list of choices" until a restart)
+        demo.load(h.sources_view, None, sources_out).then(h.resume_choices, None, resume_dd).then(
+            h.topic_choices, None, topics)
     return demo
 
 

@@ -98,7 +98,7 @@ read reads hold holds held start starts started else before per via versus vs ag
 _VERB_NEXT = frozenset("the a an its their his her this these those each every how what whether which whose up down out".split())
 _NOT_ADVERBS = frozenset("assembly anomaly family supply reply butterfly monopoly italy july poly rely apply".split())
 _PHRASE_BREAK = re.compile(r"[,;:()\[\]{}\"“”!?=<>|/*]|\.(?=\s|$)|\s[-–—]\s|'s\b|’s\b")
-_WORD = re.compile(r"[^\W_][\w'’+#.-]*[\w+#]|[^\W_]")
+_WORD = re.compile(r"_*[^\W_][\w'’+#.-]*[\w+#]|[^\W_]")  # a leading "__" kept: "__eq__" read "eq__" (a walkthrough)
 MAX_PHRASE_WORDS = 3
 
 

@@ -128,6 +128,11 @@ def test_sources_and_progress_views(handlers, tmp_path):
     status, table, dd, audit, warnings, report_src, reports, withdraw, topics = handlers.add_sources(
         [str(f)], progress=lambda *a, **k: None)
     assert "notes.txt" in status and list(table["source"]) == ["a.txt", "notes.txt"]
+    real = handlers.coach.add_sources
+    handlers.coach.add_sources = lambda paths, **k: {**real(paths, **k), "drafted": [str(tmp_path / "home" / "notes-txt.yaml")]}
+    status, *_ = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
+    handlers.coach.add_sources = real
+    assert "drafted: notes-txt.yaml" in status and str(tmp_path) not in status  # the server's paths are not shown
     assert "&lt;script&gt;" in audit and "<script>" not in audit
     assert [c[1] for c in report_src["choices"]] == ["a.txt", "notes.txt"] and reports.startswith("No sentences reported")
     status, table, dd, audit, warnings, *_, topics = handlers.remove_sources(["notes.txt"])
@@ -301,3 +306,16 @@ def test_an_empty_answer_or_question_says_what_to_do_once(handlers):
     assert chat[-1]["content"].startswith("_Type your question in the box first")
     st, chat, _ = drain(handlers.answer(fresh(), ""))
     assert chat[-1]["content"] == "_Start a session first (or press **Ask the coach**)._"
+
+
+def test_a_page_load_reads_the_topics_as_indexed_now():
+    """A walkthrough's upload added a topic that another tab, or the page after a reload, could not choose ("not in
+    the list of choices") until the server restarted: the topics were built into the page once."""
+    demo = app.build_app(FakeCoach())
+    fns = demo.fns  # {id: function}
+    chain, at = [], next(k for k, f in fns.items() if f.targets and f.targets[0][1] == "load")
+    while at is not None:  # the page load and what runs after it
+        chain.append(fns[at])
+        at = next((k for k, f in fns.items() if getattr(f, "trigger_after", None) == at), None)
+    assert any(getattr(f.fn, "__name__", "") == "topic_choices" and [o.elem_id for o in f.outputs] == ["topics"]
+               for f in chain), [getattr(f.fn, "__name__", "") for f in chain]

@@ -340,3 +340,17 @@ def test_the_export_keeps_a_citations_lines_and_lists_an_asks_citations():
     asked = text.split("## You asked", 1)[1]
     assert "a.txt:3-5 (What is overfitting?)" in asked and "   > Fitting noise." in asked, asked
     assert "_cited passage flagged: check it_" in asked
+
+
+def test_notes_read_as_sentences_and_a_related_citation_is_marked_in_html():
+    """A walkthrough read "... each was graded once.; The answer is very long ..." and a citation summary ending in a
+    literal "_(related, not quoted)_" (Markdown inside the <summary> HTML is not rendered)."""
+    from coach.session.render import citation_md
+
+    g = Grade(score=3.0, verdict="partial", feedback="", question="q",
+              notes=["The answer repeats sentences word for word (3 repeats); each was graded once.",
+                     "The answer is very long; only its first 6,000 characters were graded."])
+    for out in (grade_md(g), grade_markdown(g)):
+        assert ".;" not in out and "graded once. The answer is very long" in out, out
+    cite = Citation("b.md:9", "b.md", 9, 9, "What is TCP?", "TCP is reliable.")
+    assert "<i>(related, not quoted)</i>" in citation_md(cite, 2, quoted={1}) and "_(" not in citation_md(cite, 2, quoted={1})

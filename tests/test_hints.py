@@ -91,3 +91,12 @@ def test_a_drafted_key_points_hint_names_its_concepts_as_phrases():
     joined = " ".join(hints)
     for word in ("alternatively", "load balancer", "decides", "opens", "“data”"):
         assert word not in joined.lower(), hints
+
+
+def test_a_hint_keeps_a_dunder_name_whole():
+    # a walkthrough's hint read "calling eq__"
+    from coach.questions import concept_phrases
+
+    phrases = concept_phrases("The == operator compares values by calling __eq__, while is checks identity.",
+                              "What is the difference between is and ==?")
+    assert "calling __eq__" in phrases and not any(p.startswith("eq__") or " eq__" in p for p in phrases), phrases

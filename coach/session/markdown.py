@@ -103,7 +103,7 @@ def grade_markdown(grade: Grade, titles: dict[str, str] | None = None, level: in
     if card.feedback:
         out += ["", md_block(card.feedback)]
     if card.notes:
-        out += ["", "_Notes:_ " + md_inline("; ".join(card.notes))]
+        out += ["", "_Notes:_ " + md_inline(" ".join(card.notes))]  # sentences: "; " read ".;"
     if card.right:
         out += ["", f"{h} {SECTION_TITLES['right']}", ""] + [f"- ✓ {md_inline(p)}" for p in card.right]
     if card.absent:

@@ -75,7 +75,7 @@ def citation_md(c: Citation, index: int, titles: dict[str, str] | None = None, q
         reason = str(f.get("reason") or f.get("quote") or "").rstrip(". ")
         warn += f"<br>⚠️ <b>Source flagged ({safe(verdict)})</b>: {safe(reason)}.{fix}"
     title = f" ({safe(c.question)})" if c.question else ""
-    title += f" _({NOT_QUOTED})_" if quoted is not None and index not in quoted else ""
+    title += f" <i>({NOT_QUOTED})</i>" if quoted is not None and index not in quoted else ""  # HTML: no Markdown in <summary>
     return (f"<details><summary>[{index}] {safe(span(c, titles))}{title}{' ⚠️' if c.flags else ''}</summary>"
             f"{safe_block(c.passage) or '(no passage)'}{warn}</details>")
 
@@ -116,7 +116,7 @@ def grade_md(grade: Grade, titles: dict[str, str] | None = None, shown_notes: se
     if card.feedback:
         lines += ["", safe_block(card.feedback)]
     if card.notes:
-        lines += ["", "_Notes:_ " + safe("; ".join(_notes(card, shown_notes)))]
+        lines += ["", "_Notes:_ " + safe(" ".join(_notes(card, shown_notes)))]  # sentences: "; " read ".;"
     if card.right:
         lines += ["", f"#### {SECTION_TITLES['right']}", ""] + [f"- ✓ {safe(p)}" for p in card.right]
     if card.absent:
