@@ -26,6 +26,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from coach.audit.corrected import claim_words as _claim_words
+from coach.audit.corrected import corrected_answer
+from coach.audit.corrected import fact_correction as _fact_correction
+from coach.audit.corrected import flag_of as _flag_of
 from coach.grading.types import Citation, lines_of
 
 log = logging.getLogger(__name__)
@@ -36,14 +40,12 @@ log = logging.getLogger(__name__)
 RELEVANT_MIN = 0.37  # cosine between the question and a retrieved question + passage
 QUESTION_MATCH = 0.70  # cosine between the question and an indexed question to answer with that record
 ANSWER_MIN = 0.40  # best unflagged sentence's cosine to the question, below which the coach declines
-MAX_RECORD_SENTENCES = 6  # a matched record's answer, at most this many sentences
 MAX_SENTENCES = 4  # sentences chosen from passages
 SUPPORT_MIN = 0.5  # judge entailment a generated sentence needs from the passages to be shown
 
 REFUSAL = ("I found nothing in your sources that answers this, so I won't guess. "
            "Try rephrasing, or add a source that covers it.")
 
-_NON_FACT_KINDS = {"code", "syntax", "outdated_api", "python2"}  # a correction of code, not a fact sentence
 
 
 @dataclass
@@ -188,60 +190,6 @@ def _unreviewed(coach, rec) -> list[str]:
             "and the source audit cannot verify its statements of fact: check it against another reference."]
 
 
-def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTENCES) -> str:
-    """A source answer with every flagged sentence replaced by the audit's correction (dropped when the
-    flag has no correction); each correction said once; at most ``limit`` sentences of prose. A code block is kept
-    whole, as a fenced block, and never read as sentences: cut into "sentences" and joined, a walkthrough's answer
-    showed one line with the fence marks, stopped after three of five lines, and lost "items = []" to a reported
-    sentence's words (code that crashes)."""
-    from coach.grading.text import fenced, text_and_code
-
-    quotes = [(_claim_words(f["quote"]), f) for f in flags if f.get("quote")]
-    parts: list[str] = []
-    said: set[str] = set()
-    n = 0
-    for chunk, language in text_and_code(text):
-        if n >= limit:
-            break
-        if language is not None:
-            parts.append(fenced(chunk, language))
-            continue
-        out = []
-        for s in _sentences(chunk):
-            hit = _flag_of(s, quotes)
-            if hit is not None:
-                fix = _fact_correction(hit)
-                if not fix or fix in said:
-                    continue
-                said.add(fix)
-                s = fix
-            out.append(s)
-            n += 1
-            if n >= limit:
-                break
-        if out:
-            parts.append(" ".join(out))
-    # prose runs on one line as before; a block stands on lines of its own
-    return "".join(p if not i else ("\n\n" if p.startswith("`") or parts[i - 1].startswith("`") else " ") + p
-                   for i, p in enumerate(parts))
-
-
-def _flag_of(sentence: str, quotes: list[tuple[tuple[str, ...], dict]]) -> dict | None:
-    """The flag on a sentence (None: unflagged); ``quotes``: (``_claim_words`` of a flag's quote, the flag). Of
-    several, the first with a correction to say (a code flag on the same sentence has none, and it hid a fact flag's
-    correction: a review)."""
-    from coach.audit.sourcefile import runs_overlap
-
-    words = _claim_words(sentence)
-    hits = [f for q, f in quotes if runs_overlap(words, q)]
-    return next((f for f in hits if _fact_correction(f)), hits[0] if hits else None)
-
-
-def _fact_correction(flag: dict) -> str:
-    """A flag's correction as a sentence to state, or "" (none, or one of code: not a sentence of fact)."""
-    return "" if flag.get("kind") in _NON_FACT_KINDS else (flag.get("correction") or "").strip()
-
-
 def _citations(coach, hits, quoted: int | None = None) -> tuple[list[Citation], list[str]]:
     """The hits as citations (each with its audit flags), and a warning per flag of the first ``quoted`` of them
     (None: all, as the LLM reads them all): the answer quotes [1] only, and the passages listed beside it as
@@ -282,16 +230,6 @@ def _flagged(sentence: str, quotes: list[str]) -> bool:
 
     words = _claim_words(sentence)
     return any(runs_overlap(words, _claim_words(q)) for q in quotes)
-
-
-def _claim_words(text: str) -> tuple[str, ...]:
-    """A sentence or a flagged quote as matching sees it (``match_words``: a quote keeps the original line's Markdown
-    marks and mojibake, the record's sentence is cleaned). List markers are left out: a bulleted item cut at ";" kept
-    its "- " and matched neither way, so Ask stated the flagged claim."""
-    from coach.audit.sourcefile import match_words
-    from corpus.blocks import BULLET
-
-    return match_words(BULLET.sub("", _norm(text).strip()))
 
 
 def _llm_may_answer(settings) -> bool:

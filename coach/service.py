@@ -296,7 +296,29 @@ class Coach:
     # -- what the front ends call -------------------------------------------------------------------
     def grade(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None,
               vouched: bool = True) -> Grade:
-        return self.grader.grade(question, answer, question_id=question_id, reference=reference, vouched=vouched)
+        grader = self.grader
+        grade = grader.grade(question, answer, question_id=question_id, reference=reference, vouched=vouched)
+        rubric = self.rubrics.get(grade.question_id) if reference is None and grade.question_id else None
+        if rubric is not None and rubric.origin == "draft":
+            grade.model_answer = self.shown_model_answer(rubric)
+        return grade
+
+    SHOWN_SENTENCES = 12  # a drafted question's model answer: at most this many sentences of its source's answer
+
+    def shown_model_answer(self, rubric) -> str:
+        """The model answer a person is shown for a question: a reviewed rubric's own; for a drafted one, its source's
+        answer as it should be read (each flagged sentence as its correction, code blocks whole: ``corrected_answer``),
+        not its key points joined, which left out every code block and every sentence past the fourth (two
+        walkthroughs: a Python source's seven code blocks reached no model answer or study card). Display only: grading
+        reads the rubric's own model answer."""
+        from coach.audit.corrected import corrected_answer
+
+        if rubric.origin != "draft" or rubric.model_answer.strip() != " ".join(kp.text for kp in rubric.key_points).strip():
+            return rubric.model_answer  # reviewed, or a drafts file whose model answer a person edited
+        rec = next((r for r in map(self.index.get, rubric.records) if r is not None), None)
+        if rec is None or rec.kind == "passage" or not (rec.answer or "").strip():  # a passage holds its title lines
+            return rubric.model_answer
+        return corrected_answer(rec.answer, self.audit.flags_for(rec.id), limit=self.SHOWN_SENTENCES) or rubric.model_answer
 
     def search(self, query: str, k: int = 5, **filters):
         self.ensure_index()
@@ -308,7 +330,12 @@ class Coach:
         self.ensure_index()
         records = self.index.records()
         bank = self.rubrics.restricted_to(r.id for r in records)
-        return question_bank(records, bank, topics=topics, difficulty=difficulty)
+        items = question_bank(records, bank, topics=topics, difficulty=difficulty)
+        for item in items:  # a drafted question's model answer as a person reads it (``shown_model_answer``)
+            rubric = bank.get(item.id) if not item.reviewed else None
+            if rubric is not None and rubric.origin == "draft":
+                item.model_answer = self.shown_model_answer(rubric)
+        return items
 
     def followup(self, grade: Grade, answer: str = ""):
         """The follow-up on a graded answer's biggest gap (``coach.questions.FollowUp``); ``answer``: the graded

@@ -190,3 +190,32 @@ def test_a_source_answer_keeps_its_code_block_whole_and_a_report_never_edits_cod
     marked = _marked("Use None.\n\n```python\n" + code + "\n```")
     assert marked.endswith("```\n\n[1]") and [c for c, lang in text_and_code(marked) if lang] == [code]
     assert _marked("Use None.") == "Use None. [1]"
+
+
+def test_a_drafted_questions_model_answer_is_its_sources_answer_with_its_code(tmp_path, built_home):
+    """A walkthrough's Python source had seven code blocks and none reached a model answer, a revealed answer or a study
+    card (a drafted model answer was its key points joined: no code, nothing past the fourth sentence)."""
+    import shutil
+
+    from coach.config import load_settings
+    from coach.service import Coach
+    from coach.session import SessionEngine
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    c = Coach(load_settings(home=home))
+    code = "def read_lines(path):\n    with open(path) as f:\n        for line in f:\n            yield line"
+    src = tmp_path / "py.md"
+    src.write_text("# Python notes\n\n## 1. How do you read a huge file lazily?\n\nIterate over the file object: it yields "
+                   "one line at a time, so memory stays constant.\n\n```python\n" + code + "\n```\n\nEach line is read "
+                   "only when the loop asks for it.\n\n## 2. What is a decorator?\n\nA decorator is a function that "
+                   "takes a function and returns a new function that wraps it.\n", encoding="utf-8")
+    c.add_sources([src])
+    (item,) = [i for i in c.question_bank() if i.question == "How do you read a huge file lazily?"]
+    assert ("```python\n" + code + "\n```") in item.model_answer and item.model_answer.startswith("Iterate over")
+    assert item.model_answer.rstrip().endswith("only when the loop asks for it.")
+    g = c.grade(item.question, "Loop over the file object; it yields lines lazily.", question_id=item.id)
+    assert g.model_answer == item.model_answer
+    assert SessionEngine(c).model_answer_now(item.id, item.question) == item.model_answer
+    rubric = c.rubrics.get(item.id)
+    assert "```" not in rubric.model_answer  # what grading reads is unchanged: the key points

@@ -468,7 +468,12 @@ class SessionEngine:
             return None
         # an id made from a line number may name another question after its source changed (a review): only the
         # same question's answer is taken
-        return rubric.model_answer.strip() if _same_question(rubric.question, question) else None
+        if not _same_question(rubric.question, question):
+            return None
+        shown = getattr(self.coach, "shown_model_answer", None)  # a drafted one: its source's answer, code and all
+        if shown is not None and rubric.origin == "draft":
+            return (shown(rubric) or rubric.model_answer).strip()
+        return rubric.model_answer.strip()
 
     def source_titles(self) -> dict[str, str]:
         """{file name: title from its content}, for naming sources in every front end ({} when unknown)."""

@@ -1,0 +1,73 @@
+"""A source answer as it should be read: every sentence a flag corrects said as its correction, its code blocks kept
+whole. Ask says a matched record's answer so (``coach/ask.py``), and a drafted question's model answer is shown so
+(``Coach.shown_model_answer``).
+
+Sentences and flag quotes are compared as runs of whole words (``claim_words``), never as characters: a quote keeps the
+original line's Markdown marks and mojibake, the record's sentence is cleaned.
+"""
+
+from __future__ import annotations
+
+from coach.audit.sourcefile import match_words, runs_overlap
+from coach.grading.text import fenced, normalise, sentences, text_and_code
+from corpus.blocks import BULLET
+
+NON_FACT_KINDS = {"code", "syntax", "outdated_api", "python2"}  # a correction of code, not a fact sentence
+MAX_RECORD_SENTENCES = 6  # a matched record's answer, at most this many sentences
+
+
+def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTENCES) -> str:
+    """A source answer with every flagged sentence replaced by the audit's correction (dropped when the
+    flag has no correction); each correction said once; at most ``limit`` sentences of prose. A code block is kept
+    whole, as a fenced block, and never read as sentences: cut into "sentences" and joined, a walkthrough's answer
+    showed one line with the fence marks, stopped after three of five lines, and lost "items = []" to a reported
+    sentence's words (code that crashes)."""
+    quotes = [(claim_words(f["quote"]), f) for f in flags if f.get("quote")]
+    parts: list[str] = []
+    said: set[str] = set()
+    n = 0
+    for chunk, language in text_and_code(text):
+        if n >= limit:
+            break
+        if language is not None:
+            parts.append(fenced(chunk, language))
+            continue
+        out = []
+        for s in sentences(chunk):
+            hit = flag_of(s, quotes)
+            if hit is not None:
+                fix = fact_correction(hit)
+                if not fix or fix in said:
+                    continue
+                said.add(fix)
+                s = fix
+            out.append(s)
+            n += 1
+            if n >= limit:
+                break
+        if out:
+            parts.append(" ".join(out))
+    # prose runs on one line as before; a block stands on lines of its own
+    return "".join(p if not i else ("\n\n" if p.startswith("`") or parts[i - 1].startswith("`") else " ") + p
+                   for i, p in enumerate(parts))
+
+
+def flag_of(sentence: str, quotes: list[tuple[tuple[str, ...], dict]]) -> dict | None:
+    """The flag on a sentence (None: unflagged); ``quotes``: (``claim_words`` of a flag's quote, the flag). Of
+    several, the first with a correction to say (a code flag on the same sentence has none, and it hid a fact flag's
+    correction: a review)."""
+    words = claim_words(sentence)
+    hits = [f for q, f in quotes if runs_overlap(words, q)]
+    return next((f for f in hits if fact_correction(f)), hits[0] if hits else None)
+
+
+def fact_correction(flag: dict) -> str:
+    """A flag's correction as a sentence to state, or "" (none, or one of code: not a sentence of fact)."""
+    return "" if flag.get("kind") in NON_FACT_KINDS else (flag.get("correction") or "").strip()
+
+
+def claim_words(text: str) -> tuple[str, ...]:
+    """A sentence or a flagged quote as matching sees it (``match_words``: a quote keeps the original line's Markdown
+    marks and mojibake, the record's sentence is cleaned). List markers are left out: a bulleted item cut at ";" kept
+    its "- " and matched neither way, so Ask stated the flagged claim."""
+    return match_words(BULLET.sub("", normalise(text).lower().strip()))
