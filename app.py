@@ -31,7 +31,7 @@ import pandas as pd
 
 from coach.errors import CoachError
 from coach.grading.feedback import unsaid_missing
-from coach.grading.types import lines_of
+from coach.grading.types import Citation, lines_of
 from coach.session import SessionEngine
 from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
 from coach.session.owners import LOCAL_OWNER, owner_of
@@ -293,15 +293,31 @@ class Handlers:
         except CoachError as exc:
             history = _say(st["history"], _err(exc))
             return {**st, "history": history}, history
-        history, titles = [], engine.source_titles()
+        history, titles, info = [], engine.source_titles(), engine.info(sid)
+        # the session as it was lived: hints taken, revealed answers, Asks and the summary (a walkthrough's reopened
+        # session showed 38 of its 50 messages)
         for t in turns:
             history = _say(history, _question(engine, t))
+            item = info.plan[t.position]
+            for hint in (item.hints or [])[: t.hints_used]:
+                history = _say(history, "**Hint:** " + safe(hint))
             if t.status == "answered":
                 history = _say(_say(history, safe_block(t.answer), "user"),
                                grade_md(t.grade, titles, notes_shown_before(turns, t.id)))
+            elif t.status == "revealed" and t.kind == "main":
+                history = _say(history, f"_Revealed._\n\n**Model answer:** {safe_block(item.model_answer) or '(none)'}")
             elif t.status != "pending":
                 history = _say(history, f"_{t.status.capitalize()}._")
-        finished = engine.info(sid).status == "finished"
+        for a in engine.asks(sid):
+            body = safe_block(a["answer"]) or "_(no answer)_"
+            cites = [Citation(**c) for c in a.get("citations") or [] if isinstance(c, dict)]
+            if cites:
+                body += "\n\n**Citations:**\n\n" + citations_md(cites, titles, quoted_numbers(a["answer"]))
+            body += "".join(f"\n\n⚠️ {safe(w)}" for w in a.get("warnings") or [])
+            history = _say(_say(history, "**Question for the coach:** " + safe_block(a["question"]), "user"), body)
+        finished = info.status == "finished"
+        if finished:
+            history = _say(history, summary_md(engine.summary(sid)))
         history = _say(history, "_Finished session, read-only: export it, or start a new session._" if finished
                        else "_Session resumed._")
         return {"sid": sid, "history": history}, history

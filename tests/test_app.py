@@ -319,3 +319,20 @@ def test_a_page_load_reads_the_topics_as_indexed_now():
         at = next((k for k, f in fns.items() if getattr(f, "trigger_after", None) == at), None)
     assert any(getattr(f.fn, "__name__", "") == "topic_choices" and [o.elem_id for o in f.outputs] == ["topics"]
                for f in chain), [getattr(f.fn, "__name__", "") for f in chain]
+
+
+def test_a_reopened_session_shows_its_hints_revealed_answers_asks_and_summary(handlers):
+    """A walkthrough's session reopened from History showed 38 of its 50 messages: no hints, no Ask exchanges, no
+    summary, and "_Revealed._" without the model answer that was revealed."""
+    st, _ = handlers.start(fresh(), ["ml"], "any", 1)  # its one question has a hint
+    st, _ = handlers.hint(st)
+    assert st["history"][-1]["content"] == "**Hint:** Think train vs test error."
+    st, _, _ = drain(handlers.ask(st, "What is overfitting?"))
+    st, _ = handlers.reveal(st)  # the last question: the session finishes
+    _, chat = handlers.open_session(fresh(), st["sid"])
+    texts = [m["content"] for m in chat]
+    assert "**Hint:** Think train vs test error." in texts
+    assert any(t.startswith("**Question for the coach:**") and "What is overfitting?" in t for t in texts)
+    assert any("The answer is grounded." in t and "Citations" in t for t in texts)
+    assert any(t.startswith("_Revealed._") and "**Model answer:**" in t for t in texts)
+    assert any("Session summary" in t for t in texts) and "Finished session, read-only" in texts[-1]
