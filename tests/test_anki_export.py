@@ -42,7 +42,9 @@ def test_apkg_round_trip(tmp_path):
     graded = fields[plan[0].question]
     assert graded[1] == plan[0].model_answer
     assert graded[2].startswith("Notes on &lt;ML&gt; (a.txt) lines ")  # the citation, HTML-escaped for Anki
-    assert fields[plan[1].question][2] == ""  # skipped: no graded citation
+    # skipped: no grade cites it, its record does (a walkthrough's revealed cards had no source line)
+    source, _, line = plan[1].record_ids[0].rpartition(":")
+    assert fields[plan[1].question][2] == f"Notes on &lt;ML&gt; ({source}) line {line}"
     # Exporting again keeps the same note ids (guid), so a re-import updates instead of duplicating.
     anki_apkg(engine, tmp_path / "again.apkg", sid)
     again, *_ = read_apkg(tmp_path / "again.apkg", tmp_path / "x")

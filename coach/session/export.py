@@ -93,6 +93,10 @@ def missed_cards(engine, sid: str | None = None) -> list[dict]:
             if t.grade and t.grade.references:
                 c = t.grade.references[0]
                 citation = f"{source_label(c.source, titles)} {lines_of(c.line_start, c.line_end)}".rstrip()
+            elif item.record_ids:  # skipped or revealed: no grade cites it, its record does ("source:line", its id)
+                source, _, line = item.record_ids[0].rpartition(":")
+                if source and line.isdigit():
+                    citation = f"{source_label(source, titles)} {lines_of(int(line), None)}"
             answer = engine.model_answer_now(item.id, item.question) or item.model_answer.strip()
             cards[item.id] = {"id": item.id, "question": item.question, "model_answer": answer, "citation": citation}
     return list(cards.values())
