@@ -637,3 +637,16 @@ def test_a_short_clause_is_quoted_in_its_whole_sentence():
     # a short clause of a long sentence (a whole list joined by ";") stays the clause
     listed = "There are many kinds: short one; " + "; ".join(f"kind {i} does one thing to the input" for i in range(6)) + "."
     assert len(listed.split()) > 40 and said_as_quoted("short one;", listed) == "short one"
+
+
+def test_code_in_an_answer_is_shown_but_only_its_words_are_graded(grader):
+    """A walkthrough: a correct answer with two code blocks scored 6.7 ("62% of 7 sentences on point": code lines read
+    as sentences), and a code-only answer was graded 1.0 "Off topic" without a word on why."""
+    words = "L1 adds the absolute weights and drives some of them to exactly zero; L2 adds the squared weights and shrinks them."
+    code = "```python\nloss = mse + lam * sum(abs(w) for w in weights)\nloss2 = mse + lam * sum(w * w for w in weights)\n```"
+    plain = grader.grade(Q, words, question_id="l1-vs-l2")
+    with_code = grader.grade(Q, words + "\n\n" + code, question_id="l1-vs-l2")
+    assert with_code.score == plain.score and with_code.verdict == plain.verdict
+    assert any("code in the answer is not graded" in n for n in with_code.notes)
+    only = grader.grade(Q, code, question_id="l1-vs-l2")
+    assert only.score == 0 and any(n.startswith("The answer is only code") for n in only.notes), only.notes

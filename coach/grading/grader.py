@@ -38,6 +38,7 @@ from coach.grading.text import (
     said_as_quoted,
     sentences,
     strip_injections,
+    text_and_code,
     without_repeats,
     words,
 )
@@ -866,6 +867,18 @@ class Grader:
         if not text.strip():
             grade.notes.append("Nothing in the answer addresses the question.")
             return "", True
+        # a fenced code block is no sentence of the answer: its lines were read as off-point "sentences" and claims (a
+        # walkthrough's correct answer with code scored 6.7, "62% of 7 sentences on point"); what is graded is what
+        # the answer says in words
+        chunks = text_and_code(text)
+        if any(language is not None for _, language in chunks):
+            prose = "\n\n".join(chunk for chunk, language in chunks if language is None)
+            if not prose.strip():
+                grade.notes.append("The answer is only code, and the coach grades what an answer says in words: say "
+                                   "what the code does and why.")
+                return "", True
+            grade.notes.append("The code in the answer is not graded: the grade reads what the answer says in words.")
+            text = prose
         if is_no_attempt(text, question):
             grade.verdict = "no_attempt"
             grade.notes.append("No attempt: the answer says you do not know. Have a look at the model answer.")
