@@ -96,6 +96,7 @@ about into over under than then versus more most some any other such each vs. wa
 main common key important role purpose advantage advantages disadvantage disadvantages benefit benefits
 interview question questions answer answers faq guide top know need happens happen make makes not no yes one two
 good best better bad problem problems case cases get gets set sets name names mean list
+every all should
 """.split())
 _WORD = re.compile(r"[a-z][a-z0-9+#.-]*[a-z0-9+#]|[a-z]")
 
@@ -115,6 +116,7 @@ notes note cheat sheet cheatsheet prep preparation top tutorial tutorials basics
 part chapter faq faqs qa beginners beginner advanced experienced freshers fresher guide handbook reference
 study revision quick short my personal collection list page edition updated complete ultimate essential
 fundamentals home welcome blog post article untitled document draft frequently asked table contents
+developer developers
 """.split())
 _TITLE_CUT = re.compile(r"\s[-|\u2013\u2014:]\s|[()|:\[\]]")
 _TITLE_WORD = re.compile(r"[^\W\d_](?:[\w+#.'-]*[\w+#])?")  # letters of any script: "système", "d'exploitation"

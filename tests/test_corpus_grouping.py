@@ -141,6 +141,8 @@ OS_QUESTIONS = ["What is the difference between a process and a thread?", "What 
     (["What is a database index?", "What is a composite index?", "When is a hash index a good choice?"],
      "Databases - Some Site", "index"),  # a word most questions share comes before the title
     (["What is a mutex?", "What is a deadlock?", "What is a page fault?"], "Top 40 Node.js Q&A (2025)", "node.js"),
+    # a walkthrough's "12 Python Interview Questions Every Backend Developer Should Know" was "python_every_backend"
+    (OS_QUESTIONS, "12 Python Interview Questions Every Backend Developer Should Know", "python_backend"),
 ])
 def test_a_source_topic_comes_from_its_title_when_few_questions_share_a_word(questions, title, topic):
     assert source_topic(questions, title=title) == topic
