@@ -116,6 +116,12 @@ def concept_phrases(point: str, question: str = "", context: str = "") -> list[s
     named = {m.group(0) for text in (point or "", context or "") for m in _WORD.finditer(text)
              if m.group(0)[:1].isupper() and not re.search(r"(^|[.!?:]\s*|\n\s*)$", text[:m.start()])}
     found: list[tuple[float, int, str]] = []
+    # a lead-in joined with its list ("Some exceptions come up again and again in backend code: KeyError: ...; ...",
+    # drafting's ``point_sentences``): its items name the concepts, and a walkthrough's hint named the lead-in's
+    # "backend code"
+    lead, sep, items = (point or "").partition(": ")
+    lead_words = {w.lower() for w in _WORD.findall(lead)} - {w.lower() for w in _WORD.findall(items)} \
+        if sep and len(lead.split()) >= 4 and items.strip() else set()
     for segment in _PHRASE_BREAK.split(point or ""):
         tokens = _WORD.findall(segment or "")
         content = [not (w.lower() in STOP_WORDS or w.lower() in _LINK_VERBS or w.lower() in _NO_CONCEPT
@@ -143,6 +149,8 @@ def concept_phrases(point: str, question: str = "", context: str = "") -> list[s
                 if fresh and max(len(x) for x in fresh) >= 3:
                     technical = any(re.search(r"[A-Z].*[A-Z]|\d|-", x) for x in phrase)
                     score = len(fresh) + 0.5 * technical + sum(len(x) for x in fresh) / 20
+                    if lead_words and all(x.lower() in lead_words for x in phrase):
+                        score -= 2  # the lead-in's, after every item's
                     found.append((score, len(found), " ".join(phrase)))
             run = []
     out: list[str] = []

@@ -100,3 +100,12 @@ def test_a_hint_keeps_a_dunder_name_whole():
     phrases = concept_phrases("The == operator compares values by calling __eq__, while is checks identity.",
                               "What is the difference between is and ==?")
     assert "calling __eq__" in phrases and not any(p.startswith("eq__") or " eq__" in p for p in phrases), phrases
+
+
+def test_a_lead_in_joined_with_its_list_is_not_what_the_hint_names():
+    # a walkthrough's hint named "backend code", from the lead-in of a drafted list point
+    from coach.questions import phrase_hint
+
+    hint = phrase_hint("Some exceptions come up again and again in backend code: KeyError: a missing dictionary key; "
+                       "TypeError: an operation on the wrong type.", "Which exceptions do you see most often?")
+    assert "backend code" not in hint and "missing dictionary key" in hint, hint
