@@ -601,6 +601,12 @@ def test_a_recital_of_a_known_false_claim_is_read_as_stating_it_and_nothing_loos
                     "responses.", claim, fix)
     assert not restates("DNS queries are normally sent over UDP port 53, and TCP is used for zone transfers.", claim, fix)
     assert not restates("DNS runs on port 35.", claim, fix)  # a paraphrase: the other signals' to read
+    # a claim and its correction that differ only in a function word ("most" / "least": a walkthrough's LRU report)
+    lru = "LRU (least recently used) evicts the entry that was accessed most recently when the cache is full."
+    lru_fix = ("LRU (least recently used) evicts the entry that was accessed least recently, the one unused for the "
+               "longest time, when the cache is full.")
+    assert restates(lru, lru, lru_fix)
+    assert not restates("LRU evicts the entry that was accessed least recently when the cache is full.", lru, lru_fix)
     assert not restates("DNS queries are not sent over UDP port 35, and TCP is used for zone transfers.", claim, fix)
     # the claim said of another subject, or reported as the source's (a review)
     for framed in ("The notes say " + claim[0].lower() + claim[1:],

@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from coach.grading.draft import STOP_WORDS, content_words, term_groups
+from coach.grading.draft import STOP_WORDS, term_groups
 from coach.grading.rubrics import KeyPoint, Rubric
 from coach.grading.text import groups_matched, is_negated, sentences, singular, words
 from coach.grading.types import Step
@@ -117,7 +117,7 @@ def restates(sentence: str, claim: str, correction: str) -> bool:
     when the claim is. The bi-encoder path below misses such a recital when the correction reads almost the same as the
     claim (a source's reported error, corrected in a few words): a walkthrough's answer reciting the source's "DNS ...
     UDP port 35" after reporting it, and a primary-key answer reciting the reported sentence, were not counted."""
-    said, false, true = content_words(sentence), content_words(claim), content_words(correction)
+    said, false, true = _meaning_words(sentence), _meaning_words(claim), _meaning_words(correction)
     apart, right = false - true, true - false
     if not false or not apart or is_negated(sentence) != is_negated(claim) or _FRAMED.search(sentence):
         return False
@@ -136,8 +136,19 @@ _FRAMED = re.compile(r"\b(unlike|whereas|as opposed to|says?|said|claims?|claime
                      r"erroneously|supposedly|allegedly)\b", re.I)
 
 
+# function words that can be all a false claim and its correction differ in ("accessed MOST recently" against "LEAST
+# recently": a walkthrough's reported LRU error, recited word for word, was not counted): kept in the comparison
+_MEANING = frozenset("most least more less only all no not never before after many few same other up down off over "
+                     "under out first last".split())
+_KEPT = STOP_WORDS - _MEANING
+
+
+def _meaning_words(text: str) -> set[str]:
+    return set(_sequence(text))
+
+
 def _sequence(text: str) -> list[str]:
-    return [singular(w) for w in words(text) if w not in STOP_WORDS]
+    return [singular(w) for w in words(text) if w not in _KEPT]
 
 
 def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_vecs, mis_vecs, corr_vecs) -> None:
