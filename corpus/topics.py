@@ -26,7 +26,10 @@ _KEYWORDS: dict[str, list[str]] = {
     "rnn_lstm": [r"rnns?", r"lstms?", r"gru\w*", r"recurrent", r"recursive neural", r"sequential data", r"time series",
                  r"hidden state"],
     "transformers": [r"transformers?", r"attention", r"self-attention", r"positional encoding", r"bert", r"gpt\S*",
-                     r"llms?", r"large language models?", r"encoder-decoder", r"tokens?"],
+                     r"llms?", r"large language models?", r"encoder-decoder",
+                     # not a rate limiter's "token bucket" nor an access token (a walkthrough's rate limiting question
+                     # was filed under "transformers")
+                     r"(?<!access )(?<!auth )(?<!bearer )(?<!refresh )(?<!csrf )(?<!jwt )(?<!api )tokens?(?! bucket)"],
     "generative": [r"gans?", r"generative", r"autoencoders?", r"auto-encoders?", r"vaes?", r"generator", r"discriminator",
                    r"boltzmann", r"rbms?", r"diffusion", r"deep belief"],
     "normalization": [r"normali[sz]ation", r"normali[sz]e\w*", r"batch norm", r"layer norm", r"standardi[sz]\w*"],
@@ -61,12 +64,22 @@ _GENERATIVE_WITHOUT_ROLES = re.compile(  # the "generative" keywords but the two
     r"\b(" + "|".join(k for k in _KEYWORDS["generative"] if k not in ("generator", "discriminator")) + r")\b", re.IGNORECASE)
 
 
+# "tokens" of a rate limiter's token bucket, not of a language model (a walkthrough's rate limiting question was filed
+# under "transformers"): where the text speaks of one and of no model, tokens name no topic
+_RATE_LIMIT = re.compile(r"\b(token buckets?|rate limit\w*|leaky bucket)\b", re.IGNORECASE)
+_MODEL_WORDS = re.compile(r"\b(transformers?|attention|bert|gpt\S*|llms?|language models?|embeddings?|tokeni[sz]\w*)\b",
+                          re.IGNORECASE)
+
+
 def topic_of(question: str, answer: str = "") -> str:
     scores: dict[str, int] = {}
     answer_only: list[str] = []
     text = question + " " + answer[:5000]
     python_sense = bool(_PYTHON_GENERATOR.search(text)) and not _GAN_ONLY.search(text)
+    rate_limit = bool(_RATE_LIMIT.search(text)) and not _MODEL_WORDS.search(text)
     for topic in TOPICS[:-1]:  # all but the fundamentals fallback
+        if rate_limit and topic == "transformers":
+            continue
         rx = _GENERATIVE_WITHOUT_ROLES if python_sense and topic == "generative" else _COMPILED[topic]
         in_question = len(rx.findall(question[:2000]))
         in_answer = len({m.lower() for m in rx.findall(answer[:5000])})  # distinct keywords

@@ -587,6 +587,15 @@ def test_a_records_prose_leaves_its_code_blocks_out(tmp_path):
     assert points == ["A generator produces values lazily, one at a time.", "Memory use stays constant for any file."]
 
 
+def test_a_rate_limiters_tokens_are_not_a_language_models():
+    # a walkthrough's "token bucket" question was filed under "transformers"
+    from corpus.topics import topic_of
+
+    assert topic_of("How does a token bucket rate limiter work?",
+                    "A token bucket holds tokens; each request takes one token.") == "fundamentals"
+    assert topic_of("How many tokens fit in a context window?", "The model reads at most 4096 tokens.") == "transformers"
+
+
 def test_a_python_generator_is_not_a_gan():
     from corpus.topics import topic_of
 
