@@ -136,6 +136,21 @@ def _shell_session(block: list[str]) -> bool:
     return bool(commands) and all(_SHELL_COMMAND.match(t) for t in commands)
 
 
+# A block in a braced language (an NGINX or Apache config, JavaScript, Java, C): a line that opens a block with "{"
+# after a name ("server {", "location /api/ {", "upstream backend {") or after ")" ("if (x) {"), beside a statement
+# ended by ";", and no Python block header. A walkthrough's untagged NGINX config gave seven false "major" syntax
+# errors. A Python dict opens after "=", "(", "[" or ":" ("d = {", "f({"), which these never match.
+_BRACE_OPEN = re.compile(r"^\s*(?:[A-Za-z_][\w.-]*(?:\s+[^=:(){}\[\]#'\"]*)?|.*\))\s*\{\s*$")
+_STATEMENT_END = re.compile(r";\s*(?:(?://|#).*)?$")
+_PY_HEADER = re.compile(r"^\s*(?:def|class|if|elif|else|for|while|with|try|except|finally|async)\b.*:\s*(?:#.*)?$")
+
+
+def _braced_language(block: list[str]) -> bool:
+    """Whether a code block is written in a braced language, not Python (``_BRACE_OPEN``)."""
+    return (any(_BRACE_OPEN.match(t) for t in block) and any(_STATEMENT_END.search(t) for t in block)
+            and not any(_PY_HEADER.match(t) for t in block))
+
+
 def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
     """The lines read as Python code. A Markdown fence line ("```python", "```") is markup, not code, a
     fenced block tagged with another language ("```sql", "```bash") is not Python, and neither is a block that is
@@ -153,7 +168,8 @@ def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
                 elif lang is not None and lang not in _PYTHON_TAGS:
                     other.add(ln)
             content = [ln for ln in span if ln not in other]
-            if _shell_session([lines[ln - 1] for ln in content]):  # "$ git cat-file -p HEAD" and its output
+            block = [lines[ln - 1] for ln in content]
+            if _shell_session(block) or _braced_language(block):  # a terminal session; an NGINX config, JavaScript
                 other.update(content)
                 continue
             code.update(ln for ln in content if not _prose_in_code_block(lines[ln - 1]))
@@ -282,7 +298,8 @@ def _claims_from_answer(record) -> list[Claim]:
                 body = body[:-1]
         while body and not body[-1].strip():
             body = body[:-1]
-        if not any(t.strip() for t in body) or (lang is not None and lang not in _PYTHON_TAGS) or _shell_session(body):
+        if (not any(t.strip() for t in body) or (lang is not None and lang not in _PYTHON_TAGS) or _shell_session(body)
+                or _braced_language(body)):
             continue
         # each line at its own original line where the block is found in the answer (a fence shares the first
         # line of an HTML <pre>, so counting from the block's first line put every line one below)
