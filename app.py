@@ -31,9 +31,9 @@ import pandas as pd
 
 from coach.errors import CoachError
 from coach.grading.feedback import unsaid_missing
-from coach.grading.types import Citation, lines_of
+from coach.grading.types import lines_of
 from coach.session import SessionEngine
-from coach.session.export import anki_apkg, anki_csv, session_json_text, session_markdown
+from coach.session.export import anki_apkg, anki_csv, ask_citations, session_json_text, session_markdown
 from coach.session.owners import LOCAL_OWNER, owner_of
 from coach.session.render import (
     citations_md,
@@ -114,6 +114,14 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
 # ---- handlers (plain functions of the engine; no logic a test cannot reach) -----------------------
 def _say(history: list, text: str, role: str = "assistant") -> list:
     return [*history, {"role": role, "content": text}]
+
+
+def _ask_body(answer: str, citations, warnings, titles) -> str:
+    """An Ask reply as the chat shows it: the answer, its citations (those it does not quote marked) and warnings."""
+    body = safe_block(answer) or "_(no answer)_"
+    if citations:
+        body += "\n\n**Citations:**\n\n" + citations_md(citations, titles, quoted_numbers(answer))
+    return body + "".join(f"\n\n⚠️ {safe(w)}" for w in warnings)
 
 
 def _say_once(history: list, text: str) -> list:
@@ -234,11 +242,7 @@ class Handlers:
         for delta in reply.stream:
             answer += delta
             yield st, _say(history, safe_block(answer) + " ▌"), ""
-        body = safe_block(answer) or "_(no answer)_"
-        if reply.citations:
-            body += "\n\n**Citations:**\n\n" + citations_md(reply.citations, self.engine.source_titles(),
-                                                             quoted_numbers(answer))
-        body += "".join(f"\n\n⚠️ {safe(w)}" for w in reply.warnings)
+        body = _ask_body(answer, reply.citations, reply.warnings, self.engine.source_titles())
         if st["sid"] and engine.current(st["sid"]):
             body += "\n\n_Back to the interview: answer the question above when ready._"
         history = _say(history, body)
@@ -309,11 +313,7 @@ class Handlers:
             elif t.status != "pending":
                 history = _say(history, f"_{t.status.capitalize()}._")
         for a in engine.asks(sid):
-            body = safe_block(a["answer"]) or "_(no answer)_"
-            cites = [Citation(**c) for c in a.get("citations") or [] if isinstance(c, dict)]
-            if cites:
-                body += "\n\n**Citations:**\n\n" + citations_md(cites, titles, quoted_numbers(a["answer"]))
-            body += "".join(f"\n\n⚠️ {safe(w)}" for w in a.get("warnings") or [])
+            body = _ask_body(a["answer"], ask_citations(a), a.get("warnings") or [], titles)
             history = _say(_say(history, "**Question for the coach:** " + safe_block(a["question"]), "user"), body)
         finished = info.status == "finished"
         if finished:

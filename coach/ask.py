@@ -30,6 +30,7 @@ from coach.audit.corrected import claim_words as _claim_words
 from coach.audit.corrected import corrected_answer
 from coach.audit.corrected import fact_correction as _fact_correction
 from coach.audit.corrected import flag_of as _flag_of
+from coach.grading.text import fenced, text_and_code
 from coach.grading.types import Citation, lines_of
 
 log = logging.getLogger(__name__)
@@ -163,16 +164,12 @@ _ASKS_FOR_CODE = re.compile(r"\b(code|snippet|syntax|implement\w*|show me|write 
 
 def _code_block(rec) -> str:
     """The record's first code block as a fenced block ("" when it has none)."""
-    from coach.grading.text import fenced, text_and_code
-
     return next((fenced(c, lang) for c, lang in text_and_code(rec.answer or "") if lang is not None), "")
 
 
 def _marked(text: str) -> str:
     """The answer with its citation marker: after a closing code fence on a line of its own ("``` [1]" would not
     close the block)."""
-    from coach.grading.text import text_and_code
-
     chunks = text_and_code(text)
     return text + ("\n\n[1]" if chunks and chunks[-1][1] is not None else " [1]")
 

@@ -122,19 +122,23 @@ def test_shell_sessions_are_not_python_and_html_code_keeps_its_lines(tmp_path):
     assert check_code(claims, kb) == []
 
 
-def test_a_block_of_commands_without_prompts_is_not_python(tmp_path):
-    # a walkthrough's untagged "git reset --soft HEAD~1   # undo the last commit" block got three "major" syntax errors
+def _code_flags(path, text: str) -> list:
+    """The code check's flags on a source written to ``path``."""
     from corpus import parse_file
 
-    kb = AuditContext(kb=load_knowledge())
-    page = tmp_path / "git.html"
-    page.write_text("<html><body>\n<h2>Explain git reset.</h2>\n<p>It moves the branch.</p>\n"
-                    "<pre><code>git reset --soft HEAD~1   # undo the last commit\ngit reset HEAD~1\n"
-                    "git reset --hard HEAD~1\n</code></pre>\n"
-                    "<h2>What is wrong here?</h2>\n<p>Look:</p>\n"
-                    "<pre><code>ls = [1, 2]\ncat(ls\n</code></pre>\n</body></html>\n", encoding="utf-8")
-    claims, _ = source_claims(parse_file(page))
-    flags = check_code(claims, kb)
+    path.write_text(text, encoding="utf-8")
+    claims, _ = source_claims(parse_file(path))
+    return check_code(claims, AuditContext(kb=load_knowledge()))
+
+
+def test_a_block_of_commands_without_prompts_is_not_python(tmp_path):
+    # a walkthrough's untagged "git reset --soft HEAD~1   # undo the last commit" block got three "major" syntax errors
+    flags = _code_flags(tmp_path / "git.html",
+                        "<html><body>\n<h2>Explain git reset.</h2>\n<p>It moves the branch.</p>\n"
+                        "<pre><code>git reset --soft HEAD~1   # undo the last commit\ngit reset HEAD~1\n"
+                        "git reset --hard HEAD~1\n</code></pre>\n"
+                        "<h2>What is wrong here?</h2>\n<p>Look:</p>\n"
+                        "<pre><code>ls = [1, 2]\ncat(ls\n</code></pre>\n</body></html>\n")
     assert [f.quote.strip() for f in flags] == ["cat(ls"], flags  # Python that starts like a command is still read
     from coach.audit.claims import _shell_session
 
@@ -147,26 +151,18 @@ def test_a_block_of_commands_without_prompts_is_not_python(tmp_path):
 
 def test_a_block_in_a_braced_language_is_not_python(tmp_path):
     # a walkthrough's untagged NGINX config in <pre><code> got seven "major" syntax errors ("'{' was never closed")
-    from corpus import parse_file
-
     from coach.audit.claims import _braced_language
 
-    kb = AuditContext(kb=load_knowledge())
-    page = tmp_path / "lb.html"
-    page.write_text("<html><body>\n<h2>How do you configure a load balancer?</h2>\n<p>For example:</p>\n"
-                    "<pre><code>upstream api_backend {\n    least_conn;\n    server 10.0.0.11:8080 weight=3;\n}\n\n"
-                    "server {\n    listen 80;\n    location /api/ {\n        proxy_pass http://api_backend;\n    }\n}\n"
-                    "</code></pre>\n<h2>What is wrong here?</h2>\n<p>Look:</p>\n"
-                    "<pre><code>config = {\n    'a': 1,\n\ndef f(x):\n    return x\n</code></pre>\n</body></html>\n",
-                    encoding="utf-8")
-    claims, _ = source_claims(parse_file(page))
-    flags = check_code(claims, kb)
+    flags = _code_flags(tmp_path / "lb.html",
+                        "<html><body>\n<h2>How do you configure a load balancer?</h2>\n<p>For example:</p>\n"
+                        "<pre><code>upstream api_backend {\n    least_conn;\n    server 10.0.0.11:8080 weight=3;\n}\n\n"
+                        "server {\n    listen 80;\n    location /api/ {\n        proxy_pass http://api_backend;\n    }\n}\n"
+                        "</code></pre>\n<h2>What is wrong here?</h2>\n<p>Look:</p>\n"
+                        "<pre><code>config = {\n    'a': 1,\n\ndef f(x):\n    return x\n</code></pre>\n</body></html>\n")
     assert flags and all(f.line_start >= 17 for f in flags), flags  # the Python block's error only
-    text = tmp_path / "lb.md"  # the same in a Markdown fence without a language tag (the original lines' path)
-    text.write_text("# Notes\n\n### How do you configure it?\nLike this:\n\n```\nserver {\n    listen 80;\n}\n```\n",
-                    encoding="utf-8")
-    claims, _ = source_claims(parse_file(text))
-    assert check_code(claims, kb) == []
+    # the same in a Markdown fence without a language tag (the original lines' path)
+    assert _code_flags(tmp_path / "lb.md", "# Notes\n\n### How do you configure it?\nLike this:\n\n```\nserver {\n"
+                                           "    listen 80;\n}\n```\n") == []
     assert _braced_language(["function f(x) {", "  if (x) {", "    return 1;", "  }", "}"])
     for python in (["d = {", "    'a': 1,", "}"], ["def f(x):", "    return {x: 1};"], ["f({", "  'a': 1})"]):
         assert not _braced_language(python), python

@@ -23,14 +23,14 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
     showed one line with the fence marks, stopped after three of five lines, and lost "items = []" to a reported
     sentence's words (code that crashes)."""
     quotes = [(claim_words(f["quote"]), f) for f in flags if f.get("quote")]
-    parts: list[str] = []
+    parts: list[tuple[str, bool]] = []  # (text, is a code block)
     said: set[str] = set()
     n = 0
     for chunk, language in text_and_code(text):
         if n >= limit:
             break
         if language is not None:
-            parts.append(fenced(chunk, language))
+            parts.append((fenced(chunk, language), True))
             continue
         out = []
         for s in sentences(chunk):
@@ -46,10 +46,10 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
             if n >= limit:
                 break
         if out:
-            parts.append(" ".join(out))
+            parts.append((" ".join(out), False))
     # prose runs on one line as before; a block stands on lines of its own
-    return "".join(p if not i else ("\n\n" if p.startswith("`") or parts[i - 1].startswith("`") else " ") + p
-                   for i, p in enumerate(parts))
+    return "".join(("" if not i else "\n\n" if code or parts[i - 1][1] else " ") + p
+                   for i, (p, code) in enumerate(parts))
 
 
 def flag_of(sentence: str, quotes: list[tuple[tuple[str, ...], dict]]) -> dict | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import numpy as np
 
@@ -117,17 +118,17 @@ def restates(sentence: str, claim: str, correction: str) -> bool:
     when the claim is. The bi-encoder path below misses such a recital when the correction reads almost the same as the
     claim (a source's reported error, corrected in a few words): a walkthrough's answer reciting the source's "DNS ...
     UDP port 35" after reporting it, and a primary-key answer reciting the reported sentence, were not counted."""
-    said, false, true = _meaning_words(sentence), _meaning_words(claim), _meaning_words(correction)
+    seq, claimed, corrected = _sequence(sentence), _sequence(claim), _sequence(correction)
+    said, false, true = set(seq), set(claimed), set(corrected)
     apart, right = false - true, true - false
     if not false or not apart or is_negated(sentence) != is_negated(claim) or _FRAMED.search(sentence):
         return False
     if not (len(said & false) >= RESTATED_SHARE * len(false) and said & apart and not said & right):
         return False
-    seq, claimed = _sequence(sentence), _sequence(claim)
-    if not seq or not claimed or seq[0] != claimed[0]:  # it starts where the claim starts: no other subject before it
+    if seq[0] != claimed[0]:  # it starts where the claim starts: no other subject before it
         return False
     to_claim = SequenceMatcher(None, seq, claimed, autojunk=False).ratio()
-    return to_claim >= RECITAL_MIN and to_claim > SequenceMatcher(None, seq, _sequence(correction), autojunk=False).ratio()
+    return to_claim >= RECITAL_MIN and to_claim > SequenceMatcher(None, seq, corrected, autojunk=False).ratio()
 
 
 # a sentence that sets the claim against something else or reports it ("Hyperparameters, unlike biases, are fixed
@@ -143,12 +144,11 @@ _MEANING = frozenset("most least more less only all no not never before after ma
 _KEPT = STOP_WORDS - _MEANING
 
 
-def _meaning_words(text: str) -> set[str]:
-    return set(_sequence(text))
-
-
-def _sequence(text: str) -> list[str]:
-    return [singular(w) for w in words(text) if w not in _KEPT]
+@lru_cache(maxsize=4096)
+def _sequence(text: str) -> tuple[str, ...]:
+    """A text's content words in order, the function words of ``_MEANING`` kept (a rubric's claims and corrections are
+    read once per answer sentence: cached)."""
+    return tuple(singular(w) for w in words(text) if w not in _KEPT)
 
 
 def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_vecs, mis_vecs, corr_vecs) -> None:

@@ -16,10 +16,9 @@ import json
 from dataclasses import asdict
 
 from coach.grading.types import Citation, lines_of
-from coach.grading.text import text_and_code
 from coach.session.card import source_label
 from coach.session.markdown import citation_markdown, grade_markdown, md_block, md_inline, md_quote
-from coach.session.render import summary_md, turn_label
+from coach.session.render import blocks_html, summary_md, turn_label
 
 MISSED_BELOW = 6.0
 
@@ -66,7 +65,7 @@ def session_markdown(engine, sid: str) -> str:
     for a in engine.asks(sid):
         out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
         out += [f"_{md_inline(w)}_" for w in a.get("warnings") or []] + ([""] if a.get("warnings") else [])
-        cites = [Citation(**c) for c in a.get("citations") or [] if isinstance(c, dict)]
+        cites = ask_citations(a)
         if cites:  # the "[1]" of the answer names one of these (it was left without them)
             out += [citation_markdown(c, i + 1, titles) for i, c in enumerate(cites)] + [""]
     out += [summary_md(engine.summary(sid), esc=md_inline, all_gaps=True), ""]
@@ -151,13 +150,13 @@ def anki_apkg(engine, path, sid: str | None = None) -> int:
 
 def _anki_html(text: str) -> str:
     """Escaped text for an Anki field (HTML); a fenced code block as ``<pre>`` with its lines and indentation."""
-    out = ""
-    for chunk, language in text_and_code(text):
-        if language is not None:
-            out += "<pre><code>" + html.escape(chunk, quote=False) + "</code></pre>"
-        else:
-            out += ("<br>" if out and not out.endswith("</pre>") else "") + html.escape(chunk, quote=False).replace("\n", "<br>")
-    return out
+    return blocks_html(text, lambda line: html.escape(line, quote=False),
+                       lambda code: "<pre><code>" + html.escape(code, quote=False) + "</code></pre>")
+
+
+def ask_citations(ask: dict) -> list[Citation]:
+    """An Ask exchange's citations as stored (``SessionEngine.asks``: dicts), as citations again."""
+    return [Citation(**c) for c in ask.get("citations") or [] if isinstance(c, dict)]
 
 
 def _norm(text: str | None) -> str:

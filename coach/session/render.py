@@ -33,12 +33,18 @@ def safe(text: object) -> str:
 def safe_block(text: object) -> str:
     """Like ``safe`` but keeps line breaks inside HTML blocks, and shows a fenced code block as code
     (``code_html``)."""
+    return blocks_html(text, safe, code_html)
+
+
+def blocks_html(text: object, line_html, code_block) -> str:
+    """Untrusted text as HTML: each prose line through ``line_html``, lines joined by ``<br>``, each fenced code block
+    through ``code_block`` (a ``<pre>``, which needs no break around it). The web UI's and the Anki cards' escaping."""
     out = ""
     for chunk, language in text_and_code(text):
         if language is not None:
-            out += code_html(chunk)
+            out += code_block(chunk)
         else:
-            out += ("<br>" if out and not out.endswith("</pre>") else "") + "<br>".join(safe(ln) for ln in chunk.split("\n"))
+            out += ("<br>" if out and not out.endswith("</pre>") else "") + "<br>".join(line_html(ln) for ln in chunk.split("\n"))
     return out
 
 
