@@ -101,7 +101,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         rubric = coach.rubrics.for_record(rec.id)
         if rubric is not None and rubric.origin != "draft" and rubric.model_answer.strip():
             return Answer(_marked(rubric.model_answer.strip()), citations, warnings, route="reviewed", signals=signals)
-        text = corrected_answer(rec.answer, citations[0].flags)
+        text = corrected_answer(rec.fenced_answer(), citations[0].flags)
         if text:
             return Answer(_marked(text), citations, warnings + _unreviewed(coach, rec), route="record", signals=signals)
 
@@ -121,8 +121,9 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         flags = coach.audit.flags_for(rec.id)
         quotes = [(_claim_words(f["quote"]), f) for f in flags if f.get("quote")]
         asked = _norm(rec.question)
-        # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:")
-        for pos, s in enumerate(_sentences(rec.prose() if rec.answer else hits[i].chunk_text)):
+        # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:"),
+        # and a table's row is one statement labelled by its header (cells of three rows were quoted as one answer)
+        for pos, s in enumerate(_statements(rec.prose() if rec.answer else hits[i].chunk_text)):
             # a question is not an answer (a heading, or the record's own question restated)
             if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked:
                 continue
@@ -213,6 +214,12 @@ def _sentences(text: str) -> list[str]:
     from coach.grading.text import sentences
 
     return sentences(text)
+
+
+def _statements(text: str) -> list[str]:
+    from coach.grading.text import statements
+
+    return statements(text)
 
 
 def _norm(text: str) -> str:

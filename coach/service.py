@@ -321,7 +321,7 @@ class Coach:
         # the flags its drafting read are its misconceptions (a source's errors, reported ones too): the audit's view is
         # not loaded for them (it took 8 s, and `coach sessions export` became 20 times slower: a walkthrough)
         flags = [{"quote": m.text, "correction": m.correction} for m in rubric.misconceptions if m.source_error]
-        return corrected_answer(rec.answer, flags, limit=self.SHOWN_SENTENCES) or rubric.model_answer
+        return corrected_answer(rec.fenced_answer(), flags, limit=self.SHOWN_SENTENCES) or rubric.model_answer
 
     def search(self, query: str, k: int = 5, **filters):
         self.ensure_index()

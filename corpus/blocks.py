@@ -72,6 +72,25 @@ def is_table_row(line: str) -> bool:
     return _PARENS.sub("", s).count("|") >= 2 or "¦" in s or bool(_TABLE_SEP.match(s))
 
 
+def table_cells(line: str) -> list[str]:
+    """A table row's cells, stripped, empty ones dropped ([] for a separator row). A bar inside parentheses stays in its
+    cell, as ``is_table_row`` reads it ("| Bayes | P(A|B) = P(B|A) P(A) / P(B) |" has two cells)."""
+    s = line.strip()[:_MAX]
+    if _TABLE_SEP.match(s):
+        return []
+    sep = "|" if _PARENS.sub("", s).count("|") >= 2 else "¦"
+    cells, cell, depth = [], [], 0
+    for ch in s:
+        depth += (ch == "(") - (ch == ")" and depth > 0)
+        if ch == sep and depth == 0:
+            cells.append("".join(cell))
+            cell = []
+        else:
+            cell.append(ch)
+    cells.append("".join(cell))
+    return [c.strip() for c in cells if c.strip()]
+
+
 def is_list_item(line: str) -> bool:
     return bool(BULLET.match(line.strip()[:_MAX]))
 

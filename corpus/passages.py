@@ -20,6 +20,7 @@ from corpus.records import Record
 TARGET_WORDS = 180
 MAX_WORDS = 400
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+_NUMBERED = re.compile(r"^\d{1,3}[.)]\s+(?=\S)")
 
 
 def _is_title(lines: list[str], i: int, code: set[int]) -> bool:
@@ -58,7 +59,9 @@ def build_passages(source: str, lines: list[str], removed: set[int], code: set[i
             continue
         if _is_title(eff, i, code):
             end_para()
-            title = ln.strip().lstrip("#").strip()
+            # "## 1. How do TCP and UDP differ?" is the question "How do TCP and UDP differ?" (a one-question page is
+            # read as passages, and its number was kept in the question)
+            title = _NUMBERED.sub("", ln.strip().lstrip("#").strip())
             sections.append((i, title, []))
             continue
         para.append(i)

@@ -44,15 +44,35 @@ class Record:
         Each code block is found in the answer by its text, as a run of whole lines, not by line number: in an HTML
         page a paragraph shares a file line with "</pre>"."""
         lines = (self.answer or "").split("\n")
+        for at, n in self._code_runs(lines):
+            lines = lines[:at] + lines[at + n:]
+        return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "\n".join(lines)).strip()  # one paragraph break where a block was
+
+    def fenced_answer(self) -> str:
+        """The answer with each code block fenced (```), as a Markdown source writes it: a plain-text source's indented
+        snippet reaches the answer as bare lines, and a model answer built from it ran the code into its sentences
+        (a walkthrough's "it looks like this: import sqlite3 conn = sqlite3.connect(...) cur = ...")."""
+        lines = (self.answer or "").split("\n")
+        for at, n in self._code_runs(lines):
+            if not lines[at].lstrip().startswith(("```", "~~~")):
+                lines = lines[:at] + ["```"] + lines[at:at + n] + ["```"] + lines[at + n:]
+        return "\n".join(lines)
+
+    def _code_runs(self, lines: list[str]) -> list[tuple[int, int]]:
+        """(first line, line count) of each code block in ``lines``, last first (so that each can be cut or wrapped
+        without moving the ones before it)."""
+        runs: list[tuple[int, int]] = []
         for b in self.blocks:
             if b.type != "code":
                 continue
             run = [ln.strip() for ln in b.text.split("\n")]
+            # the first place not taken by a block already found (two blocks with the same text are two runs)
             at = next((i for i in range(len(lines) - len(run) + 1)
-                       if [ln.strip() for ln in lines[i:i + len(run)]] == run), None)
+                       if not any(a < i + len(run) and i < a + n for a, n in runs)
+                       and [ln.strip() for ln in lines[i:i + len(run)]] == run), None)
             if at is not None:
-                lines = lines[:at] + lines[at + len(run):]
-        return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "\n".join(lines)).strip()  # one paragraph break where a block was
+                runs.append((at, len(run)))
+        return sorted(runs, reverse=True)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Record":

@@ -224,3 +224,66 @@ def test_a_drafted_questions_model_answer_is_its_sources_answer_with_its_code(tm
 
     with mock.patch.object(Coach, "audit", new_callable=mock.PropertyMock, side_effect=AssertionError("audit read")):
         assert c.shown_model_answer(rubric) == item.model_answer
+
+
+def test_a_table_row_is_quoted_whole_with_its_header(tmp_path, built_home):
+    """A walkthrough asked which caching strategy risks losing data and got cells of three rows run together, never
+    the row's own name; a table question was drafted against its header row. Ask now reads a table row as one
+    statement labelled by its header, and a drafted question's key points are its rows."""
+    import shutil
+
+    from coach.ask import answer
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    c = Coach(load_settings(home=home))
+    src = tmp_path / "net.md"
+    src.write_text("# Networking notes\n\n## 1. How do TCP and UDP differ?\n\nBoth are transport protocols. The table "
+                   "below compares them.\n\n| Protocol | Delivery | Connection | Typical use |\n|---|---|---|---|\n"
+                   "| TCP | Reliable, ordered delivery with retransmission of lost segments | Connection-oriented, "
+                   "three-way handshake | Web pages, e.g. HTTP/1.1 and email |\n| UDP | Best effort: datagrams may be "
+                   "lost, duplicated or reordered | Connectionless | Video calls, DNS lookups and online games |\n",
+                   encoding="utf-8")
+    c.add_sources([src])
+    a = answer(c, "Which transport protocol may lose, duplicate or reorder datagrams?", allow_llm=False)
+    assert "Protocol: UDP; Delivery: Best effort: datagrams may be lost, duplicated or reordered" in a.text, a.text
+    assert "|" not in a.text and "Protocol: TCP; Delivery: Reliable" in a.text, a.text  # each row whole, none spliced
+    # a one-question page is read as passages: its heading is the question, without its number
+    (item,) = [i for i in c.question_bank() if i.question == "How do TCP and UDP differ?"]
+    points = [kp.text for kp in c.rubrics.get(item.id).key_points]
+    assert points == ["Protocol: TCP; Delivery: Reliable, ordered delivery with retransmission of lost segments; "
+                      "Connection: Connection-oriented, three-way handshake; Typical use: Web pages, e.g. HTTP/1.1 and email.",
+                      "Protocol: UDP; Delivery: Best effort: datagrams may be lost, duplicated or reordered; Connection: "
+                      "Connectionless; Typical use: Video calls, DNS lookups and online games."], points
+
+
+def test_a_plain_text_sources_indented_code_is_shown_as_code(tmp_path, built_home):
+    """A walkthrough's .txt source had an indented sqlite3 snippet: the model answer ran it into its sentences
+    ("it looks like this: import sqlite3 conn = ..."), and the sentence after it was cut at the "..." inside its
+    f-string, in the drafted key point and in Ask's answer."""
+    import shutil
+
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    c = Coach(load_settings(home=home))
+    src = tmp_path / "sec.txt"
+    src.write_text(
+        "Security notes\n\nQ1: How do you prevent SQL injection?\nA: Use parameterised queries, where the query text and "
+        "the data are sent separately. With sqlite3 it looks like this:\n\n    import sqlite3\n\n    conn = "
+        "sqlite3.connect(\"app.db\")\n    cur = conn.cursor()\n    cur.execute(\"SELECT id FROM users WHERE email = ?\", "
+        "(email,))\n\nNever build the query with string formatting such as f\"... WHERE email = '{email}'\". "
+        "Least-privilege accounts limit the damage.\n\nQ2: What is XSS?\nA: Cross-site scripting injects a script into "
+        "a page that other users load.\n", encoding="utf-8")
+    c.add_sources([src])
+    (item,) = [i for i in c.question_bank() if i.question == "How do you prevent SQL injection?"]
+    code = "```\nimport sqlite3\n\nconn = sqlite3.connect(\"app.db\")\ncur = conn.cursor()\n"
+    assert code in item.model_answer, item.model_answer
+    assert "Never build the query with string formatting such as f\"... WHERE email = '{email}'\"." in item.model_answer
+    assert item.model_answer.rstrip().endswith("Least-privilege accounts limit the damage.")
+    points = [kp.text for kp in c.rubrics.get(item.id).key_points]
+    assert "Never build the query with string formatting such as f\"... WHERE email = '{email}'\"." in points, points

@@ -243,6 +243,42 @@ def test_a_sentence_hard_wrapped_across_lines_is_one_key_point():
     ]
 
 
+CACHE_TABLE = (
+    "They differ in who writes to the cache and when the database is updated. The table below compares them.\n"
+    "| Strategy | How writes work | Consistency | Typical use |\n"
+    "| Cache-aside | App writes to the DB and invalidates the cache; reads fill it on a miss | Stale reads until "
+    "invalidation | Read-heavy workloads, e.g. product catalogues |\n"
+    "| Write-back | Writes go to the cache; the DB is updated later | Risk of data loss if the cache node fails | "
+    "Write-heavy counters |\n"
+    "Pick one per workload. Shell users write cat f | grep x | wc -l here.")
+
+
+def test_each_table_row_is_one_key_point_labelled_by_its_header():
+    """A system-design walkthrough's table question was graded against "The table below compares them." and the
+    header row, and its first row was cut at "e.g."; the other rows were no key point at all. Each row is now one point
+    with its cells labelled by the header; the header row and a sentence that only points at the table say nothing."""
+    from coach.grading.draft import point_sentences
+    from coach.grading.text import statements
+
+    points = point_sentences(CACHE_TABLE)
+    assert points == [
+        "They differ in who writes to the cache and when the database is updated.",
+        "Strategy: Cache-aside; How writes work: App writes to the DB and invalidates the cache; reads fill it on a miss; "
+        "Consistency: Stale reads until invalidation; Typical use: Read-heavy workloads, e.g. product catalogues.",
+        "Strategy: Write-back; How writes work: Writes go to the cache; the DB is updated later; Consistency: Risk of "
+        "data loss if the cache node fails; Typical use: Write-heavy counters.",
+        "Pick one per workload.",
+        "Shell users write cat f | grep x | wc -l here.",  # one line with bars after a table is not one of its rows
+    ]
+    assert statements(CACHE_TABLE) == points  # Ask reads a passage the same way
+    # a Markdown table: the separator row is no row; two columns of whole sentences, each labelled
+    md = "| Batch | Stochastic |\n|---|---|\n| Uses the whole dataset. | Uses one sample. |"
+    assert statements(md) == ["Batch: Uses the whole dataset; Stochastic: Uses one sample."]
+    assert statements("a | b | c") == ["a | b | c"]  # a line alone is not a table
+    assert statements("See P(A|B) and P(B|A) in the table below:\n| Term | Formula |\n| Bayes | P(A|B) = P(B|A) P(A) / P(B) |") \
+        == ["Term: Bayes; Formula: P(A|B) = P(B|A) P(A) / P(B)."]
+
+
 def test_a_long_list_under_a_lead_in_is_cut_into_readable_key_points_and_keeps_every_item():
     """Items past the length limit go on in a further point under the same lead-in: they were dropped, and a user
     walkthrough's TLS answer lost steps 3-5 from its key points and its model answer."""

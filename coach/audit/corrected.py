@@ -9,7 +9,7 @@ original line's Markdown marks and mojibake, the record's sentence is cleaned.
 from __future__ import annotations
 
 from coach.audit.sourcefile import match_words, runs_overlap
-from coach.grading.text import fenced, normalise, sentences, text_and_code
+from coach.grading.text import fenced, normalise, statements, text_and_code
 from corpus.blocks import BULLET
 
 NON_FACT_KINDS = {"code", "syntax", "outdated_api", "python2"}  # a correction of code, not a fact sentence
@@ -33,7 +33,7 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
             parts.append((fenced(chunk, language), True))
             continue
         out = []
-        for s in sentences(chunk):
+        for s in statements(chunk):  # a table's row is one statement (cut into sentences, rows ran together)
             hit = flag_of(s, quotes)
             if hit is not None:
                 fix = fact_correction(hit)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from coach.audit.sourcefile import match_words, runs_overlap
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
-from coach.grading.text import normalise, sentences, singular, words
+from coach.grading.text import normalise, points_ahead, sentences, singular, text_and_tables, words
 from corpus.version import parser_fingerprint
 
 STOP_WORDS = frozenset(
@@ -40,8 +40,10 @@ MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items 
 # Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted
 # (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists;
 # 3: sentences hard-wrapped across lines joined; 4: list items past MAX_POINT_WORDS kept in a further point;
-# 5: a record's code blocks left out of its key points (``Record.prose``; drafted by ``Grader.draft_for``).
-DRAFTER = 5
+# 5: a record's code blocks left out of its key points (``Record.prose``; drafted by ``Grader.draft_for``); 6: each
+# row of a table one point, its cells labelled by the header row, and a sentence that only points at the table dropped
+# (a walkthrough's table question was graded against "The table below compares them." and the header row).
+DRAFTER = 6
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _JOINER = re.compile(r"^(?:and|or|but|so|which|because|then|also|while|whereas)\b", re.I)
@@ -96,7 +98,13 @@ def point_sentences(text: str) -> list[str]:
             out.append(f"{lead}: {sep.join(kept)}.")
         lead, items = None, []
 
-    for line in (text or "").splitlines():
+    for line in _lines_and_rows(text):
+        if isinstance(line, Row):  # a table row, labelled by its header: a point of its own
+            flush()
+            if out and not isinstance(out[-1], Row) and points_ahead(out[-1]):
+                out.pop()  # "The table below compares them." claims nothing
+            out.append(line)
+            continue
         if not line.strip():
             continue
         bullet = _BULLET.match(line)
@@ -116,6 +124,18 @@ def point_sentences(text: str) -> list[str]:
         if out and out[-1].endswith(":") and not bullet:
             lead = out.pop().rstrip(" :")
     flush()
+    return [str(p) for p in out]
+
+
+class Row(str):
+    """A table row's statement among a text's lines (``point_sentences``)."""
+
+
+def _lines_and_rows(text: str) -> list[str]:
+    """A text's lines, each table of two or more lines replaced by its rows as statements (``text_and_tables``)."""
+    out: list[str] = []
+    for kind, part in text_and_tables(text):
+        out.extend(Row(r) for r in part) if kind == "table" else out.extend(part)
     return out
 
 

@@ -56,8 +56,103 @@ def normalise(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    parts = [normalise(p) for p in _SENT_SPLIT.split(text or "")]
+    parts = [normalise(p) for p in _split(text or "")]
     return [p for p in parts if p and re.search(r"[A-Za-z0-9]", p)]
+
+
+QUOTE_REACH = 80  # a sentence mark inside a double quote that closes within this many characters does not end it
+
+
+def _split(text: str) -> list[str]:
+    """``_SENT_SPLIT``, except after a sentence mark inside a double quote that closes soon on the same line
+    (``QUOTE_REACH``): "string formatting such as f"... WHERE email = '{x}'"" was cut at its "..." (a walkthrough's
+    key point and Ask answer ended at 'f"...')."""
+    out, start = [], 0
+    for m in _SENT_SPLIT.finditer(text):
+        if m.group(0).isspace() and "\n" not in m.group(0) and text.count('"', start, m.start()) % 2:
+            close = text.find('"', m.end(), m.end() + QUOTE_REACH)
+            if close != -1 and "\n" not in text[m.end():close]:
+                continue
+        out.append(text[start:m.start()])
+        start = m.end()
+    out.append(text[start:])
+    return out
+
+
+def row_statement(header: list[str], cells: list[str]) -> str:
+    """A table row as one statement, each cell labelled with its column's header ("Strategy: Write-back; Consistency:
+    Risk of data loss if the cache node fails; ..."): cut into sentences, a row's cells ran into the next row's (Ask
+    quoted cells of three rows as one answer; a drafted key point ended at a cell's "e.g.")."""
+    parts = []
+    for k, cell in enumerate(cells):
+        head = header[k] if k < len(header) else ""
+        cell = normalise(cell).rstrip(" .;")
+        parts.append(f"{head}: {cell}" if head and head.lower() != cell.lower() else cell)
+    return "; ".join(p for p in parts if p) + "."
+
+
+def table_rows(lines: list[str]) -> list[str]:
+    """The rows of a table (its lines, header row first) as statements (``row_statement``); the header row and
+    separator rows say nothing by themselves. A one-row "table" is no table: []."""
+    from corpus.blocks import table_cells
+
+    rows = [c for c in (table_cells(line) for line in lines) if c]
+    if len(rows) < 2:
+        return []
+    header = [normalise(h) for h in rows[0]]
+    return [row_statement(header, cells) for cells in rows[1:]]
+
+
+def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
+    """A text cut into runs of lines: ("lines", the lines) and ("table", its rows as statements) for each table of two
+    or more lines (a single line with bars, a shell pipe in prose, stays a line)."""
+    from corpus.blocks import is_table_row, table_cells
+
+    out: list[tuple[str, list[str]]] = []
+    lines = (text or "").split("\n")
+    i = 0
+    while i < len(lines):
+        j = i
+        # a row goes on the table when it is shaped like its first row: led by a bar when that one is, else as many
+        # cells (a prose line with two bars right after a table is not one of its rows)
+        led = lines[i].lstrip().startswith("|")
+        width = len(table_cells(lines[i]))
+        while j < len(lines) and lines[j].strip() and is_table_row(lines[j]) and (
+                j == i or (lines[j].lstrip().startswith("|") if led else len(table_cells(lines[j])) in (0, width))):
+            j += 1
+        if j - i >= 2:
+            out.append(("table", table_rows(lines[i:j])))
+            i = j
+            continue
+        j = max(j, i + 1)
+        if out and out[-1][0] == "lines":
+            out[-1][1].extend(lines[i:j])
+        else:
+            out.append(("lines", lines[i:j]))
+        i = j
+    return out
+
+
+# a sentence that only points at the table or list after it ("The table below compares them.") claims nothing
+_POINTS_AHEAD = re.compile(r"\b(below|the following|as follows|this table|the table|here is|here's|here are)\b", re.I)
+
+
+def points_ahead(sentence: str) -> bool:
+    return _POINTS_AHEAD.search(sentence) is not None and len(sentence.split()) <= 12
+
+
+def statements(text: str) -> list[str]:
+    """``sentences``, with each row of a table one statement (``table_rows``) and a short sentence that only points
+    at the table after it dropped."""
+    out: list[str] = []
+    for kind, part in text_and_tables(text):
+        if kind == "table":
+            if out and points_ahead(out[-1]):
+                out.pop()
+            out.extend(part)
+        else:
+            out.extend(sentences("\n".join(part)))
+    return out
 
 
 SHORT_CLAUSE_WORDS = 5  # a clause this short is quoted in its whole sentence ("UDP is not." of "TCP is reliable; UDP is not.")
