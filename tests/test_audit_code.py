@@ -164,5 +164,12 @@ def test_a_block_in_a_braced_language_is_not_python(tmp_path):
     assert _code_flags(tmp_path / "lb.md", "# Notes\n\n### How do you configure it?\nLike this:\n\n```\nserver {\n"
                                            "    listen 80;\n}\n```\n") == []
     assert _braced_language(["function f(x) {", "  if (x) {", "    return 1;", "  }", "}"])
-    for python in (["d = {", "    'a': 1,", "}"], ["def f(x):", "    return {x: 1};"], ["f({", "  'a': 1})"]):
+    for python in (["d = {", "    'a': 1,", "}"], ["def f(x):", "    return {x: 1};"], ["f({", "  'a': 1})"],
+                   ["x = a // b", "print('=> not JavaScript', \"a === b\")"], ["letters = 3", "constant = 1"]):
         assert not _braced_language(python), python
+    # JavaScript with no block opened by "{": a walkthrough's event-loop snippet got three "major" syntax errors
+    js = "console.log('A');\nsetTimeout(() => console.log('B'), 0);\nPromise.resolve().then(() => console.log('C'));\n" \
+         "console.log('D');\n// Output: A, D, C, B"
+    assert _braced_language(js.split("\n"))
+    assert _code_flags(tmp_path / "loop.html", "<html><body>\n<h2>In what order are these logged?</h2>\n<p>Run:</p>\n"
+                                               "<pre><code>" + js.replace(">", "&gt;") + "\n</code></pre>\n</body></html>\n") == []

@@ -145,10 +145,20 @@ _STATEMENT_END = re.compile(r";\s*(?:(?://|#).*)?$")
 _PY_HEADER = re.compile(r"^\s*(?:def|class|if|elif|else|for|while|with|try|except|finally|async)\b.*:\s*(?:#.*)?$")
 
 
+# JavaScript's own marks, which no Python line has outside a string: a line that starts with a "//" or "/*" comment or
+# a declaration ("const x", "let y", "function f"), an arrow "=>", "===" or "!==". A walkthrough's untagged snippet
+# ("console.log('A');", "setTimeout(() => console.log('B'), 0);", "// Output: A, D, C, B") opened no block with "{" and
+# got three false "major" syntax errors ("Fix the syntax so the snippet runs in Python 3").
+_JS_MARK = re.compile(r"^\s*(?://|/\*|(?:const|let|var|function)\s+[\w$])|=>|===|!==")
+_STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+
 def _braced_language(block: list[str]) -> bool:
-    """Whether a code block is written in a braced language, not Python (``_BRACE_OPEN``)."""
-    return (any(_BRACE_OPEN.match(t) for t in block) and any(_STATEMENT_END.search(t) for t in block)
-            and not any(_PY_HEADER.match(t) for t in block))
+    """Whether a code block is written in a braced language, not Python (``_BRACE_OPEN``, ``_JS_MARK``)."""
+    if any(_PY_HEADER.match(t) for t in block):
+        return False
+    return ((any(_BRACE_OPEN.match(t) for t in block) and any(_STATEMENT_END.search(t) for t in block))
+            or any(_JS_MARK.search(_STRING.sub("", t)) for t in block))
 
 
 def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
