@@ -641,16 +641,23 @@ def build_app(coach) -> gr.Blocks:
     return demo
 
 
-def main() -> None:
-    from coach.commands.serve import ensure_index_with_progress, make_coach
-    from coach.config import load_settings
+def main(argv: list[str] | None = None) -> None:
+    """``python app.py [--host HOST] [--port PORT]``: the same start as ``coach serve`` (a walkthrough's
+    ``python app.py --port 7871`` served on 7860 without a word)."""
+    import argparse
+    import sys
 
-    settings = load_settings()
-    auth = check_bind(settings.host, settings.auth)
-    coach = make_coach(settings)
-    ensure_index_with_progress(coach)
-    print(f"Interview Coach UI on http://{settings.host}:{settings.port}")  # noqa: T201 - console entry point
-    launch(build_app(coach), host=settings.host, port=settings.port, auth=auth, extra_hosts=settings.allowed_hosts)
+    from coach.config import load_settings
+    from coach.startup import serve_ui
+
+    parser = argparse.ArgumentParser(prog="app.py", description="Serve the Interview Coach web UI.")
+    parser.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1; others need COACH_AUTH)")
+    parser.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    args = parser.parse_args(argv)
+    try:
+        serve_ui(sys.modules[__name__], load_settings(), args.host, args.port)
+    except CoachError as exc:
+        sys.exit(f"Error: {exc}")
 
 
 if __name__ == "__main__":

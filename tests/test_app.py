@@ -32,7 +32,7 @@ def test_bind_policy():
 
 def test_serve_refuses_public_host_without_auth(monkeypatch):
     built = []
-    monkeypatch.setattr("coach.commands.serve.make_coach", lambda s: built.append(s))
+    monkeypatch.setattr("coach.startup.make_coach", lambda s: built.append(s))
     monkeypatch.delenv("COACH_AUTH", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 1 and built == []
@@ -42,13 +42,30 @@ def test_serve_refuses_public_host_without_auth(monkeypatch):
 
 def test_serve_prints_url_and_launches_on_loopback(monkeypatch):
     calls = {}
-    monkeypatch.setattr("coach.commands.serve.make_coach", lambda s: FakeCoach(s))
+    monkeypatch.setattr("coach.startup.make_coach", lambda s: FakeCoach(s))
     monkeypatch.setattr(app, "launch", lambda demo, **kw: calls.update(kw, demo=demo))
     result = CliRunner().invoke(cli, ["serve", "--port", "7999"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Interview Coach UI on http://127.0.0.1:7999" in result.output
     assert calls["host"] == "127.0.0.1" and calls["port"] == 7999 and calls["auth"] is None
     assert calls["demo"].__class__.__name__ == "Blocks"
+
+
+def test_python_app_py_takes_the_same_host_and_port_options(monkeypatch, capsys):
+    """A walkthrough's `python app.py --port 7871` served on 7860 without a word: app.py read no arguments."""
+    import sys
+
+    calls = {}
+    monkeypatch.setattr("coach.startup.make_coach", lambda s: FakeCoach(s))
+    monkeypatch.setattr(app, "launch", lambda demo, **kw: calls.update(kw))
+    monkeypatch.setitem(sys.modules, app.__name__, app)
+    app.main(["--port", "7998"])
+    assert calls["port"] == 7998 and calls["host"] == "127.0.0.1" and calls["auth"] is None
+    assert "Interview Coach UI on http://127.0.0.1:7998" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="without a password"):
+        app.main(["--host", "0.0.0.0"])
+    with pytest.raises(SystemExit):
+        app.main(["--port", "not-a-number"])  # argparse's own error and exit status 2
 
 
 def test_launch_relabels_chat_messages(monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from coach.commands.serve import ensure_index_with_progress, make_coach
+from coach.startup import ensure_index_with_progress, make_coach
 from coach.errors import CoachError
 
 HELP = "Commands: :hint  :skip  :answer  :followup  :ask <question>  :quit"

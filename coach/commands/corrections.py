@@ -13,7 +13,7 @@ import json
 
 import click
 
-from coach.commands.serve import ensure_index_with_progress, make_coach
+from coach.startup import ensure_index_with_progress, make_coach
 from coach.grading.types import lines_of
 from coach.session.render import plain  # untrusted text for a terminal: no control characters
 

@@ -73,7 +73,7 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
 def grade(settings, input_, output):
     """Grade answers: each line {"question", "answer"[, "reference", "question_id"]} ("question" may be left out
     when "question_id" names an indexed question)."""
-    from coach.commands.serve import ensure_index_with_progress
+    from coach.startup import ensure_index_with_progress
     from coach.service import Coach
 
     if input_ != "-":

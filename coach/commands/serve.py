@@ -7,39 +7,6 @@ import click
 from coach.errors import CoachError
 
 
-def make_coach(settings):
-    """The facade both front ends use (a seam for tests)."""
-    from coach.service import Coach
-
-    return Coach(settings)
-
-
-def ensure_index_with_progress(coach) -> None:
-    """Build the default index on first run (and re-parse what an earlier parser made), with a progress bar on
-    stderr when it is a terminal (piped, rich's bar left a stray blank line beside a command's JSON)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
-    if not Console(stderr=True).is_terminal:  # piped: one plain line per stage, so a long build is not silent
-        stages: set[str] = set()
-
-        def said_once(done, total, stage):
-            if stage not in stages:
-                stages.add(stage)
-                click.echo(f"Indexing: {stage} ...", err=True)
-
-        coach.ensure_index(progress=said_once)
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Checking the index", total=None)
-
-        def progress(done, total, stage):
-            bar.update(task, completed=done, total=total or None, description=f"Indexing: {stage}")
-
-        coach.ensure_index(progress=progress)
-
-
 def load_app_module():
     """The repository's ``app.py`` (found next to the ``coach`` package in an editable install;
     otherwise an installed top-level ``app`` module). Loaded by path first so a stray ``app.py`` in
@@ -71,19 +38,6 @@ def load_app_module():
 @click.pass_obj
 def serve(settings, host, port):
     """Serve the Gradio UI (builds the default index on first run)."""
-    app = load_app_module()  # the repo-root Gradio entry point
+    from coach.startup import serve_ui
 
-    host = host or settings.host
-    port = port if port is not None else settings.port
-    auth = app.check_bind(host, settings.auth)  # refuse a non-loopback bind without a password, before any work
-    coach = make_coach(settings)
-    if getattr(coach, "read_only", False):
-        click.echo(f"Warning: {coach.read_only_note()}", err=True)
-    ensure_index_with_progress(coach)
-    click.echo("Loading the grader and auditing the sources (first run: up to a minute)...", err=True)
-    coach.warm_up()
-    click.echo(f"Interview Coach UI on http://{host}:{port}")
-    try:
-        app.launch(app.build_app(coach), host=host, port=port, auth=auth, extra_hosts=settings.allowed_hosts)
-    except OSError as exc:
-        raise CoachError(f"cannot serve on {host}:{port}: {exc}") from None
+    serve_ui(load_app_module(), settings, host, port)  # the repo-root Gradio entry point

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from coach.commands.serve import make_coach
+from coach.startup import make_coach
 from coach.errors import CoachError
 
 FORMATS = ("markdown", "json", "anki-csv", "anki")
