@@ -155,7 +155,9 @@ def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = 
         general = [r for r in recs if r.topic == "fundamentals"]
         if len(recs) >= SOURCE_TOPIC_MIN_RECORDS and len(general) >= SOURCE_TOPIC_SHARE * len(recs):
             own = source_topic([r.question for r in recs], title=titles.get(recs[0].source, ""))
-            for r in general:
+            # every record of it: the few the list tags there are its words in another sense (a security page's
+            # "JSON Web Token" question was filed under "transformers", its session cookie under "frameworks")
+            for r in recs:
                 r.topic = own or r.topic
     qa = sorted((r for r in records if r.kind == "qa"), key=lambda r: (r.source, r.line_start))
     if not qa:

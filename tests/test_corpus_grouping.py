@@ -98,14 +98,16 @@ def test_a_source_the_topic_list_does_not_describe_is_tagged_with_what_its_quest
         "## What does git rebase do?\nIt replays your commits on top of another base commit.\n\n"
         "## How is git merge different from rebase?\nA merge keeps both histories and adds a merge commit.\n\n"
         "## What is a detached HEAD in Git?\nHEAD points at a commit directly instead of at a branch.\n\n"
-        "## What does git cherry-pick do?\nIt applies the changes of one commit onto the current branch.\n",
+        "## What does git cherry-pick do?\nIt applies the changes of one commit onto the current branch.\n\n"
+        # the list's words in another sense: a git "session" and its "tokens" are not frameworks or transformers
+        "## How do you keep a git session authenticated?\nA credential helper stores access tokens for the session.\n",
         encoding="utf-8")
     (tmp_path / "dl.md").write_text(
         "# DL\n\n## What is a CNN?\nA network of convolutions.\n\n## What is a perceptron?\nA linear unit.\n\n"
         "## What is dropout?\nRandomly zeroing units while training.\n", encoding="utf-8")
     parsed = parse_paths([tmp_path])
     topics = {ps.source: [r.topic for r in ps.records] for ps in parsed}
-    assert topics["git-faq.md"] == ["git"] * 4
+    assert topics["git-faq.md"] == ["git"] * 5
     assert topics["dl.md"] == ["cnn", "fundamentals", "regularization"]
     # the index regroups every record of every source as ONE batch (index/core.py): the same tags
     from types import SimpleNamespace
