@@ -69,6 +69,16 @@ def test_every_input_line_gets_exactly_one_strict_output_line(grade_cli, tmp_pat
     assert "graded 3 answers, 5 could not be graded" in res.stderr
 
 
+def test_a_batch_where_no_line_could_be_graded_exits_non_zero(grade_cli, tmp_path):
+    """CONTRACTS.md: a command that cannot do its job exits non-zero with one line (a walkthrough's batch of bad lines
+    exited 0); the output still has one line per input line, each with its error."""
+    res, out = grade_cli(b'{"question": "", "answer": "x"}\nnot json\n', tmp_path)
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip().splitlines()[-1] == ("Error: none of the 2 answers could be graded: each line's error is "
+                                                  "in its output line")
+    assert [("error" in strict(line)["grade"]) for line in out.splitlines()] == [True, True]
+
+
 def test_stdin_is_read_by_newline_only(built_home, embedder, monkeypatch):
     monkeypatch.setenv("COACH_HOME", str(built_home))
     monkeypatch.setattr("index.embedder.load_sentence_transformer", lambda settings: embedder)

@@ -115,3 +115,5 @@ def grade(settings, input_, output):
             raise
         raise err from None
     click.echo(f"graded {graded} answers, {errors} could not be graded", err=True)
+    if errors and not graded:  # the job was not done: exit non-zero (CONTRACTS.md), each line's error is in the output
+        raise CoachError(f"none of the {errors} answers could be graded: each line's error is in its output line")

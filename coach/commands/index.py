@@ -163,8 +163,9 @@ def status(settings, as_json):
 
     st = _open(settings).status()
     if not st["exists"]:
-        raise CoachError(f"no index yet in {st['index_dir']}: `coach index add FILE` indexes the bundled sources and "
-                         "your file, `coach index build` the bundled sources alone")
+        # (it said `index add FILE` indexed the bundled sources too: it indexes the files it is given, a walkthrough)
+        raise CoachError(f"no index yet in {st['index_dir']}: `coach index build` indexes the bundled sources, "
+                         "`coach index add FILE` adds your own (on a fresh home, your files alone)")
     st["rubric_problems"] = RubricBank.load(settings, warn=False).problems  # skipped rubric files, one line each
     if as_json:
         click.echo(json.dumps(st, indent=2))
