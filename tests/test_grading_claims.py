@@ -125,17 +125,17 @@ def test_credits_the_gate_hides_are_listed_as_missing_and_leave_the_score(graded
     # marked as mentioned: the credits the gate hides, and (in both) the points covered in words the judge did not entail
     assert len(hidden.missing) == len(set(hidden.missing)) and set(hidden.unconfirmed) == set(shown.right) | set(shown.unconfirmed)
     assert not set(shown.unconfirmed) & set(shown.right) and set(shown.unconfirmed) <= set(shown.missing)
-    assert "Said, but not confirmed (the grader could not confirm" in hidden.feedback  # their own section
+    assert "Mentioned, but not confirmed (your answer touches on these, but the grader could not confirm" in hidden.feedback
     assert (hidden.score, hidden.verdict) == (shown.score, shown.verdict)
     step = next(s for s in hidden.steps if s.name == "credit")
     assert f"{len(shown.right)} key point(s)" in step.explanation
     assert "credit" not in [s.name for s in shown.steps]
     correct = closed.grade(*CORRECT_OTHER_WORDS)  # a "correct" answer keeps its credits whatever the gate
     assert correct.verdict == "correct" and correct.right and set(correct.unconfirmed) <= set(correct.missing)
-    # a missing point the answer covers in its words is in the "said, but not confirmed" section, so the card agrees
+    # a missing point the answer covers in its words is in the "mentioned, but not confirmed" section, so the card agrees
     # with the coverage step
     if correct.unconfirmed:
-        head, sep, said = correct.feedback.partition("Said, but not confirmed")
+        head, sep, said = correct.feedback.partition("Mentioned, but not confirmed")
         assert sep and all(f"- {t}" in said and f"- {t}" not in head for t in correct.unconfirmed)
 
 

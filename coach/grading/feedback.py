@@ -17,8 +17,13 @@ from coach.grading.types import Grade, lines_of
 # the key points the answer mentions without being credited for them (Grade.unconfirmed, a part of Grade.missing):
 # their own section, apart from what is missing (a walkthrough read "What is missing" full of what it had said, each
 # point "mentioned, but not credited", and its session summary said to work on them)
-UNCONFIRMED_TITLE = "Said, but not confirmed"
-UNCONFIRMED_NOTE = "the grader could not confirm that your answer states these correctly"
+UNCONFIRMED_TITLE = "Mentioned, but not confirmed"
+OLD_UNCONFIRMED_TITLE = "Said, but not confirmed"  # in grades stored before
+# "states these correctly" read as "you said these": two walkthroughs that had refuted a source's error found the
+# error listed here, as if they had made it; what the grader knows is that the answer touches on them
+UNCONFIRMED_NOTE = ("your answer touches on these, but the grader could not confirm that it states them as written here "
+                    "(it may say something else, or the opposite)")
+OLD_UNCONFIRMED_NOTE = "the grader could not confirm that your answer states these correctly"  # in grades stored before
 
 
 def split_missing(missing: list[str], unconfirmed: list[str]) -> tuple[list[str], list[str]]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coach.grading.feedback import (
+    OLD_UNCONFIRMED_NOTE,
+    OLD_UNCONFIRMED_TITLE,
     UNCONFIRMED_NOTE,
     UNCONFIRMED_TITLE,
     VERDICT_WORDS,
@@ -38,7 +40,7 @@ SECTION_TITLES = {
     "references": "Citations",
 }
 _STRUCTURED_LINES = ("What you got right:", "What is missing:", f"{UNCONFIRMED_TITLE} ({UNCONFIRMED_NOTE}):",
-                     "What is wrong:", "Model answer:")
+                     f"{OLD_UNCONFIRMED_TITLE} ({OLD_UNCONFIRMED_NOTE}):", "What is wrong:", "Model answer:")
 
 
 def source_label(source: str, titles: dict[str, str] | None = None) -> str:
