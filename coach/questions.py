@@ -102,6 +102,11 @@ _WORD = re.compile(r"_*[^\W_][\w'’+#.-]*[\w+#]|[^\W_]")  # a leading "__" kept
 MAX_PHRASE_WORDS = 3
 
 
+def _adverb(word: str) -> bool:
+    low = word.lower()
+    return low.endswith("ly") and len(low) > 4 and low not in _NOT_ADVERBS
+
+
 def concept_phrases(point: str, question: str = "", context: str = "") -> list[str]:
     """The concepts a key point names, as the short phrases it uses ("hash tables", "open addressing", "mean squared
     error"), best first: runs of the words between stop words, linking verbs, adverbs and punctuation, at most
@@ -125,7 +130,7 @@ def concept_phrases(point: str, question: str = "", context: str = "") -> list[s
     for segment in _PHRASE_BREAK.split(point or ""):
         tokens = _WORD.findall(segment or "")
         content = [not (w.lower() in STOP_WORDS or w.lower() in _LINK_VERBS or w.lower() in _NO_CONCEPT
-                        or w.isdigit() or (w.lower().endswith("ly") and len(w) > 4 and w.lower() not in _NOT_ADVERBS))
+                        or w.isdigit() or _adverb(w))
                    for w in tokens]
         run: list[str] = []
         for i, w in enumerate([*tokens, ""]):
@@ -328,7 +333,8 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         # never a word the candidate already used, in any form ("register" for "registers": "Think about
         # “registers”" after an answer naming the registers sent them back to what they had said, a user
         # walkthrough), nor a piece of a word the tokenizer cut at a letter it does not know ("chsten" of "nächsten")
-        terms = [t for t in terms if t.lower() not in asked and t.lower() not in _NO_CONCEPT
+        # nor an adverb, which names no concept ("Think about “deliberately” and “functions”", a walkthrough)
+        terms = [t for t in terms if t.lower() not in asked and t.lower() not in _NO_CONCEPT and not _adverb(t)
                  and not _used(t, answer) and _whole_word_in(t, point)][:2]
         nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
         return FollowUp(f"Follow-up: your answer left out an important point. What else would you add?{nudge}", point)

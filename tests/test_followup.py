@@ -59,6 +59,13 @@ def test_the_nudge_never_names_a_word_the_answer_used_or_a_word_that_names_no_co
     assert "“registers”" not in inflected.question and "“pointer”" not in inflected.question, inflected.question
 
 
+def test_the_nudge_never_names_an_adverb():
+    """A walkthrough's follow-up said "Think about “deliberately” and “functions”": an adverb names no concept."""
+    point = "Both are deliberately slow, salted password hashing functions with a tunable work factor."
+    f = followup_for(grade(question="What is the difference between bcrypt and Argon2?", missing=[point]))
+    assert "“deliberately”" not in f.question and "Think about" in f.question, f.question
+
+
 def test_the_nudge_never_names_a_piece_of_a_word():
     """The drafting's word splitter knows only ASCII letters: "nächsten" came out as "chsten" (review)."""
     point = "Der Scheduler wählt den nächsten Thread aus der Warteschlange."
