@@ -13,7 +13,7 @@ session data lives in SQLite and belongs to an owner (``coach.session.owners``):
 the browser's HttpOnly cookie secret. Every handler works on ``engine.for_owner(owner)``, so a browser or
 API client lists, resumes and writes only its own sessions.
 Simplified on purpose: the chat history shown is rebuilt from the DB only on resume; a page reload
-starts with an empty chat (resume the session from the list to get it back).
+starts with a chat that says where the browser's unfinished session is (resume it from the list to get it back).
 """
 
 from __future__ import annotations
@@ -287,6 +287,20 @@ class Handlers:
     def resume_choices(self, request: gr.Request = None):
         sessions = self._engine(request).unfinished()  # this owner's only
         return gr.update(choices=[(f"{s.title} ({s.id})", s.id) for s in sessions], value=None)
+
+    def welcome(self, st, request: gr.Request = None):
+        """On a page load, an empty chat says where this browser's unfinished session is (a walkthrough reloaded
+        mid-session and found a blank chat, with nothing saying the session was kept)."""
+        if st.get("history"):
+            return st, st["history"]
+        sessions = self._engine(request).unfinished()  # this owner's only, newest first
+        if not sessions:
+            return st, []
+        latest = sessions[0]
+        more = f" ({len(sessions)} unfinished in all)" if len(sessions) > 1 else ""
+        note = (f"_Welcome back: your session {safe(latest.title)} ({latest.id}, last used {_date(latest.updated_at)}) is "
+                f"kept{more}. Pick it under **Resume a session** and press **Resume** to go on, or start a new one._")
+        return st, _say([], note)
 
     def resume(self, st, sid, request: gr.Request = None):
         if not sid:
@@ -637,7 +651,7 @@ def build_app(coach) -> gr.Blocks:
         # the topics as indexed now: built into the page once, they missed a source added since (in another tab, or
         # before a reload: a walkthrough's new topic was refused "not in the list of choices" until a restart)
         demo.load(h.sources_view, None, sources_out).then(h.resume_choices, None, resume_dd).then(
-            h.topic_choices, None, topics)
+            h.topic_choices, None, topics).then(h.welcome, st, [st, chat])
     return demo
 
 
