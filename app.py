@@ -138,6 +138,25 @@ def _next_or_summary(engine, sid, turn) -> str:
     return _question(engine, turn) if turn else summary_md(engine.summary(sid))
 
 
+def _audit_said(audit: dict | None) -> str:
+    """What the audit found in the sources just added, and what it cannot check (two walkthroughs: the upload said
+    nothing of the audit, and the caveat that statements of fact are not checked was found only in a report)."""
+    if not audit:
+        return ""
+    if "error" in audit:
+        return f"\n\nAudit: unavailable ({safe(audit['error'])})."
+    n, errors = audit["flags"], audit["errors"]
+    out = (f"\n\nAudit of the new or changed source(s): {n} flag(s) ({errors} error(s), {n - errors} suspect); "
+           "each is in **Source audit report** below.")
+    from coach.audit.checks import not_verified
+
+    if not_verified(("trusted",)):
+        out += ("\n\n⚠️ The audit checks code, arithmetic and known error patterns, not statements of fact: a wrong "
+                "sentence in a source can become what answers are graded against. If you find one, report it under "
+                "**Report a wrong sentence in a source** below.")
+    return out
+
+
 def _err(exc: Exception) -> str:
     return f"⚠️ {safe(exc)}"
 
@@ -475,11 +494,11 @@ class Handlers:
             return _err(exc), *self.sources_view(), self.topic_choices()
         # file names, not the server's paths (a walkthrough read "drafted: /tmp/.../rubrics/drafts/x.yaml")
         summary = "; ".join(f"{k}: {safe(', '.join(Path(str(x)).name if k == 'drafted' else str(x) for x in v))}"
-                            for k, v in result.items() if v and k != "notes") or "nothing to do"
+                            for k, v in result.items() if v and k not in ("notes", "audit")) or "nothing to do"
         stages = " → ".join(seen)
         notes = "".join(f"\n\nNote: {safe(n)}" for n in result.get("notes") or [])  # each on its own line
-        return (f"✓ Indexed. {summary}" + (f" (stages: {stages})" if stages else "") + notes,
-                *self.sources_view(), self.topic_choices())
+        return (f"✓ Indexed. {summary}" + (f" (stages: {stages})" if stages else "") + notes
+                + _audit_said(result.get("audit")), *self.sources_view(), self.topic_choices())
 
     def remove_sources(self, names):
         if not names:

@@ -390,10 +390,14 @@ class Coach:
         with self._lock:
             self._reset_derived()
         if report["added"] or report["updated"]:
+            changed = set(report["added"]) | set(report["updated"])
             try:  # audited now, as its own stage, so the drafts below and the Sources tab find it done
-                self.audit.all_flags(progress=progress)
+                mine = [f for f in self.audit.all_flags(progress=progress) if f.get("source") in changed]
+                # what the audit found in them, as `coach index add` says it (the web UI said nothing of it)
+                report["audit"] = {"flags": len(mine), "errors": sum(f.get("verdict") == "error" for f in mine)}
             except Exception as exc:  # the audit must never stop indexing
                 log.warning("source audit unavailable: %s", exc)
+                report["audit"] = {"error": str(exc)}
         # every source, not only changed ones: drafts a failed run could not write are written now
         report["drafted"] = self.write_draft_rubrics(parsed, progress=progress)
         return report

@@ -162,6 +162,12 @@ def test_sources_and_progress_views(handlers, tmp_path):
     status, *_ = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
     handlers.coach.add_sources = real
     assert "drafted: notes-txt.yaml" in status and str(tmp_path) not in status  # the server's paths are not shown
+    assert "Audit" not in status  # nothing audited, nothing said
+    handlers.coach.add_sources = lambda paths, **k: {**real(paths, **k), "audit": {"flags": 3, "errors": 1}}
+    status, *_ = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
+    handlers.coach.add_sources = real
+    assert "Audit of the new or changed source(s): 3 flag(s) (1 error(s), 2 suspect)" in status and "audit: {" not in status
+    assert "not statements of fact" in status and "**Report a wrong sentence in a source**" in status  # the shipped fit
     assert "&lt;script&gt;" in audit and "<script>" not in audit
     assert [c[1] for c in report_src["choices"]] == ["a.txt", "notes.txt"] and reports.startswith("No sentences reported")
     status, table, dd, audit, warnings, *_, topics = handlers.remove_sources(["notes.txt"])

@@ -246,7 +246,8 @@ def test_a_table_row_is_quoted_whole_with_its_header(tmp_path, built_home):
                    "three-way handshake | Web pages, e.g. HTTP/1.1 and email |\n| UDP | Best effort: datagrams may be "
                    "lost, duplicated or reordered | Connectionless | Video calls, DNS lookups and online games |\n",
                    encoding="utf-8")
-    c.add_sources([src])
+    added = c.add_sources([src])
+    assert added["audit"] == {"flags": 0, "errors": 0}  # what the audit found in it, for the upload's message
     a = answer(c, "Which transport protocol may lose, duplicate or reorder datagrams?", allow_llm=False)
     assert "Protocol: UDP; Delivery: Best effort: datagrams may be lost, duplicated or reordered" in a.text, a.text
     assert "|" not in a.text and "Protocol: TCP; Delivery: Reliable" in a.text, a.text  # each row whole, none spliced

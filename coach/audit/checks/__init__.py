@@ -93,8 +93,11 @@ def not_verified(checks=DEFAULT_CHECKS, settings=None) -> list[str]:
         from coach.audit.checks.trusted import enabled
 
         if not enabled():
-            out.append(FACTS_NOT_VERIFIED + " against the trusted reference: the `trusted` check flags "
-                       "nothing, since no setting of its dev fit was precise enough (refit with `coach eval audit-fit`)")
+            # what it means for the user first (a walkthrough read only the fit's jargon), then why
+            out.append(FACTS_NOT_VERIFIED + ": the audit checks code, arithmetic and known error patterns, so a wrong "
+                       "sentence in a source is taken as true until you report it (`coach corrections add`, or Report a "
+                       "wrong sentence in the web UI's Sources tab); the `trusted` check flags nothing, since no "
+                       "setting of its dev fit was precise enough (refit with `coach eval audit-fit`)")
     if "llm" in checks:
         from coach.audit.checks.llm import configured
 
