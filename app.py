@@ -150,7 +150,11 @@ def _audit_said(audit: dict | None) -> str:
            "each is in **Source audit report** below.")
     from coach.audit.checks import not_verified
 
-    if not_verified(("trusted",)):
+    try:
+        unchecked = bool(not_verified(("trusted",)))
+    except Exception:  # noqa: BLE001 - the upload is done: saying what the audit cannot check must not undo that
+        unchecked = True
+    if unchecked:
         out += ("\n\n⚠️ The audit checks code, arithmetic and known error patterns, not statements of fact: a wrong "
                 "sentence in a source can become what answers are graded against. If you find one, report it under "
                 "**Report a wrong sentence in a source** below.")
@@ -309,17 +313,18 @@ class Handlers:
 
     def welcome(self, st, request: gr.Request = None):
         """On a page load, an empty chat says where this browser's unfinished session is (a walkthrough reloaded
-        mid-session and found a blank chat, with nothing saying the session was kept)."""
+        mid-session and found a blank chat, with nothing saying the session was kept). The chat only: the browser's
+        state is not written, so a session started meanwhile is never overwritten."""
         if st.get("history"):
-            return st, st["history"]
+            return st["history"]
         sessions = self._engine(request).unfinished()  # this owner's only, newest first
         if not sessions:
-            return st, []
+            return []
         latest = sessions[0]
         more = f" ({len(sessions)} unfinished in all)" if len(sessions) > 1 else ""
         note = (f"_Welcome back: your session {safe(latest.title)} ({latest.id}, last used {_date(latest.updated_at)}) is "
                 f"kept{more}. Pick it under **Resume a session** and press **Resume** to go on, or start a new one._")
-        return st, _say([], note)
+        return _say([], note)
 
     def resume(self, st, sid, request: gr.Request = None):
         if not sid:
@@ -670,7 +675,7 @@ def build_app(coach) -> gr.Blocks:
         # the topics as indexed now: built into the page once, they missed a source added since (in another tab, or
         # before a reload: a walkthrough's new topic was refused "not in the list of choices" until a restart)
         demo.load(h.sources_view, None, sources_out).then(h.resume_choices, None, resume_dd).then(
-            h.topic_choices, None, topics).then(h.welcome, st, [st, chat])
+            h.topic_choices, None, topics).then(h.welcome, st, chat)
     return demo
 
 

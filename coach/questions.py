@@ -96,7 +96,8 @@ read reads hold holds held start starts started else before per via versus vs ag
 # A word ending in "s" before one of these is a verb ("the forget gate decides HOW much ...", "that tuple raises A
 # TypeError"): the phrase ends before it.
 _VERB_NEXT = frozenset("the a an its their his her this these those each every how what whether which whose up down out".split())
-_NOT_ADVERBS = frozenset("assembly anomaly family supply reply butterfly monopoly italy july poly rely apply".split())
+_NOT_ADVERBS = frozenset("assembly anomaly family supply reply butterfly monopoly italy july poly rely apply multiply "
+                         "comply imply ally rally belly jelly bully fly".split())
 _PHRASE_BREAK = re.compile(r"[,;:()\[\]{}\"“”!?=<>|/*]|\.(?=\s|$)|\s[-–—]\s|'s\b|’s\b")
 _WORD = re.compile(r"_*[^\W_][\w'’+#.-]*[\w+#]|[^\W_]")  # a leading "__" kept: "__eq__" read "eq__" (a walkthrough)
 MAX_PHRASE_WORDS = 3

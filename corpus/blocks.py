@@ -72,23 +72,36 @@ def is_table_row(line: str) -> bool:
     return _PARENS.sub("", s).count("|") >= 2 or "¦" in s or bool(_TABLE_SEP.match(s))
 
 
+_DELIMITER_CELL = re.compile(r"\s*:?-+:?\s*")
+
+
 def table_cells(line: str) -> list[str]:
-    """A table row's cells, stripped, empty ones dropped ([] for a separator row). A bar inside parentheses stays in its
-    cell, as ``is_table_row`` reads it ("| Bayes | P(A|B) = P(B|A) P(A) / P(B) |" has two cells)."""
+    """A table row's cells, stripped, by position: an empty cell stays "" (a blank corner cell shifted every label after
+    it), only the empty ends a leading or trailing bar makes are dropped; [] for a delimiter row ("|---|", "| :-: | -: |").
+    A bar inside parentheses stays in its cell, as ``is_table_row`` reads it ("| Bayes | P(A|B) = P(B|A) P(A) / P(B) |"
+    has two cells), and so does an escaped one ("a \\| b" reads "a | b")."""
     s = line.strip()[:_MAX]
-    if _TABLE_SEP.match(s):
-        return []
-    sep = "|" if _PARENS.sub("", s).count("|") >= 2 else "¦"
-    cells, cell, depth = [], [], 0
+    sep = "|" if "|" in _PARENS.sub("", s) or _TABLE_SEP.match(s) else "¦"
+    cells, cell, depth, prev = [], [], 0, ""
     for ch in s:
         depth += (ch == "(") - (ch == ")" and depth > 0)
-        if ch == sep and depth == 0:
+        if ch == sep and depth == 0 and prev != "\\":
             cells.append("".join(cell))
             cell = []
+        elif ch == sep and prev == "\\":
+            cell[-1] = sep  # "\\|": a bar in the cell's text
         else:
             cell.append(ch)
+        prev = ch
     cells.append("".join(cell))
-    return [c.strip() for c in cells if c.strip()]
+    if s.startswith(sep):
+        cells = cells[1:]
+    if s.endswith(sep) and cells:
+        cells = cells[:-1]
+    cells = [c.strip() for c in cells]
+    if not any(cells) or all(_DELIMITER_CELL.fullmatch(c) for c in cells):
+        return []
+    return cells
 
 
 def is_list_item(line: str) -> bool:

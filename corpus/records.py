@@ -54,8 +54,11 @@ class Record:
         (a walkthrough's "it looks like this: import sqlite3 conn = sqlite3.connect(...) cur = ...")."""
         lines = (self.answer or "").split("\n")
         for at, n in self._code_runs(lines):
-            if not lines[at].lstrip().startswith(("```", "~~~")):
-                lines = lines[:at] + ["```"] + lines[at:at + n] + ["```"] + lines[at + n:]
+            run = lines[at:at + n]
+            if any(ln.lstrip().startswith(("```", "~~~")) for ln in run):
+                continue  # fenced already, or holding a fence line: never a fence in a fence (a run may hold a bare
+                # line before its fence)
+            lines = lines[:at] + ["```"] + run + ["```"] + lines[at + n:]
         return "\n".join(lines)
 
     def _code_runs(self, lines: list[str]) -> list[tuple[int, int]]:

@@ -6,6 +6,18 @@ from __future__ import annotations
 import pytest
 
 
+def own_coach(built_home, tmp_path):
+    """A Coach over a copy of the shared built home, which it may change (sources added, drafts written)."""
+    import shutil
+
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    return Coach(load_settings(home=home))
+
+
 def test_answer_from_reviewed_rubric_with_citations(coach):
     res = coach.ask("What is the purpose of dropout?")
     text = "".join(res.stream)
@@ -36,14 +48,8 @@ def test_default_model_quotes_instead_of_generating(coach, monkeypatch):
 
 
 def test_passages_become_questions_graded_against_a_draft(tmp_path, built_home, bundled_dir):
-    import shutil
 
-    from coach.config import load_settings
-    from coach.service import Coach
-
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    c = Coach(load_settings(home=home))
+    c = own_coach(built_home, tmp_path)
     chapter = tmp_path / "chapter.md"
     chapter.write_text(
         "# Regularisation\n\n## Dropout\n\nDropout randomly switches off a fraction of the units of a layer at every "
@@ -70,16 +76,14 @@ def test_passages_become_questions_graded_against_a_draft(tmp_path, built_home, 
 
 
 def test_added_source_gets_editable_draft_rubrics_versioned_by_hash(tmp_path, built_home):
-    import shutil
-
     import yaml
 
     from coach.config import load_settings
     from coach.service import Coach
 
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    c = Coach(load_settings(home=home))
+
+    c = own_coach(built_home, tmp_path)
+    home = c.settings.home
     src = tmp_path / "notes.txt"
     src.write_text("1. What is gradient clipping?\nGradient clipping rescales gradients whose norm exceeds a threshold, which prevents exploding gradients in RNNs.\n")
     report = c.add_sources([src])
@@ -195,15 +199,10 @@ def test_a_source_answer_keeps_its_code_block_whole_and_a_report_never_edits_cod
 def test_a_drafted_questions_model_answer_is_its_sources_answer_with_its_code(tmp_path, built_home):
     """A walkthrough's Python source had seven code blocks and none reached a model answer, a revealed answer or a study
     card (a drafted model answer was its key points joined: no code, nothing past the fourth sentence)."""
-    import shutil
-
-    from coach.config import load_settings
     from coach.service import Coach
     from coach.session import SessionEngine
 
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    c = Coach(load_settings(home=home))
+    c = own_coach(built_home, tmp_path)
     code = "def read_lines(path):\n    with open(path) as f:\n        for line in f:\n            yield line"
     src = tmp_path / "py.md"
     src.write_text("# Python notes\n\n## 1. How do you read a huge file lazily?\n\nIterate over the file object: it yields "
@@ -230,15 +229,9 @@ def test_a_table_row_is_quoted_whole_with_its_header(tmp_path, built_home):
     """A walkthrough asked which caching strategy risks losing data and got cells of three rows run together, never
     the row's own name; a table question was drafted against its header row. Ask now reads a table row as one
     statement labelled by its header, and a drafted question's key points are its rows."""
-    import shutil
-
     from coach.ask import answer
-    from coach.config import load_settings
-    from coach.service import Coach
 
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    c = Coach(load_settings(home=home))
+    c = own_coach(built_home, tmp_path)
     src = tmp_path / "net.md"
     src.write_text("# Networking notes\n\n## 1. How do TCP and UDP differ?\n\nBoth are transport protocols. The table "
                    "below compares them.\n\n| Protocol | Delivery | Connection | Typical use |\n|---|---|---|---|\n"
@@ -264,14 +257,8 @@ def test_a_plain_text_sources_indented_code_is_shown_as_code(tmp_path, built_hom
     """A walkthrough's .txt source had an indented sqlite3 snippet: the model answer ran it into its sentences
     ("it looks like this: import sqlite3 conn = ..."), and the sentence after it was cut at the "..." inside its
     f-string, in the drafted key point and in Ask's answer."""
-    import shutil
 
-    from coach.config import load_settings
-    from coach.service import Coach
-
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    c = Coach(load_settings(home=home))
+    c = own_coach(built_home, tmp_path)
     src = tmp_path / "sec.txt"
     src.write_text(
         "Security notes\n\nQ1: How do you prevent SQL injection?\nA: Use parameterised queries, where the query text and "
@@ -288,3 +275,25 @@ def test_a_plain_text_sources_indented_code_is_shown_as_code(tmp_path, built_hom
     assert item.model_answer.rstrip().endswith("Least-privilege accounts limit the damage.")
     points = [kp.text for kp in c.rubrics.get(item.id).key_points]
     assert "Never build the query with string formatting such as f\"... WHERE email = '{email}'\"." in points, points
+
+
+def test_a_fenced_answer_never_puts_a_fence_in_a_fence(tmp_path):
+    """A review: a code run holding a bare line before its Markdown fence was wrapped again, so the prose after it was
+    shown as code and the block lost its language. A run that holds a fence line is left as it is."""
+    from coach.audit.corrected import corrected_answer
+    from coach.grading.text import text_and_code
+    from corpus import parse_paths
+    from corpus.records import Block, Record
+
+    doc = tmp_path / "a.md"
+    doc.write_text("# Python questions\n\n## 1. How do you read a file lazily?\n\nUse a generator.\n\nimport os\n\n"
+                   "```python\ndef read_lines(path):\n    with open(path) as f:\n        yield from f\n```\n\n"
+                   "This keeps memory constant.\n\n## 2. What is the GIL?\n\nA lock that lets one thread run bytecode.\n",
+                   encoding="utf-8")
+    rec = parse_paths([doc])[0].records[0]
+    assert rec.fenced_answer().count("```") == 2
+    assert [lang for _, lang in text_and_code(corrected_answer(rec.fenced_answer(), []))][-2:] == ["python", None]
+    code = "x = 1\ny = 2"
+    rec = Record(id="s:1", source="s", question="q", answer="Look:\n" + code + "\nDone.", line_start=1, line_end=4,
+                 blocks=[Block(type="code", text=code, line_start=2, line_end=3)])
+    assert rec.fenced_answer() == "Look:\n```\n" + code + "\n```\nDone."

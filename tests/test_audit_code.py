@@ -165,7 +165,8 @@ def test_a_block_in_a_braced_language_is_not_python(tmp_path):
                                            "    listen 80;\n}\n```\n") == []
     assert _braced_language(["function f(x) {", "  if (x) {", "    return 1;", "  }", "}"])
     for python in (["d = {", "    'a': 1,", "}"], ["def f(x):", "    return {x: 1};"], ["f({", "  'a': 1})"],
-                   ["x = a // b", "print('=> not JavaScript', \"a === b\")"], ["letters = 3", "constant = 1"]):
+                   ["x = a // b", "print('=> not JavaScript', \"a === b\")"], ["letters = 3", "constant = 1"],
+                   ["# ===== setup =====", "import os", "print os.getcwd()"]):  # a comment banner (a review)
         assert not _braced_language(python), python
     # JavaScript with no block opened by "{": a walkthrough's event-loop snippet got three "major" syntax errors
     js = "console.log('A');\nsetTimeout(() => console.log('B'), 0);\nPromise.resolve().then(() => console.log('C'));\n" \

@@ -275,8 +275,38 @@ def test_each_table_row_is_one_key_point_labelled_by_its_header():
     md = "| Batch | Stochastic |\n|---|---|\n| Uses the whole dataset. | Uses one sample. |"
     assert statements(md) == ["Batch: Uses the whole dataset; Stochastic: Uses one sample."]
     assert statements("a | b | c") == ["a | b | c"]  # a line alone is not a table
+    # found in a review: cells keep their columns (a blank corner cell shifted every label), a GFM delimiter row with
+    # colons is no row, an escaped bar is the cell's text, list items and prose with bars are no table, and a
+    # sentence that says something and "below" is kept
+    assert statements("|  | TCP | UDP |\n|---|---|---|\n| Reliable | Yes | No |") == ["Reliable: TCP: Yes; UDP: No."]
+    assert statements("| Feature | SQL | NoSQL |\n|---|---|---|\n| Joins |  | limited |") == ["Feature: Joins; NoSQL: limited."]
+    assert statements("| A | B |\n| :-: | -: |\n| x | y |") == ["A: x; B: y."]
+    assert statements("| Op | Meaning |\n|---|---|\n| a \\| b | bitwise or |") == ["Op: a | b; Meaning: bitwise or."]
+    assert statements("ps aux | grep python | wc -l counts\ncat f | sort | uniq drops") == [
+        "ps aux | grep python | wc -l counts", "cat f | sort | uniq drops"]
+    assert len(statements("- ps aux | grep python | wc -l counts\n- cat f | sort | uniq drops")) == 2
+    assert statements("Batch | SGD\n--- | ---\nWhole dataset | One sample\n") == ["Batch: Whole dataset; SGD: One sample."]
+    assert statements("Keep the load factor below 0.75 to avoid collisions.\n| Load | Cost |\n|---|---|\n| 0.5 | low |") \
+        == ["Keep the load factor below 0.75 to avoid collisions.", "Load: 0.5; Cost: low."]
     assert statements("See P(A|B) and P(B|A) in the table below:\n| Term | Formula |\n| Bayes | P(A|B) = P(B|A) P(A) / P(B) |") \
         == ["Term: Bayes; Formula: P(A|B) = P(B|A) P(A) / P(B)."]
+
+
+def test_a_sentence_mark_inside_a_short_quote_ends_no_sentence():
+    """A walkthrough's key point was cut at the "..." of `f"... WHERE email = '{x}'"`; an inch mark is no quote (a
+    review: "A 12" pizza is large." took the next sentence in), and a long text is read in linear time."""
+    import time
+
+    from coach.grading.text import sentences
+
+    assert sentences("Never build it with formatting such as f\"... WHERE email = '{x}'\". Use parameters.") == [
+        "Never build it with formatting such as f\"... WHERE email = '{x}'\".", "Use parameters."]
+    assert sentences('A 12" pizza is large. A "medium" is 10 inches. Done.') == [
+        'A 12" pizza is large.', 'A "medium" is 10 inches.', "Done."]
+    assert sentences('He said "no". Then he left.') == ['He said "no".', "Then he left."]
+    start = time.perf_counter()
+    assert len(sentences(" ".join('"a. b".' for _ in range(20000)))) == 20000
+    assert time.perf_counter() - start < 20  # a hang guard, not a speed target (it was quadratic: minutes)
 
 
 def test_a_long_list_under_a_lead_in_is_cut_into_readable_key_points_and_keeps_every_item():

@@ -151,6 +151,7 @@ _PY_HEADER = re.compile(r"^\s*(?:def|class|if|elif|else|for|while|with|try|excep
 # got three false "major" syntax errors ("Fix the syntax so the snippet runs in Python 3").
 _JS_MARK = re.compile(r"^\s*(?://|/\*|(?:const|let|var|function)\s+[\w$])|=>|===|!==")
 _STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+_HASH_COMMENT = re.compile(r"#.*$")  # a Python comment ("# ===== setup =====") is no JavaScript mark
 
 
 def _braced_language(block: list[str]) -> bool:
@@ -158,7 +159,7 @@ def _braced_language(block: list[str]) -> bool:
     if any(_PY_HEADER.match(t) for t in block):
         return False
     return ((any(_BRACE_OPEN.match(t) for t in block) and any(_STATEMENT_END.search(t) for t in block))
-            or any(_JS_MARK.search(_STRING.sub("", t)) for t in block))
+            or any(_JS_MARK.search(_HASH_COMMENT.sub("", _STRING.sub("", t))) for t in block))
 
 
 def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:

@@ -114,6 +114,6 @@ def grade(settings, input_, output):
         if err is None:
             raise
         raise err from None
-    click.echo(f"graded {graded} answers, {errors} could not be graded", err=True)
-    if errors and not graded:  # the job was not done: exit non-zero (CONTRACTS.md), each line's error is in the output
+    if errors and not graded:  # the job was not done: one line and a non-zero exit (CONTRACTS.md)
         raise CoachError(f"none of the {errors} answers could be graded: each line's error is in its output line")
+    click.echo(f"graded {graded} answers, {errors} could not be graded", err=True)

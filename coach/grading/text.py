@@ -63,18 +63,24 @@ def sentences(text: str) -> list[str]:
 QUOTE_REACH = 80  # a sentence mark inside a double quote that closes within this many characters does not end it
 
 
+_QUOTE = re.compile(r'(?<![0-9])"')  # a double quote, not an inch mark ("a 12" pizza")
+
+
 def _split(text: str) -> list[str]:
     """``_SENT_SPLIT``, except after a sentence mark inside a double quote that closes soon on the same line
     (``QUOTE_REACH``): "string formatting such as f"... WHERE email = '{x}'"" was cut at its "..." (a walkthrough's
-    key point and Ask answer ended at 'f"...')."""
-    out, start = [], 0
+    key point and Ask answer ended at 'f"...'). The quotes are counted as the text is read, once (linear)."""
+    out, start, pos, quotes = [], 0, 0, 0
     for m in _SENT_SPLIT.finditer(text):
-        if m.group(0).isspace() and "\n" not in m.group(0) and text.count('"', start, m.start()) % 2:
-            close = text.find('"', m.end(), m.end() + QUOTE_REACH)
-            if close != -1 and "\n" not in text[m.end():close]:
+        quotes += len(_QUOTE.findall(text, pos, m.start()))
+        pos = m.start()
+        if quotes % 2 and m.group(0).isspace() and "\n" not in m.group(0):
+            close = _QUOTE.search(text, m.end(), m.end() + QUOTE_REACH)
+            if close is not None and "\n" not in text[m.end():close.start()]:
                 continue
         out.append(text[start:m.start()])
-        start = m.end()
+        start = pos = m.end()
+        quotes = 0
     out.append(text[start:])
     return out
 
@@ -82,18 +88,25 @@ def _split(text: str) -> list[str]:
 def row_statement(header: list[str], cells: list[str]) -> str:
     """A table row as one statement, each cell labelled with its column's header ("Strategy: Write-back; Consistency:
     Risk of data loss if the cache node fails; ..."): cut into sentences, a row's cells ran into the next row's (Ask
-    quoted cells of three rows as one answer; a drafted key point ended at a cell's "e.g.")."""
-    parts = []
+    quoted cells of three rows as one answer; a drafted key point ended at a cell's "e.g."). Cells keep their columns:
+    an empty cell says nothing, and a first column without a header names the row ("Reliable: TCP: Yes; UDP: No.")."""
+    parts, label = [], ""
     for k, cell in enumerate(cells):
         head = header[k] if k < len(header) else ""
         cell = normalise(cell).rstrip(" .;")
-        parts.append(f"{head}: {cell}" if head and head.lower() != cell.lower() else cell)
-    return "; ".join(p for p in parts if p) + "."
+        if not cell:
+            continue
+        if k == 0 and not head:
+            label = cell
+        else:
+            parts.append(f"{head}: {cell}" if head and head.lower() != cell.lower() else cell)
+    body = "; ".join(parts)
+    return (f"{label}: {body}" if label and body else label or body) + "."
 
 
 def table_rows(lines: list[str]) -> list[str]:
     """The rows of a table (its lines, header row first) as statements (``row_statement``); the header row and
-    separator rows say nothing by themselves. A one-row "table" is no table: []."""
+    delimiter rows say nothing by themselves. A one-row "table" is no table: []."""
     from corpus.blocks import table_cells
 
     rows = [c for c in (table_cells(line) for line in lines) if c]
@@ -104,27 +117,35 @@ def table_rows(lines: list[str]) -> list[str]:
 
 
 def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
-    """A text cut into runs of lines: ("lines", the lines) and ("table", its rows as statements) for each table of two
-    or more lines (a single line with bars, a shell pipe in prose, stays a line)."""
-    from corpus.blocks import is_table_row, table_cells
+    """A text cut into runs of lines: ("lines", the lines) and ("table", its rows as statements) for each table: two or
+    more lines with bars that start with a bar, or whose second line is a delimiter row ("a | b" over "--|--", as
+    Markdown writes a table without outer bars). Prose or list items with bars ("ps aux | grep python | wc -l")
+    stay lines."""
+    from corpus.blocks import _TABLE_SEP, BULLET, is_table_row, table_cells
+
+    def barred(line: str) -> bool:  # a bar of a table row: "a | b" has one (a two-column table without outer bars)
+        return bool(line.strip()) and ("|" in line or "¦" in line) and not BULLET.match(line.strip())
 
     out: list[tuple[str, list[str]]] = []
     lines = (text or "").split("\n")
     i = 0
     while i < len(lines):
         j = i
-        # a row goes on the table when it is shaped like its first row: led by a bar when that one is, else as many
-        # cells (a prose line with two bars right after a table is not one of its rows)
-        led = lines[i].lstrip().startswith("|")
-        width = len(table_cells(lines[i]))
-        while j < len(lines) and lines[j].strip() and is_table_row(lines[j]) and (
-                j == i or (lines[j].lstrip().startswith("|") if led else len(table_cells(lines[j])) in (0, width))):
-            j += 1
+        led = lines[i].lstrip().startswith("|") and is_table_row(lines[i])
+        under = i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1].strip()) is not None
+        if barred(lines[i]) and (led or under):
+            # a row goes on the table when it is shaped like its first row: led by a bar when that one is, else as
+            # many cells (a prose line with two bars right after a table is not one of its rows)
+            width = len(table_cells(lines[i]))
+            j = i + 1
+            while j < len(lines) and barred(lines[j]) and (
+                    lines[j].lstrip().startswith("|") if led else len(table_cells(lines[j])) in (0, width)):
+                j += 1
         if j - i >= 2:
             out.append(("table", table_rows(lines[i:j])))
             i = j
             continue
-        j = max(j, i + 1)
+        j = i + 1
         if out and out[-1][0] == "lines":
             out[-1][1].extend(lines[i:j])
         else:
@@ -133,12 +154,16 @@ def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-# a sentence that only points at the table or list after it ("The table below compares them.") claims nothing
-_POINTS_AHEAD = re.compile(r"\b(below|the following|as follows|this table|the table|here is|here's|here are)\b", re.I)
+# a sentence that only points at the table after it ("The table below compares them.", "Compare them:") claims
+# nothing; a sentence that says something and also says "below" ("Keep the load factor below 0.75") is kept
+_POINTS_AHEAD = re.compile(r"\b(tables?|chart|comparison|summary|summari[sz]\w*|compares?)\b.*\b(below|following|"
+                           r"as follows)\b|\b(below|following|as follows)\b.*\b(tables?|chart|comparison|compares?|"
+                           r"summari[sz]\w*)\b", re.I)
 
 
 def points_ahead(sentence: str) -> bool:
-    return _POINTS_AHEAD.search(sentence) is not None and len(sentence.split()) <= 12
+    s = sentence.strip()
+    return len(s.split()) <= 12 and (s.endswith(":") or _POINTS_AHEAD.search(s) is not None)
 
 
 def statements(text: str) -> list[str]:
