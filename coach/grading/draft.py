@@ -135,7 +135,10 @@ def _lines_and_rows(text: str) -> list[str]:
     """A text's lines, each table of two or more lines replaced by its rows as statements (``text_and_tables``)."""
     out: list[str] = []
     for kind, part in text_and_tables(text):
-        out.extend(Row(r) for r in part) if kind == "table" else out.extend(part)
+        if kind == "table":
+            out.extend(Row(r) for r in part)
+        else:
+            out.extend(part)
     return out
 
 
