@@ -75,6 +75,11 @@ def is_table_row(line: str) -> bool:
 _DELIMITER_CELL = re.compile(r"\s*:?-+:?\s*")
 
 
+def is_delimiter_row(line: str) -> bool:
+    """A Markdown table's delimiter row ("|---|---|", "--- | ---")."""
+    return _TABLE_SEP.match(line.strip()[:_MAX]) is not None
+
+
 def table_cells(line: str) -> list[str]:
     """A table row's cells, stripped, by position: an empty cell stays "" (a blank corner cell shifted every label after
     it), only the empty ends a leading or trailing bar makes are dropped; [] for a delimiter row ("|---|", "| :-: | -: |").

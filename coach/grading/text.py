@@ -121,7 +121,7 @@ def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
     more lines with bars that start with a bar, or whose second line is a delimiter row ("a | b" over "--|--", as
     Markdown writes a table without outer bars). Prose or list items with bars ("ps aux | grep python | wc -l")
     stay lines."""
-    from corpus.blocks import _TABLE_SEP, BULLET, is_table_row, table_cells
+    from corpus.blocks import BULLET, is_delimiter_row, is_table_row, table_cells
 
     def barred(line: str) -> bool:  # a bar of a table row: "a | b" has one (a two-column table without outer bars)
         return bool(line.strip()) and ("|" in line or "¦" in line) and not BULLET.match(line.strip())
@@ -132,7 +132,7 @@ def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
     while i < len(lines):
         j = i
         led = lines[i].lstrip().startswith("|") and is_table_row(lines[i])
-        under = i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1].strip()) is not None
+        under = i + 1 < len(lines) and is_delimiter_row(lines[i + 1])
         if barred(lines[i]) and (led or under):
             # a row goes on the table when it is shaped like its first row: led by a bar when that one is, else as
             # many cells (a prose line with two bars right after a table is not one of its rows)
