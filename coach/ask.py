@@ -152,7 +152,8 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     best = max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i])
     mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
     text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2]))
-    code = _code_block(hits[best].record) if _ASKS_FOR_CODE.search(question) else ""
+    code = _code_block(hits[best].record)
+    code = code if code and (_ASKS_FOR_CODE.search(question) or _names_code(question, code)) else ""
     text = _marked(text + ("\n\n" + code if code else ""))
     citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3], quoted=1)
     return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record), route="sentences", signals=signals)
@@ -163,9 +164,20 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
 _ASKS_FOR_CODE = re.compile(r"\b(code|snippet|syntax|implement\w*|show me|write (a|an|the|some))\b", re.I)
 
 
+# a name only code has: camelCase, snake_case, a call "f()", a dotted name "os.getcwd"
+_CODE_NAME = re.compile(r"\b[a-z]+[A-Z]\w*\b|\b[A-Za-z]+_\w+\b|\b\w+\(\)|\b[a-z]\w+\.[a-z_]\w*\b")
+
+
+def _names_code(question: str, code: str) -> bool:
+    """Whether the question names something of the code ("What does calling next() twice return in makeCounter?": a
+    walkthrough got the prose around the snippet, the answer only in the collapsed citation)."""
+    return any(name.rstrip("()") in code for name in _CODE_NAME.findall(question))
+
+
 def _code_block(rec) -> str:
-    """The record's first code block as a fenced block ("" when it has none)."""
-    return next((fenced(c, lang) for c, lang in text_and_code(rec.answer or "") if lang is not None), "")
+    """The record's first code block as a fenced block ("" when it has none); a plain-text source's indented snippet
+    is one too (``Record.fenced_answer``)."""
+    return next((fenced(c, lang) for c, lang in text_and_code(rec.fenced_answer()) if lang is not None), "")
 
 
 def _marked(text: str) -> str:

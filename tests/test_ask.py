@@ -297,3 +297,21 @@ def test_a_fenced_answer_never_puts_a_fence_in_a_fence(tmp_path):
     rec = Record(id="s:1", source="s", question="q", answer="Look:\n" + code + "\nDone.", line_start=1, line_end=4,
                  blocks=[Block(type="code", text=code, line_start=2, line_end=3)])
     assert rec.fenced_answer() == "Look:\n```\n" + code + "\n```\nDone."
+
+
+def test_a_question_that_names_something_of_the_code_is_shown_the_code(tmp_path, built_home):
+    """A walkthrough asked what calling next() twice returns in its makeCounter example and got the prose around the
+    snippet; the answer (1, then 2) was only in the collapsed citation."""
+    from coach.ask import _names_code, answer
+
+    c = own_coach(built_home, tmp_path)
+    src = tmp_path / "js.md"
+    src.write_text("# JavaScript notes\n\n## 1. What is a closure?\n\nA closure is a function bundled with the variables "
+                   "of the scope it was created in; it keeps them after the outer function returns.\n\n```js\n"
+                   "function makeCounter() {\n  let count = 0;\n  return () => ++count;\n}\nconst next = makeCounter();\n"
+                   "next(); // 1\nnext(); // 2\n```\n\n## 2. What is hoisting?\n\nDeclarations are moved to the top of "
+                   "their scope before the code runs.\n", encoding="utf-8")
+    c.add_sources([src])
+    a = answer(c, "What does calling next() twice return in the makeCounter closure example?", allow_llm=False)
+    assert "next(); // 2" in a.text and "```js" in a.text, a.text
+    assert not _names_code("What is e.g. a closure?", "e.g = 1") and not _names_code("What is a closure?", "x")
