@@ -272,6 +272,18 @@ def test_mastery_over_time(engine, clock):
     assert hist[0]["date"] < hist[1]["date"]
 
 
+def test_a_session_finished_early_says_so_in_its_summary(engine, clock):
+    """A summary's "1 answered question(s) of 1 asked" read as a whole session after Finish on question 1 of 3."""
+    from coach.session.render import summary_md, summary_text
+
+    sid = engine.start(topics=["python"], length=2, seed=1).session_id
+    engine.answer(sid, "partly")
+    s = engine.finish(sid)  # on question 2 of 2: it was never asked
+    assert s["planned"] == 2 and s["asked"] == 1
+    assert "of 1 asked (finished early: 1 of the 2 planned);" in summary_md(s)
+    assert "of 1 (finished early: 1 of the 2 planned);" in summary_text(s)
+
+
 def test_skipped_questions_are_apart_from_answers(engine, clock):
     from coach.session.render import summary_md, summary_text
 
@@ -282,6 +294,7 @@ def test_skipped_questions_are_apart_from_answers(engine, clock):
     assert s["average_score"] == 5.0 and s["by_topic"] == {"python": 5.0} and s["skipped"] == 1
     assert len(s["unanswered"]) == 1 and s["unanswered"][0]["status"] == "skipped"
     assert "over 1 answered question(s) of 2 asked" in summary_md(s) and "skipped: What is" in summary_text(s)
+    assert "finished early" not in summary_md(s) + summary_text(s)  # the whole plan was asked
     (point,) = engine.mastery_history()
     assert (point["mastery"], point["answers"], point["skipped"]) == (5.0, 1, 1)
     only_skips = engine.start(topics=["dl"], length=1, seed=1).session_id

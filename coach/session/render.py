@@ -180,8 +180,8 @@ def summary_md(summary: dict, esc=None, all_gaps: bool = False) -> str:
     lines = [
         f"### Session summary: {safe_(summary['title'])}",
         f"Average score **{avg if avg is not None else '-'}**/10 over {summary['answered']} answered question(s) "
-        f"of {summary['asked']} asked; {summary['skipped']} skipped and {summary['revealed']} revealed (not in the average), "
-        f"{summary['followups']} follow-up(s).",
+        f"of {summary['asked']} asked{_early(summary)}; {summary['skipped']} skipped and {summary['revealed']} revealed "
+        f"(not in the average), {summary['followups']} follow-up(s).",
     ]
     if summary["by_topic"]:
         lines += ["", "| Topic | Average |", "|---|---|"]
@@ -241,11 +241,19 @@ def plain(text: object) -> str:
     return str(text or "").translate(_CONTROL)
 
 
+def _early(summary: dict) -> str:
+    """ " (finished early: 2 of the 5 planned)" for a session finished before its plan ran out ("2 answered of 2 asked"
+    read as a whole session)."""
+    planned, asked = summary.get("planned") or 0, summary["asked"]
+    return f" (finished early: {asked} of the {planned} planned)" if summary.get("status") == "finished" and asked < planned else ""
+
+
 def summary_text(summary: dict) -> str:
     avg = summary["average_score"]
     lines = [f"Session summary: {summary['title']}",
              f"Average score {avg if avg is not None else '-'}/10 over {summary['answered']} answered question(s) "
-             f"of {summary['asked']}; {summary['skipped']} skipped, {summary['revealed']} revealed (not in the average)."]
+             f"of {summary['asked']}{_early(summary)}; {summary['skipped']} skipped, {summary['revealed']} revealed "
+             "(not in the average)."]
     lines += [f"  {t}: {s}/10" for t, s in summary["by_topic"].items()]
     lines += [f"  {u['status']}: {u['question']}" for u in summary.get("unanswered", [])]
     lines += [f"  to work on: {gap_text(g)} ({g['question']})" for g in summary["gaps"][:SHOWN_GAPS]]
