@@ -30,7 +30,7 @@ from coach.audit.corrected import claim_words as _claim_words
 from coach.audit.corrected import corrected_answer
 from coach.audit.corrected import fact_correction as _fact_correction
 from coach.audit.corrected import flag_of as _flag_of
-from coach.grading.text import fenced, text_and_code
+from coach.grading.text import Row, fenced, text_and_code
 from coach.grading.types import Citation, lines_of
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ RELEVANT_MIN = 0.37  # cosine between the question and a retrieved question + pa
 QUESTION_MATCH = 0.70  # cosine between the question and an indexed question to answer with that record
 ANSWER_MIN = 0.40  # best unflagged sentence's cosine to the question, below which the coach declines
 MAX_SENTENCES = 4  # sentences chosen from passages
+ROW_MARGIN = 0.05  # a table row is quoted when its cosine to the question is within this of the table's closest row
 SUPPORT_MIN = 0.5  # judge entailment a generated sentence needs from the passages to be shown
 
 REFUSAL = ("I found nothing in your sources that answers this, so I won't guess. "
@@ -151,6 +152,12 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         per_passage[c[1]] = max(per_passage.get(c[1], -1.0), float(scores[j]))
     best = max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i])
     mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
+    # of a table, only the rows about as close to the question as its closest (a walkthrough's every question on a
+    # three-row table got the whole table)
+    rows = [j for j in mine if isinstance(cands[j][3], Row)]
+    if rows:
+        top = max(float(scores[j]) for j in rows)
+        mine = [j for j in mine if not isinstance(cands[j][3], Row) or float(scores[j]) >= top - ROW_MARGIN]
     text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2]))
     code = _code_block(hits[best].record)
     code = code if code and (_ASKS_FOR_CODE.search(question) or _names_code(question, code)) else ""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from coach.audit.sourcefile import match_words, runs_overlap
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
-from coach.grading.text import normalise, points_ahead, sentences, singular, text_and_tables, words
+from coach.grading.text import Row, normalise, points_ahead, sentences, singular, text_and_tables, words
 from corpus.version import parser_fingerprint
 
 STOP_WORDS = frozenset(
@@ -127,18 +127,11 @@ def point_sentences(text: str) -> list[str]:
     return [str(p) for p in out]
 
 
-class Row(str):
-    """A table row's statement among a text's lines (``point_sentences``)."""
-
-
 def _lines_and_rows(text: str) -> list[str]:
     """A text's lines, each table of two or more lines replaced by its rows as statements (``text_and_tables``)."""
     out: list[str] = []
     for kind, part in text_and_tables(text):
-        if kind == "table":
-            out.extend(Row(r) for r in part)
-        else:
-            out.extend(part)
+        out.extend(part)  # a table's rows are ``Row``s
     return out
 
 

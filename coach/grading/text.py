@@ -104,6 +104,10 @@ def row_statement(header: list[str], cells: list[str]) -> str:
     return (f"{label}: {body}" if label and body else label or body) + "."
 
 
+class Row(str):
+    """A table row's statement (``table_rows``), told apart from a sentence by its type."""
+
+
 def table_rows(lines: list[str]) -> list[str]:
     """The rows of a table (its lines, header row first) as statements (``row_statement``); the header row and
     delimiter rows say nothing by themselves. A one-row "table" is no table: []."""
@@ -113,7 +117,7 @@ def table_rows(lines: list[str]) -> list[str]:
     if len(rows) < 2:
         return []
     header = [normalise(h) for h in rows[0]]
-    return [row_statement(header, cells) for cells in rows[1:]]
+    return [Row(row_statement(header, cells)) for cells in rows[1:]]
 
 
 def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
