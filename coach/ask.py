@@ -88,7 +88,10 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     vecs = embed([question] + [h.record.question + " " + h.chunk_text for h in hits] + [h.record.question for h in hits])
     qv, n = vecs[0], len(hits)
     rel_sims, q_sims = vecs[1:n + 1] @ qv, vecs[n + 1:] @ qv
-    relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN]
+    # relevant: close to the question as a whole, or holding code the question names ("What does makeCounter return?"
+    # is far from a closure's prose in embedding space, and its answer is in the code)
+    coded = [_names_code(question, _code_block(h.record)) for h in hits]
+    relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN or coded[i]]
     signals = {"relevant": float(rel_sims.max()), "question_match": float(q_sims.max())}
     if not relevant:
         return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."], signals=signals)
@@ -144,13 +147,17 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     if fixed:
         scores[fixed] = np.minimum(scores[fixed], embed([cands[j][0] for j in fixed]) @ qv)
     signals["sentence"] = float(scores.max())
-    if float(scores.max()) < ANSWER_MIN:
+    # a relevant passage whose code the question names answers it even when no sentence of its prose is close: the
+    # answer is in the code (a walkthrough's "What does the daily_revenue function do?" was declined)
+    named = next((i for i in relevant[:4] if coded[i]), None)
+    if float(scores.max()) < ANSWER_MIN and named is None:
         return Answer(REFUSAL, [], ["No retrieved sentence is close enough to the question to answer it."], signals=signals)
     # the passage: how well it matches as a whole, plus its best sentence
     per_passage: dict[int, float] = {}
     for j, c in enumerate(cands):
         per_passage[c[1]] = max(per_passage.get(c[1], -1.0), float(scores[j]))
-    best = max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i])
+    best = (max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i]) if float(scores.max()) >= ANSWER_MIN
+            else named)
     mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
     # of a table, only the rows about as close to the question as its closest (a walkthrough's every question on a
     # three-row table got the whole table)

@@ -315,3 +315,7 @@ def test_a_question_that_names_something_of_the_code_is_shown_the_code(tmp_path,
     a = answer(c, "What does calling next() twice return in the makeCounter closure example?", allow_llm=False)
     assert "next(); // 2" in a.text and "```js" in a.text, a.text
     assert not _names_code("What is e.g. a closure?", "e.g = 1") and not _names_code("What is a closure?", "x")
+    # no sentence of the prose is close to a question about the code alone: the passage whose code it names answers
+    # (a walkthrough's "What does the daily_revenue function do?" was declined)
+    a = answer(c, "What does makeCounter return?", allow_llm=False)
+    assert a.route == "sentences" and "function makeCounter()" in a.text, (a.text, a.signals)
