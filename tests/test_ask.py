@@ -176,6 +176,24 @@ def test_of_two_flags_on_a_sentence_the_one_with_a_correction_is_said():
     assert corrected_answer(text, [code, fact]).startswith("Training can overfit: watch the validation loss.")
 
 
+def test_a_source_answers_table_is_shown_as_a_table_and_a_flagged_row_as_its_correction():
+    """A walkthrough's model answers showed a table as run-on prose ("Property: Layout; Parquet: Columnar; CSV:
+    Row-based text. Property: Schema; ..."): it is shown as one fixed-width block with its columns lined up; a table
+    with a flagged cell is said row by row, the flagged row as its correction."""
+    from coach.audit.corrected import corrected_answer
+
+    text = ("They differ in layout. The table below compares them.\n| Property | Parquet | CSV |\n|---|---|---|\n"
+            "| Layout | Columnar | Row-based text |\n| Schema | Embedded | None |\nPick by workload.")
+    assert corrected_answer(text, []) == (
+        "They differ in layout. The table below compares them.\n\n```text\n| Property | Parquet  | CSV            |\n"
+        "|----------|----------|----------------|\n| Layout   | Columnar | Row-based text |\n"
+        "| Schema   | Embedded | None           |\n```\n\nPick by workload.")
+    flagged = corrected_answer(text.replace("| Columnar |", "| Row-oriented |"),
+                               [{"quote": "Row-oriented", "correction": "Parquet stores data by column."}])
+    assert "```" not in flagged and "Parquet stores data by column." in flagged and "Row-oriented" not in flagged
+    assert "Property: Schema; Parquet: Embedded; CSV: None." in flagged
+
+
 def test_a_source_answer_keeps_its_code_block_whole_and_a_report_never_edits_code():
     """A walkthrough's Ask answer showed its code as one line with the fence marks, stopped after three of five lines,
     and after a report on the sentence beside it lost "items = []" (code that crashes on None)."""

@@ -9,7 +9,7 @@ original line's Markdown marks and mojibake, the record's sentence is cleaned.
 from __future__ import annotations
 
 from coach.audit.sourcefile import match_words, runs_overlap
-from coach.grading.text import fenced, normalise, statements, text_and_code
+from coach.grading.text import aligned_table, fenced, normalise, statements, table_rows, table_spans, text_and_code
 from corpus.blocks import BULLET
 
 NON_FACT_KINDS = {"code", "syntax", "outdated_api", "python2"}  # a correction of code, not a fact sentence
@@ -23,17 +23,16 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
     showed one line with the fence marks, stopped after three of five lines, and lost "items = []" to a reported
     sentence's words (code that crashes)."""
     quotes = [(claim_words(f["quote"]), f) for f in flags if f.get("quote")]
-    parts: list[tuple[str, bool]] = []  # (text, is a code block)
+    parts: list[tuple[str, bool]] = []  # (text, is a block: code, or a table shown as one)
     said: set[str] = set()
     n = 0
-    for chunk, language in text_and_code(text):
-        if n >= limit:
-            break
-        if language is not None:
-            parts.append((fenced(chunk, language), True))
-            continue
+
+    def say(sentences_: list[str]) -> None:
+        nonlocal n
         out = []
-        for s in statements(chunk):  # a table's row is one statement (cut into sentences, rows ran together)
+        for s in sentences_:
+            if n >= limit:
+                break
             hit = flag_of(s, quotes)
             if hit is not None:
                 fix = fact_correction(hit)
@@ -43,10 +42,24 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
                 s = fix
             out.append(s)
             n += 1
-            if n >= limit:
-                break
         if out:
             parts.append((" ".join(out), False))
+
+    for chunk, language in text_and_code(text):
+        if n >= limit:
+            break
+        if language is not None:
+            parts.append((fenced(chunk, language), True))
+            continue
+        for lines, is_table in table_spans(chunk):
+            rows = table_rows(lines) if is_table else []
+            if rows and not any(flag_of(r, quotes) for r in rows):
+                # a table shown as one, its columns lined up (its rows said as sentences ran on as prose: a
+                # walkthrough), counted as one statement
+                parts.append((fenced(aligned_table(lines), "text"), True))
+                n += 1
+            else:  # prose; or a table with a flagged row, said row by row so that the row is said as its correction
+                say(rows or statements("\n".join(lines)))
     # prose runs on one line as before; a block stands on lines of its own
     return "".join(("" if not i else "\n\n" if code or parts[i - 1][1] else " ") + p
                    for i, (p, code) in enumerate(parts))

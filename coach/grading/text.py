@@ -120,17 +120,16 @@ def table_rows(lines: list[str]) -> list[str]:
     return [Row(row_statement(header, cells)) for cells in rows[1:]]
 
 
-def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
-    """A text cut into runs of lines: ("lines", the lines) and ("table", its rows as statements) for each table: two or
-    more lines with bars that start with a bar, or whose second line is a delimiter row ("a | b" over "--|--", as
-    Markdown writes a table without outer bars). Prose or list items with bars ("ps aux | grep python | wc -l")
-    stay lines."""
+def table_spans(text: str) -> list[tuple[list[str], bool]]:
+    """A text cut into runs of lines, each (its lines, whether it is a table): a table is two or more lines with bars
+    that start with a bar, or whose second line is a delimiter row ("a | b" over "--|--", as Markdown writes a table
+    without outer bars). Prose or list items with bars ("ps aux | grep python | wc -l") stay lines."""
     from corpus.blocks import BULLET, is_delimiter_row, is_table_row, table_cells
 
     def barred(line: str) -> bool:  # a bar of a table row: "a | b" has one (a two-column table without outer bars)
         return bool(line.strip()) and ("|" in line or "¦" in line) and not BULLET.match(line.strip())
 
-    out: list[tuple[str, list[str]]] = []
+    out: list[tuple[list[str], bool]] = []
     lines = (text or "").split("\n")
     i = 0
     while i < len(lines):
@@ -146,16 +145,35 @@ def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
                     lines[j].lstrip().startswith("|") if led else len(table_cells(lines[j])) in (0, width)):
                 j += 1
         if j - i >= 2:
-            out.append(("table", table_rows(lines[i:j])))
+            out.append((lines[i:j], True))
             i = j
             continue
-        j = i + 1
-        if out and out[-1][0] == "lines":
-            out[-1][1].extend(lines[i:j])
+        if out and not out[-1][1]:
+            out[-1][0].append(lines[i])
         else:
-            out.append(("lines", lines[i:j]))
-        i = j
+            out.append(([lines[i]], False))
+        i += 1
     return out
+
+
+def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
+    """``table_spans`` as ("lines", the lines) and ("table", its rows as statements: ``table_rows``)."""
+    return [("table", table_rows(lines)) if is_table else ("lines", lines) for lines, is_table in table_spans(text)]
+
+
+def aligned_table(lines: list[str]) -> str:
+    """A table's lines as a plain-text table whose columns line up (shown in a fixed-width block: the model answer,
+    a card), the header row over a rule; a one-row table as its cells."""
+    from corpus.blocks import table_cells
+
+    rows = [[normalise(c) for c in cells] for cells in (table_cells(line) for line in lines) if cells]
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    sizes = [max(len(r[k]) for r in rows) for k in range(width)]
+    out = ["| " + " | ".join(c.ljust(n) for c, n in zip(r, sizes)) + " |" for r in rows]
+    if len(out) > 1:
+        out.insert(1, "|" + "|".join("-" * (n + 2) for n in sizes) + "|")
+    return "\n".join(out)
 
 
 # a sentence that only points at the table after it ("The table below compares them.", "Compare them:") claims
