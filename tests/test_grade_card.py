@@ -329,6 +329,13 @@ def test_the_export_keeps_a_citations_lines_and_lists_an_asks_citations():
                     passage="Status codes are grouped:\n- 1xx: informational\n- 2xx: success\n\n```bash\ncurl -I x\n```")
     html = render_markdown(citation_markdown(cite, 1))
     assert "1xx: informational<br" in html and "<pre><code" in html and "curl -I x" in html, html
+    # a cited table is a table (its rows were lines of escaped bars: a walkthrough), a bar in a cell kept as text
+    cite = Citation("s.md:3", "s.md", 3, 6, "Parquet or CSV?",
+                    passage="Compare them:\n| Property | Parquet | CSV |\n|---|---|---|\n| Layout | Columnar | a \\| b |")
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").enable("table").render(citation_markdown(cite, 1))  # GitHub's tables
+    assert "<table>" in html and "<td>Columnar</td>" in html and "<td>a | b</td>" in html and "\\|" not in html, html
     g = Grade(score=2.0, verdict="incorrect", feedback="", question="q",
               wrong=[{"claim": "301 is temporary.", "said": "301 is temporary.", "correction": "301 is permanent.",
                       "source_error": True}])

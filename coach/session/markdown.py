@@ -16,7 +16,7 @@ import re
 
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade
-from coach.grading.text import fenced, text_and_code
+from coach.grading.text import fenced, table_spans, text_and_code
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 
 # Characters that mean something anywhere in a line; "&" only where it would start an entity.
@@ -58,13 +58,32 @@ def md_passage(text: object, indent: str = "") -> str:
         if language is not None:
             out += fenced(chunk, language).split("\n")
             continue
-        paragraphs = [[md_inline(ln) for ln in p.split("\n") if ln.strip()] for p in re.split(r"\n\s*\n", chunk)]
-        for k, lines in enumerate(p for p in paragraphs if p):
-            if k:
+        for k, (span, is_table) in enumerate(table_spans(chunk)):
+            if k and out and out[-1] is not None:
                 out.append(None)
-            # a backslash at a line's end is a hard line break: each source line stays a line
-            out += [ln + "\\" for ln in lines[:-1]] + lines[-1:]
+            if is_table:  # a table as a table (its rows were lines of escaped bars: a walkthrough's export)
+                out += md_table(span)
+                continue
+            paragraphs = [[md_inline(ln) for ln in p.split("\n") if ln.strip()]
+                          for p in re.split(r"\n\s*\n", "\n".join(span))]
+            for j, lines in enumerate(p for p in paragraphs if p):
+                if j:
+                    out.append(None)
+                # a backslash at a line's end is a hard line break: each source line stays a line
+                out += [ln + "\\" for ln in lines[:-1]] + lines[-1:]
     return "\n".join(indent + (">" if ln is None else "> " + ln) for ln in out)
+
+
+def md_table(lines: list[str]) -> list[str]:
+    """A source table's lines as a Markdown table: the header row, a delimiter row, the rows; each cell shown as it
+    reads (``md_inline``: a bar in a cell escaped)."""
+    from corpus.blocks import table_cells
+
+    rows = [[md_inline(c) for c in cells] for cells in (table_cells(line) for line in lines) if cells]
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    out = ["| " + " | ".join(r) + " |" for r in rows]
+    return out[:1] + ["|" + "---|" * width] + out[1:] if out else []
 
 
 def md_quote(text: object) -> str:
