@@ -272,13 +272,17 @@ class Handlers:
         yield {**st, "history": history}, history, ""
 
     def _act(self, st, request, action):
-        """Run ``action(engine, sid)`` on this browser's current session; its text goes to the chat."""
+        """Run ``action(engine, sid)`` on this browser's current session; its text goes to the chat (a list of texts:
+        one message each)."""
         sid = st["sid"]
         if not sid:
             history = _say(st["history"], "Start a session first.")
             return {**st, "history": history}, history
         try:
-            history = _say(st["history"], action(self._engine(request), sid))
+            said = action(self._engine(request), sid)
+            history = st["history"]
+            for text in [said] if isinstance(said, str) else said:
+                history = _say(history, text)
         except CoachError as exc:
             history = _say(st["history"], _err(exc))
         return {**st, "history": history}, history
@@ -297,8 +301,9 @@ class Handlers:
         def act(e, sid):
             item, nxt = e.reveal(sid)
             refs = ", ".join(item.record_ids)
-            return (f"**Model answer:** {safe_block(item.model_answer) or '(none)'}\n\n_Records: {safe(refs)}_\n\n"
-                    + _next_or_summary(e, sid, nxt))
+            # the next question in a message of its own (it shared the model answer's, a walkthrough)
+            return [f"**Model answer:** {safe_block(item.model_answer) or '(none)'}\n\n_Records: {safe(refs)}_",
+                    _next_or_summary(e, sid, nxt)]
         return self._act(st, request, act)
 
     def followup(self, st, request: gr.Request = None):

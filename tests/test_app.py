@@ -362,7 +362,9 @@ def test_a_reopened_session_shows_its_hints_revealed_answers_asks_and_summary(ha
     st, _ = handlers.hint(st)
     assert st["history"][-1]["content"] == "**Hint:** Think train vs test error."
     st, _, _ = drain(handlers.ask(st, "What is overfitting?"))
-    st, _ = handlers.reveal(st)  # the last question: the session finishes
+    st, live = handlers.reveal(st)  # the last question: the session finishes
+    # the model answer and what comes next in messages of their own (they shared one, a walkthrough)
+    assert live[-2]["content"].startswith("**Model answer:**") and "Session summary" in live[-1]["content"]
     _, chat = handlers.open_session(fresh(), st["sid"])
     texts = [m["content"] for m in chat]
     assert "**Hint:** Think train vs test error." in texts
