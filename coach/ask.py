@@ -30,7 +30,7 @@ from coach.audit.corrected import claim_words as _claim_words
 from coach.audit.corrected import corrected_answer
 from coach.audit.corrected import fact_correction as _fact_correction
 from coach.audit.corrected import flag_of as _flag_of
-from coach.grading.text import Row, fenced, text_and_code
+from coach.grading.text import Row, fenced, statements, text_and_code
 from coach.grading.types import Citation, lines_of
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,8 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     rel_sims, q_sims = vecs[1:n + 1] @ qv, vecs[n + 1:] @ qv
     # relevant: close to the question as a whole, or holding code the question names ("What does makeCounter return?"
     # is far from a closure's prose in embedding space, and its answer is in the code)
-    coded = [_names_code(question, _code_block(h.record)) for h in hits]
+    codes = [_code_block(h.record) for h in hits]
+    coded = [bool(code) and _names_code(question, code) for code in codes]
     relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN or coded[i]]
     signals = {"relevant": float(rel_sims.max()), "question_match": float(q_sims.max())}
     if not relevant:
@@ -127,7 +128,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         asked = _norm(rec.question)
         # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:"),
         # and a table's row is one statement labelled by its header (cells of three rows were quoted as one answer)
-        for pos, s in enumerate(_statements(rec.prose() if rec.answer else hits[i].chunk_text)):
+        for pos, s in enumerate(statements(rec.prose() if rec.answer else hits[i].chunk_text)):
             # a question is not an answer (a heading, or the record's own question restated)
             if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked:
                 continue
@@ -166,8 +167,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         top = max(float(scores[j]) for j in rows)
         mine = [j for j in mine if not isinstance(cands[j][3], Row) or float(scores[j]) >= top - ROW_MARGIN]
     text = " ".join(cands[j][0] for j in sorted(mine, key=lambda j: cands[j][2]))
-    code = _code_block(hits[best].record)
-    code = code if code and (_ASKS_FOR_CODE.search(question) or _names_code(question, code)) else ""
+    code = codes[best] if coded[best] or _ASKS_FOR_CODE.search(question) else ""
     text = _marked(text + ("\n\n" + code if code else ""))
     citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3], quoted=1)
     return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record), route="sentences", signals=signals)
@@ -240,12 +240,6 @@ def _sentences(text: str) -> list[str]:
     from coach.grading.text import sentences
 
     return sentences(text)
-
-
-def _statements(text: str) -> list[str]:
-    from coach.grading.text import statements
-
-    return statements(text)
 
 
 def _norm(text: str) -> str:

@@ -129,10 +129,7 @@ def point_sentences(text: str) -> list[str]:
 
 def _lines_and_rows(text: str) -> list[str]:
     """A text's lines, each table of two or more lines replaced by its rows as statements (``text_and_tables``)."""
-    out: list[str] = []
-    for kind, part in text_and_tables(text):
-        out.extend(part)  # a table's rows are ``Row``s
-    return out
+    return [line for _, part in text_and_tables(text) for line in part]  # a table's rows are ``Row``s
 
 
 def _overlaps(sentence: str, quotes: list[tuple[str, ...]]) -> bool:

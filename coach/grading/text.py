@@ -108,12 +108,20 @@ class Row(str):
     """A table row's statement (``table_rows``), told apart from a sentence by its type."""
 
 
+def table_grid(lines: list[str]) -> list[list[str]]:
+    """A table's lines as rows of cells (``corpus.blocks.table_cells``: delimiter rows left out), every row as wide as
+    the widest, a missing cell "" (what each reading of a table starts from: statements, a text block, Markdown)."""
+    from corpus.blocks import table_cells
+
+    rows = [cells for cells in (table_cells(line) for line in lines) if cells]
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
 def table_rows(lines: list[str]) -> list[str]:
     """The rows of a table (its lines, header row first) as statements (``row_statement``); the header row and
     delimiter rows say nothing by themselves. A one-row "table" is no table: []."""
-    from corpus.blocks import table_cells
-
-    rows = [c for c in (table_cells(line) for line in lines) if c]
+    rows = table_grid(lines)
     if len(rows) < 2:
         return []
     header = [normalise(h) for h in rows[0]]
@@ -164,12 +172,8 @@ def text_and_tables(text: str) -> list[tuple[str, list[str]]]:
 def aligned_table(lines: list[str]) -> str:
     """A table's lines as a plain-text table whose columns line up (shown in a fixed-width block: the model answer,
     a card), the header row over a rule; a one-row table as its cells."""
-    from corpus.blocks import table_cells
-
-    rows = [[normalise(c) for c in cells] for cells in (table_cells(line) for line in lines) if cells]
-    width = max((len(r) for r in rows), default=0)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    sizes = [max(len(r[k]) for r in rows) for k in range(width)]
+    rows = [[normalise(c) for c in r] for r in table_grid(lines)]
+    sizes = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))] if rows else []
     out = ["| " + " | ".join(c.ljust(n) for c, n in zip(r, sizes)) + " |" for r in rows]
     if len(out) > 1:
         out.insert(1, "|" + "|".join("-" * (n + 2) for n in sizes) + "|")

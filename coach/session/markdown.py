@@ -16,7 +16,7 @@ import re
 
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade
-from coach.grading.text import fenced, table_spans, text_and_code
+from coach.grading.text import fenced, table_grid, table_spans, text_and_code
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 
 # Characters that mean something anywhere in a line; "&" only where it would start an entity.
@@ -77,13 +77,9 @@ def md_passage(text: object, indent: str = "") -> str:
 def md_table(lines: list[str]) -> list[str]:
     """A source table's lines as a Markdown table: the header row, a delimiter row, the rows; each cell shown as it
     reads (``md_inline``: a bar in a cell escaped)."""
-    from corpus.blocks import table_cells
-
-    rows = [[md_inline(c) for c in cells] for cells in (table_cells(line) for line in lines) if cells]
-    width = max((len(r) for r in rows), default=0)
-    rows = [r + [""] * (width - len(r)) for r in rows]
+    rows = [[md_inline(c) for c in r] for r in table_grid(lines)]
     out = ["| " + " | ".join(r) + " |" for r in rows]
-    return out[:1] + ["|" + "---|" * width] + out[1:] if out else []
+    return out[:1] + ["|" + "---|" * len(rows[0])] + out[1:] if rows else []
 
 
 def md_quote(text: object) -> str:
