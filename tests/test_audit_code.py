@@ -174,3 +174,23 @@ def test_a_block_in_a_braced_language_is_not_python(tmp_path):
     assert _braced_language(js.split("\n"))
     assert _code_flags(tmp_path / "loop.html", "<html><body>\n<h2>In what order are these logged?</h2>\n<p>Run:</p>\n"
                                                "<pre><code>" + js.replace(">", "&gt;") + "\n</code></pre>\n</body></html>\n") == []
+
+
+def test_a_source_edited_after_indexing_is_audited_as_indexed(tmp_path):
+    """A source edited and not re-added is still taught from its indexed text: the audit read the NEW file at the
+    indexed records' line numbers, so the indexed snippet's removed API went unflagged (a review)."""
+    from corpus import parse_file
+
+    doc = tmp_path / "pynotes.md"
+    doc.write_text("# Notes\n\n### 1. How do you loop over a dict?\nUse the items method of the dictionary.\n\n"
+                   "```python\nfor k, v in d.iteritems():\n    print(k, v)\n```\n", encoding="utf-8")
+    ps = parse_file(doc)
+    before = [f for f in check_code(source_claims(ps)[0], AuditContext(kb=load_knowledge())) if "iteritems" in f.quote]
+    assert before
+    # the user fixes the snippet and adds front matter, but does not index the file again
+    doc.write_text("---\ntitle: notes\n---\n" + doc.read_text(encoding="utf-8").replace("iteritems", "items"),
+                   encoding="utf-8")
+    claims, lines = source_claims(ps)
+    assert lines is None  # the file's lines are not the indexed ones: the records' own text is read
+    after = [f for f in check_code(claims, AuditContext(kb=load_knowledge())) if "iteritems" in f.quote]
+    assert [(f.line_start, f.kind) for f in after] == [(f.line_start, f.kind) for f in before]

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def source_claims(ps) -> tuple[list[Claim], list[str] | None]:
-    lines = read_lines(ps.path) if ps.path else None
+    lines = read_lines(ps.path, getattr(ps, "sha256", None)) if ps.path else None
     claims: list[Claim] = []
     for rec in ps.records:
         claims.extend(claims_for_record(rec, lines))

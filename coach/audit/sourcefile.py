@@ -8,6 +8,7 @@ answer text and the quote is the cleaned text.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from pathlib import Path
@@ -21,12 +22,20 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
                          "\u2212": "-", "\u00a0": " ", "\u00d7": "x"})
 
 
-def read_lines(path: str | Path) -> list[str] | None:
-    """The file's lines (index 0 is line 1), or None when it is not a plain-text file we can quote."""
+def read_lines(path: str | Path, sha256: str | None = None) -> list[str] | None:
+    """The file's lines (index 0 is line 1), or None when it is not a plain-text file we can quote, or, with
+    ``sha256`` (the indexed bytes' hash), when the file no longer holds the bytes that were indexed: a source edited
+    and not re-added is still taught from its indexed text, and reading the new file at the indexed records' line
+    numbers checked text the coach does not hold (its errors went unflagged, reports landed on other lines: a
+    review). The caller then reads the records' own text."""
     p = Path(path)
     if p.suffix.lower() not in _TEXT_SUFFIXES or not p.is_file():
         return None
     raw = p.read_bytes()
+    if sha256 and hashlib.sha256(raw).hexdigest() != sha256:
+        log.warning("%s changed since it was indexed: the audit reads the indexed text; run `coach index add %s` to "
+                    "index the new text", p.name, p)
+        return None
     from corpus.text import DecodeError, decode
 
     try:  # the corpus stage's own decoding (BOMs, UTF-16 without a BOM, code pages), so the lines are the ones indexed
