@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 from test_session_support import BANK, FakeCoach
@@ -73,6 +74,45 @@ def test_migrations_are_named_and_applied_once(tmp_path):
         cols = [r[1] for r in db.execute("PRAGMA table_info(sessions)")]
     assert names == [m.__name__ for m in MIGRATIONS]
     assert "title" in cols  # the second migration ran after the first
+
+
+def test_a_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path, caplog):
+    """A session file SQLite cannot read stopped every front end, the web UI included, with a traceback (a review)."""
+    path = tmp_path / "coach.sqlite3"
+    path.write_bytes(b"SQLite format 3\x00" + b"garbage" * 500)
+    db = Database(path)
+    assert db.moved_aside is not None and db.moved_aside.read_bytes().startswith(b"SQLite format 3\x00garbage")
+    assert db.applied == [m.__name__ for m in MIGRATIONS]  # a new history, fully migrated
+    assert "damaged" in caplog.text and str(db.moved_aside) in caplog.text
+    assert Database(path).moved_aside is None  # the new file opens as it is
+
+
+def test_a_read_only_home_shows_sessions_still_in_the_write_ahead_log(tmp_path, clock):
+    """Sessions saved before a crash stay in the -wal file until the next writer folds them in: opened read-only
+    (``immutable``), SQLite ignored that file and the sessions did not show (a review)."""
+    import shutil
+
+    live = tmp_path / "live"
+    live.mkdir()
+    path = live / "coach.sqlite3"
+    db = Database(path)
+    holder = sqlite3.connect(path)  # a connection left open, as in a process killed mid-run: no checkpoint at close
+    try:
+        holder.execute("SELECT count(*) FROM sessions").fetchone()
+        engine = SessionEngine(FakeCoach(), db, clock=clock, followups=False)
+        t = engine.start(length=2, seed=1)
+        engine.answer(t.session_id, "partly")
+        assert Path(f"{path}-wal").stat().st_size > 0
+        crashed = tmp_path / "crashed"
+        crashed.mkdir()
+        for suffix in ("", "-wal"):
+            shutil.copyfile(f"{path}{suffix}", f"{crashed / path.name}{suffix}")
+    finally:
+        holder.close()
+    before = sorted(p.name for p in crashed.iterdir())
+    reader = SessionEngine(FakeCoach(), Database(crashed / path.name, read_only=True), clock=clock, followups=False)
+    assert [s.id for s in reader.unfinished()] == [t.session_id]
+    assert sorted(p.name for p in crashed.iterdir()) == before  # nothing written beside a read-only file
 
 
 def test_session_flow_grade_hint_skip_reveal_summary(engine_fu):

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from coach.diskio import writing
+from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,29 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     return applied
 
 
+class DamagedDatabase(CoachError):
+    """SQLite cannot read the session database file ("file is not a database", "database disk image is malformed")."""
+
+
+@contextmanager
+def _readable_copy(path: Path) -> Iterator[str]:
+    """A URI SQLite can read ``path`` from without writing next to it. Opened ``immutable``, SQLite ignores the file's
+    write-ahead log, and sessions saved before a crash that were still in it did not show in a read-only home (a
+    review): with a non-empty log, the file and its log are copied to a private folder and read there."""
+    wal = Path(f"{path}-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        yield f"{path.resolve().as_uri()}?immutable=1"
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="coach-db-") as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, Path(f"{copy}-wal"))
+        yield copy.resolve().as_uri()
+
+
 def _wal(db: sqlite3.Connection, tries: int = 100) -> None:
     """Put the file in WAL mode (kept by the file: set once). Switching needs the file to itself and SQLite
     answers "database is locked" at once, without the busy timeout, while another process opens it too, so
@@ -228,22 +252,42 @@ class Database:
             self._memory = self._memory_copy()
             self.applied = migrate(self._memory)
             return
+        self.moved_aside: Path | None = None  # where a damaged file was moved on opening, if one was
         with writing(f"open the session database {self.path}"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.connect() as db:
-                self.applied = migrate(db)
+            try:
+                with self.connect() as db:
+                    self.applied = migrate(db)
+            except DamagedDatabase:
+                # a file SQLite cannot read ("file is not a database", "malformed") stopped every front end, the web
+                # UI included, with a traceback (a review): it is kept aside, whole, and a new history starts
+                self.moved_aside = self._move_aside()
+                with self.connect() as db:
+                    self.applied = migrate(db)
+
+    def _move_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{self.path}{suffix}")
+            if part.exists():
+                part.replace(Path(f"{kept}{suffix}"))
+        log.warning("the session database %s is damaged and cannot be read: it was moved to %s (its sessions are not in "
+                    "the new history; a SQLite recovery tool may read them) and a new one started", self.path, kept)
+        return kept
 
     def _memory_copy(self) -> sqlite3.Connection:
         memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         memory.row_factory = sqlite3.Row
         if self.path.exists():
             try:
-                source = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True)
-                try:
-                    source.backup(memory)
-                finally:
-                    source.close()
-            except sqlite3.Error as exc:
+                with _readable_copy(self.path) as uri:
+                    source = sqlite3.connect(uri, uri=True)
+                    try:
+                        source.backup(memory)
+                    finally:
+                        source.close()
+            except (sqlite3.Error, OSError) as exc:
                 log.warning("cannot read %s (%s): starting from an empty session history", self.path, exc)
         memory.execute("PRAGMA foreign_keys=ON")
         return memory
@@ -260,6 +304,11 @@ class Database:
             _wal(db)
             db.execute("PRAGMA foreign_keys=ON")
             yield db
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is sqlite3.DatabaseError:  # not its subclasses (a constraint, a lock): the file is unreadable
+                raise DamagedDatabase(f"the session database {self.path} is damaged ({exc}); move it aside (the coach "
+                                      "starts a new one) or restore a copy") from exc
+            raise
         finally:
             db.close()
 
