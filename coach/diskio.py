@@ -18,6 +18,7 @@ import errno
 import logging
 import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,26 +130,59 @@ def save_vectors(path: Path, vecs) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.save(fh, np.ascontiguousarray(vecs, dtype=np.float32), allow_pickle=False)
+            write_npy(fh, vecs)
         os.replace(tmp, path)
     except BaseException:
         remove_quietly(Path(tmp))
         raise
 
 
+def write_npy(fh, vecs) -> None:
+    """``vecs`` as float32 in the .npy format, written with one ``fh.write``: numpy writes an array to a real file
+    with ``tofile``, whose short write on a full disk is an OSError without an errno ("166656 requested and 139232
+    written"), which no disk message recognised (a traceback, a review); Python's own write says ENOSPC."""
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(vecs, dtype=np.float32), allow_pickle=False)
+    fh.write(buf.getbuffer())
+
+
+def _new_file_beside(path: Path) -> Path:
+    """An empty file of its own beside ``path``, with the mode a new file gets from the umask (``mkstemp`` makes
+    every file 0600: an export to a shared folder came out private, a review)."""
+    import secrets
+
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+
+
 def write_text_atomic(path: Path, text: str, before_replace=None) -> None:
     """Write ``text`` to ``path`` through a temporary file of its own beside it, then a rename: a reader
     never sees a half-written or missing file, and two writers never share a temporary name.
     ``before_replace(path)``: called once the text is written, just before the rename (to keep a backup of
-    the old file). A failed write leaves the old file and no temporary file behind, and raises."""
+    the old file). A failed write leaves the old file and no temporary file behind, and raises.
+    A symbolic link is written through (its target replaced, the link kept), and a file that exists keeps its
+    permissions; a new one gets the umask's."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new_file_beside(path)
     try:
         with open(tmp, "w", encoding="utf-8") as fh:  # builtins.open: what the disk-fault tests intercept
             fh.write(text)
+        try:
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+        except FileNotFoundError:
+            pass
         if before_replace is not None:
             before_replace(path)
         os.replace(tmp, path)

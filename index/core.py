@@ -171,7 +171,11 @@ class CoachIndex:
         """
         parsed = _dedupe(parsed)
         with store.WriteLock(self.dir):
-            self._seed_cache()
+            try:
+                self._seed_cache()
+            except CoachError as exc:  # a damaged live index: a full build replaces it (the advised way out)
+                log.warning("the live index at %s cannot be read (%s): building a new one", self.dir,
+                            str(exc).split(" (", 1)[-1].split("): run", 1)[0])
             self._write(_source_infos(parsed), [r for ps in parsed for r in ps.records], progress)
         return self.status()
 

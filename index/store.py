@@ -36,6 +36,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import time
@@ -44,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.diskio import remove_quietly, writing
+from coach.diskio import remove_quietly, write_npy, writing
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 KEEP_GENERATIONS = 2  # the live one and the one before it
+_GENERATION = re.compile(r"gen-\d+-\d+")  # a generation's name
 CRASH_ENV = "COACH_INDEX_CRASH_AT"  # test hook: SIGKILL ourselves at this named write step
 
 
@@ -143,9 +145,17 @@ class Generation:
 
 
 def read_current(index_dir: Path) -> str | None:
+    """The live generation's name; None when there is none, or when the pointer holds no generation's name (a
+    damaged pointer stopped ``coach index build`` itself, the advised way out, with a traceback: a review)."""
     try:
         name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, IsADirectoryError):
+        log.warning("%s is damaged: no live index generation", Path(index_dir) / CURRENT)
+        return None
+    if name and not _GENERATION.fullmatch(name):
+        log.warning("%s names no index generation (%r)", Path(index_dir) / CURRENT, name[:40])
         return None
     return name or None
 
@@ -161,6 +171,8 @@ def load_generation(index_dir: Path, name: str | None = None) -> Generation | No
     gdir = index_dir / name
     try:
         meta = json.loads((gdir / "meta.json").read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("sources"), dict):
+            raise ValueError("meta.json is not an index's description")
         if meta.get("format") != FORMAT_VERSION:
             raise CoachError(
                 f"the index at {index_dir} has format {meta.get('format')!r}, this version reads "
@@ -223,7 +235,7 @@ def _write_generation(index_dir: Path, name: str, meta: dict, records: list[dict
     _write_jsonl(tmp / "chunks.jsonl", chunks)
     crash_point("chunks_written")
     with open(tmp / "vectors.npy", "wb") as fh:
-        np.save(fh, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        write_npy(fh, vectors)  # a full disk is ENOSPC (one line), not numpy's errno-less short write
         fh.flush()
         os.fsync(fh.fileno())
     crash_point("vectors_written")
@@ -249,7 +261,7 @@ def _previous(index_dir: Path, name: str):
         meta = json.loads((index_dir / name / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ...
-    return meta.get("previous", ...)
+    return meta.get("previous", ...) if isinstance(meta, dict) else ...
 
 
 def _stamp(p: Path) -> int:

@@ -76,6 +76,18 @@ def test_changed_source_is_rechecked(tmp_path, monkeypatch):
     assert audit_sources([parse_simple("k.txt", folder=tmp_path)], settings, ("knowledge",)) == []
 
 
+def test_the_latest_audit_is_saved_through_a_file_of_its_own_and_a_torn_one_reads_as_none(tmp_path):
+    """Two audits at once (the UI after an upload, `coach check` in a terminal) shared one ``latest.tmp``: each renamed
+    the other's half-written file into place, and ``latest()`` raised on a torn file (a review)."""
+    settings = load_settings(home=tmp_path)
+    cache = AuditCache(settings)
+    flag = Flag("s.txt", 1, 1, "q", "error", "x", "why", "fix", [], check="code", severity="major")
+    cache.write_latest([flag])
+    assert cache.latest() == [flag] and sorted(p.name for p in cache.dir.iterdir()) == ["latest.jsonl"]
+    cache.latest_path.write_text(cache.latest_path.read_text()[:20], encoding="utf-8")  # what a torn write leaves
+    assert cache.latest() == []
+
+
 def test_cached_flags_are_dropped_when_the_users_trusted_statements_or_judge_change(tmp_path):
     """A cached result depends on COACH_HOME/knowledge, COACH_JUDGE_MODEL, COACH_JUDGE_INT8 and COACH_JUDGE_RUNTIME
     too, not only the code."""

@@ -3,8 +3,11 @@ finish the derived work on the next run (faults simulated portably: see tests/te
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -191,3 +194,49 @@ def test_a_full_disk_during_an_answer_is_a_readable_message(tmp_path):
     *_, (st, chat, _) = h.answer(st, "max " + "of zero and x " * 3000)
     last = chat[-1]["content"]
     assert "disk is full" in last and "OperationalError" not in last and "not saved" in last
+
+
+def test_a_short_write_of_the_index_vectors_carries_its_errno(tmp_path):
+    """numpy writes an array to a real file in C (``tofile``): a full disk came back as an OSError without an errno
+    ("166656 requested and 139232 written"), which no disk message recognises, so ``coach index add`` ended in a
+    traceback (a review, on a real full tmpfs). A file-size limit makes the same short write portably: the vectors'
+    writer must surface it with its errno (EFBIG here, ENOSPC on a full disk)."""
+    script = (
+        "import errno, resource, signal, sys, numpy as np\n"
+        "from coach.diskio import write_npy\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))\n"
+        f"fh = open({str(tmp_path / 'v.npy')!r}, 'wb')\n"
+        "try:\n"
+        "    write_npy(fh, np.ones((200, 384)))\n"
+        "    fh.flush()\n"
+        "except OSError as exc:\n"
+        "    print('errno', exc.errno)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.stdout.strip() == f"errno {errno.EFBIG}", out.stderr
+
+
+def test_an_atomic_write_keeps_permissions_and_writes_through_a_link(tmp_path):
+    """Exports (`coach sessions export -o`), reports and drafts are written through a temporary file and a rename:
+    every file came out 0600 whatever the umask or the old file's mode, and a symbolic link at the path was replaced
+    by a file while its target kept the old text (a review)."""
+    from coach.diskio import write_text_atomic
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "new.md"
+        write_text_atomic(fresh, "one")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        shared = tmp_path / "shared.md"
+        shared.write_text("old")
+        shared.chmod(0o664)
+        link = tmp_path / "link.md"
+        link.symlink_to(shared)
+        write_text_atomic(link, "two")
+        assert link.is_symlink() and shared.read_text() == "two" and shared.stat().st_mode & 0o777 == 0o664
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["link.md", "new.md", "shared.md"]  # no temporary left
+    finally:
+        os.umask(old)

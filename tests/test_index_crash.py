@@ -153,3 +153,28 @@ def test_a_damaged_current_pointer_never_costs_the_complete_generations(_isolate
     with store.WriteLock(settings.index_dir):
         pass
     assert {p.name for p in settings.index_dir.glob("gen-*")} == complete
+
+
+@pytest.mark.parametrize("damage", ["meta_list", "meta_without_sources", "binary_pointer"])
+def test_damaged_index_metadata_is_one_line_and_a_build_replaces_it(damage, _isolated_home):
+    """A hand-edited or corrupted meta.json or CURRENT was a traceback, and `coach index build`, the advised way out,
+    crashed too, in the write lock's clean-up (a review): the user had to delete the index by hand."""
+    from coach.errors import CoachError
+
+    settings = load_settings()
+    CoachIndex(settings, model=WordLengthModel()).build(all_sources())
+    live = settings.index_dir / store.read_current(settings.index_dir)
+    if damage == "meta_list":
+        (live / "meta.json").write_text("[]", encoding="utf-8")
+    elif damage == "meta_without_sources":
+        (live / "meta.json").write_text('{"format": 1}', encoding="utf-8")
+    else:
+        (settings.index_dir / store.CURRENT).write_bytes(b"\xff\xfe\x00")
+    ix = CoachIndex(settings, model=WordLengthModel())
+    if damage == "binary_pointer":
+        assert not ix.exists()
+    else:
+        with pytest.raises(CoachError, match="unreadable .*run `coach index build`"):
+            ix.status()
+    CoachIndex(settings, model=WordLengthModel()).build(all_sources())
+    _check_usable(settings)

@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from coach.audit.types import Flag
-from coach.diskio import remove_quietly
+from coach.diskio import write_text_atomic
 
 log = logging.getLogger(__name__)
 _warned: list[str] = []  # the cache could not be written once already (warn once per process)
@@ -114,14 +114,12 @@ class AuditCache:
         self._save(self.path(sha256), "".join(line + "\n" for line in lines))
 
     def _save(self, path: Path, text: str) -> None:
-        """Write ``path`` atomically, or warn (once per process) and go on without the cache."""
-        tmp = path.with_suffix(".tmp")
+        """Write ``path`` atomically, or warn (once per process) and go on without the cache. A temporary file of its
+        own (``write_text_atomic``): one shared ``.tmp`` name let two audits at once rename each other's half-written
+        file into place (a review)."""
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+            write_text_atomic(path, text)
         except OSError as exc:
-            remove_quietly(tmp)
             if not _warned:
                 _warned.append(str(exc))
                 log.warning("audit cache not saved in %s (%s): the audit still ran; it is recomputed next time",
@@ -140,9 +138,15 @@ class AuditCache:
         self._save(self.latest_path, "".join(json.dumps(f.to_dict(), ensure_ascii=False) + "\n" for f in flags))
 
     def latest(self) -> list[Flag]:
-        if not self.latest_path.exists():
+        """The latest full result; [] when there is none or it cannot be read (it is recomputed by the next audit)."""
+        try:
+            text = self.latest_path.read_text(encoding="utf-8")
+            return [Flag.from_dict(json.loads(x)) for x in text.splitlines() if x.strip()]
+        except FileNotFoundError:
             return []
-        return [Flag.from_dict(json.loads(x)) for x in self.latest_path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable audit cache %s: %s", self.latest_path, exc)
+            return []
 
     def flags_for(self, record_id: str) -> list[Flag]:
         return [f for f in self.latest() if f.record_id == record_id]
