@@ -70,6 +70,25 @@ def _pick_main(root):
     return body if body is not None else root
 
 
+# how highlighters name a code block's language: class="language-yaml" / "lang-yaml" (Prism, highlight.js, GitHub),
+# "brush: yaml" (SyntaxHighlighter), "highlight-source-yaml"; or data-lang / data-language
+_LANG_CLASS = re.compile(r"(?:^|\s)(?:language-|lang-|highlight-source-|brush:\s*)([A-Za-z][\w+#.-]*)")
+
+
+def _pre_language(pre) -> str:
+    """The language a ``<pre>`` block (or the ``<code>`` inside it) is marked with, "" when none: a fence without it
+    read a page's Dockerfile and YAML as Python (13 false "major" syntax errors, a walkthrough)."""
+    for el in (pre, *pre.iterchildren("code")):
+        for name in ("data-lang", "data-language"):
+            value = (el.get(name) or "").strip()
+            if re.fullmatch(r"[A-Za-z][\w+#.-]*", value):
+                return value.lower()
+        m = _LANG_CLASS.search(el.get("class") or "")
+        if m:
+            return m.group(1).lower()
+    return ""
+
+
 def html_to_lines(text: str) -> list[str]:
     """Extract the main content of an HTML document as text lines."""
     return html_to_lines_with_spans(text)[0]
@@ -160,8 +179,8 @@ def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]
         if event == "start":
             if tag == "pre":
                 flush()
-                if pre_depth == 0:
-                    emit("```", (el.sourceline or start[0]) + offset)  # a fence: pre-formatted text stays verbatim code
+                if pre_depth == 0:  # a fence: pre-formatted text stays verbatim code, with its language when the page
+                    emit("```" + _pre_language(el), (el.sourceline or start[0]) + offset)  # names it
                 pre_depth += 1
             elif tag in BLOCK_TAGS or tag in ("li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "td", "th"):
                 if tag in ("td", "th"):
@@ -182,6 +201,8 @@ def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]
                 flush()
                 pre_depth -= 1
                 if pre_depth == 0:
+                    while out and out[-1] == "" and not out[-2].startswith("```"):  # "</code></pre>" on a line of its
+                        out.pop(), src.pop(), ends.pop()  # own: no blank last line in the block
                     emit("```", src[-1] if src else start[0])
             elif tag in BLOCK_TAGS or tag in ("li", "h1", "h2", "h3", "h4", "h5", "h6"):
                 if pre_depth == 0:

@@ -194,3 +194,38 @@ def test_a_source_edited_after_indexing_is_audited_as_indexed(tmp_path):
     assert lines is None  # the file's lines are not the indexed ones: the records' own text is read
     after = [f for f in check_code(claims, AuditContext(kb=load_knowledge())) if "iteritems" in f.quote]
     assert [(f.line_start, f.kind) for f in after] == [(f.line_start, f.kind) for f in before]
+
+
+def test_dockerfiles_and_yaml_are_not_python_tagged_or_not(tmp_path):
+    """A walkthrough's scraped Kubernetes page: its Dockerfile and YAML blocks (in <pre><code>, some with
+    class="language-dockerfile") got 13 false "major" syntax errors, "Fix the syntax so the snippet runs in Python 3",
+    repeated under every grade, Ask answer and export. A broken Python block beside them is still flagged."""
+    from corpus import parse_file
+
+    page = tmp_path / "k8s.html"
+    page.write_text(
+        "<html><body><main><h2>1. What does a multi-stage Dockerfile look like?</h2><p>Like this:</p>\n"
+        "<pre><code>FROM golang:1.22 AS build\nWORKDIR /src\nRUN go build -o /out/app ./cmd/app\n\n"
+        "FROM gcr.io/distroless/static-debian12\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n</code></pre>\n"
+        "<h2>2. How do you set resource limits?</h2><p>In the container spec:</p>\n"
+        "<pre><code>resources:\n  requests:\n    cpu: \"250m\"\n    memory: \"256Mi\"\n  limits:\n    cpu: \"500m\"\n"
+        "</code></pre>\n"
+        "<h2>3. What does a Deployment manifest start with?</h2><p>Its kind and metadata:</p>\n"
+        "<pre class=\"language-yaml\"><code>apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+        "</code></pre>\n"
+        "<h2>4. How do you print in Python?</h2><p>Call print:</p>\n"
+        "<pre><code class=\"language-python\">config = {\n    \"cpu\": \"250m\",\n}\nprint(config[\"cpu\"]\n"
+        "</code></pre></main></body></html>\n", encoding="utf-8")
+    ps = parse_file(page)
+    flags = check_code(source_claims(ps)[0], AuditContext(kb=load_knowledge()))
+    assert [(f.kind, f.quote.splitlines()[0]) for f in flags] == [("syntax", 'print(config["cpu"]')], flags
+
+
+def test_an_html_code_block_keeps_its_language_and_no_blank_last_line():
+    from corpus.html import html_to_lines
+
+    lines = html_to_lines('<main><p>See:</p><pre><code class="language-dockerfile">FROM python:3.12\n</code></pre>'
+                          '<pre data-lang="YAML">a: 1\n</pre><pre class="brush: bash">ls -la\n</pre>'
+                          '<pre><code>x = 1\n\n</code>\n</pre></main>')
+    assert lines == ["See:", "```dockerfile", "FROM python:3.12", "```", "```yaml", "a: 1", "```", "```bash", "ls -la",
+                     "```", "```", "x = 1", "```"]

@@ -128,11 +128,7 @@ def _shell_session(block: list[str]) -> bool:
         return False
     if any(_SHELL_PROMPT.match(t) for t in block):
         return True
-    commands, continued = [], False
-    for t in block:
-        if t.strip() and not t.lstrip().startswith("#") and not continued:
-            commands.append(t)
-        continued = t.rstrip().endswith("\\")  # "docker run \" + "  -p 8080:80 \" + "  nginx": one command
+    commands = _statements(block)  # "docker run \" + "  -p 8080:80 \" + "  nginx": one command
     return bool(commands) and all(_SHELL_COMMAND.match(t) for t in commands)
 
 
@@ -152,6 +148,43 @@ _PY_HEADER = re.compile(r"^\s*(?:def|class|if|elif|else|for|while|with|try|excep
 _JS_MARK = re.compile(r"^\s*(?://|/\*|(?:const|let|var|function)\s+[\w$])|=>|===|!==")
 _STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 _HASH_COMMENT = re.compile(r"#.*$")  # a Python comment ("# ===== setup =====") is no JavaScript mark
+
+
+# A Dockerfile: every instruction line starts with an upper-case instruction and its argument, and one is FROM (a
+# walkthrough's untagged multi-stage Dockerfile gave false "major" syntax errors, "runs in Python 3")
+_DOCKERFILE = re.compile(r"^\s*(?:FROM|RUN|CMD|COPY|ADD|ENV|ARG|WORKDIR|EXPOSE|ENTRYPOINT|USER|LABEL|VOLUME|HEALTHCHECK"
+                         r"|SHELL|STOPSIGNAL|ONBUILD|MAINTAINER)\s+\S")
+# YAML: "key: value", "key:" opening a nested block, "- item", "---"; a Python keyword is never such a key
+_YAML = re.compile(r"^\s*(?:-\s+)?(?:[\w.\-/]+|\"[^\"]*\"|'[^']*'):(?:\s+\S.*)?$|^\s*-\s+\S|^---\s*$")
+_PY_KEYWORD = re.compile(r"^\s*(?:-\s+)?(?:else|try|finally|except|class|def|lambda|return|if|elif|for|while|with)\s*:")
+
+
+def _statements(block: list[str]) -> list[str]:
+    """A block's lines that start something: not blank, not a "#" comment, not continuing a line ended by "\\"."""
+    out, continued = [], False
+    for t in block:
+        if t.strip() and not t.lstrip().startswith("#") and not continued:
+            out.append(t)
+        continued = t.rstrip().endswith("\\")
+    return out
+
+
+def _config_language(block: list[str]) -> bool:
+    """Whether a code block is a Dockerfile or YAML (a Kubernetes manifest, a CI file), not Python."""
+    lines = _statements(block)
+    if not lines:
+        return False
+    if all(_DOCKERFILE.match(t) for t in lines) and any(t.lstrip().startswith("FROM") for t in lines):
+        return True
+    # at least two lines, one of them nested: "x: int" alone could be a Python annotation
+    return (len(lines) >= 2 and all(_YAML.match(t) and not _PY_KEYWORD.match(t) for t in lines)
+            and any(t[:1].isspace() or t.lstrip().startswith("-") for t in lines))
+
+
+def not_python(block: list[str]) -> bool:
+    """Whether a code block is in another language than Python: a terminal session, a braced language (NGINX,
+    JavaScript, C), a Dockerfile or YAML. The syntax check must not read it."""
+    return _shell_session(block) or _braced_language(block) or _config_language(block)
 
 
 def _braced_language(block: list[str]) -> bool:
@@ -180,7 +213,7 @@ def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
                     other.add(ln)
             content = [ln for ln in span if ln not in other]
             block = [lines[ln - 1] for ln in content]
-            if _shell_session(block) or _braced_language(block):  # a terminal session; an NGINX config, JavaScript
+            if not_python(block):  # a terminal session; an NGINX config, JavaScript; a Dockerfile, YAML
                 other.update(content)
                 continue
             code.update(ln for ln in content if not _prose_in_code_block(lines[ln - 1]))
@@ -309,8 +342,7 @@ def _claims_from_answer(record) -> list[Claim]:
                 body = body[:-1]
         while body and not body[-1].strip():
             body = body[:-1]
-        if (not any(t.strip() for t in body) or (lang is not None and lang not in _PYTHON_TAGS) or _shell_session(body)
-                or _braced_language(body)):
+        if not any(t.strip() for t in body) or (lang is not None and lang not in _PYTHON_TAGS) or not_python(body):
             continue
         # each line at its own original line where the block is found in the answer (a fence shares the first
         # line of an HTML <pre>, so counting from the block's first line put every line one below)
