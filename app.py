@@ -138,6 +138,20 @@ def _next_or_summary(engine, sid, turn) -> str:
     return _question(engine, turn) if turn else summary_md(engine.summary(sid))
 
 
+# what an upload did, in a user's words (a walkthrough read "drafted: git-md.yaml (stages: Parsing files → ...)"), file
+# names only, never the server's paths
+_UPLOAD_SAID = (("added", "Added"), ("updated", "Replaced by the new upload (same file name)"),
+                ("unchanged", "Already indexed, unchanged"), ("skipped", "Could not read"))
+
+
+def _upload_said(result: dict) -> str:
+    said = [f"{label}: {safe(', '.join(str(x) for x in result[key]))}." for key, label in _UPLOAD_SAID if result.get(key)]
+    drafted = result.get("drafted") or []
+    if drafted:  # the editable practice-question files, by name (power users edit them; `coach index status`)
+        said.append(f"Practice questions drafted: {safe(', '.join(Path(str(x)).name for x in drafted))}.")
+    return " ".join(said) or "Nothing to do."
+
+
 def _audit_said(audit: dict | None) -> str:
     """What the audit found in the sources just added, and what it cannot check (two walkthroughs: the upload said
     nothing of the audit, and the caveat that statements of fact are not checked was found only in a report)."""
@@ -488,12 +502,8 @@ class Handlers:
             return "Choose files to upload first.", *self.sources_view(), self.topic_choices()
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]
 
-        seen: list[str] = []
-
         def report(done, total, stage):
             label, unit = STAGES.get(stage, (str(stage).capitalize(), "steps"))
-            if label not in seen:
-                seen.append(label)
             progress((done, total or 1), desc=label, unit=unit)
 
         progress(0, desc="Parsing")
@@ -502,13 +512,9 @@ class Handlers:
             result = self.coach.add_sources(paths, progress=report, keep_copies=True)
         except CoachError as exc:
             return _err(exc), *self.sources_view(), self.topic_choices()
-        # file names, not the server's paths (a walkthrough read "drafted: /tmp/.../rubrics/drafts/x.yaml")
-        summary = "; ".join(f"{k}: {safe(', '.join(Path(str(x)).name if k == 'drafted' else str(x) for x in v))}"
-                            for k, v in result.items() if v and k not in ("notes", "audit")) or "nothing to do"
-        stages = " → ".join(seen)
         notes = "".join(f"\n\nNote: {safe(n)}" for n in result.get("notes") or [])  # each on its own line
-        return (f"✓ Indexed. {summary}" + (f" (stages: {stages})" if stages else "") + notes
-                + _audit_said(result.get("audit")), *self.sources_view(), self.topic_choices())
+        return (f"✓ Indexed. {_upload_said(result)}" + notes + _audit_said(result.get("audit")),
+                *self.sources_view(), self.topic_choices())
 
     def remove_sources(self, names):
         if not names:

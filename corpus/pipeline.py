@@ -47,7 +47,8 @@ class Batch:
             return [], f"{self.skipped[0].reason}: {self.skipped[0].path}"
         if not self.skipped:
             return [], f"no readable sources (txt, md, html, pdf) in: {', '.join(map(str, paths))}"
-        return warnings, f"nothing could be read: {len(self.skipped)} paths skipped"
+        # each path and why, in the error itself: "2 paths skipped" alone left a web user guessing which and why
+        return [], "nothing could be read: " + "; ".join(f"{s.path} ({s.reason})" for s in self.skipped)
 
 
 def parse_document(doc: Document) -> ParsedSource:

@@ -160,7 +160,7 @@ def test_sources_and_progress_views(handlers, tmp_path):
     handlers.coach.add_sources = lambda paths, **k: {**real(paths, **k), "drafted": [str(tmp_path / "home" / "notes-txt.yaml")]}
     status, *_ = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
     handlers.coach.add_sources = real
-    assert "drafted: notes-txt.yaml" in status and str(tmp_path) not in status  # the server's paths are not shown
+    assert "Practice questions drafted: notes-txt.yaml." in status and "stages" not in status and str(tmp_path) not in status  # the server's paths are not shown
     assert "Audit" not in status  # nothing audited, nothing said
     handlers.coach.add_sources = lambda paths, **k: {**real(paths, **k), "audit": {"flags": 3, "errors": 1}}
     status, *_ = handlers.add_sources([str(f)], progress=lambda *a, **k: None)
@@ -372,3 +372,4 @@ def test_a_reopened_session_shows_its_hints_revealed_answers_asks_and_summary(ha
     assert any("The answer is grounded." in t and "Citations" in t for t in texts)
     assert any(t.startswith("_Revealed._") and "**Model answer:**" in t for t in texts)
     assert any("Session summary" in t for t in texts) and "Finished session, read-only" in texts[-1]
+

@@ -121,6 +121,10 @@ def test_an_upload_that_cannot_be_indexed_is_named_as_uploaded_and_its_copy_is_n
     empty.write_bytes(b"")
     good = tmp_path / "gradio-tmp" / "k8s notes.md"
     good.write_text(NOTES, encoding="utf-8")
+    with pytest.raises(CoachError) as err:  # both at once: each named, with why (was "2 paths skipped", a walkthrough)
+        coach.add_sources([upload, empty], keep_copies=True)
+    assert "binary.md (binary file" in str(err.value) and "empty.md (empty file" in str(err.value), err.value
+    assert str(home / "uploads") not in str(err.value)
     report = coach.add_sources([upload, empty, good], keep_copies=True)
     assert report["added"] == ["k8s notes.md"] and len(report["skipped"]) == 2, report
     assert [p.name for p in (home / "uploads").rglob("*") if p.is_file()] == ["k8s notes.md"]
