@@ -179,16 +179,24 @@ class CoachIndex:
             self._write(_source_infos(parsed), [r for ps in parsed for r in ps.records], progress)
         return self.status()
 
-    def add(self, parsed, progress=None) -> dict:
-        """Add new sources, re-index changed ones (by sha256), skip unchanged ones."""
+    def add(self, parsed, progress=None, *, keep_namesakes: bool = False) -> dict:
+        """Add new sources, re-index changed ones (by sha256), skip unchanged ones.
+
+        ``keep_namesakes``: a file with the name of an indexed source read from ANOTHER file that is still there
+        ("other/k8s.html" beside the indexed "k8s.html") is another source, named with its folder ("other/k8s.html"),
+        listed in the result's "renamed" ({path: (its name, the name given)}); without it the new file replaces the source of its name (a
+        browser upload of an edited file, whose earlier copy is still kept). A walkthrough's second k8s.html from
+        another folder silently replaced the first: 15 questions gone, its error reports orphaned."""
         parsed = _dedupe(parsed)
-        out = {"added": [], "updated": [], "unchanged": []}
+        out = {"added": [], "updated": [], "unchanged": [], "renamed": {}}
         with store.WriteLock(self.dir):
             state = self._current()
             if state is not None:
                 self._check_model(state.gen.meta)
             old_sources = dict(state.gen.meta["sources"]) if state else {}
             parsed = _same_files_same_names(parsed, old_sources)
+            if keep_namesakes:
+                parsed = _namesakes_apart(parsed, old_sources, out["renamed"])
             changed = []
             for ps in parsed:
                 old = old_sources.get(ps.source)
@@ -292,6 +300,30 @@ def _same_files_same_names(parsed, old_sources: dict) -> list:
     return _dedupe(out)
 
 
+def _namesakes_apart(parsed, old_sources: dict, renamed: dict) -> list:
+    """Each file named like an indexed source that was read from another file, still there, under a name of its own:
+    its name with as many of its folders as tell it apart ("other/k8s.html"), noted in ``renamed``."""
+    taken = set(old_sources) | {ps.source for ps in parsed}
+    by_path = {_real(i["path"]): n for n, i in old_sources.items() if i.get("path")}
+    out = []
+    for ps in parsed:
+        old = (old_sources.get(ps.source) or {}).get("path")
+        known = by_path.get(_real(ps.path)) if ps.path else None
+        if known is not None and known != ps.source:  # added before as a namesake: the name it was given
+            ps = _renamed(ps, known)
+        elif ps.path and old and _real(old) != _real(ps.path) and Path(old).is_file():
+            folders = Path(_real(ps.path)).parent.parts[1:]
+            names = [f"{'/'.join(folders[-k:])}/{ps.source}" for k in range(1, len(folders) + 1)]
+            stem, suffix = Path(ps.source).stem, Path(ps.source).suffix
+            name = next((n for n in names if n not in taken), None) or next(
+                f"{stem} ({k}){suffix}" for k in range(2, 10_000) if f"{stem} ({k}){suffix}" not in taken)
+            taken.add(name)
+            renamed[ps.path] = (ps.source, name)
+            ps = _renamed(ps, name)
+        out.append(ps)
+    return out
+
+
 def _real(path: str) -> str:
     try:
         return str(Path(path).resolve())
@@ -300,9 +332,10 @@ def _real(path: str) -> str:
 
 
 def _renamed(ps, name: str):
-    """``ps`` as source ``name``: its records' source and ids ("a.md:3" -> "sub/a.md:3") and groups."""
+    """``ps`` renamed, in place, to source ``name``: its records' source and ids ("a.md:3" -> "sub/a.md:3") and groups.
+    In place, so the caller's parsed sources are the sources as indexed: `coach index add` drafted the rubrics of a
+    renamed file under its old name, over another source's drafts file."""
     old = ps.source
-    ps = copy.deepcopy(ps)
 
     def rename_id(rid: str) -> str:
         return name + rid[len(old):] if rid.startswith(old + ":") else rid

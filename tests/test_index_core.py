@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from coach.config import load_settings
 from coach.errors import CoachError
 from index import CoachIndex, store
+from index import core as index_core
 from index.chunking import chunk_records
 from test_index_support import QA, CountingModel, WordLengthModel, all_sources, make_source
 
@@ -51,11 +54,11 @@ def test_incremental_add_change_remove_without_duplicates(settings, embedder):
     ix = CoachIndex(settings, model=embedder)
     ix.build([make_source("ml.txt"), make_source("nlp.txt")])
     assert ix.add([make_source("ml.txt"), make_source("nlp.txt")]) == {"added": [], "updated": [],
-                                                                        "unchanged": ["ml.txt", "nlp.txt"]}
+                                                                        "unchanged": ["ml.txt", "nlp.txt"], "renamed": {}}
     edited = make_source("ml.txt", QA["ml.txt"][:2] + [("What is pooling?", "Pooling downsamples feature maps.",
                                                          "architectures")], version="v2")
     out = ix.add([edited, make_source("stats.txt")])
-    assert out == {"added": ["stats.txt"], "updated": ["ml.txt"], "unchanged": []}
+    assert out == {"added": ["stats.txt"], "updated": ["ml.txt"], "unchanged": [], "renamed": {}}
     ids = [r.id for r in ix.records()]
     assert len(ids) == len(set(ids)) == 7
     assert ix.get("ml.txt:7").question == "What is pooling?"
@@ -239,7 +242,7 @@ def test_a_file_added_again_under_another_name_keeps_its_first_name(settings, em
     ix.build([first])
     assert ix.add([make_source("ml.txt")])["unchanged"] == ["sub/ml.txt"]
     edited = make_source("ml.txt", QA["ml.txt"][:1], version="v2")
-    assert ix.add([edited]) == {"added": [], "updated": ["sub/ml.txt"], "unchanged": []}
+    assert ix.add([edited]) == {"added": [], "updated": ["sub/ml.txt"], "unchanged": [], "renamed": {}}
     assert {r.source for r in ix.records()} == {"sub/ml.txt"} and [r.id for r in ix.records()] == ["sub/ml.txt:1"]
 
 
@@ -260,3 +263,35 @@ def test_an_added_source_is_grouped_with_the_indexed_ones_as_a_build_groups_them
     ix.add([b])
     assert {r.id: r.group_id for r in ix.records()} == built
     assert built["nlp.txt:1"] == built[next(r.id for r in a.records if r.question == "What is overfitting?")]
+
+
+def test_a_namesake_from_another_folder_is_another_source_when_asked(settings, embedder, tmp_path):
+    """A walkthrough's second k8s.html, from another folder, silently replaced the indexed one (15 questions gone, its
+    reports orphaned). `coach index add` keeps both (the new one named with its folder); a browser upload of an edited
+    file (``keep_namesakes`` off) still replaces the source of its name; a file moved away is the same source."""
+    ix = CoachIndex(settings, model=embedder)
+    first, other = tmp_path / "site" / "k8s.html", tmp_path / "other" / "k8s.html"
+    for p in (first, other):
+        p.parent.mkdir()
+        p.write_text("x")
+    a = make_source("ml.txt")
+    a = dataclasses.replace(a, path=str(first), records=a.records)
+    ix.build([index_core._renamed(a, "k8s.html")])
+    b = index_core._renamed(dataclasses.replace(make_source("nlp.txt"), path=str(other)), "k8s.html")
+    out = ix.add([b], keep_namesakes=True)
+    assert out["added"] == ["other/k8s.html"] and out["renamed"] == {str(other): ("k8s.html", "other/k8s.html")}
+    assert {r.source for r in ix.records()} == {"k8s.html", "other/k8s.html"}
+    # the caller's source is the source as indexed: `coach index add` drafted its rubrics under the old name, over the
+    # first file's drafts
+    assert b.source == "other/k8s.html" and {r.source for r in b.records} == {"other/k8s.html"}
+    again = ix.add([b], keep_namesakes=True)  # the same file again: unchanged, under the name it was given
+    assert again["unchanged"] == ["other/k8s.html"] and again["renamed"] == {}
+    upload = tmp_path / "uploads" / "k8s.html"
+    upload.parent.mkdir()
+    upload.write_text("y")
+    edited = index_core._renamed(dataclasses.replace(make_source("nlp.txt"), path=str(upload)), "k8s.html")
+    assert ix.add([edited])["updated"] == ["k8s.html"]  # an upload's edited file replaces the source of its name
+    upload.unlink()  # the file k8s.html was last read from moved: a namesake elsewhere is the same source
+    c = index_core._renamed(dataclasses.replace(make_source("ml.txt"), path=str(tmp_path / "moved.html")), "k8s.html")
+    moved = ix.add([c], keep_namesakes=True)
+    assert moved["updated"] == ["k8s.html"] and moved["renamed"] == {}

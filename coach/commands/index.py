@@ -110,12 +110,15 @@ def add(settings, paths):
     bars = _Bars()
     try:
         parsed = _parse(settings, list(paths), idx.embedder, progress=bars)
-        out = idx.add(parsed, progress=bars)
+        out = idx.add(parsed, progress=bars, keep_namesakes=True)
     finally:
         bars.close()
     for label, key in (("added", "added"), ("re-indexed (changed)", "updated"), ("skipped (unchanged)", "unchanged")):
         for name in out[key]:
             click.echo(f"{label}: {name}")
+    for path, (first, name) in out["renamed"].items():
+        click.echo(f"note: {path} is named like the indexed source {first}, which was read from another file: added "
+                   f"as {name} (`coach index remove {first}` removes the other one)", err=True)
     from coach.questions import passages_only_notes
     from coach.service import Coach
 
