@@ -165,3 +165,23 @@ def test_a_session_quit_before_anything_was_done_is_not_kept(fake):
     assert "Resume with" not in result.output and SessionEngine(fake).history() == []
     result = run(["--length", "2"], ":skip\n:quit\n")  # a question skipped: something to come back to
     assert "Resume with: coach chat --resume" in result.output and len(SessionEngine(fake).history()) == 1
+
+
+def test_a_pasted_answer_of_several_lines_is_one_answer_in_a_terminal(monkeypatch):
+    """A walkthrough pasted a three-line answer: each line was taken as the answer to the next question or follow-up,
+    and every later input landed on the wrong prompt. Lines that arrive together at a terminal are one answer; a line
+    typed later is the next input."""
+    import os
+    import pty
+    import sys
+
+    from coach.commands.chat import read_answer
+
+    master, slave = pty.openpty()
+    with os.fdopen(slave, "r") as terminal:
+        monkeypatch.setattr(sys, "stdin", terminal)
+        os.write(master, b"A Pod groups containers.\nThey can share volumes too.\nPods are ephemeral.\n")
+        assert read_answer() == "A Pod groups containers.\nThey can share volumes too.\nPods are ephemeral."
+        os.write(master, b":skip\n")
+        assert read_answer() == ":skip"
+    os.close(master)

@@ -2,7 +2,7 @@
 
 Type an answer, or a command: :hint :skip :answer (show the model answer) :followup :ask <question>
 :quit. An unfinished session can be continued with ``--resume last`` (or its id).
-Simplified on purpose: answers are one line each (the terminal prompt is line-based).
+Answers are read line by line; in a terminal, lines that arrive together (a pasted answer) are one answer.
 """
 
 from __future__ import annotations
@@ -12,7 +12,28 @@ import click
 from coach.startup import ensure_index_with_progress, make_coach
 from coach.errors import CoachError
 
-HELP = "Commands: :hint  :skip  :answer  :followup  :ask <question>  :quit"
+HELP = ("Commands: :hint  :skip  :answer  :followup  :ask <question>  :quit. An answer is one line; "
+        "a pasted answer of several lines is read as one.")
+PASTE_WAIT = 0.05  # seconds: a line already waiting this soon after the one read came in the same paste
+
+
+def read_answer() -> str:
+    """One answer: the line typed, and in a terminal every line already waiting behind it. A pasted answer of three
+    lines was three answers, to this question and the next two, and every later input landed on the wrong prompt (a
+    walkthrough). Piped input is read a line at a time, as scripts send it."""
+    import select
+    import sys
+
+    line = click.prompt("", prompt_suffix="> ", default="", show_default=False)
+    if line.lstrip().startswith(":") or not sys.stdin.isatty():
+        return line.strip()
+    more = []
+    while select.select([sys.stdin], [], [], PASTE_WAIT)[0]:
+        extra = sys.stdin.readline()
+        if not extra:
+            break
+        more.append(extra.rstrip("\n"))
+    return "\n".join([line, *more]).strip()
 
 
 def _show_question(engine, turn) -> None:
@@ -86,7 +107,7 @@ def chat(settings, topics, length, difficulty, resume, seed):
     while turn is not None:
         _show_question(engine, turn)
         try:
-            line = click.prompt("", prompt_suffix="> ", default="", show_default=False).strip()
+            line = read_answer()
         except click.Abort:  # end of input or Ctrl-D: keep the session resumable
             line = ":quit"
         cmd, _, arg = line.partition(" ") if line.startswith(":") else ("", "", "")
