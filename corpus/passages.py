@@ -25,17 +25,20 @@ _NUMBERED = re.compile(r"^\d{1,3}[.)]\s+(?=\S)")
 
 def _is_title(lines: list[str], i: int, code: set[int]) -> bool:
     s = lines[i].strip()
+    words = s.split()
+    alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 >= len(lines) or not lines[i + 1].strip())
+    if alone and i not in code and len(words) <= 25 and _NUMBERED.match(s) and s.endswith("?"):
+        return True  # "1. What is a Kubernetes pod?" over its answer: a one-question page's numbered question
     if not s or i in code or B.is_list_item(s) or B.is_table_row(s):
         return False
     if s.startswith("#"):
         return True
-    words = s.split()
-    alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 >= len(lines) or not lines[i + 1].strip())
     return alone and len(words) <= 12 and not s.endswith((".", ",", ";", ":", "!", "?")) and s[:1].isupper()
 
 
 def _first_sentence(text: str, limit: int = 15) -> str:
-    first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    # a leading "1. " is a number, not a sentence (an untitled passage was asked as the question "1.")
+    first = _SENTENCE_END.split(_NUMBERED.sub("", text.strip()), maxsplit=1)[0]
     words = first.split()
     return " ".join(words[:limit]) + (" ..." if len(words) > limit else "")
 

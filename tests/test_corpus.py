@@ -638,3 +638,18 @@ def test_an_articles_sign_off_is_boilerplate(tmp_path):
         ("Did we miss any edge cases in the merge step?", "Yes: the empty list."),
         # content that reads like one stays (a review)
         ("How do you close an interview?", "- Did I miss any questions you expected me to answer?\n- Ask about the next steps.")]
+
+
+def test_a_one_question_text_page_is_asked_as_its_question(tmp_path):
+    """A plain-text page with one numbered question over its answer was a passage asked as the question "1." (its
+    first "sentence"), with the question inside its answer; found while testing a removed source's session."""
+    from corpus import parse_file
+
+    page = tmp_path / "notes.txt"
+    page.write_text("1. What is a Kubernetes pod?\n\nA pod is the smallest deployable unit in Kubernetes: one or more "
+                    "containers sharing network and storage.\n", encoding="utf-8")
+    (rec,) = parse_file(page).records
+    assert rec.question == "What is a Kubernetes pod?" and rec.answer.startswith("A pod is the smallest")
+    page.write_text("1. Pods are the smallest deployable unit in Kubernetes. They hold containers.\n", encoding="utf-8")
+    (rec,) = parse_file(page).records  # untitled: asked by its first sentence, without the number
+    assert rec.question == "Pods are the smallest deployable unit in Kubernetes."

@@ -129,3 +129,27 @@ def test_an_upload_that_cannot_be_indexed_is_named_as_uploaded_and_its_copy_is_n
     assert report["added"] == ["k8s notes.md"] and len(report["skipped"]) == 2, report
     assert [p.name for p in (home / "uploads").rglob("*") if p.is_file()] == ["k8s notes.md"]
     assert len([p for p in (home / "uploads").iterdir()]) == 1  # no folder left for the skipped ones
+
+
+def test_answering_a_question_whose_source_was_removed_says_so(home, tmp_path):
+    """A walkthrough's second browser removed the source of the first one's session: each answer then got only
+    "unknown question id 'draft-git-md-100'"."""
+    from coach.config import load_settings
+    from coach.errors import CoachError
+    from coach.service import Coach
+    from coach.session import Database, SessionEngine
+
+    notes = tmp_path / "k8s_notes.txt"
+    notes.write_text(NOTES.strip() + " Pods are ephemeral: a controller such as a Deployment replaces a failed pod with a "
+                     "new one, which gets a new IP address.\n", encoding="utf-8")
+    coach = Coach(load_settings())
+    coach.add_sources([notes])
+    engine = SessionEngine(coach, Database(tmp_path / "s.sqlite3"), followups=False)
+    topic = next(r.topic for r in coach.index.records() if r.source == "k8s_notes.txt")
+    turn = engine.start([topic], None, 50, seed=1)
+    while "pod" not in turn.question.lower():
+        turn = engine.skip(turn.session_id)
+    coach.remove_sources(["k8s_notes.txt"])
+    with pytest.raises(CoachError, match="source is no longer indexed .* skip the question, or add the source again"):
+        engine.answer(turn.session_id, "The smallest deployable unit.")
+    engine.skip(turn.session_id)  # and the session goes on

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import numpy as np
 
-from coach.errors import CoachError
+from coach.errors import CoachError, UnknownQuestion
 from coach.grading import signals
 from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
@@ -158,6 +158,10 @@ MATCH_MIN = 0.55  # cosine between the asked question and the matched reference 
 
 class GradeError(CoachError):
     """This answer cannot be graded (no reference found): reported per line, never dropped."""
+
+
+class UnknownQuestionId(GradeError, UnknownQuestion):
+    """No rubric or indexed record has this question id."""
 
 
 def _load(*models) -> None:
@@ -379,7 +383,7 @@ class Grader:
             if rubric is None and question_id in self.records:
                 rubric = self.draft_for(self.records[question_id])
             if rubric is None:
-                raise GradeError(f"unknown question id {question_id!r}")
+                raise UnknownQuestionId(f"unknown question id {question_id!r}")
             return self._with_flags(rubric)
         if not self.search:
             raise GradeError("no index to find a reference in: build one with `coach index build`")

@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import asdict
 
 from coach.datafiles import without_surrogates
-from coach.errors import CoachError
+from coach.errors import CoachError, UnknownQuestion
 from coach.session.db import Database
 from coach.session.mastery import mastery_history
 from coach.session.records import (
@@ -260,7 +260,14 @@ class SessionEngine:
             grade = self.coach.grade(item.question, text, reference=turn.target,  # slow: outside the lock
                                      vouched=item.reviewed)
         else:
-            grade = self.coach.grade(item.question, text, question_id=item.id)  # slow: outside the lock
+            try:
+                grade = self.coach.grade(item.question, text, question_id=item.id)  # slow: outside the lock
+            except UnknownQuestion:
+                # its source was removed meanwhile (a walkthrough's second browser did it): "unknown question id
+                # 'draft-git-md-100'" said nothing a user could act on
+                raise CoachError("this question's source is no longer indexed (it was removed, here or by another "
+                                 "user of this coach), so the answer cannot be graded: skip the question, or add the "
+                                 "source again") from None
         follow = self._followup_for(grade, text) if self.followups and turn.kind == "main" and _has_gap(grade) else None
         with self._lock, self.db.transaction() as db:
             now = self.clock()
