@@ -238,12 +238,12 @@ class Handlers:
         sid, text = st["sid"], (text or "").strip()
         if not text:  # said, as `coach chat` says it (a walkthrough's empty answer added nothing at all)
             hint = ("_Type your answer in the box first, or use Hint / Skip / Show answer._" if sid
-                    else "_Start a session first (or press **Ask the coach**)._")
+                    else f"_{self._no_session(engine)}_")
             st = {**st, "history": _say_once(st["history"], hint)}
             yield st, st["history"], text
             return
         if not sid:
-            st = {**st, "history": _say(st["history"], "Start a session first (or press **Ask the coach**).")}
+            st = {**st, "history": _say(st["history"], self._no_session(engine, typed=True))}
             yield st, st["history"], text
             return
         history = _say(st["history"], safe_block(text), "user")
@@ -290,7 +290,7 @@ class Handlers:
         one message each)."""
         sid = st["sid"]
         if not sid:
-            history = _say(st["history"], "Start a session first.")
+            history = _say(st["history"], self._no_session(self._engine(request)))
             return {**st, "history": history}, history
         try:
             said = action(self._engine(request), sid)
@@ -325,6 +325,17 @@ class Handlers:
 
     def finish(self, st, request: gr.Request = None):
         return self._act(st, request, lambda e, sid: summary_md(e.finish(sid)))
+
+    @staticmethod
+    def _no_session(engine, typed: bool = False) -> str:
+        """What to do with no session open in this browser: resume the kept one when there is one (after a reload, a
+        walkthrough's answer got "Start a session first" while its session was kept), else start one."""
+        kept = engine.unfinished()  # this owner's only, newest first
+        if kept:
+            return (f"Your session {safe(kept[0].title)} ({kept[0].id}) is kept but not open here: pick it under "
+                    "**Resume a session** and press **Resume** (or start a new one)."
+                    + (" Your text is still in the box." if typed else ""))
+        return "Start a session first (or press **Ask the coach**)."
 
     def resume_choices(self, request: gr.Request = None):
         sessions = self._engine(request).unfinished()  # this owner's only
@@ -433,11 +444,14 @@ class Handlers:
                 for s in self.coach.sources()]
         return pd.DataFrame(rows, columns=["source", "title", "records", "flags", "boilerplate removed", "sha256"])
 
-    def sources_view(self):
+    def sources_view(self, report_source: str | None = None):
+        """The Sources tab's views; ``report_source`` stays picked in the report form when still indexed (a failed
+        report cleared it, and the next try said "Pick the source the sentence is in": a walkthrough)."""
         table = self.sources_table()
         choices = [(f"{t} ({s})" if t else s, s) for s, t in zip(table["source"], table["title"])]
+        keep = report_source if report_source in set(table["source"]) else None
         return (table, gr.update(choices=choices, value=[]), self.audit_md(), self.warnings_md(),
-                gr.update(choices=choices, value=None), *self.reports_view())
+                gr.update(choices=choices, value=keep), *self.reports_view())
 
     # -- errors the user reports in a source (coach/audit/reported.py) --
     def reports_view(self):
@@ -467,7 +481,7 @@ class Handlers:
         try:
             out = self.coach.report_error(source, sentence or "", correction or "")
         except CoachError as exc:  # not indexed, a sentence the source does not contain, an empty correction
-            return _err(exc), *self.sources_view()
+            return _err(exc), *self.sources_view(report_source=source)
         where = ", ".join(lines_of(f["line_start"], f["line_end"]) for f in out["flagged"])
         state = f"{where} is flagged as an error" if where else "the report is saved"
         redrafted = "\n\nIts drafted rubrics now grade against the correction." if out["drafted"] else ""
@@ -596,70 +610,81 @@ def build_app(coach) -> gr.Blocks:
         if getattr(coach, "read_only", False):
             gr.Markdown(f"⚠️ {safe(coach.read_only_note())}", elem_id="read-only-banner")
         st = gr.State({"sid": None, "history": []})  # per browser: its own session id and chat
-        with gr.Tab("Interview"):
-            with gr.Row():
-                with gr.Column(scale=1, min_width=240):
-                    topics = gr.CheckboxGroup(engine.topics(), label="Topics (none = all)", elem_id="topics")
-                    difficulty = gr.Radio(["any", "1", "2", "3"], value="any", label="Difficulty", elem_id="difficulty")
-                    length = gr.Slider(1, 20, value=5, step=1, label="Questions", elem_id="length")
-                    start = gr.Button("Start session", variant="primary", elem_id="start")
-                    with gr.Accordion("Resume a session", open=False):
-                        resume_dd = gr.Dropdown([], label="Unfinished sessions", elem_id="resume-list")
-                        resume_btn = gr.Button("Resume", elem_id="resume")
-                    export_btn = gr.Button("Export session", elem_id="export")
-                    export_files = gr.File(label="Exports (Markdown, JSON, Anki CSV and deck)", file_count="multiple",
-                                           interactive=False, elem_id="exports")
-                with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Interview", height=560, elem_id="coach-chat", feedback_options=None,
-                                      sanitize_html=True, group_consecutive_messages=False)
-                    box = gr.Textbox(label="Your answer (or a question for the coach)", lines=3, elem_id="answer-box")
+        with gr.Tabs(elem_id="tabs") as tabs:
+            with gr.Tab("Interview", id="interview"):
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=240):
+                        topics = gr.CheckboxGroup(engine.topics(), label="Topics (none = all)", elem_id="topics")
+                        difficulty = gr.Radio(["any", "1", "2", "3"], value="any", label="Difficulty",
+                                              elem_id="difficulty")
+                        length = gr.Slider(1, 20, value=5, step=1, label="Questions", elem_id="length")
+                        start = gr.Button("Start session", variant="primary", elem_id="start")
+                        with gr.Accordion("Resume a session", open=False):
+                            resume_dd = gr.Dropdown([], label="Unfinished sessions", elem_id="resume-list")
+                            resume_btn = gr.Button("Resume", elem_id="resume")
+                        export_btn = gr.Button("Export session", elem_id="export")
+                        export_files = gr.File(label="Exports (Markdown, JSON, Anki CSV and deck)",
+                                               file_count="multiple",
+                                               interactive=False, elem_id="exports")
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(label="Interview", height=560, elem_id="coach-chat", feedback_options=None,
+                                          sanitize_html=True, group_consecutive_messages=False)
+                        # Shift+Enter sends a box of several lines, Enter starts a new line: said, since a walkthrough
+                        # pressed Enter and Ctrl+Enter and nothing was sent
+                        box = gr.Textbox(label="Your answer (or a question for the coach)", lines=3,
+                                         elem_id="answer-box",
+                                         placeholder="Enter starts a new line; Shift+Enter or Send answer sends it.")
+                        with gr.Row():
+                            send = gr.Button("Send answer", variant="primary", elem_id="send")
+                            ask = gr.Button("Ask the coach", elem_id="ask")
+                            hint = gr.Button("Hint", elem_id="hint")
+                            skip = gr.Button("Skip", elem_id="skip")
+                            reveal = gr.Button("Show answer", elem_id="reveal")
+                            follow = gr.Button("Follow-up", elem_id="followup")
+                            finish = gr.Button("Finish", elem_id="finish")
+                            stop = gr.Button("Stop answer", elem_id="stop")
+            with gr.Tab("Sources", id="sources"):
+                uploads = gr.File(label="Add sources (txt, md, html, pdf)", file_count="multiple",
+                                  file_types=SOURCE_TYPES,
+                                  elem_id="upload")
+                add_btn = gr.Button("Add and re-index", variant="primary", elem_id="add-sources")
+                add_status = gr.Markdown(elem_id="add-status")
+                table = gr.Dataframe(label="Indexed sources", interactive=False, elem_id="sources-table")
+                source_warnings = gr.Markdown(elem_id="source-warnings")  # skipped rubric files, one line each
+                with gr.Row():
+                    remove_dd = gr.Dropdown([], multiselect=True, label="Sources to remove", elem_id="remove-list")
+                    remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
+                with gr.Accordion("Source audit report", open=False):
+                    audit = gr.Markdown(elem_id="audit")
+                with gr.Accordion("Report a wrong sentence in a source", open=False):
+                    gr.Markdown("The audit cannot check every statement. If a source says something wrong, copy the "
+                                "sentence (a few words of it are enough) and write what is true: it is flagged from now on, "
+                                "and answers to its question are graded against your correction.")
                     with gr.Row():
-                        send = gr.Button("Send answer", variant="primary", elem_id="send")
-                        ask = gr.Button("Ask the coach", elem_id="ask")
-                        hint = gr.Button("Hint", elem_id="hint")
-                        skip = gr.Button("Skip", elem_id="skip")
-                        reveal = gr.Button("Show answer", elem_id="reveal")
-                        follow = gr.Button("Follow-up", elem_id="followup")
-                        finish = gr.Button("Finish", elem_id="finish")
-                        stop = gr.Button("Stop answer", elem_id="stop")
-        with gr.Tab("Sources"):
-            uploads = gr.File(label="Add sources (txt, md, html, pdf)", file_count="multiple", file_types=SOURCE_TYPES,
-                              elem_id="upload")
-            add_btn = gr.Button("Add and re-index", variant="primary", elem_id="add-sources")
-            add_status = gr.Markdown(elem_id="add-status")
-            table = gr.Dataframe(label="Indexed sources", interactive=False, elem_id="sources-table")
-            source_warnings = gr.Markdown(elem_id="source-warnings")  # skipped rubric files, one line each
-            with gr.Row():
-                remove_dd = gr.Dropdown([], multiselect=True, label="Sources to remove", elem_id="remove-list")
-                remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
-            with gr.Accordion("Source audit report", open=False):
-                audit = gr.Markdown(elem_id="audit")
-            with gr.Accordion("Report a wrong sentence in a source", open=False):
-                gr.Markdown("The audit cannot check every statement. If a source says something wrong, copy the "
-                            "sentence (a few words of it are enough) and write what is true: it is flagged from now on, "
-                            "and answers to its question are graded against your correction.")
+                        report_src = gr.Dropdown([], label="Source", elem_id="report-source")
+                        report_quote = gr.Textbox(label="The wrong sentence, as it reads in the source", lines=2,
+                                                  elem_id="report-quote")
+                        report_fix = gr.Textbox(label="The correction", lines=2, elem_id="report-correction")
+                    report_btn = gr.Button("Report", elem_id="report-error")
+                    report_status = gr.Markdown(elem_id="report-status")
+                    reports_md = gr.Markdown(elem_id="reports")
+                    with gr.Row():
+                        withdraw_dd = gr.Dropdown([], multiselect=True, label="Reports to withdraw",
+                                                  elem_id="withdraw-list")
+                        withdraw_btn = gr.Button("Withdraw", elem_id="withdraw")
+            with gr.Tab("History", id="history") as history_tab:
+                history_table = gr.Dataframe(label="Your sessions (newest first)", interactive=False,
+                                             elem_id="history-table")
                 with gr.Row():
-                    report_src = gr.Dropdown([], label="Source", elem_id="report-source")
-                    report_quote = gr.Textbox(label="The wrong sentence, as it reads in the source", lines=2,
-                                              elem_id="report-quote")
-                    report_fix = gr.Textbox(label="The correction", lines=2, elem_id="report-correction")
-                report_btn = gr.Button("Report", elem_id="report-error")
-                report_status = gr.Markdown(elem_id="report-status")
-                reports_md = gr.Markdown(elem_id="reports")
-                with gr.Row():
-                    withdraw_dd = gr.Dropdown([], multiselect=True, label="Reports to withdraw", elem_id="withdraw-list")
-                    withdraw_btn = gr.Button("Withdraw", elem_id="withdraw")
-        with gr.Tab("History") as history_tab:
-            history_table = gr.Dataframe(label="Your sessions (newest first)", interactive=False, elem_id="history-table")
-            with gr.Row():
-                history_dd = gr.Dropdown([], label="Session", elem_id="history-list")
-                open_btn = gr.Button("Open in the Interview tab", elem_id="history-open")
-                history_export = gr.Button("Export", elem_id="history-export")
-            history_files = gr.File(label="Exports", file_count="multiple", interactive=False, elem_id="history-exports")
-        with gr.Tab("Progress") as progress_tab:
-            plot = gr.Plot(label="Mastery per topic over time", elem_id="mastery-plot")
-            mastery = gr.Dataframe(label="Current mastery", interactive=False, elem_id="mastery-table")
-            refresh = gr.Button("Refresh", elem_id="refresh-progress")
+                    history_dd = gr.Dropdown([], label="Session", elem_id="history-list")
+                    open_btn = gr.Button("Open in the Interview tab", elem_id="history-open")
+                    history_export = gr.Button("Export", elem_id="history-export")
+                history_files = gr.File(label="Exports", file_count="multiple", interactive=False,
+                                        elem_id="history-exports")
+            with gr.Tab("Progress", id="progress") as progress_tab:
+                plot = gr.Plot(label="Mastery per topic over time", elem_id="mastery-plot")
+                mastery = gr.Dataframe(label="Current mastery", interactive=False, elem_id="mastery-table")
+                refresh = gr.Button("Refresh", elem_id="refresh-progress")
         gr.Markdown(models_md(coach), elem_id="models")
 
         coach_q = dict(concurrency_id="coach", concurrency_limit=2)
@@ -679,7 +704,9 @@ def build_app(coach) -> gr.Blocks:
         report_btn.click(h.report_error, [report_src, report_quote, report_fix], [report_status, *sources_out], **index_q)
         withdraw_btn.click(h.withdraw_reports, withdraw_dd, [report_status, *sources_out], **index_q)
         history_tab.select(h.history_view, history_dd, [history_table, history_dd])
-        open_btn.click(h.open_session, [st, history_dd], [st, chat])
+        # ...and shows it there (the button loaded the chat on the Interview tab and stayed on History: a walkthrough)
+        open_btn.click(h.open_session, [st, history_dd], [st, chat]).success(
+            lambda: gr.Tabs(selected="interview"), None, tabs)
         history_export.click(h.export_session, history_dd, history_files)
         refresh.click(h.progress_view, None, [plot, mastery])
         progress_tab.select(h.progress_view, None, [plot, mastery])

@@ -121,8 +121,12 @@ def test_streaming_ask_yields_partial_answers(handlers):
 
 def test_actions_without_session_and_two_browsers(handlers):
     st, chat = handlers.hint(fresh())
-    assert chat[-1]["content"] == "Start a session first."
+    assert chat[-1]["content"] == "Start a session first (or press **Ask the coach**)."
     a, _ = handlers.start(fresh(), ["dl"], "any", 2)
+    # a browser with no session open while one is kept (after a reload) is sent to it, not told to start one
+    st, chat, box = drain(handlers.answer(fresh(), "my answer"))
+    assert a["sid"] in chat[-1]["content"] and "**Resume a session**" in chat[-1]["content"] and box == "my answer"
+    assert "still in the box" in chat[-1]["content"] and a["sid"] in handlers.hint(fresh())[1][-1]["content"]
     b, _ = handlers.start(fresh(), ["python"], "any", 2)
     a, chat_a, _ = drain(handlers.answer(a, "partly"))
     b, chat_b = handlers.skip(b)
@@ -338,8 +342,8 @@ def test_an_empty_answer_or_question_says_what_to_do_once(handlers):
     assert again == chat  # pressed twice: said once
     st, chat, _ = drain(handlers.ask(st, ""))
     assert chat[-1]["content"].startswith("_Type your question in the box first")
-    st, chat, _ = drain(handlers.answer(fresh(), ""))
-    assert chat[-1]["content"] == "_Start a session first (or press **Ask the coach**)._"
+    st, chat, _ = drain(handlers.answer(fresh(), ""))  # another browser: the session above is kept, not open there
+    assert "is kept but not open here" in chat[-1]["content"] and "still in the box" not in chat[-1]["content"]
 
 
 def test_a_page_load_reads_the_topics_as_indexed_now():

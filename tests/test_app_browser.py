@@ -171,9 +171,9 @@ def test_upload_source_is_indexed_and_markup_shows_as_text(server, browser, tmp_
     for stage, unit in [("Embedding chunks", "chunks"), ("Auditing sources", "steps")]:
         assert stage in seen and re.search(rf"\d+/\d+ {unit} \|", seen), seen
     assert re.search(r"Auditing sources - [1-9]\d?\.\d%", seen), seen  # a count in between, not only 0 and 100%
-    # ... in the order they ran, named again in the final status
-    assert re.search(r"stages: Parsing files → .*Embedding chunks → .*Writing the index → Auditing sources → "
-                     r"Drafting rubrics", status), status
+    # the final status says what the upload did in a user's words, not the stages ("drafted: x.yaml (stages: ...)" read
+    # as developer wording to a walkthrough)
+    assert "Added: kubernetes_notes.txt." in status and "stages" not in status, status
     page.wait_for_selector("#sources-table >> text=kubernetes_notes.txt")
     page.screenshot(path=str(SHOTS / "browser_sources.png"), full_page=True)
 
@@ -250,8 +250,8 @@ def _history_after_restart(page, url):
     assert re.search(r"1/1", table), table
     page.locator("#history-list input").click()
     page.get_by_role("option").filter(has_text="finished").first.click()
-    page.click("#history-open")
-    page.get_by_role("tab", name="Interview").click()
+    page.click("#history-open")  # ...which shows the Interview tab (it stayed on History: a walkthrough)
+    page.wait_for_selector('[role="tab"][aria-selected="true"]:has-text("Interview")', timeout=60_000)
     # 60 s: opening a finished session timed out once at 30 s on a loaded 2-core machine (2026-12-01)
     page.wait_for_selector("#coach-chat >> text=Finished session, read-only", timeout=60_000)
     assert re.search(r"Score \d+\.\d/10", chat_text(page))

@@ -244,7 +244,9 @@ def test_cli_and_ui_report_list_and_withdraw(sql):
     assert status.startswith(f"✓ Reported: {safe('sql_notes.md')}, line 9 is flagged") and "<b>" not in status
     assert "&lt;b&gt;key" in status and "&lt;b&gt;key" in reports and "<b>" not in reports
     (choice,) = withdraw["choices"]
-    assert h.report_error("sql_notes.md", "a foreign key references another table", FIX)[0].startswith("⚠️")
+    failed = h.report_error("sql_notes.md", "a foreign key references another table", FIX)
+    # the source stays picked for the next try (a failed report cleared it: a walkthrough)
+    assert failed[0].startswith("⚠️") and failed[5]["value"] == "sql_notes.md"
     assert h.report_error(None, WRONG, FIX)[0] == "Pick the source the sentence is in."
     status, *_, reports, withdraw = h.withdraw_reports([choice[1]])
     assert status == "Withdrawn: 1 report(s)." and reports.startswith("No sentences reported") and not withdraw["choices"]
