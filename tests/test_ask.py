@@ -115,6 +115,26 @@ def test_a_matched_source_answer_states_the_correction_not_the_flagged_sentence(
     assert corrected_answer(text, [dict(flags[0], correction="")]).count("NULL") == 0  # no correction: dropped
 
 
+def test_a_source_answers_list_stays_a_list_with_its_flagged_item_corrected():
+    """A walkthrough's model answers ran a list on as prose ("It has three main modes: - --soft ... - --mixed ..."), in
+    the chat, the Markdown export and the study cards."""
+    from coach.ask import corrected_answer
+
+    text = ("git reset moves the current branch pointer. It has three main modes:\n"
+            "- --soft discards all changes in the staging area and the working directory.\n"
+            "- --mixed (the default) unstages the changes but keeps them in the working directory.\n"
+            "• --hard throws away all staged and unstaged changes.\n"
+            "Use it with care.")
+    flags = [{"quote": "--soft discards all changes in the staging area", "kind": "reported",
+              "correction": "--soft only moves the branch pointer; the changes stay staged."}]
+    assert corrected_answer(text, flags).split("\n") == [
+        "git reset moves the current branch pointer. It has three main modes:",
+        "- --soft only moves the branch pointer; the changes stay staged.",
+        "- --mixed (the default) unstages the changes but keeps them in the working directory.",
+        "- --hard throws away all staged and unstaged changes.", "", "Use it with care."]
+    assert corrected_answer("Steps:\n1. Install it.\n2. Run it.", []) == "Steps:\n1. Install it.\n2. Run it."
+
+
 def test_answers_are_sentences_of_one_passage_never_questions_or_flagged(coach):
     from coach import ask as ask_mod
 

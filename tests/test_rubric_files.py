@@ -323,6 +323,9 @@ def test_a_long_list_under_a_lead_in_is_cut_into_readable_key_points_and_keeps_e
         f"{i}. The {w} message is sent by one side and read by the other side before the next step" for i, w in
         enumerate(["ClientHello", "ServerHello", "Certificate", "KeyShare", "Finished"], 1)))
     assert all(any(w in p for p in numbered) for w in ["ClientHello", "Certificate", "Finished"]), numbered
+    # an item that ends with "!" ends the point ("Use it with care!." in a walkthrough)
+    assert point_sentences("It has two modes:\n- --soft keeps changes.\n- --hard drops them. Use it with care!") == [
+        "It has two modes: --soft keeps changes; --hard drops them. Use it with care!"]
 
 
 def test_a_drafts_file_nobody_edited_is_rewritten_without_a_backup(tmp_path):

@@ -23,11 +23,11 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
     showed one line with the fence marks, stopped after three of five lines, and lost "items = []" to a reported
     sentence's words (code that crashes)."""
     quotes = [(claim_words(f["quote"]), f) for f in flags if f.get("quote")]
-    parts: list[tuple[str, bool]] = []  # (text, is a block: code, or a table shown as one)
+    parts: list[tuple[str, str]] = []  # (text, kind: "prose", "block" (code, or a table shown as one) or "item")
     said: set[str] = set()
     n = 0
 
-    def say(sentences_: list[str]) -> None:
+    def say(sentences_: list[str], kind: str = "prose", marker: str = "") -> None:
         nonlocal n
         out = []
         for s in sentences_:
@@ -43,26 +43,57 @@ def corrected_answer(text: str, flags: list[dict], limit: int = MAX_RECORD_SENTE
             out.append(s)
             n += 1
         if out:
-            parts.append((" ".join(out), False))
+            parts.append((marker + " ".join(out), kind))
 
     for chunk, language in text_and_code(text):
         if n >= limit:
             break
         if language is not None:
-            parts.append((fenced(chunk, language), True))
+            parts.append((fenced(chunk, language), "block"))
             continue
         for lines, is_table in table_spans(chunk):
             rows = table_rows(lines) if is_table else []
             if rows and not any(flag_of(r, quotes) for r in rows):
                 # a table shown as one, its columns lined up (its rows said as sentences ran on as prose: a
                 # walkthrough), counted as one statement
-                parts.append((fenced(aligned_table(lines), "text"), True))
+                parts.append((fenced(aligned_table(lines), "text"), "block"))
                 n += 1
-            else:  # prose; or a table with a flagged row, said row by row so that the row is said as its correction
-                say(rows or statements("\n".join(lines)))
-    # prose runs on one line as before; a block stands on lines of its own
-    return "".join(("" if not i else "\n\n" if code or parts[i - 1][1] else " ") + p
-                   for i, (p, code) in enumerate(parts))
+            elif rows:  # a table with a flagged row: said row by row, so that the row is said as its correction
+                say(rows)
+            else:
+                _say_prose(lines, say)
+    # prose runs on one line as before; a list item and a block stand on lines of their own
+    return "".join(_joint(parts, i) + p for i, (p, _) in enumerate(parts))
+
+
+def _say_prose(lines: list[str], say) -> None:
+    """Prose lines said as sentences, and each item of a list on a line of its own, with its marker ("- ", "2. "):
+    joined into one run of prose, a walkthrough's "It has three main modes: - --soft ... - --mixed ..." lost its list
+    in the chat, the export and the study cards."""
+    run: list[str] = []
+    for line in [*lines, None]:
+        bullet = BULLET.match(line.strip()) if line is not None else None
+        if line is not None and not bullet:
+            run.append(line)
+            continue
+        if run:
+            say(statements("\n".join(run)))
+            run = []
+        if bullet:
+            marker = bullet.group("marker").strip()
+            marker = "- " if not marker[:1].isdigit() and not marker[:1].isalpha() else marker + " "
+            say(statements(line.strip()[bullet.end():]), "item", marker)
+
+
+def _joint(parts: list[tuple[str, str]], i: int) -> str:
+    """What goes before part ``i``: nothing first; a blank line around a block and after a list; a line break before
+    a list item; a space between two runs of prose."""
+    if not i:
+        return ""
+    kind, before = parts[i][1], parts[i - 1][1]
+    if kind == "block" or before == "block" or (before == "item" and kind != "item"):
+        return "\n\n"
+    return "\n" if kind == "item" else " "
 
 
 def flag_of(sentence: str, quotes: list[tuple[tuple[str, ...], dict]]) -> dict | None:

@@ -68,6 +68,12 @@ def term_groups(sentence: str, asked: set[str]) -> list[list[str]]:
     return [terms] if terms else []
 
 
+def _ended(point: str) -> str:
+    """A joined point with its closing mark: "." unless it already ends with "!" or "?" ("Use it with care!." in a
+    walkthrough's key points)."""
+    return point if point.endswith(("!", "?")) else point + "."
+
+
 def point_sentences(text: str) -> list[str]:
     """A reference's sentences as key-point candidates, each one that can stand alone. Scraped answers
     put a list under a lead-in ("There are many types of activation functions:" then "- ReLU", "- Tanh"):
@@ -92,10 +98,10 @@ def point_sentences(text: str) -> list[str]:
             for item in items[1:]:
                 n += len(item.split())
                 if n > MAX_POINT_WORDS:
-                    out.append(f"{lead}: {sep.join(kept)}.")
+                    out.append(_ended(f"{lead}: {sep.join(kept)}"))
                     kept, n = [], len(lead.split()) + len(item.split())
                 kept.append(item)
-            out.append(f"{lead}: {sep.join(kept)}.")
+            out.append(_ended(f"{lead}: {sep.join(kept)}"))
         lead, items = None, []
 
     for line in _lines_and_rows(text):
