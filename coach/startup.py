@@ -20,6 +20,7 @@ def ensure_index_with_progress(coach) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+    fresh = not coach.index.exists()
     if not Console(stderr=True).is_terminal:  # piped: one plain line per stage, so a long build is not silent
         stages: set[str] = set()
 
@@ -29,15 +30,19 @@ def ensure_index_with_progress(coach) -> None:
                 click.echo(f"Indexing: {stage} ...", err=True)
 
         coach.ensure_index(progress=said_once)
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Checking the index", total=None)
+    else:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("Checking the index", total=None)
 
-        def progress(done, total, stage):
-            bar.update(task, completed=done, total=total or None, description=f"Indexing: {stage}")
+            def progress(done, total, stage):
+                bar.update(task, completed=done, total=total or None, description=f"Indexing: {stage}")
 
-        coach.ensure_index(progress=progress)
+            coach.ensure_index(progress=progress)
+    if fresh and coach.index.exists():  # said: a walkthrough's first `coach chat` on a new home asked deep-learning
+        # questions of sources it had never added, while `coach index status` had said "no index yet"
+        click.echo(f"note: no index yet in {coach.settings.home}: indexed the bundled sample sources (deep-learning "
+                   "interview questions); add your own with `coach index add FILE`", err=True)
 
 
 def serve_ui(app, settings, host: str | None = None, port: int | None = None) -> None:

@@ -185,3 +185,20 @@ def test_a_pasted_answer_of_several_lines_is_one_answer_in_a_terminal(monkeypatc
         os.write(master, b":skip\n")
         assert read_answer() == ":skip"
     os.close(master)
+
+
+def test_a_first_run_says_it_indexed_the_bundled_sources(capsys, tmp_path):
+    """A walkthrough's first `coach chat` on a new home asked deep-learning questions of sources it had never added,
+    without a word, while `coach index status` had said "no index yet". (Control flow: a stand-in index.)"""
+    from types import SimpleNamespace
+
+    from coach.startup import ensure_index_with_progress
+
+    built = []
+    index = SimpleNamespace(exists=lambda: bool(built))
+    coach = SimpleNamespace(index=index, settings=SimpleNamespace(home=tmp_path),
+                            ensure_index=lambda progress=None: built.append(1))
+    ensure_index_with_progress(coach)
+    assert "indexed the bundled sample sources" in capsys.readouterr().err
+    ensure_index_with_progress(coach)  # an index already there: nothing said
+    assert "bundled" not in capsys.readouterr().err

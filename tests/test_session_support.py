@@ -43,6 +43,7 @@ class FakeCoach:
         self.vouched: list[bool] = []  # what each grade was told of its explicit reference (a follow-up's gap)
         self.added: list = []
         self.notes: list[str] = []  # notes every main-question grade carries (a drafted rubric's note, say)
+        self.index = SimpleNamespace(exists=lambda: True)  # an index is there (front ends ask before building one)
 
     def warm_up(self):
         self.warmed = True

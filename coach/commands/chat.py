@@ -74,7 +74,7 @@ def _ask(engine, sid, question) -> None:
 
 @click.command()
 @click.option("--topics", multiple=True, help="Topic(s), repeatable or comma-separated (default: all).")
-@click.option("--length", default=5, show_default=True, type=int, help="Number of questions.")
+@click.option("--length", default=5, show_default=True, type=int, help="Number of questions (1-50).")
 @click.option("--difficulty", type=click.IntRange(1, 3), default=None, help="1 (easy) to 3 (hard); default any.")
 @click.option("--resume", default=None, help="Continue an unfinished session: its id, or 'last'.")
 @click.option("--seed", type=int, default=None, help="Fix question order and phrasing.")
