@@ -101,6 +101,7 @@ _NOT_ADVERBS = frozenset("assembly anomaly family supply reply butterfly monopol
 _PHRASE_BREAK = re.compile(r"[,;:()\[\]{}\"“”!?=<>|/*]|\.(?=\s|$)|\s[-–—]\s|'s\b|’s\b")
 _WORD = re.compile(r"_*[^\W_][\w'’+#.-]*[\w+#]|[^\W_]")  # a leading "__" kept: "__eq__" read "eq__" (a walkthrough)
 MAX_PHRASE_WORDS = 3
+_HASH = re.compile(r"(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}")  # a commit or object hash: hex, digits and letters
 
 
 def _adverb(word: str) -> bool:
@@ -130,8 +131,10 @@ def concept_phrases(point: str, question: str = "", context: str = "") -> list[s
         if sep and len(lead.split()) >= 4 and items.strip() else set()
     for segment in _PHRASE_BREAK.split(point or ""):
         tokens = _WORD.findall(segment or "")
+        # nor a lower-case one-letter option ("c" of "git switch -c") or an example's hash ("a1b2c3d"): a walkthrough's hints named
+        # "switch c new-branch" and "checkout a1b2c3d"
         content = [not (w.lower() in STOP_WORDS or w.lower() in _LINK_VERBS or w.lower() in _NO_CONCEPT
-                        or w.isdigit() or _adverb(w))
+                        or w.isdigit() or _adverb(w) or (len(w) == 1 and w.islower()) or _HASH.fullmatch(w))
                    for w in tokens]
         run: list[str] = []
         for i, w in enumerate([*tokens, ""]):

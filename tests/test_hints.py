@@ -109,3 +109,15 @@ def test_a_lead_in_joined_with_its_list_is_not_what_the_hint_names():
     hint = phrase_hint("Some exceptions come up again and again in backend code: KeyError: a missing dictionary key; "
                        "TypeError: an operation on the wrong type.", "Which exceptions do you see most often?")
     assert "backend code" not in hint and "missing dictionary key" in hint, hint
+
+
+def test_a_hint_names_no_one_letter_option_or_example_hash():
+    """A walkthrough's Git hints named "switch c new-branch" and "checkout a1b2c3d" (an option's letter, an example's
+    commit hash)."""
+    from coach.questions import concept_phrases
+
+    phrases = concept_phrases("Use git switch -c new-branch to keep the commits made in a detached HEAD state.",
+                              "What is a detached HEAD?")
+    assert "new-branch" in phrases and not any(p.split()[-1] == "c" or " c " in f" {p} " for p in phrases), phrases
+    assert concept_phrases("Run git checkout a1b2c3d to look at an old commit.") == ["git checkout", "old commit"]
+    assert "C code" in concept_phrases("A C compiler translates C code.", "What is a compiler?")  # a name stays
