@@ -617,3 +617,13 @@ def test_a_recital_of_a_known_false_claim_is_read_as_stating_it_and_nothing_loos
     swapped = "Discriminative models learn the joint distribution P(x, y) and generative models learn P(y|x)."
     assert not restates("Generative models learn the joint distribution P(x, y) and discriminative models learn P(y|x).",
                         swapped, "Discriminative models learn P(y|x); generative models learn the joint P(x, y).")
+
+
+def test_a_claim_asked_as_a_question_is_never_listed_as_wrong(graded):
+    """A walkthrough's hedge "I'm not sure, maybe it has something to do with isolation?" was listed as stating a known
+    misconception, and the follow-up asked "Is that right?" of it: a question asserts nothing."""
+    question, answer = SWAPS[3]
+    stated = graded.grade(question, answer)
+    assert any(w["claim"] in answer for w in stated.wrong), stated.wrong  # said as a statement: wrong
+    hedged = graded.grade(question, "I'm not sure. Maybe " + answer[0].lower() + answer[1:].rstrip(".") + "?")
+    assert hedged.wrong == [], hedged.wrong  # nor is "I'm not sure." (it was, contradicting the reference)

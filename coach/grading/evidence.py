@@ -27,6 +27,10 @@ from coach.grading.draft import content_words
 from coach.grading.text import normalise, said_as_quoted, sentences
 from coach.judge.model import CONTRADICTION, ENTAILMENT
 
+# words of a sentence that says nothing of the subject ("I'm not sure.", "Let me think.", "Good question.")
+_FILLER = frozenset("""i i'm im i'd i've me let sure think thought guess know knew remember idea maybe perhaps probably
+possibly really honestly actually hmm um uh er well okay ok good great question yes yeah no nope quite exactly right
+""".split())
 MAX_CLAIMS = 12
 MAX_REFS = 14
 WRONG_MIN = 0.5  # p(contradiction) / p(entails a misconception) at which a claim is wrong
@@ -213,6 +217,11 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
 
     wrong = []
     for s, claim in enumerate(claims):
+        if claim.rstrip().endswith("?") or content_words(claim) <= _FILLER:
+            # a question asserts nothing, nor does a hedge: a walkthrough's "I'm not sure, maybe it has something to do
+            # with isolation?" was listed as stating a known misconception, and the follow-up asked "Is that right?"
+            # of it; "I'm not sure." was listed as contradicting the reference
+            continue
         r = int(np.argmax(contra[:, s])) if R else -1
         p_contra = float(contra[r, s]) if R else 0.0
         m = int(np.argmax(stated[:, s])) if M else -1
