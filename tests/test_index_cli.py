@@ -56,6 +56,8 @@ def test_build_add_remove_status_cycle(run, tmp_path):
     res = run("add", str(docs))
     assert res.exit_code == 0
     assert "added: b.txt" in res.stdout and "skipped (unchanged): a.txt" in res.stdout
+    # stderr is no terminal here: one plain line per stage, no bar redrawn with "\r" (a walkthrough's log)
+    assert "parse ..." in res.stderr.splitlines() and "\r" not in res.stderr and "%|" not in res.stderr, res.stderr
 
     (docs / "a.txt").write_text(DOC_A.replace("poorly", "badly on new data"), encoding="utf-8")
     res = run("add", str(docs / "a.txt"))

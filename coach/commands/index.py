@@ -45,16 +45,25 @@ def _parse(settings, paths, embedder=None, progress=None) -> list:
 
 
 class _Bars:
-    """``progress(done, total, stage)`` callback drawing one tqdm bar per stage on stderr."""
+    """``progress(done, total, stage)`` callback drawing one tqdm bar per stage on stderr when it is a terminal; piped
+    or logged, one plain line per stage ("parse ...": a walkthrough's log held every redraw of every bar, and the
+    "Error:" line ran on after the last one)."""
 
     def __init__(self):
         self.bars = {}
+        self.terminal = sys.stderr.isatty()
 
     def __call__(self, done: int, total: int, stage: str) -> None:
         from tqdm import tqdm
 
         if (stage in self.bars and self.bars[stage] is None) or not total:
             return  # a stage that already finished, or one with nothing to do
+        if not self.terminal:
+            if stage not in self.bars:
+                self.close()
+                self.bars[stage] = "said"
+                click.echo(f"{stage} ...", err=True)
+            return
         bar = self.bars.get(stage)
         if bar is None:
             self.close()  # one bar at a time: stages run one after another
@@ -65,7 +74,7 @@ class _Bars:
 
     def close(self):
         for bar in self.bars.values():
-            if bar is not None:
+            if bar is not None and bar != "said":
                 bar.close()
         self.bars = {k: None for k in self.bars}
 
