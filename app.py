@@ -689,12 +689,13 @@ def build_app(coach) -> gr.Blocks:
 
         coach_q = dict(concurrency_id="coach", concurrency_limit=2)
         start.click(h.start, [st, topics, difficulty, length], [st, chat], **coach_q).then(h.resume_choices, None, resume_dd)
-        send.click(h.answer, [st, box], [st, chat, box], **coach_q)
-        box.submit(h.answer, [st, box], [st, chat, box], **coach_q)
+        # the unfinished sessions as they are after each step: a session that just finished stayed listed (a walkthrough)
+        send.click(h.answer, [st, box], [st, chat, box], **coach_q).then(h.resume_choices, None, resume_dd)
+        box.submit(h.answer, [st, box], [st, chat, box], **coach_q).then(h.resume_choices, None, resume_dd)
         ask_evt = ask.click(h.ask, [st, box], [st, chat, box], **coach_q)
         stop.click(None, None, None, cancels=[ask_evt])  # closes the stream generator: generation stops
         for btn, fn in ((hint, h.hint), (skip, h.skip), (reveal, h.reveal), (follow, h.followup), (finish, h.finish)):
-            btn.click(fn, st, [st, chat], **coach_q)
+            btn.click(fn, st, [st, chat], **coach_q).then(h.resume_choices, None, resume_dd)
         resume_btn.click(h.resume, [st, resume_dd], [st, chat])
         export_btn.click(h.export, st, export_files)
         index_q = dict(concurrency_id="index", concurrency_limit=1)  # one re-index at a time
