@@ -34,6 +34,7 @@ def test_full_interview(fake):
     i_fu, i_q2 = out.index("Follow-up: can you say more about the zero part?"), out.index("Question 2/3")
     assert out.index("Score 2.0/10") < i_fu < out.index("Score 8.0/10 (Correct)") < i_q2
     assert "(:followup for a follow-up" not in out
+    assert "This is the follow-up: answer it, or :skip it." in out  # said, not only printed again (a walkthrough)
     assert "The answer is grounded." in out and "[1] Notes on <ML> · a.txt:3-5" in out and "Warning: cited passage flagged" in out
     assert "Commands: :hint" in out
     assert "Skipped" in out and "Model answer:" in out

@@ -142,6 +142,8 @@ def _act(engine, sid, turn, cmd, arg, line, grade_text, plain, printed: set[str]
         item, turn = engine.reveal(sid)
         click.echo("Model answer:\n  " + plain(item.model_answer).replace("\n", "\n  "))
     elif cmd == ":followup":
+        if turn.kind == "followup":  # it was printed again with no word (a walkthrough)
+            click.echo("This is the follow-up: answer it, or :skip it.")
         try:
             turn = engine.followup(sid)
         except CoachError as exc:
