@@ -101,9 +101,11 @@ def coverage(ev: Evidence, rubric: Rubric, answer: str, sent_vecs, kp_vecs) -> N
         "coverage",
         round(cov, 3),
         # "matched", not "covered": what the card credits can differ (the judge's entailment, the credit gate), and a
-        # user walkthrough read "4 of 4 key points covered" beside four points listed as missing
-        f"{len(ev.covered)} of {len(rubric.key_points)} key points matched in their words or a close paraphrase "
-        f"(concept terms {lex_cov:.2f}, paraphrase {sem_cov:.2f})",
+        # user walkthrough read "4 of 4 key points covered" beside four points listed as missing; said as a match of
+        # words and topic, since a second walkthrough read "3 of 3 key points matched" as 3 right beside "0 of 3
+        # entailed" and the same points listed as wrong
+        f"{len(ev.covered)} of {len(rubric.key_points)} key points share the answer's words or topic (concept terms "
+        f"{lex_cov:.2f}, paraphrase {sem_cov:.2f}; a match of words, not a check of what is said: see claims)",
     )
 
 
