@@ -80,12 +80,13 @@ class AuditView:
             log.warning("source audit unavailable: %s", exc)
             return {}
 
-    def _scope(self) -> tuple[list[str], list[str]]:
-        """(the indexed sources' names, what the default checks cannot verify as configured)."""
+    def _scope(self, web: bool = False) -> tuple[list[str], list[str]]:
+        """(the indexed sources' names, what the default checks cannot verify as configured; ``web``: said to a web
+        user, ``not_verified``)."""
         from coach.audit.checks import not_verified
 
         sources = [s.get("source") for s in self.index.status().get("sources", [])] if self.index.exists() else []
-        return [s for s in sources if s], not_verified(settings=self.settings)
+        return [s for s in sources if s], not_verified(settings=self.settings, web=web)
 
     def report_markdown(self, titles: dict[str, str] | None = None) -> str:
         from coach.audit import Flag, render_report
@@ -100,5 +101,5 @@ class AuditView:
         from coach.audit.report import render_report_html
 
         flags = [Flag.from_dict(f) for f in self.all_flags()]
-        audited, notes = self._scope()
+        audited, notes = self._scope(web=True)
         return render_report_html(flags, titles, audited=audited, notes=notes)

@@ -291,3 +291,15 @@ def test_cached_llm_flags_are_dropped_when_the_trusted_llm_changes(tmp_path):
     # a run without the llm check does not depend on the LLM
     AuditCache(settings).put("cd" * 32, "s.txt", ("code",), [])
     assert AuditCache(trusted).get("cd" * 32, "s.txt", ("code",)) == []
+
+
+def test_what_is_not_verified_is_said_to_a_web_user_without_commands_or_settings(monkeypatch):
+    """A walkthrough read "refit with `coach eval audit-fit`" and "COACH_LLM_TRUSTED=1" in the web UI's audit report."""
+    from coach.audit.checks import not_verified, trusted
+
+    monkeypatch.setattr(trusted, "enabled", lambda th=None: False)
+    terminal, web = not_verified(), not_verified(web=True)
+    assert len(terminal) == len(web) == 2
+    assert "audit-fit" in terminal[0] and "COACH_LLM_TRUSTED" in terminal[1]
+    assert web[0].startswith("statements of fact are not verified") and "Report a wrong sentence" in web[0]
+    assert not any(mark in " ".join(web) for mark in ("`", "COACH_", "coach ", "dev fit"))

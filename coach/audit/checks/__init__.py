@@ -85,9 +85,11 @@ class AuditContext:
 FACTS_NOT_VERIFIED = "statements of fact are not verified"  # how not_verified's first note begins
 
 
-def not_verified(checks=DEFAULT_CHECKS, settings=None) -> list[str]:
+def not_verified(checks=DEFAULT_CHECKS, settings=None, web: bool = False) -> list[str]:
     """One line per selected check that cannot flag anything as configured: what an audit with few or no flags
-    did not verify (said by `coach check`, `coach index add` and in every audit report)."""
+    did not verify (said by `coach check`, `coach index add` and in every audit report). ``web``: said to a web UI
+    user, without the commands and settings a terminal user acts on (a walkthrough read "refit with `coach eval
+    audit-fit`" and "COACH_LLM_TRUSTED=1" in the web UI as developer wording)."""
     out = []
     if "trusted" in checks:
         from coach.audit.checks.trusted import enabled
@@ -95,14 +97,17 @@ def not_verified(checks=DEFAULT_CHECKS, settings=None) -> list[str]:
         if not enabled():
             # what it means for the user first (a walkthrough read only the fit's jargon), then why
             out.append(FACTS_NOT_VERIFIED + ": the audit checks code, arithmetic and known error patterns, so a wrong "
-                       "sentence in a source is taken as true until you report it (`coach corrections add`, or Report a "
-                       "wrong sentence in the web UI's Sources tab); the `trusted` check flags nothing, since no "
-                       "setting of its dev fit was precise enough (refit with `coach eval audit-fit`)")
+                       "sentence in a source is taken as true until you report it " + (
+                           "(Report a wrong sentence in a source, below)" if web else
+                           "(`coach corrections add`, or Report a wrong sentence in the web UI's Sources tab); the "
+                           "`trusted` check flags nothing, since no setting of its dev fit was precise enough (refit "
+                           "with `coach eval audit-fit`)"))
     if "llm" in checks:
         from coach.audit.checks.llm import configured
 
         if not configured(settings):
-            out.append("the `llm` check is off: no trusted LLM is configured (COACH_LLM_TRUSTED=1 with a model other "
+            out.append("no language model checks facts: the bundled one cannot judge them" if web else
+                       "the `llm` check is off: no trusted LLM is configured (COACH_LLM_TRUSTED=1 with a model other "
                        "than the bundled SmolLM2, which cannot judge facts)")
     return out
 
