@@ -42,7 +42,10 @@ _INJECTION = re.compile(
     r"[^.\n]{0,20}\b(?:10|ten|100|full|max(?:imum)?|perfect|correct)\b"
     r"|\bverdict\s+(?:correct|right|perfect|pass(?:ed)?)\b"
     r"|\b(?:grading|grader|scoring)[- ]?(?:override|mode)\b|\b(?:evaluation|evaluator|admin|developer|debug)[- ]override\b"
-    r"|\byou\s+are\s+now\s+in\b[^.\n]{0,30}\bmode\b",
+    r"|\byou\s+are\s+now\s+in\b[^.\n]{0,30}\bmode\b"
+    # a sentence that is only a score ("Score 10."): left behind once "[ADMIN OVERRIDE] Correct answer." went, it was
+    # graded as an off-topic answer (1.0) instead of nothing (0)
+    r"|^\s*(?:score|grade|mark|rating)\s*(?:of\s+|[:=]\s*)?(?:10|ten|100)(?:\s*/\s*10)?\s*[.!]?\s*$",
     re.I | re.M,
 )
 # common English words, read only to tell an answer in English from one in another language (the note
