@@ -324,6 +324,18 @@ def test_a_session_finished_early_says_so_in_its_summary(engine, clock):
     assert "of 1 (finished early: 1 of the 2 planned);" in summary_text(s)
 
 
+def test_a_skipped_follow_up_is_counted_as_asked_not_answered(engine_fu, clock):
+    """A walkthrough's summary said "0 follow-up(s)" after a follow-up was asked and skipped."""
+    from coach.session.render import summary_md
+
+    sid = engine_fu.start(topics=["python"], length=1, seed=1).session_id
+    res = engine_fu.answer(sid, "partly")
+    assert res.next is not None and res.next.kind == "followup"
+    engine_fu.skip(sid)
+    s = engine_fu.summary(sid)
+    assert (s["followups"], s["followups_asked"]) == (0, 1) and "0 of 1 follow-up(s) answered" in summary_md(s)
+
+
 def test_skipped_questions_are_apart_from_answers(engine, clock):
     from coach.session.render import summary_md, summary_text
 

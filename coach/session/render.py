@@ -173,6 +173,13 @@ def citations_md(citations: list[Citation], titles: dict[str, str] | None = None
     return "\n".join(citation_md(c, i + 1, titles, quoted) for i, c in enumerate(citations))
 
 
+def _followups(summary: dict) -> str:
+    """"2 follow-up(s) answered", or "1 of 2 follow-up(s) answered" (a follow-up asked and skipped was "0 follow-up(s)"
+    in a walkthrough's summary)."""
+    answered, asked = summary["followups"], summary.get("followups_asked", summary["followups"])
+    return f"{answered} follow-up(s) answered" if asked == answered else f"{answered} of {asked} follow-up(s) answered"
+
+
 def summary_md(summary: dict, esc=None, all_gaps: bool = False) -> str:
     """The end-of-session summary; ``esc`` escapes untrusted text (default: HTML-safe for the web UI)."""
     safe_ = esc or safe
@@ -181,7 +188,7 @@ def summary_md(summary: dict, esc=None, all_gaps: bool = False) -> str:
         f"### Session summary: {safe_(summary['title'])}",
         f"Average score **{avg if avg is not None else '-'}**/10 over {summary['answered']} answered question(s) "
         f"of {summary['asked']} asked{_early(summary)}; {summary['skipped']} skipped and {summary['revealed']} revealed "
-        f"(not in the average), {summary['followups']} follow-up(s).",
+        f"(not in the average), {_followups(summary)}.",
     ]
     if summary["by_topic"]:
         lines += ["", "| Topic | Average |", "|---|---|"]

@@ -56,7 +56,8 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
         "answered": len(graded),
         "skipped": sum(t.status == "skipped" for t in main),
         "revealed": sum(t.status == "revealed" for t in main),
-        "followups": sum(t.kind == "followup" and t.grade is not None for t in turns),
+        "followups": sum(t.kind == "followup" and t.grade is not None for t in turns),  # answered
+        "followups_asked": sum(t.kind == "followup" for t in turns),
         "average_score": round(sum(overall) / len(overall), 1) if overall else None,
         "by_topic": {k: round(sum(v) / len(v), 1) for k, v in sorted(topics.items())},
         "unanswered": unanswered,  # skipped or revealed: not in the averages
