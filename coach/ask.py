@@ -92,7 +92,12 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     # is far from a closure's prose in embedding space, and its answer is in the code)
     codes = [_code_block(h.record) for h in hits]
     coded = [bool(code) and _names_code(question, code) for code in codes]
-    relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN or coded[i]]
+    # ...or holding a sentence with every word the question asks about ("What is the default NodePort range?" is
+    # answered word for word by "NodePort ... from the range 30000-32767 by default", at cosine 0.34 as a passage)
+    asked_words = _asked_words(question)
+    worded = [_holds(_text(h), asked_words) and any(_holds(s, asked_words) for s in _clause_pairs(_text(h)))
+              for h in hits]
+    relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN or coded[i] or worded[i]]
     signals = {"relevant": float(rel_sims.max()), "question_match": float(q_sims.max())}
     if not relevant:
         return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."], signals=signals)
@@ -128,7 +133,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         asked = _norm(rec.question)
         # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:"),
         # and a table's row is one statement labelled by its header (cells of three rows were quoted as one answer)
-        for pos, s in enumerate(statements(rec.prose() if rec.answer else hits[i].chunk_text)):
+        for pos, s in enumerate(statements(_text(hits[i]))):
             # a question is not an answer (a heading, or the record's own question restated)
             if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked:
                 continue
@@ -151,15 +156,27 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     # a relevant passage whose code the question names answers it even when no sentence of its prose is close: the
     # answer is in the code (a walkthrough's "What does the daily_revenue function do?" was declined)
     named = next((i for i in relevant[:4] if coded[i]), None)
-    if float(scores.max()) < ANSWER_MIN and named is None:
+    # a sentence that says every word the question asks about answers it, however far its vector (it is said first)
+    held = {j for j, c in enumerate(cands) if c[0] == c[3] and _holds(c[3], asked_words)}
+    for j in range(1, len(cands)):  # a sentence cut at ";" holds them in its two clauses ("NodePort ...; by default ...")
+        a, b = cands[j - 1], cands[j]
+        if (a[1] == b[1] and b[2] == a[2] + 1 and a[0] == a[3] and b[0] == b[3] and a[3].rstrip().endswith(";")
+                and _holds(a[3] + " " + b[3], asked_words)):
+            held.update((j - 1, j))
+    if float(scores.max()) < ANSWER_MIN and named is None and not held:
         return Answer(REFUSAL, [], ["No retrieved sentence is close enough to the question to answer it."], signals=signals)
     # the passage: how well it matches as a whole, plus its best sentence
     per_passage: dict[int, float] = {}
     for j, c in enumerate(cands):
         per_passage[c[1]] = max(per_passage.get(c[1], -1.0), float(scores[j]))
-    best = (max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i]) if float(scores.max()) >= ANSWER_MIN
-            else named)
-    mine = sorted((j for j, c in enumerate(cands) if c[1] == best), key=lambda j: -float(scores[j]))[:MAX_SENTENCES]
+    if float(scores.max()) >= ANSWER_MIN and not held:
+        best = max(per_passage, key=lambda i: float(rel_sims[i]) + per_passage[i])
+    elif held:
+        best = max({cands[j][1] for j in held}, key=lambda i: float(rel_sims[i]) + per_passage[i])
+    else:
+        best = named
+    mine = sorted((j for j, c in enumerate(cands) if c[1] == best),
+                  key=lambda j: (j not in held, -float(scores[j])))[:MAX_SENTENCES]
     # of a table, only the rows about as close to the question as its closest (a walkthrough's every question on a
     # three-row table got the whole table)
     rows = [j for j in mine if isinstance(cands[j][3], Row)]
@@ -171,6 +188,34 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     text = _marked(text + ("\n\n" + code if code else ""))
     citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3], quoted=1)
     return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record), route="sentences", signals=signals)
+
+
+def _text(hit) -> str:
+    """The words of a hit's record: its prose (a code block is no sentence), or the chunk for a record without one."""
+    return hit.record.prose() if hit.record.answer else hit.chunk_text
+
+
+def _clause_pairs(text: str) -> list[str]:
+    """A text's statements, and each clause ended by ";" joined with the next (one sentence cut at ";")."""
+    parts = statements(text)
+    return parts + [a + " " + b for a, b in zip(parts, parts[1:]) if a.rstrip().endswith(";")]
+
+
+def _asked_words(question: str) -> set[str]:
+    """The words a question asks about: its content words, singular ("What is the default NodePort range?" ->
+    default, nodeport, range)."""
+    from coach.grading.draft import content_words
+    from coach.grading.text import singular
+
+    return {singular(w) for w in content_words(question)}
+
+
+def _holds(sentence: str, asked: set[str]) -> bool:
+    """Whether a sentence says every word a question asks about (two at least: one word is no question's content)."""
+    from coach.grading.draft import content_words
+    from coach.grading.text import singular
+
+    return len(asked) >= 2 and asked <= {singular(w) for w in content_words(sentence)}
 
 
 # a question that asks for code: the passage's first code block is shown under its sentences (they are read from its

@@ -357,3 +357,28 @@ def test_a_question_that_names_something_of_the_code_is_shown_the_code(tmp_path,
     # (a walkthrough's "What does the daily_revenue function do?" was declined)
     a = answer(c, "What does makeCounter return?", allow_llm=False)
     assert a.route == "sentences" and "function makeCounter()" in a.text, (a.text, a.signals)
+
+
+def test_a_sentence_with_every_word_asked_about_answers_the_question(tmp_path, built_home):
+    """A Kubernetes walkthrough's "What is the default NodePort range?" and "What is a headless Service?" were refused
+    ("I found nothing in your sources") though one sentence said each word for word: the passage as a whole was too
+    far from the question (cosine 0.34 < 0.37), or its sentence was (0.33 < 0.40)."""
+    from coach.ask import answer
+
+    src = tmp_path / "k8s.md"
+    src.write_text(
+        "# Kubernetes notes\n\n## 1. What types of Services are there in Kubernetes?\n\n"
+        "ClusterIP is the default and exposes the Service on an internal virtual IP reachable only inside the cluster. "
+        "NodePort exposes the Service on a static port on every node's IP; by default the port is allocated from the "
+        "range 30000-32767. LoadBalancer provisions an external load balancer from the cloud provider, and ExternalName "
+        "maps the Service to a DNS name with a CNAME record. A headless Service (clusterIP: None) gives each Pod its "
+        "own DNS record, which StatefulSets rely on.\n\n## 2. What is a Pod?\n\nA Pod is the smallest deployable unit "
+        "in Kubernetes: one or more containers that share a network namespace and storage volumes.\n",
+        encoding="utf-8")
+    c = own_coach(built_home, tmp_path)
+    c.add_sources([src])
+    ranged = answer(c, "What is the default NodePort range?", allow_llm=False)
+    assert ranged.route == "sentences" and "30000-32767" in ranged.text, (ranged.text, ranged.signals)
+    headless = answer(c, "What is a headless Service?", allow_llm=False)
+    assert "own DNS record" in headless.text, (headless.text, headless.signals)
+    assert answer(c, "What is the default font size of a web page?", allow_llm=False).route == "refused"
