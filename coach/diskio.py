@@ -34,10 +34,13 @@ REASONS = {
     errno.EROFS: ("the file system is read-only", "point COACH_HOME (or the output) at a writable folder"),
     errno.EACCES: ("permission denied", "point COACH_HOME (or the output) at a folder you can write"),
     errno.EPERM: ("permission denied", "point COACH_HOME (or the output) at a folder you can write"),
+    # not the disk, but as plain: another process kept the session database locked past the 30 s wait (a traceback
+    # before: a review)
+    errno.EBUSY: ("the database is busy: another coach process kept it locked", "wait a moment and run it again"),
 }
 # SQLite reports the same conditions in its own words (sqlite3.OperationalError messages).
 SQLITE = {"database or disk is full": errno.ENOSPC, "attempt to write a readonly database": errno.EROFS,
-          "unable to open database file": errno.EACCES}
+          "unable to open database file": errno.EACCES, "database is locked": errno.EBUSY}
 
 
 class DiskError(CoachError):
@@ -54,7 +57,7 @@ def disk_errno(exc: BaseException) -> int | None:
         return exc.errno
     if isinstance(exc, sqlite3.OperationalError):
         return next((code for text, code in SQLITE.items() if text in str(exc)), None)
-    if isinstance(exc, OSError) and exc.errno in REASONS:
+    if isinstance(exc, OSError) and exc.errno in REASONS and exc.errno != errno.EBUSY:  # EBUSY: SQLite's lock only
         return exc.errno
     return None
 
@@ -179,6 +182,8 @@ def write_text_atomic(path: Path, text: str, before_replace=None) -> None:
     try:
         with open(tmp, "w", encoding="utf-8") as fh:  # builtins.open: what the disk-fault tests intercept
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the rename: a power cut never leaves an empty file (a review)
         try:
             os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
         except FileNotFoundError:

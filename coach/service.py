@@ -227,8 +227,13 @@ class Coach:
         if self.read_only:
             return None
         from coach.grading.vector_store import RubricVectorStore
+        from coach.onnx_models import use_onnxruntime
 
-        return RubricVectorStore(self.settings.home / "cache", self.index.embedder.model_id)
+        try:
+            runtime = "onnxruntime" if use_onnxruntime(self.settings.fp32_runtime) else "torch"
+        except Exception:  # noqa: BLE001 - a bad setting is reported where the model loads
+            runtime = "?"
+        return RubricVectorStore(self.settings.home / "cache", self.index.embedder.model_id, runtime)
 
     def _bundled_or_asked(self, load, setting: str, without: str):
         """``load(settings)`` for an optional model: a model the user asked for (``setting`` not "default")

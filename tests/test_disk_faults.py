@@ -240,3 +240,15 @@ def test_an_atomic_write_keeps_permissions_and_writes_through_a_link(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["link.md", "new.md", "shared.md"]  # no temporary left
     finally:
         os.umask(old)
+
+
+def test_a_session_database_locked_past_the_wait_is_one_line(tmp_path, monkeypatch):
+    """SQLite's "database is locked" after its 30 s wait was a traceback in the CLI (a review); an OSError that merely
+    carries EBUSY is not called a database lock."""
+    import sqlite3
+
+    from coach.diskio import disk_error
+
+    err = disk_error(sqlite3.OperationalError("database is locked"), "finish `coach chat`")
+    assert err is not None and "another coach process kept it locked" in str(err) and "Wait a moment" in str(err)
+    assert disk_error(OSError(errno.EBUSY, "Device or resource busy"), "write x") is None

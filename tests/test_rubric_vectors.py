@@ -59,6 +59,9 @@ def test_a_rubric_is_embedded_once_and_graded_the_same_from_disk(embedder, tmp_p
     other, embed3 = _grader(embedder, RubricVectorStore(tmp_path / "cache", "another-model"))
     other.grade(Q, ANSWER, question_id="l1-vs-l2")
     assert _rubric_texts(other) <= set(embed3.texts)  # another embedding model never reads these vectors
+    torch_run, embed4 = _grader(embedder, RubricVectorStore(tmp_path / "cache", "test-model", "torch"))
+    torch_run.grade(Q, ANSWER, question_id="l1-vs-l2")
+    assert _rubric_texts(torch_run) <= set(embed4.texts)  # nor does another runtime (close, not bit for bit)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "wrong shape", "pickled object"])

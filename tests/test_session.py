@@ -417,6 +417,19 @@ def test_hints_in_order_and_persisted(engine, clock):
     assert SessionEngine(FakeCoach(), clock=clock).current(sid).hints_used == 2
 
 
+def test_two_processes_pressing_hint_at_once_get_each_their_own_hint(engine, clock):
+    """The count was read before the transaction that raised it: two processes on one home both showed the first
+    hint and counted two (a review). Replayed here: the second process read the turn before the first one's hint."""
+    sid = engine.start(topics=["dl"], difficulty=1, length=1, seed=1).session_id
+    other = SessionEngine(FakeCoach(), clock=clock)  # another process: its own lock, the same database
+    stale = other._pending(sid)
+    assert engine.hint(sid) == "It is an activation."
+    other._pending = lambda s: stale
+    assert other.hint(sid) == "max(0, x)"
+    assert other.hint(sid) == "No more hints for this question."
+    assert engine.current(sid).hints_used == 2
+
+
 def test_ask_stopped_early_sets_cancel_and_is_not_logged(engine):
     t = engine.start(topics=["ml"], length=1, seed=1)
     seen = {}

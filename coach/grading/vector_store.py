@@ -39,10 +39,12 @@ def _versions() -> str:
 
 
 class RubricVectorStore:
-    def __init__(self, folder: Path, model_id: str):
+    def __init__(self, folder: Path, model_id: str, runtime: str = ""):
+        """``runtime``: what computes the vectors ("onnxruntime", "torch"): the two agree to about 2e-7, not bit for
+        bit, so vectors are kept apart by runtime and a grade repeats exactly under either (a review)."""
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id)[-80:] or "model"
         self.dir = Path(folder) / "rubric-vectors" / safe
-        self.salt = f"{FORMAT}\x00{model_id}\x00{_versions()}"
+        self.salt = f"{FORMAT}\x00{model_id}\x00{_versions()}" + (f"\x00{runtime}" if runtime else "")
         self._warned = False
 
     def _path(self, key: str) -> Path:

@@ -321,8 +321,12 @@ class SessionEngine:
             if turn.hints_used >= len(hints):
                 return "No more hints for this question." if hints else "No hint is available for this question."
             with self.db.transaction() as db:
-                db.execute("UPDATE turns SET hints_used=hints_used+1 WHERE id=?", (turn.id,))
-            return hints[turn.hints_used]
+                # counted and read in one transaction: two processes pressing Hint at once each get their own hint
+                # (read before it, both showed the first and counted two: a review)
+                counted = db.execute("UPDATE turns SET hints_used=hints_used+1 WHERE id=? AND hints_used<?",
+                                     (turn.id, len(hints))).rowcount
+                used = db.execute("SELECT hints_used FROM turns WHERE id=?", (turn.id,)).fetchone()[0]
+            return hints[used - 1] if counted else "No more hints for this question."
 
     def followup(self, sid: str) -> Turn:
         """Ask a follow-up on the last graded main question, targeting its biggest gap."""
