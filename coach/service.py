@@ -174,7 +174,7 @@ class Coach:
 
         try:
             return store.read_current(self.index.dir)
-        except OSError:
+        except (OSError, store.DamagedPointer):
             return None
 
     @property

@@ -144,20 +144,34 @@ class Generation:
     faiss_index: object  # faiss.Index
 
 
+class DamagedPointer(CoachError):
+    """CURRENT holds no generation's name (damaged bytes, a hand edit)."""
+
+
 def read_current(index_dir: Path) -> str | None:
-    """The live generation's name; None when there is none, or when the pointer holds no generation's name (a
-    damaged pointer stopped ``coach index build`` itself, the advised way out, with a traceback: a review)."""
+    """The live generation's name; None when there is none. A pointer that holds no generation's name is a
+    ``DamagedPointer`` error (run `coach index build`), never "no index": read as none, an `index add` wrote an index of
+    its file alone and the sources indexed before were collected (a review)."""
+    path = Path(index_dir) / CURRENT
     try:
-        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
+        name = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
     except (UnicodeDecodeError, IsADirectoryError):
-        log.warning("%s is damaged: no live index generation", Path(index_dir) / CURRENT)
-        return None
+        name = "\ufffd"
     if name and not _GENERATION.fullmatch(name):
-        log.warning("%s names no index generation (%r)", Path(index_dir) / CURRENT, name[:40])
-        return None
+        raise DamagedPointer(f"the index at {Path(index_dir)} is unreadable ({CURRENT} is damaged): run `coach index "
+                             "build`")
     return name or None
+
+
+def _live_or_none(index_dir: Path) -> str | None:
+    """``read_current``, with a damaged pointer read as no live generation: for the writer that replaces it (`coach
+    index build`) and for the clean-up, which then keeps every complete generation."""
+    try:
+        return read_current(index_dir)
+    except DamagedPointer:
+        return None
 
 
 def load_generation(index_dir: Path, name: str | None = None) -> Generation | None:
@@ -202,7 +216,7 @@ def write_generation(index_dir: Path, meta: dict, records: list[dict], chunks: l
             index_dir.mkdir(parents=True, exist_ok=True)
             _write_generation(index_dir, name, meta, records, chunks, vectors, faiss_index)
     except BaseException:
-        if read_current(index_dir) != name:  # never switched in: remove everything it wrote
+        if _live_or_none(index_dir) != name:  # never switched in: remove everything it wrote
             shutil.rmtree(index_dir / f"{name}.tmp", ignore_errors=True)
             shutil.rmtree(index_dir / name, ignore_errors=True)
             remove_quietly(index_dir / f"{CURRENT}.tmp")
@@ -240,7 +254,7 @@ def _write_generation(index_dir: Path, name: str, meta: dict, records: list[dict
         os.fsync(fh.fileno())
     crash_point("vectors_written")
     _write_faiss(faiss_index, tmp / "dense.faiss")
-    previous = read_current(index_dir)  # the live generation this one replaces (kept one more switch)
+    previous = _live_or_none(index_dir)  # the live generation this one replaces (kept one more switch)
     _write_text(tmp / "meta.json", json.dumps({**meta, "format": FORMAT_VERSION, "previous": previous}, indent=1))
     _fsync(tmp)
     crash_point("before_rename")
@@ -273,7 +287,7 @@ def collect_garbage(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
     """Delete crash leftovers, orphans and all but the live generation and the ``keep - 1`` that were live
     before it (following each generation's ``previous``). Caller holds the WriteLock."""
     index_dir = Path(index_dir)
-    live = read_current(index_dir)
+    live = _live_or_none(index_dir)
     gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=_stamp)
     complete = [p.name for p in gens if not p.name.endswith(".tmp")]
     keep_names: set[str] = set()

@@ -171,10 +171,11 @@ def test_damaged_index_metadata_is_one_line_and_a_build_replaces_it(damage, _iso
     else:
         (settings.index_dir / store.CURRENT).write_bytes(b"\xff\xfe\x00")
     ix = CoachIndex(settings, model=WordLengthModel())
-    if damage == "binary_pointer":
-        assert not ix.exists()
-    else:
-        with pytest.raises(CoachError, match="unreadable .*run `coach index build`"):
-            ix.status()
+    with pytest.raises(CoachError, match="unreadable .*run `coach index build`"):
+        ix.status()
+    complete = {p.name for p in settings.index_dir.glob("gen-*")}
+    with pytest.raises(CoachError, match="unreadable"):  # an add never replaces what it cannot read with its file alone
+        CoachIndex(settings, model=WordLengthModel()).add(all_sources("v2")[:1])
+    assert {p.name for p in settings.index_dir.glob("gen-*")} == complete
     CoachIndex(settings, model=WordLengthModel()).build(all_sources())
     _check_usable(settings)
