@@ -138,7 +138,10 @@ def test_instructions_in_other_words_are_screened_and_content_is_not():
     for ordinary in ["Call model.eval() to switch to evaluation mode, which disables dropout.",
                      "Developer mode in Chrome lets you load unpacked extensions.",
                      "An F1 score of 0.9 is good; return the score of each candidate and keep the best.",
-                     "The verdict of the jury is final.", "My answer is that a mutex has an owner."]:
+                     "The verdict of the jury is final.", "My answer is that a mutex has an owner.",
+                     # a review of the first version of this screen, which cut these out of correct answers
+                     "Precision is how often the answer is correct when the model says yes.",
+                     "The model should output a score between 0 and 100.", "Return the score of the max child."]:
         assert strip_injections(ordinary)[1] == [], ordinary
 
 
