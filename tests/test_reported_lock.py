@@ -66,6 +66,8 @@ def test_a_writer_that_never_lets_go_is_named_in_one_line(tmp_path):
 
 def test_corrections_commands_build_a_missing_index_with_a_progress_bar(monkeypatch):
     # a review: `coach corrections add` on a fresh home built the index for minutes without a word
+    from types import SimpleNamespace
+
     from click.testing import CliRunner
 
     from coach.cli import cli
@@ -73,6 +75,8 @@ def test_corrections_commands_build_a_missing_index_with_a_progress_bar(monkeypa
     seen = []
 
     class Fake:
+        index = SimpleNamespace(exists=lambda: True)  # an index there: the first-run note is not said
+
         def ensure_index(self, progress=None):
             seen.append(progress)
             progress(1, 5, "embedding")
