@@ -133,6 +133,11 @@ def test_a_source_answers_list_stays_a_list_with_its_flagged_item_corrected():
         "- --mixed (the default) unstages the changes but keeps them in the working directory.",
         "- --hard throws away all staged and unstaged changes.", "", "Use it with care."]
     assert corrected_answer("Steps:\n1. Install it.\n2. Run it.", []) == "Steps:\n1. Install it.\n2. Run it."
+    # a hard-wrapped item stays one item (it was cut in two around a blank line: a review)
+    assert corrected_answer("Modes:\n- --soft moves HEAD and keeps\nthe index as it is.\n- --hard resets the index and\n"
+                            "  the working tree.\nUse it with care.", []).split("\n") == [
+        "Modes:", "- --soft moves HEAD and keeps the index as it is.", "- --hard resets the index and the working tree.",
+        "", "Use it with care."]
 
 
 def test_answers_are_sentences_of_one_passage_never_questions_or_flagged(coach):

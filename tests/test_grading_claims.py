@@ -627,3 +627,8 @@ def test_a_claim_asked_as_a_question_is_never_listed_as_wrong(graded):
     assert any(w["claim"] in answer for w in stated.wrong), stated.wrong  # said as a statement: wrong
     hedged = graded.grade(question, "I'm not sure. Maybe " + answer[0].lower() + answer[1:].rstrip(".") + "?")
     assert hedged.wrong == [], hedged.wrong  # nor is "I'm not sure." (it was, contradicting the reference)
+    curly = graded.grade(question, "I\u2019m not sure. Maybe " + answer[0].lower() + answer[1:].rstrip(".") + "?")
+    assert curly.wrong == [], curly.wrong  # a phone's apostrophe (a review)
+    # a tag question states its claim: "..., right?" is read as the claim it asks agreement with (a review)
+    tagged = graded.grade(question, answer.rstrip(".") + ", right?")
+    assert any(w["claim"].endswith("right?") for w in tagged.wrong), tagged.wrong

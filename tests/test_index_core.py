@@ -284,7 +284,9 @@ def test_a_namesake_from_another_folder_is_another_source_when_asked(settings, e
     # the caller's source is the source as indexed: `coach index add` drafted its rubrics under the old name, over the
     # first file's drafts
     assert b.source == "other/k8s.html" and {r.source for r in b.records} == {"other/k8s.html"}
-    again = ix.add([b], keep_namesakes=True)  # the same file again: unchanged, under the name it was given
+    # the same file again, parsed afresh (its own name): unchanged, under the name it was given, not a third source
+    again = ix.add([index_core._renamed(dataclasses.replace(make_source("nlp.txt"), path=str(other)), "k8s.html")],
+                   keep_namesakes=True)
     assert again["unchanged"] == ["other/k8s.html"] and again["renamed"] == {}
     upload = tmp_path / "uploads" / "k8s.html"
     upload.parent.mkdir()

@@ -71,18 +71,34 @@ def _say_prose(lines: list[str], say) -> None:
     joined into one run of prose, a walkthrough's "It has three main modes: - --soft ... - --mixed ..." lost its list
     in the chat, the export and the study cards."""
     run: list[str] = []
+    item: tuple[str, list[str]] | None = None  # the open item: its marker and its lines
+
+    def close_item() -> None:
+        nonlocal item
+        if item is not None:
+            say(statements(" ".join(item[1])), "item", item[0])
+            item = None
+
     for line in [*lines, None]:
         bullet = BULLET.match(line.strip()) if line is not None else None
         if line is not None and not bullet:
+            # a hard-wrapped item goes on (an indented line, one in lower case, or after a line with no closing mark):
+            # read as prose, it was cut in two around a blank line (a review)
+            if item is not None and line.strip() and (line[:1].isspace() or line.strip()[:1].islower()
+                                                      or not item[1][-1].rstrip().endswith((".", "!", "?", ":", ";"))):
+                item[1].append(line.strip())
+                continue
+            close_item()
             run.append(line)
             continue
+        close_item()
         if run:
             say(statements("\n".join(run)))
             run = []
         if bullet:
             marker = bullet.group("marker").strip()
             marker = "- " if not marker[:1].isdigit() and not marker[:1].isalpha() else marker + " "
-            say(statements(line.strip()[bullet.end():]), "item", marker)
+            item = (marker, [line.strip()[bullet.end():]])
 
 
 def _joint(parts: list[tuple[str, str]], i: int) -> str:

@@ -27,10 +27,23 @@ from coach.grading.draft import content_words
 from coach.grading.text import normalise, said_as_quoted, sentences
 from coach.judge.model import CONTRADICTION, ENTAILMENT
 
-# words of a sentence that says nothing of the subject ("I'm not sure.", "Let me think.", "Good question.")
+# words of a sentence that says nothing of the subject ("I'm not sure.", "Let me think.", "Good question."); not "yes"
+# or "no": a bare "Yes." to "Is that right?" takes a side
 _FILLER = frozenset("""i i'm im i'd i've me let sure think thought guess know knew remember idea maybe perhaps probably
-possibly really honestly actually hmm um uh er well okay ok good great question yes yeah no nope quite exactly right
+possibly really honestly actually hmm um uh er well okay ok good great question
 """.split())
+# a question that states its claim and asks for agreement ("Secrets are encrypted by default, right?") asserts it
+_TAG_QUESTION = re.compile(r"[,;]\s*(?:right|correct|true|no|yes|isn['’]?t (?:it|that)|aren['’]?t they|don['’]?t they|"
+                           r"doesn['’]?t it|wouldn['’]?t it|won['’]?t it|can['’]?t it)\s*\?\s*$", re.I)
+
+
+def _asserts_nothing(claim: str) -> bool:
+    """A question (not a tag question, which states its claim) or a hedge that says nothing of the subject."""
+    text = claim.strip()
+    if text.endswith("?") and not _TAG_QUESTION.search(text):
+        return True
+    words = content_words(text.replace("’", "'"))
+    return bool(words) and words <= _FILLER  # "No." (no content word) is read as before
 MAX_CLAIMS = 12
 MAX_REFS = 14
 WRONG_MIN = 0.5  # p(contradiction) / p(entails a misconception) at which a claim is wrong
@@ -217,7 +230,7 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
 
     wrong = []
     for s, claim in enumerate(claims):
-        if claim.rstrip().endswith("?") or content_words(claim) <= _FILLER:
+        if _asserts_nothing(claim):
             # a question asserts nothing, nor does a hedge: a walkthrough's "I'm not sure, maybe it has something to do
             # with isolation?" was listed as stating a known misconception, and the follow-up asked "Is that right?"
             # of it; "I'm not sure." was listed as contradicting the reference

@@ -202,6 +202,19 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     return applied
 
 
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock beside ``path`` (``<name>.lock``) while a damaged file is moved aside."""
+    import fcntl
+
+    with open(f"{path}.lock", "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 class DamagedDatabase(CoachError):
     """SQLite cannot read the session database file ("file is not a database", "database disk image is malformed")."""
 
@@ -246,13 +259,13 @@ class Database:
     def __init__(self, path: Path, *, read_only: bool = False):
         self.path = Path(path)
         self.read_only = read_only
+        self.moved_aside: Path | None = None  # where a damaged file was moved on opening, if one was
         self._memory: sqlite3.Connection | None = None
         self._memory_lock = threading.RLock()
         if read_only:
             self._memory = self._memory_copy()
             self.applied = migrate(self._memory)
             return
-        self.moved_aside: Path | None = None  # where a damaged file was moved on opening, if one was
         with writing(f"open the session database {self.path}"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -261,13 +274,23 @@ class Database:
             except DamagedDatabase:
                 # a file SQLite cannot read ("file is not a database", "malformed") stopped every front end, the web
                 # UI included, with a traceback (a review): it is kept aside, whole, and a new history starts
-                self.moved_aside = self._move_aside()
+                with _file_lock(self.path):  # one process at a time, and never the new file another one just made
+                    try:
+                        with self.connect() as db:
+                            self.applied = migrate(db)
+                        return
+                    except DamagedDatabase:
+                        self.moved_aside = self._move_aside()
                 with self.connect() as db:
                     self.applied = migrate(db)
 
     def _move_aside(self) -> Path:
+        import os
+        import secrets
+
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        # a name of its own: two moves in one second overwrote the first damaged file (a review)
+        kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{os.getpid()}-{secrets.token_hex(2)}")
         for suffix in ("", "-wal", "-shm"):
             part = Path(f"{self.path}{suffix}")
             if part.exists():
