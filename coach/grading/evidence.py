@@ -44,6 +44,8 @@ def _asserts_nothing(claim: str) -> bool:
         return True
     words = content_words(text.replace("’", "'"))
     return bool(words) and words <= _FILLER  # "No." (no content word) is read as before
+
+
 MAX_CLAIMS = 12
 MAX_REFS = 14
 WRONG_MIN = 0.5  # p(contradiction) / p(entails a misconception) at which a claim is wrong
