@@ -301,9 +301,19 @@ class FollowUp:
 
 def _used(term: str, answer: str) -> bool:
     """Whether the answer uses ``term`` in some form: a word of it starting with the term less its last two letters
-    (at least four), as grading matches a rubric's stems ("registe" in "register", "schedul" in "scheduling")."""
+    (at least four), as grading matches a rubric's stems ("registe" in "register", "schedul" in "scheduling"); or, for
+    a term of six letters or more, written in two words or with a hyphen ("apiserver" in "the API server": a
+    walkthrough's follow-up said "Think about apiserver" to an answer that had named the API server)."""
     stem = term.lower()[: max(4, len(term) - 2)]
-    return term_present(stem, (answer or "").lower())
+    if term_present(stem, (answer or "").lower()):
+        return True
+    if len(term) < 6:
+        return False
+    words = re.findall(r"[^\W_]+", (answer or "").lower())
+    flat = re.sub(r"[\W_]+", "", term.lower())
+    prefix = flat[: max(6, len(flat) - 2)]
+    # two or three words in a row, run together ("api server", "kube api server")
+    return any("".join(words[i:i + k]).startswith(prefix) for k in (2, 3) for i in range(len(words) - k + 1))
 
 
 def _whole_word_in(term: str, text: str) -> bool:

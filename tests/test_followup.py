@@ -114,3 +114,12 @@ def test_the_follow_up_asks_about_a_known_misconception_before_the_judges_other_
     g.wrong[1].pop("known_misconception")
     g.wrong[0]["confidence"] = 0.5
     assert followup_for(g).target == "DNS uses UDP port 53."
+
+
+def test_the_nudge_never_names_a_word_the_answer_wrote_in_two():
+    """A Kubernetes walkthrough's answer named "the API server" and was nudged with "Think about “apiserver”"."""
+    point = "The kube-apiserver is the front end that every component and kubectl talks to."
+    g = grade(question="What are the components of the Kubernetes control plane?", missing=[point])
+    assert "apiserver" in followup_for(g).question  # without the answer, the point's own word
+    f = followup_for(g, "The API server is the front end, and etcd stores the cluster state.")
+    assert "apiserver" not in f.question, f.question
