@@ -219,6 +219,11 @@ def test_dockerfiles_and_yaml_are_not_python_tagged_or_not(tmp_path):
     ps = parse_file(page)
     flags = check_code(source_claims(ps)[0], AuditContext(kb=load_knowledge()))
     assert [(f.kind, f.quote.splitlines()[0]) for f in flags] == [("syntax", 'print(config["cpu"]')], flags
+    from coach.audit.claims import not_python
+
+    # a CI file's block scalar holds shell lines: still YAML (a review of this rule)
+    assert not_python(["jobs:", "  test:", "    steps:", "      - run: |", "          pip install -r requirements.txt",
+                       "          pytest -q"])
 
 
 def test_an_html_code_block_keeps_its_language_and_no_blank_last_line():

@@ -156,6 +156,7 @@ _DOCKERFILE = re.compile(r"^\s*(?:FROM|RUN|CMD|COPY|ADD|ENV|ARG|WORKDIR|EXPOSE|E
                          r"|SHELL|STOPSIGNAL|ONBUILD|MAINTAINER)\s+\S")
 # YAML: "key: value", "key:" opening a nested block, "- item", "---"; a Python keyword is never such a key
 _YAML = re.compile(r"^\s*(?:-\s+)?(?:[\w.\-/]+|\"[^\"]*\"|'[^']*'):(?:\s+\S.*)?$|^\s*-\s+\S|^---\s*$")
+_BLOCK_SCALAR = re.compile(r":\s*[|>][-+]?\d*\s*(?:#.*)?$")  # "run: |", "script: >-": indented text lines follow
 _PY_KEYWORD = re.compile(r"^\s*(?:-\s+)?(?:else|try|finally|except|class|def|lambda|return|if|elif|for|while|with)\s*:")
 
 
@@ -176,9 +177,17 @@ def _config_language(block: list[str]) -> bool:
         return False
     if all(_DOCKERFILE.match(t) for t in lines) and any(t.lstrip().startswith("FROM") for t in lines):
         return True
-    # at least two lines, one of them nested: "x: int" alone could be a Python annotation
-    return (len(lines) >= 2 and all(_YAML.match(t) and not _PY_KEYWORD.match(t) for t in lines)
-            and any(t[:1].isspace() or t.lstrip().startswith("-") for t in lines))
+    # at least two lines, one of them nested: "x: int" alone could be a Python annotation; the lines of a block scalar
+    # ("run: |" over indented shell lines, a CI file) are its text, not YAML's
+    kept, block = [], None  # block: the indentation of the key that opened a block scalar
+    for t in lines:
+        indent = len(t) - len(t.lstrip())
+        if block is not None and indent > block:
+            continue
+        block = indent if _BLOCK_SCALAR.search(t) else None
+        kept.append(t)
+    return (len(kept) >= 2 and all(_YAML.match(t) and not _PY_KEYWORD.match(t) for t in kept)
+            and any(t[:1].isspace() or t.lstrip().startswith("-") for t in kept))
 
 
 def not_python(block: list[str]) -> bool:
