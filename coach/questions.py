@@ -289,6 +289,10 @@ def _passage_item(rec) -> QuestionItem | None:
     )
 
 
+# how a follow-up that asks for any missing point starts (the session engine grades its answer against each of them)
+ASKS_MORE = "your answer left out an important point"
+
+
 @dataclass
 class FollowUp:
     """A follow-up question and what it is graded against: ``target`` is the statement a good answer
@@ -351,7 +355,7 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         terms = [t for t in terms if t.lower() not in asked and t.lower() not in _NO_CONCEPT and not _adverb(t)
                  and not _used(t, answer) and _whole_word_in(t, point)][:2]
         nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
-        return FollowUp(f"Follow-up: your answer left out an important point. What else would you add?{nudge}", point)
+        return FollowUp(f"Follow-up: {ASKS_MORE}. What else would you add?{nudge}", point)
     return FollowUp("Follow-up: can you give a concrete example from a project where this mattered?")
 
 

@@ -625,3 +625,30 @@ def test_the_summary_lists_known_misconceptions_first_and_says_how_many_more(eng
     assert "... and 4 more to work on: the session's export lists every one" in summary_text(s)
     assert "and 4 more to work on" in summary_md(s) and "more to work on" not in summary_md(s, all_gaps=True)
     assert "and 4 more" not in session_markdown(engine, sid)  # 6 gaps: all listed
+
+
+def test_a_follow_up_asking_what_else_is_graded_against_any_point_left_out(clock):
+    """A walkthrough answered "What else would you add?" with two other points its answer had left out and was graded
+    1.0 "off topic" against the one point the nudge hinted at. (Control flow: the fake grades a gap as right when the
+    answer names it.)"""
+    from coach.questions import ASKS_MORE, followup_for
+
+    class TwoGaps(FakeCoach):
+        def grade(self, question, answer, **kw):
+            g = super().grade(question, answer, **kw)
+            if kw.get("reference") is None and g.verdict == "partial":
+                g.missing = ["the scheduler picks a node", "the controller manager reconciles"]
+            return g
+
+        def followup(self, grade, answer=""):
+            return followup_for(grade, answer)
+
+    coach = TwoGaps()
+    engine = SessionEngine(coach, clock=clock)
+    sid = engine.start(topics=["python"], length=1, seed=1).session_id
+    fu = engine.answer(sid, "partly").next
+    assert fu.kind == "followup" and ASKS_MORE in fu.question
+    other = next(p for p in ["the scheduler picks a node", "the controller manager reconciles"] if p != fu.target)
+    res = engine.answer(sid, f"Also {other}.")
+    assert res.grade.verdict == "correct" and coach.graded[-1][2] == other, coach.graded[-3:]
+    assert "Graded against the missing point your answer speaks to" in res.grade.notes[-1]

@@ -259,6 +259,7 @@ class SessionEngine:
             # drafted from an added source is that source's unreviewed sentence, not a reference the user vouches for
             grade = self.coach.grade(item.question, text, reference=turn.target,  # slow: outside the lock
                                      vouched=item.reviewed)
+            grade = self._other_gap(sid, turn, item, text, grade)
         else:
             try:
                 grade = self.coach.grade(item.question, text, question_id=item.id)  # slow: outside the lock
@@ -356,6 +357,29 @@ class SessionEngine:
                           (sid, parent.position)).fetchone() is None:
                 self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
+
+    def _other_gap(self, sid: str, turn: Turn, item, text: str, grade):
+        """A follow-up that asks "What else would you add?" is answered by any point the parent answer left out: a
+        walkthrough named two other missing points and was graded 1.0 "off topic" against the one the nudge hinted at.
+        Below "correct", the answer is graded against the parent's other unsaid missing points too (at most
+        ``OTHER_GAPS``), and the best grade is kept, with a note saying which point it was graded against."""
+        from coach.grading.feedback import unsaid_missing
+        from coach.questions import ASKS_MORE
+
+        if grade.verdict == "correct" or ASKS_MORE not in (turn.question or ""):
+            return grade
+        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.grade),
+                      None)
+        others = [p for p in (unsaid_missing(parent.grade) if parent else []) if p.strip() != turn.target.strip()]
+        best = grade
+        for point in others[:OTHER_GAPS]:
+            g = self.coach.grade(item.question, text, reference=point, vouched=item.reviewed)  # slow: outside the lock
+            if g.score > best.score:
+                best = g
+        if best is not grade:
+            best.notes.append("Graded against the missing point your answer speaks to, not the one the follow-up "
+                              "hinted at.")
+        return best
 
     def _followup_for(self, grade, answer: str = ""):
         from coach.questions import FollowUp
@@ -501,6 +525,9 @@ class SessionEngine:
 
 
 FINISHED = "this session is finished: open it from the history to read or export it, or start a new one"
+
+
+OTHER_GAPS = 3  # the parent's other missing points such a follow-up's answer is also graded against
 
 
 def _has_gap(grade) -> bool:
