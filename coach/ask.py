@@ -94,9 +94,9 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     coded = [bool(code) and _names_code(question, code) for code in codes]
     # ...or holding a sentence with every word the question asks about ("What is the default NodePort range?" is
     # answered word for word by "NodePort ... from the range 30000-32767 by default", at cosine 0.34 as a passage)
-    asked_words = _asked_words(question)
-    worded = [_holds(_text(h), asked_words) and any(_holds(s, asked_words) for s in _clause_pairs(_text(h)))
-              for h in hits]
+    asked_words = _content(question)
+    texts = [_text(h) for h in hits]  # each hit's words, read once
+    worded = [_holds(t, asked_words) and any(_holds(s, asked_words) for s in _clause_pairs(t)) for t in texts]
     relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN or coded[i] or worded[i]]
     signals = {"relevant": float(rel_sims.max()), "question_match": float(q_sims.max())}
     if not relevant:
@@ -133,7 +133,7 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         asked = _norm(rec.question)
         # sentences of words: a code block cut into "sentences" was spliced into a reply ("... once; for line in f:"),
         # and a table's row is one statement labelled by its header (cells of three rows were quoted as one answer)
-        for pos, s in enumerate(statements(_text(hits[i]))):
+        for pos, s in enumerate(statements(texts[i])):
             # a question is not an answer (a heading, or the record's own question restated)
             if len(s.split()) < 4 or s.rstrip().endswith("?") or _norm(s) == asked:
                 continue
@@ -201,21 +201,18 @@ def _clause_pairs(text: str) -> list[str]:
     return parts + [a + " " + b for a, b in zip(parts, parts[1:]) if a.rstrip().endswith(";")]
 
 
-def _asked_words(question: str) -> set[str]:
-    """The words a question asks about: its content words, singular ("What is the default NodePort range?" ->
-    default, nodeport, range)."""
+def _content(text: str) -> set[str]:
+    """A text's content words, singular: for a question, the words it asks about ("What is the default NodePort
+    range?" -> default, nodeport, range)."""
     from coach.grading.draft import content_words
     from coach.grading.text import singular
 
-    return {singular(w) for w in content_words(question)}
+    return {singular(w) for w in content_words(text)}
 
 
 def _holds(sentence: str, asked: set[str]) -> bool:
     """Whether a sentence says every word a question asks about (two at least: one word is no question's content)."""
-    from coach.grading.draft import content_words
-    from coach.grading.text import singular
-
-    return len(asked) >= 2 and asked <= {singular(w) for w in content_words(sentence)}
+    return len(asked) >= 2 and asked <= _content(sentence)
 
 
 # a question that asks for code: the passage's first code block is shown under its sentences (they are read from its

@@ -194,7 +194,7 @@ class CoachIndex:
             if state is not None:
                 self._check_model(state.gen.meta)
             old_sources = dict(state.gen.meta["sources"]) if state else {}
-            parsed = _same_files_same_names(parsed, old_sources)
+            parsed = _same_files_same_names(parsed, old_sources, keep_namesakes)
             if keep_namesakes:
                 parsed = _namesakes_apart(parsed, old_sources, out["renamed"])
             changed = []
@@ -283,16 +283,18 @@ class CoachIndex:
         self._current()
 
 
-def _same_files_same_names(parsed, old_sources: dict) -> list:
+def _same_files_same_names(parsed, old_sources: dict, keep_namesakes: bool = False) -> list:
     """A file already indexed under another name keeps that name: added once with its folder ("sub/a.md") and
-    once alone ("a.md"), it was indexed twice, and the copy not re-added went stale after an edit."""
+    once alone ("a.md"), it was indexed twice, and the copy not re-added went stale after an edit. Without
+    ``keep_namesakes`` a file whose name is an indexed source's replaces that source instead (an upload); with it, a
+    namesake added before ("other/k8s.html") keeps the name it was given."""
     by_path = {}
     for name, info in old_sources.items():
         if info.get("path"):
             by_path.setdefault(_real(info["path"]), name)
     out = []
     for ps in parsed:
-        name = by_path.get(_real(ps.path)) if ps.path and ps.source not in old_sources else None
+        name = by_path.get(_real(ps.path)) if ps.path and (keep_namesakes or ps.source not in old_sources) else None
         if name is not None and name != ps.source:
             log.warning("%s is already indexed as %s: re-indexed under that name", ps.path, name)
             ps = _renamed(ps, name)
@@ -304,14 +306,10 @@ def _namesakes_apart(parsed, old_sources: dict, renamed: dict) -> list:
     """Each file named like an indexed source that was read from another file, still there, under a name of its own:
     its name with as many of its folders as tell it apart ("other/k8s.html"), noted in ``renamed``."""
     taken = set(old_sources) | {ps.source for ps in parsed}
-    by_path = {_real(i["path"]): n for n, i in old_sources.items() if i.get("path")}
     out = []
-    for ps in parsed:
+    for ps in parsed:  # a namesake added before already has its name (``_same_files_same_names``)
         old = (old_sources.get(ps.source) or {}).get("path")
-        known = by_path.get(_real(ps.path)) if ps.path else None
-        if known is not None and known != ps.source:  # added before as a namesake: the name it was given
-            ps = _renamed(ps, known)
-        elif ps.path and old and _real(old) != _real(ps.path) and Path(old).is_file():
+        if ps.path and old and _real(old) != _real(ps.path) and Path(old).is_file():
             folders = Path(_real(ps.path)).parent.parts[1:]
             names = [f"{'/'.join(folders[-k:])}/{ps.source}" for k in range(1, len(folders) + 1)]
             stem, suffix = Path(ps.source).stem, Path(ps.source).suffix
