@@ -42,7 +42,14 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     # a newsletter's sign-up line (counted as "video" before: a walkthrough's status said "video 2" of a page with no
     # video)
     ("subscribe", re.compile(r"\b(subscribe (to|for) (our|my|the) (free |weekly )?(channel|newsletter|updates|mailing list)"
-                             r"|^\W*subscribe( (subscribe|now|here|channel|button))*\W*$)", _I)),
+                             r"|^\W*subscribe( (subscribe|now|here|channel|button))*\W*$)"
+                             # a named newsletter's exclamation and sign-up shapes ("Subscribe to CareerBoost Weekly!",
+                             # "Enter your email: [____]", a walkthrough's page); "a consumer must subscribe to a topic" is content
+                             # a named newsletter's exclamation ("Subscribe to CareerBoost Weekly!") and a sign-up
+                             # field ("Enter your email: [____]"), a walkthrough's page; "Subscribe to the topic!",
+                             # `input("Enter your email: ")` and "delivered to your inbox" (SMTP) are content
+                             r"|^\W*subscribe to (?-i:[A-Z][\w'&-]*(?: [A-Z][\w'&-]*){0,3})\s*!"
+                             r"|\benter your e-?mail( address)?\s*:?\s*\[", _I)),
     ("review_credit", re.compile(r"\b(reviewed|fact[- ]checked|edited|verified) (and|&) (fact[- ]checked|reviewed|verified) by\b"
                                  r"|\b[\w-]+ learners have read\b|\bfact[- ]checked by\b", _I)),
     ("byline", re.compile(r"^(by|written by|posted by|author:)\s+[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}\b.{0,40}$"

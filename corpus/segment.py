@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 from corpus import blocks as B
+from corpus.behavioural import about_interviewing, behavioural
 from corpus.boilerplate import mostly_meta, sentences as _sentences, strip_meta_sentences
 from corpus.records import Record
 
@@ -50,7 +51,11 @@ _HASHES = re.compile(r"^#{1,6}\s+")
 _EMPHASIS = re.compile(r"^(\*\*|__|\*|_)(?=\S)(.*?)(?<=\S)\1$")
 _QNUM = re.compile(r"^(q|question)\s*\.?\s*#?\s*(\d{1,4})\s*[.:)\-–]?\s*(?=\S)", re.IGNORECASE)
 _QLABEL = re.compile(r"^(q|question)\s*[:.]\s*(?=\S)", re.IGNORECASE)  # "Q: What is X?" (no number)
-_ALABEL = re.compile(r"^(a\s*:|ans(wer)?\s*[:.])\s*(?=\S)", re.IGNORECASE)  # "A: ..." opening an answer
+# "A: ..." opening an answer, and its labelled forms ("**Sample answer:** ...", a walkthrough's page: the label
+# opened the drafted key point); a label alone on its line goes whole. "Sample A: mean 5" is content.
+_ALABEL = re.compile(r"^(?P<o>\*\*|__|\*|_)?(?:a(?:(?(o)(?P=o))\s*:|\s*:(?(o)(?P=o)))"
+                     r"|(?:(?:sample|model|example|suggested|possible)\s+)?ans(?:wer)?(?:(?(o)(?P=o))\s*[:.]|\s*[:.](?(o)(?P=o))))"
+                     r"\s*(?=\S|$)", re.IGNORECASE)
 _NUM = re.compile(r"^(\d{1,4})\s*[.)](?!\d)\s*(?=\S)")
 _BULLET = re.compile(r"^([-*+]\s+|[•·▪◦‣●○■□➢➤►]\s*)(?=\S)")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -215,8 +220,11 @@ def build_records(source: str, lines: list[str], questions: list[QLine], removed
     n = len(lines)
     eff = ["" if (i in removed or _RULE.match(ln)) else ln for i, ln in enumerate(lines)]
     records = []
+    # a page about interviewing itself (behavioural prompts) talks about the interview as its subject
+    interviewing = about_interviewing([q.text for q in questions])
     for k, q in enumerate(questions):
         last = k + 1 == len(questions)
+        own = interviewing or behavioural(q.text)  # this answer's talk about the interview is content
         end = questions[k + 1].index if not last else n
         region = [i for i in range(q.index + 1, end)]
 
@@ -243,10 +251,14 @@ def build_records(source: str, lines: list[str], questions: list[QLine], removed
             if i in code:
                 items.append((i + 1, text.rstrip(), "code"))
                 continue
-            text, cut = strip_meta_sentences(text.strip())
+            # the last answer's closing paragraph (not its first) may be the article's outro
+            outro = last and i == content[-1] and i != content[0] and not eff[i - 1].strip()
+            text, cut = (text.strip(), 0) if own and not outro else strip_meta_sentences(text.strip())
+            if own and outro and cut and not mostly_meta(text, cut):
+                text, cut = eff[i].strip(), 0  # a story's last paragraph, not the article's outro: kept whole
             if not any(k != "blank" for _, _, k in items):
                 text = _ALABEL.sub("", text, count=1)  # "A: X is..." -> "X is..."
-            elif (last and i == content[-1] and not eff[i - 1].strip() and text and mostly_meta(text, cut)):
+            elif outro and text and mostly_meta(text, cut):
                 # the last answer's closing paragraph, mostly about the interview, is the article's outro: its
                 # remaining sentences go with it (a walkthrough's last key point was "Prepare for these by
                 # connecting each concept above ...", its first two sentences cut)

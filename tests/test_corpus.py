@@ -653,3 +653,134 @@ def test_a_one_question_text_page_is_asked_as_its_question(tmp_path):
     page.write_text("1. Pods are the smallest deployable unit in Kubernetes. They hold containers.\n", encoding="utf-8")
     (rec,) = parse_file(page).records  # untitled: asked by its first sentence, without the number
     assert rec.question == "Pods are the smallest deployable unit in Kubernetes."
+
+
+def test_a_page_about_interviewing_keeps_its_talk_about_the_interview(tmp_path):
+    """A walkthrough's behavioural-interview page lost its STAR advice ("... so the interviewer can see your own
+    contribution"), a story's action sentence ("user interviews") and its definition of STAR as "interview talk"
+    (``interview_meta``), a newsletter sign-up line became part of the last answer, and "Sample answer:" opened a
+    drafted key point."""
+    doc = tmp_path / "behavioral.md"
+    doc.write_text(
+        "**Subscribe to CareerBoost Weekly!** Get the latest job-hunting tips delivered to your inbox.\n\n"
+        "## 1. What is the STAR method?\n\nThe STAR method is a structured way to answer behavioral interview "
+        "questions. Say \"I\" rather than \"we\" so the interviewer can see your own contribution.\n\n"
+        "## 2. Tell me about a time you disagreed with a teammate.\n\n**Sample answer:** We ran user interviews first and I shared the "
+        "results with him (Action).\n\n"
+        "## 3. Why do you want to work here?\n\nYour product solves a problem I have seen first-hand.\n\n"
+        "**Subscribe to CareerBoost Weekly!** Join 50,000+ job seekers. Enter your email: [____] [Subscribe]\n",
+        encoding="utf-8")
+    ps = parse_file(doc)
+    answers = [r.answer for r in ps.records]
+    assert answers == [
+        "The STAR method is a structured way to answer behavioral interview questions. Say \"I\" rather than \"we\" "
+        "so the interviewer can see your own contribution.",
+        "We ran user interviews first and I shared the results with him (Action).",
+        "Your product solves a problem I have seen first-hand.",
+    ], answers
+    assert ps.boilerplate_removed == {"subscribe": 2}
+
+
+def test_talk_about_the_interview_is_still_cut_from_a_technical_page(tmp_path):
+    doc = tmp_path / "dl.md"
+    doc.write_text(
+        "## 1. What is dropout?\n\nThis is one of the most frequently asked deep learning interview questions. "
+        "Dropout zeroes random activations during training.\n\n"
+        "## 2. How do you handle class imbalance?\n\nInterviewers love this one. Resample the data or weight the "
+        "loss by class.\n\n## 3. Tell me about a time you shipped a PyTorch model.\n\nI built two models in it for my "
+        "interviewer-facing demo.\n", encoding="utf-8")
+    ps = parse_file(doc)
+    assert [r.answer for r in ps.records] == [
+        "Dropout zeroes random activations during training.",
+        "Resample the data or weight the loss by class.",
+        "I built two models in it for my interviewer-facing demo.",  # a behavioural prompt's own answer is kept
+    ]
+    assert ps.boilerplate_removed == {"interview_meta": 2}
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Tell me about a time you disagreed with a teammate.", True),
+    ("Describe a project that failed.", True),
+    ("How do you prioritise competing deadlines?", True),
+    ("Why do you want to work here?", True),
+    ("3. What is your greatest weakness?", True),
+    ("Can you tell me about a time when you missed a deadline?", True),
+    ("How do you handle criticism?", True),
+    ("How do you handle class imbalance?", False),
+    ("How do you handle conflicts in Git?", False),  # a review's false positives of a first version
+    ("How do you handle failures in a distributed system?", False),
+    ("How do you handle stress testing of an API?", False),
+    ("Describe a situation where a deadlock can occur.", False),
+    ("Describe a decision tree classifier.", False),
+    ("Describe the time complexity of quicksort.", False),
+    ("Tell me about a time-series database you know.", False),
+    ("Give an example of when to use a LinkedList instead of an ArrayList.", False),
+    ("Why should we choose PostgreSQL over MongoDB?", False),
+    ("Walk me through a TCP handshake.", False),
+    ("What would you do if your model overfits?", False),
+])
+def test_behavioural_prompts_are_told_from_technical_questions(question, expected):
+    from corpus.behavioural import behavioural
+
+    assert behavioural(question) is expected
+
+
+def test_a_general_page_with_a_behavioural_section_still_cuts_interview_talk(tmp_path):
+    from corpus.behavioural import about_interviewing
+
+    technical = ["What is REST?", "What is a mutex?", "What is a B-tree?", "What is TCP?"]
+    assert not about_interviewing(technical + ["Tell me about yourself.", "What is your greatest weakness?"])
+    assert about_interviewing(technical[:2] + ["Tell me about yourself.", "What is your greatest weakness?"])
+    assert not about_interviewing(["Tell me about yourself."])  # one prompt is not a page about interviewing
+
+
+def test_newsletter_shapes_go_and_email_content_stays(tmp_path):
+    """A review of the sign-up rule's first version: it removed SMTP, SPF/DKIM and form-validation answers."""
+    doc = tmp_path / "email.md"
+    doc.write_text(
+        "## 1. How does email delivery work?\n\nThe sender's MUA hands the message to an MTA over SMTP. The receiving "
+        "MTA stores it, and it is delivered to your inbox by the MDA. Subscribe to the topic! SNS then fans it out.\n\n"
+        "## 2. How do you validate a sign-up form?\n\nCheck the field server-side: `input(\"Enter your email: \")` in "
+        "a script is no validation.\n\n**Subscribe to DevMail Weekly!** Enter your email: [________] [Go]\n",
+        encoding="utf-8")
+    ps = parse_file(doc)
+    assert [r.answer for r in ps.records] == [
+        "The sender's MUA hands the message to an MTA over SMTP. The receiving MTA stores it, and it is delivered to "
+        "your inbox by the MDA. Subscribe to the topic! SNS then fans it out.",
+        "Check the field server-side: input(\"Enter your email: \") in a script is no validation.",
+    ]
+    assert ps.boilerplate_removed == {"subscribe": 1}
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("**Sample answer:** At a fintech startup I led a team.", "At a fintech startup I led a team."),
+    ("**Answer**: 42 is the answer.", "42 is the answer."),
+    ("*Answer:* It is 42.", "It is 42."),
+    ("A: It is 42.", "It is 42."),
+    ("Sample A: mean 5; Sample B: mean 7.", "Sample A: mean 5; Sample B: mean 7."),
+    ("Model a: linear regression.", "Model a: linear regression."),
+    ("Answers vary by vendor.", "Answers vary by vendor."),
+])
+def test_an_answer_label_goes_and_content_stays(tmp_path, line, kept):
+    doc = tmp_path / "qa.md"
+    doc.write_text(f"## 1. What is it?\n\n{line}\n\n## 2. What else?\n\nNothing.\n", encoding="utf-8")
+    assert parse_file(doc).records[0].answer == kept
+
+
+def test_a_label_alone_on_its_line_goes_with_its_line(tmp_path):
+    doc = tmp_path / "qa.md"
+    doc.write_text("## 1. Tell me about a time you missed a deadline.\n\n**Sample answer:**\n\nI told my lead early.\n\n"
+                   "## 2. What is your greatest weakness?\n\nI over-prepare.\n", encoding="utf-8")
+    (first, _) = parse_file(doc).records
+    assert first.answer == "I told my lead early." and first.answer_lines == [5]
+
+
+def test_the_last_story_keeps_its_interview_sentences(tmp_path):
+    """A review: the last behavioural answer's closing paragraph still lost "We ran user interviews ..."."""
+    doc = tmp_path / "beh.md"
+    doc.write_text("## 1. Tell me about a time you showed leadership.\n\nI ran our on-call rotation.\n\n"
+                   "## 2. Tell me about a time you improved a product.\n\nOur onboarding lost 40% of sign-ups "
+                   "(Situation).\n\nWe ran user interviews with ten customers and I rewrote the first screen. Sign-ups "
+                   "rose 25% (Result).\n", encoding="utf-8")
+    assert parse_file(doc).records[-1].answer.endswith(
+        "We ran user interviews with ten customers and I rewrote the first screen. Sign-ups rose 25% (Result).")

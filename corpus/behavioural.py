@@ -1,0 +1,60 @@
+"""Behavioural interview prompts: questions that ask for the candidate's own experience or motives.
+
+"Tell me about a time you disagreed with a teammate", "Describe a project that failed", "Why do you want to work
+here?": a source answers them with a sample story, which a candidate's own good story never repeats. The corpus stage
+keeps such answers' talk about the interview (it is their subject), and the grader and the hints say so
+(``coach.grading.grader.BEHAVIOURAL_NOTE``, ``coach.questions.STAR_HINTS``).
+
+Simplified on purpose: English phrasings of common prompts, each tied to the candidate ("you", "your", "a time ...");
+a technical question that opens the same way ("How do you handle conflicts in Git?", "Describe a situation where a
+deadlock can occur", "Tell me about a time-series database") is not one. Prompts in other words are missed, and
+then everything works as for a technical question.
+"""
+
+from __future__ import annotations
+
+import re
+
+_POLITE = r"(?:(?:can|could|would) you (?:please )?|please )?"
+_PERSON = r"(?:teammate|team ?mate|coworker|co-worker|colleague|manager|boss|lead|peer|stakeholder|customer|client|person|people)"
+_YOU = r"(?:you|your)\b(?! (?:would|should|can|could|might|use|need|want|choose|pick|implement|design)\b)(?!'d)"
+_STORY = r"(?:project|mistake|failure|conflict|challenge|decision|disagreement|bug|problem|goal|accomplishment|achievement)"
+# what a personal "how do you handle X" is followed by: the end, or the candidate's setting ("at work", "with your manager")
+_SETTING = r"(?=\s*(?:[?.!]|$|at work\b|in (?:a|your|the) (?:job|team|role|workplace)\b|with (?:a|an|your|the) " + _PERSON + \
+    r"|from (?:a|an|your|the) " + _PERSON + r"|when you\b))"
+_PROMPT = re.compile(
+    r"^\W*(?:(?:q(?:uestion)?\s*)?\d{1,3}\s*[.):]\s*)?" + _POLITE + r"(?:"
+    r"(?:tell (?:me|us)|talk) about (?:a time (?:when |where |that |in which )?" + _YOU + r"|yourself\b"
+    r"|an? (?:occasion|situation|moment) (?:when|where|in which) " + _YOU + r"|your (?:greatest|biggest|proudest|hardest)\b"
+    r"|an? " + _STORY + r" (?:with (?:a|an|your) " + _PERSON + r"|(?:that |where |when |in which )?" + _YOU + r")"
+    r"|the (?:most difficult|hardest|toughest|biggest) " + _STORY + r" (?:that )?you)"
+    r"|describe (?:a|an|the) (?:time|occasion|moment|situation) (?:when |where |in which |that )?" + _YOU +
+    r"|describe (?:a|an|your) " + _STORY + r" (?:that (?:failed|went wrong)\b|(?:that |where |when |in which )?" + _YOU + r")"
+    r"|describe your (?:greatest|biggest|proudest) "
+    r"|(?:give|share) (?:me |us )?an example of (?:a time (?:when |where |that )?" + _YOU + r"|when " + _YOU + r"|how " + _YOU +
+    r"|an? " + _STORY + r" (?:that )?" + _YOU + r")"
+    r"|walk (?:me|us) through your (?:resume|cv|career|background)\b"
+    r"|how do you (?:handle|deal with|cope with|respond to|react to|manage) (?:(?:a |an )?(?:conflicts?|disagreements?|stress"
+    r"|pressure|criticism|(?:negative )?feedback|(?:tight|competing) deadlines|(?:a )?missed deadlines?|mistakes|setbacks"
+    r"|failure)" + _SETTING + r"|(?:working with )?(?:a )?difficult " + _PERSON + r")"
+    r"|how do you prioriti[sz]e (?:competing|your|multiple|conflicting) (?:deadlines|tasks|work|projects|priorities)\b"
+    r"|have you ever (?:disagreed|failed|made a mistake|had (?:a )?(?:conflict|disagreement)|missed a deadline)"
+    r"|why (?:do you want (?:to (?:work|join)|this (?:job|role|position))|are you (?:leaving|interested in (?:this|the|our) "
+    r"(?:role|position|job|company|team))|should we hire you)"
+    r"|what(?:'s|’s| is| are| was) your (?:greatest|biggest) (?:strength|weakness|achievement|accomplishment|failure|mistake)"
+    r"|what(?:'s|’s| is| was) your proudest\b|where do you see yourself (?:in|at|five|ten|\d)|what motivates you\b"
+    r"|how would your (?:colleagues|coworkers|co-workers|manager|friends|team) describe you)",
+    re.I)
+
+
+def behavioural(question: str) -> bool:
+    """Whether a question asks for the candidate's own experience or motives (a behavioural interview prompt)."""
+    return bool(_PROMPT.search(question.strip()))
+
+
+def about_interviewing(questions: list[str]) -> bool:
+    """Whether a document is about interviewing itself: at least two of its questions, and half of them, are
+    behavioural prompts (a general page with a behavioural section is not). Its answers talk about the interview as
+    their subject ("say 'I' rather than 'we' so the interviewer can see your own contribution", a walkthrough's page)."""
+    n = sum(behavioural(q) for q in questions)
+    return n >= 2 and 2 * n >= len(questions)
