@@ -22,6 +22,7 @@ from coach.grading.feedback import error_rank
 from coach.grading.text import singular, term_present
 from coach.grading.types import Grade
 from coach.service import QuestionItem
+from corpus.behavioural import behavioural
 
 
 GENERIC_HINT = "Start from the definition, then say why it matters and give an example."
@@ -183,7 +184,21 @@ def phrase_hint(point: str, question: str = "", context: str = "") -> str | None
     return "A strong answer says something about " + " and ".join(f"“{p}”" for p in phrases) + "."
 
 
+# hints for a behavioural question ("Tell me about a time ..."): the candidate's own story, not the sample's details
+# (a walkthrough's hint was "A strong answer says something about 'on-call rotation' and 'parental leave'")
+STAR_HINTS = [
+    "Pick one real situation of your own and set it up in a sentence or two: where you were and what you had to do.",
+    "Spend most of the answer on what you did yourself, step by step, in the first person (\"I\", not \"we\").",
+    "End with the result, in numbers if you can, and what you learned from it.",
+]
+
+
+STAR_FOLLOWUP = "Follow-up: what was the result, in numbers if you can, and what would you do differently next time?"
+
+
 def _hints(rubric) -> list[str]:
+    if rubric.origin == "draft" and behavioural(rubric.question):
+        return list(STAR_HINTS)
     hints: list[str] = []
     for kp in sorted(rubric.key_points, key=lambda k: -k.weight):  # stable: rubric order within a weight
         if rubric.origin == "draft" or not kp.terms:
@@ -333,7 +348,12 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     missing point's nudge names words of the point that the candidate's ``answer`` does not already use."""
     from coach.grading.draft import distinctive_terms
     from coach.grading.feedback import unsaid_missing
+    from coach.grading.grader import BEHAVIOURAL_NOTE
 
+    if BEHAVIOURAL_NOTE in grade.notes:
+        # the candidate's own story: its gaps against the source's sample story are no gaps (a walkthrough's follow-up
+        # would have asked about the sample's "on-call rotation")
+        return FollowUp(STAR_FOLLOWUP)
     if grade.wrong:
         w = sorted(grade.wrong, key=error_rank)[0]  # a known misconception first, then the judge's surest flag
         said = (w.get("said") or w.get("claim") or "").strip().rstrip(".")

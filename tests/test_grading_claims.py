@@ -632,3 +632,62 @@ def test_a_claim_asked_as_a_question_is_never_listed_as_wrong(graded):
     # a tag question states its claim: "..., right?" is read as the claim it asks agreement with (a review)
     tagged = graded.grade(question, answer.rstrip(".") + ", right?")
     assert any(w["claim"].endswith("right?") for w in tagged.wrong), tagged.wrong
+
+
+BEHAVIOURAL_SOURCE = """# Top behavioral interview questions
+
+## 1. What is the STAR method?
+
+STAR stands for Situation, Task, Action and Result. Spend most of the answer on the actions you took yourself.
+
+## 2. Tell me about a time you disagreed with a teammate.
+
+**Sample answer:** A senior teammate wanted to ship a new caching layer before the holiday freeze (Situation). I had to
+keep the on-call rotation sane while two people were on parental leave (Task). I proposed a feature flag and a staged
+rollout (Action). We shipped a week later with no incidents (Result).
+
+## 3. Why do you want to work here?
+
+I have used your product for two years and I like how your engineering blog writes about reliability.
+"""
+
+
+@pytest.fixture(scope="module")
+def behavioural_coach(built_home, tmp_path_factory):
+    """The bundled index plus an added page of behavioural questions (a walkthrough's kind of source)."""
+    from corpus import parse_paths
+
+    home = tmp_path_factory.mktemp("behavioural_home")
+    shutil.copytree(built_home, home, dirs_exist_ok=True)
+    doc = home / "behavioral.md"
+    doc.write_text(BEHAVIOURAL_SOURCE, encoding="utf-8")
+    coach = Coach(load_settings(home=home, judge_grading=True))
+    coach.index.add(parse_paths([doc], embedder=coach.index.embedder))
+    coach._reset_derived()
+    return coach
+
+
+def test_a_behavioural_question_says_its_grade_compares_with_a_sample_story(behavioural_coach):
+    """A walkthrough's good stories of its own, different from the page's sample, scored from 1.0 "off topic" to 8.9,
+    and the hints named the sample's details ("on-call rotation", "parental leave")."""
+    from coach.grading.grader import BEHAVIOURAL_NOTE
+    from coach.questions import STAR_HINTS, _hints
+
+    g = behavioural_coach.grader
+    story = g.grade("Tell me about a time you disagreed with a teammate.",
+                    "My lead wanted to rewrite our billing service in Go. I thought the risk was too high, so I wrote a "
+                    "one-page comparison and suggested we port one endpoint first. We did, it took two weeks, and we "
+                    "kept Python.")
+    assert BEHAVIOURAL_NOTE in story.notes and BEHAVIOURAL_NOTE in story.feedback
+    assert not (story.right or story.missing or story.wrong or story.unconfirmed)  # no sample detail as a point
+    assert "on-call rotation" in story.model_answer
+    # its follow-up asks about the candidate's own story, never about the sample's details
+    from coach.questions import STAR_FOLLOWUP, followup_for
+    assert followup_for(story, "My lead wanted to rewrite our billing service in Go.").question == STAR_FOLLOWUP
+    assert _hints(g.resolve("Tell me about a time you disagreed with a teammate.")) == STAR_HINTS
+    factual = g.grade("What is the STAR method?", "Situation, task, action and result: most of it on your own actions.")
+    assert BEHAVIOURAL_NOTE not in factual.notes and followup_for(factual).question != STAR_FOLLOWUP
+    assert factual.right or factual.missing
+    assert _hints(g.resolve("What is the STAR method?")) != STAR_HINTS
+    # the sample's "Sample answer:" label is not part of what the answer is graded against
+    assert not g.resolve("Tell me about a time you disagreed with a teammate.").model_answer.startswith("Sample")

@@ -43,6 +43,7 @@ from coach.grading.text import (
     words,
 )
 from coach.grading.types import Citation, Grade, Step
+from corpus.behavioural import behavioural
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,15 @@ def drafted_note(citations: list[Citation]) -> str:
         note += (" The source audit checks code, arithmetic and known error patterns, but cannot verify most statements "
                  "of fact in a source.")
     return note
+
+
+# A behavioural question ("Tell me about a time ...", ``corpus.behavioural``) drafted from a source is graded
+# against the source's sample story (a walkthrough's good stories of their own scored from 1.0 "off topic" to 8.9)
+BEHAVIOURAL_NOTE = ("A behavioural question: a strong answer tells your own story, so it differs from the source's sample, "
+                    "and this grade, which compares your answer with the sample's points, can read a good story of your own "
+                    "as partial or off topic. Check your story against STAR instead: the situation and your task in a "
+                    "sentence or two, what you did yourself (most of the answer, in the first person), and the result, in "
+                    "numbers if you can, with what you learned.")
 
 
 def _swap_checked(rubric) -> bool:
@@ -595,6 +605,12 @@ class Grader:
             grade.notes.append(NOTHING_PINNED)
         if rubric.origin == "draft" and not rubric.explicit:
             grade.notes.append(drafted_note(grade.references))
+        if rubric.origin == "draft" and not rubric.explicit and behavioural(rubric.question):
+            grade.notes.append(BEHAVIOURAL_NOTE)
+            # the sample story's sentences are no points a story of one's own has right, wrong or missing (a walkthrough's
+            # card credited sample details it never said and listed the sample's on-call rotation as missing); the sample
+            # stays as the model answer
+            grade.right, grade.unconfirmed, grade.missing, grade.wrong = [], [], [], []
         grade.feedback = build_feedback(grade)
         return grade, ev
 
