@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.grading.draft import content_words
+from coach.grading.reversal import reverses
 from coach.grading.text import normalise, said_as_quoted, sentences
 from coach.judge.model import CONTRADICTION, ENTAILMENT
 
@@ -257,6 +258,11 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
             "confidence": round(max(p_contra, p_mis), 3),
             "evidence": evidence_of(cite, correction),
         })
+    # a key point a claim says the other way round ("uses return instead of yield", ``coach.grading.reversal``) is never
+    # credited, whatever the judge read (it entailed that one, a walkthrough); listing the claim as wrong is the swap
+    # step's, where the reference is trusted (``Grader._swaps``)
+    reversed_kp = {normalise(kp).lower() for kp in kps
+                   if any(reverses(c, kp) for c in claims if not _asserts_nothing(c))}
     # a key point the answer contradicts is never credited, however much it is also "entailed"
     # each key point's own row among the reference sentences, found by its text: reference_sentences
     # keeps each sentence once and at most MAX_REFS of them, so row k need not be key point k
@@ -268,7 +274,7 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
         row = kp_row.get(normalise(text).lower())
         contradicted = float(cover_contra[k].max()) >= WRONG_MIN or (
             row is not None and float(contra[row].max()) >= WRONG_MIN
-        )
+        ) or normalise(text).lower() in reversed_kp
         strength = 0.0 if contradicted else p
         cov += weights[k] * strength
         (covered if strength >= COVER_MIN else missing).append((text, strength) if strength >= COVER_MIN else text)

@@ -813,8 +813,9 @@ class Grader:
         contrasts is a stated error: listed as wrong with the reference sentence it crosses and its
         citation, counted as a stated misconception (its cap binds), and the key points it crosses are
         not credited. ``refs``: the rubric's ``evidence.reference_sentences``."""
-        from coach.grading.evidence import evidence_of, whole
-        from coach.grading.swaps import role_swaps
+        from coach.grading.evidence import _asserts_nothing as asserts_nothing, evidence_of, whole
+        from coach.grading.reversal import reversal
+        from coach.grading.swaps import Swap, role_swaps
 
         if not _swap_checked(rubric):
             # a rubric drafted from an indexed source rests on a scraped text: where it states a swap the audit
@@ -824,6 +825,17 @@ class Grader:
                                      "unreviewed, and a swap it states itself would make a correct answer look swapped")
             return
         found = role_swaps(claims, [r.text for r in refs], rubric.question)
+        # and a claim that says one sentence's contrast or comparison the other way round ("uses return instead of
+        # yield", "UDP is slower than TCP": ``coach.grading.reversal``), the first such sentence for each claim
+        swapped, reversed_at = {sw.claim for sw in found}, {}
+        for c, claim in enumerate(claims):
+            hit = next(((j, rv) for j, r in enumerate(refs) if c not in swapped and not asserts_nothing(claim)
+                        for rv in [reversal(claim, r.text)] if rv), None)
+            if hit:
+                (j, (k, a, b)) = hit
+                found.append(Swap(claim=c, reference=j, references=[j], terms=(a, b), crossed=[k], said_of=(b, a)))
+                swapped.add(c)
+                reversed_at[c] = f"reversal: says \"{a}\" and \"{b}\" the other way round around \"{k}\""
         if not found:
             ev.steps["swaps"] = Step("swaps", 0.0, "no claim swaps the roles of two things the reference contrasts")
             return
@@ -833,8 +845,8 @@ class Grader:
             claim, ref = claims[sw.claim], whole(refs[sw.reference], refs)  # a clause cut at ";" shown whole
             uncredit |= {normalise(refs[j].text).lower() for j in sw.references if refs[j].kind == "key_point"}
             shown = {"shown_how": "contradicts the reference",
-                     "basis": f"role swap: says of \"{sw.said_of[0]}\" what the reference says of \"{sw.said_of[1]}\", "
-                              "and the reverse",
+                     "basis": reversed_at.get(sw.claim) or f"role swap: says of \"{sw.said_of[0]}\" what the reference "
+                              f"says of \"{sw.said_of[1]}\", and the reverse",
                      "evidence": evidence_of(ref.cite, ref.text)}
             known = said.get(normalise(claim).lower())
             if known is not None:
