@@ -28,6 +28,8 @@ from evals.base import DATA_DIR, EvalResult, select_split
 
 log = logging.getLogger(__name__)
 OTHER_SUBJECT = DATA_DIR / "other_subject" / "graded_networking.jsonl"
+# behavioural questions graded against a prep site's sample story (explicit references): test-only, a measured gap
+BEHAVIOURAL = DATA_DIR / "behavioural" / "graded_behavioural.jsonl"
 NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
 ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
 

@@ -121,9 +121,11 @@ def test_evaluation_questions_stay_out_of_the_answer_scorers_training():
     trained = trained_questions()
     assert len(trained) > 400 and question_key("What is  a MUTEX?") == "what is a mutex"
     shared = {}
-    for name in ("graded_answers.jsonl", "other_subject/graded_networking.jsonl", "new_sources/graded_answers.jsonl"):
+    for name in ("graded_answers.jsonl", "other_subject/graded_networking.jsonl", "new_sources/graded_answers.jsonl",
+                 "behavioural/graded_behavioural.jsonl"):
         shared[name] = {question_key(r["question"]) for r in load_jsonl(DATA_DIR / name)} & trained
     assert not shared["graded_answers.jsonl"] and not shared["other_subject/graded_networking.jsonl"], shared
+    assert not shared["behavioural/graded_behavioural.jsonl"], shared
     assert len(shared["new_sources/graded_answers.jsonl"]) == 9, shared
 
 
@@ -137,3 +139,16 @@ def test_the_blind_credit_check_is_complete_and_balanced():
     s = summary(rows)
     assert s["shown"]["n"] == s["hidden"]["n"] == 60
     assert s["hidden"]["stated"] < s["shown"]["stated"]  # what the gate hides is mostly not stated correctly
+
+
+def test_the_behavioural_set_is_complete():
+    """A blind helper's behavioural set (evals/data/behavioural/README.md): 12 questions, 8 graded answers each, one
+    sample story per question as the reference, test-only."""
+    rows = load_jsonl(DATA_DIR / "behavioural" / "graded_behavioural.jsonl")
+    assert len(rows) == 96 and len({r["id"] for r in rows}) == 96
+    by_q = {}
+    for r in rows:
+        by_q.setdefault(r["question_id"], set()).add(r["reference"])
+        assert r["split"] == "test" and 0 <= r["score"] <= 10 and r["answer"].strip()
+        assert r["tier"] in {"excellent", "good", "partial", "wrong", "off_topic", "no_attempt"}
+    assert len(by_q) == 12 and all(len(refs) == 1 for refs in by_q.values())

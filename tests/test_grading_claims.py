@@ -162,19 +162,24 @@ A primary key can contain NULL values and duplicates, and a table can have sever
 """
 
 
-@pytest.fixture(scope="module")
-def sql_coach(built_home, tmp_path_factory):
-    """The bundled index plus a freshly added SQL source, in a copy of the shared home."""
+def _coach_with_source(built_home, tmp_path_factory, name: str, text: str) -> Coach:
+    """The bundled index plus one freshly added source ``name`` holding ``text``, in a copy of the shared home."""
     from corpus import parse_paths
 
-    home = tmp_path_factory.mktemp("sql_home")
+    home = tmp_path_factory.mktemp(name.split(".")[0] + "_home")
     shutil.copytree(built_home, home, dirs_exist_ok=True)
-    doc = home / "sql_notes.md"
-    doc.write_text(SQL_SOURCE, encoding="utf-8")
+    doc = home / name
+    doc.write_text(text, encoding="utf-8")
     coach = Coach(load_settings(home=home, judge_grading=True))
     coach.index.add(parse_paths([doc], embedder=coach.index.embedder))
     coach._reset_derived()
     return coach
+
+
+@pytest.fixture(scope="module")
+def sql_coach(built_home, tmp_path_factory):
+    """The bundled index plus a freshly added SQL source, in a copy of the shared home."""
+    return _coach_with_source(built_home, tmp_path_factory, "sql_notes.md", SQL_SOURCE)
 
 
 def test_where_having_swap_on_an_added_source(sql_coach):
@@ -655,16 +660,7 @@ I have used your product for two years and I like how your engineering blog writ
 @pytest.fixture(scope="module")
 def behavioural_coach(built_home, tmp_path_factory):
     """The bundled index plus an added page of behavioural questions (a walkthrough's kind of source)."""
-    from corpus import parse_paths
-
-    home = tmp_path_factory.mktemp("behavioural_home")
-    shutil.copytree(built_home, home, dirs_exist_ok=True)
-    doc = home / "behavioral.md"
-    doc.write_text(BEHAVIOURAL_SOURCE, encoding="utf-8")
-    coach = Coach(load_settings(home=home, judge_grading=True))
-    coach.index.add(parse_paths([doc], embedder=coach.index.embedder))
-    coach._reset_derived()
-    return coach
+    return _coach_with_source(built_home, tmp_path_factory, "behavioral.md", BEHAVIOURAL_SOURCE)
 
 
 def test_a_behavioural_question_says_its_grade_compares_with_a_sample_story(behavioural_coach):
