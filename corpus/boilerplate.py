@@ -43,8 +43,6 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     # video)
     ("subscribe", re.compile(r"\b(subscribe (to|for) (our|my|the) (free |weekly )?(channel|newsletter|updates|mailing list)"
                              r"|^\W*subscribe( (subscribe|now|here|channel|button))*\W*$)"
-                             # a named newsletter's exclamation and sign-up shapes ("Subscribe to CareerBoost Weekly!",
-                             # "Enter your email: [____]", a walkthrough's page); "a consumer must subscribe to a topic" is content
                              # a named newsletter's exclamation ("Subscribe to CareerBoost Weekly!") and a sign-up
                              # field ("Enter your email: [____]"), a walkthrough's page; "Subscribe to the topic!",
                              # `input("Enter your email: ")` and "delivered to your inbox" (SMTP) are content

@@ -829,8 +829,9 @@ class Grader:
         # yield", "UDP is slower than TCP": ``coach.grading.reversal``), the first such sentence for each claim
         swapped, reversed_at = {sw.claim for sw in found}, {}
         for c, claim in enumerate(claims):
-            hit = next(((j, rv) for j, r in enumerate(refs) if c not in swapped and not asserts_nothing(claim)
-                        for rv in [reversal(claim, r.text)] if rv), None)
+            if c in swapped or asserts_nothing(claim):
+                continue
+            hit = next(((j, rv) for j, r in enumerate(refs) for rv in [reversal(claim, r.text)] if rv), None)
             if hit:
                 (j, (k, a, b)) = hit
                 found.append(Swap(claim=c, reference=j, references=[j], terms=(a, b), crossed=[k], said_of=(b, a)))
