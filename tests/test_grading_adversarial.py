@@ -104,6 +104,25 @@ def test_a_list_answering_a_list_question_is_graded_not_screened(coach):
     assert stuffed.score == 0 and any("list of terms" in n for n in stuffed.notes)
 
 
+def test_an_acronym_spelled_out_answers_a_question_that_names_it(coach):
+    """A walkthrough's "Situation, Task, Action, Result." to "What is the STAR method?" was scored 0 as "only a list of
+    terms": the items' first letters spell the acronym the question names, so the list is its expansion. A list that
+    spells nothing the question names is still no answer."""
+    from coach.grading.text import claim_sentences, sentences, spells_acronym
+
+    q = "What is the STAR method?"
+    assert claim_sentences(sentences("Situation, Task, Action, Result."), q) == ["Situation, Task, Action, Result."]
+    assert spells_acronym("Single responsibility, Open/closed, Liskov substitution, Interface segregation, Dependency "
+                          "inversion.", "What are the SOLID principles?")
+    assert not spells_acronym("Situation, Task.", q) and not spells_acronym("Supervised, labels, features.", "What is SVM?")
+    ref = ("STAR stands for Situation, Task, Action and Result: set the scene, say what you had to do, what you did, and "
+           "what came of it.")
+    g = coach.grader.grade(q, "Situation, Task, Action, Result.", reference=ref)
+    assert g.score > 0 and not any("list of terms" in n for n in g.notes), (g.score, g.notes)
+    stuffed = coach.grader.grade(q, "Key terms: situation, method, answer.", reference=ref)
+    assert stuffed.score == 0 and any("list of terms" in n for n in stuffed.notes)
+
+
 def test_numpy_indexing_is_not_a_template_slot_and_inflected_words_are_words():
     """Found by running the input screen over the graded training answers: "a[[0, 2]]" (numpy fancy indexing) was
     read as a template slot aimed at the grader, and the whole sentence was dropped; "Conv, pooling, dense." was

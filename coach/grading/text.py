@@ -308,8 +308,23 @@ def claim_sentences(sents: list[str], question: str = "") -> list[str]:
     kept = _claim_sentences(sents)
     if kept or not question:
         return kept
-    listed = asks_for_list(question)
+    listed = asks_for_list(question) or any(spells_acronym(s, question) for s in sents)
     return [s for s in sents if s.strip() and (_named_label(s, question) or (listed and not _LABEL.match(s)))]
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+_EXPANSION_SPLIT = re.compile(r"\s*(?:,|;|\band\b)\s*", re.I)  # not "/": "Open/closed" is one letter of SOLID
+
+
+def spells_acronym(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` is a list whose items' first letters spell an acronym the question names ("Situation, Task,
+    Action, Result." to "What is the STAR method?", a walkthrough: graded 0 as "only a list of terms")."""
+    names = set(_ACRONYM.findall(question or ""))
+    if not names:
+        return False
+    body = _LABEL.sub("", sentence.strip().rstrip(".!?;"))
+    items = [i.strip() for i in _EXPANSION_SPLIT.split(body) if i and i.strip()]
+    return len(items) >= 2 and "".join(i[0] for i in items).upper() in names
 
 
 def _claim_sentences(sents: list[str]) -> list[str]:
