@@ -253,9 +253,10 @@ def build_records(source: str, lines: list[str], questions: list[QLine], removed
                 continue
             # the last answer's closing paragraph (not its first) may be the article's outro
             outro = last and i == content[-1] and i != content[0] and not eff[i - 1].strip()
-            text, cut = (text.strip(), 0) if own and not outro else strip_meta_sentences(text.strip())
-            if own and outro and cut and not mostly_meta(text, cut):
-                text, cut = eff[i].strip(), 0  # a story's last paragraph, not the article's outro: kept whole
+            stripped, n_meta = strip_meta_sentences(text.strip())
+            # an answer whose talk about the interview is content keeps it, unless it is the article's outro
+            kept = own and not (outro and n_meta and mostly_meta(stripped, n_meta))
+            text, cut = (text.strip(), 0) if kept else (stripped, n_meta)
             if not any(k != "blank" for _, _, k in items):
                 text = _ALABEL.sub("", text, count=1)  # "A: X is..." -> "X is..."
             elif outro and text and mostly_meta(text, cut):

@@ -32,7 +32,12 @@ STOP_WORDS = frozenset(
 
 def content_words(text: str) -> set[str]:
     """A sentence's words minus the stop words, plural "s" off: what two sentences are compared on by word overlap."""
-    return {singular(w) for w in words(text) if w not in STOP_WORDS}
+    return set(content_word_list(text))
+
+
+def content_word_list(text: str) -> list[str]:
+    """``content_words`` in the order the sentence says them, repeats kept."""
+    return [singular(w) for w in words(text) if w not in STOP_WORDS]
 
 
 MAX_POINTS = 4

@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from coach.grading.draft import STOP_WORDS
-from coach.grading.text import singular, words
+from coach.grading.draft import content_word_list
 
 _CONTRAST = re.compile(r"\b(instead of|rather than|as opposed to)\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:(more|less|fewer)\s+([a-z][\w-]*)|([a-z]+er))\s+than\b", re.I)
@@ -27,7 +26,7 @@ _NOT_COMPARATIVE = frozenset("rather other either neither whether never ever how
 
 
 def _content(text: str) -> list[str]:
-    return [singular(w) for w in words(text) if w not in STOP_WORDS and not w.isdigit()]
+    return [w for w in content_word_list(text) if not w.isdigit()]
 
 
 def sides(sentence: str) -> set[tuple[str, str, str]]:
