@@ -53,6 +53,11 @@ def bench_grading(coach, quick: bool = False) -> dict:
         times = latencies([lambda r=r, ref=ref: grader.grade(r["question"], r["answer"], reference=ref) for r, ref in drafted])
         out.update(grading_drafted_answers=len(drafted), grading_drafted_judge=grader.nli is not None,
                    grading_drafted_p50_ms=round(_pct(times, 50), 1), grading_drafted_p95_ms=round(_pct(times, 95), 1))
+    if grader.story_model is not None:  # COACH_STORY_MODEL=on: behavioural answers read as stories (coach/grading/story.py)
+        stories = load_jsonl(LABELLED_DIR / "behavioural_dev" / "graded_behavioural_dev_a.jsonl")[: 10 if quick else 60]
+        times = latencies([lambda r=r: grader.grade(r["question"], r["answer"], reference=r["reference"]) for r in stories])
+        out.update(grading_story_answers=len(stories), grading_story_p50_ms=round(_pct(times, 50), 1),
+                   grading_story_p95_ms=round(_pct(times, 95), 1))
     try:
         from coach.grading.feedback import phrase_feedback
 

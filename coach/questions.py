@@ -18,6 +18,7 @@ import re
 
 from coach.grading.draft import STOP_WORDS, guess_difficulty
 from coach.grading.rubrics import RubricBank
+from coach.grading.story import ACTIONS, REFLECTION, RESULT, SITUATION, STORY_NOTE
 from coach.grading.feedback import error_rank
 from coach.grading.text import singular, term_present
 from coach.grading.types import Grade
@@ -195,6 +196,14 @@ STAR_HINTS = [
 
 STAR_FOLLOWUP = "Follow-up: what was the result, in numbers if you can, and what would you do differently next time?"
 
+# the follow-up on a story grade's first missing part (coach/grading/story.py)
+STORY_FOLLOWUPS = {
+    SITUATION: "Follow-up: set the scene for me: when was this, where were you, and what was at stake?",
+    ACTIONS: "Follow-up: what did you do yourself, step by step? Leave out what the rest of the team did.",
+    RESULT: STAR_FOLLOWUP,
+    REFLECTION: "Follow-up: what did you learn from it, and what would you do differently next time?",
+}
+
 
 def _hints(rubric) -> list[str]:
     if rubric.origin == "draft" and behavioural(rubric.question):
@@ -350,6 +359,14 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
     from coach.grading.feedback import unsaid_missing
     from coach.grading.grader import BEHAVIOURAL_NOTE
 
+    if STORY_NOTE in grade.notes:
+        # a story grade: its red flag first, then the first part of the story it lacks (the situation, the actions,
+        # the result, the lesson), else the result and what the candidate would do differently
+        if grade.wrong:
+            said = (grade.wrong[0].get("said") or grade.wrong[0].get("claim") or "").strip().rstrip(".")
+            return FollowUp(f"Follow-up: you said “{said}”. Looking back, how would you handle that part now, and why?")
+        gaps = [p for p in grade.missing if p in STORY_FOLLOWUPS]
+        return FollowUp(STORY_FOLLOWUPS[gaps[0]] if gaps else STORY_FOLLOWUPS[RESULT])
     if BEHAVIOURAL_NOTE in grade.notes:
         # the candidate's own story: its gaps against the source's sample story are no gaps (a walkthrough's follow-up
         # would have asked about the sample's "on-call rotation")

@@ -210,6 +210,7 @@ class Coach:
                     draft_scorer=self.draft_scorer if self.scorer is not None else None,
                     vector_store=self._rubric_vectors(),
                     attempt_model=self._attempt_model(),
+                    story_model=self._story_model(),
                 )
             return self._grader
 
@@ -221,6 +222,15 @@ class Coach:
         from coach.grading.attempt_model import AttemptModel
 
         return AttemptModel.for_embedder(self.index.embedder.model_id)
+
+    def _story_model(self):
+        """Behavioural answers read as stories with COACH_STORY_MODEL=on (None: graded like any other; off, the
+        default, no fitted model, or another embedding model than the one it was fit with)."""
+        if self.settings.story_model != "on":
+            return None
+        from coach.grading.story import StoryModel
+
+        return StoryModel.for_embedder(self.index.embedder.model_id)
 
     def _rubric_vectors(self):
         """Rubric vectors on disk under COACH_HOME/cache (none in a read-only home)."""

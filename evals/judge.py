@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 OTHER_SUBJECT = DATA_DIR / "other_subject" / "graded_networking.jsonl"
 # behavioural questions graded against a prep site's sample story (explicit references): test-only, a measured gap
 BEHAVIOURAL = DATA_DIR / "behavioural" / "graded_behavioural.jsonl"
+# a second blind set of behavioural answers (12 other questions, another writer): test-only, the story model's decision
+BEHAVIOURAL_2 = DATA_DIR / "behavioural_2" / "graded_behavioural_2.jsonl"
+# a third (12 more questions, another writer): the story model's decision after sets 1 and 2 were read to diagnose it
+BEHAVIOURAL_3 = DATA_DIR / "behavioural_3" / "graded_behavioural_3.jsonl"
 NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
 ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
 

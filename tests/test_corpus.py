@@ -706,6 +706,9 @@ def test_talk_about_the_interview_is_still_cut_from_a_technical_page(tmp_path):
     ("3. What is your greatest weakness?", True),
     ("Can you tell me about a time when you missed a deadline?", True),
     ("How do you handle criticism?", True),
+    ("Tell me about a project that failed. What happened?", True),  # read on the behavioural test sets (tuning data)
+    ("What would your previous manager say is your biggest area for improvement?", True),
+    ("What would your model say is the most important feature?", False),
     ("How do you handle class imbalance?", False),
     ("How do you handle conflicts in Git?", False),  # a review's false positives of a first version
     ("How do you handle failures in a distributed system?", False),

@@ -141,14 +141,28 @@ def test_the_blind_credit_check_is_complete_and_balanced():
     assert s["hidden"]["stated"] < s["shown"]["stated"]  # what the gate hides is mostly not stated correctly
 
 
-def test_the_behavioural_set_is_complete():
-    """A blind helper's behavioural set (evals/data/behavioural/README.md): 12 questions, 8 graded answers each, one
-    sample story per question as the reference, test-only."""
-    rows = load_jsonl(DATA_DIR / "behavioural" / "graded_behavioural.jsonl")
-    assert len(rows) == 96 and len({r["id"] for r in rows}) == 96
+@pytest.mark.parametrize("path, n, questions, split", [
+    ("behavioural/graded_behavioural.jsonl", 96, 12, "test"),
+    ("behavioural_2/graded_behavioural_2.jsonl", 96, 12, "test"),
+    ("behavioural_3/graded_behavioural_3.jsonl", 96, 12, "test"),
+    ("behavioural_dev/graded_behavioural_dev_a.jsonl", 90, 10, "dev"),
+    ("behavioural_dev/graded_behavioural_dev_b.jsonl", 90, 10, "dev"),
+    ("behavioural_dev/graded_behavioural_dev_c.jsonl", 90, 10, "dev"),
+])
+def test_the_behavioural_sets_are_complete(path, n, questions, split):
+    """Blind helpers' behavioural sets (datasheets beside them): graded answers to behavioural questions, one sample
+    story per question as the reference; the test sets test-only, the dev sets what the story model is fit on. No
+    question is shared between a dev set and a test set."""
+    rows = load_jsonl(DATA_DIR / path)
+    assert len(rows) == n and len({r["id"] for r in rows}) == n
     by_q = {}
     for r in rows:
         by_q.setdefault(r["question_id"], set()).add(r["reference"])
-        assert r["split"] == "test" and 0 <= r["score"] <= 10 and r["answer"].strip()
+        assert r["split"] == split and 0 <= r["score"] <= 10 and r["answer"].strip()
         assert r["tier"] in {"excellent", "good", "partial", "wrong", "off_topic", "no_attempt"}
-    assert len(by_q) == 12 and all(len(refs) == 1 for refs in by_q.values())
+    assert len(by_q) == questions and all(len(refs) == 1 for refs in by_q.values())
+    if split == "dev":
+        tests = [r for p in ("behavioural", "behavioural_2", "behavioural_3") for f in (DATA_DIR / p).glob("*.jsonl")
+                 for r in load_jsonl(f)]
+        assert not {r["question"] for r in rows} & {r["question"] for r in tests}
+        assert not {r["answer"] for r in rows} & {r["answer"] for r in tests}

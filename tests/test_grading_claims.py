@@ -663,13 +663,58 @@ def behavioural_coach(built_home, tmp_path_factory):
     return _coach_with_source(built_home, tmp_path_factory, "behavioral.md", BEHAVIOURAL_SOURCE)
 
 
+def test_a_behavioural_question_is_graded_as_a_story_of_ones_own(behavioural_coach, monkeypatch):
+    """With the story model (COACH_STORY_MODEL=on; coach/grading/story.py) a behavioural question drafted from a source
+    is graded as a story: the story's parts as right or missing, never the sample's details; a red-flag sentence under
+    "What is wrong"; follow-ups on the story's own gaps."""
+    from coach.grading.story import ACTIONS, REFLECTION, RESULT, SITUATION, STORY_NOTE, StoryModel
+    from coach.questions import STORY_FOLLOWUPS, followup_for
+
+    g = behavioural_coach.grader
+    assert g.story_model is None  # off by default
+    monkeypatch.setattr(g, "story_model", StoryModel.load())
+    q = "Tell me about a time you disagreed with a teammate."
+    good = g.grade(q, "Last spring at my previous job my lead wanted to rewrite our billing service in Go. I thought the "
+                      "risk was too high, so I wrote a one-page comparison, booked half an hour with her and suggested we "
+                      "port one endpoint first. We did it in two weeks, the port ran 30% slower, so we kept Python, and I "
+                      "learned to test an idea small before arguing about it.")
+    assert STORY_NOTE in good.notes and good.verdict == "correct" and good.score >= 6.5, good.steps
+    assert set(good.right) == {SITUATION, ACTIONS, RESULT, REFLECTION} and not good.wrong
+    assert "on-call rotation" not in good.feedback.split("Model answer:")[0]  # the sample's details are no points
+    assert "on-call rotation" in good.model_answer
+    thin = g.grade(q, "My lead wanted to rewrite our billing service in Go. I thought the risk was too high, so I wrote a "
+                      "one-page comparison and suggested we port one endpoint first.")
+    assert thin.score < good.score and REFLECTION in thin.missing
+    assert followup_for(thin).question == STORY_FOLLOWUPS[[p for p in thin.missing if p in STORY_FOLLOWUPS][0]]
+    flag = g.grade(q, "Last year a colleague pushed a change that broke the build. It was completely his fault, so I "
+                      "told the whole team at stand-up that his code was the problem, and after that he never argued "
+                      "with me again.")
+    assert flag.verdict == "incorrect" and flag.score <= 3.0, flag.steps
+    assert flag.wrong and "his fault" in flag.wrong[0]["said"]
+    assert flag.wrong[0]["correction"].startswith("An interviewer may stop here: this reads as")
+    assert any(w in flag.wrong[0]["correction"] for w in ("blaming", "humiliating"))
+    assert "You said: \"" in flag.feedback and any(s.name == "red_flag" for s in flag.steps)
+    assert followup_for(flag).question.startswith("Follow-up: you said “" + flag.wrong[0]["said"].rstrip("."))
+    other = g.grade(q, "My greatest strength is that I'm very organised: I plan my whole week every Monday morning, "
+                       "keep a detailed to-do list and I have never missed a deadline in my career.")
+    assert other.verdict == "off_topic" and other.score <= 1.5 and not other.right, other.steps
+    assert g.grade(q, "Hmm, sorry, I can't think of one right now, can we move on?").verdict == "no_attempt"
+    assert g.grade(q, good_text := "Last spring I disagreed with my lead about a rewrite and I wrote a comparison.").score \
+        == g.grade(q, good_text).score  # deterministic
+    # a question about the STAR method on the same page is a technical question
+    factual = g.grade("What is the STAR method?", "Situation, task, action and result: most of it on your own actions.")
+    assert STORY_NOTE not in factual.notes
+
+
 def test_a_behavioural_question_says_its_grade_compares_with_a_sample_story(behavioural_coach):
-    """A walkthrough's good stories of its own, different from the page's sample, scored from 1.0 "off topic" to 8.9,
-    and the hints named the sample's details ("on-call rotation", "parental leave")."""
+    """Without the story model (COACH_STORY_MODEL=off, the default): a walkthrough's good stories of its own, different from the
+    page's sample, scored from 1.0 "off topic" to 8.9, and the hints named the sample's details ("on-call rotation",
+    "parental leave"): the grade says it compares with a sample story."""
     from coach.grading.grader import BEHAVIOURAL_NOTE
     from coach.questions import STAR_HINTS, _hints
 
     g = behavioural_coach.grader
+    assert g.story_model is None  # the default
     story = g.grade("Tell me about a time you disagreed with a teammate.",
                     "My lead wanted to rewrite our billing service in Go. I thought the risk was too high, so I wrote a "
                     "one-page comparison and suggested we port one endpoint first. We did, it took two weeks, and we "

@@ -1,4 +1,4 @@
-"""`coach judge train|train-scorer|train-verifier|train-attempt|data|score|score-answer|verify-claim|export-trusted`: train, inspect and try
+"""`coach judge train|train-scorer|train-verifier|train-attempt|train-story|data|score|score-answer|verify-claim|export-trusted`: train, inspect and try
 the judgement (NLI) model, the answer scorer and the claim verifier."""
 
 from __future__ import annotations
@@ -106,6 +106,36 @@ def train_attempt(settings, data, output, Cs):
                                 progress=lambda s: click.echo(s, err=True))
     model.save(Path(output) if output else MODEL_FILE)
     click.echo(json.dumps({"threshold": model.threshold, **model.info}, indent=2))
+
+
+STORY_DATA = tuple(f"evals/data/behavioural_dev/graded_behavioural_dev_{w}.jsonl" for w in "abc")
+
+
+@judge.command("train-story")
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Graded behavioural answers, JSON lines with question, answer, reference, score, tier, question_id "
+                   "(default: the two development sets in evals/data/behavioural_dev/).")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the model (default: the shipped coach/grading/story_model.json).")
+@click.pass_obj
+def train_story(settings, data, output):
+    """Fit the behavioural-answer model (story features -> 0-10, with its red-flag and off-topic thresholds) on graded
+    development answers; the defaults reproduce the shipped model (about a minute, mostly embedding)."""
+    from coach.datafiles import load_jsonl
+    from coach.grading.story import MODEL_FILE, StoryReader, train_story_model
+    from index.embedder import Embedder
+
+    root = Path(__file__).resolve().parents[2]
+    rows = [r for p in ([Path(p) for p in data] or [root / p for p in STORY_DATA]) for r in load_jsonl(p)]
+    bad = [i for i, r in enumerate(rows, 1) if not isinstance(r, dict) or not all(
+        isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer")) or not isinstance(r.get("score"), (int, float))]
+    if bad:
+        raise click.UsageError(f"{len(bad)} line(s) lack a question, an answer or a numeric score (first: line {bad[0]})")
+    embedder = Embedder(settings)
+    model = train_story_model(rows, StoryReader(embedder.encode_grouped), embedder.model_id,
+                              progress=lambda s: click.echo(s, err=True))
+    model.save(Path(output) if output else MODEL_FILE)
+    click.echo(json.dumps({"flag_min": model.flag_min, "off_topic_below": model.off_topic_below, **model.info}, indent=2))
 
 
 def graded_attempt_texts() -> list[str]:

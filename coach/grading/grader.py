@@ -307,11 +307,14 @@ class Grader:
         parallel: bool = True,  # run the answer scorer and the judge beside the embedding model (same grades)
         vector_store=None,  # coach.grading.vector_store.RubricVectorStore: rubric vectors kept on disk
         attempt_model=None,  # coach.grading.attempt_model.AttemptModel: "no attempt" beside the text rule
+        story_model=None,  # coach.grading.story.StoryModel: behavioural answers on drafted rubrics read as stories
     ):
         if nli_scope not in ("all", "drafts"):
             raise ValueError(f"nli_scope must be 'all' or 'drafts', not {nli_scope!r}")
         self._embed = embed
         self.attempt_model = attempt_model
+        self.story_model = story_model
+        self._stories = None
         self.bank = bank
         self.records = records or {}
         self.search = search
@@ -349,6 +352,13 @@ class Grader:
             return np.zeros((0, 384), dtype=np.float32)
         out = np.asarray(self._embed(list(texts)), dtype=np.float32)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    def _story_reader(self):
+        if self._stories is None:
+            from coach.grading.story import StoryReader
+
+            self._stories = StoryReader(self._embed)
+        return self._stories
 
     def rubric_vecs(self, rubric: Rubric) -> dict[str, np.ndarray]:
         """Model answer, key points, misconceptions and corrections, embedded once per rubric (and, with a
@@ -478,7 +488,8 @@ class Grader:
 
     def analyse(self, question: str, answer: str, *, question_id: str | None = None, reference: str | None = None,
                 vouched: bool = True):
-        """(Grade, Evidence | None): the grade plus the raw signals (None when the input screen decided).
+        """(Grade, Evidence | None): the grade plus the raw signals (None when the input screen decided, or the
+        answer was read as a story: ``coach.grading.story``).
         ``vouched``: see ``resolve``."""
         asked = (question or "").strip()
         if not asked and question_id:  # the id names the question: its own text is what the answer is read against
@@ -509,6 +520,17 @@ class Grader:
         # the no-attempt model reads the answer now (one embedding); its reading counts only at the end, on a
         # grade that found nothing (``_no_attempt_gate``)
         reading = self.attempt_model.reading(text, self._embed) if self.attempt_model is not None else None
+        if self.story_model is not None and rubric.origin == "draft" and behavioural(asked):
+            # a behavioural question drafted from a source's (or the user's) sample story: the answer is read as a
+            # story of its own (coach/grading/story.py), not against the sample's sentences
+            from coach.grading.story import grade_story
+
+            grade_story(grade, asked, self._story_reader().read(asked, text, rubric.model_answer), self.story_model)
+            self._no_attempt_gate(grade, rubric, reading)
+            if grade.verdict == "no_attempt":
+                grade.right, grade.missing = [], []
+            grade.feedback = build_feedback(grade)
+            return grade, None
         ev = self.measure(rubric, asked, text)
         cal = self.calibration_for(rubric)
         grade.score, caps = cal.score(ev.features)

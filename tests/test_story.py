@@ -1,0 +1,171 @@
+"""Behavioural answers read as stories (coach/grading/story.py) with the real embedding model: the features an
+interviewer listens for, the red-flag and off-topic readings, the shipped model and the grade it gives through the
+grader (a behavioural page added as a source, and an explicit sample answer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.grading.story import (ACTIONS, FEATURES, MODEL_FILE, REFLECTION, RESULT, SITUATION, STORY_NOTE, StoryModel,
+                                 StoryReader, elements, is_story_prompt, train_story_model)
+
+Q = "Tell me about a time you disagreed with a teammate."
+STORY = ("Last year at my previous job I disagreed with our tech lead about rewriting the billing service. I booked a "
+         "half hour with her, listened to her reasons and proposed we port one endpoint first. As a result we shipped "
+         "the port in two weeks with no incidents, and I learned to test an idea small before arguing for it.")
+GENERIC = "I'm a team player and I always try to listen to everyone. I believe communication is key in any team."
+BLAME = ("It was completely his fault. I told the whole team at stand-up that his code broke the build, and after that "
+         "he never argued with me again.")
+OTHER_QUESTION = "My greatest strength is that I'm very organised: I plan my week on Monday and I never miss a deadline."
+
+
+@pytest.fixture(scope="module")
+def story_coach(built_home):
+    """A real Coach over the shared built index with the story model on (COACH_STORY_MODEL=on; off by default)."""
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    return Coach(load_settings(home=built_home, story_model="on"))
+
+
+@pytest.fixture(scope="module")
+def reader(coach):
+    return StoryReader(coach.index.embedder.encode_grouped)  # what the grader reads with
+
+
+def test_a_story_has_its_parts_and_platitudes_do_not(reader):
+    story, generic = reader.read(Q, STORY).features, reader.read(Q, GENERIC).features
+    assert set(story) | {"red_lr"} == set(FEATURES)  # the model adds red_lr (StoryModel.features)
+    assert story["i_past"] > generic["i_past"] and story["time"] >= 1 and story["reflection"] >= 1
+    assert story["numbers"] >= 1 and story["result"] >= 1
+    assert generic["generic"] > story["generic"] and generic["time"] == 0 and generic["reflection"] == 0
+    parts = elements(story)
+    assert all(parts.values()), parts
+    assert not any(elements(generic)[p] for p in (SITUATION, ACTIONS, REFLECTION))
+
+
+def test_we_stories_show_less_ownership(reader):
+    we = reader.read(Q, "Last year we disagreed about the release plan, so we had a meeting and we agreed to wait.")
+    assert we.features["we_share"] > 0.7 and not elements(we.features)[ACTIONS]
+
+
+def test_a_blaming_sentence_reads_as_the_likeliest_red_flag(reader):
+    blame, story = reader.read(Q, BLAME), reader.read(Q, STORY)
+    assert blame.features["red_margin"] > story.features["red_margin"]
+    assert blame.flags[0]["kind"] in ("blames others", "humiliates or retaliates")
+
+
+def test_an_answer_to_another_interview_question_is_closer_to_it(reader):
+    other, story = reader.read(Q, OTHER_QUESTION), reader.read(Q, STORY)
+    assert other.features["q_margin"] < story.features["q_margin"]
+    assert "strength" in other.other_prompt
+
+
+def test_reading_is_deterministic(reader):
+    assert reader.read(Q, STORY).features == reader.read(Q, STORY).features
+
+
+def test_story_prompts_and_prompts_about_motives():
+    assert is_story_prompt(Q) and is_story_prompt("Describe a time you took a calculated risk.")
+    assert not is_story_prompt("Why do you want to work here?")
+    assert not is_story_prompt("What is your greatest weakness?")
+
+
+def test_the_shipped_model_reads_the_default_embedding_model(story_coach, coach):
+    model = StoryModel.for_embedder(coach.index.embedder.model_id)
+    assert model is not None and story_coach.grader.story_model is not None
+    assert coach.grader.story_model is None  # off by default (README, "Behavioural answers read as stories")
+    assert np.array_equal(story_coach.grader.story_model.weights, model.weights)
+    assert model.red_weights.shape == (coach.index.embedder.dim,)
+    held = model.info["leave_one_question_out"]
+    # fit on the development sets; these figures hold each question out (the README has the test set's)
+    assert held["spearman"] > 0.6 and held["mean_by_tier"]["excellent"] > held["mean_by_tier"]["wrong"] + 2
+    assert StoryModel.for_embedder("another/model") is None
+
+
+def test_a_bad_model_file_is_refused_with_a_warning(tmp_path, caplog):
+    raw = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    for broken in ({**raw, "features": raw["features"][:-1]}, {**raw, "weights": raw["weights"][:3]},
+                   {**raw, "red_min": "nan"}, {**raw, "format": 9}):
+        path = tmp_path / "m.json"
+        path.write_text(json.dumps(broken), encoding="utf-8")
+        with caplog.at_level("WARNING"):
+            assert StoryModel.for_embedder(raw["embedding_model"], path) is None
+    assert "story model unusable" in caplog.text
+    assert StoryModel.for_embedder(raw["embedding_model"], tmp_path / "none.json") is None
+
+
+def test_an_explicit_sample_answer_grades_a_behavioural_answer_as_a_story(story_coach, coach):
+    from coach.grading.story import STORY_NOTE
+
+    sample = ("Situation: two senior engineers disagreed about a migration. Task: I had to keep the release on time. "
+              "Action: I proposed a one-week spike. Result: we shipped on time, and I learned to prototype first.")
+    g = story_coach.grader.grade(Q, STORY, reference=sample)
+    # a compact good story: all four parts, a middling-to-good score (compact excellent answers score low: README)
+    assert STORY_NOTE in g.notes and g.score >= 5.5 and set(g.right) == {SITUATION, ACTIONS, RESULT, REFLECTION}
+    assert g.verdict in ("correct", "partial") and not g.wrong
+    assert g.model_answer.startswith("Situation: two senior")
+    assert STORY_NOTE not in coach.grader.grade(Q, STORY, reference=sample).notes  # off by default
+    # a reviewed bundled question is graded as before
+    bundled = story_coach.grader.grade("What is overfitting?", "The model memorises the training data and fails on new data.")
+    assert STORY_NOTE not in bundled.notes
+
+
+def test_the_story_model_is_switched_on_and_off(built_home, monkeypatch):
+    from coach.config import load_settings
+    from coach.config import ConfigError
+    from coach.service import Coach
+
+    assert Coach(load_settings(home=built_home)).grader.story_model is None  # the default
+    monkeypatch.setenv("COACH_STORY_MODEL", "on")
+    assert Coach(load_settings(home=built_home)).grader.story_model is not None
+    monkeypatch.setenv("COACH_STORY_MODEL", "off")
+    assert Coach(load_settings(home=built_home)).grader.story_model is None
+    monkeypatch.setenv("COACH_STORY_MODEL", "maybe")
+    with pytest.raises(ConfigError, match="COACH_STORY_MODEL"):
+        load_settings(home=built_home)
+
+
+def test_train_story_fits_a_model_that_loads(tmp_path):
+    """`coach judge train-story` on two questions of the development data: a model file the grader can read."""
+    from click.testing import CliRunner
+
+    from coach.cli import cli
+    from coach.commands.judge import STORY_DATA
+    from coach.datafiles import load_jsonl
+
+    root = Path(__file__).resolve().parents[1]
+    rows = load_jsonl(root / STORY_DATA[0])
+    keep = sorted({r["question_id"] for r in rows})[:3]
+    data = tmp_path / "small.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows if r["question_id"] in keep), encoding="utf-8")
+    out = tmp_path / "story.json"
+    res = CliRunner().invoke(cli, ["judge", "train-story", "--data", str(data), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    model = StoryModel.load(out)
+    assert model.info["n"] == 27 and model.info["questions"] == 3 and 0 < model.red_min <= 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"question": "Q?", "answer": "", "score": 3}) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["judge", "train-story", "--data", str(bad), "--output", str(out)])
+    assert res.exit_code != 0 and "lack a question, an answer or a numeric score" in res.output
+
+
+def test_training_needs_red_flag_answers_from_two_questions(coach):
+    rows = [{"question": Q, "answer": STORY, "score": 9, "tier": "excellent", "question_id": "q1"}] * 3
+    with pytest.raises(ValueError, match="needs answers tiered wrong"):
+        train_story_model(rows, StoryReader(coach.index.embedder.encode_grouped), "m")
+
+
+def test_a_red_flag_is_shown_escaped_with_its_basis_on_the_card(story_coach):
+    from coach.session.render import grade_md
+
+    sample = "Situation: a build broke before a release. Action: I found the cause and fixed it. Result: we shipped."
+    g = story_coach.grader.grade(Q, "Last year a colleague broke the build. It was completely his fault <script>x</script>, "
+                                    "so I told the whole team at stand-up that his code was the problem.", reference=sample)
+    assert g.verdict == "incorrect" and g.wrong and g.wrong[0]["how"] == "red flag"
+    md = grade_md(g)
+    assert "<script>" not in md and "red-flag reading" in md and "An interviewer may stop here" in md
