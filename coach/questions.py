@@ -18,7 +18,7 @@ import re
 
 from coach.grading.draft import STOP_WORDS, guess_difficulty
 from coach.grading.rubrics import RubricBank
-from coach.grading.story import ACTIONS, REFLECTION, RESULT, SITUATION, STORY_NOTE
+from coach.grading.story import ACTIONS, REFLECTION, RESULT, SITUATION, STORY_NOTE, is_story_prompt
 from coach.grading.feedback import error_rank
 from coach.grading.text import singular, term_present
 from coach.grading.types import Grade
@@ -196,6 +196,7 @@ STAR_HINTS = [
 
 STAR_FOLLOWUP = "Follow-up: what was the result, in numbers if you can, and what would you do differently next time?"
 
+EXAMPLE_FOLLOWUP = "Follow-up: can you give me a concrete example from your own work that shows that?"
 # the follow-up on a story grade's first missing part (coach/grading/story.py)
 STORY_FOLLOWUPS = {
     SITUATION: "Follow-up: set the scene for me: when was this, where were you, and what was at stake?",
@@ -365,6 +366,8 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         if grade.wrong:
             said = (grade.wrong[0].get("said") or grade.wrong[0].get("claim") or "").strip().rstrip(".")
             return FollowUp(f"Follow-up: you said “{said}”. Looking back, how would you handle that part now, and why?")
+        if not is_story_prompt(grade.question):  # "Why do you want to work here?": no story parts to ask about
+            return FollowUp(EXAMPLE_FOLLOWUP)
         gaps = [p for p in grade.missing if p in STORY_FOLLOWUPS]
         return FollowUp(STORY_FOLLOWUPS[gaps[0]] if gaps else STORY_FOLLOWUPS[RESULT])
     if BEHAVIOURAL_NOTE in grade.notes:

@@ -27,7 +27,8 @@ _PROMPT = re.compile(
     r"(?:tell (?:me|us)|talk) about (?:a time (?:when |where |that |in which )?" + _YOU + r"|yourself\b"
     r"|an? (?:occasion|situation|moment) (?:when|where|in which) " + _YOU + r"|your (?:greatest|biggest|proudest|hardest)\b"
     r"|an? " + _STORY + r" (?:with (?:a|an|your) " + _PERSON + r"|(?:that |where |when |in which )?" + _YOU +
-    r"|(?:of yours |you worked on |you were (?:on|part of) )?that (?:failed|went wrong|did not go|didn't go)\b)"
+    r"|(?:of yours |you worked on |you were (?:on|part of) )?that (?:(?:failed|went wrong)(?=\s*(?:[?.!,;]|$|and\b))"
+    r"|(?:did not|didn't) go (?:well|as planned|to plan)))"
     r"|the (?:most difficult|hardest|toughest|biggest) " + _STORY + r" (?:that )?you)"
     r"|describe (?:a|an|the) (?:time|occasion|moment|situation) (?:when |where |in which |that )?" + _YOU +
     r"|describe (?:a|an|your) " + _STORY + r" (?:that (?:failed|went wrong)\b|(?:that |where |when |in which )?" + _YOU + r")"
@@ -46,7 +47,7 @@ _PROMPT = re.compile(
     r"|what(?:'s|’s| is| was) your proudest\b|where do you see yourself (?:in|at|five|ten|\d)|what motivates you\b"
     r"|how would your (?:colleagues|coworkers|co-workers|manager|friends|team) describe you"
     r"|what would your (?:(?:previous|last|current|former|old) )?(?:colleagues|coworkers|co-workers|manager|boss|friends"
-    r"|team|teammates|references?) say (?:about you|is your|are your|you)\b)",
+    r"|team|teammates|references?) say (?:about you|is your|are your|you are|you're)\b)",
     re.I)
 
 

@@ -149,9 +149,11 @@ def test_train_story_fits_a_model_that_loads(tmp_path):
     model = StoryModel.load(out)
     assert model.info["n"] == 27 and model.info["questions"] == 3 and 0 < model.red_min <= 1
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"question": "Q?", "answer": "", "score": 3}) + "\n", encoding="utf-8")
-    res = CliRunner().invoke(cli, ["judge", "train-story", "--data", str(bad), "--output", str(out)])
-    assert res.exit_code != 0 and "lack a question, an answer or a numeric score" in res.output
+    for row in ({"question": "Q?", "answer": "", "score": 3}, {"question": "Q?", "answer": "A story.", "score": float("nan")},
+                {"question": "Q?", "answer": "A story.", "score": 11}):
+        bad.write_text(json.dumps(row) + "\n", encoding="utf-8")
+        res = CliRunner().invoke(cli, ["judge", "train-story", "--data", str(bad), "--output", str(out)])
+        assert res.exit_code != 0 and "lack a question, an answer or a score from 0 to 10" in res.output
 
 
 def test_training_needs_red_flag_answers_from_two_questions(coach):
@@ -169,3 +171,44 @@ def test_a_red_flag_is_shown_escaped_with_its_basis_on_the_card(story_coach):
     assert g.verdict == "incorrect" and g.wrong and g.wrong[0]["how"] == "red flag"
     md = grade_md(g)
     assert "<script>" not in md and "red-flag reading" in md and "An interviewer may stop here" in md
+
+
+GOOD_BASE = ("Last spring at my previous job my lead wanted to rewrite our billing service in Go. I thought the risk was "
+             "too high, so I wrote a one-page comparison and suggested we port one endpoint first. We did it in two "
+             "weeks and the port ran 30% slower, so we kept Python, and I learned to test an idea small before arguing.")
+
+
+@pytest.mark.parametrize("extra", [  # a review's ordinary sentences that a first list of red-flag phrasings flagged
+    "Before that I went over the numbers with her.",
+    "I presented the comparison in front of the whole team.",
+    "She didn't know the old billing code, so I walked her through it.",
+    "I didn't raise my voice; I asked questions.",
+    "The old benchmarks were useless, so I wrote new ones.",
+    "It wasn't their fault, it was mine.",
+])
+def test_ordinary_sentences_in_a_good_story_are_no_red_flags(story_coach, extra):
+    from coach.grading.story import RED_CUES
+
+    assert not RED_CUES.search(extra)
+    g = story_coach.grader.grade(Q, GOOD_BASE + " " + extra, reference=STORY)
+    assert g.verdict != "incorrect" and not g.wrong and g.score > 5, g.steps
+
+
+def test_typographic_apostrophes_read_like_plain_ones(reader):
+    plain = reader.read(Q, "Honestly, the delay wasn't my fault. I didn't tell my manager.").features
+    curly = reader.read(Q, "Honestly, the delay wasn’t my fault. I didn’t tell my manager.").features
+    assert plain["red_cues"] == curly["red_cues"] == 2
+
+
+def test_a_question_about_motives_is_no_story(story_coach):
+    from coach.questions import EXAMPLE_FOLLOWUP, followup_for
+
+    sample = "I have used your product for two years, and your engineering blog's posts on reliability are why I applied."
+    g = story_coach.grader.grade("Why do you want to work here?", "I like your product and the team, and I want to "
+                                 "work on developer tools because I spend my day in them.", reference=sample)
+    assert g.verdict != "no_attempt" and not g.right and not g.missing  # no story parts to list
+    assert followup_for(g).question == EXAMPLE_FOLLOWUP
+
+
+def test_numbers_alone_are_no_result(reader):
+    assert not elements(reader.read(Q, "1234 5678 9012 and 42.").features)[RESULT]

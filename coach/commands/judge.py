@@ -4,6 +4,7 @@ the judgement (NLI) model, the answer scorer and the claim verifier."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
@@ -114,13 +115,13 @@ STORY_DATA = tuple(f"evals/data/behavioural_dev/graded_behavioural_dev_{w}.jsonl
 @judge.command("train-story")
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Graded behavioural answers, JSON lines with question, answer, reference, score, tier, question_id "
-                   "(default: the two development sets in evals/data/behavioural_dev/).")
+                   "(default: the three development sets in evals/data/behavioural_dev/).")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the model (default: the shipped coach/grading/story_model.json).")
 @click.pass_obj
 def train_story(settings, data, output):
     """Fit the behavioural-answer model (story features -> 0-10, with its red-flag and off-topic thresholds) on graded
-    development answers; the defaults reproduce the shipped model (about a minute, mostly embedding)."""
+    development answers; the defaults reproduce the shipped model (under a minute, mostly embedding)."""
     from coach.datafiles import load_jsonl
     from coach.grading.story import MODEL_FILE, StoryReader, train_story_model
     from index.embedder import Embedder
@@ -128,12 +129,17 @@ def train_story(settings, data, output):
     root = Path(__file__).resolve().parents[2]
     rows = [r for p in ([Path(p) for p in data] or [root / p for p in STORY_DATA]) for r in load_jsonl(p)]
     bad = [i for i, r in enumerate(rows, 1) if not isinstance(r, dict) or not all(
-        isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer")) or not isinstance(r.get("score"), (int, float))]
+        isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer"))
+        or not isinstance(r.get("score"), (int, float)) or isinstance(r.get("score"), bool)
+        or not math.isfinite(r["score"]) or not 0 <= r["score"] <= 10]
     if bad:
-        raise click.UsageError(f"{len(bad)} line(s) lack a question, an answer or a numeric score (first: line {bad[0]})")
+        raise click.UsageError(f"{len(bad)} line(s) lack a question, an answer or a score from 0 to 10 (first: line {bad[0]})")
     embedder = Embedder(settings)
-    model = train_story_model(rows, StoryReader(embedder.encode_grouped), embedder.model_id,
-                              progress=lambda s: click.echo(s, err=True))
+    try:
+        model = train_story_model(rows, StoryReader(embedder.encode_grouped), embedder.model_id,
+                                  progress=lambda s: click.echo(s, err=True))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     model.save(Path(output) if output else MODEL_FILE)
     click.echo(json.dumps({"flag_min": model.flag_min, "off_topic_below": model.off_topic_below, **model.info}, indent=2))
 

@@ -523,10 +523,15 @@ class Grader:
         if self.story_model is not None and rubric.origin == "draft" and behavioural(asked):
             # a behavioural question drafted from a source's (or the user's) sample story: the answer is read as a
             # story of its own (coach/grading/story.py), not against the sample's sentences
-            from coach.grading.story import grade_story
+            from coach.grading.story import grade_story, is_story_prompt
 
-            grade_story(grade, asked, self._story_reader().read(asked, text, rubric.model_answer), self.story_model)
-            self._no_attempt_gate(grade, rubric, reading)
+            # the sample as given (the model was fit on whole samples; a drafted model answer keeps four sentences)
+            sample = reference if reference is not None and reference.strip() else rubric.model_answer
+            grade_story(grade, asked, self._story_reader().read(asked, text, sample), self.story_model)
+            if is_story_prompt(asked):
+                # a question about motives or traits lists no story parts, so a short genuine answer ("I like your
+                # product and the team") would always pass the gate's "nothing found" test (a review): not gated
+                self._no_attempt_gate(grade, rubric, reading)
             if grade.verdict == "no_attempt":
                 grade.right, grade.missing = [], []
             grade.feedback = build_feedback(grade)
