@@ -196,6 +196,7 @@ STAR_HINTS = [
 
 STAR_FOLLOWUP = "Follow-up: what was the result, in numbers if you can, and what would you do differently next time?"
 
+DEEPER_FOLLOWUP = "Follow-up: what was the hardest moment in that situation, and how did you decide what to do?"
 EXAMPLE_FOLLOWUP = "Follow-up: can you give me a concrete example from your own work that shows that?"
 # the follow-up on a story grade's first missing part (coach/grading/story.py)
 STORY_FOLLOWUPS = {
@@ -369,7 +370,9 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         if not is_story_prompt(grade.question):  # "Why do you want to work here?": no story parts to ask about
             return FollowUp(EXAMPLE_FOLLOWUP)
         gaps = [p for p in grade.missing if p in STORY_FOLLOWUPS]
-        return FollowUp(STORY_FOLLOWUPS[gaps[0]] if gaps else STORY_FOLLOWUPS[RESULT])
+        # a story with every part: a deeper question, not one it has answered (a walkthrough was asked for the result
+        # and what it would do differently right after saying both)
+        return FollowUp(STORY_FOLLOWUPS[gaps[0]] if gaps else DEEPER_FOLLOWUP)
     if BEHAVIOURAL_NOTE in grade.notes:
         # the candidate's own story: its gaps against the source's sample story are no gaps (a walkthrough's follow-up
         # would have asked about the sample's "on-call rotation")

@@ -212,3 +212,27 @@ def test_a_question_about_motives_is_no_story(story_coach):
 
 def test_numbers_alone_are_no_result(reader):
     assert not elements(reader.read(Q, "1234 5678 9012 and 42.").features)[RESULT]
+
+
+def test_a_story_answer_to_a_question_about_a_trait_is_not_off_topic(story_coach):
+    """A walkthrough's good weakness answer told as a story read "closer to 'Tell me about a time you showed
+    leadership'" and was capped at 1.5 off topic: a trait question's answers are compared with trait prompts only."""
+    sample = ("My weakness is delegating. I used to keep tasks myself; now I hand off work with a clear brief and check in "
+              "weekly, and my team delivered two projects early last quarter.")
+    g = story_coach.grader.grade("What is your greatest weakness?",
+                                 "Honestly, delegating. As a new team lead last year I kept the hardest tickets myself and "
+                                 "worked late for weeks. My manager pointed it out, so I started handing work over with a "
+                                 "written brief and a weekly check-in. Now my team ships more and I rarely work late.",
+                                 reference=sample)
+    assert g.verdict != "off_topic" and g.score > 1.5, g.steps  # not capped; its score is low (README: still missing)
+
+
+def test_story_follow_ups_and_low_verdicts(story_coach):
+    from coach.questions import DEEPER_FOLLOWUP, followup_for
+
+    full = story_coach.grader.grade(Q, STORY, reference=STORY)
+    assert not full.missing and followup_for(full).question == DEEPER_FOLLOWUP  # not a question it has answered
+    empty = story_coach.grader.grade(Q, "   ", reference=STORY)
+    assert empty.verdict == "no_attempt" and not empty.missing  # the sample's sentences are no gaps of one's story
+    low = story_coach.grader.grade(Q, "Public speaking.", reference=STORY)
+    assert low.score >= 2.0 or low.verdict in ("incorrect", "off_topic", "no_attempt")

@@ -513,14 +513,17 @@ class Grader:
         if reference is not None and not reference.strip():  # said, not silently dropped (a user walkthrough)
             grade.notes.append("The reference given is empty: graded against the indexed sources instead.")
         text, screened = self._screen(asked, answer or "", grade)
+        stories = self.story_model is not None and rubric.origin == "draft" and behavioural(asked)
         if screened:
-            grade.missing = [kp.text for kp in rubric.key_points]
+            # a story's key points are the sample's sentences, no gaps of the candidate's own story (a walkthrough's
+            # empty answer listed them one by one under "What is missing")
+            grade.missing = [] if stories else [kp.text for kp in rubric.key_points]
             grade.feedback = build_feedback(grade)
             return grade, None
         # the no-attempt model reads the answer now (one embedding); its reading counts only at the end, on a
         # grade that found nothing (``_no_attempt_gate``)
         reading = self.attempt_model.reading(text, self._embed) if self.attempt_model is not None else None
-        if self.story_model is not None and rubric.origin == "draft" and behavioural(asked):
+        if stories:
             # a behavioural question drafted from a source's (or the user's) sample story: the answer is read as a
             # story of its own (coach/grading/story.py), not against the sample's sentences
             from coach.grading.story import grade_story, is_story_prompt

@@ -240,7 +240,12 @@ class StoryReader:
         # the nearest common prompt that is not the question asked (a prompt close to the question is the question)
         qp = protos["prompts"] @ q
         ap = protos["prompts"] @ a
-        others = [i for i in range(len(OTHER_PROMPTS)) if qp[i] < 0.6]
+        # a question about a trait or motive ("What is your greatest weakness?") is often answered with a story, so
+        # its answers are compared only with the other prompts about traits and motives (a walkthrough's good weakness
+        # answer read "closer to 'Tell me about a time you showed leadership'": off topic)
+        story = is_story_prompt(question)
+        others = [i for i in range(len(OTHER_PROMPTS)) if qp[i] < 0.6
+                  and (story or not OTHER_PROMPTS[i].startswith("Tell me about a time"))]
         best = max(others, key=lambda i: ap[i]) if others else None
         q_margin = q_sim - (float(ap[best]) if best is not None else 0.0)
         flag_sims = sv @ protos["flags"].T  # (sentences, prototypes)
@@ -552,6 +557,7 @@ CORRECTIONS = {
     "shows no self-awareness": "this reads as a lack of self-awareness. Show that you can see your own part and what "
                                "you learned.",
 }
+INCORRECT_BELOW = 2.0  # a story scored under this (with no red flag read) is graded incorrect, not partial
 # prompts about motives or traits rather than a past event: no situation, actions or result to look for
 _NOT_A_STORY = re.compile(r"^\W*(?:why\b|what(?:'s|’s| is| are| was| were) your\b|where do you see\b|what motivates\b|"
                           r"how would your\b|what would your\b|walk (?:me|us) through your\b|tell (?:me|us) about yourself\b)",
@@ -582,7 +588,7 @@ def _basis(fl: dict) -> str:
         return "red-flag reading: a phrasing interviewers mark down" + (f" (closest kind: \"{fl['kind']}\")" if fl["kind"] else "")
     if "whole_answer" in fl:
         return (f"red-flag reading of the embedding model: the answer as a whole reads like a red-flag answer "
-                f"({fl['whole_answer']:.2f}); this sentence most")
+                f"({fl['whole_answer']:.2f}), and this sentence reads the most like one")
     return f"red-flag reading of the embedding model: closest to \"{fl['kind']}\", {fl['similarity']:.2f}"
 
 
@@ -605,7 +611,8 @@ def grade_story(grade, question: str, reading: StoryReading, model: StoryModel) 
     elif model.red_flagged(f):
         grade.verdict = "incorrect"
     else:
-        grade.verdict = "correct" if grade.score >= 6.5 else "partial"
+        # under 2: "Partly correct" beside 0.7/10 read as a contradiction (a walkthrough and a review)
+        grade.verdict = "correct" if grade.score >= 6.5 else "partial" if grade.score >= INCORRECT_BELOW else "incorrect"
     if is_story_prompt(question) and not off_topic:
         parts = elements(f)
         grade.right = [t for t, ok in parts.items() if ok]
