@@ -256,6 +256,7 @@ class StoryReader:
         n_words = max(1, len(re.findall(r"\w+", answer)))
         i_count, we_count = _count(_I, answer), _count(_WE, answer)
         n_sents = max(1, len(sents))
+        cues = [_count(RED_CUES, st) for st in sents]  # red-flag phrasings, sentence by sentence
         feats = {
             "q_sim": q_sim,
             "q_margin": q_margin,
@@ -270,10 +271,10 @@ class StoryReader:
             "reflection": float(min(_count(_REFLECT, answer), 3)),
             "red_flag": float(per_sent[i_top]),
             "red_margin": float(np.max(per_sent - own)),
-            "red_cues": float(min(sum(_count(RED_CUES, st) for st in sents), 3)),
+            "red_cues": float(min(sum(cues), 3)),
         }
         # sentences with a red-flag phrasing first, then by their closeness to a red-flag prototype
-        cued = [bool(RED_CUES.search(st)) for st in sents]
+        cued = [c > 0 for c in cues]
         flags = []
         for i in sorted(range(len(sents)), key=lambda i: (not cued[i], -per_sent[i]))[:3]:
             j = int(np.argmax(flag_sims[i]))
@@ -397,8 +398,7 @@ class StoryModel:
 def _spearman(a, b) -> float:
     from coach.datafiles import spearman
 
-    r = spearman(list(a), list(b))
-    return 0.0 if r is None or not math.isfinite(r) else float(r)
+    return spearman(list(a), list(b))
 
 
 def _ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
@@ -492,29 +492,24 @@ def train_story_model(rows: list[dict], reader: StoryReader, embedding_model: st
              f"answers, {int(fired[~wrong].sum())} others)")
     best = None
     for alpha in alphas:
-        pred = np.zeros(len(rows))
+        raw = np.zeros(len(rows))  # held-out predictions, before the clip and the caps
         for g in np.unique(groups):
             tr = groups != g
             w, b = _ridge(Z[tr], y[tr], alpha)
-            pred[~tr] = np.clip(Z[~tr] @ w + b, 0, 10)
-        pred = np.array([capped(p, f, flag_min, red_min, flag_cap, off_topic_below) for p, f in zip(pred, feats)])
+            raw[~tr] = Z[~tr] @ w + b
+        pred = np.array([capped(p, f, flag_min, red_min, flag_cap, off_topic_below)
+                         for p, f in zip(np.clip(raw, 0, 10), feats)])
         rho = _spearman(pred, y)
         progress(f"alpha {alpha:g}: leave-one-question-out Spearman {rho:.3f}")
         if best is None or rho > best[0]:
-            best = (rho, alpha, pred)
-    rho, alpha, pred = best
+            best = (rho, alpha, raw)
+    rho, alpha, raw = best
     # ridge shrinks the scores towards the middle: a linear stretch fit on the held-out predictions (before the caps)
     # puts them back on the interviewers' scale (a monotone map: the Spearman above is unchanged but for the clip)
-    raw = np.zeros(len(rows))
-    for g in np.unique(groups):
-        tr = groups != g
-        wg, bg = _ridge(Z[tr], y[tr], alpha)
-        raw[~tr] = Z[~tr] @ wg + bg
     uncapped = np.array([capped(10.0, f, flag_min, red_min, flag_cap, off_topic_below) == 10.0 for f in feats])
     if uncapped.sum() < 3 or np.ptp(raw[uncapped]) <= 0:
         raise ValueError("too few answers are neither red flags nor off topic to put the scores on the 0-10 scale")
-    stretch, shift = np.polyfit(raw[uncapped], y[uncapped], 1)
-    stretch = float(max(1.0, stretch))
+    stretch = max(1.0, float(np.polyfit(raw[uncapped], y[uncapped], 1)[0]))
     shift = float(np.mean(y[uncapped]) - stretch * np.mean(raw[uncapped]))
     pred = np.array([capped(float(np.clip(stretch * p + shift, 0, 10)), f, flag_min, red_min, flag_cap, off_topic_below)
                      for p, f in zip(raw, feats)])
