@@ -66,7 +66,11 @@ def test_every_input_line_gets_exactly_one_strict_output_line(grade_cli, tmp_pat
     assert "empty" in rows[5]["grade"]["error"] and rows[5]["line"] == 6
     assert rows[6]["who"] == "crlf" and "score" in rows[6]["grade"]
     assert rows[7]["who"] == "last" and rows[7]["grade"]["verdict"] in {"correct", "partial"}
-    assert "graded 3 answers, 5 could not be graded" in res.stderr
+    assert "graded 3 answers, 5 could not be graded (lines 1, 3, 4, 5, 6)" in res.stderr
+    # --strict: the same lines written, and the exit says some failed (a walkthrough's script saw exit 0)
+    strict_res, strict_out = grade_cli(b"\n".join(lines) + b"\n", tmp_path, "--strict")
+    assert strict_res.exit_code == 1 and strict_out == out, strict_res.output
+    assert "could not be graded (lines 1, 3, 4, 5, 6)" in strict_res.stderr
 
 
 def test_a_batch_where_no_line_could_be_graded_exits_non_zero(grade_cli, tmp_path):

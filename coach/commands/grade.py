@@ -5,6 +5,8 @@ Each output line is its input line plus "grade". A line that cannot be graded ge
 {"grade": {"error": ...}}, never a silent drop: the input is read as bytes and cut at "\n" only, so
 every input line (empty, not UTF-8, not strict JSON...) gets exactly one strict JSON output line, in
 order. Lines are written and flushed as they are graded, so an interrupted run keeps everything so far.
+Exit status: 1 when no line could be graded (CONTRACTS.md); when only some could not, 0 (the errors are in their
+lines, as the contract asks) with the closing stderr line naming them, or 1 with --strict.
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ def _grade_line(coach, n: int, line: bytes) -> dict:
               "of the indexed sources) or question_id; other fields are kept ('-' for stdin).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="JSONL to write: each input line plus \"grade\" (score, verdict, feedback, references, right, missing, "
               "wrong, steps, notes), or \"grade\": {\"error\": ...} for a line that cannot be graded ('-' for stdout).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any line could not be graded (by default only when none "
+              "could; every line is written either way).")
 @click.pass_obj
-def grade(settings, input_, output):
+def grade(settings, input_, output, strict):
     """Grade answers: each line {"question", "answer"[, "reference", "question_id"]} ("question" may be left out
     when "question_id" names an indexed question)."""
     from coach.startup import ensure_index_with_progress
@@ -89,6 +93,7 @@ def grade(settings, input_, output):
     coach = Coach(settings)
     ensure_index_with_progress(coach)  # a fresh home builds its index first, with a bar on stderr
     errors = graded = 0
+    failed: list[int] = []  # the line numbers that could not be graded, named in the closing line
     try:
         out = sys.stdout.buffer if output == "-" else open(output, "wb")
         try:
@@ -104,8 +109,11 @@ def grade(settings, input_, output):
                         encoded = dumps_line({"line": n, "grade": row["grade"]}).encode("utf-8")
                 out.write(encoded)
                 out.flush()
-                errors += "error" in row["grade"]
-                graded += "error" not in row["grade"]
+                if "error" in row["grade"]:
+                    errors += 1
+                    failed.append(n)
+                else:
+                    graded += 1
         finally:
             if out is not sys.stdout.buffer:
                 out.close()
@@ -116,4 +124,16 @@ def grade(settings, input_, output):
         raise err from None
     if errors and not graded:  # the job was not done: one line and a non-zero exit (CONTRACTS.md)
         raise CoachError(f"none of the {errors} answers could be graded: each line's error is in its output line")
-    click.echo(f"graded {graded} answers, {errors} could not be graded", err=True)
+    summary = f"graded {graded} answers, {errors} could not be graded"
+    if errors:  # a walkthrough saw only the counts: say which lines to open
+        summary += f" ({_lines(failed)}): each line's error is in its output line"
+        if strict:
+            raise CoachError(summary)
+    click.echo(summary, err=True)
+
+
+def _lines(numbers: list[int], shown: int = 10) -> str:
+    """'line 3', 'lines 1, 4, 9' or 'lines 1, 2, ... and 40 more' for the closing line."""
+    head = ", ".join(map(str, numbers[:shown]))
+    more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+    return f"line{'s' if len(numbers) > 1 else ''} {head}{more}"
