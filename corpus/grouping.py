@@ -23,8 +23,9 @@ import logging
 import re
 from collections import defaultdict
 
+from corpus.behavioural import behavioural
 from corpus.records import ParsedSource, Record
-from corpus.topics import SOURCE_TOPIC_MIN_RECORDS, SOURCE_TOPIC_SHARE, source_topic, topic_of
+from corpus.topics import BEHAVIOURAL_TOPIC, SOURCE_TOPIC_MIN_RECORDS, SOURCE_TOPIC_SHARE, source_topic, topic_of
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +147,14 @@ def group_and_tag(parsed: list[ParsedSource], embedder=None, threshold: float = 
         titles = {ps.source: ps.title for ps in parsed if getattr(ps, "title_is_heading", False)}
     records: list[Record] = [r for ps in parsed for r in ps.records]
     for r in records:
-        r.topic = topic_of(r.question, r.answer)
+        # a behavioural prompt is its own topic: a page of "Tell me about a time ..." questions was filed under "time"
+        # (a walkthrough), and one on a technical page under that page's topic
+        r.topic = BEHAVIOURAL_TOPIC if behavioural(r.question) else topic_of(r.question, r.answer)
         r.group_id = r.id
     by_source: dict[str, list[Record]] = {}
     for r in records:  # by the records' source (the index regroups all its records as one batch)
-        by_source.setdefault(r.source, []).append(r)
+        if r.topic != BEHAVIOURAL_TOPIC:  # what a source's technical questions ask about names its topic
+            by_source.setdefault(r.source, []).append(r)
     for recs in by_source.values():  # a source the topic list does not describe: what its questions ask about
         general = [r for r in recs if r.topic == "fundamentals"]
         if len(recs) >= SOURCE_TOPIC_MIN_RECORDS and len(general) >= SOURCE_TOPIC_SHARE * len(recs):

@@ -50,6 +50,9 @@ _KEYWORDS: dict[str, list[str]] = {
                  r"initiali[sz]\w*", r"transfer learning", r"fine-tun\w*", r"pre-trained", r"pretrained", r"training data",
                  r"gpus?", r"knowledge distillation", r"learning rate schedulers?"],
 }
+# the topic of every behavioural interview prompt (``corpus.behavioural``), whatever its source's topic
+BEHAVIOURAL_TOPIC = "behavioural"
+
 _COMPILED = {t: re.compile(r"\b(" + "|".join(ks) + r")\b", re.IGNORECASE) for t, ks in _KEYWORDS.items()}
 
 

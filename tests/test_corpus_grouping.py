@@ -117,6 +117,26 @@ def test_a_source_the_topic_list_does_not_describe_is_tagged_with_what_its_quest
     assert {src: [r.topic for r in merged if r.source == src] for src in topics} == topics
 
 
+def test_behavioural_prompts_are_their_own_topic(tmp_path):
+    """A page of "Tell me about a time ..." prompts was filed under the topic "time" (a walkthrough's chat showed
+    it); a behavioural prompt on a technical page takes neither the page's topic nor the list's."""
+    (tmp_path / "prep.md").write_text(
+        "# My prep\n\n## Tell me about a time you resolved a conflict with a colleague.\nI listened first.\n\n"
+        "## Tell me about a time you failed.\nI missed a deadline and owned it.\n\n"
+        "## What is your greatest weakness?\nDelegating.\n\n## Why do you want to work here?\nThe product.\n",
+        encoding="utf-8")
+    (tmp_path / "git-faq.md").write_text(
+        "# Git interview questions\n\n"
+        "## What does git rebase do?\nIt replays your commits on top of another base commit.\n\n"
+        "## How is git merge different from rebase?\nA merge keeps both histories and adds a merge commit.\n\n"
+        "## What does git cherry-pick do?\nIt applies the changes of one commit onto the current branch.\n\n"
+        "## Tell me about a time you broke the main branch.\nI force-pushed once and restored it from the reflog.\n",
+        encoding="utf-8")
+    topics = {ps.source: [r.topic for r in ps.records] for ps in parse_paths([tmp_path])}
+    assert topics["prep.md"] == ["behavioural"] * 4
+    assert topics["git-faq.md"] == ["git"] * 3 + ["behavioural"]
+
+
 @pytest.mark.parametrize("questions, topic", [
     (["What is a database index?", "What is a composite index?", "When is a hash index a good choice?",
       "What does a covering index do?"], "index"),
