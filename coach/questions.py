@@ -198,6 +198,7 @@ STAR_FOLLOWUP = "Follow-up: what was the result, in numbers if you can, and what
 
 DEEPER_FOLLOWUP = "Follow-up: what was the hardest moment in that situation, and how did you decide what to do?"
 EXAMPLE_FOLLOWUP = "Follow-up: can you give me a concrete example from your own work that shows that?"
+LOOKING_BACK = "Looking back, how would you handle that part now, and why?"  # a story's red flag, asked about again
 # the follow-up on a story grade's first missing part (coach/grading/story.py)
 STORY_FOLLOWUPS = {
     SITUATION: "Follow-up: set the scene for me: when was this, where were you, and what was at stake?",
@@ -366,7 +367,7 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         # the result, the lesson), else the result and what the candidate would do differently
         if grade.wrong:
             said = (grade.wrong[0].get("said") or grade.wrong[0].get("claim") or "").strip().rstrip(".")
-            return FollowUp(f"Follow-up: you said “{said}”. Looking back, how would you handle that part now, and why?")
+            return FollowUp(f"Follow-up: you said “{said}”. {LOOKING_BACK}")
         if not is_story_prompt(grade.question):  # "Why do you want to work here?": no story parts to ask about
             return FollowUp(EXAMPLE_FOLLOWUP)
         gaps = [p for p in grade.missing if p in STORY_FOLLOWUPS]

@@ -236,3 +236,65 @@ def test_story_follow_ups_and_low_verdicts(story_coach):
     assert empty.verdict == "no_attempt" and not empty.missing  # the sample's sentences are no gaps of one's story
     low = story_coach.grader.grade(Q, "Public speaking.", reference=STORY)
     assert low.score >= 2.0 or low.verdict in ("incorrect", "off_topic", "no_attempt")
+
+
+PAGE = """# Behavioural questions
+
+## Tell me about a time you failed.
+
+Sample answer: As a project lead I underestimated a database migration and we missed the deadline by two weeks. I told
+my manager at once, took responsibility and re-planned the work with daily check-ins. We finished with zero data loss,
+and since then I add a buffer for unknowns to every estimate.
+
+## What is your greatest weakness?
+
+Sample answer: I used to struggle with delegating. As a team lead I now hand whole features to people and review them
+weekly, and two engineers grew into senior roles.
+"""
+
+
+def test_a_story_follow_up_is_graded_as_the_story_told_again(built_home, tmp_path):
+    """A story follow-up asks for a part of the candidate's own story; graded alone against the question, the
+    walkthrough's "I would involve our manager earlier." was 0.0 "no attempt". It is graded as the story told again
+    with the reply (a red flag the follow-up asks about gives way to it); "I don't know" is still no attempt."""
+    import shutil
+
+    from coach.config import load_settings
+    from coach.questions import LOOKING_BACK, STORY_FOLLOWUPS
+    from coach.service import Coach
+    from coach.session.engine import SessionEngine
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    (tmp_path / "prep.md").write_text(PAGE, encoding="utf-8")
+    coach = Coach(load_settings(home=home, story_model="on"))
+    coach.add_sources([tmp_path / "prep.md"])
+    engine = SessionEngine(coach)
+
+    def first_and_reply(answer, reply):
+        turn = engine.start(topics=["behavioural"], length=2, seed=0)
+        sid = turn.session_id
+        if "failed" not in turn.question:
+            turn = engine.skip(sid)
+        assert turn.question == "Tell me about a time you failed."
+        first = engine.answer(sid, answer)
+        assert first.next is not None and first.next.kind == "followup", first.grade
+        return first, engine.answer(sid, reply), first.next.question
+
+    no_lesson = "Last year I missed a deadline on a client report because I planned it badly. We delivered it a week late."
+    first, reply, asked = first_and_reply(no_lesson, "I would involve our manager earlier.")
+    assert asked == STORY_FOLLOWUPS[REFLECTION] and REFLECTION in first.grade.missing
+    assert reply.grade.verdict != "no_attempt" and REFLECTION in reply.grade.right, reply.grade
+    assert reply.grade.score > first.grade.score
+    assert any("your first answer, then this one" in n for n in reply.grade.notes)
+
+    _, dunno, _ = first_and_reply(no_lesson, "I don't know.")
+    assert dunno.grade.verdict == "no_attempt"
+
+    flagged = ("Last year a release slipped. It was his fault, so I told the whole team at stand-up that his code broke "
+               "the build, and he stopped arguing with me after that.")
+    first, reply, asked = first_and_reply(flagged, "I would talk to him privately first and listen to his reasons, "
+                                                   "because shaming him in public hurt the team's trust.")
+    assert first.grade.wrong and LOOKING_BACK in asked
+    assert not reply.grade.wrong and reply.grade.score > first.grade.score, reply.grade
+    assert any("without the part the follow-up asked about" in n for n in reply.grade.notes)

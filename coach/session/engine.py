@@ -17,7 +17,9 @@ Simplified on purpose:
 - a main answer with a real gap (a wrong claim, or a missing point when not correct) gets ONE follow-up
   before the next question: about the candidate's own wrong sentence or the first missing key point,
   graded against that gap (its correction or the key point); it does not change the review schedule.
-  A follow-up asked for by hand on a gap-free answer is graded against the parent question's rubric.
+  A follow-up asked for by hand on a gap-free answer is graded against the parent question's rubric. A behavioural
+  question's follow-up asks for a part of the candidate's own story: its answer is graded as the story told again,
+  the first answer and then this one (``SessionEngine._story_followup``).
 - hints come only from the question bank's ``hints``; none are invented.
 """
 
@@ -254,7 +256,10 @@ class SessionEngine:
         # a follow-up is graded under its parent question: "Is that right? Explain why or why not." names no topic, and
         # a repair on the parent's topic ("DNS uses port 53") was graded "off topic" against it (a walkthrough); an
         # example follow-up without a gap is graded against the parent's rubric by its id, with the parent's text
-        if turn.kind == "followup" and turn.target:
+        told = self._story_followup(sid, turn, item, text) if turn.kind == "followup" and not turn.target else None
+        if told is not None:
+            grade = told
+        elif turn.kind == "followup" and turn.target:
             # graded against the gap it asks about, not the parent question's whole rubric; a gap taken from a rubric
             # drafted from an added source is that source's unreviewed sentence, not a reference the user vouches for
             grade = self.coach.grade(item.question, text, reference=turn.target,  # slow: outside the lock
@@ -380,6 +385,43 @@ class SessionEngine:
             best.notes.append("Graded against the missing point your answer speaks to, not the one the follow-up "
                               "hinted at.")
         return best
+
+    def _story_followup(self, sid: str, turn: Turn, item, text: str):
+        """A behavioural question's follow-up ("what did you do yourself, step by step?", "what did you learn?") asks
+        for a part of the candidate's own story, and its answer is that part, not a story of its own: graded alone
+        against the question, "I would involve our manager earlier." was 0.0 "no attempt" (a walkthrough). Such an
+        answer is graded as the story told again with it: the first answer, then this one; a follow-up about a red
+        flag asks how the candidate would handle that part now, so the flagged sentences give way to the answer.
+        None (graded as before) for a technical question, or an answer that only says the candidate does not know."""
+        from coach.grading.attempt import is_no_attempt
+        from coach.grading.story import REFLECTION
+        from coach.questions import LOOKING_BACK, STORY_FOLLOWUPS
+        from corpus.behavioural import behavioural
+
+        if not behavioural(item.question) or not text.strip() or is_no_attempt(text, turn.question or ""):
+            return None
+        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.answer),
+                      None)
+        if parent is None:
+            return None
+        story = parent.answer
+        replaced = False
+        if parent.grade is not None and LOOKING_BACK in (turn.question or ""):
+            for w in parent.grade.wrong:
+                said = (w.get("said") or "").strip()
+                if said and said in story:
+                    story, replaced = story.replace(said, " "), True
+        reply = text.strip()
+        asks_lesson = LOOKING_BACK in (turn.question or "") or turn.question == STORY_FOLLOWUPS[REFLECTION]
+        if asks_lesson and _HYPOTHETICAL.match(reply):
+            # "I would involve our manager earlier", said to "what would you do differently next time?", means "next
+            # time I would ...": read alone, a story reader takes "I would" for habit talk, not for a lesson
+            reply = f"{'Looking back' if LOOKING_BACK in turn.question else 'Next time'}, {reply[0].lower()}{reply[1:]}"
+        grade = self.coach.grade(item.question, f"{story.strip()}\n\n{reply}", question_id=item.id)
+        grade.notes.append("Graded as your story told again with this answer: your first answer"
+                           + (" without the part the follow-up asked about" if replaced else "")
+                           + ", then this one.")
+        return grade
 
     def _followup_for(self, grade, answer: str = ""):
         from coach.questions import FollowUp
@@ -527,6 +569,8 @@ class SessionEngine:
 FINISHED = "this session is finished: open it from the history to read or export it, or start a new one"
 
 
+# a reply in the conditional ("I would ...", "I'd have ...", "I'll ..."): to "what would you do differently?", a lesson
+_HYPOTHETICAL = re.compile(r"I(?:\s+would|\s+will|'d|'ll|\u2019d|\u2019ll)\b")
 OTHER_GAPS = 3  # the parent's other missing points such a follow-up's answer is also graded against
 
 
