@@ -34,6 +34,8 @@ BEHAVIOURAL = DATA_DIR / "behavioural" / "graded_behavioural.jsonl"
 BEHAVIOURAL_2 = DATA_DIR / "behavioural_2" / "graded_behavioural_2.jsonl"
 # a third (12 more questions, another writer): the story model's decision after sets 1 and 2 were read to diagnose it
 BEHAVIOURAL_3 = DATA_DIR / "behavioural_3" / "graded_behavioural_3.jsonl"
+# a fourth (12 more questions, another writer): experiment 45's decision (README)
+BEHAVIOURAL_4 = DATA_DIR / "behavioural_4" / "graded_behavioural_4.jsonl"
 NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
 ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
 

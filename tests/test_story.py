@@ -145,9 +145,22 @@ def test_train_story_fits_a_model_that_loads(tmp_path):
     data.write_text("".join(json.dumps(r) + "\n" for r in rows if r["question_id"] in keep), encoding="utf-8")
     out = tmp_path / "story.json"
     res = CliRunner().invoke(cli, ["judge", "train-story", "--data", str(data), "--output", str(out)])
+    assert res.exit_code != 0 and "give two or more --data files, or --stretch-by question" in res.output
+    res = CliRunner().invoke(cli, ["judge", "train-story", "--data", str(data), "--stretch-by", "question",
+                                   "--output", str(out)])
     assert res.exit_code == 0, res.output
     model = StoryModel.load(out)
     assert model.info["n"] == 27 and model.info["questions"] == 3 and 0 < model.red_min <= 1
+    assert "stretch_by" not in model.info
+    # two files, two writers: the stretch holds out each (the shipped recipe)
+    other = tmp_path / "other.jsonl"
+    rows_b = load_jsonl(root / STORY_DATA[1])
+    keep_b = sorted({r["question_id"] for r in rows_b})[:2]
+    other.write_text("".join(json.dumps(r) + "\n" for r in rows_b if r["question_id"] in keep_b), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["judge", "train-story", "--data", str(data), "--data", str(other), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    model = StoryModel.load(out)
+    assert model.info["n"] == 45 and model.info["stretch_by"] == "writer" and model.info["stretch"] >= 1
     bad = tmp_path / "bad.jsonl"
     for row in ({"question": "Q?", "answer": "", "score": 3}, {"question": "Q?", "answer": "A story.", "score": float("nan")},
                 {"question": "Q?", "answer": "A story.", "score": 11}):

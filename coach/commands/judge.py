@@ -109,17 +109,24 @@ def train_attempt(settings, data, output, Cs):
     click.echo(json.dumps({"threshold": model.threshold, **model.info}, indent=2))
 
 
-STORY_DATA = tuple(f"evals/data/behavioural_dev/graded_behavioural_dev_{w}.jsonl" for w in "abc")
+# the three development sets and the first two test sets, which became tuning data at experiment 44 and training data
+# at experiment 45 (README): five writers; each file is one writer
+STORY_DATA = (*(f"evals/data/behavioural_dev/graded_behavioural_dev_{w}.jsonl" for w in "abc"),
+              "evals/data/behavioural/graded_behavioural.jsonl", "evals/data/behavioural_2/graded_behavioural_2.jsonl")
 
 
 @judge.command("train-story")
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Graded behavioural answers, JSON lines with question, answer, reference, score, tier, question_id "
-                   "(default: the three development sets in evals/data/behavioural_dev/).")
+                   "(default: the three development sets in evals/data/behavioural_dev/ and the first two behavioural "
+                   "sets, 462 answers). Each file is read as one writer.")
+@click.option("--stretch-by", type=click.Choice(["writer", "question"]), default="writer", show_default=True,
+              help="Fit the stretch onto the 0-10 scale on predictions that hold out each writer (data file), or each "
+                   "question (one file).")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Where to write the model (default: the shipped coach/grading/story_model.json).")
 @click.pass_obj
-def train_story(settings, data, output):
+def train_story(settings, data, stretch_by, output):
     """Fit the behavioural-answer model (story features -> 0-10, with its red-flag and off-topic thresholds) on graded
     development answers; the defaults reproduce the shipped model (under a minute, mostly embedding)."""
     from coach.datafiles import load_jsonl
@@ -127,16 +134,21 @@ def train_story(settings, data, output):
     from index.embedder import Embedder
 
     root = Path(__file__).resolve().parents[2]
-    rows = [r for p in ([Path(p) for p in data] or [root / p for p in STORY_DATA]) for r in load_jsonl(p)]
+    paths = [Path(p) for p in data] or [root / p for p in STORY_DATA]
+    rows = [{**r, "writer": str(p)} if isinstance(r, dict) else r for p in paths for r in load_jsonl(p)]
     bad = [i for i, r in enumerate(rows, 1) if not isinstance(r, dict) or not all(
         isinstance(r.get(k), str) and r[k].strip() for k in ("question", "answer"))
         or not isinstance(r.get("score"), (int, float)) or isinstance(r.get("score"), bool)
         or not math.isfinite(r["score"]) or not 0 <= r["score"] <= 10]
     if bad:
         raise click.UsageError(f"{len(bad)} line(s) lack a question, an answer or a score from 0 to 10 (first: line {bad[0]})")
+    if stretch_by == "writer" and len(set(paths)) < 2:
+        raise click.UsageError("--stretch-by writer holds out each data file: give two or more --data files, or "
+                               "--stretch-by question")
     embedder = Embedder(settings)
     try:
         model = train_story_model(rows, StoryReader(embedder.encode_grouped), embedder.model_id,
+                                  stretch_by="writer" if stretch_by == "writer" else None,
                                   progress=lambda s: click.echo(s, err=True))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None

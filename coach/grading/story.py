@@ -434,7 +434,7 @@ def _red_fit(V: np.ndarray, y: np.ndarray, C: float):
 
 def train_story_model(rows: list[dict], reader: StoryReader, embedding_model: str, *,
                       alphas=(0.3, 1.0, 3.0, 10.0, 30.0, 100.0), C: float = 1.0, flag_precision: float = 0.8,
-                      off_topic_false_alarms: float = 0.02, flag_cap: float = 3.0,
+                      off_topic_false_alarms: float = 0.02, flag_cap: float = 3.0, stretch_by: str | None = None,
                       progress: Callable[[str], None] = lambda s: None) -> StoryModel:
     """Fit on graded behavioural answers ({"question", "answer", "reference", "score", "tier", "question_id"}).
 
@@ -445,7 +445,10 @@ def train_story_model(rows: list[dict], reader: StoryReader, embedding_model: st
       ``off_topic_false_alarms``;
     - the red-flag thresholds (prototype margin, then the regression's probability): each the lowest on its grid
       whose flagged answers are tiered wrong at least ``flag_precision`` of the time;
-    - the ridge strength: the best leave-one-question-out Spearman of the capped score.
+    - the ridge strength: the best leave-one-question-out Spearman of the capped score;
+    - the linear stretch back onto the 0-10 scale: on the held-out predictions of that fit, or with ``stretch_by``
+      (a row field, e.g. "writer") on predictions that hold out each value of that field instead (answers by writers
+      the ridge never saw are pulled further towards the middle than answers to unseen questions).
     Every figure it reports is on the data it was fit on (tuning data), except the leave-one-question-out ones."""
     progress(f"reading {len(rows)} answers")
     readings = [reader.read(r["question"], r["answer"], r.get("reference") or "") for r in rows]
@@ -504,20 +507,31 @@ def train_story_model(rows: list[dict], reader: StoryReader, embedding_model: st
         if best is None or rho > best[0]:
             best = (rho, alpha, raw)
     rho, alpha, raw = best
+    fit_raw = raw  # the held-out predictions the stretch is fit on
+    if stretch_by is not None:
+        by = np.array([str(r.get(stretch_by, "")) for r in rows])
+        if len(np.unique(by)) < 2:
+            raise ValueError(f"the stretch holds out each {stretch_by!r}: the rows need at least two")
+        fit_raw = np.zeros(len(rows))
+        for g in np.unique(by):
+            tr = by != g
+            w, b = _ridge(Z[tr], y[tr], alpha)
+            fit_raw[~tr] = Z[~tr] @ w + b
     # ridge shrinks the scores towards the middle: a linear stretch fit on the held-out predictions (before the caps)
     # puts them back on the interviewers' scale (a monotone map: the Spearman above is unchanged but for the clip)
     uncapped = np.array([capped(10.0, f, flag_min, red_min, flag_cap, off_topic_below) == 10.0 for f in feats])
-    if uncapped.sum() < 3 or np.ptp(raw[uncapped]) <= 0:
+    if uncapped.sum() < 3 or np.ptp(fit_raw[uncapped]) <= 0:
         raise ValueError("too few answers are neither red flags nor off topic to put the scores on the 0-10 scale")
-    stretch = max(1.0, float(np.polyfit(raw[uncapped], y[uncapped], 1)[0]))
-    shift = float(np.mean(y[uncapped]) - stretch * np.mean(raw[uncapped]))
+    stretch = max(1.0, float(np.polyfit(fit_raw[uncapped], y[uncapped], 1)[0]))
+    shift = float(np.mean(y[uncapped]) - stretch * np.mean(fit_raw[uncapped]))
     pred = np.array([capped(float(np.clip(stretch * p + shift, 0, 10)), f, flag_min, red_min, flag_cap, off_topic_below)
                      for p, f in zip(raw, feats)])
     progress(f"stretch {stretch:.3f}: leave-one-question-out Spearman {_spearman(pred, y):.3f}")
     w, b = _ridge(Z, y, alpha)
     w, b = w * stretch, b * stretch + shift
     rw, rb = _red_fit(V[stories], wrong[stories], C)
-    info = {"alpha": alpha, "C": C, "stretch": round(stretch, 4), "n": len(rows), "questions": int(len(np.unique(groups))),
+    info = {"alpha": alpha, "C": C, "stretch": round(stretch, 4), **({"stretch_by": stretch_by} if stretch_by else {}),
+            "n": len(rows), "questions": int(len(np.unique(groups))),
             "leave_one_question_out": {
                 "spearman": round(_spearman(pred, y), 4), "pearson": round(float(np.corrcoef(pred, y)[0, 1]), 4),
                 "mean_by_tier": {t: round(float(pred[tiers == t].mean()), 3) for t in sorted(set(tiers)) if t},
