@@ -33,6 +33,13 @@ _PROMPT = re.compile(
     r"|describe (?:a|an|the) (?:time|occasion|moment|situation) (?:when |where |in which |that )?" + _YOU +
     r"|describe (?:a|an|your) " + _STORY + r" (?:that (?:failed|went wrong)\b|(?:that |where |when |in which )?" + _YOU + r")"
     r"|describe your (?:greatest|biggest|proudest) "
+    # the occasion named first, the candidate later: "Describe a time when accuracy was critical in your work"
+    r"|describe a time (?:when|where) [^?.!]{0,80}?\b" + _YOU +
+    r"|(?:give|share) (?:me |us )?an example of (?:something|a project|a situation|an occasion|a task|an initiative) "
+    r"(?:that )?you (?!would|should|can|could|might|use|need|want|choose)"
+    # a preference about work: "What kind of working environment helps you do your best work?"
+    r"|what (?:kind|type|sort) of (?:(?:work|working) )?(?:environment|team|manager|boss|management style|culture|company"
+    r"|workplace|role|leader|colleagues?)s? [^?.!]{0,60}?\b(?:you|your)\b(?! (?:would|should) (?:use|choose|pick))"
     r"|(?:give|share) (?:me |us )?an example of (?:a time (?:when |where |that )?" + _YOU + r"|when " + _YOU + r"|how " + _YOU +
     r"|an? " + _STORY + r" (?:that )?" + _YOU + r")"
     r"|walk (?:me|us) through your (?:resume|cv|career|background)\b"

@@ -721,6 +721,15 @@ def test_talk_about_the_interview_is_still_cut_from_a_technical_page(tmp_path):
     ("Why should we choose PostgreSQL over MongoDB?", False),
     ("Walk me through a TCP handshake.", False),
     ("What would you do if your model overfits?", False),
+    # general forms (experiment 46, after set 4 was read: tuning data): the occasion named before the candidate
+    ("Describe a time when accuracy and attention to detail were critical in your work.", True),
+    ("Give me an example of something you organised from start to finish.", True),
+    ("What kind of working environment helps you do your best work?", True),
+    ("What type of manager brings out the best in you?", True),
+    ("Describe a time when a deadlock can occur.", False),
+    ("Give me an example of something you can do with a decorator.", False),
+    ("What kind of index would you use for a range query?", False),
+    ("What kind of environment variables does Docker read?", False),
 ])
 def test_behavioural_prompts_are_told_from_technical_questions(question, expected):
     from corpus.behavioural import behavioural

@@ -5,6 +5,7 @@ grader (a behavioural page added as a source, and an explicit sample answer)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,8 @@ def test_story_prompts_and_prompts_about_motives():
     assert is_story_prompt(Q) and is_story_prompt("Describe a time you took a calculated risk.")
     assert not is_story_prompt("Why do you want to work here?")
     assert not is_story_prompt("What is your greatest weakness?")
+    assert not is_story_prompt("What kind of working environment helps you do your best work?")  # a preference
+    assert is_story_prompt("Describe a time when accuracy was critical in your work.")
 
 
 def test_the_shipped_model_reads_the_default_embedding_model(story_coach, coach):
@@ -311,3 +314,18 @@ def test_a_story_follow_up_is_graded_as_the_story_told_again(built_home, tmp_pat
     assert first.grade.wrong and LOOKING_BACK in asked
     assert not reply.grade.wrong and reply.grade.score > first.grade.score, reply.grade
     assert any("without the part the follow-up asked about" in n for n in reply.grade.notes)
+
+
+def test_why_this_score_says_what_raised_and_lowered_it_in_words(story_coach):
+    """"Why this score" listed the model's raw features ("q_sim 0.19, q_margin -0.25, ...", a walkthrough): it names
+    the features that raised and lowered the score most, in words, with their share of it."""
+    from coach.grading.story import FEATURE_WORDS, FEATURES
+
+    for answer in (STORY, GENERIC):
+        grade = story_coach.grader.grade(Q, answer, reference=STORY)
+        why = next(s.explanation for s in grade.steps if s.name == "story")
+        assert "raised most by" in why or "lowered most by" in why, why
+        assert not re.search(r"\b(?:q_sim|q_margin|ref_sim|log_words|i_past|we_share|red_\w+) ", why), why  # no raw names
+        assert not re.search(r"\b[a-z_]+ -?\d+\.\d\d\b", why), why  # nor "name 0.19" readings
+        assert any(FEATURE_WORDS[f] in why for f in FEATURES)
+    assert set(FEATURE_WORDS) == set(FEATURES)

@@ -109,17 +109,18 @@ def train_attempt(settings, data, output, Cs):
     click.echo(json.dumps({"threshold": model.threshold, **model.info}, indent=2))
 
 
-# the three development sets and the first two test sets, which became tuning data at experiment 44 and training data
-# at experiment 45 (README): five writers; each file is one writer
+# the three development sets and the test sets that became training data: sets 1-2 at experiment 45, set 4 at
+# experiment 46 (README): six writers; each file is one writer
 STORY_DATA = (*(f"evals/data/behavioural_dev/graded_behavioural_dev_{w}.jsonl" for w in "abc"),
-              "evals/data/behavioural/graded_behavioural.jsonl", "evals/data/behavioural_2/graded_behavioural_2.jsonl")
+              "evals/data/behavioural/graded_behavioural.jsonl", "evals/data/behavioural_2/graded_behavioural_2.jsonl",
+              "evals/data/behavioural_4/graded_behavioural_4.jsonl")
 
 
 @judge.command("train-story")
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Graded behavioural answers, JSON lines with question, answer, reference, score, tier, question_id "
-                   "(default: the three development sets in evals/data/behavioural_dev/ and the first two behavioural "
-                   "sets, 462 answers). Each file is read as one writer.")
+                   "(default: the three development sets in evals/data/behavioural_dev/ and behavioural sets 1, 2 "
+                   "and 4, 558 answers). Each file is read as one writer.")
 @click.option("--stretch-by", type=click.Choice(["writer", "question"]), default="writer", show_default=True,
               help="Fit the stretch onto the 0-10 scale on predictions that hold out each writer (data file), or each "
                    "question (one file).")

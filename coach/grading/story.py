@@ -108,6 +108,17 @@ RED_FLAGS = {
         "The main reason is the higher salary, that's all I care about.",
         "I just want a bigger title as fast as possible.",
     ),
+    # told calmly, with no negative word in it (experiment 46, after set 4's calm red flags were read: tuning data;
+    # the sentences are generic, none from a dataset)
+    "breaks a rule or a trust": (
+        "I shared the customer's personal details with a friend who asked for them.",
+        "I skipped the safety check to save time.",
+        "I signed off the inspection without actually doing it.",
+        "I gave the contract to a company my brother-in-law runs.",
+        "I approved the payment myself so we did not have to wait for finance.",
+        "I backdated the form so that the audit would pass.",
+        "I took a copy of the client list with me when I left.",
+    ),
     "shows no self-awareness": (
         "My greatest weakness is that I work too hard.",
         "I'm a perfectionist, I just care too much.",
@@ -325,6 +336,11 @@ class StoryModel:
         # at the range's edge rather than extrapolated
         x = np.clip((np.array([feats[f] for f in FEATURES]) - self.means) / self.scales, -Z_CLIP, Z_CLIP)
         return float(np.clip(np.dot(self.weights, x) + self.bias, 0.0, 10.0))
+
+    def contributions(self, feats: dict[str, float]) -> dict[str, float]:
+        """Each feature's share of ``linear`` (weight x standardised value): what raised and lowered the score."""
+        x = np.clip((np.array([feats[f] for f in FEATURES]) - self.means) / self.scales, -Z_CLIP, Z_CLIP)
+        return {f: float(w * v) for f, w, v in zip(FEATURES, self.weights, x)}
 
     def red_flagged(self, feats: dict[str, float]) -> bool:
         return red_flagged(feats, self.flag_min, self.red_min)
@@ -561,6 +577,8 @@ CORRECTIONS = {
                                 "respectfully, one to one.",
     "is dishonest or oversteps": "this reads as dishonest, or as going beyond your authority. Show how you worked "
                                  "within the rules and were open about it.",
+    "breaks a rule or a trust": "this reads as breaking a rule or a trust (safety, privacy, a control, a conflict of "
+                                "interest), however calmly told. Show how you got it done within the rules.",
     "bad-mouths an employer": "this reads as bad-mouthing an employer. Say what you are looking for instead.",
     "is only about money or status": "this reads as being only about money or status. Say what draws you to the work.",
     "shows no self-awareness": "this reads as a lack of self-awareness. Show that you can see your own part and what "
@@ -569,7 +587,8 @@ CORRECTIONS = {
 INCORRECT_BELOW = 2.0  # a story scored under this (with no red flag read) is graded incorrect, not partial
 # prompts about motives or traits rather than a past event: no situation, actions or result to look for
 _NOT_A_STORY = re.compile(r"^\W*(?:why\b|what(?:'s|’s| is| are| was| were) your\b|where do you see\b|what motivates\b|"
-                          r"how would your\b|what would your\b|walk (?:me|us) through your\b|tell (?:me|us) about yourself\b)",
+                          r"how would your\b|what would your\b|walk (?:me|us) through your\b|tell (?:me|us) about yourself\b|"
+                          r"what (?:kind|type|sort) of\b)",
                           re.I)
 # ...except "What was your biggest mistake?": a past event asked for by its name
 _NAMED_EVENT = re.compile(r"\byour (?:greatest|biggest|proudest|hardest|worst) (?:mistake|failure|achievement|accomplishment"
@@ -605,6 +624,34 @@ GENERIC_CORRECTION = ("this reads like a red flag: an interviewer may see a risk
                       "do now, and what you owned of it.")
 
 
+# what each feature means to a candidate ("Why this score" listed "q_sim 0.19, q_margin -0.25, ...": a walkthrough)
+FEATURE_WORDS = {
+    "q_sim": "closeness to the question", "q_margin": "closeness to this question over other interview questions",
+    "ref_sim": "closeness to the sample's topic", "log_words": "length", "i_past": "first-person past actions",
+    "we_share": "share of \"we\"", "generic": "habit talk (\"I always\", \"I would\")",
+    "time": "time and place", "numbers": "numbers", "result": "result words", "reflection": "lesson words",
+    "red_flag": "closeness to red-flag answers", "red_margin": "red flag over ownership",
+    "red_cues": "red-flag phrasings", "red_lr": "the red-flag regression's reading",
+}
+WHY_SHOWN = 3  # the features that raised and lowered the score most, each side
+
+
+def _why(model: StoryModel, feats: dict[str, float]) -> str:
+    """": raised most by length, high (+1.2), ...; lowered most by ..." from the model's contributions: each
+    feature's share of the score, with whether the answer reads high or low on it against the training answers."""
+    x = dict(zip(FEATURES, (np.array([feats[f] for f in FEATURES]) - model.means) / model.scales))
+    parts = sorted(model.contributions(feats).items(), key=lambda kv: kv[1])
+
+    def said(k: str, v: float) -> str:
+        return f"{FEATURE_WORDS[k]}, {'high' if x[k] > 0 else 'low'} ({v:+.1f})"
+
+    up = [said(k, v) for k, v in reversed(parts[-WHY_SHOWN:]) if v >= 0.05]
+    down = [said(k, v) for k, v in parts[:WHY_SHOWN] if v <= -0.05]
+    text = "; ".join(s for s in (("raised most by " + "; ".join(up)) if up else "",
+                                 ("lowered most by " + "; ".join(down)) if down else "") if s)
+    return f" ({text})" if text else ""
+
+
 def grade_story(grade, question: str, reading: StoryReading, model: StoryModel) -> None:
     """Fill ``grade`` (coach.grading.types.Grade) from a story reading: score, verdict, the story's parts as right or
     missing, red-flag sentences as wrong (each with what an interviewer reads in it), the steps and the note."""
@@ -633,8 +680,7 @@ def grade_story(grade, question: str, reading: StoryReading, model: StoryModel) 
                     "correction": "An interviewer may stop here: " + CORRECTIONS.get(fl["kind"], GENERIC_CORRECTION)
                     if fl.get("cued") or "whole_answer" not in fl else "An interviewer may stop here: " + GENERIC_CORRECTION,
                     "basis": _basis(fl)} for fl in flagged]
-    said = ", ".join(f"{k} {v:.2f}" for k, v in f.items())
-    grade.steps = [Step("story", round(raw / 10, 3), f"the story model's reading, {raw:.1f}/10 ({said})")]
+    grade.steps = [Step("story", round(raw / 10, 3), f"the story model's reading, {raw:.1f}/10{_why(model, f)}")]
     if off_topic:
         grade.steps.append(Step("off_topic", round(f["q_margin"], 3), "the answer is closer to another interview "
                                 f"question (\"{reading.other_prompt}\") than to the one asked: at most 1.5"))
