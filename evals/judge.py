@@ -36,6 +36,8 @@ BEHAVIOURAL_2 = DATA_DIR / "behavioural_2" / "graded_behavioural_2.jsonl"
 BEHAVIOURAL_3 = DATA_DIR / "behavioural_3" / "graded_behavioural_3.jsonl"
 # a fourth (12 more questions, another writer): experiment 45's decision (README)
 BEHAVIOURAL_4 = DATA_DIR / "behavioural_4" / "graded_behavioural_4.jsonl"
+# a fifth (12 more questions, another writer): experiment 46's decision (README)
+BEHAVIOURAL_5 = DATA_DIR / "behavioural_5" / "graded_behavioural_5.jsonl"
 NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
 ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
 
