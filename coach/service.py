@@ -7,6 +7,7 @@ happens under a lock; grading and search are read-only after that.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Iterator
@@ -228,9 +229,14 @@ class Coach:
         default, no fitted model, or another embedding model than the one it was fit with)."""
         if self.settings.story_model != "on":
             return None
+        from coach.grading.prompts import PromptModel
         from coach.grading.story import StoryModel
 
-        return StoryModel.for_embedder(self.index.embedder.model_id)
+        model = StoryModel.for_embedder(self.index.embedder.model_id)
+        if model is None:
+            return None
+        # prompts read by meaning too, beside their phrasings (coach/grading/prompts.py)
+        return dataclasses.replace(model, prompts=PromptModel.for_embedder(self.index.embedder.model_id))
 
     def _rubric_vectors(self):
         """Rubric vectors on disk under COACH_HOME/cache (none in a read-only home)."""

@@ -157,6 +157,61 @@ def train_story(settings, data, stretch_by, output):
     click.echo(json.dumps({"flag_min": model.flag_min, "off_topic_below": model.off_topic_below, **model.info}, indent=2))
 
 
+# the behavioural questions the prompt model learns from: the story model's training sets and set 5 (tuning data since
+# experiment 46); set 3 and later test sets are never read
+PROMPT_DATA = (*STORY_DATA, "evals/data/behavioural_5/graded_behavioural_5.jsonl")
+
+
+@judge.command("train-prompts")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the model (default: the shipped coach/grading/prompt_model.json).")
+@click.pass_obj
+def train_prompts(settings, output):
+    """Fit the behavioural-prompt reader (coach/grading/prompts.py): the behavioural sets' questions against every
+    technical question of the repository's documents and evaluation data (a minute, mostly parsing)."""
+    from coach.datafiles import load_jsonl
+    from coach.grading.prompts import MODEL_FILE, train_prompt_model
+    from index.embedder import Embedder
+
+    root = Path(__file__).resolve().parents[2]
+    prompts = sorted({r["question"] for p in PROMPT_DATA for r in load_jsonl(root / p)})
+    technical = technical_questions(root)
+    embedder = Embedder(settings)
+    model = train_prompt_model(prompts, technical, embedder.encode, embedder.model_id)
+    model.save(Path(output) if output else MODEL_FILE)
+    click.echo(json.dumps({"threshold": model.threshold, **model.info}, indent=2))
+
+
+def technical_questions(root: Path) -> list[str]:
+    """Every question text of the repository's documents (bundled, evaluation) and of its evaluation data files,
+    but the behavioural sets' and those the phrasings read as behavioural."""
+    import glob
+
+    from coach.datafiles import load_jsonl
+    from corpus import parse_paths
+    from corpus.behavioural import behavioural
+
+    qs: set[str] = set()
+    for f in sorted(glob.glob(str(root / "evals/data/**/*.jsonl"), recursive=True)):
+        if "/behavioural" in f:
+            continue
+        try:
+            rows = load_jsonl(Path(f))
+        except (ValueError, OSError):
+            continue
+        qs.update(r[k] for r in rows if isinstance(r, dict) for k in ("question", "asked", "query")
+                  if isinstance(r.get(k), str))
+    docs = [Path(p) for pat in ("corpus/bundled/*", "evals/data/*/*.md", "evals/data/*/*.txt", "evals/data/*/*.html",
+                                "evals/data/*/*.pdf") for p in sorted(glob.glob(str(root / pat)))
+            if "README" not in p and "/behavioural" not in p and "used_questions" not in p]
+    for path in docs:
+        try:
+            qs.update(r.question for ps in parse_paths([path]) for r in ps.records)
+        except Exception:  # a document the parser refuses is no question source
+            continue
+    return sorted(q for q in qs if q.strip() and not behavioural(q))
+
+
 def graded_attempt_texts() -> list[str]:
     """The graded answers the attempt model must never call "no attempt": the rounds the shipped model was fitted
     with (``graded/`` and ``graded_round4/``, 8,384 answers); later rounds are not read, so

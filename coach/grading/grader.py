@@ -513,7 +513,8 @@ class Grader:
         if reference is not None and not reference.strip():  # said, not silently dropped (a user walkthrough)
             grade.notes.append("The reference given is empty: graded against the indexed sources instead.")
         text, screened = self._screen(asked, answer or "", grade)
-        stories = self.story_model is not None and rubric.origin == "draft" and behavioural(asked)
+        stories = (self.story_model is not None and rubric.origin == "draft"
+                   and self.story_model.asks_for_story(asked, self._embed))
         if screened:
             # a story's key points are the sample's sentences, no gaps of the candidate's own story (a walkthrough's
             # empty answer listed them one by one under "What is missing")

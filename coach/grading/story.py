@@ -324,6 +324,14 @@ class StoryModel:
     flag_cap: float
     off_topic_below: float
     info: dict = field(default_factory=dict)
+    prompts: object = None  # coach.grading.prompts.PromptModel: behavioural prompts read by meaning (None: phrasings)
+
+    def asks_for_story(self, question: str, embed) -> bool:
+        """Whether the answer to ``question`` is read as a story: a behavioural prompt by its phrasing
+        (``corpus.behavioural``) or, with a prompt model, by its meaning."""
+        from corpus.behavioural import behavioural
+
+        return behavioural(question) or (self.prompts is not None and self.prompts.reads(question, embed))
 
     def red_probability(self, vectors: np.ndarray) -> np.ndarray:
         return _sigmoid(np.asarray(vectors, dtype=np.float64) @ self.red_weights + self.red_bias)

@@ -394,15 +394,16 @@ class SessionEngine:
         flag asks how the candidate would handle that part now, so the flagged sentences give way to the answer.
         None (graded as before) for a technical question, or an answer that only says the candidate does not know."""
         from coach.grading.attempt import is_no_attempt
-        from coach.grading.story import REFLECTION
+        from coach.grading.story import REFLECTION, STORY_NOTE
         from coach.questions import LOOKING_BACK, STORY_FOLLOWUPS
         from corpus.behavioural import behavioural
 
-        if not behavioural(item.question) or not text.strip() or is_no_attempt(text, turn.question or ""):
+        if not text.strip() or is_no_attempt(text, turn.question or ""):
             return None
         parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.answer),
                       None)
-        if parent is None:
+        # a prompt known by its phrasing, or one the story model read by its meaning (its grade says so)
+        if parent is None or not (behavioural(item.question) or (parent.grade and STORY_NOTE in parent.grade.notes)):
             return None
         story = parent.answer
         replaced = False
