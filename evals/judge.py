@@ -38,6 +38,8 @@ BEHAVIOURAL_3 = DATA_DIR / "behavioural_3" / "graded_behavioural_3.jsonl"
 BEHAVIOURAL_4 = DATA_DIR / "behavioural_4" / "graded_behavioural_4.jsonl"
 # a fifth (12 more questions, another writer): experiment 46's decision (README)
 BEHAVIOURAL_5 = DATA_DIR / "behavioural_5" / "graded_behavioural_5.jsonl"
+# a sixth (12 more questions, another writer): experiment 47's decision (README)
+BEHAVIOURAL_6 = DATA_DIR / "behavioural_6" / "graded_behavioural_6.jsonl"
 NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
 ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
 

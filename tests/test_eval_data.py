@@ -147,6 +147,7 @@ def test_the_blind_credit_check_is_complete_and_balanced():
     ("behavioural_3/graded_behavioural_3.jsonl", 96, 12, "test"),
     ("behavioural_4/graded_behavioural_4.jsonl", 96, 12, "test"),
     ("behavioural_5/graded_behavioural_5.jsonl", 96, 12, "test"),
+    ("behavioural_6/graded_behavioural_6.jsonl", 96, 12, "test"),
     ("behavioural_dev/graded_behavioural_dev_a.jsonl", 90, 10, "dev"),
     ("behavioural_dev/graded_behavioural_dev_b.jsonl", 90, 10, "dev"),
     ("behavioural_dev/graded_behavioural_dev_c.jsonl", 90, 10, "dev"),
