@@ -16,7 +16,6 @@ one they were trained on (another model's vectors mean nothing to them: then the
 from __future__ import annotations
 
 import json
-import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,6 @@ import numpy as np
 
 from coach.grading.attempt import MAX_WORDS, _words
 
-log = logging.getLogger(__name__)
 
 MODEL_FILE = Path(__file__).with_name("attempt_model.json")
 LABELS = ("no_attempt", "attempt")
@@ -66,10 +64,9 @@ class AttemptModel:
                 "info": self.info}
 
     def save(self, path: Path = MODEL_FILE) -> None:
-        from coach.diskio import write_text_atomic
+        from coach.grading.modelfile import save_json
 
-        write_text_atomic(Path(path), json.dumps(self.to_json(), indent=1) + "\n")
-        Path(path).chmod(0o644)  # a file of the repository, readable like the others
+        save_json(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AttemptModel":
@@ -87,19 +84,9 @@ class AttemptModel:
     @classmethod
     def for_embedder(cls, model_id: str, path: Path = MODEL_FILE) -> "AttemptModel | None":
         """The shipped model where it reads ``model_id``'s vectors; None (the rule alone) otherwise."""
-        try:
-            model = cls.load(path)
-        except FileNotFoundError:
-            log.info("no no-attempt model at %s: the text rule works alone", path)
-            return None
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("no-attempt model unusable (%s): the text rule works alone", exc)
-            return None
-        if model.embedding_model != model_id:
-            log.info("the no-attempt model reads %s vectors, not %s: the text rule works alone",
-                     model.embedding_model, model_id)
-            return None
-        return model
+        from coach.grading.modelfile import load_for_embedder
+
+        return load_for_embedder(cls.load, path, model_id, "the no-attempt model", "the text rule works alone")
 
 
 # -- training (`coach judge train-attempt`) -------------------------------------------------------------

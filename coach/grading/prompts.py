@@ -17,7 +17,6 @@ Simplified on purpose: English; a prompt far from every training prompt is misse
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from typing import Callable
 
 import numpy as np
 
-log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).with_name("prompt_model.json")
 # the candidate addressed: "you", "your", "yourself", "you've"
 ADDRESSED = re.compile(r"\byou(?:r|rs|rself)?\b|\byou['\u2019](?:ve|re|d|ll)\b", re.I)
@@ -96,7 +94,9 @@ class PromptModel:
                 "bias": round(self.bias, 8), "threshold": self.threshold, "info": self.info}
 
     def save(self, path: Path = MODEL_FILE) -> None:
-        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+        from coach.grading.modelfile import save_json
+
+        save_json(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "PromptModel":
@@ -111,14 +111,10 @@ class PromptModel:
 
     @classmethod
     def for_embedder(cls, model_id: str, path: Path = MODEL_FILE) -> "PromptModel | None":
-        try:
-            model = cls.load(path)
-        except FileNotFoundError:
-            return None
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("prompt model unusable (%s): behavioural prompts are known by their phrasings only", exc)
-            return None
-        return model if model.embedding_model == model_id else None
+        from coach.grading.modelfile import load_for_embedder
+
+        return load_for_embedder(cls.load, path, model_id, "the prompt model",
+                                 "behavioural prompts are known by their phrasings only")
 
 
 def train_prompt_model(prompts: list[str], technical: list[str], embed: Callable[[list[str]], np.ndarray],

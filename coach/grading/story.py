@@ -27,7 +27,6 @@ checked; a polished story with a red flag in other words is read as a good story
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -36,7 +35,6 @@ from typing import Callable
 
 import numpy as np
 
-log = logging.getLogger(__name__)
 
 MODEL_FILE = Path(__file__).with_name("story_model.json")
 
@@ -377,10 +375,9 @@ class StoryModel:
                 "off_topic_below": self.off_topic_below, "info": self.info}
 
     def save(self, path: Path = MODEL_FILE) -> None:
-        from coach.diskio import write_text_atomic
+        from coach.grading.modelfile import save_json
 
-        write_text_atomic(Path(path), json.dumps(self.to_json(), indent=1) + "\n")
-        Path(path).chmod(0o644)
+        save_json(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "StoryModel":
@@ -405,17 +402,10 @@ class StoryModel:
     def for_embedder(cls, model_id: str, path: Path = MODEL_FILE) -> "StoryModel | None":
         """The shipped model where it reads ``model_id``'s vectors; None (behavioural answers graded like any
         other) otherwise."""
-        try:
-            model = cls.load(path)
-        except FileNotFoundError:
-            return None
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("story model unusable (%s): behavioural answers are graded like any other", exc)
-            return None
-        if model.embedding_model != model_id:
-            log.info("the story model reads %s vectors, not %s: not used", model.embedding_model, model_id)
-            return None
-        return model
+        from coach.grading.modelfile import load_for_embedder
+
+        return load_for_embedder(cls.load, path, model_id, "the story model",
+                                 "behavioural answers are graded like any other")
 
 
 # -- training (`coach judge train-story`) -------------------------------------------------------------------------
