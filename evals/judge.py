@@ -40,6 +40,8 @@ BEHAVIOURAL_4 = DATA_DIR / "behavioural_4" / "graded_behavioural_4.jsonl"
 BEHAVIOURAL_5 = DATA_DIR / "behavioural_5" / "graded_behavioural_5.jsonl"
 # a sixth (12 more questions, another writer): experiment 47's decision (README)
 BEHAVIOURAL_6 = DATA_DIR / "behavioural_6" / "graded_behavioural_6.jsonl"
+# a seventh (12 more questions, another writer): experiment 48's decision (README)
+BEHAVIOURAL_7 = DATA_DIR / "behavioural_7" / "graded_behavioural_7.jsonl"
 NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
 ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
 

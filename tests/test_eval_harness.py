@@ -71,10 +71,10 @@ def test_grading_result_counts_only_the_set_its_primary_figure_is_on(monkeypatch
     assert result.metrics["other_subject_n"] == 12.0 and result.metrics["new_sources_n"] == 12.0
     assert result.metrics["other_subject_failures"] == 0.0 and "other_subject_determinism" not in result.metrics
     assert result.metrics["behavioural_n"] == result.metrics["behavioural_2_n"] == result.metrics["behavioural_3_n"] == 12.0
-    assert result.metrics["behavioural_4_n"] == result.metrics["behavioural_5_n"] == result.metrics["behavioural_6_n"] == 12.0
+    assert all(result.metrics[f"behavioural_{n}_n"] == 12.0 for n in range(4, 8))
     assert {d.get("set") for d in result.details} == {None, "other_subject", "new_sources", "behavioural", "behavioural_2",
                                                       "behavioural_3", "behavioural_4", "behavioural_5",
-                                                      "behavioural_6"}  # exports keep all rows
+                                                      "behavioural_6", "behavioural_7"}  # exports keep all rows
     path = write_report([result], tmp_path, "test")
     assert "cases: 12; failures: 0." in path.read_text()
     metrics = _strict((tmp_path / "metrics.json").read_text())  # no bare NaN
@@ -82,7 +82,7 @@ def test_grading_result_counts_only_the_set_its_primary_figure_is_on(monkeypatch
     # each set's figures come with their intervals (questions resampled), in the JSON and in the report
     # (the first twelve answers of each set are to two or three questions)
     for prefix in ("", "other_subject_", "new_sources_", "behavioural_", "behavioural_2_", "behavioural_3_",
-                   "behavioural_4_", "behavioural_5_", "behavioural_6_"):
+                   "behavioural_4_", "behavioural_5_", "behavioural_6_", "behavioural_7_"):
         for key in ("spearman_ci95", "pearson_minus_baseline_ci95", "mean_pred_wrong_ci95"):
             lo, hi = result.metrics[prefix + key]
             assert lo <= hi

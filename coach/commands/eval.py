@@ -24,7 +24,7 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
         elif name == "grading":
             from evals.grading import GRADED_ANSWERS, GradingEvaluator
             from evals.judge import (BEHAVIOURAL, BEHAVIOURAL_2, BEHAVIOURAL_3, BEHAVIOURAL_4, BEHAVIOURAL_5,
-                                      BEHAVIOURAL_6, NEW_SOURCE_ANSWERS, OTHER_SUBJECT)
+                                      BEHAVIOURAL_6, BEHAVIOURAL_7, NEW_SOURCE_ANSWERS, OTHER_SUBJECT)
             from evals.new_sources import coach_with_new_sources
 
             bundled = GradingEvaluator(coach.grader)(split=split, limit=limit)
@@ -37,7 +37,8 @@ def run_evaluators(coach, names: list[str], split: str, limit: int | None, llm: 
                                       ("behavioural_3", BEHAVIOURAL_3, lambda: coach.grader),
                                       ("behavioural_4", BEHAVIOURAL_4, lambda: coach.grader),
                                       ("behavioural_5", BEHAVIOURAL_5, lambda: coach.grader),
-                                      ("behavioural_6", BEHAVIOURAL_6, lambda: coach.grader)):
+                                      ("behavioural_6", BEHAVIOURAL_6, lambda: coach.grader),
+                                      ("behavioural_7", BEHAVIOURAL_7, lambda: coach.grader)):
                 if path.exists():
                     res = GradingEvaluator(grader(), read_jsonl(path), name=key, baseline_dev=dev, repeat=False)(split="test", limit=limit)
                     # reported beside the bundled figures under their own keys; the result's n, failures and

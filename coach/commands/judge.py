@@ -110,16 +110,16 @@ def train_attempt(settings, data, output, Cs):
 
 
 # the three development sets and the test sets that became training data: sets 1-2 at experiment 45, set 4 at
-# experiment 46, sets 5-6 at experiment 48 (README): eight writers; each file is one writer
+# experiment 46 (README): six writers; each file is one writer (experiment 48's refit with sets 5-6 did not ship)
 STORY_DATA = (*(f"evals/data/behavioural_dev/graded_behavioural_dev_{w}.jsonl" for w in "abc"),
-              *(f"evals/data/behavioural{n}/graded_behavioural{n}.jsonl" for n in ("", "_2", "_4", "_5", "_6")))
+              *(f"evals/data/behavioural{n}/graded_behavioural{n}.jsonl" for n in ("", "_2", "_4")))
 
 
 @judge.command("train-story")
 @click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Graded behavioural answers, JSON lines with question, answer, reference, score, tier, question_id "
-                   "(default: the three development sets in evals/data/behavioural_dev/ and behavioural sets 1, 2, "
-                   "4, 5 and 6, 750 answers). Each file is read as one writer.")
+                   "(default: the three development sets in evals/data/behavioural_dev/ and behavioural sets 1, 2 "
+                   "and 4, 558 answers). Each file is read as one writer.")
 @click.option("--stretch-by", type=click.Choice(["writer", "question"]), default="writer", show_default=True,
               help="Fit the stretch onto the 0-10 scale on predictions that hold out each writer (data file), or each "
                    "question (one file).")
@@ -156,9 +156,9 @@ def train_story(settings, data, stretch_by, output):
     click.echo(json.dumps({"flag_min": model.flag_min, "off_topic_below": model.off_topic_below, **model.info}, indent=2))
 
 
-# the behavioural questions the prompt model learns from (experiment 47): the dev sets and sets 1, 2, 4 and 5; set 3 and
-# later test sets are never read
-PROMPT_DATA = tuple(p for p in STORY_DATA if "behavioural_6" not in p)
+# the behavioural questions the prompt model learns from (experiment 47): the dev sets and sets 1, 2, 4 and 5; sets 3, 6
+# and 7 are never read
+PROMPT_DATA = (*STORY_DATA, "evals/data/behavioural_5/graded_behavioural_5.jsonl")
 
 
 @judge.command("train-prompts")
