@@ -17,7 +17,12 @@ import re
 
 _POLITE = r"(?:(?:can|could|would) you (?:please )?|please )?"
 _PERSON = r"(?:teammate|team ?mate|coworker|co-worker|colleague|manager|boss|lead|peer|stakeholder|customer|client|person|people)"
-_YOU = r"(?:you|your)\b(?! (?:would|should|can|could|might|use|need|want|choose|pick|implement|design)\b)(?!'d)"
+_YOU = r"(?:you|your)\b(?! (?:would|should|can|could|might|use|need|want|choose|pick|implement|design)\b)(?!['\u2019]d)"
+# what the candidate did (a past tense; "used" is how a tool is asked about), and their own work
+_PAST = (r"(?!used\b)(?![a-z]*eed\b)[a-z]+ed|did|made|led|built|ran|took|wrote|gave|found|brought|taught|won|got|had|were|was|felt|"
+         r"saw|went|chose|dealt|set up|came up with|stood up|spoke|told|thought|knew|met|began|became|kept|left|lost|sent|"
+         r"spent|sold|held")
+_WORK = r"(?:work|job|role|team|career|company|workplace|organi[sz]ation|department|business|practice|manager|colleagues?)\b"
 _STORY = r"(?:project|mistake|failure|conflict|challenge|decision|disagreement|bug|problem|goal|accomplishment|achievement)"
 # what a personal "how do you handle X" is followed by: the end, or the candidate's setting ("at work", "with your manager")
 _SETTING = r"(?=\s*(?:[?.!]|$|at work\b|in (?:a|your|the) (?:job|team|role|workplace)\b|with (?:a|an|your|the) " + _PERSON + \
@@ -33,13 +38,17 @@ _PROMPT = re.compile(
     r"|describe (?:a|an|the) (?:time|occasion|moment|situation) (?:when |where |in which |that )?" + _YOU +
     r"|describe (?:a|an|your) " + _STORY + r" (?:that (?:failed|went wrong)\b|(?:that |where |when |in which )?" + _YOU + r")"
     r"|describe your (?:greatest|biggest|proudest) "
-    # the occasion named first, the candidate later: "Describe a time when accuracy was critical in your work"
-    r"|describe a time (?:when|where) [^?.!]{0,80}?\b" + _YOU +
+    # the occasion named first, the candidate later, in what they did or in their own work: "Describe a time when
+    # accuracy was critical in your work" ("Describe a time when a race condition can corrupt your data" is no prompt)
+    r"|describe a time (?:when|where) [^?.!]{0,80}?\b(?:you (?:" + _PAST + r")\b|your (?:own )?" + _WORK + r")"
     r"|(?:give|share) (?:me |us )?an example of (?:something|a project|a situation|an occasion|a task|an initiative) "
-    r"(?:that )?you (?!would|should|can|could|might|use|need|want|choose)"
-    # a preference about work: "What kind of working environment helps you do your best work?"
-    r"|what (?:kind|type|sort) of (?:(?:work|working) )?(?:environment|team|manager|boss|management style|culture|company"
-    r"|workplace|role|leader|colleagues?)s? [^?.!]{0,60}?\b(?:you|your)\b(?! (?:would|should) (?:use|choose|pick))"
+    r"(?:that )?you (?:" + _PAST + r")\b"
+    # a preference about work: "What kind of working environment helps you do your best work?" (not "What kind of
+    # environment variables do you set?", "What kind of team would you use to run on-call?")
+    r"|what (?:kind|type|sort) of (?:(?:work|working|company|team) )?(?:environment|team|manager|boss|management style"
+    r"|culture|company|workplace|role|leader|colleagues?)s? (?:do you (?:prefer|like|enjoy|thrive|work best|want|look for"
+    r"|value|need to (?:do|be at) your best)|would you (?:like|prefer|enjoy|want|thrive)|are you (?:looking for|hoping)"
+    r"|(?:helps?|brings? out|makes?|suits?|motivates?|gets? the best (?:out )?of) (?:you|the best in you))\b"
     r"|(?:give|share) (?:me |us )?an example of (?:a time (?:when |where |that )?" + _YOU + r"|when " + _YOU + r"|how " + _YOU +
     r"|an? " + _STORY + r" (?:that )?" + _YOU + r")"
     r"|walk (?:me|us) through your (?:resume|cv|career|background)\b"

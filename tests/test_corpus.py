@@ -730,6 +730,18 @@ def test_talk_about_the_interview_is_still_cut_from_a_technical_page(tmp_path):
     ("Give me an example of something you can do with a decorator.", False),
     ("What kind of index would you use for a range query?", False),
     ("What kind of environment variables does Docker read?", False),
+    # a review's technical questions the first general forms read as behavioural
+    ("What kind of role does the load balancer play in your architecture?", False),
+    ("Give me an example of something you store in Redis.", False),
+    ("What kind of environment variables do you set in Docker?", False),
+    ("Describe a time when a race condition can corrupt your data.", False),
+    ("What type of leader election does your Raft cluster use?", False),
+    ("What kind of environment would you use for integration tests?", False),
+    ("What kind of team would you use to run an on-call rotation?", False),
+    ("Describe a time when you\u2019d use a mutex.", False),
+    ("Describe a time where you need a distributed lock.", False),
+    ("What kind of company culture do you thrive in?", True),
+    ("Describe a time when you disagreed with your manager.", True),
 ])
 def test_behavioural_prompts_are_told_from_technical_questions(question, expected):
     from corpus.behavioural import behavioural

@@ -78,3 +78,13 @@ def test_a_bad_model_file_is_refused(tmp_path, caplog):
     bad.write_text(json.dumps({"format": 1, "embedding_model": "m", "weights": [], "bias": 0, "threshold": 0.9}))
     assert PromptModel.for_embedder("m", bad) is None and "unusable" in caplog.text
     assert PromptModel.for_embedder("m", tmp_path / "missing.json") is None
+
+
+def test_a_copy_with_another_threshold_reads_afresh(prompts, coach):
+    """dataclasses.replace copied the reading cache: a stricter copy answered from its original's cache (a review)."""
+    import dataclasses
+
+    embed = coach.index.embedder.encode
+    q = UNSEEN_PROMPTS[3]
+    assert prompts.reads(q, embed)
+    assert not dataclasses.replace(prompts, threshold=0.9999).reads(q, embed)

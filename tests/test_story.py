@@ -314,6 +314,18 @@ def test_a_story_follow_up_is_graded_as_the_story_told_again(built_home, tmp_pat
     assert first.grade.wrong and LOOKING_BACK in asked
     assert not reply.grade.wrong and reply.grade.score > first.grade.score, reply.grade
     assert any("without the part the follow-up asked about" in n for n in reply.grade.notes)
+    # typographic apostrophes and runs of spaces: the flagged sentence is still found (a review: it stayed and was
+    # flagged again)
+    curly = flagged.replace("It was his fault", "It wasn\u2019t my fault, it was his").replace(" at stand-up", "  at stand-up")
+    first, reply, _ = first_and_reply(curly, "I'd talk to him privately first and listen to his reasons.")
+    assert first.grade.wrong and not reply.grade.wrong, reply.grade
+    assert any("without the part the follow-up asked about" in n and "Looking back" in n for n in reply.grade.notes)
+    # a first answer near the length cut leaves room for the reply (a review: the reply was cut off, unread)
+    long_story = flagged + " " + " ".join(f"On day {i} I checked the {i}th ledger line by hand." for i in range(1, 140))
+    assert len(long_story) > 6000
+    first, reply, _ = first_and_reply(long_story, "Since then I learned to talk to people privately first.")
+    assert any("shortened to leave room" in n for n in reply.grade.notes), reply.grade.notes
+    assert REFLECTION in reply.grade.right, reply.grade
 
 
 def test_why_this_score_says_what_raised_and_lowered_it_in_words(story_coach):

@@ -190,9 +190,14 @@ def technical_questions(root: Path) -> list[str]:
     from corpus import parse_paths
     from corpus.behavioural import behavioural
 
+    def skipped(path: str) -> bool:  # by the path inside the repository, not where the checkout lives (a review)
+        rel = Path(path).relative_to(root)
+        return (any(part.startswith("behavioural") for part in rel.parts[:-1]) or "README" in rel.name
+                or rel.name == "used_questions.txt")
+
     qs: set[str] = set()
     for f in sorted(glob.glob(str(root / "evals/data/**/*.jsonl"), recursive=True)):
-        if "/behavioural" in f:
+        if skipped(f):
             continue
         try:
             rows = load_jsonl(Path(f))
@@ -201,8 +206,7 @@ def technical_questions(root: Path) -> list[str]:
         qs.update(r[k] for r in rows if isinstance(r, dict) for k in ("question", "asked", "query")
                   if isinstance(r.get(k), str))
     docs = [Path(p) for pat in ("corpus/bundled/*", "evals/data/*/*.md", "evals/data/*/*.txt", "evals/data/*/*.html",
-                                "evals/data/*/*.pdf") for p in sorted(glob.glob(str(root / pat)))
-            if "README" not in p and "/behavioural" not in p and "used_questions" not in p]
+                                "evals/data/*/*.pdf") for p in sorted(glob.glob(str(root / pat))) if not skipped(p)]
     for path in docs:
         try:
             qs.update(r.question for ps in parse_paths([path]) for r in ps.records)

@@ -1,9 +1,9 @@
 """Behavioural interview prompts read by meaning, for the story grader (``coach.grading.story``).
 
 ``corpus.behavioural`` knows prompts by their phrasings ("Tell me about a time you ...", "Describe a situation
-where you ..."), and each new writer words them another way: on a blind set of twelve questions it found four
-("Walk me through a time ...", "Have you ever had to ...", "When have you had ...", "Can you think of a time ...",
-"What do you look for in a manager?": README, experiment 46). This reads the question's meaning instead: a logistic
+where you ..."), and each new writer words them another way: on a blind set of twelve questions it found four and
+missed eight, worded "Walk me through a time ...", "Have you ever had to ...", "When have you had ...", "Can you think
+of a time ...", "What do you look for in a manager?" and so on (README, experiment 46). This reads the question's meaning instead: a logistic
 regression on the question's embedding, fit on behavioural prompts (the behavioural data sets' questions and the
 hand-written ones below) against technical questions (every question of the repository's documents and
 evaluation data, and hand-written technical questions that open like behavioural ones). A question is read as
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -64,14 +65,16 @@ THRESHOLD = 0.7  # set by hand (README, experiment 47): technical "you" question
 C = 1.0
 
 
-@dataclass
+@dataclass(eq=False)
 class PromptModel:
     embedding_model: str
     weights: np.ndarray
     bias: float
     threshold: float = THRESHOLD
     info: dict = field(default_factory=dict)
-    _seen: dict = field(default_factory=dict, repr=False)
+    # each question's reading, per model (not copied by dataclasses.replace): a web server's threads share it
+    _seen: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def probability(self, vectors: np.ndarray) -> np.ndarray:
         v = np.asarray(vectors, dtype=np.float64)
@@ -83,11 +86,16 @@ class PromptModel:
         q = (question or "").strip()
         if not q or not ADDRESSED.search(q):
             return False
-        if q not in self._seen:
+        with self._lock:
+            hit = self._seen.get(q)
+        if hit is not None:
+            return hit
+        read = bool(self.probability(np.asarray(embed([q])))[0] >= self.threshold)  # outside the lock: it embeds
+        with self._lock:
             if len(self._seen) > 4096:  # a long-lived server: bounded
                 self._seen.clear()
-            self._seen[q] = bool(self.probability(np.asarray(embed([q])))[0] >= self.threshold)
-        return self._seen[q]
+            self._seen[q] = read
+        return read
 
     def to_json(self) -> dict:
         return {"format": 1, "embedding_model": self.embedding_model, "weights": [round(float(x), 8) for x in self.weights],

@@ -584,13 +584,15 @@ CORRECTIONS = {
 }
 INCORRECT_BELOW = 2.0  # a story scored under this (with no red flag read) is graded incorrect, not partial
 # prompts about motives or traits rather than a past event: no situation, actions or result to look for
-_NOT_A_STORY = re.compile(r"^\W*(?:why\b|what(?:'s|’s| is| are| was| were) your\b|where do you see\b|what motivates\b|"
+_NOT_A_STORY = re.compile(r"^\W*(?:(?:q(?:uestion)?\s*)?\d{1,3}\s*[.):]\s*)?(?:why\b|what(?:'s|’s| is| are| was| were) your\b|where do you see\b|what motivates\b|"
                           r"how would your\b|what would your\b|walk (?:me|us) through your\b|tell (?:me|us) about yourself\b|"
                           r"what (?:kind|type|sort) of\b)",
                           re.I)
 # ...except "What was your biggest mistake?": a past event asked for by its name
 _NAMED_EVENT = re.compile(r"\byour (?:greatest|biggest|proudest|hardest|worst) (?:mistake|failure|achievement|accomplishment"
-                          r"|success|setback|challenge|decision)\b", re.I)
+                          r"|success|setback|challenge|decision)\b"
+                          # ...and "What kind of conflicts have you had, and how did you resolve them?" (a review)
+                          r"|\b(?:have you (?:had|faced|dealt|handled|been)|you(?:'ve| have) (?:had|faced))\b", re.I)
 
 
 def is_story_prompt(question: str) -> bool:
@@ -635,7 +637,7 @@ WHY_SHOWN = 3  # the features that raised and lowered the score most, each side
 
 
 def _why(model: StoryModel, feats: dict[str, float]) -> str:
-    """": raised most by length, high (+1.2), ...; lowered most by ..." from the model's contributions: each
+    """" (raised most by length, high (+1.2); ...; lowered most by ...)" from the model's contributions: each
     feature's share of the score, with whether the answer reads high or low on it against the training answers."""
     x = dict(zip(FEATURES, (np.array([feats[f] for f in FEATURES]) - model.means) / model.scales))
     parts = sorted(model.contributions(feats).items(), key=lambda kv: kv[1])

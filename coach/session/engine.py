@@ -256,7 +256,10 @@ class SessionEngine:
         # a follow-up is graded under its parent question: "Is that right? Explain why or why not." names no topic, and
         # a repair on the parent's topic ("DNS uses port 53") was graded "off topic" against it (a walkthrough); an
         # example follow-up without a gap is graded against the parent's rubric by its id, with the parent's text
-        told = self._story_followup(sid, turn, item, text) if turn.kind == "followup" and not turn.target else None
+        try:
+            told = self._story_followup(sid, turn, item, text) if turn.kind == "followup" and not turn.target else None
+        except UnknownQuestion:  # its source was removed meanwhile: said as for a main question below (a review)
+            raise CoachError(REMOVED_SOURCE) from None
         if told is not None:
             grade = told
         elif turn.kind == "followup" and turn.target:
@@ -271,9 +274,7 @@ class SessionEngine:
             except UnknownQuestion:
                 # its source was removed meanwhile (a walkthrough's second browser did it): "unknown question id
                 # 'draft-git-md-100'" said nothing a user could act on
-                raise CoachError("this question's source is no longer indexed (it was removed, here or by another "
-                                 "user of this coach), so the answer cannot be graded: skip the question, or add the "
-                                 "source again") from None
+                raise CoachError(REMOVED_SOURCE) from None
         follow = self._followup_for(grade, text) if self.followups and turn.kind == "main" and _has_gap(grade) else None
         with self._lock, self.db.transaction() as db:
             now = self.clock()
@@ -395,6 +396,7 @@ class SessionEngine:
         None (graded as before) for a technical question, or an answer that only says the candidate does not know."""
         from coach.grading.attempt import is_no_attempt
         from coach.grading.story import REFLECTION, STORY_NOTE
+        from coach.grading.text import MAX_ANSWER_CHARS, sentences
         from coach.questions import LOOKING_BACK, STORY_FOLLOWUPS
         from corpus.behavioural import behavioural
 
@@ -405,23 +407,33 @@ class SessionEngine:
         # a prompt known by its phrasing, or one the story model read by its meaning (its grade says so)
         if parent is None or not (behavioural(item.question) or (parent.grade and STORY_NOTE in parent.grade.notes)):
             return None
-        story = parent.answer
+        story = parent.answer.strip()
         replaced = False
-        if parent.grade is not None and LOOKING_BACK in (turn.question or ""):
-            for w in parent.grade.wrong:
-                said = (w.get("said") or "").strip()
-                if said and said in story:
-                    story, replaced = story.replace(said, " "), True
+        if parent.grade is not None and parent.grade.wrong and LOOKING_BACK in (turn.question or ""):
+            # the sentence the follow-up quotes (the grade's first red flag) gives way, once, found as the story
+            # reader split and normalised it (typographic apostrophes, runs of spaces: a review)
+            said = _plain(parent.grade.wrong[0].get("said") or "")
+            kept = [sent for sent in sentences(story)]
+            hit = next((i for i, sent in enumerate(kept) if said and _plain(sent) == said), None)
+            if hit is not None:
+                story, replaced = " ".join(kept[:hit] + kept[hit + 1:]), True
         reply = text.strip()
+        read_as = ""
         asks_lesson = LOOKING_BACK in (turn.question or "") or turn.question == STORY_FOLLOWUPS[REFLECTION]
         if asks_lesson and _HYPOTHETICAL.match(reply):
             # "I would involve our manager earlier", said to "what would you do differently next time?", means "next
             # time I would ...": read alone, a story reader takes "I would" for habit talk, not for a lesson
-            reply = f"{'Looking back' if LOOKING_BACK in turn.question else 'Next time'}, {reply[0].lower()}{reply[1:]}"
-        grade = self.coach.grade(item.question, f"{story.strip()}\n\n{reply}", question_id=item.id)
+            read_as = "Looking back" if LOOKING_BACK in turn.question else "Next time"
+            reply = f"{read_as}, {reply}"
+        # the reply is what is graded: a first answer near the length cut would push it out of what is read (a review)
+        room = max(0, MAX_ANSWER_CHARS - len(reply) - 2)
+        cut = len(story) > room
+        story = story[:room]
+        grade = self.coach.grade(item.question, f"{story}\n\n{reply}" if story else reply, question_id=item.id)
         grade.notes.append("Graded as your story told again with this answer: your first answer"
                            + (" without the part the follow-up asked about" if replaced else "")
-                           + ", then this one.")
+                           + (", shortened to leave room for this one" if cut else "")
+                           + ", then this one" + (f" (read as \u201c{read_as}, ...\u201d)" if read_as else "") + ".")
         return grade
 
     def _followup_for(self, grade, answer: str = ""):
@@ -570,8 +582,16 @@ class SessionEngine:
 FINISHED = "this session is finished: open it from the history to read or export it, or start a new one"
 
 
-# a reply in the conditional ("I would ...", "I'd have ...", "I'll ..."): to "what would you do differently?", a lesson
-_HYPOTHETICAL = re.compile(r"I(?:\s+would|\s+will|'d|'ll|\u2019d|\u2019ll)\b")
+REMOVED_SOURCE = ("this question's source is no longer indexed (it was removed, here or by another user of this coach), so "
+                  "the answer cannot be graded: skip the question, or add the source again")
+# a reply in the conditional ("I would ...", "I wouldn't ...", "I'd have ...", "I'll ..."): to "what would you do
+# differently?", a lesson
+_HYPOTHETICAL = re.compile(r"I(?:\s+would(?:n['\u2019]t)?|\s+will|['\u2019]d|['\u2019]ll)(?:\b|(?<=t))")
+
+
+def _plain(text: str) -> str:
+    """A sentence as the story reader compares it: plain apostrophes, single spaces."""
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split())
 OTHER_GAPS = 3  # the parent's other missing points such a follow-up's answer is also graded against
 
 
