@@ -584,7 +584,8 @@ CORRECTIONS = {
 }
 INCORRECT_BELOW = 2.0  # a story scored under this (with no red flag read) is graded incorrect, not partial
 # prompts about motives or traits rather than a past event: no situation, actions or result to look for
-_NOT_A_STORY = re.compile(r"^\W*(?:(?:q(?:uestion)?\s*)?\d{1,3}\s*[.):]\s*)?(?:why\b|what(?:'s|’s| is| are| was| were) your\b|where do you see\b|what motivates\b|"
+_NOT_A_STORY = re.compile(r"^\W*(?:(?:q(?:uestion)?\s*)?\d{1,3}\s*[.):]\s*)?"  # "Q1.", "3)": a numbered prompt
+                          r"(?:why\b|what(?:'s|’s| is| are| was| were) your\b|where do you see\b|what motivates\b|"
                           r"how would your\b|what would your\b|walk (?:me|us) through your\b|tell (?:me|us) about yourself\b|"
                           r"what (?:kind|type|sort) of\b)",
                           re.I)

@@ -392,7 +392,7 @@ class SessionEngine:
         for a part of the candidate's own story, and its answer is that part, not a story of its own: graded alone
         against the question, "I would involve our manager earlier." was 0.0 "no attempt" (a walkthrough). Such an
         answer is graded as the story told again with it: the first answer, then this one; a follow-up about a red
-        flag asks how the candidate would handle that part now, so the flagged sentences give way to the answer.
+        flag asks how the candidate would handle that part now, so the sentence it quotes gives way to the answer.
         None (graded as before) for a technical question, or an answer that only says the candidate does not know."""
         from coach.grading.attempt import is_no_attempt
         from coach.grading.story import REFLECTION, STORY_NOTE
@@ -413,7 +413,7 @@ class SessionEngine:
             # the sentence the follow-up quotes (the grade's first red flag) gives way, once, found as the story
             # reader split and normalised it (typographic apostrophes, runs of spaces: a review)
             said = _plain(parent.grade.wrong[0].get("said") or "")
-            kept = [sent for sent in sentences(story)]
+            kept = sentences(story)
             hit = next((i for i, sent in enumerate(kept) if said and _plain(sent) == said), None)
             if hit is not None:
                 story, replaced = " ".join(kept[:hit] + kept[hit + 1:]), True
