@@ -70,9 +70,9 @@ class AttemptModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "AttemptModel":
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or raw.get("format") != 1:
-            raise ValueError(f"{path}: not a no-attempt model (format 1)")
+        from coach.grading.modelfile import read_json
+
+        raw = read_json(path, "no-attempt model")
         weights = np.asarray(raw["weights"], dtype=np.float64)
         if weights.ndim != 1 or not weights.size or not np.all(np.isfinite(weights)):
             raise ValueError(f"{path}: bad weights")

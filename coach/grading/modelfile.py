@@ -20,6 +20,14 @@ def save_json(path: Path, data: dict) -> None:
     Path(path).chmod(0o644)  # a file of the repository, readable like the others
 
 
+def read_json(path: Path, what: str) -> dict:
+    """The file's JSON object, refused (ValueError) unless it is one of format 1: "not a story model (format 1)"."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(raw, dict) or raw.get("format") != 1:
+        raise ValueError(f"{path}: not a {what} (format 1)")
+    return raw
+
+
 def load_for_embedder(load: Callable[[Path], M], path: Path, model_id: str, what: str, without: str) -> M | None:
     """``load(path)`` where the file is there, sound and reads ``model_id``'s vectors; else None, logged as ``what``
     (e.g. "the story model") and what the grader does ``without`` it."""

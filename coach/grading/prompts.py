@@ -16,7 +16,6 @@ Simplified on purpose: English; a prompt far from every training prompt is misse
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
@@ -108,9 +107,9 @@ class PromptModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "PromptModel":
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or raw.get("format") != 1:
-            raise ValueError(f"{path}: not a prompt model file")
+        from coach.grading.modelfile import read_json
+
+        raw = read_json(path, "prompt model")
         w = np.asarray(raw["weights"], dtype=np.float64)
         nums = [float(raw["bias"]), float(raw["threshold"])]
         if w.ndim != 1 or not w.size or not np.all(np.isfinite(w)) or not all(math.isfinite(x) for x in nums):

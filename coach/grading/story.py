@@ -26,7 +26,6 @@ checked; a polished story with a red flag in other words is read as a good story
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -337,16 +336,17 @@ class StoryModel:
     def features(self, reading: StoryReading) -> dict[str, float]:
         return {**reading.features, "red_lr": float(self.red_probability(reading.vector[None, :])[0])}
 
+    def standardised(self, feats: dict[str, float]) -> np.ndarray:
+        # clipped: an answer far outside the fitted range (a 10-word answer, a 400-word one) is read at the range's
+        # edge rather than extrapolated
+        return np.clip((np.array([feats[f] for f in FEATURES]) - self.means) / self.scales, -Z_CLIP, Z_CLIP)
+
     def linear(self, feats: dict[str, float]) -> float:
-        # standardised and clipped: an answer far outside the fitted range (a 10-word answer, a 400-word one) is read
-        # at the range's edge rather than extrapolated
-        x = np.clip((np.array([feats[f] for f in FEATURES]) - self.means) / self.scales, -Z_CLIP, Z_CLIP)
-        return float(np.clip(np.dot(self.weights, x) + self.bias, 0.0, 10.0))
+        return float(np.clip(np.dot(self.weights, self.standardised(feats)) + self.bias, 0.0, 10.0))
 
     def contributions(self, feats: dict[str, float]) -> dict[str, float]:
         """Each feature's share of ``linear`` (weight x standardised value): what raised and lowered the score."""
-        x = np.clip((np.array([feats[f] for f in FEATURES]) - self.means) / self.scales, -Z_CLIP, Z_CLIP)
-        return {f: float(w * v) for f, w, v in zip(FEATURES, self.weights, x)}
+        return {f: float(w * v) for f, w, v in zip(FEATURES, self.weights, self.standardised(feats))}
 
     def red_flagged(self, feats: dict[str, float]) -> bool:
         return red_flagged(feats, self.flag_min, self.red_min)
@@ -381,9 +381,9 @@ class StoryModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> "StoryModel":
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or raw.get("format") != 1:
-            raise ValueError(f"{path}: not a story model (format 1)")
+        from coach.grading.modelfile import read_json
+
+        raw = read_json(path, "story model")
         if list(raw.get("features") or []) != list(FEATURES):
             raise ValueError(f"{path}: fit on other features than this code reads")
         arrs = [np.asarray(raw[k], dtype=np.float64) for k in ("means", "scales", "weights")]
@@ -419,6 +419,16 @@ def _ridge(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, floa
     mu = y.mean()
     w = np.linalg.solve(X.T @ X + alpha * np.eye(X.shape[1]), X.T @ (y - mu))
     return w, float(mu)
+
+
+def _held_out(Z: np.ndarray, y: np.ndarray, groups: np.ndarray, alpha: float) -> np.ndarray:
+    """Each group's ridge predictions from a fit without that group."""
+    out = np.zeros(len(y))
+    for g in np.unique(groups):
+        tr = groups != g
+        w, b = _ridge(Z[tr], y[tr], alpha)
+        out[~tr] = Z[~tr] @ w + b
+    return out
 
 
 def red_flagged(feats: dict[str, float], flag_min: float, red_min: float) -> bool:
@@ -509,11 +519,7 @@ def train_story_model(rows: list[dict], reader: StoryReader, embedding_model: st
              f"answers, {int(fired[~wrong].sum())} others)")
     best = None
     for alpha in alphas:
-        raw = np.zeros(len(rows))  # held-out predictions, before the clip and the caps
-        for g in np.unique(groups):
-            tr = groups != g
-            w, b = _ridge(Z[tr], y[tr], alpha)
-            raw[~tr] = Z[~tr] @ w + b
+        raw = _held_out(Z, y, groups, alpha)  # before the clip and the caps
         pred = np.array([capped(p, f, flag_min, red_min, flag_cap, off_topic_below)
                          for p, f in zip(np.clip(raw, 0, 10), feats)])
         rho = _spearman(pred, y)
@@ -526,11 +532,7 @@ def train_story_model(rows: list[dict], reader: StoryReader, embedding_model: st
         by = np.array([str(r.get(stretch_by, "")) for r in rows])
         if len(np.unique(by)) < 2:
             raise ValueError(f"the stretch holds out each {stretch_by!r}: the rows need at least two")
-        fit_raw = np.zeros(len(rows))
-        for g in np.unique(by):
-            tr = by != g
-            w, b = _ridge(Z[tr], y[tr], alpha)
-            fit_raw[~tr] = Z[~tr] @ w + b
+        fit_raw = _held_out(Z, y, by, alpha)
     # ridge shrinks the scores towards the middle: a linear stretch fit on the held-out predictions (before the caps)
     # puts them back on the interviewers' scale (a monotone map: the Spearman above is unchanged but for the clip)
     uncapped = np.array([capped(10.0, f, flag_min, red_min, flag_cap, off_topic_below) == 10.0 for f in feats])
@@ -640,7 +642,7 @@ WHY_SHOWN = 3  # the features that raised and lowered the score most, each side
 def _why(model: StoryModel, feats: dict[str, float]) -> str:
     """" (raised most by length, high (+1.2); ...; lowered most by ...)" from the model's contributions: each
     feature's share of the score, with whether the answer reads high or low on it against the training answers."""
-    x = dict(zip(FEATURES, (np.array([feats[f] for f in FEATURES]) - model.means) / model.scales))
+    x = dict(zip(FEATURES, model.standardised(feats)))
     parts = sorted(model.contributions(feats).items(), key=lambda kv: kv[1])
 
     def said(k: str, v: float) -> str:
