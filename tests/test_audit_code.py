@@ -234,3 +234,39 @@ def test_an_html_code_block_keeps_its_language_and_no_blank_last_line():
                           '<pre><code>x = 1\n\n</code>\n</pre></main>')
     assert lines == ["See:", "```dockerfile", "FROM python:3.12", "```", "```yaml", "a: 1", "```", "```bash", "ls -la",
                      "```", "```", "x = 1", "```"]
+
+
+def test_blocks_with_no_line_of_python_are_not_read_as_python(tmp_path):
+    """A walkthrough's web-security page: HTML, an HTTP header and a CSP header in <pre><code> got five false "major"
+    syntax errors ("Fix the syntax so the snippet runs in Python 3"), shown on every citation of their answers. A
+    block with no Python line is another language; Python beside them (broken or not) is still read."""
+    from corpus import parse_file
+
+    page = tmp_path / "websec.html"
+    page.write_text(
+        "<html><body><main><h2>1. What is XSS?</h2><p>Injected script runs in the victim's page:</p>\n"
+        "<pre><code>&lt;script&gt;alert(document.cookie)&lt;/script&gt;</code></pre>\n"
+        "<h2>2. How are filters bypassed?</h2><p>With event handlers:</p>\n"
+        "<pre><code>&lt;img src=x onerror=alert(1)&gt;</code></pre>\n"
+        "<h2>3. What does a hardened session cookie look like?</h2><p>Like this:</p>\n"
+        "<pre><code>Set-Cookie: session=abc123; HttpOnly; Secure; SameSite=Lax; Path=/</code></pre>\n"
+        "<h2>4. What is a strict CSP?</h2><p>A header:</p>\n"
+        "<pre><code>Content-Security-Policy: default-src 'self'; object-src 'none'</code></pre>\n"
+        "<h2>5. How do you hash a password?</h2><p>With argon2:</p>\n"
+        "<pre><code>from argon2 import PasswordHasher\nph = PasswordHasher()\nhash = ph.hash(\"pw\")</code></pre>\n"
+        "<h2>6. How do you make a variable?</h2><p>Like this:</p>\n"
+        "<pre><code>W = tf.Variable([.3].dtype=tf.float32)</code></pre>\n"
+        "<h2>7. How do you query safely?</h2><p>With parameters:</p>\n"
+        "<pre><code>cursor.execute(\"SELECT * FROM users WHERE name = %s\", (name,)</code></pre>\n"
+        "</main></body></html>\n", encoding="utf-8")
+    ps = parse_file(page)
+    flags = check_code(source_claims(ps)[0], AuditContext(kb=load_knowledge()))
+    assert sorted(f.quote for f in flags) == ['W = tf.Variable([.3].dtype=tf.float32)',
+                                              'cursor.execute("SELECT * FROM users WHERE name = %s", (name,)'], flags
+    from coach.audit.claims import _python_line
+
+    for line in ("print x", ">>> 1 + 1", "model = Sequential([", "x += 1", "def f(x)", "return y"):
+        assert _python_line(line), line
+    for line in ("<script>alert(1)</script>", "SELECT * FROM t WHERE a = 1", "HTTP/1.1 200 OK", "X-Frame-Options: DENY",
+                 "hello", "42", "# a comment"):
+        assert not _python_line(line), line

@@ -14,6 +14,7 @@ Simplified on purpose:
 
 from __future__ import annotations
 
+import ast
 import re
 
 from coach.audit.sourcefile import normalize
@@ -192,8 +193,44 @@ def _config_language(block: list[str]) -> bool:
 
 def not_python(block: list[str]) -> bool:
     """Whether a code block is in another language than Python: a terminal session, a braced language (NGINX,
-    JavaScript, C), a Dockerfile or YAML. The syntax check must not read it."""
-    return _shell_session(block) or _braced_language(block) or _config_language(block)
+    JavaScript, C), a Dockerfile or YAML, or a block with no line of Python in it at all (HTML, HTTP headers, SQL,
+    a formula in words). The syntax check must not read it."""
+    return (_shell_session(block) or _braced_language(block) or _config_language(block)
+            or not any(_python_line(t) for t in block))
+
+
+# A line only Python starts this way (case-sensitive: SQL's "FROM", "SELECT" and HTTP's "Set-Cookie:" never match)
+_PY_START = re.compile(r"^\s*(?:>>>|(?:def|class|import|from|return|yield|raise|assert|del|global|nonlocal|pass|"
+                       r"lambda|async|await|print|if|elif|else|for|while|with|try|except|finally)\b)")
+# an assignment to a name or an attribute, not ended by ";" (JavaScript's): "W = tf.Variable([.3].dtype=tf.float32)"
+# (a "," typed as ".") does not parse, and is Python
+_PY_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*(?:[-+*/%@&|^]|//|\*\*)?=(?!=)\s*\S(?!.*;\s*$)")
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _python_line(line: str) -> bool:
+    """Whether one line shows Python: it starts with a Python keyword or prompt, or it parses as a Python statement
+    on its own (or once the brackets it leaves open are closed: "model = Sequential([") that is more than a bare
+    name or constant. A walkthrough's web-security page showed "<script>alert(document.cookie)</script>",
+    "<img src=x onerror=alert(1)>" and "Set-Cookie: session=abc123; HttpOnly; Secure" in code blocks, each flagged as
+    a "major" syntax error ("Fix the syntax so the snippet runs in Python 3") and then shown on every citation of its
+    answer; no block in another language has a Python line, and every Python snippet has one."""
+    s = line.strip()
+    if not s or s.startswith("#"):
+        return False
+    if _PY_START.match(s) or _PY_ASSIGN.match(s):
+        return True
+    opened = []
+    for ch in _STRING.sub("", s):
+        if ch in _CLOSERS:
+            opened.append(ch)
+        elif ch in ")]}" and opened:
+            opened.pop()
+    try:
+        tree = ast.parse(s + "".join(_CLOSERS[b] for b in reversed(opened)))
+    except (SyntaxError, ValueError):
+        return False
+    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, (ast.Name, ast.Constant))) for n in tree.body)
 
 
 def _braced_language(block: list[str]) -> bool:
