@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from corpus import blocks as B
 from corpus.behavioural import about_interviewing, behavioural
-from corpus.boilerplate import mostly_meta, sentences as _sentences, strip_meta_sentences
+from corpus.boilerplate import mostly_meta, sentences as _sentences, strip_ai_instructions, strip_meta_sentences
 from corpus.records import Record
 
 INTERROGATIVES = {
@@ -253,6 +253,11 @@ def build_records(source: str, lines: list[str], questions: list[QLine], removed
                 continue
             # the last answer's closing paragraph (not its first) may be the article's outro
             outro = last and i == content[-1] and i != content[0] and not eff[i - 1].strip()
+            text, n_ai = strip_ai_instructions(text.strip())
+            if n_ai:
+                stats["instructions_to_ai"] = stats.get("instructions_to_ai", 0) + n_ai
+                if not text:
+                    continue
             stripped, n_meta = strip_meta_sentences(text.strip())
             # an answer whose talk about the interview is content keeps it, unless it is the article's outro
             kept = own and not (outro and n_meta and mostly_meta(stripped, n_meta))
