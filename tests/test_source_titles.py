@@ -92,3 +92,24 @@ def test_index_stores_titles_and_the_coach_reads_old_indexes_from_the_file(bundl
     monkeypatch.setattr(coach, "_index", Index())
     monkeypatch.setattr(coach, "sources", lambda: pytest.fail("titles must not run the audit"))
     assert coach.source_titles() == {path.name: "Top 30 Deep Learning Interview Questions and Answers", "new.txt": "New notes"}
+
+
+def test_audit_report_html_keeps_a_multi_line_quote_inert_through_markdown():
+    """A security review uploaded a code block ("if ready:", a blank line, then a line holding a Markdown image and
+    links): the code check quoted all its lines, the blank line ended the HTML block, and the Sources tab (Markdown)
+    showed a live tracking image and a clickable link. Every line of a quote stays text inside its block."""
+    from markdown_it import MarkdownIt
+
+    quote = ("if ready:\n\nstart()  # ![tracker](http://127.0.0.1:8999/pixel.png) [Click here](http://attacker.example/x)"
+             " [js](javascript:alert(1)) <img src=x onerror=alert(1)> **bold** 'q' \"dq\" &amp;")
+    flag = Flag(source="evil.md", line_start=3, line_end=5, quote=quote, verdict="error", kind="syntax", reason="r",
+                correction="Fix [it](http://attacker.example/fix)", check="code")
+    report = render_report_html([flag], {"evil.md": "Evil ![t](http://x/t.png)"})
+    assert "\n\n" not in report.strip()
+    rendered = MarkdownIt("commonmark").render(report)
+    parser = Tags()
+    parser.feed(rendered)
+    assert not {"img", "a", "strong", "script"} & set(parser.tags), parser.tags
+    text = "".join(parser.text)
+    assert "![tracker](http://127.0.0.1:8999/pixel.png)" in text and "<img src=x onerror=alert(1)>" in text
+    assert "**bold** 'q' \"dq\" &amp;" in text and "Fix [it](http://attacker.example/fix)" in text

@@ -33,6 +33,18 @@ def esc(text) -> str:
     return s.replace("\r", "").replace("\n", "<br>")
 
 
+_HTML_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}()&<>\"'"}
+
+
+def esc_html(text) -> str:
+    """Escape for an HTML block shown through Markdown (the web UI's report): ``& < > "`` and the Markdown characters
+    as entities (backslashes are not read inside HTML), and newlines as ``<br>``: a blank line inside a multi-line
+    quote ended the HTML block, and the rest of a source's code block was rendered as Markdown (a security review's
+    upload showed a live tracking image and a link in the Sources tab)."""
+    s = "".join(_HTML_MD_ENTITIES.get(c, c) for c in str(text if text is not None else ""))
+    return s.replace("\r", "").replace("\n", "<br>")
+
+
 def _norm(text) -> str:
     return " ".join(re.findall(r"\w+", str(text or "").casefold()))
 
@@ -82,7 +94,7 @@ def render_report_html(flags: list[Flag], titles: dict[str, str] | None = None, 
     ``<details>`` per source. ``audited``: the names of the sources audited, flagged or not."""
     by_source = _by_source(flags)
     n_err = sum(f.verdict == "error" for f in flags)
-    e = lambda t: html.escape(str(t if t is not None else ""), quote=True)  # noqa: E731
+    e = esc_html
     out = [f"<p>{e(_totals(flags, by_source, n_err, audited))}</p>"]
     if notes:
         out.append("<p>Not verified:</p><ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
