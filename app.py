@@ -98,9 +98,10 @@ def check_bind(host: str, auth: str):
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, block: bool = True,
-           extra_hosts: str = ""):
+           extra_hosts: str = "", max_file_bytes: int | None = None):
     from starlette.middleware import Middleware
 
+    from coach.config import load_settings
     from coach.web_guard import WebGuard, allowed_hosts
 
     # Long work (grading, indexing) runs in the queue; 2 workers match the 2-core target machine.
@@ -108,7 +109,10 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
     guard = Middleware(WebGuard, allowed=allowed_hosts(host, extra_hosts))  # Host check + owner cookie
     return demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                        prevent_thread_lock=not block, quiet=True, show_error=True, css=CSS,
-                       footer_links=[], mcp_server=False, js=LABEL_JS, app_kwargs={"middleware": [guard]})
+                       footer_links=[], mcp_server=False, js=LABEL_JS, app_kwargs={"middleware": [guard]},
+                       # an upload larger than a source may be is refused before it is stored (a security review's
+                       # 64 MiB upload was kept in Gradio's temp folder, the coach's 5 MB limit applied only after)
+                       max_file_size=max_file_bytes or load_settings().max_source_bytes)
 
 
 # ---- handlers (plain functions of the engine; no logic a test cannot reach) -----------------------

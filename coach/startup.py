@@ -61,6 +61,7 @@ def serve_ui(app, settings, host: str | None = None, port: int | None = None) ->
     coach.warm_up()
     click.echo(f"Interview Coach UI on http://{host}:{port}")
     try:
-        app.launch(app.build_app(coach), host=host, port=port, auth=auth, extra_hosts=settings.allowed_hosts)
+        app.launch(app.build_app(coach), host=host, port=port, auth=auth, extra_hosts=settings.allowed_hosts,
+                   max_file_bytes=settings.max_source_bytes)
     except OSError as exc:
         raise CoachError(f"cannot serve on {host}:{port}: {exc}") from None

@@ -5,7 +5,12 @@ browser's owner cookie. Framework-free, so it is tested with plain HTTP.
    attacker's host name. Every request whose ``Host`` is not a name this server answers to (the bound
    host, ``localhost``, the loopback addresses, and for a wildcard bind the machine's own names and
    addresses, plus ``COACH_ALLOWED_HOSTS``) is refused with 400 before it reaches the app.
-2. Identity: a request without a valid owner cookie gets a new random secret (``coach.session.owners``),
+2. Cross-site requests: a page on another site can make the browser POST a file upload to the server (a form
+   needs no CORS preflight; a security review stored 64 MiB in Gradio's temp folder so). A request that can change
+   something (any method but GET, HEAD, OPTIONS) or opens a websocket, and carries an ``Origin`` whose host is not
+   one this server answers to (or the opaque ``null``), is refused with 403. Requests without ``Origin`` (API
+   clients, ``curl``) pass.
+3. Identity: a request without a valid owner cookie gets a new random secret (``coach.session.owners``),
    set as an HttpOnly, SameSite=Lax cookie on the response and also added to the request itself, so the
    very first call of an API client already has an owner. A valid cookie is never replaced.
 """
@@ -16,12 +21,14 @@ import ipaddress
 import logging
 import socket
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 from coach.session.owners import COOKIE, COOKIE_MAX_AGE, new_secret, valid_secret
 
 log = logging.getLogger(__name__)
 
 WILDCARDS = {"", "0.0.0.0", "::"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def allowed_hosts(bound: str, extra: str = "") -> set[str]:
@@ -80,6 +87,10 @@ class WebGuard:
         if host_name(host) not in self.allowed:
             log.warning("refused a request for host %r (allowed: %s)", host, ", ".join(sorted(self.allowed)))
             return await self._refuse(scope, send)
+        if not self._same_site(scope, headers):
+            log.warning("refused a cross-site %s request from origin %r", scope.get("method", "websocket"),
+                        next((v.decode("latin-1") for k, v in headers if k == b"origin"), ""))
+            return await self._refuse(scope, send, 403, b"Forbidden: a request from another site (Origin check).\n")
         if _cookie_secret(headers) is not None:
             return await self.app(scope, receive, send)
         secret = new_secret()
@@ -95,11 +106,21 @@ class WebGuard:
 
         return await self.app(scope, receive, send_with_cookie)
 
+    def _same_site(self, scope, headers) -> bool:
+        """False for a state-changing request or a websocket whose ``Origin`` is another site's (or ``null``)."""
+        if scope["type"] == "http" and scope.get("method", "GET").upper() in SAFE_METHODS:
+            return True
+        origin = next((v.decode("latin-1") for k, v in headers if k == b"origin"), None)
+        if origin is None:
+            return True
+        host = urlsplit(origin.strip()).hostname if origin.strip().lower() != "null" else None
+        return host is not None and host.lower() in self.allowed
+
     @staticmethod
-    async def _refuse(scope, send):
+    async def _refuse(scope, send, status: int = 400,
+                      body: bytes = b"Bad Request: this server does not answer to that Host header (DNS rebinding protection).\n"):
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
-        body = b"Bad Request: this server does not answer to that Host header (DNS rebinding protection).\n"
-        await send({"type": "http.response.start", "status": 400,
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -136,3 +136,24 @@ def test_logged_in_users_each_get_their_own_history():
 def test_auth_setting_accepts_several_users():
     assert app.check_bind("0.0.0.0", "ann:pw1,bob:pw2") == [("ann", "pw1"), ("bob", "pw2")]
     assert app.check_bind("0.0.0.0", "ann:s3cret") == ("ann", "s3cret")
+
+
+def test_cross_site_writes_and_oversized_uploads_are_refused(server):
+    """A security review: any page the user visits could POST a 64 MiB upload into Gradio's temp folder (a form
+    needs no CORS preflight), while the coach's own source limit is 5 MB. A state-changing request from another
+    site's Origin is refused; one from the page itself or from an API client (no Origin) passes; a file over the
+    source limit is refused by the server before it is stored."""
+    url, port = server
+    upload = url + "gradio_api/upload"
+    small = {"files": ("notes.md", b"# Q\n\nWhat is X?\n\nX is y.\n", "text/markdown")}
+    for origin in ("http://attacker.example", "null", f"http://attacker.example:{port}"):
+        res = httpx.post(upload, files=small, headers={"Origin": origin})
+        assert res.status_code == 403 and "Origin" in res.text, (origin, res.status_code)
+    for headers in ({"Origin": f"http://127.0.0.1:{port}"}, {"Origin": f"http://localhost:{port}"}, {}):
+        res = httpx.post(upload, files=small, headers=headers)
+        assert res.status_code == 200, (headers, res.status_code, res.text[:200])
+    assert httpx.get(url, headers={"Origin": "http://attacker.example"}).status_code == 200  # reading the page is harmless
+    limit = load_settings().max_source_bytes
+    big = {"files": ("big.md", b"a" * (limit + 1024), "text/markdown")}
+    res = httpx.post(upload, files=big, headers={"Origin": f"http://127.0.0.1:{port}"})
+    assert res.status_code >= 400 and res.status_code != 403, res.status_code
