@@ -383,9 +383,13 @@ class Coach:
 
         self.ensure_index()
         copies: dict[str, str] = {}  # kept copy -> the name the user uploaded
+        shown: dict[str, str] = {}  # a path an error may name -> what the user is shown: the name they uploaded
         if keep_copies:
             kept = self.keep_uploads(paths)
             copies = {str(k): Path(p).name for k, p in zip(kept, paths) if str(k) != str(p)}
+            # a file not copied (too large, unreadable) keeps its temporary path, which is the server's business (a
+            # security review's oversized upload was answered with the server's temp folder)
+            shown = {str(k): Path(p).name for k, p in zip(kept, paths)}
             paths = kept
         # Not under self._lock: the index writes a new generation and switches it in atomically,
         # so other users keep grading against the current one while this runs.
@@ -396,8 +400,8 @@ class Coach:
                 self._drop_upload_copy(str(skipped.path))
         _, error = batch.outcome(paths)
         if error:
-            for copy, name in copies.items():  # the file the user chose, not our copy's path
-                error = error.replace(copy, name)
+            for path, name in sorted(shown.items(), key=lambda kv: -len(kv[0])):  # the file the user chose, not a path
+                error = error.replace(path, name)
             raise CoachError(error)
         parsed = batch.sources
         before = {x["source"]: x.get("path") for x in self.index.status().get("sources", [])}
@@ -585,7 +589,9 @@ class Coach:
             dest = self.uploads_dir / digest / p.name
             if not dest.exists():
                 with writing(f"keep a copy of {p.name} in {self.uploads_dir}", kept="nothing was indexed"):
-                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    # the users' uploads: private to this account, like the session database
+                    self.uploads_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    dest.parent.mkdir(exist_ok=True, mode=0o700)
                     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
                     shutil.copyfile(p, tmp)
                     tmp.replace(dest)

@@ -79,7 +79,10 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
             raise SkippedFile(path, "empty file")
         if size > max_bytes:
             hint = f"; {size_hint}" if size_hint else ""
-            raise SkippedFile(path, f"too large ({_human(size)} > {_human(max_bytes)} limit{hint})")
+            shown, limit = _human(size), _human(max_bytes)
+            if shown == limit:  # "5.0 MB > 5.0 MB limit" said nothing: the bytes then
+                shown, limit = f"{size:,} bytes", f"{max_bytes:,} bytes"
+            raise SkippedFile(path, f"too large ({shown} > {limit} limit{hint})")
         raw = path.read_bytes()
     except OSError as exc:
         raise SkippedFile(path, f"unreadable ({exc.strerror or exc})") from None

@@ -129,6 +129,16 @@ def test_an_upload_that_cannot_be_indexed_is_named_as_uploaded_and_its_copy_is_n
     assert report["added"] == ["k8s notes.md"] and len(report["skipped"]) == 2, report
     assert [p.name for p in (home / "uploads").rglob("*") if p.is_file()] == ["k8s notes.md"]
     assert len([p for p in (home / "uploads").iterdir()]) == 1  # no folder left for the skipped ones
+    assert all((d.stat().st_mode & 0o777) == 0o700 for d in [home / "uploads", *(home / "uploads").iterdir()])  # private
+    # a file too large to be copied keeps its temporary path: the error names the file, never the server's folder
+    # (a security review's oversized upload was answered with ".../gradio-tmp/0123abcd/notes.md")
+    big = tmp_path / "gradio-tmp" / "0123abcd" / "big notes.md"
+    big.parent.mkdir()
+    big.write_bytes(b"# Q\n\nWhat is X?\n\n" + b"X is y. " * (load_settings().max_source_bytes // 8 + 10))
+    with pytest.raises(CoachError) as err:
+        coach.add_sources([big], keep_copies=True)
+    assert "big notes.md" in str(err.value) and str(tmp_path) not in str(err.value), err.value
+    assert "bytes > " in str(err.value)  # "5.0 MB > 5.0 MB limit" said nothing: a size this close is said in bytes
 
 
 def test_answering_a_question_whose_source_was_removed_says_so(home, tmp_path):

@@ -76,6 +76,19 @@ def test_migrations_are_named_and_applied_once(tmp_path):
     assert "title" in cols  # the second migration ran after the first
 
 
+def test_the_database_and_a_home_it_makes_are_private_to_this_account(tmp_path):
+    """A security review: the home was 755 and coach.sqlite3 644, every browser's answers readable by every local
+    account. A home made for the database is 700, the database 600; an older database is tightened on opening."""
+    home = tmp_path / "home"
+    Database(home / "coach.sqlite3")
+    assert (home.stat().st_mode & 0o777) == 0o700 and ((home / "coach.sqlite3").stat().st_mode & 0o777) == 0o600
+    old = tmp_path / "old.sqlite3"
+    Database(old)
+    old.chmod(0o644)
+    Database(old)
+    assert (old.stat().st_mode & 0o777) == 0o600
+
+
 def test_a_damaged_database_is_moved_aside_and_a_new_one_started(tmp_path, caplog):
     """A session file SQLite cannot read stopped every front end, the web UI included, with a traceback (a review)."""
     path = tmp_path / "coach.sqlite3"

@@ -16,6 +16,7 @@ and nothing is kept once the process ends.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -215,6 +216,17 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+
+def _private(path: Path) -> None:
+    """Read and write for this account only (the database and its journal files); a file system that keeps no
+    permissions is left as it is."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.exists() and (p.stat().st_mode & 0o077):
+                os.chmod(p, 0o600)
+        except OSError as exc:
+            log.debug("cannot make %s private: %s", p, exc)
+
 class DamagedDatabase(CoachError):
     """SQLite cannot read the session database file ("file is not a database", "database disk image is malformed")."""
 
@@ -267,10 +279,13 @@ class Database:
             self.applied = migrate(self._memory)
             return
         with writing(f"open the session database {self.path}"):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # every user's answers and grades are in this file: private to this account (a security review found the
+            # home 755 and the database 644, readable by every local account); a home made here is private too
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             try:
                 with self.connect() as db:
                     self.applied = migrate(db)
+                _private(self.path)
             except DamagedDatabase:
                 # a file SQLite cannot read ("file is not a database", "malformed") stopped every front end, the web
                 # UI included, with a traceback (a review): it is kept aside, whole, and a new history starts
@@ -278,11 +293,13 @@ class Database:
                     try:
                         with self.connect() as db:
                             self.applied = migrate(db)
+                        _private(self.path)
                         return
                     except DamagedDatabase:
                         self.moved_aside = self._move_aside()
                 with self.connect() as db:
                     self.applied = migrate(db)
+                _private(self.path)
 
     def _move_aside(self) -> Path:
         import os
