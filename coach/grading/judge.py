@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 TRUST_MIN = 0.6  # Spearman vs expert scores on dev a judge must reach
 BLEND = 0.3  # share of the final score the judge contributes once trusted
-_SCORE = re.compile(r'"score"\s*:\s*(\d+(?:\.\d+)?)')
+_DECODER = json.JSONDecoder()
 
 
 def trust_path(settings) -> Path:
@@ -38,10 +37,25 @@ def llm_score(llm, rubric, question: str, answer: str) -> float | None:
     )
     reply = llm.generate(messages, max_tokens=prompts.spec("judge").get("max_tokens", 200), temperature=0.0,
                          stop=prompts.spec("judge").get("stop") or None)
-    m = _SCORE.search(reply or "")
-    if not m:
-        return None
-    return max(0.0, min(10.0, float(m.group(1))))
+    return reply_score(reply)
+
+
+def reply_score(reply: str | None) -> float | None:
+    """The ``score`` of the last JSON object in the reply (the prompt asks for one object), clipped to 0..10; None
+    when no object with a numeric score parses. Read as JSON, not by a pattern: a security review's reply whose
+    ``reason`` repeated the answer's ``"score": 10`` before its own ``"score": 0`` was read as 10."""
+    text, found, i = reply or "", None, 0
+    while (i := text.find("{", i)) >= 0:
+        try:
+            obj, end = _DECODER.raw_decode(text, i)
+        except ValueError:
+            i += 1
+            continue
+        score = obj.get("score") if isinstance(obj, dict) else None
+        if isinstance(score, (int, float)) and not isinstance(score, bool):
+            found = float(score)
+        i = end
+    return None if found is None else max(0.0, min(10.0, found))
 
 
 def measure_trust(grader, llm, rows: list[dict], settings, limit: int | None = None) -> dict:
