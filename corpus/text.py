@@ -142,9 +142,16 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+# A closing curly quote read as cp1252: UTF-8 E2 80 9D is "â€" and a byte cp1252 leaves undefined (0x9D), kept as
+# "\x9d" (latin-1) or lost. With the byte turned into a space (the control repair below) or lost before a space, ftfy
+# reads "â€ " as a dagger whose no-break space was lost ("“Delete account† button", a walkthrough's page); "â€" before
+# a space, a punctuation mark or the end of a line is the closing quote (a no-break space, "â€\xa0", is left to ftfy).
+_LOST_CLOSING_QUOTE = re.compile(r"â€(?:\x9d|(?=[ \t.,;:!?)\]]|$))")
+
+
 def clean_lines(text: str) -> list[str]:
     """Repair a decoded text and return its lines, one per original line."""
-    lines = [_CONTROL.sub(" ", ln) for ln in split_lines(text)]  # NUL, form feed... -> space, before ftfy drops them
+    lines = [_CONTROL.sub(" ", _LOST_CLOSING_QUOTE.sub("”", ln)) for ln in split_lines(text)]  # NUL, form feed... -> space, before ftfy drops them
     # ftfy sees more context on whole texts; it must not change the line count, or we go line by line.
     fixed = ftfy.fix_text("\n".join(lines), uncurl_quotes=False, fix_line_breaks=False, normalization="NFC")
     fixed_lines = split_lines(fixed)
