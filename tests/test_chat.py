@@ -203,3 +203,16 @@ def test_a_first_run_says_it_indexed_the_bundled_sources(capsys, tmp_path):
     assert "indexed the bundled sample sources" in capsys.readouterr().err
     ensure_index_with_progress(coach)  # an index already there: nothing said
     assert "bundled" not in capsys.readouterr().err
+
+
+def test_a_follow_ups_drafted_note_is_shortened_after_the_questions_own():
+    """A walkthrough: a follow-up's grade (against one gap, citing nothing) said "drafted from an added source" and so
+    printed the three-line note again in full under every follow-up."""
+    from coach.grading.types import Grade
+    from coach.session.render import grade_text
+
+    follow = NOTE.replace("from a.txt", "from an added source")
+    out = grade_text(Grade(score=5.0, verdict="partial", feedback="", notes=[follow]), {}, {NOTE})
+    assert "Graded against key points drafted from an added source, not a reviewed rubric (see the note above)." in out
+    assert "this grade is too" not in out
+    assert follow in grade_text(Grade(score=5.0, verdict="partial", feedback="", notes=[follow]), {}, set())

@@ -110,8 +110,18 @@ def repeated_note(note: str) -> str:
     return f"{head} (see the note above)." if sep and len(head) <= 160 else note
 
 
+DRAFTED_NOTE_HEAD = "Graded against key points drafted from "
+
+
+def _note_kind(note: str) -> str:
+    """A note, or what it says in general: the drafted-rubric note names its source, and a follow-up's (graded against
+    one gap, citing nothing) says "an added source"; a walkthrough read the full note again under every follow-up."""
+    return DRAFTED_NOTE_HEAD if note.startswith(DRAFTED_NOTE_HEAD) else note
+
+
 def _notes(card, shown: set[str] | frozenset[str]) -> list[str]:
-    return [repeated_note(n) if n in shown else n for n in card.notes]
+    seen = {_note_kind(n) for n in shown}
+    return [repeated_note(n) if _note_kind(n) in seen else n for n in card.notes]
 
 
 def grade_md(grade: Grade, titles: dict[str, str] | None = None, shown_notes: set[str] | frozenset[str] = frozenset()) -> str:
