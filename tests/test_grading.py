@@ -650,3 +650,26 @@ def test_code_in_an_answer_is_shown_but_only_its_words_are_graded(grader):
     assert any("code in the answer is not graded" in n for n in with_code.notes)
     only = grader.grade(Q, code, question_id="l1-vs-l2")
     assert only.score == 0 and any(n.startswith("The answer is only code") for n in only.notes), only.notes
+
+
+def test_a_known_misconception_said_in_other_words_is_stated(embedder):
+    """Experiment 49 (README): an answer that repeats a known false claim in its own words counts as stating it
+    (fully, not as the bi-encoder's soft paraphrase): words that set the claim apart from its correction, none of the
+    correction's own, the claim's polarity, not framed, and closer to the claim than to the correction."""
+    from coach.grading.signals import rewords
+
+    claim = ("The same-origin policy treats https://example.com and http://example.com as the same origin because they "
+             "share the same host.")
+    fix = "An origin is scheme, host and port, so https://example.com and http://example.com are different origins."
+
+    def says(sentence, c=claim, f=fix):
+        v = embedder.encode([sentence, c, f], normalize_embeddings=True)
+        return rewords(sentence, c, f, float(v[0] @ v[1]), float(v[0] @ v[2]))
+
+    # the bi-encoder alone reads this as a soft paraphrase (cosine 0.82 to the claim, under the 0.90 of a repeat)
+    assert says("The policy treats a site's http and https pages as the same origin because they share one host name.")
+    assert not says("They are not the same origin even though they share the same host.")  # a denial
+    assert not says("The notes say they are the same origin because they share the same host.")  # framed
+    assert not says("They share the same host, but the scheme and port differ, so they are different origins.")
+    assert not says("An epoch runs 10,000 divided by 50 iterations.", "An epoch runs 10,000 divided by 50 iterations.",
+                    "An epoch runs 10,000 divided by 200 iterations.")  # the correction has no words of its own

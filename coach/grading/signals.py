@@ -19,6 +19,7 @@ that load, and drafts for new sources (no regexes) are correspondingly less stri
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -133,6 +134,26 @@ def restates(sentence: str, claim: str, correction: str) -> bool:
     return to_claim >= RECITAL_MIN and to_claim > SequenceMatcher(None, seq, corrected, autojunk=False).ratio()
 
 
+REWORDED_SHARE, REWORDED_MIN = 0.5, 2  # of the words that set a false claim apart from its correction (set by hand)
+
+
+def rewords(sentence: str, claim: str, correction: str, sim_claim: float, sim_correction: float) -> bool:
+    """Whether ``sentence`` states a known false ``claim`` in other words: it says at least half (and two) of the words
+    that set the claim apart from its ``correction`` and none of the correction's own, is negated exactly when the claim
+    is, is not framed ("unlike", "says"), and reads closer to the claim than to the correction (MiniLM cosines, the
+    claim's at least ``MISC_SEM_MIN``). A correction that differs from its claim only in numbers or order has no words
+    of its own: only a recital (``restates``) or a pattern says such a claim. A walkthrough's answer "An origin is
+    determined by the host, so https://example.com and http://example.com are the same origin because they share the
+    same host" repeated a reported source error and was not counted (cosine margin over the correction 0.04; not a
+    recital). Experiment 49 (README)."""
+    said, false, true = set(_sequence(sentence)), set(_sequence(claim)), set(_sequence(correction))
+    apart, right = false - true, true - false
+    if not apart or not right or is_negated(sentence) != is_negated(claim) or _FRAMED.search(sentence):
+        return False
+    return (len(said & apart) >= max(REWORDED_MIN, math.ceil(len(apart) * REWORDED_SHARE)) and not said & right
+            and sim_claim >= MISC_SEM_MIN and sim_claim > sim_correction)
+
+
 # a sentence that sets the claim against something else or reports it ("Hyperparameters, unlike biases, are fixed
 # constants", "The notes say ... port 35": a review) does not state it
 _FRAMED = re.compile(r"\b(unlike|whereas|as opposed to|says?|said|claims?|claimed|states?|stated|typo|reported|mistake|"
@@ -170,6 +191,11 @@ def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_v
         if hit is None and len(sent_vecs):
             sim_m = _cos(sent_vecs, mis_vecs[i : i + 1])[:, 0]
             sim_c = _cos(sent_vecs, corr_vecs[i : i + 1])[:, 0]
+            said = next((s for k, s in enumerate(answer_sents[: len(sim_m)])
+                         if rewords(s, m.text, m.correction, float(sim_m[k]), float(sim_c[k]))), None)
+            if said is not None:
+                hit = (said, 1.0, "reworded")
+        if hit is None and len(sent_vecs):
             j = int(np.argmax(sim_m - sim_c))
             if sim_m[j] >= MISC_SEM_MIN and sim_m[j] - sim_c[j] >= MISC_MARGIN and (negative_claim or not is_negated(answer_sents[j])):
                 # near-verbatim (>= MISC_VERBATIM) counts fully; a looser paraphrase is a soft signal
