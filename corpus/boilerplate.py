@@ -58,6 +58,9 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("advert", re.compile(r"^\W*(advertisement|sponsored( content| post)?|promoted|paid (post|content))\s*([-:–—|·]|\W*$)"
                           r"|^\W*click here\b|\bfree for \d+ days\b", _I)),
     ("footer", re.compile(r"(©|\(c\)|\bcopyright)\s*(©\s*)?\d{4}|\ball rights reserved\b", _I)),
+    # a note the author left themself ("TODO: check this — is semi-synchronous replication one ack?"): a walkthrough's
+    # became part of the model answer and an Anki card. Code lines are never removed, so "# TODO:" comments stay
+    ("todo", re.compile(r"^\W*(?:TODO|FIXME|TBD|XXX)\s*(?:\([^)]{0,30}\))?\s*[:\-–—]\s", _I)),
     ("cookies", re.compile(r"\b(we|this (site|website|page)) uses? cookies\b|\bcookie (policy|settings|preferences)\b"
                            r"|\baccept (all )?cookies\b", _I)),
     ("related", re.compile(r"^\W*(related (posts|articles|reads|courses)|recommended (reading|articles|for you)"

@@ -848,3 +848,15 @@ def test_a_closing_quote_that_lost_its_last_byte_is_a_quote_not_a_dagger():
     assert clean_lines("a “Delete accountâ€ button\nsaid â€œhelloâ€\x9d and â€œbyeâ€.\nitâ€™s â€œendâ€") == [
         "a “Delete account” button", "said “hello” and “bye”.", "it’s “end”"]
     assert clean_lines("a dagger â€\xa0here") == ["a dagger †here"]  # E2 80 A0 with its no-break space kept
+
+
+def test_an_authors_todo_line_is_not_an_answer(tmp_path):
+    """A walkthrough's notes had "TODO: check this — ..." under an answer: it became part of the model answer and an
+    Anki card. A code comment "# TODO:" stays code."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("## 1. What is semi-synchronous replication?\n\nThe primary waits for one replica to acknowledge "
+                     "each commit.\n\nTODO: check this — is it one ack or at least one?\n\n## 2. How do you retry?\n\n"
+                     "With backoff:\n\n```python\n# TODO: add jitter\ndelay = base * 2 ** attempt\n```\n", encoding="utf-8")
+    ps = parse_file(notes)
+    assert ps.records[0].answer == "The primary waits for one replica to acknowledge each commit."
+    assert "# TODO: add jitter" in ps.records[1].answer and ps.boilerplate_removed == {"todo": 1}

@@ -367,3 +367,27 @@ def test_drafts_written_by_older_drafting_rules_are_redrafted_and_kept_as_a_back
     assert write_drafts(path, "notes.md", "sha-1", _drafts("A perceptron is a single artificial neuron."))
     assert drafts_state(path, "sha-1") == "current"
     assert "# my edit" in (path.parent / "notes-md.yaml.bak").read_text(encoding="utf-8")
+
+
+def test_a_flagged_claims_correction_is_a_key_point_past_the_cap_and_e_g_cuts_no_sentence():
+    """A walkthrough reported the fifth sentence of a source answer as wrong: a drafted rubric keeps four key points,
+    so the correction was never one, and a correct answer scored 5.2 partial. Its key points also ended at "e.g."
+    ("... a request that changes state, e.g.")."""
+    from coach.grading.draft import MAX_POINTS, draft_rubric
+
+    answer = ("Raft elects a leader with randomized election timeouts in every cluster of nodes. "
+              "A candidate needs votes from a majority of the nodes to become leader. "
+              "The leader appends entries to its log and replicates them to followers. "
+              "An entry is committed once a majority of nodes have stored it, e.g. three of five nodes. "
+              "A five-node cluster tolerates at most three failed nodes at the same time. "
+              "Followers redirect client requests to the current leader node.")
+    plain = draft_rubric("d", "How does Raft work?", [("n.md:1", answer)], [])
+    assert len(plain.key_points) == MAX_POINTS
+    assert plain.key_points[3].text == "An entry is committed once a majority of nodes have stored it, e.g. three of five nodes."
+    flag = {"quote": "A five-node cluster tolerates at most three failed nodes at the same time.", "verdict": "error",
+            "correction": "A five-node cluster tolerates at most two failed nodes (a majority of three must survive).",
+            "kind": "reported", "record_id": "n.md:1"}
+    fixed = draft_rubric("d", "How does Raft work?", [("n.md:1", answer)], [flag])
+    texts = [kp.text for kp in fixed.key_points]
+    assert texts[:MAX_POINTS] == [kp.text for kp in plain.key_points] and texts[MAX_POINTS:] == [flag["correction"]]
+    assert "three failed nodes" not in " ".join(texts) and fixed.misconceptions[0].text == flag["quote"]

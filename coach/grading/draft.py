@@ -41,14 +41,16 @@ def content_word_list(text: str) -> list[str]:
 
 
 MAX_POINTS = 4
+MAX_CORRECTIONS_PAST = 2  # corrections of flagged claims kept past MAX_POINTS (a reported error's correction is graded)
 MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items here
 # Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted
 # (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists;
 # 3: sentences hard-wrapped across lines joined; 4: list items past MAX_POINT_WORDS kept in a further point;
 # 5: a record's code blocks left out of its key points (``Record.prose``; drafted by ``Grader.draft_for``); 6: each
 # row of a table one point, its cells labelled by the header row, and a sentence that only points at the table dropped
-# (a walkthrough's table question was graded against "The table below compares them." and the header row).
-DRAFTER = 6
+# (a walkthrough's table question was graded against "The table below compares them." and the header row); 7: a flagged
+# claim's correction kept past MAX_POINTS, and no sentence cut after "e.g." or "i.e." (``coach.grading.text``).
+DRAFTER = 7
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _JOINER = re.compile(r"^(?:and|or|but|so|which|because|then|also|while|whereas)\b", re.I)
@@ -168,7 +170,11 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
     asked = set(words(question))
     for _, text in references:
         for s in point_sentences(text):
-            if len(s.split()) < 5 or len(points) >= MAX_POINTS:
+            if len(s.split()) < 5:
+                continue
+            # past the cap only a flagged claim's correction: a walkthrough reported the fifth sentence of an answer as
+            # wrong, and answers were never graded against its correction (the cap had dropped the sentence)
+            if len(points) >= MAX_POINTS and (len(points) >= MAX_POINTS + MAX_CORRECTIONS_PAST or not _overlaps(s, quotes)):
                 continue
             if _overlaps(s, quotes):
                 # a flagged claim never becomes a key point: its correction takes its place

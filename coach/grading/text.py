@@ -77,6 +77,10 @@ QUOTE_REACH = 80  # a sentence mark inside a double quote that closes within thi
 _QUOTE = re.compile(r'(?<![0-9])"')  # a double quote, not an inch mark ("a 12" pizza")
 
 
+# abbreviations that never end a sentence: no split after them
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:e\.g|i\.e|vs|cf|a\.k\.a)\.$", re.I)
+
+
 def _split(text: str) -> list[str]:
     """``_SENT_SPLIT``, except after a sentence mark inside a double quote that closes soon on the same line
     (``QUOTE_REACH``): "string formatting such as f"... WHERE email = '{x}'"" was cut at its "..." (a walkthrough's
@@ -85,6 +89,8 @@ def _split(text: str) -> list[str]:
     for m in _SENT_SPLIT.finditer(text):
         quotes += len(_QUOTE.findall(text, pos, m.start()))
         pos = m.start()
+        if m.group(0).isspace() and "\n" not in m.group(0) and _ABBREVIATION.search(text, max(start, m.start() - 8), m.start()):
+            continue  # "a request that changes state, e.g. a POST": one sentence (a walkthrough's key point ended "e.g.")
         if quotes % 2 and m.group(0).isspace() and "\n" not in m.group(0):
             close = _QUOTE.search(text, m.end(), m.end() + QUOTE_REACH)
             if close is not None and "\n" not in text[m.end():close.start()]:
