@@ -151,7 +151,7 @@ def _add(settings, source, quote, correction, reason, claims) -> tuple[Report, l
         hit = matching(claims, quote)
         if not hit:
             raise CoachError(f"{source} has no sentence with the words {quote!r}: copy them as they read in the source "
-                             "(`coach check` and the audit report quote its lines)")
+                             "(the audit report quotes its lines: the Sources tab, or `coach check --report FILE`)")
         inside = matching(claims, quote, spanning=False)  # sentences that hold all of the words
         if len(inside) > 1 or len({c.record_id for c in hit}) > 1:
             shown = inside if len(inside) > 1 else hit
