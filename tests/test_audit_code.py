@@ -10,6 +10,13 @@ from coach.audit.kb import load_knowledge
 from coach.audit.runner import source_claims
 
 
+def _page_flags(path):
+    """The code check's flags on one page, parsed as `coach index add` parses it."""
+    from corpus import parse_file
+
+    return check_code(source_claims(parse_file(path))[0], AuditContext(kb=load_knowledge()))
+
+
 def _flags():
     ps = parse_simple("code_source.md")
     claims, _ = source_claims(ps)
@@ -200,8 +207,6 @@ def test_dockerfiles_and_yaml_are_not_python_tagged_or_not(tmp_path):
     """A walkthrough's scraped Kubernetes page: its Dockerfile and YAML blocks (in <pre><code>, some with
     class="language-dockerfile") got 13 false "major" syntax errors, "Fix the syntax so the snippet runs in Python 3",
     repeated under every grade, Ask answer and export. A broken Python block beside them is still flagged."""
-    from corpus import parse_file
-
     page = tmp_path / "k8s.html"
     page.write_text(
         "<html><body><main><h2>1. What does a multi-stage Dockerfile look like?</h2><p>Like this:</p>\n"
@@ -216,8 +221,7 @@ def test_dockerfiles_and_yaml_are_not_python_tagged_or_not(tmp_path):
         "<h2>4. How do you print in Python?</h2><p>Call print:</p>\n"
         "<pre><code class=\"language-python\">config = {\n    \"cpu\": \"250m\",\n}\nprint(config[\"cpu\"]\n"
         "</code></pre></main></body></html>\n", encoding="utf-8")
-    ps = parse_file(page)
-    flags = check_code(source_claims(ps)[0], AuditContext(kb=load_knowledge()))
+    flags = _page_flags(page)
     assert [(f.kind, f.quote.splitlines()[0]) for f in flags] == [("syntax", 'print(config["cpu"]')], flags
     from coach.audit.claims import not_python
 
@@ -240,8 +244,6 @@ def test_blocks_with_no_line_of_python_are_not_read_as_python(tmp_path):
     """A walkthrough's web-security page: HTML, an HTTP header and a CSP header in <pre><code> got five false "major"
     syntax errors ("Fix the syntax so the snippet runs in Python 3"), shown on every citation of their answers. A
     block with no Python line is another language; Python beside them (broken or not) is still read."""
-    from corpus import parse_file
-
     page = tmp_path / "websec.html"
     page.write_text(
         "<html><body><main><h2>1. What is XSS?</h2><p>Injected script runs in the victim's page:</p>\n"
@@ -259,8 +261,7 @@ def test_blocks_with_no_line_of_python_are_not_read_as_python(tmp_path):
         "<h2>7. How do you query safely?</h2><p>With parameters:</p>\n"
         "<pre><code>cursor.execute(\"SELECT * FROM users WHERE name = %s\", (name,)</code></pre>\n"
         "</main></body></html>\n", encoding="utf-8")
-    ps = parse_file(page)
-    flags = check_code(source_claims(ps)[0], AuditContext(kb=load_knowledge()))
+    flags = _page_flags(page)
     assert sorted(f.quote for f in flags) == ['W = tf.Variable([.3].dtype=tf.float32)',
                                               'cursor.execute("SELECT * FROM users WHERE name = %s", (name,)'], flags
     from coach.audit.claims import _python_line
