@@ -142,10 +142,10 @@ def rewords(sentence: str, claim: str, correction: str, sim_claim: float, sim_co
     that set the claim apart from its ``correction`` and none of the correction's own, is negated exactly when the claim
     is, is not framed ("unlike", "says"), and reads closer to the claim than to the correction (MiniLM cosines, the
     claim's at least ``MISC_SEM_MIN``). A correction that differs from its claim only in numbers or order has no words
-    of its own: only a recital (``restates``) or a pattern says such a claim. A walkthrough's answer "An origin is
-    determined by the host, so https://example.com and http://example.com are the same origin because they share the
-    same host" repeated a reported source error and was not counted (cosine margin over the correction 0.04; not a
-    recital). Experiment 49 (README)."""
+    of its own: only a recital (``restates``) or a pattern says such a claim. Without it the bi-encoder alone reads such
+    a sentence as a soft paraphrase (strength 0.4) or not at all (margin over the correction under ``MISC_MARGIN``).
+    Experiment 49 (README), which also says what it still misses: a sentence that reads closer to the correction, or
+    says the claim with the other polarity ("never sent over HTTP" for "prevents it from being sent over HTTP")."""
     said, false, true = set(_sequence(sentence)), set(_sequence(claim)), set(_sequence(correction))
     apart, right = false - true, true - false
     if not apart or not right or is_negated(sentence) != is_negated(claim) or _FRAMED.search(sentence):

@@ -216,7 +216,6 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-
 def _private(path: Path) -> None:
     """Read and write for this account only (the database and its journal files); a file system that keeps no
     permissions is left as it is."""
@@ -226,6 +225,7 @@ def _private(path: Path) -> None:
                 os.chmod(p, 0o600)
         except OSError as exc:
             log.debug("cannot make %s private: %s", p, exc)
+
 
 class DamagedDatabase(CoachError):
     """SQLite cannot read the session database file ("file is not a database", "database disk image is malformed")."""
