@@ -370,23 +370,32 @@ class Handlers:
             history = _say(st["history"], _err(exc))
             return {**st, "history": history}, history
         history, titles, info = [], engine.source_titles(), engine.info(sid)
-        # the session as it was lived: hints taken, revealed answers, Asks and the summary (a walkthrough's reopened
-        # session showed 38 of its 50 messages)
+        # the session as it was lived, in the order it happened: questions, hints taken, answers, revealed answers,
+        # Asks and the summary (a walkthrough's reopened session showed 38 of its 50 messages, and a later one listed
+        # every Ask after the last answer)
+        blocks = []  # (time, messages) in the session's order: each question, then what became of it
         for t in turns:
-            history = _say(history, _question(engine, t))
             item = info.plan[t.position]
-            for hint in (item.hints or [])[: t.hints_used]:
-                history = _say(history, "**Hint:** " + safe(hint))
+            blocks.append((t.asked_at, [(_question(engine, t), "assistant")] + [
+                ("**Hint:** " + safe(h), "assistant") for h in (item.hints or [])[: t.hints_used]]))
             if t.status == "answered":
-                history = _say(_say(history, safe_block(t.answer), "user"),
-                               grade_md(t.grade, titles, notes_shown_before(turns, t.id)))
+                done = [(safe_block(t.answer), "user"), (grade_md(t.grade, titles, notes_shown_before(turns, t.id)), "assistant")]
             elif t.status == "revealed" and t.kind == "main":
-                history = _say(history, f"_Revealed._\n\n**Model answer:** {safe_block(item.model_answer) or '(none)'}")
+                done = [(f"_Revealed._\n\n**Model answer:** {safe_block(item.model_answer) or '(none)'}", "assistant")]
             elif t.status != "pending":
-                history = _say(history, f"_{t.status.capitalize()}._")
-        for a in engine.asks(sid):
+                done = [(f"_{t.status.capitalize()}._", "assistant")]
+            else:
+                done = []
+            if done:
+                blocks.append((t.answered_at if t.answered_at is not None else t.asked_at, done))
+        for a in engine.asks(sid):  # each Ask after what had happened when it was asked
             body = _ask_body(a["answer"], ask_citations(a), a.get("warnings") or [], titles)
-            history = _say(_say(history, "**Question for the coach:** " + safe_block(a["question"]), "user"), body)
+            at = a.get("created_at") or 0.0
+            where = next((i for i in range(len(blocks) - 1, -1, -1) if blocks[i][0] <= at), -1) + 1
+            blocks.insert(where, (at, [("**Question for the coach:** " + safe_block(a["question"]), "user"), (body, "assistant")]))
+        for _, messages in blocks:
+            for text, role in messages:
+                history = _say(history, text, role)
         finished = info.status == "finished"
         if finished:
             history = _say(history, summary_md(engine.summary(sid)))

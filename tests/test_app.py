@@ -377,3 +377,24 @@ def test_a_reopened_session_shows_its_hints_revealed_answers_asks_and_summary(ha
     assert any(t.startswith("_Revealed._") and "**Model answer:**" in t for t in texts)
     assert any("Session summary" in t for t in texts) and "Finished session, read-only" in texts[-1]
 
+
+
+def test_a_reopened_session_shows_each_ask_where_it_was_asked():
+    """A walkthrough reopened a session and found every Ask listed after the last answer, away from the question
+    that was on screen when it was asked."""
+    now = [1000.0]
+    coach = FakeCoach()
+    h = app.Handlers(coach, SessionEngine(coach, clock=lambda: now[0], followups=False))
+    st, _ = h.start(fresh(), ["dl", "python", "ml"], "any", 2)
+    now[0] += 10
+    st, _, _ = drain(h.answer(st, "partly"))  # question 2 is shown now
+    now[0] += 10
+    st, _, _ = drain(h.ask(st, "What is overfitting?"))
+    now[0] += 10
+    st, _, _ = drain(h.answer(st, "partly"))
+    _, chat = h.open_session(fresh(), st["sid"])
+    texts = [m["content"] for m in chat]
+    at = lambda prefix: next(i for i, t in enumerate(texts) if t.startswith(prefix))  # noqa: E731
+    ask, q2 = at("**Question for the coach:**"), at("**Question 2/2**")
+    answers = [i for i, m in enumerate(chat) if m["role"] == "user" and m["content"] == "partly"]
+    assert answers[0] < q2 < ask < answers[1], texts

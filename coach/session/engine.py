@@ -519,7 +519,7 @@ class SessionEngine:
         with self.db.connect() as db:
             rows = db.execute("SELECT * FROM asks WHERE session_id=? AND owner=? ORDER BY id", (sid, self.owner)).fetchall()
         return [{"question": r["question"], "answer": r["answer"], "citations": json.loads(r["citations"]),
-                 "warnings": json.loads(r["warnings"])} for r in rows]
+                 "warnings": json.loads(r["warnings"]), "created_at": r["created_at"]} for r in rows]
 
     # ---- spaced repetition and progress ----------------------------------------------------
     def _schedule(self, db, item: PlannedQuestion, score: float | None, now: float) -> None:
