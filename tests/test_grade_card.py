@@ -361,3 +361,41 @@ def test_notes_read_as_sentences_and_a_related_citation_is_marked_in_html():
         assert ".;" not in out and "graded once. The answer is very long" in out, out
     cite = Citation("b.md:9", "b.md", 9, 9, "What is TCP?", "TCP is reliable.")
     assert "<i>(related, not quoted)</i>" in citation_md(cite, 2, quoted={1}) and "_(" not in citation_md(cite, 2, quoted={1})
+
+
+def test_a_table_in_cited_or_revealed_text_is_shown_as_a_table_with_escaped_cells():
+    """A walkthrough's cited notes showed their Markdown table as escaped bars ("&#124; Strategy &#124; Write latency
+    &#124; ..."): a table is an HTML table, each cell escaped like any source text."""
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    from coach.session.render import safe_block
+
+    text = ("Three strategies:\n\n| Strategy | Write latency |\n|---|---|\n| Write-through | high <b>[x](javascript:1)</b> |\n"
+            "| Write-back | low |")
+    html_out = MarkdownIt("commonmark").render("<details><summary>[1]</summary>" + safe_block(text) + "</details>")
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.cells, self._in = [], [], None
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            if tag in ("th", "td"):
+                self._in = tag
+                self.cells.append((tag, ""))
+
+        def handle_endtag(self, tag):
+            self._in = None if tag in ("th", "td") else self._in
+
+        def handle_data(self, data):
+            if self._in:
+                self.cells[-1] = (self.cells[-1][0], self.cells[-1][1] + data)
+
+    parsed = Cells()
+    parsed.feed(html_out)
+    assert parsed.cells == [("th", "Strategy"), ("th", "Write latency"), ("td", "Write-through"),
+                            ("td", "high <b>[x](javascript:1)</b>"), ("td", "Write-back"), ("td", "low")], html_out
+    assert "b" not in parsed.tags and "a" not in parsed.tags

@@ -14,7 +14,7 @@ import re
 
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade, Step
-from coach.grading.text import text_and_code
+from coach.grading.text import table_grid, table_spans, text_and_code
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 from coach.session.records import Turn
 
@@ -43,9 +43,23 @@ def blocks_html(text: object, line_html, code_block) -> str:
     for chunk, language in text_and_code(text):
         if language is not None:
             out += code_block(chunk)
-        else:
-            out += ("<br>" if out and not out.endswith("</pre>") else "") + "<br>".join(line_html(ln) for ln in chunk.split("\n"))
+            continue
+        for lines, is_table in table_spans(chunk):
+            if is_table and len(table_grid(lines)) > 1:
+                out += table_html(lines, line_html)
+            else:
+                out += ("<br>" if out and not out.endswith(("</pre>", "</table>")) else "") + "<br>".join(line_html(ln) for ln in lines)
     return out
+
+
+def table_html(lines: list[str], cell_html) -> str:
+    """A Markdown table as an HTML table, its first row the header, every cell through ``cell_html`` (escaped): a
+    walkthrough's cited table showed as escaped bars, "&#124; Strategy &#124; Write latency &#124; ...". One line, so
+    it stays inside the HTML block it sits in."""
+    head, *rows = table_grid(lines)
+    cells = lambda row, tag: "".join(f"<{tag}>{cell_html(c)}</{tag}>" for c in row)  # noqa: E731
+    return ("<table><thead><tr>" + cells(head, "th") + "</tr></thead><tbody>"
+            + "".join("<tr>" + cells(r, "td") + "</tr>" for r in rows) + "</tbody></table>")
 
 
 def code_html(code: str) -> str:
