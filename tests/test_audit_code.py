@@ -266,8 +266,20 @@ def test_blocks_with_no_line_of_python_are_not_read_as_python(tmp_path):
                                               'cursor.execute("SELECT * FROM users WHERE name = %s", (name,)'], flags
     from coach.audit.claims import _python_line
 
-    for line in ("print x", ">>> 1 + 1", "model = Sequential([", "x += 1", "def f(x)", "return y"):
+    for line in ("print x", ">>> 1 + 1", "model = Sequential([", "x += 1", "def f(x)", "return y",
+                 "model.fit(X, y epochs=10)", "np.array([1, 2, 3)", "@app.route('/')", "match command:"):
         assert _python_line(line), line
     for line in ("<script>alert(1)</script>", "SELECT * FROM t WHERE a = 1", "HTTP/1.1 200 OK", "X-Frame-Options: DENY",
-                 "hello", "42", "# a comment"):
+                 "Host: bank.example.com", "hello", "42", "# a comment"):
         assert not _python_line(line), line
+    # a review of this rule: broken one-line Python (tagged or not) is still read; an HTTP request is not Python
+    page = tmp_path / "more.html"
+    page.write_text(
+        "<html><body><main><h2>1. How do you train it?</h2><p>Call fit:</p>\n<pre><code>model.fit(X, y epochs=10)</code></pre>\n"
+        "<h2>2. How do you make an array?</h2><p>With numpy:</p>\n"
+        "<pre><code class=\"language-python\">np.array([1, 2, 3)</code></pre>\n"
+        "<h2>3. What does a CSRF request look like?</h2><p>A forged form post:</p>\n"
+        "<pre><code>POST /transfer HTTP/1.1\nHost: bank.example.com\nCookie: session=abc123\n\namount=1000</code></pre>\n"
+        "</main></body></html>\n", encoding="utf-8")
+    assert sorted((f.kind, f.quote) for f in _page_flags(page)) == [
+        ("syntax", "model.fit(X, y epochs=10)"), ("syntax", "np.array([1, 2, 3)")]

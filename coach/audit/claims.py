@@ -191,17 +191,26 @@ def _config_language(block: list[str]) -> bool:
             and any(t[:1].isspace() or t.lstrip().startswith("-") for t in kept))
 
 
-def not_python(block: list[str]) -> bool:
+def not_python(block: list[str], tagged: bool = False) -> bool:
     """Whether a code block is in another language than Python: a terminal session, a braced language (NGINX,
-    JavaScript, C), a Dockerfile or YAML, or a block with no line of Python in it at all (HTML, HTTP headers, SQL,
-    a formula in words). The syntax check must not read it."""
+    JavaScript, C), a Dockerfile or YAML, an HTTP message, or, unless it is ``tagged`` as Python, a block with no line
+    of Python in it at all (HTML, HTTP headers, SQL, a formula in words). The syntax check must not read it."""
     return (_shell_session(block) or _braced_language(block) or _config_language(block)
-            or not any(_python_line(t) for t in block))
+            or any(_HTTP_START.match(t) for t in block[:1] + [t for t in block if t.strip()][:1])
+            or (not tagged and not any(_python_line(t) for t in block)))
+
+
+# an HTTP request or status line opens an HTTP message ("POST /transfer HTTP/1.1", then "Host: bank.example.com",
+# which Python reads as an annotation: a review's CSRF example got false syntax errors)
+_HTTP_START = re.compile(r"^\s*(?:(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE)\s+\S+\s+HTTP/\d|HTTP/\d(?:\.\d)?\s+\d{3}\b)")
 
 
 # A line only Python starts this way (case-sensitive: SQL's "FROM", "SELECT" and HTTP's "Set-Cookie:" never match)
 _PY_START = re.compile(r"^\s*(?:>>>|(?:def|class|import|from|return|yield|raise|assert|del|global|nonlocal|pass|"
-                       r"lambda|async|await|print|if|elif|else|for|while|with|try|except|finally)\b)")
+                       r"lambda|async|await|print|if|elif|else|for|while|with|try|except|finally)\b"
+                       # a call or a decorator, however broken its brackets: "model.fit(X, y epochs=10)",
+                       # "np.array([1, 2, 3)", "@app.route('/')" (a review: such one-line snippets went unread)
+                       r"|@?[A-Za-z_][\w.]*\(|(?:match|case)\b.*:\s*$)")
 # an assignment to a name or an attribute, not ended by ";" (JavaScript's): "W = tf.Variable([.3].dtype=tf.float32)"
 # (a "," typed as ".") does not parse, and is Python
 _PY_ASSIGN = re.compile(r"^\s*[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*(?:[-+*/%@&|^]|//|\*\*)?=(?!=)\s*\S(?!.*;\s*$)")
@@ -230,7 +239,10 @@ def _python_line(line: str) -> bool:
         tree = ast.parse(s + "".join(_CLOSERS[b] for b in reversed(opened)))
     except (SyntaxError, ValueError):
         return False
-    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, (ast.Name, ast.Constant))) for n in tree.body)
+    # a bare name or constant says nothing; neither does "Host: bank.example.com" (an HTTP header that Python reads as
+    # an annotation without a value, its name capitalised)
+    return any(not (isinstance(n, ast.Expr) and isinstance(n.value, (ast.Name, ast.Constant)))
+               and not (isinstance(n, ast.AnnAssign) and n.value is None and s[:1].isupper()) for n in tree.body)
 
 
 def _braced_language(block: list[str]) -> bool:
@@ -259,7 +271,9 @@ def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
                     other.add(ln)
             content = [ln for ln in span if ln not in other]
             block = [lines[ln - 1] for ln in content]
-            if not_python(block):  # a terminal session; an NGINX config, JavaScript; a Dockerfile, YAML
+            tagged = any((FENCE.match(lines[ln - 1]) and (lines[ln - 1][FENCE.match(lines[ln - 1]).end():].split() or [""])[0]
+                          .lower() in _PYTHON_TAGS - {""}) for ln in span)
+            if not_python(block, tagged):  # a terminal session; an NGINX config, JavaScript; a Dockerfile, YAML
                 other.update(content)
                 continue
             code.update(ln for ln in content if not _prose_in_code_block(lines[ln - 1]))
@@ -388,7 +402,8 @@ def _claims_from_answer(record) -> list[Claim]:
                 body = body[:-1]
         while body and not body[-1].strip():
             body = body[:-1]
-        if not any(t.strip() for t in body) or (lang is not None and lang not in _PYTHON_TAGS) or not_python(body):
+        if (not any(t.strip() for t in body) or (lang is not None and lang not in _PYTHON_TAGS)
+                or not_python(body, tagged=bool(lang) and lang in _PYTHON_TAGS)):
             continue
         # each line at its own original line where the block is found in the answer (a fence shares the first
         # line of an HTML <pre>, so counting from the block's first line put every line one below)
