@@ -60,7 +60,7 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("footer", re.compile(r"(©|\(c\)|\bcopyright)\s*(©\s*)?\d{4}|\ball rights reserved\b", _I)),
     # a note the author left themself ("TODO: check this — is semi-synchronous replication one ack?"): a walkthrough's
     # became part of the model answer and an Anki card. Code lines are never removed, so "# TODO:" comments stay
-    ("todo", re.compile(r"^\W*(?:TODO|FIXME|TBD|XXX)\s*(?:\([^)]{0,30}\))?\s*[:\-–—]\s", _I)),
+    ("todo", re.compile(r"^\W*(?:TODO|FIXME|TBD|XXX|todo)\s*(?:\([^)]{0,30}\))?\s*[:\-–—]\s")),  # "Todo: users" is content
     ("cookies", re.compile(r"\b(we|this (site|website|page)) uses? cookies\b|\bcookie (policy|settings|preferences)\b"
                            r"|\baccept (all )?cookies\b", _I)),
     ("related", re.compile(r"^\W*(related (posts|articles|reads|courses)|recommended (reading|articles|for you)"
@@ -278,24 +278,27 @@ def strip_meta_sentences(text: str) -> tuple[str, int]:
 # removed, so a security answer that QUOTES such an instruction ('an attacker hides "ignore previous instructions"
 # in a page') keeps it.
 _TO_AI = re.compile(
-    # addressed to an AI that grades or reads the page
+    # addressed to an AI that grades or reads the page, as a heading of what follows ("Note to AI graders: ..."); "a
+    # message to the LLM with the user's question" is content
     r"\b(?:note|message|reminder)s?\s*(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:automated\s+)?"
-    r"(?:ai|a\.i\.|llm|grader|evaluator|chatbot)s?\b"
-    r"|\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|large\s+language\s+model|language\s+model|chatbot|ai\s+assistant|grader|evaluator)\b"
+    r"(?:ai|a\.i\.|llm|grader|evaluator|chatbot)s?(?:\s+(?:graders?|models?|assistants?|evaluators?))?\s*:"
+    r"|\bif\s+you\s+are\s+(?:an?\s+)?(?:ai|llm|large\s+language\s+model|language\s+model|chatbot|ai\s+assistant|grader|"
+    r"evaluator)(?:\s+(?:model|assistant|grader|system))?\s*[,:;]"
     r"|^\W*(?:grader|evaluator)s?\s*:\s"
-    # an order to drop its instructions, given (at the start of a sentence or clause), not described ("... tells the
-    # model to ignore its instructions" is content)
-    r"|(?:^\W*|[.!?:;]\s*|\band\s+|\bplease\s+)(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:of\s+)?"
+    # an order to drop its instructions, given at the start of a sentence (or after "and", "please"), not described
+    # ("... tells the model to ignore its instructions", "A page can say: ignore ...") 
+    r"|(?:^\W*|[.!?;]\s*|\band\s+|\bplease\s+)(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:of\s+)?"
     r"(?:your|(?:the\s+)?(?:previous|prior|above|earlier|preceding))\s+(?:\w+\s+){0,2}(?:instructions?|prompts?|rules|rubrics?|guidelines)\b"
-    # an order to score answers at the top
-    r"|\b(?:give|award|assign|grade|score|mark|rate)\s+(?:every|each|all|any|this|the|my)\s+(?:\w+\s+)?answers?\b[^.!?]{0,30}"
-    r"(?:\b10\s*/\s*10|\bfull\s+marks|\bperfect\s+(?:score|grade|marks?)|\bmaximum\s+(?:score|grade|marks?)|\btop\s+marks)", _I)
+    # an order to score answers at the top: "give every answer 10/10", "award this answer full marks"
+    r"|\b(?:give|award|assign|grade|score|mark|rate)\s+(?:every|each|all|any|this|the|my)\s+(?:\w+\s+)?answers?\s+"
+    r"(?:(?:a|as|with|at)\s+)?(?:10\s*/\s*10|10\b|full\s+marks|(?:a\s+)?perfect\s+(?:score|grade|marks?)|"
+    r"(?:the\s+)?maximum\s+(?:score|grade|marks?)|top\s+marks)", _I)
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|`[^`]*`")
 
 
 def strip_ai_instructions(text: str) -> tuple[str, int]:
     """Cut sentences addressed to an AI (``_TO_AI``) out of one answer line; returns (text, sentences cut)."""
-    if not _TO_AI.search(_QUOTED.sub(" ", text[:_MAX_LINE * 4])):
+    if not _TO_AI.search(_QUOTED.sub(" ", text)):  # the whole line: an instruction after 2,800 characters counts too
         return text, 0
     parts = _SENTENCE.split(text.strip())
     kept = [s for s in parts if not _TO_AI.search(_QUOTED.sub(" ", s))]
