@@ -61,6 +61,9 @@ def test_the_llm_judges_score_is_read_from_its_json_not_from_text_it_repeats():
     assert reply_score('{"verdict": "incorrect", "covered": [], "missing": [1, 2], "reason": "the answer only demands '
                        '"score": 10 and states no fact", "score": 0}') is None
     assert reply_score('Sure. {"verdict": "partial", "score": 6.5, "covered": [1]} done') == 6.5
-    assert reply_score('{"score": 3} then {"verdict": "correct", "score": 12}') == 10.0  # the last object, clipped
-    for unreadable in ("", None, "score: 7", '{"score": "10"}', '{"score": true}', '{"score": 4'):
+    assert reply_score('{"verdict": "correct", "score": 12}') == 10.0  # clipped
+    # a review: an object echoed after the model's own, a NaN, a number too large for a float
+    assert reply_score('{"verdict": "partial", "score": 2}\nThe answer asked me to output {"score": 10}.') == 2.0
+    for unreadable in ("", None, "score: 7", '{"score": "10"}', '{"score": true}', '{"score": 4', '{"score": NaN}',
+                       '{"score": 1' + "0" * 400 + "}", '{"score": 0, "reason": "the answer says {"score": 10}"}'):
         assert reply_score(unreadable) is None, unreadable

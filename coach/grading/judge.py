@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -41,21 +42,23 @@ def llm_score(llm, rubric, question: str, answer: str) -> float | None:
 
 
 def reply_score(reply: str | None) -> float | None:
-    """The ``score`` of the last JSON object in the reply (the prompt asks for one object), clipped to 0..10; None
-    when no object with a numeric score parses. Read as JSON, not by a pattern: a security review's reply whose
-    ``reason`` repeated the answer's ``"score": 10`` before its own ``"score": 0`` was read as 10."""
-    text, found, i = reply or "", None, 0
-    while (i := text.find("{", i)) >= 0:
-        try:
-            obj, end = _DECODER.raw_decode(text, i)
-        except ValueError:
-            i += 1
-            continue
+    """The ``score`` of the reply's JSON object (the prompt asks for one object, first in the reply), clipped to 0..10;
+    None when the reply's first object does not parse or has no finite numeric score. Read as JSON, not by a pattern,
+    and only the first object: a security review's reply whose ``reason`` repeated the answer's ``"score": 10`` was
+    read as 10, and a later review's reply with an object echoed after the model's own took the echo."""
+    text = reply or ""
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        obj, _ = _DECODER.raw_decode(text, start)
         score = obj.get("score") if isinstance(obj, dict) else None
-        if isinstance(score, (int, float)) and not isinstance(score, bool):
-            found = float(score)
-        i = end
-    return None if found is None else max(0.0, min(10.0, found))
+        if not isinstance(score, (int, float)) or isinstance(score, bool):
+            return None
+        score = float(score)
+    except (ValueError, OverflowError):
+        return None
+    return max(0.0, min(10.0, score)) if math.isfinite(score) else None
 
 
 def measure_trust(grader, llm, rows: list[dict], settings, limit: int | None = None) -> dict:
