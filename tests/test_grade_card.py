@@ -399,3 +399,5 @@ def test_a_table_in_cited_or_revealed_text_is_shown_as_a_table_with_escaped_cell
     assert parsed.cells == [("th", "Strategy"), ("th", "Write latency"), ("td", "Write-through"),
                             ("td", "high <b>[x](javascript:1)</b>"), ("td", "Write-back"), ("td", "low")], html_out
     assert "b" not in parsed.tags and "a" not in parsed.tags
+    # two lines with bars and no delimiter row are no table (a review)
+    assert "<table>" not in safe_block("|x| is the absolute value of x.\n|y| is the absolute value of y.")

@@ -15,6 +15,7 @@ import re
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade, Step
 from coach.grading.text import table_grid, table_spans, text_and_code
+from corpus.blocks import is_delimiter_row
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 from coach.session.records import Turn
 
@@ -45,7 +46,9 @@ def blocks_html(text: object, line_html, code_block) -> str:
             out += code_block(chunk)
             continue
         for lines, is_table in table_spans(chunk):
-            if is_table and len(table_grid(lines)) > 1:
+            # a table as Markdown writes one: a delimiter row under its header ("|x| is the absolute value" over
+            # "|y| ..." is two lines with bars, not a table: a review)
+            if is_table and len(lines) > 2 and is_delimiter_row(lines[1]) and len(table_grid(lines)) > 1:
                 out += table_html(lines, line_html)
             else:
                 out += ("<br>" if out and not out.endswith(("</pre>", "</table>")) else "") + "<br>".join(line_html(ln) for ln in lines)
