@@ -50,6 +50,13 @@ class AskResult:
 class Coach:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or load_settings()
+        # a home made here is private to this account: it holds the users' sources, answers and grades (a review: the
+        # index's first write made it 755 before the session database could make it 700)
+        try:
+            if not self.settings.home.exists():
+                self.settings.home.mkdir(parents=True, mode=0o700)
+        except OSError as exc:  # a read-only place: said where something is written
+            log.debug("cannot create %s: %s", self.settings.home, exc)
         self._read_only: bool | None = None
         self._lock = threading.RLock()
         self._index = None

@@ -665,3 +665,14 @@ def test_a_follow_up_asking_what_else_is_graded_against_any_point_left_out(clock
     res = engine.answer(sid, f"Also {other}.")
     assert res.grade.verdict == "correct" and coach.graded[-1][2] == other, coach.graded[-3:]
     assert "Graded against the missing point your answer speaks to" in res.grade.notes[-1]
+
+
+def test_a_home_the_coach_makes_is_private(tmp_path):
+    """A review: the index's first write created COACH_HOME with the default umask (755) before the session database
+    could make it private; the coach makes it 700 when it creates it."""
+    from coach.config import load_settings
+    from coach.service import Coach
+
+    home = tmp_path / "new" / "home"
+    Coach(load_settings(home=home))
+    assert (home.stat().st_mode & 0o777) == 0o700
