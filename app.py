@@ -106,7 +106,8 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
 
     # Long work (grading, indexing) runs in the queue; 2 workers match the 2-core target machine.
     demo.queue(default_concurrency_limit=2)
-    guard = Middleware(WebGuard, allowed=allowed_hosts(host, extra_hosts))  # Host check + owner cookie
+    extras = {h.strip().strip("[]").lower() for h in extra_hosts.split(",") if h.strip()}
+    guard = Middleware(WebGuard, allowed=allowed_hosts(host, extra_hosts), origins=extras)  # Host, Origin, owner cookie
     return demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                        prevent_thread_lock=not block, quiet=True, show_error=True, css=CSS,
                        footer_links=[], mcp_server=False, js=LABEL_JS, app_kwargs={"middleware": [guard]},

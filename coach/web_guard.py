@@ -7,8 +7,9 @@ browser's owner cookie. Framework-free, so it is tested with plain HTTP.
    addresses, plus ``COACH_ALLOWED_HOSTS``) is refused with 400 before it reaches the app.
 2. Cross-site requests: a page on another site can make the browser POST a file upload to the server (a form
    needs no CORS preflight; a security review stored 64 MiB in Gradio's temp folder so). A request that can change
-   something (any method but GET, HEAD, OPTIONS) or opens a websocket, and carries an ``Origin`` whose host is not
-   one this server answers to (or the opaque ``null``), is refused with 403. Requests without ``Origin`` (API
+   something (any method but GET, HEAD, OPTIONS) or opens a websocket, and carries an ``Origin`` that is not this
+   page's own (scheme's host and port equal to the request's ``Host``), nor a name in ``COACH_ALLOWED_HOSTS`` (a
+   reverse proxy's public name), is refused with 403; so is the opaque ``null``. Requests without ``Origin`` (API
    clients, ``curl``) pass.
 3. Identity: a request without a valid owner cookie gets a new random secret (``coach.session.owners``),
    set as an HttpOnly, SameSite=Lax cookie on the response and also added to the request itself, so the
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 WILDCARDS = {"", "0.0.0.0", "::"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def allowed_hosts(bound: str, extra: str = "") -> set[str]:
@@ -59,6 +61,14 @@ def host_name(header: str) -> str:
         return header.rsplit(":", 1)[0] if ":" in header else header
 
 
+def host_port(header: str, default: int | None) -> int | None:
+    """``"127.0.0.1:7860"`` -> 7860, ``"[::1]:80"`` -> 80, ``"localhost"`` -> ``default``."""
+    header = header.strip()
+    tail = header[header.find("]") + 1:] if header.startswith("[") else header if header.count(":") == 1 else ""
+    port = tail.rsplit(":", 1)[1] if ":" in tail else ""
+    return int(port) if port.isdigit() else default
+
+
 def _cookie_secret(headers: list[tuple[bytes, bytes]]) -> str | None:
     for name, value in headers:
         if name == b"cookie":
@@ -75,9 +85,10 @@ def _cookie_secret(headers: list[tuple[bytes, bytes]]) -> str | None:
 class WebGuard:
     """ASGI middleware: ``WebGuard(app, allowed={"localhost", ...})``."""
 
-    def __init__(self, app, allowed: set[str]):
+    def __init__(self, app, allowed: set[str], origins: set[str] | frozenset[str] = frozenset()):
         self.app = app
         self.allowed = {h.lower() for h in allowed}
+        self.origins = {h.lower() for h in origins}  # COACH_ALLOWED_HOSTS: names a page may come from on any port
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -90,7 +101,8 @@ class WebGuard:
         if not self._same_site(scope, headers):
             log.warning("refused a cross-site %s request from origin %r", scope.get("method", "websocket"),
                         next((v.decode("latin-1") for k, v in headers if k == b"origin"), ""))
-            return await self._refuse(scope, send, 403, b"Forbidden: a request from another site (Origin check).\n")
+            return await self._refuse(scope, send, 403, b"Forbidden: a request from another site (Origin check). Behind a "
+                                      b"reverse proxy, add its public host name to COACH_ALLOWED_HOSTS.\n")
         if _cookie_secret(headers) is not None:
             return await self.app(scope, receive, send)
         secret = new_secret()
@@ -113,8 +125,18 @@ class WebGuard:
         origin = next((v.decode("latin-1") for k, v in headers if k == b"origin"), None)
         if origin is None:
             return True
-        host = urlsplit(origin.strip()).hostname if origin.strip().lower() != "null" else None
-        return host is not None and host.lower() in self.allowed
+        if origin.strip().lower() == "null":
+            return False
+        try:
+            parts = urlsplit(origin.strip())
+            theirs = (parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme.lower()))
+        except ValueError:  # a malformed Origin ("http://x:port")
+            return False
+        if theirs[0] in self.origins:
+            return True
+        host = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
+        default = DEFAULT_PORTS.get(str(scope.get("scheme", "http")).replace("ws", "http"))
+        return theirs == (host_name(host), host_port(host, default))
 
     @staticmethod
     async def _refuse(scope, send, status: int = 400,

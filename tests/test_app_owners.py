@@ -146,10 +146,13 @@ def test_cross_site_writes_and_oversized_uploads_are_refused(server):
     url, port = server
     upload = url + "gradio_api/upload"
     small = {"files": ("notes.md", b"# Q\n\nWhat is X?\n\nX is y.\n", "text/markdown")}
-    for origin in ("http://attacker.example", "null", f"http://attacker.example:{port}"):
+    # another site, an opaque origin, another local app's page (another port: a review), a page under another name
+    for origin in ("http://attacker.example", "null", f"http://attacker.example:{port}", "http://localhost:3000",
+                   f"http://localhost:{port}"):
         res = httpx.post(upload, files=small, headers={"Origin": origin})
-        assert res.status_code == 403 and "Origin" in res.text, (origin, res.status_code)
-    for headers in ({"Origin": f"http://127.0.0.1:{port}"}, {"Origin": f"http://localhost:{port}"}, {}):
+        assert res.status_code == 403 and "Origin" in res.text and "COACH_ALLOWED_HOSTS" in res.text, (origin, res.status_code)
+    for headers in ({"Origin": f"http://127.0.0.1:{port}"}, {"Origin": f"http://localhost:{port}", "Host": f"localhost:{port}"},
+                    {}):
         res = httpx.post(upload, files=small, headers=headers)
         assert res.status_code == 200, (headers, res.status_code, res.text[:200])
     assert httpx.get(url, headers={"Origin": "http://attacker.example"}).status_code == 200  # reading the page is harmless
