@@ -102,12 +102,12 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
     from starlette.middleware import Middleware
 
     from coach.config import load_settings
-    from coach.web_guard import WebGuard, allowed_hosts
+    from coach.web_guard import WebGuard, allowed_hosts, listed_hosts
 
     # Long work (grading, indexing) runs in the queue; 2 workers match the 2-core target machine.
     demo.queue(default_concurrency_limit=2)
-    extras = {h.strip().strip("[]").lower() for h in extra_hosts.split(",") if h.strip()}
-    guard = Middleware(WebGuard, allowed=allowed_hosts(host, extra_hosts), origins=extras)  # Host, Origin, owner cookie
+    guard = Middleware(WebGuard, allowed=allowed_hosts(host, extra_hosts),  # Host, Origin, owner cookie
+                       origins=listed_hosts(extra_hosts))
     return demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                        prevent_thread_lock=not block, quiet=True, show_error=True, css=CSS,
                        footer_links=[], mcp_server=False, js=LABEL_JS, app_kwargs={"middleware": [guard]},

@@ -33,10 +33,14 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def listed_hosts(extra: str) -> set[str]:
+    """``COACH_ALLOWED_HOSTS`` ("coach.example.com, [::2]") as host names: lower case, no brackets."""
+    return {h.strip().strip("[]").lower() for h in extra.split(",") if h.strip()}
+
+
 def allowed_hosts(bound: str, extra: str = "") -> set[str]:
     """Host names (lower case, no port, no brackets) the server answers to when bound to ``bound``."""
-    names = {"localhost", "127.0.0.1", "::1", bound.strip("[]").lower()}
-    names |= {h.strip().strip("[]").lower() for h in extra.split(",") if h.strip()}
+    names = {"localhost", "127.0.0.1", "::1", bound.strip("[]").lower()} | listed_hosts(extra)
     if bound in WILDCARDS:  # reachable under any of the machine's own names and addresses
         names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
         try:
@@ -98,7 +102,7 @@ class WebGuard:
         if host_name(host) not in self.allowed:
             log.warning("refused a request for host %r (allowed: %s)", host, ", ".join(sorted(self.allowed)))
             return await self._refuse(scope, send)
-        if not self._same_site(scope, headers):
+        if not self._same_site(scope, headers, host):
             log.warning("refused a cross-site %s request from origin %r", scope.get("method", "websocket"),
                         next((v.decode("latin-1") for k, v in headers if k == b"origin"), ""))
             return await self._refuse(scope, send, 403, b"Forbidden: a request from another site (Origin check). Behind a "
@@ -118,7 +122,7 @@ class WebGuard:
 
         return await self.app(scope, receive, send_with_cookie)
 
-    def _same_site(self, scope, headers) -> bool:
+    def _same_site(self, scope, headers, host: str) -> bool:
         """False for a state-changing request or a websocket whose ``Origin`` is another site's (or ``null``)."""
         if scope["type"] == "http" and scope.get("method", "GET").upper() in SAFE_METHODS:
             return True
@@ -134,7 +138,6 @@ class WebGuard:
             return False
         if theirs[0] in self.origins:
             return True
-        host = next((v.decode("latin-1") for k, v in headers if k == b"host"), "")
         default = DEFAULT_PORTS.get(str(scope.get("scheme", "http")).replace("ws", "http"))
         return theirs == (host_name(host), host_port(host, default))
 

@@ -196,7 +196,7 @@ def not_python(block: list[str], tagged: bool = False) -> bool:
     JavaScript, C), a Dockerfile or YAML, an HTTP message, or, unless it is ``tagged`` as Python, a block with no line
     of Python in it at all (HTML, HTTP headers, SQL, a formula in words). The syntax check must not read it."""
     return (_shell_session(block) or _braced_language(block) or _config_language(block)
-            or any(_HTTP_START.match(t) for t in block[:1] + [t for t in block if t.strip()][:1])
+            or bool(_HTTP_START.match(next((t for t in block if t.strip()), "")))
             or (not tagged and not any(_python_line(t) for t in block)))
 
 
@@ -262,17 +262,17 @@ def _code_lines(record, lines: list[str], answer: list[int]) -> set[int]:
         if b.type == "code":
             span = [ln for ln in range(b.line_start, b.line_end + 1) if ln <= len(lines)]
             lang = None  # the open fence's language tag (None: outside any fence)
+            tagged = False  # a fence of the block is tagged Python ("```python")
             for ln in span:
                 fence = FENCE.match(lines[ln - 1])
                 if fence:  # opens (with its language tag, if any), or closes
                     lang = (lines[ln - 1][fence.end():].split() or [""])[0].lower() if lang is None else None
+                    tagged = tagged or (bool(lang) and lang in _PYTHON_TAGS)
                     other.add(ln)
                 elif lang is not None and lang not in _PYTHON_TAGS:
                     other.add(ln)
             content = [ln for ln in span if ln not in other]
             block = [lines[ln - 1] for ln in content]
-            tagged = any((FENCE.match(lines[ln - 1]) and (lines[ln - 1][FENCE.match(lines[ln - 1]).end():].split() or [""])[0]
-                          .lower() in _PYTHON_TAGS - {""}) for ln in span)
             if not_python(block, tagged):  # a terminal session; an NGINX config, JavaScript; a Dockerfile, YAML
                 other.update(content)
                 continue

@@ -302,7 +302,6 @@ class Database:
                 _private(self.path)
 
     def _move_aside(self) -> Path:
-        import os
         import secrets
 
         stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -592,6 +592,8 @@ _HYPOTHETICAL = re.compile(r"I(?:\s+would(?:n['\u2019]t)?|\s+will|['\u2019]d|['\
 def _plain(text: str) -> str:
     """A sentence as the story reader compares it: plain apostrophes, single spaces."""
     return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split())
+
+
 OTHER_GAPS = 3  # the parent's other missing points such a follow-up's answer is also graded against
 
 

@@ -15,9 +15,9 @@ import re
 from coach.grading.feedback import UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade, Step
 from coach.grading.text import table_grid, table_spans, text_and_code
-from corpus.blocks import is_delimiter_row
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
 from coach.session.records import Turn
+from corpus.blocks import is_delimiter_row
 
 _MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_[]|~#$!{}"}
 
