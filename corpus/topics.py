@@ -135,6 +135,7 @@ fundamentals home welcome blog post article untitled document draft frequently a
 developer developers
 """.split())
 _TITLE_CUT = re.compile(r"\s[-|\u2013\u2014:]\s|[()|:\[\]]")
+_TITLE_JOIN = re.compile(r"\s(?:/|&|\+|and)\s", re.IGNORECASE)  # two subjects named side by side
 _TITLE_WORD = re.compile(r"[^\W\d_](?:[\w+#.'-]*[\w+#])?")  # letters of any script: "système", "d'exploitation"
 
 
@@ -144,10 +145,16 @@ def title_topic(title: str, max_words: int = 3) -> str | None:
     say what kind of page it is; None when nothing is left."""
     for part in _TITLE_CUT.split(title or ""):  # the first part that names something: "Q&A: Operating Systems"
         out: list[str] = []
-        for w in _TITLE_WORD.findall(part.lower()):  # as written: "systems", "kubernetes", "node.js" (no "s" cut off)
-            if w in _NOT_TOPIC or w in _TITLE_FILLER or w in out or len(w) < 2:
-                continue
-            out.append(w)
+        for phrase in _TITLE_JOIN.split(part):  # "System Design / Distributed Systems": whole phrases while they fit,
+            # never a phrase cut after its first word (a walkthrough's topic read "system_design_distributed")
+            words = []
+            for w in _TITLE_WORD.findall(phrase.lower()):  # as written: "systems", "kubernetes", "node.js"
+                if w in _NOT_TOPIC or w in _TITLE_FILLER or w in words or len(w) < 2:
+                    continue
+                words.append(w)
+            if out and len(out) + len(words) > max_words:  # the whole phrase, a word it repeats included
+                break
+            out += [w for w in words if w not in out]
         if out:
             return "_".join(out[:max_words])
     return None

@@ -165,6 +165,10 @@ OS_QUESTIONS = ["What is the difference between a process and a thread?", "What 
     (["What is a mutex?", "What is a deadlock?", "What is a page fault?"], "Top 40 Node.js Q&A (2025)", "node.js"),
     # a walkthrough's "12 Python Interview Questions Every Backend Developer Should Know" was "python_every_backend"
     (OS_QUESTIONS, "12 Python Interview Questions Every Backend Developer Should Know", "python_backend"),
+    # a walkthrough's "System Design / Distributed Systems" was "system_design_distributed": whole phrases only
+    (OS_QUESTIONS, "System Design / Distributed Systems \u2014 interview prep notes", "system_design"),
+    (OS_QUESTIONS, "Machine Learning / Deep Learning FAQ", "machine_learning"),
+    (OS_QUESTIONS, "Data Structures & Algorithms", "data_structures_algorithms"),
 ])
 def test_a_source_topic_comes_from_its_title_when_few_questions_share_a_word(questions, title, topic):
     assert source_topic(questions, title=title) == topic
