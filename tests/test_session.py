@@ -676,3 +676,30 @@ def test_a_home_the_coach_makes_is_private(tmp_path):
     home = tmp_path / "new" / "home"
     Coach(load_settings(home=home))
     assert (home.stat().st_mode & 0o777) == 0o700
+
+
+def test_a_follow_up_asked_by_hand_comes_before_the_next_question(engine_fu):
+    """A review: a follow-up asked by hand once the next question was on screen (after a correct answer, or a "no
+    attempt") came after that question in the chat, the export and a reopened session. The next question, untouched,
+    is taken back and asked again after the follow-up; one whose hint was used stays where it is."""
+    engine = engine_fu
+    sid = engine.start(length=3, seed=7).session_id
+    kw = lambda pos: next(i.keyword for i in BANK if i.id == engine.info(sid).plan[pos].id)  # noqa: E731
+    res = engine.answer(sid, f"it is the {kw(0)} part")
+    assert res.grade.verdict == "correct" and res.next.kind == "main" and res.next.position == 1
+    fu = engine.followup(sid)
+    assert fu.kind == "followup" and fu.position == 0 and engine.current(sid).id == fu.id
+    assert [(t.kind, t.position, t.status) for t in engine.turns(sid)] == [("main", 0, "answered"),
+                                                                            ("followup", 0, "pending")]
+    res = engine.answer(sid, "some more detail")
+    assert res.next.kind == "main" and res.next.position == 1  # question 2 asked again, after the follow-up
+    assert [(t.kind, t.position) for t in engine.turns(sid)] == [("main", 0), ("followup", 0), ("main", 1)]
+    assert "Follow-up" in session_markdown(engine, sid).split("Question 2")[0]  # the export in that order too
+    # with a hint used on the next question, it is kept where it is (its hint count stays with it)
+    res = engine.answer(sid, f"it is the {kw(1)} part")
+    assert res.next.position == 2
+    assert engine.info(sid).plan[2].hints  # seed 7: question 3 has hints
+    engine.hint(sid)
+    fu2 = engine.followup(sid)
+    assert [(t.kind, t.position) for t in engine.turns(sid)][-2:] == [("main", 2), ("followup", 1)]
+    assert engine.current(sid).id == fu2.id

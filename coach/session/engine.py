@@ -361,6 +361,11 @@ class SessionEngine:
             # answered) one while this one's follow-up was being written (a review)
             if db.execute("SELECT 1 FROM turns WHERE session_id=? AND kind='followup' AND (status='pending' OR position=?)",
                           (sid, parent.position)).fetchone() is None:
+                # the next question, already asked and untouched, is taken back and asked again after the follow-up:
+                # asked by hand (after a "no attempt", say), the follow-up came after it in the chat, the export and a
+                # reopened session, and the open question was far up the page (a review). One with a hint used stays.
+                db.execute("DELETE FROM turns WHERE session_id=? AND kind='main' AND status='pending' AND position>?"
+                           " AND hints_used=0", (sid, parent.position))
                 self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
 
