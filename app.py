@@ -23,6 +23,7 @@ import logging
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from coach.errors import CoachError
 from coach.grading.feedback import unsaid_missing
 from coach.grading.types import lines_of
 from coach.session import SessionEngine
+from coach.session.engine import QUESTION_CHANGED, kept_answer
 from coach.session.export import anki_apkg, anki_csv, ask_citations, session_json_text, session_markdown
 from coach.session.owners import LOCAL_OWNER, owner_of
 from coach.session.render import (
@@ -202,10 +204,35 @@ def request_owner(request) -> str:
 EXPORT_KEEP_S = 600
 
 
+BUSY = "_Still grading your answer: wait for its grade first._"
+
+
+def _shown(engine, sid) -> int | None:
+    """The id of the question the chat ends with (the open one), kept in the browser's state so that an answer, Skip
+    or Show answer acts on the question the user saw, not one another tab opened meanwhile."""
+    turn = engine.current(sid) if sid else None
+    return turn.id if turn is not None else None
+
+
 class Handlers:
     def __init__(self, coach, engine: SessionEngine):
         self.coach, self.engine = coach, engine
         self._exports: tempfile.TemporaryDirectory | None = None
+        # sessions with an answer being graded: one action at a time per session (a review: Skip pressed while an
+        # answer was graded threw the answer away, and a second submit replaced the grade with an error)
+        self._busy: set[str] = set()
+        self._busy_lock = threading.Lock()
+
+    def _claim(self, sid: str) -> bool:
+        with self._busy_lock:
+            if sid in self._busy:
+                return False
+            self._busy.add(sid)
+            return True
+
+    def _release(self, sid: str) -> None:
+        with self._busy_lock:
+            self._busy.discard(sid)
 
     def _export_dir(self) -> Path:
         """A fresh folder for one export, inside this app's export folder; earlier exports older than
@@ -236,7 +263,7 @@ class Handlers:
         fewer = (f" Only {len(info.plan)} question(s) match, not {int(length)}." if len(info.plan) < int(length) else "")
         history = [{"role": "assistant", "content": f"Session started: {safe(info.title)}.{fewer} Answer in the box below, "
                     "or use Hint / Skip / Show answer / Ask."}, {"role": "assistant", "content": _question(engine, turn)}]
-        return {"sid": turn.session_id, "history": history}, history
+        return {"sid": turn.session_id, "history": history, "turn": turn.id}, history
 
     def answer(self, st, text, request: gr.Request = None):
         engine = self._engine(request)
@@ -251,20 +278,43 @@ class Handlers:
             st = {**st, "history": _say(st["history"], self._no_session(engine, typed=True))}
             yield st, st["history"], text
             return
-        history = _say(st["history"], safe_block(text), "user")
-        yield {**st, "history": history}, _say(history, "_Grading…_"), ""
+        if not self._claim(sid):  # a second submit while the first is graded: that one's grade is coming
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
         try:
-            res = engine.answer(sid, text)
-            shown = notes_shown_before(engine.turns(sid), res.turn.id)
-            history = _say(history, grade_md(res.grade, engine.source_titles(), shown))
-            if (res.turn.kind == "main" and (unsaid_missing(res.grade) or res.grade.wrong) and not res.finished
-                    and not (res.next and res.next.kind == "followup")):  # a finished session takes no follow-up
-                history = _say(history, "_Press **Follow-up** for a question on the gaps._")
-            history = _say(history, _next_or_summary(engine, sid, res.next))
-        except CoachError as exc:
-            history = _say(history, _err(exc))
-        st = {**st, "history": history}
-        yield st, history, ""
+            history = _say(st["history"], safe_block(kept_answer(text)), "user")
+            yield {**st, "history": history}, _say(history, "_Grading…_"), ""
+            try:
+                res = engine.answer(sid, text, turn_id=st.get("turn"))
+                shown = notes_shown_before(engine.turns(sid), res.turn.id)
+                history = _say(history, grade_md(res.grade, engine.source_titles(), shown))
+                if (res.turn.kind == "main" and (unsaid_missing(res.grade) or res.grade.wrong) and not res.finished
+                        and not (res.next and res.next.kind == "followup")):  # a finished session takes no follow-up
+                    history = _say(history, "_Press **Follow-up** for a question on the gaps._")
+                history = _say(history, _next_or_summary(engine, sid, res.next))
+            except Exception as exc:  # noqa: BLE001 - said in the chat, never left on "Grading…"
+                if not isinstance(exc, CoachError):
+                    log.exception("grading an answer failed")
+                    exc = CoachError(f"the answer could not be graded ({type(exc).__name__}): it was not saved")
+                # the text goes back in the box, and the open question is shown again: after an error the chat ended
+                # on the answer, with the question now open out of sight (a review)
+                history = _say(history, _err(exc) + " Your answer is back in the box.")
+                history = self._open_again(engine, sid, history)
+                st = {**st, "history": history, "turn": _shown(engine, sid)}
+                yield st, history, text
+                return
+            st = {**st, "history": history, "turn": res.next.id if res.next else None}
+            yield st, history, ""
+        finally:
+            self._release(sid)
+
+    @staticmethod
+    def _open_again(engine, sid, history: list) -> list:
+        """The open question said again after an error (or the summary of a session that ended)."""
+        try:
+            return _say(history, _next_or_summary(engine, sid, engine.current(sid)))
+        except CoachError:  # the session itself is gone or not this owner's: the error said so
+            return history
 
     def ask(self, st, text, request: gr.Request = None):
         engine = self._engine(request)
@@ -297,14 +347,26 @@ class Handlers:
         if not sid:
             history = _say(st["history"], self._no_session(self._engine(request)))
             return {**st, "history": history}, history
+        if not self._claim(sid):  # an answer of this session is being graded: its grade would replace this
+            history = _say_once(st["history"], BUSY)
+            return {**st, "history": history}, history
+        engine = self._engine(request)
         try:
-            said = action(self._engine(request), sid)
+            said = action(engine, sid)
             history = st["history"]
             for text in [said] if isinstance(said, str) else said:
                 history = _say(history, text)
         except CoachError as exc:
             history = _say(st["history"], _err(exc))
-        return {**st, "history": history}, history
+            if str(exc) == QUESTION_CHANGED:
+                history = self._open_again(engine, sid, history)
+        finally:
+            self._release(sid)
+        try:
+            turn = _shown(engine, sid)
+        except CoachError:
+            turn = None
+        return {**st, "history": history, "turn": turn}, history
 
     def hint(self, st, request: gr.Request = None):
         return self._act(st, request, lambda e, sid: "**Hint:** " + safe(e.hint(sid)))
@@ -313,12 +375,12 @@ class Handlers:
         def act(e, sid):
             current = e.current(sid)
             note = skip_note(current.kind if current is not None else "main")
-            return note + "\n\n" + _next_or_summary(e, sid, e.skip(sid))
+            return note + "\n\n" + _next_or_summary(e, sid, e.skip(sid, turn_id=st.get("turn")))
         return self._act(st, request, act)
 
     def reveal(self, st, request: gr.Request = None):
         def act(e, sid):
-            item, nxt = e.reveal(sid)
+            item, nxt = e.reveal(sid, turn_id=st.get("turn"))
             refs = ", ".join(item.record_ids)
             # the next question in a message of its own (it shared the model answer's, a walkthrough)
             return [f"**Model answer:** {safe_block(item.model_answer) or '(none)'}\n\n_Records: {safe(refs)}_",
@@ -326,7 +388,13 @@ class Handlers:
         return self._act(st, request, act)
 
     def followup(self, st, request: gr.Request = None):
-        return self._act(st, request, lambda e, sid: _question(e, e.followup(sid)))
+        def act(e, sid):
+            open_now = e.current(sid)
+            if open_now is not None and open_now.kind == "followup" and open_now.id == st.get("turn"):
+                # pressed again: it was posted a second time (a review)
+                return "_This is the follow-up: answer it, or press **Skip**._"
+            return _question(e, e.followup(sid))
+        return self._act(st, request, act)
 
     def finish(self, st, request: gr.Request = None):
         return self._act(st, request, lambda e, sid: summary_md(e.finish(sid)))
@@ -402,7 +470,7 @@ class Handlers:
             history = _say(history, summary_md(engine.summary(sid)))
         history = _say(history, "_Finished session, read-only: export it, or start a new session._" if finished
                        else "_Session resumed._")
-        return {"sid": sid, "history": history}, history
+        return {"sid": sid, "history": history, "turn": _shown(engine, sid)}, history
 
     # -- history: every session of this browser (or user), finished ones included --
     def history_view(self, current=None, request: gr.Request = None):

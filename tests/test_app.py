@@ -398,3 +398,83 @@ def test_a_reopened_session_shows_each_ask_where_it_was_asked():
     ask, q2 = at("**Question for the coach:**"), at("**Question 2/2**")
     answers = [i for i, m in enumerate(chat) if m["role"] == "user" and m["content"] == "partly"]
     assert answers[0] < q2 < ask < answers[1], texts
+
+
+def test_one_action_at_a_time_per_session_while_an_answer_is_graded(handlers):
+    """A review: Skip pressed while an answer was graded threw the answer away (its grade was replaced by "your answer
+    was not saved", the open question out of sight), and Enter then Send graded it twice. While an answer of a session
+    is graded, another action on it only says to wait, and a second submit changes nothing."""
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 3)
+    gen = handlers.answer(st, "it fits noise")
+    _, grading, box = next(gen)  # the answer is being graded now
+    assert grading[-1]["content"] == "_Grading…_" and box == ""
+    _, chat = handlers.skip(st)
+    assert chat[-1]["content"] == app.BUSY
+    again = list(handlers.answer(st, "it fits noise"))  # the same submit twice
+    assert len(again) == 1 and all(isinstance(o, type(app.gr.skip())) for o in again[0])
+    st, chat, box = drain(gen)
+    turns = handlers.engine.turns(st["sid"])
+    assert turns[0].status == "answered" and turns[0].answer == "it fits noise" and box == ""
+    assert len(handlers.coach.graded) == 1  # graded once
+    assert chat[-1]["content"].startswith(app._question(handlers.engine, handlers.engine.current(st["sid"]))[:20])
+    _, chat = handlers.hint(st)  # free again once graded
+    assert chat[-1]["content"] != app.BUSY
+
+
+def test_an_answer_goes_to_the_question_shown_in_its_tab(handlers):
+    """A review: with two tabs on one session, tab B's Follow-up made tab A's answer to question 2 the follow-up's
+    answer, graded against question 1's gap with nothing said. It is refused, the text back in the box, the open
+    question shown again; Skip from the stale tab is refused too."""
+    _grade_correct_with_a_gap(handlers)
+    st_a, _ = handlers.start(fresh(), ["ml", "dl"], "any", 3)
+    st_a, chat, _ = drain(handlers.answer(st_a, "it fits noise"))
+    assert "Question 2/3" in chat[-1]["content"]
+    st_b, _ = handlers.resume(fresh(), st_a["sid"])
+    st_b, chat_b = handlers.followup(st_b)
+    assert "Follow-up on question 1" in chat_b[-1]["content"]
+    st_a, chat, box = drain(handlers.answer(st_a, "ReLU is max(0, x)"))
+    assert box == "ReLU is max(0, x)" and "the open question changed" in chat[-2]["content"]
+    assert "Follow-up on question 1" in chat[-1]["content"]  # what is open now, shown in tab A too
+    turns = handlers.engine.turns(st_a["sid"])
+    assert all(t.answer != "ReLU is max(0, x)" for t in turns) and len(handlers.coach.graded) == 1
+    # tab A now shows the follow-up: its answer goes there
+    st_a, chat, box = drain(handlers.answer(st_a, "ReLU is max(0, x)"))
+    assert box == "" and handlers.engine.turns(st_a["sid"])[1].answer == "ReLU is max(0, x)"
+    _, chat_b = handlers.skip(st_b)  # tab B still shows the follow-up, answered meanwhile in tab A
+    assert "the open question changed" in chat_b[-2]["content"] and "Question 2/3" in chat_b[-1]["content"]
+    assert handlers.engine.current(st_a["sid"]).status == "pending"  # question 2 not skipped
+
+
+def test_an_answer_that_cannot_be_graded_goes_back_in_the_box(handlers):
+    """A review: an error other than the coach's own (a locked database, a model bug) left the chat on "Grading…" for
+    good and the box empty."""
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 2)
+
+    def broken(*a, **k):
+        raise RuntimeError("database is locked")
+
+    handlers.coach.grade = broken
+    st, chat, box = drain(handlers.answer(st, "it fits noise"))
+    assert box == "it fits noise"
+    assert "could not be graded (RuntimeError)" in chat[-2]["content"] and "Question 1/2" in chat[-1]["content"]
+    assert handlers.engine.current(st["sid"]).position == 0 and st["history"] == chat
+
+
+def test_a_huge_answer_is_kept_cut_and_said_so(handlers):
+    """A review: a 2.5 MB paste was stored, shown and exported whole (grading reads its first 6,000 characters)."""
+    from coach.session.engine import MAX_KEPT_ANSWER
+
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 2)
+    huge = "it fits noise " * 50_000
+    st, chat, _ = drain(handlers.answer(st, huge))
+    stored = handlers.engine.turns(st["sid"])[0].answer
+    assert len(stored) < MAX_KEPT_ANSWER + 100 and "more characters not kept" in stored
+    assert max(len(m["content"]) for m in chat) < MAX_KEPT_ANSWER + 500
+
+
+def test_follow_up_pressed_twice_is_not_posted_twice(handlers):
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 3)
+    st, chat, _ = drain(handlers.answer(st, "no clue at all"))  # a gap: the follow-up is asked automatically
+    assert "Follow-up" in chat[-1]["content"]
+    st, chat = handlers.followup(st)
+    assert chat[-1]["content"].startswith("_This is the follow-up")

@@ -500,8 +500,8 @@ def test_a_skip_from_a_second_process_never_overwrites_an_answer(engine):
     sid = engine.start(["ml", "dl"], None, 2, seed=1).session_id
     pending = SessionEngine._pending
 
-    def pending_then_the_other_answers(sid_):
-        found = pending(other, sid_)
+    def pending_then_the_other_answers(sid_, turn_id=None):
+        found = pending(other, sid_, turn_id)
         engine.answer(sid_, "it fits noise")  # the first terminal commits meanwhile
         return found
 

@@ -239,19 +239,24 @@ class SessionEngine:
     def item(self, sid: str, turn: Turn) -> PlannedQuestion:
         return self.info(sid).plan[turn.position]
 
-    def _pending(self, sid: str) -> tuple[SessionInfo, Turn]:
+    def _pending(self, sid: str, turn_id: int | None = None) -> tuple[SessionInfo, Turn]:
+        """The session and its open question; ``turn_id``: the question the user was shown, refused when another is
+        open now (a review: another tab's Follow-up made an answer typed for question 2 the follow-up's answer)."""
         info = self.info(sid)
         turn = self.current(sid)
         if turn is None:  # a finished session takes no follow-up either (a walkthrough was told to ask for one)
             raise CoachError(FINISHED if info.status == "finished" else
                              "this session has no open question: start a new session or ask for a follow-up")
+        if turn_id is not None and turn.id != turn_id:
+            raise CoachError(QUESTION_CHANGED)
         return info, turn
 
     # ---- acting on the current question ---------------------------------------------------
-    def answer(self, sid: str, text: str) -> AnswerResult:
-        """Grade the answer to the current question, update the schedule, move on."""
-        text = without_surrogates(text)  # storable: an undecodable byte failed the save after grading
-        info, turn = self._pending(sid)
+    def answer(self, sid: str, text: str, turn_id: int | None = None) -> AnswerResult:
+        """Grade the answer to the current question (``turn_id``: the one the user was shown, see ``_pending``),
+        update the schedule, move on."""
+        text = kept_answer(without_surrogates(text))  # storable: an undecodable byte failed the save after grading
+        info, turn = self._pending(sid, turn_id)
         item = info.plan[turn.position]
         # a follow-up is graded under its parent question: "Is that right? Explain why or why not." names no topic, and
         # a repair on the parent's topic ("DNS uses port 53") was graded "off topic" against it (a walkthrough); an
@@ -296,9 +301,9 @@ class SessionEngine:
         nxt = self.current(sid)
         return AnswerResult(turn=graded, grade=grade, next=nxt, finished=nxt is None)
 
-    def _resolve_without_grade(self, sid: str, status: str) -> tuple[Turn, Turn | None]:
+    def _resolve_without_grade(self, sid: str, status: str, turn_id: int | None = None) -> tuple[Turn, Turn | None]:
         with self._lock:
-            info, turn = self._pending(sid)
+            info, turn = self._pending(sid, turn_id)
             with self.db.transaction() as db:
                 now = self.clock()
                 # checked again inside the transaction: another process may have answered it since
@@ -311,13 +316,13 @@ class SessionEngine:
                 self._advance(db, info, now)
         return turn, self.current(sid)
 
-    def skip(self, sid: str) -> Turn | None:
+    def skip(self, sid: str, turn_id: int | None = None) -> Turn | None:
         """Skip the current question (it comes back in a later session). Returns the next one."""
-        return self._resolve_without_grade(sid, "skipped")[1]
+        return self._resolve_without_grade(sid, "skipped", turn_id)[1]
 
-    def reveal(self, sid: str) -> tuple[PlannedQuestion, Turn | None]:
+    def reveal(self, sid: str, turn_id: int | None = None) -> tuple[PlannedQuestion, Turn | None]:
         """"Show answer": the model answer of the current question (counted as missed) and the next one."""
-        turn, nxt = self._resolve_without_grade(sid, "revealed")
+        turn, nxt = self._resolve_without_grade(sid, "revealed", turn_id)
         return self.info(sid).plan[turn.position], nxt
 
     def hint(self, sid: str) -> str:
@@ -585,6 +590,20 @@ class SessionEngine:
 
 
 FINISHED = "this session is finished: open it from the history to read or export it, or start a new one"
+
+
+QUESTION_CHANGED = ("the open question changed (in another tab or window?): nothing was done with this one; "
+                    "the open question is shown below")
+# what is kept of an answer: grading reads its first 6,000 characters; a 2.5 MB paste was stored, shown and exported
+# whole, and the chat holding it was sent to the browser again on every later click (a review)
+MAX_KEPT_ANSWER = 20_000
+
+
+def kept_answer(text: str) -> str:
+    """The answer as stored and shown: at most ``MAX_KEPT_ANSWER`` characters, the rest counted."""
+    if len(text) <= MAX_KEPT_ANSWER:
+        return text
+    return f"{text[:MAX_KEPT_ANSWER]}\n[... {len(text) - MAX_KEPT_ANSWER:,} more characters not kept]"
 
 
 REMOVED_SOURCE = ("this question's source is no longer indexed (it was removed, here or by another user of this coach), so "
