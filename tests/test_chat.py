@@ -216,3 +216,17 @@ def test_a_follow_ups_drafted_note_is_shortened_after_the_questions_own():
     assert "Graded against key points drafted from an added source, not a reviewed rubric (see the note above)." in out
     assert "this grade is too" not in out
     assert follow in grade_text(Grade(score=5.0, verdict="partial", feedback="", notes=[follow]), {}, set())
+
+
+def test_ctrl_c_while_grading_quits_like_quit_and_gives_the_answer_back(fake):
+    """A review: Ctrl-C during "Grading..." printed "Aborted!", exited 1 with the typed answer gone, no resume line,
+    and an empty "active 0/3" session left behind."""
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    fake.grade = interrupted
+    result = run(["--length", "2", "--seed", "3"], "a long carefully typed answer\n")
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Interrupted. Your answer was not saved:\na long carefully typed answer" in out
+    assert "Nothing was answered, so the session was not kept." in out and SessionEngine(fake).history() == []

@@ -111,6 +111,18 @@ def chat(settings, topics, length, difficulty, resume, seed):
         except click.Abort:  # end of input or Ctrl-D: keep the session resumable
             line = ":quit"
         cmd, _, arg = line.partition(" ") if line.startswith(":") else ("", "", "")
+        if cmd != ":quit":
+            try:
+                turn = _act(engine, sid, turn, cmd, arg, line, grade_text, plain, printed)
+            except CoachError as exc:  # another tab or process changed the session meanwhile: say so, carry on
+                click.echo(f"Error: {exc}")
+                turn = engine.current(sid)
+            except KeyboardInterrupt:  # Ctrl-C while grading: "Aborted!", exit 1, the answer gone and no resume line
+                # (a review). A grade is written in one transaction after grading: the question is still open, or done
+                still_open = (engine.current(sid) or turn).id == turn.id
+                click.echo("\nInterrupted." + (f" Your answer was not saved:\n{line}" if still_open and line and not cmd
+                                                 else ""))
+                cmd = ":quit"
         if cmd == ":quit":
             if getattr(coach, "read_only", False):  # the session lived in memory only
                 click.echo("\nThis session was not saved (the coach's home is read-only), so it cannot be resumed.")
@@ -119,11 +131,6 @@ def chat(settings, topics, length, difficulty, resume, seed):
             else:
                 click.echo(f"\nSession saved. Resume with: coach chat --resume {sid}")
             return
-        try:
-            turn = _act(engine, sid, turn, cmd, arg, line, grade_text, plain, printed)
-        except CoachError as exc:  # another tab or process changed the session meanwhile: say so, carry on
-            click.echo(f"Error: {exc}")
-            turn = engine.current(sid)
     click.echo("\n" + summary_text(engine.summary(sid)))
 
 
