@@ -176,7 +176,8 @@ def classify(lines: list[str], protected: set[int], is_question) -> list[str | N
         section = next((cat for cat, rx in _SECTIONS if _is_title(s) and rx.match(s)), None)
         if section and not is_question(i):
             j = i
-            while j < n and (j == i or not (is_question(j) or _section_start(stripped[j]))):
+            while j < n and (j == i or not ((is_question(j) and not _listed_title(stripped, j, section))
+                                            or _section_start(stripped[j]))):
                 mark(j, _line_rule(stripped[j]) or section)  # a CTA inside the section keeps its own name
                 j += 1
             i = j
@@ -251,6 +252,19 @@ def trim_tails(lines: list[str], cats: list[str | None], protected: set[int], is
                 out[i] = (indent + " ".join(sentences[:k]), cat)
                 break
     return out
+
+
+def _listed_title(stripped: list[str], j: int, section: str) -> bool:
+    """A related post's title shaped as a question ("Airflow vs Dagster: Which Orchestrator in 2026?") listed under
+    "Related posts", with no answer under it: the next non-blank line is another such title, page furniture or the
+    end (a walkthrough's printed page kept two titles in its last answer)."""
+    def title(t: str) -> bool:  # a post's title: a line of a few words that ends no sentence
+        return len(t.split()) <= 14 and not t.endswith((".", "!", ",", ";", ":"))
+
+    if section != "related" or not title(stripped[j]):
+        return False
+    nxt = next((t for t in stripped[j + 1:] if t), "")
+    return not nxt or title(nxt) or _line_rule(nxt) is not None
 
 
 def _section_start(s: str) -> bool:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coach.errors import CoachError
-from corpus.text import DecodeError, clean_lines, decode, split_lines
+from corpus.pdf import pdf_lines
+from corpus.text import DecodeError, clean_lines, decode
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,11 @@ class Document:
     fmt: str  # "text" | "markdown" | "html" | "pdf"
     lines: list[str]  # repaired; lines[i] is line i + 1
     warnings: list[str] = field(default_factory=list)
-    # for extracted formats (HTML): line_numbers[i] is the ORIGINAL file line of lines[i]
+    # for extracted formats (HTML; PDF: lines of its text across pages): line_numbers[i] is the ORIGINAL line of lines[i]
     line_numbers: list[int] | None = None
     line_ends: list[int] | None = None  # line_ends[i]: the original file line where lines[i] ends
     chrome_removed: dict[str, int] = field(default_factory=dict)  # HTML page chrome dropped, by kind
+    meta_title: str = ""  # the title a PDF's metadata gives, repaired ("" when none, or a file name)
 
 
 def fmt_of(path: Path) -> str:
@@ -91,10 +94,13 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
     line_numbers: list[int] = []
     line_ends: list[int] = []
     chrome: dict[str, int] = {}
+    meta_title = ""
     try:
         if fmt == "pdf":
-            text = _pdf_text(path, raw)
-            lines = clean_lines(text)
+            (pdf, line_numbers, line_ends, furniture), meta_title = _pdf_text(path, raw)
+            lines = clean_lines("\n".join(pdf))
+            if furniture:
+                chrome["page_furniture"] = furniture
         else:
             text = decode(raw)
             if fmt == "html":
@@ -118,8 +124,8 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
                   "html": "no main-content text (empty page, or nested deeper than 2048 levels)"}
         raise SkippedFile(path, reason.get(fmt, "empty file (whitespace only)"))
     doc = Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines,
-                   chrome_removed=chrome)
-    if fmt == "html" and len(line_numbers) == len(lines):
+                   chrome_removed=chrome, meta_title=_meta_title(meta_title))
+    if fmt in ("html", "pdf") and len(line_numbers) == len(lines):  # a citation names the lines of the file's text
         doc.line_numbers = line_numbers
         doc.line_ends = line_ends
     return doc
@@ -132,7 +138,19 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
-def _pdf_text(path: Path, raw: bytes) -> str:
+# a PDF's metadata title that names a file or nothing: "Microsoft Word - notes.docx", "untitled", "slides.pdf"
+_NOT_A_TITLE = re.compile(r"^(?:untitled\b|microsoft \w+ - |document\d*$)|\.(?:docx?|pdf|tex|odt|pptx?|html?|md|txt)$", re.I)
+
+
+def _meta_title(raw: str) -> str:
+    """A PDF metadata title as a source's title: repaired like the text, one line, 3-120 characters, not a file name."""
+    title = " ".join(" ".join(clean_lines(raw)).split()) if raw else ""
+    return title if 3 <= len(title) <= 120 and not _NOT_A_TITLE.search(title) else ""
+
+
+def _pdf_text(path: Path, raw: bytes) -> tuple[tuple[list[str], list[int], list[int], int], str]:
+    """A PDF's lines with their line spans in its text and the number of page-furniture lines dropped
+    (``corpus.pdf.pdf_lines``), and the title its metadata gives ("" when none)."""
     import io
 
     from pypdf import PdfReader
@@ -146,7 +164,7 @@ def _pdf_text(path: Path, raw: bytes) -> str:
         if reader.is_encrypted and not reader.decrypt(""):
             raise SkippedFile(path, "encrypted PDF")
         pages = [page.extract_text() or "" for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
     except PdfReadError as exc:
         raise SkippedFile(path, f"unreadable PDF ({str(exc)[:120]})") from None
-    # pages in order, one empty line between them
-    return "\n\n".join("\n".join(split_lines(p)) for p in pages)
+    return pdf_lines(pages), title  # running headers and footers out, wrapped lines joined (corpus.pdf)

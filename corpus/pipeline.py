@@ -82,7 +82,10 @@ def parse_document(doc: Document) -> ParsedSource:
     heading = heading_title(lines, removed, first)
     return ParsedSource(source=doc.source, path=str(doc.path), sha256=doc.sha256, records=records,
                         boilerplate_removed=dict(sorted(counts.items())), warnings=warnings,
-                        title=heading or document_title(lines, removed, first), title_is_heading=bool(heading))
+                        # a PDF's metadata title before a short line of its first page (a walkthrough's printed page
+                        # was titled with its navigation bar, "Home Tutorials Interview Prep Courses Sign in")
+                        title=heading or doc.meta_title or document_title(lines, removed, first),
+                        title_is_heading=bool(heading or doc.meta_title))
 
 
 def _to_original_lines(records, line_numbers: list[int], line_ends: list[int] | None = None) -> None:

@@ -273,8 +273,56 @@ def test_pdf_lines_of_extracted_text():
     ps = parse_file(DATA / "questions.pdf")
     assert [(r.line_start, r.question) for r in ps.records] == [
         (2, "What is a perceptron?"), (5, "What is the purpose of a loss function?"),
-        (9, "Explain the vanishing gradient problem.")]  # page 2 starts after one empty line
-    assert ps.records[0].answer_lines == [3, 4]
+        (8, "Explain the vanishing gradient problem.")]  # the PDF's text lines, counted across pages
+    # its answer's two lines, wrapped by the page, are one sentence again; a citation still spans both lines
+    assert ps.records[0].answer_lines == [3] and ps.records[0].line_end == 4
+    assert ps.records[0].answer.startswith("A perceptron is a single artificial neuron that computes a weighted sum of "
+                                           "its inputs plus a bias")
+
+
+def test_a_printed_pdf_reads_like_the_page():
+    """A walkthrough printed a web article to PDF in a browser: the print footer ("file:///... 1/4") sat in four
+    answers, once mid-sentence across a page break; questions wrapped onto two lines were cut ("... how does Kafka
+    achieve" / "it?"), and key points and Ask quotes were cut mid-sentence ("... such as the" / "MySQL binlog ...")."""
+    from corpus.pdf import pdf_lines
+
+    body = "Offsets are committed per group, which means different groups can read the same topic independently."
+    header = "12/6/26, 4:20 PM Top Data Engineering Questions \u2013 Some Blog"
+    page1 = "\n".join([
+        "Top Data Engineering Questions and", "Answers (2026)",
+        "1. What does exactly-once semantics mean, and how does Kafka", "achieve it?",
+        "Exactly-once semantics means that the effect of each record is applied once and only once, even",
+        "when producers retry. Log-based CDC reads the database transaction log, such as the",
+        "MySQL binlog or the PostgreSQL write-ahead log, and tools like Debezium publish each change to",
+        "Kafka. Consumers must set isolation.level=read_committed so that they don\u2019t",
+        header, "\ufb01le:///tmp/notes/page.html 1/2"])
+    page2 = "\n".join([
+        "read messages from aborted transactions.", "2. What is a consumer group in Apache", "Kafka?", body,
+        "x = [1, 2, 3]", "print(x)", "- first item", "- second item", header, "file:///tmp/notes/page.html 2/2"])
+    lines, starts, ends, dropped = pdf_lines([page1, page2])
+    assert dropped == 4  # the header and the footer of each page
+    assert not any("file:" in ln or "4:20 PM" in ln for ln in lines)
+    assert lines[:3] == [
+        "Top Data Engineering Questions and Answers (2026)",
+        "1. What does exactly-once semantics mean, and how does Kafka achieve it?",
+        "Exactly-once semantics means that the effect of each record is applied once and only once, even when "
+        "producers retry. Log-based CDC reads the database transaction log, such as the MySQL binlog or the "
+        "PostgreSQL write-ahead log, and tools like Debezium publish each change to Kafka. Consumers must set "
+        "isolation.level=read_committed so that they don\u2019t read messages from aborted transactions."]
+    assert (starts[2], ends[2]) == (5, 11)  # over the page break: page 1's lines 5-8, page 2's first (line 11)
+    assert lines[3:] == ["2. What is a consumer group in Apache Kafka?", body, "x = [1, 2, 3]", "print(x)",
+                         "- first item", "- second item"]  # code and list items are never joined
+
+
+def test_a_pdf_is_titled_by_its_metadata():
+    """The same page's title came from its navigation bar ("Home Tutorials Interview Prep Courses Sign in"), and every
+    question's topic was "fundamentals"; a file name is not a title."""
+    from corpus.loaders import _meta_title
+
+    assert _meta_title("Top 17 Data Engineering Interview Questions (2026) \u00e2\u20ac\u201c DataPipes Blog") == (
+        "Top 17 Data Engineering Interview Questions (2026) \u2013 DataPipes Blog")  # mojibake repaired
+    assert _meta_title("Microsoft Word - notes.docx") == "" and _meta_title("untitled") == ""
+    assert _meta_title("slides.pdf") == "" and _meta_title("ab") == ""
 
 
 def test_mojibake_repaired():
@@ -870,3 +918,34 @@ def test_an_authors_todo_line_is_not_an_answer(tmp_path):
     ps = parse_file(notes)
     assert ps.records[0].answer == "The primary waits for one replica to acknowledge each commit."
     assert "# TODO: add jitter" in ps.records[1].answer and ps.boilerplate_removed == {"todo": 1}
+
+
+def test_a_pdf_with_a_metadata_title_is_parsed_with_it(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(DATA / "questions.pdf"))
+    writer.add_metadata({"/Title": "Data Engineering Interview Notes"})
+    path = tmp_path / "notes.pdf"
+    with open(path, "wb") as f:
+        writer.write(f)
+    ps = parse_file(path)
+    assert ps.title == "Data Engineering Interview Notes" and ps.title_is_heading  # read for the source's topic
+    assert parse_file(DATA / "questions.pdf").title == "Neural Network Interview Questions"  # none: its first line
+
+
+def test_related_post_titles_shaped_as_questions_are_not_part_of_the_last_answer(tmp_path):
+    """The printed page kept two "Related posts" titles ("Airflow vs Dagster: Which Orchestrator in 2026?") in its last
+    answer: a listed title with no answer under it is the section's, not a question."""
+    page = tmp_path / "p.txt"
+    page.write_text("1. What is Avro?\nAvro is a row-oriented format.\n\n"
+                    "2. What is Parquet?\nParquet stores the values of each column together.\n\nRelated posts\n"
+                    "10 SQL Window Function Questions You Must Know\nAirflow vs Dagster: Which Orchestrator in 2026?\n"
+                    "How I Passed the Data Engineer Loop at a FAANG Company\n"
+                    "\u00a9 2026 DataPipes Media. All rights reserved.\n")
+    ps = parse_file(page)
+    assert [r.answer for r in ps.records] == ["Avro is a row-oriented format.",
+                                              "Parquet stores the values of each column together."]
+    # a real question after such a section, with its answer, is still one
+    page.write_text("1. What is ORC?\nORC is columnar.\n\n2. What is Parquet?\nParquet stores columns together.\n\n"
+                    "Related posts\n3. What is Avro?\nAvro is a row-oriented format that suits writing single records.\n")
+    assert [r.question for r in parse_file(page).records] == ["What is ORC?", "What is Parquet?", "What is Avro?"]

@@ -1,0 +1,154 @@
+"""Text extracted from a PDF, made to read like the page: running headers and footers removed, lines that the page
+wrapped joined back into sentences.
+
+A PDF's text comes page by page with the page's own line breaks. A user walkthrough printed a web article to PDF in
+a browser and found: the print footer ("file:///home/me/page.html 1/4") inside four answers, once in the middle of a
+sentence that went on over the page; 5 of 17 questions cut where the line wrapped ("... how does Kafka achieve" /
+"it?"), their tails starting the answers; key points, model answers and Ask quotes cut mid-sentence ("... such as
+the" / "MySQL binlog ..."). So:
+
+- **running headers and footers**: among the first and last ``EDGE_LINES`` lines of each page, a line that comes
+  back on at least half of the pages (two at least), read with its digits as one ("Page 3 of 9", "1/4"), is page
+  furniture, and so is a line that is only a page number or a printed address with a page count; both are counted
+  (``page_furniture``);
+- **pages**: a page whose text stops mid-sentence goes on in the next page's first line;
+- **wrapped lines** are joined when the first does not end a sentence and neither is code, a list item or a
+  numbered line, and the second starts in lowercase, or the first ends with a word no sentence ends with ("the",
+  "and", "of"), or fills the page's width (``FULL_WIDTH`` of the page's long lines), or the first opens a question
+  whose short remainder ends with "?" ("... Apache" / "Spark?"). A word broken with a hyphen at the line's end is
+  joined without a space ("non-" / "blocking").
+
+Not done: two columns, tables (their rows stay lines) and footnotes. The lines are a PDF's own, so a citation's
+"line" counts these joined lines, as before it counted the extracted ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from corpus.blocks import code_lines
+
+EDGE_LINES = 3  # a page's first and last lines, where running headers and footers are
+FULL_WIDTH = 0.8  # a line this long (of the page's long lines' length) filled the page's width: it wrapped
+_TERMINAL = tuple(".!?:;")
+_CLOSERS = "\"')]}\u201d\u2019*_"
+_LIST = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|Q\d{1,3}[.:)]?)\s")
+_OPENS_QUESTION = re.compile(r"^\s*(?:(?:Q\s?)?\d{1,3}[.):]\s*)?(?:what|why|how|when|which|who|where|explain|describe|"
+                             r"can|could|should|would|is|are|do|does|did|define|compare|name|list|give)\b", re.I)
+_NO_SENTENCE_ENDS = frozenset(
+    "a an the and or nor but of to for in on at by from with into onto via as than that which whose whether if when "
+    "while such is are was were be been its their his her our your this these those between vs versus so".split())
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
+_PRINTED_ADDRESS = re.compile(r"^(?:file|https?)://\S+\s+\d{1,4}\s*/\s*\d{1,4}$", re.I)
+
+
+def _key(line: str) -> str:
+    """A line as a running header or footer is compared: compatibility forms folded ("\ufb01le" -> "file"), case and
+    spacing ignored, every number one."""
+    s = unicodedata.normalize("NFKC", line).strip().lower()
+    return re.sub(r"\d+", "#", " ".join(s.split()))
+
+
+def _edges(lines: list[str]) -> list[int]:
+    """Indexes of the first and last ``EDGE_LINES`` non-blank lines of a page."""
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+
+
+def drop_page_furniture(pages: list[list[tuple[str, int]]]) -> tuple[list[list[tuple[str, int]]], int]:
+    """Pages (lines with their numbers) without their running headers and footers (module docstring), and how many
+    lines were dropped."""
+    seen: dict[str, int] = {}
+    for lines in pages:
+        for k in {_key(lines[i][0]) for i in _edges([ln for ln, _ in lines])}:
+            seen[k] = seen.get(k, 0) + 1
+    need = max(2, (len(pages) + 1) // 2)
+    out, dropped = [], 0
+    for lines in pages:
+        edges = set(_edges([ln for ln, _ in lines]))
+        kept = []
+        for i, (ln, n) in enumerate(lines):
+            k = _key(ln)
+            if i in edges and (seen.get(k, 0) >= need and len(pages) >= 2 or _PAGE_NUMBER.match(k)
+                               or _PRINTED_ADDRESS.match(unicodedata.normalize("NFKC", ln).strip())):
+                dropped += 1
+                continue
+            kept.append((ln, n))
+        out.append(kept)
+    return out, dropped
+
+
+def _ends_sentence(line: str) -> bool:
+    return line.rstrip().rstrip(_CLOSERS).endswith(_TERMINAL)
+
+
+def _width(lines: list[str]) -> int:
+    """The length of a page's long lines (its 90th percentile), or 0 when the page has too few lines to tell."""
+    lengths = sorted(len(ln.strip()) for ln in lines if ln.strip())
+    return lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 5 else 0
+
+
+def _wrapped(prev: str, nxt: str, width: int) -> bool:
+    """Whether ``nxt`` goes on the sentence that ``prev`` (a line the page wrapped) left open."""
+    p, n = prev.strip(), nxt.strip()
+    if not p or not n or _ends_sentence(p) or _LIST.match(n) or len(p.split()) < 2:
+        return False
+    if n[0].islower():
+        return True
+    if p.split()[-1].lower().strip(",") in _NO_SENTENCE_ENDS:
+        return True
+    if width and len(p) >= FULL_WIDTH * width and not p.endswith(","):
+        return True
+    return bool(_OPENS_QUESTION.match(p) and "?" not in p and n.endswith("?") and len(n.split()) <= 6)
+
+
+def unwrap(lines: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """A page's lines (text, number) with the wrapped ones joined (module docstring), each as (text, its first line's
+    number, its last line's number); code lines are never joined."""
+    code = code_lines([ln for ln, _ in lines])
+    width = _width([ln for ln, _ in lines])
+    out: list[tuple[str, int, int]] = []
+    last_code = True  # nothing to join to yet
+    for i, (ln, n) in enumerate(lines):
+        is_code = i in code
+        if out and not is_code and not last_code and _wrapped(out[-1][0], ln, width):
+            head = out[-1][0].rstrip()
+            hyphen = head.endswith("-") and len(head) > 1 and head[-2].isalpha() and ln.strip()[:1].islower()
+            out[-1] = (head + ("" if hyphen else " ") + ln.strip(), out[-1][1], n)
+        else:
+            out.append((ln, n, n))
+        last_code = is_code or not ln.strip()
+    return out
+
+
+def pdf_lines(pages: list[str]) -> tuple[list[str], list[int], list[int], int]:
+    """A PDF's pages as one document's lines (module docstring), with the line each starts and ends on in the PDF's
+    text (its lines counted across pages, as a PDF reader's text has them), and the number of furniture lines
+    dropped."""
+    from corpus.text import split_lines
+
+    numbered, n = [], 0
+    for page in pages:
+        lines = split_lines(page)
+        numbered.append([(ln, n + i + 1) for i, ln in enumerate(lines)])
+        n += len(lines)
+    kept, dropped = drop_page_furniture(numbered)
+    out: list[tuple[str, int, int]] = []
+    width = 0  # the previous page's
+    for lines in kept:
+        if not any(ln.strip() for ln, _ in lines):
+            continue
+        page = unwrap(lines)
+        first = next(i for i, (ln, _, _) in enumerate(page) if ln.strip())
+        head = page[first][0]
+        if (out and out[-1][0].strip() and _wrapped(out[-1][0], head, width)
+                and first not in code_lines([ln for ln, _, _ in page])):
+            text, start, _ = out[-1]
+            out[-1] = (text.rstrip() + " " + head.strip(), start, page[first][2])  # the sentence goes on over the page
+            page = page[first + 1:]
+        elif out:
+            out.append(("", out[-1][2], out[-1][2]))  # pages in order, one empty line between them
+        out.extend(page)
+        width = _width([ln for ln, _ in lines])
+    return [t for t, _, _ in out], [a for _, a, _ in out], [b for _, _, b in out], dropped
