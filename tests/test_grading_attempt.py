@@ -23,6 +23,9 @@ Q = "What is a page fault, and what is the GIL in Python?"
     "Can't answer this one.",
     "TLS is out of my depth, I'm afraid.",
     "I forget.",
+    # an experience denied, in a walkthrough's words (graded 2.6 "incorrect")
+    "Honestly I've never had to build a warehouse pipeline myself, so I couldn't tell you how those two differ.",
+    "I've never built one myself, no idea.",
 ])
 def test_admissions_are_no_attempt(answer):
     assert is_no_attempt(answer, Q + " What are window functions?"), clause_kinds(answer.lower(), Q)
@@ -49,6 +52,7 @@ def test_admissions_are_no_attempt(answer):
     "I don't use ORMs, I write SQL.", "I'll skip nodes already visited.", "Please pass it by const reference.",
     "We forget old state through the forget gate.", "Google developed BERT.", "Never use eval on user input.",
     "um I don't know the exact reason, maybe so that two users with the same password don't get the same hash?",
+    "I never build indexes on small tables, not sure why.",  # a practice stated, not an experience denied
 ])
 def test_content_makes_an_attempt(answer):
     assert not is_no_attempt(answer, Q), clause_kinds(answer.lower(), Q)
