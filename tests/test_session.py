@@ -703,3 +703,17 @@ def test_a_follow_up_asked_by_hand_comes_before_the_next_question(engine_fu):
     fu2 = engine.followup(sid)
     assert [(t.kind, t.position) for t in engine.turns(sid)][-2:] == [("main", 2), ("followup", 1)]
     assert engine.current(sid).id == fu2.id
+
+
+def test_a_follow_up_does_not_give_the_hints_its_question_gave(engine_fu):
+    """A review: the follow-up's first hint was the one already shown under its question."""
+    engine = engine_fu
+    sid = engine.start(length=3, seed=5).session_id  # q1, q2, q4: each has hints
+    hints = engine.info(sid).plan[0].hints
+    first = engine.hint(sid)
+    assert first == hints[0]
+    res = engine.answer(sid, "no clue at all")
+    assert res.next.kind == "followup"
+    later = [engine.hint(sid) for _ in range(len(hints))]
+    assert first not in later and later[: len(hints) - 1] == hints[1:]
+    assert later[-1] == "No more hints for this question."

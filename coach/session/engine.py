@@ -329,9 +329,14 @@ class SessionEngine:
         """The next unused hint of the current question."""
         with self._lock:
             info, turn = self._pending(sid)
-            hints = info.plan[turn.position].hints
+            hints = had = info.plan[turn.position].hints
+            if turn.kind == "followup":
+                # a follow-up shares its question's hints: those the question already gave are not given again (a
+                # review: the follow-up's first hint was the one shown under question 1)
+                parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position), None)
+                hints = hints[parent.hints_used:] if parent is not None else hints
             if turn.hints_used >= len(hints):
-                return "No more hints for this question." if hints else "No hint is available for this question."
+                return "No more hints for this question." if had else "No hint is available for this question."
             with self.db.transaction() as db:
                 # counted and read in one transaction: two processes pressing Hint at once each get their own hint
                 # (read before it, both showed the first and counted two: a review)
