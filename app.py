@@ -333,7 +333,9 @@ class Handlers:
         answer = ""
         for delta in reply.stream:
             answer += delta
-            yield st, _say(history, safe_block(answer) + " ▌"), ""
+            shown = _say(history, safe_block(answer) + " ▌")
+            # the state holds what is shown: a stopped answer stayed on screen only until the next click (a review)
+            yield {**st, "history": shown}, shown, ""
         body = _ask_body(answer, reply.citations, reply.warnings, self.engine.source_titles())
         if st["sid"] and engine.current(st["sid"]):
             body += "\n\n_Back to the interview: answer the question above when ready._"

@@ -478,3 +478,18 @@ def test_follow_up_pressed_twice_is_not_posted_twice(handlers):
     assert "Follow-up" in chat[-1]["content"]
     st, chat = handlers.followup(st)
     assert chat[-1]["content"].startswith("_This is the follow-up")
+
+
+def test_a_stopped_ask_stays_in_the_chat_and_the_session(handlers):
+    """A review: "Stop answer" left the partial answer on screen until the next click, and nothing was logged or
+    exported."""
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 2)
+    gen = handlers.ask(st, "what is overfitting?")
+    next(gen)
+    st, chat, _ = next(gen)  # part of the answer shown
+    gen.close()  # Stop
+    assert "The" in chat[-1]["content"]
+    _, chat = handlers.hint(st)
+    assert any("what is overfitting?" in m["content"] for m in chat)
+    asks = handlers.engine.asks(st["sid"])
+    assert len(asks) == 1 and asks[0]["answer"].endswith("[stopped]")

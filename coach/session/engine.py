@@ -511,6 +511,11 @@ class SessionEngine:
                     yield delta
             except GeneratorExit:  # the reader stopped early (UI "Stop", closed tab): stop generating
                 cancel.set()
+                # what was shown is kept, marked (a review: a stopped answer vanished from the chat and the export)
+                try:
+                    self._log_ask(session_id, question, "".join(parts).rstrip() + " " + STOPPED, result)
+                except CoachError as exc:
+                    log.warning("%s", exc)
                 raise
             try:
                 self._log_ask(session_id, question, "".join(parts), result)
@@ -597,6 +602,7 @@ class SessionEngine:
 FINISHED = "this session is finished: open it from the history to read or export it, or start a new one"
 
 
+STOPPED = "[stopped]"  # the end of an Ask answer the user stopped
 QUESTION_CHANGED = ("the open question changed (in another tab or window?): nothing was done with this one; "
                     "the open question is shown below")
 # what is kept of an answer: grading reads its first 6,000 characters; a 2.5 MB paste was stored, shown and exported
