@@ -176,7 +176,8 @@ def classify(lines: list[str], protected: set[int], is_question) -> list[str | N
         section = next((cat for cat, rx in _SECTIONS if _is_title(s) and rx.match(s)), None)
         if section and not is_question(i):
             j = i
-            while j < n and (j == i or not ((is_question(j) and not _listed_title(stripped, j, section))
+            listing = section == "related" and bool(_LISTING.match(s))  # "Related posts", not "Comments"
+            while j < n and (j == i or not ((is_question(j) and not (listing and _listed_title(stripped, j)))
                                             or _section_start(stripped[j]))):
                 mark(j, _line_rule(stripped[j]) or section)  # a CTA inside the section keeps its own name
                 j += 1
@@ -254,17 +255,24 @@ def trim_tails(lines: list[str], cats: list[str | None], protected: set[int], is
     return out
 
 
-def _listed_title(stripped: list[str], j: int, section: str) -> bool:
-    """A related post's title shaped as a question ("Airflow vs Dagster: Which Orchestrator in 2026?") listed under
-    "Related posts", with no answer under it: the next non-blank line is another such title, page furniture or the
-    end (a walkthrough's printed page kept two titles in its last answer)."""
-    def title(t: str) -> bool:  # a post's title: a line of a few words that ends no sentence
-        return len(t.split()) <= 14 and not t.endswith((".", "!", ",", ";", ":"))
+_LISTING = re.compile(r"^(related (posts|articles|courses|reads)|recommended (articles|courses|reading|for you)"
+                      r"|you (may|might) also like|popular (posts|courses))\s*:?$", _I)
+_POST_TITLE = re.compile(r"^[A-Z0-9\"'“]")
 
-    if section != "related" or not title(stripped[j]):
+
+def _listed_title(stripped: list[str], j: int) -> bool:
+    """A related post's title shaped as a question ("Airflow vs Dagster: Which Orchestrator in 2026?") listed under
+    "Related posts", with no answer under it: not numbered, and the next non-blank line is another such title (a few
+    capitalised words ending no sentence and holding no code), page furniture, or the end (a walkthrough's printed page
+    kept two titles in its last answer). A question with an answer under it stays a question."""
+    def title(t: str) -> bool:
+        return (len(t.split()) <= 14 and bool(_POST_TITLE.match(t)) and not t.endswith((".", "!", ",", ";", ":", ")"))
+                and not re.search(r"[=(){}\[\]#]", t))
+
+    if not title(stripped[j]) or re.match(r"^\(?\d{1,3}[.)]\s", stripped[j]):
         return False
     nxt = next((t for t in stripped[j + 1:] if t), "")
-    return not nxt or title(nxt) or _line_rule(nxt) is not None
+    return not nxt or (title(nxt) and not re.match(r"^\(?\d{1,3}[.)]\s", nxt)) or _line_rule(nxt) is not None
 
 
 def _section_start(s: str) -> bool:

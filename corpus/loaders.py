@@ -139,13 +139,17 @@ def _human(n: int) -> str:
 
 
 # a PDF's metadata title that names a file or nothing: "Microsoft Word - notes.docx", "untitled", "slides.pdf"
-_NOT_A_TITLE = re.compile(r"^(?:untitled\b|microsoft \w+ - |document\d*$)|\.(?:docx?|pdf|tex|odt|pptx?|html?|md|txt)$", re.I)
+_NOT_A_TITLE = re.compile(
+    r"^(?:untitled\b|microsoft \w+ - |(?:document|presentation|book|slide|page|title|notes?|draft)\s*\d*$"
+    r"|powerpoint presentation$|[a-z]:\\|/|~/)"
+    r"|\.(?:docx?|pdf|tex|odt|odp|pptx?|xlsx?|key|pages|rtf|html?|md|txt)$", re.I)
 
 
 def _meta_title(raw: str) -> str:
     """A PDF metadata title as a source's title: repaired like the text, one line, 3-120 characters, not a file name."""
     title = " ".join(" ".join(clean_lines(raw)).split()) if raw else ""
-    return title if 3 <= len(title) <= 120 and not _NOT_A_TITLE.search(title) else ""
+    # two words at least: a one-word metadata title is a file's or an app's ("Book1", "Title"), rarely the page's
+    return title if 3 <= len(title) <= 120 and len(title.split()) >= 2 and not _NOT_A_TITLE.search(title) else ""
 
 
 def _pdf_text(path: Path, raw: bytes) -> tuple[tuple[list[str], list[int], list[int], int], str]:

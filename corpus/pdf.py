@@ -8,18 +8,23 @@ sentence that went on over the page; 5 of 17 questions cut where the line wrappe
 the" / "MySQL binlog ..."). So:
 
 - **running headers and footers**: among the first and last ``EDGE_LINES`` lines of each page, a line that comes
-  back on at least half of the pages (two at least), read with its digits as one ("Page 3 of 9", "1/4"), is page
-  furniture, and so is a line that is only a page number or a printed address with a page count; both are counted
-  (``page_furniture``);
-- **pages**: a page whose text stops mid-sentence goes on in the next page's first line;
-- **wrapped lines** are joined when the first does not end a sentence and neither is code, a list item or a
-  numbered line, and the second starts in lowercase, or the first ends with a word no sentence ends with ("the",
-  "and", "of"), or fills the page's width (``FULL_WIDTH`` of the page's long lines), or the first opens a question
-  whose short remainder ends with "?" ("... Apache" / "Spark?"). A word broken with a hyphen at the line's end is
-  joined without a space ("non-" / "blocking").
+  back on at least half of the pages (two at least), read with a page count or a page number at its ends as one
+  ("Page 3 of 9", "1/4"), is page furniture, and so is a line that is only a page number or a printed address with a
+  page count; a question-shaped line ("What is the output of this code?" atop every page of a quiz, "Question 2") is
+  never furniture. They are counted (``page_furniture``);
+- **pages**: a page whose text stops mid-sentence goes on in the next page's first line (code never);
+- **wrapped lines** are joined when the first does not end a sentence and is not a table row (cells apart by runs
+  of spaces), the second does not start a list item, a numbered line, a question ("Q:", "Question 4:", a capitalised
+  question word, a "?" at its end) or a table row, neither is code, and: the first ends with a word no sentence ends
+  with ("the", "and", "of"), or fills the page's width (``FULL_WIDTH`` of the page's long lines), or most of it
+  (``LOWER_WIDTH``) with the second starting in lowercase, or ends a word with a hyphen that the second goes on in
+  lowercase ("non-" / "blocking", joined without a space); or the first opens a question whose short remainder ends
+  with "?" ("... Apache" / "Spark?"). A short line followed by a lowercase one is a heading or a paragraph's end
+  ("Git Basics" / "git init creates ..."). A page of a few lines is measured by the document's width.
 
-Not done: two columns, tables (their rows stay lines) and footnotes. The lines are a PDF's own, so a citation's
-"line" counts these joined lines, as before it counted the extracted ones.
+Not done: two columns, footnotes, and tables whose cells are apart by single spaces (a row that fills the width
+can be joined with the next). A citation names lines of the PDF's text (its extracted lines counted across pages), a
+joined line by its first and last (``pdf_lines``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from corpus.blocks import code_lines
 
 EDGE_LINES = 3  # a page's first and last lines, where running headers and footers are
 FULL_WIDTH = 0.8  # a line this long (of the page's long lines' length) filled the page's width: it wrapped
+LOWER_WIDTH = 0.6  # ...and one this long wrapped when the next line starts in lowercase
 _TERMINAL = tuple(".!?:;")
 _CLOSERS = "\"')]}\u201d\u2019*_"
 _LIST = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|Q\d{1,3}[.:)]?)\s")
@@ -45,9 +51,16 @@ _PRINTED_ADDRESS = re.compile(r"^(?:file|https?)://\S+\s+\d{1,4}\s*/\s*\d{1,4}$"
 
 def _key(line: str) -> str:
     """A line as a running header or footer is compared: compatibility forms folded ("\ufb01le" -> "file"), case and
-    spacing ignored, every number one."""
-    s = unicodedata.normalize("NFKC", line).strip().lower()
-    return re.sub(r"\d+", "#", " ".join(s.split()))
+    spacing ignored, a page count or a page number at either end read as one ("1/4", "Page 3 of 9", "... 12"); other
+    numbers stay ("1. What is ...?" and "2. What is ...?" are two lines)."""
+    s = " ".join(unicodedata.normalize("NFKC", line).strip().lower().split())
+    s = _PAGE_COUNT.sub("#/#", s)
+    return _END_NUMBER.sub("#", s)
+
+
+_PAGE_COUNT = re.compile(r"\b(?:page\s+)?\d{1,4}\s*(?:/|of)\s*\d{1,4}\b|\bpage\s+\d{1,4}\b")
+_END_NUMBER = re.compile(r"^\d{1,4}(?=\s)|(?<=\s)\d{1,4}$")
+_QUESTION_SHAPED = re.compile(r"\?\s*$|^\s*(?:q(?:uestion)?\s*\d+\b|q(?:uestion)?\s*[.:)]|\d{1,3}[.)]\s)", re.I)
 
 
 def _edges(lines: list[str]) -> list[int]:
@@ -70,8 +83,12 @@ def drop_page_furniture(pages: list[list[tuple[str, int]]]) -> tuple[list[list[t
         kept = []
         for i, (ln, n) in enumerate(lines):
             k = _key(ln)
-            if i in edges and (seen.get(k, 0) >= need and len(pages) >= 2 or _PAGE_NUMBER.match(k)
-                               or _PRINTED_ADDRESS.match(unicodedata.normalize("NFKC", ln).strip())):
+            raw = " ".join(unicodedata.normalize("NFKC", ln).split())
+            if _QUESTION_SHAPED.search(raw):  # a question heading repeated on every page (a quiz) is content
+                kept.append((ln, n))
+                continue
+            if i in edges and (seen.get(k, 0) >= need and len(pages) >= 2 or _PAGE_NUMBER.match(raw)
+                               or _PRINTED_ADDRESS.match(raw)):
                 dropped += 1
                 continue
             kept.append((ln, n))
@@ -89,33 +106,62 @@ def _width(lines: list[str]) -> int:
     return lengths[int(0.9 * (len(lengths) - 1))] if len(lengths) >= 5 else 0
 
 
+# a line that starts a question of its own: numbered, "Q:" / "Question 4:", a capitalised question word, or a "?" at
+# its end (a continuation in lowercase, "is used to ...", is none)
+_NEXT_QUESTION = re.compile(r"^(?:Q(?:uestion)?\s*\d*\s*[.:)]|\d{1,3}[.)]\s|(?:What|Why|How|When|Which|Who|Where|Explain|"
+                            r"Describe|Define|Compare|Name|List|Give)\b)|\?\s*$")
+
+
+def _table_row(line: str) -> bool:
+    """A row of a table as a PDF's text has it: cells apart by runs of spaces, or a line of short words none of
+    which ends a clause and with no verb-like word is hard to tell; only the spaced form is read."""
+    return len(re.findall(r"\S(?: {2,}|\t)\S", line)) >= 2
+
+
+def _hyphen_break(prev: str, nxt: str) -> bool:
+    """A word broken with a hyphen at the line's end, going on in lowercase on the next line."""
+    head = prev.rstrip()
+    return head.endswith("-") and len(head) > 1 and head[-2].isalpha() and nxt.strip()[:1].islower()
+
+
+def _join(prev: str, nxt: str) -> str:
+    """Two lines as one: a hyphenated word's halves without a space ("non-blocking"), else one space."""
+    return prev.rstrip() + ("" if _hyphen_break(prev, nxt) else " ") + nxt.strip()
+
+
 def _wrapped(prev: str, nxt: str, width: int) -> bool:
-    """Whether ``nxt`` goes on the sentence that ``prev`` (a line the page wrapped) left open."""
+    """Whether ``nxt`` goes on the sentence that ``prev`` (a line the page wrapped) left open. Never when ``prev`` ends
+    a sentence or is a table row, nor when ``nxt`` starts a list item, a numbered line, a question ("Q:", "Question 4:",
+    one ending in "?") or a table row."""
     p, n = prev.strip(), nxt.strip()
-    if not p or not n or _ends_sentence(p) or _LIST.match(n) or len(p.split()) < 2:
+    if not p or not n or _ends_sentence(p) or len(p.split()) < 2 or _table_row(prev) or _table_row(nxt):
         return False
-    if n[0].islower():
+    if _OPENS_QUESTION.match(p) and "?" not in p and n.endswith("?") and len(n.split()) <= 6 and not _LIST.match(n):
+        return True  # "1. What is the difference between a star and a snowflake" / "schema?"
+    if _LIST.match(n) or _NEXT_QUESTION.search(n):
+        return False
+    if _hyphen_break(p, n):  # "non-" / "blocking I/O ..."
         return True
     if p.split()[-1].lower().strip(",") in _NO_SENTENCE_ENDS:
         return True
     if width and len(p) >= FULL_WIDTH * width and not p.endswith(","):
         return True
-    return bool(_OPENS_QUESTION.match(p) and "?" not in p and n.endswith("?") and len(n.split()) <= 6)
+    # a short line closed its paragraph or is a heading ("Git Basics" / "git init creates ..."): only a line of
+    # most of the page's width goes on in a lowercase line
+    return n[0].islower() and bool(width) and len(p) >= LOWER_WIDTH * width
 
 
-def unwrap(lines: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+def unwrap(lines: list[tuple[str, int]], width: int = 0) -> list[tuple[str, int, int]]:
     """A page's lines (text, number) with the wrapped ones joined (module docstring), each as (text, its first line's
     number, its last line's number); code lines are never joined."""
     code = code_lines([ln for ln, _ in lines])
-    width = _width([ln for ln, _ in lines])
+    width = _width([ln for ln, _ in lines]) or width  # a page of a few lines: the document's width
     out: list[tuple[str, int, int]] = []
     last_code = True  # nothing to join to yet
     for i, (ln, n) in enumerate(lines):
         is_code = i in code
         if out and not is_code and not last_code and _wrapped(out[-1][0], ln, width):
-            head = out[-1][0].rstrip()
-            hyphen = head.endswith("-") and len(head) > 1 and head[-2].isalpha() and ln.strip()[:1].islower()
-            out[-1] = (head + ("" if hyphen else " ") + ln.strip(), out[-1][1], n)
+            out[-1] = (_join(out[-1][0], ln), out[-1][1], n)
         else:
             out.append((ln, n, n))
         last_code = is_code or not ln.strip()
@@ -134,21 +180,21 @@ def pdf_lines(pages: list[str]) -> tuple[list[str], list[int], list[int], int]:
         numbered.append([(ln, n + i + 1) for i, ln in enumerate(lines)])
         n += len(lines)
     kept, dropped = drop_page_furniture(numbered)
+    whole = _width([ln for lines in kept for ln, _ in lines])
     out: list[tuple[str, int, int]] = []
     width = 0  # the previous page's
     for lines in kept:
         if not any(ln.strip() for ln, _ in lines):
             continue
-        page = unwrap(lines)
+        page = unwrap(lines, whole)
         first = next(i for i, (ln, _, _) in enumerate(page) if ln.strip())
         head = page[first][0]
-        if (out and out[-1][0].strip() and _wrapped(out[-1][0], head, width)
-                and first not in code_lines([ln for ln, _, _ in page])):
+        if (out and out[-1][0].strip() and _wrapped(out[-1][0], head, width) and not code_lines([out[-1][0], head])):
             text, start, _ = out[-1]
-            out[-1] = (text.rstrip() + " " + head.strip(), start, page[first][2])  # the sentence goes on over the page
+            out[-1] = (_join(text, head), start, page[first][2])  # the sentence goes on over the page
             page = page[first + 1:]
         elif out:
             out.append(("", out[-1][2], out[-1][2]))  # pages in order, one empty line between them
         out.extend(page)
-        width = _width([ln for ln, _ in lines])
+        width = _width([ln for ln, _ in lines]) or whole
     return [t for t, _, _ in out], [a for _, a, _ in out], [b for _, _, b in out], dropped

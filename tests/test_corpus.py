@@ -323,6 +323,10 @@ def test_a_pdf_is_titled_by_its_metadata():
         "Top 17 Data Engineering Interview Questions (2026) \u2013 DataPipes Blog")  # mojibake repaired
     assert _meta_title("Microsoft Word - notes.docx") == "" and _meta_title("untitled") == ""
     assert _meta_title("slides.pdf") == "" and _meta_title("ab") == ""
+    # a review: an application's or a file's name is no title either
+    for junk in ("PowerPoint Presentation", "Slide 1", "Presentation1", "Book1", "Title", "C:\\Users\\me\\notes",
+                 "/home/me/notes", "deck.key", "notes.rtf"):
+        assert _meta_title(junk) == "", junk
 
 
 def test_mojibake_repaired():
@@ -949,3 +953,50 @@ def test_related_post_titles_shaped_as_questions_are_not_part_of_the_last_answer
     page.write_text("1. What is ORC?\nORC is columnar.\n\n2. What is Parquet?\nParquet stores columns together.\n\n"
                     "Related posts\n3. What is Avro?\nAvro is a row-oriented format that suits writing single records.\n")
     assert [r.question for r in parse_file(page).records] == ["What is ORC?", "What is Parquet?", "What is Avro?"]
+
+
+@pytest.mark.parametrize("pages, expected", [
+    # a review of the first version: a question atop every page of a quiz was dropped as a running header
+    (["What is the output of this code?\nx = [1, 2]\nprint(x * 2)\nIt prints [1, 2, 1, 2].",
+      "What is the output of this code?\ns = 'ab'\nprint(s[::-1])\nIt prints ba."],
+     ["What is the output of this code?", "x = [1, 2]", "print(x * 2)", "It prints [1, 2, 1, 2].", "",
+      "What is the output of this code?", "s = 'ab'", "print(s[::-1])", "It prints ba."]),
+    (["Question 1\nWhat is a mutex?\nA lock.", "Question 2\nWhat is a semaphore?\nA counter."],
+     ["Question 1", "What is a mutex?", "A lock.", "", "Question 2", "What is a semaphore?", "A counter."]),
+    # a heading followed by a lowercase line, and a "Q:" after an answer line that fills the width
+    (["Git Basics\ngit init creates a new repository in the current folder.\nPython Packaging\npip installs packages."],
+     ["Git Basics", "git init creates a new repository in the current folder.", "Python Packaging",
+      "pip installs packages."]),
+    (["Q: What is Kafka?\n" + "Replication copies each partition to several brokers so one failure loses nothing.\n" * 3
+      + "See the documentation at https://kafka.apache.org/documentation/#replication\nQ: What is a group?\nConsumers."],
+     ["Q: What is Kafka?"] + ["Replication copies each partition to several brokers so one failure loses nothing."] * 3
+     + ["See the documentation at https://kafka.apache.org/documentation/#replication", "Q: What is a group?",
+        "Consumers."]),
+    # code over a page break stays code; a hyphenated word over a page break is joined; "Page 1 of 1" is furniture
+    (["def area(r):\n    return 3.14 * r * r", "the function above returns the area of a circle."],
+     ["def area(r):", "    return 3.14 * r * r", "", "the function above returns the area of a circle."]),
+    (["Node.js uses non-", "blocking I/O for every request it serves."],
+     ["Node.js uses non-blocking I/O for every request it serves."]),
+    (["1. What is Kafka?\nKafka is a distributed log.\nPage 1 of 1"], ["1. What is Kafka?", "Kafka is a distributed log."]),
+])
+def test_pdf_lines_keep_what_is_not_a_wrap(pages, expected):
+    from corpus.pdf import pdf_lines
+
+    assert pdf_lines(pages)[0] == expected
+
+
+def test_questions_under_a_comments_heading_or_with_short_answers_stay(tmp_path):
+    """A review of the related-posts rule's first version: under a "Comments" heading, and after "Related posts",
+    questions whose answers are short lines without a full stop were taken for listed titles and dropped."""
+    notes = tmp_path / "python.md"
+    notes.write_text("Python Basics\n\n1. What is PEP 8?\nThe style guide for Python code.\n\nComments\n\n"
+                     "2. How do you write a single-line comment in Python?\nStart it with a hash sign (#)\n\n"
+                     "3. Does Python have multi-line comments?\nNo: use several # lines, or a docstring\n\n"
+                     "4. What is a docstring?\nA string literal that documents a module, class or function.\n")
+    assert len(parse_file(notes).records) == 4
+    page = tmp_path / "p.txt"
+    page.write_text("1. What is ORC?\nORC is columnar.\n\nRelated posts\n\n"
+                    "2. How do you read a Parquet file in pandas?\ndf = pd.read_parquet(path)\n\n"
+                    "3. What is Parquet?\nParquet stores columns together.\n")
+    assert [r.answer for r in parse_file(page).records] == ["ORC is columnar.", "df = pd.read_parquet(path)",
+                                                           "Parquet stores columns together."]
