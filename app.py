@@ -300,7 +300,11 @@ class Handlers:
                 # on the answer, with the question now open out of sight (a review)
                 history = _say(history, _err(exc) + " Your answer is back in the box.")
                 history = self._open_again(engine, sid, history)
-                st = {**st, "history": history, "turn": _shown(engine, sid)}
+                try:
+                    turn = _shown(engine, sid)
+                except Exception:  # noqa: BLE001 - the session cannot be read now (gone, locked): the error said so
+                    turn = st.get("turn")
+                st = {**st, "history": history, "turn": turn}
                 yield st, history, text
                 return
             st = {**st, "history": history, "turn": res.next.id if res.next else None}
@@ -313,7 +317,7 @@ class Handlers:
         """The open question said again after an error (or the summary of a session that ended)."""
         try:
             return _say(history, _next_or_summary(engine, sid, engine.current(sid)))
-        except CoachError:  # the session itself is gone or not this owner's: the error said so
+        except Exception:  # noqa: BLE001 - the session cannot be read now (gone, not this owner's, locked): said above
             return history
 
     def ask(self, st, text, request: gr.Request = None):
@@ -445,10 +449,13 @@ class Handlers:
         # Asks and the summary (a walkthrough's reopened session showed 38 of its 50 messages, and a later one listed
         # every Ask after the last answer)
         blocks = []  # (time, messages) in the session's order: each question, then what became of it
+        used_by = {t.position: t.hints_used for t in turns if t.kind == "main"}
         for t in turns:
             item = info.plan[t.position]
+            # a follow-up's hints start after those its question gave (``SessionEngine.hint``)
+            start = used_by.get(t.position, 0) if t.kind == "followup" else 0
             blocks.append((t.asked_at, [(_question(engine, t), "assistant")] + [
-                ("**Hint:** " + safe(h), "assistant") for h in (item.hints or [])[: t.hints_used]]))
+                ("**Hint:** " + safe(h), "assistant") for h in (item.hints or [])[start: start + t.hints_used]]))
             if t.status == "answered":
                 done = [(safe_block(t.answer), "user"), (grade_md(t.grade, titles, notes_shown_before(turns, t.id)), "assistant")]
             elif t.status == "revealed" and t.kind == "main":

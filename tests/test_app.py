@@ -493,3 +493,33 @@ def test_a_stopped_ask_stays_in_the_chat_and_the_session(handlers):
     assert any("what is overfitting?" in m["content"] for m in chat)
     asks = handlers.engine.asks(st["sid"])
     assert len(asks) == 1 and asks[0]["answer"].endswith("[stopped]")
+
+
+def test_a_reopened_session_shows_a_follow_ups_own_hints(handlers):
+    """A review: live, the follow-up's hint was the question's second one; reopened, its first one was shown."""
+    st, _ = handlers.start(fresh(), ["dl"], "any", 2)
+    item = handlers.engine.info(st["sid"]).plan[0]
+    assert len(item.hints) >= 2  # "What is ReLU?": two hints
+    handlers.hint(st)
+    st, chat, _ = drain(handlers.answer(st, "no clue at all"))
+    st, chat = handlers.hint(st)  # the follow-up's hint
+    live = chat[-1]["content"]
+    assert live == "**Hint:** " + app.safe(item.hints[1])
+    _, chat = handlers.resume(fresh(), st["sid"])
+    hints = [m["content"] for m in chat if m["content"].startswith("**Hint:**")]
+    assert hints == ["**Hint:** " + app.safe(item.hints[0]), live]
+
+
+def test_an_error_reading_the_session_after_a_failed_grade_is_said(handlers, monkeypatch):
+    """A review: when the session could not be read after a failed grade, the error escaped and the chat stayed on
+    "Grading…"."""
+    st, _ = handlers.start(fresh(), ["ml", "dl"], "any", 2)
+
+    def broken(*a, **k):
+        raise RuntimeError("database is locked")
+
+    handlers.coach.grade = broken
+    monkeypatch.setattr(handlers.engine, "current", lambda sid: (_ for _ in ()).throw(RuntimeError("locked")))
+    monkeypatch.setattr(app, "_shown", lambda engine, sid: (_ for _ in ()).throw(RuntimeError("locked")))
+    st, chat, box = drain(handlers.answer(st, "it fits noise"))
+    assert box == "it fits noise" and "could not be graded" in chat[-1]["content"]

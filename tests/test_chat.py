@@ -230,3 +230,31 @@ def test_ctrl_c_while_grading_quits_like_quit_and_gives_the_answer_back(fake):
     assert result.exit_code == 0, out
     assert "Interrupted. Your answer was not saved:\na long carefully typed answer" in out
     assert "Nothing was answered, so the session was not kept." in out and SessionEngine(fake).history() == []
+
+
+def test_ctrl_c_after_the_last_answer_was_saved_shows_the_summary(fake):
+    """A review: Ctrl-C landing after the last answer's grade was written said "Your answer was not saved" and printed
+    a resume line for a finished session."""
+    grade = fake.grade
+
+    def saved_then_interrupted(*a, **k):
+        fake.grade = grade  # the grade itself goes through; the interrupt comes while it is printed
+        return grade(*a, **k)
+
+    import coach.commands.chat as chat_cmd
+
+    real_text = chat_cmd.__dict__.get("_act")
+
+    def act_then_interrupt(*a, **k):
+        real_text(*a, **k)
+        raise KeyboardInterrupt
+
+    fake.grade = saved_then_interrupted
+    chat_cmd._act, old = act_then_interrupt, chat_cmd._act
+    try:
+        result = run(["--length", "1", "--seed", "3"], "it fits noise\n")
+    finally:
+        chat_cmd._act = old
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Interrupted." in out and "not saved" not in out and "Resume with" not in out and "Session summary" in out

@@ -53,6 +53,9 @@ def test_admissions_are_no_attempt(answer):
     "We forget old state through the forget gate.", "Google developed BERT.", "Never use eval on user input.",
     "um I don't know the exact reason, maybe so that two users with the same password don't get the same hash?",
     "I never build indexes on small tables, not sure why.",  # a practice stated, not an experience denied
+    # an experience denied that goes on to say something (a review of the first version)
+    "I'm not sure, we never needed to rebuild one unless fragmentation was above 30 percent.",
+    "Not sure, we never had to run it manually as autovacuum reclaims dead tuples on its own.",
 ])
 def test_content_makes_an_attempt(answer):
     assert not is_no_attempt(answer, Q), clause_kinds(answer.lower(), Q)

@@ -718,3 +718,23 @@ def test_a_follow_up_does_not_give_the_hints_its_question_gave(engine_fu):
     later = [engine.hint(sid) for _ in range(len(hints))]
     assert first not in later and later[: len(hints) - 1] == hints[1:]
     assert later[-1] == "No more hints for this question."
+
+
+def test_an_answer_to_a_question_a_follow_up_took_back_says_so(engine_fu):
+    """A review: another window's follow-up took back the question being answered here; the refusal said "already
+    answered, skipped or ended"."""
+    engine = engine_fu
+    other = SessionEngine(engine.coach, clock=engine.clock)
+    sid = engine.start(length=3, seed=7).session_id
+    kw = next(i.keyword for i in BANK if i.id == engine.info(sid).plan[0].id)
+    engine.answer(sid, f"it is the {kw} part")
+    grade = engine.coach.grade
+
+    def follow_up_meanwhile(*a, **k):
+        other.followup(sid)
+        return grade(*a, **k)
+
+    engine.coach.grade = follow_up_meanwhile
+    with pytest.raises(CoachError, match="a follow-up was asked meanwhile"):
+        engine.answer(sid, "an answer typed for question 2")
+    assert engine.current(sid).kind == "followup"

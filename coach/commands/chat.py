@@ -119,9 +119,12 @@ def chat(settings, topics, length, difficulty, resume, seed):
                 turn = engine.current(sid)
             except KeyboardInterrupt:  # Ctrl-C while grading: "Aborted!", exit 1, the answer gone and no resume line
                 # (a review). A grade is written in one transaction after grading: the question is still open, or done
-                still_open = (engine.current(sid) or turn).id == turn.id
+                still_open = any(t.id == turn.id and t.status == "pending" for t in engine.turns(sid))
                 click.echo("\nInterrupted." + (f" Your answer was not saved:\n{line}" if still_open and line and not cmd
                                                  else ""))
+                if engine.info(sid).status == "finished":  # the last answer was saved: the session is done
+                    click.echo("\n" + summary_text(engine.summary(sid)))
+                    return
                 cmd = ":quit"
         if cmd == ":quit":
             if getattr(coach, "read_only", False):  # the session lived in memory only

@@ -87,11 +87,14 @@ _ADMIT = re.compile(
 )
 # a denial of use: "I never use global variables", "never used them": no admission, and nothing stated
 _USE_DENIAL = re.compile(rf"{_NEG} (?:\w+ ){{0,2}}?(?:use|used|using|work|worked|working|get|got|give|help|done|"
-                         r"touched|try|tried|(?:had|needed) to \w+)\b"
-                         # "never built one myself" (an experience denied: a walkthrough's "Honestly I've never had to
-                         # build a warehouse pipeline myself, so I couldn't tell you ..." was graded as an answer)
-                         rf"|{_NEG} (?:\w+ ){{0,2}}?(?:built|build|written|write|implemented|implement|deployed|set up|"
-                         r"run|ran|configured|maintained)(?: (?:\w+ ){0,3}?(?:one|it|them|that|this|those|any|anything))?"
+                         r"touched|try|tried)\b"
+                         # an experience denied, and nothing more said: "never had to build a warehouse pipeline myself"
+                         # (a walkthrough's "..., so I couldn't tell you ..." was graded as an answer), "never built one";
+                         # "we never needed to rebuild one unless fragmentation was above 30 percent" says something
+                         rf"|{_NEG} (?:\w+ ){{0,2}}?(?:had|needed) to \w+"
+                         r"(?: (?!unless|until|beyond|because|as|since|when|if|but|except|so|than)\w+){0,4}$"
+                         rf"|{_NEG} (?:\w+ ){{0,2}}?(?:built|build|written|write|implemented|implement|deployed|set up|run|"
+                         r"ran|configured|maintained)(?: (?:\w+ ){0,3}?(?:one|it|them|that|this|those|any|anything))?"
                          r"(?: (?:myself|ourselves|before|yet|at work|in production))?$")
 _FILLER = re.compile(
     r"^(?:(?:i'?m |i am )?(?:so |very |really |truly )?sorry(?: about (?:that|this))?|apologies|my apologies|unfortunately|honestly|frankly|to be honest|tbh|"

@@ -285,6 +285,10 @@ class SessionEngine:
             now = self.clock()
             # another tab or process may have answered, skipped or finished meanwhile (grading ran unlocked)
             row = db.execute("SELECT status FROM turns WHERE id=?", (turn.id,)).fetchone()
+            if row is None and turn.kind == "main":
+                # taken back by a follow-up asked meanwhile (another window: ``followup``); it is asked again after it
+                raise CoachError("a follow-up was asked meanwhile (in another window?), so this question was put after "
+                                 "it: your answer was not saved; answer the follow-up, then this question comes back")
             if row is None or row[0] != "pending":
                 raise CoachError("this question was already answered, skipped or ended meanwhile (another tab?): "
                                  "your answer was not saved")
