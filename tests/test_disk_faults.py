@@ -191,9 +191,11 @@ def test_a_full_disk_during_an_answer_is_a_readable_message(tmp_path):
     h = app.Handlers(coach, engine)
     st, _ = h.start({"sid": None, "history": []}, ["dl"], "any", 1)
     engine.db = FullDatabase(engine.db.path)
-    *_, (st, chat, _) = h.answer(st, "max " + "of zero and x " * 3000)
-    last = chat[-1]["content"]
-    assert "disk is full" in last and "OperationalError" not in last and "not saved" in last
+    answer = "max " + "of zero and x " * 3000
+    *_, (st, chat, box) = h.answer(st, answer)
+    said = chat[-2]["content"]  # the error, then the open question shown again
+    assert "disk is full" in said and "OperationalError" not in said and "not saved" in said
+    assert "Question 1/1" in chat[-1]["content"] and box == answer.strip()  # the answer back in the box
 
 
 def test_a_short_write_of_the_index_vectors_carries_its_errno(tmp_path):
