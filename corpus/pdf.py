@@ -113,8 +113,8 @@ _NEXT_QUESTION = re.compile(r"^(?:Q(?:uestion)?\s*\d*\s*[.:)]|\d{1,3}[.)]\s|(?:W
 
 
 def _table_row(line: str) -> bool:
-    """A row of a table as a PDF's text has it: cells apart by runs of spaces, or a line of short words none of
-    which ends a clause and with no verb-like word is hard to tell; only the spaced form is read."""
+    """A row of a table as a PDF's text may have it, its cells apart by runs of spaces or tabs (a row whose cells are
+    apart by single spaces cannot be told from prose, and is not read as one)."""
     return len(re.findall(r"\S(?: {2,}|\t)\S", line)) >= 2
 
 
