@@ -44,7 +44,7 @@ def recital_figures(coach) -> dict:
         kinds[r["kind"]].append((float(r["score"]), grade.score, grade.verdict))
     out = {"n": len(rows), "spearman": float(spearmanr(gold, pred).correlation),
            "cosine_spearman": float(spearmanr(gold, cos).correlation)}
-    # 4 of its 17 questions are textbook questions the answer scorer trained on (in other words and answers): the
+    # 3 of its 16 questions are textbook questions the answer scorer trained on (in other words and answers): the
     # figures without them too, as for the new-source set's ``unseen_questions_*``
     unseen = [i for i, r in enumerate(rows) if question_key(r["question"]) not in trained]
     out["unseen_questions"] = {"n": len(unseen),

@@ -175,8 +175,8 @@ def test_the_behavioural_sets_are_complete(path, n, questions, split):
 
 
 def test_the_recital_set_is_complete_and_balanced():
-    """evals/data/new_sources/recital_answers.jsonl (datasheet README_recital.md): 4 answers on each of 17 questions of
-    the new-source documents, right and wrong in the source's own words; 4 of its questions are among the answer
+    """evals/data/new_sources/recital_answers.jsonl (datasheet README_recital.md): 4 answers on each of 16 questions of
+    the new-source documents, right and wrong in the source's own words; 3 of its questions are among the answer
     scorer's training questions (reported apart by ``evals.recital``) and no more."""
     from collections import Counter
 
@@ -185,13 +185,13 @@ def test_the_recital_set_is_complete_and_balanced():
     from evals.recital import RECITAL
 
     rows = load_jsonl(RECITAL)
-    assert len(rows) == 68 and len({r["id"] for r in rows}) == 68
+    assert len(rows) == 64 and len({r["id"] for r in rows}) == 64
     kinds = {"verbatim", "near_recital", "partial_recital", "recital_one_fact_wrong"}
     assert all(set(r) >= {"id", "source", "question", "answer", "score", "tier", "kind", "rationale"} for r in rows)
     assert all(r["kind"] in kinds and r["tier"] in {"excellent", "good", "partial", "wrong"} for r in rows)
     per_question = Counter(r["question"] for r in rows)
-    assert len(per_question) == 17 and set(per_question.values()) == {4}
+    assert len(per_question) == 16 and set(per_question.values()) == {4}
     assert {r["source"] for r in rows} <= {d.name for d in documents()}
     wrong = [r for r in rows if r["kind"] == "recital_one_fact_wrong"]
-    assert len(wrong) == 17 and all(r["score"] <= 5 for r in wrong)
-    assert len({question_key(r["question"]) for r in rows} & trained_questions()) == 4
+    assert len(wrong) == 16 and all(r["score"] <= 5 for r in wrong)
+    assert len({question_key(r["question"]) for r in rows} & trained_questions()) == 3
