@@ -122,13 +122,15 @@ _TRANSITION_MOVE = re.compile(r"\b(next up|let us|let['’]s|we will|we['’]ll|
 
 _DID_YOU_KNOW = re.compile(r"^(did you know|fun fact|pro tip)\b.{0,40}$", _I)
 _TOC = re.compile(r"^(table of contents?|contents|in this (article|post|blog|guide)|on this page|jump to)\s*:?$", _I)
+# headings of a list of other posts (a "related" section; "Comments" is one too, but lists no posts)
+_LISTING_HEADS = (r"related (posts|articles|courses|reads)|recommended (articles|courses|reading|for you)"
+                  r"|you (may|might) also like|popular (posts|courses)")
 _SECTIONS: list[tuple[str, re.Pattern]] = [
     ("author_bio", re.compile(r"^(about (the )?author|author bio|meet the author|written by)\s*:?$", _I)),
     ("course_schedule", re.compile(r"^(course schedule|upcoming batch(es)?|batch schedule|upcoming (classes|cohorts))\s*:?$", _I)),
     ("salary_jobs", re.compile(r"^.{0,60}\b(salary|salaries|job trends|job opportunities|career opportunities"
                                r"|roles and responsibilities|job roles)\b.{0,40}$", _I)),
-    ("related", re.compile(r"^(related (posts|articles|courses|reads)|recommended (articles|courses|reading|for you)"
-                           r"|you (may|might) also like|popular (posts|courses)|leave a (reply|comment)|comments?)\s*:?$", _I)),
+    ("related", re.compile(rf"^({_LISTING_HEADS}|leave a (reply|comment)|comments?)\s*:?$", _I)),
 ]
 _NAV_ITEM = re.compile(r"^([-*•·▪◦]\s*)?[A-Z][\w&' -]{0,30}$")
 _BREADCRUMB = re.compile(r"^\w[\w ]{0,30}(\s[>»›/]\s\w[\w ]{0,30}){1,6}$")
@@ -255,8 +257,7 @@ def trim_tails(lines: list[str], cats: list[str | None], protected: set[int], is
     return out
 
 
-_LISTING = re.compile(r"^(related (posts|articles|courses|reads)|recommended (articles|courses|reading|for you)"
-                      r"|you (may|might) also like|popular (posts|courses))\s*:?$", _I)
+_LISTING = re.compile(rf"^({_LISTING_HEADS})\s*:?$", _I)
 _POST_TITLE = re.compile(r"^[A-Z0-9\"'“]")
 
 

@@ -82,15 +82,13 @@ def drop_page_furniture(pages: list[list[tuple[str, int]]]) -> tuple[list[list[t
         edges = set(_edges([ln for ln, _ in lines]))
         kept = []
         for i, (ln, n) in enumerate(lines):
-            k = _key(ln)
-            raw = " ".join(unicodedata.normalize("NFKC", ln).split())
-            if _QUESTION_SHAPED.search(raw):  # a question heading repeated on every page (a quiz) is content
-                kept.append((ln, n))
-                continue
-            if i in edges and (seen.get(k, 0) >= need and len(pages) >= 2 or _PAGE_NUMBER.match(raw)
-                               or _PRINTED_ADDRESS.match(raw)):
-                dropped += 1
-                continue
+            if i in edges:  # only a page's edges hold furniture: the other lines are not read
+                raw = " ".join(unicodedata.normalize("NFKC", ln).split())
+                # a question heading repeated on every page (a quiz) is content
+                if not _QUESTION_SHAPED.search(raw) and (seen.get(_key(ln), 0) >= need and len(pages) >= 2
+                                                          or _PAGE_NUMBER.match(raw) or _PRINTED_ADDRESS.match(raw)):
+                    dropped += 1
+                    continue
             kept.append((ln, n))
         out.append(kept)
     return out, dropped

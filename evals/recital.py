@@ -24,8 +24,7 @@ RECITAL = NEW_SOURCES_DIR / "recital_answers.jsonl"
 
 
 def recital_figures(coach) -> dict:
-    from scipy.stats import spearmanr
-
+    from coach.datafiles import spearman
     from coach.grading.text import normalise
 
     from coach.judge.scorer_train import question_key, trained_questions
@@ -42,14 +41,13 @@ def recital_figures(coach) -> dict:
         cos.append(float(v[0] @ v[1]))
         gold.append(float(r["score"]))
         kinds[r["kind"]].append((float(r["score"]), grade.score, grade.verdict))
-    out = {"n": len(rows), "spearman": float(spearmanr(gold, pred).correlation),
-           "cosine_spearman": float(spearmanr(gold, cos).correlation)}
+    out = {"n": len(rows), "spearman": spearman(pred, gold), "cosine_spearman": spearman(cos, gold)}
     # 3 of its 16 questions are textbook questions the answer scorer trained on (in other words and answers): the
     # figures without them too, as for the new-source set's ``unseen_questions_*``
     unseen = [i for i, r in enumerate(rows) if question_key(r["question"]) not in trained]
-    out["unseen_questions"] = {"n": len(unseen),
-                               "spearman": float(spearmanr([gold[i] for i in unseen], [pred[i] for i in unseen]).correlation),
-                               "cosine_spearman": float(spearmanr([gold[i] for i in unseen], [cos[i] for i in unseen]).correlation)}
+    pick = lambda xs: [xs[i] for i in unseen]  # noqa: E731
+    out["unseen_questions"] = {"n": len(unseen), "spearman": spearman(pick(pred), pick(gold)),
+                               "cosine_spearman": spearman(pick(cos), pick(gold))}
     for kind, v in sorted(kinds.items()):
         out[kind] = {"n": len(v), "expert_mean": sum(x[0] for x in v) / len(v), "mean": sum(x[1] for x in v) / len(v),
                      "called_correct": sum(x[2] == "correct" for x in v) / len(v),
