@@ -27,27 +27,62 @@ DROP_TAGS = {
 BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "header", "blockquote", "figure", "figcaption", "ul", "ol", "dl",
     "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "hr", "address", "details", "summary", "body", "html",
+    "button",  # only an accordion's toggle is left in the page (``_toggle``): its question is a line of its own
 }
 _NOISE = re.compile(r"(^|[\s_-])(nav|navbar|menu|sidebar|footer|breadcrumbs?|cookie|share|social|comments?|related"
-                    r"|newsletter|subscribe|advert|ads?|promo|banner|popup|modal)($|[\s_-])", re.IGNORECASE)
+                    r"|newsletter|subscribe|advert|ads?|promo|banner|popup|modal|author)($|[\s_-])", re.IGNORECASE)
 _NOISE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_POWER_BASE = re.compile(r"(?:^|[^\w.])(?:\d+|[A-Za-z])\)?$")  # what a superscript raises: a number or one letter
 
 
-def _is_noise(el) -> bool:
+# what makes a button an accordion's toggle: it names the panel it opens, or says whether that panel is open
+_TOGGLE_ATTRS = ("aria-controls", "aria-expanded", "data-target", "data-bs-target", "data-toggle", "data-bs-toggle")
+# a collapsed panel of an accordion, by its class or id ("accordion-panel", "collapse", "faq-answer")
+_PANEL = re.compile(r"(^|[\s_-])(accordion|collapse|collapsible|faq|answer)($|[\s_-])", re.IGNORECASE)
+
+
+def _toggle(el) -> bool:
+    """A button that opens and closes a panel (an FAQ accordion's question): its text is the page's, not a control's."""
+    return el.tag == "button" and any(el.get(a) is not None for a in _TOGGLE_ATTRS)
+
+
+def _panels(root) -> set[str]:
+    """The ids of the panels the page's toggles open: ``aria-controls`` (one or more ids), ``data-(bs-)target`` or a
+    ``#id`` link."""
+    out = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        out |= set((el.get("aria-controls") or "").split())
+        for name in ("data-target", "data-bs-target", "href"):
+            value = (el.get(name) or "").strip()
+            if value.startswith("#") and len(value) > 1 and (name != "href" or _toggle(el) or el.get("data-toggle")
+                                                             or el.get("data-bs-toggle")):
+                out.add(value[1:])
+    return out
+
+
+def _is_noise(el, panels: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether an element is page chrome. ``panels``: ids of the panels the page's toggles open (``_panels``): an
+    accordion's answers are hidden until clicked, so a hidden panel that a toggle opens, or whose class says it is
+    one, is content, and so is the toggle (a button with ``aria-controls``, ``aria-expanded`` or a ``data-target``)."""
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in DROP_TAGS:
+    if tag in DROP_TAGS and not _toggle(el):
         return True
     if tag == "header" and not _inside(el, {"article", "main"}):
         return True
     get = el.get
-    if get("hidden") is not None or (get("aria-hidden") or "").lower() == "true" or (get("role") or "") in _NOISE_ROLES:
+    if (get("role") or "") in _NOISE_ROLES:
         return True
     style = (get("style") or "").replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
+    hidden = (get("hidden") is not None or (get("aria-hidden") or "").lower() == "true"
+              or "display:none" in style or "visibility:hidden" in style)
+    marks = f"{get('class') or ''} {get('id') or ''}"
+    if hidden and not ((get("id") or "") in panels or _PANEL.search(marks)):
         return True
-    return bool(_NOISE.search(f"{get('class') or ''} {get('id') or ''}")) and tag not in ("main", "article", "body", "html")
+    return bool(_NOISE.search(marks)) and tag not in ("main", "article", "body", "html")
 
 
 def _inside(el, tags: set[str]) -> bool:
@@ -127,7 +162,8 @@ def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]
         return [], [], [], {}
     root = lxml_html.document_fromstring(text, parser=lxml_html.HTMLParser(remove_comments=True,
                                                                           remove_pis=True, recover=True, huge_tree=True))
-    noise = [el for el in root.iter() if not isinstance(el.tag, str) or _is_noise(el)]
+    panels = _panels(root)
+    noise = [el for el in root.iter() if not isinstance(el.tag, str) or _is_noise(el, panels)]
     dropped: dict[str, int] = {}
     for el in noise:
         if el.getparent() is not None:
@@ -192,8 +228,12 @@ def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]
                     flush()
                 if tag == "li":
                     prefix[0] = "- "
+                elif tag == "button":  # an accordion's toggle (the only button left): the question of its panel,
+                    prefix[0] = "### "  # a heading as a <summary> holding an <h3> is (a walkthrough's page mixed both)
                 elif tag.startswith("h") and len(tag) == 2 and tag[1].isdigit():
                     prefix[0] = "#" * int(tag[1]) + " "
+            if tag == "sup" and pre_depth == 0 and _POWER_BASE.search("".join(parts)):
+                parts.append("^")  # "10<sup>18</sup>", "n<sup>2</sup>": a power, not "1018" (a footnote mark follows a word)
             if el.text:
                 add(el.text, el.sourceline)
         else:

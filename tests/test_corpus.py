@@ -1000,3 +1000,36 @@ def test_questions_under_a_comments_heading_or_with_short_answers_stay(tmp_path)
                     "3. What is Parquet?\nParquet stores columns together.\n")
     assert [r.answer for r in parse_file(page).records] == ["ORC is columnar.", "df = pd.read_parquet(path)",
                                                            "Parquet stores columns together."]
+
+
+def test_an_faq_accordion_s_toggles_and_hidden_panels_are_the_page_s_questions_and_answers(tmp_path):
+    """A walkthrough's Java page lost 8 of its 17 questions, silently: each was a ``<button aria-controls>`` over a
+    ``<div hidden>`` panel (how many prep sites build an FAQ accordion), and buttons and hidden elements were dropped
+    as page chrome. A toggle is its panel's question and the panel it opens is content; a hidden element no toggle
+    opens, a plain button and an "About the author" box stay chrome."""
+    page = tmp_path / "faq.html"
+    page.write_text(
+        '<html><body><main><h1>Top Java Questions</h1>'
+        '<details><summary><h3>1. What is a JVM?</h3></summary><p>The JVM runs Java bytecode.</p></details>'
+        '<div class="accordion"><div class="accordion-item">'
+        '<button class="accordion-toggle" aria-expanded="false" aria-controls="a2">2. How does HashMap work internally?'
+        '</button><div class="accordion-panel" id="a2" hidden><p>It hashes each key to pick a bucket.</p></div></div>'
+        '<div><button data-bs-toggle="collapse" data-bs-target="#a3">3. What does final mean?</button>'
+        '<div id="a3" class="panel" style="display: none"><p>A final variable is assigned once.</p></div></div></div>'
+        '<div hidden><p>Secret draft text nobody sees.</p></div><button>Subscribe</button>'
+        '<div class="author-box"><p><strong>About the author:</strong> Priya writes about Java.</p></div>'
+        '</main></body></html>', encoding="utf-8")
+    recs = parse_file(page).records
+    assert [(r.question, r.answer) for r in recs] == [
+        ("What is a JVM?", "The JVM runs Java bytecode."),
+        ("How does HashMap work internally?", "It hashes each key to pick a bucket."),
+        ("What does final mean?", "A final variable is assigned once.")]
+
+
+def test_a_superscript_power_keeps_its_caret():
+    """A walkthrough's table said "about ±9.2 × 10<sup>18</sup>": the model answer showed "× 1018", a wrong number. A
+    superscript after a number or a single letter is a power; a footnote mark after a word is left as it was."""
+    from corpus.html import html_to_lines
+
+    assert html_to_lines("<p>about 9.2 × 10<sup>18</sup>, O(n<sup>2</sup>) and e<sup>x</sup>; a claim<sup>1</sup></p>") \
+        == ["about 9.2 × 10^18, O(n^2) and e^x; a claim1"]
