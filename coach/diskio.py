@@ -153,7 +153,7 @@ def write_npy(fh, vecs) -> None:
     fh.write(buf.getbuffer())
 
 
-def _new_file_beside(path: Path) -> Path:
+def new_file_beside(path: Path) -> Path:
     """An empty file of its own beside ``path``, with the mode a new file gets from the umask (``mkstemp`` makes
     every file 0600: an export to a shared folder came out private, a review)."""
     import secrets
@@ -178,7 +178,7 @@ def write_text_atomic(path: Path, text: str, before_replace=None) -> None:
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _new_file_beside(path)
+    tmp = new_file_beside(path)
     try:
         with open(tmp, "w", encoding="utf-8") as fh:  # builtins.open: what the disk-fault tests intercept
             fh.write(text)

@@ -146,3 +146,23 @@ def test_study_cards_take_the_model_answer_as_its_rubric_reads_now(fake):
     again = cli_run("sessions", "export", sid, "--format", "anki-csv").output
     assert again == before and "Other." not in again
     assert "### Model answer now" not in cli_run("sessions", "export", sid).output
+
+
+def test_an_anki_deck_gets_the_mode_of_a_new_file_and_the_csv_holds_no_code_fences(fake, tmp_path):
+    """A walkthrough: the deck was written 0600 while every other export was 0644 (mkstemp's mode), and the CSV, a
+    plain-text file (``#html:false``), showed "```java" on its cards."""
+    import os
+    import stat
+
+    from coach.session.export import _unfenced
+
+    sid = a_session(fake)
+    deck = tmp_path / "missed.apkg"
+    old = os.umask(0o022)
+    try:
+        assert cli_run("sessions", "export", sid, "--format", "anki", "-o", str(deck)).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(deck.stat().st_mode) == 0o644
+    assert _unfenced("Use a loop:\n```java\nfor (int i = 0; i < n; i++) {}\n```\nDone.") == \
+        "Use a loop:\nfor (int i = 0; i < n; i++) {}\nDone."

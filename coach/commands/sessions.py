@@ -93,12 +93,12 @@ def export(settings, session, fmt, output):
         check_output_file(output, replaced=True)  # a read-only file there is replaced, as before
     if fmt == "anki":
         import os
-        import tempfile
+
+        from coach.diskio import new_file_beside
 
         with writing(f"write {output}"):  # a temporary file beside it, then a rename: never half a deck
-            fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-            os.close(fd)
-            tmp = Path(name)
+            # with the mode a new file gets from the umask, as the other exports (mkstemp's 0600: a walkthrough)
+            tmp = new_file_beside(output)
             try:
                 n = anki_apkg(engine, tmp, sid)
                 os.replace(tmp, output)

@@ -112,8 +112,14 @@ def anki_csv(engine, sid: str | None = None) -> str:
     buf.write("#separator:comma\n#html:false\n")
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for front, back in missed_rows(engine, sid):
-        writer.writerow([front, back])
+        writer.writerow([front, _unfenced(back)])
     return buf.getvalue()
+
+
+def _unfenced(text: str) -> str:
+    """Plain text has no code fences: a code block's lines are kept and its ``` lines dropped (a walkthrough's cards
+    showed "```java" in Anki, the file being ``#html:false``)."""
+    return "\n".join(line for line in text.split("\n") if not line.strip().startswith("```"))
 
 
 # Fixed ids: Anki recognises the deck and note type on every import (random ids would duplicate them).
