@@ -9,7 +9,12 @@ measure this.
 ``eval-new-sources`` state) grades every answer as ``coach grade`` would (the indexed question closest to its text,
 with its drafted rubric) and prints, as JSON: Spearman against the expert scores beside the cosine baseline
 (MiniLM cosine of the answer and the rubric's model answer), and per kind the expert and predicted means and the
-shares called "correct" and "incorrect"."""
+shares called "correct" and "incorrect".
+
+``python -m evals.recital --dev`` measures the DEV set instead (``data/recital_dev/``, datasheet
+``data/README_recital_dev.md``): 80 answers of the same four kinds on 20 questions of four user-walkthrough pages
+(Kubernetes, Git, web security, data engineering), written blind by another helper. It is tuning data: experiment 53
+was tuned on it (README), the test set above never."""
 
 from __future__ import annotations
 
@@ -18,18 +23,19 @@ import sys
 from collections import defaultdict
 
 from evals.base import load_jsonl
-from evals.new_sources import NEW_SOURCES_DIR
+from evals.new_sources import NEW_SOURCES_DIR, RECITAL_DEV_DIR
 
 RECITAL = NEW_SOURCES_DIR / "recital_answers.jsonl"
+RECITAL_DEV = RECITAL_DEV_DIR / "recital_dev.jsonl"
 
 
-def recital_figures(coach) -> dict:
+def recital_figures(coach, path=RECITAL) -> dict:
     from coach.datafiles import spearman
     from coach.grading.text import normalise
 
     from coach.judge.scorer_train import question_key, trained_questions
 
-    rows = load_jsonl(RECITAL)
+    rows = load_jsonl(path)
     trained = trained_questions()
     g = coach.grader
     pred, cos, gold = [], [], []
@@ -57,12 +63,16 @@ def recital_figures(coach) -> dict:
 
 def main(argv: list[str]) -> int:
     from coach.config import load_settings
-    from evals.new_sources import coach_with_new_sources
+    from evals.new_sources import coach_with_new_sources, coach_with_recital_dev
 
-    if argv:
-        print("usage: python -m evals.recital   (COACH_HOME: where the evaluation state is kept)", file=sys.stderr)
+    if argv not in ([], ["--dev"]):
+        print("usage: python -m evals.recital [--dev]   (COACH_HOME: where the evaluation state is kept; --dev: the "
+              "recital dev set, tuning data)", file=sys.stderr)
         return 2
-    print(json.dumps(recital_figures(coach_with_new_sources(load_settings())), indent=2))
+    if argv:
+        print(json.dumps(recital_figures(coach_with_recital_dev(load_settings()), RECITAL_DEV), indent=2))
+    else:
+        print(json.dumps(recital_figures(coach_with_new_sources(load_settings())), indent=2))
     return 0
 
 

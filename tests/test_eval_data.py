@@ -195,3 +195,24 @@ def test_the_recital_set_is_complete_and_balanced():
     wrong = [r for r in rows if r["kind"] == "recital_one_fact_wrong"]
     assert len(wrong) == 16 and all(r["score"] <= 5 for r in wrong)
     assert len({question_key(r["question"]) for r in rows} & trained_questions()) == 3
+
+
+def test_the_recital_dev_set_is_complete_and_apart_from_the_test_set():
+    """evals/data/recital_dev (datasheet README_recital_dev.md, tuning data): 4 answers of the recital kinds on each of
+    20 questions of its four documents, none of them a question or an answer of the recital test set."""
+    from collections import Counter
+
+    from evals.new_sources import recital_dev_documents
+    from evals.recital import RECITAL, RECITAL_DEV
+
+    rows = load_jsonl(RECITAL_DEV)
+    assert len(rows) == 80 and len({r["id"] for r in rows}) == 80
+    assert {r["kind"] for r in rows} == {"verbatim", "near_recital", "partial_recital", "recital_one_fact_wrong"}
+    per_question = Counter(r["question"] for r in rows)
+    assert len(per_question) == 20 and set(per_question.values()) == {4}
+    assert {r["source"] for r in rows} == {d.name for d in recital_dev_documents()} == {
+        "k8s.html", "git.md", "websec.html", "dataeng.html"}
+    test = load_jsonl(RECITAL)
+    assert not {r["question"] for r in rows} & {r["question"] for r in test}
+    assert not {r["answer"] for r in rows} & {r["answer"] for r in test}
+    assert all(r["score"] <= 5 for r in rows if r["kind"] == "recital_one_fact_wrong")
