@@ -170,3 +170,20 @@ def test_instructions_in_other_words_never_raise_the_score(coach, prefix):
     clean = coach.grader.grade(Q_ML, half_wrong, question_id=Q_ML_ID)
     injected = coach.grader.grade(Q_ML, prefix + half_wrong, question_id=Q_ML_ID)
     assert injected.score <= clean.score and injected.verdict == clean.verdict
+
+
+def test_a_list_under_a_lead_in_that_states_something_is_a_claim(coach):
+    """A walkthrough's "Java has six primitive types: int, long, float, double, char and boolean." was graded 0 "off
+    topic" with "only a list of terms": a lead-in with a verb of being or having states something (here a wrong count);
+    "Key terms:" only labels a list."""
+    from coach.grading.text import is_term_list
+
+    assert not is_term_list("Java has six primitive types: int, long, float, double, char and boolean.")
+    assert not is_term_list("The main layers are: convolution, pooling, dense.")
+    assert is_term_list("Key terms: int, long, float, double.") and is_term_list("Types: int, long, float.")
+    ref = ("Java has eight primitive types: byte, short, int, long, float, double, char and boolean. Everything else "
+           "is a reference type.")
+    g = coach.grader.grade("What are the primitive types in Java?",
+                           "Java has six primitive types: int, long, float, double, char and boolean.", reference=ref)
+    assert g.verdict not in ("off_topic", "no_attempt") and not any("list of terms" in n for n in g.notes)
+    assert g.verdict != "correct" and any("six primitive types" in w["claim"] for w in g.wrong)

@@ -732,3 +732,17 @@ def test_a_behavioural_question_says_its_grade_compares_with_a_sample_story(beha
     assert _hints(g.resolve("What is the STAR method?")) != STAR_HINTS
     # the sample's "Sample answer:" label is not part of what the answer is graded against
     assert not g.resolve("Tell me about a time you disagreed with a teammate.").model_answer.startswith("Sample")
+
+
+def test_a_known_false_claim_recited_as_one_clause_of_a_list_is_stated():
+    """A walkthrough reported its source's "boolean defaults to true", then pasted the source's answer, which lists every
+    default in one sentence ("... char is '\\u0000', boolean defaults to true, and object references are null."): 8.2
+    "correct", nothing stated. A recital is read in each clause too; a clause that says the correction is not one."""
+    from coach.grading.signals import clauses, restates
+
+    claim, fix = "boolean defaults to true.", "An uninitialised boolean field defaults to false."
+    listed = "Fields get defaults: numbers are 0, char is '\\u0000', boolean defaults to true, and references are null."
+    assert not restates(listed, claim, fix) and any(restates(c, claim, fix) for c in clauses(listed))
+    right = "Fields get defaults: numbers are 0, char is '\\u0000', boolean defaults to false, and references are null."
+    assert not any(restates(c, claim, fix) for c in clauses(right))
+    assert clauses("One claim only.") == []

@@ -134,6 +134,17 @@ def restates(sentence: str, claim: str, correction: str) -> bool:
     return to_claim >= RECITAL_MIN and to_claim > SequenceMatcher(None, seq, corrected, autojunk=False).ratio()
 
 
+_CLAUSE = re.compile(r"\s*[;,:]\s*|\s+(?:and|but|while|whereas)\s+", re.I)
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence's clauses, cut at "," ";" ":" and "and" / "but" / "while" / "whereas" ([] when it has one): a known
+    false claim recited as one item of a list ("numeric types are 0, boolean defaults to true, and ...") is said there,
+    which ``restates`` reads from the start of a sentence only (a walkthrough's answer reciting a reported error)."""
+    parts = [p for p in _CLAUSE.split(sentence) if p and p.strip()]
+    return parts if len(parts) > 1 else []
+
+
 REWORDED_SHARE, REWORDED_MIN = 0.5, 2  # of the words that set a false claim apart from its correction (set by hand)
 
 
@@ -185,7 +196,8 @@ def misconceptions(ev: Evidence, rubric: Rubric, answer_sents: list[str], sent_v
                 hit = (s, 1.0, "pattern")
                 break
         if hit is None:
-            said = next((s for s in answer_sents if restates(s, m.text, m.correction)), None)
+            said = next((s for s in answer_sents if restates(s, m.text, m.correction)
+                         or any(restates(c, m.text, m.correction) for c in clauses(s))), None)
             if said is not None:
                 hit = (said, 1.0, "restated")
         if hit is None and len(sent_vecs):

@@ -263,14 +263,21 @@ def without_repeats(text: str) -> tuple[str, int]:
 
 _LABEL = re.compile(r"^\s*[\w' -]{1,30}:\s*")
 _ITEM_SPLIT = re.compile(r"\s*(?:,|;|/|\||\band\b|\bor\b)\s*", re.I)
+# a verb that makes a "...:" lead-in a statement of its own ("Java has six primitive types:", "The layers are:"), where
+# "Key terms:" only labels what follows
+_STATING = re.compile(r"\b(?:is|are|was|were|has|have|had)\b", re.I)
 
 
 def is_term_list(sentence: str) -> bool:
     """A bare list of terms ("Key terms: supervised, labels, features."): items of at most three words
     each, two or more after a "label:" prefix, four or more without one. It names concepts but claims nothing, so it
     earns no coverage (keyword stuffing). "Common fixes include dropout, L2 and early stopping" is a
-    claim: its first item has a verb and more than three words."""
+    claim: its first item has a verb and more than three words; so is a list after a lead-in with a verb of being or
+    having ("Java has six primitive types: int, long, ...", a walkthrough's wrong count graded "off topic")."""
     text = sentence.strip().rstrip(".!?;")
+    label = _LABEL.match(text)
+    if label and _STATING.search(label.group(0)):
+        return False  # "Java has six primitive types: int, ...": a lead-in that states something, not a label
     body = _LABEL.sub("", text)
     items = [i for i in _ITEM_SPLIT.split(body) if i and i.strip()]
     need = 2 if body != text else 4  # with a "label:" two items make a list, without one four
