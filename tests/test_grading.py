@@ -673,3 +673,23 @@ def test_a_known_misconception_said_in_other_words_is_stated(embedder):
     assert not says("They share the same host, but the scheme and port differ, so they are different origins.")
     assert not says("An epoch runs 10,000 divided by 50 iterations.", "An epoch runs 10,000 divided by 50 iterations.",
                     "An epoch runs 10,000 divided by 200 iterations.")  # the correction has no words of its own
+
+
+def test_a_flagged_list_item_is_replaced_by_its_correction_and_the_other_items_stay():
+    """A walkthrough reported "- boolean defaults to true." (one item of a list of default values): the draft replaced
+    the whole list by the correction, so the other defaults were no longer graded, and kept the misconception as
+    "- boolean defaults to true." with its list marker."""
+    from coach.grading.draft import draft_rubric
+
+    answer = ("Fields that are not explicitly initialised get a default value:\n- Numeric types default to zero.\n"
+              "- char defaults to '\\u0000'.\n- boolean defaults to true.\n- Object references default to null.\n"
+              "Local variables get no default value and must be assigned before use.")
+    fix = "An uninitialised boolean field defaults to false."
+    rubric = draft_rubric("r", "What are the default values of fields in Java?", [("j:1", answer)],
+                          [{"quote": "- boolean defaults to true.", "correction": fix, "kind": "reported"}])
+    points = [kp.text for kp in rubric.key_points]
+    assert fix in points and not any("defaults to true" in p for p in points)
+    listed = next(p for p in points if p.startswith("Fields that are not explicitly initialised"))
+    assert "zero" in listed and "null" in listed and "boolean" not in listed
+    assert [m.text for m in rubric.misconceptions] == ["boolean defaults to true."]
+    assert draft_rubric("r", "Q?", [("j:1", answer)], []).key_points[0].text.count("boolean defaults to true") == 1

@@ -314,7 +314,7 @@ def test_a_long_list_under_a_lead_in_is_cut_into_readable_key_points_and_keeps_e
     walkthrough's TLS answer lost steps 3-5 from its key points and its model answer."""
     from coach.grading.draft import MAX_POINT_WORDS, point_sentences
 
-    steps = "\n".join(f"- Step {i}: adjust every weight of the network against the gradient of the loss" for i in range(9))
+    steps = "\n".join(f"- Step {i}: adjust weights by gradients" for i in range(9))  # short items: joined
     points = point_sentences("There are nine steps in training:\n" + steps)
     assert len(points) > 1 and all(p.startswith("There are nine steps in training: Step ") for p in points)
     assert all(len(p.split()) <= MAX_POINT_WORDS and p.endswith(".") for p in points)
@@ -391,3 +391,19 @@ def test_a_flagged_claims_correction_is_a_key_point_past_the_cap_and_e_g_cuts_no
     texts = [kp.text for kp in fixed.key_points]
     assert texts[:MAX_POINTS] == [kp.text for kp in plain.key_points] and texts[MAX_POINTS:] == [flag["correction"]]
     assert "three failed nodes" not in " ".join(texts) and fixed.misconceptions[0].text == flag["quote"]
+
+
+def test_list_items_that_are_sentences_are_key_points_without_their_lead_in():
+    """A walkthrough's drafted points each began with the answer's lead-in ("Neither can be instantiated directly, and
+    they serve different purposes: Since Java 8 ..."), and the hints named its words ("instantiated", "purposes"):
+    items that are all sentences stand alone; short items are still joined with their lead-in."""
+    from coach.grading.draft import point_sentences
+
+    text = ("Neither can be instantiated directly, and they serve different purposes:\n"
+            "- A class can extend only one abstract class, but it can implement many interfaces.\n"
+            "- Since Java 8 an interface can have default and static methods, and private ones since Java 9.")
+    assert point_sentences(text) == [
+        "A class can extend only one abstract class, but it can implement many interfaces.",
+        "Since Java 8 an interface can have default and static methods, and private ones since Java 9."]
+    mixed = text + "\n\nThe common ones are:\n- ReLU\n- a long item that is a whole sentence about tanh units"
+    assert point_sentences(mixed)[-1] == "The common ones are: ReLU; a long item that is a whole sentence about tanh units."

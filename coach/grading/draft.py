@@ -43,14 +43,17 @@ def content_word_list(text: str) -> list[str]:
 MAX_POINTS = 4
 MAX_CORRECTIONS_PAST = 2  # corrections of flagged claims kept past MAX_POINTS (a reported error's correction is graded)
 MAX_POINT_WORDS = 45  # a lead-in joined with its list items stops taking items here
+SENTENCE_ITEM_WORDS = 8  # list items this long (every one of them) are sentences: each a point, without the lead-in
 # Version of the drafting rules, written into drafts files: a file drafted by older rules is redrafted
 # (its previous version kept as a backup) like one whose source changed. 2: lead-ins joined with their lists;
 # 3: sentences hard-wrapped across lines joined; 4: list items past MAX_POINT_WORDS kept in a further point;
 # 5: a record's code blocks left out of its key points (``Record.prose``; drafted by ``Grader.draft_for``); 6: each
 # row of a table one point, its cells labelled by the header row, and a sentence that only points at the table dropped
 # (a walkthrough's table question was graded against "The table below compares them." and the header row); 7: a flagged
-# claim's correction kept past MAX_POINTS, and no sentence cut after "e.g." or "i.e." (``coach.grading.text``).
-DRAFTER = 7
+# claim's correction kept past MAX_POINTS, and no sentence cut after "e.g." or "i.e." (``coach.grading.text``); 8: a
+# flagged list item stands alone (its correction replaces it, not its whole list), a flag's quote without its list marker;
+# list items that are all sentences are points of their own, without their lead-in.
+DRAFTER = 8
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _JOINER = re.compile(r"^(?:and|or|but|so|which|because|then|also|while|whereas)\b", re.I)
@@ -81,23 +84,38 @@ def _ended(point: str) -> str:
     return point if point.endswith(("!", "?")) else point + "."
 
 
-def point_sentences(text: str) -> list[str]:
+def quote_text(quote: str) -> str:
+    """A flag's quote as a claim: without the list marker it was cut with ("- boolean defaults to true." is
+    "boolean defaults to true.")."""
+    return _BULLET.sub("", (quote or "").strip(), count=1).strip()
+
+
+def point_sentences(text: str, quotes: list[tuple[str, ...]] | None = None) -> list[str]:
     """A reference's sentences as key-point candidates, each one that can stand alone. Scraped answers
     put a list under a lead-in ("There are many types of activation functions:" then "- ReLU", "- Tanh"):
     the lead-in claims nothing by itself, so it is joined with the items that follow it into one point
     ("There are many types of activation functions: ReLU, Tanh.", items taken while the point stays within
-    ``MAX_POINT_WORDS``, the rest in further points under the same lead-in), and dropped when no list follows it.
+    ``MAX_POINT_WORDS``, the rest in further points under the same lead-in), and dropped when no list follows it or
+    when every item is a sentence (``SENTENCE_ITEM_WORDS`` words or more): those stand alone.
     A clause cut at ";" is joined with a following clause that starts in lowercase ("... one hidden layer; it will
     fit any function ..."), and so is a line that starts in lowercase after a line with no closing punctuation: one
     sentence hard-wrapped across lines, as text extracted from a PDF is ("Attention weighs every token of the" /
-    "sequence against every other token.")."""
+    "sequence against every other token."). A list item an audit flag or a reported error quotes (``quotes``,
+    ``match_words`` of each quote) is not joined under its lead-in but stands alone, so that the draft replaces that
+    item by its correction and keeps the others (a report on "boolean defaults to true" replaced a whole list of
+    default values, a walkthrough)."""
     out: list[str] = []
     lead: str | None = None
     items: list[str] = []
 
     def flush() -> None:
         nonlocal lead, items
-        if lead is not None and items:
+        if lead is not None and items and all(len(i.split()) >= SENTENCE_ITEM_WORDS for i in items):
+            # items that are sentences stand alone: the lead-in prefixed to each of them made every point start with
+            # it ("Neither can be instantiated directly, and they serve different purposes: Since Java 8 ...", a
+            # walkthrough), and the hints named its words ("instantiated", "purposes") instead of the item's
+            out.extend(_ended(i[:1].upper() + i[1:]) for i in items)
+        elif lead is not None and items:
             sep = "; " if any(len(i.split()) > 3 for i in items) else ", "
             # items past MAX_POINT_WORDS go on in a further point under the same lead-in (they were dropped, and
             # with them steps 3-5 of a five-step answer: a user walkthrough)
@@ -124,7 +142,9 @@ def point_sentences(text: str) -> list[str]:
         body = line[bullet.end():] if bullet else line
         if bullet and lead is not None:
             item = normalise(body).rstrip(" .;,")
-            if item:
+            if item and quotes and _overlaps(item, quotes):
+                out.append(_ended(item[:1].upper() + item[1:]))
+            elif item:
                 items.append(item)
             continue
         flush()
@@ -169,8 +189,8 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
     seen: set[str] = set()
     asked = set(words(question))
     for _, text in references:
-        for s in point_sentences(text):
-            if len(s.split()) < 5:
+        for s in point_sentences(text, [q for q in quotes if q]):
+            if len(s.split()) < 5 and not _overlaps(s, quotes):  # a short flagged claim still gives its correction
                 continue
             # past the cap only a flagged claim's correction: a walkthrough reported the fifth sentence of an answer as
             # wrong, and answers were never graded against its correction (the cap had dropped the sentence)
@@ -195,7 +215,7 @@ def draft_rubric(rubric_id: str, question: str, references: list[tuple[str, str]
         model_sents.append(text)
     misconceptions = [
         Misconception(
-            text=f.get("quote", "").strip(),
+            text=quote_text(f.get("quote", "")),
             correction=f.get("correction", "") or f.get("reason", ""),
             patterns=[],
             source_error=True,

@@ -23,7 +23,8 @@ from coach.errors import CoachError, UnknownQuestion
 from coach.grading import signals
 from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
-from coach.grading.draft import content_words, draft_rubric, guess_difficulty, slug
+from coach.grading.draft import content_words, draft_rubric, guess_difficulty, quote_text, slug
+from coach.grading.edits import edit_basis, fact_changes
 from coach.grading.feedback import build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
 from coach.grading.text import (
@@ -453,11 +454,10 @@ class Grader:
                 quote = f.get("quote", "").strip()
                 if not quote or f.get("kind") in {"code", "syntax", "outdated_api", "python2"}:
                     continue
-                if normalise(quote).lower() in known or not (f.get("correction") or f.get("reason")):
+                if normalise(quote_text(quote)).lower() in known or not (f.get("correction") or f.get("reason")):
                     continue
-                extra.append(
-                    Misconception(text=quote, correction=f.get("correction") or f.get("reason"), source_error=True, record=rid)
-                )
+                extra.append(Misconception(text=quote_text(quote), correction=f.get("correction") or f.get("reason"),
+                                           source_error=True, record=rid))
         out = rubric if not extra else rubric.model_copy(update={"misconceptions": [*rubric.misconceptions, *extra]})
         self._augmented.put(key, out)
         return out
@@ -773,6 +773,7 @@ class Grader:
                 f"{len(j['wrong'])} claim(s) contradict the reference (strongest {ev.features['judge_wrong']:.2f})",
             )
         self._swaps(ev, rubric, claims, refs)
+        self._edits(ev, rubric, claims, refs)
         self._cite_misconceptions(ev, rubric, refs, rv)
         self._locate_source_errors(ev, rubric)
         return ev
@@ -838,6 +839,35 @@ class Grader:
             at = where.get((normalise(item.get("claim") or "").lower(), fix)) or where.get(fix)
             if at is not None:
                 item["source_at"] = dict(at)
+
+    def _edits(self, ev: signals.Evidence, rubric: Rubric, claims: list[str], refs) -> None:
+        """The step "edits" (coach/grading/edits.py): a claim that copies a reference sentence with one fact changed (a
+        number, a negation, an opposite, two terms exchanged) is a stated error: listed as wrong with the sentence it
+        copies and its citation, counted as a stated misconception (its cap binds), and the key point it copies is not
+        credited. Every kind of rubric: a claim in the reference's own words is read against those words, and a
+        drafted rubric's sentences never hold a flagged claim (its correction takes its place). Experiment 53 (README,
+        forty-fourth session). ``refs``: the rubric's ``evidence.reference_sentences``."""
+        from coach.grading.evidence import _asserts_nothing as asserts_nothing, evidence_of
+
+        if not refs:
+            return
+        said = {normalise(st["sentence"]).lower() for st in ev.stated}
+        uncredit, found = set(), []
+        usable = [c for c in claims if normalise(c).lower() not in said and not asserts_nothing(c)]
+        for c, (j, (kind, old, new)) in sorted(fact_changes(usable, [r.text for r in refs]).items()):
+            claim, ref = usable[c], refs[j]
+            found.append(claim)
+            if ref.kind == "key_point":
+                uncredit.add(normalise(ref.text).lower())
+            ev.stated.append({"claim": claim, "sentence": claim, "correction": ref.text, "source_error": False,
+                              "how": "edit", "strength": 1.0, "shown_how": "contradicts the reference",
+                              "basis": edit_basis(kind, old, new),
+                              "evidence": evidence_of(ref.cite, ref.text)})
+        if found:
+            ev.features["misconception"] = 1.0
+            ev.features["misconception_count"] = float(len(ev.stated))
+            _uncredit(ev, rubric, uncredit)
+            ev.steps["edits"] = Step("edits", 1.0, f"{len(found)} claim(s) copy a reference sentence with a fact changed")
 
     def _swaps(self, ev: signals.Evidence, rubric: Rubric, claims: list[str], refs) -> None:
         """The step "swaps" (coach/grading/swaps.py): a claim that swaps the roles of two things the reference

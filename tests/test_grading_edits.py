@@ -1,0 +1,75 @@
+"""One fact changed in a copied sentence (coach/grading/edits.py, experiment 53): a claim that repeats a reference
+sentence nearly word for word with a number, a negation, an opposite or two of its terms changed is graded wrong with
+the sentence it copies cited; a rewording (synonyms, "rather than" for "not", a clause added) is not."""
+
+from __future__ import annotations
+
+from coach.grading.edits import copies, edit_basis, fact_changes
+
+REF = ["The kernel saves the registers of the current process in its PCB and loads the saved state of the next one.",
+       "A 32-bit address space holds 4 GB.",
+       "Authentication verifies who a user is, usually with a password.",
+       "Authorization decides what an authenticated user is allowed to do."]
+
+
+def _kinds(claims, refs=REF):
+    return {c: change[0] for c, (_, change) in fact_changes(claims, refs).items()}
+
+
+def test_each_kind_of_changed_fact_is_found_with_its_words():
+    swapped = "The kernel saves the registers of the next process in its PCB and loads the saved state of the current one."
+    assert fact_changes([swapped], REF) == {0: (0, ("exchange", "current", "next"))}
+    assert fact_changes(["A 32-bit address space holds 16 GB."], REF) == {0: (1, ("number", "4", "16"))}
+    assert _kinds(["The payload is not encrypted, so anyone can read it."],
+                  ["The payload is encrypted, so anyone can read it."]) == {0: "negation"}
+    assert _kinds(["A higher learning rate decreases the step size of every update."],
+                  ["A higher learning rate increases the step size of every update."]) == {0: "opposite"}
+    # two definitions given to each other, one per sentence: an exchange across two claims
+    crossed = ["Authorization verifies who a user is, usually with a password.",
+               "Authentication decides what an authenticated user is allowed to do."]
+    assert _kinds(crossed) == {0: "exchange", 1: "exchange"}
+
+
+def test_rewordings_are_not_changes_of_fact():
+    same = [
+        # the sentence itself, a synonym, a clause added, coordination turned round, "rather than" for "not"
+        "The kernel saves the registers of the current process in its PCB and loads the saved state of the next one.",
+        "The kernel stores the registers of the current process in its PCB and loads the saved state of the next one.",
+        "A 32-bit address space holds 4 GB, which is why larger machines moved to 64 bits.",
+        "Authentication verifies who a user is, usually with a password or a passkey.",
+    ]
+    assert fact_changes(same, REF) == {}
+    assert fact_changes(["It uses both unlabelled data and labelled data during training."],
+                        ["It uses both labelled data and unlabelled data during training."]) == {}
+    assert fact_changes(["The payload is merely encoded rather than encrypted, so anyone can read it."],
+                        ["The payload is merely encoded, not encrypted, so anyone can read it."]) == {}
+    # "instead" is no negation (the first test read's false flag), and a condition added with "without" is no denial
+    assert fact_changes(["At inference it uses running averages instead."],
+                        ["At inference it uses running averages of those statistics."]) == {}
+    assert fact_changes(["When the result depends on the timing of threads accessing shared data without locks."],
+                        ["When the result depends on the timing of threads accessing shared data."]) == {}
+    # a sentence about something else is not a copy, whatever it says
+    assert fact_changes(["Paging splits memory into fixed-size pages of 16 KB."], REF) == {}
+    assert copies("Short one.", REF[1]) == 0.0 and fact_changes([], REF) == {} and fact_changes(["x y z a b c"], []) == {}
+
+
+def test_the_basis_says_what_changed():
+    assert edit_basis("number", "4", "16") == \
+        'copies the reference sentence with a number changed: "16" where it says "4"'
+    assert edit_basis("negation", "", "not").endswith('adds "not"')
+
+
+def test_a_recited_answer_with_one_fact_changed_is_graded_wrong_with_the_sentence_it_copies(coach):
+    """The recital sets' failure: a source answer recited with one fact turned round scored like the recital itself
+    (4.8 against 5.4 on the test set). The copied sentence is the evidence, with its words."""
+    ref = ("A context switch is when the CPU stops running one process and starts running another. The kernel saves "
+           "the registers and program counter of the current process in its PCB and loads the saved state of the next "
+           "one. Context switches are pure overhead, because no useful work is done while they happen.")
+    q = "What is a context switch?"
+    wrong = coach.grader.grade(q, ref.replace("of the current process", "of the NEXT process").replace(
+        "of the next one", "of the current one").replace("NEXT", "next"), reference=ref)
+    right = coach.grader.grade(q, ref, reference=ref)
+    (item,) = [w for w in wrong.wrong if "exchanged" in (w.get("basis") or "")]
+    assert "saves the registers" in item["claim"] and "of the current process" in item["correction"]
+    assert item["evidence"]["text"] == item["correction"] and wrong.verdict == "incorrect"
+    assert wrong.score < right.score and not any("exchanged" in (w.get("basis") or "") for w in right.wrong)
