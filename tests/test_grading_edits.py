@@ -73,3 +73,14 @@ def test_a_recited_answer_with_one_fact_changed_is_graded_wrong_with_the_sentenc
     assert "saves the registers" in item["claim"] and "of the current process" in item["correction"]
     assert item["evidence"]["text"] == item["correction"] and wrong.verdict == "incorrect"
     assert wrong.score < right.score and not any("exchanged" in (w.get("basis") or "") for w in right.wrong)
+
+
+def test_a_negation_moved_within_the_sentence_is_no_change():
+    """A walkthrough's correct answer, "... and don't have to be declared", was read as taking out the "not" of "...
+    need not be declared": a negation put in or taken out needs the two sentences to hold different numbers of them."""
+    ref = ["Unchecked exceptions (RuntimeException and its subclasses, such as NullPointerException, plus Error) need "
+           "not be declared."]
+    assert fact_changes(["Unchecked ones are RuntimeException and its subclasses, like NullPointerException, plus "
+                         "Errors, and don't have to be declared."], ref) == {}
+    assert _kinds(["Unchecked exceptions (RuntimeException and its subclasses, such as NullPointerException, plus "
+                   "Error) need to be declared."], ref) == {0: "negation"}

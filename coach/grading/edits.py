@@ -9,7 +9,8 @@ the two are laid side by side. A claim *copies* a sentence when their word seque
 (difflib's ratio over lower-case words) and it has at least ``MIN_WORDS`` words; the changes between them are read
 for:
 - a number: one number taken out and another put in its place;
-- a negation: "not", "no", "never", "without", ... put in or taken out in a change of at most ``NEG_SPAN`` words;
+- a negation: "not", "no", "never", "without", ... put in or taken out in a change of at most ``NEG_SPAN`` words (or
+  an insertion or deletion of nothing else, "does not"), the two sentences holding different numbers of them;
 - an opposite: a word replaced by its antonym in the general lexicon (``coach/judge/data/lexicon.json``);
 - an exchange: a word replaced by another, and that word replaced by the first elsewhere, in the same claim or in
   another claim of the answer (not two words joined by "and" / "or": "A and B" for "B and A" says the same).
@@ -118,13 +119,16 @@ def _read(claim: str, sentence: str, ratio: float):
     new_numbers = [w for op in ops for w in a[op[3]:op[4]] if _is_number(w)]
     if old_numbers and new_numbers and set(old_numbers) != set(new_numbers):
         found.append(("number", " ".join(old_numbers), " ".join(new_numbers)))
+    # a negation moved within the sentence ("need not be declared" / "don't have to be declared") changes nothing: a
+    # change of negation needs the two sentences to hold different numbers of them (a walkthrough's correct answer)
+    negations_differ = sum(w in _NEGATIONS for w in r) != sum(w in _NEGATIONS for w in a)
     for tag, i1, i2, j1, j2 in ops:
         old, new = r[i1:i2], a[j1:j2]
         if {frozenset(old), frozenset(new)} & {frozenset({"not"})} and any(set(old + new) - {"not"} == c for c in _CONTRASTS):
             continue  # "not" for "rather than" / "instead of": the same denial
         neg_old, neg_new = sum(w in _NEGATIONS for w in old), sum(w in _NEGATIONS for w in new)
         bare = tag != "replace" and set(old + new) <= _NEGATIONS | _AUXILIARIES  # "not", "does not" put in
-        if neg_old != neg_new and (bare or (tag == "replace" and len(old) + len(new) <= NEG_SPAN)):
+        if negations_differ and neg_old != neg_new and (bare or (tag == "replace" and len(old) + len(new) <= NEG_SPAN)):
             found.append(("negation", " ".join(old), " ".join(new)))
             continue
         if tag != "replace":
