@@ -76,11 +76,17 @@ def test_a_recited_answer_with_one_fact_changed_is_graded_wrong_with_the_sentenc
 
 
 def test_a_negation_moved_within_the_sentence_is_no_change():
-    """A walkthrough's correct answer, "... and don't have to be declared", was read as taking out the "not" of "...
-    need not be declared": a negation put in or taken out needs the two sentences to hold different numbers of them."""
+    """A walkthrough's correct answer, "... and don't need to be declared", was read as taking out the "not" of "...
+    need not be declared": a negation taken out and one put back a word or two away is moved, not changed."""
     ref = ["Unchecked exceptions (RuntimeException and its subclasses, such as NullPointerException, plus Error) need "
            "not be declared."]
-    assert fact_changes(["Unchecked ones are RuntimeException and its subclasses, like NullPointerException, plus "
-                         "Errors, and don't have to be declared."], ref) == {}
+    for said in ("and don't have to be declared.", "and don't need to be declared."):
+        assert fact_changes(["Unchecked ones are RuntimeException and its subclasses, like NullPointerException, plus "
+                             "Errors, " + said], ref) == {}, said
+    # one taken out here and another put in there: two changes, not a move (a blind check's wrong answer)
+    final = ["Note that a final reference does not make the object immutable: you cannot point it at another object, "
+             "but you can still change the object's fields."]
+    assert _kinds(["Note that a final reference also makes the object immutable: you cannot point it at another "
+                   "object, and you cannot change the object's fields either."], final) == {0: "negation"}
     assert _kinds(["Unchecked exceptions (RuntimeException and its subclasses, such as NullPointerException, plus "
                    "Error) need to be declared."], ref) == {0: "negation"}
