@@ -138,3 +138,18 @@ def test_status_shows_source_names_as_they_are(run, tmp_path):
     res = run("status")
     assert res.exit_code == 0, res.output
     assert "notes [v2].md" in res.stdout and "x [/b] y.md" in res.stdout
+
+
+def test_status_lists_the_questions_read_from_a_source(run, tmp_path):
+    """A walkthrough found its page's missing questions only through `coach corpus parse`: `index status --questions
+    SOURCE` lists what was read, each question with its line; an unknown source is one line naming the indexed ones."""
+    doc = tmp_path / "a.txt"
+    doc.write_text(DOC_A, encoding="utf-8")
+    assert run("build", str(doc)).exit_code == 0
+    res = run("status", "--questions", "a.txt")
+    assert res.exit_code == 0 and res.stdout.splitlines() == ["     3  What is dropout?", "     7  What is overfitting?"]
+    assert "2 record(s) from a.txt" in res.stderr
+    rows = json.loads(run("status", "--questions", "a.txt", "--json").stdout)
+    assert [(r["line_start"], r["question"]) for r in rows] == [(3, "What is dropout?"), (7, "What is overfitting?")]
+    res = CliRunner().invoke(cli, ["index", "status", "--questions", "nope.md"])
+    assert res.exit_code == 1 and res.output.strip() == "Error: no indexed source 'nope.md'; indexed: a.txt"
