@@ -21,6 +21,7 @@ NEW_SOURCES_DIR = DATA_DIR / "new_sources"
 DOCUMENTS = ("sql_interview_notes.md", "os_concepts.html", "transformers_qa.pdf", "ml_basics.txt")
 AUDIT_DEV_DIR = DATA_DIR / "audit_dev"
 RECITAL_DEV_DIR = DATA_DIR / "recital_dev"  # the recital dev set's documents (tuning data: README_recital_dev.md)
+RECITAL_JAVA_DIR = DATA_DIR / "recital_java"  # experiment 53e's blind check, one page (README_recital_java.md)
 _DOC_SUFFIXES = (".md", ".txt", ".html", ".htm", ".pdf")
 _ROOT = Path(__file__).resolve().parents[1]
 # the code that turns a document into indexed, audited records: a change to it (or to a document) means rebuild
@@ -40,11 +41,12 @@ def audit_dev_documents() -> list[Path]:
                   if p.suffix in _DOC_SUFFIXES and not p.name.startswith("README") and not p.name.endswith(".source.txt"))
 
 
-def recital_dev_documents() -> list[Path]:
-    """The recital dev set's four documents (user-walkthrough pages; its answers and planted-error list are not)."""
-    if not RECITAL_DEV_DIR.is_dir():
+def recital_dev_documents(folder: Path = RECITAL_DEV_DIR) -> list[Path]:
+    """A recital set's documents (user-walkthrough pages; its answers and planted-error list are not): the dev set's
+    four, or ``RECITAL_JAVA_DIR``'s one."""
+    if not folder.is_dir():
         return []
-    return sorted(p for p in RECITAL_DEV_DIR.iterdir() if p.suffix in _DOC_SUFFIXES and p.name != "planted_errors.md")
+    return sorted(p for p in folder.iterdir() if p.suffix in _DOC_SUFFIXES and p.name != "planted_errors.md")
 
 
 def build_fingerprint(paths: list[Path]) -> str:
@@ -91,9 +93,9 @@ def coach_with_new_sources(settings):
     return coach_with_documents(settings, documents(), "eval-new-sources")
 
 
-def coach_with_recital_dev(settings):
-    """A Coach over bundled + the recital dev set's documents."""
-    return coach_with_documents(settings, recital_dev_documents(), "eval-recital-dev")
+def coach_with_recital_dev(settings, folder: Path = RECITAL_DEV_DIR):
+    """A Coach over bundled + a recital set's documents (the dev set's, or ``RECITAL_JAVA_DIR``'s)."""
+    return coach_with_documents(settings, recital_dev_documents(folder), f"eval-{folder.name.replace('_', '-')}")
 
 
 def coach_with_audit_dev(settings):

@@ -14,7 +14,9 @@ shares called "correct" and "incorrect".
 ``python -m evals.recital --dev`` measures the DEV set instead (``data/recital_dev/``, datasheet
 ``data/README_recital_dev.md``): 80 answers of the same four kinds on 20 questions of four user-walkthrough pages
 (Kubernetes, Git, web security, data engineering), written blind by another helper. It is tuning data: experiment 53
-was tuned on it (README), the test set above never."""
+was tuned on it (README), the test set above never. ``--java``: 40 answers of the same kinds on the Java page of a
+walkthrough (``data/recital_java/``, datasheet ``data/README_recital_java.md``), written blind and read once as
+experiment 53e's check."""
 
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ import sys
 from collections import defaultdict
 
 from evals.base import load_jsonl
-from evals.new_sources import NEW_SOURCES_DIR, RECITAL_DEV_DIR
+from evals.new_sources import NEW_SOURCES_DIR, RECITAL_DEV_DIR, RECITAL_JAVA_DIR
 
 RECITAL = NEW_SOURCES_DIR / "recital_answers.jsonl"
 RECITAL_DEV = RECITAL_DEV_DIR / "recital_dev.jsonl"
+RECITAL_JAVA = RECITAL_JAVA_DIR / "recital_java.jsonl"
 
 
 def recital_figures(coach, path=RECITAL) -> dict:
@@ -65,12 +68,14 @@ def main(argv: list[str]) -> int:
     from coach.config import load_settings
     from evals.new_sources import coach_with_new_sources, coach_with_recital_dev
 
-    if argv not in ([], ["--dev"]):
-        print("usage: python -m evals.recital [--dev]   (COACH_HOME: where the evaluation state is kept; --dev: the "
-              "recital dev set, tuning data)", file=sys.stderr)
+    if argv not in ([], ["--dev"], ["--java"]):
+        print("usage: python -m evals.recital [--dev | --java]   (COACH_HOME: where the evaluation state is kept; --dev: "
+              "the recital dev set, tuning data; --java: experiment 53e's blind check)", file=sys.stderr)
         return 2
-    if argv:
+    if argv == ["--dev"]:
         print(json.dumps(recital_figures(coach_with_recital_dev(load_settings()), RECITAL_DEV), indent=2))
+    elif argv == ["--java"]:
+        print(json.dumps(recital_figures(coach_with_recital_dev(load_settings(), RECITAL_JAVA_DIR), RECITAL_JAVA), indent=2))
     else:
         print(json.dumps(recital_figures(coach_with_new_sources(load_settings())), indent=2))
     return 0

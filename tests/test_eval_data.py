@@ -216,3 +216,17 @@ def test_the_recital_dev_set_is_complete_and_apart_from_the_test_set():
     assert not {r["question"] for r in rows} & {r["question"] for r in test}
     assert not {r["answer"] for r in rows} & {r["answer"] for r in test}
     assert all(r["score"] <= 5 for r in rows if r["kind"] == "recital_one_fact_wrong")
+
+
+def test_the_java_recital_check_set_is_complete():
+    """evals/data/recital_java (README_recital_java.md): 4 answers of the recital kinds on each of 10 questions of its page."""
+    from collections import Counter
+
+    from evals.new_sources import RECITAL_JAVA_DIR, recital_dev_documents
+    from evals.recital import RECITAL_JAVA
+
+    rows = load_jsonl(RECITAL_JAVA)
+    assert len(rows) == 40 and len({r["id"] for r in rows}) == 40
+    assert set(Counter(r["question"] for r in rows).values()) == {4} and len({r["question"] for r in rows}) == 10
+    assert [d.name for d in recital_dev_documents(RECITAL_JAVA_DIR)] == ["java_oop.html"]
+    assert {r["source"] for r in rows} == {"java_oop.html"}
