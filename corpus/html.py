@@ -80,7 +80,8 @@ def _is_noise(el, panels: frozenset[str] | set[str] = frozenset()) -> bool:
     hidden = (get("hidden") is not None or (get("aria-hidden") or "").lower() == "true"
               or "display:none" in style or "visibility:hidden" in style)
     marks = f"{get('class') or ''} {get('id') or ''}"
-    if hidden and not ((get("id") or "") in panels or _PANEL.search(marks)):
+    # (by its class only a block: an icon such as <span class="faq-icon" aria-hidden="true">+</span> stays out)
+    if hidden and not ((get("id") or "") in panels or (tag in BLOCK_TAGS and _PANEL.search(marks))):
         return True
     return bool(_NOISE.search(marks)) and tag not in ("main", "article", "body", "html")
 

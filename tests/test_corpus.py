@@ -1013,7 +1013,7 @@ def test_an_faq_accordion_s_toggles_and_hidden_panels_are_the_page_s_questions_a
         '<details><summary><h3>1. What is a JVM?</h3></summary><p>The JVM runs Java bytecode.</p></details>'
         '<div class="accordion"><div class="accordion-item">'
         '<button class="accordion-toggle" aria-expanded="false" aria-controls="a2">2. How does HashMap work internally?'
-        '</button><div class="accordion-panel" id="a2" hidden><p>It hashes each key to pick a bucket.</p></div></div>'
+        '<span class="faq-icon" aria-hidden="true">+</span></button><div class="accordion-panel" id="a2" hidden><p>It hashes each key to pick a bucket.</p></div></div>'
         '<div><button data-bs-toggle="collapse" data-bs-target="#a3">3. What does final mean?</button>'
         '<div id="a3" class="panel" style="display: none"><p>A final variable is assigned once.</p></div></div></div>'
         '<div hidden><p>Secret draft text nobody sees.</p></div><button>Subscribe</button>'
