@@ -43,9 +43,17 @@ _TOGGLE_ATTRS = ("aria-controls", "aria-expanded", "data-target", "data-bs-targe
 _PANEL = re.compile(r"(^|[\s_-])(accordion|collapse|collapsible|faq|answer)($|[\s_-])", re.IGNORECASE)
 
 
+_ASKS = re.compile(r"^\s*(?:(?:q(?:uestion)?\s*)?\d{1,4}\s*[.):]|(?:what|why|how|when|where|which|who|is|are|can|"
+                   r"does|do|should|explain|describe|define|compare|name|list)\b)", re.I)
+
+
 def _toggle(el) -> bool:
-    """A button that opens and closes a panel (an FAQ accordion's question): its text is the page's, not a control's."""
-    return el.tag == "button" and any(el.get(a) is not None for a in _TOGGLE_ATTRS)
+    """A button that opens and closes a panel with a question on it (an FAQ accordion's): its text is the page's, not a
+    control's. A "Read more" or "Show answer" toggle is still a control (its panel is kept all the same)."""
+    if el.tag != "button" or not any(el.get(a) is not None for a in _TOGGLE_ATTRS):
+        return False
+    text = el.text_content().strip()
+    return text.endswith("?") or bool(_ASKS.match(text))
 
 
 def _panels(root) -> set[str]:

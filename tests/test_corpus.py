@@ -1017,13 +1017,16 @@ def test_an_faq_accordion_s_toggles_and_hidden_panels_are_the_page_s_questions_a
         '<div><button data-bs-toggle="collapse" data-bs-target="#a3">3. What does final mean?</button>'
         '<div id="a3" class="panel" style="display: none"><p>A final variable is assigned once.</p></div></div></div>'
         '<div hidden><p>Secret draft text nobody sees.</p></div><button>Subscribe</button>'
+        '<h3>4. What is a JIT?</h3><p>It compiles hot code.</p><button aria-expanded="false" aria-controls="m4">Read more'
+        '</button><div id="m4" hidden><p>It profiles the running program first.</p></div>'
         '<div class="author-box"><p><strong>About the author:</strong> Priya writes about Java.</p></div>'
         '</main></body></html>', encoding="utf-8")
     recs = parse_file(page).records
     assert [(r.question, r.answer) for r in recs] == [
         ("What is a JVM?", "The JVM runs Java bytecode."),
         ("How does HashMap work internally?", "It hashes each key to pick a bucket."),
-        ("What does final mean?", "A final variable is assigned once.")]
+        ("What does final mean?", "A final variable is assigned once."),
+        ("What is a JIT?", "It compiles hot code.\nIt profiles the running program first.")]
 
 
 def test_a_superscript_power_keeps_its_caret():
