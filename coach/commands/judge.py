@@ -181,6 +181,11 @@ def train_prompts(settings, output):
     click.echo(json.dumps({"threshold": model.threshold, **model.info}, indent=2))
 
 
+# evaluation folders added after the shipped prompt model was fitted: not read, so `coach judge train-prompts` still
+# reproduces it (tests/test_prompt_model.py)
+_AFTER_PROMPT_MODEL = frozenset({"recital_dev", "recital_java"})
+
+
 def technical_questions(root: Path) -> list[str]:
     """Every question text of the repository's documents (bundled, evaluation) and of its evaluation data files,
     but the behavioural sets' and those the phrasings read as behavioural."""
@@ -192,8 +197,8 @@ def technical_questions(root: Path) -> list[str]:
 
     def skipped(path: str) -> bool:  # by the path inside the repository, not where the checkout lives (a review)
         rel = Path(path).relative_to(root)
-        return (any(part.startswith("behavioural") for part in rel.parts[:-1]) or "README" in rel.name
-                or rel.name == "used_questions.txt")
+        return (any(part.startswith("behavioural") or part in _AFTER_PROMPT_MODEL for part in rel.parts[:-1])
+                or "README" in rel.name or rel.name == "used_questions.txt")
 
     qs: set[str] = set()
     for f in sorted(glob.glob(str(root / "evals/data/**/*.jsonl"), recursive=True)):
