@@ -57,6 +57,9 @@ def test_the_basis_says_what_changed():
     assert edit_basis("number", "4", "16") == \
         'copies the reference sentence with a number changed: "16" where it says "4"'
     assert edit_basis("negation", "", "not").endswith('adds "not"')
+    # each word as the texts write it (the words are read in lower case)
+    assert edit_basis("exchange", "stringbuilder", "stringbuffer", "StringBuilder is fast.", "StringBuffer is fast.") \
+        .endswith('"StringBuffer" where it says "StringBuilder"')
 
 
 def test_a_recited_answer_with_one_fact_changed_is_graded_wrong_with_the_sentence_it_copies(coach):

@@ -185,8 +185,18 @@ _CHANGED = {"number": "a number changed", "negation": "a negation put in or take
             "opposite": "a word turned into its opposite", "exchange": "two of its terms exchanged"}
 
 
-def edit_basis(kind: str, old: str, new: str) -> str:
+def _as_written(found: str, text: str) -> str:
+    """``found`` (lower-case words) as ``text`` writes each of them ("StringBuilder", not "stringbuilder")."""
+    out = []
+    for w in found.split():
+        m = re.search(r"(?<![\w'’])" + re.escape(w) + r"(?![\w'’])", text, re.I)
+        out.append(m.group(0) if m else w)
+    return " ".join(out)
+
+
+def edit_basis(kind: str, old: str, new: str, sentence: str = "", claim: str = "") -> str:
     """How a "What is wrong" item found by this rule says why: 'copies the reference sentence with a number changed:
-    "16" where it says "4"'."""
+    "16" where it says "4"', each word as the sentence and the claim write it."""
+    old, new = _as_written(old, sentence), _as_written(new, claim)
     said = (f'"{new}" where it says "{old}"' if old and new else f'adds "{new}"' if new else f'leaves out "{old}"')
     return f"copies the reference sentence with {_CHANGED.get(kind, 'a fact changed')}: {said}"

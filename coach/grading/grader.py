@@ -861,7 +861,7 @@ class Grader:
                 uncredit.add(normalise(ref.text).lower())
             ev.stated.append({"claim": claim, "sentence": claim, "correction": ref.text, "source_error": False,
                               "how": "edit", "strength": 1.0, "shown_how": "contradicts the reference",
-                              "basis": edit_basis(kind, old, new),
+                              "basis": edit_basis(kind, old, new, ref.text, claim),
                               "evidence": evidence_of(ref.cite, ref.text)})
         if found:
             ev.features["misconception"] = 1.0
