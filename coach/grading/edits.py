@@ -27,7 +27,6 @@ import json
 import re
 from difflib import SequenceMatcher
 from functools import lru_cache
-from pathlib import Path
 
 RATIO = 0.6  # picked on the dev sets from 0.6 / 0.7 / 0.8 (experiment 53, README)
 MIN_WORDS = 6
@@ -46,14 +45,15 @@ _AUXILIARIES = frozenset("is are was were be been do does did can could will wou
 _STOP = frozenset("""a an the is are was were be been being of to in on at by for with as from into than then that this
 these those it its they them their there which who what when where how and or so if also can could may might will would
 should must do does did has have had one all every each any some both many most""".split())
-_LEXICON = Path(__file__).resolve().parents[1] / "judge" / "data" / "lexicon.json"
 
 
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[frozenset, frozenset]:
     """(synonym pairs, antonym pairs) of single words, both orders."""
+    from coach.judge.data import LEXICON
+
     try:
-        data = json.loads(_LEXICON.read_text(encoding="utf-8"))
+        data = json.loads(LEXICON.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return frozenset(), frozenset()
 
@@ -98,16 +98,18 @@ def _joined(ws: list[str], a: str, b: str) -> bool:
 
 def copies(claim: str, sentence: str) -> float:
     """difflib's ratio of the two word sequences (0 when the claim is shorter than ``MIN_WORDS`` words)."""
-    a, r = words(claim), words(sentence)
+    return _ratio(words(claim), words(sentence))
+
+
+def _ratio(a: list[str], r: list[str]) -> float:
     if len(a) < MIN_WORDS or not r:
         return 0.0
     return SequenceMatcher(None, r, a, autojunk=False).ratio()
 
 
-def _read(claim: str, sentence: str, ratio: float):
-    """(changes of fact, content-word replacements (old, new)) of a claim that copies ``sentence``; None when it
-    does not copy it."""
-    a, r = words(claim), words(sentence)
+def _read(a: list[str], r: list[str], ratio: float):
+    """(changes of fact, content-word replacements (old, new)) of a claim (its ``words``) that copies a sentence
+    (``r``, its words); None when it does not copy it."""
     if len(a) < MIN_WORDS or not r:
         return None
     sm = SequenceMatcher(None, r, a, autojunk=False)
@@ -164,11 +166,13 @@ def fact_changes(claims: list[str], sentences: list[str], ratio: float = RATIO) 
     replacements that mirror each other, old -> new in one place and new -> old in another, in one claim or across
     two claims of the answer (a definition of A given to B, and B's to A)."""
     read = {}
+    said = [words(s) for s in sentences]  # each sentence read once, not once per claim
     for c, claim in enumerate(claims):
         if not sentences:
             break
-        best = max(range(len(sentences)), key=lambda j: copies(claim, sentences[j]))
-        got = _read(claim, sentences[best], ratio)
+        a = words(claim)
+        best = max(range(len(sentences)), key=lambda j: _ratio(a, said[j]))
+        got = _read(a, said[best], ratio)
         if got is not None:
             read[c] = (best, got)
     replaced = {pair for _, (_, swapped) in read.values() for pair in swapped}
