@@ -224,7 +224,7 @@ def test_cli_says_when_an_explicitly_chosen_trusted_check_cannot_flag(tmp_path, 
     res = CliRunner().invoke(cli, ["check", "--output", str(tmp_path / "f.jsonl"), "--checks", "code,trusted",
                                    str(DATA / "knowledge_source.txt")])
     assert res.exit_code == 0, res.output
-    assert "`trusted` check flags nothing" in res.output and "audit-fit" in res.output
+    assert "`trusted` check's judge reading flags nothing" in res.output and "audit-fit" in res.output
     assert "`llm` check is off" not in res.output  # not selected: nothing to say about it
 
 
@@ -246,9 +246,9 @@ def test_an_audit_says_what_it_could_not_verify(tmp_path, monkeypatch):
     assert "note: the `llm` check is off" in res.output  # the default settings name no trusted LLM
     md = rep.read_text()
     assert "0 flagged claims in 0 of 1 audited sources (0 errors, 0 suspect): clean.md." in md
-    assert "Not verified:" in md and "check flags nothing" in md
+    assert "Not verified:" in md and "judge reading flags nothing" in md
     # the notes are the code's own Markdown: `trusted` is code, not "\\`trusted\\`" (seen in a walkthrough)
-    assert "the `trusted` check flags nothing" in md and "\\`" not in md
+    assert "the `trusted` check's judge reading flags nothing" in md and "\\`" not in md
     monkeypatch.setattr(trusted, "enabled", lambda th=None: True)
     assert not_verified(("code", "trusted")) == []  # a check that can flag is not listed
 

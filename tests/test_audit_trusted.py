@@ -26,6 +26,14 @@ During training, dropout randomly switches off a fraction of the units, which re
 3. What is the Zorblax protocol?
 
 The Zorblax protocol always sends its heartbeat on port 80.
+
+4. How should the weights of a ReLU network be initialised?
+
+He initialisation uses a weight variance of 1/fan_in, compensating for ReLU zeroing roughly half of the pre-activations.
+
+5. Why does the sample variance divide by n - 1?
+
+The sample variance divides the sum of squared deviations by n - 1 rather than n, which makes it an unbiased estimator of the population variance.
 """
 
 
@@ -48,7 +56,8 @@ def _line_of(text: str) -> int:
     return next(i for i, line in enumerate(DOC.split("\n"), 1) if text in line)
 
 
-GAP = "measured gap: no dev-fit setting of the trusted check is precise enough, so it flags nothing (coach/audit/trusted_thresholds.json)"
+GAP = ("measured gap: no dev-fit setting of the trusted check's judge reading is precise enough, so it flags nothing "
+       "(coach/audit/trusted_thresholds.json); its edit reading reads only a sentence that repeats a statement")
 
 
 @pytest.mark.xfail(strict=True, reason=GAP)
@@ -66,11 +75,11 @@ def test_correct_paraphrase_is_not_flagged(flags):
     assert not [f for f in fl if f["line_start"] == _line_of("dropout randomly switches off")]
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_users_own_statement_flags_a_contradicting_claim(flags):
+    # an xfail until experiment 54: the source repeats the user's statement with its number changed
     fl, _ = flags
     hit = [f for f in fl if f["line_start"] == _line_of("port 80")]
-    assert hit and "4242" in hit[0]["correction"], fl
+    assert hit and "4242" in hit[0]["correction"] and hit[0]["evidence"][0]["ref"].startswith("mine.jsonl#"), fl
 
 
 def test_users_own_statements_are_loaded_and_a_bad_file_is_skipped(flags):
@@ -101,9 +110,9 @@ def test_bundled_reference_only_statements_are_valid():
     assert len(bundled_rows()) >= 2700 + len(ids)
 
 
-def test_trusted_runs_by_default_but_flags_nothing_until_a_dev_fit_qualifies(monkeypatch):
+def test_trusted_runs_by_default_but_its_judge_reading_flags_nothing_until_a_dev_fit_qualifies(monkeypatch):
     """The check is in the default set; with the fit's 'nothing qualified' thresholds it never even
-    loads the judge (control flow only: the context is a stub that fails if used)."""
+    loads the judge (control flow only: the context is a stub that fails if the judge is asked for)."""
     from coach.audit.checks import DEFAULT_CHECKS
     from coach.audit.checks import trusted as T
     from coach.audit.types import Claim
@@ -116,8 +125,27 @@ def test_trusted_runs_by_default_but_flags_nothing_until_a_dev_fit_qualifies(mon
 
         trusted_index = judge
 
+    class NoStatements(Untouchable):
+        def trusted_index(self):
+            return None  # the edit reading (no model) reads the trusted statements, never the judge
+
     claim = Claim("r", "s.txt", 1, 1, "L2 gives sparse weights.", "L2 gives sparse weights and L1 does not.", "sentence")
     monkeypatch.setattr(T, "thresholds", lambda: {"suspect_min": 1.01, "error_min": 1.01, "k": 4, "min_sim": 0.45})
-    assert not T.enabled() and T.check_trusted([claim], Untouchable()) == []
+    assert not T.enabled() and T.check_trusted([claim], NoStatements()) == []
     monkeypatch.setattr(T, "thresholds", lambda: {"suspect_min": 0.9, "error_min": 0.95, "k": 4, "min_sim": 0.45})
     assert T.enabled()
+
+
+def test_a_sentence_that_repeats_a_trusted_statement_with_a_number_changed_is_a_suspect(flags):
+    """The edit reading (experiment 54): the source says 1/fan_in where the trusted statement on He initialisation
+    says 2/fan_in; the statement is the evidence and the correction, and the reason says what changed."""
+    fl, _ = flags
+    (f,) = [f for f in fl if f["line_start"] == _line_of("He initialisation uses")]
+    assert f["check"] == "trusted" and f["verdict"] == "suspect" and f["evidence"][0]["edit"] == "number"
+    assert "2/fan_in" in f["correction"] and '"1" where it says "2"' in f["reason"], f
+
+
+def test_a_number_written_another_way_is_not_a_changed_fact(flags):
+    """"n - 1" where the trusted statement says "n minus one": the same number."""
+    fl, _ = flags
+    assert not [f for f in fl if f["line_start"] == _line_of("divides the sum of squared deviations")]

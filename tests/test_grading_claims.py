@@ -228,12 +228,21 @@ def test_where_having_in_other_words_on_an_added_source_is_correct(sql_coach):
     assert good.verdict == "correct", (good.score, good.feedback)
 
 
-@pytest.mark.xfail(strict=True, reason="measured gap: the trusted-statement audit check runs by default, but no setting qualified in its dev fit, so it flags nothing")
-def test_source_error_is_flagged_and_graded_against_the_correction(sql_coach):
+def test_source_error_is_flagged_and_drafted_as_its_correction(sql_coach):
+    # an xfail until experiment 54: the source repeats a trusted statement with its negation taken out, so the audit
+    # flags it, and the draft grades against the statement
     flags = [f for f in sql_coach.audit.all_flags() if f["source"] == "sql_notes.md"]
-    assert any("NULL" in f["quote"] for f in flags), flags
+    (flag,) = [f for f in flags if "NULL" in f["quote"]]
+    assert flag["check"] == "trusted" and "cannot contain NULL" in flag["correction"], flag
     rubric = sql_coach.grader.resolve("What is a primary key?")
     assert not any("can contain NULL" in kp.text for kp in rubric.key_points)  # the error never becomes a key point
+    assert any("cannot contain NULL" in kp.text for kp in rubric.key_points), rubric.key_points
+
+
+@pytest.mark.xfail(strict=True, reason="measured gap: the judge reads the correct answer as contradicting the correction "
+                   "it restates in other words (0.98), and half of the flagged sentence recited is not counted as stating "
+                   "it (5.5 'partial'; experiment 55 failed at dev)")
+def test_a_correct_answer_beats_the_recited_source_error(sql_coach):
     right = sql_coach.grader.grade("What is a primary key?",
                                    "A primary key uniquely identifies each row, so its values must be unique and can never be NULL.")
     parrot = sql_coach.grader.grade("What is a primary key?", "A primary key can contain NULL values and duplicates.")

@@ -93,3 +93,28 @@ def test_a_negation_moved_within_the_sentence_is_no_change():
                    "object, and you cannot change the object's fields either."], final) == {0: "negation"}
     assert _kinds(["Unchecked exceptions (RuntimeException and its subclasses, such as NullPointerException, plus "
                    "Error) need to be declared."], ref) == {0: "negation"}
+
+
+def test_the_audits_aligned_reading_of_numbers():
+    """The audit's reading (``aligned``): a source and a trusted statement written apart say "one" and "1", "1x1" and
+    "1×1", and hold numbers about different things in parts that do not match; only a number replaced in place is
+    a change. Grading's reading, too, reads "-1 to 1" as "minus one to one" (it read a number changed, 54c)."""
+    stated = "The Pearson correlation coefficient measures the strength of a linear relationship and ranges from minus one to one."
+    same = "The Pearson correlation coefficient measures the strength of a linear relationship and ranges from -1 to 1."
+    assert not fact_changes([same], [stated]) and not fact_changes([same], [stated], aligned=True)
+    conv = "A 1x1 convolution mixes information across channels at each position."
+    assert not fact_changes([conv], ["A 1×1 convolution mixes information across channels at each position."], aligned=True)
+    far = ("The chi-square test of independence compares observed and expected counts in a contingency table; a "
+           "common rule of thumb is that every expected count should be at least 5.")
+    df = ("A chi-square test of independence compares observed and expected counts in a contingency table, with "
+          "(r - 1)(c - 1) degrees of freedom.")
+    assert not fact_changes([far], [df], ratio=0.4, aligned=True)
+    wrong = "He initialisation uses a weight variance of 1/fan_in, compensating for ReLU zeroing half of the inputs."
+    right = "He initialisation uses a weight variance of 2/fan_in, compensating for ReLU zeroing half of the inputs."
+    assert fact_changes([wrong], [right], aligned=True) == {0: (0, ("number", "2", "1"))}
+    f1 = "F1 is the harmonic mean of precision and recall: 2PR / (P + R)."
+    got = fact_changes(["F1 is the arithmetic mean of precision and accuracy: (P + A) / 2."], [f1])
+    assert got[0][1][0] == "number"  # grading reads a token as written: "2pr" is no "2" (54c lost this catch)
+    half = "A bfloat16 tensor takes half the memory of the same tensor stored in float32."
+    assert fact_changes([half.replace("half", "twice")], [half]) == {0: (0, ("number", "half", "twice"))}
+

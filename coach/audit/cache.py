@@ -28,8 +28,9 @@ _CORPUS = _PKG.parent.parent / "corpus"
 
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
-    """Hash of the audit code, the corpus stage's code (a parser change moves records and lines), the
-    knowledge files and the judge's training records: editing any of them invalidates every cached result."""
+    """Hash of the audit code (with grading's edit reading, which the `trusted` check uses), the corpus stage's code
+    (a parser change moves records and lines), the knowledge files and the judge's training records: editing any of
+    them invalidates every cached result."""
     h = hashlib.sha256()
     from coach.judge.model import WEIGHTS_DIR
 
@@ -39,8 +40,12 @@ def fingerprint() -> str:
     from corpus.version import parser_fingerprint
 
     h.update(parser_fingerprint(_CORPUS).encode())
+    from coach.judge.data import LEXICON
+
+    # the edit reading of the `trusted` check is grading's (coach/grading/edits.py, with its lexicon)
+    edits = [_PKG.parent / "grading" / "edits.py", LEXICON]
     for p in sorted([*_PKG.rglob("*.py"), *_PKG.glob("*.json"), *_PKG.glob("data/*.jsonl"), *_KNOWLEDGE.glob("*.yaml"),
-                     *_KNOWLEDGE.glob("*.jsonl"), *judge_files]):
+                     *_KNOWLEDGE.glob("*.jsonl"), *judge_files, *[e for e in edits if e.exists()]]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]

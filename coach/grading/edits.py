@@ -32,6 +32,7 @@ RATIO = 0.6  # picked on the dev sets from 0.6 / 0.7 / 0.8 (experiment 53, READM
 MIN_WORDS = 6
 NEG_SPAN = 4  # words of a replacement that puts in or takes out a negation
 NEG_MOVE = 3  # a negation taken out and one put in this many words apart: moved, not changed
+NUMBER_SPAN = 4  # words a side of a replacement that changes a number (``aligned``)
 JOIN_SPAN = 4  # two words at most this far apart with "and" / "or" between them are coordinated
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?(?:['’][a-z]+)?")
@@ -107,9 +108,25 @@ def _ratio(a: list[str], r: list[str]) -> float:
     return SequenceMatcher(None, r, a, autojunk=False).ratio()
 
 
-def _read(a: list[str], r: list[str], ratio: float):
+_DIGITS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def _numbers(ws: list[str]) -> set[str]:
+    """The numbers in ``ws`` as digits: number words read as digits ("one" -> 1), digit runs read out of a token
+    ("1x1" -> 1); another number word ("half", "twice") as itself."""
+    out = set()
+    for w in ws:
+        runs = re.findall(r"[0-9]+(?:\.[0-9]+)?", w)
+        out |= {_DIGITS[w]} if w in _DIGITS else set(runs) if runs else {w} if w in _NUMBER_WORDS else set()
+    return out
+
+
+def _read(a: list[str], r: list[str], ratio: float, aligned: bool = False):
     """(changes of fact, content-word replacements (old, new)) of a claim (its ``words``) that copies a sentence
-    (``r``, its words); None when it does not copy it."""
+    (``r``, its words); None when it does not copy it. ``aligned``: a number changes only within one replacement of
+    at most ``NUMBER_SPAN`` words a side, numbers on both sides, read as digits (the audit's reading: a source and a
+    trusted statement written apart say "one" and "1", and hold numbers about different things)."""
     if len(a) < MIN_WORDS or not r:
         return None
     sm = SequenceMatcher(None, r, a, autojunk=False)
@@ -118,10 +135,20 @@ def _read(a: list[str], r: list[str], ratio: float):
     synonyms, antonyms = _lexicon()
     found, swapped = [], []
     ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
-    old_numbers = [w for op in ops for w in r[op[1]:op[2]] if _is_number(w)]
-    new_numbers = [w for op in ops for w in a[op[3]:op[4]] if _is_number(w)]
-    if old_numbers and new_numbers and set(old_numbers) != set(new_numbers):
-        found.append(("number", " ".join(old_numbers), " ".join(new_numbers)))
+    if aligned:
+        for tag, i1, i2, j1, j2 in ops:
+            old, new = _numbers(r[i1:i2]), _numbers(a[j1:j2])
+            if tag == "replace" and max(i2 - i1, j2 - j1) <= NUMBER_SPAN and old and new and old != new:
+                found.append(("number", " ".join(w for w in r[i1:i2] if _is_number(w)),
+                              " ".join(w for w in a[j1:j2] if _is_number(w))))
+                break
+    else:
+        old_numbers = [w for op in ops for w in r[op[1]:op[2]] if _is_number(w)]
+        new_numbers = [w for op in ops for w in a[op[3]:op[4]] if _is_number(w)]
+        # a number word read as its digit ("minus one to one" is "-1 to 1"); a token as it is written ("2PR" is no "2")
+        as_digits = [{_DIGITS.get(w, w) for w in ws} for ws in (old_numbers, new_numbers)]
+        if old_numbers and new_numbers and as_digits[0] != as_digits[1]:
+            found.append(("number", " ".join(old_numbers), " ".join(new_numbers)))
     # a negation moved a word or two ("need not be declared" / "don't need to be declared", a walkthrough's correct
     # answer) changes nothing: a change that takes one out and a change within ``NEG_MOVE`` words that puts one in
     # cancel; a negation taken out of one clause and another put in elsewhere do not
@@ -160,7 +187,8 @@ def _read(a: list[str], r: list[str], ratio: float):
     return found, swapped
 
 
-def fact_changes(claims: list[str], sentences: list[str], ratio: float = RATIO) -> dict[int, tuple[int, tuple]]:
+def fact_changes(claims: list[str], sentences: list[str], ratio: float = RATIO, aligned: bool = False
+                 ) -> dict[int, tuple[int, tuple]]:
     """For each claim that copies one of ``sentences`` (its closest by ``copies``) with a change of fact: claim index
     -> (sentence index, (kind, the sentence's words, the claim's words)), the first change found. An exchange is two
     replacements that mirror each other, old -> new in one place and new -> old in another, in one claim or across
@@ -172,7 +200,7 @@ def fact_changes(claims: list[str], sentences: list[str], ratio: float = RATIO) 
             break
         a = words(claim)
         best = max(range(len(sentences)), key=lambda j: _ratio(a, said[j]))
-        got = _read(a, said[best], ratio)
+        got = _read(a, said[best], ratio, aligned)
         if got is not None:
             read[c] = (best, got)
     replaced = {pair for _, (_, swapped) in read.values() for pair in swapped}

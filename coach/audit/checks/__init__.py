@@ -96,12 +96,13 @@ def not_verified(checks=DEFAULT_CHECKS, settings=None, web: bool = False) -> lis
 
         if not enabled():
             # what it means for the user first (a walkthrough read only the fit's jargon), then why
-            out.append(FACTS_NOT_VERIFIED + ": the audit checks code, arithmetic and known error patterns, so a wrong "
-                       "sentence in a source is taken as true until you report it " + (
+            out.append(FACTS_NOT_VERIFIED + ": the audit checks code, arithmetic, known error patterns and sentences "
+                       "that repeat a trusted statement with one fact changed, so any other wrong sentence in a source "
+                       "is taken as true until you report it " + (
                            "(Report a wrong sentence in a source, below)" if web else
                            "(`coach corrections add`, or Report a wrong sentence in the web UI's Sources tab); the "
-                           "`trusted` check flags nothing, since no setting of its dev fit was precise enough (refit "
-                           "with `coach eval audit-fit`)"))
+                           "`trusted` check's judge reading flags nothing, since no setting of its dev fit was precise "
+                           "enough (refit with `coach eval audit-fit`)"))
     if "llm" in checks:
         from coach.audit.checks.llm import configured
 

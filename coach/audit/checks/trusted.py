@@ -29,6 +29,10 @@ from coach.judge.model import CONTRADICTION, ENTAILMENT
 log = logging.getLogger(__name__)
 THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "trusted_thresholds.json"
 _PROSE = ("sentence", "list_item", "table_cell")
+# the edit reading (``edit_flags``, experiment 54): R picked on dev from 0.4 / 0.5, K from 4 / 10 (README)
+EDIT_RATIO = 0.4
+EDIT_K = 4
+EDIT_MIN_SIM = 0.45
 _PRONOUN = re.compile(r"^(?:it|this|they|these|that|those|its|their|such|here|which)\b", re.I)
 
 
@@ -175,12 +179,43 @@ def _verifier_flags(claims: list[Claim], context, th: dict) -> list[Flag]:
     return flags
 
 
+def edit_flags(claims: list[Claim], context) -> list[Flag]:
+    """A claim that copies one of its nearest trusted statements with one fact changed (a number, a negation, a word
+    for its opposite, two terms exchanged: ``coach/grading/edits.py``, the reading that finds the same slips in an
+    answer) is a suspect, the statement its evidence and correction. No model reads the pair: the change is plain
+    when the two are laid side by side, and a claim in other words than every statement is never read."""
+    from coach.grading.edits import MIN_WORDS, edit_basis, fact_changes
+
+    index = context.trusted_index()
+    prose = [c for c in claims if c.kind in _PROSE and len(c.text.split()) >= MIN_WORDS]
+    if not prose or index is None or not len(index.statements):
+        return []
+    cands = index.candidates([c.text for c in prose], k=EDIT_K, min_sim=EDIT_MIN_SIM)
+    flags = []
+    for claim, cs in zip(prose, cands):
+        said = [index.statements[si] for si, _ in cs]
+        got = fact_changes([claim.text], [st.text for st in said], ratio=EDIT_RATIO, aligned=True)
+        if 0 not in got:
+            continue
+        j, (kind, old, new) = got[0]
+        st = said[j]
+        basis = edit_basis(kind, old, new, st.text, claim.text).replace("the reference sentence", "a trusted statement")
+        flags.append(Flag.from_claim(
+            claim, verdict="suspect", kind="contradiction", severity="minor", check="trusted",
+            reason=f"{basis} (on {st.concept or st.topic or 'this concept'})",
+            correction=st.text,
+            evidence=[{"type": "trusted", "text": st.text, "ref": f"{st.origin}#{st.id}", "concept": st.concept,
+                       "edit": kind}],
+        ))
+    return flags
+
+
 def check_trusted(claims: list[Claim], context) -> list[Flag]:
     th = thresholds()
     if float(verifier_thresholds(th)["suspect_min"]) <= 1.0 and context.verifier() is not None:
         return _verifier_flags(claims, context, th)
     if not judge_enabled(th):
-        return []
+        return edit_flags(claims, context)
     index = context.trusted_index()
     flags = []
     for claim, si, p_contra, _ in judge_claims(claims, context, th=th):
