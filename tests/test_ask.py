@@ -387,3 +387,28 @@ def test_a_sentence_with_every_word_asked_about_answers_the_question(tmp_path, b
     headless = answer(c, "What is a headless Service?", allow_llm=False)
     assert "own DNS record" in headless.text, (headless.text, headless.signals)
     assert answer(c, "What is the default font size of a web page?", allow_llm=False).route == "refused"
+
+
+def test_a_clause_that_leans_on_the_one_before_it_is_said_with_it(tmp_path, built_home):
+    """A C++ walkthrough asked for the default stack size and was told "The stack holds local variables and function
+    call frames. its lifetime is controlled by the programmer and allocation is slower ...": the back half of the
+    source's sentence about the heap, cut at ";", read as a statement about the stack."""
+    from coach.ask import answer
+
+    src = tmp_path / "cpp.md"
+    src.write_text(
+        "# C++ memory\n\n## 1. What is the difference between stack and heap memory?\n\n"
+        "The stack holds local variables and function call frames. Allocation is just a pointer bump, it is very fast, "
+        "and memory is released automatically when the function returns. The heap (the free store) is used for dynamic "
+        "allocation with new or malloc; its lifetime is controlled by the programmer and allocation is slower because "
+        "the allocator has to find a free block.\n\nThe stack is small: the default stack size for the main thread on "
+        "Linux is usually 8 MB, so large arrays and deep recursion can cause a stack overflow. The heap is limited only "
+        "by available virtual memory.\n\n## 2. What is RAII?\n\nRAII ties a resource to an object's lifetime: it is "
+        "acquired in the constructor and released in the destructor.\n", encoding="utf-8")
+    c = own_coach(built_home, tmp_path)
+    c.add_sources([src])
+    a = answer(c, "What is the default stack size for the main thread on Linux?", allow_llm=False)
+    assert a.route == "sentences" and "8 MB" in a.text, (a.text, a.signals)
+    assert ". its" not in a.text, a.text  # never a clause that leans on a sentence not said
+    if "its lifetime" in a.text:
+        assert "with new or malloc; its lifetime is controlled" in a.text, a.text
