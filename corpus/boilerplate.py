@@ -57,7 +57,10 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     # page furniture: ads, copyright footers, cookie banners, "was this helpful?" widgets, rows of menu links
     ("advert", re.compile(r"^\W*(advertisement|sponsored( content| post)?|promoted|paid (post|content))\s*([-:–—|·]|\W*$)"
                           r"|^\W*click here\b|\bfree for \d+ days\b", _I)),
-    ("footer", re.compile(r"(©|\(c\)|\bcopyright)\s*(©\s*)?\d{4}|\ball rights reserved\b", _I)),
+    # "Found a mistake? Open an issue or PR." before a licence line (a walkthrough's cheat sheet: its first sentence
+    # stayed in the last answer and became a key point); only the asking sentence, "open a pull request" is content
+    ("footer", re.compile(r"(©|\(c\)|\bcopyright)\s*(©\s*)?\d{4}|\ball rights reserved\b"
+                          r"|^\W*(found|spotted|spot|see|noticed?) an? (mistake|typo|error|bug|problem)( \w+){0,3}\s*\?", _I)),
     # a note the author left themself ("TODO: check this — is semi-synchronous replication one ack?"): a walkthrough's
     # became part of the model answer and an Anki card. Code lines are never removed, so "# TODO:" comments stay
     ("todo", re.compile(r"^\W*(?:TODO|FIXME|TBD|XXX|todo)\s*(?:\([^)]{0,30}\))?\s*[:\-–—]\s")),  # "Todo: users" is content

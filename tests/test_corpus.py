@@ -1036,3 +1036,20 @@ def test_a_superscript_power_keeps_its_caret():
 
     assert html_to_lines("<p>about 9.2 × 10<sup>18</sup>, O(n<sup>2</sup>) and e<sup>x</sup>; a claim<sup>1</sup></p>") \
         == ["about 9.2 × 10^18, O(n^2) and e^x; a claim1"]
+
+
+def test_a_found_a_mistake_footer_is_not_part_of_the_last_answer(tmp_path):
+    """A walkthrough's cheat sheet ended "Found a mistake? Open an issue or PR. Licensed MIT. © 2024 ...": the licence
+    went, its first sentence stayed in the last answer and became a drafted key point. An answer that says to open a
+    pull request keeps it."""
+    src = tmp_path / "cheats.md"
+    src.write_text("# Cheat sheet\n\n**Q: How do you search for a string in all files under a directory?**\n\n"
+                   "**A:** grep -rn searches recursively and prints line numbers.\n\n"
+                   "**Q: How do you contribute a fix to a project on GitHub?**\n\n"
+                   "**A:** Fork the repository, push a branch and open a pull request.\n\n---\n\n"
+                   "Found a mistake? Open an issue or PR. Licensed MIT. © 2024 someone\n", encoding="utf-8")
+    ps = parse_file(src)
+    last = ps.records[-1]
+    assert last.answer.endswith("open a pull request."), last.answer
+    assert "mistake" not in " ".join(r.answer for r in ps.records)
+    assert ps.boilerplate_removed.get("footer") == 1
