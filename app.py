@@ -633,6 +633,22 @@ class Handlers:
     def topic_choices(self):
         return gr.update(choices=self.engine.topics())
 
+    def session_setup(self, st, request: gr.Request = None):
+        """The topics, difficulty and length of the session open in this browser, shown in the setup panel: after
+        Resume it kept its defaults, so the panel said "all topics, 5 questions" beside a resumed 8-question SQL
+        session (a walkthrough). Nothing open: the panel as it is."""
+        sid = st.get("sid")
+        if not sid:
+            return gr.update(), gr.update(), gr.update()
+        try:
+            info = self._engine(request).info(sid)  # this owner's session only
+        except CoachError:
+            return gr.update(), gr.update(), gr.update()
+        known = set(self.engine.topics())
+        return (gr.update(value=[t for t in info.topics if t in known]),
+                gr.update(value="any" if info.difficulty is None else str(info.difficulty)),
+                gr.update(value=max(1, min(20, int(info.length)))))
+
     # -- progress --
     def progress_view(self, request: gr.Request = None):
         engine = self._engine(request)  # this owner's answers and review schedule only
@@ -787,7 +803,7 @@ def build_app(coach) -> gr.Blocks:
         stop.click(None, None, None, cancels=[ask_evt])  # closes the stream generator: generation stops
         for btn, fn in ((hint, h.hint), (skip, h.skip), (reveal, h.reveal), (follow, h.followup), (finish, h.finish)):
             btn.click(fn, st, [st, chat], **coach_q).then(h.resume_choices, None, resume_dd)
-        resume_btn.click(h.resume, [st, resume_dd], [st, chat])
+        resume_btn.click(h.resume, [st, resume_dd], [st, chat]).then(h.session_setup, st, [topics, difficulty, length])
         export_btn.click(h.export, st, export_files)
         index_q = dict(concurrency_id="index", concurrency_limit=1)  # one re-index at a time
         sources_out = [table, remove_dd, audit, source_warnings, report_src, reports_md, withdraw_dd]
@@ -798,7 +814,7 @@ def build_app(coach) -> gr.Blocks:
         history_tab.select(h.history_view, history_dd, [history_table, history_dd])
         # ...and shows it there (the button loaded the chat on the Interview tab and stayed on History: a walkthrough)
         open_btn.click(h.open_session, [st, history_dd], [st, chat]).success(
-            lambda: gr.Tabs(selected="interview"), None, tabs)
+            lambda: gr.Tabs(selected="interview"), None, tabs).then(h.session_setup, st, [topics, difficulty, length])
         history_export.click(h.export_session, history_dd, history_files)
         refresh.click(h.progress_view, None, [plot, mastery])
         progress_tab.select(h.progress_view, None, [plot, mastery])

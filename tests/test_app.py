@@ -523,3 +523,15 @@ def test_an_error_reading_the_session_after_a_failed_grade_is_said(handlers, mon
     monkeypatch.setattr(app, "_shown", lambda engine, sid: (_ for _ in ()).throw(RuntimeError("locked")))
     st, chat, box = drain(handlers.answer(st, "it fits noise"))
     assert box == "it fits noise" and "could not be graded" in chat[-1]["content"]
+
+
+def test_the_setup_panel_shows_the_resumed_sessions_topics_difficulty_and_length(handlers):
+    """After Resume the panel kept its defaults (all topics, any difficulty, 5 questions) beside the resumed session."""
+    a, _ = handlers.start(fresh(), ["python"], "2", 3)
+    st, _ = handlers.resume(fresh(), a["sid"])
+    topics, difficulty, length = handlers.session_setup(st)
+    info = handlers.engine.info(a["sid"])
+    assert topics["value"] == ["python"] and difficulty["value"] == "2" and length["value"] == info.length
+    b, _ = handlers.start(fresh(), ["dl"], "any", 2)
+    assert [u["value"] for u in handlers.session_setup(handlers.resume(fresh(), b["sid"])[0])] == [["dl"], "any", 2]
+    assert all("value" not in u for u in handlers.session_setup(fresh()))  # nothing open: the panel as it is
