@@ -17,8 +17,12 @@ for:
 A synonym from the same lexicon is never a change of fact, and neither is a change the rules above do not name:
 rewording is left to the other signals.
 
-Simplified on purpose: words, not meaning ("not unlike" reads as a negation put in); a reference that is itself
-wrong makes a correct answer that fixes it look edited, as it does for the judge.
+The audit reads a source sentence against its nearest trusted statements with the same rules (``aligned``: a number
+changes only in place, number words read as digits; experiment 54, ``coach/audit/checks/trusted.py``).
+
+Simplified on purpose: words, not meaning ("not unlike" reads as a negation put in, "skips rows where it is NULL" as
+the opposite of "counts only rows where it is not NULL"); a reference that is itself wrong makes a correct answer that
+fixes it look edited, as it does for the judge.
 """
 
 from __future__ import annotations

@@ -8,7 +8,10 @@ from -1 to 1" is judged as an answer to "What does tanh do?". A contradiction at
 "suspect"; the statement is the evidence and the correction. Thresholds are fit on dev data only (the
 dev split of the team's source-error key and the audit dev set, ``evals/audit_fit.py``) and stored in
 ``trusted_thresholds.json``; when no setting was precise enough there, ``suspect_min`` is above 1 and
-the check is a no-op (``enabled()``), which is the case today.
+the judge reading is a no-op (``enabled()``), which is the case today.
+
+Then (no claim verifier configured either) the check flags a claim that repeats one of its nearest statements with
+one fact changed, as a suspect (``edit_flags``, no model: experiment 54, README).
 
 Simplified on purpose: one claim is judged against one statement at a time (no multi-hop), and a
 claim no trusted statement is close to is never flagged: recall is bounded by the reference's breadth.
