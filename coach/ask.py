@@ -177,15 +177,15 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
         best = named
     mine = sorted((j for j, c in enumerate(cands) if c[1] == best),
                   key=lambda j: (j not in held, -float(scores[j])))[:MAX_SENTENCES]
-    # of a table, only the rows about as close to the question as its closest (a walkthrough's every question on a
-    # three-row table got the whole table)
     # a clause cut at ";" that leans on the one before it is said with it: alone, a walkthrough's "...; its lifetime
     # is controlled by the programmer" (the heap's) read as the stack's, the sentence said before it
-    for j in list(mine):
+    for j in [j for j in mine if j > 0]:
         a, b = cands[j - 1], cands[j]
-        if (j > 0 and j - 1 not in mine and a[1] == b[1] and b[2] == a[2] + 1 and isinstance(a[3], str)
+        if (j - 1 not in mine and a[1] == b[1] and b[2] == a[2] + 1 and isinstance(a[3], str)
                 and a[3].rstrip().endswith(";") and isinstance(b[3], str) and _LEANS.match(b[3])):
             mine.append(j - 1)
+    # of a table, only the rows about as close to the question as its closest (a walkthrough's every question on a
+    # three-row table got the whole table)
     rows = [j for j in mine if isinstance(cands[j][3], Row)]
     if rows:
         top = max(float(scores[j]) for j in rows)
