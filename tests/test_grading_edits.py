@@ -118,3 +118,12 @@ def test_the_audits_aligned_reading_of_numbers():
     half = "A bfloat16 tensor takes half the memory of the same tensor stored in float32."
     assert fact_changes([half.replace("half", "twice")], [half]) == {0: (0, ("number", "half", "twice"))}
 
+
+
+def test_a_word_spelt_apart_is_no_change():
+    """A correct test source's "Without non-linear activations, ..." was flagged against the trusted "Without nonlinear
+    activations, ...": "nonlinear" replaced by "non" "linear" read as a word turned into its opposite."""
+    said = "Without nonlinear activations, stacked linear layers collapse into a single linear transformation."
+    assert not fact_changes([said.replace("nonlinear", "non-linear")], [said])
+    assert not fact_changes([said.replace("nonlinear", "non-linear")], [said], ratio=0.4, aligned=True)
+    assert fact_changes([said.replace("nonlinear", "linear")], [said])[0][1][0] == "opposite"
