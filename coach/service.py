@@ -105,10 +105,24 @@ class Coach:
                 self.index.build(parse_paths([bundled_sources_dir()], embedder=self.index.embedder), progress=progress)
                 self._reset_derived()
                 self._parser_checked = True
+                self._embed_trusted_statements()
             if self._parser_checked:
                 return
             self._parser_checked = True
         self._reparse_stale(progress)
+
+    def _embed_trusted_statements(self) -> None:
+        """Embed the audit's trusted statements now, with the index (kept under ``COACH_HOME/knowledge/cache``): the
+        first audit reads them (experiment 54's edit reading), and it runs at the first grade, which then waited for
+        4,300 statements to be embedded (a browser test's first answer timed out). Never fails the caller."""
+        from coach.audit.trusted import TrustedIndex, load_statements
+
+        try:
+            statements, _ = load_statements(self.settings)
+            TrustedIndex(statements, self.index.embedder.model.encode,
+                         cache_dir=Path(self.settings.home) / "knowledge" / "cache")
+        except Exception as exc:  # the audit embeds them itself when it first needs them
+            log.warning("trusted statements not embedded with the index: %s", exc)
 
     def _reparse_stale(self, progress=None) -> list[str]:
         """Re-index the sources that an earlier version of the corpus code parsed (an upgrade's parsing fixes reach

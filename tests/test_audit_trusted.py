@@ -149,3 +149,18 @@ def test_a_number_written_another_way_is_not_a_changed_fact(flags):
     """"n - 1" where the trusted statement says "n minus one": the same number."""
     fl, _ = flags
     assert not [f for f in fl if f["line_start"] == _line_of("divides the sum of squared deviations")]
+
+
+def test_the_trusted_statements_are_embedded_with_the_index(built_home):
+    """The first audit reads them (the edit reading) and runs at the first grade, which waited for 4,300 statements to
+    be embedded (a browser test's first answer timed out): a new index embeds them, kept in the home."""
+    from coach.audit.trusted import TrustedIndex, load_statements
+
+    (cached,) = (built_home / "knowledge" / "cache").glob("trusted-*.npy")
+
+    def never(texts):
+        raise AssertionError("embedded again")
+
+    statements, _ = load_statements(load_settings(home=built_home))
+    index = TrustedIndex(statements, never, cache_dir=cached.parent)
+    assert index.vecs.shape == (len(statements), 384)
