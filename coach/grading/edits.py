@@ -232,9 +232,10 @@ def _as_written(found: str, text: str) -> str:
     return " ".join(out)
 
 
-def edit_basis(kind: str, old: str, new: str, sentence: str = "", claim: str = "") -> str:
+def edit_basis(kind: str, old: str, new: str, sentence: str = "", claim: str = "",
+               copied: str = "the reference sentence") -> str:
     """How a "What is wrong" item found by this rule says why: 'copies the reference sentence with a number changed:
     "16" where it says "4"', each word as the sentence and the claim write it."""
     old, new = _as_written(old, sentence), _as_written(new, claim)
     said = (f'"{new}" where it says "{old}"' if old and new else f'adds "{new}"' if new else f'leaves out "{old}"')
-    return f"copies the reference sentence with {_CHANGED.get(kind, 'a fact changed')}: {said}"
+    return f"copies {copied} with {_CHANGED.get(kind, 'a fact changed')}: {said}"

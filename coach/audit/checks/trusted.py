@@ -202,7 +202,7 @@ def edit_flags(claims: list[Claim], context) -> list[Flag]:
             continue
         j, (kind, old, new) = got[0]
         st = said[j]
-        basis = edit_basis(kind, old, new, st.text, claim.text).replace("the reference sentence", "a trusted statement")
+        basis = edit_basis(kind, old, new, st.text, claim.text, copied="a trusted statement")
         flags.append(Flag.from_claim(
             claim, verdict="suspect", kind="contradiction", severity="minor", check="trusted",
             reason=f"{basis} (on {st.concept or st.topic or 'this concept'})",
