@@ -127,3 +127,23 @@ def test_a_word_spelt_apart_is_no_change():
     assert not fact_changes([said.replace("nonlinear", "non-linear")], [said])
     assert not fact_changes([said.replace("nonlinear", "non-linear")], [said], ratio=0.4, aligned=True)
     assert fact_changes([said.replace("nonlinear", "linear")], [said])[0][1][0] == "opposite"
+
+
+def test_the_audit_reads_no_change_in_a_sentence_about_another_subject():
+    """Experiment 56b: a test source's correct "A foreign key can contain NULL values and duplicates" was flagged against
+    the trusted "Primary key columns cannot hold NULL" (a negation taken out). In the audit's reading a term exchanged for
+    another at the start of both sentences is another subject; one inflected ("key"/"keys") or exchanged later is not."""
+    pk = "Primary key columns cannot hold NULL, because the primary key must uniquely identify every row of the table."
+    fk = "A foreign key can contain NULL values and duplicates, and it refers to the primary key of another table."
+    assert not fact_changes([fk], [pk], ratio=0.4, aligned=True)
+    assert fact_changes([fk.replace("A foreign", "A primary")], [pk], ratio=0.4, aligned=True)[0][1][0] == "negation"
+    # grading's reading is unchanged: an answer said about another subject is still read against the key point
+    assert fact_changes([fk], [pk], ratio=0.4)
+    several = "A primary key can contain NULL values and duplicates, and a table can have several primary keys."
+    one = ("A primary key uniquely identifies each row of a table, cannot contain NULL values, and each table can have "
+           "at most one primary key.")
+    assert fact_changes([several], [one], ratio=0.4, aligned=True)[0][1][0] == "negation"  # "keys" is no other term
+    # a second substitution later in the sentence is a rewording (the He initialisation catch of the audit dev set)
+    right = "He initialisation uses a weight variance of 2/fan_in, compensating for ReLU zeroing half of the inputs."
+    wrong = "He initialisation uses a weight variance of 1/fan_in, compensating for ReLU setting half of the inputs to zero."
+    assert fact_changes([wrong], [right], ratio=0.4, aligned=True) == {0: (0, ("number", "2", "1"))}

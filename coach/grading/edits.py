@@ -36,6 +36,7 @@ RATIO = 0.6  # picked on the dev sets from 0.6 / 0.7 / 0.8 (experiment 53, READM
 MIN_WORDS = 6
 NEG_SPAN = 4  # words of a replacement that puts in or takes out a negation
 NEG_MOVE = 3  # a negation taken out and one put in this many words apart: moved, not changed
+SUBJECT_WORDS = 3  # ``aligned``: a term exchanged for another within this many words of both starts: another subject
 NUMBER_SPAN = 4  # words a side of a replacement that changes a number (``aligned``)
 JOIN_SPAN = 4  # two words at most this far apart with "and" / "or" between them are coordinated
 
@@ -139,12 +140,14 @@ def _read(a: list[str], r: list[str], ratio: float, aligned: bool = False):
     synonyms, antonyms = _lexicon()
     found, swapped = [], []
     ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
+    changed: set[int] = set()  # the ops that hold a change found
     if aligned:
-        for tag, i1, i2, j1, j2 in ops:
+        for k, (tag, i1, i2, j1, j2) in enumerate(ops):
             old, new = _numbers(r[i1:i2]), _numbers(a[j1:j2])
             if tag == "replace" and max(i2 - i1, j2 - j1) <= NUMBER_SPAN and old and new and old != new:
                 found.append(("number", " ".join(w for w in r[i1:i2] if _is_number(w)),
                               " ".join(w for w in a[j1:j2] if _is_number(w))))
+                changed.add(k)
                 break
     else:
         old_numbers = [w for op in ops for w in r[op[1]:op[2]] if _is_number(w)]
@@ -168,6 +171,7 @@ def _read(a: list[str], r: list[str], ratio: float, aligned: bool = False):
         near = next((q for q, p in put if q not in moved and abs(p - at) <= NEG_MOVE), None)
         if near is not None:
             moved |= {k, near}
+    subs = []  # (op, old, new): the clean substitutions at the start of both sentences (what each is about)
     for k, (tag, i1, i2, j1, j2) in enumerate(ops):
         old, new = r[i1:i2], a[j1:j2]
         if tag == "replace" and "".join(old) == "".join(new):
@@ -178,6 +182,7 @@ def _read(a: list[str], r: list[str], ratio: float, aligned: bool = False):
         bare = tag != "replace" and set(old + new) <= _NEGATIONS | _AUXILIARIES  # "not", "does not" put in
         if k not in moved and neg_old != neg_new and (bare or (tag == "replace" and len(old) + len(new) <= NEG_SPAN)):
             found.append(("negation", " ".join(old), " ".join(new)))
+            changed.add(k)
             continue
         if tag != "replace":
             continue
@@ -185,12 +190,42 @@ def _read(a: list[str], r: list[str], ratio: float, aligned: bool = False):
             for n in _content(new):
                 if o != n and (o, n) in antonyms and (o, n) not in synonyms:
                     found.append(("opposite", o, n))
+                    changed.add(k)
         # a clean substitution: one content word for another (what an exchange is made of)
         (o, *more_o), (n, *more_n) = _content(old) or [""], _content(new) or [""]
         if (o and n and not more_o and not more_n and o != n and min(len(o), len(n)) >= 3
                 and (o, n) not in synonyms and not _joined(r, o, n) and not _joined(a, o, n)):
             swapped.append((o, n))
+            if i1 < SUBJECT_WORDS and j1 < SUBJECT_WORDS:
+                subs.append((k, o, n))
+    if aligned and _other_term(subs, changed):
+        return [], []
     return found, swapped
+
+
+def _other_term(subs: list[tuple[int, str, str]], changed: set[int]) -> bool:
+    """Whether the claim is about another thing than the sentence: a clean one-word substitution within the first
+    ``SUBJECT_WORDS`` words of both (``subs``: (op, old, new)), outside the replacements that hold a change, not one
+    half of an exchange, and not one word inflected (``aligned``: a source sentence and a trusted statement written
+    apart; "A foreign key can contain NULL values" read against "Primary key columns cannot hold NULL" is about another
+    key, and was flagged as its negation). A substitution later in the sentence is a rewording or a second change."""
+    pairs = {(o, n) for _, o, n in subs}
+    return any(k not in changed and (n, o) not in pairs and not _inflected(o, n) for k, o, n in subs)
+
+
+_ENDINGS = ("ies", "es", "ed", "ing", "s", "d")
+
+
+def _inflected(a: str, b: str) -> bool:
+    """Whether two words are one word inflected ("key"/"keys", "uses"/"used", "process"/"processes")."""
+    short, long_ = sorted((a, b), key=len)
+    if long_.startswith(short) and long_[len(short):] in _ENDINGS:
+        return True
+
+    def stem(w: str) -> str:
+        return next((w[: -len(e)] for e in _ENDINGS if w.endswith(e) and len(w) - len(e) >= 3), w)
+
+    return stem(a) == stem(b)
 
 
 def fact_changes(claims: list[str], sentences: list[str], ratio: float = RATIO, aligned: bool = False
