@@ -35,7 +35,7 @@ from coach.grading.feedback import unsaid_missing
 from coach.grading.types import lines_of
 from coach.session import SessionEngine
 from coach.session.engine import QUESTION_CHANGED, kept_answer
-from coach.session.export import anki_apkg, anki_csv, ask_citations, session_json_text, session_markdown
+from coach.session.export import anki_apkg, anki_csv, ask_citations_now, session_json_text, session_markdown
 from coach.session.owners import LOCAL_OWNER, owner_of
 from coach.session.render import (
     citations_md,
@@ -467,7 +467,8 @@ class Handlers:
             if done:
                 blocks.append((t.answered_at if t.answered_at is not None else t.asked_at, done))
         for a in engine.asks(sid):  # each Ask after what had happened when it was asked
-            body = _ask_body(a["answer"], ask_citations(a), a.get("warnings") or [], titles)
+            cites, since = ask_citations_now(engine, a)  # flagged since (an error reported): said beside it
+            body = _ask_body(a["answer"], cites, list(a.get("warnings") or []) + since, titles)
             at = a.get("created_at") or 0.0
             where = next((i for i in range(len(blocks) - 1, -1, -1) if blocks[i][0] <= at), -1) + 1
             blocks.insert(where, (at, [("**Question for the coach:** " + safe_block(a["question"]), "user"), (body, "assistant")]))

@@ -118,6 +118,34 @@ def test_a_reported_sentence_is_flagged_drafted_from_its_correction_and_withdraw
     assert first != FIX and not first.startswith("A primary key can contain NULL") and "cannot contain NULL" in first
 
 
+def test_an_ask_exported_or_reopened_after_a_report_marks_the_passage_it_quoted(sql, tmp_path):
+    """A walkthrough exported an Ask session after reporting the sentence its answer had quoted: the export showed
+    the sentence with no mark. The answer stays as it was said; the export (and the UI's reopened chat, through the
+    same ``ask_citations_now``) says the passage was flagged since, with the correction."""
+    from coach.session.db import Database
+    from coach.session.engine import SessionEngine
+    from coach.session.export import ask_citations_now, session_markdown
+
+    coach, _ = sql
+    engine = SessionEngine(coach, Database(tmp_path / "sessions.sqlite3"), followups=False)
+    sid = engine.start(length=1, seed=1).session_id
+    said = "".join(engine.ask(Q, session_id=sid).stream)
+    before = session_markdown(engine, sid)
+    assert "Flagged since this answer was given" not in before
+    coach.report_error("sql_notes.md", WRONG, FIX, reason="a primary key is unique and not null")
+    try:
+        after = session_markdown(engine, sid)
+        since = [ln for ln in after.splitlines() if "Flagged since this answer was given" in ln]
+        assert len(since) == 1 and "sql_notes.md" in since[0] and "Reported as wrong by a user" in since[0], since
+        assert said.strip().split("\n")[0][:60] in after  # the answer as it was said is kept
+        cites, warnings = ask_citations_now(engine, engine.asks(sid)[0])
+        assert warnings and any(f.get("check") == "reported" for c in cites for f in c.flags)
+    finally:
+        _withdraw_all(coach)
+    # withdrawn: nothing new since the answer
+    assert "Flagged since this answer was given" not in session_markdown(engine, sid)
+
+
 def _parsed(coach):
     from coach.audit_link import parsed_from_index
 

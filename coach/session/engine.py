@@ -589,6 +589,18 @@ class SessionEngine:
             return (shown(rubric) or rubric.model_answer).strip()
         return rubric.model_answer.strip()
 
+    def flags_now(self, record_id: str) -> list[dict] | None:
+        """The source audit's flags on a record as they are now (reported errors included), for what a stored
+        session quoted from it; None when this coach has no audit or it cannot be read (the stored flags stand)."""
+        audit = getattr(self.coach, "audit", None)
+        if audit is None or not hasattr(audit, "flags_for"):
+            return None
+        try:
+            return [dict(f) for f in audit.flags_for(record_id)]
+        except Exception as exc:  # a courtesy: never lose an export over it
+            log.warning("source audit unavailable: %s", exc)
+            return None
+
     def source_titles(self) -> dict[str, str]:
         """{file name: title from its content}, for naming sources in every front end ({} when unknown)."""
         try:

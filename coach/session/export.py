@@ -64,8 +64,9 @@ def session_markdown(engine, sid: str) -> str:
                     "source since, or the source edited):_", "", md_block(now), ""]
     for a in engine.asks(sid):
         out += ["## You asked", "", md_block(a["question"]), "", md_block(a["answer"]), ""]
-        out += [f"_{md_inline(w)}_" for w in a.get("warnings") or []] + ([""] if a.get("warnings") else [])
-        cites = ask_citations(a)
+        cites, since = ask_citations_now(engine, a)
+        warns = list(a.get("warnings") or []) + since
+        out += [f"_{md_inline(w)}_" for w in warns] + ([""] if warns else [])
         if cites:  # the "[1]" of the answer names one of these (it was left without them)
             out += [citation_markdown(c, i + 1, titles) for i, c in enumerate(cites)] + [""]
     out += [summary_md(engine.summary(sid), esc=md_inline, all_gaps=True), ""]
@@ -163,6 +164,34 @@ def _anki_html(text: str) -> str:
 def ask_citations(ask: dict) -> list[Citation]:
     """An Ask exchange's citations as stored (``SessionEngine.asks``: dicts), as citations again."""
     return [Citation(**c) for c in ask.get("citations") or [] if isinstance(c, dict)]
+
+
+def _flag_key(flag: dict) -> tuple:
+    return tuple(str(flag.get(k) or "") for k in ("quote", "verdict", "correction", "line_start", "line_end"))
+
+
+def ask_citations_now(engine, ask: dict) -> tuple[list[Citation], list[str]]:
+    """An Ask exchange's citations with their source-audit flags as they are NOW, and a warning for each flag a
+    passage the answer quotes has gained since it was given (an error reported, or found by a later audit). The answer
+    is kept as it was said; a walkthrough's export of an Ask session, written after the user reported the sentence it
+    quoted, still showed that sentence with no mark. A citation whose flags cannot be read now keeps its stored ones."""
+    from coach.session.render import quoted_numbers
+
+    cites = ask_citations(ask)
+    quoted = quoted_numbers(ask.get("answer") or "")
+    warnings = []
+    for n, c in enumerate(cites, 1):
+        now = engine.flags_now(c.record_id) if c.record_id else None
+        if now is None:
+            continue
+        before = {_flag_key(f) for f in c.flags}
+        if (quoted is None or n in quoted):
+            warnings += [f"Flagged since this answer was given: {c.source} {lines_of(f.get('line_start'), f.get('line_end'))} "
+                         f"({f.get('verdict') or 'suspect'}): {str(f.get('reason') or f.get('quote') or '').strip()} "
+                         f"Correction: {f.get('correction') or '(none)'}"
+                         for f in now if _flag_key(f) not in before]
+        c.flags = list(now)
+    return cites, warnings
 
 
 def _norm(text: str | None) -> str:
