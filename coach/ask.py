@@ -101,6 +101,15 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     signals = {"relevant": float(rel_sims.max()), "question_match": float(q_sims.max())}
     if not relevant:
         return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."], signals=signals)
+    # a question naming an acronym is answered from a passage that names one of them (experiment 57: "Which port does
+    # HTTPS use?" was answered with a sentence on finding the process listening on a port, and no source names HTTPS)
+    named_terms = _acronyms(question)
+    if named_terms:
+        relevant = [i for i in relevant if named_terms & _acronym_words(
+            " ".join((texts[i], codes[i] or "", hits[i].chunk_text, hits[i].record.question)))]
+        if not relevant:
+            return Answer(REFUSAL, [], [f"No retrieved passage mentions {', '.join(sorted(named_terms)).upper()}."],
+                          signals=signals)
 
     # 2. the question is one the sources ask: answer with that record (reviewed, or corrected)
     matched = max(relevant, key=lambda i: q_sims[i])
@@ -221,9 +230,40 @@ def _content(text: str) -> set[str]:
     return {singular(w) for w in content_words(text)}
 
 
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]+)s?(?![\w-])")
+
+
+def _acronyms(question: str) -> set[str]:
+    """The acronyms a question names ("TCP", "L2", "GANs" -> tcp, l2, gan), lower-case."""
+    return {m.group(1).lower() for m in _ACRONYM.finditer(question)}
+
+
+def _acronym_words(text: str, longest: int = 6) -> set[str]:
+    """What a passage names as ``_acronyms`` compares it: its words lower-case (a plural "s" read as singular too), and
+    the initials of its runs of up to ``longest`` consecutive words, a camel-case word read as its parts ("deep learning"
+    names DL, "TensorFlow" TF, "graphics processing unit" GPU: a source spells out what a candidate abbreviates)."""
+    ws = set(re.findall(r"[a-z0-9]+", text.lower()))
+    out = ws | {w[:-1] for w in ws if w.endswith("s") and len(w) > 2}
+    parts = [p for w in re.findall(r"[A-Za-z0-9]+", text) for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", w)]
+    initials = "".join(p[0].lower() for p in parts)
+    for n in range(2, longest + 1):
+        out |= {initials[i: i + n] for i in range(len(initials) - n + 1)}
+    return out
+
+
+_NUMERAL = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+
+
 def _holds(sentence: str, asked: set[str]) -> bool:
-    """Whether a sentence says every word a question asks about (two at least: one word is no question's content)."""
-    return len(asked) >= 2 and asked <= _content(sentence)
+    """Whether a sentence says every word a question asks about (two at least: one word is no question's content). A
+    question asking for a "number" is answered by a numeral ("Which signal number is SIGTERM?" by "... SIGTERM, signal
+    15, ...": a walkthrough's question was declined)."""
+    if len(asked) < 2:
+        return False
+    said = _content(sentence)
+    if "number" in asked and "number" not in said and _NUMERAL.search(sentence):
+        said = said | {"number"}
+    return asked <= said
 
 
 # a question that asks for code: the passage's first code block is shown under its sentences (they are read from its

@@ -412,3 +412,31 @@ def test_a_clause_that_leans_on_the_one_before_it_is_said_with_it(tmp_path, buil
     assert ". its" not in a.text, a.text  # never a clause that leans on a sentence not said
     if "its lifetime" in a.text:
         assert "with new or malloc; its lifetime is controlled" in a.text, a.text
+
+
+def test_a_number_asked_for_is_a_numeral_and_an_acronym_no_passage_names_is_declined(tmp_path, built_home):
+    """A C++/Linux walkthrough's "Which signal number is SIGTERM?" was declined though a sentence named SIGTERM with its
+    number (a question's "number" is said as a numeral); "Which port does HTTPS use?" was answered with a sentence on
+    finding the process listening on a port, where no source names HTTPS (experiment 57b). A source that spells out what
+    the question abbreviates ("graphics processing unit" for GPU) still answers it."""
+    from coach.ask import answer
+
+    src = tmp_path / "linux.md"
+    src.write_text(
+        "# Linux notes\n\n## 1. How do you stop a process?\n\n"
+        "By default kill PID sends SIGTERM, signal 15, which asks the process to terminate so that it can clean up. "
+        "kill -9 PID sends SIGKILL, which cannot be caught or ignored.\n\n"
+        "## 2. How do you find which process listens on a port?\n\n"
+        "Use ss -tulpn and filter for the port, or lsof -i :PORT; you need root to see other users' processes.\n\n"
+        "## 3. What is a graphics processing unit good for?\n\n"
+        "A graphics processing unit runs thousands of simple arithmetic operations in parallel, which suits the matrix "
+        "multiplications of neural network training.\n",
+        encoding="utf-8")
+    c = own_coach(built_home, tmp_path)
+    c.add_sources([src])
+    sig = answer(c, "Which signal number is SIGTERM?", allow_llm=False)
+    assert sig.route != "refused" and "signal 15" in sig.text, (sig.text, sig.warnings, sig.signals)
+    https = answer(c, "Which port does HTTPS use?", allow_llm=False)
+    assert https.route == "refused" and any("HTTPS" in w for w in https.warnings), (https.text, https.warnings)
+    gpu = answer(c, "Why is a GPU good for training neural networks?", allow_llm=False)
+    assert gpu.route != "refused" and "in parallel" in gpu.text, (gpu.text, gpu.warnings)
