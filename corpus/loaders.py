@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coach.errors import CoachError
-from corpus.pdf import pdf_lines
+from corpus.pdf import pdf_lines, unwrap
 from corpus.text import DecodeError, clean_lines, decode
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,11 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
                 lines = clean_lines("\n".join(extracted))
             else:
                 lines = clean_lines(text)
+                if fmt == "text":  # lines a plain-text file wrapped are joined back, as a PDF's (corpus.pdf.unwrap)
+                    joined = unwrap([(ln, i + 1) for i, ln in enumerate(lines)], plain=True)
+                    if len(joined) < len(lines):
+                        lines = [t for t, _, _ in joined]
+                        line_numbers, line_ends = [a for _, a, _ in joined], [b for _, _, b in joined]
     except SkippedFile:
         raise
     except DecodeError as exc:
@@ -125,7 +130,7 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
         raise SkippedFile(path, reason.get(fmt, "empty file (whitespace only)"))
     doc = Document(source=source or path.name, path=path.resolve(), sha256=sha, fmt=fmt, lines=lines,
                    chrome_removed=chrome, meta_title=_meta_title(meta_title))
-    if fmt in ("html", "pdf") and len(line_numbers) == len(lines):  # a citation names the lines of the file's text
+    if line_numbers and len(line_numbers) == len(lines):  # a citation names the lines of the file's text
         doc.line_numbers = line_numbers
         doc.line_ends = line_ends
     return doc

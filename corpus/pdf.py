@@ -134,6 +134,8 @@ def _wrapped(prev: str, nxt: str, width: int) -> bool:
     p, n = prev.strip(), nxt.strip()
     if not p or not n or _ends_sentence(p) or len(p.split()) < 2 or _table_row(prev) or _table_row(nxt):
         return False
+    if p.endswith("|"):  # a table row written without its leading bar ("a | b |"): the next line is the next row
+        return False
     if _OPENS_QUESTION.match(p) and "?" not in p and n.endswith("?") and len(n.split()) <= 6 and not _LIST.match(n):
         return True  # "1. What is the difference between a star and a snowflake" / "schema?"
     if _LIST.match(n) or _NEXT_QUESTION.search(n):
@@ -149,16 +151,26 @@ def _wrapped(prev: str, nxt: str, width: int) -> bool:
     return n[0].islower() and bool(width) and len(p) >= LOWER_WIDTH * width
 
 
-def unwrap(lines: list[tuple[str, int]], width: int = 0) -> list[tuple[str, int, int]]:
+def _prose_line(line: str) -> bool:
+    """Whether a plain-text line may be a wrapped sentence's part: no bar-separated cells or menu ("Home | Blog"), no
+    bracketed buttons ("[Accept]"), and it ends in a word, a digit, a comma or a closing bracket."""
+    s = line.strip()
+    return bool(s) and " | " not in s and not re.search(r"\[[^\]]{1,20}\]", s) and (s[-1].isalnum() or s[-1] in ",)")
+
+
+def unwrap(lines: list[tuple[str, int]], width: int = 0, plain: bool = False) -> list[tuple[str, int, int]]:
     """A page's lines (text, number) with the wrapped ones joined (module docstring), each as (text, its first line's
-    number, its last line's number); code lines are never joined."""
+    number, its last line's number); code lines are never joined. ``plain``: a plain-text file's lines, read before
+    its page chrome is taken out, so only lines of prose are joined (``_prose_line``: a menu and a cookie banner were
+    joined into one line, and the chrome was no longer found)."""
     code = code_lines([ln for ln, _ in lines])
     width = _width([ln for ln, _ in lines]) or width  # a page of a few lines: the document's width
     out: list[tuple[str, int, int]] = []
     last_code = True  # nothing to join to yet
     for i, (ln, n) in enumerate(lines):
         is_code = i in code
-        if out and not is_code and not last_code and _wrapped(out[-1][0], ln, width):
+        if (out and not is_code and not last_code and _wrapped(out[-1][0], ln, width)
+                and (not plain or (_prose_line(out[-1][0]) and " | " not in ln))):
             out[-1] = (_join(out[-1][0], ln), out[-1][1], n)
         else:
             out.append((ln, n, n))

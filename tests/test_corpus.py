@@ -1053,3 +1053,30 @@ def test_a_found_a_mistake_footer_is_not_part_of_the_last_answer(tmp_path):
     assert last.answer.endswith("open a pull request."), last.answer
     assert "mistake" not in " ".join(r.answer for r in ps.records)
     assert ps.boilerplate_removed.get("footer") == 1
+
+
+def test_a_plain_text_files_wrapped_lines_are_joined_into_sentences_with_their_lines_kept(tmp_path):
+    """A walkthrough's networking notes (.txt, wrapped at about 80 columns) gave key points and Ask quotes cut at each
+    line's end ("A port is a 16-bit number that identifies a process or service on a host, so one"). Lines the file
+    wrapped are joined as a PDF's are; a list item, a table row and a line that ends its sentence are not, and the
+    record still cites the file's own lines."""
+    from coach.grading.text import sentences
+
+    src = tmp_path / "notes.txt"
+    src.write_text(
+        "NETWORK NOTES\n\nQ: What is a port?\n"
+        "A port is a 16-bit number that identifies a process or service on a host, so one\n"
+        "IP address can serve many applications at once. Ports 0-1023 are the well-known\n"
+        "ports.\n"
+        "- 22 is SSH\n- 443 is HTTPS\n\n"
+        "Q: How do the two propagations differ?\n"
+        "Forward | Backward |\nIt moves from the inputs to the output | It moves from the loss back to the weights |\n",
+        encoding="utf-8")
+    ps = parse_file(src)
+    port, table = ps.records
+    assert sentences(port.answer)[:2] == [
+        "A port is a 16-bit number that identifies a process or service on a host, so one IP address can serve many "
+        "applications at once.", "Ports 0-1023 are the well-known ports."], port.answer
+    assert "\n- 22 is SSH\n- 443 is HTTPS" in port.answer
+    assert (port.line_start, port.line_end) == (3, 8), (port.line_start, port.line_end)
+    assert "Forward | Backward |\nIt moves" in table.answer, table.answer
