@@ -26,6 +26,9 @@ Q = "What is a page fault, and what is the GIL in Python?"
     # an experience denied, in a walkthrough's words (graded 2.6 "incorrect")
     "Honestly I've never had to build a warehouse pipeline myself, so I couldn't tell you how those two differ.",
     "I've never built one myself, no idea.",
+    # a deferral with nothing after it (a walkthrough's was graded off topic 1.0)
+    "I'm not sure, I'd have to check.",
+    "Not sure, I would need to verify that.",
 ])
 def test_admissions_are_no_attempt(answer):
     assert is_no_attempt(answer, Q + " What are window functions?"), clause_kinds(answer.lower(), Q)
@@ -38,6 +41,8 @@ def test_admissions_are_no_attempt(answer):
     "SYN, SYN-ACK, ACK. I don't know more than that.",
     "I'd guess O(log n), not certain.",
     "I know it's a lock, but I can't explain more.",
+    "I'm not sure, I'd check the page table first.",  # says what they would check
+    "It is a lock held by the interpreter; I'd verify that.",
     # the words of an admission inside content
     "Skip connections help the gradient flow back through deep networks.",
     "We apply dropout in the forward pass.",

@@ -76,6 +76,9 @@ _ADMIT = re.compile(
     r"(?:it's|it is) (?:all )?gone|nothing (?:about|more|else)\b|"
     r"drawing a blank|blank(?:ed|ing)? on|gone now|slipped my mind|"
     r"look (?:it |that |this |them )?up|google (?:it|that|this)|review my|"
+    # a deferral with nothing after it: "I'd have to check", "I would need to verify that" (a walkthrough's "I'm not
+    # sure, I'd have to check." was graded off topic); "I'd check the logs first" says what they would do
+    r"(?:double[- ]?)?(?:check|verify|confirm)(?: (?:it|that|this|on (?:it|that|this)|again|first))?$|"
     r"(?:rather|want to|going to|prefer to) not|rather not|making (?:things|it|stuff) up|"
     # a request to skip: the whole clause, or its end after "I'll" / "let's" ("the forward pass", "I'll skip
     # nodes already visited" are not one)
