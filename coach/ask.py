@@ -97,7 +97,12 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     asked_words = _content(question)
     texts = [_text(h) for h in hits]  # each hit's words, read once
     worded = [_holds(t, asked_words) and any(_holds(s, asked_words) for s in _clause_pairs(t)) for t in texts]
-    relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN or coded[i] or worded[i]]
+    # ...or naming an identifier the question names (experiment 59: "What does the TIME_WAIT state protect against?" was
+    # declined, the passage on closing a TCP connection saying what TIME_WAIT is for in other words)
+    idents = _identifiers(question)
+    ident_hit = [bool(idents) and bool(idents & _identifier_words(" ".join((texts[i], codes[i] or "", hits[i].record.question))))
+                 for i in range(n)]
+    relevant = [i for i in range(n) if rel_sims[i] >= RELEVANT_MIN or coded[i] or worded[i] or ident_hit[i]]
     signals = {"relevant": float(rel_sims.max()), "question_match": float(q_sims.max())}
     if not relevant:
         return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."], signals=signals)
@@ -166,7 +171,8 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     # answer is in the code (a walkthrough's "What does the daily_revenue function do?" was declined)
     named = next((i for i in relevant[:4] if coded[i]), None)
     # a sentence that says every word the question asks about answers it, however far its vector (it is said first)
-    held = {j for j, c in enumerate(cands) if c[0] == c[3] and _holds(c[3], asked_words)}
+    held = {j for j, c in enumerate(cands) if c[0] == c[3] and (_holds(c[3], asked_words)
+                                                                 or (idents and idents & _identifier_words(str(c[3]))))}
     for j in range(1, len(cands)):  # a sentence cut at ";" holds them in its two clauses ("NodePort ...; by default ...")
         a, b = cands[j - 1], cands[j]
         if (a[1] == b[1] and b[2] == a[2] + 1 and a[0] == a[3] and b[0] == b[3] and a[3].rstrip().endswith(";")
@@ -249,6 +255,20 @@ def _acronym_words(text: str, longest: int = 6) -> set[str]:
     for n in range(2, longest + 1):
         out |= {initials[i: i + n] for i in range(len(initials) - n + 1)}
     return out
+
+
+def _identifiers(question: str) -> set[str]:
+    """What a question names that only a passage about it would: a code-like name ("TIME_WAIT", "getValue", "f()") or
+    an acronym of three characters or more ("TCP"), lower-case (experiment 59)."""
+    names = {m.group(0).lower().rstrip("()") for m in _CODE_NAME.finditer(question)}
+    return {w for w in names | {a for a in _acronyms(question) if len(a) >= 3} if len(w) >= 3}
+
+
+def _identifier_words(text: str) -> set[str]:
+    """A text's words as ``_identifiers`` compares them (lower-case, "_" and "." kept inside a word, a plural "s"
+    read as singular too)."""
+    ws = {w.strip("._") for w in re.findall(r"[a-z0-9_.]+", text.lower())}
+    return ws | {w[:-1] for w in ws if w.endswith("s") and len(w) > 3}
 
 
 _NUMERAL = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")

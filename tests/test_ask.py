@@ -414,11 +414,12 @@ def test_a_clause_that_leans_on_the_one_before_it_is_said_with_it(tmp_path, buil
         assert "with new or malloc; its lifetime is controlled" in a.text, a.text
 
 
-def test_a_number_asked_for_is_a_numeral_and_an_acronym_no_passage_names_is_declined(tmp_path, built_home):
+def test_a_number_asked_for_is_a_numeral_and_an_acronym_or_identifier_is_read_in_the_passages(tmp_path, built_home):
     """A C++/Linux walkthrough's "Which signal number is SIGTERM?" was declined though a sentence named SIGTERM with its
     number (a question's "number" is said as a numeral); "Which port does HTTPS use?" was answered with a sentence on
     finding the process listening on a port, where no source names HTTPS (experiment 57b). A source that spells out what
-    the question abbreviates ("graphics processing unit" for GPU) still answers it."""
+    the question abbreviates ("graphics processing unit" for GPU) still answers it, and one naming the question's
+    identifier (TIME_WAIT) answers it in other words (experiment 59)."""
     from coach.ask import answer
 
     src = tmp_path / "linux.md"
@@ -430,7 +431,12 @@ def test_a_number_asked_for_is_a_numeral_and_an_acronym_no_passage_names_is_decl
         "Use ss -tulpn and filter for the port, or lsof -i :PORT; you need root to see other users' processes.\n\n"
         "## 3. What is a graphics processing unit good for?\n\n"
         "A graphics processing unit runs thousands of simple arithmetic operations in parallel, which suits the matrix "
-        "multiplications of neural network training.\n",
+        "multiplications of neural network training.\n\n"
+        "## 4. How is a TCP connection closed?\n\n"
+        "Normally with a four-way exchange: one side sends FIN, the other acknowledges it, later sends its own FIN, "
+        "and the first side acknowledges that. The side that closed first then waits in TIME_WAIT for twice the "
+        "maximum segment lifetime so that delayed segments from the old connection die out. A connection can also be "
+        "torn down abruptly with an RST.\n",
         encoding="utf-8")
     c = own_coach(built_home, tmp_path)
     c.add_sources([src])
@@ -440,3 +446,6 @@ def test_a_number_asked_for_is_a_numeral_and_an_acronym_no_passage_names_is_decl
     assert https.route == "refused" and any("HTTPS" in w for w in https.warnings), (https.text, https.warnings)
     gpu = answer(c, "Why is a GPU good for training neural networks?", allow_llm=False)
     assert gpu.route != "refused" and "in parallel" in gpu.text, (gpu.text, gpu.warnings)
+    # a passage naming the identifier a question names answers it in other words (experiment 59: declined before)
+    wait = answer(c, "What does the TIME_WAIT state protect against?", allow_llm=False)
+    assert wait.route != "refused" and "delayed segments" in wait.text, (wait.text, wait.warnings, wait.signals)
