@@ -258,9 +258,11 @@ def _acronym_words(text: str, longest: int = 6) -> set[str]:
 
 
 def _identifiers(question: str) -> set[str]:
-    """What a question names that only a passage about it would: a code-like name ("TIME_WAIT", "getValue", "f()") or
-    an acronym of three characters or more ("TCP"), lower-case (experiment 59)."""
-    names = {m.group(0).lower().rstrip("()") for m in _CODE_NAME.finditer(question)}
+    """What a question names that only a passage about it would: a code-like name ("TIME_WAIT", "getValue",
+    "os.getcwd") or an acronym of three characters or more ("TCP"), lower-case (experiment 59)."""
+    # a call of a plain word ("next()") is no name only its passage says: "next" is in any prose
+    names = {n.lower() for n in (m.group(0).rstrip("()") for m in _CODE_NAME.finditer(question))
+             if re.search(r"[_.]|[a-z][A-Z]", n)}
     return {w for w in names | {a for a in _acronyms(question) if len(a) >= 3} if len(w) >= 3}
 
 
