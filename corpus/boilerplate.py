@@ -60,7 +60,11 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     # "Found a mistake? Open an issue or PR." before a licence line (a walkthrough's cheat sheet: its first sentence
     # stayed in the last answer and became a key point); only the asking sentence, "open a pull request" is content
     ("footer", re.compile(r"(©|\(c\)|\bcopyright)\s*(©\s*)?\d{4}|\ball rights reserved\b"
-                          r"|^\W*(found|spotted|spot|see|noticed?) an? (mistake|typo|error|bug|problem)( \w+){0,3}\s*\?", _I)),
+                          r"|^\W*(found|spotted|spot|see|noticed?) an? (mistake|typo|error|bug|problem)( \w+){0,3}\s*\?"
+                          # "-- end of notes. TODO: add QUIC --" closing a walkthrough's plain-text notes stayed in the
+                          # last answer; "At the end of the page table walk ..." is content
+                          r"|^\W*(the )?end of (the |these |this |my |our )?(notes|document|article|post|cheat ?sheet|guide)\b"
+                          r"(?!\s+\w)", _I)),
     # a note the author left themself ("TODO: check this — is semi-synchronous replication one ack?"): a walkthrough's
     # became part of the model answer and an Anki card. Code lines are never removed, so "# TODO:" comments stay
     ("todo", re.compile(r"^\W*(?:TODO|FIXME|TBD|XXX|todo)\s*(?:\([^)]{0,30}\))?\s*[:\-–—]\s")),  # "Todo: users" is content

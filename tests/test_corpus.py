@@ -1080,3 +1080,16 @@ def test_a_plain_text_files_wrapped_lines_are_joined_into_sentences_with_their_l
     assert "\n- 22 is SSH\n- 443 is HTTPS" in port.answer
     assert (port.line_start, port.line_end) == (3, 8), (port.line_start, port.line_end)
     assert "Forward | Backward |\nIt moves" in table.answer, table.answer
+
+
+def test_an_end_of_notes_line_is_not_part_of_the_last_answer(tmp_path):
+    """A walkthrough's plain-text notes ended "-- end of notes. TODO: add QUIC, BGP basics, VLANs --": it stayed in the
+    last answer ("... instead. -- end of notes."). A sentence about the end of something is content."""
+    src = tmp_path / "notes.txt"
+    src.write_text("Q: What is ARP?\nARP maps an IPv4 address to a MAC address on the local network.\n"
+                   "At the end of the notes on ARP, remember that IPv6 uses Neighbor Discovery.\n\n"
+                   "-- end of notes. TODO: add QUIC, BGP basics, VLANs --\n", encoding="utf-8")
+    ps = parse_file(src)
+    (arp,) = ps.records
+    assert arp.answer.endswith("IPv6 uses Neighbor Discovery."), arp.answer
+    assert ps.boilerplate_removed.get("footer") == 1
