@@ -77,7 +77,9 @@ def _ask(engine, sid, question) -> None:
 @click.option("--length", default=5, show_default=True, type=int, help="Number of questions (1-50).")
 @click.option("--difficulty", type=click.IntRange(1, 3), default=None, help="1 (easy) to 3 (hard); default any.")
 @click.option("--resume", default=None, help="Continue an unfinished session: its id, or 'last'.")
-@click.option("--seed", type=int, default=None, help="Fix question order and phrasing.")
+@click.option("--seed", type=int, default=None,
+              help="Fix the order of the questions not yet seen and their phrasing. Questions due for review "
+                   "come first, so the same seed gives the same session only with the same history.")
 @click.pass_obj
 def chat(settings, topics, length, difficulty, resume, seed):
     """Practise an interview in the terminal."""
