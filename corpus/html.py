@@ -37,6 +37,9 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _POWER_BASE = re.compile(r"(?:^|[^\w.])(?:\d+|[A-Za-z])\)?$")  # what a superscript raises: a number or one letter
 
 
+# a <summary> that asks a question (it ends with "?", or opens with a number or a question word)
+_SUMMARY_QUESTION = re.compile(r"\?\s*$|^(?:Q?\d{1,3}[.):]\s*)?(?:what|why|how|when|which|who|where|explain|describe|"
+                               r"define|compare|can|could|should|would|is|are|do|does|did|name|list|give)\b", re.I)
 # what makes a button an accordion's toggle: it names the panel it opens, or says whether that panel is open
 _TOGGLE_ATTRS = ("aria-controls", "aria-expanded", "data-target", "data-bs-target", "data-toggle", "data-bs-toggle")
 # a collapsed panel of an accordion, by its class or id ("accordion-panel", "collapse", "faq-answer")
@@ -239,6 +242,10 @@ def html_to_lines_with_spans(text: str) -> tuple[list[str], list[int], list[int]
                     prefix[0] = "- "
                 elif tag == "button":  # an accordion's toggle (the only button left): the question of its panel,
                     prefix[0] = "### "  # a heading as a <summary> holding an <h3> is (a walkthrough's page mixed both)
+                elif tag == "summary" and _SUMMARY_QUESTION.search(" ".join("".join(el.itertext()).split())):
+                    # a <details> accordion's question: a heading (a walkthrough's AWS page of 14 "<summary>What is
+                    # ...?</summary>" gave no question at all); a "Show answer" summary stays a line
+                    prefix[0] = "### "
                 elif tag.startswith("h") and len(tag) == 2 and tag[1].isdigit():
                     prefix[0] = "#" * int(tag[1]) + " "
             if tag == "sup" and pre_depth == 0 and _POWER_BASE.search("".join(parts)):

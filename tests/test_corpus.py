@@ -1029,6 +1029,27 @@ def test_an_faq_accordion_s_toggles_and_hidden_panels_are_the_page_s_questions_a
         ("What is a JIT?", "It compiles hot code.\nIt profiles the running program first.")]
 
 
+def test_a_details_accordion_whose_summary_is_the_question_gives_its_questions(tmp_path):
+    """A walkthrough's AWS FAQ page put each question as plain text in a <summary> ("<summary>What is IAM?</summary>",
+    no heading inside): none of its 14 questions was read ("no question/answer pairs found; indexed as 3 passages").
+    A summary that asks is its panel's question; a "Show answer" summary under a heading stays part of the answer."""
+    page = tmp_path / "faq.html"
+    page.write_text(
+        "<html><body><main><h1>AWS Interview Questions</h1><section class='faq'>"
+        "<details><summary>What is IAM and what are roles?</summary><div><p>IAM controls who can do what in an "
+        "account.</p><p>A role is assumed for temporary credentials.</p></div></details>"
+        "<details><summary>Explain the shared responsibility model</summary><div><p>AWS secures the cloud; the "
+        "customer secures what they put in it.</p></div></details>"
+        "<h3>What is a VPC?</h3><details><summary>Show answer</summary><p>A logically isolated network.</p></details>"
+        "</section></main></body></html>", encoding="utf-8")
+    recs = parse_file(page).records
+    assert [(r.question, r.answer) for r in recs[:2]] == [
+        ("What is IAM and what are roles?", "IAM controls who can do what in an account.\nA role is assumed for temporary "
+                                            "credentials."),
+        ("Explain the shared responsibility model", "AWS secures the cloud; the customer secures what they put in it.")]
+    assert len(recs) == 3 and recs[2].question == "What is a VPC?" and recs[2].answer.endswith("A logically isolated network.")
+
+
 def test_a_superscript_power_keeps_its_caret():
     """A walkthrough's table said "about ±9.2 × 10<sup>18</sup>": the model answer showed "× 1018", a wrong number. A
     superscript after a number or a single letter is a power; a footnote mark after a word is left as it was."""
