@@ -110,8 +110,8 @@ def load_document(path: Path, source: str | None = None, max_bytes: int = DEFAUL
                 lines = clean_lines("\n".join(extracted))
             else:
                 lines = clean_lines(text)
-                if fmt == "text":  # lines a plain-text file wrapped are joined back, as a PDF's (corpus.pdf.unwrap)
-                    joined = unwrap([(ln, i + 1) for i, ln in enumerate(lines)], plain=True)
+                if fmt in ("text", "markdown"):  # lines the file wrapped are joined back, as a PDF's (corpus.pdf.unwrap)
+                    joined = unwrap([(ln, i + 1) for i, ln in enumerate(lines)], plain=True, markdown=fmt == "markdown")
                     if len(joined) < len(lines):
                         lines = [t for t, _, _ in joined]
                         line_numbers, line_ends = [a for _, a, _ in joined], [b for _, _, b in joined]

@@ -158,19 +158,34 @@ def _prose_line(line: str) -> bool:
     return bool(s) and " | " not in s and not re.search(r"\[[^\]]{1,20}\]", s) and (s[-1].isalnum() or s[-1] in ",)")
 
 
-def unwrap(lines: list[tuple[str, int]], width: int = 0, plain: bool = False) -> list[tuple[str, int, int]]:
+_MARKDOWN_BLOCK = re.compile(r"^\s*(?:#|>|\||<|```|~~~|={3,}\s*$|-{3,}\s*$|\*{3,}\s*$|!\[)")
+
+
+def _markdown_joinable(prev: str, nxt: str) -> bool:
+    """Whether two Markdown lines may be one paragraph's: neither a heading, quote, table row, HTML, fence, rule,
+    setext underline or image, and no hard line break (two trailing spaces or a backslash) ending the first."""
+    return not (_MARKDOWN_BLOCK.match(prev) or _MARKDOWN_BLOCK.match(nxt) or prev.endswith(("  ", "\\")))
+
+
+def unwrap(lines: list[tuple[str, int]], width: int = 0, plain: bool = False,
+           markdown: bool = False) -> list[tuple[str, int, int]]:
     """A page's lines (text, number) with the wrapped ones joined (module docstring), each as (text, its first line's
     number, its last line's number); code lines are never joined. ``plain``: a plain-text file's lines, read before
     its page chrome is taken out, so only lines of prose are joined (``_prose_line``: a menu and a cookie banner were
-    joined into one line, and the chrome was no longer found)."""
-    code = code_lines([ln for ln, _ in lines])
+    joined into one line, and the chrome was no longer found). ``markdown``: a Markdown file's, whose fenced code and
+    block syntax are never joined (``_markdown_joinable``)."""
+    from corpus.blocks import fenced_lines
+
+    texts = [ln for ln, _ in lines]
+    code = code_lines(texts, fenced_lines(texts) if markdown else None)
     width = _width([ln for ln, _ in lines]) or width  # a page of a few lines: the document's width
     out: list[tuple[str, int, int]] = []
     last_code = True  # nothing to join to yet
     for i, (ln, n) in enumerate(lines):
         is_code = i in code
         if (out and not is_code and not last_code and _wrapped(out[-1][0], ln, width)
-                and (not plain or (_prose_line(out[-1][0]) and " | " not in ln))):
+                and (not plain or (_prose_line(out[-1][0]) and " | " not in ln))
+                and (not markdown or _markdown_joinable(out[-1][0], ln))):
             out[-1] = (_join(out[-1][0], ln), out[-1][1], n)
         else:
             out.append((ln, n, n))

@@ -1114,3 +1114,24 @@ def test_an_end_of_notes_line_is_not_part_of_the_last_answer(tmp_path):
     (arp,) = ps.records
     assert arp.answer.endswith("IPv6 uses Neighbor Discovery."), arp.answer
     assert ps.boilerplate_removed.get("footer") == 1
+
+
+def test_a_markdown_files_wrapped_paragraph_is_one_paragraph_and_its_blocks_stay(tmp_path):
+    """A walkthrough's computer-architecture notes (Markdown, wrapped near 80 columns) were told "What is missing:
+    1 / ((1 - p) + p / s)." for an answer giving the formula: the key point was the wrapped line's tail. A paragraph's
+    lines are one paragraph (as Markdown renders them); headings, fenced code, tables, quotes and a hard break stay."""
+    from coach.grading.text import sentences
+
+    src = tmp_path / "notes.md"
+    src.write_text(
+        "# Notes\n\n### Q: What is Amdahl's law?\n\nIf a fraction p of the run time is sped up by a factor s, the\n"
+        "overall speedup is 1 / ((1 - p) + p / s). Even with infinitely many cores a\nprogram that is 90% parallel "
+        "cannot run more than 10 times faster.  \nThis line follows a hard break.\n\n```c\nint x = 1;\n"
+        "int y = 2;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> a quoted\n> note\n", encoding="utf-8")
+    (rec,) = parse_file(src).records
+    said = sentences(rec.answer)
+    assert said[0] == "If a fraction p of the run time is sped up by a factor s, the overall speedup is 1 / ((1 - p) + p / s)."
+    assert "program that is 90% parallel cannot run more than 10 times faster." in said[1]
+    assert "int x = 1;\nint y = 2;" in rec.answer and "| 1 | 2 |" in rec.answer
+    assert "\nThis line follows a hard break." in rec.answer
+    assert (rec.line_start, rec.line_end)[1] >= 19, (rec.line_start, rec.line_end)
