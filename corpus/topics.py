@@ -33,7 +33,10 @@ _KEYWORDS: dict[str, list[str]] = {
     "generative": [r"gans?", r"generative", r"autoencoders?", r"auto-encoders?", r"vaes?", r"generator", r"discriminator",
                    r"boltzmann", r"rbms?", r"diffusion", r"deep belief"],
     "normalization": [r"normali[sz]ation", r"normali[sz]e\w*", r"batch norm", r"layer norm", r"standardi[sz]\w*"],
-    "regularization": [r"regulari[sz]ation", r"dropouts?", r"overfitting", r"over-fitting", r"underfitting", r"l1", r"l2",
+    "regularization": [r"regulari[sz]ation", r"dropouts?", r"overfitting", r"over-fitting", r"underfitting",
+                       # not a cache level ("L1 cache hit: about 1 ns": a walkthrough's cache questions were filed here)
+                       r"l1(?!\s+(?:and\s+l2\s+)?(?:caches?|hits?|miss\w*|tlb|d-cache|i-cache))",
+                       r"l2(?!\s+(?:and\s+l3\s+)?(?:caches?|hits?|miss\w*|tlb))",
                        r"weight decay", r"early stopping", r"data augmentation", r"label smoothing", r"bias-variance",
                        r"bias and variance", r"generali[sz]ation"],
     "activation": [r"activation functions?", r"activation", r"relu", r"leaky relu", r"sigmoid", r"tanh", r"softmax",

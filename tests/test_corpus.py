@@ -648,6 +648,18 @@ def test_a_rate_limiters_tokens_are_not_a_language_models():
     assert topic_of("How many tokens fit in a context window?", "The model reads at most 4096 tokens.") == "transformers"
 
 
+def test_an_l1_cache_is_not_l1_regularization():
+    # a walkthrough's computer-architecture notes had three cache questions filed under "regularization" (so the source
+    # fell short of the share of untagged questions that gives it its own topic)
+    from corpus.topics import topic_of
+
+    assert topic_of("What are typical latencies in the memory hierarchy?",
+                    "An L1 cache hit takes about 1 ns and an L2 cache hit 3-4 ns; L1 and L2 caches are per core.") \
+        == "fundamentals"
+    assert topic_of("How do L1 and L2 regularization differ?", "L1 drives weights to zero; L2 shrinks them.") \
+        == "regularization"
+
+
 def test_a_python_generator_is_not_a_gan():
     from corpus.topics import topic_of
 
