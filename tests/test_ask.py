@@ -18,6 +18,15 @@ def own_coach(built_home, tmp_path):
     return Coach(load_settings(home=home))
 
 
+def coach_with(built_home, tmp_path, name: str, text: str):
+    """``own_coach`` with one source of ``text`` added as ``name``."""
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    c = own_coach(built_home, tmp_path)
+    c.add_sources([src])
+    return c
+
+
 def test_answer_from_reviewed_rubric_with_citations(coach):
     res = coach.ask("What is the purpose of dropout?")
     text = "".join(res.stream)
@@ -370,18 +379,14 @@ def test_a_sentence_with_every_word_asked_about_answers_the_question(tmp_path, b
     far from the question (cosine 0.34 < 0.37), or its sentence was (0.33 < 0.40)."""
     from coach.ask import answer
 
-    src = tmp_path / "k8s.md"
-    src.write_text(
+    c = coach_with(built_home, tmp_path, "k8s.md",
         "# Kubernetes notes\n\n## 1. What types of Services are there in Kubernetes?\n\n"
         "ClusterIP is the default and exposes the Service on an internal virtual IP reachable only inside the cluster. "
         "NodePort exposes the Service on a static port on every node's IP; by default the port is allocated from the "
         "range 30000-32767. LoadBalancer provisions an external load balancer from the cloud provider, and ExternalName "
         "maps the Service to a DNS name with a CNAME record. A headless Service (clusterIP: None) gives each Pod its "
         "own DNS record, which StatefulSets rely on.\n\n## 2. What is a Pod?\n\nA Pod is the smallest deployable unit "
-        "in Kubernetes: one or more containers that share a network namespace and storage volumes.\n",
-        encoding="utf-8")
-    c = own_coach(built_home, tmp_path)
-    c.add_sources([src])
+        "in Kubernetes: one or more containers that share a network namespace and storage volumes.\n")
     ranged = answer(c, "What is the default NodePort range?", allow_llm=False)
     assert ranged.route == "sentences" and "30000-32767" in ranged.text, (ranged.text, ranged.signals)
     headless = answer(c, "What is a headless Service?", allow_llm=False)
@@ -422,8 +427,7 @@ def test_a_number_asked_for_is_a_numeral_and_an_acronym_or_identifier_is_read_in
     identifier (TIME_WAIT) answers it in other words (experiment 59)."""
     from coach.ask import answer
 
-    src = tmp_path / "linux.md"
-    src.write_text(
+    c = coach_with(built_home, tmp_path, "linux.md",
         "# Linux notes\n\n## 1. How do you stop a process?\n\n"
         "By default kill PID sends SIGTERM, signal 15, which asks the process to terminate so that it can clean up. "
         "kill -9 PID sends SIGKILL, which cannot be caught or ignored.\n\n"
@@ -436,10 +440,7 @@ def test_a_number_asked_for_is_a_numeral_and_an_acronym_or_identifier_is_read_in
         "Normally with a four-way exchange: one side sends FIN, the other acknowledges it, later sends its own FIN, "
         "and the first side acknowledges that. The side that closed first then waits in TIME_WAIT for twice the "
         "maximum segment lifetime so that delayed segments from the old connection die out. A connection can also be "
-        "torn down abruptly with an RST.\n",
-        encoding="utf-8")
-    c = own_coach(built_home, tmp_path)
-    c.add_sources([src])
+        "torn down abruptly with an RST.\n")
     sig = answer(c, "Which signal number is SIGTERM?", allow_llm=False)
     assert sig.route != "refused" and "signal 15" in sig.text, (sig.text, sig.warnings, sig.signals)
     https = answer(c, "Which port does HTTPS use?", allow_llm=False)
