@@ -147,3 +147,14 @@ def test_the_audit_reads_no_change_in_a_sentence_about_another_subject():
     right = "He initialisation uses a weight variance of 2/fan_in, compensating for ReLU zeroing half of the inputs."
     wrong = "He initialisation uses a weight variance of 1/fan_in, compensating for ReLU setting half of the inputs to zero."
     assert fact_changes([wrong], [right], ratio=0.4, aligned=True) == {0: (0, ("number", "2", "1"))}
+
+
+def test_an_exchange_is_read_through_a_plural():
+    """Experiment 61: a walkthrough's role swap "You can start many images from the same container." (against "You can
+    start many containers from the same image.") was credited, nothing wrong: its two replacements differ from mirrored
+    ones by a plural. A plural alone ("container" for "containers") is no change."""
+    said = "You can start many containers from the same image."
+    assert fact_changes(["You can start many images from the same container."], [said]) == \
+        {0: (0, ("exchange", "containers", "images"))}
+    assert not fact_changes(["You can start many container from the same image."], [said])
+    assert not fact_changes(["You can start many containers from one image."], [said])

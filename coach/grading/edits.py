@@ -247,7 +247,11 @@ def fact_changes(claims: list[str], sentences: list[str], ratio: float = RATIO, 
     replaced = {pair for _, (_, swapped) in read.values() for pair in swapped}
     out = {}
     for c, (best, (found, swapped)) in read.items():
-        crossed = [("exchange", o, n) for o, n in swapped if (n, o) in replaced]
+        # mirrored word for word or one word inflected ("containers" -> "images" with "image" -> "container": a
+        # walkthrough's role swap was credited)
+        crossed = [("exchange", o, n) for o, n in swapped
+                   if not _inflected(o, n) and ((n, o) in replaced or any(
+                       (o2, n2) != (o, n) and _inflected(n, o2) and _inflected(o, n2) for o2, n2 in replaced))]
         changes = found + crossed
         if changes:
             out[c] = (best, changes[0])
