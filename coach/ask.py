@@ -171,8 +171,11 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     # answer is in the code (a walkthrough's "What does the daily_revenue function do?" was declined)
     named = next((i for i in relevant[:4] if coded[i]), None)
     # a sentence that says every word the question asks about answers it, however far its vector (it is said first)
+    # ...as does one naming a code-like name the question names (TIME_WAIT), not an acronym: "NULL" is in every SQL
+    # sentence, and "Can a primary key column contain NULL values?" was answered with the foreign key's (59c)
+    names = _code_names(question)
     held = {j for j, c in enumerate(cands) if c[0] == c[3] and (_holds(c[3], asked_words)
-                                                                 or (idents and idents & _identifier_words(str(c[3]))))}
+                                                                 or (names and names & _identifier_words(str(c[3]))))}
     for j in range(1, len(cands)):  # a sentence cut at ";" holds them in its two clauses ("NodePort ...; by default ...")
         a, b = cands[j - 1], cands[j]
         if (a[1] == b[1] and b[2] == a[2] + 1 and a[0] == a[3] and b[0] == b[3] and a[3].rstrip().endswith(";")
@@ -257,13 +260,18 @@ def _acronym_words(text: str, longest: int = 6) -> set[str]:
     return out
 
 
-def _identifiers(question: str) -> set[str]:
-    """What a question names that only a passage about it would: a code-like name ("TIME_WAIT", "getValue",
-    "os.getcwd") or an acronym of three characters or more ("TCP"), lower-case (experiment 59)."""
-    # a call of a plain word ("next()") is no name only its passage says: "next" is in any prose
+def _code_names(question: str) -> set[str]:
+    """The code-like names a question names ("TIME_WAIT", "getValue", "os.getcwd"), lower-case; a call of a plain word
+    ("next()") is none: "next" is in any prose (59b)."""
     names = {n.lower() for n in (m.group(0).rstrip("()") for m in _CODE_NAME.finditer(question))
              if re.search(r"[_.]|[a-z][A-Z]", n)}
-    return {w for w in names | {a for a in _acronyms(question) if len(a) >= 3} if len(w) >= 3}
+    return {w for w in names if len(w) >= 3}
+
+
+def _identifiers(question: str) -> set[str]:
+    """What a question names that only a passage about it would: a code-like name (``_code_names``) or an acronym of
+    three characters or more ("TCP"), lower-case (experiment 59)."""
+    return _code_names(question) | {a for a in _acronyms(question) if len(a) >= 3}
 
 
 def _identifier_words(text: str) -> set[str]:
