@@ -251,8 +251,7 @@ def _acronym_words(text: str, longest: int = 6) -> set[str]:
     """What a passage names as ``_acronyms`` compares it: its words lower-case (a plural "s" read as singular too), and
     the initials of its runs of up to ``longest`` consecutive words, a camel-case word read as its parts ("deep learning"
     names DL, "TensorFlow" TF, "graphics processing unit" GPU: a source spells out what a candidate abbreviates)."""
-    ws = set(re.findall(r"[a-z0-9]+", text.lower()))
-    out = ws | {w[:-1] for w in ws if w.endswith("s") and len(w) > 2}
+    out = _and_singulars(set(re.findall(r"[a-z0-9]+", text.lower())), longer_than=2)
     parts = [p for w in re.findall(r"[A-Za-z0-9]+", text) for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", w)]
     initials = "".join(p[0].lower() for p in parts)
     for n in range(2, longest + 1):
@@ -277,8 +276,12 @@ def _identifiers(question: str) -> set[str]:
 def _identifier_words(text: str) -> set[str]:
     """A text's words as ``_identifiers`` compares them (lower-case, "_" and "." kept inside a word, a plural "s"
     read as singular too)."""
-    ws = {w.strip("._") for w in re.findall(r"[a-z0-9_.]+", text.lower())}
-    return ws | {w[:-1] for w in ws if w.endswith("s") and len(w) > 3}
+    return _and_singulars({w.strip("._") for w in re.findall(r"[a-z0-9_.]+", text.lower())}, longer_than=3)
+
+
+def _and_singulars(ws: set[str], longer_than: int) -> set[str]:
+    """``ws`` and each of its words longer than ``longer_than`` that ends in "s" without it (a plural read as singular)."""
+    return ws | {w[:-1] for w in ws if w.endswith("s") and len(w) > longer_than}
 
 
 _NUMERAL = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")

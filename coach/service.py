@@ -115,12 +115,10 @@ class Coach:
         """Embed the audit's trusted statements now, with the index (kept under ``COACH_HOME/knowledge/cache``): the
         first audit reads them (experiment 54's edit reading), and it runs at the first grade, which then waited for
         4,300 statements to be embedded (a browser test's first answer timed out). Never fails the caller."""
-        from coach.audit.trusted import TrustedIndex, load_statements
+        from coach.audit.trusted import build_trusted_index
 
         try:
-            statements, _ = load_statements(self.settings)
-            TrustedIndex(statements, self.index.embedder.model.encode,
-                         cache_dir=Path(self.settings.home) / "knowledge" / "cache")
+            build_trusted_index(self.settings, self.index.embedder.model.encode)
         except Exception as exc:  # the audit embeds them itself when it first needs them
             log.warning("trusted statements not embedded with the index: %s", exc)
 

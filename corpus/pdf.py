@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from corpus.blocks import code_lines
+from corpus.blocks import code_lines, fenced_lines
 
 EDGE_LINES = 3  # a page's first and last lines, where running headers and footers are
 FULL_WIDTH = 0.8  # a line this long (of the page's long lines' length) filled the page's width: it wrapped
@@ -151,11 +151,14 @@ def _wrapped(prev: str, nxt: str, width: int) -> bool:
     return n[0].islower() and bool(width) and len(p) >= LOWER_WIDTH * width
 
 
+_BUTTON = re.compile(r"\[[^\]]{1,20}\]")  # "[Accept]"
+
+
 def _prose_line(line: str) -> bool:
     """Whether a plain-text line may be a wrapped sentence's part: no bar-separated cells or menu ("Home | Blog"), no
     bracketed buttons ("[Accept]"), and it ends in a word, a digit, a comma or a closing bracket."""
     s = line.strip()
-    return bool(s) and " | " not in s and not re.search(r"\[[^\]]{1,20}\]", s) and (s[-1].isalnum() or s[-1] in ",)")
+    return bool(s) and " | " not in s and not _BUTTON.search(s) and (s[-1].isalnum() or s[-1] in ",)")
 
 
 _MARKDOWN_BLOCK = re.compile(r"^\s*(?:#|>|\||<|```|~~~|={3,}\s*$|-{3,}\s*$|\*{3,}\s*$|!\[)")
@@ -174,8 +177,6 @@ def unwrap(lines: list[tuple[str, int]], width: int = 0, plain: bool = False,
     its page chrome is taken out, so only lines of prose are joined (``_prose_line``: a menu and a cookie banner were
     joined into one line, and the chrome was no longer found). ``markdown``: a Markdown file's, whose fenced code and
     block syntax are never joined (``_markdown_joinable``)."""
-    from corpus.blocks import fenced_lines
-
     texts = [ln for ln, _ in lines]
     code = code_lines(texts, fenced_lines(texts) if markdown else None)
     width = _width([ln for ln, _ in lines]) or width  # a page of a few lines: the document's width

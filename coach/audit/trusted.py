@@ -150,3 +150,11 @@ class TrustedIndex:
             chosen += [(int(i), float(sims[t, i])) for i in extra[:max_keyword]]
             out.append(chosen)
         return out
+
+
+def build_trusted_index(settings, encode) -> "TrustedIndex":
+    """The trusted statements (``load_statements``) indexed with ``encode``, their vectors cached under
+    ``COACH_HOME/knowledge/cache`` (no cache without a home): one place for the audit and the index build."""
+    statements, _ = load_statements(settings)
+    home = getattr(settings, "home", None)
+    return TrustedIndex(statements, encode, cache_dir=Path(home) / "knowledge" / "cache" if home else None)

@@ -68,17 +68,14 @@ class AuditContext:
     def trusted_index(self):
         """The trusted reference's retrieval index (built once per context)."""
         if self.trusted is None:
-            from coach.audit.trusted import TrustedIndex, load_statements
+            from coach.audit.trusted import build_trusted_index
 
-            statements, _ = load_statements(self.settings)
             if self.embedder is None:
                 from coach.models import embedding_model_path
                 from sentence_transformers import SentenceTransformer
 
                 self.embedder = SentenceTransformer(embedding_model_path(self.settings), device="cpu")
-            home = getattr(self.settings, "home", None)
-            self.trusted = TrustedIndex(statements, self.embedder.encode,
-                                        cache_dir=home / "knowledge" / "cache" if home else None)
+            self.trusted = build_trusted_index(self.settings, self.embedder.encode)
         return self.trusted
 
 
