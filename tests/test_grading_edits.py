@@ -158,3 +158,33 @@ def test_an_exchange_is_read_through_a_plural():
         {0: (0, ("exchange", "containers", "images"))}
     assert not fact_changes(["You can start many container from the same image."], [said])
     assert not fact_changes(["You can start many containers from one image."], [said])
+
+
+def test_a_sentence_said_again_is_a_restatement_and_nothing_else_is():
+    """Experiment 62: filler words and the lexicon's synonyms (one word or a phrase) change no fact; a number, a
+    negation, a quantifier or any other word does."""
+    from coach.grading.edits import restates
+
+    s = "docker kill sends SIGKILL to the main process immediately and does not wait for it."
+    assert restates(s, s)
+    assert restates("docker kill sends SIGKILL to the main process right away and does not wait for it.", s)
+    assert restates("Docker kill sends the SIGKILL to the main process immediately, and also does not wait for it.", s)
+    for changed in ("docker stop sends SIGKILL to the main process immediately and does not wait for it.",
+                    "docker kill sends SIGKILL to the main process immediately and does wait for it.",
+                    "docker kill sends SIGKILL to every process immediately and does not wait for it.",
+                    "docker kill sends SIGKILL to the main process after 10 seconds and does not wait for it.",
+                    "docker kill may send SIGKILL to the main process immediately and does not wait for it."):
+        assert not restates(changed, s), changed
+    assert not restates("docker kill is fast.", "docker kill is fast.")  # too short to read as a copy
+
+
+def test_a_comparison_recited_word_for_word_does_not_contradict_itself(coach):
+    """The recital sets' verbatim answers: each key point entailed by the answer's own copy of it (0.97) was
+    "contradicted" (0.98) by the answer's sentence on the other half of the comparison, and so never credited
+    ("0 of 2 key points entailed")."""
+    ref = ("A process has its own address space and resources. A thread runs inside a process and shares its memory "
+           "with the other threads of that process.")
+    grade = coach.grader.grade("What is the difference between a process and a thread?", ref, reference=ref)
+    (claims,) = [st for st in grade.steps if st.name == "claims"]
+    assert claims.explanation.startswith("judge: 2 of 2 key points entailed, 0 claim(s) contradict"), claims.explanation
+    assert not grade.wrong

@@ -278,3 +278,52 @@ def edit_basis(kind: str, old: str, new: str, sentence: str = "", claim: str = "
     old, new = _as_written(old, sentence), _as_written(new, claim)
     said = (f'"{new}" where it says "{old}"' if old and new else f'adds "{new}"' if new else f'leaves out "{old}"')
     return f"copies {copied} with {_CHANGED.get(kind, 'a fact changed')}: {said}"
+
+
+# Words whose insertion, removal or exchange changes no fact of a sentence (``restates``): articles, a relative
+# pronoun, connectives. Never a number, a negation, a quantifier or a modal.
+_FILLER = frozenset("a an the that which also so then just".split())
+
+
+@lru_cache(maxsize=1)
+def _phrase_synonyms() -> frozenset:
+    """Synonym pairs of the general lexicon as word tuples, both orders, multi-word entries included ("right away",
+    "immediately")."""
+    from coach.judge.data import LEXICON
+
+    try:
+        data = json.loads(LEXICON.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()
+    out = set()
+    for pair in data.get("synonyms", []):
+        if len(pair) == 2 and pair[0] and pair[1]:
+            a, b = tuple(words(pair[0])), tuple(words(pair[1]))
+            if a and b:
+                out |= {(a, b), (b, a)}
+    return frozenset(out)
+
+
+def restates(claim: str, sentence: str) -> bool:
+    """Whether ``claim`` says ``sentence`` again: at least ``MIN_WORDS`` words, their word sequences matching at
+    ``RATIO`` or more, and every difference between them either filler words put in, taken out or exchanged (an
+    article, "that", "which", "also", "so", "then", "just") or a word or phrase replaced by its synonym in the general
+    lexicon. Nothing else may change: no number, negation, quantifier, modal or content word (experiment 62, README:
+    the source's own answer recited word for word was read as contradicting itself, one sentence against another)."""
+    a, r = words(claim), words(sentence)
+    if _ratio(a, r) < RATIO:
+        return False
+    synonyms = _phrase_synonyms()
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, r, a, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        old, new = tuple(r[i1:i2]), tuple(a[j1:j2])
+        if set(old) <= _FILLER and set(new) <= _FILLER:
+            continue
+        # a synonym, with filler around it on either side ("the minimum" / "the smallest one" is not one: "one")
+        core_old = tuple(w for w in old if w not in _FILLER) or old
+        core_new = tuple(w for w in new if w not in _FILLER) or new
+        if op == "replace" and (core_old, core_new) in synonyms:
+            continue
+        return False
+    return True

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.grading.draft import content_words
+from coach.grading.edits import restates
 from coach.grading.reversal import reverses
 from coach.grading.text import normalise, said_as_quoted, sentences
 from coach.judge.model import CONTRADICTION, ENTAILMENT
@@ -226,9 +227,17 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
         probs = judge_probs(judge, claim_pairs(rubric, answer, refs))
     if len(probs) != R * S + K * (S + 1) + M * S:
         raise ValueError(f"judge_claims: {len(probs)} probabilities for {R * S + K * (S + 1) + M * S} pairs")
-    contra = probs[: R * S, CONTRADICTION].reshape(R, S)
+    contra = probs[: R * S, CONTRADICTION].reshape(R, S).copy()
     cover = probs[R * S : R * S + K * (S + 1), ENTAILMENT].reshape(K, S + 1)
-    cover_contra = probs[R * S : R * S + K * (S + 1), CONTRADICTION].reshape(K, S + 1)
+    cover_contra = probs[R * S : R * S + K * (S + 1), CONTRADICTION].reshape(K, S + 1).copy()
+    # a claim that says a reference sentence or a key point again, word for word but for filler and synonyms, contradicts
+    # nothing: the judge reads two sentences of one reference as contradicting each other (the source's own answer
+    # recited word for word: "0 of 3 key points entailed, 2 claims contradict (0.97)"; experiment 62, README)
+    said_again = [s for s, claim in enumerate(claims)
+                  if any(restates(claim, t) for t in [*(ref.text for ref in refs), *kps])]
+    contra[:, said_again] = 0.0
+    cover_contra[:, said_again] = 0.0
+    restated_kp = {k for k, kp in enumerate(kps) if any(restates(claims[s], kp) for s in said_again)}
     stated = probs[R * S + K * (S + 1) :, ENTAILMENT].reshape(M, S)
 
     wrong = []
@@ -272,9 +281,11 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
     for k, text in enumerate(kps):
         p = float(cover[k].max())
         row = kp_row.get(normalise(text).lower())
-        contradicted = float(cover_contra[k].max()) >= WRONG_MIN or (
+        # a key point the answer states word for word is not contradicted by its other sentences or by the whole
+        # answer's reading (experiment 62); a reversal of it still is
+        contradicted = (k not in restated_kp and (float(cover_contra[k].max()) >= WRONG_MIN or (
             row is not None and float(contra[row].max()) >= WRONG_MIN
-        ) or normalise(text).lower() in reversed_kp
+        ))) or normalise(text).lower() in reversed_kp
         strength = 0.0 if contradicted else p
         cov += weights[k] * strength
         (covered if strength >= COVER_MIN else missing).append((text, strength) if strength >= COVER_MIN else text)
