@@ -102,7 +102,11 @@ def _to_original_lines(records, line_numbers: list[int], line_ends: list[int] | 
     seen: dict[str, int] = {}
     for r in records:
         r.line_start, r.line_end = m(r.line_start), max(m(r.line_start), e(r.line_end))
+        last = [max(m(n), e(n)) for n in r.answer_lines]
         r.answer_lines = [m(n) for n in r.answer_lines]
+        # a citation of a sentence in a joined paragraph names the paragraph's lines, not only its first (a walkthrough:
+        # a correction on a wrapped paragraph's fifth line was cited as its first)
+        r.answer_line_ends = last if last != r.answer_lines else []
         for b in r.blocks:
             b.line_start, b.line_end = m(b.line_start), max(m(b.line_start), e(b.line_end))
         r.id = f"{r.source}:{r.line_start}"

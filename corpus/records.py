@@ -34,6 +34,9 @@ class Record:
     group_id: str = ""  # shared by records asking the same question across sources
     blocks: list[Block] = field(default_factory=list)
     answer_lines: list[int] = field(default_factory=list)  # original line of each answer line (for claim spans)
+    # the original line where each answer line ends, where that is below where it starts (a paragraph the corpus stage
+    # joined from wrapped lines, an HTML element over several lines); empty: each ends where it starts
+    answer_line_ends: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -303,3 +303,69 @@ def test_what_is_not_verified_is_said_to_a_web_user_without_commands_or_settings
     assert "audit-fit" in terminal[0] and "COACH_LLM_TRUSTED" in terminal[1]
     assert web[0].startswith("statements of fact are not verified") and "Report a wrong sentence" in web[0]
     assert not any(mark in " ".join(web) for mark in ("`", "COACH_", "coach ", "dev fit"))
+
+
+WRAPPED = """# Distributed systems notes
+
+## Q1. What is two-phase commit?
+
+Two-phase commit is an atomic commit protocol for a transaction spanning
+several nodes. The coordinator asks each participant whether it can commit,
+and each votes yes or no. Two-phase commit is non-blocking: if the
+coordinator crashes after the votes, the participants decide on their own.
+
+## Q2. How many failures does a Raft cluster tolerate?
+
+A 5-node cluster needs a majority of 3 to make progress, so it tolerates
+the failure of 2 nodes.
+"""
+
+
+@pytest.mark.parametrize("name", ["notes.md", "notes.txt"])
+def test_a_wrapped_paragraph_is_read_whole_each_sentence_naming_its_lines(tmp_path, name):
+    """A walkthrough: the corpus stage joins a Markdown or text file's wrapped lines back into sentences and names the
+    paragraph by its first line, and the audit, reading the file's own lines, read only that first line: a planted
+    error on a paragraph's third line was never read, `coach corrections add` refused its words ("has no sentence with
+    the words"), and no flag could name its lines."""
+    from coach.audit import reported
+    from coach.audit.runner import source_claims
+    from corpus.pipeline import parse_file
+
+    doc = tmp_path / name
+    doc.write_text(WRAPPED, encoding="utf-8")
+    claims, lines = source_claims(parse_file(doc))
+    (blocking,) = [c for c in claims if "non-blocking" in c.quote]
+    assert (blocking.line_start, blocking.line_end) == (7, 8)
+    assert blocking.quote == ("Two-phase commit is non-blocking: if the\ncoordinator crashes after the votes, the "
+                              "participants decide on their own.")
+    assert blocking.text.startswith("Two-phase commit is non-blocking: if the coordinator crashes")
+    for c in claims:  # every quote as the file writes it, on the lines it names
+        assert c.quote in "\n".join(lines[c.line_start - 1:c.line_end]), c
+    (raft,) = [c for c in claims if "tolerates" in c.quote]
+    assert (raft.line_start, raft.line_end) == (12, 13)
+    assert sum("participant whether" in c.quote for c in claims) == 1  # a continuation line is not read twice
+    report, _ = reported.add(load_settings(home=tmp_path / "home"), name, "Two-phase commit is non-blocking",
+                             "Two-phase commit is blocking: participants wait for the coordinator.", claims=claims)
+    assert report.quote == "Two-phase commit is non-blocking"
+
+
+def test_a_sentence_of_a_wrapped_paragraph_is_cited_with_the_paragraphs_lines(tmp_path):
+    """The same walkthrough: a correction on a wrapped paragraph's last line was cited by the paragraph's first line
+    ("line 83-83" for a sentence on line 87). The record keeps where each joined line ends, and the evidence names the
+    paragraph's lines."""
+    from coach.grading.evidence import evidence_of
+    from coach.grading.types import Citation
+    from corpus.pipeline import parse_file
+
+    doc = tmp_path / "notes.md"
+    doc.write_text(WRAPPED, encoding="utf-8")
+    rec = next(r for r in parse_file(doc).records if "two-phase" in r.question.lower())
+    assert rec.answer_lines == [5] and rec.answer_line_ends == [8]
+    cite = Citation(rec.id, rec.source, rec.line_start, rec.line_end, rec.question, rec.answer, [],
+                    rec.answer_lines, rec.answer_line_ends)
+    ev = evidence_of(cite, "Two-phase commit is non-blocking: if the coordinator crashes after the votes, the "
+                           "participants decide on their own.")
+    assert (ev["line_start"], ev["line_end"]) == (5, 8)
+    unwrapped = tmp_path / "flat.md"  # a file with no wrapped lines: records as before, no line ends kept
+    unwrapped.write_text("## What is 2PC?\n\nTwo-phase commit is an atomic commit protocol.\n", encoding="utf-8")
+    assert [r.answer_line_ends for r in parse_file(unwrapped).records] == [[]]

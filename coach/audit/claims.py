@@ -292,10 +292,14 @@ def _is_formula(s: str) -> bool:
     return bool(re.fullmatch(r"[^=<>]{1,60}=[^=<>]{1,90}", s)) and bool(re.search(r"[*/×÷+]|\b\w\s*[*/]\s*\w", s))
 
 
-def claims_for_record(record, lines: list[str] | None) -> list[Claim]:
-    """All claims of one record. ``lines`` are the original file's lines (None: use the cleaned answer)."""
+def claims_for_record(record, lines: list[str] | None, spans: dict[int, int] | None = None) -> list[Claim]:
+    """All claims of one record. ``lines`` are the original file's lines (None: use the cleaned answer). ``spans``:
+    the first line of each paragraph the corpus stage joined from wrapped lines -> its last line
+    (``coach.audit.sourcefile.wrapped_spans``); such a paragraph is read whole, each sentence naming the lines it
+    is on."""
     if lines is None:
         return _claims_from_answer(record)
+    spans = spans or {}
     answer = [ln for ln in _answer_lines(record) if ln <= len(lines)]
     code = _code_lines(record, lines, answer)
     claims: list[Claim] = []
@@ -313,7 +317,10 @@ def claims_for_record(record, lines: list[str] | None) -> list[Claim]:
     header, prev_sentence = "", ""
     table_head: list[str] = []  # header cells of the current table (first row)
     prev_table_line = -10
+    read: set[int] = set()  # the lines of joined paragraphs already read with their first line
     for ln in answer:
+        if ln in read:
+            continue
         raw = lines[ln - 1]
         if ln in code:
             run.append(ln)
@@ -341,15 +348,26 @@ def claims_for_record(record, lines: list[str] | None) -> list[Claim]:
             q = body.rstrip()
             claims.append(Claim(line_start=ln, line_end=ln, quote=q, text=normalize(q), kind="formula", header=header, **base))
             continue
-        spans = split_sentences(body)
-        for a, b in spans:
+        # a paragraph joined from wrapped lines: read whole, its lines kept apart by their line breaks, so each quote
+        # stays as the file writes it
+        starts = [(0, ln)]
+        for k in range(ln + 1, min(spans.get(ln, ln), len(lines)) + 1):
+            read.add(k)
+            starts.append((len(body) + 1, k))
+            body += "\n" + lines[k - 1]
+
+        def line_at(offset: int) -> int:
+            return max(k for at, k in starts if at <= offset)
+
+        found = split_sentences(body)
+        for a, b in found:
             q = body[a:b]
             kind = "list_item" if is_item else "sentence"
-            claims.append(Claim(line_start=ln, line_end=ln, quote=q, text=normalize(q), kind=kind,
-                                header=header if is_item else "", context=prev_sentence, **base))
-            prev_sentence = (prev_sentence + " " + normalize(q)).strip()
-        if not is_item and spans:
-            header = normalize(body[spans[-1][0] : spans[-1][1]])
+            claims.append(Claim(line_start=line_at(a), line_end=line_at(b - 1), quote=q, text=normalize(" ".join(q.split())),
+                                kind=kind, header=header if is_item else "", context=prev_sentence, **base))
+            prev_sentence = (prev_sentence + " " + normalize(" ".join(q.split()))).strip()
+        if not is_item and found:
+            header = normalize(" ".join(body[found[-1][0] : found[-1][1]].split()))
     flush()
     return claims
 

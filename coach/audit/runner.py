@@ -15,7 +15,7 @@ from coach.audit.checks import DEFAULT_CHECKS, EVERY_RUN, PER_SOURCE, AuditConte
 from coach.audit.claims import claims_for_record
 from coach.audit.kb import load_knowledge
 from coach.audit.merge import dedupe
-from coach.audit.sourcefile import read_lines
+from coach.audit.sourcefile import read_lines, wrapped_spans
 from coach.audit.types import Claim, Flag
 from coach.errors import CoachError
 
@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 
 def source_claims(ps) -> tuple[list[Claim], list[str] | None]:
     lines = read_lines(ps.path, getattr(ps, "sha256", None)) if ps.path else None
+    spans = wrapped_spans(ps.path, lines) if lines is not None else {}
     claims: list[Claim] = []
     for rec in ps.records:
-        claims.extend(claims_for_record(rec, lines))
+        claims.extend(claims_for_record(rec, lines, spans))
     return claims, lines
 
 

@@ -108,20 +108,27 @@ LINE_MATCH_MARGIN = 0.15  # ...and by how much more than any other line
 
 
 def line_stating(passage: str, answer_lines: list[int], text: str) -> int | None:
+    """The source line where the passage line stating ``text`` starts (``line_index``), or None."""
+    at = line_index(passage, answer_lines, text)
+    return None if at is None else answer_lines[at]
+
+
+def line_index(passage: str, answer_lines: list[int], text: str) -> int | None:
     """The source line that states ``text`` in a passage (``passage`` split at newlines; ``answer_lines``: each
     line's number in the source): the one line holding it word for word, else the one line that holds the most of
     its content words (at least ``LINE_MATCH_MIN`` of them, ``LINE_MATCH_MARGIN`` more than any other line); None
     otherwise (a point spread over several lines, a hand-written sentence no line is close to, two lines as close,
     such as one stating it and one denying it, or lines not known). Word overlap, not meaning: a line that states
     the opposite in other words can still be named (negation cues are not read: "... or not" in a line is no
-    denial); a sentence hard-wrapped over two lines is named by the line holding more of it."""
+    denial); a sentence hard-wrapped over two lines is named by the line holding more of it. Returns the passage
+    line's index."""
     lines = passage.split("\n") if passage else []
     if not lines or len(lines) != len(answer_lines or []):
         return None
     key = normalise(text).lower()
     verbatim = [i for i, line in enumerate(lines) if key and key in normalise(line).lower()]
     if len(verbatim) == 1:
-        return answer_lines[verbatim[0]]
+        return verbatim[0]
     want = content_words(text)
     if not want:
         return None
@@ -131,7 +138,7 @@ def line_stating(passage: str, answer_lines: list[int], text: str) -> int | None
     runner_up = shares[order[1]] if len(order) > 1 else 0.0
     if best < LINE_MATCH_MIN or best - runner_up < LINE_MATCH_MARGIN:
         return None
-    return answer_lines[order[0]]
+    return order[0]
 
 
 def evidence_of(cite, text: str) -> dict:
@@ -140,8 +147,11 @@ def evidence_of(cite, text: str) -> dict:
     if cite is None:
         return {"text": text}
     passage = getattr(cite, "passage", "")
-    at = line_stating(passage, getattr(cite, "answer_lines", []), text)
-    start, end = (at, at) if at is not None else (cite.line_start, cite.line_end)
+    starts, ends = getattr(cite, "answer_lines", []) or [], getattr(cite, "answer_line_ends", []) or []
+    at = line_index(passage, starts, text)
+    # the lines of that passage line: a paragraph joined from wrapped lines is named whole (``Record.answer_line_ends``)
+    start, end = ((starts[at], ends[at] if len(ends) == len(starts) else starts[at]) if at is not None
+                  else (cite.line_start, cite.line_end))
     out = {"source": cite.source, "line_start": start, "line_end": end, "text": text}
     key = normalise(text).lower()
     if key not in normalise(passage).lower() and any(

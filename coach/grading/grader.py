@@ -477,7 +477,8 @@ class Grader:
             else:
                 cites.append(
                     Citation(rid, rec.source, rec.line_start, rec.line_end, rec.question, rec.answer, self.flags_for(rid),
-                             list(getattr(rec, "answer_lines", None) or []))
+                             list(getattr(rec, "answer_lines", None) or []),
+                             list(getattr(rec, "answer_line_ends", None) or []))
                 )
         return cites
 

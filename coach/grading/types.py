@@ -24,6 +24,7 @@ class Citation:
     passage: str = ""  # the cited answer text, shown on demand
     flags: list[dict] = field(default_factory=list)  # source-audit flags overlapping this passage
     answer_lines: list[int] = field(default_factory=list)  # the source line of each line of ``passage``
+    answer_line_ends: list[int] = field(default_factory=list)  # ...and where it ends, when below (``Record``)
 
     def to_contract(self) -> dict:
         return {"source": self.source, "line_start": self.line_start, "line_end": self.line_end}
