@@ -59,6 +59,7 @@ _ALABEL = re.compile(r"^(?P<o>\*\*|__|\*|_)?(?:a(?:(?(o)(?P=o))\s*:|\s*:(?(o)(?P
 _NUM = re.compile(r"^(\d{1,4})\s*[.)](?!\d)\s*(?=\S)")
 _BULLET = re.compile(r"^([-*+]\s+|[•·▪◦‣●○■□➢➤►]\s*)(?=\S)")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_DUNDER = re.compile(r"(?<![\w*])(__[a-z][a-z0-9]*(?:_[a-z0-9]+)*__)(?![\w*])")
 _HELD = re.compile(r"\x00(\d+)\x00")
 _LINK = re.compile(r"\[([^\]]{1,300})\]\([^)]{0,500}\)")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
@@ -84,7 +85,10 @@ def clean_markup(text: str, keep_code_marks: bool = False) -> str:
         spans.append(m.group(1))
         return f"\x00{len(spans) - 1}\x00"  # control characters never reach here (corpus.text drops them)
 
-    held = _CODE_SPAN.sub(hold, _LINK.sub(r"\1", text)).replace("**", "").replace("__", "").replace("`", "")
+    held = _CODE_SPAN.sub(hold, _LINK.sub(r"\1", text))
+    # a Python special name outside backticks ("__slots__", "ClassName.__mro__": an HTML page's <code> reaches here as
+    # plain text, and a walkthrough's question read "What are slots ...") is a name, not emphasis
+    held = _DUNDER.sub(hold, held).replace("**", "").replace("__", "").replace("`", "")
     m = _EMPHASIS.match(held)
     held = (m.group(2) if m else held).strip()
     return _HELD.sub(lambda h: f"`{spans[int(h.group(1))]}`" if keep_code_marks else spans[int(h.group(1))], held)

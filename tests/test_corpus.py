@@ -615,6 +615,19 @@ def test_code_spans_keep_their_text(tmp_path):
     assert c.answer == "__eq__ must agree with __hash__\n\n__init__", c.answer
 
 
+def test_python_special_names_without_backticks_keep_their_underscores(tmp_path):
+    """A walkthrough's HTML page: <code>__slots__</code> reaches the parser as plain text, and its question read "What
+    are slots and when would you use them?", its answer "replaces the per-instance dict". Emphasis still goes."""
+    (tmp_path / "py.html").write_text(
+        "<html><body><h3>1. What are <code>__slots__</code> for?</h3><p>Declaring <code>__slots__</code> replaces the "
+        "per-instance <code>__dict__</code>; see <code>ClassName.__mro__</code> too.</p>"
+        "<h3>2. What is __important__?</h3><p>__Bold words__ lose their marks.</p></body></html>", encoding="utf-8")
+    a, b = parse_file(tmp_path / "py.html").records
+    assert a.question == "What are __slots__ for?", a.question
+    assert a.answer == "Declaring __slots__ replaces the per-instance __dict__; see ClassName.__mro__ too.", a.answer
+    assert b.answer == "Bold words lose their marks.", b.answer
+
+
 def test_a_records_prose_leaves_its_code_blocks_out(tmp_path):
     # a drafted key point (and a credit) was a code line: "total = sum(1 for _ in read_lines(...)) # constant memory"
     (tmp_path / "gen.md").write_text(
