@@ -36,6 +36,16 @@ def parsed_from_index(index) -> list[ParsedSource]:
     return parsed
 
 
+class _OnFirstEncode:
+    """An embedding model loaded on its first ``encode``."""
+
+    def __init__(self, load):
+        self._load = load
+
+    def encode(self, *args, **kwargs):
+        return self._load().encode(*args, **kwargs)
+
+
 class AuditView:
     def __init__(self, settings, index):
         self.settings = settings
@@ -51,8 +61,10 @@ class AuditView:
                 from coach.audit.checks import AuditContext
 
                 parsed = parsed_from_index(self.index) if self.index.exists() else []
-                # share the index's loaded embedding model with the cross-source check
-                ctx = AuditContext(settings=self.settings, embedder=self.index.embedder.model)
+                # share the index's embedding model with the checks, loaded only when one embeds something: an audit
+                # read from its cache embeds nothing (a walkthrough's `coach sessions export` waited 7 s for the model,
+                # to look up the flags of the passages its session quoted)
+                ctx = AuditContext(settings=self.settings, embedder=_OnFirstEncode(lambda: self.index.embedder.model))
                 flags = audit_sources(parsed, self.settings, cache=use_cache, context=ctx, progress=progress)
                 self._flags = [f.to_dict() if hasattr(f, "to_dict") else dict(f) for f in flags]
                 log.info("source audit: %d flags", len(self._flags))

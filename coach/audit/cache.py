@@ -118,6 +118,13 @@ class AuditCache:
         lines = [json.dumps({"_meta": self._meta(source, checks)})] + [json.dumps(f.to_dict(), ensure_ascii=False) for f in flags]
         self._save(self.path(sha256), "".join(line + "\n" for line in lines))
 
+    def drop_other(self, sha256: str, prefix: str) -> None:
+        """Remove the cached entries named ``prefix``... other than ``sha256``'s (the cross-source check's results for
+        sets of sources no longer indexed)."""
+        for p in self.dir.glob(f"{prefix}*.jsonl"):
+            if p != self.path(sha256):
+                p.unlink(missing_ok=True)
+
     def _save(self, path: Path, text: str) -> None:
         """Write ``path`` atomically, or warn (once per process) and go on without the cache. A temporary file of its
         own (``write_text_atomic``): one shared ``.tmp`` name let two audits at once rename each other's half-written

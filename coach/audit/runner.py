@@ -7,11 +7,12 @@ something the reader can find in the file.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 
 from coach.audit.cache import AuditCache
-from coach.audit.checks import DEFAULT_CHECKS, EVERY_RUN, PER_SOURCE, AuditContext, get_check
+from coach.audit.checks import CROSS_SOURCE, DEFAULT_CHECKS, EVERY_RUN, PER_SOURCE, AuditContext, get_check
 from coach.audit.claims import claims_for_record
 from coach.audit.kb import load_knowledge
 from coach.audit.merge import dedupe
@@ -20,6 +21,21 @@ from coach.audit.types import Claim, Flag
 from coach.errors import CoachError
 
 log = logging.getLogger(__name__)
+
+
+_CROSS = "(every source)"  # the cross-source cache entry's source name
+_CROSS_PREFIX = "cross-"
+
+
+def _cross_key(parsed, settings) -> str | None:
+    """The cross-source check's cache key: every source's name and bytes, and the embedding model it compares them
+    with; None when a source's bytes are unknown."""
+    if any(not ps.sha256 for ps in parsed):
+        return None
+    h = hashlib.sha256(str(getattr(settings, "embedding_model", "")).encode())
+    for name, sha in sorted((ps.source, ps.sha256) for ps in parsed):
+        h.update(f"{name}\x00{sha}\x00".encode("utf-8", "surrogatepass"))
+    return _CROSS_PREFIX + h.hexdigest()[:24]
 
 
 def source_claims(ps) -> tuple[list[Claim], list[str] | None]:
@@ -99,10 +115,20 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
         tick(done, total, "audit")
     for name in (c for c in checks if c in EVERY_RUN):
         t = time.perf_counter()
-        cross = get_check(name)(all_claims, ctx)
+        # the cross-source check reads every source at once: cached under all of them together (a walkthrough's
+        # `coach sessions export`, which looks up today's flags, loaded the embedding model to run it again, 7 s)
+        key = _cross_key(parsed, ctx.settings) if store and name in CROSS_SOURCE else None
+        cross = store.get(key, _CROSS, (name,)) if key else None
+        if cross is None:
+            cross = get_check(name)(all_claims, ctx)
+            for src in {f.source for f in cross}:
+                _verify_quotes([f for f in cross if f.source == src], lines_by_source.get(src))
+            if key:
+                store.put(key, _CROSS, (name,), cross)
+                store.drop_other(key, prefix=_CROSS_PREFIX)
+        else:
+            stats["cache_hits"] += 1
         stats["seconds"][name] = time.perf_counter() - t
-        for src in {f.source for f in cross}:
-            _verify_quotes([f for f in cross if f.source == src], lines_by_source.get(src))
         raw.extend(cross)
     tick(total, total, "audit")
     for f in raw:
