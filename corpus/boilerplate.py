@@ -70,8 +70,9 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("todo", re.compile(r"^\W*(?:TODO|FIXME|TBD|XXX|todo)\s*(?:\([^)]{0,30}\))?\s*[:\-–—]\s")),  # "Todo: users" is content
     ("cookies", re.compile(r"\b(we|this (site|website|page)) uses? cookies\b|\bcookie (policy|settings|preferences)\b"
                            r"|\baccept (all )?cookies\b", _I)),
+    # "See also: my notes on consistent hashing and on Paxos (TODO)." closing a walkthrough's notes became a key point
     ("related", re.compile(r"^\W*(related (posts|articles|reads|courses)|recommended (reading|articles|for you)"
-                           r"|read (also|next)|you (may|might) also like)\s*:", _I)),
+                           r"|read (also|next)|see also|you (may|might) also like)\s*:", _I)),
     # three or more menu items ("Home | Blog | Login", "Privacy · Terms · Contact"), each capitalised, at most
     # four words, one of them a menu word; "TCP | UDP | QUIC" and "search | sort | uniq" are content
     ("navigation", re.compile(
@@ -95,6 +96,9 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("outro", re.compile(r"^\W*(that|this) (wraps|rounds) up (our|this|the|today['’]s) (list|article|post|guide|tutorial"
                          r"|series|session|discussion|questions?|blog|interview questions)\b"
                          r"|^\W*(that['’]s|that is|and that['’]s) (all|it) for (today|now|this (article|post|list|guide))\W*$"
+                         # on its own ("That’s it!" before "If this helped, subscribe ..." stayed at the end of a
+                         # walkthrough's last answer); "That's it: the kernel then ..." goes on, so it is content
+                         r"|^\W*(that['’]s|and that['’]s) (all|it)\W*$|^\W*(happy (coding|learning|hacking)|thanks for reading)\W*$"
                          r"|^\W*hope (this|it) helps\W*$"
                          r"|^\W*did we (miss|forget|leave out) (your|any)( favou?rite)?( interview)? (questions?|topics?)\?"
                          r"|^\W*good luck (with|in|for) your (next |upcoming )?(interviews?|job (search|hunt))\W*$", _I)),
@@ -259,7 +263,9 @@ def trim_tails(lines: list[str], cats: list[str | None], protected: set[int], is
             cat = _rule(sentences[k])
             if cat:
                 indent = line[: len(line) - len(line.lstrip())]
-                out[i] = (indent + " ".join(sentences[:k]), cat)
+                kept = " ".join(sentences[:k])
+                # what is left is a sign-off ("That’s it!" before "If this helped, subscribe ..."): the whole line goes
+                out[i] = ("", cat) if _rule(kept) == "outro" else (indent + kept, cat)
                 break
     return out
 
