@@ -2,7 +2,7 @@
 
 Flags are computed on first use for whatever the index holds and cached per source hash by the
 audit's own cache (``COACH_HOME/audit``), so re-indexing one source re-audits only that source
-(cross-source checks re-run; they are cheap).
+(and compares the sources again: the cross-source check is cached under all of them together).
 """
 
 from __future__ import annotations

@@ -96,9 +96,7 @@ LINE_RULES: list[tuple[str, re.Pattern]] = [
     ("outro", re.compile(r"^\W*(that|this) (wraps|rounds) up (our|this|the|today['’]s) (list|article|post|guide|tutorial"
                          r"|series|session|discussion|questions?|blog|interview questions)\b"
                          r"|^\W*(that['’]s|that is|and that['’]s) (all|it) for (today|now|this (article|post|list|guide))\W*$"
-                         # on its own ("That’s it!" before "If this helped, subscribe ..." stayed at the end of a
-                         # walkthrough's last answer); "That's it: the kernel then ..." goes on, so it is content
-                         r"|^\W*(that['’]s|and that['’]s) (all|it)\W*$|^\W*(happy (coding|learning|hacking)|thanks for reading)\W*$"
+
                          r"|^\W*hope (this|it) helps\W*$"
                          r"|^\W*did we (miss|forget|leave out) (your|any)( favou?rite)?( interview)? (questions?|topics?)\?"
                          r"|^\W*good luck (with|in|for) your (next |upcoming )?(interviews?|job (search|hunt))\W*$", _I)),
@@ -216,7 +214,7 @@ def classify(lines: list[str], protected: set[int], is_question) -> list[str | N
                 break
             i = j
             continue
-        cat = _line_rule(stripped[i])
+        cat = _line_rule(stripped[i]) or ("outro" if _SIGN_OFF.match(s) else None)
         if cat is None and len(s) <= 300 and not is_question(i):
             if _TRANSITION_TOPIC.search(s) and _TRANSITION_MOVE.search(s) and len(s.split()) <= 45:
                 cat = "transition"
@@ -233,6 +231,12 @@ def classify(lines: list[str], protected: set[int], is_question) -> list[str | N
                 continue
         i += 1
     return cats
+
+
+# a sign-off that is a whole line (or all that is left of one): "That’s it!" before "If this helped, subscribe ..."
+# stayed at the end of a walkthrough's last answer. A line only: "That's it. The reset keeps your changes ..." and
+# "That's it: the kernel then ..." go on, so they are content
+_SIGN_OFF = re.compile(r"^\W*(?:(?:and )?that['’]?s (?:all|it)|happy (?:coding|learning|hacking)|thanks for reading)\W*$", _I)
 
 
 def _rule(s: str) -> str | None:
@@ -265,7 +269,7 @@ def trim_tails(lines: list[str], cats: list[str | None], protected: set[int], is
                 indent = line[: len(line) - len(line.lstrip())]
                 kept = " ".join(sentences[:k])
                 # what is left is a sign-off ("That’s it!" before "If this helped, subscribe ..."): the whole line goes
-                out[i] = ("", cat) if _rule(kept) == "outro" else (indent + kept, cat)
+                out[i] = ("", cat) if _SIGN_OFF.match(kept) else (indent + kept, cat)
                 break
     return out
 

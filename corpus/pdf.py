@@ -40,7 +40,9 @@ LOWER_WIDTH = 0.6  # ...and one this long wrapped when the next line starts in l
 _TERMINAL = tuple(".!?:;")
 _CLOSERS = "\"')]}\u201d\u2019*_"
 _LIST = re.compile(r"^\s*(?:[-*+\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|Q\d{1,3}[.:)]?)\s")
-_GLOSS = re.compile(r"^\s*\(([A-Za-z])\)\s")  # "(A) ...": a lettered item, or the initial of the word before it
+# "(A) and ...": the initial of the capitalised word before it ("Availability"), going on in lower case; "(a) TCP" and
+# "(A) The client ..." are lettered items
+_GLOSS = re.compile(r"^\s*\(([A-Z])\)\s*(?:[a-z]|[,;:])")
 _OPENS_QUESTION = re.compile(r"^\s*(?:(?:Q\s?)?\d{1,3}[.):]\s*)?(?:what|why|how|when|which|who|where|explain|describe|"
                              r"can|could|should|would|is|are|do|does|did|define|compare|name|list|give)\b", re.I)
 _NO_SENTENCE_ENDS = frozenset(
@@ -140,7 +142,7 @@ def _wrapped(prev: str, nxt: str, width: int) -> bool:
     if _OPENS_QUESTION.match(p) and "?" not in p and n.endswith("?") and len(n.split()) <= 6 and not _LIST.match(n):
         return True  # "1. What is the difference between a star and a snowflake" / "schema?"
     gloss = _GLOSS.match(n)
-    if gloss and p.split()[-1].lstrip("(\"'").lower().startswith(gloss.group(1).lower()):
+    if gloss and p.split()[-1].lstrip("(\"'").startswith(gloss.group(1)):
         return True  # "choose between Availability" / "(A) and Consistency (C)": the word's initial, not a list item
     if _LIST.match(n) or _NEXT_QUESTION.search(n):
         return False

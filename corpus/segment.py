@@ -59,7 +59,15 @@ _ALABEL = re.compile(r"^(?P<o>\*\*|__|\*|_)?(?:a(?:(?(o)(?P=o))\s*:|\s*:(?(o)(?P
 _NUM = re.compile(r"^(\d{1,4})\s*[.)](?!\d)\s*(?=\S)")
 _BULLET = re.compile(r"^([-*+]\s+|[•·▪◦‣●○■□➢➤►]\s*)(?=\S)")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
-_DUNDER = re.compile(r"(?<![\w*])(__[a-z][a-z0-9]*(?:_[a-z0-9]+)*__)(?![\w*])")
+# Python's special names ("__slots__", "__init__", "ClassName.__mro__"); "__not__" is emphasis, and so is any other word
+_DUNDERS = """init new del repr str bytes format hash bool call len iter next reversed contains getitem setitem delitem
+missing getattr getattribute setattr delattr dir get set delete set_name slots dict weakref class init_subclass
+class_getitem enter exit aenter aexit await aiter anext lt le eq ne gt ge add sub mul matmul truediv floordiv mod divmod
+pow lshift rshift and xor or neg pos abs invert iadd isub imul itruediv ifloordiv radd rsub rmul index int float complex
+round trunc floor ceil name main file doc module mro bases subclasses qualname annotations wrapped all version builtins
+future post_init fspath sizeof copy deepcopy getstate setstate reduce reduce_ex instancecheck subclasscheck prepare
+length_hint buffer release_buffer path package spec loader cached debug import""".split()
+_DUNDER = re.compile(r"(?<!\w)(__(?:" + "|".join(sorted(_DUNDERS, key=len, reverse=True)) + r")__)(?!\w)")
 _HELD = re.compile(r"\x00(\d+)\x00")
 _LINK = re.compile(r"\[([^\]]{1,300})\]\([^)]{0,500}\)")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
@@ -87,7 +95,8 @@ def clean_markup(text: str, keep_code_marks: bool = False) -> str:
 
     held = _CODE_SPAN.sub(hold, _LINK.sub(r"\1", text))
     # a Python special name outside backticks ("__slots__", "ClassName.__mro__": an HTML page's <code> reaches here as
-    # plain text, and a walkthrough's question read "What are slots ...") is a name, not emphasis
+    # plain text, and a walkthrough's question read "What are slots ...") is a name, not emphasis; any other word in
+    # underscores is ("__not__")
     held = _DUNDER.sub(hold, held).replace("**", "").replace("__", "").replace("`", "")
     m = _EMPHASIS.match(held)
     held = (m.group(2) if m else held).strip()

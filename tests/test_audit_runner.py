@@ -62,15 +62,23 @@ def test_unchanged_sources_are_not_rechecked(monkeypatch, embedder):
     assert calls == []
     assert stats["cache_hits"] == len(SOURCES) + 1
     assert [f.to_dict() for f in second] == [f.to_dict() for f in first]
+    cache = AuditCache(settings)
+    assert all(cache.path(p.sha256).exists() for p in _parsed())  # COACH_HOME/audit/<sha256>.jsonl
+    rid = first[0].record_id
+    assert flags_for(rid, settings=settings) == cache.flags_for(rid) == [f for f in second if f.record_id == rid]
+    calls.clear()
     fewer = audit_sources(_parsed()[:2], settings, checks, context=AuditContext(embedder=embedder))
     assert [c[0] for c in calls] == ["cross_source"]  # another set of sources: compared again
     assert {f.source for f in fewer} <= {p.source for p in _parsed()[:2]}
     assert len(list(AuditCache(settings).dir.glob("cross-*.jsonl"))) == 1  # the other set's entry is dropped
     calls.clear()
-    cache = AuditCache(settings)
-    assert all(cache.path(p.sha256).exists() for p in _parsed())  # COACH_HOME/audit/<sha256>.jsonl
-    rid = first[0].record_id
-    assert flags_for(rid, settings=settings) == cache.flags_for(rid) == [f for f in second if f.record_id == rid]
+    # a result computed without the embedding model (word overlap, when it cannot load) is never cached (a review)
+    import coach.audit.checks.cross_source as cross
+
+    monkeypatch.setattr(cross, "_load_embedder", lambda settings: None)
+    for _ in range(2):
+        audit_sources(_parsed()[1:], settings, checks, context=AuditContext(settings=settings))
+    assert [c[0] for c in calls] == ["cross_source", "cross_source"]
 
 
 def test_changed_source_is_rechecked(tmp_path, monkeypatch):
@@ -346,6 +354,9 @@ def test_a_wrapped_paragraph_is_read_whole_each_sentence_naming_its_lines(tmp_pa
     assert blocking.quote == ("Two-phase commit is non-blocking: if the\ncoordinator crashes after the votes, the "
                               "participants decide on their own.")
     assert blocking.text.startswith("Two-phase commit is non-blocking: if the coordinator crashes")
+    from coach.grading.draft import quote_text  # a flag on it drafts a misconception on one line (a review)
+
+    assert quote_text(blocking.quote) == blocking.text
     for c in claims:  # every quote as the file writes it, on the lines it names
         assert c.quote in "\n".join(lines[c.line_start - 1:c.line_end]), c
     (raft,) = [c for c in claims if "tolerates" in c.quote]

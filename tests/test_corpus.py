@@ -626,6 +626,10 @@ def test_python_special_names_without_backticks_keep_their_underscores(tmp_path)
     assert a.question == "What are __slots__ for?", a.question
     assert a.answer == "Declaring __slots__ replaces the per-instance __dict__; see ClassName.__mro__ too.", a.answer
     assert b.answer == "Bold words lose their marks.", b.answer
+    from corpus.segment import clean_markup  # a review: a word that is no special name is emphasis
+
+    assert clean_markup("A mutex is __not__ reentrant.") == "A mutex is not reentrant."
+    assert clean_markup("**__init__** runs first.") == "__init__ runs first."
 
 
 def test_a_records_prose_leaves_its_code_blocks_out(tmp_path):
@@ -1119,6 +1123,12 @@ def test_a_see_also_line_and_a_sign_off_are_not_part_of_the_last_answer(tmp_path
     first, last = parse_file(page).records
     assert last.answer == "A function that yields values lazily.", last.answer
     assert first.answer.endswith("That's it: the exit runs even on an exception."), first.answer
+    # a review: a paragraph that opens with "That's it." and goes on is content, not a sign-off
+    from corpus.boilerplate import classify
+
+    said = ["Q?", "Run git reset HEAD~1.", "That's it. The reset keeps your changes in the working tree, so nothing is lost.",
+            "That’s all!"]
+    assert classify(said, set(), lambda i: i == 0)[2:] == [None, "outro"]
 
 
 def test_a_wrapped_line_opening_with_the_initial_of_the_word_before_is_joined(tmp_path):
@@ -1134,6 +1144,10 @@ def test_a_wrapped_line_opening_with_the_initial_of_the_word_before_is_joined(tm
                             "(C); else choose between Latency (L) and Consistency (C), even when the system runs "
                             "normally."), first.answer
     assert second.answer.split("\n") == ["The main anomalies are listed here", "(a) dirty reads", "(b) non-repeatable reads"]
+    from corpus.pdf import unwrap  # a review: a lettered item after a word with its letter ("answer" / "(a) TCP")
+
+    assert [t for t, _, _ in unwrap([("Pick the right answer", 1), ("(a) TCP", 2), ("(b) UDP", 3)], plain=True,
+                                    markdown=True)] == ["Pick the right answer", "(a) TCP", "(b) UDP"]
 
 
 def test_a_plain_text_files_wrapped_lines_are_joined_into_sentences_with_their_lines_kept(tmp_path):

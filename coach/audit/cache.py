@@ -2,7 +2,8 @@
 
 The first line of each file is a header ``{"_meta": {...}}`` naming the source, the checks that ran and a
 fingerprint of the audit code and knowledge files; a mismatch on any of them means "recompute".
-Only per-source checks are cached; cross-source flags are cheap and recomputed every run. JSON only.
+Per-source checks are cached per source; the cross-source check under every source together
+(``cross-<key>.jsonl``, one entry: a new set of sources replaces it). JSON only.
 The cache is an optimisation: when it cannot be written (a full disk, a read-only COACH_HOME) the audit
 goes on with one warning, leaves no temporary file, and the next run that can write fills it in.
 """
@@ -106,6 +107,9 @@ class AuditCache:
             return None
         try:
             lines = p.read_text(encoding="utf-8").splitlines()
+        except OSError:  # removed since (``drop_other`` in another process): recompute
+            return None
+        try:
             meta = json.loads(lines[0])["_meta"]
             if meta != self._meta(source, checks):
                 return None

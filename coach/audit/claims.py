@@ -4,8 +4,9 @@ A claim is a sentence, a list item, a table cell, a formula line or a whole code
 substrings of the original file's lines (``sourcefile.read_lines``), so a reader can find them verbatim.
 
 Simplified on purpose:
-- sentences never span lines (scraped articles keep one paragraph per line; a sentence broken across
-  lines becomes two claims);
+- a sentence spans lines only in a paragraph the corpus stage joined from wrapped lines (a Markdown or text
+  file's, ``sourcefile.wrapped_spans``: read whole, its quote keeping the line breaks); elsewhere each line is
+  read alone (scraped articles keep one paragraph per line; a sentence broken across lines becomes two claims);
 - code is recognised line by line (the corpus's code blocks plus a heuristic for code-looking lines),
   and consecutive code lines, allowing blank lines between them, form one snippet;
 - when the original file cannot be read (PDF/HTML), claims are cut from the cleaned answer text with

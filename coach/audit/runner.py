@@ -123,7 +123,7 @@ def audit_sources(parsed, settings=None, checks: tuple[str, ...] | None = None, 
             cross = get_check(name)(all_claims, ctx)
             for src in {f.source for f in cross}:
                 _verify_quotes([f for f in cross if f.source == src], lines_by_source.get(src))
-            if key:
+            if key and getattr(ctx, "embedder", None) is not None:  # not a word-overlap fallback's (no model loaded)
                 store.put(key, _CROSS, (name,), cross)
                 store.drop_other(key, prefix=_CROSS_PREFIX)
         else:

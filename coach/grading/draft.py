@@ -18,6 +18,7 @@ from pathlib import Path
 from coach.audit.sourcefile import match_words, runs_overlap
 from coach.grading.rubrics import KeyPoint, Misconception, Rubric
 from coach.grading.text import Row, normalise, points_ahead, sentences, singular, text_and_tables, words
+from corpus.blocks import code_lines
 from corpus.version import parser_fingerprint
 
 STOP_WORDS = frozenset(
@@ -86,8 +87,12 @@ def _ended(point: str) -> str:
 
 def quote_text(quote: str) -> str:
     """A flag's quote as a claim: without the list marker it was cut with ("- boolean defaults to true." is
-    "boolean defaults to true.")."""
-    return _BULLET.sub("", (quote or "").strip(), count=1).strip()
+    "boolean defaults to true."), and a sentence of a wrapped paragraph on one line (its quote keeps the file's line
+    breaks)."""
+    text = _BULLET.sub("", (quote or "").strip(), count=1).strip()
+    if "\n" in text and not code_lines(text.split("\n")):  # never a code snippet's lines
+        return " ".join(text.split())
+    return text
 
 
 def point_sentences(text: str, quotes: list[tuple[str, ...]] | None = None) -> list[str]:

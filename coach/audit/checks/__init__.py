@@ -13,7 +13,8 @@ from typing import Any
 
 PER_SOURCE = ("code", "arithmetic", "knowledge", "trusted", "llm")
 CROSS_SOURCE = ("cross_source",)
-EVERY_RUN = CROSS_SOURCE + ("reported",)  # not cached: they read more than one source's text
+EVERY_RUN = CROSS_SOURCE + ("reported",)  # not cached per source: they read more than one source's text (the
+# cross-source check is cached under every source together, ``coach.audit.runner``)
 ALL_CHECKS = PER_SOURCE + EVERY_RUN
 # "trusted" runs by default but flags only where its dev fit (coach/audit/trusted_thresholds.json,
 # `coach eval audit-fit`) found a setting whose flags are at least half right with a false-positive rate
