@@ -1105,22 +1105,23 @@ def test_a_found_a_mistake_footer_is_not_part_of_the_last_answer(tmp_path):
     assert ps.boilerplate_removed.get("footer") == 1
 
 
+def _records_of(path, text: str):
+    path.write_text(text, encoding="utf-8")
+    return parse_file(path).records
+
+
 def test_a_see_also_line_and_a_sign_off_are_not_part_of_the_last_answer(tmp_path):
     """A walkthrough: "*See also: my notes on consistent hashing and on Paxos (TODO).*" closing Markdown notes became a
     key point the candidate was told was missing, and an HTML page's "That’s it! If this helped, subscribe ..." left
     "That’s it!" at the end of the last answer. "That's it: ..." going on is content."""
-    md = tmp_path / "notes.md"
-    md.write_text("## Q1. What is a quorum?\n\nA majority of the replicas.\n\n## Q2. What is idempotency?\n\nAn "
-                  "idempotent operation has the same effect however often it is applied.\n\n---\n\n*See also: my notes on "
-                  "consistent hashing and on Paxos (TODO).*\n", encoding="utf-8")
-    _, rec = parse_file(md).records
+    _, rec = _records_of(tmp_path / "notes.md", "## Q1. What is a quorum?\n\nA majority of the replicas.\n\n## Q2. What "
+                         "is idempotency?\n\nAn idempotent operation has the same effect however often it is applied."
+                         "\n\n---\n\n*See also: my notes on consistent hashing and on Paxos (TODO).*\n")
     assert rec.answer == "An idempotent operation has the same effect however often it is applied.", rec.answer
-    page = tmp_path / "page.html"
-    page.write_text("<html><body><h3>1. What does the with statement do?</h3><p>It calls __enter__ on entry and __exit__ "
-                    "on exit. That's it: the exit runs even on an exception.</p><h3>2. What is a generator?</h3><p>A "
-                    "function that yields values lazily.</p><p>That’s it! If this helped, subscribe to the newsletter, "
-                    "new posts every Tuesday.</p></body></html>", encoding="utf-8")
-    first, last = parse_file(page).records
+    first, last = _records_of(tmp_path / "page.html", "<html><body><h3>1. What does the with statement do?</h3><p>It calls "
+                              "__enter__ on entry and __exit__ on exit. That's it: the exit runs even on an exception.</p>"
+                              "<h3>2. What is a generator?</h3><p>A function that yields values lazily.</p><p>That’s it! "
+                              "If this helped, subscribe to the newsletter, new posts every Tuesday.</p></body></html>")
     assert last.answer == "A function that yields values lazily.", last.answer
     assert first.answer.endswith("That's it: the exit runs even on an exception."), first.answer
     # a review: a paragraph that opens with "That's it." and goes on is content, not a sign-off
@@ -1134,12 +1135,11 @@ def test_a_see_also_line_and_a_sign_off_are_not_part_of_the_last_answer(tmp_path
 def test_a_wrapped_line_opening_with_the_initial_of_the_word_before_is_joined(tmp_path):
     """A walkthrough's PACELC note wrapped "choose between Availability" / "(A) and Consistency (C); ...": "(A)" read
     as a lettered list item, so the key point stopped at "Availability". A lettered list stays a list."""
-    md = tmp_path / "notes.md"
-    md.write_text("## Q1. What is PACELC?\n\nPACELC says: if there is a Partition (P), choose between Availability\n"
-                  "(A) and Consistency (C); else choose between Latency (L) and Consistency (C), even when the system\n"
-                  "runs normally.\n\n## Q2. Which isolation anomalies are there?\n\nThe main anomalies are listed here\n"
-                  "(a) dirty reads\n(b) non-repeatable reads\n", encoding="utf-8")
-    first, second = parse_file(md).records
+    first, second = _records_of(tmp_path / "notes.md", "## Q1. What is PACELC?\n\nPACELC says: if there is a Partition "
+                                "(P), choose between Availability\n(A) and Consistency (C); else choose between Latency "
+                                "(L) and Consistency (C), even when the system\nruns normally.\n\n## Q2. Which isolation "
+                                "anomalies are there?\n\nThe main anomalies are listed here\n(a) dirty reads\n(b) "
+                                "non-repeatable reads\n")
     assert first.answer == ("PACELC says: if there is a Partition (P), choose between Availability (A) and Consistency "
                             "(C); else choose between Latency (L) and Consistency (C), even when the system runs "
                             "normally."), first.answer
