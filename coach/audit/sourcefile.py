@@ -60,7 +60,9 @@ def wrapped_spans(path: str | Path, lines: list[str] | None) -> dict[int, int]:
     if fmt not in ("text", "markdown"):
         return {}
     cleaned = clean_lines("\n".join(lines))
-    if len(cleaned) > len(lines):  # one line fewer: the file's closing line break (read_lines keeps an empty last line)
+    # read_lines keeps an empty last line after the file's closing line break, so the cleaned lines may be one fewer;
+    # more would be another reading of the file than the index's
+    if len(cleaned) > len(lines):
         return {}
     joined = unwrap([(ln, i + 1) for i, ln in enumerate(cleaned)], plain=True, markdown=fmt == "markdown")
     return {a: b for _, a, b in joined if b > a}
