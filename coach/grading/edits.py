@@ -54,14 +54,20 @@ should must do does did has have had one all every each any some both many most"
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[frozenset, frozenset]:
-    """(synonym pairs, antonym pairs) of single words, both orders."""
+def _lexicon_data() -> dict:
+    """The general lexicon's file as read ({} when it is missing or unreadable)."""
     from coach.judge.data import LEXICON
 
     try:
-        data = json.loads(LEXICON.read_text(encoding="utf-8"))
+        return json.loads(LEXICON.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return frozenset(), frozenset()
+        return {}
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[frozenset, frozenset]:
+    """(synonym pairs, antonym pairs) of single words, both orders."""
+    data = _lexicon_data()
 
     def pairs(key):
         out = set()
@@ -289,14 +295,8 @@ _FILLER = frozenset("a an the that which also so then just".split())
 def _phrase_synonyms() -> frozenset:
     """Synonym pairs of the general lexicon as word tuples, both orders, multi-word entries included ("right away",
     "immediately")."""
-    from coach.judge.data import LEXICON
-
-    try:
-        data = json.loads(LEXICON.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return frozenset()
     out = set()
-    for pair in data.get("synonyms", []):
+    for pair in _lexicon_data().get("synonyms", []):
         if len(pair) == 2 and pair[0] and pair[1]:
             a, b = tuple(words(pair[0])), tuple(words(pair[1]))
             if a and b:

@@ -243,11 +243,11 @@ def judge_claims(ev, judge, rubric, answer: str, refs: list[RefSentence], probs:
     # a claim that says a reference sentence or a key point again, word for word but for filler and synonyms, contradicts
     # nothing: the judge reads two sentences of one reference as contradicting each other (the source's own answer
     # recited word for word: "0 of 3 key points entailed, 2 claims contradict (0.97)"; experiment 62, README)
-    said_again = [s for s, claim in enumerate(claims)
-                  if any(restates(claim, t) for t in [*(ref.text for ref in refs), *kps])]
+    restated = [{k for k, kp in enumerate(kps) if restates(claim, kp)} for claim in claims]  # each pair read once
+    said_again = [s for s, claim in enumerate(claims) if restated[s] or any(restates(claim, ref.text) for ref in refs)]
     contra[:, said_again] = 0.0
     cover_contra[:, said_again] = 0.0
-    restated_kp = {k for k, kp in enumerate(kps) if any(restates(claims[s], kp) for s in said_again)}
+    restated_kp = set().union(*restated)
     stated = probs[R * S + K * (S + 1) :, ENTAILMENT].reshape(M, S)
 
     wrong = []
