@@ -5,7 +5,7 @@ substrings of the original file's lines (``sourcefile.read_lines``), so a reader
 
 Simplified on purpose:
 - a sentence spans lines only in a paragraph the corpus stage joined from wrapped lines (a Markdown or text
-  file's, ``Record.answer_line_ends``: read whole, its quote keeping the line breaks); elsewhere each line is
+  file's, ``sourcefile.wrapped_spans``: read whole, its quote keeping the line breaks); elsewhere each line is
   read alone (scraped articles keep one paragraph per line; a sentence broken across lines becomes two claims);
 - code is recognised line by line (the corpus's code blocks plus a heuristic for code-looking lines),
   and consecutive code lines, allowing blank lines between them, form one snippet;
@@ -293,15 +293,14 @@ def _is_formula(s: str) -> bool:
     return bool(re.fullmatch(r"[^=<>]{1,60}=[^=<>]{1,90}", s)) and bool(re.search(r"[*/×÷+]|\b\w\s*[*/]\s*\w", s))
 
 
-def claims_for_record(record, lines: list[str] | None) -> list[Claim]:
-    """All claims of one record. ``lines`` are the original file's lines (None: use the cleaned answer). A paragraph
-    the corpus stage joined from wrapped lines (``Record.answer_line_ends``: where each answer line ends) is read
-    whole, each sentence naming the lines it is on: the record names it by its first line, and reading only that line
-    missed a walkthrough's planted error on a paragraph's fifth line."""
+def claims_for_record(record, lines: list[str] | None, spans: dict[int, int] | None = None) -> list[Claim]:
+    """All claims of one record. ``lines`` are the original file's lines (None: use the cleaned answer). ``spans``:
+    the first line of each paragraph the corpus stage joined from wrapped lines -> its last line
+    (``coach.audit.sourcefile.wrapped_spans``); such a paragraph is read whole, each sentence naming the lines it
+    is on."""
     if lines is None:
         return _claims_from_answer(record)
-    ends = list(getattr(record, "answer_line_ends", None) or [])
-    spans = dict(zip(record.answer_lines, ends)) if len(ends) == len(record.answer_lines) else {}
+    spans = spans or {}
     answer = [ln for ln in _answer_lines(record) if ln <= len(lines)]
     code = _code_lines(record, lines, answer)
     claims: list[Claim] = []

@@ -16,7 +16,7 @@ from coach.audit.checks import CROSS_SOURCE, DEFAULT_CHECKS, EVERY_RUN, PER_SOUR
 from coach.audit.claims import claims_for_record
 from coach.audit.kb import load_knowledge
 from coach.audit.merge import dedupe
-from coach.audit.sourcefile import read_lines
+from coach.audit.sourcefile import read_lines, wrapped_spans
 from coach.audit.types import Claim, Flag
 from coach.errors import CoachError
 
@@ -40,9 +40,10 @@ def _cross_key(parsed, settings) -> str | None:
 
 def source_claims(ps) -> tuple[list[Claim], list[str] | None]:
     lines = read_lines(ps.path, getattr(ps, "sha256", None)) if ps.path else None
+    spans = wrapped_spans(ps.path, lines) if lines is not None else {}
     claims: list[Claim] = []
     for rec in ps.records:
-        claims.extend(claims_for_record(rec, lines))
+        claims.extend(claims_for_record(rec, lines, spans))
     return claims, lines
 
 

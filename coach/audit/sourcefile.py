@@ -45,6 +45,29 @@ def read_lines(path: str | Path, sha256: str | None = None) -> list[str] | None:
     return re.split(r"\r\n|\n|\r", text)
 
 
+def wrapped_spans(path: str | Path, lines: list[str] | None) -> dict[int, int]:
+    """For a plain-text or Markdown file whose wrapped lines the corpus stage joined back into sentences
+    (``corpus.loaders.load_document``): the first line of each joined paragraph -> its last line. The records name a
+    joined paragraph by its first line only, and the audit, which reads the file's own lines, read only that line (a
+    walkthrough: a planted error on the third line of a paragraph was never read, and could not be reported)."""
+    if lines is None:
+        return {}
+    from corpus.loaders import fmt_of
+    from corpus.pdf import unwrap
+    from corpus.text import clean_lines
+
+    fmt = fmt_of(Path(path))
+    if fmt not in ("text", "markdown"):
+        return {}
+    cleaned = clean_lines("\n".join(lines))
+    # read_lines keeps an empty last line after the file's closing line break, so the cleaned lines may be one fewer;
+    # more would be another reading of the file than the index's
+    if len(cleaned) > len(lines):
+        return {}
+    joined = unwrap([(ln, i + 1) for i, ln in enumerate(cleaned)], plain=True, markdown=fmt == "markdown")
+    return {a: b for _, a, b in joined if b > a}
+
+
 def normalize(text: str) -> str:
     """Repair mojibake and straighten quotes/dashes for matching; the quote itself is never changed."""
     fixed = ftfy.fix_text(text) if any(ord(c) > 127 for c in text) else text
