@@ -16,6 +16,7 @@ import re
 
 from corpus import blocks as B
 from corpus.records import Record
+from corpus.segment import _RULE
 
 TARGET_WORDS = 180
 MAX_WORDS = 400
@@ -44,7 +45,9 @@ def _first_sentence(text: str, limit: int = 15) -> str:
 
 
 def build_passages(source: str, lines: list[str], removed: set[int], code: set[int]) -> list[Record]:
-    eff = ["" if i in removed else ln for i, ln in enumerate(lines)]
+    # a thematic break ("---") outside code is no text, as in a question/answer page (a one-question Markdown file,
+    # read as passages, kept its closing "---" as the answer's last line)
+    eff = ["" if i in removed or (i not in code and _RULE.match(ln)) else ln for i, ln in enumerate(lines)]
     # paragraphs: (title_line or None, title, [line indices])
     sections: list[tuple[int | None, str, list[list[int]]]] = [(None, "", [])]
     para: list[int] = []

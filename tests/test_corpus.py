@@ -206,6 +206,18 @@ def test_passages_for_sources_without_questions():
     check_invariants(ps)
 
 
+def test_a_thematic_break_is_no_text_in_a_page_read_as_passages(tmp_path):
+    """A one-question Markdown file is read as passages; its closing "---" was the answer's last line."""
+    page = tmp_path / "one.md"
+    page.write_text("## What is a mutex?\n\nA mutex is a lock only one thread can hold at a time.\n\n---\n\n"
+                    "Threads that want it block.\n\n```yaml\n---\nkind: Pod\n```\n", encoding="utf-8")
+    (rec,) = parse_file(page).records
+    assert rec.question == "What is a mutex?"
+    assert rec.answer.split("\n")[:2] == ["A mutex is a lock only one thread can hold at a time.", "Threads that want it block."]
+    assert "---\nkind: Pod" in rec.answer  # inside code it is the code's own line
+    assert rec.answer_lines[:2] == [3, 7]
+
+
 def test_titles_that_start_like_questions_are_not_questions():
     ps = parse_file(DATA / "article.html")  # "## Why it works" is a title; one heading never makes a Q/A file
     assert [(r.kind, r.question) for r in ps.records] == [
