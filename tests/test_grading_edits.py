@@ -176,6 +176,10 @@ def test_a_sentence_said_again_is_a_restatement_and_nothing_else_is():
                     "docker kill may send SIGKILL to the main process immediately and does not wait for it."):
         assert not restates(changed, s), changed
     assert not restates("docker kill is fast.", "docker kill is fast.")  # too short to read as a copy
+    # a lexicon phrase that opens with a filler word ("a lot of" / "many") is a synonym too (it was never matched)
+    many = "Gradient clipping helps when many layers are stacked in the network."
+    assert restates("Gradient clipping helps when a lot of layers are stacked in the network.", many)
+    assert not restates("Gradient clipping helps when a few layers are stacked in the network.", many)
 
 
 def test_a_comparison_recited_word_for_word_does_not_contradict_itself(coach):

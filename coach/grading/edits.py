@@ -320,10 +320,11 @@ def restates(claim: str, sentence: str) -> bool:
         old, new = tuple(r[i1:i2]), tuple(a[j1:j2])
         if set(old) <= _FILLER and set(new) <= _FILLER:
             continue
-        # a synonym, with filler around it on either side ("the minimum" / "the smallest one" is not one: "one")
+        # a synonym, with filler around it on either side ("the minimum" / "the smallest one" is not one: "one"), or
+        # a lexicon phrase that itself opens with a filler word ("a lot of" / "many": stripped, it is "lot of")
         core_old = tuple(w for w in old if w not in _FILLER) or old
         core_new = tuple(w for w in new if w not in _FILLER) or new
-        if op == "replace" and (core_old, core_new) in synonyms:
+        if op == "replace" and ({(core_old, core_new), (old, new), (old, core_new), (core_old, new)} & synonyms):
             continue
         return False
     return True
