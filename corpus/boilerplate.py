@@ -230,7 +230,30 @@ def classify(lines: list[str], protected: set[int], is_question) -> list[str | N
                 i = j
                 continue
         i += 1
+    _whole_boxes(stripped, cats, protected, is_question)
     return cats
+
+
+# a call to action in a Markdown blockquote is a box, and the box goes whole: a walkthrough's "> **Subscribe to our
+# newsletter**" line went, and its "> No spam, unsubscribe anytime.", "> [Subscribe now](...)" and bare ">" lines stayed
+# in the last answer, and Ask quoted them
+_BOX_CATS = frozenset({"subscribe", "cta", "video", "advert", "star_repo", "share_comment"})
+
+
+def _whole_boxes(stripped: list[str], cats: list[str | None], protected: set[int], is_question) -> None:
+    i, n = 0, len(stripped)
+    while i < n:
+        if not stripped[i].startswith(">") or i in protected:
+            i += 1
+            continue
+        j = i
+        while j < n and stripped[j].startswith(">") and j not in protected:
+            j += 1
+        cat = next((cats[k] for k in range(i, j) if cats[k] in _BOX_CATS), None)
+        if cat and not any(is_question(k) for k in range(i, j)):
+            for k in range(i, j):
+                cats[k] = cats[k] or cat
+        i = j
 
 
 # a sign-off that is a whole line (or all that is left of one): "That’s it!" before "If this helped, subscribe ..."

@@ -869,6 +869,21 @@ def test_newsletter_shapes_go_and_email_content_stays(tmp_path):
     assert ps.boilerplate_removed == {"subscribe": 1}
 
 
+def test_a_sign_up_box_in_a_blockquote_goes_whole_and_a_quoted_note_stays(tmp_path):
+    """A walkthrough's newsletter box: its first line went, and "> No spam, unsubscribe anytime.", "> [Subscribe now]"
+    and the bare ">" lines stayed in the last answer, which Ask quoted."""
+    doc = tmp_path / "go.md"
+    doc.write_text(
+        "## 1. What is a goroutine?\n\nA goroutine is a function running concurrently, scheduled by the Go runtime.\n\n"
+        "> Note: goroutines are not OS threads.\n\n"
+        "## 2. What is the context package for?\n\nIt carries cancellation signals and deadlines across API boundaries.\n\n"
+        "> **Subscribe to our newsletter**\n>\n> One new guide a week. No spam, unsubscribe anytime.\n>\n"
+        "> [Subscribe now](https://example.com/subscribe)\n", encoding="utf-8")
+    first, last = parse_file(doc).records
+    assert "goroutines are not OS threads" in first.answer
+    assert last.answer == "It carries cancellation signals and deadlines across API boundaries."
+
+
 @pytest.mark.parametrize("line, kept", [
     ("**Sample answer:** At a fintech startup I led a team.", "At a fintech startup I led a team."),
     ("**Answer**: 42 is the answer.", "42 is the answer."),
