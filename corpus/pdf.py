@@ -157,7 +157,9 @@ def _wrapped(prev: str, nxt: str, width: int) -> bool:
     return n[0].islower() and bool(width) and len(p) >= LOWER_WIDTH * width
 
 
-_BUTTON = re.compile(r"\[[^\]]{1,20}\]")  # "[Accept]"
+# "[Accept]" standing alone, not an index glued to a name ("map[string]int", "arr[i]": a walkthrough's wrapped Go sentence
+# was not joined)
+_BUTTON = re.compile(r"(?<![\w`\]])\[[^\]]{1,20}\](?![\w\[])")
 
 
 def _prose_line(line: str) -> bool:

@@ -1217,6 +1217,19 @@ def test_an_end_of_notes_line_is_not_part_of_the_last_answer(tmp_path):
     assert ps.boilerplate_removed.get("footer") == 1
 
 
+def test_a_wrapped_line_after_an_index_in_code_is_joined_and_a_button_line_is_not(tmp_path):
+    """A walkthrough's Go answer kept a line break inside a sentence ("... while a map declared with" / "`var m
+    map[string]int` is nil."): "[string]" read as a page's button ("[Accept]"), and a line holding one is never joined."""
+    src = tmp_path / "go.md"
+    src.write_text(
+        "## 1. What is the difference between new and make?\n\n`make(map[string]int)` returns a map that is ready to use, "
+        "while a map declared with\n`var m map[string]int` is nil.\n\n## 2. What is a slice?\n\nA slice is a view of "
+        "an array [Accept] [Reject]\nand more text here.\n", encoding="utf-8")
+    first, second = parse_file(src).records
+    assert first.answer == "make(map[string]int) returns a map that is ready to use, while a map declared with var m map[string]int is nil."
+    assert "\n" in second.answer  # a line with a page's buttons is never joined
+
+
 def test_a_markdown_files_wrapped_paragraph_is_one_paragraph_and_its_blocks_stay(tmp_path):
     """A walkthrough's computer-architecture notes (Markdown, wrapped near 80 columns) were told "What is missing:
     1 / ((1 - p) + p / s)." for an answer giving the formula: the key point was the wrapped line's tail. A paragraph's
