@@ -129,6 +129,17 @@ def test_a_word_spelt_apart_is_no_change():
     assert fact_changes([said.replace("nonlinear", "linear")], [said])[0][1][0] == "opposite"
 
 
+def test_a_non_prefix_is_a_negation():
+    """Experiment 65: a walkthrough's planted "Two-phase commit is non-blocking: ..." was read against the trusted "Two-phase
+    commit is a blocking protocol: ..." as no change ("non" was no negation word), in the audit and in grading alike."""
+    trusted = "Two-phase commit is a blocking protocol: if the coordinator crashes after participants vote yes, they may hold locks."
+    planted = "Two-phase commit is non-blocking: if the coordinator crashes after participants vote yes, they may hold locks."
+    assert _kinds([planted], [trusted]) == {0: "negation"}
+    assert fact_changes([planted], [trusted], ratio=0.4, aligned=True)[0][1][0] == "negation"
+    assert _kinds(["A semaphore count is always a non-negative integer in this design."],
+                  ["A semaphore count is always a negative integer in this design."]) == {0: "negation"}
+
+
 def test_the_audit_reads_no_change_in_a_sentence_about_another_subject():
     """Experiment 56b: a test source's correct "A foreign key can contain NULL values and duplicates" was flagged against
     the trusted "Primary key columns cannot hold NULL" (a negation taken out). In the audit's reading a term exchanged for

@@ -41,7 +41,7 @@ NUMBER_SPAN = 4  # words a side of a replacement that changes a number (``aligne
 JOIN_SPAN = 4  # two words at most this far apart with "and" / "or" between them are coordinated
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?(?:['’][a-z]+)?")
-_NEGATIONS = frozenset("not no never none neither nor without cannot".split())
+_NEGATIONS = frozenset("not no non never none neither nor without cannot".split())
 # "rather than" / "instead of" standing where the sentence says "not" ("merely encoded rather than encrypted")
 _CONTRASTS = ({"rather", "than"}, {"instead", "of"})
 _NUMBER_WORDS = frozenset("""zero one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty
