@@ -24,6 +24,7 @@ import numpy as np
 from coach.datafiles import load_jsonl
 from coach.grading import evidence
 from coach.judge.evaluate import auc, synthetic_metrics
+from coach.judge.model import CONTRADICTION
 from evals.base import DATA_DIR, EvalResult, select_split
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ BEHAVIOURAL_6 = DATA_DIR / "behavioural_6" / "graded_behavioural_6.jsonl"
 # a seventh (12 more questions, another writer): experiment 48's decision (README)
 BEHAVIOURAL_7 = DATA_DIR / "behavioural_7" / "graded_behavioural_7.jsonl"
 NEW_SOURCE_ANSWERS = DATA_DIR / "new_sources" / "graded_answers.jsonl"
+# one fact written by two writers apart (datasheet data/README_cross_writer.md): never trained or tuned on
+CROSS_WRITER = DATA_DIR / "cross_writer" / "cross_writer_pairs.jsonl"
 ANSWER_TIERS = ("excellent", "good", "partial", "wrong")
 
 
@@ -117,6 +120,33 @@ def answer_set_metrics(judge, grader, rows: list[dict], prefix: str) -> tuple[di
     return m, details, failures
 
 
+def cross_writer_metrics(judge, embed, rows: list[dict], prefix: str = "cross_writer") -> dict[str, float]:
+    """The judge on independently written pairs (``CROSS_WRITER``): a bundled statement (premise) against another
+    writer's correct statement of the same fact (never a contradiction: both are correct) and against that writer's
+    wrong versions of it (a contradiction). Shares called contradiction (P >= 0.5) per label, the AUC of P(contradiction)
+    for wrong vs correct, and the baseline's AUC (1 - cosine of the pair), overall and for premises the judge never
+    trained on (its data's dev/test/out-of-subject records and the audit's reference-only statements)."""
+    if not rows:
+        return {}
+    probs = judge.scores([(r["premise"], r["hypothesis"]) for r in rows])[:, CONTRADICTION]
+    texts = sorted({t for r in rows for t in (r["premise"], r["hypothesis"])})
+    vecs = np.asarray(embed(texts), dtype=np.float32)
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    at = {t: i for i, t in enumerate(texts)}
+    far = np.array([1.0 - float(vecs[at[r["premise"]]] @ vecs[at[r["hypothesis"]]]) for r in rows])
+    m: dict[str, float] = {}
+    for tag, keep in (("", lambda r: True), ("_unseen", lambda r: r.get("premise_source") != "judge_train")):
+        sel = [i for i, r in enumerate(rows) if keep(r)]
+        wrong = [i for i in sel if rows[i]["label"] == "contradiction"]
+        right = [i for i in sel if rows[i]["label"] != "contradiction"]
+        m[f"{prefix}{tag}_pairs"] = float(len(sel))
+        m[f"{prefix}{tag}_correct_called_contradiction"] = float(np.mean(probs[right] >= 0.5)) if right else 0.0
+        m[f"{prefix}{tag}_wrong_called_contradiction"] = float(np.mean(probs[wrong] >= 0.5)) if wrong else 0.0
+        m[f"{prefix}{tag}_auc"] = auc(list(probs[wrong]), list(probs[right]))
+        m[f"{prefix}{tag}_baseline_cosine_auc"] = auc(list(far[wrong]), list(far[right]))
+    return m
+
+
 class JudgeEvaluator:
     name = "judge"
 
@@ -137,6 +167,8 @@ class JudgeEvaluator:
         if self.fp32_judge is not None:
             fp = synthetic_metrics(self.fp32_judge, self.grader._embed, splits)
             m.update({f"fp32_{k}": v for k, v in fp.items() if k.endswith(("accuracy", "contradiction_f1")) and "baseline" not in k and "kind" not in k})
+        if CROSS_WRITER.exists():
+            m.update(cross_writer_metrics(self.judge, self.grader._embed, load_jsonl(CROSS_WRITER)[: limit * 10 if limit else None]))
         details, failures = [], 0
         sets = []
         if "bundled" in self.sets:

@@ -230,3 +230,19 @@ def test_the_java_recital_check_set_is_complete():
     assert set(Counter(r["question"] for r in rows).values()) == {4} and len({r["question"] for r in rows}) == 10
     assert [d.name for d in recital_dev_documents(RECITAL_JAVA_DIR)] == ["java_oop.html"]
     assert {r["source"] for r in rows} == {"java_oop.html"}
+
+
+def test_the_cross_writer_pairs_are_complete_and_their_premises_are_bundled_statements():
+    """Each pair reads a bundled statement (a judge premise or a reference-only trusted statement) against another
+    writer's correct statement of the same fact or one of its two wrong versions."""
+    from coach.audit.trusted import bundled_rows
+
+    rows = load_jsonl(DATA_DIR / "cross_writer" / "cross_writer_pairs.jsonl")
+    assert len(rows) >= 1500 and len({r["id"] for r in rows}) == len(rows)
+    by_fact = defaultdict(list)
+    for r in rows:
+        by_fact[r["fact"]].append(r)
+    assert all(Counter(x["label"] for x in g) == {"not_contradiction": 1, "contradiction": 2} for g in by_fact.values())
+    bundled = {(r.get("id"), r.get("statement") or r.get("text")) for r in bundled_rows()}
+    assert all((r["premise_id"], r["premise"]) in bundled for r in rows)
+    assert {r["premise_source"] for r in rows} <= {"reference_only", "judge_train", "judge_dev", "judge_test", "judge_oos"}

@@ -232,3 +232,25 @@ def test_ask_citation_markers_are_not_sentences_that_state_a_flag():
     assert not states_flagged("RNNs suffer from vanishing gradients on long sequences. [1]", [cite])
     wrong = {"quote": "RNNs never suffer from vanishing gradients", "kind": "fact", "correction": "They do."}
     assert states_flagged("RNNs never suffer from vanishing gradients. [1]", [Citation("a.md:1", "a.md", 1, 3, "q", flags=[wrong])])
+
+
+def test_cross_writer_metrics_count_each_label_and_keep_the_judges_training_premises_apart():
+    """Control flow only (a fake judge: the pair's contradiction probability is given in the row)."""
+    import numpy as np
+
+    from evals.judge import cross_writer_metrics
+
+    class Fake:
+        def scores(self, pairs):
+            return np.array([[0.0, 1.0 - float(h.split()[-1]), float(h.split()[-1])] for _, h in pairs])
+
+    rows = [{"premise": "A", "hypothesis": "a 0.9", "label": "not_contradiction", "premise_source": "judge_train"},
+            {"premise": "A", "hypothesis": "b 0.2", "label": "contradiction", "premise_source": "judge_train"},
+            {"premise": "B", "hypothesis": "c 0.1", "label": "not_contradiction", "premise_source": "reference_only"},
+            {"premise": "B", "hypothesis": "d 0.8", "label": "contradiction", "premise_source": "reference_only"}]
+    embed = lambda texts: np.eye(len(texts), 4)  # noqa: E731
+    m = cross_writer_metrics(Fake(), embed, rows)
+    assert m["cross_writer_pairs"] == 4 and m["cross_writer_unseen_pairs"] == 2
+    assert m["cross_writer_correct_called_contradiction"] == 0.5 and m["cross_writer_wrong_called_contradiction"] == 0.5
+    assert m["cross_writer_auc"] == 0.5 and m["cross_writer_unseen_auc"] == 1.0
+    assert m["cross_writer_unseen_correct_called_contradiction"] == 0.0
