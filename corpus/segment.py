@@ -56,6 +56,14 @@ _QLABEL = re.compile(r"^(q|question)\s*[:.]\s*(?=\S)", re.IGNORECASE)  # "Q: Wha
 _ALABEL = re.compile(r"^(?P<o>\*\*|__|\*|_)?(?:a(?:(?(o)(?P=o))\s*:|\s*:(?(o)(?P=o)))"
                      r"|(?:(?:sample|model|example|suggested|possible)\s+)?ans(?:wer)?(?:(?(o)(?P=o))\s*[:.]|\s*[:.](?(o)(?P=o))))"
                      r"\s*(?=\S|$)", re.IGNORECASE)
+
+
+def answer_label_end(text: str) -> int:
+    """Where the answer's own words begin in its first line: after an "A:" / "**Sample answer:**" label, else 0."""
+    m = _ALABEL.match(text)
+    return m.end() if m else 0
+
+
 _NUM = re.compile(r"^(\d{1,4})\s*[.)](?!\d)\s*(?=\S)")
 _BULLET = re.compile(r"^([-*+]\s+|[•·▪◦‣●○■□➢➤►]\s*)(?=\S)")
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")

@@ -387,3 +387,21 @@ def test_a_sentence_of_a_wrapped_paragraph_is_cited_with_the_paragraphs_lines(tm
     unwrapped = tmp_path / "flat.md"  # a file with no wrapped lines: records as before, no line ends kept
     unwrapped.write_text("## What is 2PC?\n\nTwo-phase commit is an atomic commit protocol.\n", encoding="utf-8")
     assert [r.answer_line_ends for r in parse_file(unwrapped).records] == [[]]
+
+
+@pytest.mark.parametrize("name, first", [("notes.txt", "A: In a shadow deployment"), ("notes.md", "**A:** In a shadow deployment")])
+def test_an_answer_label_is_no_part_of_a_claim(tmp_path, name, first):
+    """A walkthrough's reported flag quoted "A: In a shadow deployment ...": the audit reads the file's own lines, and
+    kept the answer's label that its record drops; "**A:**" was read as a list item's "*"."""
+    from coach.audit.runner import source_claims
+    from corpus.pipeline import parse_file
+
+    doc = tmp_path / name
+    doc.write_text(f"Q: What is a shadow deployment?\n{first} the new model receives a copy of live traffic. Its outputs "
+                   "are only logged.\n\nQ: What is a canary release?\nA: A small share of traffic goes to the new model "
+                   "first.\n", encoding="utf-8")
+    claims, _ = source_claims(parse_file(doc))
+    assert [(c.quote, c.kind) for c in claims][:2] == [
+        ("In a shadow deployment the new model receives a copy of live traffic.", "sentence"),
+        ("Its outputs are only logged.", "sentence")]
+    assert claims[2].quote == "A small share of traffic goes to the new model first."

@@ -21,6 +21,7 @@ import re
 from coach.audit.sourcefile import normalize
 from coach.audit.types import Claim
 from corpus.blocks import FENCE
+from corpus.segment import answer_label_end
 
 _BULLET = re.compile(r"^\s*(?:[•\-\*–·▪●◦]|\d{1,2}[.)]|[a-zA-Z][.)](?=\s))\s*")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|ie|etc|vs|Mr|Dr|Fig|approx|cf|al)\.)$", re.I)
@@ -319,6 +320,7 @@ def claims_for_record(record, lines: list[str] | None, spans: dict[int, int] | N
     table_head: list[str] = []  # header cells of the current table (first row)
     prev_table_line = -10
     read: set[int] = set()  # the lines of joined paragraphs already read with their first line
+    first = next((ln for ln in answer if ln not in code and lines[ln - 1].strip()), None)
     for ln in answer:
         if ln in read:
             continue
@@ -329,9 +331,12 @@ def claims_for_record(record, lines: list[str] | None, spans: dict[int, int] | N
         if not raw.strip():
             continue
         flush()
-        bullet = _BULLET.match(raw)
+        # the answer's "A:" / "**A:**" label is the file's markup, as in its record (a walkthrough's flag quoted "A: In a
+        # shadow deployment ..."; "**A:**" read as a list item's "*")
+        label = answer_label_end(raw.lstrip()) if ln == first else 0
+        bullet = None if label else _BULLET.match(raw)
         is_item = bool(bullet) and len(raw.strip()) > 1
-        body_start = bullet.end() if is_item else len(raw) - len(raw.lstrip())
+        body_start = bullet.end() if is_item else len(raw) - len(raw.lstrip()) + label
         body = raw[body_start:]
         prev_sentence = ""  # each line is one paragraph or list item
         cells = _table_cells(raw)
