@@ -125,7 +125,8 @@ def cross_writer_metrics(judge, embed, rows: list[dict], prefix: str = "cross_wr
     writer's correct statement of the same fact (never a contradiction: both are correct) and against that writer's
     wrong versions of it (a contradiction). Shares called contradiction (P >= 0.5) per label, the AUC of P(contradiction)
     for wrong vs correct, and the baseline's AUC (1 - cosine of the pair), overall and for premises the judge never
-    trained on (its data's dev/test/out-of-subject records and the audit's reference-only statements)."""
+    trained on (its data's dev/test/out-of-subject records and the audit's reference-only statements), and for the half of
+    the facts the judge's ``cross`` pair kind never reads (``split`` "heldout")."""
     if not rows:
         return {}
     probs = judge.scores([(r["premise"], r["hypothesis"]) for r in rows])[:, CONTRADICTION]
@@ -135,7 +136,8 @@ def cross_writer_metrics(judge, embed, rows: list[dict], prefix: str = "cross_wr
     at = {t: i for i, t in enumerate(texts)}
     far = np.array([1.0 - float(vecs[at[r["premise"]]] @ vecs[at[r["hypothesis"]]]) for r in rows])
     m: dict[str, float] = {}
-    for tag, keep in (("", lambda r: True), ("_unseen", lambda r: r.get("premise_source") != "judge_train")):
+    for tag, keep in (("", lambda r: True), ("_unseen", lambda r: r.get("premise_source") != "judge_train"),
+                      ("_heldout", lambda r: r.get("split") == "heldout")):
         sel = [i for i, r in enumerate(rows) if keep(r)]
         wrong = [i for i in sel if rows[i]["label"] == "contradiction"]
         right = [i for i in sel if rows[i]["label"] != "contradiction"]

@@ -246,3 +246,6 @@ def test_the_cross_writer_pairs_are_complete_and_their_premises_are_bundled_stat
     bundled = {(r.get("id"), r.get("statement") or r.get("text")) for r in bundled_rows()}
     assert all((r["premise_id"], r["premise"]) in bundled for r in rows)
     assert {r["premise_source"] for r in rows} <= {"reference_only", "judge_train", "judge_dev", "judge_test", "judge_oos"}
+    # the facts of the judge's `cross` pair kind (train) and the half it never reads (heldout) never mix
+    assert all(len({x["split"] for x in g}) == 1 for g in by_fact.values())
+    assert {r["split"] for r in rows} == {"train", "heldout"}

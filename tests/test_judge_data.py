@@ -273,3 +273,26 @@ def test_training_pairs_selection_never_takes_dev_or_test_pairs():
         select_pairs(splits, init=True, extra=(f"graded:{len(splits['graded_train']) + 1}",), max_pairs=100, rng=random.Random(1))
     with pytest.raises(ValueError, match="each kind once"):
         select_pairs(splits, init=True, extra=("unrelated", "unrelated:10"), max_pairs=100, rng=random.Random(1))
+
+
+def test_cross_writer_pairs_read_the_train_half_only_and_keep_evaluation_premises_out():
+    """The `cross` kind (experiment 66): another writer's statement never contradicts the bundled statement it
+    matches, each of its wrong versions does; facts of the held-out half (measured by `coach eval judge`) and
+    premises of the judge's dev/test/out-of-subject records are never read."""
+    from coach.judge.data import NOT_CONTRADICTION, cross_pairs, load_cross, split_of
+    from coach.judge.model import CONTRADICTION
+
+    records, _ = load_records()
+    rows = load_cross()
+    assert len(rows) == 1200 and {r["split"] for r in rows} == {"train", "heldout"}
+    held = {r["id"] for r in records if split_of(r) != "train"}
+    pairs = build_pairs(records)["cross_train"]
+    train_ids = {r["id"] for r in rows if r["split"] == "train"}
+    assert pairs and {p.record for p in pairs} <= train_ids
+    assert not held & {r["match"]["id"] for r in rows if r["match"] and r["id"] in {p.record for p in pairs if p.kind == "cross_same"}}
+    r = next(r for r in rows if r["split"] == "train" and r["match"] and r["match"]["id"] not in held)
+    own = cross_pairs([r])
+    same = [p for p in own if p.kind == "cross_same"]
+    assert [(p.premise, p.hypothesis, p.label) for p in same] == [(r["match"]["text"], r["statement"], NOT_CONTRADICTION)]
+    assert {p.hypothesis for p in own if p.kind == "cross_contra" and p.label == CONTRADICTION} == {m["text"] for m in r["misconceptions"]}
+    assert not [p for p in cross_pairs([r], held={r["match"]["id"]}) if p.kind != "cross_own"]

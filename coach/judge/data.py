@@ -28,6 +28,7 @@ from coach.judge.model import CONTRADICTION, ENTAILMENT, NEUTRAL
 
 RAW_DIR = Path(__file__).resolve().parent / "data" / "raw"
 CLOSE_DIR = Path(__file__).resolve().parent / "data" / "close"
+CROSS_PATH = Path(__file__).resolve().parent / "data" / "cross" / "writers.jsonl"
 OOS_SUBJECT_PREFIX = "net"  # the held-out subject: computer networking
 CONTRA_TYPES = {"swap", "reverse", "number", "mechanism", "negation", "definition"}
 # A training target for pairs known only NOT to contradict (two correct statements): the loss is
@@ -103,7 +104,8 @@ def load_records(raw_dir: Path = RAW_DIR) -> tuple[list[dict], list[str]]:
 
 
 def data_hash(raw_dir: Path = RAW_DIR) -> str:
-    """Hash of the premise records and the close rewordings (everything the pairs are made from)."""
+    """Hash of the premise records, the close rewordings and the other writers' statements (everything the pairs are
+    made from)."""
     h = hashlib.sha256()
     for path in sorted(raw_dir.glob("*/part_*.jsonl")):
         h.update(path.relative_to(raw_dir).as_posix().encode())
@@ -112,6 +114,10 @@ def data_hash(raw_dir: Path = RAW_DIR) -> str:
     for path in sorted(close_dir.glob("*.jsonl")) if close_dir.is_dir() else []:
         h.update(("close/" + path.name).encode())
         h.update(path.read_bytes())
+    cross = raw_dir.parent / "cross" / "writers.jsonl"
+    if cross.is_file():
+        h.update(b"cross/writers.jsonl")
+        h.update(cross.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -616,6 +622,39 @@ def build_pairs(records: list[dict], seed: int = 13, graded_max_pieces: int = GR
     close = load_close()
     for s in ("train", "dev", "test"):
         out["close_" + s] = [p for r in records if split_of(r) == s for p in close_pairs(r, close.get(r["id"], []))]
+    # one fact by two writers apart: the train half only (the other half is measured, evals/data/cross_writer); a
+    # statement matched to a premise of the judge's evaluation splits is read only against its own misconceptions
+    held = {r["id"] for r in records if split_of(r) != "train"}
+    out["cross_train"] = cross_pairs([r for r in load_cross() if r.get("split") == "train"], held)
+    return out
+
+
+def load_cross(path: Path = CROSS_PATH) -> list[dict]:
+    """Another writer's statements with their two misconceptions and their nearest bundled statement (``match``,
+    cosine >= .85, else None); datasheet in ``data/README.md``."""
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def cross_pairs(rows: list[dict], held: set[str] = frozenset()) -> list[Pair]:
+    """The measured failure they answer (``coach eval judge``, ``cross_writer_*``): a bundled statement read against
+    another writer's correct statement of the same fact was called a contradiction in 74% of pairs.
+    - the bundled statement and the other writer's both ways: never a contradiction (both are correct);
+    - the bundled statement against each of the writer's wrong versions: contradiction;
+    - the writer's statement against its own wrong versions (alternating directions): contradiction."""
+    out: list[Pair] = []
+    for r in rows:
+        S, rid = r["statement"].strip(), r["id"]
+        wrong = [m["text"].strip() for m in r.get("misconceptions", []) if m.get("text", "").strip()]
+        for i, m in enumerate(wrong):
+            out.append(Pair(S, m, CONTRADICTION, "cross_own", rid) if i % 2 == 0 else Pair(m, S, CONTRADICTION, "cross_own", rid))
+        match = r.get("match")
+        if match and match.get("id") not in held:
+            P = match["text"].strip()
+            out.append(Pair(P, S, NOT_CONTRADICTION, "cross_same", rid))
+            out.append(Pair(S, P, NOT_CONTRADICTION, "cross_same_back", rid))
+            out.extend(Pair(P, m, CONTRADICTION, "cross_contra", rid) for m in wrong)
     return out
 
 
