@@ -18,12 +18,13 @@ real graded answers, each beside its untrained baseline.
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import numpy as np
 
 from coach.datafiles import load_jsonl
 from coach.grading import evidence
-from coach.judge.evaluate import auc, synthetic_metrics
+from coach.judge.evaluate import auc, cosine_of_pairs, synthetic_metrics
 from coach.judge.model import CONTRADICTION
 from evals.base import DATA_DIR, EvalResult, select_split
 
@@ -130,11 +131,7 @@ def cross_writer_metrics(judge, embed, rows: list[dict], prefix: str = "cross_wr
     if not rows:
         return {}
     probs = judge.scores([(r["premise"], r["hypothesis"]) for r in rows])[:, CONTRADICTION]
-    texts = sorted({t for r in rows for t in (r["premise"], r["hypothesis"])})
-    vecs = np.asarray(embed(texts), dtype=np.float32)
-    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-    at = {t: i for i, t in enumerate(texts)}
-    far = np.array([1.0 - float(vecs[at[r["premise"]]] @ vecs[at[r["hypothesis"]]]) for r in rows])
+    far = 1.0 - cosine_of_pairs(embed, [SimpleNamespace(premise=r["premise"], hypothesis=r["hypothesis"]) for r in rows])
     m: dict[str, float] = {}
     for tag, keep in (("", lambda r: True), ("_unseen", lambda r: r.get("premise_source") != "judge_train"),
                       ("_heldout", lambda r: r.get("split") == "heldout")):
