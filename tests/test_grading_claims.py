@@ -485,6 +485,8 @@ def test_an_off_topic_answer_is_not_said_to_mention_a_key_point(coach):
     g = coach.grader.grade(q, "A B-tree index keeps keys sorted so range scans are efficient.", reference=ref)
     assert g.verdict == "off_topic" and not g.right and not g.unconfirmed, (g.verdict, g.right, g.unconfirmed)
     assert len(g.missing) == 2 and "mentioned" not in g.feedback
+    claims = [st.explanation for st in g.steps if st.name == "claims"]
+    assert claims and claims[0].startswith("not counted, the answer is off topic (judge: "), g.steps
 
 
 def test_a_pasted_reference_keeps_its_page_furniture_out_of_the_key_points(coach):

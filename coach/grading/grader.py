@@ -631,6 +631,11 @@ class Grader:
             # points contradicts itself (the judge was measured to "entail" key points from unrelated sentences)
             grade.missing = [kp.text for kp in rubric.key_points]
             grade.right, grade.unconfirmed = [], []
+        if grade.verdict == "off_topic":
+            # ...and "Why this score" says the same: the judge's entailments of an answer about something else are no
+            # credit (a walkthrough's off-topic card explained itself with "judge: 3 of 4 key points entailed")
+            grade.steps = [Step(st.name, st.value, f"not counted, the answer is off topic ({st.explanation})")
+                           if st.name == "claims" else st for st in grade.steps]
         self._no_attempt_gate(grade, rubric, reading)
         if grade.verdict == "incorrect" and not grade.wrong:
             # "Incorrect" with an empty "What is wrong" reads as a grader that found nothing (user walkthrough)
