@@ -336,8 +336,14 @@ def _unreviewed(coach, rec) -> list[str]:
     rubric = coach.rubrics.for_record(rec.id)
     if (rubric is not None and rubric.origin != "draft") or not not_verified(("trusted",)):
         return []
-    return [f"This answer quotes {rec.source} {lines_of(rec.line_start, rec.line_end)}, which no reviewed rubric covers, "
-            "and the source audit cannot verify its statements of fact: check it against another reference."]
+    where = f"This answer quotes {rec.source} {lines_of(rec.line_start, rec.line_end)}, which no reviewed rubric covers"
+    flagged = len(coach.audit.flags_for(rec.id))
+    if flagged:
+        # the flag's own warning says what is wrong there; "the audit cannot verify its statements of fact" right under
+        # "line 34 is flagged by the source audit" read as the coach contradicting itself (a walkthrough)
+        return [f"{where}. Apart from the flagged sentence{'s' if flagged > 1 else ''} above, the source audit cannot "
+                "verify its statements of fact: check the rest against another reference."]
+    return [f"{where}, and the source audit cannot verify its statements of fact: check it against another reference."]
 
 
 def _citations(coach, hits, quoted: int | None = None) -> tuple[list[Citation], list[str]]:

@@ -96,6 +96,10 @@ def test_a_reported_sentence_is_flagged_drafted_from_its_correction_and_withdraw
     text = "".join(answer.stream)
     assert FIX in text and "several primary keys" not in text, text
     assert any("Reported as wrong by a user" in w and FIX in w for w in answer.warnings), answer.warnings
+    # ...and the note that nothing vouches for the passage does not contradict the flag (a walkthrough read "the audit
+    # cannot verify its statements of fact" right under "is flagged by the source audit")
+    (unreviewed,) = [w for w in answer.warnings if w.startswith("This answer quotes")]
+    assert "Apart from the flagged sentence above, the source audit cannot verify" in unreviewed, unreviewed
     # ... and a question the source does not ask itself, answered from its sentences: the correction, not the
     # reported sentence (a walkthrough's Ask left the sentence out and never said the correction)
     other_words = other.ask("Can a primary key column contain NULL values?")
