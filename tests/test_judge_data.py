@@ -219,6 +219,38 @@ def test_not_contradiction_target_is_entailment_or_neutral():
     assert abs(float(_loss(logits, hard)) - float(torch.nn.functional.cross_entropy(logits, hard))) < 1e-6
 
 
+def test_the_overlap_prior_is_the_mix_label_share_per_bucket_and_the_debiased_loss_reads_it():
+    """Experiment 69 (README): ``--debias overlap`` trains the judge as a product of experts with a bias-only model, the
+    training mix's label shares per word-overlap bucket; the judge is then charged only for what overlap does not tell."""
+    import numpy as np
+    import torch
+
+    from coach.judge.data import Pair
+    from coach.judge.train import _loss, overlap_bucket, overlap_prior
+
+    assert overlap_bucket("The cat sat on the mat.", "the cat sat on the MAT") == 9
+    assert overlap_bucket("Dropout fights overfitting.", "TCP retransmits lost segments.") == 0
+    near = ("A stack is last in, first out.", "A stack is first in, first out.")
+    far = ("A stack is last in, first out.", "Queues serve items in arrival order.")
+    pairs = [Pair(*near, CONTRADICTION, "t", "r")] * 6 + [Pair(*near, NOT_CONTRADICTION, "t", "r")] * 2 + [Pair(*far, NEUTRAL, "t", "r")] * 3
+    prior, buckets = overlap_prior(pairs)
+    b_near, b_far = overlap_bucket(*near), overlap_bucket(*far)
+    assert b_near > b_far and buckets == [b_near] * 8 + [b_far] * 3
+    # add-one smoothed shares: 6 contradictions, 2 "not a contradiction" split between entailment and neutral
+    assert np.allclose(np.exp(prior[b_near]), np.array([2, 2, 7]) / 11) and np.allclose(np.exp(prior[b_far]), np.array([1, 4, 1]) / 6)
+    assert np.allclose(np.exp(prior).sum(1), 1.0)
+    # a judge undecided between the labels: a contradiction where the bias expects one costs less with the bias
+    # (overlap explains it), a "not a contradiction" there costs more; a uniform bias changes nothing
+    logits = torch.zeros(1, 3)
+    bias = torch.tensor(prior[b_near], dtype=torch.float32)[None]
+    contra, soft = torch.tensor([CONTRADICTION]), torch.tensor([NOT_CONTRADICTION])
+    assert float(_loss(logits, contra, bias)) < float(_loss(logits, contra)) - 0.3
+    assert float(_loss(logits, soft, bias)) > float(_loss(logits, soft)) + 0.3
+    flat = torch.full((1, 3), float(np.log(1 / 3)))
+    assert abs(float(_loss(logits + torch.tensor([[0.5, -1.0, 2.0]]), contra, flat))
+               - float(_loss(logits + torch.tensor([[0.5, -1.0, 2.0]]), contra))) < 1e-6
+
+
 def test_close_rewordings_cover_every_trained_record_and_keep_both_labels():
     """Every in-subject record has two hand-written close rewordings (data/close/); each entails its
     premise both ways and contradicts each of the premise's contradictions."""

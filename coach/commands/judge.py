@@ -29,14 +29,17 @@ def judge():
               help="Continue from this judge folder: all pairs of the --extra kinds plus a refresher sample of the rest, up to --max-pairs.")
 @click.option("--extra", default=None,
               help="Comma-separated extra pair kinds: lex (minimal edits), true (two correct statements, never a contradiction), close (hand-written close rewordings vs the premise and its contradictions), unrelated (a premise about another subject: neutral), graded (the answer scorer's graded train answers against their reference, labelled by tier), graded4 (the same from the parked fourth round, coach/judge/data/graded_round4, where right and wrong answers both reuse the reference's words), graded5 (the same against scraped, list-shaped references, coach/judge/data/graded_round5), cross (one fact by two writers apart, coach/judge/data/cross: the train half); KIND:N takes a sample of N pairs of that kind (without --init the mix is then cut to --max-pairs). With --init (default there: lex): all of them plus a refresher; without: mixed with the main train split, a uniform sample of --max-pairs.")
-def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init, extra):
+@click.option("--debias", type=click.Choice(["overlap"]), default=None,
+              help="overlap: train as a product of experts with a bias-only model (the training mix's label shares per "
+                   "word-overlap bucket), so the judge learns what word overlap alone does not tell (experiment 69, README).")
+def train(output, epochs, batch_size, lr, max_len, max_pairs, seed, threads, init, extra, debias):
     """Train the judge from coach/judge/data/raw (the defaults reproduce the shipped model: about 50 minutes on 2 cores)."""
     from coach.judge.model import WEIGHTS_DIR
     from coach.judge.train import train as run
 
     info = run(Path(output) if output else WEIGHTS_DIR, epochs=epochs, batch_size=batch_size, lr=lr,
                max_len=max_len, max_pairs=max_pairs, seed=seed, threads=threads, init=init,
-               extra=None if extra is None else tuple(e.strip() for e in extra.split(",") if e.strip()))
+               extra=None if extra is None else tuple(e.strip() for e in extra.split(",") if e.strip()), debias=debias)
     click.echo(json.dumps(info, indent=2))
 
 
