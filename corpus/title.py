@@ -27,16 +27,32 @@ def document_title(lines: list[str], removed: set[int], first_question: int | No
     return ""
 
 
+_UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
+
+
 def heading_title(lines: list[str], removed: set[int], first_question: int | None = None) -> str:
-    """The first Markdown/HTML heading (``#``) before the first question, cleaned; "" when there is none (then
-    ``document_title`` may still take a short line, which can be any prose: "Last updated: March 2024")."""
-    end = len(lines) if first_question is None else first_question
-    for i in range(min(end, len(lines))):
+    """The first heading before the first question, cleaned: a Markdown/HTML ``#`` heading, or a line underlined
+    with "===" (a setext heading, as plain-text notes write their title too), or the document's first line underlined
+    with "---" (elsewhere "---" under a line of prose is a rule); "" when there is none (then ``document_title`` may
+    still take a short line, which can be any prose: "Last updated: March 2024"). A walkthrough's "MLOps interview
+    prep" over a "=====" line was no heading, and its questions' topic fell to "fundamentals"."""
+    end = min(len(lines) if first_question is None else first_question, len(lines))
+    first_text = True
+    for i in range(end):
         text = lines[i].strip()
-        if i not in removed and text.startswith("#"):
+        if i in removed or not text:
+            continue
+        if text.startswith("#"):
             title = _clean(text.lstrip("#"))
             if title:
                 return title
+        under = lines[i + 1].strip() if i + 1 < end else ""
+        if (_UNDERLINE.match(under) and not _UNDERLINE.match(text) and not _BULLET.match(text)
+                and (under.startswith("=") or first_text)):
+            title = _clean(text)
+            if title:
+                return title
+        first_text = False
     return ""
 
 

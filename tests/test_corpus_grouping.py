@@ -117,6 +117,24 @@ def test_a_source_the_topic_list_does_not_describe_is_tagged_with_what_its_quest
     assert {src: [r.topic for r in merged if r.source == src] for src in topics} == topics
 
 
+def test_a_plain_text_title_underlined_with_equals_signs_names_the_sources_topic(tmp_path):
+    """Plain-text notes titled the setext way ("... prep" over a line of "="): the title was not read as a heading,
+    so the questions of a subject the topic list does not describe all fell to "fundamentals" (a walkthrough). A line
+    of prose over "---" further down is no title."""
+    qa = ("Q: What does a state file record?\nA: The real resources each configured block maps to.\n\n"
+          "Q: Why lock a shared backend?\nA: Two concurrent applies would overwrite each other's changes.\n\n"
+          "Q: What is a provider?\nA: A plugin that talks to one platform's API.\n\n"
+          "Q: What does plan show?\nA: The changes an apply would make, before making them.\n")
+    (tmp_path / "iac_notes.txt").write_text("Terraform interview prep\n========================\n(my notes)\n\n" + qa,
+                                            encoding="utf-8")
+    (tmp_path / "plain.txt").write_text("(my notes)\nSome words here.\n---\n\n" + qa, encoding="utf-8")
+    parsed = {ps.source: ps for ps in parse_paths([tmp_path])}
+    notes = parsed["iac_notes.txt"]
+    assert (notes.title, notes.title_is_heading) == ("Terraform interview prep", True)
+    assert [r.topic for r in notes.records] == ["terraform"] * 4
+    assert not parsed["plain.txt"].title_is_heading
+
+
 def test_behavioural_prompts_are_their_own_topic(tmp_path):
     """A page of "Tell me about a time ..." prompts was filed under the topic "time" (a walkthrough's chat showed
     it); a behavioural prompt on a technical page takes neither the page's topic nor the list's."""
