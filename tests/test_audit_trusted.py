@@ -145,6 +145,24 @@ def test_a_sentence_that_repeats_a_trusted_statement_with_a_number_changed_is_a_
     assert "2/fan_in" in f["correction"] and '"1" where it says "2"' in f["reason"], f
 
 
+def test_a_qualified_judge_setting_keeps_the_edit_readings_flags(flags, embedder, monkeypatch):
+    """Experiment 70 (README): with a judge setting that qualifies at dev, the check read the judge alone and lost the
+    edit reading's "one fact changed" flags. Here the judge reads every claim (suspect_min 1.0: enabled, and no
+    probability reaches it) and the changed number is still flagged, once."""
+    from coach.audit.checks import trusted as T
+
+    _, settings = flags
+    monkeypatch.setattr(T, "thresholds", lambda: {"suspect_min": 1.0, "error_min": 1.01, "k": 4, "min_sim": 0.45,
+                                                   "symmetric": True})
+    assert T.judge_enabled()
+    doc = settings.home / "notes.txt"
+    parsed = parse_paths([doc], embedder=embedder)
+    ctx = AuditContext(settings=settings, embedder=embedder)
+    got = [f.to_dict() for f in audit_sources(parsed, settings, checks=("trusted",), cache=False, context=ctx)]
+    he = [f for f in got if f["line_start"] == _line_of("He initialisation uses")]
+    assert len(he) == 1 and he[0]["evidence"][0]["edit"] == "number", got
+
+
 def test_a_number_written_another_way_is_not_a_changed_fact(flags):
     """"n - 1" where the trusted statement says "n minus one": the same number."""
     fl, _ = flags

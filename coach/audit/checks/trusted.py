@@ -10,8 +10,9 @@ dev split of the team's source-error key and the audit dev set, ``evals/audit_fi
 ``trusted_thresholds.json``; when no setting was precise enough there, ``suspect_min`` is above 1 and
 the judge reading is a no-op (``enabled()``), which is the case today.
 
-Then (no claim verifier configured either) the check flags a claim that repeats one of its nearest statements with
-one fact changed, as a suspect (``edit_flags``, no model: experiment 54, README).
+Then, whichever model reads (the judge, a claim verifier, or none while no dev fit qualifies), the check flags a claim
+that repeats one of its nearest statements with one fact changed, as a suspect (``edit_flags``, no model: experiment
+54, README), unless the model already flagged that claim.
 
 Simplified on purpose: one claim is judged against one statement at a time (no multi-hop), and a
 claim no trusted statement is close to is never flagged: recall is bounded by the reference's breadth.
@@ -216,9 +217,21 @@ def edit_flags(claims: list[Claim], context) -> list[Flag]:
 def check_trusted(claims: list[Claim], context) -> list[Flag]:
     th = thresholds()
     if float(verifier_thresholds(th)["suspect_min"]) <= 1.0 and context.verifier() is not None:
-        return _verifier_flags(claims, context, th)
+        return _with_edit_flags(_verifier_flags(claims, context, th), claims, context)
     if not judge_enabled(th):
         return edit_flags(claims, context)
+    return _with_edit_flags(_judge_flags(claims, context, th), claims, context)
+
+
+def _with_edit_flags(flags: list[Flag], claims: list[Claim], context) -> list[Flag]:
+    """``flags`` (a model's reading) and the edit reading's flags on the claims they leave unflagged: the edit reading
+    needs no model and reads what a model misses. A qualified judge setting replaced it, and a dev run lost both of a
+    walkthrough dev set's "one fact changed" flags with it (experiment 70, README)."""
+    said = {(f.source, f.line_start, f.line_end, f.quote) for f in flags}
+    return flags + [f for f in edit_flags(claims, context) if (f.source, f.line_start, f.line_end, f.quote) not in said]
+
+
+def _judge_flags(claims: list[Claim], context, th: dict) -> list[Flag]:
     index = context.trusted_index()
     flags = []
     for claim, si, p_contra, _ in judge_claims(claims, context, th=th):
