@@ -127,7 +127,8 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
             return Answer(_marked(rubric.model_answer.strip()), citations, warnings, route="reviewed", signals=signals)
         text = corrected_answer(rec.fenced_answer(), citations[0].flags)
         if text:
-            return Answer(_marked(text), citations, warnings + _unreviewed(coach, rec), route="record", signals=signals)
+            return Answer(_marked(text), citations, warnings + _unreviewed(coach, rec, citations[0].flags), route="record",
+                          signals=signals)
 
     if allow_llm and _llm_may_answer(coach.settings):
         citations, warnings = _citations(coach, [hits[i] for i in relevant[:3]])
@@ -212,7 +213,8 @@ def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
     code = codes[best] if coded[best] or _ASKS_FOR_CODE.search(question) else ""
     text = _marked(text + ("\n\n" + code if code else ""))
     citations, warnings = _citations(coach, [hits[i] for i in [best] + [i for i in relevant if i != best]][:3], quoted=1)
-    return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record), route="sentences", signals=signals)
+    return Answer(text, citations, warnings + _unreviewed(coach, hits[best].record, citations[0].flags),
+                  route="sentences", signals=signals)
 
 
 # a clause that names nothing of its own: its subject is in the clause before it
@@ -327,17 +329,18 @@ def _marked(text: str) -> str:
     return text + ("\n\n[1]" if chunks and chunks[-1][1] is not None else " [1]")
 
 
-def _unreviewed(coach, rec) -> list[str]:
+def _unreviewed(coach, rec, flags: list | None = None) -> list[str]:
     """A warning for an answer quoted from a passage no reviewed rubric covers, while the audit cannot verify
     statements of fact (its ``trusted`` check flags nothing): an unflagged error in it is passed on as the answer
-    (found in a user walkthrough: an added source's planted error was the answer, cited, without a word)."""
+    (found in a user walkthrough: an added source's planted error was the answer, cited, without a word). ``flags``: the
+    passage's audit flags when the caller has them (its citation's), else looked up."""
     from coach.audit.checks import not_verified
 
     rubric = coach.rubrics.for_record(rec.id)
     if (rubric is not None and rubric.origin != "draft") or not not_verified(("trusted",)):
         return []
     where = f"This answer quotes {rec.source} {lines_of(rec.line_start, rec.line_end)}, which no reviewed rubric covers"
-    flagged = len(coach.audit.flags_for(rec.id))
+    flagged = len(coach.audit.flags_for(rec.id) if flags is None else flags)
     if flagged:
         # the flag's own warning says what is wrong there; "the audit cannot verify its statements of fact" right under
         # "line 34 is flagged by the source audit" read as the coach contradicting itself (a walkthrough)
