@@ -251,6 +251,22 @@ def test_the_overlap_prior_is_the_mix_label_share_per_bucket_and_the_debiased_lo
                - float(_loss(logits + torch.tensor([[0.5, -1.0, 2.0]]), contra))) < 1e-6
 
 
+def test_an_unknown_debias_is_refused_before_the_data_and_the_model_load(tmp_path, monkeypatch):
+    """``coach judge train --debias`` with a value it does not know fails at once, not after minutes of loading (the
+    CLI's choice list refuses it there; this is the library call)."""
+    import pytest
+
+    import coach.judge.train as T
+
+    def loads(*a, **k):  # control flow only: nothing may be read before the value is checked
+        raise AssertionError("training data read before --debias was checked")
+
+    monkeypatch.setattr(T, "load_records", loads)
+    with pytest.raises(ValueError, match="debias 'length': choose overlap"):
+        T.train(tmp_path / "judge", debias="length", progress=False)
+    assert not (tmp_path / "judge").exists()
+
+
 def test_close_rewordings_cover_every_trained_record_and_keep_both_labels():
     """Every in-subject record has two hand-written close rewordings (data/close/); each entails its
     premise both ways and contradicts each of the premise's contradictions."""

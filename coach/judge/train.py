@@ -210,6 +210,8 @@ def train(
 
     from coach.models import default_embedding_path
 
+    if debias not in (None, "overlap"):  # refused before the data and the model load (minutes)
+        raise ValueError(f"debias {debias!r}: choose overlap")
     threads = seed_and_threads(seed, threads)
     rng = random.Random(seed)
 
@@ -244,8 +246,6 @@ def train(
         prior, buckets = overlap_prior(train_pairs)
         bias = torch.tensor(prior[buckets], dtype=torch.float32)
         log.info("judge: overlap prior P(contradiction) per bucket %s", np.round(np.exp(prior[:, 2]), 2).tolist())
-    elif debias is not None:
-        raise ValueError(f"debias {debias!r}: choose overlap")
 
     t0, best, history = time.time(), (-1.0, None), []
     for epoch in range(1, epochs + 1):
