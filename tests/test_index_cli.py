@@ -87,6 +87,28 @@ def test_build_add_remove_status_cycle(run, tmp_path):
     assert "skipped (unchanged): prose.md" in res.stdout and "no question/answer pairs" not in res.stderr
 
 
+def test_build_from_a_persons_files_drafts_their_rubrics(run, tmp_path):
+    """`coach index build FILE` drafts the file's rubrics as `index add` does: a walkthrough built its index from its own
+    files, no drafts were written, and its practice sessions showed no model answer (`:answer`, the Anki cards' backs
+    were blank) and the generic hint for every question."""
+    from coach.config import load_settings
+    from coach.questions import GENERIC_HINT
+    from coach.service import Coach
+
+    (tmp_path / "a.txt").write_text(DOC_A, encoding="utf-8")
+    res = run("build", str(tmp_path / "a.txt"))
+    assert res.exit_code == 0, res.output
+    assert "draft rubrics: " in res.stderr and "a-txt.yaml" in res.stderr, res.stderr
+    assert "audit: " in res.stderr and "1 new or changed source(s)" in res.stderr, res.stderr
+    items = {i.question: i for i in Coach(load_settings()).question_bank()}
+    assert set(items) == {"What is dropout?", "What is overfitting?"}
+    assert "cannot rely on any single unit" in items["What is dropout?"].model_answer
+    assert "generalises poorly" in items["What is overfitting?"].model_answer
+    assert all(i.hints != [GENERIC_HINT] for i in items.values()), [i.hints for i in items.values()]
+    res = run("build", str(tmp_path / "a.txt"))  # the same file again: its drafts are current, nothing is redone
+    assert res.exit_code == 0 and "draft rubrics: " not in res.stderr and "audit: " not in res.stderr, res.stderr
+
+
 def test_user_errors_are_one_line(run, tmp_path):
     res = run("status")
     assert res.exit_code == 1 and "no index yet" in res.stderr and "coach index build" in res.stderr and "`coach index add FILE`" in res.stderr

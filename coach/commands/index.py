@@ -108,6 +108,10 @@ def build(settings, paths):
         f"Indexed {st['records']} records ({st['chunks']} chunks) from {len(st['sources'])} sources "
         f"in {time.perf_counter() - started:.1f} s -> {st['index_dir']}"
     )
+    # a person's own files get their drafted rubrics here as with `index add` (a walkthrough built its index from its
+    # files: no drafts were written, so a practice session's questions had no model answer, `:answer` and the study
+    # cards were blank and every hint was the generic one); the bundled sources' reviewed rubrics need none
+    _drafts_and_audit(settings, parsed, changed=None)
 
 
 @index.command()
@@ -129,7 +133,6 @@ def add(settings, paths):
         click.echo(f"note: {path} is named like the indexed source {first}, which was read from another file: added "
                    f"as {name} (`coach index remove {first}` removes the other one)", err=True)
     from coach.questions import passages_only_notes
-    from coach.service import Coach
 
     changed = set(out["added"]) | set(out["updated"])
     for line in passages_only_notes(parsed, changed):
@@ -137,9 +140,22 @@ def add(settings, paths):
 
     # All given sources, not only the changed ones: drafts that a failed run (a full disk, a crash after
     # the index switch) could not write are written now; up-to-date draft files are left alone.
+    _drafts_and_audit(settings, parsed, changed)
+
+
+def _drafts_and_audit(settings, parsed, changed: set[str] | None) -> None:
+    """After indexing: the sources' drafted rubrics (files already current are left alone), then what the audit found
+    in the ``changed`` sources (None: the sources whose drafts were written now, as after ``index build``)."""
+    from coach.grading.draft import drafts_path
+    from coach.service import Coach
+
     coach = Coach(settings)
-    for path in coach.write_draft_rubrics(parsed):
+    written = coach.write_draft_rubrics(parsed)
+    for path in written:
         click.echo(f"draft rubrics: {path}", err=True)
+    if changed is None:
+        drafts = settings.rubrics_dir / "drafts"
+        changed = {ps.source for ps in parsed if str(drafts_path(drafts, ps.source)) in set(written)}
     if changed:  # what the audit found in them (drafting above ran it; cached per source) and what it cannot verify
         from coach.audit.checks import not_verified
 
