@@ -21,7 +21,12 @@ _NEGATION = re.compile(
     re.I,
 )
 _INJECTION = re.compile(
-    r"(ignore|disregard|forget(?!\s+gates?\b)|override)\b[^.\n]{0,40}\b(instruction|rubric|rule|prompt|previous|above|grader|grading)"
+    r"(ignore|disregard|forget(?!\s+gates?\b)|override)\b[^.\n]{0,40}\b(instruction|rubric|prompt|grader|grading)"
+    # "rules", "previous", "above" only as what a grader was told: nothing but such words between ("ignore all previous
+    # rules", "disregard the above"); "you can ignore ownership rules" is a claim about Rust's unsafe (a walkthrough's
+    # wrong answer was graded 0 "off topic" with "Instructions addressed to the grader were ignored")
+    r"|\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|my|these|those|previous|prior|above|earlier|"
+    r"preceding|system|other|every|of|scoring|marking|evaluation)\s+){0,4}(?:rules?|previous|above)\b"
     # hidden comments and template slots are never content; "a[[0, 2]]" (numpy indexing) is not a slot
     r"|<!--|-->|(?<![\w\])])\[\[[^\]]{0,40}\]\]|\{\{[^}]{0,40}\}\}"
     r"|\bgrader\s*(?:note|instruction|override)s?\b|\b(?:note|message|instruction)s?\s+(?:to|for)\s+(?:the\s+)?(?:grader|evaluator|model|ai)\b"
