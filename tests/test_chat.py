@@ -168,6 +168,19 @@ def test_a_session_quit_before_anything_was_done_is_not_kept(fake):
     assert "Resume with: coach chat --resume" in result.output and len(SessionEngine(fake).history()) == 1
 
 
+def test_slash_commands_are_commands_and_a_path_is_still_an_answer(fake):
+    """"/help" and "/quit", typed as in other chat tools, were graded as answers ("No attempt", "Off topic") and counted in
+    the session's mean (a walkthrough); only the command names are read so: a path such as "/etc/passwd" is an answer."""
+    result = run(["--topics", "dl", "--length", "2", "--seed", "1"], "/help\n/hint\n/quit\n")
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Grading..." not in out and "Score " not in out, out
+    assert out.count("Commands: :hint") == 2 and "Hint: " in out
+    assert "Nothing was answered, so the session was not kept." in out
+    result = run(["--topics", "dl", "--length", "1", "--seed", "1"], "/etc/passwd\n")
+    assert "Grading..." in result.output and "Score " in result.output, result.output
+
+
 def test_a_pasted_answer_of_several_lines_is_one_answer_in_a_terminal(monkeypatch):
     """A walkthrough pasted a three-line answer: each line was taken as the answer to the next question or follow-up,
     and every later input landed on the wrong prompt. Lines that arrive together at a terminal are one answer; a line

@@ -17,6 +17,24 @@ HELP = ("Commands: :hint  :skip  :answer  :followup  :ask <question>  :quit. An 
 PASTE_WAIT = 0.05  # seconds: a line already waiting this soon after the one read came in the same paste
 
 
+COMMANDS = (":hint", ":skip", ":answer", ":followup", ":ask", ":quit")
+# typed the way other chat tools take commands: "/help" and "/quit" were graded as answers ("No attempt", "Off topic"),
+# counted in the session's mean and scheduled for review (a walkthrough)
+_ALIASES = {"/" + c[1:]: c for c in COMMANDS} | {"/help": ":help", "/exit": ":quit", ":exit": ":quit", "/q": ":quit",
+                                                 ":q": ":quit"}
+
+
+def command_of(line: str) -> tuple[str, str]:
+    """(command, its argument) of a typed line, ("", "") for an answer. A command starts with ":"; the same names with
+    "/" are read as commands too, but only those names: "/etc/passwd" or "/dev/null." stays an answer."""
+    head, _, arg = line.strip().partition(" ")
+    if head.startswith(":"):
+        return _ALIASES.get(head.lower(), head.lower()), arg
+    if head.lower() in _ALIASES and (head.lower() == "/ask" or not arg.strip()):
+        return _ALIASES[head.lower()], arg
+    return "", ""
+
+
 def read_answer() -> str:
     """One answer: the line typed, and in a terminal every line already waiting behind it. A pasted answer of three
     lines was three answers, to this question and the next two, and every later input landed on the wrong prompt (a
@@ -25,7 +43,7 @@ def read_answer() -> str:
     import sys
 
     line = click.prompt("", prompt_suffix="> ", default="", show_default=False)
-    if line.lstrip().startswith(":") or not sys.stdin.isatty():
+    if command_of(line)[0] or not sys.stdin.isatty():
         return line.strip()
     more = []
     while select.select([sys.stdin], [], [], PASTE_WAIT)[0]:
@@ -112,7 +130,7 @@ def chat(settings, topics, length, difficulty, resume, seed):
             line = read_answer()
         except click.Abort:  # end of input or Ctrl-D: keep the session resumable
             line = ":quit"
-        cmd, _, arg = line.partition(" ") if line.startswith(":") else ("", "", "")
+        cmd, arg = command_of(line)
         if cmd != ":quit":
             try:
                 turn = _act(engine, sid, turn, cmd, arg, line, grade_text, plain, printed)
