@@ -337,6 +337,21 @@ def test_draft_key_point_terms_leave_out_the_question_words():
     assert "learning" in {t for g in draft_rubric("r", "What is it?", [("", TRANSFER)], []).key_points[0].terms for t in g}
 
 
+def test_a_question_mark_standing_alone_as_a_symbol_ends_no_sentence():
+    """A walkthrough's drafted key point began "operator returns early ..." (its source: "The ? operator returns early");
+    SQL placeholders and Java wildcards read the same way. A "?" before a capital ends a sentence, spaced or not."""
+    from coach.grading.draft import point_sentences
+    from coach.grading.text import sentences
+
+    assert point_sentences("The ? operator returns early with the error (or None) and otherwise unwraps the value. "
+                           "It only works in a function that returns Result or Option.") == [
+        "The ? operator returns early with the error (or None) and otherwise unwraps the value.",
+        "It only works in a function that returns Result or Option."]
+    assert sentences("Use ? extends T to read and ? super T to write.") == ["Use ? extends T to read and ? super T to write."]
+    assert sentences("So what is thrashing ? Thrashing is paging instead of work. Is it bad? Yes!") == [
+        "So what is thrashing ?", "Thrashing is paging instead of work.", "Is it bad?", "Yes!"]
+
+
 def test_drafted_rubrics_use_their_own_dev_fit(grader):
     from coach.grading.combine import JUDGE_CALIBRATION_PATH, calibration_path
     from coach.grading.draft import draft_rubric

@@ -96,6 +96,10 @@ def _split(text: str) -> list[str]:
         pos = m.start()
         if m.group(0).isspace() and "\n" not in m.group(0) and _ABBREVIATION.search(text, max(start, m.start() - 8), m.start()):
             continue  # "a request that changes state, e.g. a POST": one sentence (a walkthrough's key point ended "e.g.")
+        if (m.group(0).isspace() and "\n" not in m.group(0) and m.start() >= 2 and text[m.start() - 1] in "?!"
+                and text[m.start() - 2].isspace() and text[m.end():m.end() + 1].islower()):
+            continue  # a "?" or "!" standing alone before a lower-case word is a symbol, no end: "The ? operator returns
+            # early ..." (a walkthrough's drafted key point began "operator returns early"); "thrashing ? Thrashing" ends
         if quotes % 2 and m.group(0).isspace() and "\n" not in m.group(0):
             close = _QUOTE.search(text, m.end(), m.end() + QUOTE_REACH)
             if close is not None and "\n" not in text[m.end():close.start()]:
