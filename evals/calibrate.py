@@ -108,6 +108,8 @@ def fit_wrong_gate(feats, tiers) -> tuple[float, float, float]:
     return best
 
 
+SCORE_GUARD = (0.5, 0.6, 0.7, 0.8, 1.0)  # offtopic_score_max candidates (1 = no guard), strictest first
+
 GATE_SCORE = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # show_score_max candidates (1 = no gate), least strict first
 
 
@@ -226,6 +228,7 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
     X = np.stack([feature_vector(feats[i]) for i in idx])  # (n, F)
     y = np.asarray([gold[i] for i in idx])  # (n,)
     weights, intercept = fit_signed(X, y)
+    with_scorer = any(f is not None and "answer_score" in f for f in feats)
     raw = X @ weights + intercept
     iso_x, iso_y = monotone_knots(raw, y)
     show_min, support_max, gate_j = fit_wrong_gate(feats, tiers)
@@ -234,12 +237,12 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
     before = gate_rates(Calibration(show_wrong_min=show_min, wrong_support_max=support_max), feats, tiers)
     score_max, display_j = fit_display_gate(feats, tiers, show_min, support_max)
 
-    def make(use_iso, cap, w_cap, w_min, off, off_cov, off_rel2, c_at, p_at) -> Calibration:
+    def make(use_iso, cap, w_cap, w_min, off, off_cov, off_rel2, off_score, c_at, p_at) -> Calibration:
         return Calibration(
             weights=[float(x) for x in weights], intercept=intercept, misc_cap=cap, misc_min=0.5,
             wrong_cap=w_cap, wrong_min=w_min, wrong_support_max=support_max, show_wrong_min=show_min,
             show_score_max=score_max,
-            offtopic_relevance=off, offtopic_coverage=off_cov, offtopic_relevance2=off_rel2,
+            offtopic_relevance=off, offtopic_coverage=off_cov, offtopic_relevance2=off_rel2, offtopic_score_max=off_score,
             correct_at=c_at, partial_at=p_at, iso_x=iso_x if use_iso else [], iso_y=iso_y if use_iso else [],
         )
 
@@ -259,15 +262,18 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
         (0.10, 0.15, 0.20, 0.25, 0.30),  # offtopic_relevance
         (0.0, 0.15, 0.25, 0.35),  # offtopic_coverage (0 = rule off)
         (0.45, 0.55, 0.65),  # offtopic_relevance2
+        # offtopic_score_max: the answer scorer's guard on that rule, strictest first so that a tie keeps the guard
+        # (an "off topic" cap of 1 on an answer the scorer rates well needs the dev data to ask for it); 1 = no guard
+        SCORE_GUARD if with_scorer else (1.0,),
         (6.5,), (3.5,),  # correct_at, partial_at
     ))
-    use_iso, _, _, _, off, off_cov, off_rel2, _, _ = stage1
+    use_iso, _, _, _, off, off_cov, off_rel2, off_score, _, _ = stage1
     params, best_obj = search(itertools.product(
         (use_iso,),
         (2.5, 3.0, 3.5, 4.0, 10.0),  # misc_cap (10 = no cap)
         (2.0, 2.5, 3.0, 4.0, 10.0),  # wrong_cap: a claim the judge finds contradicting (10 = no cap)
         (0.5, 0.6, 0.7, 0.8, 0.9),  # wrong_min
-        (off,), (off_cov,), (off_rel2,),
+        (off,), (off_cov,), (off_rel2,), (off_score,),
         (6.0, 6.5, 7.0),  # correct_at
         (3.0, 3.5, 4.0),  # partial_at
     ))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coach.grading import Grader, RubricBank
-from coach.grading.combine import FEATURES, Calibration
+from coach.grading.combine import FEATURES, Calibration, calibration_path
 from coach.grading.rubrics import load_rubric_file
 from coach.grading.types import VERDICTS
 
@@ -311,6 +311,19 @@ def test_when_two_caps_bind_the_lower_one_holds():
     s, caps = cal.cap(9.0, {**judged, "misconception": 1.0})
     assert s == 2.0 and len(caps) == 2 and "misconception" in caps[0] and "contradicts" in caps[1]
     assert cal.cap(2.2, {**judged, "misconception": 1.0}) == (2.0, [caps[1]])
+
+
+def test_the_words_off_topic_rule_never_caps_an_answer_the_scorer_rates_well():
+    """Experiment 74d (README): the off-topic rule that reads words (coverage and relevance) capped a correct answer in
+    other words at 1 while the answer scorer rated it 8.7/10; an answer the scorer rates at offtopic_score_max or more
+    is never off topic by it, and the rule still holds without a scorer reading or without the guard."""
+    cal = Calibration(offtopic_relevance=0.1, offtopic_coverage=0.35, offtopic_relevance2=0.55, offtopic_score_max=0.5)
+    loose = {"relevance": 0.5, "coverage": 0.2}
+    assert not cal.off_topic({**loose, "answer_score": 0.87}) and cal.off_topic({**loose, "answer_score": 0.3})
+    assert cal.off_topic(loose)  # no scorer reading
+    assert Calibration(offtopic_coverage=0.35, offtopic_relevance2=0.55).off_topic({**loose, "answer_score": 0.87})
+    assert cal.off_topic({"relevance": 0.05, "coverage": 0.0, "answer_score": 0.9})  # the first rule: no guard
+    assert Calibration.load(calibration_path(True, draft=True, scorer=True)).offtopic_score_max < 1.0
 
 
 TRANSFER = ("Transfer learning reuses a model pretrained on a large dataset as the starting point and trains only a new "

@@ -510,11 +510,14 @@ def test_an_answer_graded_off_topic_lists_nothing_as_right(coach):
     ref = ("git reset has three modes. --soft moves the branch ref only and keeps the index and the working tree. "
            "--mixed, the default, also resets the index but keeps the working tree. --hard resets the index and the "
            "working tree too, discarding uncommitted changes.")
-    for answer in ("Soft, mixed and hard.", "A B-tree keeps keys sorted so range scans are fast."):
-        g = coach.grader.grade(q, answer, reference=ref)
-        assert g.verdict == "off_topic" and g.score <= 1.0, (answer, g.score, g.verdict)
-        assert not g.right and not g.unconfirmed and any(m.startswith("--hard") for m in g.missing), (answer, g.right, g.missing)
-        assert "What you got right" not in g.feedback
+    g = coach.grader.grade(q, "A B-tree keeps keys sorted so range scans are fast.", reference=ref)
+    assert g.verdict == "off_topic" and g.score <= 1.0, (g.score, g.verdict)
+    assert not g.right and not g.unconfirmed and any(m.startswith("--hard") for m in g.missing), (g.right, g.missing)
+    assert "What you got right" not in g.feedback
+    # the walkthrough's own answer names the three modes: since the drafted fit's off-topic rule reads the answer scorer
+    # (experiment 74d, README) it is partial credit, no longer "off topic" (it shares no word with the reference)
+    g = coach.grader.grade(q, "Soft, mixed and hard.", reference=ref)
+    assert g.verdict == "partial" and 3.0 <= g.score < 7.0, (g.score, g.verdict)
 
 
 def test_a_correction_cut_at_a_semicolon_is_shown_whole():

@@ -94,6 +94,11 @@ class Calibration:
     # answers a neighbouring question): coverage < offtopic_coverage and relevance < offtopic_relevance2
     offtopic_coverage: float = 0.0
     offtopic_relevance2: float = 0.0
+    # ...but never an answer the answer scorer rates at least this much of (0..1): that rule reads words (coverage,
+    # relevance) and caps the score at ``offtopic_cap``, and a correct answer in other words than its reference shares
+    # few of them ("Two networks play a game: one of them invents fake samples, ..." for a GAN, scored 8.7/10 by the
+    # scorer, was capped at 1 "off topic"). 1 = no such guard (older calibration files; no scorer configured).
+    offtopic_score_max: float = 1.0
     offtopic_cap: float = 1.0
     # monotone map of the linear score onto the expert scale (isotonic fit on dev), as knots
     iso_x: list[float] = field(default_factory=list)
@@ -129,6 +134,8 @@ class Calibration:
         rel = features.get("relevance", 1.0)
         if rel < self.offtopic_relevance:
             return True
+        if features.get("answer_score", 0.0) >= self.offtopic_score_max:
+            return False
         return features.get("coverage", 1.0) < self.offtopic_coverage and rel < self.offtopic_relevance2
 
     def score(self, features: dict[str, float]) -> tuple[float, list[str]]:
