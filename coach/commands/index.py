@@ -155,7 +155,8 @@ def _drafts_and_audit(settings, parsed, changed: set[str] | None) -> None:
         click.echo(f"draft rubrics: {path}", err=True)
     if changed is None:
         drafts = settings.rubrics_dir / "drafts"
-        changed = {ps.source for ps in parsed if str(drafts_path(drafts, ps.source)) in set(written)}
+        now = set(written)
+        changed = {ps.source for ps in parsed if str(drafts_path(drafts, ps.source)) in now}
     if changed:  # what the audit found in them (drafting above ran it; cached per source) and what it cannot verify
         from coach.audit.checks import not_verified
 
