@@ -108,6 +108,11 @@ def fit_wrong_gate(feats, tiers) -> tuple[float, float, float]:
     return best
 
 
+def _scored(feats) -> bool:
+    """Whether the answer scorer read these answers (its gates and guard are fit only then)."""
+    return any(f is not None and "answer_score" in f for f in feats)
+
+
 SCORE_GUARD = (0.5, 0.6, 0.7, 0.8, 1.0)  # offtopic_score_max candidates (1 = no guard), strictest first
 
 GATE_SCORE = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)  # show_score_max candidates (1 = no gate), least strict first
@@ -118,7 +123,7 @@ def fit_display_gate(feats, tiers, show_min: float, support_max: float) -> tuple
     maximising Youden's J of wrong vs excellent + good answers shown a judge flag, and that J. It depends
     on the features only (not on the combiner's weights), so it is fit before the caps, which then bind
     only on shown flags. (1.0, J without it) when no answer has a scorer feature or nothing beats no gate."""
-    with_scorer = any(f is not None and "answer_score" in f for f in feats)
+    with_scorer = _scored(feats)
     best = None
     for s_max in GATE_SCORE if with_scorer else GATE_SCORE[:1]:
         hit, alarm = gate_rates(Calibration(show_wrong_min=show_min, wrong_support_max=support_max,
@@ -149,7 +154,7 @@ def fit_credit_gate(feats, tiers, verdicts=None) -> tuple[float, float]:
     J = share of excellent and good answers still shown their covered key points - share of wrong answers
     shown theirs, and that J, given the grader's ``verdicts`` (a "correct" one always shows its credits).
     Ties go to the least strict gate; (0.0, J without it) when no answer has a scorer feature."""
-    with_scorer = any(f is not None and "answer_score" in f for f in feats)
+    with_scorer = _scored(feats)
     best = None
     for s_min in CREDIT_SCORE if with_scorer else CREDIT_SCORE[:1]:
         kept, alarm = credit_rates(Calibration(credit_score_min=s_min), feats, tiers, verdicts)
@@ -228,7 +233,6 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
     X = np.stack([feature_vector(feats[i]) for i in idx])  # (n, F)
     y = np.asarray([gold[i] for i in idx])  # (n,)
     weights, intercept = fit_signed(X, y)
-    with_scorer = any(f is not None and "answer_score" in f for f in feats)
     raw = X @ weights + intercept
     iso_x, iso_y = monotone_knots(raw, y)
     show_min, support_max, gate_j = fit_wrong_gate(feats, tiers)
@@ -264,7 +268,7 @@ def fit(grader, rows: list[dict] | None = None, draft: bool = False, scorer_dev:
         (0.45, 0.55, 0.65),  # offtopic_relevance2
         # offtopic_score_max: the answer scorer's guard on that rule, strictest first so that a tie keeps the guard
         # (an "off topic" cap of 1 on an answer the scorer rates well needs the dev data to ask for it); 1 = no guard
-        SCORE_GUARD if with_scorer else (1.0,),
+        SCORE_GUARD if _scored(feats) else (1.0,),
         (6.5,), (3.5,),  # correct_at, partial_at
     ))
     use_iso, _, _, _, off, off_cov, off_rel2, off_score, _, _ = stage1
