@@ -322,6 +322,8 @@ def test_the_words_off_topic_rule_never_caps_an_answer_the_scorer_rates_well():
     assert not cal.off_topic({**loose, "answer_score": 0.87}) and cal.off_topic({**loose, "answer_score": 0.3})
     assert cal.off_topic(loose)  # no scorer reading
     assert Calibration(offtopic_coverage=0.35, offtopic_relevance2=0.55).off_topic({**loose, "answer_score": 0.87})
+    # 1 is no guard at all, as the fits made before it read: a scorer reading rounded to 1.0 does not lift the rule
+    assert Calibration(offtopic_coverage=0.35, offtopic_relevance2=0.55).off_topic({**loose, "answer_score": 1.0})
     assert cal.off_topic({"relevance": 0.05, "coverage": 0.0, "answer_score": 0.9})  # the first rule: no guard
     assert Calibration.load(calibration_path(True, draft=True, scorer=True)).offtopic_score_max < 1.0
 

@@ -134,7 +134,7 @@ class Calibration:
         rel = features.get("relevance", 1.0)
         if rel < self.offtopic_relevance:
             return True
-        if features.get("answer_score", 0.0) >= self.offtopic_score_max:
+        if self.offtopic_score_max < 1.0 and features.get("answer_score", 0.0) >= self.offtopic_score_max:
             return False
         return features.get("coverage", 1.0) < self.offtopic_coverage and rel < self.offtopic_relevance2
 
