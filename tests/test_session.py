@@ -63,6 +63,34 @@ def test_a_follow_up_is_vouched_for_only_on_a_reviewed_question(clock):
         assert coach.graded[-1][2] == fu.target and coach.vouched == [True, reviewed]
 
 
+def test_a_follow_ups_drafted_note_names_its_questions_source(clock):
+    """A walkthrough: a follow-up on a question drafted from its own file said "Graded against key points drafted from
+    an added source" (its grade, against one gap, cites nothing), so the user could not tell which file it came from.
+    The note is the real grader's; the grade is a stand-in (control flow)."""
+    import dataclasses
+
+    from coach.grading.grader import drafted_note
+
+    coach = FakeCoach()
+    coach.question_bank = lambda topics=None, difficulty=None: [dataclasses.replace(BANK[0], reviewed=False)]
+    fake_grade = coach.grade
+
+    def grade(question, answer, **kw):
+        g = fake_grade(question, answer, **kw)
+        if kw.get("reference") is not None:
+            g.notes = [drafted_note([])]  # what the grader says of a drafted rubric that cites nothing
+        return g
+
+    coach.grade = grade
+    engine = SessionEngine(coach, clock=clock)
+    first = engine.start(length=1, seed=1)
+    assert engine.answer(first.session_id, "it is about nothing").next.kind == "followup"
+    notes = engine.answer(first.session_id, "still nothing").grade.notes
+    assert len(notes) == 1 and notes[0].startswith("Graded against key points drafted from a.txt, not a reviewed rubric:")
+    assert notes[0][len("Graded against key points drafted from a.txt"):] == drafted_note([])[len(
+        "Graded against key points drafted from an added source"):]
+
+
 def test_migrations_are_named_and_applied_once(tmp_path):
     path = tmp_path / "c.sqlite3"
     first = Database(path)

@@ -141,3 +141,16 @@ def error_rank(w: dict) -> tuple[int, float]:
     except (TypeError, ValueError):  # a hand-edited or foreign grade: ranked as sure
         confidence = 1.0
     return (0 if known else 1), -confidence
+
+
+DRAFTED_FROM = "Graded against key points drafted from "
+ADDED_SOURCE = "an added source"  # what the note says of a grade that cites nothing
+
+
+def with_sources(notes: list[str], record_ids: list[str]) -> list[str]:
+    """``notes`` with the drafted-rubric note of a grade that cites nothing (a follow-up's, graded against one gap of
+    its question) naming the sources of ``record_ids`` (its question's records, "file.md:12") instead of "an added
+    source" (a walkthrough could not tell which of its two files a follow-up's gap came from)."""
+    sources = ", ".join(dict.fromkeys(rid.rpartition(":")[0] for rid in record_ids if rid.rpartition(":")[0]))
+    generic = DRAFTED_FROM + ADDED_SOURCE
+    return [DRAFTED_FROM + sources + n[len(generic):] if sources and n.startswith(generic) else n for n in notes]

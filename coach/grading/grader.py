@@ -25,7 +25,7 @@ from coach.grading.attempt import is_no_attempt
 from coach.grading.combine import Calibration, calibration_path, load_for_mode
 from coach.grading.draft import content_words, draft_rubric, guess_difficulty, quote_text, slug
 from coach.grading.edits import edit_basis, fact_changes
-from coach.grading.feedback import build_feedback
+from coach.grading.feedback import ADDED_SOURCE, DRAFTED_FROM, build_feedback
 from coach.grading.rubrics import Misconception, Rubric, RubricBank
 from coach.grading.text import (
     MAX_ANSWER_CHARS,
@@ -74,8 +74,8 @@ def drafted_note(citations: list[Citation]) -> str:
     place that knows: ``coach.audit.checks.not_verified``) the audit cannot verify most facts in a source."""
     from coach.audit.checks import not_verified
 
-    sources = ", ".join(dict.fromkeys(c.source for c in citations if c.source)) or "an added source"
-    note = (f"Graded against key points drafted from {sources}, not a reviewed rubric: where the source is wrong and "
+    sources = ", ".join(dict.fromkeys(c.source for c in citations if c.source)) or ADDED_SOURCE
+    note = (f"{DRAFTED_FROM}{sources}, not a reviewed rubric: where the source is wrong and "
             "the audit did not flag it, this grade is too.")
     if not_verified(("trusted",)):
         note += (" The source audit checks code, arithmetic and known error patterns, but cannot verify most statements "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 
-from coach.grading.feedback import UNCONFIRMED_NOTE
+from coach.grading.feedback import DRAFTED_FROM, UNCONFIRMED_NOTE
 from coach.grading.types import Citation, Grade, Step
 from coach.grading.text import table_grid, table_spans, text_and_code
 from coach.session.card import SECTION_TITLES, Evidence, grade_card, span_label
@@ -127,7 +127,7 @@ def repeated_note(note: str) -> str:
     return f"{head} (see the note above)." if sep and len(head) <= 160 else note
 
 
-DRAFTED_NOTE_HEAD = "Graded against key points drafted from "
+DRAFTED_NOTE_HEAD = DRAFTED_FROM
 
 
 def _note_kind(note: str) -> str:
