@@ -49,6 +49,8 @@ class Evidence:
     missing: list[str] = field(default_factory=list)
     stated: list[dict] = field(default_factory=list)  # {"claim", "correction", "source_error", "how", "sentence", "strength"}
     judged: dict = field(default_factory=dict)  # the judge's claim-level verdicts (coach/grading/evidence.py)
+    # per key point, its best cosine with a sentence of the answer or with the answer's claims together
+    point_sims: list[float] = field(default_factory=list)
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
