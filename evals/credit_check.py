@@ -5,6 +5,10 @@ sources) as `coach eval grading` does, and draw 60 credited (shown) and 60 hidde
 pairs (seed 13), shuffled, without saying which is which: what a blind labeller gets.
 ``python -m evals.credit_check summary``: the figures of the labelled sample kept in
 ``data/credit_check/labelled_credits.jsonl`` (datasheet: ``data/credit_check/README.md``).
+``python -m evals.credit_check dev``: regrade the DEV credits labelled blind (``dev_labelled.jsonl``, the data the
+credit check ``Grader._confirm_credits`` was chosen on) and print the weighted precision and recall of what is shown now.
+``python -m evals.credit_check test``: regrade the test pairs of ``labelled_credits.jsonl`` and print the precision of
+the credits shown now (a test read: not for choosing anything).
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import random
 import sys
 from collections import Counter
 
-from evals.base import DATA_DIR, load_jsonl
+from evals.base import DATA_DIR, load_jsonl, select_split
 
 LABELLED = DATA_DIR / "credit_check" / "labelled_credits.jsonl"
+DEV_LABELLED = DATA_DIR / "credit_check" / "dev_labelled.jsonl"
 LABELS = ("yes", "partly", "no", "contradicts")
 
 
@@ -61,10 +66,84 @@ def summary(rows: list[dict] | None = None) -> dict:
     return out
 
 
+def stated(label: str) -> bool:
+    """A correct credit: the answer states the key point (in full or a substantial part of it)."""
+    return label in ("yes", "partly")
+
+
+def shown_now(pairs: list[dict], grade_row) -> list[bool]:
+    """Whether each labelled (answer, key point) pair is under "What you got right" now; ``grade_row(pair)`` grades
+    the pair's answer (each answer graded once)."""
+    grades = {}
+    out = []
+    for p in pairs:
+        key = (p["set"], p["answer_id"])
+        if key not in grades:
+            grades[key] = grade_row(p)
+        out.append(p["key_point"] in grades[key].right)
+    return out
+
+
+def dev_figures() -> dict:
+    """The DEV credits' weighted precision (correct credits among those shown) and recall (of the correct credits
+    shown when the sample was drawn, those still shown), graded as ``coach eval calibrate --draft`` grades them."""
+    from coach.config import load_settings
+    from coach.service import Coach
+    from evals.calibrate import scorer_dev_rows, with_references
+    from evals.grading import GRADED_ANSWERS
+
+    grader = Coach(load_settings()).grader
+    rows = {r["id"]: r for r in scorer_dev_rows() + with_references(grader, select_split(load_jsonl(GRADED_ANSWERS), "dev"))}
+    pairs = load_jsonl(DEV_LABELLED)
+
+    def grade(p):
+        r = rows[p["answer_id"]]
+        return grader.grade(r["question"], r["answer"], question_id=r.get("question_id"), reference=r["reference"])
+
+    shown = shown_now(pairs, grade)
+    w = [p["weight"] for p in pairs]
+    good = [stated(p["label"]) for p in pairs]
+    kept = sum(wi for wi, g, s in zip(w, good, shown) if g and s)
+    return {"pairs": len(pairs), "shown": sum(shown),
+            "precision": kept / max(1e-9, sum(wi for wi, s in zip(w, shown) if s)),
+            "recall": kept / max(1e-9, sum(wi for wi, g in zip(w, good) if g)),
+            "precision_when_drawn": sum(wi for wi, g in zip(w, good) if g) / sum(w)}
+
+
+def test_figures() -> dict:
+    """The test pairs' precision of the credits shown now (correct among shown), and how many are contradicted."""
+    from coach.config import load_settings
+    from coach.service import Coach
+    from evals.judge import NEW_SOURCE_ANSWERS, OTHER_SUBJECT
+    from evals.new_sources import coach_with_new_sources
+
+    coach = Coach(load_settings())
+    coach.ensure_index()
+    graders = {"other_subject": coach.grader, "new_sources": coach_with_new_sources(coach.settings).grader}
+    rows = {"other_subject": {r["id"]: r for r in load_jsonl(OTHER_SUBJECT)},
+            "new_sources": {r["id"]: r for r in load_jsonl(NEW_SOURCE_ANSWERS)}}
+    pairs = load_jsonl(LABELLED)
+
+    def grade(p):
+        r = rows[p["set"]][p["answer_id"]]
+        qid = r.get("question_id") or ""
+        return graders[p["set"]].grade(r["question"], r["answer"], reference=r.get("reference"),
+                                       question_id=qid if ":" in qid and not r.get("reference") else None)
+
+    shown = [p for p, s in zip(pairs, shown_now(pairs, grade)) if s]
+    return {"pairs": len(pairs), "shown": len(shown), "correct": sum(stated(p["label"]) for p in shown),
+            "precision": sum(stated(p["label"]) for p in shown) / max(1, len(shown)),
+            "contradicted": sum(p["label"] == "contradicts" for p in shown)}
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["sample"] and len(sys.argv) == 3:
         sample(sys.argv[2])
     elif sys.argv[1:] == ["summary"]:
         print(json.dumps(summary(), indent=2))
+    elif sys.argv[1:] == ["dev"]:
+        print(json.dumps(dev_figures(), indent=2))
+    elif sys.argv[1:] == ["test"]:
+        print(json.dumps(test_figures(), indent=2))
     else:
-        sys.exit("usage: python -m evals.credit_check sample OUT.jsonl | summary")
+        sys.exit("usage: python -m evals.credit_check sample OUT.jsonl | summary | dev | test")
