@@ -765,3 +765,22 @@ def test_a_known_false_claim_recited_as_one_clause_of_a_list_is_stated():
     right = "Fields get defaults: numbers are 0, char is '\\u0000', boolean defaults to false, and references are null."
     assert not any(restates(c, claim, fix) for c in clauses(right))
     assert clauses("One claim only.") == []
+
+
+def test_a_hedged_guess_at_the_topic_is_not_listed_as_wrong(coach):
+    """A walkthrough: "I think it is about memory safety, but I'm not sure." to a Copy/Clone question was listed under
+    "What is wrong" as contradicting "Copy types are duplicated implicitly on assignment" (the judge, 0.88), and the
+    session summary repeated that "correction". A guess at the topic states no fact a reference could contradict."""
+    q = "What is the difference between Copy and Clone in Rust?"
+    ref = ("Copy types are duplicated implicitly on assignment, so the original stays usable. Clone is an explicit, "
+           "possibly expensive deep copy made by calling .clone(). Every Copy type is also Clone.")
+    for answer in ("I think it is about memory safety, but I'm not sure.", "It's about copying, I think."):
+        g = coach.grader.grade(q, answer, reference=ref)
+        assert not g.wrong and "What is wrong" not in g.feedback, (answer, g.wrong)
+    # a claim said without a hedge, or an amount, still takes a side
+    from coach.grading.evidence import _asserts_nothing
+
+    assert _asserts_nothing("Something to do with speed.") and _asserts_nothing("Maybe it is related to the GIL.")
+    for claim in ("It's about minimising the margin.", "It is about 40 bytes, I think.", "They are about twice as "
+                  "fast, I think.", "Raft is about leader election, I think."):
+        assert not _asserts_nothing(claim), claim

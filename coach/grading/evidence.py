@@ -39,10 +39,34 @@ _TAG_QUESTION = re.compile(r"[,;]\s*(?:right|correct|true|no|yes|isn['’]?t (?:
                            r"doesn['’]?t it|wouldn['’]?t it|won['’]?t it|can['’]?t it)\s*\?\s*$", re.I)
 
 
+# a guess at the topic that names neither the subject nor a fact of it ("I think it is about memory safety, but I'm not
+# sure.", "Something to do with speed."): what a reference sentence could contradict is not in it (a walkthrough's
+# such answer was listed as contradicting "Copy types are duplicated implicitly on assignment", and the session summary
+# repeated that "correction"). Only after a pronoun or nothing: "Raft is about leader election" names its subject.
+# "about" as "roughly" is no guess: "It is about 40 bytes." states an amount
+_AMOUNT = (r"twice|half|double|triple|thrice|once|a\s+(?:third|quarter|half|dozen|hundred|thousand|million|billion|tenth)"
+           r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy"
+           r"|eighty|ninety|hundred|thousand|million|billion")
+_HEDGE = r"(?:(?:i\s+(?:think|guess|believe|suppose)|maybe|perhaps|probably|possibly)[\s,]+)?"
+_TOPIC_GUESS = re.compile(
+    r"^\s*" + _HEDGE + r"(?:(?:it|this|that|they)\s*(?:'s|’s|is|are|was|has|have)?\s+)?" + _HEDGE
+    + r"(?:(?:all|mostly|mainly|probably|maybe|kind\s+of|sort\s+of|something)\s+)?"
+    r"(?:about(?!\s+(?:[\d$€£~]|(?:" + _AMOUNT + r")\b))|to\s+do\s+with|related\s+to)\s+[^,;:]{1,40}?"
+    r"(?:\s*,?\s*(?:i\s+think|i\s+guess|i\s+believe|maybe|probably|but\s+i['’]?m\s+not\s+sure|but\s+i\s+am\s+not\s+sure"
+    r"|i['’]?m\s+not\s+sure|not\s+sure))?\s*[.!?]?\s*$", re.I)
+
+# ...and said as a guess: "It's about minimising the margin." takes a side a reference can contradict
+_HEDGED = re.compile(r"\b(?:i\s+(?:think|guess|believe|suppose)|maybe|perhaps|probably|possibly|something|kind\s+of|"
+                     r"sort\s+of|not\s+sure)\b", re.I)
+
+
 def _asserts_nothing(claim: str) -> bool:
-    """A question (not a tag question, which states its claim) or a hedge that says nothing of the subject."""
+    """A question (not a tag question, which states its claim), a hedge that says nothing of the subject, or a guess
+    at the topic (``_TOPIC_GUESS``)."""
     text = claim.strip()
     if text.endswith("?") and not _TAG_QUESTION.search(text):
+        return True
+    if _TOPIC_GUESS.match(text) and _HEDGED.search(text):
         return True
     words = content_words(text.replace("’", "'"))
     return bool(words) and words <= _FILLER  # "No." (no content word) is read as before
