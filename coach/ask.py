@@ -67,21 +67,37 @@ def _words(text: str) -> Iterator[str]:
         yield w if i == 0 else " " + w
 
 
-def ask(coach, question: str, cancel=None):
+# said when a passage was left out because it answers the question the user is practising (``hold_back``)
+HELD_BACK = ("The passage that answers the question you are practising was left out: answer it first (or use a hint); "
+             "ask again after that for the whole of it.")
+
+
+def ask(coach, question: str, cancel=None, hold_back=()):
+    """``hold_back``: record ids not to answer from (the open practice question's: a walkthrough's ":ask How many hash
+    slots does Redis Cluster have?" during "How does Redis Cluster distribute keys?" quoted that question's answer)."""
     from coach.service import AskResult
 
     question = (question or "").strip()
     if not question:
         return AskResult(iter(["Please type a question."]), [], [])
-    ans = answer(coach, question)
+    ans = answer(coach, question, hold_back=hold_back)
     if ans.route == "llm":
         return AskResult(_llm_answer(coach, question, ans.citations, cancel), ans.citations, ans.warnings)
     return AskResult(_words(ans.text), ans.citations, ans.warnings)
 
 
-def answer(coach, question: str, *, allow_llm: bool = True) -> Answer:
-    """The grounded answer (route "llm" means: stream it with ``_llm_answer``)."""
+def answer(coach, question: str, *, allow_llm: bool = True, hold_back=()) -> Answer:
+    """The grounded answer (route "llm" means: stream it with ``_llm_answer``), from no record in ``hold_back``
+    (said in a warning when one was retrieved)."""
     hits = coach.search(question, k=6)
+    kept = [h for h in hits if h.record.id not in set(hold_back)]
+    ans = _answer_from(coach, question, kept, allow_llm)
+    if len(kept) < len(hits):
+        ans.warnings = [*ans.warnings, HELD_BACK]
+    return ans
+
+
+def _answer_from(coach, question: str, hits, allow_llm: bool) -> Answer:
     if not hits:
         return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."])
     embed = coach.index.embed

@@ -387,11 +387,12 @@ class Coach:
 
         return followup_for(grade, answer)
 
-    def ask(self, question: str, cancel: threading.Event | None = None) -> AskResult:
+    def ask(self, question: str, cancel: threading.Event | None = None, hold_back=()) -> AskResult:
+        """A grounded answer; ``hold_back``: record ids not to answer from (``coach.ask.ask``)."""
         from coach.ask import ask
 
         self.ensure_index()
-        return ask(self, question, cancel=cancel)
+        return ask(self, question, cancel=cancel, hold_back=hold_back)
 
     def add_sources(self, paths: list[Path], progress=None, keep_copies: bool = False) -> dict:
         """Index new or changed files. A file that cannot be read is reported under "skipped" and the

@@ -450,3 +450,19 @@ def test_a_number_asked_for_is_a_numeral_and_an_acronym_or_identifier_is_read_in
     # a passage naming the identifier a question names answers it in other words (experiment 59: declined before)
     wait = answer(c, "What does the TIME_WAIT state protect against?", allow_llm=False)
     assert wait.route != "refused" and "delayed segments" in wait.text, (wait.text, wait.warnings, wait.signals)
+
+
+def test_the_open_questions_records_are_held_back(coach):
+    """A practice session's open question is not answered by Ask (a walkthrough's ":ask" quoted the answer being
+    practised): the records held back are neither quoted nor cited, and the user is told why."""
+    from coach.ask import HELD_BACK
+
+    q = "What is the purpose of dropout?"
+    first = coach.ask(q)
+    "".join(first.stream)
+    held = {c.record_id for c in first.citations[:1]}
+    assert held and HELD_BACK not in first.warnings
+    res = coach.ask(q, hold_back=held)
+    text = "".join(res.stream)
+    assert HELD_BACK in res.warnings and not held & {c.record_id for c in res.citations}, res.citations
+    assert text.strip()

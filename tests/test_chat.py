@@ -143,7 +143,7 @@ def test_a_flag_of_the_quoted_passage_is_said_once(fake, monkeypatch):
     other = dict(flag, correction="DEFAULTS ARE BOUND ONCE.", line_start=9, line_end=9)
     quoted = Citation("a.md:3", "a.md", 3, 5, "When does finally run?", passage="p", flags=[flag])
     related = Citation("a.md:8", "a.md", 8, 9, "Mutable defaults?", passage="p", flags=[other])
-    monkeypatch.setattr(fake, "ask", lambda q, cancel=None: SimpleNamespace(
+    monkeypatch.setattr(fake, "ask", lambda q, cancel=None, hold_back=(): SimpleNamespace(
         stream=iter(["It always runs. [1]"]), citations=[quoted, related], warnings=[flag_warning("a.md", flag)]))
     out = run(["--length", "1", "--seed", "1"], ":ask when does finally run?\n:quit\n").output
     assert out.count("FINALLY ALWAYS RUNS.") == 1 and "Warning: a.md line 4 is flagged" in out

@@ -476,11 +476,27 @@ def test_ask_stopped_early_sets_cancel_and_is_kept_marked_stopped(engine):
     t = engine.start(topics=["ml"], length=1, seed=1)
     seen = {}
     real_ask = engine.coach.ask
-    engine.coach.ask = lambda q, cancel=None: seen.setdefault("cancel", cancel) and real_ask(q, cancel)
+    engine.coach.ask = lambda q, cancel=None, hold_back=(): seen.setdefault("cancel", cancel) and real_ask(q, cancel)
     reply = engine.ask("What is overfitting?", session_id=t.session_id)
     assert next(reply.stream) == "The "
     reply.stream.close()
     assert seen["cancel"].is_set() and [a["answer"] for a in engine.asks(t.session_id)] == ["The [stopped]"]
+
+
+def test_ask_holds_back_the_open_questions_records(engine):
+    """A walkthrough: ":ask How many hash slots does Redis Cluster have?" during "How does Redis Cluster distribute
+    keys?" quoted that question's whole answer. The engine asks the coach not to answer from the open question's
+    records; outside a session, or once it is answered, nothing is held back. (Control flow; the retrieval side is
+    tests/test_ask.py.)"""
+    t = engine.start(topics=["ml"], length=1, seed=1)
+    item = engine.info(t.session_id).plan[0]
+    "".join(engine.ask("What is overfitting?", session_id=t.session_id).stream)
+    assert engine.coach.held_back == tuple(item.record_ids) and item.record_ids
+    "".join(engine.ask("What is overfitting?").stream)
+    assert engine.coach.held_back == ()
+    engine.answer(t.session_id, "noise")
+    "".join(engine.ask("What is overfitting?", session_id=t.session_id).stream)
+    assert engine.coach.held_back == ()
 
 
 def test_sessions_belong_to_their_owner(engine, clock):

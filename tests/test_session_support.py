@@ -80,7 +80,8 @@ class FakeCoach:
         gap = grade.missing[0] if grade.missing else None
         return FollowUp(f"Follow-up: can you say more about {gap or 'that'}?", gap)
 
-    def ask(self, question, cancel=None):
+    def ask(self, question, cancel=None, hold_back=()):
+        self.held_back = tuple(hold_back)  # the records the engine asked it not to answer from
         words = ["The ", "answer ", "is ", "grounded."]
         cite = Citation("a.txt:3", "a.txt", 3, 5, "What is overfitting?", passage="Fitting noise.")
         return SimpleNamespace(stream=iter(words), citations=[cite], warnings=["cited passage flagged: check it"])

@@ -508,7 +508,7 @@ class SessionEngine:
         if session_id is not None and self.info(session_id).status == "finished":  # this owner's session only
             session_id = None  # a finished session is read-only: the question is logged outside it
         cancel = cancel or threading.Event()
-        result = self.coach.ask(question, cancel=cancel)
+        result = self.coach.ask(question, cancel=cancel, hold_back=self._held_back(session_id))
 
         def stream():
             parts = []
@@ -530,6 +530,14 @@ class SessionEngine:
                 log.warning("%s", exc)
 
         return AskReply(stream=stream(), citations=list(result.citations), warnings=list(result.warnings))
+
+    def _held_back(self, session_id: str | None) -> tuple[str, ...]:
+        """The records Ask does not answer from now: those of the session's open question (a follow-up's too), so that
+        asking does not show the answer being practised; none outside a session or after its last answer."""
+        if session_id is None:
+            return ()
+        turn = self.current(session_id)
+        return tuple(self.info(session_id).plan[turn.position].record_ids) if turn is not None else ()
 
     def _log_ask(self, session_id, question: str, answer: str, result) -> None:
         with self.db.transaction() as db:
