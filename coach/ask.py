@@ -90,7 +90,8 @@ def answer(coach, question: str, *, allow_llm: bool = True, hold_back=()) -> Ans
     """The grounded answer (route "llm" means: stream it with ``_llm_answer``), from no record in ``hold_back``
     (said in a warning when one was retrieved)."""
     hits = coach.search(question, k=6)
-    kept = [h for h in hits if h.record.id not in set(hold_back)]
+    held = set(hold_back)
+    kept = [h for h in hits if h.record.id not in held]
     ans = _answer_from(coach, question, kept, allow_llm)
     if len(kept) < len(hits):
         ans.warnings = [*ans.warnings, HELD_BACK]

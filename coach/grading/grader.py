@@ -236,6 +236,7 @@ def _shown(stated: dict) -> dict:
         out["how"] = stated["shown_how"]
     return out
 
+
 # what a drafted key point the judge entails must also meet to be credited (``Grader._confirm_credits``): its cosine
 # with the closest sentence of the answer, or else the answer scorer's reading of the answer against it alone. Chosen
 # on 240 credits of DEV answers labelled blind (experiment 75, README): the most precise pair keeping >= 90% of the

@@ -272,9 +272,9 @@ class SessionEngine:
             # drafted from an added source is that source's unreviewed sentence, not a reference the user vouches for
             grade = self.coach.grade(item.question, text, reference=turn.target,  # slow: outside the lock
                                      vouched=item.reviewed)
+            grade = self._other_gap(sid, turn, item, text, grade)
             from coach.grading.feedback import with_sources
 
-            grade = self._other_gap(sid, turn, item, text, grade)
             grade.notes = with_sources(grade.notes, item.record_ids)  # the gap's source named, not "an added source"
         else:
             try:

@@ -127,13 +127,10 @@ def repeated_note(note: str) -> str:
     return f"{head} (see the note above)." if sep and len(head) <= 160 else note
 
 
-DRAFTED_NOTE_HEAD = DRAFTED_FROM
-
-
 def _note_kind(note: str) -> str:
     """A note, or what it says in general: the drafted-rubric note names its source, and a follow-up's (graded against
     one gap, citing nothing) says "an added source"; a walkthrough read the full note again under every follow-up."""
-    return DRAFTED_NOTE_HEAD if note.startswith(DRAFTED_NOTE_HEAD) else note
+    return DRAFTED_FROM if note.startswith(DRAFTED_FROM) else note
 
 
 def _notes(card, shown: set[str] | frozenset[str]) -> list[str]:
