@@ -128,8 +128,9 @@ def repeated_note(note: str) -> str:
 
 
 def _note_kind(note: str) -> str:
-    """A note, or what it says in general: the drafted-rubric note names its source, and a follow-up's (graded against
-    one gap, citing nothing) says "an added source"; a walkthrough read the full note again under every follow-up."""
+    """A note, or what it says in general: the drafted-rubric note names its sources, which differ from question to
+    question (and a grade that cites nothing says "an added source"); a walkthrough read the full note again under
+    every follow-up."""
     return DRAFTED_FROM if note.startswith(DRAFTED_FROM) else note
 
 
