@@ -194,6 +194,10 @@ def test_report_groups_by_source_and_escapes_untrusted_text(tmp_path):
     # find its own source in a six-source report)
     many = render_report(flags, audited=["report_source.txt", *[f"clean{i}.md" for i in range(6)]])
     assert "No flags in: clean0.md, clean1.md, clean2.md, clean3.md, clean4.md, clean5.md." in many.replace("\\", "")
+    # the flagged sources are named apart from the clean ones (a walkthrough read "...: a.txt, b.html. No flags in:
+    # b.html." as naming b.html flagged and clean at once), in the singular where there is one
+    two = render_report(flags[:1], audited=["report_source.txt", "b.html"]).replace("\\", "")
+    assert "1 flagged claim in 1 of 2 audited sources (" in two and "Flags in: report_source.txt. No flags in: b.html." in two
     evil = render_report([Flag("x.txt", 1, 1, "[click](javascript:alert(1)) *bold* `code`", "error", "k", "r", "c", [])])
     assert "\\[click\\]" in evil and "\\*bold\\*" in evil and "\\`code\\`" in evil
 
@@ -260,7 +264,7 @@ def test_an_audit_says_what_it_could_not_verify(tmp_path, monkeypatch):
     assert "suspect) in " in res.output and "s; statements of fact not verified (see the notes)\n" in res.output
     assert "note: the `llm` check is off" in res.output  # the default settings name no trusted LLM
     md = rep.read_text()
-    assert "0 flagged claims in 0 of 1 audited sources (0 errors, 0 suspect): clean.md." in md
+    assert "0 flagged claims in 0 of 1 audited source (0 errors, 0 suspect). Audited: clean.md." in md
     assert "Not verified:" in md and "judge reading flags nothing" in md
     # the notes are the code's own Markdown: `trusted` is code, not "\\`trusted\\`" (seen in a walkthrough)
     assert "the `trusted` check's judge reading flags nothing" in md and "\\`" not in md

@@ -124,16 +124,28 @@ def _where_html(x: dict, titles, e) -> str:
 NAMED_CLEAN_MAX = 20  # audited sources with no flag named in the totals line, at most
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
 def _totals(flags: list[Flag], by_source: dict, n_err: int, audited: list[str] | None) -> str:
-    """ "2 flagged claims in 1 of 3 audited sources (1 errors, 1 suspect): a.md, b.md, c.md. No flags in: b.md, c.md."
-    (without ``audited``: "in 1 sources"). The sources with no flag are named (a user walkthrough could not tell from
-    a six-source report whether its own source had been audited)."""
-    where = f"{len(by_source)} of {len(audited)} audited sources" if audited is not None else f"{len(by_source)} sources"
-    named = f": {', '.join(audited)}" if audited is not None and 0 < len(audited) <= 5 else ""
+    """ "2 flagged claims in 1 of 3 audited sources (1 error, 1 suspect). Flags in: a.md. No flags in: b.md, c.md."
+    (without ``audited``: "in 1 source"; no flag at all: "... Audited: a.md, b.md."). The sources with no flag are
+    named (a user walkthrough could not tell from a six-source report whether its own source had been audited), apart
+    from the flagged ones (a walkthrough read "...: asyncio_notes.txt, react_faq.html. No flags in: react_faq.html." as
+    naming react_faq.html flagged and clean at once)."""
+    where = (f"{len(by_source)} of {_plural(len(audited), 'audited source')}" if audited is not None
+             else _plural(len(by_source), "source"))
+    counts = f"({_plural(n_err, 'error')}, {len(flags) - n_err} suspect)"
+    head = f"{_plural(len(flags), 'flagged claim')} in {where} {counts}."
+    if not flags:
+        return head + (f" Audited: {', '.join(audited)}." if audited is not None and 0 < len(audited) <= 5 else "")
+    flagged = list(by_source)
+    more = f" and {len(flagged) - NAMED_CLEAN_MAX} more" if len(flagged) > NAMED_CLEAN_MAX else ""
+    head += f" Flags in: {', '.join(flagged[:NAMED_CLEAN_MAX])}{more}."
     clean = [s for s in audited or [] if s not in by_source]
     more = f" and {len(clean) - NAMED_CLEAN_MAX} more" if len(clean) > NAMED_CLEAN_MAX else ""
-    none = f" No flags in: {', '.join(clean[:NAMED_CLEAN_MAX])}{more}." if clean and flags else ""
-    return f"{len(flags)} flagged claims in {where} ({n_err} errors, {len(flags) - n_err} suspect){named}.{none}"
+    return head + (f" No flags in: {', '.join(clean[:NAMED_CLEAN_MAX])}{more}." if clean else "")
 
 
 def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[str, str] | None = None,
