@@ -42,8 +42,12 @@ def is_code(line: str) -> bool:
     s = line.strip()[:_MAX]
     if not s or len(s) > 400:
         return False
-    if _IMPORT.match(s) or _KEYWORD.match(s) or _CHAIN.match(s) or _CLOSER.match(s):
+    if _IMPORT.match(s) or _KEYWORD.match(s) or _CLOSER.match(s):
         return True
+    if _CHAIN.match(s):
+        # "time.sleep() blocks the whole thread, so ..." is a sentence about a call (a walkthrough's plain-text answer
+        # was shown as a code block and failed the audit's syntax check): the words after the call read as prose
+        return not _prose_after_call(s)
     m = _ASSIGN.match(s)
     if m:
         rhs = m.group("rhs")
@@ -54,6 +58,21 @@ def is_code(line: str) -> bool:
     if _OPENER.search(s) and not s.endswith(" (") and ("=" in s or "(" in s[:-1] or len(s.split()) <= 3):
         return True
     return bool(_STATEMENT.match(s)) and len(s.split()) <= 6 and not s.endswith(".")
+
+
+_STRING_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _prose_after_call(s: str) -> bool:
+    """Whether what follows the first call of ``s`` (its strings and a trailing comment left out) reads as prose:
+    three words in a row."""
+    depth, start = 0, s.find("(")
+    for i in range(start, len(s)):
+        depth += {"(": 1, ")": -1}.get(s[i], 0)
+        if depth == 0:
+            rest = re.split(r"\s#|//", _STRING_LITERAL.sub("", s[i + 1:]), maxsplit=1)[0]
+            return bool(_PROSE_WORDS.search(rest))
+    return False
 
 
 def is_code_companion(line: str) -> bool:

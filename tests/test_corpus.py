@@ -1249,3 +1249,27 @@ def test_a_markdown_files_wrapped_paragraph_is_one_paragraph_and_its_blocks_stay
     assert "int x = 1;\nint y = 2;" in rec.answer and "| 1 | 2 |" in rec.answer
     assert "\nThis line follows a hard break." in rec.answer
     assert (rec.line_start, rec.line_end)[1] >= 19, (rec.line_start, rec.line_end)
+
+
+def test_a_sentence_that_starts_with_a_call_is_prose(tmp_path):
+    """A walkthrough's plain-text answer "time.sleep() blocks the whole thread, so ..." was read as a code block: shown
+    fenced, and the source audit flagged the correct sentence "Code does not parse" (cited under every grade and Ask of
+    it). A call followed by words is a sentence about the call; a call alone, or with a comment, is still code."""
+    from corpus.blocks import is_code
+
+    assert not is_code("time.sleep() blocks the whole thread, so the entire event loop freezes.")
+    assert not is_code("torch.no_grad() disables gradient tracking inside the block.")
+    for code in ("model.fit(X, y, epochs=10)", "np.array([1, 2, 3])  # make an array of three ints",
+                 'logger.info("Starting the server now")', 'tf.keras.layers.Dense(64, activation="relu")(x)'):
+        assert is_code(code), code
+    src = tmp_path / "notes.txt"
+    src.write_text("Python asyncio interview questions\n\n"
+                   "1. What is the event loop?\nThe event loop is the scheduler of asyncio: it resumes each coroutine "
+                   "when what it waits for is ready.\n\n"
+                   "2. What happens if you call time.sleep() inside a coroutine?\n"
+                   "time.sleep() blocks the whole thread, so the event loop freezes and no other coroutine runs. Use "
+                   "await asyncio.sleep() instead.\n\n"
+                   "3. What does asyncio.run do?\nIt creates an event loop, runs the coroutine to completion and closes "
+                   "the loop.\n", encoding="utf-8")
+    rec = next(r for r in parse_file(src).records if "time.sleep" in r.question)
+    assert "```" not in rec.fenced_answer() and not any(b.type == "code" for b in rec.blocks), rec.blocks
