@@ -68,8 +68,8 @@ def _words(text: str) -> Iterator[str]:
 
 
 # said when a passage was left out because it answers the question the user is practising (``hold_back``)
-HELD_BACK = ("The passage that answers the question you are practising was left out: answer it first (or use a hint); "
-             "ask again after that for the whole of it.")
+HELD_BACK = ("The passage that answers this belongs to the question you are practising, so it was left out: answer "
+             "that question first (or use a hint), then ask again.")
 
 
 def ask(coach, question: str, cancel=None, hold_back=()):
@@ -91,6 +91,11 @@ def answer(coach, question: str, *, allow_llm: bool = True, hold_back=()) -> Ans
     (said in a warning when one was retrieved)."""
     hits = coach.search(question, k=6)
     held = set(hold_back)
+    if hits and hits[0].record.id in held:
+        # the passage that answers it best is the open question's own: what is asked is what is being practised, and
+        # the next passages answer something else (a walkthrough's ":ask How does asyncio find out that a socket is
+        # ready?" during "What is the event loop?" was answered, cited, from the asyncio.run passage)
+        return Answer(HELD_BACK, [], [])
     kept = [h for h in hits if h.record.id not in held]
     ans = _answer_from(coach, question, kept, allow_llm)
     if len(kept) < len(hits):
