@@ -173,6 +173,10 @@ def source_topic(questions: list[str], max_words: int = 2, title: str = "") -> s
     for q in questions:
         tokens = _WORD.findall(q.lower())
         tokens += [part for t in tokens if "-" in t for part in t.split("-")]  # "cache-control": cache, control
+        # "asyncio.gather", "np.array": the module a dotted name starts with is a word its question asks about (a
+        # walkthrough's asyncio page, whose questions name asyncio.gather, asyncio.run..., was filed under
+        # "fundamentals" beside the bundled deep-learning questions)
+        tokens += [t.split(".")[0] for t in tokens if "." in t.strip(".")]
         words = dict.fromkeys(_topic_word(w) for w in tokens if w not in _NOT_TOPIC)  # in reading order: ties go
         # to the word read first, the same on every run (a set's order changes with the hash seed)
         for w in words:

@@ -245,3 +245,16 @@ def test_duplicate_source_names_are_skipped(tmp_path):
     batch = parse_batch([tmp_path / "one", tmp_path / "two"])
     assert [ps.source for ps in batch.sources] == ["a.txt"]
     assert len(batch.skipped) == 1 and "already named 'a.txt'" in batch.skipped[0].reason
+
+
+def test_a_dotted_name_counts_for_its_module_in_a_sources_topic():
+    """A walkthrough's plain-text asyncio page (its title no heading) asked about asyncio.gather, asyncio.run and
+    asyncio.create_task: "asyncio" was counted in 2 of its 10 questions, so the page was filed under "fundamentals"
+    beside the bundled deep-learning questions and could not be practised on its own."""
+    from corpus.topics import source_topic
+
+    qs = ["What is the difference between concurrency and parallelism?", "What is the event loop?",
+          "What is the difference between asyncio.gather and asyncio.wait?", "What does asyncio.create_task do?",
+          "How do you run blocking code from asyncio code?", "What does asyncio.run do?",
+          "What happens if you call time.sleep() inside a coroutine?", "What does async def define?"]
+    assert source_topic(qs) == "asyncio"
