@@ -221,8 +221,8 @@ def credit_explanation(n: int, expected: float, cal: Calibration) -> str:
             "credits are shown")
     rates = (cal.fitted_on or {}).get("shown_right")
     if isinstance(rates, list) and len(rates) == 2:
-        text += (f" (on the dev answers this kept the credits of {rates[0]:.0%} of excellent and good answers "
-                 f"and hid those of {1 - rates[1]:.0%} of wrong ones)")
+        text += (f" (on the expert-graded answers it was fit on, this kept the credits of {rates[0]:.0%} of excellent "
+                 f"and good answers and hid those of {1 - rates[1]:.0%} of wrong ones)")
     return text
 
 
@@ -556,7 +556,7 @@ class Grader:
         if self.judge is not None:
             grade.score = self._blend_judge(grade, rubric, asked, text, ev, caps)
         grade.verdict = cal.verdict(grade.score, ev.features)
-        grade.steps.append(Step("combined", round(grade.score / 10, 3), "; ".join(caps) or "calibrated linear combination"))
+        grade.steps.append(Step("combined", round(grade.score / 10, 3), "; ".join(caps) or "the signals above, weighed as fit on expert-graded answers"))
         # a rubric misconception is reported only when it counts (strength >= misc_min, the cap's
         # threshold): a loose paraphrase match is a soft signal, since the bi-encoder cannot tell a
         # claim from its denial, and must not sit under "What is wrong" beside a "correct" verdict
@@ -577,7 +577,7 @@ class Grader:
             if hidden:  # say so where the count is shown, so "Why this score" and "What is wrong" agree
                 grade.steps = [Step(st.name, st.value, st.explanation + f"; {hidden} of them not listed as wrong "
                                     "and not capping the score: in an answer like this one such flags were mostly "
-                                    "false alarms on the dev answers")
+                                    "false alarms on the expert-graded answers the grader was fit on")
                                if st.name == "claims" else st for st in grade.steps]
             if not grade.right and grade.verdict == "correct":
                 # graded correct on its other signals while the judge entails no key point (it misses some
