@@ -5,7 +5,7 @@ sources) as `coach eval grading` does, and draw 60 credited (shown) and 60 hidde
 pairs (seed 13), shuffled, without saying which is which: what a blind labeller gets.
 ``python -m evals.credit_check summary``: the figures of the labelled sample kept in
 ``data/credit_check/labelled_credits.jsonl`` (datasheet: ``data/credit_check/README.md``).
-``python -m evals.credit_check dev``: regrade the DEV credits labelled blind (``dev_labelled.jsonl``, the data the
+``python -m evals.credit_check dev``: regrade the DEV credits labelled blind (``evals/tuning/credit_check/dev_labelled.jsonl``, the data the
 credit check ``Grader._confirm_credits`` was chosen on) and print the weighted precision and recall of what is shown now.
 ``python -m evals.credit_check test``: regrade the test pairs of ``labelled_credits.jsonl`` and print the precision of
 the credits shown now (a test read: not for choosing anything).
@@ -21,7 +21,9 @@ from collections import Counter
 from evals.base import DATA_DIR, load_jsonl, select_split
 
 LABELLED = DATA_DIR / "credit_check" / "labelled_credits.jsonl"
-DEV_LABELLED = DATA_DIR / "credit_check" / "dev_labelled.jsonl"
+# tuning data, kept out of evals/data: its answers are the answer scorer's dev questions (coach/judge/data/graded),
+# which the data guards keep apart from every evaluation file (tests/test_scorer.py)
+DEV_LABELLED = DATA_DIR.parent / "tuning" / "credit_check" / "dev_labelled.jsonl"
 LABELS = ("yes", "partly", "no", "contradicts")
 
 
