@@ -27,7 +27,8 @@ DEV_LABELLED = DATA_DIR.parent / "tuning" / "credit_check" / "dev_labelled.jsonl
 LABELS = ("yes", "partly", "no", "contradicts")
 
 
-def sample(out_path: str, n: int = 60, seed: int = 13) -> None:
+def unseen_sets() -> dict:
+    """The two test-only grading sets, each as (its evaluator, its rows), graded as `coach eval grading` grades them."""
     from coach.config import load_settings
     from coach.service import Coach
     from evals.grading import GradingEvaluator
@@ -36,10 +37,14 @@ def sample(out_path: str, n: int = 60, seed: int = 13) -> None:
 
     coach = Coach(load_settings())
     coach.ensure_index()
+    sets = {"other_subject": (coach.grader, load_jsonl(OTHER_SUBJECT)),
+            "new_sources": (coach_with_new_sources(coach.settings).grader, load_jsonl(NEW_SOURCE_ANSWERS))}
+    return {name: (GradingEvaluator(grader, rows=rows, name=name), rows) for name, (grader, rows) in sets.items()}
+
+
+def sample(out_path: str, n: int = 60, seed: int = 13) -> None:
     hidden, shown = [], []
-    for name, grader, rows in (("other_subject", coach.grader, load_jsonl(OTHER_SUBJECT)),
-                               ("new_sources", coach_with_new_sources(coach.settings).grader, load_jsonl(NEW_SOURCE_ANSWERS))):
-        ev = GradingEvaluator(grader, rows=rows, name=name)
+    for name, (ev, rows) in unseen_sets().items():
         for r in rows:
             g = ev._grade(r)
             hidden += [(name, r, k) for k in g.unconfirmed]
@@ -92,17 +97,14 @@ def dev_figures() -> dict:
     from coach.config import load_settings
     from coach.service import Coach
     from evals.calibrate import scorer_dev_rows, with_references
-    from evals.grading import GRADED_ANSWERS
+    from evals.grading import GRADED_ANSWERS, GradingEvaluator
 
     grader = Coach(load_settings()).grader
     rows = {r["id"]: r for r in scorer_dev_rows() + with_references(grader, select_split(load_jsonl(GRADED_ANSWERS), "dev"))}
+    ev = GradingEvaluator(grader, rows=[], name="credit_check_dev")
     pairs = load_jsonl(DEV_LABELLED)
-
-    def grade(p):
-        r = rows[p["answer_id"]]
-        return grader.grade(r["question"], r["answer"], question_id=r.get("question_id"), reference=r["reference"])
-
-    shown = shown_now(pairs, grade)
+    # every row has its reference: graded against it, as the fit grades it
+    shown = shown_now(pairs, lambda p: ev._grade(rows[p["answer_id"]]))
     w = [p["weight"] for p in pairs]
     good = [stated(p["label"]) for p in pairs]
     kept = sum(wi for wi, g, s in zip(w, good, shown) if g and s)
@@ -114,23 +116,12 @@ def dev_figures() -> dict:
 
 def test_figures() -> dict:
     """The test pairs' precision of the credits shown now (correct among shown), and how many are contradicted."""
-    from coach.config import load_settings
-    from coach.service import Coach
-    from evals.judge import NEW_SOURCE_ANSWERS, OTHER_SUBJECT
-    from evals.new_sources import coach_with_new_sources
-
-    coach = Coach(load_settings())
-    coach.ensure_index()
-    graders = {"other_subject": coach.grader, "new_sources": coach_with_new_sources(coach.settings).grader}
-    rows = {"other_subject": {r["id"]: r for r in load_jsonl(OTHER_SUBJECT)},
-            "new_sources": {r["id"]: r for r in load_jsonl(NEW_SOURCE_ANSWERS)}}
+    sets = {name: (ev, {r["id"]: r for r in rows}) for name, (ev, rows) in unseen_sets().items()}
     pairs = load_jsonl(LABELLED)
 
     def grade(p):
-        r = rows[p["set"]][p["answer_id"]]
-        qid = r.get("question_id") or ""
-        return graders[p["set"]].grade(r["question"], r["answer"], reference=r.get("reference"),
-                                       question_id=qid if ":" in qid and not r.get("reference") else None)
+        ev, rows = sets[p["set"]]
+        return ev._grade(rows[p["answer_id"]])
 
     shown = [p for p, s in zip(pairs, shown_now(pairs, grade)) if s]
     return {"pairs": len(pairs), "shown": len(shown), "correct": sum(stated(p["label"]) for p in shown),

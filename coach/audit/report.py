@@ -121,11 +121,17 @@ def _where_html(x: dict, titles, e) -> str:
     return where + (f", line {e(x['line_start'])}" if x.get("line_start") else "")
 
 
-NAMED_CLEAN_MAX = 20  # audited sources with no flag named in the totals line, at most
+NAMED_CLEAN_MAX = 20  # sources named in the totals line, at most, flagged ones and those with no flag each
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else plural or word + 's'}"
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
+def _names(sources: list[str]) -> str:
+    """Up to ``NAMED_CLEAN_MAX`` source names, then how many more."""
+    more = f" and {len(sources) - NAMED_CLEAN_MAX} more" if len(sources) > NAMED_CLEAN_MAX else ""
+    return ", ".join(sources[:NAMED_CLEAN_MAX]) + more
 
 
 def _totals(flags: list[Flag], by_source: dict, n_err: int, audited: list[str] | None) -> str:
@@ -140,12 +146,8 @@ def _totals(flags: list[Flag], by_source: dict, n_err: int, audited: list[str] |
     head = f"{_plural(len(flags), 'flagged claim')} in {where} {counts}."
     if not flags:
         return head + (f" Audited: {', '.join(audited)}." if audited is not None and 0 < len(audited) <= 5 else "")
-    flagged = list(by_source)
-    more = f" and {len(flagged) - NAMED_CLEAN_MAX} more" if len(flagged) > NAMED_CLEAN_MAX else ""
-    head += f" Flags in: {', '.join(flagged[:NAMED_CLEAN_MAX])}{more}."
     clean = [s for s in audited or [] if s not in by_source]
-    more = f" and {len(clean) - NAMED_CLEAN_MAX} more" if len(clean) > NAMED_CLEAN_MAX else ""
-    return head + (f" No flags in: {', '.join(clean[:NAMED_CLEAN_MAX])}{more}." if clean else "")
+    return head + f" Flags in: {_names(list(by_source))}." + (f" No flags in: {_names(clean)}." if clean else "")
 
 
 def render_report(flags: list[Flag], title: str = "Source audit", titles: dict[str, str] | None = None,
