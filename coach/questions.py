@@ -347,6 +347,25 @@ def _used(term: str, answer: str) -> bool:
     return any("".join(words[i:i + k]).startswith(prefix) for k in (2, 3) for i in range(len(words) - k + 1))
 
 
+# A reviewed key point's instructions to the grader, not its concepts ("Mentions variants or trade-offs (PReLU, ...)",
+# "Remedy - tune it / LR range test / schedules"): a follow-up said "Think about “mentions” and “variants”" and
+# "Think about “schedules” and “remedy”" (experiment 77's follow-up items)
+_RUBRIC_WORDS = frozenset("""
+mention mentions mentioned defines definition describes explains remedy remedies example examples purpose advantage
+advantages disadvantage disadvantages relates
+""".split())
+
+
+def _one_per_stem(terms: list[str]) -> list[str]:
+    """The terms less any that shares its first five letters with an earlier one: "Think about “penalises” and
+    “penalty”" named one concept twice."""
+    kept: list[str] = []
+    for t in terms:
+        if not any(len(t) >= 5 and len(k) >= 5 and t[:5].lower() == k[:5].lower() for k in kept):
+            kept.append(t)
+    return kept
+
+
 def _whole_word_in(term: str, text: str) -> bool:
     """``term`` stands in ``text`` as a whole word (letters of any script around it end it)."""
     return re.search(r"(?<![^\W\d_])" + re.escape(term) + r"(?![^\W\d_])", text, re.I) is not None
@@ -397,7 +416,8 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         # walkthrough), nor a piece of a word the tokenizer cut at a letter it does not know ("chsten" of "nächsten")
         # nor an adverb, which names no concept ("Think about “deliberately” and “functions”", a walkthrough)
         terms = [t for t in terms if t.lower() not in asked and t.lower() not in _NO_CONCEPT and not _adverb(t)
-                 and not _used(t, answer) and _whole_word_in(t, point)][:2]
+                 and t.lower() not in _RUBRIC_WORDS and not _used(t, answer) and _whole_word_in(t, point)]
+        terms = _one_per_stem(terms)[:2]
         nudge = (" Think about " + " and ".join(f"“{t}”" for t in terms) + ".") if terms else ""
         return FollowUp(f"Follow-up: {ASKS_MORE}. What else would you add?{nudge}", point)
     return FollowUp("Follow-up: can you give a concrete example from a project where this mattered?")

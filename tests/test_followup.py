@@ -66,6 +66,22 @@ def test_the_nudge_never_names_an_adverb():
     assert "“deliberately”" not in f.question and "Think about" in f.question, f.question
 
 
+def test_the_nudge_names_no_instruction_to_the_grader_and_no_concept_twice():
+    """The follow-ups on the bundled rubrics' key points (experiment 77's items) said "Think about “mentions” and
+    “variants”", "“schedules” and “remedy”" and "“penalises” and “penalty”": a reviewed key point's words for the
+    grader ("Mentions ...", "Remedy - ...") name no concept, and two forms of one word name one."""
+    asked = "What are the trade-offs of this activation function?"
+    for point, gone in (("Mentions variants or trade-offs (PReLU learns the slope, ELU/GELU).", "mentions"),
+                        ("Remedy - tune it / LR range test / schedules (warm-up, decay).", "remedy"),
+                        ("Definition f(x) = x * sigmoid(x) (self-gated, the input gates itself), a.k.a. SiLU.",
+                         "definition")):
+        f = followup_for(grade(question=asked, missing=[point]))
+        assert "Think about" in f.question and f"“{gone}”" not in f.question.lower(), f.question
+    f = followup_for(grade(question=asked, missing=["Penalises large weights / shrinks weights toward zero (L2 penalty)."]))
+    nudged = f.question.split("Think about", 1)[1]
+    assert nudged.count("“penal") == 1 and nudged.count("“") == 2, f.question
+
+
 def test_the_nudge_never_names_a_piece_of_a_word():
     """The drafting's word splitter knows only ASCII letters: "nächsten" came out as "chsten" (review)."""
     point = "Der Scheduler wählt den nächsten Thread aus der Warteschlange."
