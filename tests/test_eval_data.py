@@ -141,6 +141,21 @@ def test_the_blind_credit_check_is_complete_and_balanced():
     assert s["hidden"]["stated"] < s["shown"]["stated"]  # what the gate hides is mostly not stated correctly
 
 
+def test_the_followup_sets_are_complete_and_apart():
+    """evals/tuning/followups (dev, tuning data) and evals/data/followups (test-only): five graded answers per item, one of
+    each tier, to follow-ups on bundled questions; the dev items come from the graded set's dev questions and the test
+    items from its test questions, so no question is in both (experiment 77; datasheet evals/data/followups/README.md)."""
+    from evals.followups import TIERS, load
+
+    split_of = {r["question"]: r["split"] for r in load_jsonl(DATA_DIR / "graded_answers.jsonl")}
+    for split, items in (("dev", 54), ("test", 41)):
+        rows = load(split)
+        assert len(rows) == 5 * items and len({r["item"] for r in rows}) == items
+        assert all(sorted(r["tier"] for r in rows if r["item"] == i) == sorted(TIERS) for i in {r["item"] for r in rows})
+        assert all(0 <= r["score"] <= 10 and r["answer"].strip() and r["target"].strip() for r in rows)
+        assert {split_of[r["question"]] for r in rows} == {split}
+
+
 @pytest.mark.parametrize("path, n, questions, split", [
     ("behavioural/graded_behavioural.jsonl", 96, 12, "test"),
     ("behavioural_2/graded_behavioural_2.jsonl", 96, 12, "test"),

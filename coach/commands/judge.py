@@ -186,7 +186,7 @@ def train_prompts(settings, output):
 
 # evaluation folders added after the shipped prompt model was fitted: not read, so `coach judge train-prompts` still
 # reproduces it (tests/test_prompt_model.py)
-_AFTER_PROMPT_MODEL = frozenset({"recital_dev", "recital_java"})
+_AFTER_PROMPT_MODEL = frozenset({"recital_dev", "recital_java", "followups"})
 
 
 def technical_questions(root: Path) -> list[str]:
