@@ -366,6 +366,16 @@ def _one_per_stem(terms: list[str]) -> list[str]:
     return kept
 
 
+CORRECTION_FOLLOWUP = "Follow-up: you said “{said}”. Is that right? Explain why or why not."
+_CORRECTION_ASKED = re.compile(r"^Follow-up: you said “(.+)”\. Is that right\? Explain why or why not\.$", re.S)
+
+
+def said_in_followup(question: str) -> str | None:
+    """The candidate's wrong sentence a correction follow-up quotes (``CORRECTION_FOLLOWUP``), else None."""
+    m = _CORRECTION_ASKED.match((question or "").strip())
+    return m.group(1).strip() if m else None
+
+
 def _whole_word_in(term: str, text: str) -> bool:
     """``term`` stands in ``text`` as a whole word (letters of any script around it end it)."""
     return re.search(r"(?<![^\W\d_])" + re.escape(term) + r"(?![^\W\d_])", text, re.I) is not None
@@ -401,8 +411,7 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         w = sorted(grade.wrong, key=error_rank)[0]  # a known misconception first, then the judge's surest flag
         said = (w.get("said") or w.get("claim") or "").strip().rstrip(".")
         if said:
-            return FollowUp(f"Follow-up: you said “{said}”. Is that right? Explain why or why not.",
-                            (w.get("correction") or "").strip() or None)
+            return FollowUp(CORRECTION_FOLLOWUP.format(said=said), (w.get("correction") or "").strip() or None)
     unsaid = unsaid_missing(grade)
     if unsaid:
         # a point the answer already mentions in its words is no gap to ask about: the follow-up had no word left to

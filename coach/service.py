@@ -343,6 +343,17 @@ class Coach:
             grade.model_answer = self.shown_model_answer(rubric)
         return grade
 
+    def grade_followup(self, question: str, followup: str, answer: str, target: str, vouched: bool = True) -> Grade:
+        """An answer to a follow-up (``coach.questions.FollowUp``) graded against its gap ``target`` alone; an answer that
+        says yes to the wrong sentence a correction follow-up quotes is graded as saying it again
+        (``coach.grading.affirm``)."""
+        from coach.grading.affirm import affirmed
+        from coach.questions import said_in_followup
+
+        grade = self.grade(question, answer, reference=target, vouched=vouched)
+        claim = said_in_followup(followup)
+        return affirmed(grade, claim, answer, target) if claim else grade
+
     SHOWN_SENTENCES = 12  # a drafted question's model answer: at most this many sentences of its source's answer
 
     def shown_model_answer(self, rubric) -> str:

@@ -2,7 +2,7 @@
 
 A follow-up asks for one gap of a graded answer: the correction of the candidate's wrong sentence, or one missing key
 point (``coach.questions.followup_for``), and its answer is graded against that gap alone
-(``SessionEngine.answer``: ``coach.grade(question, answer, reference=target)``). Items: one missing-point follow-up per
+(``SessionEngine.answer``: ``Coach.grade_followup``). Items: one missing-point follow-up per
 bundled reviewed question of the graded set, and one correction follow-up where its rubric has a misconception that
 is not a source error; two helpers, blind to the code, the grader and each other, wrote five answers per item
 (own words, brief, partial, wrong reusing the target's words, off topic or "I don't know") and graded each 0-10.
@@ -29,7 +29,7 @@ def load(split: str) -> list[dict]:
     """The split's answers, each with its item's question, kind and target."""
     folder = FOLDERS[split]
     items = {r["item"]: r for r in load_jsonl(folder / "items.jsonl")}
-    return [{**a, **{k: items[a["item"]][k] for k in ("question", "kind", "target")}}
+    return [{**a, **{k: items[a["item"]][k] for k in ("question", "followup", "kind", "target")}}
             for a in load_jsonl(folder / "answers.jsonl")]
 
 
@@ -59,7 +59,7 @@ def run(split: str) -> dict:
     rows = load(split)
     coach = Coach(load_settings())
     coach.ensure_index()
-    grades = [coach.grade(r["question"], r["answer"], reference=r["target"], vouched=True) for r in rows]
+    grades = [coach.grade_followup(r["question"], r["followup"], r["answer"], r["target"]) for r in rows]
     embed = coach.index.embedder.encode_grouped
     a, t = np.asarray(embed([r["answer"] for r in rows])), np.asarray(embed([r["target"] for r in rows]))
     cosine = list((a * t).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(t, axis=1)))

@@ -139,3 +139,38 @@ def test_the_nudge_never_names_a_word_the_answer_wrote_in_two():
     assert "apiserver" in followup_for(g).question  # without the answer, the point's own word
     f = followup_for(g, "The API server is the front end, and etcd stores the cluster state.")
     assert "apiserver" not in f.question, f.question
+
+
+def test_a_yes_is_read_only_when_it_rejects_nothing():
+    from coach.grading.affirm import affirmation
+
+    assert affirmation("Yes, that's right: boosting trains models in parallel.") == "Yes, that's right"
+    assert affirmation("Correct, it only updates the output layer.") == "Correct, it only updates the output layer"
+    assert affirmation("Yeah, I stand by it because it is faster.") == "Yeah, I stand by it"
+    for rejecting in ("No, it is the other way round.", "Yes, but only for the output layer.",
+                      "Yes it is wrong: both layers are updated.", "Right, it's the other way round.",
+                      "It is the other way round.", "Not quite: bagging is parallel.", "Exactly the opposite is true."):
+        assert affirmation(rejecting) is None, rejecting
+
+
+def test_a_correction_follow_up_answered_yes_is_graded_as_the_wrong_sentence_again(coach):
+    """Experiment 77 (README): asked "you said “Bagging models are trained sequentially and boosting models in
+    parallel”. Is that right?", a candidate defending it ("Yes, that's right: ...", words close to the correction's) was
+    graded 8.1 "correct" against the correction; a "No, ..." answer is graded as before."""
+    from coach.questions import CORRECTION_FOLLOWUP, said_in_followup
+
+    question = "What is the meaning of bagging and boosting in Deep Learning?"
+    said = "Bagging models are trained sequentially and boosting models in parallel"
+    asked = CORRECTION_FOLLOWUP.format(said=said)
+    target = "It is the other way round; bagging trains independent models in parallel, boosting builds them sequentially."
+    assert said_in_followup(asked) == said and said_in_followup("Follow-up: can you give an example?") is None
+    yes = ("Yes, that's right: bagging builds models sequentially, each fixing the previous one's errors, and boosting "
+           "trains independent models in parallel.")
+    g = coach.grade_followup(question, asked, yes, target)
+    assert g.verdict == "incorrect" and g.score <= 2.0 and not g.right, (g.score, g.verdict, g.right)
+    assert g.wrong[0]["claim"] == said and g.wrong[0]["correction"] == target
+    assert f"“{said}”" in next(s.explanation for s in g.steps if s.name == "affirmed")
+    assert "What is wrong:" in g.feedback and said in g.feedback
+    no = "No, it's the other way round: bagging trains independent models in parallel, boosting builds them one after another."
+    assert coach.grade_followup(question, asked, no, target).to_contract() == \
+        coach.grade(question, no, reference=target).to_contract()

@@ -782,3 +782,22 @@ def test_an_answer_to_a_question_a_follow_up_took_back_says_so(engine_fu):
     with pytest.raises(CoachError, match="a follow-up was asked meanwhile"):
         engine.answer(sid, "an answer typed for question 2")
     assert engine.current(sid).kind == "followup"
+
+
+def test_a_yes_to_the_sentence_a_follow_up_quotes_is_graded_as_that_sentence(clock):
+    """The engine grades a follow-up through ``Coach.grade_followup`` with the follow-up's own text, so an answer that
+    says yes to the quoted wrong sentence is graded as saying it (experiment 77b; the real grader's reading is tested
+    in tests/test_followup.py). The grade under it is a stand-in (control flow)."""
+    from coach.questions import CORRECTION_FOLLOWUP, FollowUp
+
+    class Corrects(FakeCoach):
+        def followup(self, grade, answer=""):
+            return FollowUp(CORRECTION_FOLLOWUP.format(said="the GIL runs threads in parallel"), "the lock part")
+
+    engine = SessionEngine(Corrects(), clock=clock)
+    sid = engine.start(topics=["python"], length=1, seed=1).session_id
+    fu = engine.answer(sid, "partly").next
+    assert fu.kind == "followup" and "Is that right?" in fu.question
+    g = engine.answer(sid, "Yes, that's right: the lock part is what makes them parallel.").grade
+    assert g.verdict == "incorrect" and g.score <= 2.0 and g.wrong[0]["claim"] == "the GIL runs threads in parallel"
+    assert engine.turns(sid)[-1].grade.verdict == "incorrect"  # stored as graded

@@ -270,8 +270,8 @@ class SessionEngine:
         elif turn.kind == "followup" and turn.target:
             # graded against the gap it asks about, not the parent question's whole rubric; a gap taken from a rubric
             # drafted from an added source is that source's unreviewed sentence, not a reference the user vouches for
-            grade = self.coach.grade(item.question, text, reference=turn.target,  # slow: outside the lock
-                                     vouched=item.reviewed)
+            grade = self.coach.grade_followup(item.question, turn.question, text, turn.target,  # slow: unlocked
+                                              vouched=item.reviewed)
             grade = self._other_gap(sid, turn, item, text, grade)
             from coach.grading.feedback import with_sources
 
