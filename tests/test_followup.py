@@ -154,9 +154,11 @@ def test_a_yes_is_read_only_when_it_rejects_nothing():
 
 
 def test_a_correction_follow_up_answered_yes_is_graded_as_the_wrong_sentence_again(coach):
-    """Experiment 77 (README): asked "you said “Bagging models are trained sequentially and boosting models in
-    parallel”. Is that right?", a candidate defending it ("Yes, that's right: ...", words close to the correction's) was
-    graded 8.1 "correct" against the correction; a "No, ..." answer is graded as before."""
+    """Experiment 77b (README): asked "you said “Bagging models are trained sequentially and boosting models in
+    parallel”. Is that right?" about a known misconception, a candidate defending it ("Yes, that's right: ...", words
+    close to the correction's) was graded 8.1 "correct" against the correction; a "No, ..." answer is graded as before,
+    and so is a yes when the follow-up quotes no known error (a judge's flag, often a false alarm: a walkthrough's
+    correct "Yes, ... GIN stands for Generalized Inverted Index" was capped at 2)."""
     from coach.questions import CORRECTION_FOLLOWUP, said_in_followup
 
     question = "What is the meaning of bagging and boosting in Deep Learning?"
@@ -166,11 +168,14 @@ def test_a_correction_follow_up_answered_yes_is_graded_as_the_wrong_sentence_aga
     assert said_in_followup(asked) == said and said_in_followup("Follow-up: can you give an example?") is None
     yes = ("Yes, that's right: bagging builds models sequentially, each fixing the previous one's errors, and boosting "
            "trains independent models in parallel.")
-    g = coach.grade_followup(question, asked, yes, target)
+    g = coach.grade_followup(question, yes, target, known_wrong=said)
     assert g.verdict == "incorrect" and g.score <= 2.0 and not g.right, (g.score, g.verdict, g.right)
     assert g.wrong[0]["claim"] == said and g.wrong[0]["correction"] == target
     assert f"“{said}”" in next(s.explanation for s in g.steps if s.name == "affirmed")
     assert "What is wrong:" in g.feedback and said in g.feedback
+    plain = coach.grade(question, yes, reference=target).to_contract()
+    assert plain["verdict"] != "incorrect"  # what the yes was graded before: the follow-up quoted no known error
+    assert coach.grade_followup(question, yes, target).to_contract() == plain
     no = "No, it's the other way round: bagging trains independent models in parallel, boosting builds them one after another."
-    assert coach.grade_followup(question, asked, no, target).to_contract() == \
+    assert coach.grade_followup(question, no, target, known_wrong=said).to_contract() == \
         coach.grade(question, no, reference=target).to_contract()

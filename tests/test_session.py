@@ -784,20 +784,36 @@ def test_an_answer_to_a_question_a_follow_up_took_back_says_so(engine_fu):
     assert engine.current(sid).kind == "followup"
 
 
-def test_a_yes_to_the_sentence_a_follow_up_quotes_is_graded_as_that_sentence(clock):
-    """The engine grades a follow-up through ``Coach.grade_followup`` with the follow-up's own text, so an answer that
-    says yes to the quoted wrong sentence is graded as saying it (experiment 77b; the real grader's reading is tested
-    in tests/test_followup.py). The grade under it is a stand-in (control flow)."""
-    from coach.questions import CORRECTION_FOLLOWUP, FollowUp
+def test_a_yes_to_the_known_error_a_follow_up_quotes_is_graded_as_that_error(clock):
+    """The engine tells ``Coach.grade_followup`` which known misconception a correction follow-up quotes, from its
+    question's grade, so an answer that says yes to it is graded as saying it (experiment 77b); a follow-up quoting the
+    judge's flag (often a false alarm) tells none, so a yes to it is graded as any answer (a walkthrough's correct "Yes,
+    ..." to a flagged correct sentence was capped at 2). The real grader's reading: tests/test_followup.py. The grades
+    under it are stand-ins (control flow)."""
+    from coach.questions import followup_for
 
-    class Corrects(FakeCoach):
-        def followup(self, grade, answer=""):
-            return FollowUp(CORRECTION_FOLLOWUP.format(said="the GIL runs threads in parallel"), "the lock part")
+    said = "the GIL runs threads in parallel"
+    for how, known in (({"how": "states a known misconception", "known_misconception": True}, True),
+                       ({"how": "contradicts the reference", "confidence": 0.97}, False)):
+        class Corrects(FakeCoach):
+            def grade(self, question, answer, **kw):
+                g = super().grade(question, answer, **kw)
+                if kw.get("reference") is None:
+                    g.wrong = [{"claim": said, "said": said + ".", "correction": "the lock part", **how}]
+                return g
 
-    engine = SessionEngine(Corrects(), clock=clock)
-    sid = engine.start(topics=["python"], length=1, seed=1).session_id
-    fu = engine.answer(sid, "partly").next
-    assert fu.kind == "followup" and "Is that right?" in fu.question
-    g = engine.answer(sid, "Yes, that's right: the lock part is what makes them parallel.").grade
-    assert g.verdict == "incorrect" and g.score <= 2.0 and g.wrong[0]["claim"] == "the GIL runs threads in parallel"
-    assert engine.turns(sid)[-1].grade.verdict == "incorrect"  # stored as graded
+            def followup(self, grade, answer=""):
+                return followup_for(grade, answer)
+
+        coach = Corrects()
+        engine = SessionEngine(coach, clock=clock)
+        sid = engine.start(topics=["python"], length=1, seed=1).session_id
+        fu = engine.answer(sid, "partly").next
+        assert fu.kind == "followup" and f"“{said}”. Is that right?" in fu.question
+        g = engine.answer(sid, "Yes, that's right: the lock part is what makes them parallel.").grade
+        assert coach.known_wrong == (said if known else None)
+        if known:
+            assert g.verdict == "incorrect" and g.score <= 2.0 and g.wrong[0]["claim"] == said
+            assert engine.turns(sid)[-1].grade.verdict == "incorrect"  # stored as graded
+        else:
+            assert g.verdict == "correct" and not g.wrong  # the stand-in's grade for naming the gap

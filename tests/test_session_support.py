@@ -74,10 +74,11 @@ class FakeCoach:
                      missing=[] if score > 5 else [f"the {item.keyword} part"],
                      model_answer=item.model_answer, references=[cite], notes=list(self.notes))
 
-    def grade_followup(self, question, followup, answer, target, vouched=True):
+    def grade_followup(self, question, answer, target, vouched=True, known_wrong=None):
         from coach.service import Coach
 
-        return Coach.grade_followup(self, question, followup, answer, target, vouched)  # the product's, over ``grade``
+        self.known_wrong = known_wrong  # what the engine told it the follow-up quotes
+        return Coach.grade_followup(self, question, answer, target, vouched, known_wrong)  # the product's, over ``grade``
 
     def followup(self, grade, answer=""):
         from coach.questions import FollowUp

@@ -131,6 +131,12 @@ def phrase_feedback(grade: Grade, llm, cancel=None) -> Iterator[str]:
         yield build_feedback(grade)
 
 
+def is_known_error(w: dict) -> bool:
+    """A wrong item that states a known misconception (a rubric's, a source's reported error), not a reading of a model
+    or a rule."""
+    return bool(w.get("known_misconception") or w.get("how") == "states a known misconception")
+
+
 def error_rank(w: dict) -> tuple[int, float]:
     """A wrong item's place among an answer's errors (a follow-up asks about the first; the session summary lists them
     in this order): a known misconception (a rubric's, a source's reported error) or a swap before the judge's flags,

@@ -270,8 +270,8 @@ class SessionEngine:
         elif turn.kind == "followup" and turn.target:
             # graded against the gap it asks about, not the parent question's whole rubric; a gap taken from a rubric
             # drafted from an added source is that source's unreviewed sentence, not a reference the user vouches for
-            grade = self.coach.grade_followup(item.question, turn.question, text, turn.target,  # slow: unlocked
-                                              vouched=item.reviewed)
+            grade = self.coach.grade_followup(item.question, text, turn.target, vouched=item.reviewed,  # slow: unlocked
+                                              known_wrong=self._known_wrong(sid, turn))
             grade = self._other_gap(sid, turn, item, text, grade)
             from coach.grading.feedback import with_sources
 
@@ -385,6 +385,18 @@ class SessionEngine:
                            " AND hints_used=0", (sid, parent.position))
                 self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
+
+    def _known_wrong(self, sid: str, turn: Turn) -> str | None:
+        """The known misconception a correction follow-up quotes ("you said “...”. Is that right?"), from its question's
+        grade; None when it quotes the judge's flag (often a false alarm) or asks something else."""
+        from coach.grading.feedback import is_known_error
+        from coach.questions import quoted_wrong, said_in_followup
+
+        said = said_in_followup(turn.question or "")
+        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.grade),
+                      None) if said else None
+        known = [w for w in (parent.grade.wrong if parent else []) if is_known_error(w) and quoted_wrong(w) == said]
+        return known[0]["claim"] if known else None
 
     def _other_gap(self, sid: str, turn: Turn, item, text: str, grade):
         """A follow-up that asks "What else would you add?" is answered by any point the parent answer left out: a
