@@ -201,6 +201,47 @@ def test_a_pasted_answer_of_several_lines_is_one_answer_in_a_terminal(monkeypatc
     os.close(master)
 
 
+def test_a_paste_without_a_closing_newline_is_one_answer_sent_with_enter():
+    """A walkthrough pasted two lines with no newline after the second and pressed Enter: the first line was graded at
+    once, and the second became the answer to the follow-up. The chat's input is read by readline, which asks the
+    terminal for bracketed paste and keeps a paste whole until Enter. A pseudo-terminal plays the terminal: it marks
+    the paste only if the chat asked for it, as terminals do."""
+    import os
+    import pty
+    import select
+    import time
+
+    import sys
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the chat's side, a fresh interpreter on the pseudo-terminal
+        os.execve(sys.executable, [sys.executable, "-c", "from coach.commands.chat import read_answer; "
+                                   "print('ANSWER=' + repr(read_answer()), flush=True)"],
+                  {**os.environ, "TERM": "xterm", "PYTHONPATH": os.pathsep.join(sys.path)})
+    seen = b""
+
+    def pump(seconds, until=b""):
+        nonlocal seen
+        end = time.time() + seconds
+        while time.time() < end and not (until and until in seen):
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    seen += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    pump(20, until=b"> ")  # the prompt is up
+    paste = b"Partial<T> makes every property optional.\nPick<T, K> keeps only the keys in K."
+    os.write(fd, b"\x1b[200~" + paste + b"\x1b[201~" if b"\x1b[?2004h" in seen else paste)
+    pump(1.0)
+    os.write(fd, b"\r")
+    pump(20, until=b"ANSWER=")
+    pump(0.5)
+    os.waitpid(pid, 0)
+    assert "ANSWER='Partial<T> makes every property optional.\\nPick<T, K> keeps only the keys in K.'" in \
+        seen.decode(errors="replace"), seen[-400:]
+
+
 def test_a_first_run_says_it_indexed_the_bundled_sources(capsys, tmp_path):
     """A walkthrough's first `coach chat` on a new home asked deep-learning questions of sources it had never added,
     without a word, while `coach index status` had said "no index yet". (Control flow: a stand-in index.)"""

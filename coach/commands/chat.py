@@ -42,6 +42,11 @@ def read_answer() -> str:
     import select
     import sys
 
+    if sys.stdin.isatty():
+        try:  # line editing, and a paste inserted whole until Enter (readline's bracketed paste): a paste of two lines
+            import readline  # noqa: F401  without a newline at its end was graded as its first line (a walkthrough)
+        except ImportError:  # a Python built without it: the lines waiting behind the first are read below
+            pass
     line = click.prompt("", prompt_suffix="> ", default="", show_default=False)
     if command_of(line)[0] or not sys.stdin.isatty():
         return line.strip()
