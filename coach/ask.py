@@ -98,9 +98,19 @@ def answer(coach, question: str, *, allow_llm: bool = True, hold_back=()) -> Ans
         return Answer(HELD_BACK, [], [])
     kept = [h for h in hits if h.record.id not in held]
     ans = _answer_from(coach, question, kept, allow_llm)
-    if len(kept) < len(hits):
+    if _any_relevant(coach, question, [h for h in hits if h.record.id in held]):
         ans.warnings = [*ans.warnings, HELD_BACK]
     return ans
+
+
+def _any_relevant(coach, question: str, hits) -> bool:
+    """Whether a passage among ``hits`` is close enough to the question to have been read for the answer
+    (``RELEVANT_MIN``): a held-back passage that answers something else was said to be "the passage that answers this"
+    (a walkthrough's ":ask" on assigning ``unknown`` to a string, while practising interfaces and type aliases)."""
+    if not hits:
+        return False
+    vecs = coach.index.embed([question] + [h.record.question + " " + h.chunk_text for h in hits])
+    return bool((vecs[1:] @ vecs[0] >= RELEVANT_MIN).any())
 
 
 def _answer_from(coach, question: str, hits, allow_llm: bool) -> Answer:
