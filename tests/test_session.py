@@ -653,6 +653,30 @@ def test_the_summary_does_not_send_the_candidate_to_learn_what_they_said(engine,
     assert [g.get("missing") for g in engine.summary(sid)["gaps"]] == [unsaid]
 
 
+def test_the_summary_lists_a_wrong_sentence_said_in_a_follow_up(engine_fu, monkeypatch):
+    """A walkthrough's follow-up answer "VACUUM also rebuilds every index ..." was graded 2.0 with it under "What is
+    wrong", and the session summary did not list it: only main answers' gaps were read. A follow-up repeating its
+    question's wrong sentence lists it once. The grades are stand-ins (control flow)."""
+    from coach.grading.types import Grade
+
+    main_wrong = {"claim": "VACUUM deletes the table.", "correction": "VACUUM removes dead row versions."}
+    fu_wrong = {"claim": "VACUUM rebuilds every index.", "correction": "VACUUM updates the visibility map."}
+
+    def grade(question, answer, **kw):
+        if kw.get("reference") is None:
+            return Grade(score=2.0, verdict="incorrect", feedback="", question=question, wrong=[dict(main_wrong)],
+                         missing=["the gap"])
+        return Grade(score=2.0, verdict="incorrect", feedback="", question=question, missing=[kw["reference"]],
+                     wrong=[dict(fu_wrong), dict(main_wrong)])
+
+    monkeypatch.setattr(engine_fu.coach, "grade", grade)
+    sid = engine_fu.start(length=1, seed=1).session_id
+    assert engine_fu.answer(sid, "an answer").next.kind == "followup"
+    engine_fu.answer(sid, "a wrong follow-up answer")
+    wrong = [g["wrong"] for g in engine_fu.summary(sid)["gaps"] if "wrong" in g]
+    assert wrong == [main_wrong["claim"], fu_wrong["claim"]], wrong
+
+
 def test_the_summary_lists_known_misconceptions_first_and_says_how_many_more(engine, monkeypatch):
     """A walkthrough: the summary showed its first eight gaps in question order, so the session's two stated
     misconceptions (the last questions) were not among them; the export lists every gap."""

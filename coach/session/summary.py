@@ -27,12 +27,20 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
     closed = {(t.position, t.target) for t in turns
               if t.kind == "followup" and t.target and t.grade is not None and t.grade.verdict == "correct"}
     ranked = []  # (rank, score, order, gap): the summary shows the first few, so the errors come first
-    for t in graded:
-        for point in unsaid_missing(t.grade)[:2]:  # a point in the answer's words is nothing to go and learn
-            if (t.position, point) not in closed:
-                ranked.append((2, t.grade.score, len(ranked), {"question": info.plan[t.position].question, "missing": point}))
+    # a wrong sentence said in a follow-up's answer is one to work on too (a walkthrough's "VACUUM also rebuilds every
+    # index ..., so it is only needed after a crash", graded 2.0 in its follow-up, was missing from the summary); its
+    # missing point is its question's gap, listed from that question's grade
+    answered_followups = [t for t in turns if t.kind == "followup" and t.grade is not None]
+    listed = set()  # (question, claim): a follow-up repeating its question's wrong sentence lists it once
+    for t in graded + answered_followups:
+        if t.kind == "main":
+            for point in unsaid_missing(t.grade)[:2]:  # a point in the answer's words is nothing to go and learn
+                if (t.position, point) not in closed:
+                    ranked.append((2, t.grade.score, len(ranked),
+                                   {"question": info.plan[t.position].question, "missing": point}))
         for w in sorted(t.grade.wrong, key=error_rank)[:2]:
-            if (t.position, w.get("correction")) not in closed:
+            if (t.position, w.get("correction")) not in closed and (t.position, w.get("claim", "")) not in listed:
+                listed.add((t.position, w.get("claim", "")))
                 ranked.append((error_rank(w)[0], t.grade.score, len(ranked),
                                {"question": info.plan[t.position].question, "wrong": w.get("claim", ""),
                                 "correction": w.get("correction", "")}))
