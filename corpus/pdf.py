@@ -164,9 +164,10 @@ _BUTTON = re.compile(r"(?<![\w`\]])\[[^\]]{1,20}\](?![\w\[])")
 
 def _prose_line(line: str) -> bool:
     """Whether a plain-text line may be a wrapped sentence's part: no bar-separated cells or menu ("Home | Blog"), no
-    bracketed buttons ("[Accept]"), and it ends in a word, a digit, a comma or a closing bracket."""
+    bracketed buttons ("[Accept]"), and it ends in a word, a digit, a comma, a closing bracket or an inline code span's
+    closing backtick (a walkthrough's Markdown "... with the `@>`, `?`" / "and `@@` operators ..." was cut in two)."""
     s = line.strip()
-    return bool(s) and " | " not in s and not _BUTTON.search(s) and (s[-1].isalnum() or s[-1] in ",)")
+    return bool(s) and " | " not in s and not _BUTTON.search(s) and (s[-1].isalnum() or s[-1] in ",)`")
 
 
 _MARKDOWN_BLOCK = re.compile(r"^\s*(?:#|>|\||<|```|~~~|={3,}\s*$|-{3,}\s*$|\*{3,}\s*$|!\[)")

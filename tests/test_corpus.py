@@ -1251,6 +1251,25 @@ def test_a_markdown_files_wrapped_paragraph_is_one_paragraph_and_its_blocks_stay
     assert (rec.line_start, rec.line_end)[1] >= 19, (rec.line_start, rec.line_end)
 
 
+def test_a_wrapped_line_that_ends_in_a_code_span_is_joined(tmp_path):
+    """A walkthrough's PostgreSQL notes wrapped "... with the `@>`, `?`" / "and `@@` operators very quickly.": a line
+    ending in inline code was never joined, so the key point and the model answer were cut at "?"."""
+    from coach.grading.text import sentences
+
+    src = tmp_path / "pg.md"
+    src.write_text(
+        "## 2. When should you use a GIN index?\n\n"
+        "GIN stands for Generalized Inverted Index. It is designed for values that contain many elements,\n"
+        "such as arrays, `jsonb` documents and full-text search `tsvector` columns. A GIN index stores\n"
+        "one entry per element (each array item, each lexeme, each jsonb key) pointing to the rows that\n"
+        "contain it, so it answers queries like \"which rows contain this element\" with the `@>`, `?`\n"
+        "and `@@` operators very quickly. The tradeoff is that GIN indexes are slower to update than\n"
+        "B-trees; the `fastupdate` storage parameter buffers new entries in a pending list to soften this.\n",
+        encoding="utf-8")
+    (rec,) = parse_file(src).records
+    assert sentences(rec.answer)[2].replace("`", "").endswith("with the @>, ? and @@ operators very quickly."), rec.answer
+
+
 def test_a_sentence_that_starts_with_a_call_is_prose(tmp_path):
     """A walkthrough's plain-text answer "time.sleep() blocks the whole thread, so ..." was read as a code block: shown
     fenced, and the source audit flagged the correct sentence "Code does not parse" (cited under every grade and Ask of
