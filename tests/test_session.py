@@ -841,3 +841,24 @@ def test_a_yes_to_the_known_error_a_follow_up_quotes_is_graded_as_that_error(clo
             assert engine.turns(sid)[-1].grade.verdict == "incorrect"  # stored as graded
         else:
             assert g.verdict == "correct" and not g.wrong  # the stand-in's grade for naming the gap
+
+
+def test_an_example_given_to_a_follow_up_is_graded_with_the_first_answer(engine_fu):
+    """A walkthrough answered "can you give a concrete example ...?" with a good example and was graded 1.0 "off topic":
+    read alone against the question's reference, an example is about something else. It is graded as the first answer
+    with the example added, and says so; "I don't know" is graded alone (control flow: the grades are stand-ins)."""
+    from coach.session.engine import EXAMPLE_NOTE
+
+    for reply, joined in (("In one project this mattered when the cache filled up.", True), ("I don't know.", False)):
+        first = engine_fu.start(topics=["python"], length=2, seed=1)
+        sid = first.session_id
+        answer = f"It is a {BANK[[i.id for i in BANK].index(first.question_id)].keyword} thing."
+        assert engine_fu.answer(sid, answer).grade.verdict == "correct"
+        fu = engine_fu.followup(sid)
+        assert fu.kind == "followup" and not fu.target
+        g = engine_fu.answer(sid, reply).grade
+        graded = engine_fu.coach.graded[-1][1]
+        if joined:
+            assert graded == f"{answer}\n\n{reply}" and EXAMPLE_NOTE in g.notes and g.verdict == "correct"
+        else:
+            assert graded == reply and EXAMPLE_NOTE not in g.notes

@@ -75,6 +75,11 @@ def strip_lead_in(question: str) -> str:
     return _LEAD_IN_RE.sub("", question, count=1)
 
 
+# said under the grade of an example given to a follow-up (``SessionEngine._example_followup``)
+EXAMPLE_NOTE = ("Graded as your first answer with this example added: an example is read against the question's "
+                "reference, not on its own.")
+
+
 class SessionEngine:
     def __init__(self, coach, db: Database | None = None, *, clock=time.time, owner: str = LOCAL_OWNER,
                  followups: bool = True):
@@ -262,7 +267,8 @@ class SessionEngine:
         # a repair on the parent's topic ("DNS uses port 53") was graded "off topic" against it (a walkthrough); an
         # example follow-up without a gap is graded against the parent's rubric by its id, with the parent's text
         try:
-            told = self._story_followup(sid, turn, item, text) if turn.kind == "followup" and not turn.target else None
+            told = (self._story_followup(sid, turn, item, text) or self._example_followup(sid, turn, item, text)
+                    if turn.kind == "followup" and not turn.target else None)
         except UnknownQuestion:  # its source was removed meanwhile: said as for a main question below (a review)
             raise CoachError(REMOVED_SOURCE) from None
         if told is not None:
@@ -420,6 +426,29 @@ class SessionEngine:
             best.notes.append("Graded against the missing point your answer speaks to, not the one the follow-up "
                               "hinted at.")
         return best
+
+    def _example_followup(self, sid: str, turn: Turn, item, text: str):
+        """A technical question's follow-up without a gap ("can you give a concrete example from a project where this
+        mattered?") asks for an example, and an example read alone against the question's reference is "off topic" (a
+        walkthrough's good ``fetchJson<T>(url): Promise<T>`` example was graded 1.0). It is graded as the first answer
+        with the example added, and says so. None (graded alone, as before) for an answer that only says the candidate
+        does not know, or when there is no first answer."""
+        from coach.grading.attempt import is_no_attempt
+        from coach.grading.feedback import build_feedback
+        from coach.grading.text import MAX_ANSWER_CHARS
+
+        if not text.strip() or is_no_attempt(text, turn.question or ""):
+            return None
+        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.answer),
+                      None)
+        if parent is None:
+            return None
+        reply = text.strip()
+        first = parent.answer.strip()[:max(0, MAX_ANSWER_CHARS - len(reply) - 2)]  # the example is what is read
+        grade = self.coach.grade(item.question, f"{first}\n\n{reply}" if first else reply, question_id=item.id)
+        grade.notes.append(EXAMPLE_NOTE)
+        grade.feedback = build_feedback(grade)
+        return grade
 
     def _story_followup(self, sid: str, turn: Turn, item, text: str):
         """A behavioural question's follow-up ("what did you do yourself, step by step?", "what did you learn?") asks
