@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_session_support import BANK, FakeCoach
+from test_session_support import BANK, FakeCoach, RealFollowUps
 
 from coach.errors import CoachError
 from coach.session import Database, SessionEngine
@@ -713,19 +713,13 @@ def test_a_follow_up_asking_what_else_is_graded_against_any_point_left_out(clock
     """A walkthrough answered "What else would you add?" with two other points its answer had left out and was graded
     1.0 "off topic" against the one point the nudge hinted at. (Control flow: the fake grades a gap as right when the
     answer names it.)"""
-    from coach.questions import ASKS_MORE, followup_for
+    from coach.questions import ASKS_MORE
 
-    class TwoGaps(FakeCoach):
-        def grade(self, question, answer, **kw):
-            g = super().grade(question, answer, **kw)
-            if kw.get("reference") is None and g.verdict == "partial":
-                g.missing = ["the scheduler picks a node", "the controller manager reconciles"]
-            return g
+    def two_gaps(g):
+        if g.verdict == "partial":
+            g.missing = ["the scheduler picks a node", "the controller manager reconciles"]
 
-        def followup(self, grade, answer=""):
-            return followup_for(grade, answer)
-
-    coach = TwoGaps()
+    coach = RealFollowUps(two_gaps)
     engine = SessionEngine(coach, clock=clock)
     sid = engine.start(topics=["python"], length=1, seed=1).session_id
     fu = engine.answer(sid, "partly").next
@@ -814,22 +808,11 @@ def test_a_yes_to_the_known_error_a_follow_up_quotes_is_graded_as_that_error(clo
     judge's flag (often a false alarm) tells none, so a yes to it is graded as any answer (a walkthrough's correct "Yes,
     ..." to a flagged correct sentence was capped at 2). The real grader's reading: tests/test_followup.py. The grades
     under it are stand-ins (control flow)."""
-    from coach.questions import followup_for
-
     said = "the GIL runs threads in parallel"
     for how, known in (({"how": "states a known misconception", "known_misconception": True}, True),
                        ({"how": "contradicts the reference", "confidence": 0.97}, False)):
-        class Corrects(FakeCoach):
-            def grade(self, question, answer, **kw):
-                g = super().grade(question, answer, **kw)
-                if kw.get("reference") is None:
-                    g.wrong = [{"claim": said, "said": said + ".", "correction": "the lock part", **how}]
-                return g
-
-            def followup(self, grade, answer=""):
-                return followup_for(grade, answer)
-
-        coach = Corrects()
+        coach = RealFollowUps(lambda g, how=how: setattr(
+            g, "wrong", [{"claim": said, "said": said + ".", "correction": "the lock part", **how}]))
         engine = SessionEngine(coach, clock=clock)
         sid = engine.start(topics=["python"], length=1, seed=1).session_id
         fu = engine.answer(sid, "partly").next

@@ -129,3 +129,24 @@ class FakeCoach:
 
     def models(self):
         return {"embedding": "all-MiniLM-L6-v2", "llm_backend": "fake", "llm_model": "none"}
+
+
+class RealFollowUps(FakeCoach):
+    """A FakeCoach whose follow-ups are the product's (``followup_for``), with each main answer's grade passed through
+    ``edit`` first (to give it the gaps or wrong sentences a test needs)."""
+
+    def __init__(self, edit, settings=None):
+        super().__init__(settings)
+        self.edit = edit
+
+    def grade(self, question, answer, **kw):
+        g = super().grade(question, answer, **kw)
+        if kw.get("reference") is None:
+            self.edit(g)
+        return g
+
+    def followup(self, grade, answer=""):
+        from coach.questions import followup_for
+
+        return followup_for(grade, answer)
+
