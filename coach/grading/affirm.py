@@ -33,9 +33,10 @@ BASIS = "you said yes when asked whether it is right"
 def affirmation(answer: str) -> str | None:
     """The answer's first clause when it says yes without rejecting anything ("Yes, that's right"), else None."""
     text = (answer or "").strip()
-    if not _YES.match(text):
+    yes = _YES.match(text)
+    if not yes:
         return None
-    end = _CLAUSE_END.search(text, _YES.match(text).end())
+    end = _CLAUSE_END.search(text, yes.end())
     clause = text[: end.start()] if end else text
     return None if _REJECTS.search(clause) else clause.strip()
 
@@ -43,19 +44,18 @@ def affirmation(answer: str) -> str | None:
 def affirmed(grade: Grade, claim: str, answer: str, correction: str, cap: float = CAP) -> Grade:
     """``grade`` of a follow-up on the candidate's wrong sentence ``claim``: unchanged unless ``answer`` says yes to it;
     then ``claim`` is what is wrong (with ``correction``), nothing is credited and the score is at most ``cap``."""
+    from coach.grading.feedback import build_feedback
+    from coach.grading.grader import NOTHING_PINNED
+
     said = affirmation(answer)
     if said is None or not (claim or "").strip():
         return grade
-    from coach.grading.feedback import build_feedback
-
     grade.wrong = [{"claim": claim, "said": f"{said}: {claim}", "correction": correction, "source_error": False,
                     "basis": BASIS}] + [w for w in grade.wrong if w.get("claim") != claim]
     grade.missing = list(dict.fromkeys([*grade.right, *grade.missing]))
     grade.right = []
     grade.score = min(grade.score, cap)
     grade.verdict = "incorrect"
-    from coach.grading.grader import NOTHING_PINNED
-
     grade.notes = [n for n in grade.notes if n != NOTHING_PINNED]
     grade.steps = [*grade.steps, Step("affirmed", 0.0, f"capped at {cap:g}: the answer says yes to “{claim}”, the "
                                                         "sentence the follow-up asked about")]

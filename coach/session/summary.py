@@ -31,7 +31,7 @@ def session_summary(info: SessionInfo, turns: list[Turn], reviews: dict[str, Rev
     # index ..., so it is only needed after a crash", graded 2.0 in its follow-up, was missing from the summary); its
     # missing point is its question's gap, listed from that question's grade
     answered_followups = [t for t in turns if t.kind == "followup" and t.grade is not None]
-    listed = set()  # (question, claim): a follow-up repeating its question's wrong sentence lists it once
+    listed = set()  # (position, claim): a follow-up repeating its question's wrong sentence lists it once
     for t in graded + answered_followups:
         if t.kind == "main":
             for point in unsaid_missing(t.grade)[:2]:  # a point in the answer's words is nothing to go and learn
