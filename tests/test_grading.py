@@ -367,6 +367,20 @@ def test_a_question_mark_standing_alone_as_a_symbol_ends_no_sentence():
         "So what is thrashing ?", "Thrashing is paging instead of work.", "Is it bad?", "Yes!"]
 
 
+def test_an_ellipsis_before_a_lowercase_word_ends_no_sentence():
+    """A walkthrough's PostgreSQL key point was cut in two: "Other causes are a function or type cast applied to the
+    indexed column (WHERE lower(email) = ..." / "needs an expression index), ...". An ellipsis before a capital still
+    ends one."""
+    from coach.grading.text import sentences
+
+    assert sentences("Other causes are a cast on the indexed column (WHERE lower(email) = ... needs an expression "
+                     "index), or a leading wildcard. Stale statistics mislead it too.") == [
+        "Other causes are a cast on the indexed column (WHERE lower(email) = ... needs an expression index), or a "
+        "leading wildcard.", "Stale statistics mislead it too."]
+    assert sentences("It is like… you know, slow. Then... Next one.") == ["It is like... you know, slow.", "Then...",
+                                                                         "Next one."]
+
+
 def test_drafted_rubrics_use_their_own_dev_fit(grader):
     from coach.grading.combine import JUDGE_CALIBRATION_PATH, calibration_path
     from coach.grading.draft import draft_rubric

@@ -100,6 +100,10 @@ def _split(text: str) -> list[str]:
                 and text[m.start() - 2].isspace() and text[m.end():m.end() + 1].islower()):
             continue  # a "?" or "!" standing alone before a lower-case word is a symbol, no end: "The ? operator returns
             # early ..." (a walkthrough's drafted key point began "operator returns early"); "thrashing ? Thrashing" ends
+        if (m.group(0).isspace() and "\n" not in m.group(0) and text.endswith(("...", "…"), 0, m.start())
+                and text[m.end():m.end() + 1].islower()):
+            continue  # an ellipsis before a lower-case word trails off inside a sentence: "(WHERE lower(email) = ...
+            # needs an expression index)" (a walkthrough's key point was cut there)
         if quotes % 2 and m.group(0).isspace() and "\n" not in m.group(0):
             close = _QUOTE.search(text, m.end(), m.end() + QUOTE_REACH)
             if close is not None and "\n" not in text[m.end():close.start()]:
