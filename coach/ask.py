@@ -103,13 +103,18 @@ def answer(coach, question: str, *, allow_llm: bool = True, hold_back=()) -> Ans
     return ans
 
 
+def _as_read(hit) -> str:
+    """A retrieved passage as its relevance to a question is read: its question, then its text."""
+    return hit.record.question + " " + hit.chunk_text
+
+
 def _any_relevant(coach, question: str, hits) -> bool:
     """Whether a passage among ``hits`` is close enough to the question to have been read for the answer
     (``RELEVANT_MIN``): a held-back passage that answers something else was said to be "the passage that answers this"
     (a walkthrough's ":ask" on assigning ``unknown`` to a string, while practising interfaces and type aliases)."""
     if not hits:
         return False
-    vecs = coach.index.embed([question] + [h.record.question + " " + h.chunk_text for h in hits])
+    vecs = coach.index.embed([question] + [_as_read(h) for h in hits])
     return bool((vecs[1:] @ vecs[0] >= RELEVANT_MIN).any())
 
 
@@ -117,7 +122,7 @@ def _answer_from(coach, question: str, hits, allow_llm: bool) -> Answer:
     if not hits:
         return Answer(REFUSAL, [], ["Nothing relevant was retrieved for this question."])
     embed = coach.index.embed
-    vecs = embed([question] + [h.record.question + " " + h.chunk_text for h in hits] + [h.record.question for h in hits])
+    vecs = embed([question] + [_as_read(h) for h in hits] + [h.record.question for h in hits])
     qv, n = vecs[0], len(hits)
     rel_sims, q_sims = vecs[1:n + 1] @ qv, vecs[n + 1:] @ qv
     # relevant: close to the question as a whole, or holding code the question names ("What does makeCounter return?"

@@ -367,7 +367,8 @@ def _one_per_stem(terms: list[str]) -> list[str]:
 
 
 CORRECTION_FOLLOWUP = "Follow-up: you said “{said}”. Is that right? Explain why or why not."
-_CORRECTION_ASKED = re.compile(r"^Follow-up: you said “(.+)”\. Is that right\? Explain why or why not\.$", re.S)
+# the template read back: what a correction follow-up quotes (one wording, so the two cannot drift apart)
+_CORRECTION_ASKED = re.compile("^" + re.escape(CORRECTION_FOLLOWUP).replace(re.escape("{said}"), "(.+)") + "$", re.S)
 
 
 def quoted_wrong(w: dict) -> str:

@@ -51,11 +51,10 @@ def figures(rows: list[dict], scores: list[float], verdicts: list[str]) -> dict:
 
 
 def run(split: str) -> dict:
-    import numpy as np
-
     from coach.config import load_settings
     from coach.questions import said_in_followup
     from coach.service import Coach
+    from evals.grading import cosine_baseline
 
     rows = load(split)
     coach = Coach(load_settings())
@@ -63,9 +62,7 @@ def run(split: str) -> dict:
     # every correction item quotes a rubric's known misconception (the items are made so)
     grades = [coach.grade_followup(r["question"], r["answer"], r["target"], known_wrong=said_in_followup(r["followup"]))
               for r in rows]
-    embed = coach.index.embedder.encode_grouped
-    a, t = np.asarray(embed([r["answer"] for r in rows])), np.asarray(embed([r["target"] for r in rows]))
-    cosine = list((a * t).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(t, axis=1)))
+    cosine = cosine_baseline(coach.grader, [{"answer": r["answer"], "reference": r["target"]} for r in rows])
     gold = [float(r["score"]) for r in rows]
     return {"split": split, "grader": figures(rows, [g.score for g in grades], [g.verdict for g in grades]),
             "cosine_baseline": {"spearman": round(spearman(cosine, gold), 4), "pearson": round(pearson(cosine, gold), 4)}}

@@ -346,7 +346,7 @@ class SessionEngine:
             if turn.kind == "followup":
                 # a follow-up shares its question's hints: those the question already gave are not given again (a
                 # review: the follow-up's first hint was the one shown under question 1)
-                parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position), None)
+                parent = self._main_turn(sid, turn)
                 hints = hints[parent.hints_used:] if parent is not None else hints
             if turn.hints_used >= len(hints):
                 return "No more hints for this question." if had else "No hint is available for this question."
@@ -392,6 +392,12 @@ class SessionEngine:
                 self._insert_followup(db, sid, parent, follow, self.clock())
         return self.current(sid)
 
+    def _main_turn(self, sid: str, turn: Turn, has: str = "") -> Turn | None:
+        """The main question's turn a follow-up ``turn`` belongs to (its position's), with ``has`` ("grade", "answer")
+        set when given."""
+        return next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position
+                     and (not has or getattr(t, has))), None)
+
     def _known_wrong(self, sid: str, turn: Turn) -> str | None:
         """The known misconception a correction follow-up quotes ("you said “...”. Is that right?"), from its question's
         grade; None when it quotes the judge's flag (often a false alarm) or asks something else."""
@@ -399,8 +405,7 @@ class SessionEngine:
         from coach.questions import quoted_wrong, said_in_followup
 
         said = said_in_followup(turn.question or "")
-        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.grade),
-                      None) if said else None
+        parent = self._main_turn(sid, turn, "grade") if said else None
         known = [w for w in (parent.grade.wrong if parent else []) if is_known_error(w) and quoted_wrong(w) == said]
         return known[0]["claim"] if known else None
 
@@ -414,8 +419,7 @@ class SessionEngine:
 
         if grade.verdict == "correct" or ASKS_MORE not in (turn.question or ""):
             return grade
-        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.grade),
-                      None)
+        parent = self._main_turn(sid, turn, "grade")
         others = [p for p in (unsaid_missing(parent.grade) if parent else []) if p.strip() != turn.target.strip()]
         best = grade
         for point in others[:OTHER_GAPS]:
@@ -439,8 +443,7 @@ class SessionEngine:
 
         if not text.strip() or is_no_attempt(text, turn.question or ""):
             return None
-        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.answer),
-                      None)
+        parent = self._main_turn(sid, turn, "answer")
         if parent is None:
             return None
         reply = text.strip()
@@ -465,8 +468,7 @@ class SessionEngine:
 
         if not text.strip() or is_no_attempt(text, turn.question or ""):
             return None
-        parent = next((t for t in self.turns(sid) if t.kind == "main" and t.position == turn.position and t.answer),
-                      None)
+        parent = self._main_turn(sid, turn, "answer")
         # a prompt known by its phrasing, or one the story model read by its meaning (its grade says so)
         if parent is None or not (behavioural(item.question) or (parent.grade and STORY_NOTE in parent.grade.notes)):
             return None
